@@ -1,0 +1,20 @@
+// Browser side of the runtime: navigator.gpu, shaders embedded by the bundler (scripts/build-web.ts
+// builds the 'fluctus:shaders' module from shaders/**/*.wgsl). Same exports as platform-node.ts.
+import sources from 'fluctus:shaders';
+
+export const platform = 'browser' as const;
+
+export function getGpu(_flags: string[] = []): GPU {
+  if (typeof navigator === 'undefined' || !navigator.gpu) throw new Error(noAdapterHelp);
+  return navigator.gpu;
+}
+
+export function readShader(file: string): string {
+  const text = sources[file];
+  if (text === undefined) throw new Error(`fluctus: shader '${file}' is not in the bundle`);
+  return text;
+}
+
+export const noAdapterHelp =
+  'fluctus: this browser exposes no WebGPU adapter. Use a browser with WebGPU enabled (Chromium: ' +
+  '--enable-unsafe-webgpu on Linux) and serve the page from https or http://127.0.0.1.';

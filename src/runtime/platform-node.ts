@@ -1,0 +1,35 @@
+// Node side of the runtime: Dawn through the `webgpu` package, shaders read from disk.
+// The browser bundle swaps this module for platform-browser.ts (scripts/build-web.ts).
+import { readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { create, globals } from 'webgpu';
+
+export const platform = 'node' as const;
+
+// dawn.node crashes if the object returned by create() is garbage-collected while in use, so every
+// instance stays referenced for the life of the process.
+const keptAlive: GPU[] = [];
+
+/** Dawn flags used unless the caller overrides them: real timestamps for profiling. */
+const DEFAULT_FLAGS = ['disable-dawn-features=timestamp_quantization'];
+
+export function getGpu(flags: string[] = []): GPU {
+  // Mesa's drivers print errors without a runtime dir (ENVIRONMENT.md).
+  process.env.XDG_RUNTIME_DIR ??= tmpdir();
+  Object.assign(globalThis, globals);
+  const fromEnv = (process.env.FLUCTUS_DAWN_FLAGS ?? '').split(/\s+/).filter(Boolean);
+  const gpu = create([...DEFAULT_FLAGS, ...fromEnv, ...flags]);
+  keptAlive.push(gpu);
+  return gpu;
+}
+
+const shaderRoot = new URL('../../shaders/', import.meta.url);
+
+export function readShader(file: string): string {
+  return readFileSync(new URL(file, shaderRoot), 'utf8');
+}
+
+export const noAdapterHelp =
+  'fluctus: no WebGPU adapter found. Without a GPU, Dawn needs Mesa 25 lavapipe: run `npm run setup` ' +
+  '(scripts/setup-webgpu; as root on Debian it adds bookworm-backports and installs ' +
+  'mesa-vulkan-drivers and libvulkan1 from it), or pass Dawn flags with FLUCTUS_DAWN_FLAGS.';
