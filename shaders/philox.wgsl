@@ -1,5 +1,6 @@
-// out[i] = Philox4x32-10(ctr[i], key) (Random123), or with the `normal` variant the four N(0, 1)
-// deviates lib/normal.wgsl makes from those bits.
+// out[i] = Philox4x32-10(ctr[i], key) (Random123); with the `normal` variant the four N(0, 1)
+// deviates lib/normal.wgsl makes from those words; with `normal` and `transform` the deviates made
+// from ctr[i] itself taken as the words (to test the transform at chosen inputs).
 // Bindings: 0 Params (uniform), 1 ctr: array<vec4<u32>> (read), 2 out: array<vec4<u32|f32>> (write).
 // Dispatch: grid2d(count, WG) workgroups of WG invocations, one counter each. Precision: bit-exact.
 // Reference: kernels-test/ref/philox.ts (BigInt Philox, float64 Box-Muller); Random123 KAT vectors.
@@ -23,7 +24,9 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
         @builtin(local_invocation_index) lid: u32) {
   let i = linear_index(wid, nwg, lid, WG);
   if (i >= params.count) { return; }
-#if normal
+#if transform
+  out[i] = normal4(ctr[i]);
+#elif normal
   out[i] = philox_normal4(params.key, ctr[i]);
 #else
   out[i] = philox4x32_10(ctr[i], params.key);

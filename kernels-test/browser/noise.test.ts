@@ -57,7 +57,7 @@ if (missing) console.warn(`[browser tests skipped] ${missing}`);
 
   it('normals equal Node bit for bit', async () => {
     const inp = browserCheckInputs();
-    const node = await philox(ctx, inp.counters, { key: inp.key, normal: true });
+    const node = await philox(ctx, inp.counters, { key: inp.key, output: 'normal' });
     expectSameBits(Float32Array.from(page.normals), node, 'normals');
   });
 

@@ -6,6 +6,7 @@ import { rowChunks } from '../../src/runtime/tensor.js';
 import { grid2d } from '../../src/runtime/dispatch.js';
 import { checkFinite, checkInt, checkMatrix, seedKey } from '../../src/runtime/check.js';
 import { planNoiseChunks } from '../../src/kernels/forward_noise.js';
+import { predictMs, updateModel } from '../../src/runtime/wait.js';
 import type { Context } from '../../src/runtime/context.js';
 
 describe('reflectParams: offsets and size follow WGSL alignment', () => {
@@ -116,5 +117,22 @@ describe('argument checks name the argument and what is allowed', () => {
     expect(seedKey(Number.MAX_SAFE_INTEGER)).toEqual([0xffffffff, 0x1fffff]);
     expect(() => seedKey(-1)).toThrow(/seed must be an integer/);
     expect(() => seedKey('7')).toThrow(/seed must be an integer/);
+  });
+});
+
+describe('wait model (idle waiting)', () => {
+  it('one large submit sets the rate that many tiny submits could not', () => {
+    let m = updateModel(undefined, 2, 50); // tiny submits: 2 ms of overhead each
+    for (let i = 0; i < 20; i++) m = updateModel(m, 2 + 0.1 * (i % 3), 50);
+    expect(predictMs(m, 50)).toBeLessThan(3);
+    m = updateModel(m, 1002, 1e9); // a large one: 1 s of work beyond the overhead
+    expect(predictMs(m, 1e9)).toBeGreaterThan(900);
+    expect(predictMs(m, 1e9)).toBeLessThan(1100);
+    expect(predictMs(m, 5e8)).toBeGreaterThan(450);
+    expect(predictMs(m, 5e8)).toBeLessThan(560);
+  });
+  it('never predicts more than twice the longest wait seen', () => {
+    const m = updateModel(updateModel(undefined, 1, 10), 10, 20);
+    expect(predictMs(m, 1e12)).toBe(20);
   });
 });

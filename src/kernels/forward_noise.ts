@@ -84,7 +84,6 @@ export async function forwardNoise(ctx: Context, x0: Float32Array, shape: readon
   const stream = checkInt('stream', opts.stream ?? NOISE_STREAM, 0, 0xffffffff);
   const { steps, abar } = stepsFromList(opts.schedule, opts.steps);
   const S = steps.length;
-  if (S === 0) throw new Error('forwardNoise: steps is empty');
   const maxBytes = Math.min(opts.maxChunkBytes ?? Infinity, ctx.limits.maxStorageBufferBindingSize);
   const { rowsPerChunk, stepsPerChunk } = planNoiseChunks(rows, cols, S, maxBytes);
   if (!opts.onChunk && S * rows * cols > 2 ** 31 - 1) {

@@ -2,7 +2,7 @@
 // compiles each one, and fails on any shader file not listed here.
 import type { KernelSpec, PipelineOptions } from '../runtime/pipeline.js';
 import { FORWARD_NOISE, FORWARD_NOISE_WG } from './forward_noise.js';
-import { PHILOX, PHILOX_WG } from './philox.js';
+import { PHILOX, philoxBuild } from './philox.js';
 
 export interface RegisteredKernel {
   spec: KernelSpec;
@@ -10,6 +10,6 @@ export interface RegisteredKernel {
 }
 
 export const KERNELS: RegisteredKernel[] = [
-  { spec: PHILOX, builds: [false, true].map((normal) => ({ constants: { WG: PHILOX_WG }, variant: { normal } })) },
+  { spec: PHILOX, builds: (['words', 'normal', 'transform'] as const).map(philoxBuild) },
   { spec: FORWARD_NOISE, builds: [{ constants: { WG: FORWARD_NOISE_WG } }] },
 ];

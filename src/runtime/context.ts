@@ -4,6 +4,7 @@
 import { getGpu, noAdapterHelp, platform } from './platform-node.js';
 import type { CachedPipeline } from './pipeline.js';
 import type { Profiler } from './profile.js';
+import type { WaitModel } from './wait.js';
 
 export type WaitMode = 'idle' | 'poll';
 const WAIT_MODES: readonly WaitMode[] = ['idle', 'poll'];
@@ -77,7 +78,7 @@ export interface Context {
   profiler: Profiler | null;
   pending: Pending[];
   /** Learned wait model per kernel set (see wait.ts). */
-  waitModel: Map<string, { perUnit: number; maxMs: number }>;
+  waitModel: Map<string, WaitModel>;
   /** First asynchronous device error (validation, out-of-memory, internal) not yet reported. */
   deviceError: GPUError | null;
   lost: string | null;

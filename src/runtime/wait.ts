@@ -20,11 +20,35 @@ function modelKey(ctx: Context): { key: string; work: number; since: number; dec
   return { key: kernels.join(',') || 'copy', work: Math.max(work, 1), since, declared };
 }
 
-interface Model {
-  /** Milliseconds per unit of declared work (EMA). */
-  perUnit: number;
+/**
+ * Predicted time = overhead + rate * work. The overhead is the shortest wait seen; the rate is a
+ * work-weighted ratio of decayed sums, so one large submit outweighs many tiny ones whose time is
+ * all overhead (a per-sample average would let those inflate the rate by orders of magnitude).
+ */
+export interface WaitModel {
+  overheadMs: number;
+  /** Decayed sums of (elapsed - overhead) and of work. */
+  excessMs: number;
+  work: number;
   /** Longest wait seen: a sleep never exceeds twice it, so a wrong scale cannot stall a run. */
   maxMs: number;
+}
+
+const DECAY = 0.7;
+
+export function predictMs(m: WaitModel, work: number): number {
+  return Math.min(m.overheadMs + (m.excessMs / Math.max(m.work, 1)) * work, 2 * m.maxMs);
+}
+
+export function updateModel(m: WaitModel | undefined, elapsedMs: number, work: number): WaitModel {
+  if (!m) return { overheadMs: elapsedMs, excessMs: 0, work: 0, maxMs: elapsedMs };
+  const overheadMs = Math.min(m.overheadMs, elapsedMs);
+  return {
+    overheadMs,
+    excessMs: DECAY * m.excessMs + Math.max(0, elapsedMs - overheadMs),
+    work: DECAY * m.work + work,
+    maxMs: Math.max(m.maxMs, elapsedMs),
+  };
 }
 
 /**
@@ -39,8 +63,7 @@ export async function waitForGpu<T>(ctx: Context, make: () => Promise<T>): Promi
   let slept = false;
   // Work with undeclared cost cannot be predicted: poll.
   if (ctx.waitMode === 'idle' && model && declared) {
-    const predicted = Math.min(SLEEP_FRACTION * model.perUnit * work, 2 * model.maxMs);
-    const remaining = since + predicted - performance.now();
+    const remaining = since + SLEEP_FRACTION * predictMs(model, work) - performance.now();
     if (remaining > EARLY_MS) {
       await sleep(remaining);
       slept = true;
@@ -59,12 +82,8 @@ export async function waitForGpu<T>(ctx: Context, make: () => Promise<T>): Promi
     const done = performance.now();
     const elapsed = done - since;
     const early = slept && done - polledFrom < EARLY_MS;
-    const sample = (early ? 0.8 * elapsed : elapsed) / work;
-    if (declared) {
-      ctx.waitModel.set(key, model
-        ? { perUnit: 0.5 * model.perUnit + 0.5 * sample, maxMs: Math.max(model.maxMs, elapsed) }
-        : { perUnit: sample, maxMs: elapsed });
-    }
+    // Finishing right after the sleep means the work was done earlier: learn a shorter time.
+    if (declared) ctx.waitModel.set(key, updateModel(model, early ? 0.8 * elapsed : elapsed, work));
     return out;
   } finally {
     clearTimeout(timer);

@@ -18,7 +18,7 @@ async function run() {
   const ctx = await requestContext();
   const inp = browserCheckInputs();
   const words = await philox(ctx, inp.counters, { key: inp.key });
-  const normals = await philox(ctx, inp.counters, { key: inp.key, normal: true });
+  const normals = await philox(ctx, inp.counters, { key: inp.key, output: 'normal' });
   const noised = await forwardNoise(ctx, inp.x0, inp.shape, { schedule: makeSchedule('linear'), steps: inp.steps, seed: inp.seed });
   const a = ctx.adapterInfo;
   const adapter = `${a.vendor} ${a.architecture} ${a.description}`.trim();

@@ -1,0 +1,55 @@
+// Shared by the benchmarks: timing statistics, provenance (commit, adapter, limits) and JSON output
+// written to a temp file and renamed, so a crashed run leaves no half-written result.
+import { execSync } from 'node:child_process';
+import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Context } from '../../src/runtime/context.js';
+
+export interface Stats {
+  median: number;
+  min: number;
+  max: number;
+  /** Interquartile range over the median: the spread used to judge noisy machines. */
+  relIqr: number;
+  n: number;
+}
+
+export function stats(xs: number[]): Stats {
+  const s = [...xs].sort((a, b) => a - b);
+  const q = (p: number) => s[Math.min(s.length - 1, Math.max(0, Math.round(p * (s.length - 1))))]!;
+  const median = q(0.5);
+  return { median, min: s[0]!, max: s[s.length - 1]!, relIqr: (q(0.75) - q(0.25)) / median, n: s.length };
+}
+
+/** Times `fn` `reps` times after `warmup` runs; milliseconds. */
+export async function timeIt(fn: () => Promise<unknown> | unknown, reps: number, warmup = 2): Promise<Stats> {
+  for (let i = 0; i < warmup; i++) await fn();
+  const ms: number[] = [];
+  for (let i = 0; i < reps; i++) {
+    const t0 = performance.now();
+    await fn();
+    ms.push(performance.now() - t0);
+  }
+  return stats(ms);
+}
+
+export function provenance(ctx: Context) {
+  let commit = 'unknown';
+  try {
+    commit = execSync('git rev-parse --short HEAD', { encoding: 'utf8' }).trim();
+    if (execSync('git status --porcelain', { encoding: 'utf8' }).trim()) commit += '+dirty';
+  } catch {
+    // not a git checkout
+  }
+  return { commit, date: new Date().toISOString(), platform: ctx.platform, adapter: ctx.adapterInfo, limits: ctx.limits, features: ctx.features };
+}
+
+export function writeResult(name: string, result: unknown): string {
+  const dir = join(process.cwd(), 'bench-results');
+  mkdirSync(dir, { recursive: true });
+  const file = join(dir, `${name}.json`);
+  const tmp = `${file}.tmp-${process.pid}`;
+  writeFileSync(tmp, JSON.stringify(result, null, 2) + '\n');
+  renameSync(tmp, file);
+  return file;
+}

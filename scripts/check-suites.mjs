@@ -1,0 +1,22 @@
+// Fails unless every named test folder had test files that ran, with passed tests and no skips.
+//   node scripts/check-suites.mjs vitest.json kernels-test/gpu kernels-test/browser
+import { readFileSync } from 'node:fs';
+
+const [report, ...folders] = process.argv.slice(2);
+const r = JSON.parse(readFileSync(report, 'utf8'));
+let bad = 0;
+for (const folder of folders) {
+  const files = r.testResults.filter((f) => f.name.includes(`/${folder}/`));
+  const tests = files.flatMap((f) => f.assertionResults);
+  const passed = tests.filter((t) => t.status === 'passed').length;
+  const other = tests.filter((t) => t.status !== 'passed');
+  console.log(`${folder}: ${files.length} files, ${passed} passed, ${other.length} not passed`);
+  if (!files.length || !passed || other.length) {
+    bad++;
+    for (const t of other.slice(0, 10)) console.log(`  ${t.status}: ${t.fullName}`);
+  }
+}
+if (bad) {
+  console.error('check-suites: a GPU or browser suite did not run completely');
+  process.exit(1);
+}

@@ -1,0 +1,14 @@
+import { requestContext } from '../../src/runtime/context.js';
+import { forwardNoise } from '../../src/kernels/forward_noise.js';
+import { makeSchedule } from '../../src/models/schedules.js';
+const ctx = await requestContext({ profile: true });
+const [rows, cols] = [70_001, 241];
+let t = performance.now();
+const x0 = new Float32Array(rows * cols).map((_, i) => ((i * 2654435761) % 1000) / 250 - 2);
+console.log('x0', performance.now() - t); t = performance.now();
+await forwardNoise(ctx, x0, [rows, cols], { schedule: makeSchedule('linear'), steps: [3, 1000], seed: 5 });
+console.log('whole', performance.now() - t); t = performance.now();
+await forwardNoise(ctx, x0, [rows, cols], { schedule: makeSchedule('linear'), steps: [3, 1000], seed: 5, maxChunkBytes: 3_000_000 });
+console.log('chunked', performance.now() - t); t = performance.now();
+const { profileReport } = await import('../../src/runtime/profile.js');
+console.log(profileReport(ctx));
