@@ -7,6 +7,7 @@ import { compileModule, getPipeline, kernelParts } from '../src/runtime/pipeline
 import { KERNELS } from '../src/kernels/registry.js';
 
 const ctx = await requestContext({ dawnFlags: ['backend=null'], wait: 'poll', label: 'lint-wgsl' });
+console.log(`lint:wgsl: Dawn null backend ${ctx.adapterInfo.description}`.trim());
 let failures = 0;
 const used = new Set<string>();
 for (const { spec, builds } of KERNELS) {

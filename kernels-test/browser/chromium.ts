@@ -1,7 +1,5 @@
 // Debian's Chromium driven by playwright-core (never a downloaded browser), WebGPU on SwiftShader.
-import { existsSync, mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { existsSync } from 'node:fs';
 import { chromium, type Browser } from 'playwright-core';
 
 export const CHROMIUM = process.env.FLUCTUS_CHROMIUM ?? '/usr/bin/chromium';
@@ -11,6 +9,7 @@ export function browserMissing(): string | null {
   return existsSync(CHROMIUM) ? null : `${CHROMIUM} not found: run 'npm run setup -- --with-browser' (as root it installs Debian's chromium)`;
 }
 
+/** playwright-core gives every launch a new empty profile directory. */
 export async function launchChromium(): Promise<Browser> {
   return chromium.launch({
     executablePath: CHROMIUM,
@@ -24,7 +23,6 @@ export async function launchChromium(): Promise<Browser> {
       '--disable-background-networking',
       '--disable-component-update',
       '--disable-sync',
-      `--user-data-dir=${mkdtempSync(join(tmpdir(), 'fluctus-chromium-'))}`,
     ],
   });
 }

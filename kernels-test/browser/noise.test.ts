@@ -46,6 +46,7 @@ if (missing) console.warn(`[browser tests skipped] ${missing}`);
   });
 
   it('runs on a WebGPU adapter', () => {
+    console.log(`browser adapter: ${page.adapter}`);
     expect(page.adapter.length).toBeGreaterThan(0);
   });
 
