@@ -15,7 +15,8 @@ const schedule = makeSchedule('linear');
 const TOL = { atol: 1.5e-6, rtol: 3e-7 };
 
 describeGpu('forward_noise', (get) => {
-  const shapes: [number, number][] = [[1, 1], [3, 63], [5, 64], [7, 65], [2, 131], [131, 7], [64, 4]];
+  // invocations = rows * ceil(cols / 4): 1, 63, 64, 65 (WG - 1, WG, WG + 1), and primes
+  const shapes: [number, number][] = [[1, 1], [63, 4], [64, 4], [65, 3], [3, 63], [5, 64], [7, 65], [2, 131], [131, 7], [1009, 13]];
   for (const [rows, cols] of shapes) {
     it(`matches the float64 reference for x0 of shape [${rows}, ${cols}]`, async () => {
       const seed = rows * 1000 + cols;
@@ -66,6 +67,15 @@ describeGpu('forward_noise', (get) => {
       expect(chunks.length).toBeGreaterThan(1);
       expectSameBits(got, one, `maxChunkBytes ${maxChunkBytes}`);
     }
+  });
+
+  it('a steady-state loop compiles nothing new', async () => {
+    const ctx = get();
+    const x0 = new Float32Array(40).fill(1);
+    await forwardNoise(ctx, x0, [8, 5], { schedule, steps: [1], seed: 0 });
+    const before = ctx.compiles;
+    for (let i = 0; i < 5; i++) await forwardNoise(ctx, x0.subarray(0, 5 * (4 + i)), [4 + i, 5], { schedule, steps: [1, i + 2], seed: i });
+    expect(ctx.compiles).toBe(before);
   });
 
   it('Gaussian x0: noised mean and covariance match abar mu and abar Sigma + (1 - abar) I', async () => {

@@ -22,8 +22,8 @@ describeGpu('philox', (get) => {
     });
   }
 
-  it('equals the BigInt reference on random counters and keys, sizes 1 to 70,001', async () => {
-    for (const [count, seed] of [[1, 1], [63, 2], [65, 3], [70_001, 4]] as const) {
+  it('equals the BigInt reference on random counters and keys, 1 to 4.2 M blocks (> 65,535 workgroups)', async () => {
+    for (const [count, seed] of [[1, 1], [63, 2], [64, 5], [65, 3], [70_001, 4], [65_535 * 64 + 13, 6]] as const) {
       const ctr = randomWords(4 * count, seed);
       const [k0, k1] = randomWords(2, seed + 100);
       const got = await philox(get(), ctr, { key: [k0!, k1!] });
