@@ -86,16 +86,25 @@ program
     }
     m1 /= N * D;
     m2 /= N * D;
-    console.log('\n  step      abar     sigma    E[x]  expected   E[x^2]  expected');
+    // Given x0, only the noise is random: se of E[x] is sqrt((1 - abar) / ND); of E[x^2],
+    // sqrt((4 abar (1 - abar) E[x0^2] + 2 (1 - abar)^2) / ND). z = (measured - expected) / se.
+    const nd = N * D;
+    console.log('\n  step      abar     sigma     E[x]  expected      z    E[x^2]  expected      z');
+    let worstZ = 0;
     o.steps.forEach((step: number, s: number) => {
       const ab = schedule.alphasCumprod[step - 1]!;
-      const e1 = sum[s]! / (N * D);
-      const e2 = sumSq[s]! / (N * D);
+      const e1 = sum[s]! / nd;
+      const e2 = sumSq[s]! / nd;
+      const z1 = (e1 - Math.sqrt(ab) * m1) / Math.sqrt((1 - ab) / nd);
+      const z2 = (e2 - (ab * m2 + 1 - ab)) / Math.sqrt((4 * ab * (1 - ab) * m2 + 2 * (1 - ab) ** 2) / nd);
+      worstZ = Math.max(worstZ, Math.abs(z1), Math.abs(z2));
+      const f = (v: number, w: number, d = 4) => v.toFixed(d).padStart(w);
       console.log(
-        `  ${String(step).padStart(4)} ${ab.toFixed(6).padStart(9)} ${abarToSigma(ab).toExponential(2).padStart(9)} ` +
-          `${e1.toFixed(4).padStart(7)} ${(Math.sqrt(ab) * m1).toFixed(4).padStart(9)} ${e2.toFixed(4).padStart(8)} ${(ab * m2 + 1 - ab).toFixed(4).padStart(9)}`,
+        `  ${String(step).padStart(4)} ${f(ab, 9, 6)} ${abarToSigma(ab).toExponential(2).padStart(9)} ` +
+          `${f(e1, 8)} ${f(Math.sqrt(ab) * m1, 9)} ${f(z1, 6, 2)} ${f(e2, 9)} ${f(ab * m2 + 1 - ab, 9)} ${f(z2, 6, 2)}`,
       );
     });
+    console.log(`largest |z| over ${2 * o.steps.length} checks: ${worstZ.toFixed(2)} ${worstZ < 4 ? '(consistent with the closed form)' : '(SUSPICIOUS: larger than 4)'}`);
     console.log(`\nnoised ${(total / 1e6).toFixed(1)} M values in ${seconds.toFixed(2)} s (${(total / 1e6 / seconds).toFixed(1)} M/s, including readback)`);
     console.log(formatProfile(profileReport(ctx), ctx.profiler!.mode));
     destroyContext(ctx);
