@@ -33,15 +33,19 @@ export async function timeIt(fn: () => Promise<unknown> | unknown, reps: number,
   return stats(ms);
 }
 
-export function provenance(ctx: Context) {
-  let commit = 'unknown';
+function gitCommit(): string {
+  // FLUCTUS_COMMIT names the commit where the checkout has no .git (e.g. a tree copied elsewhere).
+  if (process.env.FLUCTUS_COMMIT) return process.env.FLUCTUS_COMMIT;
   try {
-    commit = execSync('git rev-parse --short HEAD', { encoding: 'utf8' }).trim();
-    if (execSync('git status --porcelain', { encoding: 'utf8' }).trim()) commit += '+dirty';
+    const head = execSync('git rev-parse --short HEAD', { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+    return execSync('git status --porcelain', { encoding: 'utf8' }).trim() ? `${head}+dirty` : head;
   } catch {
-    // not a git checkout
+    return 'unknown';
   }
-  return { commit, date: new Date().toISOString(), platform: ctx.platform, adapter: ctx.adapterInfo, limits: ctx.limits, features: ctx.features };
+}
+
+export function provenance(ctx: Context) {
+  return { commit: gitCommit(), date: new Date().toISOString(), platform: ctx.platform, adapter: ctx.adapterInfo, limits: ctx.limits, features: ctx.features };
 }
 
 export function writeResult(name: string, result: unknown): string {

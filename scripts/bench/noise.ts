@@ -43,6 +43,10 @@ console.log(`correct: max |gpu - js| = ${maxErr.toExponential(2)} over ${jsOut.l
 const gpu: Record<string, unknown> = {};
 for (const wait of ['poll', 'idle'] as WaitMode[]) {
   const ctx = await requestContext({ wait, profile: true });
+  if (4 * S * N * D > ctx.limits.maxStorageBufferBindingSize) {
+    throw new Error(`noise bench: the kernel-alone timing binds the whole (${S}, ${N}, ${D}) output: ` +
+      `${4 * S * N * D} bytes exceed this device's maxStorageBufferBindingSize of ${ctx.limits.maxStorageBufferBindingSize}; use fewer --rows`);
+  }
   const p = await forwardNoisePipeline(ctx);
   const x0T = createTensor(ctx, [N, D], { data: x0 });
   const outT = createTensor(ctx, [S, N, D]);
