@@ -7,3 +7,8 @@ export { profileReport, resetProfile, formatProfile, type KernelProfile } from '
 export { philox, PHILOX } from './kernels/philox.js';
 export { forwardNoise, encodeForwardNoise, forwardNoisePipeline, FORWARD_NOISE, NOISE_STREAM } from './kernels/forward_noise.js';
 export * from './models/schedules.js';
+export { frobeniusPairs, prepareFrobenius, encodeFrobenius, disposeFrobenius, type FrobeniusPlan } from './kernels/frobenius.js';
+export { eigh, eighTop, lambdaMax, type EighOptions, type EighResult, type EighTopOptions, type EighTopResult, type LambdaMaxOptions, type LambdaMaxResult, type SymmetricInput } from './kernels/eigh.js';
+export { encodeSymmBlock, symmBlockPipeline } from './kernels/symm_block.js';
+export * from './kernels/moments.js';
+export { gram, crossGram, frobeniusFromCrossGram, doubleCentre } from './kernels/gram.js';

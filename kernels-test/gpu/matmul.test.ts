@@ -1,0 +1,177 @@
+// matmul.wgsl (every registered build) against the float64 reference: transposes, alpha/beta,
+// offsets and leading dimensions on sub-blocks, awkward shapes, the 2-D grid, autotune, bad input.
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { expect, it } from 'vitest';
+import { describeGpu } from './device.js';
+import { GEMM_BUILDS, buildsFor, encodeMatmul, gemmParams, matmul, matmulPlan } from '../../src/kernels/matmul.js';
+import { adapterKey, forgetTuning, tuneLog } from '../../src/kernels/autotune.js';
+import { beginBatch, submit } from '../../src/runtime/dispatch.js';
+import { createTensor, disposeTensor, readback } from '../../src/runtime/tensor.js';
+import { gemmBound, matmulAbsRef, matmulRef, scaled, type GemmRefArgs } from '../ref/matmul.js';
+import { expectClose, expectSameBits } from '../compare.js';
+import { randn } from '../random.js';
+
+const f32 = (n: number, seed: number) => Float32Array.from(randn(n, seed));
+
+/** Compares with the per-element bound gemmBound(k) * scale (see ref/matmul.ts for the derivation). */
+function expectGemm(got: ArrayLike<number>, x: GemmRefArgs, label: string, seed: number): void {
+  const [g, r] = scaled(got, matmulRef(x), matmulAbsRef(x));
+  expectClose(g, r, { atol: gemmBound(x.k), rtol: 0, label, seed });
+}
+
+// (m, n, k): 1; not multiples of 4 or of any tile; a k of 1; primes; larger than one tile each way.
+const SHAPES: [number, number, number][] = [[1, 1, 1], [63, 65, 64], [7, 131, 3], [130, 97, 257], [5, 3, 1]];
+const TRANS: [boolean, boolean][] = [[false, false], [true, false], [false, true], [true, true]];
+
+describeGpu('matmul', (get) => {
+  for (const [transA, transB] of TRANS) {
+    for (const build of buildsFor(transA, transB)) {
+      it(`build ${JSON.stringify(build)}, transA=${transA}, transB=${transB}: every shape matches float64`, async () => {
+        for (const [m, n, k] of SHAPES) {
+          const seed = m * 7 + n * 13 + k;
+          const a = f32(m * k, seed);
+          const b = f32(k * n, seed + 1);
+          const got = await matmul(get(), a, transA ? [k, m] : [m, k], b, transB ? [n, k] : [k, n], { transA, transB, build });
+          expectGemm(got, { a, b, c: new Float64Array(m * n), m, n, k, transA, transB }, `(${m}, ${n}, ${k})`, seed);
+        }
+      });
+    }
+  }
+
+  it('every build gives the same bits (sums over k in the same order)', async () => {
+    const [m, n, k] = [70, 45, 129];
+    const a = f32(m * k, 3);
+    const b = f32(k * n, 4);
+    // A^T B with m = 68 (vec4-aligned rows, so the vec4 builds take their vec4 path).
+    const m4 = 68;
+    const a4 = f32(k * m4, 3);
+    const outs = [];
+    for (const build of GEMM_BUILDS) outs.push(await matmul(get(), a4, [k, m4], b, [k, n], { build, transA: true }));
+    for (let i = 1; i < outs.length; i++) expectSameBits(outs[i]!, outs[0]!, `build ${JSON.stringify(GEMM_BUILDS[i])} vs ${JSON.stringify(GEMM_BUILDS[0])}`);
+    const scalarOnly = buildsFor(false, false);
+    const plain = [];
+    for (const build of scalarOnly) plain.push(await matmul(get(), a, [m, k], b, [k, n], { build }));
+    for (let i = 1; i < plain.length; i++) expectSameBits(plain[i]!, plain[0]!, `build ${JSON.stringify(scalarOnly[i])}`);
+  });
+
+  it('vec4 builds: aligned strides take the vec4 path (edges of m, n not multiples of 4), unaligned ones the scalar path', async () => {
+    const ctx = get();
+    // op(A) = A^T with A (k, lda) and B (k, ldb): m = 63 and n = 65 inside rows padded to 64 and 68.
+    const [m, n, k, lda, ldb] = [63, 65, 37, 64, 68];
+    const A = f32(k * lda + 8, 13);
+    const B = f32(k * ldb + 8, 14);
+    const C = f32(m * n, 15);
+    for (const build of GEMM_BUILDS.filter((b) => b.vec4)) {
+      const plan = await matmulPlan(ctx, { m, n, k, transA: true }, { build });
+      for (const [offsetA, offsetB] of [[4, 8], [0, 0], [1, 3]]) {
+        const x = { a: A, b: B, c: C, m, n, k, transA: true, lda, ldb, offsetA, offsetB, alpha: -0.5, beta: 2 };
+        const tensors = [A, B, C].map((d) => createTensor(ctx, [d.length], { data: d }));
+        const args = { ...x, a: tensors[0]!, b: tensors[1]!, c: tensors[2]! };
+        expect(gemmParams(ctx, plan, args, false, 'matmul').pipeline).toBe(offsetA % 4 === 0 && offsetB % 4 === 0 ? plan.pipeline : plan.fallback);
+        const batch = beginBatch(ctx, 'vec4');
+        encodeMatmul(batch, plan, args);
+        submit(batch);
+        const got = await readback(ctx, tensors[2]!);
+        tensors.forEach(disposeTensor);
+        expectGemm(got, x, `vec4 ${JSON.stringify(build)} offsets ${offsetA}, ${offsetB}`, 13);
+      }
+    }
+  });
+
+  it('alpha and beta: C = alpha op(A) op(B) + beta C0', async () => {
+    const [m, n, k] = [33, 19, 40];
+    const a = f32(k * m, 5);
+    const b = f32(k * n, 6);
+    const c = f32(m * n, 7);
+    for (const [alpha, beta] of [[2.5, -0.5], [1, 1], [-1, 0], [0, 2]] as const) {
+      const got = await matmul(get(), a, [k, m], b, [k, n], { transA: true, alpha, beta, c });
+      expectGemm(got, { a, b, c, m, n, k, transA: true, alpha, beta }, `alpha ${alpha} beta ${beta}`, 5);
+    }
+  });
+
+  it('offsets and leading dimensions multiply sub-blocks and leave the rest of C untouched', async () => {
+    const ctx = get();
+    // Sub-blocks of (40, 50) A, (60, 30) B and (45, 35) C buffers.
+    const [m, n, k] = [13, 11, 17];
+    const A = f32(40 * 50, 8);
+    const B = f32(60 * 30, 9);
+    const C = f32(45 * 35, 10);
+    for (const [transA, transB] of TRANS) {
+      for (const build of buildsFor(transA, transB)) {
+        const x = { a: A, b: B, c: C, m, n, k, transA, transB, alpha: 0.75, beta: 1.5, offsetA: 3 * 50 + 7, lda: 50, offsetB: 5 * 30 + 2, ldb: 30, offsetC: 4 * 35 + 9, ldc: 35 };
+        const tensors = [A, B, C].map((d, i) => createTensor(ctx, [d.length], { data: d, label: `sub.${'abc'[i]}` }));
+        const plan = await matmulPlan(ctx, { m, n, k, transA, transB }, { build });
+        const batch = beginBatch(ctx, 'sub');
+        encodeMatmul(batch, plan, { ...x, a: tensors[0]!, b: tensors[1]!, c: tensors[2]! });
+        submit(batch);
+        const got = await readback(ctx, tensors[2]!);
+        tensors.forEach(disposeTensor);
+        expectGemm(got, x, `sub-block ${JSON.stringify(build)} ${transA} ${transB}`, 8);
+      }
+    }
+  });
+
+  it('covers more than 65,535 tiles per dimension with a 2-D grid', async () => {
+    const ctx = get();
+    // With C in one binding and >= 512 outputs per workgroup, a real device's limits (65,535 per
+    // dimension, 128 MiB bindings) are never exceeded on lavapipe; lowering the limit here makes
+    // grid2d split the same dispatch into rows of workgroups, as it would for a 4 GiB binding.
+    const saved = ctx.limits.maxComputeWorkgroupsPerDimension;
+    ctx.limits.maxComputeWorkgroupsPerDimension = 7;
+    try {
+      const [m, n, k] = [150, 140, 9];
+      const a = f32(m * k, 11);
+      const b = f32(k * n, 12);
+      const got = await matmul(ctx, a, [m, k], b, [k, n], { build: GEMM_BUILDS[0] });
+      expectGemm(got, { a, b, c: new Float64Array(m * n), m, n, k }, '2-D grid', 11);
+    } finally {
+      ctx.limits.maxComputeWorkgroupsPerDimension = saved;
+    }
+  });
+
+  it('autotune picks a registered build once per shape class, and caches it in a JSON file', async () => {
+    const ctx = get();
+    forgetTuning(ctx);
+    const file = join(mkdtempSync(join(tmpdir(), 'fluctus-tune-')), 'tune.json');
+    const before = tuneLog.length;
+    const p1 = await matmulPlan(ctx, { m: 100, n: 90, k: 80 }, { tuneCache: file });
+    expect(tuneLog.length).toBe(before + 1);
+    expect(GEMM_BUILDS).toContainEqual(p1.build);
+    const p2 = await matmulPlan(ctx, { m: 120, n: 70, k: 500 }, { tuneCache: file });
+    expect(tuneLog.length).toBe(before + 1);
+    expect(p2.build).toEqual(p1.build);
+    const saved = JSON.parse(readFileSync(file, 'utf8'));
+    expect(saved[adapterKey(ctx)]['matmul|00|mmm']).toEqual(p1.build);
+    forgetTuning(ctx);
+    await matmulPlan(ctx, { m: 100, n: 90, k: 80 }, { tuneCache: file });
+    expect(tuneLog.length).toBe(before + 1);
+  });
+
+  it('a steady-state loop compiles nothing new', async () => {
+    const ctx = get();
+    const build = GEMM_BUILDS[0];
+    await matmul(ctx, f32(12, 1), [3, 4], f32(20, 2), [4, 5], { build });
+    const before = ctx.compiles;
+    for (let i = 1; i < 5; i++) await matmul(ctx, f32(4 * i * 6, i), [4 * i, 6], f32(6 * 7, i), [6, 7], { build });
+    expect(ctx.compiles).toBe(before);
+  });
+
+  it('rejects bad arguments with the argument, the value and what is allowed', async () => {
+    const ctx = get();
+    const a = new Float32Array(6);
+    await expect(matmul(ctx, a, [2, 3], a, [2, 3])).rejects.toThrow(/inner dimensions differ: op\(A\) is \(2, 3\) and op\(B\) is \(2, 3\)/);
+    await expect(matmul(ctx, a, [2, 4], a, [3, 2])).rejects.toThrow(/matmul: a: shape \[2, 4\] needs 8 values, got 6/);
+    await expect(matmul(ctx, a, [2, 3], a, [3, 2], { alpha: NaN })).rejects.toThrow(/alpha must be finite, got NaN/);
+    await expect(matmul(ctx, a, [2, 3], a, [3, 2], { build: { tm: 8, tn: 8, wg: 3, wx: 1, vec4: false } })).rejects.toThrow(/not one of the registered builds/);
+    const plan = await matmulPlan(ctx, { m: 2, n: 2, k: 3 }, { build: GEMM_BUILDS[0] });
+    const t = createTensor(ctx, [6]);
+    const batch = beginBatch(ctx, 'bad');
+    expect(() => encodeMatmul(batch, plan, { a: t, b: t, c: t, m: 2, n: 2, k: 3, lda: 2 })).toThrow(/matmul: lda must be an integer in \[3, /);
+    expect(() => encodeMatmul(batch, plan, { a: t, b: t, c: t, m: 2, n: 2, k: 3, offsetA: 1 })).toThrow(/matmul: A: elements \[1, 7\) exceed the tensor's 6 elements/);
+    expect(() => encodeMatmul(batch, plan, { a: t, b: t, c: t, m: 2, n: 2, k: 3, transA: true })).toThrow(/plan was built for transA=false/);
+    await expect(matmulPlan(ctx, { m: 2, n: 2, k: 3 }, { build: GEMM_BUILDS.find((b) => b.vec4) })).rejects.toThrow(/vec4 builds need transA=true, transB=false/);
+    disposeTensor(t);
+  });
+});

@@ -1,0 +1,35 @@
+// A^T A; workgroup rows uniform (TM rows), lane l takes columns c0 + l + WG * q (q < TN).
+override WG: u32 = 8;
+const TM = 8u;
+const TN = 4u;
+@compute @workgroup_size(WG)
+fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
+  let tile = wid.y * nwg.x + wid.x;
+  if (tile >= params.tiles) { return; }
+  let r0 = (tile / params.tiles_n) * TM;
+  let c0 = (tile % params.tiles_n) * (WG * TN);
+  if (c0 + WG * TN <= r0) { return; }
+  let M = params.m;
+  var ai: array<u32, TM>;
+  for (var r = 0u; r < TM; r++) { ai[r] = min(r0 + r, M - 1u); }
+  var bj: array<u32, TN>;
+  for (var q = 0u; q < TN; q++) { bj[q] = min(c0 + lid + WG * q, M - 1u); }
+  var acc: array<array<f32, TN>, TM>;
+  for (var kk = 0u; kk < params.k; kk++) {
+    let base = kk * params.lda;
+    var av: array<f32, TM>;
+    var bv: array<f32, TN>;
+    for (var r = 0u; r < TM; r++) { av[r] = a[base + ai[r]]; }
+    for (var q = 0u; q < TN; q++) { bv[q] = a[base + bj[q]]; }
+    for (var r = 0u; r < TM; r++) { for (var q = 0u; q < TN; q++) { acc[r][q] = fma(av[r], bv[q], acc[r][q]); } }
+  }
+  for (var r = 0u; r < TM; r++) {
+    let i = r0 + r;
+    if (i >= M) { break; }
+    for (var q = 0u; q < TN; q++) {
+      let j = c0 + lid + WG * q;
+      if (j >= M || j < i) { continue; }
+      c[i * params.ldc + j] = acc[r][q];
+    }
+  }
+}

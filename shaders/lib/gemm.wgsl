@@ -1,0 +1,114 @@
+// Register-blocked GEMM tile shared by matmul.wgsl and syrk.wgsl: one invocation accumulates a TM x TN
+// block of op(A) op(B) over k with no workgroup memory and stores alpha * acc + beta * C (j >= i only
+// when params.upper != 0). Bindings: the including kernel's `params`, `c`, load_a(), load_b() (load_a4(),
+// load_b4() on vec4 indices in VEC4 builds).
+// Dispatch: tile origin (r0, c0) of a (WG / WX * TM) x (WX * TN) tile per workgroup. Precision: f32 FMA
+// sum over k in order; reference: kernels-test/ref/matmul.ts.
+#if TM8
+const TM = 8u;
+#else
+const TM = 4u;
+#endif
+#if TN8
+const TN = 8u;
+#else
+const TN = 4u;
+#endif
+
+fn gemm_tile_rows() -> u32 { return (WG / WX) * TM; }
+fn gemm_tile_cols() -> u32 { return WX * TN; }
+
+fn gemm_tile(r0: u32, c0: u32, lid: u32) {
+  let ty = select(lid / WX, 0u, WX == WG);
+  let tx = select(lid % WX, lid, WX == WG);
+  let i0 = r0 + ty * TM;
+  let j0 = c0 + tx * TN;
+  let M = params.m;
+  let N = params.n;
+  let K = params.k;
+
+  // Rows and columns past the edge read the last valid one (in bounds, results discarded), so the
+  // k loop has no branches.
+#if VEC4
+  // VEC4 builds run only with TRANS_A and !TRANS_B and offsets and leading dimensions multiples of 4:
+  // op(A)[i0 .. i0 + TM, k] and op(B)[k, j0 .. j0 + TN] are 16-byte aligned runs read as vec4s, 4x
+  // fewer loads (lavapipe: loads, not FMAs, bound this kernel). Same FMA order as the scalar builds.
+  var ai: array<u32, TM / 4u>;
+  for (var r = 0u; r < TM / 4u; r++) { ai[r] = params.off_a / 4u + min(i0 / 4u + r, (M - 1u) / 4u); }
+  var bj: array<u32, TN / 4u>;
+  for (var q = 0u; q < TN / 4u; q++) { bj[q] = params.off_b / 4u + min(j0 / 4u + q, (N - 1u) / 4u); }
+  let sa = params.lda / 4u;
+  let sb = params.ldb / 4u;
+#else
+  // For a non-transposed operand `ai`/`bj` are row starts, else column offsets.
+  var ai: array<u32, TM>;
+  for (var r = 0u; r < TM; r++) {
+    let i = min(i0 + r, M - 1u);
+    ai[r] = select(params.off_a + i * params.lda, params.off_a + i, TRANS_A);
+  }
+  var bj: array<u32, TN>;
+  for (var q = 0u; q < TN; q++) {
+    let j = min(j0 + q, N - 1u);
+    bj[q] = select(params.off_b + j, params.off_b + j * params.ldb, TRANS_B);
+  }
+  // op(A)[i, k] = A[ai + k] (row start) or A[ai + k * lda]; op(B)[k, j] = B[bj + k * ldb] or B[bj + k].
+  let sa = select(1u, params.lda, TRANS_A);
+  let sb = select(params.ldb, 1u, TRANS_B);
+#endif
+  var acc: array<array<f32, TN>, TM>;
+  for (var kk = 0u; kk < K; kk++) {
+#if VEC4
+    // Explicit constructors: lavapipe runs measurably slower when these arrays are filled in loops.
+#if TM8
+    let va0 = load_a4(ai[0] + kk * sa);
+    let va1 = load_a4(ai[1] + kk * sa);
+    let av = array<f32, 8>(va0.x, va0.y, va0.z, va0.w, va1.x, va1.y, va1.z, va1.w);
+#else
+    let va0 = load_a4(ai[0] + kk * sa);
+    let av = array<f32, 4>(va0.x, va0.y, va0.z, va0.w);
+#endif
+#if TN8
+    let vb0 = load_b4(bj[0] + kk * sb);
+    let vb1 = load_b4(bj[1] + kk * sb);
+    let bv = array<f32, 8>(vb0.x, vb0.y, vb0.z, vb0.w, vb1.x, vb1.y, vb1.z, vb1.w);
+#else
+    let vb0 = load_b4(bj[0] + kk * sb);
+    let bv = array<f32, 4>(vb0.x, vb0.y, vb0.z, vb0.w);
+#endif
+#else
+    let ka = kk * sa;
+    let kb = kk * sb;
+#if TM8
+    let av = array<f32, 8>(load_a(ai[0] + ka), load_a(ai[1] + ka), load_a(ai[2] + ka), load_a(ai[3] + ka),
+                           load_a(ai[4] + ka), load_a(ai[5] + ka), load_a(ai[6] + ka), load_a(ai[7] + ka));
+#else
+    let av = array<f32, 4>(load_a(ai[0] + ka), load_a(ai[1] + ka), load_a(ai[2] + ka), load_a(ai[3] + ka));
+#endif
+#if TN8
+    let bv = array<f32, 8>(load_b(bj[0] + kb), load_b(bj[1] + kb), load_b(bj[2] + kb), load_b(bj[3] + kb),
+                           load_b(bj[4] + kb), load_b(bj[5] + kb), load_b(bj[6] + kb), load_b(bj[7] + kb));
+#else
+    let bv = array<f32, 4>(load_b(bj[0] + kb), load_b(bj[1] + kb), load_b(bj[2] + kb), load_b(bj[3] + kb));
+#endif
+#endif
+    for (var r = 0u; r < TM; r++) {
+      for (var q = 0u; q < TN; q++) { acc[r][q] = fma(av[r], bv[q], acc[r][q]); }
+    }
+  }
+  let alpha = params.alpha;
+  let beta = params.beta;
+  for (var r = 0u; r < TM; r++) {
+    let i = i0 + r;
+    if (i >= M) { break; }
+    for (var q = 0u; q < TN; q++) {
+      let j = j0 + q;
+      if (j >= N) { break; }
+      if (params.upper != 0u && j < i) { continue; }
+      let at = params.off_c + i * params.ldc + j;
+      // beta = 0 must not read C (it may hold NaN from an uninitialised buffer).
+      var v = alpha * acc[r][q];
+      if (beta != 0.0) { v = fma(beta, c[at], v); }
+      c[at] = v;
+    }
+  }
+}

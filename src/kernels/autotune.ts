@@ -1,0 +1,110 @@
+// Per-adapter choice among kernel builds: on first use per (adapter, kernel, shape class) each
+// candidate is timed briefly on a representative problem and the fastest kept, in memory per context
+// and optionally in a JSON file (option or FLUCTUS_TUNE_CACHE) keyed by the adapter's identity.
+// All candidates compute the same sums in the same order, so the choice never changes results.
+import type { Context } from '../runtime/context.js';
+
+type Fs = typeof import('node:fs');
+/** node:fs, loaded only in Node when a cache file is used (the specifier is computed so that the
+ * browser bundle does not try to include it). */
+let fsModule: Fs | null = null;
+async function nodeFs(): Promise<Fs> {
+  const name = 'node:' + 'fs';
+  return (fsModule ??= (await import(/* @vite-ignore */ name)) as Fs);
+}
+
+type Entries = Record<string, unknown>;
+
+/** Timed runs per candidate after its warm-up. */
+const ROUNDS = 4;
+
+const memory = new WeakMap<Context, Map<string, unknown>>();
+/** File caches read this process, by path: adapter key -> tuning key -> choice. */
+const files = new Map<string, Record<string, Entries>>();
+
+export function adapterKey(ctx: Context): string {
+  const a = ctx.adapterInfo;
+  return [a.vendor, a.architecture, a.device, a.description].join('/');
+}
+
+/** Size class of one dimension: problems in one class share a tuned build. */
+export function sizeClass(x: number): 's' | 'm' | 'l' {
+  return x < 64 ? 's' : x < 1024 ? 'm' : 'l';
+}
+
+async function readCache(path: string): Promise<Record<string, Entries>> {
+  let hit = files.get(path);
+  if (hit) return hit;
+  hit = {};
+  try {
+    const fs = await nodeFs();
+    if (fs.existsSync(path)) hit = JSON.parse(fs.readFileSync(path, 'utf8')) as Record<string, Entries>;
+  } catch {
+    // An unreadable or corrupt cache file is ignored and rewritten on the next tune.
+    hit = {};
+  }
+  files.set(path, hit);
+  return hit;
+}
+
+async function writeCache(path: string, all: Record<string, Entries>): Promise<void> {
+  const tmp = `${path}.tmp-${process.pid}`;
+  try {
+    const fs = await nodeFs();
+    fs.writeFileSync(tmp, JSON.stringify(all, null, 2) + '\n');
+    fs.renameSync(tmp, path);
+  } catch (e) {
+    console.warn(`fluctus autotune: could not write the cache ${path}: ${(e as Error).message}`);
+  }
+}
+
+export interface TuneResult<T> {
+  choice: T;
+  /** Milliseconds per candidate (best of the timed runs), in candidate order; empty when cached. */
+  ms: number[];
+}
+
+/** Timing log of the tunes run in this process, for benchmarks and reports. */
+export const tuneLog: { key: string; candidates: unknown[]; ms: number[] }[] = [];
+
+/**
+ * The candidate with the smallest best-of-ROUNDS `time(candidate)` (milliseconds, one run per call),
+ * remembered under `key` for this
+ * context and, with a cache file, for this adapter. `same` recognises a cached choice among candidates.
+ */
+export async function tune<T>(ctx: Context, key: string, candidates: readonly T[], time: (c: T) => Promise<number>, same: (a: T, b: T) => boolean, cacheFile?: string): Promise<T> {
+  let mem = memory.get(ctx);
+  if (!mem) memory.set(ctx, (mem = new Map()));
+  const known = mem.get(key) as T | undefined;
+  if (known !== undefined) return known;
+  const path = ctx.platform === 'node' ? (cacheFile ?? process.env.FLUCTUS_TUNE_CACHE) : undefined;
+  if (path) {
+    const cached = (await readCache(path))[adapterKey(ctx)]?.[key] as T | undefined;
+    const match = cached && candidates.find((c) => same(c, cached));
+    if (match) {
+      mem.set(key, match);
+      return match;
+    }
+  }
+  // Round-robin: one warm-up run each, then ROUNDS rounds over all candidates, keeping each one's
+  // best time, so that a burst of other load on the machine hits every candidate alike.
+  const ms = candidates.map(() => Infinity);
+  for (const c of candidates) await time(c);
+  for (let r = 0; r < ROUNDS; r++) {
+    for (let i = 0; i < candidates.length; i++) ms[i] = Math.min(ms[i]!, await time(candidates[i]!));
+  }
+  const best = candidates[ms.indexOf(Math.min(...ms))]!;
+  tuneLog.push({ key, candidates: [...candidates], ms });
+  mem.set(key, best);
+  if (path) {
+    const all = await readCache(path);
+    (all[adapterKey(ctx)] ??= {})[key] = best;
+    await writeCache(path, all);
+  }
+  return best;
+}
+
+/** Forgets this context's in-memory choices (tests; a benchmark that wants to re-tune). */
+export function forgetTuning(ctx: Context): void {
+  memory.delete(ctx);
+}

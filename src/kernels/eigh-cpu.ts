@@ -1,0 +1,221 @@
+// Dense symmetric eigensolver in float64 on the CPU: Householder tridiagonalisation followed by the
+// implicit QL method with Wilkinson-type shifts (EISPACK tred2/tql2, Golub & Van Loan §8.3), plus
+// modified Gram-Schmidt orthonormalisation. Used for the full spectrum (d up to ~1024) and for the
+// small Rayleigh-Ritz problems of the subspace iteration. Row-major storage throughout, with
+// eigenvectors kept as rows so that every inner loop runs over contiguous memory.
+
+export interface DenseEigen {
+  /** Eigenvalues, descending. */
+  values: Float64Array;
+  /** Eigenvectors as rows (n, n): row i belongs to values[i]; absent when not asked for. */
+  vectors?: Float64Array;
+}
+
+/**
+ * Reduces symmetric a (n, n), overwritten, to tridiagonal T = Q^T A Q: diagonal d, off-diagonal e
+ * (e[i] couples i and i + 1, e[n - 1] = 0). Only the lower triangle of `a` is read and kept up to
+ * date (symmetric matvec and rank-2 update on it: (4/3) n^3 flops). Reflector k, H_k = I - beta_k v v^T
+ * acting on indices k + 1 .. n - 1, is left in the upper part of row k (v) and in beta[k];
+ * Q = H_0 H_1 ... H_{n-3}.
+ */
+export function tridiagonalise(a: Float64Array, n: number): { d: Float64Array; e: Float64Array; beta: Float64Array } {
+  const d = new Float64Array(n);
+  const e = new Float64Array(n);
+  const beta = new Float64Array(n);
+  const p = new Float64Array(n);
+  for (let k = 0; k < n - 2; k++) {
+    const row = k * n;
+    // x = column k below the diagonal (lower triangle), gathered into row k's upper part.
+    let scale = 0;
+    for (let i = k + 1; i < n; i++) {
+      const x = a[i * n + k]!;
+      a[row + i] = x;
+      scale = Math.max(scale, Math.abs(x));
+    }
+    d[k] = a[row + k]!;
+    if (scale === 0) {
+      e[k] = 0;
+      beta[k] = 0;
+      continue;
+    }
+    // v = x - alpha e_1 with alpha = -sign(x_0) ||x|| (no cancellation); computed on x / scale.
+    let ss = 0;
+    for (let i = k + 1; i < n; i++) {
+      const x = a[row + i]! / scale;
+      a[row + i] = x;
+      ss += x * x;
+    }
+    const x0 = a[row + k + 1]!;
+    const alpha = x0 >= 0 ? -Math.sqrt(ss) : Math.sqrt(ss);
+    a[row + k + 1] = x0 - alpha;
+    const vtv = ss - x0 * x0 + (x0 - alpha) * (x0 - alpha);
+    const b = 2 / vtv;
+    beta[k] = b;
+    e[k] = alpha * scale;
+    // p = beta S v from S's lower triangle: row i contributes S_ij v_j to p_i and S_ij v_i to p_j.
+    p.fill(0, k + 1, n);
+    for (let i = k + 1; i < n; i++) {
+      const ri = i * n;
+      const vi = a[row + i]!;
+      let s = 0;
+      for (let j = k + 1; j < i; j++) {
+        const sij = a[ri + j]!;
+        s += sij * a[row + j]!;
+        p[j] = p[j]! + sij * vi;
+      }
+      p[i] = p[i]! + s + a[ri + i]! * vi;
+    }
+    let vp = 0;
+    for (let i = k + 1; i < n; i++) {
+      p[i] = b * p[i]!;
+      vp += a[row + i]! * p[i]!;
+    }
+    // w = p - K v with K = beta / 2 v^T p; S -= v w^T + w v^T on the lower triangle.
+    const K = (b / 2) * vp;
+    for (let i = k + 1; i < n; i++) p[i] = p[i]! - K * a[row + i]!;
+    for (let i = k + 1; i < n; i++) {
+      const ri = i * n;
+      const vi = a[row + i]!;
+      const wi = p[i]!;
+      for (let j = k + 1; j <= i; j++) a[ri + j] = a[ri + j]! - vi * p[j]! - wi * a[row + j]!;
+    }
+  }
+  if (n >= 2) {
+    d[n - 2] = a[(n - 2) * n + n - 2]!;
+    e[n - 2] = a[(n - 1) * n + n - 2]!;
+  }
+  d[n - 1] = a[n * n - 1]!;
+  e[n - 1] = 0;
+  return { d, e, beta };
+}
+
+/**
+ * Implicit QL on the tridiagonal (d, e), in place: d becomes the eigenvalues (unsorted). With `zt`
+ * (n, n), rows are rotated along, so rows of an identity become the tridiagonal's eigenvectors.
+ */
+export function tridiagonalQl(d: Float64Array, e: Float64Array, n: number, zt?: Float64Array): void {
+  const eps = 2 ** -52;
+  let f = 0;
+  let tst1 = 0;
+  let budget = 60 * n + 60;
+  for (let l = 0; l < n; l++) {
+    tst1 = Math.max(tst1, Math.abs(d[l]!) + Math.abs(e[l]!));
+    let m = l;
+    while (m < n - 1 && Math.abs(e[m]!) > eps * tst1) m++;
+    if (m > l) {
+      do {
+        if (--budget < 0) throw new Error(`eigh: implicit QL did not converge for eigenvalue ${l} of ${n}`);
+        let g = d[l]!;
+        let p = (d[l + 1]! - g) / (2 * e[l]!);
+        let r = Math.hypot(p, 1);
+        if (p < 0) r = -r;
+        d[l] = e[l]! / (p + r);
+        d[l + 1] = e[l]! * (p + r);
+        const dl1 = d[l + 1]!;
+        let h = g - d[l]!;
+        for (let i = l + 2; i < n; i++) d[i] = d[i]! - h;
+        f += h;
+        p = d[m]!;
+        let c = 1;
+        let c2 = 1;
+        let c3 = 1;
+        const el1 = e[l + 1]!;
+        let s = 0;
+        let s2 = 0;
+        for (let i = m - 1; i >= l; i--) {
+          c3 = c2;
+          c2 = c;
+          s2 = s;
+          g = c * e[i]!;
+          h = c * p;
+          r = Math.hypot(p, e[i]!);
+          e[i + 1] = s * r;
+          s = e[i]! / r;
+          c = p / r;
+          p = c * d[i]! - s * g;
+          d[i + 1] = h + s * (c * g + s * d[i]!);
+          if (zt) {
+            const r0 = i * n;
+            const r1 = r0 + n;
+            for (let k = 0; k < n; k++) {
+              const z1 = zt[r1 + k]!;
+              const z0 = zt[r0 + k]!;
+              zt[r1 + k] = s * z0 + c * z1;
+              zt[r0 + k] = c * z0 - s * z1;
+            }
+          }
+        }
+        p = (-s * s2 * c3 * el1 * e[l]!) / dl1;
+        e[l] = s * p;
+        d[l] = c * p;
+      } while (Math.abs(e[l]!) > eps * tst1);
+    }
+    d[l] = d[l]! + f;
+    e[l] = 0;
+  }
+}
+
+/** Eigen-decomposition of symmetric a (n, n) row-major (not modified), values descending. */
+export function symmetricEigen(a: ArrayLike<number>, n: number, opts: { vectors?: boolean } = {}): DenseEigen {
+  // Symmetrise: (A + A^T) / 2, so that inputs off by rounding still give a symmetric problem.
+  const w = new Float64Array(n * n);
+  for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) w[i * n + j] = 0.5 * (a[i * n + j]! + a[j * n + i]!);
+  const { d, e, beta } = tridiagonalise(w, n);
+  let zt: Float64Array | undefined;
+  if (opts.vectors) {
+    zt = new Float64Array(n * n);
+    for (let i = 0; i < n; i++) zt[i * n + i] = 1;
+  }
+  tridiagonalQl(d, e, n, zt);
+  const order = Array.from(d.keys()).sort((x, y) => d[y]! - d[x]!);
+  const values = Float64Array.from(order, (i) => d[i]!);
+  if (!zt) return { values };
+  // Eigenvectors of A: Q z = H_0 (H_1 (... H_{n-3} z)) for each tridiagonal eigenvector z (a row).
+  const vectors = new Float64Array(n * n);
+  order.forEach((src, dst) => vectors.set(zt!.subarray(src * n, src * n + n), dst * n));
+  for (let r = 0; r < n; r++) {
+    const z = r * n;
+    for (let k = n - 3; k >= 0; k--) {
+      const b = beta[k]!;
+      if (b === 0) continue;
+      const v = k * n;
+      let dot = 0;
+      for (let j = k + 1; j < n; j++) dot += w[v + j]! * vectors[z + j]!;
+      dot *= b;
+      for (let j = k + 1; j < n; j++) vectors[z + j] = vectors[z + j]! - dot * w[v + j]!;
+    }
+  }
+  return { values, vectors };
+}
+
+/**
+ * Orthonormalises the m rows of x (m, n) in place by modified Gram-Schmidt applied twice ("twice is
+ * enough", Giraud et al. 2005). A row that vanishes (dependent input) is replaced by `fill(i)` and
+ * orthogonalised again (up to three times, then an Error).
+ */
+export function orthonormaliseRows(x: Float64Array, m: number, n: number, fill: (row: number) => Float64Array): void {
+  for (let i = 0; i < m; i++) {
+    const ri = i * n;
+    for (let attempt = 0; ; attempt++) {
+      let before = 0;
+      for (let k = 0; k < n; k++) before += x[ri + k]! * x[ri + k]!;
+      for (let pass = 0; pass < 2; pass++) {
+        for (let j = 0; j < i; j++) {
+          const rj = j * n;
+          let dot = 0;
+          for (let k = 0; k < n; k++) dot += x[rj + k]! * x[ri + k]!;
+          for (let k = 0; k < n; k++) x[ri + k] = x[ri + k]! - dot * x[rj + k]!;
+        }
+      }
+      let after = 0;
+      for (let k = 0; k < n; k++) after += x[ri + k]! * x[ri + k]!;
+      if (after > 1e-24 * before && after > 0) {
+        const inv = 1 / Math.sqrt(after);
+        for (let k = 0; k < n; k++) x[ri + k] = x[ri + k]! * inv;
+        break;
+      }
+      if (attempt === 3) throw new Error(`eigh: cannot extend the basis past ${i} vectors in dimension ${n}`);
+      x.set(fill(i), ri);
+    }
+  }
+}

@@ -1,0 +1,189 @@
+// Top-k eigenpairs of a symmetric matrix by block subspace iteration with Rayleigh-Ritz (Saad,
+// "Numerical Methods for Large Eigenvalue Problems", §5.2): W = C V on the GPU (symm_block.wgsl),
+// then in float64 on the CPU: H = V^T W, H = S Theta S^T, Ritz vectors U = V S with C U = W S (no
+// extra product), residuals ||C u - theta u||, and the next basis V = orth(C U) (MGS twice).
+// Eigenvalue i converges like (lambda_{m+1} / lambda_i)^iterations with m = k + oversampling.
+import type { Context } from '../runtime/context.js';
+import { beginBatch, submit } from '../runtime/dispatch.js';
+import { createTensor, disposeTensor, readback, upload } from '../runtime/tensor.js';
+import { checkInt } from '../runtime/check.js';
+import { orthonormaliseRows, symmetricEigen } from './eigh-cpu.js';
+import { explainNonFinite, matrixOnGpu, seededGaussian, type SymmetricInput } from './eigh-source.js';
+import { encodeSymmBlock, symmBlockPipeline } from './symm_block.js';
+
+/** Most products chained between two orthonormalisations. */
+const CHAIN_MAX = 8;
+
+export interface EighTopOptions {
+  /** Number of wanted eigenpairs. */
+  k: number;
+  /** Stop when every wanted ||C v - lambda v|| <= tol * ||C||_2 (estimated; default 1e-5). */
+  tol?: number;
+  /** Most block products C V (default 500); `iterations` in the result counts them. */
+  maxIter?: number;
+  /** Extra basis vectors (default max(8, k)); the basis has m = min(d, k + oversample) columns. */
+  oversample?: number;
+  seed?: number;
+  /** Element offset of C in a tensor (one matrix of a stack). */
+  offset?: number;
+}
+
+export interface EighTopResult {
+  /** The k dominant eigenvalues (largest |lambda|; the largest for positive semi-definite C), descending. */
+  values: Float64Array;
+  /** (k, d) unit eigenvectors as rows. */
+  vectors: Float64Array;
+  /** ||C v_i - lambda_i v_i||_2 per pair (C v from the GPU in f32, the rest in float64). */
+  residuals: Float64Array;
+  /** Estimate of ||C||_2 that tol is relative to: the largest |Ritz value|. */
+  norm: number;
+  /** Block products C V done (GPU). */
+  iterations: number;
+  /** Rayleigh-Ritz steps done (CPU, float64); each follows one product. */
+  rayleighRitzSteps: number;
+  converged: boolean;
+}
+
+/** Top-k eigenpairs of symmetric C (d, d) row-major f32 (a GPU tensor, or an array uploaded once). */
+export async function eighTop(ctx: Context, c: SymmetricInput, d: number, opts: EighTopOptions): Promise<EighTopResult> {
+  const fn = 'eighTop';
+  const k = checkInt(`${fn}: k`, opts?.k, 1, Number.isInteger(d) && d > 0 ? d : 1);
+  const tol = opts.tol ?? 1e-5;
+  if (!(tol > 0 && tol < 1)) throw new Error(`${fn}: tol must be in (0, 1), got ${tol}`);
+  const maxIter = checkInt(`${fn}: maxIter`, opts.maxIter ?? 500, 1, 1e9);
+  const over = checkInt(`${fn}: oversample`, opts.oversample ?? Math.max(8, k), 0, 1e6);
+  const mat = matrixOnGpu(ctx, fn, c, d, opts.offset);
+  const m = Math.min(d, k + over);
+  const q4 = Math.ceil(m / 4);
+  const gauss = seededGaussian(opts.seed ?? 0);
+  const fill = () => Float64Array.from({ length: d }, gauss);
+  const V = new Float64Array(m * d);
+  for (let a = 0; a < m; a++) V.set(fill(), a * d);
+  orthonormaliseRows(V, m, d, fill);
+
+  const p = await symmBlockPipeline(ctx);
+  const vT = createTensor(ctx, [d, 4 * q4], { label: `${fn}.V` });
+  const wT = createTensor(ctx, [d, 4 * q4], { label: `${fn}.W` });
+  const host = new Float32Array(d * 4 * q4);
+  const W = new Float64Array(m * d);
+  const U = new Float64Array(m * d);
+  const CU = new Float64Array(m * d);
+  const H = new Float64Array(m * m);
+  const res = new Float64Array(m);
+  let theta: Float64Array = new Float64Array(m);
+  let norm = 0;
+  let iterations = 0;
+  let rayleighRitzSteps = 0;
+  let converged = false;
+  // Basis rows (m, d) <-> the kernel's (d, 4 q4) f32 layout (padding columns stay 0).
+  const toHost = (x: Float64Array) => {
+    for (let a = 0; a < m; a++) for (let i = 0; i < d; i++) host[i * 4 * q4 + a] = x[a * d + i]!;
+  };
+  const fromHost = (y: Float32Array, x: Float64Array) => {
+    for (let a = 0; a < m; a++) for (let i = 0; i < d; i++) x[a * d + i] = y[i * 4 * q4 + a]!;
+  };
+  try {
+    while (iterations < maxIter) {
+      toHost(V);
+      upload(ctx, vT, host);
+      const batch = beginBatch(ctx, fn);
+      encodeSymmBlock(batch, p, { c: mat.tensor, cOffset: mat.offset, v: vT, w: wT, d, q4 });
+      submit(batch);
+      const out = await readback(ctx, wT);
+      iterations++;
+      fromHost(out, W);
+      rayleighRitz(V, W, m, d, H);
+      rayleighRitzSteps++;
+      const eig = symmetricEigen(H, m, { vectors: true });
+      theta = eig.values;
+      combine(eig.vectors!, V, U, m, d);
+      combine(eig.vectors!, W, CU, m, d);
+      norm = Math.max(Math.abs(theta[0]!), Math.abs(theta[m - 1]!));
+      if (!Number.isFinite(norm)) await explainNonFinite(ctx, fn, mat, d);
+      // Subspace iteration finds the largest |lambda|: rank by magnitude, wanted = first k.
+      let worst = 0;
+      for (let r = 0; r < m; r++) {
+        let ss = 0;
+        for (let i = 0; i < d; i++) ss += (CU[r * d + i]! - theta[r]! * U[r * d + i]!) ** 2;
+        res[r] = Math.sqrt(ss);
+      }
+      const order = Array.from({ length: m }, (_, r) => r).sort((x, y) => Math.abs(theta[y]!) - Math.abs(theta[x]!));
+      for (const r of order.slice(0, k)) worst = Math.max(worst, res[r]!);
+      if (worst <= tol * norm) {
+        converged = true;
+        break;
+      }
+      // Next basis: (C / norm)^(s - 1) C U in order of |theta| (wanted directions first), orthonormalised.
+      // The extra products run on the GPU without Rayleigh-Ritz (the CPU step costs more than a
+      // product here); s keeps the spread theta_1^s / theta_m^s within 1e2 so that no basis
+      // direction sinks below f32 resolution between orthonormalisations.
+      order.forEach((src, dst) => V.set(CU.subarray(src * d, src * d + d), dst * d));
+      const spread = Math.abs(theta[order[0]!]!) / Math.abs(theta[order[m - 1]!]!);
+      const s = Math.max(1, Math.min(CHAIN_MAX, maxIter - iterations, Math.floor(Math.log(1e2) / Math.log(spread))));
+      if (s > 1 && norm > 0) {
+        // Unit rows first: C U has norms up to ||C||, and s - 1 more products must not overflow f32.
+        for (let a = 0; a < m; a++) {
+          const row = V.subarray(a * d, a * d + d);
+          const n2 = Math.sqrt(row.reduce((t, x) => t + x * x, 0));
+          if (n2 > 0) row.forEach((x, i) => (row[i] = x / n2));
+        }
+        toHost(V);
+        upload(ctx, vT, host);
+        const batch = beginBatch(ctx, `${fn}.chain`);
+        for (let j = 0; j < s - 1; j++) {
+          encodeSymmBlock(batch, p, { c: mat.tensor, cOffset: mat.offset, v: j % 2 ? wT : vT, w: j % 2 ? vT : wT, d, q4, scale: 1 / norm });
+        }
+        submit(batch);
+        fromHost(await readback(ctx, (s - 1) % 2 ? wT : vT), V);
+        iterations += s - 1;
+      }
+      orthonormaliseRows(V, m, d, fill);
+    }
+  } finally {
+    disposeTensor(vT);
+    disposeTensor(wT);
+    mat.release();
+  }
+  const wanted = Array.from({ length: m }, (_, r) => r)
+    .sort((x, y) => Math.abs(theta[y]!) - Math.abs(theta[x]!))
+    .slice(0, k)
+    .sort((x, y) => theta[y]! - theta[x]!);
+  const vectors = new Float64Array(k * d);
+  wanted.forEach((src, dst) => vectors.set(U.subarray(src * d, src * d + d), dst * d));
+  return {
+    values: Float64Array.from(wanted, (r) => theta[r]!),
+    vectors,
+    residuals: Float64Array.from(wanted, (r) => res[r]!),
+    norm,
+    iterations,
+    rayleighRitzSteps,
+    converged,
+  };
+}
+
+/** H = (V W^T + W V^T) / 2 for row blocks V, W (m, d): the projected matrix V^T C V, symmetrised. */
+function rayleighRitz(V: Float64Array, W: Float64Array, m: number, d: number, H: Float64Array): void {
+  for (let a = 0; a < m; a++) {
+    for (let b = a; b < m; b++) {
+      let s1 = 0;
+      let s2 = 0;
+      for (let i = 0; i < d; i++) {
+        s1 += V[a * d + i]! * W[b * d + i]!;
+        s2 += W[a * d + i]! * V[b * d + i]!;
+      }
+      H[a * m + b] = H[b * m + a] = 0.5 * (s1 + s2);
+    }
+  }
+}
+
+/** out[r] = sum_a s[r, a] x[a] for rows: eigenvector rows s (m, m) times basis rows x (m, d). */
+function combine(s: Float64Array, x: Float64Array, out: Float64Array, m: number, d: number): void {
+  out.fill(0);
+  for (let r = 0; r < m; r++) {
+    for (let a = 0; a < m; a++) {
+      const f = s[r * m + a]!;
+      if (f === 0) continue;
+      for (let i = 0; i < d; i++) out[r * d + i] = out[r * d + i]! + f * x[a * d + i]!;
+    }
+  }
+}

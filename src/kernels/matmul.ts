@@ -1,0 +1,257 @@
+// General matrix product C = alpha * op(A) op(B) + beta * C in f32 (row-major, transposes as flags,
+// element offsets and leading dimensions so callers can multiply sub-blocks of bigger buffers).
+// The kernel build (register block and workgroup shape) is chosen per adapter by autotune.ts.
+import { checkInt, checkMatrix } from '../runtime/check.js';
+import type { Context } from '../runtime/context.js';
+import { beginBatch, ceilDiv, dispatch, grid2d, submit, sync, type Batch, type Binding } from '../runtime/dispatch.js';
+import { getPipeline, type CachedPipeline, type KernelSpec, type PipelineOptions } from '../runtime/pipeline.js';
+import { createTensor, disposeTensor, readback, type Tensor } from '../runtime/tensor.js';
+import { sizeClass, tune } from './autotune.js';
+import { buildsFor, GEMM_BUILDS, sameBuild, scalarOf, type GemmBuild } from './gemm_builds.js';
+
+export { buildsFor, GEMM_BUILDS, type GemmBuild } from './gemm_builds.js';
+
+export const MATMUL: KernelSpec = { name: 'matmul', libs: ['lib/gemm.wgsl'], storage: ['read', 'read', 'read_write'] };
+
+/** Pipeline options of one build for given transposes (override constants; block size as #if flags). */
+export function gemmOptions(build: GemmBuild, transA: boolean, transB: boolean): PipelineOptions {
+  if (build.vec4 && !(transA && !transB)) throw new Error(`gemm build ${JSON.stringify(build)}: vec4 builds need transA=true, transB=false`);
+  return {
+    constants: { WG: build.wg, WX: build.wx, TRANS_A: Number(transA), TRANS_B: Number(transB) },
+    variant: { TM8: build.tm === 8, TN8: build.tn === 8, VEC4: build.vec4 },
+  };
+}
+
+/** Output rows and columns one workgroup of this build computes. */
+export function tileShape(build: GemmBuild): [number, number] {
+  return [(build.wg / build.wx) * build.tm, build.wx * build.tn];
+}
+
+/** A compiled build for one kernel and pair of transposes (from matmulPlan / syrkPlan). */
+export interface GemmPlan {
+  kernel: 'matmul' | 'syrk';
+  build: GemmBuild;
+  pipeline: CachedPipeline;
+  /** The scalar build of the same tile, for operands whose offsets or strides are not multiples of 4. */
+  fallback: CachedPipeline;
+  transA: boolean;
+  transB: boolean;
+}
+
+export interface PlanOptions {
+  /** Force one build (tests, benchmarks); otherwise the autotuned build for this adapter and shape class. */
+  build?: GemmBuild;
+  /** JSON file caching autotune results across runs (default: FLUCTUS_TUNE_CACHE, else memory only). */
+  tuneCache?: string;
+}
+
+export interface MatmulShape {
+  m: number;
+  n: number;
+  k: number;
+  transA?: boolean;
+  transB?: boolean;
+}
+
+/** Pipeline for C (m, n) = op(A) (m, k) op(B) (k, n); autotuned on first use per shape class. */
+export async function matmulPlan(ctx: Context, shape: MatmulShape, opts: PlanOptions = {}): Promise<GemmPlan> {
+  const transA = Boolean(shape.transA);
+  const transB = Boolean(shape.transB);
+  const build =
+    opts.build ??
+    (await tunedBuild(ctx, 'matmul', { ...shape, transA, transB }, opts.tuneCache, (b) => matmulPlan(ctx, shape, { build: b }), (batch, plan, t) =>
+      encodeMatmul(batch, plan, { a: t.a, b: t.b, c: t.c, m: t.m, n: t.n, k: t.k, transA, transB }),
+    ));
+  const pipeline = await getPipeline(ctx, MATMUL, gemmOptions(checkBuild(build), transA, transB));
+  const fallback = build.vec4 ? await getPipeline(ctx, MATMUL, gemmOptions(scalarOf(build), transA, transB)) : pipeline;
+  return { kernel: 'matmul', build, pipeline, fallback, transA, transB };
+}
+
+/** Floating-point work of one autotune timing run: a few ms on lavapipe (~20 GFLOP/s), less elsewhere. */
+const TUNE_FLOPS = 2e8;
+
+interface TuneTensors {
+  a: Tensor;
+  b: Tensor;
+  c: Tensor;
+  m: number;
+  n: number;
+  k: number;
+}
+
+/**
+ * The fastest build for this adapter and the shape's class (autotune.ts), timed by wall clock (submit
+ * to completion; round-robin best of several runs) on a representative problem: m and n capped at
+ * 1024, k cut so that one run is about TUNE_FLOPS. The per-k cost of a tile is what differs between builds.
+ * Compiling happens before any timing. Wall clock rather than timestamp queries: the runtime's
+ * dispatch() owns the compute passes, and a few-ms run dwarfs the submit overhead on lavapipe.
+ */
+export async function tunedBuild(ctx: Context, kernel: 'matmul' | 'syrk', shape: Required<MatmulShape>, cacheFile: string | undefined, plan: (b: GemmBuild) => Promise<GemmPlan>, encode: (batch: Batch, p: GemmPlan, t: TuneTensors) => void): Promise<GemmBuild> {
+  const key = `${kernel}|${Number(shape.transA)}${Number(shape.transB)}|${sizeClass(shape.m)}${sizeClass(shape.n)}${sizeClass(shape.k)}`;
+  const m = Math.max(1, Math.min(shape.m, 1024));
+  const n = Math.max(1, Math.min(shape.n, 1024));
+  const k = Math.max(1, Math.min(shape.k, Math.floor(TUNE_FLOPS / (2 * m * n))));
+  const fill = (len: number) => Float32Array.from({ length: len }, (_, i) => ((i * 37) % 17) / 17 - 0.5);
+  const t: TuneTensors = {
+    a: createTensor(ctx, [Math.max(m, n) * k], { data: fill(Math.max(m, n) * k), label: 'autotune.a' }),
+    b: createTensor(ctx, [k * n], { data: fill(k * n), label: 'autotune.b' }),
+    c: createTensor(ctx, [m * n], { label: 'autotune.c' }),
+    m, n, k,
+  };
+  const candidates = buildsFor(shape.transA, shape.transB);
+  try {
+    const plans: GemmPlan[] = [];
+    for (const b of candidates) plans.push(await plan(b));
+    const time = async (b: GemmBuild) => {
+      const p = plans[candidates.indexOf(b)]!;
+      const t0 = performance.now();
+      const batch = beginBatch(ctx, `autotune ${kernel}`);
+      encode(batch, p, t);
+      submit(batch);
+      await sync(ctx);
+      return performance.now() - t0;
+    };
+    return await tune(ctx, key, candidates, time, sameBuild, cacheFile);
+  } finally {
+    for (const x of [t.a, t.b, t.c]) disposeTensor(x);
+  }
+}
+
+export function checkBuild(b: GemmBuild): GemmBuild {
+  if (!GEMM_BUILDS.some((g) => sameBuild(g, b))) {
+    throw new Error(`gemm build ${JSON.stringify(b)} is not one of the registered builds ${JSON.stringify(GEMM_BUILDS)}`);
+  }
+  return b;
+}
+
+export interface MatmulArgs {
+  a: Tensor;
+  b: Tensor;
+  c: Tensor;
+  m: number;
+  n: number;
+  k: number;
+  transA?: boolean;
+  transB?: boolean;
+  alpha?: number;
+  beta?: number;
+  /** Element offsets of op(A)'s, op(B)'s and C's first element in their tensors (default 0). */
+  offsetA?: number;
+  offsetB?: number;
+  offsetC?: number;
+  /** Leading dimensions (row strides in elements) of the stored A, B, C (default: packed). */
+  lda?: number;
+  ldb?: number;
+  ldc?: number;
+}
+
+/**
+ * A storage binding covering elements [offset, offset + extent) of `t` plus the element offset the
+ * shader must use inside it: the whole buffer when it fits one binding, else a 256-byte aligned window.
+ */
+export function bindWindow(ctx: Context, t: Tensor, offset: number, extent: number, what: string): { binding: Binding; offset: number } {
+  if (offset + extent > t.size) {
+    throw new Error(`${what}: elements [${offset}, ${offset + extent}) exceed the tensor's ${t.size} elements`);
+  }
+  const limit = ctx.limits.maxStorageBufferBindingSize;
+  if (t.buffer.size <= limit) return { binding: t, offset };
+  const base = Math.floor((offset * 4) / 256) * 256;
+  const size = Math.ceil((offset * 4 - base + extent * 4) / 16) * 16;
+  if (size > limit) throw new Error(`${what}: ${extent} elements (${size} bytes) exceed the binding limit of ${limit} bytes`);
+  return { binding: { buffer: t.buffer, offset: base, size: Math.min(size, t.buffer.size - base) }, offset: offset - base / 4 };
+}
+
+/** Elements spanned by a stored (rows, cols) matrix with leading dimension ld. */
+export const span = (rows: number, cols: number, ld: number) => (rows - 1) * ld + cols;
+
+/** Checks and fills in the defaults of a product's arguments; returns what the kernels need. */
+export function gemmParams(ctx: Context, plan: GemmPlan, x: MatmulArgs, upper: boolean, what: string) {
+  const u32 = 0xffffffff;
+  const m = checkInt(`${what}: m`, x.m, 0, u32);
+  const n = checkInt(`${what}: n`, x.n, 0, u32);
+  const k = checkInt(`${what}: k`, x.k, 0, u32);
+  const transA = Boolean(x.transA);
+  const transB = Boolean(x.transB);
+  if (transA !== plan.transA || transB !== plan.transB) {
+    throw new Error(`${what}: transA=${transA}, transB=${transB} but the plan was built for transA=${plan.transA}, transB=${plan.transB}`);
+  }
+  const [ar, ac] = transA ? [k, m] : [m, k];
+  const [br, bc] = transB ? [n, k] : [k, n];
+  const lda = checkInt(`${what}: lda`, x.lda ?? ac, Math.max(ac, 1), u32);
+  const ldb = checkInt(`${what}: ldb`, x.ldb ?? bc, Math.max(bc, 1), u32);
+  const ldc = checkInt(`${what}: ldc`, x.ldc ?? n, Math.max(n, 1), u32);
+  const alpha = x.alpha ?? 1;
+  const beta = x.beta ?? 0;
+  if (!Number.isFinite(alpha)) throw new Error(`${what}: alpha must be finite, got ${alpha}`);
+  if (!Number.isFinite(beta)) throw new Error(`${what}: beta must be finite, got ${beta}`);
+  const empty = m === 0 || n === 0;
+  const A = bindWindow(ctx, x.a, checkInt(`${what}: offsetA`, x.offsetA ?? 0, 0, u32), empty || k === 0 ? 0 : span(ar, ac, lda), `${what}: A`);
+  const B = bindWindow(ctx, x.b, checkInt(`${what}: offsetB`, x.offsetB ?? 0, 0, u32), empty || k === 0 ? 0 : span(br, bc, ldb), `${what}: B`);
+  const C = bindWindow(ctx, x.c, checkInt(`${what}: offsetC`, x.offsetC ?? 0, 0, u32), empty ? 0 : span(m, n, ldc), `${what}: C`);
+  const [bm, bn] = tileShape(plan.build);
+  const tilesN = ceilDiv(n, bn);
+  const tiles = ceilDiv(m, bm) * tilesN;
+  const aligned = [A.offset, B.offset, lda, ldb].every((v) => v % 4 === 0);
+  return {
+    empty,
+    pipeline: plan.build.vec4 && aligned ? plan.pipeline : plan.fallback,
+    bindings: { a: A.binding, b: B.binding, c: C.binding },
+    // Work actually done: the upper triangle's k-sums for SYRK, all of them otherwise.
+    flops: upper ? n * (n + 1) * k : 2 * m * n * k,
+    bytes: 4 * (m * k + k * n + (beta !== 0 ? 2 : 1) * m * n),
+    workgroups: grid2d(ctx, tiles, 1),
+    params: {
+      m, n, k, lda, ldb, ldc,
+      off_a: A.offset, off_b: B.offset, off_c: C.offset,
+      tiles_n: tilesN, tiles, upper: Number(upper), alpha, beta,
+    },
+  };
+}
+
+/** Encodes C = alpha * op(A) op(B) + beta * C (C is (m, n); op(A) (m, k); op(B) (k, n)) into a batch. */
+export function encodeMatmul(batch: Batch, plan: GemmPlan, args: MatmulArgs): void {
+  if (plan.kernel !== 'matmul') throw new Error(`encodeMatmul: the plan is for ${plan.kernel}, not matmul`);
+  const g = gemmParams(batch.ctx, plan, args, false, 'matmul');
+  if (g.empty) return;
+  dispatch(batch, g.pipeline, {
+    params: g.params,
+    bindings: [g.bindings.a, g.bindings.b, g.bindings.c],
+    workgroups: g.workgroups,
+    flops: g.flops,
+    bytes: g.bytes,
+  });
+}
+
+export interface MatmulOptions extends PlanOptions {
+  transA?: boolean;
+  transB?: boolean;
+  alpha?: number;
+  /** With beta != 0, `c` (m, n) is the initial C. */
+  beta?: number;
+  c?: Float32Array;
+}
+
+/**
+ * alpha * op(A) op(B) + beta * C for host arrays: A stored (rows, cols) per `aShape`, B per `bShape`
+ * (both row-major f32; op transposes when transA / transB). Returns C, (m, n) row-major.
+ */
+export async function matmul(ctx: Context, a: Float32Array, aShape: readonly [number, number], b: Float32Array, bShape: readonly [number, number], opts: MatmulOptions = {}): Promise<Float32Array> {
+  const [ar, ac] = checkMatrix('matmul: a', a, aShape);
+  const [br, bc] = checkMatrix('matmul: b', b, bShape);
+  const [m, k] = opts.transA ? [ac, ar] : [ar, ac];
+  const [k2, n] = opts.transB ? [bc, br] : [br, bc];
+  if (k !== k2) throw new Error(`matmul: inner dimensions differ: op(A) is (${m}, ${k}) and op(B) is (${k2}, ${n})`);
+  if (opts.c && opts.c.length !== m * n) throw new Error(`matmul: c must hold m * n = ${m * n} values, got ${opts.c.length}`);
+  const plan = await matmulPlan(ctx, { m, n, k, transA: opts.transA, transB: opts.transB }, opts);
+  const A = createTensor(ctx, [ar, ac], { data: a, label: 'matmul.a' });
+  const B = createTensor(ctx, [br, bc], { data: b, label: 'matmul.b' });
+  const C = createTensor(ctx, [m, n], { label: 'matmul.c', ...(opts.c ? { data: opts.c } : {}) });
+  try {
+    const batch = beginBatch(ctx, 'matmul');
+    encodeMatmul(batch, plan, { a: A, b: B, c: C, m, n, k, transA: opts.transA, transB: opts.transB, alpha: opts.alpha, beta: opts.c ? opts.beta : 0 });
+    submit(batch);
+    return await readback(ctx, C);
+  } finally {
+    for (const t of [A, B, C]) disposeTensor(t);
+  }
+}
