@@ -26,6 +26,9 @@ const arg = (name: string, dflt: number) => {
 const reps = arg('reps', 3);
 const jsRows = arg('js-rows', 300);
 const only = arg('only', 0);
+/** --peer torch: time PyTorch `x.T @ x` on CUDA (python3 on PATH) instead of numpy, for GPU machines. */
+const peer = process.argv.includes('--peer') ? process.argv[process.argv.indexOf('--peer') + 1] : 'numpy';
+if (peer !== 'numpy' && peer !== 'torch') throw new Error(`syrk bench: --peer '${peer}' is not one of numpy, torch`);
 const D = 784;
 const shapes = [6000, 60000].filter((n) => !only || n === only);
 
@@ -63,15 +66,25 @@ function blasLibrary(): string {
 }
 
 function numpyMs(x: Float32Array, N: number): { ms: number[]; blas: string } | string {
+  const python = peer === 'torch' ? 'python3' : '/usr/bin/python3';
   try {
-    execFileSync('/usr/bin/python3', ['-c', 'import numpy'], { stdio: 'ignore' });
+    execFileSync(python, ['-c', peer === 'torch' ? 'import torch; assert torch.cuda.is_available()' : 'import numpy'], { stdio: 'ignore' });
   } catch {
-    return 'numpy is not available to /usr/bin/python3 (Debian package python3-numpy); column skipped';
+    return peer === 'torch' ? 'PyTorch with CUDA is not available to python3; column skipped' : 'numpy is not available to /usr/bin/python3 (Debian package python3-numpy); column skipped';
   }
   const dir = mkdtempSync(join(tmpdir(), 'fluctus-syrk-'));
   try {
     writeFileSync(join(dir, 'x.f32'), x);
-    const py = [
+    const py = peer === 'torch' ? [
+      'import numpy as np, time, sys, json, torch',
+      `x = torch.from_numpy(np.fromfile(sys.argv[1], dtype=np.float32).reshape(${N}, ${D})).cuda()`,
+      'torch.backends.cuda.matmul.allow_tf32 = False',
+      'c = x.T @ x; torch.cuda.synchronize()',
+      'ms = []',
+      `for _ in range(${Math.max(reps, 10)}):`,
+      '    torch.cuda.synchronize(); t = time.perf_counter(); c = x.T @ x; torch.cuda.synchronize(); ms.append((time.perf_counter() - t) * 1e3)',
+      'print(json.dumps(ms))',
+    ].join('\n') : [
       'import numpy as np, time, sys, json',
       `x = np.fromfile(sys.argv[1], dtype=np.float32).reshape(${N}, ${D})`,
       'c = x.T @ x',
@@ -81,8 +94,8 @@ function numpyMs(x: Float32Array, N: number): { ms: number[]; blas: string } | s
       'c.astype(np.float32).tofile(sys.argv[2])',
       'print(json.dumps(ms))',
     ].join('\n');
-    const out = execFileSync('/usr/bin/python3', ['-c', py, join(dir, 'x.f32'), join(dir, 'c.f32')], { encoding: 'utf8' });
-    return { ms: JSON.parse(out) as number[], blas: blasLibrary() };
+    const out = execFileSync(python, ['-c', py, join(dir, 'x.f32'), join(dir, 'c.f32')], { encoding: 'utf8' });
+    return { ms: JSON.parse(out) as number[], blas: peer === 'torch' ? 'torch CUDA (fp32, TF32 off)' : blasLibrary() };
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -146,7 +159,7 @@ for (const N of shapes) {
     const s = [...np.ms].sort((a, b) => a - b)[Math.floor(np.ms.length / 2)]!;
     ratio = s / kernel.median;
     numpy = { ms: np.ms, medianMs: s, GFLOPs: gf(s), blas: np.blas };
-    console.log(`  numpy x.T @ x (BLAS ${np.blas}): ${s.toFixed(0)} ms (${gf(s).toFixed(1)} GFLOP/s); ours / numpy speed = ${ratio.toFixed(3)}x`);
+    console.log(`  ${peer} x.T @ x (${np.blas}): ${s.toFixed(0)} ms (${gf(s).toFixed(1)} GFLOP/s); ours / numpy speed = ${ratio.toFixed(3)}x`);
   }
 
   // 4. plain JS on the first jsRows rows, scaled: its rate does not depend on N.
@@ -168,6 +181,7 @@ for (const N of shapes) {
     ratioToJs: gf(kernel.median) / jsGf,
   });
 }
-const result = { bench: 'syrk', ...provenance(ctx), data: 'synthetic pixel-like [0, 1) values, centred per column (Fashion-MNIST not installed)', flopConvention: '2 N D^2', tunes: tuneLog, rows };
-console.log(`wrote ${writeResult('syrk', result)}`);
+for (const t of tuneLog) console.log(`autotune ${t.key}: ${t.candidates.map((c, i) => `${JSON.stringify(c)} ${t.ms[i]!.toFixed(2)} ms`).join('; ')}`);
+const result = { bench: 'syrk', peer, ...provenance(ctx), data: 'synthetic pixel-like [0, 1) values, centred per column (Fashion-MNIST not installed)', flopConvention: '2 N D^2', tunes: tuneLog, rows };
+console.log(`wrote ${writeResult(peer === 'torch' ? 'syrk-torch' : 'syrk', result)}`);
 destroyContext(ctx);

@@ -1,15 +1,20 @@
-// Register-blocked GEMM tile shared by matmul.wgsl and syrk.wgsl: one invocation accumulates a TM x TN
-// block of op(A) op(B) over k with no workgroup memory and stores alpha * acc + beta * C (j >= i only
+// GEMM tile shared by matmul.wgsl and syrk.wgsl: one invocation accumulates a TM x TN block of
+// op(A) op(B) over k, register-blocked with no workgroup memory (fast on CPU drivers) or, in TILED
+// builds, from k slabs staged in workgroup memory (fast on GPUs), and stores alpha * acc + beta * C (j >= i only
 // when params.upper != 0). Bindings: the including kernel's `params`, `c`, load_a(), load_b() (load_a4(),
 // load_b4() on vec4 indices in VEC4 builds).
 // Dispatch: tile origin (r0, c0) of a (WG / WX * TM) x (WX * TN) tile per workgroup. Precision: f32 FMA
 // sum over k in order; reference: kernels-test/ref/matmul.ts.
-#if TM8
+#if TM16
+const TM = 16u;
+#elif TM8
 const TM = 8u;
 #else
 const TM = 4u;
 #endif
-#if TN8
+#if TN16
+const TN = 16u;
+#elif TN8
 const TN = 8u;
 #else
 const TN = 4u;
@@ -17,6 +22,13 @@ const TN = 4u;
 
 fn gemm_tile_rows() -> u32 { return (WG / WX) * TM; }
 fn gemm_tile_cols() -> u32 { return WX * TN; }
+
+#if TILED
+// k slab staged per step; the tiles are k-major: tile_a[k][r], tile_b[k][q], read as vec4s.
+const BK = 16u;
+var<workgroup> tile_a: array<vec4<f32>, BK * (WG / WX) * TM / 4u>;
+var<workgroup> tile_b: array<vec4<f32>, BK * WX * TN / 4u>;
+#endif
 
 fn gemm_tile(r0: u32, c0: u32, lid: u32) {
   let ty = select(lid / WX, 0u, WX == WG);
@@ -27,6 +39,54 @@ fn gemm_tile(r0: u32, c0: u32, lid: u32) {
   let N = params.n;
   let K = params.k;
 
+#if TILED
+  // Shared-memory tiling (for GPUs): the workgroup stages op(A)[r0 .., k0 .. k0 + BK] and
+  // op(B)[k0 .., c0 ..] in workgroup memory with coalesced global reads, then each invocation reads
+  // its TM (TN) values per k as vec4s. Out-of-range rows and columns stage the last valid one.
+  let bm = gemm_tile_rows();
+  let bn = gemm_tile_cols();
+  var acc: array<array<f32, TN>, TM>;
+  for (var k0 = 0u; k0 < K; k0 += BK) {
+    for (var e = lid; e < BK * bm; e += WG) {
+      // A^T is contiguous along i, A along k: let consecutive invocations read consecutive addresses.
+      let r = select(e / BK, e % bm, TRANS_A);
+      let kk = select(e % BK, e / bm, TRANS_A);
+      let i = min(r0 + r, M - 1u);
+      let k = min(k0 + kk, K - 1u);
+      let v = load_a(select(params.off_a + i * params.lda + k, params.off_a + k * params.lda + i, TRANS_A));
+      let at = kk * bm + r;
+      tile_a[at / 4u][at % 4u] = v;
+    }
+    for (var e = lid; e < BK * bn; e += WG) {
+      let q = select(e % bn, e / BK, TRANS_B);
+      let kk = select(e / bn, e % BK, TRANS_B);
+      let j = min(c0 + q, N - 1u);
+      let k = min(k0 + kk, K - 1u);
+      let v = load_b(select(params.off_b + k * params.ldb + j, params.off_b + j * params.ldb + k, TRANS_B));
+      let at = kk * bn + q;
+      tile_b[at / 4u][at % 4u] = v;
+    }
+    workgroupBarrier();
+    // Only the k < K of this slab: the same FMA sequence as the register-blocked builds.
+    let kn = min(BK, K - k0);
+    for (var kk = 0u; kk < kn; kk++) {
+      var av: array<f32, TM>;
+      var bv: array<f32, TN>;
+      for (var r = 0u; r < TM / 4u; r++) {
+        let v = tile_a[(kk * bm + ty * TM) / 4u + r];
+        av[4u * r] = v.x; av[4u * r + 1u] = v.y; av[4u * r + 2u] = v.z; av[4u * r + 3u] = v.w;
+      }
+      for (var q = 0u; q < TN / 4u; q++) {
+        let v = tile_b[(kk * bn + tx * TN) / 4u + q];
+        bv[4u * q] = v.x; bv[4u * q + 1u] = v.y; bv[4u * q + 2u] = v.z; bv[4u * q + 3u] = v.w;
+      }
+      for (var r = 0u; r < TM; r++) {
+        for (var q = 0u; q < TN; q++) { acc[r][q] = fma(av[r], bv[q], acc[r][q]); }
+      }
+    }
+    workgroupBarrier();
+  }
+#else
   // Rows and columns past the edge read the last valid one (in bounds, results discarded), so the
   // k loop has no branches.
 #if VEC4
@@ -59,7 +119,14 @@ fn gemm_tile(r0: u32, c0: u32, lid: u32) {
   for (var kk = 0u; kk < K; kk++) {
 #if VEC4
     // Explicit constructors: lavapipe runs measurably slower when these arrays are filled in loops.
-#if TM8
+#if TM16
+    let va0 = load_a4(ai[0] + kk * sa);
+    let va1 = load_a4(ai[1] + kk * sa);
+    let va2 = load_a4(ai[2] + kk * sa);
+    let va3 = load_a4(ai[3] + kk * sa);
+    let av = array<f32, 16>(va0.x, va0.y, va0.z, va0.w, va1.x, va1.y, va1.z, va1.w,
+                            va2.x, va2.y, va2.z, va2.w, va3.x, va3.y, va3.z, va3.w);
+#elif TM8
     let va0 = load_a4(ai[0] + kk * sa);
     let va1 = load_a4(ai[1] + kk * sa);
     let av = array<f32, 8>(va0.x, va0.y, va0.z, va0.w, va1.x, va1.y, va1.z, va1.w);
@@ -67,7 +134,14 @@ fn gemm_tile(r0: u32, c0: u32, lid: u32) {
     let va0 = load_a4(ai[0] + kk * sa);
     let av = array<f32, 4>(va0.x, va0.y, va0.z, va0.w);
 #endif
-#if TN8
+#if TN16
+    let vb0 = load_b4(bj[0] + kk * sb);
+    let vb1 = load_b4(bj[1] + kk * sb);
+    let vb2 = load_b4(bj[2] + kk * sb);
+    let vb3 = load_b4(bj[3] + kk * sb);
+    let bv = array<f32, 16>(vb0.x, vb0.y, vb0.z, vb0.w, vb1.x, vb1.y, vb1.z, vb1.w,
+                            vb2.x, vb2.y, vb2.z, vb2.w, vb3.x, vb3.y, vb3.z, vb3.w);
+#elif TN8
     let vb0 = load_b4(bj[0] + kk * sb);
     let vb1 = load_b4(bj[1] + kk * sb);
     let bv = array<f32, 8>(vb0.x, vb0.y, vb0.z, vb0.w, vb1.x, vb1.y, vb1.z, vb1.w);
@@ -78,13 +152,23 @@ fn gemm_tile(r0: u32, c0: u32, lid: u32) {
 #else
     let ka = kk * sa;
     let kb = kk * sb;
-#if TM8
+#if TM16
+    let av = array<f32, 16>(load_a(ai[0] + ka), load_a(ai[1] + ka), load_a(ai[2] + ka), load_a(ai[3] + ka),
+                            load_a(ai[4] + ka), load_a(ai[5] + ka), load_a(ai[6] + ka), load_a(ai[7] + ka),
+                            load_a(ai[8] + ka), load_a(ai[9] + ka), load_a(ai[10] + ka), load_a(ai[11] + ka),
+                            load_a(ai[12] + ka), load_a(ai[13] + ka), load_a(ai[14] + ka), load_a(ai[15] + ka));
+#elif TM8
     let av = array<f32, 8>(load_a(ai[0] + ka), load_a(ai[1] + ka), load_a(ai[2] + ka), load_a(ai[3] + ka),
                            load_a(ai[4] + ka), load_a(ai[5] + ka), load_a(ai[6] + ka), load_a(ai[7] + ka));
 #else
     let av = array<f32, 4>(load_a(ai[0] + ka), load_a(ai[1] + ka), load_a(ai[2] + ka), load_a(ai[3] + ka));
 #endif
-#if TN8
+#if TN16
+    let bv = array<f32, 16>(load_b(bj[0] + kb), load_b(bj[1] + kb), load_b(bj[2] + kb), load_b(bj[3] + kb),
+                            load_b(bj[4] + kb), load_b(bj[5] + kb), load_b(bj[6] + kb), load_b(bj[7] + kb),
+                            load_b(bj[8] + kb), load_b(bj[9] + kb), load_b(bj[10] + kb), load_b(bj[11] + kb),
+                            load_b(bj[12] + kb), load_b(bj[13] + kb), load_b(bj[14] + kb), load_b(bj[15] + kb));
+#elif TN8
     let bv = array<f32, 8>(load_b(bj[0] + kb), load_b(bj[1] + kb), load_b(bj[2] + kb), load_b(bj[3] + kb),
                            load_b(bj[4] + kb), load_b(bj[5] + kb), load_b(bj[6] + kb), load_b(bj[7] + kb));
 #else
@@ -95,6 +179,7 @@ fn gemm_tile(r0: u32, c0: u32, lid: u32) {
       for (var q = 0u; q < TN; q++) { acc[r][q] = fma(av[r], bv[q], acc[r][q]); }
     }
   }
+#endif
   let alpha = params.alpha;
   let beta = params.beta;
   for (var r = 0u; r < TM; r++) {

@@ -17,6 +17,8 @@ type Entries = Record<string, unknown>;
 
 /** Timed runs per candidate after its warm-up. */
 const ROUNDS = 4;
+/** A warm-up this many times slower than the fastest one drops the candidate. */
+const SLOW = 1.5;
 
 const memory = new WeakMap<Context, Map<string, unknown>>();
 /** File caches read this process, by path: adapter key -> tuning key -> choice. */
@@ -88,10 +90,13 @@ export async function tune<T>(ctx: Context, key: string, candidates: readonly T[
   }
   // Round-robin: one warm-up run each, then ROUNDS rounds over all candidates, keeping each one's
   // best time, so that a burst of other load on the machine hits every candidate alike.
-  const ms = candidates.map(() => Infinity);
-  for (const c of candidates) await time(c);
+  // Candidates whose warm-up took over SLOW times the fastest warm-up are not timed further.
+  const warm: number[] = [];
+  for (const c of candidates) warm.push(await time(c));
+  const fastest = Math.min(...warm);
+  const ms = warm.map((w) => (w > SLOW * fastest ? w : Infinity));
   for (let r = 0; r < ROUNDS; r++) {
-    for (let i = 0; i < candidates.length; i++) ms[i] = Math.min(ms[i]!, await time(candidates[i]!));
+    for (let i = 0; i < candidates.length; i++) if (!(warm[i]! > SLOW * fastest)) ms[i] = Math.min(ms[i]!, await time(candidates[i]!));
   }
   const best = candidates[ms.indexOf(Math.min(...ms))]!;
   tuneLog.push({ key, candidates: [...candidates], ms });

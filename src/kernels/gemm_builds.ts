@@ -5,27 +5,45 @@
 // scalar build of the same shape.
 
 export interface GemmBuild {
-  tm: 4 | 8;
-  tn: 4 | 8;
+  tm: 4 | 8 | 16;
+  tn: 4 | 8 | 16;
   wg: number;
   wx: number;
   /** vec4 loads (VEC4): only for op(A) = A^T, op(B) = B with offsets and leading dimensions multiples of 4. */
   vec4: boolean;
+  /** Shared-memory tiling (TILED): k slabs of the workgroup's tile staged in workgroup memory. */
+  tiled: boolean;
 }
 
 export const GEMM_BUILDS: readonly GemmBuild[] = [
-  { tm: 8, tn: 8, wg: 64, wx: 8, vec4: false },
-  { tm: 8, tn: 8, wg: 8, wx: 8, vec4: false },
-  { tm: 4, tn: 4, wg: 64, wx: 8, vec4: false },
-  { tm: 4, tn: 8, wg: 16, wx: 16, vec4: false },
-  { tm: 8, tn: 8, wg: 64, wx: 8, vec4: true },
-  { tm: 8, tn: 8, wg: 8, wx: 8, vec4: true },
+  // Scalar loads, any layout (lavapipe: each won a shape class in the autotune logs of scripts/dev/gemm-tune-log.ts).
+  { tm: 8, tn: 8, wg: 64, wx: 8, vec4: false, tiled: false },
+  { tm: 8, tn: 8, wg: 8, wx: 8, vec4: false, tiled: false },
+  { tm: 4, tn: 4, wg: 64, wx: 8, vec4: false, tiled: false },
+  { tm: 4, tn: 8, wg: 16, wx: 16, vec4: false, tiled: false },
+  // 16 x 16 with scalar loads: SYRK A^T A with D not a multiple of 4 (43 against 31 GFLOP/s at 6000 x 784).
+  { tm: 16, tn: 16, wg: 8, wx: 2, vec4: false, tiled: false },
+  // vec4 loads, A^T B only: the large blocks win SYRK A^T A and A^T B on lavapipe (16 x 16: 62 GFLOP/s
+  // at 6000 x 784 against 30 for the best scalar build; scripts/dev/gemm-time.ts).
+  { tm: 16, tn: 16, wg: 8, wx: 2, vec4: true, tiled: false },
+  { tm: 16, tn: 16, wg: 8, wx: 4, vec4: true, tiled: false },
+  { tm: 8, tn: 16, wg: 16, wx: 4, vec4: true, tiled: false },
+  { tm: 8, tn: 8, wg: 8, wx: 8, vec4: true, tiled: false },
+  // Shared-memory tiling: won SYRK on an H100 (Dawn/Vulkan), loses on lavapipe.
+  { tm: 4, tn: 4, wg: 256, wx: 16, vec4: false, tiled: true },
 ];
 
-export const sameBuild = (x: GemmBuild, y: GemmBuild) => x.tm === y.tm && x.tn === y.tn && x.wg === y.wg && x.wx === y.wx && x.vec4 === y.vec4;
+export const sameBuild = (x: GemmBuild, y: GemmBuild) => x.tm === y.tm && x.tn === y.tn && x.wg === y.wg && x.wx === y.wx && x.vec4 === y.vec4 && x.tiled === y.tiled;
 
 /** Builds a product with these transposes may use. */
 export const buildsFor = (transA: boolean, transB: boolean) => GEMM_BUILDS.filter((b) => !b.vec4 || (transA && !transB));
 
 /** The scalar build with the same tile, used when a vec4 build meets unaligned operands. */
 export const scalarOf = (b: GemmBuild): GemmBuild => ({ ...b, vec4: false });
+
+/** Every build compiled for these transposes: the candidates plus the scalar fallbacks of vec4 ones. */
+export function gemmBuildsFor(transA: boolean, transB: boolean): GemmBuild[] {
+  const out = [...buildsFor(transA, transB)];
+  for (const b of out.filter((x) => x.vec4)) if (!out.some((x) => sameBuild(x, scalarOf(b)))) out.push(scalarOf(b));
+  return out;
+}

@@ -18,7 +18,7 @@ export function gemmOptions(build: GemmBuild, transA: boolean, transB: boolean):
   if (build.vec4 && !(transA && !transB)) throw new Error(`gemm build ${JSON.stringify(build)}: vec4 builds need transA=true, transB=false`);
   return {
     constants: { WG: build.wg, WX: build.wx, TRANS_A: Number(transA), TRANS_B: Number(transB) },
-    variant: { TM8: build.tm === 8, TN8: build.tn === 8, VEC4: build.vec4 },
+    variant: { TM16: build.tm === 16, TM8: build.tm === 8, TN8: build.tn === 8, TN16: build.tn === 16, VEC4: build.vec4, TILED: build.tiled },
   };
 }
 
@@ -67,8 +67,11 @@ export async function matmulPlan(ctx: Context, shape: MatmulShape, opts: PlanOpt
   return { kernel: 'matmul', build, pipeline, fallback, transA, transB };
 }
 
-/** Floating-point work of one autotune timing run: a few ms on lavapipe (~20 GFLOP/s), less elsewhere. */
-const TUNE_FLOPS = 2e8;
+/** Floating-point work of one autotune timing run: ~60-100 ms on lavapipe, enough k (~1600 for 784 x 784)
+ * for the per-k cost, not the per-workgroup start, to decide (at k ~ 500 the 8 x 8 blocks beat the 16 x 16
+ * ones that win by 1.5x at k = 6000); GPUs repeat it to fill TUNE_MS. */
+const TUNE_FLOPS = 2e9;
+const TUNE_MS = 2;
 
 interface TuneTensors {
   a: Tensor;
@@ -102,14 +105,19 @@ export async function tunedBuild(ctx: Context, kernel: 'matmul' | 'syrk', shape:
   try {
     const plans: GemmPlan[] = [];
     for (const b of candidates) plans.push(await plan(b));
+    // Dispatches per timed submit: set from the first (warm-up) run so that a submit takes about
+    // TUNE_MS, since on a fast GPU one run of the problem is shorter than the submit overhead.
+    let reps = 0;
     const time = async (b: GemmBuild) => {
       const p = plans[candidates.indexOf(b)]!;
       const t0 = performance.now();
       const batch = beginBatch(ctx, `autotune ${kernel}`);
-      encode(batch, p, t);
+      for (let r = 0; r < Math.max(reps, 1); r++) encode(batch, p, t);
       submit(batch);
       await sync(ctx);
-      return performance.now() - t0;
+      const ms = (performance.now() - t0) / Math.max(reps, 1);
+      if (!reps) reps = Math.min(64, Math.max(1, Math.ceil(TUNE_MS / ms)));
+      return ms;
     };
     return await tune(ctx, key, candidates, time, sameBuild, cacheFile);
   } finally {

@@ -1,1 +1,0 @@
-enable subgroups;
