@@ -39,13 +39,18 @@ function covariance(): Float32Array {
   return Float32Array.from(C);
 }
 
+/** --peer torch: PyTorch on CUDA (python3 on PATH; timed in float32 on the GPU) instead of numpy. */
+const peer = process.argv.includes('--peer') ? process.argv[process.argv.indexOf('--peer') + 1] : 'numpy';
+if (peer !== 'numpy' && peer !== 'torch') throw new Error(`eigh bench: --peer '${peer}' is not one of numpy, torch`);
+
 const c = covariance();
 const dir = mkdtempSync(join(tmpdir(), 'fluctus-eigh-'));
 let numpy: { version: string; eigvalshMs: number[]; eighMs: number[] } | null = null;
 let npValues: Float64Array | null = null;
 try {
   writeFileSync(join(dir, 'c.f64'), Float64Array.from(c));
-  const py = `
+  // The reference spectrum is always float64 (LAPACK through numpy, or torch in float64).
+  const py = peer === 'numpy' ? `
 import json, sys, time, numpy as np
 d = ${d}
 c = np.fromfile(sys.argv[1] + '/c.f64', dtype=np.float64).reshape(d, d)
@@ -56,11 +61,23 @@ for _ in range(${reps}):
     t = time.perf_counter(); np.linalg.eigvalsh(c); t1.append(1e3 * (time.perf_counter() - t))
     t = time.perf_counter(); np.linalg.eigh(c); t2.append(1e3 * (time.perf_counter() - t))
 print(json.dumps({'version': np.__version__, 'eigvalshMs': t1, 'eighMs': t2}))
+` : `
+import json, sys, time, numpy as np, torch
+d = ${d}
+c64 = torch.from_numpy(np.fromfile(sys.argv[1] + '/c.f64', dtype=np.float64).reshape(d, d)).cuda()
+torch.linalg.eigvalsh(c64).flip(0).cpu().numpy().tofile(sys.argv[1] + '/w.f64')
+c = c64.float()
+torch.linalg.eigvalsh(c); torch.linalg.eigh(c); torch.cuda.synchronize()
+t1 = []; t2 = []
+for _ in range(${reps}):
+    torch.cuda.synchronize(); t = time.perf_counter(); torch.linalg.eigvalsh(c); torch.cuda.synchronize(); t1.append(1e3 * (time.perf_counter() - t))
+    torch.cuda.synchronize(); t = time.perf_counter(); torch.linalg.eigh(c); torch.cuda.synchronize(); t2.append(1e3 * (time.perf_counter() - t))
+print(json.dumps({'version': 'torch ' + torch.__version__ + ' CUDA float32', 'eigvalshMs': t1, 'eighMs': t2}))
 `;
-  numpy = JSON.parse(execFileSync('/usr/bin/python3', ['-c', py, dir], { encoding: 'utf8' }));
+  numpy = JSON.parse(execFileSync(peer === 'numpy' ? '/usr/bin/python3' : 'python3', ['-c', py, dir], { encoding: 'utf8' }));
   npValues = new Float64Array(readFileSync(join(dir, 'w.f64')).buffer.slice(0));
 } catch (e) {
-  console.warn(`numpy unavailable (/usr/bin/python3 with numpy): ${(e as Error).message.split('\n')[0]}; its columns are skipped`);
+  console.warn(`${peer} unavailable: ${(e as Error).message.split('\n')[0]}; its columns are skipped`);
 } finally {
   rmSync(dir, { recursive: true, force: true });
 }
@@ -111,6 +128,7 @@ const med = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length
 const gflops = (flops: number, ms: number) => flops / ms / 1e6;
 const result = {
   bench: 'eigh',
+  peer,
   ...prov,
   shape: { d, samples: N, k },
   accuracy,
@@ -126,4 +144,4 @@ const result = {
 for (const [name, s] of Object.entries(t)) console.log(`${name.padEnd(11)} ${s.median.toFixed(1)} ms (min ${s.min.toFixed(1)}, IQR ${(100 * s.relIqr).toFixed(0)}%)`);
 if (numpy) console.log(`numpy ${numpy.version}: eigvalsh ${med(numpy.eigvalshMs).toFixed(1)} ms, eigh ${med(numpy.eighMs).toFixed(1)} ms`);
 console.log(JSON.stringify(result.ratios));
-console.log(`wrote ${writeResult('eigh', result)}`);
+console.log(`wrote ${writeResult(peer === 'torch' ? 'eigh-torch' : 'eigh', result)}`);
