@@ -98,7 +98,7 @@ const relErr = (got: ArrayLike<number>, n: number) => {
 let absFull = 0;
 for (let i = 0; i < d; i++) absFull = Math.max(absFull, Math.abs(full.values[i]! - ref[i]!));
 const accuracy = {
-  reference: npValues ? 'numpy.linalg.eigvalsh (float64) of the same f32 matrix' : 'eigh (float64), numpy absent',
+  reference: npValues ? `${peer === 'torch' ? 'torch.linalg.eigvalsh' : 'numpy.linalg.eigvalsh'} (float64) of the same f32 matrix` : 'eigh (float64), peer absent',
   fullMaxRelErr: relErr(full.values, d),
   fullMaxAbsErrOverLambdaMax: absFull / ref[0]!,
   top16MaxRelErr: relErr(top.values, k),

@@ -112,6 +112,8 @@ export function encodeCopy(batch: Batch, fn: (enc: GPUCommandEncoder) => void, b
     batch.pass = null;
   }
   fn(batch.encoder);
+  // Copies move bytes at another rate than kernels: naming them gives the wait model its own key.
+  if (!batch.kernels.includes('copy')) batch.kernels.push('copy');
   batch.work += bytes;
 }
 

@@ -90,6 +90,8 @@ export async function readback<D extends DType>(ctx: Context, t: Tensor<D>, offs
   const Arr = ARRAYS[t.dtype];
   if (length === 0) return new Arr(0) as TypedArrayOf<D>;
   const bytes = length * 4;
+  // Wait for the kernels first, under their own wait model, then for the copy under its own.
+  await sync(ctx);
   const staging = borrowStaging(ctx, bytes);
   const batch = beginBatch(ctx, `readback ${t.label}`);
   encodeCopy(batch, (enc) => enc.copyBufferToBuffer(t.buffer, offset * 4, staging, 0, bytes), bytes);

@@ -83,7 +83,7 @@ export async function waitForGpu<T>(ctx: Context, make: () => Promise<T>): Promi
     const elapsed = done - since;
     const early = slept && done - polledFrom < EARLY_MS;
     // Finishing right after the sleep means the work was done earlier: learn a shorter time.
-    if (declared) ctx.waitModel.set(key, updateModel(model, early ? 0.8 * elapsed : elapsed, work));
+    if (declared) ctx.waitModel.set(key, updateModel(model, early ? 0.7 * elapsed : elapsed, work));
     return out;
   } finally {
     clearTimeout(timer);
