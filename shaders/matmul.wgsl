@@ -2,28 +2,8 @@
 // row-major with element offsets and leading dimensions from Params (lib/gemm.wgsl does the tile).
 // Bindings: 0 Params, 1 A f32, 2 B f32, 3 C f32 (read_write). Dispatch: grid2d(tiles_m * tiles_n, 1)
 // workgroups of WG. Precision: f32 FMA sums over k in order; reference: kernels-test/ref/matmul.ts.
-override WG: u32 = 64;
-// Invocations along the columns of a workgroup's tile; WX = WG makes the tile's rows uniform.
-override WX: u32 = 8;
 override TRANS_A: bool = false;
 override TRANS_B: bool = false;
-
-struct Params {
-  m: u32,
-  n: u32,
-  k: u32,
-  lda: u32,
-  ldb: u32,
-  ldc: u32,
-  off_a: u32,
-  off_b: u32,
-  off_c: u32,
-  tiles_n: u32,
-  tiles: u32,
-  upper: u32,
-  alpha: f32,
-  beta: f32,
-}
 
 @group(0) @binding(0) var<uniform> params: Params;
 #if VEC4

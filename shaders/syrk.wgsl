@@ -2,30 +2,10 @@
 // co-moment of A (N, D), C (D, D)) or A A^T (TRANS_B, the Gram matrix, C (N, N)); lib/gemm.wgsl does the tile.
 // Bindings: 0 Params, 1 A f32, 2 C f32 (read_write). Dispatch: grid2d(tiles_m * tiles_n, 1) workgroups of
 // WG; tiles wholly below the diagonal return at once. Precision: f32 FMA sums in order; ref: kernels-test/ref/syrk.ts.
-override WG: u32 = 64;
-// Invocations along the columns of a workgroup's tile; WX = WG makes the tile's rows uniform.
-override WX: u32 = 8;
 override TRANS_A: bool = true;
 override TRANS_B: bool = false;
 
-// Same layout as matmul.wgsl's Params; off_b = off_a and ldb = lda (both operands are A), upper = 1.
-struct Params {
-  m: u32,
-  n: u32,
-  k: u32,
-  lda: u32,
-  ldb: u32,
-  ldc: u32,
-  off_a: u32,
-  off_b: u32,
-  off_c: u32,
-  tiles_n: u32,
-  tiles: u32,
-  upper: u32,
-  alpha: f32,
-  beta: f32,
-}
-
+// Params (lib/gemm.wgsl): off_b = off_a and ldb = lda (both operands are A), upper = 1.
 @group(0) @binding(0) var<uniform> params: Params;
 #if VEC4
 // The same f32 data viewed as vec4s (VEC4 builds: A^T A with offset and lda multiples of 4).

@@ -1,10 +1,32 @@
 // GEMM tile shared by matmul.wgsl and syrk.wgsl: one invocation accumulates a TM x TN block of
 // op(A) op(B) over k, register-blocked with no workgroup memory (fast on CPU drivers) or, in TILED
 // builds, from k slabs staged in workgroup memory (fast on GPUs), and stores alpha * acc + beta * C (j >= i only
-// when params.upper != 0). Bindings: the including kernel's `params`, `c`, load_a(), load_b() (load_a4(),
+// when params.upper != 0); declares WG, WX and struct Params. Bindings: the including kernel's `params`, `c`, load_a(), load_b() (load_a4(),
 // load_b4() on vec4 indices in VEC4 builds).
 // Dispatch: tile origin (r0, c0) of a (WG / WX * TM) x (WX * TN) tile per workgroup. Precision: f32 FMA
 // sum over k in order; reference: kernels-test/ref/matmul.ts.
+override WG: u32 = 64;
+// Invocations along the columns of a workgroup's tile; WX = WG makes the tile's rows uniform.
+override WX: u32 = 8;
+
+// The uniform block of matmul.wgsl and syrk.wgsl (one layout, reflected by the runtime).
+struct Params {
+  m: u32,
+  n: u32,
+  k: u32,
+  lda: u32,
+  ldb: u32,
+  ldc: u32,
+  off_a: u32,
+  off_b: u32,
+  off_c: u32,
+  tiles_n: u32,
+  tiles: u32,
+  upper: u32,
+  alpha: f32,
+  beta: f32,
+}
+
 #if TM16
 const TM = 16u;
 #elif TM8
