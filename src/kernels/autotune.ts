@@ -3,15 +3,7 @@
 // and optionally in a JSON file (option or FLUCTUS_TUNE_CACHE) keyed by the adapter's identity.
 // All candidates compute the same sums in the same order, so the choice never changes results.
 import type { Context } from '../runtime/context.js';
-
-type Fs = typeof import('node:fs');
-/** node:fs, loaded only in Node when a cache file is used (the specifier is computed so that the
- * browser bundle does not try to include it). */
-let fsModule: Fs | null = null;
-async function nodeFs(): Promise<Fs> {
-  const name = 'node:' + 'fs';
-  return (fsModule ??= (await import(/* @vite-ignore */ name)) as Fs);
-}
+import { readTextFile, writeTextFile } from '../runtime/platform-node.js';
 
 type Entries = Record<string, unknown>;
 
@@ -34,27 +26,22 @@ export function sizeClass(x: number): 's' | 'm' | 'l' {
   return x < 64 ? 's' : x < 1024 ? 'm' : 'l';
 }
 
-async function readCache(path: string): Promise<Record<string, Entries>> {
+function readCache(path: string): Record<string, Entries> {
   let hit = files.get(path);
   if (hit) return hit;
-  hit = {};
   try {
-    const fs = await nodeFs();
-    if (fs.existsSync(path)) hit = JSON.parse(fs.readFileSync(path, 'utf8')) as Record<string, Entries>;
+    hit = JSON.parse(readTextFile(path) ?? '{}') as Record<string, Entries>;
   } catch {
-    // An unreadable or corrupt cache file is ignored and rewritten on the next tune.
+    // A corrupt cache file is ignored and rewritten on the next tune.
     hit = {};
   }
   files.set(path, hit);
   return hit;
 }
 
-async function writeCache(path: string, all: Record<string, Entries>): Promise<void> {
-  const tmp = `${path}.tmp-${process.pid}`;
+function writeCache(path: string, all: Record<string, Entries>): void {
   try {
-    const fs = await nodeFs();
-    fs.writeFileSync(tmp, JSON.stringify(all, null, 2) + '\n');
-    fs.renameSync(tmp, path);
+    writeTextFile(path, JSON.stringify(all, null, 2) + '\n');
   } catch (e) {
     console.warn(`fluctus autotune: could not write the cache ${path}: ${(e as Error).message}`);
   }
@@ -81,7 +68,7 @@ export async function tune<T>(ctx: Context, key: string, candidates: readonly T[
   if (known !== undefined) return known;
   const path = ctx.platform === 'node' ? (cacheFile ?? process.env.FLUCTUS_TUNE_CACHE) : undefined;
   if (path) {
-    const cached = (await readCache(path))[adapterKey(ctx)]?.[key] as T | undefined;
+    const cached = readCache(path)[adapterKey(ctx)]?.[key] as T | undefined;
     const match = cached && candidates.find((c) => same(c, cached));
     if (match) {
       mem.set(key, match);
@@ -102,9 +89,9 @@ export async function tune<T>(ctx: Context, key: string, candidates: readonly T[
   tuneLog.push({ key, candidates: [...candidates], ms });
   mem.set(key, best);
   if (path) {
-    const all = await readCache(path);
+    const all = readCache(path);
     (all[adapterKey(ctx)] ??= {})[key] = best;
-    await writeCache(path, all);
+    writeCache(path, all);
   }
   return best;
 }

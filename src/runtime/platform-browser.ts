@@ -15,6 +15,15 @@ export function readShader(file: string): string {
   return text;
 }
 
+/** Pages have no file system: caches stay in memory. */
+export function readTextFile(_path: string): string | null {
+  return null;
+}
+
+export function writeTextFile(path: string, _text: string): void {
+  throw new Error(`fluctus: cannot write ${path}: a browser page has no file system`);
+}
+
 export const noAdapterHelp =
   'fluctus: this browser exposes no WebGPU adapter. Use a browser with WebGPU enabled (Chromium: ' +
   '--enable-unsafe-webgpu on Linux) and serve the page from https or http://127.0.0.1.';

@@ -1,6 +1,6 @@
 // Node side of the runtime: Dawn through the `webgpu` package, shaders read from disk.
 // The browser bundle swaps this module for platform-browser.ts (scripts/build-web.ts).
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { create, globals } from 'webgpu';
 
@@ -27,6 +27,18 @@ const shaderRoot = new URL('../../shaders/', import.meta.url);
 
 export function readShader(file: string): string {
   return readFileSync(new URL(file, shaderRoot), 'utf8');
+}
+
+/** A small text file (caches), or null when it does not exist. */
+export function readTextFile(path: string): string | null {
+  return existsSync(path) ? readFileSync(path, 'utf8') : null;
+}
+
+/** Writes through a temp file and a rename, so a crash never leaves a half-written file. */
+export function writeTextFile(path: string, text: string): void {
+  const tmp = `${path}.tmp-${process.pid}`;
+  writeFileSync(tmp, text);
+  renameSync(tmp, path);
 }
 
 export const noAdapterHelp =
