@@ -6,6 +6,7 @@ import { formatProfile, profileReport } from '../runtime/profile.js';
 import { forwardNoise } from '../kernels/forward_noise.js';
 import { makeSchedule, abarToSigma, type ScheduleName } from '../models/schedules.js';
 import { gaussianMixture } from '../data/gmm.js';
+import { analyzeCommand } from './analyze.js';
 
 function intArg(name: string) {
   return (v: string) => {
@@ -109,6 +110,8 @@ program
     console.log(formatProfile(profileReport(ctx), ctx.profiler!.mode));
     destroyContext(ctx);
   });
+
+program.addCommand(analyzeCommand());
 
 program.parseAsync(process.argv).catch((e: Error) => {
   console.error(`fluctus: ${e.message}`);

@@ -2,13 +2,9 @@
 // Class k has mean mu_k (norm `separation`) and a diagonal covariance with a decaying spectrum, so
 // classes differ in both mean and fluctuations.
 
-export interface Dataset {
-  name: string;
-  x: Float32Array;
-  labels: Int32Array;
-  shape: [number, number];
-  classes: number;
-}
+import type { Dataset } from './dataset.js';
+
+export type { Dataset } from './dataset.js';
 
 export interface GmmOptions {
   classes?: number;
@@ -33,7 +29,8 @@ export function gaussianMixture(opts: GmmOptions = {}): Dataset {
   const D = opts.dim ?? 64;
   const n = opts.perClass ?? 1024;
   const sep = opts.separation ?? 4;
-  const u = splitmix(opts.seed ?? 1);
+  const seed = opts.seed ?? 1;
+  const u = splitmix(seed);
   const normal = () => Math.sqrt(-2 * Math.log(u())) * Math.cos(2 * Math.PI * u());
   const x = new Float32Array(K * n * D);
   const labels = new Int32Array(K * n);
@@ -48,5 +45,15 @@ export function gaussianMixture(opts: GmmOptions = {}): Dataset {
       for (let d = 0; d < D; d++) x[row * D + d] = (sep * mu[d]!) / norm + sd[d]! * normal();
     }
   }
-  return { name: 'gmm', x, labels, shape: [K * n, D], classes: K };
+  return {
+    name: 'gmm',
+    x,
+    labels,
+    shape: [K * n, D],
+    classes: K,
+    classNames: Array.from({ length: K }, (_, k) => String(k)),
+    imageShape: null,
+    source: `built-in Gaussian mixture (seed ${seed})`,
+    scale: 'as generated',
+  };
 }

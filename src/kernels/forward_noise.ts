@@ -134,3 +134,47 @@ export async function forwardNoise(ctx: Context, x0: Float32Array, shape: readon
   }
   return result;
 }
+
+export interface StandardNormalsOptions {
+  seed: number;
+  /** Philox stream (default NOISE_STREAM); distinct streams give independent draws. */
+  stream?: number;
+  /** Step tag of the counter (default 0, which forwardNoise never uses: its steps are 1..T). */
+  step?: number;
+  /** Row number of the first row (rows are counters, so row r of a later call continues a sequence). */
+  rowOffset?: number;
+}
+
+/**
+ * eps (rows, cols) ~ N(0, I): the forward_noise kernel with coefficients (0, 1), so the deviates are
+ * exactly the eps(seed, row, step, dim) that forwardNoise adds at that step tag and stream. The
+ * merger analysis's one-draw shortcut uses step tag 0 (DESIGN.md §2).
+ */
+export async function standardNormals(ctx: Context, rows: number, cols: number, opts: StandardNormalsOptions): Promise<Float32Array> {
+  checkInt('rows', rows, 1, 2 ** 31 - 1);
+  checkInt('cols', cols, 1, 2 ** 31 - 1);
+  const key = seedKey(opts.seed);
+  const stream = checkInt('stream', opts.stream ?? NOISE_STREAM, 0, 0xffffffff);
+  const step = checkInt('step', opts.step ?? 0, 0, 0xffffffff);
+  const rowOffset = checkInt('rowOffset', opts.rowOffset ?? 0, 0, 0xffffffff);
+  if (rows * cols > 2 ** 31 - 1) throw new Error(`standardNormals: ${rows} x ${cols} values exceed one array`);
+  const { rowsPerChunk } = planNoiseChunks(rows, cols, 1, ctx.limits.maxStorageBufferBindingSize);
+  const out = new Float32Array(rows * cols);
+  const p = await forwardNoisePipeline(ctx);
+  const stepsT = createTensor(ctx, [1], { dtype: 'u32', data: [step], label: 'standard_normals.steps' });
+  const coefT = createTensor(ctx, [1, 2], { data: [0, 1], label: 'standard_normals.coef' });
+  const x0T = createTensor(ctx, [rowsPerChunk, cols], { label: 'standard_normals.zeros' });
+  const outT = createTensor(ctx, [rowsPerChunk, cols], { label: 'standard_normals.out' });
+  const batch = beginBatch(ctx, 'standard_normals');
+  try {
+    for (let r0 = 0; r0 < rows; r0 += rowsPerChunk) {
+      const nr = Math.min(rowsPerChunk, rows - r0);
+      encodeForwardNoise(batch, p, { x0: x0T, out: outT, steps: stepsT, coef: coefT, rows: nr, cols, rowOffset: rowOffset + r0, numSteps: 1, key, stream });
+      submit(batch);
+      out.set(await readback(ctx, outT, 0, nr * cols), r0 * cols);
+    }
+  } finally {
+    for (const t of [stepsT, coefT, x0T, outT]) disposeTensor(t);
+  }
+  return out;
+}

@@ -1,0 +1,172 @@
+// report.html and report.json of `fluctus analyze` (Node only). The charts of charts.ts are compiled
+// with vega-lite, run in a headless vega View (renderer 'none': no canvas needed) and inlined as SVG,
+// so the page is one self-contained file that opens offline. Files are written atomically
+// (<name>.tmp-<pid>, then rename) so a reader never sees half a report.
+import { mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import * as vega from 'vega';
+import { compile, type TopLevelSpec } from 'vega-lite';
+import { REPORT_CHARTS, isNoChart } from './charts.js';
+import {
+  classRestSection, dendrogramSection, esc, footnote, headerSection, headlineSection, profileSection,
+} from './report-html-sections.js';
+import type { MergerReport } from './report-types.js';
+
+/** A vega-util LoggerInterface that appends every warning and error to `messages`. */
+export function collectingLogger(messages: string[]) {
+  let lvl = 2; // vega.Warn
+  const text = (args: unknown[]) => args.map((a) => (a instanceof Error ? a.message : typeof a === 'string' ? a : JSON.stringify(a))).join(' ');
+  const logger = {
+    level(l?: number) {
+      if (l === undefined) return lvl;
+      lvl = l;
+      return logger;
+    },
+    error(...args: unknown[]) {
+      messages.push(`error: ${text(args)}`);
+      return logger;
+    },
+    warn(...args: unknown[]) {
+      messages.push(`warning: ${text(args)}`);
+      return logger;
+    },
+    info() {
+      return logger;
+    },
+    debug() {
+      return logger;
+    },
+  };
+  return logger;
+}
+
+/** Compiles a Vega-Lite spec and renders it headless to an SVG string; compiler and runtime warnings go to `warnings`. */
+export async function renderChartSvg(spec: TopLevelSpec, warnings: string[] = []): Promise<string> {
+  const logger = collectingLogger(warnings);
+  const vg = compile(spec, { logger }).spec;
+  const view = new vega.View(vega.parse(vg), { renderer: 'none', logger, logLevel: vega.Warn });
+  try {
+    return await view.toSVG();
+  } finally {
+    view.finalize();
+  }
+}
+
+const STYLE = `
+body { font: 14px/1.45 Helvetica, Arial, sans-serif; color: #222; max-width: 1000px; margin: 2em auto; padding: 0 1em; }
+h1 { font-size: 1.6em; margin-bottom: 0.2em; } h2 { margin-top: 1.8em; border-bottom: 1px solid #ddd; } h3 { font-size: 1em; }
+.meta { color: #666; margin-top: 0; }
+table { border-collapse: collapse; margin: 0.6em 0; } td, th { padding: 2px 10px; border-bottom: 1px solid #eee; text-align: left; vertical-align: top; }
+table.num td + td { text-align: right; font-variant-numeric: tabular-nums; }
+table.kv thead { display: none; } table.kv td:first-child { color: #555; white-space: nowrap; }
+figure { margin: 1.5em 0; } figure svg { max-width: 100%; height: auto; }
+figcaption { color: #444; max-width: 780px; margin-top: 0.4em; }
+.nochart { color: #777; font-style: italic; }
+ul.headline li { margin: 0.25em 0; }
+footer { margin-top: 3em; color: #555; font-size: 0.9em; border-top: 1px solid #ddd; }
+code { font-size: 0.92em; word-break: break-all; }`;
+
+async function chartFigures(report: MergerReport): Promise<string[]> {
+  const out: string[] = [];
+  for (const c of REPORT_CHARTS) {
+    let body: string;
+    try {
+      const spec = c.build(report);
+      if (isNoChart(spec)) {
+        body = `<p class="nochart">${esc(spec.none)}</p>`;
+      } else {
+        const warnings: string[] = [];
+        body = await renderChartSvg(spec, warnings);
+        for (const w of new Set(warnings)) console.warn(`report.html: chart '${c.id}': ${w}`);
+      }
+    } catch (e) {
+      // report.json is already written; one chart that cannot be drawn should not cost the page.
+      const msg = e instanceof Error ? e.message : String(e);
+      console.warn(`report.html: chart '${c.id}' could not be drawn: ${msg}`);
+      body = `<p class="nochart">This chart could not be drawn: ${esc(msg)}</p>`;
+    }
+    out.push(`<figure id="${esc(c.id)}"><h3>${esc(c.title)}</h3>\n${body}\n<figcaption>${esc(c.caption)}</figcaption></figure>`);
+  }
+  return out;
+}
+
+/** The standalone HTML page of a merger report: text sections and every chart inlined as SVG (no external assets). */
+export async function renderReportHtml(report: MergerReport): Promise<string> {
+  const figures = await chartFigures(report);
+  const [steps, ...rest] = figures;
+  return `<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>fluctus mergers — ${esc(report.data.name)}</title>
+<style>${STYLE}</style></head>
+<body>
+${headerSection(report)}
+${headlineSection(report)}
+<section><h2>Charts</h2>
+${steps ?? ''}
+${rest.join('\n')}
+</section>
+${classRestSection(report)}
+${dendrogramSection(report)}
+${profileSection(report)}
+${footnote(report)}
+</body></html>
+`;
+}
+
+/** Throws naming the first non-finite number (JSON would turn it into null silently). */
+function checkJsonNumbers(value: unknown, path: string): void {
+  if (typeof value === 'number') {
+    if (!Number.isFinite(value)) throw new Error(`${path} is ${value}; report values must be finite numbers or null`);
+  } else if (Array.isArray(value)) {
+    value.forEach((v, i) => checkJsonNumbers(v, `${path}[${i}]`));
+  } else if (value !== null && typeof value === 'object') {
+    for (const [k, v] of Object.entries(value)) checkJsonNumbers(v, `${path}.${k}`);
+  }
+}
+
+/** Writes `text` to `path` through `<path>.tmp-<pid>` and a rename (atomic on one file system). */
+export function writeTextAtomic(path: string, text: string): void {
+  const tmp = `${path}.tmp-${process.pid}`;
+  try {
+    writeFileSync(tmp, text);
+    renameSync(tmp, path);
+  } catch (e) {
+    rmSync(tmp, { force: true });
+    throw e;
+  }
+}
+
+/** JSON with objects indented and arrays of numbers (or other scalars) kept on one line each. */
+export function formatJson(value: unknown, indent = ''): string {
+  if (value === null || typeof value !== 'object') return JSON.stringify(value) ?? 'null';
+  const inner = `${indent}  `;
+  if (Array.isArray(value)) {
+    if (value.length === 0) return '[]';
+    if (value.every((v) => v === null || typeof v !== 'object')) return JSON.stringify(value);
+    return `[\n${value.map((v) => inner + formatJson(v, inner)).join(',\n')}\n${indent}]`;
+  }
+  const entries = Object.entries(value).filter(([, v]) => v !== undefined);
+  if (entries.length === 0) return '{}';
+  return `{\n${entries.map(([k, v]) => `${inner}${JSON.stringify(k)}: ${formatJson(v, inner)}`).join(',\n')}\n${indent}}`;
+}
+
+/** `value` as JSON (formatJson) written atomically; throws on NaN or Infinity anywhere in it. */
+export function writeJsonAtomic(path: string, value: unknown): void {
+  checkJsonNumbers(value, 'value');
+  writeTextAtomic(path, `${formatJson(value)}\n`);
+}
+
+/**
+ * Writes dir/report.json, then dir/report.html (creating dir). The JSON goes first so that the
+ * analysis survives a failure while rendering. Returns the two paths.
+ */
+export async function writeReportFiles(dir: string, report: MergerReport): Promise<{ json: string; html: string }> {
+  mkdirSync(dir, { recursive: true });
+  const json = join(dir, 'report.json');
+  const html = join(dir, 'report.html');
+  checkJsonNumbers(report, 'report');
+  writeTextAtomic(json, `${formatJson(report)}\n`);
+  writeTextAtomic(html, await renderReportHtml(report));
+  return { json, html };
+}
