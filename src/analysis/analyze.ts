@@ -4,7 +4,7 @@
 // step and late-start statistics. Returns the report (report-types.ts) without writing anything.
 import type { Context } from '../runtime/context.js';
 import { checkFinite, checkInt } from '../runtime/check.js';
-import { profileReport } from '../runtime/profile.js';
+import { profileReport, resetProfile } from '../runtime/profile.js';
 import { rowChunks } from '../runtime/tensor.js';
 import { symmetricEigen } from '../kernels/eigh-cpu.js';
 import { matmul } from '../kernels/matmul.js';
@@ -120,6 +120,8 @@ export async function analyzeMergers(ctx: Context, data: Dataset, opts: AnalyzeO
   if (N < 8) throw new Error(`data '${data.name}': ${N} rows; the normality test needs at least 8`);
   const plan = planEvents(classNames, counts, method === 'exact' ? 0 : noiseCount, opts.groups ?? []);
   const progress = opts.progress;
+  // The report's per-kernel profile covers this analysis only (with a profiling context).
+  if (ctx.profiler) resetProfile(ctx);
 
   progress?.('moments', 0, 1);
   const model = await fluctuationModel(ctx, { x: data.x, labels: data.labels, n: N, dim: D, classes: K, plan, schedule, method, centring, seed, noiseCount });
@@ -218,7 +220,7 @@ export async function analyzeMergers(ctx: Context, data: Dataset, opts: AnalyzeO
     speciationStep: spec.step, speciation: spec,
     spectra: { top, values: spectraValues },
     lateStart: lateStart ? { file: 'late-start.json', steps: lateStart.steps.map((s) => s.step), rank: lateStart.rank } : null,
-    profile: profileReport(ctx),
+    profile: ctx.profiler ? profileReport(ctx) : [],
     timings,
   };
   return { report, lateStart };

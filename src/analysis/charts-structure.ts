@@ -173,7 +173,7 @@ export function dendrogramSegments(report: MergerReport): DendrogramSegment[] {
 /** The class dendrogram as rule marks, class names under the leaves, y = merger step. */
 export function dendrogramChart(report: MergerReport): ChartSpec {
   const { merges, order, linkage } = report.dendrogram;
-  if (order.length < 2 || merges.length === 0) return { none: `There are ${order.length} classes and no merges: no dendrogram to draw.` };
+  if (order.length < 2 || merges.length === 0) return { none: order.length < 2 ? `The data has ${order.length} class: no dendrogram to draw.` : 'The dendrogram has no merges: nothing to draw.' };
   const segs = dendrogramSegments(report);
   const names = report.data.classNames;
   const K = order.length;
@@ -194,7 +194,7 @@ export function dendrogramChart(report: MergerReport): ChartSpec {
         encoding: {
           x,
           x2: { field: 'x2' },
-          y: { field: 'y', type: 'quantitative', title: 'merger step', scale: { domain: [0, top], nice: true } },
+          y: { field: 'y', type: 'quantitative', title: 'merger step', scale: { domain: [0, top * 1.08], nice: true } },
           y2: { field: 'y2' },
           tooltip: [{ field: 'merge', type: 'ordinal', title: 'merge row' }, { field: 'y2', type: 'quantitative', title: 'height (step)' }],
         },

@@ -1,15 +1,18 @@
 // Vega-Lite specs for the merger report (report.json, src/analysis/report-types.ts). Pure functions
 // of a MergerReport with no Node APIs: report-html.ts renders them to SVG in Node and browser pages
 // can hand the same specs to vega-embed. A builder returns { none: why } when there is nothing to plot.
+// Split: charts-common.ts (shared helpers), charts-steps.ts (steps, normality), charts-structure.ts
+// (spectra, merger matrix, dendrogram); this file has the merger curves and the page order.
 import type { TopLevelSpec } from 'vega-lite';
 import type { MergerReport } from './report-types.js';
 import {
-  CHART_CONFIG, HEIGHT, VL_SCHEMA, WIDTH, abarAt, abarTopAxis, pairLabel, positiveFinite, shortNumber, stepRules, stepX,
-  type ChartSpec,
+  CHART_CONFIG, HEIGHT, VL_SCHEMA, WIDTH, abarAt, abarTopAxis, pairLabel, positiveFinite, shortNumber, stepX, type ChartSpec,
 } from './charts-common.js';
+import { normalityChart, stepsChart } from './charts-steps.js';
 import { dendrogramChart, mergerMatrixChart, spectraChart } from './charts-structure.js';
 
 export { isNoChart, type ChartSpec, type NoChart } from './charts-common.js';
+export { normalityChart, stepsChart } from './charts-steps.js';
 export { dendrogramChart, dendrogramSegments, mergerMatrixChart, spectraChart } from './charts-structure.js';
 
 const CURVE_M = 'M(i)';
@@ -94,7 +97,7 @@ export function mergerCurvesChart(report: MergerReport, pairIndices?: number[]):
             mark: { type: 'line', strokeWidth: 1.5, clip: true },
             encoding: {
               x: stepX(report),
-              y: { field: 'value', type: 'quantitative', title: 'M(i), M~(i) (dimensionless, 0..1)', scale: { domain: [0, 1] } },
+              y: { field: 'value', type: 'quantitative', title: 'M(i) and M~(i)', scale: { domain: [0, 1] } },
               color,
               strokeDash: { field: 'curve', type: 'nominal', title: 'curve', scale: { domain: [CURVE_M, CURVE_MTHR], range: [[1, 0], [5, 3]] } },
               tooltip: [...tipStep, { field: 'curve', type: 'nominal' }, { field: 'value', type: 'quantitative', title: 'value', format: '.4f' }],
@@ -113,7 +116,7 @@ export function mergerCurvesChart(report: MergerReport, pairIndices?: number[]):
             mark: { type: 'line', strokeWidth: 1.5, point: dRows.length <= 200 ? { size: 12 } : false },
             encoding: {
               x: stepX(report),
-              y: { field: 'd', type: 'quantitative', title: 'd(i) = max_j |lambda_j(C_1) - lambda_j(C_2)| (log)', scale: { type: 'log' } },
+              y: { field: 'd', type: 'quantitative', title: 'd(i), log scale', scale: { type: 'log' } },
               color,
               tooltip: [...tipStep, { field: 'd', type: 'quantitative', title: 'd(i)', format: '.4g' }],
             },
@@ -133,161 +136,6 @@ export function mergerCurvesChart(report: MergerReport, pairIndices?: number[]):
       },
     ],
     resolve: { scale: { color: 'shared' } },
-  };
-  return spec;
-}
-
-/** K² per top direction over the test steps (log) with chi-squared critical values, and the rejected fraction of coordinates. */
-export function normalityChart(report: MergerReport): ChartSpec {
-  const n = report.dataNoise.normality;
-  if (n.steps.length === 0 || n.directions === 0) return { none: 'The normality test was not evaluated at any step.' };
-  const rows: { direction: number; step: number; abar: number | null; k2: number; p: number }[] = [];
-  n.steps.forEach((s, j) => {
-    (n.k2[j] ?? []).forEach((k2, d) => {
-      if (positiveFinite(k2)) rows.push({ direction: d + 1, step: s, abar: abarAt(report, s), k2, p: n.pValue[j]?.[d] ?? NaN });
-    });
-  });
-  const frac = n.steps.map((s, j) => ({ step: s, abar: abarAt(report, s), fraction: n.rejectedFraction[j] })).filter((r) => Number.isFinite(r.fraction));
-  // chi-squared with 2 degrees of freedom: P(K² > c) = exp(-c/2), so c = -2 ln(alpha).
-  const crit = [
-    { label: `chi2(2) critical at alpha = ${n.alpha}`, k2: -2 * Math.log(n.alpha) },
-    { label: `Bonferroni over ${n.directions} directions`, k2: -2 * Math.log(n.alpha / n.directions) },
-  ];
-  const rules = stepRules(report, [
-    { label: 'normality step', step: report.dataNoise.normalityStep },
-    { label: 'data-noise merger', step: report.dataNoise.mergerStep },
-  ]);
-  const x = stepX(report);
-  const vrules = {
-    data: { values: rules },
-    layer: [
-      { mark: { type: 'rule' as const, strokeDash: [2, 2], color: '#444' }, encoding: { x: { field: 'step', type: 'quantitative' as const } } },
-      {
-        mark: { type: 'text' as const, angle: 270, align: 'right' as const, baseline: 'bottom' as const, dx: -4, y: 0, color: '#444' },
-        encoding: { x: { field: 'step', type: 'quantitative' as const }, text: { field: 'label', type: 'nominal' as const } },
-      },
-    ],
-  };
-  const spec: TopLevelSpec = {
-    $schema: VL_SCHEMA,
-    config: CHART_CONFIG,
-    title: {
-      text: "D'Agostino-Pearson normality of the noised data",
-      subtitle: `K² along the top ${n.directions} principal directions of the data (above the line: normality rejected); alpha = ${n.alpha}.`,
-    },
-    vconcat: [
-      {
-        width: WIDTH,
-        height: HEIGHT,
-        layer: [
-          {
-            data: { values: rows },
-            mark: { type: 'line', point: rows.length <= 300 ? { size: 12 } : false },
-            encoding: {
-              x,
-              y: { field: 'k2', type: 'quantitative', title: 'K² = z_skew² + z_kurt² (log)', scale: { type: 'log' } },
-              color: { field: 'direction', type: 'ordinal', title: 'principal direction', scale: { scheme: 'viridis' } },
-              tooltip: [
-                { field: 'direction', type: 'ordinal' },
-                { field: 'step', type: 'quantitative', title: 'step i' },
-                { field: 'abar', type: 'quantitative', format: '.4g' },
-                { field: 'k2', type: 'quantitative', title: 'K²', format: '.4g' },
-                { field: 'p', type: 'quantitative', title: 'p-value', format: '.3g' },
-              ],
-            },
-          },
-          {
-            data: { values: crit },
-            layer: [
-              { mark: { type: 'rule', color: 'black', strokeDash: [6, 3] }, encoding: { y: { field: 'k2', type: 'quantitative' } } },
-              {
-                mark: { type: 'text', align: 'right', baseline: 'bottom', dy: -2, x: 'width' },
-                encoding: { y: { field: 'k2', type: 'quantitative' }, text: { field: 'label', type: 'nominal' } },
-              },
-            ],
-          },
-          vrules,
-        ],
-      },
-      {
-        width: WIDTH,
-        height: HEIGHT * 0.6,
-        layer: [
-          {
-            data: { values: frac },
-            mark: { type: 'line', color: '#b03a2e', point: frac.length <= 200 ? { size: 12, color: '#b03a2e' } : false },
-            encoding: {
-              x,
-              y: { field: 'fraction', type: 'quantitative', title: 'coordinates rejected (fraction)', scale: { domain: [0, 1] } },
-              tooltip: [
-                { field: 'step', type: 'quantitative', title: 'step i' },
-                { field: 'abar', type: 'quantitative', format: '.4g' },
-                { field: 'fraction', type: 'quantitative', format: '.3f' },
-              ],
-            },
-          },
-          {
-            data: { values: [{ alpha: n.alpha }] },
-            mark: { type: 'rule', color: 'black', strokeDash: [6, 3] },
-            encoding: { y: { field: 'alpha', type: 'quantitative' } },
-          },
-          vrules,
-        ],
-      },
-    ],
-  };
-  return spec;
-}
-
-/** abar_i over the schedule with vertical rules at the headline steps and each class's merger with the rest. */
-export function stepsChart(report: MergerReport): ChartSpec {
-  const abar = report.schedule.abar.map((a, i) => ({ step: i, abar: a })).filter((r) => Number.isFinite(r.abar));
-  if (abar.length === 0) return { none: 'The schedule has no abar values.' };
-  const headline = stepRules(report, [
-    { label: 'speciation', step: report.speciationStep },
-    { label: 'data-noise merger', step: report.dataNoise.mergerStep },
-    { label: 'normality', step: report.dataNoise.normalityStep },
-  ]).map((r) => ({ ...r, kind: r.label, text: `${r.label} (i = ${r.step})` }));
-  const rest = stepRules(
-    report,
-    report.classRestMerger.map((s, k) => ({ label: report.data.classNames[k] ?? `class ${k}`, step: s })),
-  ).map((r) => ({ ...r, kind: 'class-rest merger', text: r.label }));
-  const kinds = ['speciation', 'data-noise merger', 'normality', 'class-rest merger'];
-  const x = stepX(report);
-  const spec: TopLevelSpec = {
-    $schema: VL_SCHEMA,
-    config: CHART_CONFIG,
-    title: {
-      text: 'Headline steps on the noise schedule',
-      subtitle: `abar_i of the ${report.schedule.name} schedule (T = ${report.schedule.T}); rules mark where each event of the analysis happens.`,
-    },
-    width: WIDTH,
-    height: HEIGHT,
-    layer: [
-      {
-        data: { values: abar },
-        mark: { type: 'line', color: '#333' },
-        encoding: {
-          x,
-          y: { field: 'abar', type: 'quantitative', title: 'abar_i (signal fraction)', scale: { domain: [0, 1] } },
-          tooltip: [{ field: 'step', type: 'quantitative', title: 'step i' }, { field: 'abar', type: 'quantitative', format: '.4g' }],
-        },
-      },
-      {
-        data: { values: [...rest, ...headline] },
-        mark: { type: 'rule', strokeWidth: 1.5 },
-        encoding: {
-          x: { field: 'step', type: 'quantitative' },
-          color: { field: 'kind', type: 'nominal', title: 'step', scale: { domain: kinds, range: ['#1f77b4', '#d62728', '#2ca02c', '#bbbbbb'] } },
-          tooltip: [{ field: 'text', type: 'nominal', title: 'event' }, { field: 'step', type: 'quantitative' }, { field: 'abar', type: 'quantitative', format: '.4g' }],
-        },
-      },
-      {
-        data: { values: headline },
-        mark: { type: 'text', angle: 270, align: 'right', baseline: 'bottom', dx: -4, y: 0 },
-        encoding: { x: { field: 'step', type: 'quantitative' }, text: { field: 'text', type: 'nominal' } },
-      },
-    ],
   };
   return spec;
 }
@@ -312,7 +160,7 @@ export const REPORT_CHARTS: { id: string; title: string; caption: string; build:
     id: 'spectra',
     title: 'Spectra',
     caption:
-      'The largest eigenvalues of the all-data covariance C(i) over the spectral steps (log axis), one line per rank; dashed grey: the noise event (N(0, I) stays at eigenvalue 1 up to sampling error). Eigenvalues move from the data spectrum at i = 0 towards 1; the panels below show the top ranks of each class.',
+      'The largest eigenvalues of the all-data covariance C(i) over the spectral steps (log axis), one line per rank; dashed grey: the noise event (N(0, I) stays at eigenvalue 1 up to sampling error). Eigenvalues move from the data spectrum at i = 0 towards 1; with two or more classes, small panels below show the top ranks of each class.',
     build: spectraChart,
   },
   {

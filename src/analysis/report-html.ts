@@ -40,8 +40,41 @@ export function collectingLogger(messages: string[]) {
   return logger;
 }
 
+// Helvetica advance widths (Adobe AFM, 1/1000 em) of ASCII 32..126; Arial and Liberation Sans share them.
+const HELVETICA = [
+  278, 278, 355, 556, 556, 889, 667, 191, 333, 333, 389, 584, 278, 333, 278, 278, 556, 556, 556, 556, 556, 556, 556, 556,
+  556, 556, 278, 278, 584, 584, 584, 556, 1015, 667, 667, 722, 722, 667, 611, 778, 722, 278, 500, 667, 556, 833, 722, 778,
+  667, 778, 722, 667, 611, 722, 667, 944, 667, 667, 611, 278, 278, 278, 469, 556, 333, 556, 556, 500, 556, 556, 278, 556,
+  556, 222, 222, 500, 222, 833, 556, 556, 556, 556, 333, 500, 278, 556, 500, 722, 500, 500, 500, 334, 260, 334, 584,
+];
+
+/**
+ * Text width for vega's layout without a canvas. Vega's own fallback guesses 0.8 em per character,
+ * which makes long axis titles and legends claim far more room than they take and leaves gaps in
+ * concatenated charts; the font's real widths keep the layout close to what a browser draws.
+ */
+function helveticaWidth(item: { fontSize?: number; fontWeight?: string | number; text?: unknown; limit?: number }, text?: unknown): number {
+  const size = item.fontSize != null ? Number(item.fontSize) || 0 : 11;
+  const t = String(text ?? item.text ?? '').trim();
+  let units = 0;
+  for (const ch of t) {
+    const c = ch.codePointAt(0)!;
+    units += c >= 32 && c <= 126 ? HELVETICA[c - 32]! : 556;
+  }
+  const bold = item.fontWeight === 'bold' || Number(item.fontWeight) >= 600;
+  return (units * size * (bold ? 1.06 : 1)) / 1000;
+}
+
+interface TextMetrics {
+  width: (item: object, text?: unknown) => number;
+  estimateWidth: (item: object, text?: unknown) => number;
+}
+
 /** Compiles a Vega-Lite spec and renders it headless to an SVG string; compiler and runtime warnings go to `warnings`. */
 export async function renderChartSvg(spec: TopLevelSpec, warnings: string[] = []): Promise<string> {
+  // Only replace vega's built-in estimate: a canvas measurer or another user-defined one stays.
+  const tm = (vega as unknown as { textMetrics: TextMetrics }).textMetrics;
+  if (tm.width === tm.estimateWidth) tm.width = helveticaWidth;
   const logger = collectingLogger(warnings);
   const vg = compile(spec, { logger }).spec;
   const view = new vega.View(vega.parse(vg), { renderer: 'none', logger, logLevel: vega.Warn });
