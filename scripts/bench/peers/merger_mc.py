@@ -84,16 +84,20 @@ def main():
     lam_max0 = None
     eps_x = np.empty_like(x0)
     eps_z = np.empty_like(z)
+    tmp = np.empty((max(N, n_noise), D), dtype=np.float32)
     for i in steps:
         ts = time.perf_counter()
         if i == 0:
             xi, zi = x0, z
         else:
             sa, sb = np.float32(np.sqrt(abar[i])), np.float32(np.sqrt(1.0 - abar[i]))
-            rng.standard_normal(dtype=np.float32, out=eps_x)
-            rng.standard_normal(dtype=np.float32, out=eps_z)
-            xi = sa * x0 + sb * eps_x
-            zi = sa * z + sb * eps_z
+            # In place into preallocated buffers: xi = sa x0 + sb eps (no fresh 190 MB arrays per step).
+            xi, zi = eps_x, eps_z
+            for src, buf in ((x0, eps_x), (z, eps_z)):
+                rng.standard_normal(dtype=np.float32, out=buf)
+                buf *= sb
+                np.multiply(src, sa, out=tmp[:src.shape[0]])
+                buf += tmp[:src.shape[0]]
         tn = time.perf_counter()
         covs = [cov(xi[bounds[k]:bounds[k + 1]]).astype(np.float64) for k in range(K)] + [cov(xi).astype(np.float64), cov(zi).astype(np.float64)]
         tc = time.perf_counter()
