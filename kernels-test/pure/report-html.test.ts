@@ -90,6 +90,7 @@ function makeReport(names: string[], sigma: number[][], dendrogram: DendrogramRe
     speciation: { lambdaMax: lambda, abar: 1 / lambda, ouTime: Math.log(lambda) / 2, step: sStep < 0 ? null : sStep, convention: 'abar = exp(-2t)' },
     spectra: { top: 4, values: events.map((_, e) => SPECTRAL.map((s) => covAt(sig[e]!, s))) },
     lateStart: { file: 'late-start.json', steps: [20, 30], rank: 4 },
+    warnings: ["a <warning> the page must escape"],
     profile: [
       { kernel: 'syrk', calls: 12, ms: 8.5, flops: 6.8e8, bytes: 1.2e7, gflops: 80, gbps: 1.41 },
       { kernel: 'eigh_<jacobi>', calls: 26, ms: 3.25, flops: 1e6, bytes: 2e5, gflops: 0.31, gbps: 0.06 },

@@ -20,7 +20,9 @@ import {
   abarOfStep, defaultSpectralCount, pairM, pairReports, pairSpectra, spectrumCache, spreadSteps, type Progress,
 } from './mergers.js';
 import { normalityOverSteps } from './normality-steps.js';
-import { CENTRINGS, LINKAGES, MERGER_METHODS, type Centring, type Linkage, type MergerMethod, type MergerReport } from './report-types.js';
+import {
+  CENTRINGS, LINKAGES, MERGER_METHODS, type Centring, type EventInfo, type Linkage, type MergerMethod, type MergerReport, type PairReport,
+} from './report-types.js';
 
 export interface AnalyzeOptions {
   schedule: Schedule;
@@ -83,6 +85,24 @@ export function checkDataset(data: Dataset, method: MergerMethod): number[] {
   }
   if (constant) throw new Error(`data '${data.name}': all ${D} features are constant; there are no fluctuations to analyse`);
   return counts;
+}
+
+/**
+ * Pairs that never merge because d at the last spectral step (the finite-sample floor: sample
+ * covariances of n rows in D dimensions spread their eigenvalues by ~2 sqrt(D / n), Marchenko-Pastur)
+ * stays above eps: a warning naming them, the floor and what to do.
+ */
+function floorWarnings(pairs: PairReport[], events: EventInfo[], eps: number, method: MergerMethod, D: number): string[] {
+  const stuck = pairs.filter((p) => p.mergerStep === null && p.d[p.d.length - 1]! > eps);
+  if (stuck.length === 0 || method === 'exact') return [];
+  const worst = stuck.reduce((a, b) => (a.d[a.d.length - 1]! > b.d[b.d.length - 1]! ? a : b));
+  const nMin = Math.min(...stuck.flatMap((p) => [events[p.a]!.count, events[p.b]!.count]));
+  return [
+    `${stuck.length} of ${pairs.length} pairs never reach d <= eps = ${eps.toPrecision(3)}: at the last step d is still up to ` +
+      `${worst.d[worst.d.length - 1]!.toPrecision(3)} (${events[worst.a]!.name} vs ${events[worst.b]!.name}). That is the finite-sample ` +
+      `floor of ${method} (sample covariances of n = ${nMin} rows in D = ${D} spread eigenvalues by about 2 sqrt(D / n) = ` +
+      `${(2 * Math.sqrt(D / nMin)).toPrecision(2)}), not structure. Use --method exact, more samples per class, or a larger --eps.`,
+  ];
 }
 
 /** x (N, D) times v (D, r) on the GPU in row chunks that fit one storage binding. */
@@ -170,6 +190,7 @@ export async function analyzeMergers(ctx: Context, data: Dataset, opts: AnalyzeO
   });
   const dendrogram = agglomerate(matrix, classNames, linkage, T + 1);
   const dataNoise = pairs.find((p) => p.kind === 'data-noise')!;
+  const warnings = floorWarnings(pairs, plan.events, eps, method, D);
   lap('mergers');
 
   // Normality of the one-draw noised data along the top principal directions of the data.
@@ -220,6 +241,7 @@ export async function analyzeMergers(ctx: Context, data: Dataset, opts: AnalyzeO
     speciationStep: spec.step, speciation: spec,
     spectra: { top, values: spectraValues },
     lateStart: lateStart ? { file: 'late-start.json', steps: lateStart.steps.map((s) => s.step), rank: lateStart.rank } : null,
+    warnings,
     profile: ctx.profiler ? profileReport(ctx) : [],
     timings,
   };

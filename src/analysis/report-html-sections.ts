@@ -101,7 +101,8 @@ export function headlineSection(r: MergerReport): string {
   if (r.lateStart) {
     items.push(`Late-start statistics (rank ${r.lateStart.rank}) at steps ${r.lateStart.steps.map((s) => num(s)).join(', ')} in <code>${esc(r.lateStart.file)}</code>.`);
   }
-  return `<section><h2>Headline</h2><ul class="headline">${items.map((i) => `<li>${i}</li>`).join('\n')}</ul></section>`;
+  const warnings = (r.warnings ?? []).map((w) => `<p class="warning">${esc(w)}</p>`).join('\n');
+  return `<section><h2>Headline</h2><ul class="headline">${items.map((i) => `<li>${i}</li>`).join('\n')}</ul>${warnings}</section>`;
 }
 
 export function classRestSection(r: MergerReport): string {

@@ -96,6 +96,7 @@ figure { margin: 1.5em 0; } figure svg { max-width: 100%; height: auto; }
 figcaption { color: #444; max-width: 780px; margin-top: 0.4em; }
 .nochart { color: #777; font-style: italic; }
 ul.headline li { margin: 0.25em 0; }
+p.warning { background: #fff4e0; border-left: 4px solid #e69500; padding: 0.4em 0.8em; }
 footer { margin-top: 3em; color: #555; font-size: 0.9em; border-top: 1px solid #ddd; }
 code { font-size: 0.92em; word-break: break-all; }`;
 

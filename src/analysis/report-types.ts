@@ -130,6 +130,8 @@ export interface MergerReport {
   spectra: SpectraReport;
   /** Late-start statistics file (relative to the report) and its steps, or null. */
   lateStart: { file: string; steps: number[]; rank: number } | null;
+  /** Things the reader must know to interpret the numbers (e.g. a finite-sample floor above eps). */
+  warnings: string[];
   profile: KernelProfile[];
   /** Wall time of each phase in ms. */
   timings: Record<string, number>;

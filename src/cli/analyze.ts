@@ -143,6 +143,7 @@ export function analyzeCommand(): Command {
         if (lateStart) writeJsonAtomic(`${o.out}/late-start.json`, lateStart);
         bar.stop();
         console.log(`\n${headline(report)}`);
+        for (const w of report.warnings) console.log(`\nwarning: ${w}`);
         console.log(`\nreport: ${o.out}/report.html (data: ${o.out}/report.json${lateStart ? `, late start: ${o.out}/late-start.json` : ''}) in ${(report.timings.total! / 1e3).toFixed(1)} s`);
       } finally {
         bar.stop();
