@@ -139,6 +139,7 @@ export async function analyzeMergers(ctx: Context, data: Dataset, opts: AnalyzeO
   const noiseCount = checkInt('noiseSamples', opts.noiseSamples ?? N, 8, 2 ** 31 - 1);
   if (N < 8) throw new Error(`data '${data.name}': ${N} rows; the normality test needs at least 8`);
   const plan = planEvents(classNames, counts, method === 'exact' ? 0 : noiseCount, opts.groups ?? []);
+  for (const s of opts.lateStart ?? []) checkInt('late-start step', s, 0, T);
   const progress = opts.progress;
   // The report's per-kernel profile covers this analysis only (with a profiling context).
   if (ctx.profiler) resetProfile(ctx);
@@ -212,7 +213,6 @@ export async function analyzeMergers(ctx: Context, data: Dataset, opts: AnalyzeO
   let lateStart: LateStartFile | null = null;
   if (opts.lateStart && opts.lateStart.length > 0) {
     progress?.('late start', 0, 1);
-    for (const s of opts.lateStart) checkInt('late-start step', s, 0, T);
     lateStart = await lateStartStatistics(model, plan, schedule, opts.lateStart, opts.lateRank ?? 16, {
       name: data.name, dim: D, imageShape: data.imageShape ?? null, classNames,
     });
