@@ -93,6 +93,18 @@ describeGpu('merger analysis', (get) => {
     expect(report.speciation.lambdaMax).toBeCloseTo(lmax(sigmaAll), 4);
   });
 
+  it('exact with global centring adds (mu_k - mu)(mu_k - mu)^T to each class covariance', async () => {
+    const { report } = await run({ method: 'exact', centring: 'global' });
+    const mu = new Float64Array(D);
+    mus.forEach((m) => m.forEach((v, i) => (mu[i]! += v / K)));
+    const shifted = sigmas.map((sg, k) => sg.map((v, q) => v + (mus[k]![Math.floor(q / D)]! - mu[Math.floor(q / D)]!) * (mus[k]![q % D]! - mu[q % D]!)));
+    for (const p of report.pairs.filter((q) => q.kind === 'class-class')) {
+      const ref = gaussianCurves(shifted[p.a]!, shifted[p.b]!, D, abarAll);
+      expectClose(p.M, ref.M, { atol: 2e-5, rtol: 0, label: `global M ${p.a}-${p.b}` });
+      expectClose(p.d, ref.d, { atol: 1e-4, rtol: 0, label: `global d ${p.a}-${p.b}` });
+    }
+  });
+
   for (const method of ['crn', 'mc'] as const) {
     it(`${method}: within the sampling tolerance of the closed form`, async () => {
       const steps = method === 'mc' ? 11 : 'all';
@@ -165,6 +177,15 @@ describeGpu('merger analysis', (get) => {
         expect(Math.abs(p.M[step]! - M), `M ${p.a}-${p.b} step ${step}`).toBeLessThan(2e-5);
       }
     }
+  }, 60_000);
+
+  it('merger steps refined from a coarse spectral grid equal those from every step', async () => {
+    // eps above the finite-sample floor of 1500-row classes (~2 sqrt(7 / 1500) = 0.14) so pairs merge.
+    const all = await run({ method: 'crn', seed: 4, spectralSteps: 'all', eps: { value: 0.3 } });
+    const coarse = await run({ method: 'crn', seed: 4, spectralSteps: 6, eps: { value: 0.3 } });
+    expect(coarse.report.spectralSteps).toEqual([0, 40, 80, 120, 160, 200]);
+    expect(coarse.report.pairs.map((p) => p.mergerStep)).toEqual(all.report.pairs.map((p) => p.mergerStep));
+    expect(all.report.pairs.filter((p) => p.mergerStep !== null).length).toBeGreaterThan(3);
   }, 60_000);
 
   it('a fixed seed gives the same report; another seed another noise draw', async () => {

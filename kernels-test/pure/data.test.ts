@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DIGITS_CSV, fashionFiles } from '../../src/data/builtin.js';
 import { gaussianMixture } from '../../src/data/gmm.js';
-import { loadDataset, type LoadOptions } from '../../src/data/loaders.js';
+import { GMM_DIM, GMM_PER_CLASS, loadDataset, type LoadOptions } from '../../src/data/loaders.js';
 import { parseCsv, parseIdx, parseNpy } from '../../src/data/parse.js';
 import { idxBytes, npyBytes, pngBytes, write } from '../data-files.js';
 import { randn } from '../random.js';
@@ -201,7 +201,7 @@ describe('gmm built-in', () => {
   });
   it('loadDataset("gmm") = gaussianMixture defaults with the seed, limit per class', () => {
     const a = loadDataset('gmm', { seed: 3, limit: 5 });
-    const b = gaussianMixture({ seed: 3 });
+    const b = gaussianMixture({ seed: 3, perClass: GMM_PER_CLASS, dim: GMM_DIM });
     expect(a.shape).toEqual([20, b.shape[1]]);
     expect(Array.from(a.x.subarray(0, 5 * b.shape[1]))).toEqual(Array.from(b.x.subarray(0, 5 * b.shape[1])));
     expect(Array.from(a.labels)).toEqual([0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 2, 2, 2, 2, 2, 3, 3, 3, 3, 3]);

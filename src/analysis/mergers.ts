@@ -1,7 +1,7 @@
 // Merger curves of event pairs (DESIGN.md §1): M(i) from Frobenius products at every step (exact
 // and crn: polynomials in abar; mc: at the measured steps), d(i) from rank-paired spectra at the
 // spectral steps, and the merger step i* = first step with d(i) <= eps, refined to the exact step by
-// bisection between the spectral steps where d crosses eps (d is taken to be monotone there, which
+// interpolation search between the spectral steps where d crosses eps (d is taken to be monotone there, which
 // holds for the Gaussian closed form d = abar D0 and is what the curves show in practice).
 import { symmetricEigen } from '../kernels/eigh-cpu.js';
 import type { Schedule } from '../models/schedules.js';
@@ -114,7 +114,8 @@ export interface PairSpectra {
 
 /**
  * d(i) on the spectral steps for every pair, and each pair's merger step refined to one step: where
- * d first drops to eps between spectral steps g_{j-1} and g_j, bisect the integer steps in between.
+ * d first drops to eps between spectral steps g_{j-1} and g_j, search the integer steps in between
+ * (interpolation search with a bisection fallback; d is taken to be monotone in the bracket).
  */
 export async function pairSpectra(cache: SpectrumCache, plan: EventPlan, spectralSteps: number[], eps: number): Promise<PairSpectra> {
   const events = [...new Set(plan.pairs.flatMap((p) => [p.a, p.b]))];
@@ -134,13 +135,26 @@ export async function pairSpectra(cache: SpectrumCache, plan: EventPlan, spectra
       mergers.push(first);
       continue;
     }
+    // Interpolation search on d (smooth in the step): guess where the line through the bracket's
+    // ends meets eps, falling back to the midpoint when one end has moved twice in a row.
+    const j = spectralSteps.indexOf(first);
+    let lo = spectralSteps[j - 1]!;
     let hi = first;
-    let lo = spectralSteps[spectralSteps.indexOf(first) - 1]!;
+    let dlo = d[q]![j - 1]!;
+    let dhi = d[q]![j]!;
+    let side = 0;
+    let repeats = 0;
     while (hi - lo > 1) {
-      const mid = Math.floor((lo + hi) / 2);
-      const [la, lb] = await cache.values(mid, [a, b]);
-      if (spectralDistance(la!, lb!) <= eps) hi = mid;
-      else lo = mid;
+      const t = dlo > dhi ? (dlo - eps) / (dlo - dhi) : 0.5;
+      let g = repeats >= 2 ? Math.floor((lo + hi) / 2) : lo + Math.ceil((hi - lo) * t);
+      g = Math.min(hi - 1, Math.max(lo + 1, g));
+      const [la, lb] = await cache.values(g, [a, b]);
+      const dg = spectralDistance(la!, lb!);
+      const now = dg <= eps ? 1 : -1;
+      repeats = now === side ? repeats + 1 : 1;
+      side = now;
+      if (dg <= eps) [hi, dhi] = [g, dg];
+      else [lo, dlo] = [g, dg];
     }
     mergers.push(hi);
   }
