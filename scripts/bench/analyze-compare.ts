@@ -27,6 +27,9 @@ export interface PairAgreement {
   /** peer - oursOnPeerGrid, with "no merger within T" counted as T + stride. */
   diffSteps: number;
   agree: boolean;
+  /** Our merger on our spectral steps that the peer also has, with the peer's eps: separates eps from sampling. */
+  oursGridAtPeerEps: number | null;
+  agreeAtPeerEps: boolean;
   d0: { ours: number; peer: number; relDiff: number };
   M0: { ours: number; peer: number; relDiff: number };
 }
@@ -64,9 +67,11 @@ export function compare(report: MergerReport, peer: PeerResult, stride: number) 
     if (!q) throw new Error(`analyze bench: the peer has no pair '${key}'`);
     const mine = onGrid(p.mergerStep);
     const diff = past(q.mergerStep) - past(mine);
+    const atPeerEps = report.spectralSteps.find((st, i) => grid.includes(st) && p.d[i]! <= peer.eps) ?? null;
     return {
       pair: key.replace('|', ' vs '), kind: p.kind, ours: p.mergerStep, oursOnPeerGrid: mine, peer: q.mergerStep,
       diffSteps: diff, agree: Math.abs(diff) <= stride,
+      oursGridAtPeerEps: atPeerEps, agreeAtPeerEps: Math.abs(past(q.mergerStep) - past(atPeerEps)) <= stride,
       d0: { ours: p.d[0]!, peer: q.d[0]!, relDiff: rel(p.d[0]!, q.d[0]!) },
       M0: { ours: p.M[0]!, peer: q.M[0]!, relDiff: rel(p.M[0]!, q.M[0]!) },
     };
@@ -102,6 +107,9 @@ export function compare(report: MergerReport, peer: PeerResult, stride: number) 
     rule: `agree when |peer - first peer-grid step >= ours| <= stride (${stride}); no merger within T counts as T + stride`,
     agreeing: pairs.filter((p) => p.agree).length,
     total: pairs.length,
+    /** Mean of peer - oursOnPeerGrid (steps): a sign of bias beyond sampling noise. */
+    meanDiffSteps: pairs.reduce((a, p) => a + p.diffSteps, 0) / pairs.length,
+    agreeingAtPeerEps: pairs.filter((p) => p.agreeAtPeerEps).length,
     pairs,
     eps: {
       ours: report.eps.value, peer: peer.eps, relDiff: rel(report.eps.value, peer.eps),

@@ -49,10 +49,12 @@ const ctx = await requestContext({ profile: true });
 const prov = provenance(ctx);
 const profileMode = ctx.profiler?.mode ?? null;
 let lastPhase = '';
+let eigensolves = 0;
 const tOurs = performance.now();
 const { report } = await analyzeMergers(ctx, data, {
   schedule, method, seed, spectralSteps: strideSteps.length,
-  progress: (phase) => {
+  progress: (phase, done) => {
+    if (phase === 'spectra') eigensolves = Math.max(eigensolves, done);
     if (phase !== lastPhase) console.error(`[${elapsed()}] ours: ${phase}`);
     lastPhase = phase;
   },
@@ -104,6 +106,9 @@ const result = {
     pairs: report.pairs.length,
     spectralSteps: report.spectralSteps.length,
     mStepsComputed: report.steps.length,
+    /** Full float64 eigendecompositions (grid steps and bisection), and the spectra phase per one. */
+    eigensolves,
+    spectraSecondsPerEigensolve: eigensolves > 0 ? s(report.timings.spectra ?? 0) / eigensolves : null,
     eps: report.eps.value,
     mergerSteps: Object.fromEntries(report.pairs.map((p) => [`${report.events[p.a]!.name} vs ${report.events[p.b]!.name}`, p.mergerStep])),
     profileMode,
@@ -141,7 +146,7 @@ console.log(`adapter: ${prov.adapter.vendor} ${prov.adapter.description}; numpy 
 console.log(`ours (${method}, ${report.spectralSteps.length} spectral steps, M at ${report.steps.length} steps) s: ${fmt(oursS)}`);
 console.log(`peer (${peer.config.steps.length} steps) s: ${fmt(peer.seconds)}; outside ${s(peerOutsideMs).toFixed(1)}; per step ${perStepS.toFixed(2)}; all ${T + 1} steps ~${peerAllS.toFixed(0)} (${result.peer.allStepsIs.split(':')[0]})`);
 console.log(`ratio peer/ours: stride ${result.ratios.peerOverOursStride.toFixed(2)}, all steps ${result.ratios.peerOverOursAllStepsEstimate.toFixed(1)}`);
-console.log(`merger steps agree: ${agreement.agreeing}/${agreement.total}; eps ours ${report.eps.value.toFixed(5)} peer ${peer.eps.toFixed(5)} (common events rel ${agreement.eps.relDiffCommonEvents.toExponential(1)}); step 0: d max rel ${agreement.step0.dMaxRelDiffClassPairs.toExponential(1)} (classes), ${agreement.step0.dRelDiffDataNoise.toExponential(1)} (data-noise), lambda_max rel ${agreement.step0.lambdaMax0MaxRelDiff.toExponential(1)}${step0Ok ? '' : '  << STEP-0 CHECK FAILED'}`);
+console.log(`merger steps agree: ${agreement.agreeing}/${agreement.total} (mean peer - ours ${agreement.meanDiffSteps.toFixed(1)} steps; with the peer's eps on our grid ${agreement.agreeingAtPeerEps}/${agreement.total}); eps ours ${report.eps.value.toFixed(5)} peer ${peer.eps.toFixed(5)} (common events rel ${agreement.eps.relDiffCommonEvents.toExponential(1)}); step 0: d max rel ${agreement.step0.dMaxRelDiffClassPairs.toExponential(1)} (classes), ${agreement.step0.dRelDiffDataNoise.toExponential(1)} (data-noise), lambda_max rel ${agreement.step0.lambdaMax0MaxRelDiff.toExponential(1)}${step0Ok ? '' : '  << STEP-0 CHECK FAILED'}`);
 for (const p of agreement.pairs.filter((q) => !q.agree)) console.log(`  disagree: ${p.pair}: ours ${p.ours} (grid ${p.oursOnPeerGrid}), peer ${p.peer}`);
 console.log(`wrote ${file}`);
 if (!step0Ok) process.exitCode = 1;
