@@ -12,3 +12,16 @@ export { eigh, eighTop, lambdaMax, type EighOptions, type EighResult, type EighT
 export { encodeSymmBlock, symmBlockPipeline } from './kernels/symm_block.js';
 export * from './kernels/moments.js';
 export { gram, crossGram, frobeniusFromCrossGram, doubleCentre } from './kernels/gram.js';
+export { standardNormals, type StandardNormalsOptions } from './kernels/forward_noise.js';
+// The merger analysis (pure functions over GPU statistics; the HTML report is Node-only: src/analysis/report-html.ts).
+export { analyzeMergers, checkDataset, type AnalyzeOptions } from './analysis/analyze.js';
+export { planEvents, parseGroups, poolMoments, type EventGroup, type EventPlan } from './analysis/events.js';
+export { fluctuationModel, restRows, type FluctuationModel } from './analysis/fluctuations.js';
+export { k2FromMoments, normaltest, centralMomentsOfCombination, mixedCentralMoments } from './analysis/normality.js';
+export { agglomerate } from './analysis/linkage.js';
+export { mergerStep, spectralDistance, epsFromRule, exactPairCurves, crnPairM, speciation } from './analysis/curves.js';
+export { LATE_START_FORMAT, type LateStartFile, type LateStartStep, type LateStartGaussian } from './analysis/late-start.js';
+export { REPORT_CHARTS, mergerCurvesChart, spectraChart, mergerMatrixChart, dendrogramChart, normalityChart, stepsChart } from './analysis/charts.js';
+export * from './analysis/report-types.js';
+export { gaussianMixture } from './data/gmm.js';
+export type { Dataset } from './data/dataset.js';
