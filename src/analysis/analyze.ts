@@ -157,11 +157,15 @@ export async function analyzeMergers(ctx: Context, data: Dataset, opts: AnalyzeO
   const cache = spectrumCache(model, schedule, () => progress?.('spectra', ++eigs, expected));
   const allEvents = plan.events.map((e) => e.id);
   const spectra0 = await cache.values(0, allEvents);
-  const lambdaMax0 = spectra0.map((l) => l[0]!);
+  // eps over the classes and all data: events derived from them (rests, groups) and the noise event
+  // must not move the threshold, so adding a group leaves every merger step as it was.
+  const lambdaMax0 = spectra0.filter((_, e) => plan.events[e]!.kind === 'class' || plan.events[e]!.kind === 'all').map((l) => l[0]!);
   const epsRule = opts.eps ?? { ratio: 400 };
   const eps = epsFromRule(epsRule, lambdaMax0);
 
-  const pairsSpectra = await pairSpectra(cache, plan, spectralSteps, eps);
+  // mc measures each step by noising every sample afresh: refining between spectral steps would cost
+  // a full sweep per probe, so its merger steps are resolved to the spectral steps (the paper's way).
+  const pairsSpectra = await pairSpectra(cache, plan, spectralSteps, eps, method !== 'mc');
   lap('spectra');
   const steps = method === 'mc' ? spectralSteps : Array.from({ length: T + 1 }, (_, i) => i);
   const M = await pairM(model, plan, schedule, steps, progress);
@@ -192,6 +196,9 @@ export async function analyzeMergers(ctx: Context, data: Dataset, opts: AnalyzeO
   const dendrogram = agglomerate(matrix, classNames, linkage, T + 1);
   const dataNoise = pairs.find((p) => p.kind === 'data-noise')!;
   const warnings = floorWarnings(pairs, plan.events, eps, method, D);
+  if (method === 'mc' && spectralSteps.length < T + 1) {
+    warnings.push(`mc: merger steps are resolved to the ${spectralSteps.length} spectral steps (every ${Math.round(T / (spectralSteps.length - 1))} steps or so), not refined to one step; use --spectral-steps to refine the grid.`);
+  }
   lap('mergers');
 
   // Normality of the one-draw noised data along the top principal directions of the data.

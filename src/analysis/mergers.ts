@@ -117,7 +117,7 @@ export interface PairSpectra {
  * d first drops to eps between spectral steps g_{j-1} and g_j, search the integer steps in between
  * (interpolation search with a bisection fallback; d is taken to be monotone in the bracket).
  */
-export async function pairSpectra(cache: SpectrumCache, plan: EventPlan, spectralSteps: number[], eps: number): Promise<PairSpectra> {
+export async function pairSpectra(cache: SpectrumCache, plan: EventPlan, spectralSteps: number[], eps: number, refine = true): Promise<PairSpectra> {
   const events = [...new Set(plan.pairs.flatMap((p) => [p.a, p.b]))];
   const d = plan.pairs.map(() => new Float64Array(spectralSteps.length));
   for (let s = 0; s < spectralSteps.length; s++) {
@@ -131,7 +131,7 @@ export async function pairSpectra(cache: SpectrumCache, plan: EventPlan, spectra
   for (let q = 0; q < plan.pairs.length; q++) {
     const { a, b } = plan.pairs[q]!;
     const first = mergerStep(d[q]!, spectralSteps, eps);
-    if (first === null || first === spectralSteps[0]) {
+    if (!refine || first === null || first === spectralSteps[0]) {
       mergers.push(first);
       continue;
     }

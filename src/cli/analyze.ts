@@ -103,7 +103,7 @@ export function analyzeCommand(): Command {
     .addOption(new Option('--schedule <name>', 'noise schedule').choices(['linear', 'cosine']).default('linear'))
     .option('--steps <T>', 'number of diffusion steps T', intArg('--steps', 2, MAX_STEPS), 1000)
     .addOption(new Option('--method <name>', 'per-step covariances: crn (one noise draw, all steps), mc (Monte-Carlo sweep), exact (closed form)').choices([...MERGER_METHODS]).default('crn'))
-    .option('--eps-ratio <r>', 'eps = max_k lambda_max(C_k(0)) / r', positive('--eps-ratio'))
+    .option('--eps-ratio <r>', 'eps = max over classes and all data of lambda_max(C(0)) / r', positive('--eps-ratio'))
     .option('--eps <v>', 'absolute eps (instead of --eps-ratio)', positive('--eps'))
     .addOption(new Option('--centring <mode>', 'centre each event about its own mean or the global mean').choices([...CENTRINGS]).default('own'))
     .addOption(new Option('--linkage <name>', 'dendrogram linkage').choices([...LINKAGES]).default('average'))
