@@ -7,6 +7,7 @@ import { forwardNoise } from '../kernels/forward_noise.js';
 import { makeSchedule, abarToSigma, type ScheduleName } from '../models/schedules.js';
 import { gaussianMixture } from '../data/gmm.js';
 import { analyzeCommand } from './analyze.js';
+import { trainCommand } from './train.js';
 
 function intArg(name: string) {
   return (v: string) => {
@@ -112,6 +113,7 @@ program
   });
 
 program.addCommand(analyzeCommand());
+program.addCommand(trainCommand());
 
 program.parseAsync(process.argv).catch((e: Error) => {
   console.error(`fluctus: ${e.message}`);

@@ -9,6 +9,14 @@ import { SYRK, SYRK_MIRROR, SYRK_MIRROR_WG } from './syrk.js';
 import { FROBENIUS, FROBENIUS_REDUCE, frobeniusBuild, frobeniusReduceBuild } from './frobenius.js';
 import { SYMM_BLOCK, symmBlockBuild } from './symm_block.js';
 import { SEGMENTED_MOMENTS, SEGMENTED_MOMENTS_WG } from './moments-chunk.js';
+import { DIFFUSION_BATCH, DIFFUSION_BATCH_WG } from './diffusion_batch.js';
+import { DDPM_STEP, DDPM_STEP_WG } from './ddpm_step.js';
+import { EMPIRICAL_SOFTMAX, EMPIRICAL_SOFTMAX_WG } from './empirical_softmax.js';
+import { GMM_SOFTMAX, GMM_SOFTMAX_WG } from './gmm_softmax.js';
+import { POSTERIOR_FINISH, POSTERIOR_FINISH_WG } from './posterior_finish.js';
+import { NN_DENSE_REGISTRY } from './nn_dense.js';
+import { NN_IMAGE_KERNELS } from './nn_image_base.js';
+import { PATCH_BUILD, PATCH_MERGE, PATCH_PAD, PATCH_POSTERIOR, patchPosteriorBuild } from './patch_posterior.js';
 
 export interface RegisteredKernel {
   spec: KernelSpec;
@@ -26,4 +34,17 @@ export const KERNELS: RegisteredKernel[] = [
   { spec: FROBENIUS_REDUCE, builds: [frobeniusReduceBuild] },
   { spec: SYMM_BLOCK, builds: [symmBlockBuild] },
   { spec: SEGMENTED_MOMENTS, builds: [{ constants: { WG: SEGMENTED_MOMENTS_WG } }] },
+  { spec: DIFFUSION_BATCH, builds: [{ constants: { WG: DIFFUSION_BATCH_WG } }] },
+  { spec: DDPM_STEP, builds: [{ constants: { WG: DDPM_STEP_WG } }] },
+  { spec: EMPIRICAL_SOFTMAX, builds: [{ constants: { WG: EMPIRICAL_SOFTMAX_WG } }] },
+  { spec: GMM_SOFTMAX, builds: [{ constants: { WG: GMM_SOFTMAX_WG } }] },
+  { spec: POSTERIOR_FINISH, builds: [{ constants: { WG: POSTERIOR_FINISH_WG } }] },
+  // nn_dense: one entry per build (bias_act, add and their backward in place and not).
+  ...NN_DENSE_REGISTRY,
+  // nn_image: im2col / col2im, channel bias (in place and not) and sums, GroupNorm, pooling, concat.
+  ...NN_IMAGE_KERNELS,
+  // Patch denoisers (LS / ELS): padding, the posterior in both variants, the merge of the splits.
+  { spec: PATCH_PAD, builds: [PATCH_BUILD] },
+  { spec: PATCH_POSTERIOR, builds: [patchPosteriorBuild(false), patchPosteriorBuild(true)] },
+  { spec: PATCH_MERGE, builds: [PATCH_BUILD] },
 ];

@@ -1,0 +1,141 @@
+// conv3x3 forward and backward (im2col + matmul + bias kernels) against the direct float64 convolution
+// of kernels-test/ref/nn_image.ts: awkward sizes, accumulation into the gradients, chunked patch
+// matrices (y and db: same bits as one chunk), dx overwrite mode, no bias / no dx, and bad arguments.
+import { afterAll, afterEach, beforeAll, expect, it } from 'vitest';
+import { describeGpu } from './device.js';
+import {
+  conv3x3Kernels, disposeConv3x3Kernels, disposeImageKernels, encodeConv3x3Backward, encodeConv3x3Forward, imageKernels, type ImageKernels,
+} from '../../src/kernels/nn_image.js';
+import { GEMM_BUILDS } from '../../src/kernels/matmul.js';
+import { conv3x3, conv3x3Backward, type ConvDims } from '../ref/nn_image.js';
+import { expectSameBits } from '../compare.js';
+import { abs, add, cleanup, down, expectBound, f32, run, up } from './nn_image_host.js';
+
+// A scalar build serves all three transpose pairs and skips autotuning (every build sums in the same order).
+const build = GEMM_BUILDS.find((b) => !b.vec4 && !b.tiled && b.tm === 4 && b.tn === 4)!;
+
+// (n, h, w, cin, cout): 1 x 1 images, odd sides, 1-wide images, c in 1, 3, 5, 16.
+const CASES: ConvDims[] = [
+  { n: 1, h: 1, w: 1, cin: 1, cout: 1 },
+  { n: 2, h: 5, w: 7, cin: 3, cout: 5 },
+  { n: 3, h: 2, w: 8, cin: 5, cout: 16 },
+  { n: 1, h: 14, w: 14, cin: 16, cout: 3 },
+  { n: 2, h: 7, w: 1, cin: 1, cout: 16 },
+  { n: 3, h: 5, w: 5, cin: 16, cout: 1 },
+];
+
+interface Data {
+  x: Float32Array;
+  W: Float32Array;
+  b: Float32Array;
+  dy: Float32Array;
+  dW0: Float32Array;
+  db0: Float32Array;
+  dx0: Float32Array;
+}
+
+function data(d: ConvDims, seed: number): Data {
+  const P = d.n * d.h * d.w;
+  const K = 9 * d.cin;
+  return {
+    x: f32(P * d.cin, seed),
+    W: f32(d.cout * K, seed + 1, 1 / Math.sqrt(K)),
+    b: f32(d.cout, seed + 2),
+    dy: f32(P * d.cout, seed + 3),
+    dW0: f32(d.cout * K, seed + 4),
+    db0: f32(d.cout, seed + 5),
+    dx0: f32(P * d.cin, seed + 6),
+  };
+}
+
+describeGpu('nn_image conv3x3', (get) => {
+  let image: ImageKernels;
+  beforeAll(async () => {
+    image = await imageKernels(get());
+  });
+  afterAll(() => disposeImageKernels(image));
+  afterEach(cleanup);
+
+  /** Runs forward and backward on the GPU; returns y, dW, db, dx (gradients start at dW0, db0, dx0). */
+  async function gpu(d: ConvDims, v: Data, maxScratchBytes?: number, accumulateDx = true) {
+    const ctx = get();
+    const k = await conv3x3Kernels(ctx, d, { build, image, maxScratchBytes });
+    const [X, W, B, Y, DY] = [up(ctx, v.x), up(ctx, v.W), up(ctx, v.b), up(ctx, v.dy.length), up(ctx, v.dy)];
+    const [DW, DB, DX] = [up(ctx, v.dW0), up(ctx, v.db0), up(ctx, v.dx0)];
+    run(ctx, (bt) => {
+      encodeConv3x3Forward(bt, k, { x: X, weight: W, bias: B, y: Y, n: d.n, h: d.h, w: d.w });
+      encodeConv3x3Backward(bt, k, { x: X, weight: W, dy: DY, dweight: DW, dbias: DB, dx: DX, accumulateDx, n: d.n, h: d.h, w: d.w });
+    });
+    const out = { y: await down(ctx, Y), dW: await down(ctx, DW), db: await down(ctx, DB), dx: await down(ctx, DX), chunkRows: k.chunkRows };
+    disposeConv3x3Kernels(k);
+    return out;
+  }
+
+  for (const d of CASES) {
+    it(`forward and backward match the direct float64 convolution for ${JSON.stringify(d)}`, async () => {
+      const seed = d.n * 1000 + d.h * 100 + d.w * 10 + d.cin + d.cout;
+      const v = data(d, seed);
+      const P = d.n * d.h * d.w;
+      const got = await gpu(d, v);
+      // y: a 9 cin FMA recursion (matmul), then the bias add: L = 9 cin + 1 on sum |W||x| + |b|.
+      expectBound(got.y, conv3x3(v.x, v.W, v.b, d), conv3x3(abs(v.x), abs(v.W), abs(v.b), d), 9 * d.cin + 1, 'y', seed);
+      const ref = conv3x3Backward(v.x, v.W, v.dy, d);
+      const mag = conv3x3Backward(abs(v.x), abs(v.W), abs(v.dy), d);
+      // dW: FMA recursion over the P pixels onto dW0 (beta = 1).
+      expectBound(got.dW, add(ref.dweight, v.dW0), add(mag.dweight, abs(v.dW0)), P + 1, 'dweight', seed);
+      // db: sums over P pixels in two levels (each at most P terms) onto db0.
+      expectBound(got.db, add(ref.dbias, v.db0), add(mag.dbias, abs(v.db0)), P + 1, 'dbias', seed);
+      // dx: dcols = dY W (cout terms), then at most 9 taps and the += of dx0.
+      expectBound(got.dx, add(ref.dx, v.dx0), add(mag.dx, abs(v.dx0)), d.cout + 10, 'dx', seed);
+    });
+  }
+
+  it('chunked patch matrices give the same bits as one chunk, and dx overwrite mode', async () => {
+    const d = { n: 3, h: 5, w: 7, cin: 3, cout: 5 };
+    const v = data(d, 41);
+    const whole = await gpu(d, v);
+    const compiles = get().compiles;
+    // 4 * 9 * 3 * 8 bytes: chunks of 8 pixels (13 chunks over 105 pixels, the last of 1).
+    const parts = await gpu(d, v, 4 * 27 * 8);
+    expect(parts.chunkRows).toBe(8);
+    expect(whole.chunkRows).toBe(105);
+    expectSameBits(parts.y, whole.y, 'y');
+    // dW sums over pixels chunk by chunk onto dW0, and a pixel's dx adds the taps of two chunks in two
+    // steps: the same terms in another rounding order, so within twice the bound of one.
+    const P = 105;
+    const mag = conv3x3Backward(abs(v.x), abs(v.W), abs(v.dy), d);
+    expectBound(parts.dx, whole.dx, add(mag.dx, abs(v.dx0)), 2 * (d.cout + 10), 'dx chunked vs whole');
+    expectBound(parts.dW, whole.dW, add(mag.dweight, abs(v.dW0)), 2 * P + 2, 'dW chunked vs whole');
+    expectSameBits(parts.db, whole.db, 'db');
+    const over = await gpu(d, v, 4 * 27 * 8, false);
+    const ref = conv3x3Backward(v.x, v.W, v.dy, d);
+    expectBound(over.dx, ref.dx, mag.dx, d.cout + 10, 'dx overwritten, chunked');
+    // New kernels objects for other sizes and scratch caps reuse the cached pipelines.
+    expect(get().compiles).toBe(compiles);
+  });
+
+  it('without bias and without dx', async () => {
+    const ctx = get();
+    const d = { n: 2, h: 2, w: 5, cin: 5, cout: 3 };
+    const v = data(d, 77);
+    const k = await conv3x3Kernels(ctx, d, { build, image });
+    const [X, W, Y, DY, DW] = [up(ctx, v.x), up(ctx, v.W), up(ctx, v.dy.length), up(ctx, v.dy), up(ctx, v.dW0)];
+    run(ctx, (bt) => {
+      encodeConv3x3Forward(bt, k, { x: X, weight: W, y: Y, n: d.n, h: d.h, w: d.w });
+      encodeConv3x3Backward(bt, k, { x: X, weight: W, dy: DY, dweight: DW, n: d.n, h: d.h, w: d.w });
+    });
+    expectBound(await down(ctx, Y), conv3x3(v.x, v.W, null, d), conv3x3(abs(v.x), abs(v.W), null, d), 9 * d.cin, 'y without bias');
+    const mag = conv3x3Backward(abs(v.x), abs(v.W), abs(v.dy), d);
+    expectBound(await down(ctx, DW), add(conv3x3Backward(v.x, v.W, v.dy, d).dweight, v.dW0), add(mag.dweight, abs(v.dW0)), 21, 'dW without dx');
+    // A smaller batch than the kernels were made for reuses them.
+    const small = { ...d, n: 1 };
+    const Y1 = up(ctx, 10 * 3);
+    run(ctx, (bt) => encodeConv3x3Forward(bt, k, { x: X, weight: W, y: Y1, n: 1, h: 2, w: 5 }));
+    expectBound(await down(ctx, Y1), conv3x3(v.x.subarray(0, 50), v.W, null, small), conv3x3(abs(v.x.subarray(0, 50)), abs(v.W), null, small), 45, 'y, n = 1');
+    expect(() => run(ctx, (bt) => encodeConv3x3Forward(bt, k, { x: X, weight: W, y: Y1, n: 2, h: 2, w: 5 }))).toThrow('conv3x3Forward: y holds 30 elements, needs at least 60');
+    expect(() => run(ctx, (bt) => encodeConv3x3Forward(bt, k, { x: X, weight: Y, y: Y1, n: 1, h: 2, w: 5 }))).toThrow('conv3x3Forward: weight holds 60 elements, needs at least 135');
+    disposeConv3x3Kernels(k);
+    await expect(conv3x3Kernels(ctx, { ...d, cin: 0 }, { build, image })).rejects.toThrow('conv3x3Kernels: cin must be an integer in [1, 2147483647], got 0');
+    await expect(conv3x3Kernels(ctx, d, { build, image, maxScratchBytes: 100 })).rejects.toThrow('conv3x3Kernels: maxScratchBytes must be an integer in [180, 9007199254740991], got 100');
+  });
+});

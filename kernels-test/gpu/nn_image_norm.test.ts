@@ -1,0 +1,136 @@
+// GroupNorm forward (saved mean / rstd) and backward over NHWC against the float64 reference of
+// kernels-test/ref/nn_image_norm.ts (whose backward is checked by finite differences in
+// pure/nn_image_ref.test.ts): groups 1 and > 1, one and two reduction levels, constant groups, bad input.
+import { afterAll, afterEach, beforeAll, expect, it } from 'vitest';
+import { describeGpu } from './device.js';
+import { blockPlan, disposeImageKernels, encodeGroupNorm, encodeGroupNormBackward, imageKernels, type ImageKernels } from '../../src/kernels/nn_image.js';
+import { groupNorm, groupNormBackward, type GroupDims } from '../ref/nn_image_norm.js';
+import { abs, add, cleanup, down, expectBound, f32, run, up } from './nn_image_host.js';
+
+// (n, hw, c, groups): a single value; 5 x 5 with 4 groups of 4; 7 x 7 with groups of 1 channel; 14 x 14 in one
+// group (two levels); 8 x 8 x 3; 2 x 7 x 16 in 8 groups; 1 x 1 images.
+const CASES: GroupDims[] = [
+  { n: 1, hw: 1, c: 1, groups: 1 },
+  { n: 2, hw: 25, c: 16, groups: 4 },
+  { n: 3, hw: 49, c: 5, groups: 5 },
+  { n: 1, hw: 196, c: 16, groups: 1 },
+  { n: 2, hw: 64, c: 3, groups: 1 },
+  { n: 3, hw: 14, c: 16, groups: 8 },
+  { n: 2, hw: 1, c: 3, groups: 3 },
+];
+const EPS = 1e-5;
+
+/**
+ * Summation length for the bounds: a block of at most blockRows * cpg values, then blocks merged (forward),
+ * or blockRows pixels, then blocks, then cpg channels or n images (backward); doubled for the two passes /
+ * the product terms, plus a few roundings of the elementwise formula.
+ */
+function sumLength(d: GroupDims): number {
+  const cpg = d.c / d.groups;
+  const fwd = blockPlan(d.hw, cpg);
+  const bwd = blockPlan(d.hw, 1);
+  return 2 * Math.max(fwd.blockRows * cpg + fwd.blocks, bwd.blockRows + bwd.blocks + d.n + cpg) + 8;
+}
+
+describeGpu('nn_image GroupNorm', (get) => {
+  let k: ImageKernels;
+  beforeAll(async () => {
+    k = await imageKernels(get());
+  });
+  afterAll(() => disposeImageKernels(k));
+  afterEach(cleanup);
+
+  for (const d of CASES) {
+    it(`forward and backward match float64 for ${JSON.stringify(d)}`, async () => {
+      const ctx = get();
+      const { n, hw, c, groups } = d;
+      const cpg = c / groups;
+      const size = n * hw * c;
+      const seed = n * 1000 + hw * 10 + c + groups;
+      const x = f32(size, seed, 2, 0.5);
+      const gamma = f32(c, seed + 1, 1, 1);
+      const beta = f32(c, seed + 2);
+      const dy = f32(size, seed + 3);
+      const dg0 = f32(c, seed + 4);
+      const db0 = f32(c, seed + 5);
+      const [X, G, B, Y, M, R] = [up(ctx, x), up(ctx, gamma), up(ctx, beta), up(ctx, size), up(ctx, n * groups), up(ctx, n * groups)];
+      const [DY, DX, DG, DB] = [up(ctx, dy), up(ctx, f32(size, 9)), up(ctx, dg0), up(ctx, db0)];
+      run(ctx, (bt) => {
+        encodeGroupNorm(bt, k, { x: X, y: Y, gamma: G, beta: B, mean: M, rstd: R, n, hw, c, groups, eps: EPS });
+        encodeGroupNormBackward(bt, k, { x: X, dy: DY, gamma: G, mean: M, rstd: R, dx: DX, dgamma: DG, dbeta: DB, n, hw, c, groups });
+      });
+      const ref = groupNorm(x, gamma, beta, d, EPS);
+      const L = sumLength(d);
+      // Scales: the group's mean |x| (for the mean and, times rstd, for xhat), |xhat| and |gamma xhat| + |beta|.
+      const absMean = Float64Array.from({ length: n * groups }, (_, ng) => {
+        let s = 0;
+        const nn = Math.floor(ng / groups);
+        const c0 = (ng % groups) * cpg;
+        for (let p = 0; p < hw; p++) for (let j = 0; j < cpg; j++) s += Math.abs(x[(nn * hw + p) * c + c0 + j]!);
+        return s / (hw * cpg);
+      });
+      const grp = (i: number) => Math.floor(i / (hw * c)) * groups + Math.floor((i % c) / cpg);
+      const xhat = Float64Array.from(x, (v, i) => (v - ref.mean[grp(i)]!) * ref.rstd[grp(i)]!);
+      const yScale = Float64Array.from(x, (_, i) => Math.abs(gamma[i % c]!) * (ref.rstd[grp(i)]! * absMean[grp(i)]! + Math.abs(xhat[i]!)) + Math.abs(beta[i % c]!));
+      expectBound(await down(ctx, M), ref.mean, absMean, L, 'mean', seed);
+      expectBound(await down(ctx, R), ref.rstd, ref.rstd, L, 'rstd', seed);
+      expectBound(await down(ctx, Y), ref.y, yScale, L, 'y', seed);
+
+      // Backward: the saved f32 statistics carry relative errors ~ gamma_L, and each gradient term is a sum
+      // of dy, gamma dy and gamma dy xhat; the scales bound those sums' magnitudes times (1 + rstd |mean|).
+      const g = groupNormBackward(x, gamma, dy, d, EPS);
+      const shift = (i: number) => 1 + ref.rstd[grp(i)]! * absMean[grp(i)]!;
+      const gAbs = new Float64Array(n * groups);
+      const gxAbs = new Float64Array(n * groups);
+      x.forEach((_, i) => {
+        gAbs[grp(i)] += Math.abs(gamma[i % c]! * dy[i]!) / (hw * cpg);
+        gxAbs[grp(i)] += Math.abs(gamma[i % c]! * dy[i]! * xhat[i]!) / (hw * cpg);
+      });
+      const dxScale = Float64Array.from(x, (_, i) => {
+        const r = ref.rstd[grp(i)]!;
+        return r * shift(i) * (Math.abs(gamma[i % c]! * dy[i]!) + gAbs[grp(i)]! + (1 + Math.abs(xhat[i]!)) * gxAbs[grp(i)]!);
+      });
+      const dgScale = Float64Array.from(dg0, Math.abs);
+      const dbScale = Float64Array.from(db0, Math.abs);
+      x.forEach((_, i) => {
+        dgScale[i % c] += Math.abs(dy[i]!) * (Math.abs(xhat[i]!) + 1) * shift(i);
+        dbScale[i % c] += Math.abs(dy[i]!);
+      });
+      expectBound(await down(ctx, DX), g.dx, dxScale, L, 'dx', seed);
+      expectBound(await down(ctx, DG), add(g.dgamma, dg0), dgScale, L, 'dgamma', seed);
+      expectBound(await down(ctx, DB), add(g.dbeta, db0), dbScale, L, 'dbeta', seed);
+    });
+  }
+
+  it('a constant group normalises to beta (rstd = 1 / sqrt(eps)), and adds nothing to dgamma', async () => {
+    const ctx = get();
+    const [n, hw, c, groups] = [1, 9, 4, 2];
+    const x = Float32Array.from({ length: 36 }, (_, i) => (i % 4 < 2 ? 3 : i));
+    const gamma = [1, 2, 3, 4];
+    const beta = [0.5, -1, 2, 7];
+    const [X, G, B, Y, M, R] = [up(ctx, x), up(ctx, gamma), up(ctx, beta), up(ctx, 36), up(ctx, 2), up(ctx, 2)];
+    const [DY, DX, DG, DB] = [up(ctx, f32(36, 3)), up(ctx, 36), up(ctx, 4), up(ctx, 4)];
+    run(ctx, (bt) => {
+      encodeGroupNorm(bt, k, { x: X, y: Y, gamma: G, beta: B, mean: M, rstd: R, n, hw, c, groups, eps: 1e-4 });
+      encodeGroupNormBackward(bt, k, { x: X, dy: DY, gamma: G, mean: M, rstd: R, dx: DX, dgamma: DG, dbeta: DB, n, hw, c, groups });
+    });
+    const y = await down(ctx, Y);
+    const dg = await down(ctx, DG);
+    expect((await down(ctx, M))[0]).toBe(3);
+    expect((await down(ctx, R))[0]).toBeCloseTo(100, 4);
+    for (let p = 0; p < hw; p++) expect([y[p * 4], y[p * 4 + 1]]).toEqual([0.5, -1]);
+    expect([dg[0], dg[1]]).toEqual([0, 0]);
+  });
+
+  it('rejects bad arguments', () => {
+    const ctx = get();
+    const X = up(ctx, 12);
+    const S = up(ctx, 4);
+    const a = { x: X, y: up(ctx, 12), gamma: S, beta: S, mean: up(ctx, 4), rstd: up(ctx, 4), n: 1, hw: 4, c: 3, groups: 2 };
+    expect(() => run(ctx, (bt) => encodeGroupNorm(bt, k, a))).toThrow('groupNorm: groups = 2 must divide c = 3');
+    expect(() => run(ctx, (bt) => encodeGroupNorm(bt, k, { ...a, groups: 3, eps: -1 }))).toThrow('groupNorm: eps must be a finite number >= 0, got -1');
+    expect(() => run(ctx, (bt) => encodeGroupNorm(bt, k, { ...a, groups: 3, n: 2 }))).toThrow('groupNorm: x holds 12 elements, needs at least 24');
+    const b = { x: X, dy: a.y, gamma: S, mean: a.mean, rstd: a.rstd, dx: a.y, dgamma: up(ctx, 3), dbeta: up(ctx, 3), n: 1, hw: 4, c: 3, groups: 3 };
+    expect(() => run(ctx, (bt) => encodeGroupNormBackward(bt, k, b))).toThrow('groupNormBackward: dx and dy must be different tensors');
+  });
+});

@@ -1,0 +1,34 @@
+// da[p, j] (+)= dy[p, j] for j < ca and db[p, j - ca] (+)= dy[p, j] for ca <= j < ca + cb: the backward of
+// concat_channels (accumulate = 0 overwrites da and db). Bindings: 0 Params, 1 dy (pixels, ca + cb), 2 da
+// (pixels, ca), 3 db (pixels, cb), all f32. Dispatch: grid2d(pixels, WG), one invocation per pixel.
+// Precision: exact copy, or one f32 add. Reference: kernels-test/ref/nn_image.ts splitChannels.
+override WG: u32 = 64;
+
+struct Params {
+  ca: u32,
+  cb: u32,
+  pixels: u32,
+  accumulate: u32,
+}
+
+@group(0) @binding(0) var<uniform> params: Params;
+@group(0) @binding(1) var<storage, read> dy: array<f32>;
+@group(0) @binding(2) var<storage, read_write> da: array<f32>;
+@group(0) @binding(3) var<storage, read_write> db: array<f32>;
+
+@compute @workgroup_size(WG)
+fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
+        @builtin(local_invocation_index) lid: u32) {
+  let p = linear_index(wid, nwg, lid, WG);
+  if (p >= params.pixels) { return; }
+  let ca = params.ca;
+  let cb = params.cb;
+  let row = p * (ca + cb);
+  if (params.accumulate != 0u) {
+    for (var j = 0u; j < ca; j++) { da[p * ca + j] += dy[row + j]; }
+    for (var j = 0u; j < cb; j++) { db[p * cb + j] += dy[row + ca + j]; }
+  } else {
+    for (var j = 0u; j < ca; j++) { da[p * ca + j] = dy[row + j]; }
+    for (var j = 0u; j < cb; j++) { db[p * cb + j] = dy[row + ca + j]; }
+  }
+}

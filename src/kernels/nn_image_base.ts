@@ -1,0 +1,133 @@
+// Shared parts of the image ops (NHWC, (N * H * W, C) row-major f32): kernel specs and builds, the
+// pipeline loader, scratch tensors for the two-level reductions, argument checks and the block plan.
+import { checkInt } from '../runtime/check.js';
+import type { Context } from '../runtime/context.js';
+import { getPipeline, type CachedPipeline, type KernelSpec, type PipelineOptions } from '../runtime/pipeline.js';
+import { createTensor, disposeTensor, type Tensor } from '../runtime/tensor.js';
+
+/** Workgroup size of every image kernel (one invocation per element or per (image, block, channel)). */
+export const NN_IMAGE_WG = 64;
+
+const LIBS = ['lib/index.wgsl'];
+const spec = (name: string, storage: KernelSpec['storage']): KernelSpec => ({ name, libs: LIBS, storage });
+
+export const IM2COL3X3 = spec('im2col3x3', ['read', 'read_write']);
+export const COL2IM3X3 = spec('col2im3x3', ['read', 'read_write']);
+export const CHANNEL_BIAS = spec('channel_bias', ['read', 'read', 'read_write']);
+export const CHANNEL_BIAS_IN_PLACE = spec('channel_bias', ['read', 'read_write']);
+export const CHANNEL_SUM = spec('channel_sum', ['read', 'read_write', 'read_write']);
+export const CHANNEL_SUM_FINISH = spec('channel_sum_finish', ['read', 'read_write']);
+export const GROUP_NORM_STATS = spec('group_norm_stats', ['read', 'read_write', 'read_write', 'read_write']);
+export const GROUP_NORM_FINISH = spec('group_norm_finish', ['read', 'read_write', 'read_write']);
+export const GROUP_NORM_APPLY = spec('group_norm_apply', ['read', 'read', 'read', 'read', 'read', 'read_write']);
+export const GROUP_NORM_BACKWARD_SUMS = spec('group_norm_backward_sums', ['read', 'read', 'read', 'read', 'read_write']);
+export const GROUP_NORM_BACKWARD_STATS = spec('group_norm_backward_stats', ['read', 'read', 'read_write', 'read_write', 'read_write']);
+export const GROUP_NORM_BACKWARD_DX = spec('group_norm_backward_dx', ['read', 'read', 'read', 'read', 'read', 'read', 'read_write']);
+export const AVG_POOL2 = spec('avg_pool2', ['read', 'read_write']);
+export const UPSAMPLE2 = spec('upsample2', ['read', 'read_write']);
+export const CONCAT_CHANNELS = spec('concat_channels', ['read', 'read', 'read_write']);
+export const SPLIT_CHANNELS = spec('split_channels', ['read', 'read_write', 'read_write']);
+
+const plain: PipelineOptions = { constants: { WG: NN_IMAGE_WG } };
+const BUILDS = {
+  im2col: [IM2COL3X3, plain],
+  col2im: [COL2IM3X3, plain],
+  channelBias: [CHANNEL_BIAS, { ...plain, variant: { IN_PLACE: false } }],
+  channelBiasInPlace: [CHANNEL_BIAS_IN_PLACE, { ...plain, variant: { IN_PLACE: true } }],
+  channelSum: [CHANNEL_SUM, plain],
+  channelSumFinish: [CHANNEL_SUM_FINISH, plain],
+  gnStats: [GROUP_NORM_STATS, plain],
+  gnFinish: [GROUP_NORM_FINISH, plain],
+  gnApply: [GROUP_NORM_APPLY, plain],
+  gnBackwardSums: [GROUP_NORM_BACKWARD_SUMS, plain],
+  gnBackwardStats: [GROUP_NORM_BACKWARD_STATS, plain],
+  gnBackwardDx: [GROUP_NORM_BACKWARD_DX, plain],
+  avgPool2: [AVG_POOL2, plain],
+  upsample2: [UPSAMPLE2, plain],
+  concat: [CONCAT_CHANNELS, plain],
+  split: [SPLIT_CHANNELS, plain],
+} as const satisfies Record<string, readonly [KernelSpec, PipelineOptions]>;
+
+export type ImagePipeline = keyof typeof BUILDS;
+
+/** Every image kernel with its builds, for src/kernels/registry.ts. */
+export const NN_IMAGE_KERNELS: { spec: KernelSpec; builds: PipelineOptions[] }[] = Object.values(BUILDS).map(([s, b]) => ({ spec: s, builds: [b] }));
+
+export interface ImageKernels {
+  ctx: Context;
+  p: Record<ImagePipeline, CachedPipeline>;
+  /** Scratch tensors by role (reduction partials), grown on demand. */
+  scratch: Map<string, Tensor>;
+  /** Outgrown scratch tensors: dispatches already encoded in an open batch may still bind them. */
+  retired: Tensor[];
+}
+
+/** Loads (compiles once per device) every image kernel. Dispose with disposeImageKernels. */
+export async function imageKernels(ctx: Context): Promise<ImageKernels> {
+  const names = Object.keys(BUILDS) as ImagePipeline[];
+  const loaded = await Promise.all(names.map((n) => getPipeline(ctx, BUILDS[n][0], BUILDS[n][1])));
+  const p = Object.fromEntries(names.map((n, i) => [n, loaded[i]!])) as Record<ImagePipeline, CachedPipeline>;
+  return { ctx, p, scratch: new Map(), retired: [] };
+}
+
+/** Frees the scratch tensors (pipelines stay in the device's cache). Submit pending batches first. */
+export function disposeImageKernels(k: ImageKernels): void {
+  for (const t of [...k.scratch.values(), ...k.retired]) disposeTensor(t);
+  k.scratch.clear();
+  k.retired = [];
+}
+
+/** A scratch tensor of at least `elems` f32 values for `role`, grown geometrically. */
+export function scratch(k: ImageKernels, role: string, elems: number): Tensor {
+  const have = k.scratch.get(role);
+  if (have && have.size >= elems) return have;
+  if (have) k.retired.push(have);
+  const size = Math.max(elems, 2 * (have?.size ?? 0), 256);
+  const t = createTensor(k.ctx, [size], { label: `nn_image.${role}` });
+  k.scratch.set(role, t);
+  return t;
+}
+
+const U32 = 0xffffffff;
+
+/** Checks a positive size argument (errors name the op and argument). */
+export const dim = (op: string, name: string, v: unknown) => checkInt(`${op}: ${name}`, v, 1, 2 ** 31 - 1);
+
+/**
+ * Checks that `t` is an f32 tensor holding at least `elems` values and fits one storage binding
+ * (kernels bind whole tensors); returns it.
+ */
+export function need(ctx: Context, op: string, name: string, t: Tensor | undefined, elems: number): Tensor {
+  if (!t || typeof t !== 'object' || !('buffer' in t)) throw new Error(`${op}: ${name} must be a Tensor, got ${String(t)}`);
+  if (t.dtype !== 'f32') throw new Error(`${op}: ${name} must have dtype f32, got ${t.dtype}`);
+  if (elems > U32) throw new Error(`${op}: ${name} needs ${elems} elements, more than 2^32 - 1`);
+  if (t.size < elems) throw new Error(`${op}: ${name} holds ${t.size} elements, needs at least ${elems}`);
+  const limit = ctx.limits.maxStorageBufferBindingSize;
+  if (t.buffer.size > limit) {
+    throw new Error(`${op}: ${name} (${t.buffer.size} bytes) exceeds one storage binding of ${limit} bytes; split the batch`);
+  }
+  return t;
+}
+
+/** Throws when two tensors share a buffer where the kernel reads one and writes the other. */
+export function distinct(op: string, pairs: [string, Tensor | undefined, string, Tensor | undefined][]): void {
+  for (const [na, a, nb, b] of pairs) {
+    if (a && b && a.buffer === b.buffer) throw new Error(`${op}: ${na} and ${nb} must be different tensors (one is read while the other is written)`);
+  }
+}
+
+export interface BlockPlan {
+  blocks: number;
+  blockRows: number;
+}
+
+/**
+ * Blocks of the first reduction level over `rows` rows of `perRow` values each: about sqrt(rows * perRow)
+ * values per block (at least 32), so both levels sum about sqrt of the total in order; blocks = 1 means
+ * the first level writes the result directly.
+ */
+export function blockPlan(rows: number, perRow: number): BlockPlan {
+  const per = Math.max(32, Math.ceil(Math.sqrt(rows * perRow)));
+  const blockRows = Math.max(1, Math.ceil(per / perRow));
+  return { blocks: Math.ceil(rows / blockRows), blockRows };
+}

@@ -1,0 +1,258 @@
+// The training loop of learned denoisers (eps prediction, MSE) and classifiers (cross-entropy), all on
+// the GPU: per step the batch's rows come from a Philox shuffle of the data, steps, class dropout and
+// eps from Philox counters of (seed, step) (diffusion_batch.wgsl), then forward, loss, backward,
+// global-norm clipping, AdamW and EMA. Nothing is read back but the losses every `lossEvery` steps, so
+// a fixed seed gives the same weights bit for bit, and resuming from a checkpoint equals not stopping.
+// A non-finite loss stops training: the run is replayed from the last checked state to the bad step,
+// whose forward is run layer by layer to name the first layer (or parameter) that is not finite.
+import type { Context } from '../runtime/context.js';
+import { checkInt, seedKey } from '../runtime/check.js';
+import { beginBatch, encodeCopy, submit, type Batch } from '../runtime/dispatch.js';
+import { createTensor, disposeTensor, readback, upload, type Tensor } from '../runtime/tensor.js';
+import { nnDenseKernels, CLIP_NONFINITE_INDEX } from '../kernels/nn_dense.js';
+import { diffusionBatchPipeline, encodeDiffusionBatch, noiseCoefTable } from '../kernels/diffusion_batch.js';
+import { checkCheckpoint, type Checkpoint } from './checkpoint.js';
+import { checkedForward, createModel, disposeModel, modelGraph, type LearnedModel, type ModelDef } from './model.js';
+import {
+  ADAMW_DEFAULTS, createOptimState, disposeOptimState, encodeLossAndGrads, encodeOptimizer, encodeResetClip, encodeStateFromParams,
+  encodeStateToParams, loadMoments, readMoments, type AdamWOptions, type OptimState,
+} from './optim.js';
+import { initialValues, loadParams, readParams } from './params.js';
+import { checkLabels, epochOrder, gatherBatch, stepsPerEpoch, type TrainData } from './train-data.js';
+
+export interface TrainOptions {
+  epochs: number;
+  batch: number;
+  seed: number;
+  /** Probability of training a row with the null class (classifier-free guidance); default 0.1. */
+  pUncond?: number;
+  optimizer?: Partial<AdamWOptions>;
+  /** Steps between loss readbacks (default 10). */
+  lossEvery?: number;
+  /** Stop after this global step even if epochs remain (the checkpoint then resumes mid-epoch). */
+  maxSteps?: number;
+  /** Continue this checkpoint's run (its weights, AdamW moments, EMA, step and loss curve). */
+  resume?: Checkpoint | null;
+  /** Seconds between periodic checkpoints handed to onCheckpoint (default 60). */
+  checkpointEverySeconds?: number;
+  onProgress?: (p: TrainProgress) => void;
+  onCheckpoint?: (c: Checkpoint, reason: 'periodic' | 'final' | 'nonfinite') => void;
+}
+
+export interface TrainProgress {
+  step: number;
+  totalSteps: number;
+  epoch: number;
+  /** Mean loss over the steps since the previous report. */
+  loss: number;
+  samplesPerSecond: number;
+  elapsedSeconds: number;
+  /** Steps whose gradient norm was not finite (AdamW skipped them). */
+  skippedSteps: number;
+}
+
+export interface TrainResult {
+  model: LearnedModel;
+  checkpoint: Checkpoint;
+  /** (n, 2) rows of (step, loss) over the whole run, resumed parts included. */
+  losses: Float32Array;
+  stepsRun: number;
+  seconds: number;
+  samplesPerSecond: number;
+}
+
+/** The loss became NaN or infinite: where, and which checkpoint was kept. */
+export class NonFiniteLossError extends Error {
+  constructor(message: string, readonly step: number, readonly where: string, readonly kind: 'parameter' | 'layer' | 'loss', readonly checkpointStep: number) {
+    super(message);
+    this.name = 'NonFiniteLossError';
+  }
+}
+
+/** The optimiser state a checked step can be rolled back to. */
+const SLOTS = ['value', 'm', 'v', 'ema'] as const;
+
+/** Trains a model of definition `def` on `data`. The caller owns (disposes) the returned model. */
+export async function train(ctx: Context, def: ModelDef, data: TrainData, opts: TrainOptions): Promise<TrainResult> {
+  const isClassifier = def.architecture === 'classifier';
+  const D = data.dim;
+  if (D !== def.dataShape.reduce((a, b) => a * b, 1)) throw new Error(`train: data rows have ${D} values but the model takes [${def.dataShape}]`);
+  checkLabels(data.labels, def.numClasses, `train: labels of ${data.name}`);
+  checkInt('epochs', opts.epochs, 1, 1e6);
+  checkInt('batch', opts.batch, 1, 1 << 20);
+  const lossEvery = checkInt('lossEvery', opts.lossEvery ?? 10, 1, 10_000);
+  const pUncond = opts.pUncond ?? 0.1;
+  if (!(pUncond >= 0 && pUncond <= 1)) throw new Error(`pUncond must be in [0, 1], got ${pUncond}`);
+  const o: AdamWOptions = { ...ADAMW_DEFAULTS, ...opts.optimizer };
+  const key = seedKey(opts.seed);
+  const { batch: B, steps: S } = stepsPerEpoch(data.rows, opts.batch);
+  const total = opts.epochs * S;
+  const stop = Math.min(total, opts.maxSteps ?? total);
+  const trainInfo = { epochs: opts.epochs, batch: B, pUncond, lossEvery, ...o, maxNorm: Number.isFinite(o.maxNorm) ? o.maxNorm : 0 };
+
+  const m = createModel(ctx, def, { train: true, ema: true });
+  const tensors: Tensor[] = [];
+  let opt: OptimState | null = null;
+  const keep = <T extends Tensor>(t: T) => (tensors.push(t), t);
+  let ok = false;
+  try {
+    const r = opts.resume;
+    let start = 0;
+    const losses: number[] = [];
+    if (r) {
+      checkCheckpoint(r.info, { architecture: def.architecture, dataShape: def.dataShape, numClasses: def.numClasses, config: def.config, schedule: def.schedule ? { name: def.schedule.name, T: def.schedule.T } : null }, 'resume checkpoint');
+      if (!r.optimM || !r.optimV || !r.ema) throw new Error('resume checkpoint holds weights only (no optim.* or ema.* tensors); it cannot be resumed');
+      loadParams(ctx, m.params, r.params, 'value', 'resume checkpoint');
+      loadParams(ctx, m.params, r.ema, 'ema', 'resume checkpoint (ema)');
+      start = r.info.step;
+      if (start >= stop) throw new Error(`resume checkpoint is at step ${start}, which already reaches the ${stop} steps asked for (${opts.epochs} epochs of ${S} steps${opts.maxSteps ? `, at most ${opts.maxSteps}` : ''}); raise --epochs`);
+      if (r.loss) losses.push(...r.loss);
+    } else {
+      const init = await initialValues(ctx, def.paramSpecs, opts.seed);
+      loadParams(ctx, m.params, init);
+      loadParams(ctx, m.params, init, 'ema');
+    }
+    const k = await nnDenseKernels(ctx);
+    const g = await modelGraph(ctx, m, B, 'train');
+    const pipe = await diffusionBatchPipeline(ctx);
+    const xb = keep(createTensor(ctx, [B, D], { label: 'train.x0' }));
+    const lb = keep(createTensor(ctx, [B], { dtype: 'i32', label: 'train.labels' }));
+    const eps = keep(createTensor(ctx, [B, D], { label: 'train.eps' }));
+    const coef = def.schedule ? keep(noiseCoefTable(ctx, def.schedule)) : null;
+    const hist = keep(createTensor(ctx, [lossEvery], { label: 'train.loss' }));
+    const os = (opt = createOptimState(ctx, m.params));
+    if (r) {
+      loadMoments(ctx, os, r.optimM!, 'm', 'resume checkpoint (optim.m)');
+      loadMoments(ctx, os, r.optimV!, 'v', 'resume checkpoint (optim.v)');
+    }
+    const shadow = SLOTS.map((s) => keep(createTensor(ctx, [os.count], { label: `train.shadow.${s}` })));
+    const copyState = (b: Batch, toShadow: boolean) => {
+      encodeCopy(b, (enc) => SLOTS.forEach((s, i) => {
+        const [from, to] = toShadow ? [os.flat[s], shadow[i]!] : [shadow[i]!, os.flat[s]];
+        enc.copyBufferToBuffer(from.buffer, 0, to.buffer, 0, 4 * os.count);
+      }), 16 * os.count);
+      if (!toShadow) encodeStateToParams(b, os);
+    };
+
+    const xHost = new Float32Array(B * D);
+    const lHost = new Int32Array(B);
+    let order: Int32Array | null = null;
+    let orderEpoch = -1;
+    /** Host side of step s: the batch rows, uploaded (queue order: before the next submit). */
+    const prepare = async (s: number) => {
+      const e = Math.floor((s - 1) / S);
+      if (e !== orderEpoch) {
+        order = await epochOrder(ctx, data.rows, opts.seed, e);
+        orderEpoch = e;
+      }
+      gatherBatch(data, order!, ((s - 1) % S) * B, B, xHost, lHost);
+      upload(ctx, isClassifier ? g.io.x.t : xb, xHost);
+      upload(ctx, isClassifier ? g.io.labels.t : lb, lHost);
+    };
+    const encodeInputs = (b: Batch, s: number) => {
+      if (isClassifier) return;
+      encodeDiffusionBatch(b, pipe, {
+        x0: xb, labelsIn: lb, coef: coef!, T: def.schedule!.T, xt: g.io.x.t, eps, steps: g.io.steps.t, labels: g.io.labels.t,
+        rows: B, cols: D, key, iter: s, pUncond: def.numClasses > 0 ? pUncond : 1,
+      });
+    };
+    const runStep = async (s: number) => {
+      await prepare(s);
+      const b = beginBatch(ctx, 'train step');
+      encodeInputs(b, s);
+      encodeLossAndGrads(b, k, m, g, isClassifier ? null : eps, hist, (s - 1) % lossEvery);
+      // EMA warm-up (decay (1 + s) / (10 + s) until it reaches emaDecay) so short runs are not dominated by the start.
+      encodeOptimizer(b, k, os, { ...o, emaDecay: Math.min(o.emaDecay, (1 + s) / (10 + s)) }, s);
+      submit(b);
+    };
+    const snapshot = async (step: number): Promise<Checkpoint> => {
+      const [params, optimM, optimV, ema] = [await readParams(ctx, m.params, 'value'), await readMoments(ctx, os, 'm'), await readMoments(ctx, os, 'v'), await readParams(ctx, m.params, 'ema')];
+      return {
+        info: {
+          architecture: def.architecture, config: def.config, dataShape: def.dataShape, numClasses: def.numClasses,
+          schedule: def.schedule ? { name: def.schedule.name, T: def.schedule.T } : null,
+          step, epoch: Math.floor(step / S), seed: opts.seed, data: data.name, train: trainInfo,
+        },
+        params, optimM, optimV, ema, loss: lossesUpTo(losses, step),
+      };
+    };
+
+    {
+      const b = beginBatch(ctx, 'train start');
+      encodeResetClip(b, k, os);
+      encodeStateFromParams(b, os);
+      copyState(b, true);
+      submit(b);
+    }
+    let lastGood = start;
+    let lastSave = performance.now();
+    const t0 = performance.now();
+    let skipped = 0;
+    for (let s = start + 1; s <= stop; s++) {
+      await runStep(s);
+      if (s % lossEvery !== 0 && s !== stop) continue;
+      const h = (await readback(ctx, hist)) as Float32Array;
+      skipped = (await readback(ctx, os.clip))[CLIP_NONFINITE_INDEX]!;
+      let sum = 0;
+      for (let t = lastGood + 1; t <= s; t++) {
+        const v = h[(t - 1) % lossEvery]!;
+        if (!Number.isFinite(v)) await nonFinite(t, v);
+        sum += v;
+      }
+      for (let t = lastGood + 1; t <= s; t++) losses.push(t, h[(t - 1) % lossEvery]!);
+      const windowSteps = s - lastGood;
+      lastGood = s;
+      const b = beginBatch(ctx, 'train shadow');
+      copyState(b, true);
+      submit(b);
+      const elapsed = (performance.now() - t0) / 1e3;
+      opts.onProgress?.({ step: s, totalSteps: stop, epoch: Math.floor((s - 1) / S) + 1, loss: sum / windowSteps, samplesPerSecond: ((s - start) * B) / elapsed, elapsedSeconds: elapsed, skippedSteps: skipped });
+      if (opts.onCheckpoint && s < stop && performance.now() - lastSave > 1e3 * (opts.checkpointEverySeconds ?? 60)) {
+        opts.onCheckpoint(await snapshot(s), 'periodic');
+        lastSave = performance.now();
+      }
+    }
+    const seconds = (performance.now() - t0) / 1e3;
+    const checkpoint = await snapshot(stop);
+    opts.onCheckpoint?.(checkpoint, 'final');
+    ok = true;
+    return { model: m, checkpoint, losses: Float32Array.from(losses), stepsRun: stop - start, seconds, samplesPerSecond: ((stop - start) * B) / Math.max(seconds, 1e-9) };
+
+    /** Replays from the last checked state to the bad step, names what went non-finite, saves that state, throws. */
+    async function nonFinite(bad: number, value: number): Promise<never> {
+      const restore = () => {
+        const b = beginBatch(ctx, 'train restore');
+        copyState(b, false);
+        submit(b);
+      };
+      restore();
+      for (let t = lastGood + 1; t < bad; t++) await runStep(t);
+      await prepare(bad);
+      const b = beginBatch(ctx, 'train inputs');
+      encodeInputs(b, bad);
+      submit(b);
+      const found = await checkedForward(ctx, m, g);
+      restore();
+      const c = await snapshot(lastGood);
+      opts.onCheckpoint?.(c, 'nonfinite');
+      const where = !found ? 'the loss itself (every layer output was finite)' : found.kind === 'layer' ? `layer '${found.where}' (${found.value} at row ${found.row}, column ${found.col} of its output)` : `parameter '${found.where}' (${found.value} at index ${found.index})`;
+      const when = found?.kind === 'parameter' ? ` after the update of step ${bad - 1}` : '';
+      throw new NonFiniteLossError(
+        `training stopped: the loss is ${value} at step ${bad} (epoch ${Math.floor((bad - 1) / S) + 1}); the first non-finite value is in ${where}${when}; ` +
+          `the last good state (step ${lastGood}) was kept as the checkpoint. Lower --lr or the clip norm.`,
+        bad, found?.where ?? 'loss', found?.kind ?? 'loss', lastGood,
+      );
+    }
+  } finally {
+    for (const t of tensors) disposeTensor(t);
+    if (opt) disposeOptimState(opt);
+    if (!ok) disposeModel(m);
+  }
+}
+
+/** The (step, loss) pairs of a flat list with step <= `step`. */
+function lossesUpTo(flat: number[], step: number): Float32Array {
+  let n = 0;
+  while (2 * n < flat.length && flat[2 * n]! <= step) n++;
+  return Float32Array.from(flat.slice(0, 2 * n));
+}
