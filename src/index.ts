@@ -25,3 +25,19 @@ export { REPORT_CHARTS, mergerCurvesChart, spectraChart, mergerMatrixChart, dend
 export * from './analysis/report-types.js';
 export { gaussianMixture } from './data/gmm.js';
 export type { Dataset } from './data/dataset.js';
+// Denoisers (DESIGN.md §3): one interface; exact (Gaussian mixture, empirical, LS/ELS patch) and learned.
+export { NULL_CLASS, checkDenoiseArgs, predictEpsHost, x0FromEps, type Denoiser } from './models/denoiser.js';
+export * from './models/gmm-denoiser.js';
+export { empiricalDenoiser, empiricalX0, empiricalClassPosterior, EMPIRICAL_CHUNK_ROWS, type EmpiricalDenoiser, type EmpiricalDenoiserOptions } from './models/empirical-denoiser.js';
+export { createPatchDenoiser, type PatchDenoiser, type PatchDenoiserOptions, type PatchTrainingSet } from './models/patch-denoiser.js';
+export { defaultPatchSize, fullPatchSize, type PatchSize } from './models/patch-layout.js';
+export { mlpDef, MLP_DEFAULTS, type MlpConfig } from './models/mlp.js';
+export { unetDef, UNET_DEFAULTS, type UnetConfig } from './models/unet.js';
+export { classifierDef, classifierFeatures, classifierLogits, classifyHost, CLASSIFIER_DEFAULTS, type ClassifierConfig } from './models/classifier.js';
+export { createModel, disposeModel, ARCHITECTURES, type Architecture, type ModelDef, type LearnedModel } from './models/model.js';
+export { learnedDenoiser, type LearnedDenoiser } from './models/learned.js';
+export { train, NonFiniteLossError, type TrainOptions, type TrainProgress, type TrainResult } from './models/train.js';
+export { sampleDdpm, type DdpmOptions } from './models/ddpm.js';
+export { encodeSafetensors, decodeSafetensors, type SafetensorsFile } from './models/safetensors.js';
+export { encodeCheckpoint, decodeCheckpoint, readCheckpoint, writeCheckpoint, checkCheckpoint, type Checkpoint, type CheckpointInfo, type ExpectedModel } from './models/checkpoint.js';
+export { loadDenoiser, loadClassifier, modelFromCheckpoint } from './models/load.js';

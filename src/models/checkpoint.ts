@@ -3,7 +3,7 @@
 // moments as 'optim.m.<name>' / 'optim.v.<name>', the EMA weights as 'ema.<name>', and the loss curve
 // as 'log.loss' (n, 2) = (step, loss). Metadata (strings): the architecture and its hyperparameters,
 // the schedule (name, T), the data shape and classes, the training step, epoch, seed and options.
-import { readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { readBinaryFile, writeBinaryFile } from '../runtime/platform-node.js';
 import { decodeSafetensors, encodeSafetensors, type SafeArray } from './safetensors.js';
 import { SCHEDULE_NAMES, type ScheduleName } from './schedules.js';
 
@@ -142,23 +142,15 @@ export function decodeCheckpoint(bytes: Uint8Array, what = 'checkpoint'): Checkp
 
 /** Writes the checkpoint to `path` through `<path>.tmp-<pid>` and a rename (atomic on one file system). */
 export function writeCheckpoint(path: string, c: Checkpoint): void {
-  const bytes = encodeCheckpoint(c);
-  const tmp = `${path}.tmp-${process.pid}`;
-  try {
-    writeFileSync(tmp, bytes);
-    renameSync(tmp, path);
-  } catch (e) {
-    rmSync(tmp, { force: true });
-    throw e;
-  }
+  writeBinaryFile(path, encodeCheckpoint(c));
 }
 
 export function readCheckpoint(path: string): Checkpoint {
   let bytes: Uint8Array;
   try {
-    bytes = readFileSync(path);
+    bytes = readBinaryFile(path);
   } catch (e) {
-    throw new Error(`checkpoint ${path}: cannot be read: ${(e as Error).message}`);
+    throw new Error(`checkpoint ${(e as Error).message}`);
   }
   return decodeCheckpoint(bytes, `checkpoint ${path}`);
 }

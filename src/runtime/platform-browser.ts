@@ -24,6 +24,14 @@ export function writeTextFile(path: string, _text: string): void {
   throw new Error(`fluctus: cannot write ${path}: a browser page has no file system`);
 }
 
+export function readBinaryFile(path: string): Uint8Array {
+  throw new Error(`fluctus: cannot read ${path}: a browser page has no file system (decode the bytes you fetched instead)`);
+}
+
+export function writeBinaryFile(path: string, _bytes: Uint8Array): void {
+  throw new Error(`fluctus: cannot write ${path}: a browser page has no file system`);
+}
+
 export const noAdapterHelp =
   'fluctus: this browser exposes no WebGPU adapter. Use a browser with WebGPU enabled (Chromium: ' +
   '--enable-unsafe-webgpu on Linux) and serve the page from https or http://127.0.0.1.';

@@ -1,6 +1,6 @@
 // Node side of the runtime: Dawn through the `webgpu` package, shaders read from disk.
 // The browser bundle swaps this module for platform-browser.ts (scripts/build-web.ts).
-import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { create, globals } from 'webgpu';
 
@@ -39,6 +39,27 @@ export function writeTextFile(path: string, text: string): void {
   const tmp = `${path}.tmp-${process.pid}`;
   writeFileSync(tmp, text);
   renameSync(tmp, path);
+}
+
+/** A whole binary file (checkpoints); the error names the file. */
+export function readBinaryFile(path: string): Uint8Array {
+  try {
+    return readFileSync(path);
+  } catch (e) {
+    throw new Error(`${path}: cannot be read: ${(e as Error).message}`);
+  }
+}
+
+/** Binary twin of writeTextFile: temp file, then rename; the temp file is removed on failure. */
+export function writeBinaryFile(path: string, bytes: Uint8Array): void {
+  const tmp = `${path}.tmp-${process.pid}`;
+  try {
+    writeFileSync(tmp, bytes);
+    renameSync(tmp, path);
+  } catch (e) {
+    rmSync(tmp, { force: true });
+    throw e;
+  }
 }
 
 export const noAdapterHelp =
