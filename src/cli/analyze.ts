@@ -13,7 +13,7 @@ import { writeJsonAtomic, writeReportFiles } from '../analysis/report-html.js';
 
 const MAX_STEPS = 100_000;
 
-function intArg(name: string, min: number, max: number) {
+export function intArg(name: string, min: number, max: number) {
   return (v: string) => {
     const n = Number(v);
     if (!Number.isInteger(n) || n < min || n > max) throw new InvalidArgumentError(`${name} must be an integer in [${min}, ${max}], got '${v}'`);
@@ -21,7 +21,7 @@ function intArg(name: string, min: number, max: number) {
   };
 }
 
-function positive(name: string) {
+export function positive(name: string) {
   return (v: string) => {
     const x = Number(v);
     if (!Number.isFinite(x) || x <= 0) throw new InvalidArgumentError(`${name} must be a positive number, got '${v}'`);
@@ -44,7 +44,7 @@ function packageVersion(): string {
 }
 
 /** A progress bar with rate and ETA that restarts for each phase of the analysis. */
-function phaseBar() {
+export function phaseBar() {
   const bar = new cliProgress.SingleBar(
     { format: '{phase} |{bar}| {percentage}% | {value}/{total} | {rate}/s | ETA {eta_formatted}', hideCursor: true, etaBuffer: 50 },
     cliProgress.Presets.shades_classic,

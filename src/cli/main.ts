@@ -8,6 +8,7 @@ import { makeSchedule, abarToSigma, type ScheduleName } from '../models/schedule
 import { gaussianMixture } from '../data/gmm.js';
 import { analyzeCommand } from './analyze.js';
 import { trainCommand } from './train.js';
+import { experimentCommand } from './experiment.js';
 
 function intArg(name: string) {
   return (v: string) => {
@@ -114,6 +115,7 @@ program
 
 program.addCommand(analyzeCommand());
 program.addCommand(trainCommand());
+program.addCommand(experimentCommand());
 
 program.parseAsync(process.argv).catch((e: Error) => {
   console.error(`fluctus: ${e.message}`);

@@ -156,7 +156,8 @@ export function readCheckpoint(path: string): Checkpoint {
 }
 
 export interface ExpectedModel {
-  architecture: string;
+  /** Absent: any architecture of the right data shape and classes. */
+  architecture?: string;
   dataShape: readonly number[];
   numClasses: number;
   /** Hyperparameters that must agree (only the keys given are compared). */
@@ -167,10 +168,10 @@ export interface ExpectedModel {
 /** Every way the checkpoint differs from what the caller expects, as phrases (empty when it matches). */
 export function checkpointDifferences(info: CheckpointInfo, want: ExpectedModel): string[] {
   const out: string[] = [];
-  if (info.architecture !== want.architecture) out.push(`architecture is '${info.architecture}' but '${want.architecture}' was asked for`);
+  if (want.architecture !== undefined && info.architecture !== want.architecture) out.push(`architecture is '${info.architecture}' but '${want.architecture}' was asked for`);
   if (info.dataShape.join() !== want.dataShape.join()) out.push(`data shape is [${info.dataShape}] but the data are [${want.dataShape.join(', ')}]`);
   if (info.numClasses !== want.numClasses) out.push(`it has ${info.numClasses} classes but the data have ${want.numClasses}`);
-  if (info.architecture === want.architecture) {
+  if (want.architecture === undefined || info.architecture === want.architecture) {
     for (const [k, v] of Object.entries(want.config ?? {})) {
       if (info.config[k] !== v) out.push(`${k} is ${JSON.stringify(info.config[k])} but ${JSON.stringify(v)} was asked for`);
     }
