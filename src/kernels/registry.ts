@@ -11,6 +11,7 @@ import { SYMM_BLOCK, symmBlockBuild } from './symm_block.js';
 import { SEGMENTED_MOMENTS, SEGMENTED_MOMENTS_WG } from './moments-chunk.js';
 import { DIFFUSION_BATCH, DIFFUSION_BATCH_WG } from './diffusion_batch.js';
 import { DDPM_STEP, DDPM_STEP_WG } from './ddpm_step.js';
+import { SAMPLER_STEP, SAMPLER_STEP_WG } from './sampler_step.js';
 import { EMPIRICAL_SOFTMAX, EMPIRICAL_SOFTMAX_WG } from './empirical_softmax.js';
 import { GMM_SOFTMAX, GMM_SOFTMAX_WG } from './gmm_softmax.js';
 import { POSTERIOR_FINISH, POSTERIOR_FINISH_WG } from './posterior_finish.js';
@@ -36,6 +37,7 @@ export const KERNELS: RegisteredKernel[] = [
   { spec: SEGMENTED_MOMENTS, builds: [{ constants: { WG: SEGMENTED_MOMENTS_WG } }] },
   { spec: DIFFUSION_BATCH, builds: [{ constants: { WG: DIFFUSION_BATCH_WG } }] },
   { spec: DDPM_STEP, builds: [{ constants: { WG: DDPM_STEP_WG } }] },
+  { spec: SAMPLER_STEP, builds: [{ constants: { WG: SAMPLER_STEP_WG } }] },
   { spec: EMPIRICAL_SOFTMAX, builds: [{ constants: { WG: EMPIRICAL_SOFTMAX_WG } }] },
   { spec: GMM_SOFTMAX, builds: [{ constants: { WG: GMM_SOFTMAX_WG } }] },
   { spec: POSTERIOR_FINISH, builds: [{ constants: { WG: POSTERIOR_FINISH_WG } }] },
