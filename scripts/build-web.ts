@@ -16,6 +16,8 @@ export const browserPlatform: Plugin = {
   name: 'fluctus-browser-platform',
   setup(b) {
     b.onResolve({ filter: /platform-node\.js$/ }, (args) => ({ path: resolve(args.resolveDir, args.path.replace('platform-node.js', 'platform-browser.ts')) }));
+    // csv-parse's Node build needs Buffer at load time; its browser build carries its own (src/data/parse.ts).
+    b.onResolve({ filter: /^csv-parse\/sync$/ }, (args) => b.resolve('csv-parse/browser/esm/sync', { kind: args.kind, resolveDir: args.resolveDir }));
     b.onResolve({ filter: /^fluctus:shaders$/ }, () => ({ path: 'shaders', namespace: 'fluctus-shaders' }));
     b.onLoad({ filter: /.*/, namespace: 'fluctus-shaders' }, () => {
       const dir = join(root, 'shaders');

@@ -9,15 +9,18 @@ export function browserMissing(): string | null {
   return existsSync(CHROMIUM) ? null : `${CHROMIUM} not found: run 'npm run setup -- --with-browser' (as root it installs Debian's chromium)`;
 }
 
-/** playwright-core gives every launch a new empty profile directory. */
-export async function launchChromium(): Promise<Browser> {
+/**
+ * playwright-core gives every launch a new empty profile directory. webgpu: false leaves out
+ * --enable-unsafe-webgpu, so WebGPU stays off as in a default Chromium on Linux (no adapter).
+ */
+export async function launchChromium(opts: { webgpu?: boolean } = {}): Promise<Browser> {
   return chromium.launch({
     executablePath: CHROMIUM,
     headless: true,
     args: [
       '--headless=new',
       '--no-sandbox',
-      '--enable-unsafe-webgpu',
+      ...(opts.webgpu === false ? [] : ['--enable-unsafe-webgpu']),
       '--disable-quic',
       '--no-first-run',
       '--disable-background-networking',
