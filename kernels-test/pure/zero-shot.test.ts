@@ -2,7 +2,7 @@
 // per-step error against a Gauss–Jordan reference, and the exact log-likelihoods of a mixture.
 import { describe, expect, it } from 'vitest';
 import { classifierWeights, classify, expectedClassifierErrors, WEIGHTINGS } from '../../src/experiments/diffusion-classifier.js';
-import { gmmLogLikelihoods } from '../../src/experiments/gmm-truth.js';
+import { componentFrechet, gmmLogLikelihoods } from '../../src/experiments/gmm-truth.js';
 import { makeSchedule } from '../../src/models/schedules.js';
 import { expectedErrorRef, inverse } from '../ref/zero-shot.js';
 import { gaussian } from '../random.js';
@@ -103,5 +103,42 @@ describe('gmmLogLikelihoods', () => {
       }
       expect(ll[i * K + k]).toBeCloseTo(want, 10);
     }
+  });
+});
+
+describe('componentFrechet', () => {
+  // Two well-separated 2-D components with diagonal covariances.
+  const K = 2;
+  const D = 2;
+  const means = [-6, 0, 6, 0];
+  const vars = [1, 0.25, 0.5, 2];
+  const covs = new Float64Array(K * D * D);
+  for (let k = 0; k < K; k++) for (let i = 0; i < D; i++) covs[(k * D + i) * D + i] = vars[k * D + i]!;
+  const p = { K, D, means, covs, weights: [1, 1] };
+  const g = gaussian(12);
+  const n = 20000;
+  it('samples of the truth score near 0; a single Gaussian with the same overall moments scores far worse', () => {
+    const x = new Float64Array(n * D);
+    for (let i = 0; i < n; i++) {
+      const k = i % 2;
+      for (let d = 0; d < D; d++) x[i * D + d] = means[k * D + d]! + Math.sqrt(vars[k * D + d]!) * g();
+    }
+    const good = componentFrechet(p, x, n);
+    // FD of a sample of n / 2 points has an O(D / n) bias; 0.01 is ~ 25x that.
+    expect(good.fd).toBeLessThan(0.01);
+    // The mixture's overall mean (0, 0) and covariance diag(36 + 0.75, 1.125): one Gaussian blob.
+    const blob = new Float64Array(n * D);
+    for (let i = 0; i < n; i++) {
+      blob[i * D] = Math.sqrt(36.75) * g();
+      blob[i * D + 1] = Math.sqrt(1.125) * g();
+    }
+    expect(componentFrechet(p, blob, n).fd).toBeGreaterThan(1);
+  });
+  it('a component that receives no samples costs tr(Sigma_k) (its moments become (mu_k, 0)), weighted by pi_k', () => {
+    const x = new Float64Array(1000 * D);
+    for (let i = 0; i < 1000; i++) for (let d = 0; d < D; d++) x[i * D + d] = means[d]! + Math.sqrt(vars[d]!) * g();
+    const r = componentFrechet(p, x, 1000);
+    expect(r.perComponent[1]).toBeCloseTo(vars[2]! + vars[3]!, 10);
+    expect(r.fd).toBeCloseTo(0.5 * r.perComponent[0]! + 0.5 * r.perComponent[1]!, 12);
   });
 });

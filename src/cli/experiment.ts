@@ -23,6 +23,8 @@ export function experimentCommand(): Command {
     .addOption(new Option('--method <name>', 'merger analysis method').choices([...MERGER_METHODS]).default('exact'))
     .option('--samples <n>', 'samples generated per configuration', intArg('--samples', 2, 1 << 20))
     .option('--seeds <n>', 'seeds per configuration (seed-to-seed spread)', intArg('--seeds', 1, 64))
+    .addOption(new Option('--sampler <name>', 'sampler family (accelerated)').choices(['ddpm', 'ddim']))
+    .option('--sampler-steps <n>', 'grid size of the full sampler (accelerated; default every step for ddpm, 100 for ddim)', intArg('--sampler-steps', 1, 100_000))
     .option('--test-per-class <n>', 'held-out rows per class (zero-shot)', intArg('--test-per-class', 1, 1 << 20))
     .option('--steps <n>', 'evaluated steps (zero-shot)', intArg('--steps', 2, 100_000))
     .option('--noises <n>', 'noises per step (zero-shot)', intArg('--noises', 1, 64))
@@ -42,7 +44,7 @@ export function experimentCommand(): Command {
         console.log(`data: ${setup.data.name} ${setup.data.shape[0]} x ${setup.data.shape[1]}; denoiser ${setup.denoiserName}; data–noise merger step ${setup.analysis.dataNoise.mergerStep ?? 'none'}`);
         try {
           const result = await spec.run(setup, {
-            samples: o.samples, seeds: o.seeds, testPerClass: o.testPerClass, steps: o.steps, noises: o.noises,
+            samples: o.samples, seeds: o.seeds, sampler: o.sampler, samplerSteps: o.samplerSteps, testPerClass: o.testPerClass, steps: o.steps, noises: o.noises,
             onProgress: (p, d, t) => bar.update(p, d, t),
           });
           bar.stop();

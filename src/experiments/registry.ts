@@ -3,6 +3,11 @@
 import type { ExperimentSetup } from './setup.js';
 import type { ExperimentResult } from './types.js';
 import { runZeroShot } from './zero-shot.js';
+import { runGuidance } from './guidance.js';
+import { runRareClass } from './rare-class.js';
+import { runStyleTransfer } from './style-transfer.js';
+import { runAccelerated } from './accelerated.js';
+import { lateStartSweep, runLateStart } from './late-start.js';
 
 export interface ExperimentOptions {
   /** Samples generated per configuration. */
@@ -14,6 +19,9 @@ export interface ExperimentOptions {
   /** Evaluated steps (zero-shot) or sampler steps, depending on the experiment. */
   steps?: number;
   noises?: number;
+  /** Sampler family and the full sampler's grid size (accelerated). */
+  sampler?: 'ddpm' | 'ddim';
+  samplerSteps?: number;
   onProgress?: (phase: string, done: number, total: number) => void;
 }
 
@@ -27,9 +35,35 @@ export interface ExperimentSpec {
 
 export const EXPERIMENTS: ExperimentSpec[] = [
   {
+    name: 'late-start',
+    description: 'DDIM/DDPM at 3, 5, 10 steps: plain start against the Gaussian late start over a sweep of start steps',
+    lateStart: lateStartSweep,
+    run: (s, o) => runLateStart(s, { samples: o.samples, seeds: o.seeds, onProgress: o.onProgress }),
+  },
+  {
+    name: 'accelerated',
+    description: 'full-length sampler against the same sampler started at the data–noise merger step',
+    run: (s, o) => runAccelerated(s, { samples: o.samples, seeds: o.seeds, sampler: o.sampler, steps: o.samplerSteps, onProgress: o.onProgress }),
+  },
+  {
     name: 'zero-shot',
     description: 'diffusion classifier with uniform, inverse-SNR and merger-truncated inverse-SNR weighting',
     run: (s, o) => runZeroShot(s, { steps: o.steps, noises: o.noises, testPerClass: o.testPerClass, onProgress: o.onProgress }),
+  },
+  {
+    name: 'guidance',
+    description: 'no guidance, CFG everywhere, the grid-searched interval and per-class merger intervals, with the search cost',
+    run: (s, o) => runGuidance(s, { samples: o.samples, seeds: o.seeds, steps: o.samplerSteps, onProgress: o.onProgress }),
+  },
+  {
+    name: 'rare-class',
+    description: 'imbalanced training subset: merger-aware guidance window for the rare classes against a fixed window',
+    run: (s, o) => runRareClass(s, { samples: o.samples, seeds: o.seeds, steps: o.samplerSteps, onProgress: o.onProgress }),
+  },
+  {
+    name: 'style-transfer',
+    description: 'SDEdit between two domains from the source content\'s merger step against a grid of strengths',
+    run: (s, o) => runStyleTransfer(s, { samples: o.samples, steps: o.samplerSteps, onProgress: o.onProgress }),
   },
 ];
 

@@ -12,6 +12,7 @@ import type { Denoiser } from '../models/denoiser.js';
 import { diagonalCovariances, fitGmmPerClass, gmmDenoiser, type GmmParams } from '../models/gmm-denoiser.js';
 import { empiricalDenoiser } from '../models/empirical-denoiser.js';
 import { loadClassifier, loadDenoiser } from '../models/load.js';
+import { readCheckpoint } from '../models/checkpoint.js';
 import { disposeModel as disposeModelOf, type LearnedModel } from '../models/model.js';
 import { analyzeMergers } from '../analysis/analyze.js';
 import type { LateStartFile } from '../analysis/late-start.js';
@@ -91,7 +92,10 @@ export async function prepareExperiment(ctx: Context, o: SetupOptions): Promise<
   let denoiserName: string;
   const img: [number, number, number] | null = data.imageShape ? [data.imageShape[0], data.imageShape[1], 1] : null;
   if (o.model) {
-    denoiser = loadDenoiser(ctx, o.model, { dataShape: img ?? [data.shape[1]], numClasses: data.classes, schedule: { name: 'linear', T: schedule.T } });
+    // An MLP sees images as flat rows: [D] and [H, W, 1] both fit image data of D = H W pixels.
+    const info = readCheckpoint(o.model).info;
+    const flat = info.dataShape.length === 1 && info.dataShape[0] === data.shape[1];
+    denoiser = loadDenoiser(ctx, o.model, { dataShape: flat ? [data.shape[1]] : img ?? [data.shape[1]], numClasses: data.classes, schedule: { name: 'linear', T: schedule.T } });
     denoiserName = o.model;
   } else {
     const kind = o.exact ?? (truth ? 'truth' : 'gmm-fit');
@@ -110,7 +114,7 @@ export async function prepareExperiment(ctx: Context, o: SetupOptions): Promise<
     method: o.method ?? 'exact',
     seed: o.seed,
     lateStart: o.lateStart,
-    lateRank: o.lateRank,
+    lateRank: o.lateRank ?? Math.min(32, data.shape[1]),
     progress: o.progress,
   });
   return { ctx, data, reference, schedule, denoiser, denoiserName, truth: truth ? truthParams(truth) : null, analysis: report, lateStart, classifier, seed: o.seed };
