@@ -41,3 +41,10 @@ export { sampleDdpm, type DdpmOptions } from './models/ddpm.js';
 export { encodeSafetensors, decodeSafetensors, type SafetensorsFile } from './models/safetensors.js';
 export { encodeCheckpoint, decodeCheckpoint, readCheckpoint, writeCheckpoint, checkCheckpoint, type Checkpoint, type CheckpointInfo, type ExpectedModel } from './models/checkpoint.js';
 export { loadDenoiser, loadClassifier, modelFromCheckpoint } from './models/load.js';
+// Samplers (diffusers vocabulary: setTimesteps, step), guidance schedules, Gaussian late start, SDEdit.
+export * from './samplers/index.js';
+// Information diagnostics (issue 8): class entropy and its rate, online Bayesian classifier, entropic time, collapse.
+export { classEntropySteps, entropyRate, rowEntropies, INFORMATION_STREAM, type ClassEntropySteps, type ClassEntropyOptions, type EntropyRate } from './analysis/class-entropy.js';
+export { onlineClassEntropy, ONLINE_CLASSIFIER_STREAM, type OnlineClassEntropy, type OnlineClassEntropyOptions } from './analysis/online-classifier.js';
+export { denoisingError, entropicSchedule, logSigmaSteps, ENTROPIC_KINDS, type EntropicKind, type EntropicSchedule, type DenoisingError } from './analysis/entropic-time.js';
+export { collapseStep, collapseTimeGaussian, stepOfAbar, type CollapseOptions, type CollapseResult } from './analysis/collapse.js';

@@ -18,6 +18,10 @@ import { POSTERIOR_FINISH, POSTERIOR_FINISH_WG } from './posterior_finish.js';
 import { NN_DENSE_REGISTRY } from './nn_dense.js';
 import { NN_IMAGE_KERNELS } from './nn_image_base.js';
 import { PATCH_BUILD, PATCH_MERGE, PATCH_PAD, PATCH_POSTERIOR, patchPosteriorBuild } from './patch_posterior.js';
+import { KNN_SELECT, KNN_SELECT_WG } from './knn_select.js';
+import { PRDC_COUNT, PRDC_COUNT_WG } from './prdc_count.js';
+import { DFT_POWER, DFT_ROWS, DFT_WG } from './dft.js';
+import { MODE_JVP, MODE_PERTURB, MODE_WG } from './mode_jvp.js';
 
 export interface RegisteredKernel {
   spec: KernelSpec;
@@ -49,4 +53,12 @@ export const KERNELS: RegisteredKernel[] = [
   { spec: PATCH_PAD, builds: [PATCH_BUILD] },
   { spec: PATCH_POSTERIOR, builds: [patchPosteriorBuild(false), patchPosteriorBuild(true)] },
   { spec: PATCH_MERGE, builds: [PATCH_BUILD] },
+  // Sample-quality metrics (src/metrics/): k-NN radii and the PRDC counting step.
+  { spec: KNN_SELECT, builds: [{ constants: { WG: KNN_SELECT_WG } }] },
+  { spec: PRDC_COUNT, builds: [{ constants: { WG: PRDC_COUNT_WG } }] },
+  // Critical-phenomena diagnostics (src/analysis/spectrum.ts, mode-softening.ts): 2-D DFT power, mode JVPs.
+  { spec: DFT_ROWS, builds: [{ constants: { WG: DFT_WG } }] },
+  { spec: DFT_POWER, builds: [{ constants: { WG: DFT_WG } }] },
+  { spec: MODE_PERTURB, builds: [{ constants: { WG: MODE_WG } }] },
+  { spec: MODE_JVP, builds: [{ constants: { WG: MODE_WG } }] },
 ];

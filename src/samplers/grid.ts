@@ -36,6 +36,11 @@ export interface GridOptions {
   start?: number;
   /** Default 'linspace'. */
   spacing?: Spacing;
+  /**
+   * An explicit grid (diffusers' set_timesteps(timesteps=...), in our 1-based steps): n integers in 1..s,
+   * strictly descending, e.g. entropicSchedule's timesteps. Replaces spacing; n must equal its length.
+   */
+  timesteps?: ArrayLike<number>;
 }
 
 /** The n descending steps from `start` (see the file comment for the rounding). */
@@ -46,11 +51,26 @@ export function samplerGrid(schedule: Schedule, n: number, opts: GridOptions = {
   if (!SPACINGS.includes(spacing)) throw new Error(`unknown spacing '${String(spacing)}'; valid spacings: ${SPACINGS.join(', ')}`);
   checkInt(`number of steps (at most the start step ${s})`, n, 1, s);
   let steps: Int32Array;
-  if (n === 1 && spacing === 'linspace') steps = Int32Array.of(s);
+  if (opts.timesteps !== undefined) steps = explicitSteps(opts.timesteps, n, s, opts.start !== undefined);
+  else if (n === 1 && spacing === 'linspace') steps = Int32Array.of(s);
   else steps = respace({ ...schedule, T: s, alphasCumprod: schedule.alphasCumprod.subarray(0, s), betas: schedule.betas.subarray(0, s) }, n, spacing).steps;
   const alphasCumprod = Float64Array.from(steps, (t) => schedule.alphasCumprod[t - 1]!);
   const prevAlphasCumprod = Float64Array.from(steps, (_, k) => (k + 1 < n ? alphasCumprod[k + 1]! : 1));
   return { steps, alphasCumprod, prevAlphasCumprod };
+}
+
+/** Checks an explicit grid: n = its length, integers in 1..s strictly descending (starting at s when s was given). */
+function explicitSteps(list: ArrayLike<number>, n: number, s: number, startGiven: boolean): Int32Array {
+  if (list.length !== n) throw new Error(`timesteps holds ${list.length} steps but the number of steps is ${n}`);
+  const steps = new Int32Array(n);
+  for (let k = 0; k < n; k++) {
+    const t = list[k]!;
+    if (!Number.isInteger(t) || t < 1 || t > s) throw new Error(`timesteps[${k}] must be an integer in [1, ${s}], got ${String(t)}`);
+    if (k > 0 && !(t < steps[k - 1]!)) throw new Error(`timesteps must be strictly descending, got ${steps[k - 1]} then ${t} at ${k}`);
+    steps[k] = t;
+  }
+  if (startGiven && steps[0] !== s) throw new Error(`timesteps start at ${steps[0]} but the start step is ${s}`);
+  return steps;
 }
 
 /** x_prev = a x_t + b eps_hat + sigma z. */
