@@ -48,3 +48,18 @@ export { classEntropySteps, entropyRate, rowEntropies, INFORMATION_STREAM, type 
 export { onlineClassEntropy, ONLINE_CLASSIFIER_STREAM, type OnlineClassEntropy, type OnlineClassEntropyOptions } from './analysis/online-classifier.js';
 export { denoisingError, entropicSchedule, logSigmaSteps, ENTROPIC_KINDS, type EntropicKind, type EntropicSchedule, type DenoisingError } from './analysis/entropic-time.js';
 export { collapseStep, collapseTimeGaussian, stepOfAbar, type CollapseOptions, type CollapseResult } from './analysis/collapse.js';
+// Sample-quality metrics (FD in classifier-feature / PCA space, PRDC, exact Gaussian-mixture metrics).
+export {
+  frechetFromMoments, frechetDistance, sampleMoments, sampleMomentState, PSD_CLAMP, type GaussianMoments, type MomentsOptions as MetricMomentsOptions,
+  fitPca, projectPca, pcaMoments, pcaFrechetDistance, PCA_COMPONENTS, type PcaFit, type PcaOptions, type PcaFrechetOptions,
+  classifierFeaturesHost, classifierMoments, classifierFrechetDistance, FEATURE_BATCH, type FeatureOptions,
+  prdc, knnRadii, PRDC_K, type PrdcOptions, type PrdcResult, DISTANCE_BLOCK_ROWS, type KnnOptions, KNN_MAX_K,
+  mixtureMoments, gmmFrechetToTruth, gmmTruthScores, gmmExactMetrics, type GmmTruthScores, type GmmExactMetrics, chiSquareSf,
+} from './metrics/index.js';
+// Critical-window diagnostics: spectra, autocorrelation and correlation length over steps; mode softening.
+export { powerSpectrumSteps, imagePowerSpectrum, SPECTRUM_CENTERS, type PowerSpectrumSteps, type PowerSpectrumStepsOptions, type SpectrumSeries, type ImageRows, type SpectrumCenter } from './analysis/spectrum.js';
+export { correlationLength, autocorrelationFromPower, radialAverage, frequencyBins, distanceBins, fourierModes, fourierModeVector } from './analysis/spectrum-core.js';
+export { modeSoftening, modeJvp, type ModeSoftening, type ModeSofteningOptions } from './analysis/mode-softening.js';
+// The diffusion classifier (zero-shot classification) and the built-in mixture's truth.
+export { classifierErrors, classifierWeights, classify, expectedClassifierErrors, WEIGHTINGS, type Weighting } from './experiments/diffusion-classifier.js';
+export { gaussianMixtureWithTruth, sampleGmmTruth, type GmmTruth } from './data/gmm.js';

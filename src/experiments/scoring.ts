@@ -49,7 +49,6 @@ function subset(s: ExperimentSetup, keep: number[] | undefined): { x: Float32Arr
 export async function makeScorer(s: ExperimentSetup, pcaComponents = 32): Promise<Scorer> {
   const ctx = s.ctx;
   const D = s.data.shape[1];
-  const shapeOf = (n: number) => (s.data.imageShape ? [n, s.data.imageShape[0], s.data.imageShape[1], 1] : [n, D]);
   const fit: PcaFit = await fitPca(ctx, s.reference.x, [s.reference.shape[0], D], { components: Math.min(D, pcaComponents) });
   const predict = async (x: Float32Array): Promise<Int32Array | null> => {
     const n = x.length / D;
@@ -68,7 +67,7 @@ export async function makeScorer(s: ExperimentSetup, pcaComponents = 32): Promis
       const ref = subset(s, opts.referenceClasses);
       const fdPca = await pcaFrechetDistance(ctx, ref.x, [ref.n, D], x, [n, D], opts.referenceClasses ? { components: Math.min(D, pcaComponents) } : { fit });
       const pr = await prdc(ctx, ref.x, [ref.n, D], x, [n, D], { k: 5 });
-      const fdClassifier = s.classifier ? await classifierFrechetDistance(ctx, s.classifier, ref.x, shapeOf(ref.n), x, shapeOf(n)) : null;
+      const fdClassifier = s.classifier ? await classifierFrechetDistance(ctx, s.classifier, ref.x, [ref.n, D], x, [n, D]) : null;
       let classAccuracy: number | null = null;
       if (classes && classes.some((c) => c >= 0)) {
         const pred = await predict(x);
