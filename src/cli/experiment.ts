@@ -29,8 +29,10 @@ export function experimentCommand(): Command {
     .option('--steps <n>', 'evaluated steps (zero-shot)', intArg('--steps', 2, 100_000))
     .option('--noises <n>', 'noises per step (zero-shot)', intArg('--noises', 1, 64))
     .option('--seed <n>', 'seed', intArg('--seed', 0, Number.MAX_SAFE_INTEGER), 0)
-    .action(async (name: string, o) => {
+    .action(async (name: string, o, cmd: Command) => {
       const spec = experimentByName(name);
+      // An experiment's own default data (and exact denoiser) when --data was not given.
+      if (spec.defaults && cmd.getOptionValueSource('data') === 'default') Object.assign(o, { data: spec.defaults.data, exact: o.exact ?? spec.defaults.exact });
       const ctx = await requestContext({});
       const a = ctx.adapterInfo;
       console.log(`adapter: ${a.vendor} ${a.architecture} ${a.description}${a.isFallback ? ' (software)' : ''}`);

@@ -8,6 +8,10 @@ import { runRareClass } from './rare-class.js';
 import { runStyleTransfer } from './style-transfer.js';
 import { runAccelerated } from './accelerated.js';
 import { lateStartSweep, runLateStart } from './late-start.js';
+import { runCriticalWindow } from './critical-window.js';
+import { runPulse } from './pulse.js';
+import { runEntropicSchedule } from './entropic-schedule.js';
+import type { ExactDenoiser } from './setup.js';
 
 export interface ExperimentOptions {
   /** Samples generated per configuration. */
@@ -30,6 +34,8 @@ export interface ExperimentSpec {
   description: string;
   /** Late-start statistics the analysis must save, given T. */
   lateStart?: (T: number) => number[];
+  /** Data and exact denoiser used when the command line names no --data (e.g. image data for image-only signals). */
+  defaults?: { data: string; exact?: ExactDenoiser };
   run(s: ExperimentSetup, o: ExperimentOptions): Promise<ExperimentResult>;
 }
 
@@ -64,6 +70,23 @@ export const EXPERIMENTS: ExperimentSpec[] = [
     name: 'style-transfer',
     description: 'SDEdit between two domains from the source content\'s merger step against a grid of strengths',
     run: (s, o) => runStyleTransfer(s, { samples: o.samples, steps: o.samplerSteps, onProgress: o.onProgress }),
+  },
+  {
+    name: 'critical-window',
+    description: 'correlation length, mode softening, class entropy and its rate, collapse against the merger, speciation and best late-start steps (default: digits, empirical denoiser)',
+    lateStart: lateStartSweep,
+    defaults: { data: 'digits', exact: 'empirical' },
+    run: (s, o) => runCriticalWindow(s, { points: o.steps, samples: o.samples, onProgress: o.onProgress }),
+  },
+  {
+    name: 'pulse',
+    description: 'a classifier-free guidance pulse at t_c (entropy-rate peak) against pulses of the same width and weight at random steps: class accuracy',
+    run: (s, o) => runPulse(s, { samples: o.samples, seeds: o.seeds, steps: o.samplerSteps, onProgress: o.onProgress }),
+  },
+  {
+    name: 'entropic-schedule',
+    description: 'DDIM FD at 5/10/20 steps on linear, cosine, merger-aware and entropic grids; writes entropic-timesteps.json',
+    run: (s, o) => runEntropicSchedule(s, { samples: o.samples, seeds: o.seeds, onProgress: o.onProgress }),
   },
 ];
 

@@ -68,8 +68,8 @@ export async function writeExperimentReport(dir: string, r: ExperimentResult): P
   mkdirSync(dir, { recursive: true });
   const json = join(dir, 'result.json');
   const html = join(dir, 'report.html');
-  const { images, ...rest } = r;
-  writeJsonAtomic(json, { ...rest, images: images.map((im) => ({ id: im.id, title: im.title, file: `${im.id}.png` })), charts: r.charts.map((c) => ({ id: c.id, title: c.title })) });
+  const { images, files, ...rest } = r;
+  writeJsonAtomic(json, { ...rest, files: files?.map((f) => f.name), images: images.map((im) => ({ id: im.id, title: im.title, file: `${im.id}.png` })), charts: r.charts.map((c) => ({ id: c.id, title: c.title })) });
   for (const im of images) {
     const path = join(dir, `${im.id}.png`);
     const tmp = `${path}.tmp-${process.pid}`;
@@ -80,6 +80,10 @@ export async function writeExperimentReport(dir: string, r: ExperimentResult): P
       rmSync(tmp, { force: true });
       throw e;
     }
+  }
+  for (const f of files ?? []) {
+    if (!/^[\w.-]+\.json$/.test(f.name)) throw new Error(`experiment file name must be a plain *.json name, got '${f.name}'`);
+    writeJsonAtomic(join(dir, f.name), f.json);
   }
   writeTextAtomic(html, await renderExperimentHtml(r));
   return { json, html };

@@ -51,6 +51,8 @@ export interface ExperimentResult {
   data: Record<string, unknown>;
   /** Wall time of each phase in ms. */
   timings: Record<string, number>;
+  /** Extra JSON files written beside the report as DIR/<name> (e.g. a timestep list for other tools). */
+  files?: { name: string; json: unknown }[];
 }
 
 /** An empty result to fill in. */
