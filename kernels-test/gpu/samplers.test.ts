@@ -162,13 +162,12 @@ describeGpu('samplers', (get) => {
     expect(other.x.some((v, i) => v !== cond.x[i])).toBe(true);
   });
 
-  it("ddpm 'fixed_large' on the full grid reproduces models/ddpm.ts sampleDdpm (same Philox draws)", async () => {
+  it("models/ddpm.ts sampleDdpm is the DDPM scheduler with 'fixed_large' on the full grid", async () => {
     const ctx = get();
     const den = gaussDenoiser(linear100, 6, 0, 1.5, 3);
     const ours = await sample(ctx, den, { n: 11, classes: null, seed: 21, scheduler: ddpmScheduler(linear100, { variance: 'fixed_large' }) });
     const theirs = await sampleDdpm(ctx, den, { n: 11, classes: null, seed: 21 });
-    // Same maths, different f32 grouping (a x + b eps vs c1 (x - c2 eps)): a few ulp per step, contracting chain.
-    expectClose(ours.x, theirs, { atol: 1e-5, rtol: 1e-5 });
+    expectSameBits(ours.x, theirs, 'sampleDdpm');
     expect(ours.denoiserCalls).toBe(100);
   });
 

@@ -14,7 +14,8 @@ export interface GmmOptions {
   seed?: number;
 }
 
-function splitmix(seed: number): () => number {
+/** A 32-bit mixing generator (splitmix32) giving uniforms in (0, 1); the built-in datasets' randomness. */
+export function splitmix(seed: number): () => number {
   let s = seed >>> 0;
   return () => {
     s = (s + 0x9e3779b9) >>> 0;

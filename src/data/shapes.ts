@@ -7,6 +7,7 @@
 // [-1, 1]. Pure: no Node APIs (the browser page uses it).
 import { checkInt } from '../runtime/check.js';
 import type { Dataset } from './dataset.js';
+import { splitmix } from './gmm.js';
 
 export const SHAPE_CLASSES = ['horizontal stripes', 'vertical stripes', 'blobs'] as const;
 
@@ -22,17 +23,6 @@ export interface ShapesOptions {
   seed?: number;
 }
 
-/** A 32-bit mixing generator (splitmix32) giving uniforms in (0, 1). */
-function uniforms(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x9e3779b9) >>> 0;
-    let z = Math.imul(s ^ (s >>> 16), 0x85ebca6b) >>> 0;
-    z = Math.imul(z ^ (z >>> 13), 0xc2b2ae35) >>> 0;
-    return (((z ^ (z >>> 16)) >>> 0) + 0.5) / 2 ** 32;
-  };
-}
-
 /** Labelled S x S images, x (K * perClass, S * S) row-major in [-1, 1], classes in blocks. */
 export function proceduralImages(opts: ShapesOptions = {}): Dataset {
   const K = checkInt('shapes: classes', opts.classes ?? 3, 2, SHAPE_CLASSES.length);
@@ -41,7 +31,7 @@ export function proceduralImages(opts: ShapesOptions = {}): Dataset {
   const noise = opts.noise ?? 0.1;
   if (!(noise >= 0 && noise <= 1)) throw new Error(`shapes: noise must be in [0, 1], got ${noise}`);
   const seed = checkInt('shapes: seed', opts.seed ?? 1, 0, 2 ** 32 - 1);
-  const u = uniforms(seed);
+  const u = splitmix(seed);
   const normal = () => Math.sqrt(-2 * Math.log(u())) * Math.cos(2 * Math.PI * u());
   const D = S * S;
   const x = new Float32Array(K * n * D);

@@ -10,7 +10,6 @@ import { FROBENIUS, FROBENIUS_REDUCE, frobeniusBuild, frobeniusReduceBuild } fro
 import { SYMM_BLOCK, symmBlockBuild } from './symm_block.js';
 import { SEGMENTED_MOMENTS, SEGMENTED_MOMENTS_WG } from './moments-chunk.js';
 import { DIFFUSION_BATCH, DIFFUSION_BATCH_WG } from './diffusion_batch.js';
-import { DDPM_STEP, DDPM_STEP_WG } from './ddpm_step.js';
 import { SAMPLER_STEP, SAMPLER_STEP_WG } from './sampler_step.js';
 import { EMPIRICAL_SOFTMAX, EMPIRICAL_SOFTMAX_WG } from './empirical_softmax.js';
 import { GMM_SOFTMAX, GMM_SOFTMAX_WG } from './gmm_softmax.js';
@@ -40,7 +39,6 @@ export const KERNELS: RegisteredKernel[] = [
   { spec: SYMM_BLOCK, builds: [symmBlockBuild] },
   { spec: SEGMENTED_MOMENTS, builds: [{ constants: { WG: SEGMENTED_MOMENTS_WG } }] },
   { spec: DIFFUSION_BATCH, builds: [{ constants: { WG: DIFFUSION_BATCH_WG } }] },
-  { spec: DDPM_STEP, builds: [{ constants: { WG: DDPM_STEP_WG } }] },
   { spec: SAMPLER_STEP, builds: [{ constants: { WG: SAMPLER_STEP_WG } }] },
   { spec: EMPIRICAL_SOFTMAX, builds: [{ constants: { WG: EMPIRICAL_SOFTMAX_WG } }] },
   { spec: GMM_SOFTMAX, builds: [{ constants: { WG: GMM_SOFTMAX_WG } }] },

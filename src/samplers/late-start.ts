@@ -13,7 +13,7 @@ import { symmetricEigen } from '../kernels/eigh-cpu.js';
 import { standardNormals } from '../kernels/forward_noise.js';
 import { NULL_CLASS, type Denoiser } from '../models/denoiser.js';
 import { PSD_TOLERANCE } from '../models/gmm-model.js';
-import { SAMPLE_STREAM } from '../models/ddpm.js';
+import { SAMPLE_STREAM } from './scheduler.js';
 import { LATE_START_FORMAT, type LateStartFile, type LateStartGaussian } from '../analysis/late-start.js';
 
 /** A Gaussian with a full covariance: mean (D), covariance (D, D) row-major, symmetric PSD. */

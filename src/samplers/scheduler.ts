@@ -7,14 +7,14 @@ import type { Context } from '../runtime/context.js';
 import { beginBatch, submit } from '../runtime/dispatch.js';
 import type { Tensor } from '../runtime/tensor.js';
 import { encodeSamplerStep, samplerStepPipeline } from '../kernels/sampler_step.js';
-import { SAMPLE_STREAM } from '../models/ddpm.js';
 import type { Schedule } from '../models/schedules.js';
 import {
   checkGridAbar, ddimCoefficients, ddpmCoefficients, DDPM_VARIANCES, samplerGrid,
   type DdpmVariance, type GridOptions, type SamplerGrid, type StepCoefficients,
 } from './grid.js';
 
-export { SAMPLE_STREAM };
+/** Philox stream of the samplers' x_T (step tag 0) and z (step tag = the step taken). */
+export const SAMPLE_STREAM = 48;
 
 export type SchedulerKind = 'ddpm' | 'ddim';
 
