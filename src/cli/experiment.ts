@@ -21,6 +21,7 @@ export function experimentCommand(): Command {
     .addOption(new Option('--exact <kind>', 'exact denoiser: truth (the built-in gmm\'s true mixture), gmm-fit (one Gaussian per class), empirical (the training set\'s optimal denoiser)').choices([...EXACT_DENOISERS]))
     .option('--classifier <ckpt>', 'a classifier trained by `fluctus train --model classifier` (features for FD, class predictions)')
     .addOption(new Option('--method <name>', 'merger analysis method').choices([...MERGER_METHODS]).default('exact'))
+    .option('--eps-ratio <r>', 'merger analysis: eps = max over classes and all data of lambda_max(C(0)) / r', positive('--eps-ratio'), 400)
     .option('--samples <n>', 'samples generated per configuration', intArg('--samples', 2, 1 << 20))
     .option('--seeds <n>', 'seeds per configuration (seed-to-seed spread)', intArg('--seeds', 1, 64))
     .addOption(new Option('--sampler <name>', 'sampler family (accelerated)').choices(['ddpm', 'ddim']))
@@ -40,7 +41,7 @@ export function experimentCommand(): Command {
       try {
         const setup = await prepareExperiment(ctx, {
           data: o.data, labels: o.labels, samplesPerClass: o.samplesPerClass, separation: o.separation, model: o.model, exact: o.exact, classifier: o.classifier,
-          method: o.method, lateStart: spec.lateStart?.(1000), seed: o.seed, progress: (p, d, t) => bar.update(p, d, t),
+          method: o.method, epsRatio: o.epsRatio, lateStart: spec.lateStart?.(1000), seed: o.seed, progress: (p, d, t) => bar.update(p, d, t),
         });
         bar.stop();
         console.log(`data: ${setup.data.name} ${setup.data.shape[0]} x ${setup.data.shape[1]}; denoiser ${setup.denoiserName}; data–noise merger step ${setup.analysis.dataNoise.mergerStep ?? 'none'}`);

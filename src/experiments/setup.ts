@@ -38,6 +38,8 @@ export interface SetupOptions {
   referencePerClass?: number;
   /** Merger analysis method (default exact: the population closed form from the data's covariances). */
   method?: MergerMethod;
+  /** eps = max_k lambda_max(C_k(0)) / epsRatio (default 400, the paper's heuristic). */
+  epsRatio?: number;
   /** Steps at which the analysis saves late-start statistics (and their rank). */
   lateStart?: number[];
   lateRank?: number;
@@ -112,6 +114,7 @@ export async function prepareExperiment(ctx: Context, o: SetupOptions): Promise<
   const { report, lateStart } = await analyzeMergers(ctx, data, {
     schedule,
     method: o.method ?? 'exact',
+    eps: { ratio: o.epsRatio ?? 400 },
     seed: o.seed,
     lateStart: o.lateStart,
     lateRank: o.lateRank ?? Math.min(32, data.shape[1]),
