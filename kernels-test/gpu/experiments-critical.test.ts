@@ -13,6 +13,9 @@ import { proceduralImages } from '../../src/data/shapes.js';
 import { disposeSetup, prepareExperiment } from '../../src/experiments/setup.js';
 import { runCriticalWindow } from '../../src/experiments/critical-window.js';
 import { runPulse } from '../../src/experiments/pulse.js';
+import { mlpDef } from '../../src/models/mlp.js';
+import { train } from '../../src/models/train.js';
+import { learnedDenoiser } from '../../src/models/learned.js';
 import { runEntropicSchedule } from '../../src/experiments/entropic-schedule.js';
 import { writeExperimentReport } from '../../src/experiments/report.js';
 
@@ -88,6 +91,23 @@ describeGpu('experiments: critical-window, pulse, entropic-schedule', (getCtx) =
       expect(r.warnings.join(' ')).toMatch(/label leak/);
       expect(r.goals).toHaveLength(1);
     } finally {
+      disposeSetup(s);
+    }
+  });
+
+  it('pulse with a learned class-conditional model: t_c from the online Bayesian classifier, no stand-in', async () => {
+    const s = await prepareExperiment(getCtx(), { data: 'gmm', samplesPerClass: 256, referencePerClass: 16, seed: 3 });
+    const [N, D] = s.data.shape;
+    const trained = await train(getCtx(), mlpDef(D, s.data.classes, s.schedule, { hidden: 64, blocks: 1 }), { x: s.data.x, labels: s.data.labels, rows: N, dim: D, name: 'gmm' }, { epochs: 1, batch: 128, seed: 0, maxSteps: 20 });
+    const d = learnedDenoiser(trained.model);
+    try {
+      const r = await runPulse({ ...s, denoiser: d, denoiserName: 'mlp' }, { samples: 32, seeds: 1, steps: 10, randomPulses: 1, width: 100 });
+      expect(String(r.settings.tcRule)).toMatch(/online Bayesian classifier/);
+      expect(r.warnings.join(' ')).not.toMatch(/label leak/);
+      const tc = (r.data as { tc: number }).tc;
+      expect(tc >= 51 && tc <= 950).toBe(true);
+    } finally {
+      d.dispose();
       disposeSetup(s);
     }
   });

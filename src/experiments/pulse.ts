@@ -1,7 +1,8 @@
 // `fluctus experiment pulse`: a short classifier-free guidance pulse at the critical time t_c against pulses
 // of the same width and weight centred at random steps (DESIGN.md §1 "Critical phenomena"). t_c is the
-// class-decision step: the peak of the rate of the exact class entropy H(C | x_t) of the setup's exact
-// denoiser (class-entropy.ts), so the experiment needs a class-conditional gmm or empirical denoiser.
+// class-decision step: the peak of the rate of the exact class entropy H(C | x_t) of an exact gmm or
+// empirical denoiser (class-entropy.ts), or for a learned class-conditional model the peak of the entropy
+// rate of the online Bayesian classifier along its own DDPM trajectories (online-classifier.ts).
 // Class accuracy of the samples: the engine classifier when given, else the Bayes class under the gmm truth.
 // With the exact conditional model guidance has nothing to correct (w = 1 samples the truth), so as in
 // the guidance experiment the pulses guide the truth with a label leak (guidance-common.ts leakyConditional).
@@ -10,9 +11,10 @@
 import type { TopLevelSpec } from 'vega-lite';
 import { CHART_CONFIG, VL_SCHEMA } from '../analysis/charts-common.js';
 import { classEntropySteps } from '../analysis/class-entropy.js';
+import { onlineClassEntropy } from '../analysis/online-classifier.js';
 import { gmmDenoiser, type GmmDenoiser } from '../models/gmm-denoiser.js';
 import type { EmpiricalDenoiser } from '../models/empirical-denoiser.js';
-import { ddimScheduler, sample, type Guidance } from '../samplers/index.js';
+import { ddimScheduler, ddpmScheduler, sample, type Guidance } from '../samplers/index.js';
 import type { ExperimentSetup } from './setup.js';
 import { makeScorer } from './scoring.js';
 import { componentFrechet } from './gmm-truth.js';
@@ -54,7 +56,6 @@ export async function runPulse(s: ExperimentSetup, o: PulseOptions = {}): Promis
   const T = s.schedule.T;
   const d = s.denoiser;
   if (d.numClasses < 2) throw new Error(`pulse: needs a class-conditional denoiser with at least 2 classes; '${s.denoiserName}' has ${d.numClasses}`);
-  if (d.kind !== 'gmm' && d.kind !== 'empirical') throw new Error(`pulse: t_c is the peak of the exact class-entropy rate, which needs a gmm or empirical denoiser; '${s.denoiserName}' is ${d.kind}`);
   if (!s.classifier && !s.truth) throw new Error(`pulse: class accuracy needs a classifier (--classifier) or the built-in gmm's truth (Bayes class); '${s.data.name}' with '${s.denoiserName}' has neither`);
   const K = d.numClasses;
   const n = o.samples ?? 1000;
@@ -65,17 +66,29 @@ export async function runPulse(s: ExperimentSetup, o: PulseOptions = {}): Promis
   const R = o.randomPulses ?? 8;
   const leak = o.leak ?? 0.3;
   const leaky = s.truth !== null && s.denoiserName === 'truth';
-  // t_c from the exact class entropy of the data distribution (the setup's exact denoiser, not the stand-in).
+  // t_c from the exact class entropy of the data distribution (the setup's exact denoiser, not the stand-in);
+  // for a learned model, from the online Bayesian classifier along its own DDPM trajectories (issue 8).
   const [N, D] = s.data.shape;
   const nRows = Math.min(N, 1024);
-  const ent = await classEntropySteps(ctx, d as GmmDenoiser | EmpiricalDenoiser, evenRows(s.data.x, N, D, nRows), [nRows, D], signalSteps(T, 50), { seed: s.seed });
-  const tc = clampCentre(T, width, ent.decisionStep);
+  const exact = d.kind === 'gmm' || d.kind === 'empirical';
+  let ent: { decisionStep: number; steps: number[]; entropy: number[]; rateSteps: number[]; rate: number[] };
+  if (exact) {
+    const e = await classEntropySteps(ctx, d as GmmDenoiser | EmpiricalDenoiser, evenRows(s.data.x, N, D, nRows), [nRows, D], signalSteps(T, 50), { seed: s.seed });
+    ent = { decisionStep: e.decisionStep, steps: Array.from(e.steps), entropy: Array.from(e.entropy), rateSteps: Array.from(e.steps), rate: Array.from(e.rate) };
+  } else {
+    const e = await onlineClassEntropy(ctx, d, { n: Math.min(nRows, 50 * K), seed: s.seed, scheduler: ddpmScheduler(s.schedule), steps: 100 });
+    ent = { decisionStep: e.decisionStep, steps: Array.from(e.steps), entropy: Array.from(e.entropy), rateSteps: Array.from(e.rateSteps), rate: Array.from(e.rate) };
+  }
+  const decision = ent.decisionStep;
+  const tc = clampCentre(T, width, decision);
   const centres = randomCentres(T, width, R, s.seed + 4242);
   const model = leaky ? gmmDenoiser(ctx, leakyConditional(s.truth!, leak), s.schedule) : d;
   const modelName = leaky ? `gmm truth with label leak ${leak} (p(x|c) = ${1 - leak} N_c + ${leak} p(x)); the exact conditional model needs no guidance` : s.denoiserName;
   const r = newResult('pulse', 'A guidance pulse at the critical time against pulses at random steps', {
     data: s.data.name, denoiser: s.denoiserName, guidedModel: modelName, samples: n, seeds, sampler: `DDIM eta 0, ${steps} steps`, w, width, randomPulses: R, T, seed: s.seed,
-    tcRule: `t_c = peak of dH(C | x_t)/dstep of the exact ${d.kind} denoiser over 50 steps (${nRows} data rows), clamped so the pulse fits in 1..T`,
+    tcRule: exact
+      ? `t_c = peak of dH(C | x_t)/dstep of the exact ${d.kind} denoiser over 50 steps (${nRows} data rows), clamped so the pulse fits in 1..T`
+      : `t_c = peak of the entropy rate of the online Bayesian classifier along ${Math.min(nRows, 50 * K)} DDPM trajectories (100 steps) of the learned model, clamped so the pulse fits in 1..T`,
     accuracy: s.classifier ? 'engine classifier' : 'Bayes class under the gmm truth',
   });
   try {
@@ -138,7 +151,7 @@ export async function runPulse(s: ExperimentSetup, o: PulseOptions = {}): Promis
       met,
     });
     r.summary = `${modelName}, DDIM ${steps} steps, pulse w = ${w} width ${width}. t_c = ${tc} (entropy-rate peak of the exact ${d.kind} denoiser). Class accuracy: t_c pulse ${tcS.mean.toFixed(4)} ± ${tcS.sd.toFixed(4)}, random pulses ${rs.mean.toFixed(4)} (range ${rs.min.toFixed(4)}–${rs.max.toFixed(4)}), no guidance ${spread(runs[0]!.accuracy).mean.toFixed(4)}, CFG everywhere ${spread(runs[runs.length - 1]!.accuracy).mean.toFixed(4)}. The t_c pulse beats ${beaten} of ${R} random pulses${met ? ' by more than its seed-to-seed spread' : ''}.`;
-    r.data = { tc, entropyDecisionStep: ent.decisionStep, entropy: { steps: Array.from(ent.steps), entropy: Array.from(ent.entropy), rate: Array.from(ent.rate) }, runs, beaten };
+    r.data = { tc, entropyDecisionStep: ent.decisionStep, entropy: ent, runs, beaten };
   } finally {
     if (leaky) model.dispose();
   }
