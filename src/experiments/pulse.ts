@@ -150,7 +150,7 @@ export async function runPulse(s: ExperimentSetup, o: PulseOptions = {}): Promis
       measured: `t_c = ${tc}: ${tcS.mean.toFixed(4)} ± ${tcS.sd.toFixed(4)} (seed sd) vs random pulses ${rs.mean.toFixed(4)} (mean of ${R}; range ${rs.min.toFixed(4)}–${rs.max.toFixed(4)}); beats ${beaten} of ${R}`,
       met,
     });
-    r.summary = `${modelName}, DDIM ${steps} steps, pulse w = ${w} width ${width}. t_c = ${tc} (entropy-rate peak of the exact ${d.kind} denoiser). Class accuracy: t_c pulse ${tcS.mean.toFixed(4)} ± ${tcS.sd.toFixed(4)}, random pulses ${rs.mean.toFixed(4)} (range ${rs.min.toFixed(4)}–${rs.max.toFixed(4)}), no guidance ${spread(runs[0]!.accuracy).mean.toFixed(4)}, CFG everywhere ${spread(runs[runs.length - 1]!.accuracy).mean.toFixed(4)}. The t_c pulse beats ${beaten} of ${R} random pulses${met ? ' by more than its seed-to-seed spread' : ''}.`;
+    r.summary = `${modelName}, DDIM ${steps} steps, pulse w = ${w} width ${width}. t_c = ${tc} (${exact ? `entropy-rate peak of the exact ${d.kind} denoiser` : `entropy-rate peak of the online Bayesian classifier along the ${d.kind} model's trajectories`}). Class accuracy: t_c pulse ${tcS.mean.toFixed(4)} ± ${tcS.sd.toFixed(4)}, random pulses ${rs.mean.toFixed(4)} (range ${rs.min.toFixed(4)}–${rs.max.toFixed(4)}), no guidance ${spread(runs[0]!.accuracy).mean.toFixed(4)}, CFG everywhere ${spread(runs[runs.length - 1]!.accuracy).mean.toFixed(4)}. The t_c pulse beats ${beaten} of ${R} random pulses${met ? ' by more than its seed-to-seed spread' : ''}.`;
     r.data = { tc, entropyDecisionStep: ent.decisionStep, entropy: ent, runs, beaten };
   } finally {
     if (leaky) model.dispose();
