@@ -45,6 +45,8 @@ await build({
   format: 'esm',
   platform: 'browser',
   target: 'es2022',
+  // Minified for static hosting (the explorer carries vega); source maps keep stack traces readable.
+  minify: true,
   sourcemap: true,
   plugins: [browserPlatform],
   logLevel: 'warning',
