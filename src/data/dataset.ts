@@ -80,20 +80,31 @@ export function checkLabelCount(labelsName: string, count: number, dataName: str
   if (count !== rows) throw new Error(`${labelsName} has ${count} entries but ${dataName} has ${rows} rows`);
 }
 
+/** Rows of a dataset: the first counts[k] rows of each class k, in their original order. */
+export function takePerClass(ds: Dataset, counts: readonly number[], name = ds.name): Dataset {
+  const [N, D] = ds.shape;
+  if (counts.length !== ds.classes) throw new Error(`takePerClass: ${counts.length} counts for ${ds.classes} classes`);
+  const seen = new Array<number>(ds.classes).fill(0);
+  const rows: number[] = [];
+  for (let i = 0; i < N; i++) {
+    const c = ds.labels[i]!;
+    if (seen[c]!++ < counts[c]!) rows.push(i);
+  }
+  const x = new Float32Array(rows.length * D);
+  const labels = new Int32Array(rows.length);
+  rows.forEach((r, j) => {
+    x.set(ds.x.subarray(r * D, (r + 1) * D), j * D);
+    labels[j] = ds.labels[r]!;
+  });
+  return { ...ds, name, x, labels, shape: [rows.length, D] };
+}
+
 /** Keeps the first `limit` rows of each class, in their original order. */
 export function limitPerClass(ds: Dataset, limit: number): Dataset {
-  const [N, D] = ds.shape;
-  const seen = new Int32Array(ds.classes);
-  const keep: number[] = [];
-  for (let i = 0; i < N; i++) if (seen[ds.labels[i]!]!++ < limit) keep.push(i);
-  if (keep.length === N) return ds;
-  const x = new Float32Array(keep.length * D);
-  const labels = new Int32Array(keep.length);
-  keep.forEach((row, j) => {
-    x.set(ds.x.subarray(row * D, (row + 1) * D), j * D);
-    labels[j] = ds.labels[row]!;
-  });
-  return { ...ds, x, labels, shape: [keep.length, D] };
+  const counts = new Array<number>(ds.classes).fill(0);
+  for (let i = 0; i < ds.shape[0]; i++) counts[ds.labels[i]!]!++;
+  if (counts.every((c) => c <= limit)) return ds;
+  return takePerClass(ds, counts.map(() => limit));
 }
 
 export interface DatasetParts {

@@ -1,28 +1,15 @@
 // Exact quantities of a known Gaussian mixture on the host in float64 (the truth the gmm experiments
 // score against): per-component log densities of clean data.
-import { symmetricEigen } from '../kernels/eigh-cpu.js';
 import type { GmmParams } from '../models/gmm-model.js';
 import { frechetFromMoments } from '../metrics/frechet.js';
+import { mixtureLogDensities } from '../metrics/gmm-exact.js';
 
-/** log N(x_i; mu_k, Sigma_k) (n, K) for rows x (n, D), from each covariance's eigendecomposition. */
+/** log N(x_i; mu_k, Sigma_k) (n, K) for rows x (n, D): the metrics' Cholesky densities without log pi_k. */
 export function gmmLogLikelihoods(p: GmmParams, x: ArrayLike<number>, n: number): Float64Array {
-  const { K, D } = p;
-  const out = new Float64Array(n * K);
-  for (let k = 0; k < K; k++) {
-    const cov = Array.from({ length: D * D }, (_, i) => p.covs[k * D * D + i]!);
-    const { values, vectors } = symmetricEigen(cov, D, { vectors: true });
-    let logdet = 0;
-    for (let j = 0; j < D; j++) logdet += Math.log(values[j]!);
-    for (let i = 0; i < n; i++) {
-      let q = 0;
-      for (let j = 0; j < D; j++) {
-        let z = 0;
-        for (let c = 0; c < D; c++) z += vectors![j * D + c]! * (x[i * D + c]! - p.means[k * D + c]!);
-        q += (z * z) / values[j]!;
-      }
-      out[i * K + k] = -0.5 * (q + logdet + D * Math.log(2 * Math.PI));
-    }
-  }
+  const out = mixtureLogDensities(p, x, n);
+  let wsum = 0;
+  for (let k = 0; k < p.K; k++) wsum += p.weights[k]!;
+  for (let i = 0; i < n; i++) for (let k = 0; k < p.K; k++) out[i * p.K + k]! -= Math.log(p.weights[k]! / wsum);
   return out;
 }
 
@@ -36,15 +23,15 @@ export function gmmLogLikelihoods(p: GmmParams, x: ArrayLike<number>, n: number)
  */
 export function componentFrechet(p: GmmParams, x: ArrayLike<number>, n: number): { fd: number; perComponent: number[] } {
   const { K, D } = p;
-  const ll = gmmLogLikelihoods(p, x, n);
   let wsum = 0;
   for (let k = 0; k < K; k++) wsum += p.weights[k]!;
-  const r = new Float64Array(n * K);
+  // Responsibilities r_ik = softmax_k(log pi_k + log N(x_i; mu_k, Sigma_k)).
+  const r = mixtureLogDensities(p, x, n);
   for (let i = 0; i < n; i++) {
     let m = -Infinity;
-    for (let k = 0; k < K; k++) m = Math.max(m, Math.log(p.weights[k]! / wsum) + ll[i * K + k]!);
+    for (let k = 0; k < K; k++) m = Math.max(m, r[i * K + k]!);
     let z = 0;
-    for (let k = 0; k < K; k++) z += (r[i * K + k] = Math.exp(Math.log(p.weights[k]! / wsum) + ll[i * K + k]! - m));
+    for (let k = 0; k < K; k++) z += (r[i * K + k] = Math.exp(r[i * K + k]! - m));
     for (let k = 0; k < K; k++) r[i * K + k]! /= z;
   }
   const perComponent: number[] = [];

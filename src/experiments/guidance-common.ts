@@ -6,7 +6,6 @@ import type { Context } from '../runtime/context.js';
 import type { Denoiser } from '../models/denoiser.js';
 import type { GmmParams } from '../models/gmm-model.js';
 import type { MergerReport } from '../analysis/report-types.js';
-import type { Dataset } from '../data/dataset.js';
 import { gmmFrechetToTruth } from '../metrics/gmm-exact.js';
 import { ddimScheduler, sample, type Guidance } from '../samplers/index.js';
 
@@ -105,24 +104,7 @@ export function restrictMixture(p: GmmParams, keep: readonly number[], condition
   return { K: keep.length, D, means, covs, weights: Float64Array.from(keep, (k) => p.weights[k]!), classOf: conditional ? Int32Array.from(keep, (_, i) => i) : null };
 }
 
-/** Rows of a dataset: the first counts[k] rows of each class k (in their order). */
-export function takePerClass(ds: Dataset, counts: readonly number[], name = ds.name): Dataset {
-  const [N, D] = ds.shape;
-  if (counts.length !== ds.classes) throw new Error(`takePerClass: ${counts.length} counts for ${ds.classes} classes`);
-  const seen = new Array<number>(ds.classes).fill(0);
-  const rows: number[] = [];
-  for (let i = 0; i < N; i++) {
-    const c = ds.labels[i]!;
-    if (seen[c]!++ < counts[c]!) rows.push(i);
-  }
-  const x = new Float32Array(rows.length * D);
-  const labels = new Int32Array(rows.length);
-  rows.forEach((r, j) => {
-    x.set(ds.x.subarray(r * D, (r + 1) * D), j * D);
-    labels[j] = ds.labels[r]!;
-  });
-  return { ...ds, name, x, labels, shape: [rows.length, D] };
-}
+export { takePerClass } from '../data/dataset.js';
 
 export interface ClassBatches {
   /** (sum n, D) samples, class by class. */

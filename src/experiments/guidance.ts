@@ -53,7 +53,7 @@ export async function evalWindows(
     // The grid search needs only its objective (and the class accuracy for the chart): no PRDC, no overall FD.
     const pred = await scorer.predict(b.x);
     const acc = pred ? pred.filter((c, i) => c === b.classes[i]).length / pred.length : null;
-    sc = { fdPca: NaN, precision: NaN, recall: NaN, density: NaN, coverage: NaN, fdClassifier: null, classAccuracy: acc, fdTruth: null, meanLogLikelihood: null };
+    sc = { fdPca: NaN, precision: NaN, recall: NaN, density: NaN, coverage: NaN, fdClassifier: null, classAccuracy: acc, fdTruth: null, fdComponents: null, meanLogLikelihood: null };
   } else sc = await scorer.score(b.x, b.classes);
   let fdCond = 0;
   if (s.truth) fdCond = await classConditionalFd(s.ctx, s.truth, b.x, classes, o.perClass);

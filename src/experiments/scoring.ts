@@ -9,6 +9,7 @@ import { gmmExactMetrics } from '../metrics/gmm-exact.js';
 import { classifyHost } from '../models/classifier.js';
 import { componentFrechet, gmmLogLikelihoods } from './gmm-truth.js';
 import type { ExperimentSetup } from './setup.js';
+import { takePerClass } from '../data/dataset.js';
 
 export interface SampleScores {
   fdPca: number;
@@ -23,7 +24,7 @@ export interface SampleScores {
   /** Exact against the true mixture (built-in gmm only). */
   fdTruth: number | null;
   /** Per-component FD to the true mixture (gmm-truth.ts componentFrechet): sees the mixture's structure. */
-  fdComponents?: number | null;
+  fdComponents: number | null;
   meanLogLikelihood: number | null;
 }
 
@@ -37,19 +38,16 @@ export interface Scorer {
 /** Rows of the reference set whose class is in `keep`. */
 function subset(s: ExperimentSetup, keep: number[] | undefined): { x: Float32Array; n: number } {
   const ref = s.reference;
-  const D = ref.shape[1];
   if (!keep) return { x: ref.x, n: ref.shape[0] };
-  const rows: number[] = [];
-  for (let i = 0; i < ref.shape[0]; i++) if (keep.includes(ref.labels[i]!)) rows.push(i);
-  const x = new Float32Array(rows.length * D);
-  rows.forEach((r, j) => x.set(ref.x.subarray(r * D, (r + 1) * D), j * D));
-  return { x, n: rows.length };
+  const sub = takePerClass(ref, ref.classNames.map((_, k) => (keep.includes(k) ? Infinity : 0)));
+  return { x: sub.x, n: sub.shape[0] };
 }
 
 export async function makeScorer(s: ExperimentSetup, pcaComponents = 32): Promise<Scorer> {
   const ctx = s.ctx;
   const D = s.data.shape[1];
   const fit: PcaFit = await fitPca(ctx, s.reference.x, [s.reference.shape[0], D], { components: Math.min(D, pcaComponents) });
+  const realRadii = new Map<string, Float64Array>();
   const predict = async (x: Float32Array): Promise<Int32Array | null> => {
     const n = x.length / D;
     if (s.classifier) return classifyHost(ctx, s.classifier, x, n);
@@ -66,7 +64,10 @@ export async function makeScorer(s: ExperimentSetup, pcaComponents = 32): Promis
       const n = x.length / D;
       const ref = subset(s, opts.referenceClasses);
       const fdPca = await pcaFrechetDistance(ctx, ref.x, [ref.n, D], x, [n, D], opts.referenceClasses ? { components: Math.min(D, pcaComponents) } : { fit });
-      const pr = await prdc(ctx, ref.x, [ref.n, D], x, [n, D], { k: 5 });
+      // The reference's k-NN radii are the same for every sample set: computed once per reference subset.
+      const key = opts.referenceClasses ? opts.referenceClasses.join(',') : 'all';
+      const pr = await prdc(ctx, ref.x, [ref.n, D], x, [n, D], { k: 5, realRadii: realRadii.get(key) });
+      realRadii.set(key, pr.realRadii);
       const fdClassifier = s.classifier ? await classifierFrechetDistance(ctx, s.classifier, ref.x, [ref.n, D], x, [n, D]) : null;
       let classAccuracy: number | null = null;
       if (classes && classes.some((c) => c >= 0)) {

@@ -12,7 +12,6 @@ import type { Denoiser } from '../models/denoiser.js';
 import { diagonalCovariances, fitGmmPerClass, gmmDenoiser, type GmmParams } from '../models/gmm-denoiser.js';
 import { empiricalDenoiser } from '../models/empirical-denoiser.js';
 import { loadClassifier, loadDenoiser } from '../models/load.js';
-import { readCheckpoint } from '../models/checkpoint.js';
 import { disposeModel as disposeModelOf, type LearnedModel } from '../models/model.js';
 import { analyzeMergers } from '../analysis/analyze.js';
 import type { LateStartFile } from '../analysis/late-start.js';
@@ -95,9 +94,10 @@ export async function prepareExperiment(ctx: Context, o: SetupOptions): Promise<
   const img: [number, number, number] | null = data.imageShape ? [data.imageShape[0], data.imageShape[1], 1] : null;
   if (o.model) {
     // An MLP sees images as flat rows: [D] and [H, W, 1] both fit image data of D = H W pixels.
-    const info = readCheckpoint(o.model).info;
-    const flat = info.dataShape.length === 1 && info.dataShape[0] === data.shape[1];
-    denoiser = loadDenoiser(ctx, o.model, { dataShape: flat ? [data.shape[1]] : img ?? [data.shape[1]], numClasses: data.classes, schedule: { name: 'linear', T: schedule.T } });
+    denoiser = loadDenoiser(ctx, o.model, (info) => {
+      const flat = info.dataShape.length === 1 && info.dataShape[0] === data.shape[1];
+      return { dataShape: flat ? [data.shape[1]] : img ?? [data.shape[1]], numClasses: data.classes, schedule: { name: 'linear', T: schedule.T } };
+    });
     denoiserName = o.model;
   } else {
     const kind = o.exact ?? (truth ? 'truth' : 'gmm-fit');

@@ -8,6 +8,7 @@ import type { ExperimentSetup } from './setup.js';
 import { newResult, type ExperimentResult } from './types.js';
 import { classifierErrors, classifierWeights, classify, expectedClassifierErrors, WEIGHTINGS, type Weighting } from './diffusion-classifier.js';
 import { gmmLogLikelihoods } from './gmm-truth.js';
+import { limitPerClass } from '../data/dataset.js';
 
 export interface ZeroShotOptions {
   /** Evaluated steps, spread evenly over 1..T (default 100). */
@@ -46,17 +47,9 @@ export async function runZeroShot(s: ExperimentSetup, o: ZeroShotOptions = {}): 
   const per = o.testPerClass ?? 100;
   // The first `per` held-out rows of each class.
   const ref = s.reference;
-  const D = ref.shape[1];
-  const rows: number[] = [];
-  const seen = new Array<number>(K).fill(0);
-  for (let i = 0; i < ref.shape[0]; i++) if (seen[ref.labels[i]!]!++ < per) rows.push(i);
-  const n = rows.length;
-  const x = new Float32Array(n * D);
-  const labels = new Int32Array(n);
-  rows.forEach((r, j) => {
-    x.set(ref.x.subarray(r * D, (r + 1) * D), j * D);
-    labels[j] = ref.labels[r]!;
-  });
+  const test = limitPerClass(ref, per);
+  const n = test.shape[0];
+  const { x, labels } = test;
   const steps = Array.from({ length: S }, (_, i) => Math.round(1 + ((T - 1) * i) / Math.max(1, S - 1)));
   const abar = [1, ...s.schedule.alphasCumprod];
   const mergers = s.analysis.classRestMerger;

@@ -91,7 +91,7 @@ function cholesky(name: string, p: GmmParams, k: number, D: number): { l: Float6
 }
 
 /** (N, K) log pi_k + log N(x_n; mu_k, Sigma_k) in float64. */
-function componentLogDensities(name: string, x: Float32Array, n: number, p: GmmParams, g: CheckedGmm): Float64Array {
+function componentLogDensities(name: string, x: ArrayLike<number>, n: number, p: GmmParams, g: CheckedGmm): Float64Array {
   const { K, D } = g;
   const out = new Float64Array(n * K);
   const z = new Float64Array(D);
@@ -113,6 +113,11 @@ function componentLogDensities(name: string, x: Float32Array, n: number, p: GmmP
     }
   }
   return out;
+}
+
+/** (n, K) log pi_k + log N(x_i; mu_k, Sigma_k) in float64 for rows x (n, D) (no shape or finiteness checks on x). */
+export function mixtureLogDensities(p: GmmParams, x: ArrayLike<number>, n: number): Float64Array {
+  return componentLogDensities('mixtureLogDensities', x, n, p, checkGmm('mixtureLogDensities', p));
 }
 
 export interface GmmTruthScores {

@@ -51,12 +51,15 @@ export function modelFromCheckpoint(ctx: Context, c: Checkpoint, expect?: Expect
   return m;
 }
 
-/** A trained MLP or U-Net from a checkpoint file as a Denoiser (EMA weights). */
-export function loadDenoiser(ctx: Context, path: string, expect?: ExpectedModel): LearnedDenoiser {
+/**
+ * A trained MLP or U-Net from a checkpoint file as a Denoiser (EMA weights). `expect` may depend on the
+ * checkpoint's metadata (e.g. a flat [D] or an image [H, W, C] shape for the same data), read once.
+ */
+export function loadDenoiser(ctx: Context, path: string, expect?: ExpectedModel | ((info: CheckpointInfo) => ExpectedModel)): LearnedDenoiser {
   const what = `checkpoint ${path}`;
   const c = readCheckpoint(path);
   if (c.info.architecture === 'classifier') throw new Error(`${what} holds a classifier, not a denoiser`);
-  return learnedDenoiser(modelFromCheckpoint(ctx, c, expect, what));
+  return learnedDenoiser(modelFromCheckpoint(ctx, c, typeof expect === 'function' ? expect(c.info) : expect, what));
 }
 
 /** A trained classifier from a checkpoint file (features and logits: classifier.ts). */
