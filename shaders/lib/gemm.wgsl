@@ -1,7 +1,7 @@
 // GEMM tile shared by matmul.wgsl and syrk.wgsl: one invocation accumulates a TM x TN block of
 // op(A) op(B) over k, register-blocked with no workgroup memory (fast on CPU drivers) or, in TILED
 // builds, from k slabs staged in workgroup memory (fast on GPUs), and stores alpha * acc + beta * C (j >= i only
-// when params.upper != 0); declares WG, WX and struct Params. Bindings: the including kernel's `params`, `c`, load_a(), load_b() (load_a4(),
+// when params.upper != 0, and also C[j, i] when params.upper == 2: a symmetric result in one pass); declares WG, WX and struct Params. Bindings: the including kernel's `params`, `c`, load_a(), load_b() (load_a4(),
 // load_b4() on vec4 indices in VEC4 builds).
 // Dispatch: tile origin (r0, c0) of a (WG / WX * TM) x (WX * TN) tile per workgroup. Precision: f32 FMA
 // sum over k in order; reference: kernels-test/ref/matmul.ts.
@@ -216,6 +216,8 @@ fn gemm_tile(r0: u32, c0: u32, lid: u32) {
       var v = alpha * acc[r][q];
       if (beta != 0.0) { v = fma(beta, c[at], v); }
       c[at] = v;
+      // Symmetric results (C symmetric before, the product symmetric): the lower triangle follows.
+      if (params.upper == 2u && j > i) { c[params.off_c + j * params.ldc + i] = v; }
     }
   }
 }

@@ -107,7 +107,8 @@ export function tridiagonalQl(d: Float64Array, e: Float64Array, n: number, zt?: 
         if (--budget < 0) throw new Error(`eigh: implicit QL did not converge for eigenvalue ${l} of ${n}`);
         let g = d[l]!;
         let p = (d[l + 1]! - g) / (2 * e[l]!);
-        let r = Math.hypot(p, 1);
+        // sqrt rather than Math.hypot (3x faster in V8); p is huge only when e[l] is negligible.
+        let r = Math.abs(p) > 1e100 ? Math.abs(p) : Math.sqrt(p * p + 1);
         if (p < 0) r = -r;
         d[l] = e[l]! / (p + r);
         d[l + 1] = e[l]! * (p + r);
@@ -128,7 +129,7 @@ export function tridiagonalQl(d: Float64Array, e: Float64Array, n: number, zt?: 
           s2 = s;
           g = c * e[i]!;
           h = c * p;
-          r = Math.hypot(p, e[i]!);
+          r = Math.sqrt(p * p + e[i]! * e[i]!);
           e[i + 1] = s * r;
           s = e[i]! / r;
           c = p / r;

@@ -151,6 +151,10 @@ export interface MatmulArgs {
   lda?: number;
   ldb?: number;
   ldc?: number;
+  /** Only C[i, j] with j >= i is computed and written (tiles wholly below the diagonal are skipped). */
+  upper?: boolean;
+  /** With `upper`: C[j, i] is written too, for products known to be symmetric (C symmetric before). */
+  mirror?: boolean;
 }
 
 /**
@@ -173,7 +177,7 @@ export function bindWindow(ctx: Context, t: Tensor, offset: number, extent: numb
 export const span = (rows: number, cols: number, ld: number) => (rows - 1) * ld + cols;
 
 /** Checks and fills in the defaults of a product's arguments; returns what the kernels need. */
-export function gemmParams(ctx: Context, plan: GemmPlan, x: MatmulArgs, upper: boolean, what: string) {
+export function gemmParams(ctx: Context, plan: GemmPlan, x: MatmulArgs, upper: boolean, what: string, mirror = false) {
   const u32 = 0xffffffff;
   const m = checkInt(`${what}: m`, x.m, 0, u32);
   const n = checkInt(`${what}: n`, x.n, 0, u32);
@@ -211,7 +215,7 @@ export function gemmParams(ctx: Context, plan: GemmPlan, x: MatmulArgs, upper: b
     params: {
       m, n, k, lda, ldb, ldc,
       off_a: A.offset, off_b: B.offset, off_c: C.offset,
-      tiles_n: tilesN, tiles, upper: Number(upper), alpha, beta,
+      tiles_n: tilesN, tiles, upper: upper ? (mirror ? 2 : 1) : 0, alpha, beta,
     },
   };
 }
@@ -219,7 +223,9 @@ export function gemmParams(ctx: Context, plan: GemmPlan, x: MatmulArgs, upper: b
 /** Encodes C = alpha * op(A) op(B) + beta * C (C is (m, n); op(A) (m, k); op(B) (k, n)) into a batch. */
 export function encodeMatmul(batch: Batch, plan: GemmPlan, args: MatmulArgs): void {
   if (plan.kernel !== 'matmul') throw new Error(`encodeMatmul: the plan is for ${plan.kernel}, not matmul`);
-  const g = gemmParams(batch.ctx, plan, args, false, 'matmul');
+  if (args.mirror && !args.upper) throw new Error('matmul: mirror needs upper (the lower triangle is written from the upper one)');
+  if (args.mirror && args.m !== args.n) throw new Error(`matmul: mirror needs a square C, got ${args.m} x ${args.n}`);
+  const g = gemmParams(batch.ctx, plan, args, Boolean(args.upper), 'matmul', Boolean(args.mirror));
   if (g.empty) return;
   dispatch(batch, g.pipeline, {
     params: g.params,

@@ -21,6 +21,7 @@ import { KNN_SELECT, KNN_SELECT_WG } from './knn_select.js';
 import { PRDC_COUNT, PRDC_COUNT_WG } from './prdc_count.js';
 import { DFT_POWER, DFT_ROWS, DFT_WG } from './dft.js';
 import { MODE_JVP, MODE_PERTURB, MODE_WG } from './mode_jvp.js';
+import { TRIDIAG_MAX_N, TRIDIAG_PANEL, tridiagPanelBuild } from './tridiag.js';
 
 export interface RegisteredKernel {
   spec: KernelSpec;
@@ -37,6 +38,8 @@ export const KERNELS: RegisteredKernel[] = [
   { spec: FROBENIUS, builds: [frobeniusBuild] },
   { spec: FROBENIUS_REDUCE, builds: [frobeniusReduceBuild] },
   { spec: SYMM_BLOCK, builds: [symmBlockBuild] },
+  // Householder tridiagonalisation panels, with the smallest and the largest workgroup copy of v.
+  { spec: TRIDIAG_PANEL, builds: [tridiagPanelBuild(1), tridiagPanelBuild(TRIDIAG_MAX_N)] },
   { spec: SEGMENTED_MOMENTS, builds: [{ constants: { WG: SEGMENTED_MOMENTS_WG } }] },
   { spec: DIFFUSION_BATCH, builds: [{ constants: { WG: DIFFUSION_BATCH_WG } }] },
   { spec: SAMPLER_STEP, builds: [{ constants: { WG: SAMPLER_STEP_WG } }] },

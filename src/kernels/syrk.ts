@@ -38,7 +38,7 @@ export async function syrkPlan(ctx: Context, shape: SyrkShape, opts: PlanOptions
     ));
   const pipeline = await getPipeline(ctx, SYRK, gemmOptions(checkBuild(build), transA, transB));
   const fallback = build.vec4 ? await getPipeline(ctx, SYRK, gemmOptions(scalarOf(build), transA, transB)) : pipeline;
-  const mirror = await getPipeline(ctx, SYRK_MIRROR, { constants: { WG: SYRK_MIRROR_WG } });
+  const mirror = await mirrorPipeline(ctx);
   return { kernel: 'syrk', build, pipeline, fallback, transA, transB, gram, mirror };
 }
 
@@ -81,16 +81,21 @@ export function encodeSyrk(batch: Batch, plan: SyrkPlan, x: SyrkArgs): void {
     flops: g.flops,
     bytes: 4 * rows * cols + 4 * m * (m + 1),
   });
-  if (x.mirror) encodeMirror(batch, plan, { c: x.c, n: m, offsetC: x.offsetC, ldc: x.ldc });
+  if (x.mirror) encodeMirror(batch, plan.mirror, { c: x.c, n: m, offsetC: x.offsetC, ldc: x.ldc });
+}
+
+/** The pipeline that copies an upper triangle onto the lower one (encodeMirror). */
+export function mirrorPipeline(ctx: Context): Promise<CachedPipeline> {
+  return getPipeline(ctx, SYRK_MIRROR, { constants: { WG: SYRK_MIRROR_WG } });
 }
 
 /** Encodes C[j, i] = C[i, j] for j < i on the (n, n) block of C at offsetC (leading dimension ldc). */
-export function encodeMirror(batch: Batch, plan: SyrkPlan, x: { c: Tensor; n: number; offsetC?: number; ldc?: number }): void {
+export function encodeMirror(batch: Batch, mirror: CachedPipeline, x: { c: Tensor; n: number; offsetC?: number; ldc?: number }): void {
   const n = checkInt('syrk mirror: n', x.n, 0, 65535);
   if (n === 0) return;
   const ldc = checkInt('syrk mirror: ldc', x.ldc ?? n, n, 0xffffffff);
   const C = bindWindow(batch.ctx, x.c, checkInt('syrk mirror: offsetC', x.offsetC ?? 0, 0, 0xffffffff), span(n, n, ldc), 'syrk mirror: C');
-  dispatch(batch, plan.mirror, {
+  dispatch(batch, mirror, {
     params: { n, ldc, off_c: C.offset },
     bindings: [C.binding],
     workgroups: grid2d(batch.ctx, n * n, SYRK_MIRROR_WG),
