@@ -5,7 +5,7 @@
 // (Golub & Van Loan §8.3.1; Dongarra, Sorensen & Hammarling 1989). A itself is only read; the caller then
 // applies A22 -= V W^T + W V^T to the trailing block (one GEMM with k = 2 NB) before the next panel.
 // Bindings: 0 Params, 1 a vec4<f32> (matrix b at vec4 a_off + b * a_stride, full symmetric storage,
-// row-major with row stride lda, a multiple of 4), 2 p vec4<f32> read_write (panel b at vec4 p_off + b *
+// row-major, lda x lda with lda >= n a multiple of 4 and zero padding), 2 p vec4<f32> read_write (panel b at vec4 p_off + b *
 // p_stride: rows [0, NB) = V^T, [NB, 2 NB) = W^T, [2 NB, 3 NB) = V^T again, each row ldp floats, a multiple
 // of 4; row t holds column t of V), 3 de f32 read_write (d then e, n each, of matrix b at de_off + b * 2n).
 // Dispatch: (batch) workgroups, one per matrix; invocations own vec4 groups of rows (4 consecutive rows:
@@ -135,9 +135,14 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
     // are read as columns (symmetric), so each invocation reads 16-byte runs.
     var wv = 0.0;
     for (var g = g0 + lid; g < g1; g += WG) {
+      // Four rows of A per iteration with v_l as one vec4: v is 0 for l <= j and l >= n, so the group
+      // may start below j + 1 and end in the zero padding rows (matrices are stored lda x lda).
       var y = vec4<f32>(0.0);
-      for (var l = j + 1u; l < n; l++) {
-        y += a[A + l * lq + g] * scalar(vs[l / 4u - g0], l);
+      var row = A + 4u * g0 * lq + g;
+      for (var q = 0u; q < g1 - g0; q++) {
+        let v4 = vs[q];
+        y += a[row] * v4.x + a[row + lq] * v4.y + a[row + 2u * lq] * v4.z + a[row + 3u * lq] * v4.w;
+        row += 4u * lq;
       }
       for (var t = 0u; t < jj; t++) {
         y -= p[V + t * pq + g] * red[t * WG] + p[W + t * pq + g] * red[(jj + t) * WG];

@@ -34,9 +34,9 @@ describeGpu('tridiag', (get) => {
       const work = tridiagWork(ctx, n, 3);
       try {
         const ld = rowStride(n);
-        const host = new Float32Array(3 * n * ld);
+        const host = new Float32Array(3 * ld * ld);
         mats.forEach((m, b) => {
-          for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) host[b * n * ld + i * ld + j] = m[i * n + j]!;
+          for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) host[b * ld * ld + i * ld + j] = m[i * n + j]!;
         });
         ctx.device.queue.writeBuffer(work.a.buffer, 0, host);
         const batch = beginBatch(ctx, 'test');

@@ -56,7 +56,7 @@ export interface TridiagWork {
 
 /** Matrices of order n that fit one storage binding (at most `want`). */
 export function tridiagCapacity(ctx: Context, n: number, want: number): number {
-  const per = 4 * Math.max(n * rowStride(n), 3 * TRIDIAG_NB * rowStride(n));
+  const per = 4 * Math.max(rowStride(n) ** 2, 3 * TRIDIAG_NB * rowStride(n));
   const fit = Math.floor(ctx.limits.maxStorageBufferBindingSize / per);
   if (fit < 1) throw new Error(`tridiag: one ${n} x ${n} matrix (${4 * n * n} bytes) exceeds a storage binding (${ctx.limits.maxStorageBufferBindingSize} bytes)`);
   return Math.max(1, Math.min(want, fit));
@@ -67,7 +67,7 @@ export function tridiagWork(ctx: Context, n: number, capacity: number): TridiagW
   return {
     n,
     capacity,
-    a: createTensor(ctx, [capacity, n, rowStride(n)], { label: 'tridiag.a' }),
+    a: createTensor(ctx, [capacity, rowStride(n), rowStride(n)], { label: 'tridiag.a' }),
     panel: createTensor(ctx, [capacity, 3 * TRIDIAG_NB, rowStride(n)], { label: 'tridiag.panel' }),
     de: createTensor(ctx, [capacity, 2, n], { label: 'tridiag.de' }),
   };
@@ -88,7 +88,7 @@ export function encodeTridiag(batch: Batch, plan: TridiagPlan, work: TridiagWork
   checkInt('tridiag: count', count, 0, work.capacity);
   if (count === 0) return;
   const ld = rowStride(n);
-  const aStride = n * ld;
+  const aStride = ld * ld;
   const pStride = 3 * TRIDIAG_NB * ld;
   for (let k0 = 0; k0 < n; k0 += TRIDIAG_NB) {
     const nb = Math.min(TRIDIAG_NB, n - k0);
@@ -145,11 +145,11 @@ export async function eigvalshBatch(ctx: Context, matrices: readonly ArrayLike<n
     for (let s = 0; s < matrices.length; s += capacity) {
       const part = matrices.slice(s, s + capacity);
       const ld = rowStride(n);
-      const host = new Float32Array(part.length * n * ld);
+      const host = new Float32Array(part.length * ld * ld);
       part.forEach((m, b) => {
         if (m.length !== n * n) throw new Error(`eigvalshBatch: matrix ${s + b} holds ${m.length} values, not n * n = ${n * n}`);
         checkFinite(`eigvalshBatch: matrix ${s + b}`, m, n);
-        for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) host[b * n * ld + i * ld + j] = 0.5 * (m[i * n + j]! + m[j * n + i]!);
+        for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) host[b * ld * ld + i * ld + j] = 0.5 * (m[i * n + j]! + m[j * n + i]!);
       });
       ctx.device.queue.writeBuffer(work.a.buffer, 0, host.buffer, host.byteOffset, host.byteLength);
       const batch = beginBatch(ctx, 'tridiag');
