@@ -1,5 +1,5 @@
 // Shared by the denoiser tests: schedules with chosen abar values.
-import type { Schedule } from '../src/models/schedules.js';
+import type { Schedule } from '../src/schedule/schedules.js';
 
 /** A schedule whose steps 1..T have exactly these abar values (tests pick abar directly). */
 export function abarSchedule(abars: number[]): Schedule {

@@ -6,7 +6,7 @@ export { beginBatch, dispatch, submit, sync, grid2d, ceilDiv, type Batch } from 
 export { profileReport, resetProfile, formatProfile, type KernelProfile } from './runtime/profile.js';
 export { philox, PHILOX } from './kernels/philox.js';
 export { forwardNoise, encodeForwardNoise, forwardNoisePipeline, FORWARD_NOISE, NOISE_STREAM } from './kernels/forward_noise.js';
-export * from './models/schedules.js';
+export * from './schedule/schedules.js';
 export { frobeniusPairs, prepareFrobenius, encodeFrobenius, disposeFrobenius, type FrobeniusPlan } from './kernels/frobenius.js';
 export { eigh, eighTop, lambdaMax, type EighOptions, type EighResult, type EighTopOptions, type EighTopResult, type LambdaMaxOptions, type LambdaMaxResult, type SymmetricInput } from './kernels/eigh.js';
 export { encodeSymmBlock, symmBlockPipeline } from './kernels/symm_block.js';
@@ -20,9 +20,9 @@ export { fluctuationModel, restRows, type FluctuationModel } from './analysis/fl
 export { k2FromMoments, normaltest, centralMomentsOfCombination, mixedCentralMoments } from './analysis/normality.js';
 export { agglomerate } from './analysis/linkage.js';
 export { mergerStep, spectralDistance, epsFromRule, exactPairCurves, crnPairM, speciation } from './analysis/curves.js';
-export { LATE_START_FORMAT, type LateStartFile, type LateStartStep, type LateStartGaussian } from './analysis/late-start.js';
+export { LATE_START_FORMAT, type LateStartFile, type LateStartStep, type LateStartGaussian } from './formats/late-start.js';
 export { REPORT_CHARTS, mergerCurvesChart, spectraChart, mergerMatrixChart, dendrogramChart, normalityChart, stepsChart } from './analysis/charts.js';
-export * from './analysis/report-types.js';
+export * from './formats/report-types.js';
 export { gaussianMixture } from './data/gmm.js';
 export type { Dataset } from './data/dataset.js';
 // Denoisers (DESIGN.md §3): one interface; exact (Gaussian mixture, empirical, LS/ELS patch) and learned.
@@ -37,7 +37,7 @@ export { classifierDef, classifierFeatures, classifierLogits, classifyHost, CLAS
 export { createModel, disposeModel, ARCHITECTURES, type Architecture, type ModelDef, type LearnedModel } from './models/model.js';
 export { learnedDenoiser, type LearnedDenoiser } from './models/learned.js';
 export { train, NonFiniteLossError, type TrainOptions, type TrainProgress, type TrainResult } from './models/train.js';
-export { sampleDdpm, type DdpmOptions } from './models/ddpm.js';
+export { sampleDdpm, type DdpmOptions } from './samplers/ddpm.js';
 export { encodeSafetensors, decodeSafetensors, type SafetensorsFile } from './models/safetensors.js';
 export { encodeCheckpoint, decodeCheckpoint, readCheckpoint, writeCheckpoint, checkCheckpoint, type Checkpoint, type CheckpointInfo, type ExpectedModel } from './models/checkpoint.js';
 export { loadDenoiser, loadClassifier, modelFromCheckpoint } from './models/load.js';

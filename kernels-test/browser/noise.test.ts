@@ -7,7 +7,7 @@ import type { Browser } from 'playwright-core';
 import { requestContext, destroyContext, type Context } from '../../src/runtime/context.js';
 import { philox } from '../../src/kernels/philox.js';
 import { forwardNoise } from '../../src/kernels/forward_noise.js';
-import { makeSchedule } from '../../src/models/schedules.js';
+import { makeSchedule } from '../../src/schedule/schedules.js';
 import { browserCheckInputs } from '../../src/web/noise/inputs.js';
 import { expectClose, expectSameBits } from '../compare.js';
 import { browserMissing, launchChromium } from './chromium.js';

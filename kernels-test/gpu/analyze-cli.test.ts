@@ -9,8 +9,8 @@ import { expect, it } from 'vitest';
 import { describeGpu } from './device.js';
 import { npyBytes } from '../data-files.js';
 import { rng } from '../random.js';
-import type { MergerReport } from '../../src/analysis/report-types.js';
-import type { LateStartFile } from '../../src/analysis/late-start.js';
+import type { MergerReport } from '../../src/formats/report-types.js';
+import type { LateStartFile } from '../../src/formats/late-start.js';
 
 const run = promisify(execFile);
 const bin = new URL('../../bin/fluctus.js', import.meta.url).pathname;

@@ -7,7 +7,7 @@ import { describeGpu } from './device.js';
 import { analyzeMergers } from '../../src/analysis/analyze.js';
 import { loadDataset } from '../../src/data/loaders.js';
 import { DIGITS_CSV } from '../../src/data/builtin.js';
-import { makeSchedule } from '../../src/models/schedules.js';
+import { makeSchedule } from '../../src/schedule/schedules.js';
 import { goldenOf, GOLDEN_DIGITS_OPTIONS } from '../golden-digits.js';
 
 const golden = JSON.parse(readFileSync(new URL('../fixtures/digits-golden.json', import.meta.url), 'utf8'));

@@ -4,12 +4,12 @@
 import { expect, it } from 'vitest';
 import { describeGpu } from './device.js';
 import { analyzeMergers, type AnalyzeOptions } from '../../src/analysis/analyze.js';
-import { makeSchedule } from '../../src/models/schedules.js';
+import { makeSchedule } from '../../src/schedule/schedules.js';
 import type { Dataset } from '../../src/data/dataset.js';
-import { symmetricEigen } from '../../src/kernels/eigh-cpu.js';
+import { symmetricEigen } from '../../src/linalg/eigh-cpu.js';
 import { standardNormals } from '../../src/kernels/forward_noise.js';
 import { STREAM_EPS, STREAM_NOISE_EVENT } from '../../src/analysis/fluctuations.js';
-import type { MergerReport } from '../../src/analysis/report-types.js';
+import type { MergerReport } from '../../src/formats/report-types.js';
 import { gaussianCurves, pooledCovariance, randomSpd, rowsWithCovariance } from '../ref/analysis.js';
 import { expectClose } from '../compare.js';
 

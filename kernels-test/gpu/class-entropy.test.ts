@@ -7,7 +7,7 @@ import { classEntropySteps, entropyRate, INFORMATION_STREAM } from '../../src/an
 import { gmmDenoiser, isotropicCovariances } from '../../src/models/gmm-denoiser.js';
 import { empiricalDenoiser } from '../../src/models/empirical-denoiser.js';
 import { standardNormals } from '../../src/kernels/forward_noise.js';
-import { makeSchedule } from '../../src/models/schedules.js';
+import { makeSchedule } from '../../src/schedule/schedules.js';
 import { expectClose } from '../compare.js';
 import { gaussian, rng } from '../random.js';
 import { empiricalPosteriorRef, entropyRef, twoGaussianEntropy } from '../ref/information.js';

@@ -4,7 +4,7 @@ import { expect, it } from 'vitest';
 import { describeGpu } from './device.js';
 import { collapseStep, collapseTimeGaussian } from '../../src/analysis/collapse.js';
 import { empiricalDenoiser } from '../../src/models/empirical-denoiser.js';
-import { makeSchedule } from '../../src/models/schedules.js';
+import { makeSchedule } from '../../src/schedule/schedules.js';
 import { ddpmScheduler } from '../../src/samplers/scheduler.js';
 import { gaussian } from '../random.js';
 

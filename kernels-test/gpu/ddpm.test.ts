@@ -4,8 +4,8 @@
 import { expect, it } from 'vitest';
 import { describeGpu } from './device.js';
 import { createTensor, readback, type Tensor } from '../../src/runtime/tensor.js';
-import { sampleDdpm } from '../../src/models/ddpm.js';
-import { makeSchedule } from '../../src/models/schedules.js';
+import { sampleDdpm } from '../../src/samplers/ddpm.js';
+import { makeSchedule } from '../../src/schedule/schedules.js';
 import type { Denoiser } from '../../src/models/denoiser.js';
 import { expectClose, expectSameBits } from '../compare.js';
 

@@ -5,7 +5,7 @@ import { describeGpu } from './device.js';
 import { beginBatch, submit } from '../../src/runtime/dispatch.js';
 import { createTensor, disposeTensor, readback, type Tensor } from '../../src/runtime/tensor.js';
 import { diffusionBatchPipeline, encodeDiffusionBatch, noiseCoefTable, TRAIN_EPS_STREAM, TRAIN_ROW_STREAM } from '../../src/kernels/diffusion_batch.js';
-import { makeSchedule } from '../../src/models/schedules.js';
+import { makeSchedule } from '../../src/schedule/schedules.js';
 import { seedKey } from '../../src/runtime/check.js';
 import { expectClose } from '../compare.js';
 import { randn } from '../random.js';

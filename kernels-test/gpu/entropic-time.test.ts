@@ -6,7 +6,7 @@ import { expect, it } from 'vitest';
 import { describeGpu } from './device.js';
 import { denoisingError, entropicSchedule, logSigmaSteps } from '../../src/analysis/entropic-time.js';
 import { gmmDenoiser, isotropicCovariances } from '../../src/models/gmm-denoiser.js';
-import { makeSchedule } from '../../src/models/schedules.js';
+import { makeSchedule } from '../../src/schedule/schedules.js';
 import { ddimScheduler } from '../../src/samplers/scheduler.js';
 import { sample } from '../../src/samplers/sample.js';
 import { expectClose } from '../compare.js';

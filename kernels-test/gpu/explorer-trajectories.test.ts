@@ -4,7 +4,7 @@
 import { expect, it } from 'vitest';
 import { describeGpu } from './device.js';
 import { gaussianMixture } from '../../src/data/gmm.js';
-import { makeSchedule } from '../../src/models/schedules.js';
+import { makeSchedule } from '../../src/schedule/schedules.js';
 import { lateStartGaussian, reverseTrajectories } from '../../src/web/explorer/trajectories.js';
 import { proceduralImages } from '../../src/data/shapes.js';
 

@@ -3,7 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { describeGpu } from './device.js';
 import { forwardNoise } from '../../src/kernels/forward_noise.js';
-import { makeSchedule, stepsFromList } from '../../src/models/schedules.js';
+import { makeSchedule, stepsFromList } from '../../src/schedule/schedules.js';
 import { seedKey } from '../../src/runtime/check.js';
 import { forwardNoiseRef } from '../ref/forward_noise.js';
 import { expectClose, expectSameBits } from '../compare.js';

@@ -7,7 +7,7 @@ import { mlpDef } from '../../src/models/mlp.js';
 import { createModel, disposeModel } from '../../src/models/model.js';
 import { learnedDenoiser } from '../../src/models/learned.js';
 import { predictEpsHost } from '../../src/models/denoiser.js';
-import { makeSchedule } from '../../src/models/schedules.js';
+import { makeSchedule } from '../../src/schedule/schedules.js';
 import { loadParams } from '../../src/models/params.js';
 import { expectClose } from '../compare.js';
 import { randn, rng } from '../random.js';

@@ -6,7 +6,7 @@ import { expect, it } from 'vitest';
 import { describeGpu } from './device.js';
 import { onlineClassEntropy } from '../../src/analysis/online-classifier.js';
 import { gmmDenoiser, isotropicCovariances } from '../../src/models/gmm-denoiser.js';
-import { makeSchedule } from '../../src/models/schedules.js';
+import { makeSchedule } from '../../src/schedule/schedules.js';
 import { ddimScheduler, ddpmScheduler } from '../../src/samplers/scheduler.js';
 import { twoGaussianEntropy } from '../ref/information.js';
 

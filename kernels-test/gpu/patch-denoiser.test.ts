@@ -7,7 +7,7 @@ import { describeGpu } from './device.js';
 import { createPatchDenoiser, type PatchDenoiser } from '../../src/models/patch-denoiser.js';
 import { empiricalDenoiser, empiricalX0 } from '../../src/models/empirical-denoiser.js';
 import { defaultPatchSize, fullPatchSize, type PatchMode } from '../../src/models/patch-layout.js';
-import { makeSchedule } from '../../src/models/schedules.js';
+import { makeSchedule } from '../../src/schedule/schedules.js';
 import type { Context } from '../../src/runtime/context.js';
 import { createTensor, disposeTensor, readback } from '../../src/runtime/tensor.js';
 import { elsPixelTanh, empiricalDenoiserRef, patchDenoiserRef } from '../ref/patch-denoiser.js';

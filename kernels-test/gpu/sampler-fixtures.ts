@@ -2,7 +2,7 @@
 // N(m_label, s2 I) (affine in x with the scalar slope sqrt(1 - abar) / (abar s2 + 1 - abar)), computed on
 // the host in float64 and returned as f32, counting its calls; and its float64 twin for ref/samplers.ts.
 import type { Denoiser } from '../../src/models/denoiser.js';
-import type { Schedule } from '../../src/models/schedules.js';
+import type { Schedule } from '../../src/schedule/schedules.js';
 import { createTensor, readback } from '../../src/runtime/tensor.js';
 import { randn } from '../random.js';
 

@@ -3,8 +3,8 @@
 import { expect, it } from 'vitest';
 import { describeGpu } from './device.js';
 import { gaussDenoiser } from './sampler-fixtures.js';
-import { makeSchedule } from '../../src/models/schedules.js';
-import { LATE_START_FORMAT, LATE_START_VERSION, type LateStartFile, type LateStartGaussian } from '../../src/analysis/late-start.js';
+import { makeSchedule } from '../../src/schedule/schedules.js';
+import { LATE_START_FORMAT, LATE_START_VERSION, type LateStartFile, type LateStartGaussian } from '../../src/formats/late-start.js';
 import { ddimScheduler, ddpmScheduler, sample, sdedit, type SampleOptions } from '../../src/samplers/index.js';
 
 const schedule = makeSchedule('linear', 100, { betaStart: 1e-3, betaEnd: 0.2 });

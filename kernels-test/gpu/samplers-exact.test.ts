@@ -6,7 +6,7 @@ import { expect, it } from 'vitest';
 import { describeGpu } from './device.js';
 import { expectWithinBound, zScores } from './sampler-fixtures.js';
 import { gmmDenoiser, diagonalCovariances, isotropicCovariances } from '../../src/models/gmm-denoiser.js';
-import { makeSchedule } from '../../src/models/schedules.js';
+import { makeSchedule } from '../../src/schedule/schedules.js';
 import { standardNormals } from '../../src/kernels/forward_noise.js';
 import { seedKey } from '../../src/runtime/check.js';
 import { ddimScheduler, ddpmScheduler, sample, SAMPLE_STREAM } from '../../src/samplers/index.js';

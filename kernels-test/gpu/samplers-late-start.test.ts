@@ -4,10 +4,10 @@
 import { expect, it } from 'vitest';
 import { describeGpu } from './device.js';
 import { gaussDenoiser, zScores } from './sampler-fixtures.js';
-import { makeSchedule } from '../../src/models/schedules.js';
+import { makeSchedule } from '../../src/schedule/schedules.js';
 import { standardNormals } from '../../src/kernels/forward_noise.js';
 import { seedKey } from '../../src/runtime/check.js';
-import { LATE_START_FORMAT, LATE_START_VERSION, type LateStartFile, type LateStartGaussian } from '../../src/analysis/late-start.js';
+import { LATE_START_FORMAT, LATE_START_VERSION, type LateStartFile, type LateStartGaussian } from '../../src/formats/late-start.js';
 import { ddimScheduler, drawLateStart, gaussianFactor, sample, SAMPLE_STREAM, type FullGaussian } from '../../src/samplers/index.js';
 import { expectClose, expectSameBits } from '../compare.js';
 import { gaussian, randn } from '../random.js';

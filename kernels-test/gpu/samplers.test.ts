@@ -2,7 +2,7 @@
 // variances) and DDIM (eta 0, 0.3, 0.5, 1), full, respaced and late-started grids, every guidance kind,
 // with the exact Tweedie denoiser of Gaussian data (sampler-fixtures.ts); sampler_step.wgsl against the
 // float64 update; exact denoiser-call counts; w = 1 and w = 0 bit for bit; determinism; agreement with
-// models/ddpm.ts; SDEdit; bad input.
+// samplers/ddpm.ts; SDEdit; bad input.
 import { expect, it } from 'vitest';
 import { describeGpu } from './device.js';
 import { expectWithinBound, gaussDenoiser } from './sampler-fixtures.js';
@@ -11,8 +11,8 @@ import { createTensor, disposeTensor, readback } from '../../src/runtime/tensor.
 import { seedKey } from '../../src/runtime/check.js';
 import { standardNormals } from '../../src/kernels/forward_noise.js';
 import { encodeSamplerStep, samplerStepPipeline } from '../../src/kernels/sampler_step.js';
-import { makeSchedule, type Schedule } from '../../src/models/schedules.js';
-import { sampleDdpm } from '../../src/models/ddpm.js';
+import { makeSchedule, type Schedule } from '../../src/schedule/schedules.js';
+import { sampleDdpm } from '../../src/samplers/ddpm.js';
 import { ddimScheduler, ddpmScheduler, sample, sdedit, SAMPLE_STREAM, SDEDIT_STREAM, type Guidance, type Scheduler } from '../../src/samplers/index.js';
 import { expectClose, expectSameBits } from '../compare.js';
 import { randn } from '../random.js';
@@ -162,7 +162,7 @@ describeGpu('samplers', (get) => {
     expect(other.x.some((v, i) => v !== cond.x[i])).toBe(true);
   });
 
-  it("models/ddpm.ts sampleDdpm is the DDPM scheduler with 'fixed_large' on the full grid", async () => {
+  it("samplers/ddpm.ts sampleDdpm is the DDPM scheduler with 'fixed_large' on the full grid", async () => {
     const ctx = get();
     const den = gaussDenoiser(linear100, 6, 0, 1.5, 3);
     const ours = await sample(ctx, den, { n: 11, classes: null, seed: 21, scheduler: ddpmScheduler(linear100, { variance: 'fixed_large' }) });

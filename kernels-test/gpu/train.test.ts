@@ -9,7 +9,7 @@ import { mlpDef } from '../../src/models/mlp.js';
 import { unetDef } from '../../src/models/unet.js';
 import { classifierDef, classifierFeatures, classifyHost } from '../../src/models/classifier.js';
 import { disposeModel, type ModelDef } from '../../src/models/model.js';
-import { makeSchedule } from '../../src/models/schedules.js';
+import { makeSchedule } from '../../src/schedule/schedules.js';
 import { decodeCheckpoint, encodeCheckpoint, type Checkpoint, type HostTensors } from '../../src/models/checkpoint.js';
 import { NonFiniteLossError, train, type TrainOptions } from '../../src/models/train.js';
 import type { TrainData } from '../../src/models/train-data.js';

@@ -5,7 +5,7 @@ import { describeGpu } from './device.js';
 import { checkGradsFd, gpuForward, gpuGrads, randomParams, setParams } from './model-check.js';
 import { unetDef } from '../../src/models/unet.js';
 import { createModel, disposeModel } from '../../src/models/model.js';
-import { makeSchedule } from '../../src/models/schedules.js';
+import { makeSchedule } from '../../src/schedule/schedules.js';
 import { expectClose } from '../compare.js';
 import { randn, rng } from '../random.js';
 import { mseRef } from '../ref/mlp.js';

@@ -6,7 +6,7 @@ import {
   crnPairM, DEFAULT_EPS_RATIO, epsFromRule, exactPairCurves, mergerStep, speciation, spectralDistance, thresholdM,
   type EpsRule, type ExactEvent,
 } from '../../src/analysis/curves.js';
-import { symmetricEigen } from '../../src/kernels/eigh-cpu.js';
+import { symmetricEigen } from '../../src/linalg/eigh-cpu.js';
 import { frobeniusDot, trace } from '../ref/gram.js';
 import { withSpectrum } from '../ref/eigh.js';
 import { expectClose } from '../compare.js';

@@ -1,7 +1,7 @@
 // The float64 dense solver (Householder + implicit QL) against the cyclic Jacobi reference and known
 // spectra: sizes not multiple of 4, repeated, zero and negative eigenvalues, rank-deficient X^T X.
 import { describe, expect, it } from 'vitest';
-import { orthonormaliseRows, symmetricEigen } from '../../src/kernels/eigh-cpu.js';
+import { orthonormaliseRows, symmetricEigen } from '../../src/linalg/eigh-cpu.js';
 import { jacobiEigen, maxResidual, sampleCovariance, spectralNorm, withSpectrum } from '../ref/eigh.js';
 import { expectClose } from '../compare.js';
 import { randn, rng } from '../random.js';

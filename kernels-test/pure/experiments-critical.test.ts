@@ -7,7 +7,7 @@ import {
   agreement, clampCentre, cosineGrid, finiteList, medianOf, mergerAwareGrid, normaliseCurve, peakAtEnd, peakStep, pulseCentreRange, randomCentres,
   signalSteps, steepestStep, strictGrid,
 } from '../../src/experiments/critical-common.js';
-import { makeSchedule } from '../../src/models/schedules.js';
+import { makeSchedule } from '../../src/schedule/schedules.js';
 
 const strictlyDescending = (g: ArrayLike<number>, T: number) => {
   for (let j = 0; j < g.length; j++) {

@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { entropyRate, rowEntropies } from '../../src/analysis/class-entropy.js';
 import { entropicSchedule, logSigmaSteps } from '../../src/analysis/entropic-time.js';
 import { collapseTimeGaussian } from '../../src/analysis/collapse.js';
-import { abarToSigma, makeSchedule } from '../../src/models/schedules.js';
+import { abarToSigma, makeSchedule } from '../../src/schedule/schedules.js';
 import { samplerGrid } from '../../src/samplers/grid.js';
 import { ddimScheduler, ddpmScheduler } from '../../src/samplers/scheduler.js';
 import { expectClose } from '../compare.js';

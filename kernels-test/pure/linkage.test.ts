@@ -2,7 +2,7 @@
 // leaves_list literals (ties and nulls included), a from-the-definition reference, and the Newick form.
 import { describe, expect, it } from 'vitest';
 import { agglomerate } from '../../src/analysis/linkage.js';
-import type { DendrogramReport, Linkage } from '../../src/analysis/report-types.js';
+import type { DendrogramReport, Linkage } from '../../src/formats/report-types.js';
 import { rng } from '../random.js';
 
 type ScipyOut = { merges: [number, number, number, number][]; order: number[] };

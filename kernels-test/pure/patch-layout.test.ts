@@ -5,7 +5,7 @@ import {
   defaultPatchSize, fullPatchSize, imageRange, imageShapeOf, labelRuns, MIN_PATCHES_PER_SPLIT, padImages, patchSizeRule,
   rowOrder, sortByClass, splitCount, TARGET_INVOCATIONS,
 } from '../../src/models/patch-layout.js';
-import { makeSchedule } from '../../src/models/schedules.js';
+import { makeSchedule } from '../../src/schedule/schedules.js';
 import { patchOf } from '../ref/patch-denoiser.js';
 import { rng } from '../random.js';
 

@@ -9,7 +9,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { compile, type TopLevelSpec } from 'vega-lite';
 import { REPORT_CHARTS, dendrogramChart, dendrogramSegments, isNoChart, mergerCurvesChart } from '../../src/analysis/charts.js';
 import { collectingLogger, renderChartSvg, renderReportHtml, writeJsonAtomic, writeReportFiles } from '../../src/analysis/report-html.js';
-import type { DendrogramReport, EventInfo, MergerReport, PairReport } from '../../src/analysis/report-types.js';
+import type { DendrogramReport, EventInfo, MergerReport, PairReport } from '../../src/formats/report-types.js';
 
 const T = 50;
 const ABAR = Array.from({ length: T + 1 }, (_, i) => Math.exp(-0.11 * i));

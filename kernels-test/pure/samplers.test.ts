@@ -2,7 +2,7 @@
 // coefficients against the reference derivation, scheduler objects, guidance weights and call counts,
 // late-start factors and the float64 draw formula, and their bad-input errors.
 import { describe, expect, it } from 'vitest';
-import { makeSchedule, respace } from '../../src/models/schedules.js';
+import { makeSchedule, respace } from '../../src/schedule/schedules.js';
 import {
   checkGuidance, combineLateStart, ddimCoefficients, ddimScheduler, ddpmCoefficients, ddpmScheduler, gaussianFactor,
   guidanceAt, guidanceCalls, samplerGrid, type Guidance,

@@ -1,11 +1,11 @@
-// Schedules, converters, respacing, EDM grid (src/models/schedules.ts). Expected values are derived in
+// Schedules, converters, respacing, EDM grid (src/schedule/schedules.ts). Expected values are derived in
 // the test from the definitions (separate loops, closed forms) or are float64 literals computed with
 // python3 + numpy 2.4 as stated next to them.
 import { describe, expect, it } from 'vitest';
 import {
   abarAt, abarToOuTime, abarToSigma, edmSigmas, makeSchedule, nearestStep, ouTimeToAbar, respace,
   sigmaToAbar, stepsFromList, type ScheduleName, type Spacing,
-} from '../../src/models/schedules.js';
+} from '../../src/schedule/schedules.js';
 
 /** |got - want| <= rtol * |want| (+ a tiny atol for values at 0). */
 function expectRel(got: number, want: number, rtol = 1e-12, atol = 0): void {

@@ -3,7 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { classifierWeights, classify, expectedClassifierErrors, WEIGHTINGS } from '../../src/experiments/diffusion-classifier.js';
 import { componentFrechet, gmmLogLikelihoods } from '../../src/experiments/gmm-truth.js';
-import { makeSchedule } from '../../src/models/schedules.js';
+import { makeSchedule } from '../../src/schedule/schedules.js';
 import { expectedErrorRef, inverse } from '../ref/zero-shot.js';
 import { gaussian } from '../random.js';
 import { expectClose } from '../compare.js';

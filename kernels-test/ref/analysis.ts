@@ -1,7 +1,7 @@
 // Float64 references for the merger analysis: datasets whose per-class empirical (population)
 // covariance is exactly a chosen Sigma_k (up to the final f32 rounding), and brute-force curves of
 // the Gaussian closed form C_k(i) = abar_i Sigma_k + (1 - abar_i) I (DESIGN.md §6).
-import { symmetricEigen } from '../../src/kernels/eigh-cpu.js';
+import { symmetricEigen } from '../../src/linalg/eigh-cpu.js';
 import { randn } from '../random.js';
 
 /** Lower Cholesky factor L (n, n) of SPD a (row-major), float64. */

@@ -1,5 +1,5 @@
 // Symmetric eigenproblems in float64 by the cyclic Jacobi method (Golub & Van Loan, Alg. 8.5.3),
-// deliberately a different algorithm from src/kernels/eigh-cpu.ts (Householder + implicit QL), and
+// deliberately a different algorithm from src/linalg/eigh-cpu.ts (Householder + implicit QL), and
 // test matrices with a known spectrum, Q diag(lambda) Q^T, Q a product of random reflectors.
 import { gaussian } from '../random.js';
 

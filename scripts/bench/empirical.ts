@@ -17,7 +17,7 @@ import { createTensor, disposeTensor, readback } from '../../src/runtime/tensor.
 import { tuneLog } from '../../src/kernels/autotune.js';
 import { loadDataset } from '../../src/data/loaders.js';
 import { empiricalDenoiser } from '../../src/models/empirical-denoiser.js';
-import { makeSchedule } from '../../src/models/schedules.js';
+import { makeSchedule } from '../../src/schedule/schedules.js';
 import { empiricalRef } from '../../kernels-test/ref/empirical-denoiser.js';
 import { gaussian, rng } from '../../kernels-test/random.js';
 import { provenance, stats, timeIt, writeResult } from './common.js';

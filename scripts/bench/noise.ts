@@ -7,7 +7,7 @@ import { beginBatch, submit, sync } from '../../src/runtime/dispatch.js';
 import { createTensor, disposeTensor } from '../../src/runtime/tensor.js';
 import { profileReport, resetProfile } from '../../src/runtime/profile.js';
 import { encodeForwardNoise, forwardNoise, forwardNoisePipeline } from '../../src/kernels/forward_noise.js';
-import { makeSchedule, stepsFromList } from '../../src/models/schedules.js';
+import { makeSchedule, stepsFromList } from '../../src/schedule/schedules.js';
 import { seedKey } from '../../src/runtime/check.js';
 import { forwardNoiseJs } from './peers/noise-js.js';
 import { provenance, timeIt, writeResult } from './common.js';

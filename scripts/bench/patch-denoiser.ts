@@ -14,7 +14,7 @@ import { loadDigits, loadFashionMnist } from '../../src/data/builtin.js';
 import type { Dataset } from '../../src/data/dataset.js';
 import { createPatchDenoiser } from '../../src/models/patch-denoiser.js';
 import type { PatchMode } from '../../src/models/patch-layout.js';
-import { makeSchedule } from '../../src/models/schedules.js';
+import { makeSchedule } from '../../src/schedule/schedules.js';
 import { patchDenoiserRef } from '../../kernels-test/ref/patch-denoiser.js';
 import { gaussian } from '../../kernels-test/random.js';
 import { provenance, timeIt, writeResult } from './common.js';

@@ -9,7 +9,7 @@
 // count times h w; the backward costs twice the forward (dW and dX products).
 import { requestContext, destroyContext } from '../../src/runtime/context.js';
 import { loadDataset } from '../../src/data/loaders.js';
-import { makeSchedule } from '../../src/models/schedules.js';
+import { makeSchedule } from '../../src/schedule/schedules.js';
 import { mlpDef } from '../../src/models/mlp.js';
 import { unetDef } from '../../src/models/unet.js';
 import { disposeModel, type ModelDef } from '../../src/models/model.js';

@@ -5,7 +5,7 @@ import { execSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { requestContext, destroyContext } from '../../src/runtime/context.js';
 import { loadDataset } from '../../src/data/loaders.js';
-import { makeSchedule } from '../../src/models/schedules.js';
+import { makeSchedule } from '../../src/schedule/schedules.js';
 import { goldenOf, GOLDEN_DIGITS_OPTIONS } from '../../kernels-test/golden-digits.js';
 import { analyzeMergers } from '../../src/analysis/analyze.js';
 

@@ -3,7 +3,7 @@
 import { requestContext, destroyContext } from '../../src/runtime/context.js';
 import { formatProfile, profileReport, resetProfile } from '../../src/runtime/profile.js';
 import { loadDataset } from '../../src/data/loaders.js';
-import { makeSchedule } from '../../src/models/schedules.js';
+import { makeSchedule } from '../../src/schedule/schedules.js';
 import { unetDef } from '../../src/models/unet.js';
 import { mlpDef } from '../../src/models/mlp.js';
 import { train } from '../../src/models/train.js';

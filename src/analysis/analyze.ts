@@ -1,20 +1,21 @@
 // The merger analysis end to end (DESIGN.md §1 "Cross-fluctuation mergers", §2): per-event
 // fluctuation tensors by the chosen method, M and d curves per pair, merger steps, the data–noise
 // merger with the K² normality test, the class merger matrix and its dendrogram, the speciation
-// step and late-start statistics. Returns the report (report-types.ts) without writing anything.
+// step and late-start statistics. Returns the report (src/formats/report-types.ts) without writing anything.
 import type { Context } from '../runtime/context.js';
 import { checkFinite, checkInt } from '../runtime/check.js';
 import { profileReport, resetProfile } from '../runtime/profile.js';
 import { rowChunks } from '../runtime/tensor.js';
-import { symmetricEigen } from '../kernels/eigh-cpu.js';
+import { symmetricEigen } from '../linalg/eigh-cpu.js';
 import { matmul } from '../kernels/matmul.js';
 import { standardNormals } from '../kernels/forward_noise.js';
-import type { Schedule } from '../models/schedules.js';
+import type { Schedule } from '../schedule/schedules.js';
 import type { Dataset } from '../data/gmm.js';
 import { epsFromRule, speciation } from './curves.js';
 import { planEvents, type EventGroup } from './events.js';
 import { fluctuationModel, STREAM_EPS } from './fluctuations.js';
-import { lateStartStatistics, type LateStartFile } from './late-start.js';
+import { lateStartStatistics } from './late-start.js';
+import type { LateStartFile } from '../formats/late-start.js';
 import { agglomerate } from './linkage.js';
 import {
   abarOfStep, defaultSpectralCount, pairM, pairReports, pairSpectra, spectrumCache, spreadSteps, type Progress,
@@ -22,7 +23,7 @@ import {
 import { normalityOverSteps } from './normality-steps.js';
 import {
   CENTRINGS, LINKAGES, MERGER_METHODS, type Centring, type EventInfo, type Linkage, type MergerMethod, type MergerReport, type PairReport,
-} from './report-types.js';
+} from '../formats/report-types.js';
 
 export interface AnalyzeOptions {
   schedule: Schedule;

@@ -2,7 +2,7 @@
 // and event lookups, step/abar helpers and the common Vega-Lite config. Pure: no Node APIs, so the
 // browser pages build the same specs.
 import type { TopLevelSpec } from 'vega-lite';
-import type { EventInfo, MergerReport, PairReport } from './report-types.js';
+import type { EventInfo, MergerReport, PairReport } from '../formats/report-types.js';
 
 export const VL_SCHEMA = 'https://vega.github.io/schema/vega-lite/v6.json';
 export const WIDTH = 560;

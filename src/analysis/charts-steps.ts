@@ -1,7 +1,7 @@
 // Report charts over the noise schedule: the headline steps on abar_i, and the D'Agostino-Pearson
 // normality test of the noised data. Pure (no Node APIs); see charts.ts for the page order.
 import type { TopLevelSpec } from 'vega-lite';
-import type { MergerReport } from './report-types.js';
+import type { MergerReport } from '../formats/report-types.js';
 import { CHART_CONFIG, HEIGHT, VL_SCHEMA, WIDTH, abarAt, positiveFinite, stepRules, stepX, type ChartSpec } from './charts-common.js';
 
 /** K² per top direction over the test steps (log) with chi-squared critical values, and the rejected fraction of coordinates. */

@@ -1,7 +1,7 @@
 // Report charts about structure: eigenvalue spectra over steps, the class merger matrix and the class
 // dendrogram. Pure (no Node APIs); see charts.ts for the rest and the page order.
 import type { TopLevelSpec } from 'vega-lite';
-import type { MergerReport } from './report-types.js';
+import type { MergerReport } from '../formats/report-types.js';
 import { CHART_CONFIG, HEIGHT, VL_SCHEMA, WIDTH, abarAt, classEvents, positiveFinite, stepX, type ChartSpec } from './charts-common.js';
 
 const CLASS_RANKS = 3; // ranks drawn in the per-class small multiples

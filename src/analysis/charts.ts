@@ -1,10 +1,10 @@
-// Vega-Lite specs for the merger report (report.json, src/analysis/report-types.ts). Pure functions
+// Vega-Lite specs for the merger report (report.json, src/formats/report-types.ts). Pure functions
 // of a MergerReport with no Node APIs: report-html.ts renders them to SVG in Node and browser pages
 // can hand the same specs to vega-embed. A builder returns { none: why } when there is nothing to plot.
 // Split: charts-common.ts (shared helpers), charts-steps.ts (steps, normality), charts-structure.ts
 // (spectra, merger matrix, dendrogram); this file has the merger curves and the page order.
 import type { TopLevelSpec } from 'vega-lite';
-import type { MergerReport } from './report-types.js';
+import type { MergerReport } from '../formats/report-types.js';
 import {
   CHART_CONFIG, HEIGHT, VL_SCHEMA, WIDTH, abarAt, abarTopAxis, pairLabel, positiveFinite, shortNumber, stepX, type ChartSpec,
 } from './charts-common.js';

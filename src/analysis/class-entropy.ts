@@ -14,7 +14,7 @@ import { createTensor, disposeTensor, upload } from '../runtime/tensor.js';
 import { standardNormals } from '../kernels/forward_noise.js';
 import { gmmClassPosterior, type GmmDenoiser } from '../models/gmm-denoiser.js';
 import { empiricalClassPosterior, type EmpiricalDenoiser } from '../models/empirical-denoiser.js';
-import { stepsFromList } from '../models/schedules.js';
+import { stepsFromList } from '../schedule/schedules.js';
 
 /** Philox stream of the shared eps of classEntropySteps and denoisingError (distinct from every other consumer). */
 export const INFORMATION_STREAM = 80;

@@ -18,7 +18,7 @@ import type { Context } from '../runtime/context.js';
 import { createTensor, disposeTensor, readback } from '../runtime/tensor.js';
 import { standardNormals } from '../kernels/forward_noise.js';
 import type { Denoiser } from '../models/denoiser.js';
-import { abarToOuTime, ouTimeToAbar, type Schedule } from '../models/schedules.js';
+import { abarToOuTime, ouTimeToAbar, type Schedule } from '../schedule/schedules.js';
 import type { Scheduler } from '../samplers/scheduler.js';
 import { SAMPLE_STREAM } from '../samplers/scheduler.js';
 

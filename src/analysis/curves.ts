@@ -4,7 +4,7 @@
 // the merger step, eps, closed forms for population (exact) and common-random-number (crn) covariances,
 // and the speciation step (Biroli et al. 2024). Pure float64, no Node or GPU APIs.
 
-import type { SpeciationReport } from './report-types.js';
+import type { SpeciationReport } from '../formats/report-types.js';
 
 /** Default eps rule: eps = max_k lambda_max(C_k(0)) / 400 (the paper's heuristic). */
 export const DEFAULT_EPS_RATIO = 400;

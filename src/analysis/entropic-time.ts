@@ -18,7 +18,7 @@ import type { Context } from '../runtime/context.js';
 import { createTensor, disposeTensor, readback, upload } from '../runtime/tensor.js';
 import { standardNormals } from '../kernels/forward_noise.js';
 import type { Denoiser } from '../models/denoiser.js';
-import { abarToSigma, nearestStep, stepsFromList, type Schedule } from '../models/schedules.js';
+import { abarToSigma, nearestStep, stepsFromList, type Schedule } from '../schedule/schedules.js';
 import { INFORMATION_STREAM, noised } from './class-entropy.js';
 
 export type EntropicKind = 'entropic' | 'rescaled';

@@ -2,7 +2,7 @@
 // each class's complement ("the rest of the data") and user-defined groups of classes; and the pairs
 // the report compares. Events that pool classes get their moments by the exact pairwise update of
 // the per-class moments (Chan et al.), so the GPU computes per-class statistics only.
-import type { EventInfo, PairKind } from './report-types.js';
+import type { EventInfo, PairKind } from '../formats/report-types.js';
 
 export interface EventGroup {
   name: string;

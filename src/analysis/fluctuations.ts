@@ -13,9 +13,9 @@
 import type { Context } from '../runtime/context.js';
 import { momentState } from '../kernels/moments.js';
 import { forwardNoise, standardNormals } from '../kernels/forward_noise.js';
-import type { Schedule } from '../models/schedules.js';
+import type { Schedule } from '../schedule/schedules.js';
 import { poolMoments, type EventPlan, type PooledMoments } from './events.js';
-import type { Centring, MergerMethod } from './report-types.js';
+import type { Centring, MergerMethod } from '../formats/report-types.js';
 
 /** Philox streams of the analysis: eps of the data rows, the noise event's sample z, and z's eps. */
 export const STREAM_EPS = 0;

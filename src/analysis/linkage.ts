@@ -12,8 +12,8 @@
 // found in. The rows are then: a < b are the current cluster ids (ids < K are items, K + r is the
 // cluster made by row r), height, size. Pure float64, no Node or GPU APIs.
 
-import type { DendrogramReport, Linkage } from './report-types.js';
-import { LINKAGES } from './report-types.js';
+import type { DendrogramReport, Linkage } from '../formats/report-types.js';
+import { LINKAGES } from '../formats/report-types.js';
 
 type Merge = DendrogramReport['merges'][number];
 

@@ -3,12 +3,12 @@
 // spectral steps, and the merger step i* = first step with d(i) <= eps, refined to the exact step by
 // interpolation search between the spectral steps where d crosses eps (d is taken to be monotone there, which
 // holds for the Gaussian closed form d = abar D0 and is what the curves show in practice).
-import { symmetricEigen } from '../kernels/eigh-cpu.js';
-import type { Schedule } from '../models/schedules.js';
+import { symmetricEigen } from '../linalg/eigh-cpu.js';
+import type { Schedule } from '../schedule/schedules.js';
 import { crnPairM, exactPairCurves, mergerStep, spectralDistance } from './curves.js';
 import type { EventPlan } from './events.js';
 import type { FluctuationModel } from './fluctuations.js';
-import type { PairReport } from './report-types.js';
+import type { PairReport } from '../formats/report-types.js';
 
 export type Progress = (phase: string, done: number, total: number) => void;
 

@@ -17,7 +17,7 @@ import { createTensor, disposeTensor, readback, upload } from '../runtime/tensor
 import { encodeModeJvp, encodeModePerturb, modeJvpKernels } from '../kernels/mode_jvp.js';
 import { forwardNoise } from '../kernels/forward_noise.js';
 import type { Denoiser } from '../models/denoiser.js';
-import { stepsFromList } from '../models/schedules.js';
+import { stepsFromList } from '../schedule/schedules.js';
 import { fourierModes, fourierModeVector, imageShapeOf, type FourierMode } from './spectrum-core.js';
 import type { ImageRows } from './spectrum.js';
 

@@ -1,7 +1,7 @@
 // The text parts of report.html (header, headline numbers, tables, dendrogram in words, footnote) as
 // HTML strings built from a MergerReport. Every string that comes from the report goes through esc().
 // Pure: no Node APIs.
-import type { MergerReport } from './report-types.js';
+import type { MergerReport } from '../formats/report-types.js';
 
 const METHODS: Record<MergerReport['method'], string> = {
   crn: 'crn — one noise draw per sample (common random numbers): C(i) = abar A + (1 - abar) B + sqrt(abar (1 - abar)) (X + Xᵀ) from A = cov(x0), B = cov(eps), X = cross-cov(x0, eps), for every step at once',

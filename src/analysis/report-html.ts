@@ -10,7 +10,7 @@ import { REPORT_CHARTS, isNoChart } from './charts.js';
 import {
   classRestSection, dendrogramSection, esc, footnote, headerSection, headlineSection, profileSection,
 } from './report-html-sections.js';
-import type { MergerReport } from './report-types.js';
+import type { MergerReport } from '../formats/report-types.js';
 
 /** A vega-util LoggerInterface that appends every warning and error to `messages`. */
 export function collectingLogger(messages: string[]) {

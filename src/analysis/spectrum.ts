@@ -14,7 +14,7 @@ import { createTensor, disposeTensor, readback, upload, type Tensor } from '../r
 import { dftGroups, dftKernels, encodeDftPower, twiddles, type DftKernels } from '../kernels/dft.js';
 import { encodeForwardNoise, forwardNoisePipeline, NOISE_STREAM } from '../kernels/forward_noise.js';
 import type { Denoiser } from '../models/denoiser.js';
-import { stepsFromList, type Schedule } from '../models/schedules.js';
+import { stepsFromList, type Schedule } from '../schedule/schedules.js';
 import { autocorrelationFromPower, correlationLength, distanceBins, frequencyBins, imageShapeOf, radialAverage, type RadialBins } from './spectrum-core.js';
 
 export type SpectrumCenter = 'batch' | 'none';

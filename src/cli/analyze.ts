@@ -4,11 +4,11 @@ import { readFileSync } from 'node:fs';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import cliProgress from 'cli-progress';
 import { requestContext, destroyContext } from '../runtime/context.js';
-import { makeSchedule, type ScheduleName } from '../models/schedules.js';
+import { makeSchedule, type ScheduleName } from '../schedule/schedules.js';
 import { loadDataset } from '../data/loaders.js';
 import { analyzeMergers } from '../analysis/analyze.js';
 import { parseGroups } from '../analysis/events.js';
-import { CENTRINGS, LINKAGES, MERGER_METHODS, type MergerReport } from '../analysis/report-types.js';
+import { CENTRINGS, LINKAGES, MERGER_METHODS, type MergerReport } from '../formats/report-types.js';
 import { writeJsonAtomic, writeReportFiles } from '../analysis/report-html.js';
 
 const MAX_STEPS = 100_000;

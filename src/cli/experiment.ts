@@ -2,7 +2,7 @@
 // DIR/report.html). Exact denoisers by default, so every experiment runs without training.
 import { Command, Option } from 'commander';
 import { requestContext, destroyContext } from '../runtime/context.js';
-import { MERGER_METHODS } from '../analysis/report-types.js';
+import { MERGER_METHODS } from '../formats/report-types.js';
 import { EXACT_DENOISERS, disposeSetup, prepareExperiment } from '../experiments/setup.js';
 import { EXPERIMENTS, experimentByName } from '../experiments/registry.js';
 import { writeExperimentReport } from '../experiments/report.js';

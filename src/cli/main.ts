@@ -4,7 +4,7 @@ import cliProgress from 'cli-progress';
 import { requestContext, destroyContext } from '../runtime/context.js';
 import { formatProfile, profileReport } from '../runtime/profile.js';
 import { forwardNoise } from '../kernels/forward_noise.js';
-import { makeSchedule, abarToSigma, type ScheduleName } from '../models/schedules.js';
+import { makeSchedule, abarToSigma, type ScheduleName } from '../schedule/schedules.js';
 import { gaussianMixture } from '../data/gmm.js';
 import { analyzeCommand } from './analyze.js';
 import { trainCommand } from './train.js';

@@ -3,7 +3,7 @@
 // critical-time estimates (within a tolerance of T), the signal step grid, the sampler grids that are not
 // the schedule's own (cosine-shaped, merger-aware) and the seeded random pulse centres.
 import { checkInt } from '../runtime/check.js';
-import type { Schedule } from '../models/schedules.js';
+import type { Schedule } from '../schedule/schedules.js';
 import { stepOfAbar } from '../analysis/collapse.js';
 
 /** Min-max normalisation of a curve to [0, 1]; non-finite entries become null (a flat curve: all 0). */

@@ -7,7 +7,7 @@
 import type { Context } from '../runtime/context.js';
 import { createTensor, disposeTensor, readback } from '../runtime/tensor.js';
 import { standardNormals } from '../kernels/forward_noise.js';
-import { symmetricEigen } from '../kernels/eigh-cpu.js';
+import { symmetricEigen } from '../linalg/eigh-cpu.js';
 import type { Denoiser } from '../models/denoiser.js';
 import type { GmmParams } from '../models/gmm-model.js';
 

@@ -5,7 +5,7 @@
 import type { Context } from '../runtime/context.js';
 import type { Denoiser } from '../models/denoiser.js';
 import type { GmmParams } from '../models/gmm-model.js';
-import type { MergerReport } from '../analysis/report-types.js';
+import type { MergerReport } from '../formats/report-types.js';
 import { gmmFrechetToTruth } from '../metrics/gmm-exact.js';
 import { ddimScheduler, sample, type Guidance } from '../samplers/index.js';
 

@@ -7,15 +7,15 @@ import type { Context } from '../runtime/context.js';
 import { loadDataset, GMM_DIM, GMM_PER_CLASS } from '../data/loaders.js';
 import { gaussianMixtureWithTruth, sampleGmmTruth, type GmmTruth } from '../data/gmm.js';
 import { limitPerClass, type Dataset } from '../data/dataset.js';
-import { makeSchedule, type Schedule } from '../models/schedules.js';
+import { makeSchedule, type Schedule } from '../schedule/schedules.js';
 import type { Denoiser } from '../models/denoiser.js';
 import { diagonalCovariances, fitGmmPerClass, gmmDenoiser, type GmmParams } from '../models/gmm-denoiser.js';
 import { empiricalDenoiser } from '../models/empirical-denoiser.js';
 import { loadClassifier, loadDenoiser } from '../models/load.js';
 import { disposeModel as disposeModelOf, type LearnedModel } from '../models/model.js';
 import { analyzeMergers } from '../analysis/analyze.js';
-import type { LateStartFile } from '../analysis/late-start.js';
-import type { MergerMethod, MergerReport } from '../analysis/report-types.js';
+import type { LateStartFile } from '../formats/late-start.js';
+import type { MergerMethod, MergerReport } from '../formats/report-types.js';
 
 export const EXACT_DENOISERS = ['truth', 'gmm-fit', 'empirical'] as const;
 export type ExactDenoiser = (typeof EXACT_DENOISERS)[number];

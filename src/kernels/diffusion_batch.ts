@@ -5,7 +5,7 @@ import type { Context } from '../runtime/context.js';
 import { dispatch, grid2d, type Batch } from '../runtime/dispatch.js';
 import { getPipeline, type CachedPipeline, type KernelSpec } from '../runtime/pipeline.js';
 import { createTensor, type Tensor } from '../runtime/tensor.js';
-import type { Schedule } from '../models/schedules.js';
+import type { Schedule } from '../schedule/schedules.js';
 import { RNG_LIBS } from './philox.js';
 
 export const DIFFUSION_BATCH: KernelSpec = {

@@ -2,7 +2,7 @@
 // eigenvalues, lambda_max for the merger threshold and speciation time).
 //   lambdaMax: power iteration, matvecs on the GPU (symm_block.wgsl), residual-based stop.
 //   eighTop:   top-k by block subspace iteration with Rayleigh-Ritz (eigh-top.ts).
-//   eigh:      the full spectrum in float64 on the CPU (Householder + implicit QL, eigh-cpu.ts).
+//   eigh:      the full spectrum in float64 on the CPU (Householder + implicit QL, src/linalg/eigh-cpu.ts).
 // Why the CPU for the full spectrum: Lanczos on f32 GPU matvecs cannot resolve eigenvalues below
 // ~1e-6 ||C|| (each matvec carries ~sqrt(d) 2^-24 ||C|| of error) and needs full reorthogonalisation
 // (O(d^3) on the CPU anyway), whereas tridiagonalisation + QL in float64 is backward stable
@@ -12,7 +12,7 @@ import type { Context } from '../runtime/context.js';
 import { beginBatch, encodeCopy, submit } from '../runtime/dispatch.js';
 import { createTensor, disposeTensor, readback, upload } from '../runtime/tensor.js';
 import { checkFinite, checkInt } from '../runtime/check.js';
-import { symmetricEigen } from './eigh-cpu.js';
+import { symmetricEigen } from '../linalg/eigh-cpu.js';
 import { explainNonFinite, matrixOnGpu, readMatrix, seededGaussian, type SymmetricInput } from './eigh-source.js';
 import { encodeSymmBlock, symmBlockPipeline } from './symm_block.js';
 

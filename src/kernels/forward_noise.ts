@@ -7,7 +7,7 @@ import type { Context } from '../runtime/context.js';
 import { beginBatch, dispatch, grid2d, submit, type Batch } from '../runtime/dispatch.js';
 import { getPipeline, type CachedPipeline, type KernelSpec } from '../runtime/pipeline.js';
 import { createTensor, disposeTensor, readback, upload, type Tensor } from '../runtime/tensor.js';
-import { stepsFromList, type Schedule } from '../models/schedules.js';
+import { stepsFromList, type Schedule } from '../schedule/schedules.js';
 import { RNG_LIBS } from './philox.js';
 
 export const FORWARD_NOISE: KernelSpec = { name: 'forward_noise', libs: RNG_LIBS, storage: ['read', 'read', 'read', 'read_write'] };

@@ -10,7 +10,7 @@
 // variances of S2, are an Error: the input is not a covariance); FD itself is clamped at 0.
 import { checkFinite, checkMatrix } from '../runtime/check.js';
 import type { Context } from '../runtime/context.js';
-import { symmetricEigen } from '../kernels/eigh-cpu.js';
+import { symmetricEigen } from '../linalg/eigh-cpu.js';
 import { moments, momentState, type MomentState } from '../kernels/moments.js';
 import type { PlanOptions } from '../kernels/matmul.js';
 

@@ -1,12 +1,12 @@
 // PCA feature space for the Fréchet distance: the top-p principal directions of the reference (real)
-// data, from its GPU sample covariance eigendecomposed in float64 on the host (eigh-cpu.ts), and the
+// data, from its GPU sample covariance eigendecomposed in float64 on the host (src/linalg/eigh-cpu.ts), and the
 // projection y = V_p (x - mean_real) of any set on the GPU (one matmul per row chunk). FD in that space
 // compares the two sets along the directions where the real data varies most.
 import { checkFinite, checkInt, checkMatrix } from '../runtime/check.js';
 import type { Context } from '../runtime/context.js';
 import { beginBatch, submit } from '../runtime/dispatch.js';
 import { createTensor, disposeTensor, readback, upload } from '../runtime/tensor.js';
-import { symmetricEigen } from '../kernels/eigh-cpu.js';
+import { symmetricEigen } from '../linalg/eigh-cpu.js';
 import { encodeMatmul, matmulPlan } from '../kernels/matmul.js';
 import { checkPair, frechetFromMoments, sampleMoments, type GaussianMoments, type MomentsOptions } from './frechet.js';
 

@@ -5,7 +5,7 @@
 // the schedule (name, T), the data shape and classes, the training step, epoch, seed and options.
 import { readBinaryFile, writeBinaryFile } from '../runtime/platform-node.js';
 import { decodeSafetensors, encodeSafetensors, type SafeArray } from './safetensors.js';
-import { SCHEDULE_NAMES, type ScheduleName } from './schedules.js';
+import { SCHEDULE_NAMES, type ScheduleName } from '../schedule/schedules.js';
 
 export const CHECKPOINT_FORMAT = 'fluctus.checkpoint';
 export const CHECKPOINT_VERSION = '1';

@@ -3,7 +3,7 @@
 import { checkInt } from '../runtime/check.js';
 import type { Context } from '../runtime/context.js';
 import { createTensor, disposeTensor, readback, type Tensor } from '../runtime/tensor.js';
-import type { Schedule } from './schedules.js';
+import type { Schedule } from '../schedule/schedules.js';
 
 /** Class label of the unconditional ("null") class in a `classes` array. */
 export const NULL_CLASS = -1;

@@ -14,7 +14,7 @@ import type { PlanOptions } from '../kernels/matmul.js';
 import { empiricalSoftmaxPipeline, encodeEmpiricalSoftmax } from '../kernels/empirical_softmax.js';
 import { checkDenoiseArgs, NULL_CLASS, type Denoiser } from './denoiser.js';
 import { checkXt, chunksOf, disposeScratch, makeSlabs, runStream, type Scratch, type SideOutput, type StreamSource } from './posterior-stream.js';
-import type { Schedule } from './schedules.js';
+import type { Schedule } from '../schedule/schedules.js';
 
 /** Default training rows per streamed chunk. */
 export const EMPIRICAL_CHUNK_ROWS = 8192;

@@ -15,7 +15,7 @@ import { encodeGmmSoftmax, gmmSoftmaxPipeline } from '../kernels/gmm_softmax.js'
 import { checkDenoiseArgs, NULL_CLASS, type Denoiser } from './denoiser.js';
 import { gmmStepTables, prepareGmm, type GmmModel, type GmmParams } from './gmm-model.js';
 import { checkXt, disposeScratch, makeSlabs, runStream, SCORE_SCRATCH_BYTES, type Scratch, type SideOutput, type StreamSource } from './posterior-stream.js';
-import type { Schedule } from './schedules.js';
+import type { Schedule } from '../schedule/schedules.js';
 
 export { diagonalCovariances, isotropicCovariances, prepareGmm, gmmStepTables, type GmmParams, type GmmModel } from './gmm-model.js';
 export { fitGmmPerClass, DEFAULT_RIDGE, type FitGmmOptions } from './gmm-fit.js';

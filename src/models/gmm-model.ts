@@ -4,7 +4,7 @@
 // §1) component k becomes N(sqrt(abar) mu_k, S_k) with S_k = abar Sigma_k + (1 - abar) I = U_k diag(lam_k)
 // U_k^T, lam_k = abar s_k + (1 - abar): the inverse and log-determinant of every step come from s_k.
 import { checkFinite, checkInt } from '../runtime/check.js';
-import { symmetricEigen } from '../kernels/eigh-cpu.js';
+import { symmetricEigen } from '../linalg/eigh-cpu.js';
 
 export interface GmmParams {
   /** Components K and dimension D. */

@@ -9,7 +9,7 @@ import { learnedDenoiser, type LearnedDenoiser } from './learned.js';
 import { mlpDef } from './mlp.js';
 import { ARCHITECTURES, createModel, disposeModel, type LearnedModel, type ModelDef } from './model.js';
 import { loadParams } from './params.js';
-import { makeSchedule } from './schedules.js';
+import { makeSchedule } from '../schedule/schedules.js';
 import { unetDef } from './unet.js';
 
 const num = (cfg: CheckpointInfo['config'], k: string) => (typeof cfg[k] === 'number' ? (cfg[k] as number) : undefined);

@@ -10,7 +10,7 @@ import { checkInt } from '../runtime/check.js';
 import { add, embedding, linear, silu, timeFeatures } from './layers.js';
 import { withDefaults, type ModelDef } from './model.js';
 import { constInit, uniformFanIn, type ParamSpec } from './params.js';
-import type { Schedule } from './schedules.js';
+import type { Schedule } from '../schedule/schedules.js';
 
 export interface MlpConfig {
   /** Width H of the hidden layers and of the embeddings (default 256). */

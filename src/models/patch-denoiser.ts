@@ -13,7 +13,7 @@ import { beginBatch, submit } from '../runtime/dispatch.js';
 import { createTensor, disposeTensor, upload, type Tensor } from '../runtime/tensor.js';
 import { encodePatchMerge, encodePatchPad, encodePatchPosterior, maxPatchRows, PARTIAL_FLOATS, patchKernels, patchLanes } from '../kernels/patch_posterior.js';
 import { checkDenoiseArgs, type Denoiser } from './denoiser.js';
-import type { Schedule } from './schedules.js';
+import type { Schedule } from '../schedule/schedules.js';
 import {
   checkClassesPresent, imageRange, imageShapeOf, labelRuns, padImages, PATCH_MODES, patchSizeRule, rowOrder, sortByClass, splitCount,
   type PatchMode, type PatchSize,

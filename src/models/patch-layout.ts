@@ -4,7 +4,7 @@
 // outside the image, for the query x_t and for the training images alike.
 import { checkInt } from '../runtime/check.js';
 import { NULL_CLASS } from './denoiser.js';
-import type { Schedule } from './schedules.js';
+import type { Schedule } from '../schedule/schedules.js';
 
 export type PatchMode = 'ls' | 'els';
 export const PATCH_MODES: readonly PatchMode[] = ['ls', 'els'];

@@ -17,7 +17,7 @@ import type { Act } from './graph.js';
 import { withDefaults, type ModelDef } from './model.js';
 import { linearSpecs } from './mlp.js';
 import { constInit, uniformFanIn, type ParamSpec } from './params.js';
-import type { Schedule } from './schedules.js';
+import type { Schedule } from '../schedule/schedules.js';
 
 export interface UnetConfig {
   /** Channels at full and half resolution (default 32, 64). */

@@ -14,13 +14,13 @@
 // set_alpha_to_one), alpha = abar / abar_prev, beta = 1 - alpha (the respaced beta, iDDPM):
 // - DDPM (Ho et al. 2020 eq. 11): a = 1 / sqrt(alpha), b = -beta / (sqrt(alpha) sqrt(1 - abar)); sigma^2 =
 //   beta (1 - abar_prev) / (1 - abar) ('fixed_small', diffusers' default; the posterior variance, eq. 7)
-//   or beta ('fixed_large', Ho's Alg. 2, 0 at the last step as in models/ddpm.ts). No x0 clipping.
+//   or beta ('fixed_large', Ho's Alg. 2, 0 at the last step as in samplers/ddpm.ts). No x0 clipping.
 // - DDIM (Song et al. 2021 eq. 12, 16): sigma = eta sqrt((1 - abar_prev) / (1 - abar)) sqrt(1 - alpha),
 //   x_prev = sqrt(abar_prev) x0_hat + sqrt(1 - abar_prev - sigma^2) eps_hat + sigma z with x0_hat = (x_t -
 //   sqrt(1 - abar) eps_hat) / sqrt(abar): a = sqrt(abar_prev / abar), b = sqrt(1 - abar_prev - sigma^2) -
 //   sqrt(abar_prev (1 - abar) / abar). eta = 1 gives DDPM 'fixed_small' exactly; eta = 0 is deterministic.
 import { checkInt } from '../runtime/check.js';
-import { respace, SPACINGS, type Schedule, type Spacing } from '../models/schedules.js';
+import { respace, SPACINGS, type Schedule, type Spacing } from '../schedule/schedules.js';
 
 export interface SamplerGrid {
   /** (n) descending steps in 1..s. */

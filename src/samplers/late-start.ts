@@ -9,12 +9,12 @@
 // label, 'all' the rest (NULL_CLASS rows, or every row when use = 'all').
 import type { Context } from '../runtime/context.js';
 import { checkFinite } from '../runtime/check.js';
-import { symmetricEigen } from '../kernels/eigh-cpu.js';
+import { symmetricEigen } from '../linalg/eigh-cpu.js';
 import { standardNormals } from '../kernels/forward_noise.js';
 import { NULL_CLASS, type Denoiser } from '../models/denoiser.js';
 import { PSD_TOLERANCE } from '../models/gmm-model.js';
 import { SAMPLE_STREAM } from './scheduler.js';
-import { LATE_START_FORMAT, type LateStartFile, type LateStartGaussian } from '../analysis/late-start.js';
+import { LATE_START_FORMAT, type LateStartFile, type LateStartGaussian } from '../formats/late-start.js';
 
 /** A Gaussian with a full covariance: mean (D), covariance (D, D) row-major, symmetric PSD. */
 export interface FullGaussian {

@@ -7,7 +7,7 @@ import type { Context } from '../runtime/context.js';
 import { beginBatch, submit } from '../runtime/dispatch.js';
 import type { Tensor } from '../runtime/tensor.js';
 import { encodeSamplerStep, samplerStepPipeline } from '../kernels/sampler_step.js';
-import type { Schedule } from '../models/schedules.js';
+import type { Schedule } from '../schedule/schedules.js';
 import {
   checkGridAbar, ddimCoefficients, ddpmCoefficients, DDPM_VARIANCES, samplerGrid,
   type DdpmVariance, type GridOptions, type SamplerGrid, type StepCoefficients,
@@ -49,7 +49,7 @@ export interface Scheduler {
 }
 
 export interface DdpmSchedulerOptions {
-  /** 'fixed_small' (default, diffusers) or 'fixed_large' (Ho et al. Alg. 2, as models/ddpm.ts). */
+  /** 'fixed_small' (default, diffusers) or 'fixed_large' (Ho et al. Alg. 2, as samplers/ddpm.ts). */
   variance?: DdpmVariance;
 }
 

@@ -5,11 +5,11 @@
 import { checkInt } from '../../runtime/check.js';
 import type { AnalyzeOptions } from '../../analysis/analyze.js';
 import { parseGroups } from '../../analysis/events.js';
-import { CENTRINGS, LINKAGES, MERGER_METHODS, type Centring, type Linkage, type MergerMethod } from '../../analysis/report-types.js';
+import { CENTRINGS, LINKAGES, MERGER_METHODS, type Centring, type Linkage, type MergerMethod } from '../../formats/report-types.js';
 import { limitPerClass, type Dataset } from '../../data/dataset.js';
 import { gaussianMixture } from '../../data/gmm.js';
 import { proceduralImages } from '../../data/shapes.js';
-import { SCHEDULE_NAMES, makeSchedule, type ScheduleName } from '../../models/schedules.js';
+import { SCHEDULE_NAMES, makeSchedule, type ScheduleName } from '../../schedule/schedules.js';
 
 export type DataSource = 'gmm' | 'shapes' | 'file';
 export const DATA_SOURCES: readonly DataSource[] = ['gmm', 'shapes', 'file'];

@@ -1,7 +1,7 @@
 // Draws a finished merger analysis on the explorer page: headline steps, warnings, the report's charts
 // from the shared Vega-Lite specs (src/analysis/charts*.ts), a pair picker for the merger curves and
 // the spectrum slider. Returns the summary the page publishes for its test.
-import type { MergerReport } from '../../analysis/report-types.js';
+import type { MergerReport } from '../../formats/report-types.js';
 import { defaultCurvePairs, mergerCurvesChart } from '../../analysis/charts.js';
 import { pairLabel } from '../../analysis/charts-common.js';
 import { dendrogramChart, mergerMatrixChart, spectraChart } from '../../analysis/charts-structure.js';

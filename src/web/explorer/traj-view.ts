@@ -2,7 +2,7 @@
 // canvas per chain and trajectory (rows: plain start, Gaussian late start); for other data two 2-D
 // scatter panels, the states projected on the top two principal directions of the data (grey: data).
 import type { Dataset } from '../../data/dataset.js';
-import type { Schedule } from '../../models/schedules.js';
+import type { Schedule } from '../../schedule/schedules.js';
 import type { Chain, Trajectories } from './trajectories.js';
 
 export interface TrajectoryView {

@@ -3,7 +3,7 @@
 import { requestContext, destroyContext } from '../../runtime/context.js';
 import { philox } from '../../kernels/philox.js';
 import { forwardNoise } from '../../kernels/forward_noise.js';
-import { makeSchedule } from '../../models/schedules.js';
+import { makeSchedule } from '../../schedule/schedules.js';
 import { browserCheckInputs } from './inputs.js';
 
 declare global {

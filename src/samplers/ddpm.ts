@@ -6,9 +6,9 @@
 // are Philox draws of (seed, row, step, SAMPLE_STREAM), so a seed fixes the samples.
 import type { Context } from '../runtime/context.js';
 import { checkInt } from '../runtime/check.js';
-import { ddpmScheduler, SAMPLE_STREAM } from '../samplers/scheduler.js';
-import { sample } from '../samplers/sample.js';
-import type { Denoiser } from './denoiser.js';
+import { ddpmScheduler, SAMPLE_STREAM } from './scheduler.js';
+import { sample } from './sample.js';
+import type { Denoiser } from '../models/denoiser.js';
 
 export { SAMPLE_STREAM };
 
