@@ -13,7 +13,7 @@ export { encodeSymmBlock, symmBlockPipeline } from './kernels/symm_block.js';
 export * from './kernels/moments.js';
 export { gram, crossGram, frobeniusFromCrossGram, doubleCentre } from './kernels/gram.js';
 export { standardNormals, type StandardNormalsOptions } from './kernels/forward_noise.js';
-// The merger analysis (pure functions over GPU statistics; the HTML report is Node-only: src/analysis/report-html.ts).
+// The merger analysis (pure functions over GPU statistics; the HTML report is Node-only: src/report/report-html.ts).
 export { analyzeMergers, checkDataset, type AnalyzeOptions } from './analysis/analyze.js';
 export { planEvents, parseGroups, poolMoments, type EventGroup, type EventPlan } from './analysis/events.js';
 export { fluctuationModel, restRows, type FluctuationModel } from './analysis/fluctuations.js';
@@ -21,7 +21,7 @@ export { k2FromMoments, normaltest, centralMomentsOfCombination, mixedCentralMom
 export { agglomerate } from './analysis/linkage.js';
 export { mergerStep, spectralDistance, epsFromRule, exactPairCurves, crnPairM, speciation } from './analysis/curves.js';
 export { LATE_START_FORMAT, type LateStartFile, type LateStartStep, type LateStartGaussian } from './formats/late-start.js';
-export { REPORT_CHARTS, mergerCurvesChart, spectraChart, mergerMatrixChart, dendrogramChart, normalityChart, stepsChart } from './analysis/charts.js';
+export { REPORT_CHARTS, mergerCurvesChart, spectraChart, mergerMatrixChart, dendrogramChart, normalityChart, stepsChart } from './report/charts.js';
 export * from './formats/report-types.js';
 export { gaussianMixture } from './data/gmm.js';
 export type { Dataset } from './data/dataset.js';

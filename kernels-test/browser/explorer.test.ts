@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url';
 import type { Browser, Page } from 'playwright-core';
 import { requestContext, destroyContext } from '../../src/runtime/context.js';
 import { analyzeMergers } from '../../src/analysis/analyze.js';
-import { mergerCurvesChart } from '../../src/analysis/charts.js';
+import { mergerCurvesChart } from '../../src/report/charts.js';
 import { EXPLORER_DEFAULTS, analyzeOptionsOf, builtinData, type ExplorerOptions } from '../../src/web/explorer/options.js';
 import { explorerSummary, type ExplorerSummary } from '../../src/web/explorer/summary.js';
 import type { ExplorerState } from '../../src/web/explorer/main.js';

@@ -17,7 +17,7 @@ import { mlpDef } from '../../src/models/mlp.js';
 import { train } from '../../src/models/train.js';
 import { learnedDenoiser } from '../../src/models/learned.js';
 import { runEntropicSchedule } from '../../src/experiments/entropic-schedule.js';
-import { writeExperimentReport } from '../../src/experiments/report.js';
+import { writeExperimentReport } from '../../src/report/experiment-report.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'fluctus-critical-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

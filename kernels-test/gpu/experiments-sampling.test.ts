@@ -10,7 +10,7 @@ import { disposeSetup, prepareExperiment } from '../../src/experiments/setup.js'
 import { runAccelerated } from '../../src/experiments/accelerated.js';
 import { runLateStart } from '../../src/experiments/late-start.js';
 import { runZeroShot } from '../../src/experiments/zero-shot.js';
-import { writeExperimentReport } from '../../src/experiments/report.js';
+import { writeExperimentReport } from '../../src/report/experiment-report.js';
 
 describeGpu('experiments: accelerated, late-start, zero-shot', (getCtx) => {
   it('accelerated: the merger start saves exactly 1 - i*/T of the DDPM calls and reports FD and PRDC per start', async () => {

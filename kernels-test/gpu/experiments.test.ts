@@ -3,7 +3,7 @@
 import { expect, it } from 'vitest';
 import { describeGpu } from './device.js';
 import { disposeSetup, prepareExperiment, type ExperimentSetup } from '../../src/experiments/setup.js';
-import { renderExperimentHtml } from '../../src/experiments/report.js';
+import { renderExperimentHtml } from '../../src/report/experiment-report.js';
 import type { ExperimentResult } from '../../src/experiments/types.js';
 import { runGuidance } from '../../src/experiments/guidance.js';
 import { runRareClass } from '../../src/experiments/rare-class.js';

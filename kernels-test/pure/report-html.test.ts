@@ -1,4 +1,4 @@
-// Report charts (src/analysis/charts*.ts) and report.html / report.json (src/analysis/report-html.ts)
+// Report charts (src/report/charts*.ts) and report.html / report.json (src/report/report-html.ts)
 // on synthetic MergerReports. The fixture is built from the Gaussian oracle of DESIGN §6: diagonal
 // class covariances Sigma_k, C_k(i) = abar_i Sigma_k + (1 - abar_i) I, so M, d and merger steps are
 // closed form; with eps = 30 / 400 the classes far from 'b<&>c' never merge within T = 50.
@@ -7,8 +7,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { compile, type TopLevelSpec } from 'vega-lite';
-import { REPORT_CHARTS, dendrogramChart, dendrogramSegments, isNoChart, mergerCurvesChart } from '../../src/analysis/charts.js';
-import { collectingLogger, renderChartSvg, renderReportHtml, writeJsonAtomic, writeReportFiles } from '../../src/analysis/report-html.js';
+import { REPORT_CHARTS, dendrogramChart, dendrogramSegments, isNoChart, mergerCurvesChart } from '../../src/report/charts.js';
+import { collectingLogger, renderChartSvg, renderReportHtml, writeJsonAtomic, writeReportFiles } from '../../src/report/report-html.js';
 import type { DendrogramReport, EventInfo, MergerReport, PairReport } from '../../src/formats/report-types.js';
 
 const T = 50;

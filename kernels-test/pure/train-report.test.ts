@@ -2,7 +2,7 @@
 // mapping) and the loss chart's data (moving average, thinning).
 import { PNG } from 'pngjs';
 import { describe, expect, it } from 'vitest';
-import { lossChart, sampleGridPng } from '../../src/cli/train-report.js';
+import { lossChart, sampleGridPng } from '../../src/report/train-report.js';
 
 describe('train report', () => {
   it('lays images out row-major in the grid, scaled, padded by one white pixel, [-1, 1] -> 0..255', () => {

@@ -9,7 +9,7 @@ import { loadDataset } from '../data/loaders.js';
 import { analyzeMergers } from '../analysis/analyze.js';
 import { parseGroups } from '../analysis/events.js';
 import { CENTRINGS, LINKAGES, MERGER_METHODS, type MergerReport } from '../formats/report-types.js';
-import { writeJsonAtomic, writeReportFiles } from '../analysis/report-html.js';
+import { writeJsonAtomic, writeReportFiles } from '../report/report-html.js';
 
 const MAX_STEPS = 100_000;
 

@@ -5,7 +5,7 @@ import { requestContext, destroyContext } from '../runtime/context.js';
 import { MERGER_METHODS } from '../formats/report-types.js';
 import { EXACT_DENOISERS, disposeSetup, prepareExperiment } from '../experiments/setup.js';
 import { EXPERIMENTS, experimentByName } from '../experiments/registry.js';
-import { writeExperimentReport } from '../experiments/report.js';
+import { writeExperimentReport } from '../report/experiment-report.js';
 import { intArg, phaseBar, positive } from './analyze.js';
 
 export function experimentCommand(): Command {

@@ -15,7 +15,7 @@ import { learnedDenoiser } from '../models/learned.js';
 import { sampleDdpm } from '../samplers/ddpm.js';
 import { ARCHITECTURES, disposeModel, type Architecture, type LearnedModel, type ModelDef } from '../models/model.js';
 import { train, type TrainResult } from '../models/train.js';
-import { writeTrainReport, type TrainReport } from './train-report.js';
+import { writeTrainReport, type TrainReport } from '../report/train-report.js';
 
 const DEFAULT_EPOCHS: Record<Architecture, number> = { mlp: 100, 'unet-small': 20, classifier: 10 };
 const DEFAULT_LR: Record<Architecture, number> = { mlp: 2e-3, 'unet-small': 1e-3, classifier: 1e-3 };

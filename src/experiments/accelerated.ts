@@ -2,7 +2,7 @@
 // data–noise merger step from N(0, I) (DESIGN.md §1 item 1), and at the normality step for comparison:
 // steps, denoiser calls, FD, PRDC and the seed-to-seed spread of the full sampler.
 import type { TopLevelSpec } from 'vega-lite';
-import { CHART_CONFIG, VL_SCHEMA } from '../analysis/charts-common.js';
+import { CHART_CONFIG, VL_SCHEMA } from '../report/charts-common.js';
 import { ddimScheduler, ddpmScheduler } from '../samplers/scheduler.js';
 import type { SampleOptions } from '../samplers/sample.js';
 import type { ExperimentSetup } from './setup.js';

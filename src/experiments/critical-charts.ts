@@ -2,7 +2,7 @@
 // the merger / speciation / late-start marks and the critical-time estimates as vertical rules, and the raw
 // correlation lengths. Pure: no Node APIs.
 import type { TopLevelSpec } from 'vega-lite';
-import { CHART_CONFIG, VL_SCHEMA } from '../analysis/charts-common.js';
+import { CHART_CONFIG, VL_SCHEMA } from '../report/charts-common.js';
 import type { PowerSpectrumSteps } from '../analysis/spectrum.js';
 import type { ExperimentChart } from './types.js';
 import { normaliseCurve, type NamedStep } from './critical-common.js';

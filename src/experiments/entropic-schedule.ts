@@ -8,7 +8,7 @@
 // FD per run is the harness's headline FD (sweep.ts headlineFd); the entropic timesteps go to
 // DIR/entropic-timesteps.json (diffusers-style 0-based timesteps with their sigmas).
 import type { TopLevelSpec } from 'vega-lite';
-import { CHART_CONFIG, VL_SCHEMA } from '../analysis/charts-common.js';
+import { CHART_CONFIG, VL_SCHEMA } from '../report/charts-common.js';
 import { denoisingError, entropicSchedule, logSigmaSteps, ENTROPIC_KINDS, type EntropicSchedule } from '../analysis/entropic-time.js';
 import { samplerGrid } from '../samplers/grid.js';
 import { ddimScheduler } from '../samplers/scheduler.js';

@@ -7,7 +7,7 @@
 // the comparison runs on the truth with a label leak (leakyConditional) and the exact model is reported
 // beside it.
 import type { TopLevelSpec } from 'vega-lite';
-import { CHART_CONFIG, VL_SCHEMA } from '../analysis/charts-common.js';
+import { CHART_CONFIG, VL_SCHEMA } from '../report/charts-common.js';
 import { gmmDenoiser } from '../models/gmm-denoiser.js';
 import type { Denoiser } from '../models/denoiser.js';
 import type { ExperimentSetup } from './setup.js';

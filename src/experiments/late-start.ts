@@ -3,7 +3,7 @@
 // Ambrogioni 2023; top-r eigenpairs plus an isotropic rest from the analysis' late-start statistics) on
 // the grid linspace(0, s, n), over a sweep of s; the best s against the merger and speciation steps.
 import type { TopLevelSpec } from 'vega-lite';
-import { CHART_CONFIG, VL_SCHEMA } from '../analysis/charts-common.js';
+import { CHART_CONFIG, VL_SCHEMA } from '../report/charts-common.js';
 import { ddimScheduler, ddpmScheduler } from '../samplers/scheduler.js';
 import type { SampleOptions, StartFrom } from '../samplers/sample.js';
 import type { ExperimentSetup } from './setup.js';

@@ -9,7 +9,7 @@
 // Every configuration runs over `seeds` seeds (seed-to-seed spread); DDIM (eta 0), conditional sampling
 // (w = 1) outside the pulse.
 import type { TopLevelSpec } from 'vega-lite';
-import { CHART_CONFIG, VL_SCHEMA } from '../analysis/charts-common.js';
+import { CHART_CONFIG, VL_SCHEMA } from '../report/charts-common.js';
 import { classEntropySteps } from '../analysis/class-entropy.js';
 import { onlineClassEntropy } from '../analysis/online-classifier.js';
 import { gmmDenoiser, type GmmDenoiser } from '../models/gmm-denoiser.js';

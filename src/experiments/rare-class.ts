@@ -6,7 +6,7 @@
 // rare classes: class accuracy (classifier, or Bayes class under the truth), PRDC and FD against the
 // reference rows of those classes, and with the gmm the exact FD to each rare class's true Gaussian.
 import type { TopLevelSpec } from 'vega-lite';
-import { CHART_CONFIG, VL_SCHEMA } from '../analysis/charts-common.js';
+import { CHART_CONFIG, VL_SCHEMA } from '../report/charts-common.js';
 import { analyzeMergers } from '../analysis/analyze.js';
 import { fitGmmPerClass, gmmDenoiser } from '../models/gmm-denoiser.js';
 import type { Denoiser } from '../models/denoiser.js';

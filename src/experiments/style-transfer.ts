@@ -6,7 +6,7 @@
 // Scored over a grid of strengths by the MSE / PSNR to the source (structure kept) and by the fraction the
 // domain classifier (classifier, or Bayes class under the truth) puts in the target domain.
 import type { TopLevelSpec } from 'vega-lite';
-import { CHART_CONFIG, VL_SCHEMA } from '../analysis/charts-common.js';
+import { CHART_CONFIG, VL_SCHEMA } from '../report/charts-common.js';
 import { analyzeMergers } from '../analysis/analyze.js';
 import { fitGmmPerClass, gmmDenoiser } from '../models/gmm-denoiser.js';
 import { gmmFrechetToTruth } from '../metrics/gmm-exact.js';

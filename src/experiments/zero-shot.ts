@@ -3,7 +3,7 @@
 // data. With the built-in gmm and its true mixture the Monte-Carlo errors are checked against the
 // closed-form per-step error and the Bayes-optimal accuracy is given for scale.
 import type { TopLevelSpec } from 'vega-lite';
-import { CHART_CONFIG, VL_SCHEMA } from '../analysis/charts-common.js';
+import { CHART_CONFIG, VL_SCHEMA } from '../report/charts-common.js';
 import type { ExperimentSetup } from './setup.js';
 import { newResult, type ExperimentResult } from './types.js';
 import { classifierErrors, classifierWeights, classify, expectedClassifierErrors, WEIGHTINGS, type Weighting } from './diffusion-classifier.js';

@@ -1,11 +1,11 @@
 // Draws a finished merger analysis on the explorer page: headline steps, warnings, the report's charts
-// from the shared Vega-Lite specs (src/analysis/charts*.ts), a pair picker for the merger curves and
+// from the shared Vega-Lite specs (src/report/charts*.ts), a pair picker for the merger curves and
 // the spectrum slider. Returns the summary the page publishes for its test.
 import type { MergerReport } from '../../formats/report-types.js';
-import { defaultCurvePairs, mergerCurvesChart } from '../../analysis/charts.js';
-import { pairLabel } from '../../analysis/charts-common.js';
-import { dendrogramChart, mergerMatrixChart, spectraChart } from '../../analysis/charts-structure.js';
-import { normalityChart, stepsChart } from '../../analysis/charts-steps.js';
+import { defaultCurvePairs, mergerCurvesChart } from '../../report/charts.js';
+import { pairLabel } from '../../report/charts-common.js';
+import { dendrogramChart, mergerMatrixChart, spectraChart } from '../../report/charts-structure.js';
+import { normalityChart, stepsChart } from '../../report/charts-steps.js';
 import { drawChart, setSignal } from './vega-view.js';
 import { STEP_SIGNAL, spectrumAtStepChart } from './spectrum-step.js';
 import { explorerSummary, type ExplorerSummary } from './summary.js';

@@ -4,7 +4,7 @@
 // over steps), which the page draws from the shared spec. Pure: no DOM, no Node APIs.
 import type { TopLevelSpec } from 'vega-lite';
 import type { MergerReport } from '../../formats/report-types.js';
-import { CHART_CONFIG, HEIGHT, VL_SCHEMA, WIDTH, classEvents, positiveFinite, shortNumber, type ChartSpec } from '../../analysis/charts-common.js';
+import { CHART_CONFIG, HEIGHT, VL_SCHEMA, WIDTH, classEvents, positiveFinite, shortNumber, type ChartSpec } from '../../report/charts-common.js';
 
 export const STEP_SIGNAL = 'stepIndex';
 

@@ -3,7 +3,7 @@
 // the merger curves as displayed, i.e. of the data rows inside the Vega-Lite spec the page rendered.
 // Pure: no DOM, no Node APIs.
 import type { MergerReport } from '../../formats/report-types.js';
-import { pairLabel, type ChartSpec } from '../../analysis/charts-common.js';
+import { pairLabel, type ChartSpec } from '../../report/charts-common.js';
 
 export interface CurveChecksum {
   /** Rows of M(i) and M~(i) drawn, and sum over them of value and of value * step / T. */

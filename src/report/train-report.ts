@@ -3,9 +3,9 @@
 // the plain DDPM sampler with a fixed seed). Vector data get a scatter of the first two coordinates.
 import { PNG } from 'pngjs';
 import type { TopLevelSpec } from 'vega-lite';
-import { renderChartSvg, writeTextAtomic } from '../analysis/report-html.js';
-import { esc } from '../analysis/report-html-sections.js';
-import { CHART_CONFIG, VL_SCHEMA } from '../analysis/charts-common.js';
+import { renderChartSvg, writeTextAtomic } from './report-html.js';
+import { esc } from './report-html-sections.js';
+import { CHART_CONFIG, VL_SCHEMA } from './charts-common.js';
 import type { CheckpointInfo } from '../models/checkpoint.js';
 import { renameSync, rmSync, writeFileSync } from 'node:fs';
 

@@ -2,9 +2,9 @@
 // same headless Vega → SVG rendering as the analysis report; every file is written atomically.
 import { mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { renderChartSvg, writeJsonAtomic, writeTextAtomic } from '../analysis/report-html.js';
-import { esc, num } from '../analysis/report-html-sections.js';
-import type { Cell, ExperimentResult, ExperimentTable } from './types.js';
+import { renderChartSvg, writeJsonAtomic, writeTextAtomic } from './report-html.js';
+import { esc, num } from './report-html-sections.js';
+import type { Cell, ExperimentResult, ExperimentTable } from './experiment-types.js';
 
 const STYLE = `
 body { font: 14px/1.45 Helvetica, Arial, sans-serif; color: #222; max-width: 1100px; margin: 2em auto; padding: 0 1em; }
