@@ -1,7 +1,7 @@
 // Symmetric eigensolvers (DESIGN.md §2: spectra of per-class covariances C_k(i), d(i) over ranked
 // eigenvalues, lambda_max for the merger threshold and speciation time).
 //   lambdaMax: power iteration, matvecs on the GPU (symm_block.wgsl), residual-based stop.
-//   eighTop:   top-k by block subspace iteration with Rayleigh-Ritz (eigh-top.ts).
+//   eighTop:   top-k by block subspace iteration with Rayleigh-Ritz (eigh_top.ts).
 //   eigh:      the full spectrum in float64 on the CPU (Householder + implicit QL, src/linalg/eigh-cpu.ts).
 // Why the CPU for the full spectrum: Lanczos on f32 GPU matvecs cannot resolve eigenvalues below
 // ~1e-6 ||C|| (each matvec carries ~sqrt(d) 2^-24 ||C|| of error) and needs full reorthogonalisation
@@ -13,11 +13,11 @@ import { beginBatch, encodeCopy, submit } from '../runtime/dispatch.js';
 import { createTensor, disposeTensor, readback, upload } from '../runtime/tensor.js';
 import { checkFinite, checkInt } from '../runtime/check.js';
 import { symmetricEigen } from '../linalg/eigh-cpu.js';
-import { explainNonFinite, matrixOnGpu, readMatrix, seededGaussian, type SymmetricInput } from './eigh-source.js';
+import { explainNonFinite, matrixOnGpu, readMatrix, seededGaussian, type SymmetricInput } from './eigh_source.js';
 import { encodeSymmBlock, symmBlockPipeline } from './symm_block.js';
 
-export { eighTop, type EighTopOptions, type EighTopResult } from './eigh-top.js';
-export type { SymmetricInput } from './eigh-source.js';
+export { eighTop, type EighTopOptions, type EighTopResult } from './eigh_top.js';
+export type { SymmetricInput } from './eigh_source.js';
 
 export interface LambdaMaxOptions {
   /** Stop when ||C v - lambda v|| <= tol * |lambda| (default 1e-5; f32 matvecs floor near 1e-6). */

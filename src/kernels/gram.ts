@@ -14,7 +14,7 @@ import { checkInt } from '../runtime/check.js';
 import { createTensor, disposeTensor, readback, upload, type Tensor } from '../runtime/tensor.js';
 import { encodeMatmul, matmulPlan, type PlanOptions } from './matmul.js';
 import { encodeSyrk, syrkPlan } from './syrk.js';
-import { checkMomentInput, encodeSegmentedMoments, momentBlocks, readSums, recentre, segmentedMomentsPipeline, type ShiftedSide } from './moments-chunk.js';
+import { checkMomentInput, encodeSegmentedMoments, momentBlocks, readSums, recentre, segmentedMomentsPipeline, type ShiftedSide } from './moments_chunk.js';
 
 export interface GramOptions {
   /** Columns per streamed block (default: as many as fit one storage binding); G sums over blocks. */

@@ -6,7 +6,7 @@
 // the shifted rows); a class new in the chunk is shifted by its first row and then by the f32 mean of
 // the result. Its shifted co-moment is one SYRK (or one A^T B matmul for cross-moments) on its
 // contiguous block. The chunk's per-class (n, mean, M) are recovered exactly from the shifted sums and
-// merged in float64 with the pairwise update (moments-merge.ts), so f32 never sums raw squares of
+// merged in float64 with the pairwise update (moments_merge.ts), so f32 never sums raw squares of
 // offset data, and shards computed anywhere merge exactly.
 import type { Context } from '../runtime/context.js';
 import { beginBatch, submit, type Batch } from '../runtime/dispatch.js';
@@ -16,17 +16,17 @@ import { encodeSyrk, syrkPlan } from './syrk.js';
 import {
   checkMomentInput, chunkRowsFor, chunkShift, encodeSegmentedMoments, gatherRows, maxBlocks, momentBlocks, presentClasses,
   readSums, recentre, segmentedMomentsPipeline, sortChunk, type Labels, type ShiftedSide,
-} from './moments-chunk.js';
+} from './moments_chunk.js';
 import {
   emptyCrossMoments, finalizeCrossMoments, finalizeMoments, mergeCrossMoments, shiftedClass,
   type ClassCrossMoments, type ClassMoments, type CovarianceMode, type CrossMomentState, type MomentState,
-} from './moments-merge.js';
+} from './moments_merge.js';
 
 export {
   mergeMoments, mergeCrossMoments, finalizeMoments, finalizeCrossMoments, emptyMoments, emptyCrossMoments,
   type MomentState, type CrossMomentState, type ClassMoments, type ClassCrossMoments, type CovarianceMode,
-} from './moments-merge.js';
-export type { Labels } from './moments-chunk.js';
+} from './moments_merge.js';
+export type { Labels } from './moments_chunk.js';
 
 export interface MomentStateOptions {
   /** Number of classes K; labels lie in [0, K). */

@@ -8,7 +8,7 @@ import { gemmBuildsFor } from './gemm_builds.js';
 import { SYRK, SYRK_MIRROR, SYRK_MIRROR_WG } from './syrk.js';
 import { FROBENIUS, FROBENIUS_REDUCE, frobeniusBuild, frobeniusReduceBuild } from './frobenius.js';
 import { SYMM_BLOCK, symmBlockBuild } from './symm_block.js';
-import { SEGMENTED_MOMENTS, SEGMENTED_MOMENTS_WG } from './moments-chunk.js';
+import { SEGMENTED_MOMENTS, SEGMENTED_MOMENTS_WG } from './moments_chunk.js';
 import { DIFFUSION_BATCH, DIFFUSION_BATCH_WG } from './diffusion_batch.js';
 import { SAMPLER_STEP, SAMPLER_STEP_WG } from './sampler_step.js';
 import { EMPIRICAL_SOFTMAX, EMPIRICAL_SOFTMAX_WG } from './empirical_softmax.js';

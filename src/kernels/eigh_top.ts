@@ -8,7 +8,7 @@ import { beginBatch, submit } from '../runtime/dispatch.js';
 import { createTensor, disposeTensor, readback, upload } from '../runtime/tensor.js';
 import { checkInt } from '../runtime/check.js';
 import { orthonormaliseRows, symmetricEigen } from '../linalg/eigh-cpu.js';
-import { explainNonFinite, matrixOnGpu, seededGaussian, type SymmetricInput } from './eigh-source.js';
+import { explainNonFinite, matrixOnGpu, seededGaussian, type SymmetricInput } from './eigh_source.js';
 import { encodeSymmBlock, symmBlockPipeline } from './symm_block.js';
 
 /** Most products chained between two orthonormalisations. */

@@ -4,8 +4,8 @@ import { describe, expect, it } from 'vitest';
 import {
   emptyCrossMoments, emptyMoments, finalizeCrossMoments, finalizeMoments, mergeCrossMoments, mergeMoments, shiftedClass,
   type CrossMomentState, type MomentState,
-} from '../../src/kernels/moments-merge.js';
-import { checkMomentInput, chunkShift, classSums, maxBlocks, momentBlocks, MOMENT_BLOCK_ROWS, presentClasses, sortChunk } from '../../src/kernels/moments-chunk.js';
+} from '../../src/kernels/moments_merge.js';
+import { checkMomentInput, chunkShift, classSums, maxBlocks, momentBlocks, MOMENT_BLOCK_ROWS, presentClasses, sortChunk } from '../../src/kernels/moments_chunk.js';
 import { momentsRef, relFrobenius } from '../ref/moments.js';
 import { expectClose } from '../compare.js';
 import { randn, rng } from '../random.js';

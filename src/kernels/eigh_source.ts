@@ -1,5 +1,5 @@
 // Where a symmetric matrix for the eigensolvers lives: a GPU tensor (optionally one matrix of a
-// stack, from an element offset) or a CPU array that gets uploaded. Shared by eigh.ts and eigh-top.ts.
+// stack, from an element offset) or a CPU array that gets uploaded. Shared by eigh.ts and eigh_top.ts.
 import { checkFinite, checkInt } from '../runtime/check.js';
 import type { Context } from '../runtime/context.js';
 import { createTensor, disposeTensor, readback, type Tensor } from '../runtime/tensor.js';
