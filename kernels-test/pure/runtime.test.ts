@@ -8,6 +8,10 @@ import { checkFinite, checkInt, checkMatrix, seedKey } from '../../src/runtime/c
 import { planNoiseChunks } from '../../src/kernels/forward_noise.js';
 import { predictMs, updateModel } from '../../src/runtime/wait.js';
 import type { Context } from '../../src/runtime/context.js';
+import { writeFileAtomic } from '../../src/runtime/atomic-write.js';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 
 describe('reflectParams: offsets and size follow WGSL alignment', () => {
   const cases: [string, string, [string, number][], number][] = [
@@ -134,5 +138,32 @@ describe('wait model (idle waiting)', () => {
   it('never predicts more than twice the longest wait seen', () => {
     const m = updateModel(updateModel(undefined, 1, 10), 10, 20);
     expect(predictMs(m, 1e12)).toBe(20);
+  });
+});
+
+describe('writeFileAtomic', () => {
+  it('writes text and bytes, replacing the file, and leaves no temp file', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'fluctus-atomic-'));
+    try {
+      const path = join(dir, 'a.txt');
+      writeFileAtomic(path, 'first');
+      writeFileAtomic(path, new Uint8Array([104, 105]));
+      expect(readFileSync(path, 'utf8')).toBe('hi');
+      expect(readdirSync(dir)).toEqual(['a.txt']);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+  it('removes the temp file when the rename fails, and rethrows', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'fluctus-atomic-'));
+    try {
+      mkdirSync(join(dir, 'taken'));
+      writeFileSync(join(dir, 'taken', 'x'), '');
+      // A non-empty folder of that name: the temp file is written, the rename onto it fails.
+      expect(() => writeFileAtomic(join(dir, 'taken'), 'text')).toThrow();
+      expect(readdirSync(dir)).toEqual(['taken']);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -1,9 +1,10 @@
 // Shared by the benchmarks: timing statistics, provenance (commit, adapter, limits) and JSON output
 // written to a temp file and renamed, so a crashed run leaves no half-written result.
 import { execSync } from 'node:child_process';
-import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Context } from '../../src/runtime/context.js';
+import { writeFileAtomic } from '../../src/runtime/atomic-write.js';
 
 export interface Stats {
   median: number;
@@ -52,8 +53,6 @@ export function writeResult(name: string, result: unknown): string {
   const dir = join(process.cwd(), 'bench-results');
   mkdirSync(dir, { recursive: true });
   const file = join(dir, `${name}.json`);
-  const tmp = `${file}.tmp-${process.pid}`;
-  writeFileSync(tmp, JSON.stringify(result, null, 2) + '\n');
-  renameSync(tmp, file);
+  writeFileAtomic(file, JSON.stringify(result, null, 2) + '\n');
   return file;
 }

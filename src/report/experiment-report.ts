@@ -1,8 +1,9 @@
 // DIR/result.json, DIR/<image>.png and DIR/report.html of an experiment (Node only). Charts are the
 // same headless Vega → SVG rendering as the analysis report; every file is written atomically.
-import { mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { renderChartSvg, writeJsonAtomic, writeTextAtomic } from './report-html.js';
+import { renderChartSvg, writeJsonAtomic } from './report-html.js';
+import { writeFileAtomic } from '../runtime/atomic-write.js';
 import { esc, num } from './report-html-sections.js';
 import type { Cell, ExperimentResult, ExperimentTable } from './experiment-types.js';
 
@@ -70,21 +71,11 @@ export async function writeExperimentReport(dir: string, r: ExperimentResult): P
   const html = join(dir, 'report.html');
   const { images, files, ...rest } = r;
   writeJsonAtomic(json, { ...rest, files: files?.map((f) => f.name), images: images.map((im) => ({ id: im.id, title: im.title, file: `${im.id}.png` })), charts: r.charts.map((c) => ({ id: c.id, title: c.title })) });
-  for (const im of images) {
-    const path = join(dir, `${im.id}.png`);
-    const tmp = `${path}.tmp-${process.pid}`;
-    try {
-      writeFileSync(tmp, im.png);
-      renameSync(tmp, path);
-    } catch (e) {
-      rmSync(tmp, { force: true });
-      throw e;
-    }
-  }
+  for (const im of images) writeFileAtomic(join(dir, `${im.id}.png`), im.png);
   for (const f of files ?? []) {
     if (!/^[\w.-]+\.json$/.test(f.name)) throw new Error(`experiment file name must be a plain *.json name, got '${f.name}'`);
     writeJsonAtomic(join(dir, f.name), f.json);
   }
-  writeTextAtomic(html, await renderExperimentHtml(r));
+  writeFileAtomic(html, await renderExperimentHtml(r));
   return { json, html };
 }

@@ -2,7 +2,7 @@
 // with vega-lite, run in a headless vega View (renderer 'none': no canvas needed) and inlined as SVG,
 // so the page is one self-contained file that opens offline. Files are written atomically
 // (<name>.tmp-<pid>, then rename) so a reader never sees half a report.
-import { mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import * as vega from 'vega';
 import { compile, type TopLevelSpec } from 'vega-lite';
@@ -11,6 +11,7 @@ import {
   classRestSection, dendrogramSection, esc, footnote, headerSection, headlineSection, profileSection,
 } from './report-html-sections.js';
 import type { MergerReport } from '../formats/report-types.js';
+import { writeFileAtomic } from '../runtime/atomic-write.js';
 
 /** A vega-util LoggerInterface that appends every warning and error to `messages`. */
 export function collectingLogger(messages: string[]) {
@@ -159,18 +160,6 @@ function checkJsonNumbers(value: unknown, path: string): void {
   }
 }
 
-/** Writes `text` to `path` through `<path>.tmp-<pid>` and a rename (atomic on one file system). */
-export function writeTextAtomic(path: string, text: string): void {
-  const tmp = `${path}.tmp-${process.pid}`;
-  try {
-    writeFileSync(tmp, text);
-    renameSync(tmp, path);
-  } catch (e) {
-    rmSync(tmp, { force: true });
-    throw e;
-  }
-}
-
 /** JSON with objects indented and arrays of numbers (or other scalars) kept on one line each. */
 export function formatJson(value: unknown, indent = ''): string {
   if (value === null || typeof value !== 'object') return JSON.stringify(value) ?? 'null';
@@ -188,7 +177,7 @@ export function formatJson(value: unknown, indent = ''): string {
 /** `value` as JSON (formatJson) written atomically; throws on NaN or Infinity anywhere in it. */
 export function writeJsonAtomic(path: string, value: unknown): void {
   checkJsonNumbers(value, 'value');
-  writeTextAtomic(path, `${formatJson(value)}\n`);
+  writeFileAtomic(path, `${formatJson(value)}\n`);
 }
 
 /**
@@ -200,7 +189,7 @@ export async function writeReportFiles(dir: string, report: MergerReport): Promi
   const json = join(dir, 'report.json');
   const html = join(dir, 'report.html');
   checkJsonNumbers(report, 'report');
-  writeTextAtomic(json, `${formatJson(report)}\n`);
-  writeTextAtomic(html, await renderReportHtml(report));
+  writeFileAtomic(json, `${formatJson(report)}\n`);
+  writeFileAtomic(html, await renderReportHtml(report));
   return { json, html };
 }

@@ -3,11 +3,11 @@
 // the plain DDPM sampler with a fixed seed). Vector data get a scatter of the first two coordinates.
 import { PNG } from 'pngjs';
 import type { TopLevelSpec } from 'vega-lite';
-import { renderChartSvg, writeTextAtomic } from './report-html.js';
+import { renderChartSvg } from './report-html.js';
+import { writeFileAtomic } from '../runtime/atomic-write.js';
 import { esc } from './report-html-sections.js';
 import { CHART_CONFIG, VL_SCHEMA } from './charts-common.js';
 import type { CheckpointInfo } from '../models/checkpoint.js';
-import { renameSync, rmSync, writeFileSync } from 'node:fs';
 
 export interface TrainReport {
   title: string;
@@ -98,17 +98,6 @@ function scatterChart(r: TrainReport): TopLevelSpec | null {
   } as TopLevelSpec;
 }
 
-function writeBytesAtomic(path: string, bytes: Buffer): void {
-  const tmp = `${path}.tmp-${process.pid}`;
-  try {
-    writeFileSync(tmp, bytes);
-    renameSync(tmp, path);
-  } catch (e) {
-    rmSync(tmp, { force: true });
-    throw e;
-  }
-}
-
 /** Writes `${base}.html` (and `${base}-samples.png` for images); returns the paths written. */
 export async function writeTrainReport(base: string, r: TrainReport): Promise<string[]> {
   const written: string[] = [];
@@ -121,7 +110,7 @@ export async function writeTrainReport(base: string, r: TrainReport): Promise<st
     const scale = Math.max(1, Math.round(64 / Math.max(shape[0]!, shape[1]!)));
     const png = sampleGridPng(s.x, s.classes.length, shape, s.perRow, scale);
     const pngPath = `${base}-samples.png`;
-    writeBytesAtomic(pngPath, png);
+    writeFileAtomic(pngPath, png);
     written.push(pngPath);
     const rowsText = s.classes.length > s.perRow ? `one row per class (${[...new Set(s.classes)].map((c) => (c < 0 ? 'unconditional' : s.classNames[c])).join(', ')})` : 'one row';
     figures.push(`<figure><h3>Samples</h3><img alt="sample grid" style="image-rendering: pixelated; max-width: 100%" src="data:image/png;base64,${png.toString('base64')}"><figcaption>DDPM ancestral samples (${s.steps} steps, seed ${s.seed}), ${esc(rowsText)}.</figcaption></figure>`);
@@ -146,7 +135,7 @@ figure { margin: 1.5em 0; } figure svg { max-width: 100%; height: auto; } figcap
 ${figures.join('\n')}
 </body></html>
 `;
-  writeTextAtomic(`${base}.html`, html);
+  writeFileAtomic(`${base}.html`, html);
   written.unshift(`${base}.html`);
   return written;
 }
