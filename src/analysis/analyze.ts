@@ -11,7 +11,7 @@ import { matmul } from '../kernels/matmul.js';
 import { standardNormals } from '../kernels/forward_noise.js';
 import type { Schedule } from '../schedule/schedules.js';
 import type { Dataset } from '../data/gmm.js';
-import { epsFromRule, speciation } from './curves.js';
+import { DEFAULT_EPS_RATIO, epsFromRule, speciation } from './curves.js';
 import { planEvents, type EventGroup } from './events.js';
 import { fluctuationModel, STREAM_EPS } from './fluctuations.js';
 import { lateStartStatistics } from './late-start.js';
@@ -161,7 +161,7 @@ export async function analyzeMergers(ctx: Context, data: Dataset, opts: AnalyzeO
   // eps over the classes and all data: events derived from them (rests, groups) and the noise event
   // must not move the threshold, so adding a group leaves every merger step as it was.
   const lambdaMax0 = spectra0.filter((_, e) => plan.events[e]!.kind === 'class' || plan.events[e]!.kind === 'all').map((l) => l[0]!);
-  const epsRule = opts.eps ?? { ratio: 400 };
+  const epsRule = opts.eps ?? { ratio: DEFAULT_EPS_RATIO };
   const eps = epsFromRule(epsRule, lambdaMax0);
 
   // mc measures each step by noising every sample afresh: refining between spectral steps would cost

@@ -8,6 +8,7 @@ import { makeSchedule, type ScheduleName } from '../schedule/schedules.js';
 import { loadDataset } from '../data/loaders.js';
 import { analyzeMergers } from '../analysis/analyze.js';
 import { parseGroups } from '../analysis/events.js';
+import { DEFAULT_EPS_RATIO } from '../analysis/curves.js';
 import { CENTRINGS, LINKAGES, MERGER_METHODS, type MergerReport } from '../formats/report-types.js';
 import { writeJsonAtomic, writeReportFiles } from '../report/report-html.js';
 
@@ -132,7 +133,7 @@ export function analyzeCommand(): Command {
       try {
         const { report, lateStart } = await analyzeMergers(ctx, data, {
           schedule, method: o.method, centring: o.centring, linkage: o.linkage, seed: o.seed,
-          eps: o.eps !== undefined ? { value: o.eps } : { ratio: o.epsRatio ?? 400 },
+          eps: o.eps !== undefined ? { value: o.eps } : { ratio: o.epsRatio ?? DEFAULT_EPS_RATIO },
           spectralSteps: spectral, noiseSamples: o.noiseSamples, groups, alpha: o.alpha,
           lateStart: o.lateStart, lateRank: o.lateRank, progress: (p, d, t) => bar.update(p, d, t),
           version: packageVersion(), commit: process.env.FLUCTUS_COMMIT ?? null,

@@ -3,6 +3,7 @@
 import { Command, Option } from 'commander';
 import { requestContext, destroyContext } from '../runtime/context.js';
 import { MERGER_METHODS } from '../formats/report-types.js';
+import { DEFAULT_EPS_RATIO } from '../analysis/curves.js';
 import { EXACT_DENOISERS, disposeSetup, prepareExperiment } from '../experiments/setup.js';
 import { EXPERIMENTS, experimentByName } from '../experiments/registry.js';
 import { writeExperimentReport } from '../report/experiment-report.js';
@@ -21,7 +22,7 @@ export function experimentCommand(): Command {
     .addOption(new Option('--exact <kind>', 'exact denoiser: truth (the built-in gmm\'s true mixture), gmm-fit (one Gaussian per class), empirical (the training set\'s optimal denoiser)').choices([...EXACT_DENOISERS]))
     .option('--classifier <ckpt>', 'a classifier trained by `fluctus train --model classifier` (features for FD, class predictions)')
     .addOption(new Option('--method <name>', 'merger analysis method').choices([...MERGER_METHODS]).default('exact'))
-    .option('--eps-ratio <r>', 'merger analysis: eps = max over classes and all data of lambda_max(C(0)) / r', positive('--eps-ratio'), 400)
+    .option('--eps-ratio <r>', 'merger analysis: eps = max over classes and all data of lambda_max(C(0)) / r', positive('--eps-ratio'), DEFAULT_EPS_RATIO)
     .option('--samples <n>', 'samples generated per configuration', intArg('--samples', 2, 1 << 20))
     .option('--seeds <n>', 'seeds per configuration (seed-to-seed spread)', intArg('--seeds', 1, 64))
     .addOption(new Option('--sampler <name>', 'sampler family (accelerated)').choices(['ddpm', 'ddim']))

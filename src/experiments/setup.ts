@@ -14,6 +14,7 @@ import { empiricalDenoiser } from '../models/empirical-denoiser.js';
 import { loadClassifier, loadDenoiser } from '../models/load.js';
 import { disposeModel as disposeModelOf, type LearnedModel } from '../models/model.js';
 import { analyzeMergers } from '../analysis/analyze.js';
+import { DEFAULT_EPS_RATIO } from '../analysis/curves.js';
 import type { LateStartFile } from '../formats/late-start.js';
 import type { MergerMethod, MergerReport } from '../formats/report-types.js';
 
@@ -37,7 +38,7 @@ export interface SetupOptions {
   referencePerClass?: number;
   /** Merger analysis method (default exact: the population closed form from the data's covariances). */
   method?: MergerMethod;
-  /** eps = max_k lambda_max(C_k(0)) / epsRatio (default 400, the paper's heuristic). */
+  /** eps = max_k lambda_max(C_k(0)) / epsRatio (default DEFAULT_EPS_RATIO = 400, the paper's heuristic). */
   epsRatio?: number;
   /** Steps at which the analysis saves late-start statistics (and their rank). */
   lateStart?: number[];
@@ -114,7 +115,7 @@ export async function prepareExperiment(ctx: Context, o: SetupOptions): Promise<
   const { report, lateStart } = await analyzeMergers(ctx, data, {
     schedule,
     method: o.method ?? 'exact',
-    eps: { ratio: o.epsRatio ?? 400 },
+    eps: { ratio: o.epsRatio ?? DEFAULT_EPS_RATIO },
     seed: o.seed,
     lateStart: o.lateStart,
     lateRank: o.lateRank ?? Math.min(32, data.shape[1]),

@@ -2,6 +2,7 @@
 // HTML strings built from a MergerReport. Every string that comes from the report goes through esc().
 // Pure: no Node APIs.
 import type { MergerReport } from '../formats/report-types.js';
+import { DEFAULT_EPS_RATIO } from '../analysis/curves.js';
 
 const METHODS: Record<MergerReport['method'], string> = {
   crn: 'crn — one noise draw per sample (common random numbers): C(i) = abar A + (1 - abar) B + sqrt(abar (1 - abar)) (X + Xᵀ) from A = cov(x0), B = cov(eps), X = cross-cov(x0, eps), for every step at once',
@@ -167,7 +168,7 @@ export function footnote(r: MergerReport): string {
   const e = r.eps;
   const epsText =
     e.rule === 'ratio'
-      ? `eps = max_k lambda_max(C_k(0)) / ${num(e.ratio)} = ${num(e.value)}: the largest top eigenvalue of the events' covariances at step 0 divided by the ratio (the paper's heuristic uses 400).`
+      ? `eps = max_k lambda_max(C_k(0)) / ${num(e.ratio)} = ${num(e.value)}: the largest top eigenvalue of the events' covariances at step 0 divided by the ratio (the paper's heuristic uses ${DEFAULT_EPS_RATIO}).`
       : `eps = ${num(e.value)}, given as an absolute value.`;
   return `<footer><p>A pair merges at the first step i where d(i) = max_j |lambda_j(C_1(i)) - lambda_j(C_2(i))| &lt;= eps; M~(i) is M(i) before that and 1 after. ${epsText}
 Centring: ${esc(CENTRING_TEXT[r.centring] ?? r.centring)}. Speciation convention: ${esc(r.speciation.convention)}.

@@ -5,6 +5,7 @@
 import { checkInt } from '../../runtime/check.js';
 import type { AnalyzeOptions } from '../../analysis/analyze.js';
 import { parseGroups } from '../../analysis/events.js';
+import { DEFAULT_EPS_RATIO } from '../../analysis/curves.js';
 import { CENTRINGS, LINKAGES, MERGER_METHODS, type Centring, type Linkage, type MergerMethod } from '../../formats/report-types.js';
 import { limitPerClass, type Dataset } from '../../data/dataset.js';
 import { gaussianMixture } from '../../data/gmm.js';
@@ -42,7 +43,7 @@ export interface ExplorerOptions {
   method: MergerMethod;
   centring: Centring;
   linkage: Linkage;
-  /** eps = max lambda_max(C(0)) / epsRatio unless eps (absolute) is given; null: default ratio 400. */
+  /** eps = max lambda_max(C(0)) / epsRatio unless eps (absolute) is given; null: DEFAULT_EPS_RATIO (400). */
   epsRatio: number | null;
   eps: number | null;
   spectralSteps: number | 'all' | null;
@@ -139,7 +140,7 @@ export function analyzeOptionsOf(o: ExplorerOptions, data: Dataset): AnalyzeOpti
     centring: o.centring,
     linkage: o.linkage,
     seed: o.seed,
-    eps: o.eps !== null ? { value: o.eps } : { ratio: o.epsRatio ?? 400 },
+    eps: o.eps !== null ? { value: o.eps } : { ratio: o.epsRatio ?? DEFAULT_EPS_RATIO },
     spectralSteps: o.spectralSteps ?? undefined,
     noiseSamples: o.noiseSamples ?? undefined,
     groups: o.groups.trim() ? parseGroups(o.groups, data.classNames) : [],
