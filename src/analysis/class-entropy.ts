@@ -15,9 +15,10 @@ import { standardNormals } from '../kernels/forward_noise.js';
 import { gmmClassPosterior, type GmmDenoiser } from '../models/gmm-denoiser.js';
 import { empiricalClassPosterior, type EmpiricalDenoiser } from '../models/empirical-denoiser.js';
 import { stepsFromList } from '../schedule/schedules.js';
+import { INFORMATION_STREAM } from '../kernels/philox_streams.js';
 
-/** Philox stream of the shared eps of classEntropySteps and denoisingError (distinct from every other consumer). */
-export const INFORMATION_STREAM = 80;
+/** Philox stream of the shared eps of classEntropySteps and denoisingError (distinct from every other consumer); kernels/philox_streams.ts. */
+export { INFORMATION_STREAM };
 
 /** Per-row entropies (n) in nats of a posterior table p (n, C), rows summing to 1; 0 log 0 = 0. */
 export function rowEntropies(p: ArrayLike<number>, n: number, C: number): Float64Array {

@@ -16,10 +16,10 @@ import { forwardNoise, standardNormals } from '../kernels/forward_noise.js';
 import type { Schedule } from '../schedule/schedules.js';
 import { poolMoments, type EventPlan, type PooledMoments } from './events.js';
 import type { Centring, MergerMethod } from '../formats/report-types.js';
+import { STREAM_EPS, STREAM_NOISE_EVENT } from '../kernels/philox_streams.js';
 
-/** Philox streams of the analysis: eps of the data rows, the noise event's sample z, and z's eps. */
-export const STREAM_EPS = 0;
-export const STREAM_NOISE_EVENT = 1;
+/** Philox streams of the analysis: eps of the data rows, the noise event's sample z, and z's eps (kernels/philox_streams.ts). */
+export { STREAM_EPS, STREAM_NOISE_EVENT };
 
 export interface FluctuationInput {
   x: Float32Array;

@@ -25,9 +25,10 @@ import { standardNormals } from '../kernels/forward_noise.js';
 import { checkDenoiseArgs, NULL_CLASS, type Denoiser } from '../models/denoiser.js';
 import type { Scheduler } from '../samplers/scheduler.js';
 import { entropyRate, meanAndError } from './class-entropy.js';
+import { ONLINE_CLASSIFIER_STREAM } from '../kernels/philox_streams.js';
 
-/** Philox stream of the online classifier's chain (x_s with step tag 0, z with the step taken). */
-export const ONLINE_CLASSIFIER_STREAM = 81;
+/** Philox stream of the online classifier's chain (x_s with step tag 0, z with the step taken); kernels/philox_streams.ts. */
+export { ONLINE_CLASSIFIER_STREAM };
 
 export interface OnlineClassEntropyOptions {
   /** Trajectories. */

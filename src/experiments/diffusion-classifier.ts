@@ -10,10 +10,10 @@ import { standardNormals } from '../kernels/forward_noise.js';
 import { symmetricEigen } from '../linalg/eigh-cpu.js';
 import type { Denoiser } from '../models/denoiser.js';
 import type { GmmParams } from '../models/gmm-model.js';
+import { ZERO_SHOT_STREAM, MAX_NOISES, zeroShotStream } from '../kernels/philox_streams.js';
 
-/** Philox streams of the classifier's noises: stream ZERO_SHOT_STREAM + j for noise j, step tag = t. */
-export const ZERO_SHOT_STREAM = 64;
-export const MAX_NOISES = 64;
+/** Philox streams of the classifier's noises: stream zeroShotStream(j) for noise j, step tag = t (kernels/philox_streams.ts). */
+export { ZERO_SHOT_STREAM, MAX_NOISES };
 
 export const WEIGHTINGS = ['uniform', 'inverse-snr', 'truncated-inverse-snr'] as const;
 export type Weighting = (typeof WEIGHTINGS)[number];
@@ -92,7 +92,7 @@ export async function classifierErrors(ctx: Context, d: Denoiser, x: Float32Arra
     const b = Math.sqrt(1 - abar[t - 1]!);
     for (let j = 0; j < o.noises; j++) {
       // The same eps for every class: drawn once per (row, t, j).
-      const eps = await standardNormals(ctx, n, D, { seed: o.seed, stream: ZERO_SHOT_STREAM + j, step: t });
+      const eps = await standardNormals(ctx, n, D, { seed: o.seed, stream: zeroShotStream(j), step: t });
       for (let r0 = 0; r0 < n; r0 += B) {
         const m = Math.min(B, n - r0);
         const xt = new Float32Array(m * D);

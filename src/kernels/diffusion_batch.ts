@@ -7,6 +7,7 @@ import { getPipeline, type CachedPipeline, type KernelSpec } from '../runtime/pi
 import { createTensor, type Tensor } from '../runtime/tensor.js';
 import type { Schedule } from '../schedule/schedules.js';
 import { RNG_LIBS } from './philox.js';
+import { TRAIN_EPS_STREAM, TRAIN_ROW_STREAM } from './philox_streams.js';
 
 export const DIFFUSION_BATCH: KernelSpec = {
   name: 'diffusion_batch',
@@ -15,9 +16,8 @@ export const DIFFUSION_BATCH: KernelSpec = {
 };
 export const DIFFUSION_BATCH_WG = 64;
 
-/** Philox streams of training: eps of x_t, and the per-row (step, dropout) words. */
-export const TRAIN_EPS_STREAM = 16;
-export const TRAIN_ROW_STREAM = 17;
+/** Philox streams of training: eps of x_t, and the per-row (step, dropout) words (philox_streams.ts). */
+export { TRAIN_EPS_STREAM, TRAIN_ROW_STREAM };
 
 export function diffusionBatchPipeline(ctx: Context): Promise<CachedPipeline> {
   return getPipeline(ctx, DIFFUSION_BATCH, { constants: { WG: DIFFUSION_BATCH_WG } });

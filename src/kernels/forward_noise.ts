@@ -9,12 +9,13 @@ import { getPipeline, type CachedPipeline, type KernelSpec } from '../runtime/pi
 import { createTensor, disposeTensor, readback, upload, type Tensor } from '../runtime/tensor.js';
 import { stepsFromList, type Schedule } from '../schedule/schedules.js';
 import { RNG_LIBS } from './philox.js';
+import { NOISE_STREAM } from './philox_streams.js';
 
 export const FORWARD_NOISE: KernelSpec = { name: 'forward_noise', libs: RNG_LIBS, storage: ['read', 'read', 'read', 'read_write'] };
 export const FORWARD_NOISE_WG = 64;
 
-/** Philox stream (4th counter word) of the forward-noising eps; other consumers use other streams. */
-export const NOISE_STREAM = 0;
+/** Philox stream (4th counter word) of the forward-noising eps; other consumers use other streams (philox_streams.ts). */
+export { NOISE_STREAM };
 
 export function forwardNoisePipeline(ctx: Context): Promise<CachedPipeline> {
   return getPipeline(ctx, FORWARD_NOISE, { constants: { WG: FORWARD_NOISE_WG } });

@@ -6,8 +6,9 @@ import type { Context } from '../runtime/context.js';
 import { philox } from '../kernels/philox.js';
 import { createTensor, disposeTensor, readback, upload, type Tensor } from '../runtime/tensor.js';
 import type { HostTensors } from './checkpoint.js';
+import { INIT_STREAM } from '../kernels/philox_streams.js';
 
-export const INIT_STREAM = 32;
+export { INIT_STREAM };
 
 /**
  * How a parameter starts: uniform on [-bound, bound] (torch's Linear/Conv default uses 1 / sqrt(fan_in)),

@@ -2,8 +2,9 @@
 // (sort by the words of counter (row, epoch, 0, SHUFFLE_STREAM)), and the rows of each step's batch.
 import type { Context } from '../runtime/context.js';
 import { philox } from '../kernels/philox.js';
+import { SHUFFLE_STREAM } from '../kernels/philox_streams.js';
 
-export const SHUFFLE_STREAM = 33;
+export { SHUFFLE_STREAM };
 
 export interface TrainData {
   /** (N, D) row-major f32. */

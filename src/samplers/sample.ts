@@ -15,9 +15,10 @@ import type { LateStartFile } from '../formats/late-start.js';
 import { checkGuidance, guidanceAt, negativeLabels, type Guidance, type GuidanceStep } from './guidance.js';
 import { drawLateStart, lateStartFromFile, type LateStartSpec } from './late-start.js';
 import { SAMPLE_STREAM, type Scheduler } from './scheduler.js';
+import { SDEDIT_STREAM } from '../kernels/philox_streams.js';
 
-/** Philox stream of SDEdit's forward noise (distinct from the sampler's SAMPLE_STREAM). */
-export const SDEDIT_STREAM = 49;
+/** Philox stream of SDEdit's forward noise (distinct from the sampler's SAMPLE_STREAM); kernels/philox_streams.ts. */
+export { SDEDIT_STREAM };
 
 /** Where the chain starts: N(0, I), a late-start file's statistics at s, or given Gaussians. */
 export type StartFrom =

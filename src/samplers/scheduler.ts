@@ -12,9 +12,10 @@ import {
   checkGridAbar, ddimCoefficients, ddpmCoefficients, DDPM_VARIANCES, samplerGrid,
   type DdpmVariance, type GridOptions, type SamplerGrid, type StepCoefficients,
 } from './grid.js';
+import { SAMPLE_STREAM } from '../kernels/philox_streams.js';
 
-/** Philox stream of the samplers' x_T (step tag 0) and z (step tag = the step taken). */
-export const SAMPLE_STREAM = 48;
+/** Philox stream of the samplers' x_T (step tag 0) and z (step tag = the step taken); kernels/philox_streams.ts. */
+export { SAMPLE_STREAM };
 
 export type SchedulerKind = 'ddpm' | 'ddim';
 
