@@ -8,6 +8,7 @@ import type { GmmParams } from '../models/gmm-model.js';
 import type { MergerReport } from '../formats/report-types.js';
 import { gmmFrechetToTruth } from '../metrics/gmm-exact.js';
 import { ddimScheduler, sample, type Guidance } from '../samplers/index.js';
+import { childSeed } from './seeds.js';
 
 /** An inclusive window [lo, hi] of schedule steps. */
 export type Window = [number, number];
@@ -116,7 +117,7 @@ export interface ClassBatches {
 
 /**
  * perClass[k] samples of each listed class k with that class's guidance (undefined: none), one batch per
- * class, DDIM (eta 0) with `steps` steps from T; class k's batch uses seed + 7919 k.
+ * class, DDIM (eta 0) with `steps` steps from T; class k's batch uses childSeed(seed, 'class', k) = seed + 7919 k.
  */
 export async function sampleByClass(
   ctx: Context, d: Denoiser, o: { classes: readonly number[]; perClass: number; steps: number; seed: number; guidance: (k: number) => Guidance | undefined },
@@ -129,7 +130,7 @@ export async function sampleByClass(
   for (let i = 0; i < o.classes.length; i++) {
     const k = o.classes[i]!;
     const g = o.guidance(k);
-    const r = await sample(ctx, d, { n, classes: new Int32Array(n).fill(k), seed: o.seed + 7919 * k, scheduler: ddimScheduler(d.schedule), steps: o.steps, ...(g ? { guidance: g } : {}) });
+    const r = await sample(ctx, d, { n, classes: new Int32Array(n).fill(k), seed: childSeed(o.seed, 'class', k), scheduler: ddimScheduler(d.schedule), steps: o.steps, ...(g ? { guidance: g } : {}) });
     x.set(r.x, i * n * D);
     classes.fill(k, i * n, (i + 1) * n);
     calls += r.denoiserCalls;

@@ -16,6 +16,7 @@ import { newResult, spread, type Cell, type ExperimentResult } from './types.js'
 import {
   argminFinite, classConditionalFd, gridWindows, leakyConditional, mergerWindow, sampleByClass, windowGuidance, type Window,
 } from './guidance-common.js';
+import { childSeed } from './seeds.js';
 
 export interface GuidanceOptions {
   /** Samples per configuration over all classes (default 1000). */
@@ -121,7 +122,7 @@ export async function runGuidance(s: ExperimentSetup, o: GuidanceOptions = {}): 
     const fresh = { grid: [] as ConfigScores[], merger: [] as ConfigScores[], none: [] as ConfigScores[] };
     for (let j = 0; j < seeds; j++) {
       prog('fresh seeds', j, seeds);
-      const b = { ...base, seed: s.seed + 1000 * (j + 1), objectiveOnly: true };
+      const b = { ...base, seed: childSeed(s.seed, 'replicate', j + 1), objectiveOnly: true };
       fresh.grid.push(await evalWindows(s, model, scorer, b, () => best));
       fresh.merger.push(await evalWindows(s, model, scorer, b, (k) => mw[k]!));
       fresh.none.push(await evalWindows(s, model, scorer, b, () => null));

@@ -22,6 +22,7 @@ import { newResult, spread, type ExperimentResult } from './types.js';
 import { leakyConditional } from './guidance-common.js';
 import { clampCentre, randomCentres, signalSteps } from './critical-common.js';
 import { evenRows } from './critical-window.js';
+import { childSeed } from './seeds.js';
 
 export interface PulseOptions {
   /** Samples per run, an equal share of every class (default 1000). */
@@ -81,7 +82,7 @@ export async function runPulse(s: ExperimentSetup, o: PulseOptions = {}): Promis
   }
   const decision = ent.decisionStep;
   const tc = clampCentre(T, width, decision);
-  const centres = randomCentres(T, width, R, s.seed + 4242);
+  const centres = randomCentres(T, width, R, childSeed(s.seed, 'random-pulses'));
   const model = leaky ? gmmDenoiser(ctx, leakyConditional(s.truth!, leak), s.schedule) : d;
   const modelName = leaky ? `gmm truth with label leak ${leak} (p(x|c) = ${1 - leak} N_c + ${leak} p(x)); the exact conditional model needs no guidance` : s.denoiserName;
   const r = newResult('pulse', 'A guidance pulse at the critical time against pulses at random steps', {
@@ -105,7 +106,7 @@ export async function runPulse(s: ExperimentSetup, o: PulseOptions = {}): Promis
       o.onProgress?.('sample', ci, configs.length);
       const run: PulseRun = { label: c.label, centre: c.centre, guidedSteps: 0, calls: 0, accuracy: [], fd: [] };
       for (let k = 0; k < seeds; k++) {
-        const res = await sample(ctx, model, { n, classes, seed: s.seed + 1000 * k, scheduler: ddimScheduler(s.schedule, { eta: 0 }), steps, ...(c.guidance ? { guidance: c.guidance } : {}) });
+        const res = await sample(ctx, model, { n, classes, seed: childSeed(s.seed, 'replicate', k), scheduler: ddimScheduler(s.schedule, { eta: 0 }), steps, ...(c.guidance ? { guidance: c.guidance } : {}) });
         run.calls = res.denoiserCalls;
         run.guidedSteps = res.denoiserCalls - res.timesteps.length;
         const pred = (await scorer.predict(res.x))!;

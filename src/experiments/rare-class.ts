@@ -14,6 +14,7 @@ import type { ExperimentSetup } from './setup.js';
 import { makeScorer } from './scoring.js';
 import { newResult, spread, type Cell, type ExperimentResult } from './types.js';
 import { classConditionalFd, leakyConditional, medianWindow, mergerWindow, sampleByClass, takePerClass, windowGuidance, type Window } from './guidance-common.js';
+import { childSeed } from './seeds.js';
 
 export interface RareClassOptions {
   /** Rare classes (default: class 0). */
@@ -102,7 +103,7 @@ export async function runRareClass(s: ExperimentSetup, o: RareClassOptions = {})
         res[name]![c] = [];
         for (let j = 0; j < seeds; j++) {
           o.onProgress?.('sampling', done++, total);
-          const b = await sampleByClass(ctx, d, { classes: rare, perClass, steps, seed: s.seed + 1000 * j, guidance: (k) => windowGuidance(w, winOf(c, k)) });
+          const b = await sampleByClass(ctx, d, { classes: rare, perClass, steps, seed: childSeed(s.seed, 'replicate', j), guidance: (k) => windowGuidance(w, winOf(c, k)) });
           const sc = await scorer.score(b.x, b.classes, { referenceClasses: rare });
           const fdCond = s.truth ? await classConditionalFd(ctx, s.truth, b.x, rare, perClass) : null;
           res[name]![c].push({ accuracy: sc.classAccuracy, fdCond, fdPca: sc.fdPca, precision: sc.precision, recall: sc.recall, density: sc.density, coverage: sc.coverage, calls: b.calls });

@@ -17,6 +17,7 @@ import { analyzeMergers } from '../analysis/analyze.js';
 import { DEFAULT_EPS_RATIO } from '../analysis/curves.js';
 import type { LateStartFile } from '../formats/late-start.js';
 import type { MergerMethod, MergerReport } from '../formats/report-types.js';
+import { childSeed } from './seeds.js';
 
 export const EXACT_DENOISERS = ['truth', 'gmm-fit', 'empirical'] as const;
 export type ExactDenoiser = (typeof EXACT_DENOISERS)[number];
@@ -79,7 +80,7 @@ function loadData(o: SetupOptions): { data: Dataset; truth: GmmTruth | null } {
 
 function referenceSet(o: SetupOptions, data: Dataset, truth: GmmTruth | null): Dataset {
   const per = o.referencePerClass ?? 1000;
-  if (truth) return sampleGmmTruth(truth, per, o.seed + 7919, 'gmm (fresh samples of the truth)');
+  if (truth) return sampleGmmTruth(truth, per, childSeed(o.seed, 'reference'), 'gmm (fresh samples of the truth)');
   if (o.data === 'fashion-mnist') return limitPerClass(loadDataset('fashion-mnist', { split: 'test' }), per);
   return limitPerClass(data, per);
 }

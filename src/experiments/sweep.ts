@@ -4,6 +4,7 @@ import { sample, type SampleOptions } from '../samplers/sample.js';
 import type { ExperimentSetup } from './setup.js';
 import type { SampleScores, Scorer } from './scoring.js';
 import { spread } from './types.js';
+import { childSeed } from './seeds.js';
 
 export interface ConfigRun {
   label: string;
@@ -39,7 +40,7 @@ export async function runConfig(s: ExperimentSetup, scorer: Scorer, label: strin
   let calls = 0;
   let first: Float32Array | null = null;
   for (let k = 0; k < seeds; k++) {
-    const opts = make(s.seed + 1000 * k);
+    const opts = make(childSeed(s.seed, 'replicate', k));
     const r = await sample(s.ctx, s.denoiser, opts);
     calls = r.denoiserCalls;
     first ??= r.x;
