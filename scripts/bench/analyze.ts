@@ -18,13 +18,9 @@ import { loadDataset } from '../../src/data/loaders.js';
 import { makeSchedule } from '../../src/schedule/schedules.js';
 import { destroyContext, requestContext } from '../../src/runtime/context.js';
 import { compare, type PeerResult } from './analyze-compare.js';
-import { provenance, writeResult } from './common.js';
+import { provenance, writeResult, argOf } from './common.js';
 
 const T = 1000;
-const argOf = (name: string): string | undefined => {
-  const i = process.argv.indexOf(`--${name}`);
-  return i > 0 ? process.argv[i + 1] : undefined;
-};
 const stride = Number(argOf('stride') ?? 50);
 if (!Number.isInteger(stride) || stride < 1 || T % stride !== 0) {
   throw new Error(`analyze bench: --stride must be an integer dividing T = ${T} (e.g. 50, 100, 125, 250), got '${argOf('stride')}'`);

@@ -1,10 +1,27 @@
-// Shared by the benchmarks: timing statistics, provenance (commit, adapter, limits) and JSON output
-// written to a temp file and renamed, so a crashed run leaves no half-written result.
+// Shared by the benchmarks: command-line options, timing statistics, provenance (commit, adapter,
+// limits) and JSON output written to a temp file and renamed, so a crashed run leaves no half-written result.
 import { execSync } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Context } from '../../src/runtime/context.js';
 import { writeFileAtomic } from '../../src/runtime/atomic-write.js';
+
+/** The word after `--name` on the command line, or undefined when the option is not given. */
+export function argOf(name: string): string | undefined {
+  const i = process.argv.indexOf(`--${name}`);
+  return i > 0 ? process.argv[i + 1] : undefined;
+}
+
+/** The number after `--name`, or dflt. */
+export function numArg(name: string, dflt: number): number {
+  const v = argOf(name);
+  return v === undefined ? dflt : Number(v);
+}
+
+/** The word after `--name`, or dflt. */
+export function strArg(name: string, dflt: string): string {
+  return argOf(name) ?? dflt;
+}
 
 export interface Stats {
   median: number;

@@ -10,15 +10,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { destroyContext, requestContext } from '../../src/runtime/context.js';
 import { eigh, eighTop, lambdaMax } from '../../src/kernels/eigh.js';
-import { provenance, timeIt, writeResult } from './common.js';
+import { provenance, timeIt, writeResult, numArg, strArg } from './common.js';
 
-const arg = (name: string, dflt: number) => {
-  const i = process.argv.indexOf(`--${name}`);
-  return i > 0 ? Number(process.argv[i + 1]) : dflt;
-};
-const d = arg('d', 784);
-const N = arg('n', 1500);
-const reps = arg('reps', 5);
+const d = numArg('d', 784);
+const N = numArg('n', 1500);
+const reps = numArg('reps', 5);
 const k = 16;
 
 // C = X^T X / N, X (N, d) Gaussian with column scales exp(-j / 100): variances exp(-j / 50), so
@@ -40,7 +36,7 @@ function covariance(): Float32Array {
 }
 
 /** --peer torch: PyTorch on CUDA (python3 on PATH; timed in float32 on the GPU) instead of numpy. */
-const peer = process.argv.includes('--peer') ? process.argv[process.argv.indexOf('--peer') + 1] : 'numpy';
+const peer = strArg('peer', 'numpy');
 if (peer !== 'numpy' && peer !== 'torch') throw new Error(`eigh bench: --peer '${peer}' is not one of numpy, torch`);
 
 const c = covariance();

@@ -20,16 +20,12 @@ import { empiricalDenoiser } from '../../src/models/empirical-denoiser.js';
 import { makeSchedule } from '../../src/schedule/schedules.js';
 import { empiricalRef } from '../../kernels-test/ref/empirical-denoiser.js';
 import { gaussian, rng } from '../../kernels-test/random.js';
-import { provenance, stats, timeIt, writeResult } from './common.js';
+import { provenance, stats, timeIt, writeResult, numArg } from './common.js';
 
-const arg = (name: string, dflt: number) => {
-  const i = process.argv.indexOf(`--${name}`);
-  return i > 0 ? Number(process.argv[i + 1]) : dflt;
-};
-const N = arg('n', 256);
-const step = arg('step', 200);
-const reps = arg('reps', 3);
-const checkRows = arg('check-rows', 8);
+const N = numArg('n', 256);
+const step = numArg('step', 200);
+const reps = numArg('reps', 3);
+const checkRows = numArg('check-rows', 8);
 
 // Data: Fashion-MNIST train (pixels / 127.5 - 1) when installed, else pixel-like values of the same shape.
 let y: Float32Array;

@@ -14,15 +14,11 @@ import { gaussianMixture } from '../../src/data/gmm.js';
 import { prdc } from '../../src/metrics/prdc.js';
 import { frechetDistance } from '../../src/metrics/frechet.js';
 import { pcaFrechetDistance } from '../../src/metrics/pca.js';
-import { provenance, timeIt, writeResult } from './common.js';
+import { provenance, timeIt, writeResult, numArg } from './common.js';
 
-const arg = (name: string, dflt: number) => {
-  const i = process.argv.indexOf(`--${name}`);
-  return i > 0 ? Number(process.argv[i + 1]) : dflt;
-};
-const n = arg('n', 10000);
-const D = arg('dim', 64);
-const reps = arg('reps', 3);
+const n = numArg('n', 10000);
+const D = numArg('dim', 64);
+const reps = numArg('reps', 3);
 const K = 10;
 const perClass = Math.ceil(n / K);
 // Real and fake: two independent halves of each class of the built-in mixture, the fake half spread 10%

@@ -11,16 +11,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { destroyContext, requestContext } from '../../src/runtime/context.js';
 import { moments } from '../../src/kernels/moments.js';
-import { provenance, timeIt, writeResult } from './common.js';
+import { provenance, timeIt, writeResult, numArg } from './common.js';
 
-const arg = (name: string, dflt: number) => {
-  const i = process.argv.indexOf(`--${name}`);
-  return i > 0 ? Number(process.argv[i + 1]) : dflt;
-};
-const N = arg('rows', 60000);
-const D = arg('cols', 784);
-const K = arg('classes', 10);
-const reps = arg('reps', 3);
+const N = numArg('rows', 60000);
+const D = numArg('cols', 784);
+const K = numArg('classes', 10);
+const reps = numArg('reps', 3);
 
 // Pixel-like data: integers in [0, 255], a class-dependent pattern plus noise (splitmix-style hash).
 const labels = Int32Array.from({ length: N }, (_, i) => (i * 7919) % K);

@@ -10,15 +10,11 @@ import { encodeForwardNoise, forwardNoise, forwardNoisePipeline } from '../../sr
 import { makeSchedule, stepsFromList } from '../../src/schedule/schedules.js';
 import { seedKey } from '../../src/runtime/check.js';
 import { forwardNoiseJs } from './peers/noise-js.js';
-import { provenance, timeIt, writeResult } from './common.js';
+import { provenance, timeIt, writeResult, numArg } from './common.js';
 
-const arg = (name: string, dflt: number) => {
-  const i = process.argv.indexOf(`--${name}`);
-  return i > 0 ? Number(process.argv[i + 1]) : dflt;
-};
-const N = arg('rows', 8192);
-const D = arg('cols', 256);
-const reps = arg('reps', 10);
+const N = numArg('rows', 8192);
+const D = numArg('cols', 256);
+const reps = numArg('reps', 10);
 const stepList = [1, 100, 200, 400, 600, 800, 900, 1000];
 const S = stepList.length;
 const seed = 7;

@@ -17,19 +17,14 @@ import type { PatchMode } from '../../src/models/patch-layout.js';
 import { makeSchedule } from '../../src/schedule/schedules.js';
 import { patchDenoiserRef } from '../../kernels-test/ref/patch-denoiser.js';
 import { gaussian } from '../../kernels-test/random.js';
-import { provenance, timeIt, writeResult } from './common.js';
+import { argOf, provenance, timeIt, writeResult, numArg, strArg } from './common.js';
 
-const arg = (name: string, dflt: number) => {
-  const i = process.argv.indexOf(`--${name}`);
-  return i > 0 ? Number(process.argv[i + 1]) : dflt;
-};
-const k = arg('k', 5);
-const step = arg('step', 300);
-const reps = arg('reps', 3);
-const fashionElsM = arg('fashion-els-m', 200);
-const fashionElsN = arg('fashion-els-n', 16);
-const casesAt = process.argv.indexOf('--cases');
-const cases = new Set((casesAt > 0 ? process.argv[casesAt + 1]! : 'digits-ls,digits-els,fashion-ls,fashion-els').split(','));
+const k = numArg('k', 5);
+const step = numArg('step', 300);
+const reps = numArg('reps', 3);
+const fashionElsM = numArg('fashion-els-m', 200);
+const fashionElsN = numArg('fashion-els-n', 16);
+const cases = new Set(strArg('cases', 'digits-ls,digits-els,fashion-ls,fashion-els').split(','));
 const schedule = makeSchedule('linear');
 const abar = schedule.alphasCumprod[step - 1]!;
 
@@ -77,5 +72,5 @@ if (cases.has('digits-els')) await bench('digits', digits!, 'els', 1797, 64);
 const fashion = cases.has('fashion-ls') || cases.has('fashion-els') ? loadFashionMnist() : null;
 if (cases.has('fashion-ls')) await bench('fashion-mnist', fashion!, 'ls', 2000, 16);
 if (cases.has('fashion-els')) await bench('fashion-mnist', fashion!, 'els', fashionElsM, fashionElsN);
-console.log(`wrote ${writeResult(casesAt > 0 ? `patch-denoiser-${[...cases].join('-')}` : 'patch-denoiser', { bench: 'patch-denoiser', ...provenance(ctx), flopFormula: 'N H W P (3 k^2 C + 2 C + 4), P = M (LS) or M H W (ELS)', results })}`);
+console.log(`wrote ${writeResult(argOf('cases') !== undefined ? `patch-denoiser-${[...cases].join('-')}` : 'patch-denoiser', { bench: 'patch-denoiser', ...provenance(ctx), flopFormula: 'N H W P (3 k^2 C + 2 C + 4), P = M (LS) or M H W (ELS)', results })}`);
 destroyContext(ctx);

@@ -17,17 +17,13 @@ import { encodeSyrk, syrk, syrkPlan } from '../../src/kernels/syrk.js';
 import { tuneLog } from '../../src/kernels/autotune.js';
 import { gemmBound } from '../../kernels-test/ref/matmul.js';
 import { rng } from '../../kernels-test/random.js';
-import { provenance, timeIt, writeResult } from './common.js';
+import { provenance, timeIt, writeResult, numArg, strArg } from './common.js';
 
-const arg = (name: string, dflt: number) => {
-  const i = process.argv.indexOf(`--${name}`);
-  return i > 0 ? Number(process.argv[i + 1]) : dflt;
-};
-const reps = arg('reps', 3);
-const jsRows = arg('js-rows', 300);
-const only = arg('only', 0);
+const reps = numArg('reps', 3);
+const jsRows = numArg('js-rows', 300);
+const only = numArg('only', 0);
 /** --peer torch: time PyTorch `x.T @ x` on CUDA (python3 on PATH) instead of numpy, for GPU machines. */
-const peer = process.argv.includes('--peer') ? process.argv[process.argv.indexOf('--peer') + 1] : 'numpy';
+const peer = strArg('peer', 'numpy');
 if (peer !== 'numpy' && peer !== 'torch') throw new Error(`syrk bench: --peer '${peer}' is not one of numpy, torch`);
 const D = 784;
 const shapes = [6000, 60000].filter((n) => !only || n === only);

@@ -16,15 +16,11 @@ import { disposeModel, type ModelDef } from '../../src/models/model.js';
 import { train } from '../../src/models/train.js';
 import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { provenance, stats, writeResult } from './common.js';
+import { numArg, provenance, stats, strArg, writeResult } from './common.js';
 
 const args = process.argv.slice(2);
-const opt = (name: string, dflt: string) => {
-  const i = args.indexOf(`--${name}`);
-  return i >= 0 ? args[i + 1]! : dflt;
-};
-const cases = opt('cases', 'mlp-digits,mlp-fashion,unet16-fashion,unet-fashion').split(',');
-const reps = Number(opt('reps', '3'));
+const cases = strArg('cases', 'mlp-digits,mlp-fashion,unet16-fashion,unet-fashion').split(',');
+const reps = numArg('reps', 3);
 const BATCH = 128;
 const withPeer = !args.includes('--no-peer');
 const peerFile = fileURLToPath(new URL('./peers/train_torch.py', import.meta.url));
@@ -71,7 +67,7 @@ for (const name of cases) {
   const [N, D] = ds.shape;
   const image: [number, number, number] = [ds.imageShape![0], ds.imageShape![1], 1];
   const def = model === 'mlp' ? mlpDef(D, ds.classes, schedule) : unetDef(image, ds.classes, schedule, model === 'unet16' ? { c0: 16, c1: 32 } : {});
-  const steps = Number(opt('steps', model === 'mlp' ? '100' : '3'));
+  const steps = numArg('steps', model === 'mlp' ? 100 : 3);
   const data = { x: ds.x, labels: ds.labels, rows: N, dim: D, name: dataName };
   // Correctness first: a few steps must give finite losses near the eps-prediction start of ~1.
   const warm = await train(ctx, def, data, { epochs: 1000, batch: BATCH, seed: 0, maxSteps: 2, lossEvery: 1 });

@@ -1,8 +1,7 @@
 // `fluctus analyze`: the merger analysis on a dataset, written to DIR/report.json, DIR/report.html
 // (and DIR/late-start.json when late-start steps are requested).
 import { readFileSync } from 'node:fs';
-import { Command, InvalidArgumentError, Option } from 'commander';
-import cliProgress from 'cli-progress';
+import { Command, Option } from 'commander';
 import { requestContext, destroyContext } from '../runtime/context.js';
 import { makeSchedule, type ScheduleName } from '../schedule/schedules.js';
 import { loadDataset } from '../data/loaders.js';
@@ -11,30 +10,9 @@ import { parseGroups } from '../analysis/events.js';
 import { DEFAULT_EPS_RATIO } from '../analysis/curves.js';
 import { CENTRINGS, LINKAGES, MERGER_METHODS, type MergerReport } from '../formats/report-types.js';
 import { writeJsonAtomic, writeReportFiles } from '../report/report-html.js';
+import { intArg, intList, phaseBar, positive } from './common.js';
 
 const MAX_STEPS = 100_000;
-
-export function intArg(name: string, min: number, max: number) {
-  return (v: string) => {
-    const n = Number(v);
-    if (!Number.isInteger(n) || n < min || n > max) throw new InvalidArgumentError(`${name} must be an integer in [${min}, ${max}], got '${v}'`);
-    return n;
-  };
-}
-
-export function positive(name: string) {
-  return (v: string) => {
-    const x = Number(v);
-    if (!Number.isFinite(x) || x <= 0) throw new InvalidArgumentError(`${name} must be a positive number, got '${v}'`);
-    return x;
-  };
-}
-
-function stepList(v: string): number[] {
-  const out = v.split(',').map((s) => Number(s.trim()));
-  if (out.some((n) => !Number.isInteger(n) || n < 0)) throw new InvalidArgumentError(`--late-start must be a comma-separated list of steps, got '${v}'`);
-  return out;
-}
 
 function packageVersion(): string {
   try {
@@ -42,37 +20,6 @@ function packageVersion(): string {
   } catch {
     return '0.0.0';
   }
-}
-
-/** A progress bar with rate and ETA that restarts for each phase of the analysis. */
-export function phaseBar() {
-  const bar = new cliProgress.SingleBar(
-    { format: '{phase} |{bar}| {percentage}% | {value}/{total} | {rate}/s | ETA {eta_formatted}', hideCursor: true, etaBuffer: 50 },
-    cliProgress.Presets.shades_classic,
-  );
-  let phase = '';
-  let t0 = 0;
-  let active = false;
-  return {
-    update(p: string, done: number, total: number) {
-      if (!process.stderr.isTTY && p === phase) return;
-      if (p !== phase) {
-        if (active) bar.stop();
-        bar.start(total, done, { phase: p.padEnd(10), rate: '0' });
-        phase = p;
-        t0 = performance.now();
-        active = true;
-        return;
-      }
-      const rate = done / Math.max(1e-3, (performance.now() - t0) / 1e3);
-      bar.setTotal(total);
-      bar.update(done, { rate: rate.toFixed(1) });
-    },
-    stop() {
-      if (active) bar.stop();
-      active = false;
-    },
-  };
 }
 
 function headline(r: MergerReport): string {
@@ -112,7 +59,7 @@ export function analyzeCommand(): Command {
     .option('--spectral-steps <n|all>', 'steps at which full spectra are computed (default: all for small D, fewer for large D)')
     .option('--noise-samples <n>', 'size of the N(0, I) sample of the noise event (default: number of data rows)', intArg('--noise-samples', 8, 2 ** 31 - 1))
     .option('--alpha <a>', 'significance level of the normality test', positive('--alpha'), 0.05)
-    .option('--late-start <steps>', 'save late-start statistics (mean, top-r eigenpairs, isotropic rest) at these steps', stepList)
+    .option('--late-start <steps>', 'save late-start statistics (mean, top-r eigenpairs, isotropic rest) at these steps', intList('--late-start', 0, 'steps'))
     .option('--late-rank <r>', 'rank r of the late-start statistics', intArg('--late-rank', 1, 100_000), 16)
     .option('--seed <n>', 'noise seed', intArg('--seed', 0, Number.MAX_SAFE_INTEGER), 0)
     .option('--out <dir>', 'output folder', 'report')

@@ -7,7 +7,8 @@ import { DEFAULT_EPS_RATIO } from '../analysis/curves.js';
 import { EXACT_DENOISERS, disposeSetup, prepareExperiment } from '../experiments/setup.js';
 import { EXPERIMENTS, experimentByName } from '../experiments/registry.js';
 import { writeExperimentReport } from '../report/experiment-report.js';
-import { intArg, phaseBar, positive } from './analyze.js';
+import { MAX_NOISES } from '../experiments/diffusion-classifier.js';
+import { intArg, phaseBar, positive } from './common.js';
 
 export function experimentCommand(): Command {
   return new Command('experiment')
@@ -29,7 +30,7 @@ export function experimentCommand(): Command {
     .option('--sampler-steps <n>', 'grid size of the full sampler (accelerated; default every step for ddpm, 100 for ddim)', intArg('--sampler-steps', 1, 100_000))
     .option('--test-per-class <n>', 'held-out rows per class (zero-shot)', intArg('--test-per-class', 1, 1 << 20))
     .option('--steps <n>', 'evaluated steps (zero-shot)', intArg('--steps', 2, 100_000))
-    .option('--noises <n>', 'noises per step (zero-shot)', intArg('--noises', 1, 64))
+    .option('--noises <n>', 'noises per step (zero-shot)', intArg('--noises', 1, MAX_NOISES))
     .option('--seed <n>', 'seed', intArg('--seed', 0, Number.MAX_SAFE_INTEGER), 0)
     .action(async (name: string, o, cmd: Command) => {
       const spec = experimentByName(name);

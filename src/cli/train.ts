@@ -16,25 +16,10 @@ import { sampleDdpm } from '../samplers/ddpm.js';
 import { ARCHITECTURES, disposeModel, type Architecture, type LearnedModel, type ModelDef } from '../models/model.js';
 import { train, type TrainResult } from '../models/train.js';
 import { writeTrainReport, type TrainReport } from '../report/train-report.js';
+import { intArg, realArg } from './common.js';
 
 const DEFAULT_EPOCHS: Record<Architecture, number> = { mlp: 100, 'unet-small': 20, classifier: 10 };
 const DEFAULT_LR: Record<Architecture, number> = { mlp: 2e-3, 'unet-small': 1e-3, classifier: 1e-3 };
-
-function intArg(name: string, min: number, max: number) {
-  return (v: string) => {
-    const n = Number(v);
-    if (!Number.isInteger(n) || n < min || n > max) throw new InvalidArgumentError(`${name} must be an integer in [${min}, ${max}], got '${v}'`);
-    return n;
-  };
-}
-
-function realArg(name: string, min: number, max: number, open = false) {
-  return (v: string) => {
-    const x = Number(v);
-    if (!Number.isFinite(x) || x < min || x > max || (open && x === min)) throw new InvalidArgumentError(`${name} must be a number in ${open ? '(' : '['}${min}, ${max}], got '${v}'`);
-    return x;
-  };
-}
 
 function channelsArg(v: string): [number, number] {
   const p = v.split(',').map((s) => Number(s.trim()));
