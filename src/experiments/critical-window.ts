@@ -49,26 +49,45 @@ export function evenRows(x: Float32Array, N: number, D: number, n: number): Floa
   return out;
 }
 
+/** The signals of one run, before any table or chart is made from them. */
+interface CriticalSignals {
+  steps: number[];
+  nSamples: number;
+  spec: PowerSpectrumSteps | null;
+  soft: ModeSoftening | null;
+  ent: ClassEntropySteps | null;
+  col: CollapseResult | null;
+  lsRuns: { s: number; fd: number }[];
+  bestLate: number | null;
+}
+
 export async function runCriticalWindow(s: ExperimentSetup, o: CriticalWindowOptions = {}): Promise<ExperimentResult> {
   const t0 = performance.now();
-  const ctx = s.ctx;
   const T = s.schedule.T;
-  const d = s.denoiser;
-  const [N, D] = s.data.shape;
   const steps = signalSteps(T, o.points ?? 40);
-  const nRows = Math.min(N, o.rows ?? 512);
-  const rows = evenRows(s.data.x, N, D, nRows);
-  const image = s.data.imageShape ?? null;
-  const a = s.analysis;
-  const classRest = medianOf(a.classRestMerger);
+  const nRows = Math.min(s.data.shape[0], o.rows ?? 512);
   const r = newResult('critical-window', 'The critical window by four signals against the merger steps', {
-    data: s.data.name, denoiser: s.denoiserName, T, signalSteps: steps.length, rows: nRows, imageShape: image, seed: s.seed,
+    data: s.data.name, denoiser: s.denoiserName, T, signalSteps: steps.length, rows: nRows, imageShape: s.data.imageShape ?? null, seed: s.seed,
     xiRule: 'xi = first radius (pixels) where the radially averaged autocorrelation of the batch-centred images drops below 1/e',
     softeningRule: 't_c = step of the largest softness sqrt(abar) * mean v^T J v over the leading Fourier modes (radial bin <= 1)',
     entropyRule: 'decision step = peak of dH(C | x_t)/dstep (three-point differences)',
     collapseRule: 'largest DDPM grid step by which half of the exact-score trajectories keep their nearest training point to the end',
     xiEstimateRule: `xi estimate = step of the steepest change of xi(x0_hat): centred differences between the nearest signal steps at least ${XI_SPAN} T away on each side; its peak step is listed beside it`,
   });
+  const signals = await measureSignals(s, o, r, steps, nRows, t0);
+  describeCriticalWindow(s, r, signals);
+  r.timings.total = performance.now() - t0;
+  return r;
+}
+
+/** Computes every signal this setup can give; a skipped one leaves its reason in r.warnings. */
+async function measureSignals(s: ExperimentSetup, o: CriticalWindowOptions, r: ExperimentResult, steps: number[], nRows: number, t0: number): Promise<CriticalSignals> {
+  const ctx = s.ctx;
+  const T = s.schedule.T;
+  const d = s.denoiser;
+  const [N, D] = s.data.shape;
+  const rows = evenRows(s.data.x, N, D, nRows);
+  const image = s.data.imageShape ?? null;
   const prog = (p: string, i: number, n: number) => o.onProgress?.(p, i, n);
   const skip = (what: string, why: string) => r.warnings.push(`${what} skipped: ${why}.`);
   const imgRows = image ? { x: rows, shape: [nRows, D] as const, imageShape: image } : null;
@@ -116,7 +135,15 @@ export async function runCriticalWindow(s: ExperimentSetup, o: CriticalWindowOpt
     if (lsRuns.length) bestLate = lsRuns.reduce((b, x) => (x.fd < b.fd ? x : b)).s;
     r.timings.lateStart = performance.now() - t1;
   } else skip('Best late-start step', 'the analysis saved no late-start statistics (or --samples 0)');
+  return { steps, nSamples, spec, soft, ent, col, lsRuns, bestLate };
+}
 
+/** The four estimates against the marks: tables, charts, goals, summary and raw numbers of r. */
+function describeCriticalWindow(s: ExperimentSetup, r: ExperimentResult, m: CriticalSignals): void {
+  const { steps, nSamples, spec, soft, ent, col, lsRuns, bestLate } = m;
+  const T = s.schedule.T;
+  const a = s.analysis;
+  const classRest = medianOf(a.classRestMerger);
   // The four estimates.
   const xiSteep = spec?.x0hat ? steepestStep(steps, spec.x0hat.xi, XI_SPAN * T) : null;
   const xiPeak = spec?.x0hat ? peakStep(steps, spec.x0hat.xi) : null;
@@ -191,6 +218,4 @@ export async function runCriticalWindow(s: ExperimentSetup, o: CriticalWindowOpt
     entropy: ent ? { steps: Array.from(ent.steps), entropy: Array.from(ent.entropy), stdError: Array.from(ent.stdError), rate: Array.from(ent.rate), decisionStep: ent.decisionStep } : null,
     collapse: col ? { steps: Array.from(col.steps), settledFraction: Array.from(col.settledFraction), collapseStep: col.collapseStep, collapseOuTime: col.collapseOuTime, distinctFinal: col.distinctFinal } : null,
   };
-  r.timings.total = performance.now() - t0;
-  return r;
 }

@@ -9,7 +9,7 @@
 // DIR/entropic-timesteps.json (diffusers-style 0-based timesteps with their sigmas).
 import type { TopLevelSpec } from 'vega-lite';
 import { CHART_CONFIG, VL_SCHEMA } from '../report/charts-common.js';
-import { denoisingError, entropicSchedule, logSigmaSteps, ENTROPIC_KINDS, type EntropicSchedule } from '../analysis/entropic-time.js';
+import { denoisingError, entropicSchedule, logSigmaSteps, ENTROPIC_KINDS, type DenoisingError, type EntropicSchedule } from '../analysis/entropic-time.js';
 import { samplerGrid } from '../samplers/grid.js';
 import { ddimScheduler } from '../samplers/scheduler.js';
 import type { SampleOptions } from '../samplers/sample.js';
@@ -31,6 +31,21 @@ export interface EntropicScheduleOptions {
   errorSteps?: number;
   errorRows?: number;
   onProgress?: (phase: string, done: number, total: number) => void;
+}
+
+/** One sampling run: a schedule's grid at one step count, scored over the seeds. */
+interface GridRun {
+  schedule: string;
+  n: number;
+  grid: Int32Array;
+  run: ConfigRun;
+}
+
+/** Every grid by `${schedule} ${n}`, the entropic schedules behind them, and the merger-aware window. */
+interface Grids {
+  grids: Map<string, Int32Array>;
+  ent: Map<string, EntropicSchedule>;
+  mergerWindow: [number, number] | null;
 }
 
 export async function runEntropicSchedule(s: ExperimentSetup, o: EntropicScheduleOptions = {}): Promise<ExperimentResult> {
@@ -56,6 +71,19 @@ export async function runEntropicSchedule(s: ExperimentSetup, o: EntropicSchedul
   o.onProgress?.('mse(sigma)', 0, 1);
   const err = await denoisingError(s.ctx, s.denoiser, evenRows(s.data.x, N, D, nRows), [nRows, D], logSigmaSteps(s.schedule, o.errorSteps ?? 64), { seed: s.seed });
   r.timings.mse = performance.now() - t0;
+  const g = buildGrids(s, counts, err);
+  const runs = await sampleGrids(s, o, counts, g.grids, samples, seeds);
+  r.timings.sample = performance.now() - t0 - r.timings.mse;
+  describeEntropicSchedule(s, r, { samples, seeds, counts, nRows }, err, g, runs);
+  r.timings.total = performance.now() - t0;
+  return r;
+}
+
+/** The grid of every schedule at every step count (no denoiser calls: err is measured already). */
+function buildGrids(s: ExperimentSetup, counts: number[], err: DenoisingError): Grids {
+  const T = s.schedule.T;
+  const merger = s.analysis.dataNoise.mergerStep;
+  const speciation = s.analysis.speciationStep;
   const grids = new Map<string, Int32Array>();
   const ent = new Map<string, EntropicSchedule>();
   let mergerWindow: [number, number] | null = null;
@@ -71,8 +99,13 @@ export async function runEntropicSchedule(s: ExperimentSetup, o: EntropicSchedul
       grids.set(`${kind} ${n}`, e.timesteps);
     }
   }
+  return { grids, ent, mergerWindow };
+}
+
+/** DDIM from N(0, I) on every grid, scored over the seeds. */
+async function sampleGrids(s: ExperimentSetup, o: EntropicScheduleOptions, counts: number[], grids: Map<string, Int32Array>, samples: number, seeds: number): Promise<GridRun[]> {
   const scorer = await makeScorer(s);
-  const runs: { schedule: string; n: number; grid: Int32Array; run: ConfigRun }[] = [];
+  const runs: GridRun[] = [];
   const total = counts.length * SCHEDULE_NAMES.length;
   for (const n of counts) {
     for (const name of SCHEDULE_NAMES) {
@@ -87,7 +120,16 @@ export async function runEntropicSchedule(s: ExperimentSetup, o: EntropicSchedul
     }
   }
   o.onProgress?.('sample', total, total);
-  r.timings.sample = performance.now() - t0 - r.timings.mse;
+  return runs;
+}
+
+/** Tables, charts, goals, the timestep file, the summary and the raw numbers of r. */
+function describeEntropicSchedule(
+  s: ExperimentSetup, r: ExperimentResult, p: { samples: number; seeds: number; counts: number[]; nRows: number }, err: DenoisingError, g: Grids, runs: GridRun[],
+): void {
+  const T = s.schedule.T;
+  const { samples, seeds, counts, nRows } = p;
+  const { ent, mergerWindow } = g;
   const fdName = headlineFdName(s);
   r.tables.push({
     id: 'fd', title: 'FD per schedule and step count',
@@ -127,8 +169,6 @@ export async function runEntropicSchedule(s: ExperimentSetup, o: EntropicSchedul
   });
   r.summary = `${s.data.name}, ${s.denoiserName} denoiser, DDIM. Best schedule by ${fdName}: ${best.join('; ')}. Entropic timesteps written to entropic-timesteps.json.`;
   r.data = { runs: runs.map((x) => ({ schedule: x.schedule, steps: x.n, grid: Array.from(x.grid), fd: x.run.fd, scores: x.run.perSeed })), mse: { steps: Array.from(err.steps), sigma: Array.from(err.sigma), mse: Array.from(err.mse) } };
-  r.timings.total = performance.now() - t0;
-  return r;
 }
 
 function fdChart(runs: { schedule: string; n: number; run: ConfigRun }[], fdName: string) {

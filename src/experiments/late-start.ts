@@ -54,6 +54,17 @@ export async function runLateStart(s: ExperimentSetup, o: LateStartOptions = {})
     data: s.data.name, denoiser: s.denoiserName, samples: N, seeds, sweep, steps: counts, lateRank: s.lateStart.rank,
     marks, analysisMethod: a.method, seed: s.seed, conditioning: 'unconditional; late start from the all-data statistics',
   });
+  const rows = await sampleSweep(s, o, { N, seeds, counts, sweep });
+  r.timings.sample = performance.now() - t0;
+  describeLateStart(s, r, { N, seeds, counts, sweep, marks }, rows);
+  r.timings.total = performance.now() - t0;
+  return r;
+}
+
+/** Every sampler and step count from T (plain), and from each s of the sweep from N(0, I) and from the Gaussian late start. */
+async function sampleSweep(s: ExperimentSetup, o: LateStartOptions, p: { N: number; seeds: number; counts: number[]; sweep: number[] }): Promise<Row[]> {
+  const T = s.schedule.T;
+  const { N, seeds, counts, sweep } = p;
   const scorer = await makeScorer(s);
   const rows: Row[] = [];
   const total = SAMPLERS.length * counts.length * (1 + 2 * sweep.length);
@@ -76,7 +87,13 @@ export async function runLateStart(s: ExperimentSetup, o: LateStartOptions = {})
       }
     }
   }
-  r.timings.sample = performance.now() - t0;
+  return rows;
+}
+
+/** Tables, charts, goals, the summary and the raw numbers of r. */
+function describeLateStart(s: ExperimentSetup, r: ExperimentResult, p: { N: number; seeds: number; counts: number[]; sweep: number[]; marks: { what: string; step: number | null }[] }, rows: Row[]): void {
+  const T = s.schedule.T;
+  const { N, seeds, counts, sweep, marks } = p;
   const fdName = headlineFdName(s);
   const best = (sampler: string, n: number, start: Row['start']) =>
     rows.filter((x) => x.sampler === sampler && x.n === n && x.start === start).reduce((b, x) => (x.run.fdMean < b.run.fdMean ? x : b));
@@ -117,8 +134,6 @@ export async function runLateStart(s: ExperimentSetup, o: LateStartOptions = {})
   const b5 = SAMPLERS.map((sm) => `${sm} best s ${best(sm, c0, 'gaussian').s}`).join(', ');
   r.summary = `${s.data.name}, ${s.denoiserName} denoiser, ${N} samples per run. At ${c0} steps the Gaussian late start improves FD over the plain start by ${SAMPLERS.map((sm) => `${(best(sm, c0, 'plain').run.fdMean / best(sm, c0, 'gaussian').run.fdMean).toFixed(2)}× (${sm})`).join(' and ')}; ${b5}; merger analysis: ${marks.map((m) => `${m.what} ${m.step ?? 'none'}`).join(', ')}.`;
   r.data = { rows: rows.map((x) => ({ sampler: x.sampler, steps: x.n, s: x.s, start: x.start, fd: x.run.fd, calls: x.run.calls, scores: x.run.perSeed })) };
-  r.timings.total = performance.now() - t0;
-  return r;
 }
 
 function sweepChart(rows: Row[], sampler: string, marks: { what: string; step: number | null }[], fdName: string) {

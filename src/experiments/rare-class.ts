@@ -10,6 +10,7 @@ import { CHART_CONFIG, VL_SCHEMA } from '../report/charts-common.js';
 import { analyzeMergers } from '../analysis/analyze.js';
 import { fitGmmPerClass, gmmDenoiser } from '../models/gmm-denoiser.js';
 import type { Denoiser } from '../models/denoiser.js';
+import type { MergerReport } from '../formats/report-types.js';
 import type { ExperimentSetup } from './setup.js';
 import { makeScorer } from './scoring.js';
 import { newResult, spread, type Cell, type ExperimentResult } from './types.js';
@@ -58,6 +59,25 @@ interface Scored {
 const CONFIGS = ['no guidance', 'fixed window', 'merger window', 'CFG everywhere'] as const;
 type Config = (typeof CONFIGS)[number];
 
+/** Per model and configuration, the scores of each seed. */
+type RareResults = Record<string, Record<Config, Scored[]>>;
+
+/** The settings of one run and the windows from the subset's merger analysis. */
+interface RareSettings {
+  rare: number[];
+  perClass: number;
+  steps: number;
+  w: number;
+  leak: number;
+  seeds: number;
+  counts: number[];
+  common: number[];
+  own: Window[];
+  fixed: Window;
+  balanced: Window[];
+  report: MergerReport;
+}
+
 export async function runRareClass(s: ExperimentSetup, o: RareClassOptions = {}): Promise<ExperimentResult> {
   const t0 = performance.now();
   const ctx = s.ctx;
@@ -91,30 +111,48 @@ export async function runRareClass(s: ExperimentSetup, o: RareClassOptions = {})
     [`fitted, label leak ${leak}`, gmmDenoiser(ctx, leakyConditional(fitted, leak), s.schedule, { imageShape: img })],
     ['fitted, exact (no leak)', gmmDenoiser(ctx, fitted, s.schedule, { imageShape: img })],
   ];
-  const res: Record<string, Record<Config, Scored[]>> = {};
+  const p: RareSettings = { rare, perClass, steps, w, leak, seeds, counts, common, own, fixed, balanced, report };
+  let res: RareResults;
   try {
-    const scorer = await makeScorer(s);
-    const winOf = (c: Config, k: number): Window | 'everywhere' | null => (c === 'no guidance' ? null : c === 'fixed window' ? fixed : c === 'merger window' ? own[k]! : 'everywhere');
-    let done = 0;
-    const total = models.length * CONFIGS.length * seeds;
-    for (const [name, d] of models) {
-      res[name] = {} as Record<Config, Scored[]>;
-      for (const c of CONFIGS) {
-        res[name]![c] = [];
-        for (let j = 0; j < seeds; j++) {
-          o.onProgress?.('sampling', done++, total);
-          const b = await sampleByClass(ctx, d, { classes: rare, perClass, steps, seed: childSeed(s.seed, 'replicate', j), guidance: (k) => windowGuidance(w, winOf(c, k)) });
-          const sc = await scorer.score(b.x, b.classes, { referenceClasses: rare });
-          const fdCond = s.truth ? await classConditionalFd(ctx, s.truth, b.x, rare, perClass) : null;
-          res[name]![c].push({ accuracy: sc.classAccuracy, fdCond, fdPca: sc.fdPca, precision: sc.precision, recall: sc.recall, density: sc.density, coverage: sc.coverage, calls: b.calls });
-        }
-      }
-    }
-    o.onProgress?.('sampling', total, total);
+    res = await sampleRare(s, o, p, models);
   } finally {
     for (const [, d] of models) d.dispose();
   }
   r.timings.sampling = performance.now() - t0 - r.timings.refit;
+  describeRareClass(s, r, p, models.map(([name]) => name), res);
+  r.timings.total = performance.now() - t0;
+  return r;
+}
+
+/** Samples the rare classes with every model and configuration over the seeds, and scores them. */
+async function sampleRare(s: ExperimentSetup, o: RareClassOptions, p: RareSettings, models: [string, Denoiser][]): Promise<RareResults> {
+  const ctx = s.ctx;
+  const { rare, perClass, steps, w, seeds, own, fixed } = p;
+  const res: RareResults = {};
+  const scorer = await makeScorer(s);
+  const winOf = (c: Config, k: number): Window | 'everywhere' | null => (c === 'no guidance' ? null : c === 'fixed window' ? fixed : c === 'merger window' ? own[k]! : 'everywhere');
+  let done = 0;
+  const total = models.length * CONFIGS.length * seeds;
+  for (const [name, d] of models) {
+    res[name] = {} as Record<Config, Scored[]>;
+    for (const c of CONFIGS) {
+      res[name]![c] = [];
+      for (let j = 0; j < seeds; j++) {
+        o.onProgress?.('sampling', done++, total);
+        const b = await sampleByClass(ctx, d, { classes: rare, perClass, steps, seed: childSeed(s.seed, 'replicate', j), guidance: (k) => windowGuidance(w, winOf(c, k)) });
+        const sc = await scorer.score(b.x, b.classes, { referenceClasses: rare });
+        const fdCond = s.truth ? await classConditionalFd(ctx, s.truth, b.x, rare, perClass) : null;
+        res[name]![c].push({ accuracy: sc.classAccuracy, fdCond, fdPca: sc.fdPca, precision: sc.precision, recall: sc.recall, density: sc.density, coverage: sc.coverage, calls: b.calls });
+      }
+    }
+  }
+  o.onProgress?.('sampling', total, total);
+  return res;
+}
+
+/** Tables, the chart, the goal, warnings, the summary and the raw numbers of r. */
+function describeRareClass(s: ExperimentSetup, r: ExperimentResult, p: RareSettings, modelNames: string[], res: RareResults): void {
+  const { rare, perClass, w, leak, seeds, counts, common, own, fixed, balanced, report } = p;
   const mean = (v: Scored[], f: (x: Scored) => number | null) => {
     const a = v.map(f).filter((x): x is number => x !== null);
     return a.length ? spread(a).mean : null;
@@ -126,7 +164,7 @@ export async function runRareClass(s: ExperimentSetup, o: RareClassOptions = {})
   const fmt = (x: Window) => `[${x[0]}, ${x[1]}]`;
   const winText = (c: Config) => (c === 'no guidance' ? 'none' : c === 'fixed window' ? fmt(fixed) : c === 'merger window' ? rare.map((k) => fmt(own[k]!)).join(', ') : '1..T');
   const rows: Cell[][] = [];
-  for (const [name] of models) for (const c of CONFIGS) {
+  for (const name of modelNames) for (const c of CONFIGS) {
     const v = res[name]![c];
     rows.push([name, c, winText(c), mean(v, (x) => x.accuracy), half(v, (x) => x.accuracy), mean(v, (x) => x.fdCond), half(v, (x) => x.fdCond), mean(v, (x) => x.fdPca), mean(v, (x) => x.precision), mean(v, (x) => x.recall), mean(v, (x) => x.density), mean(v, (x) => x.coverage), v[0]!.calls]);
   }
@@ -143,8 +181,8 @@ export async function runRareClass(s: ExperimentSetup, o: RareClassOptions = {})
     columns: ['class', 'rows kept', 'window (subset)', 'class-rest merger (subset)', 'window (balanced data)'],
     rows: own.map((x, k) => [names[k]!, counts[k]!, fmt(x), report.classRestMerger[k] ?? null, fmt(balanced[k]!)]),
   });
-  const lk = models[0]![0];
-  const chartVals = models.flatMap(([name]) => CONFIGS.map((c) => ({ model: name, config: c, accuracy: mean(res[name]![c], (x) => x.accuracy), fd: mean(res[name]![c], (x) => x.fdCond ?? x.fdPca) })));
+  const lk = modelNames[0]!;
+  const chartVals = modelNames.flatMap((name) => CONFIGS.map((c) => ({ model: name, config: c, accuracy: mean(res[name]![c], (x) => x.accuracy), fd: mean(res[name]![c], (x) => x.fdCond ?? x.fdPca) })));
   r.charts.push(barChart(chartVals));
   const m = res[lk]!['merger window'];
   const f = res[lk]!['fixed window'];
@@ -162,8 +200,6 @@ export async function runRareClass(s: ExperimentSetup, o: RareClassOptions = {})
   if (s.denoiserName !== 'truth' && s.denoiserName !== 'gmm-fit') r.warnings.push(`The setup's denoiser '${s.denoiserName}' was not used: the experiment re-fits one Gaussian per class on the imbalanced subset.`);
   r.summary = `Rare class${rare.length > 1 ? 'es' : ''} ${rare.map((k) => names[k]).join(', ')} at ${counts[rare[0]!]} rows against ~${counts[common[0]!]} for the others. On the leaky model: no guidance FD ${mean(res[lk]!['no guidance'], fdOf)!.toFixed(3)}, fixed window ${fFd.toFixed(3)}, merger window ${mFd.toFixed(3)}, everywhere ${mean(res[lk]!['CFG everywhere'], fdOf)!.toFixed(3)}; class accuracy ${mean(res[lk]!['no guidance'], (x) => x.accuracy)?.toFixed(3)} / ${fAcc?.toFixed(3)} / ${mAcc?.toFixed(3)} / ${mean(res[lk]!['CFG everywhere'], (x) => x.accuracy)?.toFixed(3)}.`;
   r.data = { counts, windows: { own, fixed, balanced }, results: res };
-  r.timings.total = performance.now() - t0;
-  return r;
 }
 
 function barChart(values: { model: string; config: string; accuracy: number | null; fd: number | null }[]) {

@@ -9,6 +9,9 @@ import type { TopLevelSpec } from 'vega-lite';
 import { CHART_CONFIG, VL_SCHEMA } from '../report/charts-common.js';
 import { analyzeMergers } from '../analysis/analyze.js';
 import { fitGmmPerClass, gmmDenoiser } from '../models/gmm-denoiser.js';
+import type { Denoiser } from '../models/denoiser.js';
+import type { Dataset } from '../data/dataset.js';
+import type { PairReport } from '../formats/report-types.js';
 import { gmmFrechetToTruth } from '../metrics/gmm-exact.js';
 import { ddpmScheduler, sdedit } from '../samplers/index.js';
 import type { ExperimentSetup } from './setup.js';
@@ -71,6 +74,20 @@ interface Row {
   calls: number;
 }
 
+/** The domains, the start steps and the source rows of one run. */
+interface TransferSettings {
+  source: number[];
+  target: number[];
+  steps: number;
+  seed: number;
+  grid: number[];
+  starts: number[];
+  mergerStep: number;
+  pair: PairReport | undefined;
+  src: Dataset;
+  range: number;
+}
+
 export async function runStyleTransfer(s: ExperimentSetup, o: StyleTransferOptions = {}): Promise<ExperimentResult> {
   const t0 = performance.now();
   const ctx = s.ctx;
@@ -95,7 +112,6 @@ export async function runStyleTransfer(s: ExperimentSetup, o: StyleTransferOptio
   const counts = Array.from({ length: K }, (_, k) => (source.includes(k) ? per : 0));
   const src = takePerClass(s.reference, counts, 'source rows');
   const n = src.shape[0];
-  const D = src.shape[1];
   if (n === 0) throw new Error('style-transfer: the reference set has no row of the source classes');
   let lo = Infinity;
   let hi = -Infinity;
@@ -110,26 +126,48 @@ export async function runStyleTransfer(s: ExperimentSetup, o: StyleTransferOptio
     sampler: `DDPM (fixed_small) on linspace(0, s, round(${steps} s / T)) steps`, strengths: grid, mergerStep, mergerRule: 'merger step of the source and target groups (analysis re-run with the two groups as events)', psnrRange: range, seed,
   });
   const d = gmmDenoiser(ctx, targetModel, s.schedule, { imageShape: img });
-  const rows: Row[] = [];
+  const p: TransferSettings = { source, target, steps, seed, grid, starts, mergerStep, pair, src, range };
+  let rows: Row[];
   try {
-    const scorer = await makeScorer(s);
-    const targetTruth = s.truth ? restrictMixture(s.truth, target, false) : null;
-    for (let i = 0; i < starts.length; i++) {
-      o.onProgress?.('sdedit', i, starts.length);
-      const st = starts[i]!;
-      const out = await sdedit(ctx, d, { x0: src.x, start: st, steps: chainSteps(st, steps, T), scheduler: ddpmScheduler(s.schedule), classes: null, seed });
-      const { mse, psnr } = mseAndPsnr(out.x, src.x, range);
-      const pred = await scorer.predict(out.x);
-      const inTarget = pred ? pred.filter((c) => target.includes(c)).length / n : null;
-      const sc = await scorer.score(out.x, null, { referenceClasses: target });
-      const fdTarget = targetTruth ? await gmmFrechetToTruth(ctx, out.x, [n, D], targetTruth) : sc.fdPca;
-      rows.push({ start: st, merger: st === mergerStep, mse, psnr, inTarget, fdTarget, precision: sc.precision, recall: sc.recall, calls: out.denoiserCalls });
-    }
-    o.onProgress?.('sdedit', starts.length, starts.length);
+    rows = await sdeditRows(s, o, p, d);
   } finally {
     d.dispose();
   }
   r.timings.sdedit = performance.now() - t0;
+  describeStyleTransfer(s, r, p, rows);
+  r.timings.total = performance.now() - t0;
+  return r;
+}
+
+/** SDEdit of the source rows from every start step with the target model, scored. */
+async function sdeditRows(s: ExperimentSetup, o: StyleTransferOptions, p: TransferSettings, d: Denoiser): Promise<Row[]> {
+  const ctx = s.ctx;
+  const T = s.schedule.T;
+  const { target, steps, seed, starts, mergerStep, src, range } = p;
+  const [n, D] = src.shape;
+  const rows: Row[] = [];
+  const scorer = await makeScorer(s);
+  const targetTruth = s.truth ? restrictMixture(s.truth, target, false) : null;
+  for (let i = 0; i < starts.length; i++) {
+    o.onProgress?.('sdedit', i, starts.length);
+    const st = starts[i]!;
+    const out = await sdedit(ctx, d, { x0: src.x, start: st, steps: chainSteps(st, steps, T), scheduler: ddpmScheduler(s.schedule), classes: null, seed });
+    const { mse, psnr } = mseAndPsnr(out.x, src.x, range);
+    const pred = await scorer.predict(out.x);
+    const inTarget = pred ? pred.filter((c) => target.includes(c)).length / n : null;
+    const sc = await scorer.score(out.x, null, { referenceClasses: target });
+    const fdTarget = targetTruth ? await gmmFrechetToTruth(ctx, out.x, [n, D], targetTruth) : sc.fdPca;
+    rows.push({ start: st, merger: st === mergerStep, mse, psnr, inTarget, fdTarget, precision: sc.precision, recall: sc.recall, calls: out.denoiserCalls });
+  }
+  o.onProgress?.('sdedit', starts.length, starts.length);
+  return rows;
+}
+
+/** Tables, the chart, goals, warnings, the summary and the raw numbers of r. */
+function describeStyleTransfer(s: ExperimentSetup, r: ExperimentResult, p: TransferSettings, rows: Row[]): void {
+  const { source, target, grid, mergerStep, pair, range } = p;
+  const names = s.data.classNames;
+  const n = p.src.shape[0];
   const pairSteps = source.map((k) => [names[k]!, ...target.map((j) => s.analysis.classMergerMatrix[k]![j] ?? null)] as Cell[]);
   r.tables.push({
     id: 'strengths', title: `SDEdit ${source.map((k) => names[k]).join('+')} → ${target.map((k) => names[k]).join('+')}`,
@@ -170,8 +208,6 @@ export async function runStyleTransfer(s: ExperimentSetup, o: StyleTransferOptio
   if (s.truth) r.warnings.push('Exact model of the target domain: the outputs are samples of the target truth given the noised source, so "in target" and the FD measure the denoiser\'s pull, not a learned style.');
   r.summary = `SDEdit from ${n} ${source.map((k) => names[k]).join('+')} rows into ${target.map((k) => names[k]).join('+')}: merger-derived start ${mergerStep} gives ${m.inTarget === null ? '' : `${(100 * m.inTarget).toFixed(1)}% in the target domain, `}PSNR ${m.psnr.toFixed(2)} dB to the source; the grid runs from ${grid[0]} to ${grid[grid.length - 1]}.`;
   r.data = { rows, mergerStep, groupPair: pair ? { mergerStep: pair.mergerStep } : null, range };
-  r.timings.total = performance.now() - t0;
-  return r;
 }
 
 function strengthChart(rows: Row[], mergerStep: number) {

@@ -9,6 +9,7 @@ import { newResult, type ExperimentResult } from './types.js';
 import { classifierErrors, classifierWeights, classify, expectedClassifierErrors, WEIGHTINGS, type Weighting } from './diffusion-classifier.js';
 import { gmmLogLikelihoods } from './gmm-truth.js';
 import { limitPerClass } from '../data/dataset.js';
+import type { GmmParams } from '../models/gmm-model.js';
 
 export interface ZeroShotOptions {
   /** Evaluated steps, spread evenly over 1..T (default 100). */
@@ -67,28 +68,8 @@ export async function runZeroShot(s: ExperimentSetup, o: ZeroShotOptions = {}): 
     perClass[w] = perClassAccuracy(pred, labels, n, K);
   }
   const rowsTable = WEIGHTINGS.map((w) => [w, acc[w]!, ...perClass[w]!] as (string | number)[]);
-  let check: { maxRelMeanErr: number; closedFormAcc: Record<string, number>; bayes: number } | null = null;
-  if (s.truth && s.denoiserName === 'truth') {
-    const ex = expectedClassifierErrors(s.truth, x, n, steps, (t) => abar[t]!);
-    let worst = 0;
-    for (let q = 0; q < S; q++) {
-      // Mean over rows and classes at one step: the Monte-Carlo mean and the closed form.
-      let mc = 0;
-      let cf = 0;
-      for (let i = 0; i < n * K; i++) {
-        mc += err[i * S + q]!;
-        cf += ex[i * S + q]!;
-      }
-      worst = Math.max(worst, Math.abs(mc - cf) / cf);
-    }
-    const closedFormAcc: Record<string, number> = {};
-    for (const w of WEIGHTINGS) closedFormAcc[w] = accuracy(classify(ex, n, K, S, classifierWeights(w, steps, abar, mergers, tStart)), labels, n);
-    const ll = gmmLogLikelihoods(s.truth, x, n);
-    const bayes = new Int32Array(n);
-    for (let i = 0; i < n; i++) for (let k = 1; k < K; k++) if (ll[i * K + k]! > ll[i * K + bayes[i]!]!) bayes[i] = k;
-    check = { maxRelMeanErr: worst, closedFormAcc, bayes: accuracy(bayes, labels, n) };
-    for (const row of rowsTable) row.splice(2, 0, closedFormAcc[row[0] as Weighting]!);
-  }
+  const check = s.truth && s.denoiserName === 'truth' ? closedFormCheck(s.truth, err, x, labels, { n, K, S, steps, abar, mergers, tStart }) : null;
+  if (check) for (const row of rowsTable) row.splice(2, 0, check.closedFormAcc[row[0] as Weighting]!);
   const names = s.data.classNames;
   r.tables.push({
     id: 'accuracy',
@@ -111,6 +92,38 @@ export async function runZeroShot(s: ExperimentSetup, o: ZeroShotOptions = {}): 
   r.data = { steps, accuracy: acc, perClass, check, denoiserCalls: calls };
   r.timings.total = performance.now() - t0;
   return r;
+}
+
+interface ClosedFormCheck {
+  maxRelMeanErr: number;
+  closedFormAcc: Record<string, number>;
+  bayes: number;
+}
+
+/** With the built-in mixture's truth as the denoiser: the Monte-Carlo errors against the closed form, and the Bayes accuracy. */
+function closedFormCheck(
+  truth: GmmParams, err: Float64Array, x: Float32Array, labels: Int32Array,
+  p: { n: number; K: number; S: number; steps: number[]; abar: number[]; mergers: (number | null)[]; tStart: number },
+): ClosedFormCheck {
+  const { n, K, S, steps, abar, mergers, tStart } = p;
+  const ex = expectedClassifierErrors(truth, x, n, steps, (t) => abar[t]!);
+  let worst = 0;
+  for (let q = 0; q < S; q++) {
+    // Mean over rows and classes at one step: the Monte-Carlo mean and the closed form.
+    let mc = 0;
+    let cf = 0;
+    for (let i = 0; i < n * K; i++) {
+      mc += err[i * S + q]!;
+      cf += ex[i * S + q]!;
+    }
+    worst = Math.max(worst, Math.abs(mc - cf) / cf);
+  }
+  const closedFormAcc: Record<string, number> = {};
+  for (const w of WEIGHTINGS) closedFormAcc[w] = accuracy(classify(ex, n, K, S, classifierWeights(w, steps, abar, mergers, tStart)), labels, n);
+  const ll = gmmLogLikelihoods(truth, x, n);
+  const bayes = new Int32Array(n);
+  for (let i = 0; i < n; i++) for (let k = 1; k < K; k++) if (ll[i * K + k]! > ll[i * K + bayes[i]!]!) bayes[i] = k;
+  return { maxRelMeanErr: worst, closedFormAcc, bayes: accuracy(bayes, labels, n) };
 }
 
 /** Mean over rows of (mean error of the wrong classes - error of the true class) per step: where class information lives. */
