@@ -39,7 +39,7 @@ const lmax = (s: Float64Array) => symmetricEigen(s, D).values[0]!;
 // eps over the classes and all data (rests, groups and noise do not move it).
 const epsRef = Math.max(...[...sigmas, sigmaAll].map(lmax)) / 400;
 
-function refPair(report: MergerReport, a: number, b: number) {
+function refPair(_report: MergerReport, a: number, b: number) {
   const cov = (e: number) => (e < K ? sigmas[e]! : e === K ? sigmaAll : identity);
   return gaussianCurves(cov(a), cov(b), D, abarAll);
 }

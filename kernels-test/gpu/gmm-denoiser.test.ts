@@ -9,7 +9,7 @@ import { GEMM_BUILDS } from '../../src/kernels/matmul.js';
 import { fitGmmPerClass, diagonalCovariances, gmmClassPosterior, gmmDenoiser, gmmPosterior, isotropicCovariances, type GmmParams } from '../../src/models/gmm-denoiser.js';
 import { predictEpsHost, x0FromEps } from '../../src/models/denoiser.js';
 import { createTensor, disposeTensor } from '../../src/runtime/tensor.js';
-import { classPosteriorRef, gmmRef, type GmmRefParams } from '../ref/gmm-denoiser.js';
+import { classPosteriorRef, gmmRef } from '../ref/gmm-denoiser.js';
 import { expectClose } from '../compare.js';
 import { gaussian, rng } from '../random.js';
 import { abarSchedule } from '../denoiser-fixtures.js';

@@ -6,7 +6,7 @@ import { describeGpu } from './device.js';
 import { knnRadii, prdc, type PrdcResult } from '../../src/metrics/prdc.js';
 import { KNN_MAX_K } from '../../src/kernels/knn_select.js';
 import { expectClose } from '../compare.js';
-import { knnRadiiSqRef, prdcRef } from '../ref/metrics.js';
+import { prdcRef } from '../ref/metrics.js';
 import { gaussianSet } from '../metrics-fixtures.js';
 
 const U = 2 ** -24;

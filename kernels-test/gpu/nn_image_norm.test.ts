@@ -5,7 +5,7 @@ import { afterAll, afterEach, beforeAll, expect, it } from 'vitest';
 import { describeGpu } from './device.js';
 import { blockPlan, disposeImageKernels, encodeGroupNorm, encodeGroupNormBackward, imageKernels, type ImageKernels } from '../../src/kernels/nn_image.js';
 import { groupNorm, groupNormBackward, type GroupDims } from '../ref/nn_image_norm.js';
-import { abs, add, cleanup, down, expectBound, f32, run, up } from './nn_image_host.js';
+import { add, cleanup, down, expectBound, f32, run, up } from './nn_image_host.js';
 
 // (n, hw, c, groups): a single value; 5 x 5 with 4 groups of 4; 7 x 7 with groups of 1 channel; 14 x 14 in one
 // group (two levels); 8 x 8 x 3; 2 x 7 x 16 in 8 groups; 1 x 1 images.

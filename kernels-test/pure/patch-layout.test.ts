@@ -26,7 +26,7 @@ describe('patch layout', () => {
     expect(patchSizeRule(31, schedule, 8, 8)(7)).toBe(15);
     const arr = patchSizeRule([1, 1, 3, 3, 3, 5, 5, 5, 7, 7], schedule, 8, 8);
     expect([1, 3, 6, 10].map(arr)).toEqual([1, 3, 5, 7]);
-    const fn = patchSizeRule((step, abar) => (abar > 0.99 ? 1 : 3), schedule, 8, 8);
+    const fn = patchSizeRule((_step, abar) => (abar > 0.99 ? 1 : 3), schedule, 8, 8);
     expect([1, 10].map(fn)).toEqual([1, 3]);
     expect(patchSizeRule(undefined, schedule, 8, 8)(10)).toBe(defaultPatchSize(8, 8, schedule.alphasCumprod[9]!));
     expect(() => patchSizeRule(0, schedule, 8, 8)).toThrow(/odd integer >= 1, got 0/);

@@ -6,7 +6,7 @@
 //   npx tsx scripts/bench/metrics.ts [--n 10000 --dim 64 --reps 3]
 // FLOP (distance products only) = 2 D (N² + M² + N M): real-real, fake-fake and fake-real.
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { destroyContext, requestContext } from '../../src/runtime/context.js';

@@ -185,7 +185,7 @@ export function leafOrder(merges: readonly Merge[], n: number): number[] {
 
 /** A Newick label: bare when it only holds safe characters, else single-quoted with '' for '. */
 function newickLabel(name: string): string {
-  return /^[A-Za-z0-9.+\-*\/!?#%&@$^~|<>=]+$/.test(name) ? name : `'${name.replace(/'/g, "''")}'`;
+  return /^[A-Za-z0-9.+\-*/!?#%&@$^~|<>=]+$/.test(name) ? name : `'${name.replace(/'/g, "''")}'`;
 }
 
 /**

@@ -76,7 +76,10 @@ function borrowStaging(ctx: Context, bytes: number): GPUBuffer {
 }
 
 function returnStaging(ctx: Context, b: GPUBuffer): void {
-  if (ctx.destroyed) return b.destroy();
+  if (ctx.destroyed) {
+    b.destroy();
+    return;
+  }
   const list = ctx.staging.get(b.size) ?? [];
   list.push(b);
   ctx.staging.set(b.size, list);
