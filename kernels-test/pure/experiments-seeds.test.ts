@@ -18,7 +18,9 @@ describe('childSeed', () => {
   });
   it('j defaults to 0', () => expect(childSeed(5, 'replicate')).toBe(5));
   it('refuses unknown purposes and bad j, naming the valid ones', () => {
-    expect(() => childSeed(0, 'other' as SeedPurpose)).toThrow("purpose 'other' is not one of replicate, class, reference, random-pulses");
+    expect(() => childSeed(0, 'other' as SeedPurpose)).toThrow(
+      "purpose 'other' is not one of replicate, class, reference, random-pulses",
+    );
     expect(() => childSeed(0, 'replicate', -1)).toThrow(/j must be a whole number/);
     expect(() => childSeed(0, 'replicate', 1.5)).toThrow(/j must be a whole number/);
   });

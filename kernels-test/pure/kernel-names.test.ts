@@ -8,7 +8,9 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
-const shaders = readdirSync(join(root, 'shaders')).filter((f) => f.endsWith('.wgsl')).sort();
+const shaders = readdirSync(join(root, 'shaders'))
+  .filter((f) => f.endsWith('.wgsl'))
+  .sort();
 const kernelFiles = readdirSync(join(root, 'src/kernels')).filter((f) => f.endsWith('.ts'));
 const kernelSources = kernelFiles.map((f) => readFileSync(join(root, 'src/kernels', f), 'utf8')).join('\n');
 
@@ -30,9 +32,16 @@ describe('every shader names its wrapper and reference', () => {
       expect(existsSync(join(root, wrappers[0]!)), `${file}: ${wrappers[0]} does not exist`).toBe(true);
       const refs = h.join('\n').match(/(?:kernels-test\/)?ref\/[\w.-]+\.ts/g) ?? [];
       expect(refs.length, `${file}: the header names no reference in kernels-test/ref/`).toBeGreaterThan(0);
-      for (const r of refs) expect(existsSync(join(root, 'kernels-test', r.replace(/^kernels-test\//, ''))), `${file}: ${r} does not exist`).toBe(true);
+      for (const r of refs)
+        expect(
+          existsSync(join(root, 'kernels-test', r.replace(/^kernels-test\//, ''))),
+          `${file}: ${r} does not exist`,
+        ).toBe(true);
       // The spec is defined as { name: 'x', ... } or through a helper spec('x', ...).
-      expect(new RegExp(`(name: |spec\\()'${name}'`).test(kernelSources), `${file}: no KernelSpec named '${name}' in src/kernels/`).toBe(true);
+      expect(
+        new RegExp(`(name: |spec\\()'${name}'`).test(kernelSources),
+        `${file}: no KernelSpec named '${name}' in src/kernels/`,
+      ).toBe(true);
     });
   }
 });

@@ -51,7 +51,8 @@ describe('import graph against the README layers', () => {
   });
 
   it('parses the import forms the code uses', () => {
-    const text = "import { a } from './a.js';\nimport type { B } from '../b.js';\nexport * from './c.js';\nexport {\n  d,\n} from './d.js';\nimport './e.js';\nconst f = await import('./f.js');";
+    const text =
+      "import { a } from './a.js';\nimport type { B } from '../b.js';\nexport * from './c.js';\nexport {\n  d,\n} from './d.js';\nimport './e.js';\nconst f = await import('./f.js');";
     expect(importsOf(text).sort()).toEqual(['../b.js', './a.js', './c.js', './d.js', './e.js', './f.js']);
   });
 
@@ -65,7 +66,9 @@ describe('import graph against the README layers', () => {
         if (to === from) continue;
         const [lf, lt] = [layers.get(from), layers.get(to)];
         if (lf === undefined || lt === undefined || lt >= lf) {
-          bad.push(`${relative(root, file)}: import '${spec}' goes from ${from} (layer ${lf ?? '?'}) to ${to} (layer ${lt ?? '?'})`);
+          bad.push(
+            `${relative(root, file)}: import '${spec}' goes from ${from} (layer ${lf ?? '?'}) to ${to} (layer ${lt ?? '?'})`,
+          );
         }
       }
     }

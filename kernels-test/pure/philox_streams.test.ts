@@ -6,7 +6,13 @@ import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import * as streams from '../../src/kernels/philox_streams.js';
-import { MAX_NOISES, PHILOX_STREAMS, ZERO_SHOT_LOW_NOISES, ZERO_SHOT_STREAM, zeroShotStream } from '../../src/kernels/philox_streams.js';
+import {
+  MAX_NOISES,
+  PHILOX_STREAMS,
+  ZERO_SHOT_LOW_NOISES,
+  ZERO_SHOT_STREAM,
+  zeroShotStream,
+} from '../../src/kernels/philox_streams.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const inRange = (s: number) => PHILOX_STREAMS.find((r) => s >= r.start && s < r.start + r.length);
@@ -24,7 +30,9 @@ describe('Philox stream ranges', () => {
     const sorted = [...PHILOX_STREAMS].sort((a, b) => a.start - b.start);
     const overlaps = sorted.slice(1).flatMap((r, i) => {
       const p = sorted[i]!;
-      return p.start + p.length > r.start ? [`${p.name} [${p.start}, ${p.start + p.length}) overlaps ${r.name} [${r.start}, ${r.start + r.length})`] : [];
+      return p.start + p.length > r.start
+        ? [`${p.name} [${p.start}, ${p.start + p.length}) overlaps ${r.name} [${r.start}, ${r.start + r.length})`]
+        : [];
     });
     expect(overlaps).toEqual([]);
   });
@@ -32,7 +40,10 @@ describe('Philox stream ranges', () => {
     for (const r of PHILOX_STREAMS) expect((streams as Record<string, unknown>)[r.name], r.name).toBe(r.start);
   });
   it('every exported stream constant lies in a range', () => {
-    const constants = Object.entries(streams).filter(([k, v]) => /STREAM/.test(k) && typeof v === 'number') as [string, number][];
+    const constants = Object.entries(streams).filter(([k, v]) => /STREAM/.test(k) && typeof v === 'number') as [
+      string,
+      number,
+    ][];
     expect(constants.length).toBeGreaterThanOrEqual(13);
     for (const [k, v] of constants) expect(inRange(v), `${k} = ${v}`).toBeDefined();
   });
@@ -49,12 +60,15 @@ describe('zero-shot noises', () => {
 
 describe('one home for stream values', () => {
   it('no file in src/ but the table defines a stream constant by value', () => {
-    const files = readdirSync(join(root, 'src'), { recursive: true, encoding: 'utf8' }).filter((f) => f.endsWith('.ts'));
+    const files = readdirSync(join(root, 'src'), { recursive: true, encoding: 'utf8' }).filter((f) =>
+      f.endsWith('.ts'),
+    );
     const offenders: string[] = [];
     for (const f of files) {
       const path = join(root, 'src', f);
       if (relative(root, path).split('\\').join('/') === 'src/kernels/philox_streams.ts') continue;
-      for (const m of readFileSync(path, 'utf8').matchAll(/const (\w*STREAM\w*) = \d/g)) offenders.push(`src/${f}: ${m[1]}`);
+      for (const m of readFileSync(path, 'utf8').matchAll(/const (\w*STREAM\w*) = \d/g))
+        offenders.push(`src/${f}: ${m[1]}`);
     }
     expect(offenders).toEqual([]);
   });

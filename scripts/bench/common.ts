@@ -55,7 +55,10 @@ function gitCommit(): string {
   // FLUCTUS_COMMIT names the commit where the checkout has no .git (e.g. a tree copied elsewhere).
   if (process.env.FLUCTUS_COMMIT) return process.env.FLUCTUS_COMMIT;
   try {
-    const head = execSync('git rev-parse --short HEAD', { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+    const head = execSync('git rev-parse --short HEAD', {
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'ignore'],
+    }).trim();
     return execSync('git status --porcelain', { encoding: 'utf8' }).trim() ? `${head}+dirty` : head;
   } catch {
     return 'unknown';
@@ -63,7 +66,14 @@ function gitCommit(): string {
 }
 
 export function provenance(ctx: Context) {
-  return { commit: gitCommit(), date: new Date().toISOString(), platform: ctx.platform, adapter: ctx.adapterInfo, limits: ctx.limits, features: ctx.features };
+  return {
+    commit: gitCommit(),
+    date: new Date().toISOString(),
+    platform: ctx.platform,
+    adapter: ctx.adapterInfo,
+    limits: ctx.limits,
+    features: ctx.features,
+  };
 }
 
 export function writeResult(name: string, result: unknown): string {

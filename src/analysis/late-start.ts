@@ -7,7 +7,13 @@ import type { Schedule } from '../schedule/schedules.js';
 import type { FluctuationModel } from './fluctuations.js';
 import type { EventPlan } from './events.js';
 import { abarOfStep } from './mergers.js';
-import { LATE_START_FORMAT, LATE_START_VERSION, type LateStartFile, type LateStartGaussian, type LateStartStep } from '../formats/late-start.js';
+import {
+  LATE_START_FORMAT,
+  LATE_START_VERSION,
+  type LateStartFile,
+  type LateStartGaussian,
+  type LateStartStep,
+} from '../formats/late-start.js';
 
 function gaussianOf(cov: Float64Array, mean: Float64Array, D: number, r: number, abar: number): LateStartGaussian {
   const { values, vectors } = symmetricEigen(cov, D, { vectors: true });
@@ -24,7 +30,11 @@ function gaussianOf(cov: Float64Array, mean: Float64Array, D: number, r: number,
 }
 
 export async function lateStartStatistics(
-  model: FluctuationModel, plan: EventPlan, schedule: Schedule, steps: number[], rank: number,
+  model: FluctuationModel,
+  plan: EventPlan,
+  schedule: Schedule,
+  steps: number[],
+  rank: number,
   data: LateStartFile['data'],
 ): Promise<LateStartFile> {
   const D = model.dim;
@@ -37,5 +47,13 @@ export async function lateStartStatistics(
     const g = events.map((e, q) => gaussianOf(covs[q]!, model.means[e]!, D, r, abar));
     out.push({ step, abar, all: g[0]!, classes: g.slice(1) });
   }
-  return { format: LATE_START_FORMAT, version: LATE_START_VERSION, data, schedule: { name: schedule.name, T: schedule.T }, method: model.method, rank: r, steps: out };
+  return {
+    format: LATE_START_FORMAT,
+    version: LATE_START_VERSION,
+    data,
+    schedule: { name: schedule.name, T: schedule.T },
+    method: model.method,
+    rank: r,
+    steps: out,
+  };
 }

@@ -8,7 +8,8 @@ export function intArg(name: string, min?: number, max?: number) {
   const range = min === undefined && max === undefined ? '' : ` in [${min ?? -Infinity}, ${max ?? Infinity}]`;
   return (v: string) => {
     const n = Number(v);
-    if (!Number.isInteger(n) || (min !== undefined && n < min) || (max !== undefined && n > max)) throw new InvalidArgumentError(`${name} must be an integer${range}, got '${v}'`);
+    if (!Number.isInteger(n) || (min !== undefined && n < min) || (max !== undefined && n > max))
+      throw new InvalidArgumentError(`${name} must be an integer${range}, got '${v}'`);
     return n;
   };
 }
@@ -17,7 +18,8 @@ export function intArg(name: string, min?: number, max?: number) {
 export function realArg(name: string, min: number, max: number, open = false) {
   return (v: string) => {
     const x = Number(v);
-    if (!Number.isFinite(x) || x < min || x > max || (open && x === min)) throw new InvalidArgumentError(`${name} must be a number in ${open ? '(' : '['}${min}, ${max}], got '${v}'`);
+    if (!Number.isFinite(x) || x < min || x > max || (open && x === min))
+      throw new InvalidArgumentError(`${name} must be a number in ${open ? '(' : '['}${min}, ${max}], got '${v}'`);
     return x;
   };
 }
@@ -35,7 +37,8 @@ export function positive(name: string) {
 export function intList(name: string, min = -Infinity, what = 'integers') {
   return (v: string): number[] => {
     const out = v.split(',').map((s) => Number(s.trim()));
-    if (out.some((n) => !Number.isInteger(n) || n < min)) throw new InvalidArgumentError(`${name} must be a comma-separated list of ${what}, got '${v}'`);
+    if (out.some((n) => !Number.isInteger(n) || n < min))
+      throw new InvalidArgumentError(`${name} must be a comma-separated list of ${what}, got '${v}'`);
     return out;
   };
 }
@@ -43,7 +46,11 @@ export function intList(name: string, min = -Infinity, what = 'integers') {
 /** A progress bar with rate and ETA that restarts for each phase of the analysis. */
 export function phaseBar() {
   const bar = new cliProgress.SingleBar(
-    { format: '{phase} |{bar}| {percentage}% | {value}/{total} | {rate}/s | ETA {eta_formatted}', hideCursor: true, etaBuffer: 50 },
+    {
+      format: '{phase} |{bar}| {percentage}% | {value}/{total} | {rate}/s | ETA {eta_formatted}',
+      hideCursor: true,
+      etaBuffer: 50,
+    },
     cliProgress.Presets.shades_classic,
   );
   let phase = '';

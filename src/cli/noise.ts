@@ -12,10 +12,17 @@ import { intArg, intList } from './common.js';
 
 export function noiseCommand(): Command {
   return new Command('noise')
-    .description('noise the built-in synthetic Gaussian mixture at several steps on the GPU; print a check and the kernel profile')
+    .description(
+      'noise the built-in synthetic Gaussian mixture at several steps on the GPU; print a check and the kernel profile',
+    )
     .addOption(new Option('--schedule <name>', 'noise schedule').choices(['linear', 'cosine']).default('linear'))
     .option('--T <n>', 'number of diffusion steps', intArg('--T'), 1000)
-    .option('--steps <list>', 'steps to noise at (1..T)', intList('--steps'), [1, 50, 100, 200, 300, 400, 500, 600, 700, 800, 900, 1000])
+    .option(
+      '--steps <list>',
+      'steps to noise at (1..T)',
+      intList('--steps'),
+      [1, 50, 100, 200, 300, 400, 500, 600, 700, 800, 900, 1000],
+    )
     .option('--samples-per-class <n>', 'samples per class of the mixture', intArg('--samples-per-class'), 4096)
     .option('--dim <n>', 'dimension of the mixture', intArg('--dim'), 64)
     .option('--seed <n>', 'noise seed', intArg('--seed'), 0)
@@ -27,14 +34,19 @@ export function noiseCommand(): Command {
       const ctx = await requestContext({ profile: true, wait: o.wait });
       const a = ctx.adapterInfo;
       console.log(`adapter: ${a.vendor} ${a.architecture} ${a.description}${a.isFallback ? ' (software)' : ''}`);
-      console.log(`data: gmm ${N} x ${D}, ${data.classes} classes; schedule ${o.schedule} T=${o.T}; ${o.steps.length} steps`);
+      console.log(
+        `data: gmm ${N} x ${D}, ${data.classes} classes; schedule ${o.schedule} T=${o.T}; ${o.steps.length} steps`,
+      );
 
       // Per-step totals of x and x^2 over all entries, accumulated in float64 as chunks arrive.
       const S = o.steps.length;
       const sum = new Float64Array(S);
       const sumSq = new Float64Array(S);
       const bar = new cliProgress.SingleBar(
-        { format: 'noising |{bar}| {percentage}% | {value}/{total} values | {rate} Mvalues/s | ETA {eta}s', hideCursor: true },
+        {
+          format: 'noising |{bar}| {percentage}% | {value}/{total} values | {rate} Mvalues/s | ETA {eta}s',
+          hideCursor: true,
+        },
         cliProgress.Presets.shades_classic,
       );
       const total = S * N * D;
@@ -91,8 +103,12 @@ export function noiseCommand(): Command {
             `${f(e1, 8)} ${f(Math.sqrt(ab) * m1, 9)} ${f(z1, 6, 2)} ${f(e2, 9)} ${f(ab * m2 + 1 - ab, 9)} ${f(z2, 6, 2)}`,
         );
       });
-      console.log(`largest |z| over ${2 * o.steps.length} checks: ${worstZ.toFixed(2)} ${worstZ < 4 ? '(consistent with the closed form)' : '(SUSPICIOUS: larger than 4)'}`);
-      console.log(`\nnoised ${(total / 1e6).toFixed(1)} M values in ${seconds.toFixed(2)} s (${(total / 1e6 / seconds).toFixed(1)} M/s, including readback)`);
+      console.log(
+        `largest |z| over ${2 * o.steps.length} checks: ${worstZ.toFixed(2)} ${worstZ < 4 ? '(consistent with the closed form)' : '(SUSPICIOUS: larger than 4)'}`,
+      );
+      console.log(
+        `\nnoised ${(total / 1e6).toFixed(1)} M values in ${seconds.toFixed(2)} s (${(total / 1e6 / seconds).toFixed(1)} M/s, including readback)`,
+      );
       console.log(formatProfile(profileReport(ctx), ctx.profiler!.mode));
       destroyContext(ctx);
     });

@@ -66,12 +66,23 @@ export interface ExperimentSetup {
 }
 
 export function truthParams(t: GmmTruth): GmmParams {
-  return { K: t.K, D: t.D, means: t.means, covs: diagonalCovariances(t.variances, t.K, t.D), weights: new Float64Array(t.K).fill(1) };
+  return {
+    K: t.K,
+    D: t.D,
+    means: t.means,
+    covs: diagonalCovariances(t.variances, t.K, t.D),
+    weights: new Float64Array(t.K).fill(1),
+  };
 }
 
 function loadData(o: SetupOptions): { data: Dataset; truth: GmmTruth | null } {
   if (o.data === 'gmm') {
-    const { data, truth } = gaussianMixtureWithTruth({ perClass: o.samplesPerClass ?? GMM_PER_CLASS, dim: GMM_DIM, seed: 1, separation: o.separation });
+    const { data, truth } = gaussianMixtureWithTruth({
+      perClass: o.samplesPerClass ?? GMM_PER_CLASS,
+      dim: GMM_DIM,
+      seed: 1,
+      separation: o.separation,
+    });
     return { data, truth };
   }
   const ds = loadDataset(o.data, { labels: o.labels });
@@ -87,7 +98,8 @@ function referenceSet(o: SetupOptions, data: Dataset, truth: GmmTruth | null): D
 
 /** Loads data, builds the denoiser, runs the merger analysis; dispose with disposeSetup. */
 export async function prepareExperiment(ctx: Context, o: SetupOptions): Promise<ExperimentSetup> {
-  if (o.separation !== undefined && o.data !== 'gmm') throw new Error(`separation: only for the built-in gmm data, not '${o.data}'`);
+  if (o.separation !== undefined && o.data !== 'gmm')
+    throw new Error(`separation: only for the built-in gmm data, not '${o.data}'`);
   const { data, truth } = loadData(o);
   const reference = referenceSet(o, data, truth);
   const schedule = makeSchedule('linear', 1000);
@@ -98,16 +110,30 @@ export async function prepareExperiment(ctx: Context, o: SetupOptions): Promise<
     // An MLP sees images as flat rows: [D] and [H, W, 1] both fit image data of D = H W pixels.
     denoiser = loadDenoiser(ctx, o.model, (info) => {
       const flat = info.dataShape.length === 1 && info.dataShape[0] === data.shape[1];
-      return { dataShape: flat ? [data.shape[1]] : img ?? [data.shape[1]], numClasses: data.classes, schedule: { name: 'linear', T: schedule.T } };
+      return {
+        dataShape: flat ? [data.shape[1]] : (img ?? [data.shape[1]]),
+        numClasses: data.classes,
+        schedule: { name: 'linear', T: schedule.T },
+      };
     });
     denoiserName = o.model;
   } else {
     const kind = o.exact ?? (truth ? 'truth' : 'gmm-fit');
-    if (kind === 'truth' && !truth) throw new Error(`exact denoiser 'truth' needs the built-in gmm data (the only data with a known distribution); for '${o.data}' use gmm-fit or empirical`);
+    if (kind === 'truth' && !truth)
+      throw new Error(
+        `exact denoiser 'truth' needs the built-in gmm data (the only data with a known distribution); for '${o.data}' use gmm-fit or empirical`,
+      );
     if (kind === 'empirical') {
-      denoiser = empiricalDenoiser(ctx, data.x, data.shape, schedule, { labels: data.labels, numClasses: data.classes, imageShape: img });
+      denoiser = empiricalDenoiser(ctx, data.x, data.shape, schedule, {
+        labels: data.labels,
+        numClasses: data.classes,
+        imageShape: img,
+      });
     } else {
-      const params = kind === 'truth' ? truthParams(truth!) : await fitGmmPerClass(ctx, data.x, data.labels, data.shape, { classes: data.classes });
+      const params =
+        kind === 'truth'
+          ? truthParams(truth!)
+          : await fitGmmPerClass(ctx, data.x, data.labels, data.shape, { classes: data.classes });
       denoiser = gmmDenoiser(ctx, params, schedule, { imageShape: img });
     }
     denoiserName = kind;
@@ -122,7 +148,19 @@ export async function prepareExperiment(ctx: Context, o: SetupOptions): Promise<
     lateRank: o.lateRank ?? Math.min(32, data.shape[1]),
     progress: o.progress,
   });
-  return { ctx, data, reference, schedule, denoiser, denoiserName, truth: truth ? truthParams(truth) : null, analysis: report, lateStart, classifier, seed: o.seed };
+  return {
+    ctx,
+    data,
+    reference,
+    schedule,
+    denoiser,
+    denoiserName,
+    truth: truth ? truthParams(truth) : null,
+    analysis: report,
+    lateStart,
+    classifier,
+    seed: o.seed,
+  };
 }
 
 /** Frees the GPU buffers of the denoiser and the classifier. */

@@ -31,11 +31,21 @@ export function headlineFd(s: SampleScores): number {
 }
 
 export function headlineFdName(setup: ExperimentSetup): string {
-  return setup.truth ? 'per-component FD to the true mixture' : setup.classifier ? 'FD in the classifier\'s feature space' : 'FD in the reference\'s PCA space (32 directions)';
+  return setup.truth
+    ? 'per-component FD to the true mixture'
+    : setup.classifier
+      ? "FD in the classifier's feature space"
+      : "FD in the reference's PCA space (32 directions)";
 }
 
 /** Runs `make(seed)` for seeds seed0 .. seed0 + seeds - 1, scoring each against the reference. */
-export async function runConfig(s: ExperimentSetup, scorer: Scorer, label: string, seeds: number, make: (seed: number) => SampleOptions): Promise<ConfigRun> {
+export async function runConfig(
+  s: ExperimentSetup,
+  scorer: Scorer,
+  label: string,
+  seeds: number,
+  make: (seed: number) => SampleOptions,
+): Promise<ConfigRun> {
   const perSeed: SampleScores[] = [];
   let calls = 0;
   let first: Float32Array | null = null;

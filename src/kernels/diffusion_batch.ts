@@ -64,9 +64,16 @@ export function encodeDiffusionBatch(batch: Batch, p: CachedPipeline, a: Diffusi
   const elems = a.rows * a.cols;
   dispatch(batch, p, {
     params: {
-      key: a.key, rows: a.rows, cols: a.cols, quads, row_offset: a.rowOffset ?? 0, iter: a.iter,
-      stream_eps: a.streamEps ?? TRAIN_EPS_STREAM, stream_rows: a.streamRows ?? TRAIN_ROW_STREAM,
-      num_steps: a.T, p_uncond: a.pUncond,
+      key: a.key,
+      rows: a.rows,
+      cols: a.cols,
+      quads,
+      row_offset: a.rowOffset ?? 0,
+      iter: a.iter,
+      stream_eps: a.streamEps ?? TRAIN_EPS_STREAM,
+      stream_rows: a.streamRows ?? TRAIN_ROW_STREAM,
+      num_steps: a.T,
+      p_uncond: a.pUncond,
     },
     bindings: [a.x0, a.labelsIn, a.coef, a.xt, a.eps, a.steps, a.labels],
     workgroups: grid2d(batch.ctx, a.rows * quads, DIFFUSION_BATCH_WG),

@@ -46,7 +46,12 @@ export interface LambdaMaxResult {
 }
 
 /** Power iteration for the dominant eigenpair of symmetric C (d, d) row-major f32. */
-export async function lambdaMax(ctx: Context, c: SymmetricInput, d: number, opts: LambdaMaxOptions = {}): Promise<LambdaMaxResult> {
+export async function lambdaMax(
+  ctx: Context,
+  c: SymmetricInput,
+  d: number,
+  opts: LambdaMaxOptions = {},
+): Promise<LambdaMaxResult> {
   const fn = 'lambdaMax';
   const tol = opts.tol ?? 1e-5;
   if (!(tol > 0 && tol < 1)) throw new Error(`${fn}: tol must be in (0, 1), got ${tol}`);
@@ -83,14 +88,26 @@ export async function lambdaMax(ctx: Context, c: SymmetricInput, d: number, opts
       upload(ctx, bufs[0]!, host);
       const batch = beginBatch(ctx, fn);
       for (let s = 0; s < steps; s++) {
-        encodeSymmBlock(batch, p, { c: m.tensor, cOffset: m.offset, v: bufs[s % 2]!, w: bufs[(s + 1) % 2]!, d, q4: 1, scale });
+        encodeSymmBlock(batch, p, {
+          c: m.tensor,
+          cOffset: m.offset,
+          v: bufs[s % 2]!,
+          w: bufs[(s + 1) % 2]!,
+          d,
+          q4: 1,
+          scale,
+        });
       }
       const prev = bufs[(steps - 1) % 2]!;
       const last = bufs[steps % 2]!;
-      encodeCopy(batch, (enc) => {
-        enc.copyBufferToBuffer(prev.buffer, 0, probe.buffer, 0, 16 * d);
-        enc.copyBufferToBuffer(last.buffer, 0, probe.buffer, 16 * d, 16 * d);
-      }, 32 * d);
+      encodeCopy(
+        batch,
+        (enc) => {
+          enc.copyBufferToBuffer(prev.buffer, 0, probe.buffer, 0, 16 * d);
+          enc.copyBufferToBuffer(last.buffer, 0, probe.buffer, 16 * d, 16 * d);
+        },
+        32 * d,
+      );
       submit(batch);
       const out = await readback(ctx, probe);
       iterations += steps;

@@ -54,16 +54,46 @@ export interface StreamRange {
 }
 
 export const PHILOX_STREAMS: readonly StreamRange[] = [
-  { name: 'NOISE_STREAM', start: NOISE_STREAM, length: 1, owner: 'kernels/forward_noise.ts; analysis/fluctuations.ts (STREAM_EPS, the same draws)' },
+  {
+    name: 'NOISE_STREAM',
+    start: NOISE_STREAM,
+    length: 1,
+    owner: 'kernels/forward_noise.ts; analysis/fluctuations.ts (STREAM_EPS, the same draws)',
+  },
   { name: 'STREAM_NOISE_EVENT', start: STREAM_NOISE_EVENT, length: 1, owner: 'analysis/fluctuations.ts' },
   { name: 'TRAIN_EPS_STREAM', start: TRAIN_EPS_STREAM, length: 1, owner: 'kernels/diffusion_batch.ts' },
   { name: 'TRAIN_ROW_STREAM', start: TRAIN_ROW_STREAM, length: 1, owner: 'kernels/diffusion_batch.ts' },
   { name: 'INIT_STREAM', start: INIT_STREAM, length: 1, owner: 'models/params.ts' },
   { name: 'SHUFFLE_STREAM', start: SHUFFLE_STREAM, length: 1, owner: 'models/train-data.ts' },
-  { name: 'SAMPLE_STREAM', start: SAMPLE_STREAM, length: 1, owner: 'samplers/scheduler.ts (also samplers/late-start.ts, analysis/collapse.ts, web/explorer)' },
+  {
+    name: 'SAMPLE_STREAM',
+    start: SAMPLE_STREAM,
+    length: 1,
+    owner: 'samplers/scheduler.ts (also samplers/late-start.ts, analysis/collapse.ts, web/explorer)',
+  },
   { name: 'SDEDIT_STREAM', start: SDEDIT_STREAM, length: 1, owner: 'samplers/sample.ts' },
-  { name: 'ZERO_SHOT_STREAM', start: ZERO_SHOT_STREAM, length: ZERO_SHOT_LOW_NOISES, owner: 'experiments/diffusion-classifier.ts (noises 0..15)' },
-  { name: 'INFORMATION_STREAM', start: INFORMATION_STREAM, length: 1, owner: 'analysis/class-entropy.ts, analysis/entropic-time.ts' },
-  { name: 'ONLINE_CLASSIFIER_STREAM', start: ONLINE_CLASSIFIER_STREAM, length: 1, owner: 'analysis/online-classifier.ts' },
-  { name: 'ZERO_SHOT_HIGH_STREAM', start: ZERO_SHOT_HIGH_STREAM, length: MAX_NOISES - ZERO_SHOT_LOW_NOISES, owner: 'experiments/diffusion-classifier.ts (noises 16..63)' },
+  {
+    name: 'ZERO_SHOT_STREAM',
+    start: ZERO_SHOT_STREAM,
+    length: ZERO_SHOT_LOW_NOISES,
+    owner: 'experiments/diffusion-classifier.ts (noises 0..15)',
+  },
+  {
+    name: 'INFORMATION_STREAM',
+    start: INFORMATION_STREAM,
+    length: 1,
+    owner: 'analysis/class-entropy.ts, analysis/entropic-time.ts',
+  },
+  {
+    name: 'ONLINE_CLASSIFIER_STREAM',
+    start: ONLINE_CLASSIFIER_STREAM,
+    length: 1,
+    owner: 'analysis/online-classifier.ts',
+  },
+  {
+    name: 'ZERO_SHOT_HIGH_STREAM',
+    start: ZERO_SHOT_HIGH_STREAM,
+    length: MAX_NOISES - ZERO_SHOT_LOW_NOISES,
+    owner: 'experiments/diffusion-classifier.ts (noises 16..63)',
+  },
 ];

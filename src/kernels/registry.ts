@@ -31,8 +31,24 @@ export const KERNELS: RegisteredKernel[] = [
   { spec: PHILOX, builds: (['words', 'normal', 'transform'] as const).map(philoxBuild) },
   { spec: FORWARD_NOISE, builds: [{ constants: { WG: FORWARD_NOISE_WG } }] },
   // matmul: every tile build for each pair of transposes; syrk: A^T A and the Gram product A A^T.
-  { spec: MATMUL, builds: ([[false, false], [true, false], [false, true], [true, true]] as const).flatMap(([ta, tb]) => gemmBuildsFor(ta, tb).map((b) => gemmOptions(b, ta, tb))) },
-  { spec: SYRK, builds: [...gemmBuildsFor(true, false).map((b) => gemmOptions(b, true, false)), ...gemmBuildsFor(false, true).map((b) => gemmOptions(b, false, true))] },
+  {
+    spec: MATMUL,
+    builds: (
+      [
+        [false, false],
+        [true, false],
+        [false, true],
+        [true, true],
+      ] as const
+    ).flatMap(([ta, tb]) => gemmBuildsFor(ta, tb).map((b) => gemmOptions(b, ta, tb))),
+  },
+  {
+    spec: SYRK,
+    builds: [
+      ...gemmBuildsFor(true, false).map((b) => gemmOptions(b, true, false)),
+      ...gemmBuildsFor(false, true).map((b) => gemmOptions(b, false, true)),
+    ],
+  },
   { spec: SYRK_MIRROR, builds: [{ constants: { WG: SYRK_MIRROR_WG } }] },
   { spec: FROBENIUS, builds: [frobeniusBuild] },
   { spec: FROBENIUS_REDUCE, builds: [frobeniusReduceBuild] },

@@ -49,7 +49,14 @@ export async function epochOrder(ctx: Context, rows: number, seed: number, epoch
 }
 
 /** Copies the rows order[start .. start + batch) of the data into xOut (batch, D) and labelsOut (batch). */
-export function gatherBatch(d: TrainData, order: Int32Array, start: number, batch: number, xOut: Float32Array, labelsOut: Int32Array): void {
+export function gatherBatch(
+  d: TrainData,
+  order: Int32Array,
+  start: number,
+  batch: number,
+  xOut: Float32Array,
+  labelsOut: Int32Array,
+): void {
   const D = d.dim;
   for (let j = 0; j < batch; j++) {
     const r = order[start + j]!;

@@ -12,10 +12,28 @@ import { createTensor, disposeTensor, readback, upload, type Tensor } from '../r
 import { nnDenseKernels, CLIP_NONFINITE_INDEX, type NnDenseKernels } from '../kernels/nn_dense.js';
 import { diffusionBatchPipeline, encodeDiffusionBatch, noiseCoefTable } from '../kernels/diffusion_batch.js';
 import { checkCheckpoint, type Checkpoint, type CheckpointInfo } from './checkpoint.js';
-import { checkedForward, createModel, disposeModel, modelGraph, type LearnedModel, type ModelDef, type ModelGraph } from './model.js';
 import {
-  ADAMW_DEFAULTS, createOptimState, disposeOptimState, encodeLossAndGrads, encodeOptimizer, encodeResetClip, encodeStateFromParams,
-  encodeStateToParams, loadMoments, readMoments, type AdamWOptions, type OptimState,
+  checkedForward,
+  createModel,
+  disposeModel,
+  modelGraph,
+  type LearnedModel,
+  type ModelDef,
+  type ModelGraph,
+} from './model.js';
+import {
+  ADAMW_DEFAULTS,
+  createOptimState,
+  disposeOptimState,
+  encodeLossAndGrads,
+  encodeOptimizer,
+  encodeResetClip,
+  encodeStateFromParams,
+  encodeStateToParams,
+  loadMoments,
+  readMoments,
+  type AdamWOptions,
+  type OptimState,
 } from './optim.js';
 import { initialValues, loadParams, readParams } from './params.js';
 import { checkLabels, epochOrder, gatherBatch, stepsPerEpoch, type TrainData } from './train-data.js';
@@ -63,7 +81,13 @@ export interface TrainResult {
 
 /** The loss became NaN or infinite: where, and which checkpoint was kept. */
 export class NonFiniteLossError extends Error {
-  constructor(message: string, readonly step: number, readonly where: string, readonly kind: 'parameter' | 'layer' | 'loss', readonly checkpointStep: number) {
+  constructor(
+    message: string,
+    readonly step: number,
+    readonly where: string,
+    readonly kind: 'parameter' | 'layer' | 'loss',
+    readonly checkpointStep: number,
+  ) {
     super(message);
     this.name = 'NonFiniteLossError';
   }
@@ -151,7 +175,15 @@ export async function train(ctx: Context, def: ModelDef, data: TrainData, opts: 
       t.copyState(b, true);
       submit(b);
       const elapsed = (performance.now() - t0) / 1e3;
-      opts.onProgress?.({ step: s, totalSteps: stop, epoch: Math.floor((s - 1) / S) + 1, loss: sum / windowSteps, samplesPerSecond: ((s - start) * B) / elapsed, elapsedSeconds: elapsed, skippedSteps: skipped });
+      opts.onProgress?.({
+        step: s,
+        totalSteps: stop,
+        epoch: Math.floor((s - 1) / S) + 1,
+        loss: sum / windowSteps,
+        samplesPerSecond: ((s - start) * B) / elapsed,
+        elapsedSeconds: elapsed,
+        skippedSteps: skipped,
+      });
       if (opts.onCheckpoint && s < stop && performance.now() - lastSave > 1e3 * (opts.checkpointEverySeconds ?? 60)) {
         opts.onCheckpoint(await t.snapshot(s), 'periodic');
         lastSave = performance.now();
@@ -161,7 +193,14 @@ export async function train(ctx: Context, def: ModelDef, data: TrainData, opts: 
     const checkpoint = await t.snapshot(stop);
     opts.onCheckpoint?.(checkpoint, 'final');
     ok = true;
-    return { model: m, checkpoint, losses: Float32Array.from(losses), stepsRun: stop - start, seconds, samplesPerSecond: ((stop - start) * B) / Math.max(seconds, 1e-9) };
+    return {
+      model: m,
+      checkpoint,
+      losses: Float32Array.from(losses),
+      stepsRun: stop - start,
+      seconds,
+      samplesPerSecond: ((stop - start) * B) / Math.max(seconds, 1e-9),
+    };
   } finally {
     for (const x of own.tensors) disposeTensor(x);
     if (own.opt) disposeOptimState(own.opt);
@@ -173,7 +212,8 @@ export async function train(ctx: Context, def: ModelDef, data: TrainData, opts: 
 function planTraining(def: ModelDef, data: TrainData, opts: TrainOptions): TrainPlan {
   const isClassifier = def.architecture === 'classifier';
   const D = data.dim;
-  if (D !== def.dataShape.reduce((a, b) => a * b, 1)) throw new Error(`train: data rows have ${D} values but the model takes [${def.dataShape}]`);
+  if (D !== def.dataShape.reduce((a, b) => a * b, 1))
+    throw new Error(`train: data rows have ${D} values but the model takes [${def.dataShape}]`);
   checkLabels(data.labels, def.numClasses, `train: labels of ${data.name}`);
   checkInt('epochs', opts.epochs, 1, 1e6);
   checkInt('batch', opts.batch, 1, 1 << 20);
@@ -185,12 +225,26 @@ function planTraining(def: ModelDef, data: TrainData, opts: TrainOptions): Train
   const { batch: B, steps: S } = stepsPerEpoch(data.rows, opts.batch);
   const total = opts.epochs * S;
   const stop = Math.min(total, opts.maxSteps ?? total);
-  const trainInfo = { epochs: opts.epochs, batch: B, pUncond, lossEvery, ...o, maxNorm: Number.isFinite(o.maxNorm) ? o.maxNorm : 0 };
+  const trainInfo = {
+    epochs: opts.epochs,
+    batch: B,
+    pUncond,
+    lossEvery,
+    ...o,
+    maxNorm: Number.isFinite(o.maxNorm) ? o.maxNorm : 0,
+  };
   return { isClassifier, D, lossEvery, pUncond, o, key, B, S, stop, trainInfo };
 }
 
 /** Loads the resumed run's weights and EMA (or fresh initial values) into m: the step to continue from and the loss curve so far. */
-async function startingPoint(ctx: Context, def: ModelDef, m: LearnedModel, opts: TrainOptions, stop: number, S: number): Promise<{ start: number; losses: number[] }> {
+async function startingPoint(
+  ctx: Context,
+  def: ModelDef,
+  m: LearnedModel,
+  opts: TrainOptions,
+  stop: number,
+  S: number,
+): Promise<{ start: number; losses: number[] }> {
   const r = opts.resume;
   const losses: number[] = [];
   if (!r) {
@@ -199,18 +253,41 @@ async function startingPoint(ctx: Context, def: ModelDef, m: LearnedModel, opts:
     loadParams(ctx, m.params, init, 'ema');
     return { start: 0, losses };
   }
-  checkCheckpoint(r.info, { architecture: def.architecture, dataShape: def.dataShape, numClasses: def.numClasses, config: def.config, schedule: def.schedule ? { name: def.schedule.name, T: def.schedule.T } : null }, 'resume checkpoint');
-  if (!r.optimM || !r.optimV || !r.ema) throw new Error('resume checkpoint holds weights only (no optim.* or ema.* tensors); it cannot be resumed');
+  checkCheckpoint(
+    r.info,
+    {
+      architecture: def.architecture,
+      dataShape: def.dataShape,
+      numClasses: def.numClasses,
+      config: def.config,
+      schedule: def.schedule ? { name: def.schedule.name, T: def.schedule.T } : null,
+    },
+    'resume checkpoint',
+  );
+  if (!r.optimM || !r.optimV || !r.ema)
+    throw new Error('resume checkpoint holds weights only (no optim.* or ema.* tensors); it cannot be resumed');
   loadParams(ctx, m.params, r.params, 'value', 'resume checkpoint');
   loadParams(ctx, m.params, r.ema, 'ema', 'resume checkpoint (ema)');
   const start = r.info.step;
-  if (start >= stop) throw new Error(`resume checkpoint is at step ${start}, which already reaches the ${stop} steps asked for (${opts.epochs} epochs of ${S} steps${opts.maxSteps ? `, at most ${opts.maxSteps}` : ''}); raise --epochs`);
+  if (start >= stop)
+    throw new Error(
+      `resume checkpoint is at step ${start}, which already reaches the ${stop} steps asked for (${opts.epochs} epochs of ${S} steps${opts.maxSteps ? `, at most ${opts.maxSteps}` : ''}); raise --epochs`,
+    );
   if (r.loss) losses.push(...r.loss);
   return { start, losses };
 }
 
 /** Kernels, the model's training graph, batch tensors and the optimiser state (with the resumed moments); `losses` is the run's curve, read by snapshots. */
-async function createTrainer(ctx: Context, def: ModelDef, data: TrainData, opts: TrainOptions, p: TrainPlan, m: LearnedModel, own: Owned, losses: number[]): Promise<Trainer> {
+async function createTrainer(
+  ctx: Context,
+  def: ModelDef,
+  data: TrainData,
+  opts: TrainOptions,
+  p: TrainPlan,
+  m: LearnedModel,
+  own: Owned,
+  losses: number[],
+): Promise<Trainer> {
   const { isClassifier, D, lossEvery, pUncond, o, key, B, S, trainInfo } = p;
   const r = opts.resume;
   const keep = <T extends Tensor>(t: T) => (own.tensors.push(t), t);
@@ -229,10 +306,15 @@ async function createTrainer(ctx: Context, def: ModelDef, data: TrainData, opts:
   }
   const shadow = SLOTS.map((s) => keep(createTensor(ctx, [os.count], { label: `train.shadow.${s}` })));
   const copyState = (b: Batch, toShadow: boolean) => {
-    encodeCopy(b, (enc) => SLOTS.forEach((s, i) => {
-      const [from, to] = toShadow ? [os.flat[s], shadow[i]!] : [shadow[i]!, os.flat[s]];
-      enc.copyBufferToBuffer(from.buffer, 0, to.buffer, 0, 4 * os.count);
-    }), 16 * os.count);
+    encodeCopy(
+      b,
+      (enc) =>
+        SLOTS.forEach((s, i) => {
+          const [from, to] = toShadow ? [os.flat[s], shadow[i]!] : [shadow[i]!, os.flat[s]];
+          enc.copyBufferToBuffer(from.buffer, 0, to.buffer, 0, 4 * os.count);
+        }),
+      16 * os.count,
+    );
     if (!toShadow) encodeStateToParams(b, os);
   };
 
@@ -253,8 +335,19 @@ async function createTrainer(ctx: Context, def: ModelDef, data: TrainData, opts:
   const encodeInputs = (b: Batch, s: number) => {
     if (isClassifier) return;
     encodeDiffusionBatch(b, pipe, {
-      x0: xb, labelsIn: lb, coef: coef!, T: def.schedule!.T, xt: g.io.x.t, eps, steps: g.io.steps.t, labels: g.io.labels.t,
-      rows: B, cols: D, key, iter: s, pUncond: def.numClasses > 0 ? pUncond : 1,
+      x0: xb,
+      labelsIn: lb,
+      coef: coef!,
+      T: def.schedule!.T,
+      xt: g.io.x.t,
+      eps,
+      steps: g.io.steps.t,
+      labels: g.io.labels.t,
+      rows: B,
+      cols: D,
+      key,
+      iter: s,
+      pUncond: def.numClasses > 0 ? pUncond : 1,
     });
   };
   const runStep = async (s: number) => {
@@ -267,21 +360,46 @@ async function createTrainer(ctx: Context, def: ModelDef, data: TrainData, opts:
     submit(b);
   };
   const snapshot = async (step: number): Promise<Checkpoint> => {
-    const [params, optimM, optimV, ema] = [await readParams(ctx, m.params, 'value'), await readMoments(ctx, os, 'm'), await readMoments(ctx, os, 'v'), await readParams(ctx, m.params, 'ema')];
+    const [params, optimM, optimV, ema] = [
+      await readParams(ctx, m.params, 'value'),
+      await readMoments(ctx, os, 'm'),
+      await readMoments(ctx, os, 'v'),
+      await readParams(ctx, m.params, 'ema'),
+    ];
     return {
       info: {
-        architecture: def.architecture, config: def.config, dataShape: def.dataShape, numClasses: def.numClasses,
+        architecture: def.architecture,
+        config: def.config,
+        dataShape: def.dataShape,
+        numClasses: def.numClasses,
         schedule: def.schedule ? { name: def.schedule.name, T: def.schedule.T } : null,
-        step, epoch: Math.floor(step / S), seed: opts.seed, data: data.name, train: trainInfo,
+        step,
+        epoch: Math.floor(step / S),
+        seed: opts.seed,
+        data: data.name,
+        train: trainInfo,
       },
-      params, optimM, optimV, ema, loss: lossesUpTo(losses, step),
+      params,
+      optimM,
+      optimV,
+      ema,
+      loss: lossesUpTo(losses, step),
     };
   };
   return { k, g, os, hist, prepare, encodeInputs, runStep, copyState, snapshot };
 }
 
 /** Replays from the last checked state to the bad step, names what went non-finite, saves that state, throws. */
-async function nonFinite(ctx: Context, m: LearnedModel, t: Trainer, opts: TrainOptions, S: number, lastGood: number, bad: number, value: number): Promise<never> {
+async function nonFinite(
+  ctx: Context,
+  m: LearnedModel,
+  t: Trainer,
+  opts: TrainOptions,
+  S: number,
+  lastGood: number,
+  bad: number,
+  value: number,
+): Promise<never> {
   const restore = () => {
     const b = beginBatch(ctx, 'train restore');
     t.copyState(b, false);
@@ -297,12 +415,19 @@ async function nonFinite(ctx: Context, m: LearnedModel, t: Trainer, opts: TrainO
   restore();
   const c = await t.snapshot(lastGood);
   opts.onCheckpoint?.(c, 'nonfinite');
-  const where = !found ? 'the loss itself (every layer output was finite)' : found.kind === 'layer' ? `layer '${found.where}' (${found.value} at row ${found.row}, column ${found.col} of its output)` : `parameter '${found.where}' (${found.value} at index ${found.index})`;
+  const where = !found
+    ? 'the loss itself (every layer output was finite)'
+    : found.kind === 'layer'
+      ? `layer '${found.where}' (${found.value} at row ${found.row}, column ${found.col} of its output)`
+      : `parameter '${found.where}' (${found.value} at index ${found.index})`;
   const when = found?.kind === 'parameter' ? ` after the update of step ${bad - 1}` : '';
   throw new NonFiniteLossError(
     `training stopped: the loss is ${value} at step ${bad} (epoch ${Math.floor((bad - 1) / S) + 1}); the first non-finite value is in ${where}${when}; ` +
       `the last good state (step ${lastGood}) was kept as the checkpoint. Lower --lr or the clip norm.`,
-    bad, found?.where ?? 'loss', found?.kind ?? 'loss', lastGood,
+    bad,
+    found?.where ?? 'loss',
+    found?.kind ?? 'loss',
+    lastGood,
   );
 }
 

@@ -33,7 +33,11 @@ function checkShape(shape: number[], label: string): number {
   return shape.reduce((a, b) => a * b, 1);
 }
 
-export function createTensor<D extends DType = 'f32'>(ctx: Context, shape: number[], opts: TensorOptions<D> = {}): Tensor<D> {
+export function createTensor<D extends DType = 'f32'>(
+  ctx: Context,
+  shape: number[],
+  opts: TensorOptions<D> = {},
+): Tensor<D> {
   checkDevice(ctx);
   const dtype = (opts.dtype ?? 'f32') as D;
   const label = opts.label ?? `tensor(${shape.join('x')})`;
@@ -86,7 +90,12 @@ function returnStaging(ctx: Context, b: GPUBuffer): void {
 }
 
 /** Copies elements [offset, offset + length) of the tensor back to the CPU, after pending work. */
-export async function readback<D extends DType>(ctx: Context, t: Tensor<D>, offset = 0, length = t.size - offset): Promise<TypedArrayOf<D>> {
+export async function readback<D extends DType>(
+  ctx: Context,
+  t: Tensor<D>,
+  offset = 0,
+  length = t.size - offset,
+): Promise<TypedArrayOf<D>> {
   if (offset < 0 || length < 0 || offset + length > t.size) {
     throw new Error(`${t.label}: readback of ${length} elements at ${offset} exceeds its ${t.size} elements`);
   }
@@ -125,7 +134,8 @@ export interface RowChunk {
  * `multiple` keeps every chunk but the last a multiple of that many rows.
  */
 export function rowChunks(rows: number, rowBytes: number, maxBytes: number, multiple = 1): RowChunk[] {
-  if (rowBytes > maxBytes) throw new Error(`one row of ${rowBytes} bytes exceeds the binding limit of ${maxBytes} bytes`);
+  if (rowBytes > maxBytes)
+    throw new Error(`one row of ${rowBytes} bytes exceeds the binding limit of ${maxBytes} bytes`);
   let per = Math.floor(maxBytes / rowBytes);
   if (per >= multiple) per -= per % multiple;
   const out: RowChunk[] = [];

@@ -28,7 +28,11 @@ export async function sampleDdpm(ctx: Context, d: Denoiser, opts: DdpmOptions): 
   checkInt('ddpm: n', opts.n, 1, 1 << 20);
   const steps = checkInt('ddpm: steps', opts.steps ?? d.schedule.T, 1, d.schedule.T);
   const r = await sample(ctx, d, {
-    n: opts.n, classes: opts.classes, seed: opts.seed, steps, onStep: opts.onStep,
+    n: opts.n,
+    classes: opts.classes,
+    seed: opts.seed,
+    steps,
+    onStep: opts.onStep,
     scheduler: ddpmScheduler(d.schedule, { variance: 'fixed_large' }),
   });
   return r.x;

@@ -6,7 +6,14 @@ import { checkInt } from '../../runtime/check.js';
 import type { AnalyzeOptions } from '../../analysis/analyze.js';
 import { parseGroups } from '../../analysis/events.js';
 import { DEFAULT_EPS_RATIO } from '../../analysis/curves.js';
-import { CENTRINGS, LINKAGES, MERGER_METHODS, type Centring, type Linkage, type MergerMethod } from '../../formats/report-types.js';
+import {
+  CENTRINGS,
+  LINKAGES,
+  MERGER_METHODS,
+  type Centring,
+  type Linkage,
+  type MergerMethod,
+} from '../../formats/report-types.js';
 import { limitPerClass, type Dataset } from '../../data/dataset.js';
 import { gaussianMixture } from '../../data/gmm.js';
 import { proceduralImages } from '../../data/shapes.js';
@@ -109,7 +116,8 @@ export function checkOptions(o: ExplorerOptions): void {
   if (o.eps !== null && o.epsRatio !== null) throw new Error('give either eps or eps ratio, not both');
   if (o.eps !== null) positive('eps', o.eps);
   if (o.epsRatio !== null) positive('eps ratio', o.epsRatio);
-  if (o.spectralSteps !== null && o.spectralSteps !== 'all') checkInt('spectral steps', o.spectralSteps, 2, MAX_STEPS + 1);
+  if (o.spectralSteps !== null && o.spectralSteps !== 'all')
+    checkInt('spectral steps', o.spectralSteps, 2, MAX_STEPS + 1);
   if (o.noiseSamples !== null) checkInt('noise samples', o.noiseSamples, 8, 2 ** 31 - 1);
   if (!(o.alpha > 0 && o.alpha < 1)) throw new Error(`alpha must be in (0, 1), got ${o.alpha}`);
   const t = o.trajectories;
@@ -152,13 +160,24 @@ export function analyzeOptionsOf(o: ExplorerOptions, data: Dataset): AnalyzeOpti
 export function cliEquivalent(o: ExplorerOptions, dataName: string): string {
   const parts = ['fluctus analyze', `--data ${o.data === 'file' ? dataName : o.data}`];
   if (o.samplesPerClass !== null) parts.push(`--samples-per-class ${o.samplesPerClass}`);
-  parts.push(`--schedule ${o.schedule}`, `--steps ${o.steps}`, `--method ${o.method}`, `--centring ${o.centring}`, `--linkage ${o.linkage}`);
+  parts.push(
+    `--schedule ${o.schedule}`,
+    `--steps ${o.steps}`,
+    `--method ${o.method}`,
+    `--centring ${o.centring}`,
+    `--linkage ${o.linkage}`,
+  );
   if (o.eps !== null) parts.push(`--eps ${o.eps}`);
   if (o.epsRatio !== null) parts.push(`--eps-ratio ${o.epsRatio}`);
   if (o.spectralSteps !== null) parts.push(`--spectral-steps ${o.spectralSteps}`);
   if (o.noiseSamples !== null) parts.push(`--noise-samples ${o.noiseSamples}`);
   if (o.groups.trim()) parts.push(`--groups '${o.groups.trim()}'`);
   parts.push(`--alpha ${o.alpha}`, `--seed ${o.seed}`);
-  const note = o.data === 'gmm' ? ' (the CLI gmm has fixed size 4 x 8192 x 32; the page sets its size)' : o.data === 'shapes' ? ' (shapes: page only)' : '';
+  const note =
+    o.data === 'gmm'
+      ? ' (the CLI gmm has fixed size 4 x 8192 x 32; the page sets its size)'
+      : o.data === 'shapes'
+        ? ' (shapes: page only)'
+        : '';
   return parts.join(' ') + note;
 }

@@ -30,11 +30,21 @@ function headline(r: MergerReport): void {
     `normality no longer rejected (alpha ${r.dataNoise.normality.alpha}) from step: ${stepText(r, r.dataNoise.normalityStep)}`,
     `speciation step: ${stepText(r, r.speciationStep)} (Lambda = ${r.speciation.lambdaMax.toPrecision(4)})`,
     `class–rest merger steps: ${r.data.classNames.map((n, k) => `${n}: ${r.classRestMerger[k] ?? 'none'}`).join(', ')}`,
-    `first class merges: ${r.dendrogram.merges.slice(0, 3).map((m) => `${clusterName(r, m.a)} + ${clusterName(r, m.b)} at ${Number.isInteger(m.height) ? m.height : m.height.toFixed(1)}`).join('; ') || 'none'}`,
+    `first class merges: ${
+      r.dendrogram.merges
+        .slice(0, 3)
+        .map(
+          (m) =>
+            `${clusterName(r, m.a)} + ${clusterName(r, m.b)} at ${Number.isInteger(m.height) ? m.height : m.height.toFixed(1)}`,
+        )
+        .join('; ') || 'none'
+    }`,
   ];
   const ul = byId('headline');
   ul.replaceChildren(...items.map((t) => Object.assign(document.createElement('li'), { textContent: t })));
-  byId('warnings').replaceChildren(...r.warnings.map((w) => Object.assign(document.createElement('p'), { className: 'warning', textContent: w })));
+  byId('warnings').replaceChildren(
+    ...r.warnings.map((w) => Object.assign(document.createElement('p'), { className: 'warning', textContent: w })),
+  );
 }
 
 /** Checkboxes for every pair (default: the report's default curve pairs); `onChange` gets the chosen indices. */
@@ -55,7 +65,11 @@ function pairPicker(r: MergerReport, chosen: number[], onChange: (idx: number[])
 }
 
 /** Draws everything; the merger curves first (the summary comes from the spec actually drawn). */
-export async function showResults(r: MergerReport, cli: string, onCurves: (s: ExplorerSummary) => void): Promise<ExplorerSummary> {
+export async function showResults(
+  r: MergerReport,
+  cli: string,
+  onCurves: (s: ExplorerSummary) => void,
+): Promise<ExplorerSummary> {
   byId('results').hidden = false;
   headline(r);
   byId('cli').textContent = cli;

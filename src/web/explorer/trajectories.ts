@@ -22,7 +22,6 @@ import type { Denoiser } from '../../models/denoiser.js';
 import { ddimScheduler, ddpmScheduler, drawLateStart, SAMPLE_STREAM, type Scheduler } from '../../samplers/index.js';
 import { TRAJECTORY_SAMPLERS, type TrajectorySampler } from './options.js';
 
-
 export interface Chain {
   label: string;
   /** Steps of the recorded states, descending, ending at 0 (the sample). */
@@ -50,20 +49,51 @@ export interface TrajectoryRun {
 }
 
 /** The late-start Gaussian of all the data at step s, from the exact fluctuation model. */
-export async function lateStartGaussian(ctx: Context, data: Dataset, schedule: Schedule, step: number, rank: number, seed: number): Promise<LateStartGaussian> {
+export async function lateStartGaussian(
+  ctx: Context,
+  data: Dataset,
+  schedule: Schedule,
+  step: number,
+  rank: number,
+  seed: number,
+): Promise<LateStartGaussian> {
   const [N, D] = data.shape;
   const counts = new Array<number>(data.classes).fill(0);
   for (const l of data.labels) counts[l]!++;
   const plan = planEvents(data.classNames, counts, 0, []);
   const model = await fluctuationModel(ctx, {
-    x: data.x, labels: data.labels, n: N, dim: D, classes: data.classes, plan, schedule, method: 'exact', centring: 'own', seed, noiseCount: 0,
+    x: data.x,
+    labels: data.labels,
+    n: N,
+    dim: D,
+    classes: data.classes,
+    plan,
+    schedule,
+    method: 'exact',
+    centring: 'own',
+    seed,
+    noiseCount: 0,
   });
-  const file = await lateStartStatistics(model, plan, schedule, [step], rank, { name: data.name, dim: D, imageShape: data.imageShape, classNames: data.classNames });
+  const file = await lateStartStatistics(model, plan, schedule, [step], rank, {
+    name: data.name,
+    dim: D,
+    imageShape: data.imageShape,
+    classNames: data.classNames,
+  });
   return file.steps[0]!.all;
 }
 
 /** Runs the scheduler's grid (set) from x at its first step down to x_0, recording every state. */
-async function runChain(ctx: Context, den: Denoiser, sch: Scheduler, x0: Float32Array, n: number, seed: number, label: string, tick: () => void): Promise<Chain> {
+async function runChain(
+  ctx: Context,
+  den: Denoiser,
+  sch: Scheduler,
+  x0: Float32Array,
+  n: number,
+  seed: number,
+  label: string,
+  tick: () => void,
+): Promise<Chain> {
   const D = den.dim;
   const steps = Array.from(sch.timesteps);
   const x = createTensor(ctx, [n, D], { data: x0, label: `explorer.${label}` });
@@ -93,7 +123,12 @@ function scheduler(kind: TrajectorySampler, schedule: Schedule): Scheduler {
 }
 
 /** Plain and late-start chains on the data's empirical denoiser (unconditional). */
-export async function reverseTrajectories(ctx: Context, data: Dataset, schedule: Schedule, run: TrajectoryRun): Promise<Trajectories> {
+export async function reverseTrajectories(
+  ctx: Context,
+  data: Dataset,
+  schedule: Schedule,
+  run: TrajectoryRun,
+): Promise<Trajectories> {
   const [, D] = data.shape;
   const n = run.n;
   const T = schedule.T;
@@ -111,8 +146,26 @@ export async function reverseTrajectories(ctx: Context, data: Dataset, schedule:
     const xT = await standardNormals(ctx, n, D, { seed: run.seed, stream: SAMPLE_STREAM, step: 0 });
     const g = await lateStartGaussian(ctx, data, schedule, s, Math.min(run.rank, D), run.seed);
     const xs = await drawLateStart(ctx, { all: g }, D, n, run.seed, null);
-    const plain = await runChain(ctx, den, plainSch, xT, n, run.seed, `plain start at T = ${T} (${plainSch.timesteps.length} ${run.sampler} steps)`, tick);
-    const late = await runChain(ctx, den, lateSch, xs, n, run.seed, `Gaussian late start at s = ${s} (${lateSch.timesteps.length} ${run.sampler} steps)`, tick);
+    const plain = await runChain(
+      ctx,
+      den,
+      plainSch,
+      xT,
+      n,
+      run.seed,
+      `plain start at T = ${T} (${plainSch.timesteps.length} ${run.sampler} steps)`,
+      tick,
+    );
+    const late = await runChain(
+      ctx,
+      den,
+      lateSch,
+      xs,
+      n,
+      run.seed,
+      `Gaussian late start at s = ${s} (${lateSch.timesteps.length} ${run.sampler} steps)`,
+      tick,
+    );
     return { n, dim: D, plain, late, lateStep: s };
   } finally {
     den.dispose();
