@@ -4,6 +4,7 @@
 // Bindings: 0 Params, 1 x, 2 y, 3 z vec4<f32> (may be one buffer), 4 out vec4<f32> read_write.
 // Dispatch: grid2d(parts, WG), invocation p handles elements p, p + parts, ... Precision: f32, three
 // products and two sums per element. Reference: kernels-test/ref/combine3.ts.
+// wrapper: src/kernels/combine3.ts
 override WG: u32 = 64;
 
 struct Params {

@@ -11,11 +11,10 @@
 // Dispatch: (batch) workgroups, one per matrix; invocations own vec4 groups of rows (4 consecutive rows:
 // every load is a 16-byte run, which CPU drivers need). Precision: f32; sums in order per invocation, tree
 // across it. Reference: kernels-test/ref/tridiag.ts (float64 unblocked Householder).
-override WG: u32 = 64;
+// wrapper: src/kernels/tridiag.ts
+override WG: u32 = 16;
 // Panel width (rows of V^T and W^T in the panel buffer); nb <= NB.
 override NB: u32 = 32;
-// vec4 groups of v kept in workgroup memory (>= n / 4).
-override VS: u32 = 256;
 
 struct Params {
   n: u32,
@@ -37,8 +36,6 @@ struct Params {
 
 // Partial sums: WG per quantity, up to 2 NB quantities (the dots W^T v and V^T v) at once.
 var<workgroup> red: array<f32, 2u * NB * WG>;
-// The current v (rows j + 1 .. n - 1 as vec4 groups), read by every invocation in the matvec.
-var<workgroup> vs: array<vec4<f32>, VS>;
 
 // Tree sum of red[q * WG + lid] over lid for q < count; the sums land in red[q * WG].
 fn reduce(lid: u32, count: u32) {
@@ -115,14 +112,14 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
       let r = vec4<u32>(4u * g) + vec4<u32>(0u, 1u, 2u, 3u);
       let v = select(p[V + jj * pq + g] * scal, vec4<f32>(1.0), r == vec4<u32>(j + 1u));
       p[V + jj * pq + g] = v;
-      vs[g - g0] = v;
     }
+    storageBarrier();
     // 3. Partial dots W^T v (quantity t) and V^T v (quantity jj + t) over the rows i > j.
     for (var t = 0u; t < jj; t++) {
       var dw = 0.0;
       var dv = 0.0;
       for (var g = g0 + lid; g < g1; g += WG) {
-        let v = vs[g - g0];
+        let v = p[V + jj * pq + g];
         dw += dot(p[W + t * pq + g], v);
         dv += dot(p[V + t * pq + g], v);
       }
@@ -140,7 +137,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
       var y = vec4<f32>(0.0);
       var row = A + 4u * g0 * lq + g;
       for (var q = 0u; q < g1 - g0; q++) {
-        let v4 = vs[q];
+        let v4 = p[V + jj * pq + g0 + q];
         y += a[row] * v4.x + a[row + lq] * v4.y + a[row + 2u * lq] * v4.z + a[row + 3u * lq] * v4.w;
         row += 4u * lq;
       }
@@ -149,7 +146,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
       }
       let w = tau * y * live(g, j, n);
       p[W + jj * pq + g] = w;
-      wv += dot(w, vs[g - g0]);
+      wv += dot(w, p[V + jj * pq + g]);
     }
     workgroupBarrier();
     red[lid] = wv;
@@ -157,7 +154,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
     // 5. w -= (tau / 2) (w^T v) v, and the second copy of v for the trailing update's [W V] operand.
     let kw = -0.5 * tau * red[0];
     for (var g = g0 + lid; g < g1; g += WG) {
-      let v = vs[g - g0];
+      let v = p[V + jj * pq + g];
       p[W + jj * pq + g] = p[W + jj * pq + g] + kw * v;
       p[V2 + jj * pq + g] = v;
     }

@@ -12,7 +12,9 @@ const D = Number(process.argv[3] ?? 784);
 const only = process.argv[4];
 const x = createTensor(ctx, [N, D], { data: Float32Array.from({ length: N * D }, (_, i) => Math.sin(i)) });
 const c = createTensor(ctx, [Math.max(D * D, 1024 * 1024)]);
-const sq = createTensor(ctx, [1024 * 1024], { data: Float32Array.from({ length: 1024 * 1024 }, (_, i) => Math.cos(i)) });
+const sq = createTensor(ctx, [1024 * 1024], {
+  data: Float32Array.from({ length: 1024 * 1024 }, (_, i) => Math.cos(i)),
+});
 async function time(run: () => void, reps = 3) {
   run();
   await sync(ctx);
@@ -40,6 +42,10 @@ for (const build of GEMM_BUILDS) {
     encodeMatmul(b, mp, { a: sq, b: sq, c, m: 1024, n: 1024, k: 1024, transA });
     submit(b);
   }, 2);
-  console.log(JSON.stringify(build), `syrk ${N}x${D}: ${ts.toFixed(0)} ms = ${((2 * N * D * D) / ts / 1e6).toFixed(1)} GFLOP/s (2ND^2)`, `| matmul${transA ? ' (A^T B)' : ''} 1024^3: ${tm.toFixed(0)} ms = ${((2 * 1024 ** 3) / tm / 1e6).toFixed(1)} GFLOP/s`);
+  console.log(
+    JSON.stringify(build),
+    `syrk ${N}x${D}: ${ts.toFixed(0)} ms = ${((2 * N * D * D) / ts / 1e6).toFixed(1)} GFLOP/s (2ND^2)`,
+    `| matmul${transA ? ' (A^T B)' : ''} 1024^3: ${tm.toFixed(0)} ms = ${((2 * 1024 ** 3) / tm / 1e6).toFixed(1)} GFLOP/s`,
+  );
 }
 process.exit(0);

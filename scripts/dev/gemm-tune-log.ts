@@ -17,6 +17,8 @@ await matmulPlan(ctx, { m: 200, n: 200, k: 784, transB: true });
 for (const t of tuneLog) {
   const best = Math.min(...t.ms);
   console.log(t.key);
-  t.candidates.forEach((c, i) => console.log(`  ${JSON.stringify(c)} ${t.ms[i]!.toFixed(2)} ms${t.ms[i] === best ? '  <- best' : ''}`));
+  t.candidates.forEach((c, i) =>
+    console.log(`  ${JSON.stringify(c)} ${t.ms[i]!.toFixed(2)} ms${t.ms[i] === best ? '  <- best' : ''}`),
+  );
 }
 process.exit(0);

@@ -10,7 +10,11 @@ const g4 = n / 4;
 const data = Float32Array.from({ length: batch * n * n }, (_, i) => Math.sin(i));
 const buf = dev.createBuffer({ size: data.byteLength, usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST });
 dev.queue.writeBuffer(buf, 0, data);
-const tex = dev.createTexture({ size: [g4, n, batch], format: 'rgba32float', usage: GPUTextureUsage.TEXTURE_BINDING | GPUTextureUsage.COPY_DST });
+const tex = dev.createTexture({
+  size: [g4, n, batch],
+  format: 'rgba32float',
+  usage: GPUTextureUsage.TEXTURE_BINDING | GPUTextureUsage.COPY_DST,
+});
 dev.queue.writeTexture({ texture: tex }, data, { bytesPerRow: n * 4, rowsPerImage: n }, [g4, n, batch]);
 const out = dev.createBuffer({ size: batch * n * 4, usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC });
 const WG = 64;
@@ -45,14 +49,24 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>) {
 }`;
 const kernels = {
   uniform,
-  buffer: `@group(0) @binding(0) var<storage, read> a: array<vec4<f32>>;\n` + common.replace('LOAD', `a[(b * ${n}u + l) * ${g4}u + g]`),
-  texture: `@group(0) @binding(0) var a: texture_2d_array<f32>;\n` + common.replace('LOAD', `textureLoad(a, vec2<u32>(g, l), b, 0)`),
+  buffer:
+    `@group(0) @binding(0) var<storage, read> a: array<vec4<f32>>;\n` +
+    common.replace('LOAD', `a[(b * ${n}u + l) * ${g4}u + g]`),
+  texture:
+    `@group(0) @binding(0) var a: texture_2d_array<f32>;\n` +
+    common.replace('LOAD', `textureLoad(a, vec2<u32>(g, l), b, 0)`),
 };
 for (const [name, code] of Object.entries(kernels)) {
   const module = dev.createShaderModule({ code });
   const pipe = await dev.createComputePipelineAsync({ layout: 'auto', compute: { module, entryPoint: 'main' } });
   const res = name !== 'texture' ? { buffer: buf } : tex.createView({ dimension: '2d-array' });
-  const bg = dev.createBindGroup({ layout: pipe.getBindGroupLayout(0), entries: [{ binding: 0, resource: res }, { binding: 1, resource: { buffer: out } }] });
+  const bg = dev.createBindGroup({
+    layout: pipe.getBindGroupLayout(0),
+    entries: [
+      { binding: 0, resource: res },
+      { binding: 1, resource: { buffer: out } },
+    ],
+  });
   for (let r = 0; r < 3; r++) {
     const t0 = performance.now();
     const enc = dev.createCommandEncoder();

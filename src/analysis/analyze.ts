@@ -1,28 +1,44 @@
 // The merger analysis end to end (DESIGN.md §1 "Cross-fluctuation mergers", §2): per-event
 // fluctuation tensors by the chosen method, M and d curves per pair, merger steps, the data–noise
 // merger with the K² normality test, the class merger matrix and its dendrogram, the speciation
-// step and late-start statistics. Returns the report (report-types.ts) without writing anything.
+// step and late-start statistics. Returns the report (src/formats/report-types.ts) without writing anything.
 import type { Context } from '../runtime/context.js';
 import { checkFinite, checkInt } from '../runtime/check.js';
 import { profileReport, resetProfile } from '../runtime/profile.js';
 import { rowChunks } from '../runtime/tensor.js';
-import { symmetricEigen } from '../kernels/eigh-cpu.js';
+import { symmetricEigen } from '../linalg/eigh-cpu.js';
 import { matmul } from '../kernels/matmul.js';
 import { standardNormals } from '../kernels/forward_noise.js';
-import type { Schedule } from '../models/schedules.js';
+import type { Schedule } from '../schedule/schedules.js';
 import type { Dataset } from '../data/gmm.js';
-import { epsFromRule, speciation } from './curves.js';
+import { DEFAULT_EPS_RATIO, epsFromRule, speciation } from './curves.js';
 import { planEvents, type EventGroup } from './events.js';
 import { fluctuationModel, STREAM_EPS } from './fluctuations.js';
-import { lateStartStatistics, type LateStartFile } from './late-start.js';
+import { lateStartStatistics } from './late-start.js';
+import type { LateStartFile } from '../formats/late-start.js';
 import { agglomerate } from './linkage.js';
 import {
-  abarOfStep, defaultSpectralCount, pairM, pairReports, pairSpectra, spectrumCache, spreadSteps, type Progress,
+  abarOfStep,
+  defaultSpectralCount,
+  pairM,
+  pairReports,
+  pairSpectra,
+  spectrumCache,
+  spreadSteps,
+  type Progress,
 } from './mergers.js';
 import { normalityOverSteps } from './normality-steps.js';
 import {
-  CENTRINGS, LINKAGES, MERGER_METHODS, type Centring, type EventInfo, type Linkage, type MergerMethod, type MergerReport, type PairReport,
-} from './report-types.js';
+  CENTRINGS,
+  LINKAGES,
+  MERGER_METHODS,
+  type Centring,
+  type EventInfo,
+  type Linkage,
+  type MergerMethod,
+  type MergerReport,
+  type PairReport,
+} from '../formats/report-types.js';
 
 export interface AnalyzeOptions {
   schedule: Schedule;
@@ -60,18 +76,22 @@ function oneOf<T extends string>(name: string, v: T, valid: readonly T[]): T {
 
 export function checkDataset(data: Dataset, method: MergerMethod): number[] {
   const [N, D] = data.shape;
-  if (data.x.length !== N * D) throw new Error(`data '${data.name}': x holds ${data.x.length} values, not N * D = ${N} * ${D}`);
+  if (data.x.length !== N * D)
+    throw new Error(`data '${data.name}': x holds ${data.x.length} values, not N * D = ${N} * ${D}`);
   if (data.labels.length !== N) throw new Error(`data '${data.name}': ${data.labels.length} labels for ${N} rows`);
   checkFinite(`data '${data.name}'`, data.x, D);
   const counts = new Array<number>(data.classes).fill(0);
   data.labels.forEach((l, r) => {
-    if (!Number.isInteger(l) || l < 0 || l >= data.classes) throw new Error(`data '${data.name}': label ${l} at row ${r} is outside 0..${data.classes - 1}`);
+    if (!Number.isInteger(l) || l < 0 || l >= data.classes)
+      throw new Error(`data '${data.name}': label ${l} at row ${r} is outside 0..${data.classes - 1}`);
     counts[l]!++;
   });
   const names = data.classNames ?? counts.map((_, k) => String(k));
   counts.forEach((c, k) => {
     if (c < MIN_CLASS_SAMPLES) {
-      throw new Error(`data '${data.name}': class ${k} ('${names[k]}') has ${c} sample${c === 1 ? '' : 's'}; method '${method}' needs at least ${MIN_CLASS_SAMPLES} per class (a covariance)`);
+      throw new Error(
+        `data '${data.name}': class ${k} ('${names[k]}') has ${c} sample${c === 1 ? '' : 's'}; method '${method}' needs at least ${MIN_CLASS_SAMPLES} per class (a covariance)`,
+      );
     }
   });
   let constant = true;
@@ -83,7 +103,8 @@ export function checkDataset(data: Dataset, method: MergerMethod): number[] {
       }
     }
   }
-  if (constant) throw new Error(`data '${data.name}': all ${D} features are constant; there are no fluctuations to analyse`);
+  if (constant)
+    throw new Error(`data '${data.name}': all ${D} features are constant; there are no fluctuations to analyse`);
   return counts;
 }
 
@@ -92,7 +113,13 @@ export function checkDataset(data: Dataset, method: MergerMethod): number[] {
  * covariances of n rows in D dimensions spread their eigenvalues by ~2 sqrt(D / n), Marchenko-Pastur)
  * stays above eps: a warning naming them, the floor and what to do.
  */
-function floorWarnings(pairs: PairReport[], events: EventInfo[], eps: number, method: MergerMethod, D: number): string[] {
+function floorWarnings(
+  pairs: PairReport[],
+  events: EventInfo[],
+  eps: number,
+  method: MergerMethod,
+  D: number,
+): string[] {
   const stuck = pairs.filter((p) => p.mergerStep === null && p.d[p.d.length - 1]! > eps);
   if (stuck.length === 0 || method === 'exact') return [];
   const worst = stuck.reduce((a, b) => (a.d[a.d.length - 1]! > b.d[b.d.length - 1]! ? a : b));
@@ -106,7 +133,14 @@ function floorWarnings(pairs: PairReport[], events: EventInfo[], eps: number, me
 }
 
 /** x (N, D) times v (D, r) on the GPU in row chunks that fit one storage binding. */
-async function project(ctx: Context, x: Float32Array, N: number, D: number, v: Float32Array, r: number): Promise<Float32Array> {
+async function project(
+  ctx: Context,
+  x: Float32Array,
+  N: number,
+  D: number,
+  v: Float32Array,
+  r: number,
+): Promise<Float32Array> {
   const out = new Float32Array(N * r);
   for (const c of rowChunks(N, 4 * D, ctx.limits.maxStorageBufferBindingSize)) {
     const part = await matmul(ctx, x.subarray(c.start * D, (c.start + c.count) * D), [c.count, D], v, [D, r]);
@@ -115,7 +149,11 @@ async function project(ctx: Context, x: Float32Array, N: number, D: number, v: F
   return out;
 }
 
-export async function analyzeMergers(ctx: Context, data: Dataset, opts: AnalyzeOptions): Promise<{ report: MergerReport; lateStart: LateStartFile | null }> {
+export async function analyzeMergers(
+  ctx: Context,
+  data: Dataset,
+  opts: AnalyzeOptions,
+): Promise<{ report: MergerReport; lateStart: LateStartFile | null }> {
   const tStart = performance.now();
   const timings: Record<string, number> = {};
   let tPhase = tStart;
@@ -145,12 +183,25 @@ export async function analyzeMergers(ctx: Context, data: Dataset, opts: AnalyzeO
   if (ctx.profiler) resetProfile(ctx);
 
   progress?.('moments', 0, 1);
-  const model = await fluctuationModel(ctx, { x: data.x, labels: data.labels, n: N, dim: D, classes: K, plan, schedule, method, centring, seed, noiseCount });
+  const model = await fluctuationModel(ctx, {
+    x: data.x,
+    labels: data.labels,
+    n: N,
+    dim: D,
+    classes: K,
+    plan,
+    schedule,
+    method,
+    centring,
+    seed,
+    noiseCount,
+  });
   lap('moments');
 
   // Spectral steps and eps (from the step-0 spectra of every event).
   const E = plan.events.length;
-  const count = opts.spectralSteps === 'all' || method === 'exact' ? T + 1 : opts.spectralSteps ?? defaultSpectralCount(T, D, E);
+  const count =
+    opts.spectralSteps === 'all' || method === 'exact' ? T + 1 : (opts.spectralSteps ?? defaultSpectralCount(T, D, E));
   const spectralSteps = spreadSteps(T, checkInt('spectralSteps', count, 2, T + 1));
   let eigs = 0;
   const expected = method === 'exact' ? E : E * spectralSteps.length;
@@ -159,8 +210,10 @@ export async function analyzeMergers(ctx: Context, data: Dataset, opts: AnalyzeO
   const spectra0 = await cache.values(0, allEvents);
   // eps over the classes and all data: events derived from them (rests, groups) and the noise event
   // must not move the threshold, so adding a group leaves every merger step as it was.
-  const lambdaMax0 = spectra0.filter((_, e) => plan.events[e]!.kind === 'class' || plan.events[e]!.kind === 'all').map((l) => l[0]!);
-  const epsRule = opts.eps ?? { ratio: 400 };
+  const lambdaMax0 = spectra0
+    .filter((_, e) => plan.events[e]!.kind === 'class' || plan.events[e]!.kind === 'all')
+    .map((l) => l[0]!);
+  const epsRule = opts.eps ?? { ratio: DEFAULT_EPS_RATIO };
   const eps = epsFromRule(epsRule, lambdaMax0);
 
   // mc measures each step by noising every sample afresh: refining between spectral steps would cost
@@ -197,7 +250,9 @@ export async function analyzeMergers(ctx: Context, data: Dataset, opts: AnalyzeO
   const dataNoise = pairs.find((p) => p.kind === 'data-noise')!;
   const warnings = floorWarnings(pairs, plan.events, eps, method, D);
   if (method === 'mc' && spectralSteps.length < T + 1) {
-    warnings.push(`mc: merger steps are resolved to the ${spectralSteps.length} spectral steps (every ${Math.round(T / (spectralSteps.length - 1))} steps or so), not refined to one step; use --spectral-steps to refine the grid.`);
+    warnings.push(
+      `mc: merger steps are resolved to the ${spectralSteps.length} spectral steps (every ${Math.round(T / (spectralSteps.length - 1))} steps or so), not refined to one step; use --spectral-steps to refine the grid.`,
+    );
   }
   lap('mergers');
 
@@ -221,7 +276,10 @@ export async function analyzeMergers(ctx: Context, data: Dataset, opts: AnalyzeO
   if (opts.lateStart && opts.lateStart.length > 0) {
     progress?.('late start', 0, 1);
     lateStart = await lateStartStatistics(model, plan, schedule, opts.lateStart, opts.lateRank ?? 16, {
-      name: data.name, dim: D, imageShape: data.imageShape ?? null, classNames,
+      name: data.name,
+      dim: D,
+      imageShape: data.imageShape ?? null,
+      classNames,
     });
     lap('late start');
   }
@@ -231,23 +289,43 @@ export async function analyzeMergers(ctx: Context, data: Dataset, opts: AnalyzeO
     fluctus: { version: opts.version ?? '0.0.0', commit: opts.commit ?? null },
     createdAt: new Date().toISOString(),
     data: {
-      name: data.name, source: data.source ?? data.name, n: N, dim: D, imageShape: data.imageShape ?? null,
-      classNames, counts, scale: data.scale ?? 'as given',
+      name: data.name,
+      source: data.source ?? data.name,
+      n: N,
+      dim: D,
+      imageShape: data.imageShape ?? null,
+      classNames,
+      counts,
+      scale: data.scale ?? 'as given',
     },
     schedule: { name: schedule.name, T, abar: Array.from({ length: T + 1 }, (_, i) => abarOfStep(schedule, i)) },
-    method, seed, centring,
-    eps: 'ratio' in epsRule ? { rule: 'ratio', ratio: epsRule.ratio, value: eps } : { rule: 'absolute', ratio: null, value: eps },
-    steps, spectralSteps,
-    events: plan.events, pairs,
+    method,
+    seed,
+    centring,
+    eps:
+      'ratio' in epsRule
+        ? { rule: 'ratio', ratio: epsRule.ratio, value: eps }
+        : { rule: 'absolute', ratio: null, value: eps },
+    steps,
+    spectralSteps,
+    events: plan.events,
+    pairs,
     dataNoise: {
-      mergerStep: dataNoise.mergerStep, mergerAbar: dataNoise.mergerAbar,
-      normalityStep: normality.step, normalityAbar: normality.step === null ? null : abarOfStep(schedule, normality.step),
+      mergerStep: dataNoise.mergerStep,
+      mergerAbar: dataNoise.mergerAbar,
+      normalityStep: normality.step,
+      normalityAbar: normality.step === null ? null : abarOfStep(schedule, normality.step),
       normality: normality.report,
     },
-    classMergerMatrix: matrix, classRestMerger, dendrogram,
-    speciationStep: spec.step, speciation: spec,
+    classMergerMatrix: matrix,
+    classRestMerger,
+    dendrogram,
+    speciationStep: spec.step,
+    speciation: spec,
     spectra: { top, values: spectraValues },
-    lateStart: lateStart ? { file: 'late-start.json', steps: lateStart.steps.map((s) => s.step), rank: lateStart.rank } : null,
+    lateStart: lateStart
+      ? { file: 'late-start.json', steps: lateStart.steps.map((s) => s.step), rank: lateStart.rank }
+      : null,
     warnings,
     profile: ctx.profiler ? profileReport(ctx) : [],
     timings,

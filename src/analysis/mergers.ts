@@ -3,12 +3,12 @@
 // spectral steps, and the merger step i* = first step with d(i) <= eps, refined to the exact step by
 // interpolation search between the spectral steps where d crosses eps (d is taken to be monotone there, which
 // holds for the Gaussian closed form d = abar D0 and is what the curves show in practice).
-import { symmetricEigen } from '../kernels/eigh-cpu.js';
-import type { Schedule } from '../models/schedules.js';
+import { symmetricEigen } from '../linalg/eigh-cpu.js';
+import type { Schedule } from '../schedule/schedules.js';
 import { crnPairM, exactPairCurves, mergerStep, spectralDistance } from './curves.js';
 import type { EventPlan } from './events.js';
 import type { FluctuationModel } from './fluctuations.js';
-import type { PairReport } from './report-types.js';
+import type { PairReport } from '../formats/report-types.js';
 
 export type Progress = (phase: string, done: number, total: number) => void;
 
@@ -75,7 +75,13 @@ export function spectrumCache(model: FluctuationModel, schedule: Schedule, onEig
  * polynomial in (abar, 1 - abar, sqrt(abar (1 - abar))) with Frobenius products of {A, B, S};
  * mc: directly from the measured C(i) at each step.
  */
-export async function pairM(model: FluctuationModel, plan: EventPlan, schedule: Schedule, steps: number[], progress?: Progress): Promise<Float64Array[]> {
+export async function pairM(
+  model: FluctuationModel,
+  plan: EventPlan,
+  schedule: Schedule,
+  steps: number[],
+  progress?: Progress,
+): Promise<Float64Array[]> {
   const D = model.dim;
   const abar = Float64Array.from(steps, (s) => abarOfStep(schedule, s));
   if (model.method === 'exact' || model.method === 'crn') {
@@ -88,7 +94,11 @@ export async function pairM(model: FluctuationModel, plan: EventPlan, schedule: 
     return plan.pairs.map(({ a, b }, q) => {
       progress?.('M curves', q, plan.pairs.length);
       if (model.method === 'crn') return crnPairM(abar, { cross: gram(a, b), g1: ownOf(a), g2: ownOf(b) });
-      const ev = (e: number) => ({ eig: new Float64Array(0), trace: trace(model.basis[e]![0]!, D), frob2: ownOf(e)[0]![0]! });
+      const ev = (e: number) => ({
+        eig: new Float64Array(0),
+        trace: trace(model.basis[e]![0]!, D),
+        frob2: ownOf(e)[0]![0]!,
+      });
       return exactPairCurves(abar, ev(a), ev(b), D, gram(a, b)[0]![0]!).M;
     });
   }
@@ -117,7 +127,13 @@ export interface PairSpectra {
  * d first drops to eps between spectral steps g_{j-1} and g_j, search the integer steps in between
  * (interpolation search with a bisection fallback; d is taken to be monotone in the bracket).
  */
-export async function pairSpectra(cache: SpectrumCache, plan: EventPlan, spectralSteps: number[], eps: number, refine = true): Promise<PairSpectra> {
+export async function pairSpectra(
+  cache: SpectrumCache,
+  plan: EventPlan,
+  spectralSteps: number[],
+  eps: number,
+  refine = true,
+): Promise<PairSpectra> {
   const events = [...new Set(plan.pairs.flatMap((p) => [p.a, p.b]))];
   const d = plan.pairs.map(() => new Float64Array(spectralSteps.length));
   for (let s = 0; s < spectralSteps.length; s++) {
@@ -180,13 +196,22 @@ export function defaultSpectralCount(T: number, dim: number, events: number): nu
 }
 
 /** Builds PairReport rows; Mthr uses the refined merger step (M where i < i*, 1 from i* on). */
-export function pairReports(plan: EventPlan, schedule: Schedule, steps: number[], M: Float64Array[], spec: PairSpectra): PairReport[] {
+export function pairReports(
+  plan: EventPlan,
+  schedule: Schedule,
+  steps: number[],
+  M: Float64Array[],
+  spec: PairSpectra,
+): PairReport[] {
   return plan.pairs.map((p, q) => {
     const i = spec.mergerStep[q]!;
     const Mq = Array.from(M[q]!);
     return {
-      a: p.a, b: p.b, kind: p.kind,
-      mergerStep: i, mergerAbar: i === null ? null : abarOfStep(schedule, i),
+      a: p.a,
+      b: p.b,
+      kind: p.kind,
+      mergerStep: i,
+      mergerAbar: i === null ? null : abarOfStep(schedule, i),
       M: Mq,
       Mthr: Mq.map((m, s) => (i !== null && steps[s]! >= i ? 1 : m)),
       d: Array.from(spec.d[q]!),

@@ -7,7 +7,11 @@ import { dispatch, grid2d, type Batch } from '../runtime/dispatch.js';
 import { getPipeline, type CachedPipeline, type KernelSpec } from '../runtime/pipeline.js';
 import type { Tensor } from '../runtime/tensor.js';
 
-export const COMBINE3: KernelSpec = { name: 'combine3', libs: ['lib/index.wgsl'], storage: ['read', 'read', 'read', 'read_write'] };
+export const COMBINE3: KernelSpec = {
+  name: 'combine3',
+  libs: ['lib/index.wgsl'],
+  storage: ['read', 'read', 'read', 'read_write'],
+};
 export const COMBINE3_WG = 64;
 /** Invocations per dispatch: enough workgroups for every core, each looping over a strided share. */
 const PARTS = 64 * COMBINE3_WG;
@@ -41,15 +45,29 @@ const vec4Offset = (name: string, v: number | undefined) => {
 /** Encodes out = coef[0] x + coef[1] y + coef[2] z over `len` elements into the batch. */
 export function encodeCombine3(batch: Batch, p: CachedPipeline, a: Combine3Args): void {
   const len = vec4Offset('len', a.len);
-  for (const [name, t, off] of [['x', a.x, a.xOffset], ['y', a.y, a.yOffset], ['z', a.z, a.zOffset], ['out', a.out, a.outOffset]] as const) {
-    if ((off ?? 0) + a.len > t.size) throw new Error(`combine3: ${name} holds ${t.size} elements, fewer than offset ${off ?? 0} + ${a.len}`);
+  for (const [name, t, off] of [
+    ['x', a.x, a.xOffset],
+    ['y', a.y, a.yOffset],
+    ['z', a.z, a.zOffset],
+    ['out', a.out, a.outOffset],
+  ] as const) {
+    if ((off ?? 0) + a.len > t.size)
+      throw new Error(`combine3: ${name} holds ${t.size} elements, fewer than offset ${off ?? 0} + ${a.len}`);
   }
-  for (const c of a.coef) if (!Number.isFinite(c)) throw new Error(`combine3: coefficients must be finite, got [${a.coef.join(', ')}]`);
+  for (const c of a.coef)
+    if (!Number.isFinite(c)) throw new Error(`combine3: coefficients must be finite, got [${a.coef.join(', ')}]`);
   const parts = Math.min(PARTS, Math.max(1, len));
   dispatch(batch, p, {
     params: {
-      len, x_off: vec4Offset('xOffset', a.xOffset), y_off: vec4Offset('yOffset', a.yOffset), z_off: vec4Offset('zOffset', a.zOffset),
-      o_off: vec4Offset('outOffset', a.outOffset), parts, ca: a.coef[0], cb: a.coef[1], cc: a.coef[2],
+      len,
+      x_off: vec4Offset('xOffset', a.xOffset),
+      y_off: vec4Offset('yOffset', a.yOffset),
+      z_off: vec4Offset('zOffset', a.zOffset),
+      o_off: vec4Offset('outOffset', a.outOffset),
+      parts,
+      ca: a.coef[0],
+      cb: a.coef[1],
+      cc: a.coef[2],
     },
     bindings: [a.x, a.y, a.z, a.out],
     workgroups: grid2d(batch.ctx, parts, COMBINE3_WG),

@@ -33,10 +33,12 @@ export const GEMM_BUILDS: readonly GemmBuild[] = [
   { tm: 4, tn: 4, wg: 256, wx: 16, vec4: false, tiled: true },
 ];
 
-export const sameBuild = (x: GemmBuild, y: GemmBuild) => x.tm === y.tm && x.tn === y.tn && x.wg === y.wg && x.wx === y.wx && x.vec4 === y.vec4 && x.tiled === y.tiled;
+export const sameBuild = (x: GemmBuild, y: GemmBuild) =>
+  x.tm === y.tm && x.tn === y.tn && x.wg === y.wg && x.wx === y.wx && x.vec4 === y.vec4 && x.tiled === y.tiled;
 
 /** Builds a product with these transposes may use. */
-export const buildsFor = (transA: boolean, transB: boolean) => GEMM_BUILDS.filter((b) => !b.vec4 || (transA && !transB));
+export const buildsFor = (transA: boolean, transB: boolean) =>
+  GEMM_BUILDS.filter((b) => !b.vec4 || (transA && !transB));
 
 /** The scalar build with the same tile, used when a vec4 build meets unaligned operands. */
 export const scalarOf = (b: GemmBuild): GemmBuild => ({ ...b, vec4: false });
