@@ -149,6 +149,15 @@ function makeReport(names: string[], sigma: number[][], dendrogram: DendrogramRe
       convention: 'abar = exp(-2t)',
     },
     spectra: { top: 4, values: events.map((_, e) => SPECTRAL.map((s) => covAt(sig[e]!, s))) },
+    search: {
+      method: 'full',
+      trackedEigenvalues: null,
+      subspace: null,
+      windows: 0,
+      products: 0,
+      fullSpectra: 4 * events.length,
+      bisectedPairs: 0,
+    },
     lateStart: { file: 'late-start.json', steps: [20, 30], rank: 4 },
     warnings: ['a <warning> the page must escape'],
     profile: [

@@ -15,7 +15,13 @@ import {
   type LateStartStep,
 } from '../formats/late-start.js';
 
-function gaussianOf(cov: Float64Array, mean: Float64Array, D: number, r: number, abar: number): LateStartGaussian {
+export function gaussianOf(
+  cov: Float64Array,
+  mean: Float64Array,
+  D: number,
+  r: number,
+  abar: number,
+): LateStartGaussian {
   const { values, vectors } = symmetricEigen(cov, D, { vectors: true });
   let trace = 0;
   for (let i = 0; i < D; i++) trace += cov[i * D + i]!;

@@ -4,6 +4,9 @@
 // interpolation search between the spectral steps where d crosses eps (d is taken to be monotone there, which
 // holds for the Gaussian closed form d = abar D0 and is what the curves show in practice).
 import { symmetricEigen } from '../linalg/eigh-cpu.js';
+import type { Context } from '../runtime/context.js';
+import { eigvalshBatch } from '../kernels/tridiag.js';
+import { HOST_DIM } from './crn-engine.js';
 import type { Schedule } from '../schedule/schedules.js';
 import { crnPairM, exactPairCurves, mergerStep, spectralDistance } from './curves.js';
 import type { EventPlan } from './events.js';
@@ -34,36 +37,45 @@ export interface SpectrumCache {
   computed(): number;
 }
 
-export function spectrumCache(model: FluctuationModel, schedule: Schedule, onEig?: () => void): SpectrumCache {
+/** Eigenvalues (descending) of symmetric (D, D) float64 matrices: float64 on the host for small D, else batched on the GPU. */
+export async function eigenvaluesOf(ctx: Context, mats: Float64Array[], D: number): Promise<Float64Array[]> {
+  if (D <= HOST_DIM || mats.length === 0) return mats.map((c) => symmetricEigen(c, D).values);
+  return eigvalshBatch(ctx, mats, D);
+}
+
+export function spectrumCache(
+  ctx: Context,
+  model: FluctuationModel,
+  schedule: Schedule,
+  onEig?: () => void,
+): SpectrumCache {
   const D = model.dim;
   const cache = new Map<string, Float64Array>();
   let count = 0;
   // exact: eigenvalues of abar C0 + (1 - abar) I are abar lambda + (1 - abar); one decomposition per event.
   const eig0 = new Map<number, Float64Array>();
+  const decompose = async (mats: Float64Array[]) => {
+    const out = await eigenvaluesOf(ctx, mats, D);
+    for (let q = 0; q < out.length; q++) {
+      count++;
+      onEig?.();
+    }
+    return out;
+  };
   return {
     computed: () => count,
     async values(step, events) {
       if (model.method === 'exact') {
         const a = abarOfStep(schedule, step);
-        return events.map((e) => {
-          let l = eig0.get(e);
-          if (!l) {
-            l = symmetricEigen(model.basis[e]![0]!, D).values;
-            eig0.set(e, l);
-            count++;
-            onEig?.();
-          }
-          return l.map((v) => a * v + (1 - a));
-        });
+        const missing = events.filter((e) => !eig0.has(e));
+        const got = await decompose(missing.map((e) => model.basis[e]![0]!));
+        missing.forEach((e, q) => eig0.set(e, got[q]!));
+        return events.map((e) => eig0.get(e)!.map((v) => a * v + (1 - a)));
       }
       const missing = events.filter((e) => !cache.has(`${e}:${step}`));
       if (missing.length > 0) {
-        const covs = await model.covAt(step, missing);
-        missing.forEach((e, q) => {
-          cache.set(`${e}:${step}`, symmetricEigen(covs[q]!, D).values);
-          count++;
-          onEig?.();
-        });
+        const got = await decompose(await model.covAt(step, missing));
+        missing.forEach((e, q) => cache.set(`${e}:${step}`, got[q]!));
       }
       return events.map((e) => cache.get(`${e}:${step}`)!);
     },

@@ -1,0 +1,186 @@
+// Top eigenvalues of every event's C(i) at every step, cheaply (DESIGN.md §2 "Eigen"): Rayleigh-Ritz on a
+// subspace per window of steps. C(i) = a A + b B + c S is linear in (a, b, c), so with the block products
+// [A V, B V, S V] of one m-dimensional subspace V (three GPU products per window and event) the projected
+// m x m matrix V^T C(i) V and the Ritz residuals ||C(i) u - theta u|| of every step of the window are
+// float64 host work of size m (residual norms from the Gram matrix of [V; AV; BV; SV]). The subspace
+// follows the spectrum from window to window by one step of subspace iteration, orth(C(next centre) V),
+// which the products already give; it starts from the top eigenvectors of A (step 0).
+// Ritz values are lower bounds of the top eigenvalues (Cauchy interlacing); each carries the estimate
+// min(r, r^2 / gap) of its distance to its eigenvalue (Parlett §11.7), r its residual norm and gap the
+// distance to the lowest Ritz value of the subspace. Windows shrink where the caller needs more accuracy than a
+// window delivers and grow where it does not.
+import { orthonormaliseRows, symmetricEigen } from '../linalg/eigh-cpu.js';
+import { seededGaussian } from '../kernels/eigh_source.js';
+import { crnCoef, type CrnEngine } from './crn-engine.js';
+
+export interface TrackOptions {
+  /** Eigenvalues tracked (the top k), and the subspace size m > k. */
+  k: number;
+  m: number;
+  /** Window widths (steps): the first, the smallest and the largest. */
+  width?: number;
+  minWidth?: number;
+  maxWidth?: number;
+  /** The starting subspace per event: m orthonormal rows (the top eigenvectors of C(0)); default computed. */
+  start?: Float64Array[];
+  /** Largest error estimate the caller accepts over steps [from, to] given the values there. */
+  need: (from: number, to: number, values: Float64Array[][]) => number;
+  onWindow?: (done: number, total: number) => void;
+}
+
+export interface EventTrack {
+  /** Per step 0..T: the top k Ritz values (descending) and their error estimates. */
+  values: Float64Array[];
+  err: Float64Array[];
+}
+
+export interface TrackResult {
+  tracks: EventTrack[];
+  windows: number;
+  products: number;
+}
+
+/** Gram matrix Z Z^T of the rows Z = [V; AV; BV; SV] (4m rows of length D). */
+function gram(rows: Float64Array[], m: number, D: number): Float64Array {
+  const n = 4 * m;
+  const G = new Float64Array(n * n);
+  const row = (q: number) => rows[Math.floor(q / m)]!.subarray((q % m) * D, ((q % m) + 1) * D);
+  for (let p = 0; p < n; p++) {
+    const x = row(p);
+    for (let q = p; q < n; q++) {
+      const y = row(q);
+      let s = 0;
+      for (let i = 0; i < D; i++) s += x[i]! * y[i]!;
+      G[p * n + q] = G[q * n + p] = s;
+    }
+  }
+  return G;
+}
+
+/** Ritz values, residual norms and error estimates of C(i) on span(V) from the Gram matrix. */
+function ritzAt(
+  G: Float64Array,
+  m: number,
+  k: number,
+  coef: [number, number, number],
+): { values: Float64Array; err: Float64Array } {
+  const n = 4 * m;
+  // H = V^T C V: the (V, AV), (V, BV), (V, SV) blocks of G, combined (and symmetrised).
+  const H = new Float64Array(m * m);
+  for (let a = 0; a < m; a++) {
+    for (let b = 0; b < m; b++) {
+      let h = 0;
+      for (let p = 0; p < 3; p++) h += coef[p]! * 0.5 * (G[a * n + (p + 1) * m + b]! + G[b * n + (p + 1) * m + a]!);
+      H[a * m + b] = h;
+    }
+  }
+  const eig = symmetricEigen(H, m, { vectors: true });
+  const values = eig.values.slice(0, k);
+  const err = new Float64Array(k);
+  const y = new Float64Array(n);
+  for (let j = 0; j < k; j++) {
+    const s = eig.vectors!.subarray(j * m, (j + 1) * m);
+    const theta = eig.values[j]!;
+    for (let a = 0; a < m; a++) {
+      y[a] = -theta * s[a]!;
+      for (let p = 0; p < 3; p++) y[(p + 1) * m + a] = coef[p]! * s[a]!;
+    }
+    let rr = 0;
+    for (let p = 0; p < n; p++) {
+      let t = 0;
+      for (let q = 0; q < n; q++) t += G[p * n + q]! * y[q]!;
+      rr += y[p]! * t;
+    }
+    const r = Math.sqrt(Math.max(0, rr));
+    // The unresolved part of the spectrum lies below the subspace's lowest Ritz value once the top k have
+    // converged (the oversampling is the margin), so the quadratic bound uses the gap to it rather than to
+    // the nearest Ritz value: clusters of top eigenvalues keep a small error (Parlett §11.7, Sun 1991).
+    const gap = theta - eig.values[m - 1]!;
+    err[j] = Math.min(r, (r * r) / Math.max(gap, 1e-300));
+  }
+  return { values, err };
+}
+
+/** Orthonormal rows of C(step) V, from the products of V. */
+function advance(
+  V: Float64Array,
+  P: Float64Array[],
+  coef: [number, number, number],
+  m: number,
+  D: number,
+  fill: (r: number) => Float64Array,
+): Float64Array {
+  const Y = new Float64Array(m * D);
+  for (let p = 0; p < 3; p++) {
+    const w = coef[p]!;
+    const Pp = P[p]!;
+    for (let q = 0; q < Y.length; q++) Y[q]! += w * Pp[q]!;
+  }
+  orthonormaliseRows(Y, m, D, fill);
+  return Y;
+}
+
+export async function trackTopEigenvalues(
+  engine: CrnEngine,
+  events: number[],
+  opts: TrackOptions,
+): Promise<TrackResult> {
+  const { k, m } = opts;
+  const D = engine.dim;
+  const T = engine.schedule.T;
+  if (!(k >= 1 && m > k && m <= D))
+    throw new Error(`trackTopEigenvalues: need 1 <= k < m <= D, got k ${k}, m ${m}, D ${D}`);
+  const minWidth = opts.minWidth ?? 4;
+  const maxWidth = opts.maxWidth ?? 200;
+  let width = Math.min(maxWidth, Math.max(minWidth, opts.width ?? 16));
+  const gauss = seededGaussian(7);
+  const fill = () => Float64Array.from({ length: D }, gauss);
+  // Start: the top m eigenvectors of A (C at step 0), converged.
+  const V: Float64Array[] = opts.start ? opts.start.map((v) => v.slice()) : [];
+  if (!opts.start) for (const e of events) V.push((await engine.topEigen(e, 0, m)).vectors);
+  const tracks: EventTrack[] = events.map(() => ({ values: new Array(T + 1), err: new Array(T + 1) }));
+  let windows = 0;
+  let products = 0;
+  let lastProducts: Float64Array[][] | null = null;
+  for (let s = 0; s <= T; ) {
+    const w = Math.min(width, T + 1 - s);
+    const centre = s + Math.floor((w - 1) / 2);
+    // The subspace for this window: one subspace-iteration step at its centre from the last window's.
+    const Vw = lastProducts
+      ? events.map((_, q) => advance(V[q]!, lastProducts![q]!, crnCoef(engine.schedule, centre), m, D, fill))
+      : V.map((v) => v.slice());
+    const P = await engine.products(
+      events.map((e, q) => ({ e, V: Vw[q]! })),
+      m,
+    );
+    products += 3 * events.length;
+    const res = events.map((_, q) => {
+      const G = gram([Vw[q]!, ...P[q]!], m, D);
+      return Array.from({ length: w }, (_, t) => ritzAt(G, m, k, crnCoef(engine.schedule, s + t)));
+    });
+    const worst = Math.max(...res.flatMap((r) => r.flatMap((x) => Array.from(x.err))));
+    const need = opts.need(
+      s,
+      s + w - 1,
+      res.map((r) => r.map((x) => x.values)),
+    );
+    if (worst > need && w > minWidth) {
+      // Too wide for the accuracy needed here: retry with half the width (same starting subspace).
+      width = Math.max(minWidth, Math.floor(w / 2));
+      continue;
+    }
+    res.forEach((r, q) =>
+      r.forEach((x, t) => {
+        tracks[q]!.values[s + t] = x.values;
+        tracks[q]!.err[s + t] = x.err;
+      }),
+    );
+    events.forEach((_, q) => (V[q] = Vw[q]!));
+    lastProducts = P;
+    windows++;
+    s += w;
+    opts.onWindow?.(s, T + 1);
+    if (worst < need / 4) width = Math.min(maxWidth, 2 * w);
+  }
+  return { tracks, windows, products };
+}
