@@ -45,7 +45,7 @@ const pairIdx = plan.pairs.map((p) => [events.indexOf(p.a), events.indexOf(p.b)]
 const { tracks, windows, products } = await trackTopEigenvalues(engine, events, {
   k,
   m,
-  need: (from, to, values) => {
+  need: (_from, _to, values) => {
     let need = Number.POSITIVE_INFINITY;
     for (const [a, b] of pairIdx) {
       values[a]!.forEach((va, t) => {

@@ -118,6 +118,7 @@ export async function crnMergers(ctx: Context, inp: CrnInput): Promise<CrnResult
       tracks = events.map((_, q) => ({
         values: all.slice(q * (T + 1), (q + 1) * (T + 1)),
         err: all.slice(q * (T + 1), (q + 1) * (T + 1)).map((v) => new Float64Array(v.length)),
+        roundoff: new Float64Array(T + 1),
       }));
     }
     progress?.('mergers', 0, plan.pairs.length);

@@ -44,11 +44,12 @@ export function pairBounds(t1: EventTrack, t2: EventTrack, T: number): { dTop: F
     let top = 0;
     let low = 0;
     for (let j = 0; j < Math.min(v1.length, v2.length); j++) {
-      // Ritz values are lower bounds of their eigenvalues (interlacing), so only the smaller side's
-      // error estimate enters: lambda_j^1 - lambda_j^2 >= theta_j^1 - theta_j^2 - err_j^2.
+      // Ritz values are lower bounds of their eigenvalues (interlacing) up to the f32 rounding of the
+      // products, so the larger side enters with its rounding allowance and the smaller with its error
+      // estimate: lambda_j^1 - lambda_j^2 >= theta_j^1 - roundoff^1 - theta_j^2 - err_j^2.
       const d = v1[j]! - v2[j]!;
       top = Math.max(top, Math.abs(d));
-      low = Math.max(low, d >= 0 ? d - t2.err[i]![j]! : -d - t1.err[i]![j]!);
+      low = Math.max(low, d >= 0 ? d - t2.err[i]![j]! - t1.roundoff[i]! : -d - t1.err[i]![j]! - t2.roundoff[i]!);
     }
     dTop[i] = top;
     dLower[i] = low;

@@ -7,7 +7,7 @@
 // which the products already give; it starts from the top eigenvectors of A (step 0).
 // Ritz values are lower bounds of the top eigenvalues (Cauchy interlacing); each carries the estimate
 // min(r, r^2 / gap) of its distance to its eigenvalue (Parlett §11.7), r its residual norm and gap the
-// distance to the lowest Ritz value of the subspace. Windows shrink where the caller needs more accuracy than a
+// distance to the nearest other Ritz value. Windows shrink where the caller needs more accuracy than a
 // window delivers and grow where it does not.
 import { orthonormaliseRows, symmetricEigen } from '../linalg/eigh-cpu.js';
 import { seededGaussian } from '../kernels/eigh_source.js';
@@ -32,6 +32,8 @@ export interface EventTrack {
   /** Per step 0..T: the top k Ritz values (descending) and their error estimates. */
   values: Float64Array[];
   err: Float64Array[];
+  /** Per step: the f32 rounding allowance included in err, by which a Ritz value may exceed its eigenvalue. */
+  roundoff: Float64Array;
 }
 
 export interface TrackResult {
@@ -60,10 +62,11 @@ function gram(rows: Float64Array[], m: number, D: number): Float64Array {
 /** Ritz values, residual norms and error estimates of C(i) on span(V) from the Gram matrix. */
 function ritzAt(
   G: Float64Array,
+  D: number,
   m: number,
   k: number,
   coef: [number, number, number],
-): { values: Float64Array; err: Float64Array } {
+): { values: Float64Array; err: Float64Array; roundoff: number } {
   const n = 4 * m;
   // H = V^T C V: the (V, AV), (V, BV), (V, SV) blocks of G, combined (and symmetrised).
   const H = new Float64Array(m * m);
@@ -76,6 +79,7 @@ function ritzAt(
   }
   const eig = symmetricEigen(H, m, { vectors: true });
   const values = eig.values.slice(0, k);
+  const roundoff = 16 * D * 2 ** -24 * Math.max(Math.abs(eig.values[0]!), Math.abs(eig.values[m - 1]!));
   const err = new Float64Array(k);
   const y = new Float64Array(n);
   for (let j = 0; j < k; j++) {
@@ -92,18 +96,22 @@ function ritzAt(
       rr += y[p]! * t;
     }
     const r = Math.sqrt(Math.max(0, rr));
-    // The unresolved part of the spectrum lies below the subspace's lowest Ritz value once the top k have
-    // converged (the oversampling is the margin), so the quadratic bound uses the gap to it rather than to
-    // the nearest Ritz value: clusters of top eigenvalues keep a small error (Parlett §11.7, Sun 1991).
-    const gap = theta - eig.values[m - 1]!;
-    err[j] = Math.min(r, (r * r) / Math.max(gap, 1e-300));
+    // The quadratic bound with the gap to the nearest other Ritz value (Parlett §11.7): tight for isolated
+    // eigenvalues, falling back to the residual itself inside clusters, where no Ritz value is pinned to
+    // one eigenvalue.
+    const gap = Math.min(
+      j > 0 ? eig.values[j - 1]! - theta : Number.POSITIVE_INFINITY,
+      j + 1 < m ? theta - eig.values[j + 1]! : Number.POSITIVE_INFINITY,
+    );
+    // Plus the rounding of the f32 products C V (length-D sums: about D 2^-24 ||C||_2 each), which can lift
+    // a Ritz value above its eigenvalue; 16 D 2^-24 ||C||_2 covers it with room.
+    err[j] = Math.min(r, (r * r) / Math.max(gap, 1e-300)) + roundoff;
   }
-  return { values, err };
+  return { values, err, roundoff };
 }
 
 /** Orthonormal rows of C(step) V, from the products of V. */
 function advance(
-  V: Float64Array,
   P: Float64Array[],
   coef: [number, number, number],
   m: number,
@@ -138,7 +146,11 @@ export async function trackTopEigenvalues(
   // Start: the top m eigenvectors of A (C at step 0), converged.
   const V: Float64Array[] = opts.start ? opts.start.map((v) => v.slice()) : [];
   if (!opts.start) for (const e of events) V.push((await engine.topEigen(e, 0, m)).vectors);
-  const tracks: EventTrack[] = events.map(() => ({ values: new Array(T + 1), err: new Array(T + 1) }));
+  const tracks: EventTrack[] = events.map(() => ({
+    values: new Array(T + 1),
+    err: new Array(T + 1),
+    roundoff: new Float64Array(T + 1),
+  }));
   let windows = 0;
   let products = 0;
   let lastProducts: Float64Array[][] | null = null;
@@ -147,7 +159,7 @@ export async function trackTopEigenvalues(
     const centre = s + Math.floor((w - 1) / 2);
     // The subspace for this window: one subspace-iteration step at its centre from the last window's.
     const Vw = lastProducts
-      ? events.map((_, q) => advance(V[q]!, lastProducts![q]!, crnCoef(engine.schedule, centre), m, D, fill))
+      ? events.map((_, q) => advance(lastProducts![q]!, crnCoef(engine.schedule, centre), m, D, fill))
       : V.map((v) => v.slice());
     const P = await engine.products(
       events.map((e, q) => ({ e, V: Vw[q]! })),
@@ -156,7 +168,7 @@ export async function trackTopEigenvalues(
     products += 3 * events.length;
     const res = events.map((_, q) => {
       const G = gram([Vw[q]!, ...P[q]!], m, D);
-      return Array.from({ length: w }, (_, t) => ritzAt(G, m, k, crnCoef(engine.schedule, s + t)));
+      return Array.from({ length: w }, (_, t) => ritzAt(G, D, m, k, crnCoef(engine.schedule, s + t)));
     });
     const worst = Math.max(...res.flatMap((r) => r.flatMap((x) => Array.from(x.err))));
     const need = opts.need(
@@ -173,6 +185,7 @@ export async function trackTopEigenvalues(
       r.forEach((x, t) => {
         tracks[q]!.values[s + t] = x.values;
         tracks[q]!.err[s + t] = x.err;
+        tracks[q]!.roundoff[s + t] = x.roundoff;
       }),
     );
     events.forEach((_, q) => (V[q] = Vw[q]!));
