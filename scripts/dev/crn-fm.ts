@@ -1,7 +1,8 @@
 // Development run of the crn pipeline (basis, Ritz tracker, merger search) on a dataset, with phase times.
 //   npx tsx scripts/dev/crn-fm.ts [fashion-mnist|digits|gmm] [k m]
-import { crnBasis, disposeCrnBasis } from '../../src/analysis/crn-basis.js';
-import { crnEngine } from '../../src/analysis/crn-engine.js';
+import { disposeCrnBasis } from '../../src/analysis/crn-basis.js';
+import { cachedBasis } from './crn-cache.js';
+import { crnEngine, type TopEigen } from '../../src/analysis/crn-engine.js';
 import { planEvents } from '../../src/analysis/events.js';
 import { searchMergers } from '../../src/analysis/merger-search.js';
 import { trackTopEigenvalues } from '../../src/analysis/ritz-track.js';
@@ -23,28 +24,27 @@ const counts = new Array<number>(data.classes).fill(0);
 for (const l of data.labels) counts[l]!++;
 const plan = planEvents(data.classNames ?? counts.map(String), counts, N, []);
 const schedule = makeSchedule('linear', 1000);
-const basis = await crnBasis(ctx, {
-  x: data.x,
-  labels: data.labels,
-  dim: D,
-  counts,
-  plan,
-  seed: 0,
-  noiseCount: N,
-  centring: 'own',
-});
-lap(`basis (${(basis.flops / 1e9).toFixed(1)} GFLOP, ${basis.segments.segments.length} segments)`);
+const basis = await cachedBasis(ctx, data, plan, counts, `/tmp/basis-${name}.f32`);
+lap('basis');
 const engine = await crnEngine(ctx, basis, schedule);
 const events = plan.events.map((e) => e.id);
-const top0 = await Promise.all(events.map((e) => engine.topEigen(e, 0, 1)));
+const top0: TopEigen[] = [];
+for (const e of events) top0.push(await engine.topEigen(e, 0, m));
 const eps =
   Math.max(...plan.events.filter((e) => e.kind === 'class' || e.kind === 'all').map((e) => top0[e.id]!.values[0]!)) /
   400;
 lap(`eps ${eps}`);
 const pairIdx = plan.pairs.map((p) => [events.indexOf(p.a), events.indexOf(p.b)] as const);
+const widths: number[] = [];
+let lastS = 0;
 const { tracks, windows, products } = await trackTopEigenvalues(engine, events, {
   k,
   m,
+  start: top0.map((t) => t.vectors),
+  onWindow: (done) => {
+    widths.push(done - lastS);
+    lastS = done;
+  },
   need: (_from, _to, values) => {
     let need = Number.POSITIVE_INFINITY;
     for (const [a, b] of pairIdx) {
@@ -55,10 +55,11 @@ const { tracks, windows, products } = await trackTopEigenvalues(engine, events, 
         need = Math.min(need, Math.abs(d - eps) / 3);
       });
     }
-    return Math.max(need, eps / 50);
+    return Math.max(need, eps / 4);
   },
 });
 lap(`tracked: ${windows} windows, ${products} products`);
+console.log('widths', widths.join(' '));
 const res = await searchMergers({
   engine,
   tracks: new Map(events.map((e, q) => [e, tracks[q]!])),
@@ -77,3 +78,11 @@ console.log(
 if (ctx.profiler) console.log(formatProfile(profileReport(ctx), ctx.profiler.mode));
 engine.dispose();
 disposeCrnBasis(basis);
+res.forEach((r, q) => {
+  const ex = [...r.exact.entries()].sort((a, b) => a[0] - b[0]);
+  const lb = plan.pairs[q]!;
+  const firstOpen = r.dLower.findIndex((v) => v <= eps);
+  console.log(
+    `${lb.a}-${lb.b} i*=${r.mergerStep} firstUncertified=${firstOpen} est=${Array.from(r.dTop).findIndex((v) => v <= eps)} probes ${ex.map(([s, d]) => `${s}:${(d / eps).toFixed(3)}`).join(' ')}`,
+  );
+});

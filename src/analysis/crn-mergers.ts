@@ -106,7 +106,7 @@ export async function crnMergers(ctx: Context, inp: CrnInput): Promise<CrnResult
               need = Math.min(need, Math.abs(d - eps) / 3);
             });
           }
-          return Math.max(need, eps / 50);
+          return Math.max(need, eps / 4);
         },
         onWindow: (done, total) => progress?.('spectra', done, total),
       });
@@ -135,6 +135,7 @@ export async function crnMergers(ctx: Context, inp: CrnInput): Promise<CrnResult
     const cross = await eng.frobenius(plan.pairs.map((p) => [p.a, p.b] as const));
     const abar = Float64Array.from({ length: T + 1 }, (_, i) => abarOfStep(schedule, i));
     const warnings: string[] = [];
+    const uncertifiedPairs: number[] = [];
     const pairs: PairReport[] = plan.pairs.map((p, q) => {
       const f = found[q]!;
       const M = Array.from(crnPairM(abar, { cross: cross[q]!, g1: own[p.a]!, g2: own[p.b]! }));
@@ -149,6 +150,7 @@ export async function crnMergers(ctx: Context, inp: CrnInput): Promise<CrnResult
           `${plan.events[p.a]!.name} vs ${plan.events[p.b]!.name}: the top ${k} eigenvalues did not decide d <= eps near step ${i ?? T}; the merger step was found by galloping and bisection on full spectra, which assumes d monotone in the last bracket.`,
         );
       }
+      if (f.uncertified.length) uncertifiedPairs.push(f.uncertified.length);
       return {
         a: p.a,
         b: p.b,
@@ -161,8 +163,14 @@ export async function crnMergers(ctx: Context, inp: CrnInput): Promise<CrnResult
         dLower: inp.reportSteps.map((s) => f.dLower[s]!),
         dExact: [...f.exact.entries()].sort((x, y) => x[0] - y[0]).map(([step, d]) => ({ step, d })),
         recrossings: f.recrossings,
+        uncertified: f.uncertified,
       };
     });
+    if (uncertifiedPairs.length) {
+      warnings.push(
+        `${uncertifiedPairs.length} of ${plan.pairs.length} pairs have steps before their merger step (${Math.min(...uncertifiedPairs)} to ${Math.max(...uncertifiedPairs)} per pair, listed in pairs[].uncertified) that the certified bound could not place above eps; the tracked estimate and the full spectrum just before each merger step do.`,
+      );
+    }
     const allTop = await eng.topEigen(plan.all, 0, Math.min(inp.directions, D));
     const search: SearchReport = {
       method: 'ritz',

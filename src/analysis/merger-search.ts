@@ -22,6 +22,11 @@ export interface PairSearch {
   exact: Map<number, number>;
   /** Steps after the merger step where dLower > eps. */
   recrossings: number[];
+  /**
+   * Steps before the merger step that neither the bounds nor a full spectrum certified: the tracked
+   * estimate puts d above eps there and the full spectrum right before the merger step agrees.
+   */
+  uncertified: number[];
   /** The search fell back to galloping and bisection (d's top ranks did not decide it). */
   bisected: boolean;
 }
@@ -63,102 +68,147 @@ const distance = (l1: Float64Array, l2: Float64Array) => {
   return d;
 };
 
-interface State extends PairSearch {
-  a: number;
-  b: number;
-  next: number;
-  failed: number;
-  done: boolean;
-  gallop: { lo: number; hi: number; stride: number } | null;
+type Request = readonly (readonly [number, number])[];
+/** A pair's search: yields the (event, step) spectra it needs next, receives them, returns the merger step. */
+type PairCoroutine = Generator<Request, number | null, Float64Array[]>;
+
+function* pairSearch(
+  s: PairSearch,
+  a: number,
+  b: number,
+  t1: EventTrack,
+  t2: EventTrack,
+  eps: number,
+  T: number,
+): PairCoroutine {
+  /** Steps a probe placed above eps (exact d, or one full spectrum against the other side's Ritz bound). */
+  const above = new Set<number>();
+  const certified = (i: number) => s.dLower[i]! > eps || above.has(i);
+  const firstOpen = (from: number) => {
+    let i = from;
+    while (i <= T && certified(i)) i++;
+    return i;
+  };
+  const start = firstOpen(0);
+  if (start > T) return null;
+  let bias = 0;
+  // The estimate's first crossing at or after `from`: where dTop, corrected by the bias seen at the last
+  // probe, reaches eps (dTop bounds d from below only up to the Ritz errors).
+  const estimate = (from: number) => {
+    for (let i = from; i <= T; i++) if (!certified(i) && s.dTop[i]! + bias <= eps) return i;
+    return T + 1;
+  };
+  /** Exact d at step i from both full spectra. */
+  function* exactAt(i: number): Generator<Request, number, Float64Array[]> {
+    const [l1, l2] = yield [
+      [a, i],
+      [b, i],
+    ];
+    const d = distance(l1!, l2!);
+    s.exact.set(i, d);
+    if (d > eps) above.add(i);
+    return d;
+  }
+  /**
+   * Is d(i) > eps? One full spectrum first, of the side whose Ritz values are below the other's at the rank
+   * that carries d: the other side's Ritz value, a lower bound of its eigenvalue, may already prove it.
+   */
+  function* aboveAt(i: number): Generator<Request, boolean, Float64Array[]> {
+    if (certified(i)) return true;
+    const v1 = t1.values[i]!;
+    const v2 = t2.values[i]!;
+    let j = 0;
+    for (let r = 1; r < Math.min(v1.length, v2.length); r++)
+      if (Math.abs(v1[r]! - v2[r]!) > Math.abs(v1[j]! - v2[j]!)) j = r;
+    const oneIsLarger = v1[j]! >= v2[j]!;
+    const [low] = yield [oneIsLarger ? [b, i] : [a, i]];
+    const big = oneIsLarger ? t1 : t2;
+    let lb = 0;
+    for (let r = 0; r < big.values[i]!.length; r++) lb = Math.max(lb, big.values[i]![r]! - big.roundoff[i]! - low![r]!);
+    if (lb > eps) {
+      above.add(i);
+      return true;
+    }
+    return (yield* exactAt(i)) > eps;
+  }
+  // 1. Probe where the estimate crosses; after three misses gallop forward on exact d.
+  let lo = start;
+  let c = estimate(lo);
+  let misses = 0;
+  for (;;) {
+    if (c > T) {
+      // The estimate never reaches eps again: the steps left open are reported, the pair does not merge.
+      for (let i = lo; i <= T; i++) if (!certified(i)) s.uncertified.push(i);
+      return null;
+    }
+    const d = yield* exactAt(c);
+    if (d <= eps) break;
+    bias = d - s.dTop[c]!;
+    misses++;
+    lo = firstOpen(c + 1);
+    if (misses >= 3) s.bisected = true;
+    c = misses < 3 ? estimate(lo) : Math.min(T + 1, c + 2 ** (misses - 3));
+  }
+  // 2. d(c) <= eps. Walk back with strides 1, 2, 4, ... to a step above eps, then bisect that bracket.
+  let hi = c;
+  let stride = 1;
+  let lastAbove = -1;
+  for (;;) {
+    if (firstOpen(start) >= hi) return hi;
+    const t = Math.max(firstOpen(start), hi - stride);
+    if (yield* aboveAt(t)) {
+      lastAbove = t;
+      break;
+    }
+    hi = t;
+    stride *= 2;
+  }
+  while (hi - lastAbove > 1) {
+    const mid = Math.floor((lastAbove + hi) / 2);
+    if (yield* aboveAt(mid)) lastAbove = mid;
+    else hi = mid;
+  }
+  for (let i = start; i < hi; i++) if (!certified(i)) s.uncertified.push(i);
+  return hi;
 }
 
 export async function searchMergers(inp: SearchInput): Promise<PairSearch[]> {
   const { engine, eps, T } = inp;
-  const states: State[] = inp.pairs.map(({ a, b }) => ({
-    a,
-    b,
-    ...pairBounds(inp.tracks.get(a)!, inp.tracks.get(b)!, T),
-    mergerStep: null,
-    exact: new Map(),
-    recrossings: [],
-    bisected: false,
-    next: 0,
-    failed: 0,
-    done: false,
-    gallop: null,
-  }));
-  const certified = (s: State, i: number) => s.dLower[i]! > eps || (s.exact.get(i) ?? 0) > eps;
-  const candidate = (s: State, from: number) => {
-    for (let i = from; i <= T; i++) if (!certified(s, i)) return i;
-    return T + 1;
-  };
-  for (const s of states) s.next = candidate(s, 0);
+  const results: PairSearch[] = [];
+  const runs = inp.pairs.map(({ a, b }) => {
+    const t1 = inp.tracks.get(a)!;
+    const t2 = inp.tracks.get(b)!;
+    const s: PairSearch = {
+      ...pairBounds(t1, t2, T),
+      mergerStep: null,
+      exact: new Map(),
+      recrossings: [],
+      uncertified: [],
+      bisected: false,
+    };
+    results.push(s);
+    const co = pairSearch(s, a, b, t1, t2, eps, T);
+    return { s, co, step: co.next() };
+  });
+  // Rounds: every open pair's next request, one batch of full spectra (deduplicated and cached by the engine).
   for (;;) {
-    const open = states.filter((s) => !s.done);
-    for (const s of open) {
-      if (s.next > T) {
-        s.done = true;
-        s.mergerStep = null;
-      }
-    }
-    const active = states.filter((s) => !s.done);
-    if (active.length === 0) break;
-    const requests = active.flatMap((s) => [[s.a, s.next] as const, [s.b, s.next] as const]);
-    const spectra = await engine.full(requests);
-    active.forEach((s, q) => {
-      const d = distance(spectra[2 * q]!, spectra[2 * q + 1]!);
-      s.exact.set(s.next, d);
-      if (!s.gallop) {
-        if (d <= eps) {
-          s.mergerStep = s.next;
-          s.done = true;
-          return;
-        }
-        s.failed++;
-        if (s.failed < 3) {
-          s.next = candidate(s, s.next + 1);
-          return;
-        }
-        // The top ranks keep failing to decide: gallop forward on exact d, then bisect.
-        s.bisected = true;
-        s.gallop = { lo: s.next, hi: -1, stride: 1 };
-        s.next = Math.min(T + 1, s.next + 1);
-        return;
-      }
-      const g = s.gallop;
-      if (g.hi < 0) {
-        if (d <= eps) g.hi = s.next;
-        else {
-          g.lo = s.next;
-          g.stride *= 2;
-        }
-      } else if (d <= eps) g.hi = s.next;
-      else g.lo = s.next;
-      if (g.hi < 0) {
-        s.next = Math.min(T + 1, g.lo + g.stride);
-        if (s.next > T) s.done = true;
-        return;
-      }
-      if (g.hi - g.lo <= 1) {
-        s.mergerStep = g.hi;
-        s.done = true;
-        return;
-      }
-      s.next = Math.floor((g.lo + g.hi) / 2);
+    const open = runs.filter((r) => !r.step.done);
+    if (open.length === 0) break;
+    const requests = open.map((r) => r.step.value as Request);
+    const spectra = await engine.full(requests.flat());
+    let at = 0;
+    open.forEach((r, q) => {
+      const n = requests[q]!.length;
+      r.step = r.co.next(spectra.slice(at, at + n));
+      at += n;
     });
   }
-  for (const s of states) {
-    if (s.mergerStep === null) continue;
-    for (let i = s.mergerStep + 1; i <= T; i++) if (s.dLower[i]! > eps) s.recrossings.push(i);
-  }
-  return states.map(({ mergerStep, dTop, dLower, exact, recrossings, bisected }) => ({
-    mergerStep,
-    dTop,
-    dLower,
-    exact,
-    recrossings,
-    bisected,
-  }));
+  runs.forEach((r) => {
+    r.s.mergerStep = r.step.value as number | null;
+    const i = r.s.mergerStep;
+    if (i !== null) for (let t = i + 1; t <= T; t++) if (r.s.dLower[t]! > eps) r.s.recrossings.push(t);
+  });
+  return results;
 }
 
 /** Contiguous runs of steps, e.g. [3, 4, 5, 9] -> "3-5, 9". */

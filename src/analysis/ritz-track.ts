@@ -80,9 +80,10 @@ function ritzAt(
   const eig = symmetricEigen(H, m, { vectors: true });
   const values = eig.values.slice(0, k);
   const roundoff = 16 * D * 2 ** -24 * Math.max(Math.abs(eig.values[0]!), Math.abs(eig.values[m - 1]!));
-  const err = new Float64Array(k);
+  // Residual norms of all m Ritz pairs (the clusters below need the whole set).
+  const res = new Float64Array(m);
   const y = new Float64Array(n);
-  for (let j = 0; j < k; j++) {
+  for (let j = 0; j < m; j++) {
     const s = eig.vectors!.subarray(j * m, (j + 1) * m);
     const theta = eig.values[j]!;
     for (let a = 0; a < m; a++) {
@@ -95,17 +96,26 @@ function ritzAt(
       for (let q = 0; q < n; q++) t += G[p * n + q]! * y[q]!;
       rr += y[p]! * t;
     }
-    const r = Math.sqrt(Math.max(0, rr));
-    // The quadratic bound with the gap to the nearest other Ritz value (Parlett §11.7): tight for isolated
-    // eigenvalues, falling back to the residual itself inside clusters, where no Ritz value is pinned to
-    // one eigenvalue.
-    const gap = Math.min(
-      j > 0 ? eig.values[j - 1]! - theta : Number.POSITIVE_INFINITY,
-      j + 1 < m ? theta - eig.values[j + 1]! : Number.POSITIVE_INFINITY,
-    );
-    // Plus the rounding of the f32 products C V (length-D sums: about D 2^-24 ||C||_2 each), which can lift
-    // a Ritz value above its eigenvalue; 16 D 2^-24 ||C||_2 covers it with room.
-    err[j] = Math.min(r, (r * r) / Math.max(gap, 1e-300)) + roundoff;
+    res[j] = Math.sqrt(Math.max(0, rr));
+  }
+  // Cluster-robust estimates: Ritz values whose residual intervals overlap form a cluster; the sorted Ritz
+  // values of a cluster approximate the sorted eigenvalues of its invariant subspace within ||R||^2 / gap,
+  // ||R||_F^2 the sum of the cluster's squared residuals and gap its distance to the other Ritz values
+  // (Parlett §11.7; Sun 1991), and never by more than ||R||_F. A cluster reaching the bottom of the subspace
+  // has no known gap below it and keeps ||R||_F. Plus the rounding of the f32 products C V (length-D sums,
+  // about D 2^-24 ||C||_2 each), which can lift a Ritz value above its eigenvalue: 16 D 2^-24 ||C||_2.
+  const err = new Float64Array(k);
+  for (let p = 0; p < k; ) {
+    let q = p;
+    while (q + 1 < m && eig.values[q]! - eig.values[q + 1]! <= res[q]! + res[q + 1]!) q++;
+    let rf2 = 0;
+    for (let j = p; j <= q; j++) rf2 += res[j]! * res[j]!;
+    const above = p > 0 ? eig.values[p - 1]! - eig.values[p]! : Number.POSITIVE_INFINITY;
+    const below = q + 1 < m ? eig.values[q]! - eig.values[q + 1]! : 0;
+    const gap = Math.min(above, below);
+    const e = Math.min(Math.sqrt(rf2), gap > 0 ? rf2 / gap : Number.POSITIVE_INFINITY) + roundoff;
+    for (let j = p; j <= Math.min(q, k - 1); j++) err[j] = e;
+    p = q + 1;
   }
   return { values, err, roundoff };
 }
@@ -176,7 +186,18 @@ export async function trackTopEigenvalues(
       s + w - 1,
       res.map((r) => r.map((x) => x.values)),
     );
-    if (worst > need && w > minWidth) {
+    // The part of the error the window's width adds: over the ranks the centre (where the subspace was made)
+    // resolves within `need`, how much worse the other steps are. Ranks unresolved at the centre (inside a
+    // cluster) stay so in any window and do not shrink it.
+    let widthPart = 0;
+    for (const r of res) {
+      const centreErr = r[centre - s]!.err;
+      for (let j = 0; j < k; j++) {
+        if (centreErr[j]! > need) continue;
+        for (const x of r) widthPart = Math.max(widthPart, x.err[j]! - centreErr[j]!);
+      }
+    }
+    if (worst > need && widthPart > need / 2 && w > minWidth) {
       // Too wide for the accuracy needed here: retry with half the width (same starting subspace).
       width = Math.max(minWidth, Math.floor(w / 2));
       continue;
@@ -193,7 +214,7 @@ export async function trackTopEigenvalues(
     windows++;
     s += w;
     opts.onWindow?.(s, T + 1);
-    if (worst < need / 4) width = Math.min(maxWidth, 2 * w);
+    if (worst < need / 4 || widthPart < need / 8) width = Math.min(maxWidth, 2 * w);
   }
   return { tracks, windows, products };
 }

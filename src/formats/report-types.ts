@@ -51,6 +51,11 @@ export interface PairReport {
   dExact?: { step: number; d: number }[];
   /** crn: steps after the merger step where d is certainly above eps again (empty when d stays below). */
   recrossings?: number[];
+  /**
+   * crn: steps before the merger step that neither the certified bound nor a full spectrum placed above
+   * eps (the tracked estimate does, and the full spectrum just before the merger step agrees).
+   */
+  uncertified?: number[];
 }
 
 /** How the merger steps were found (README "How merger steps are found"). */
