@@ -14,13 +14,12 @@ import { gaussian } from '../random.js';
 import { describeGpu } from './device.js';
 
 const D = 72;
-const counts = [900, 700, 800];
-const N = counts.reduce((a, b) => a + b, 0);
 const schedule = makeSchedule('linear', 150);
 const abar = [1, ...schedule.alphasCumprod];
 
 /** Classes with a few strong spikes of different sizes on a unit bulk. */
-function data(seed: number) {
+function data(seed: number, counts: number[]) {
+  const N = counts.reduce((a, b) => a + b, 0);
   const g = gaussian(seed);
   const x = new Float32Array(N * D);
   const labels = new Int32Array(N);
@@ -38,31 +37,45 @@ function data(seed: number) {
 }
 
 describeGpu('crn merger search', (get) => {
-  for (const [label, epsRule] of [
-    ['eps from the spikes (lambda_max / 20, above the floor)', { ratio: 20 }],
-    ['eps near the finite-sample floor', { value: 0.62 }],
-  ] as const) {
+  const cases = [
+    ['eps from the spikes (lambda_max / 20, above the floor)', { ratio: 20 }, [900, 700, 800], 'own'],
+    ['eps near the finite-sample floor', { value: 0.62 }, [900, 700, 800], 'own'],
+    // Fewer rows than dimensions: classes and rests take their spectra from Gram matrices.
+    ['Gram events (n < D), own centring', { value: 3 }, [50, 61, 66], 'own'],
+    ['Gram events (n < D), global centring (one more Gram row)', { value: 3 }, [50, 61, 66], 'global'],
+  ] as const;
+  for (const [label, epsRule, counts, centring] of cases) {
     it(`merger steps equal brute force over every step: ${label}`, async () => {
       const ctx = get();
       const seed = 5;
-      const { x, labels } = data(seed);
-      const plan = planEvents(['a', 'b', 'c'], counts, N, []);
+      const N = counts.reduce((a, b) => a + b, 0);
+      const { x, labels } = data(seed, [...counts]);
+      const plan = planEvents(['a', 'b', 'c'], [...counts], N, []);
       const steps = Array.from({ length: schedule.T + 1 }, (_, i) => i);
       const res = await crnMergers(ctx, {
         x,
         labels,
         dim: D,
-        counts,
+        counts: [...counts],
         plan,
         schedule,
         seed,
         noiseCount: N,
-        centring: 'own',
+        centring,
         epsRule,
         reportSteps: steps,
         directions: 4,
       });
-      const basis = await crnBasis(ctx, { x, labels, dim: D, counts, plan, seed, noiseCount: N, centring: 'own' });
+      const basis = await crnBasis(ctx, {
+        x,
+        labels,
+        dim: D,
+        counts: [...counts],
+        plan,
+        seed,
+        noiseCount: N,
+        centring,
+      });
       try {
         // Brute force in float64 on the host from the same basis.
         const mats: Float64Array[][] = [];

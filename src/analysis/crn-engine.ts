@@ -23,6 +23,7 @@ import {
 import { symmetricEigen } from '../linalg/eigh-cpu.js';
 import type { Schedule } from '../schedule/schedules.js';
 import type { CrnBasis } from './crn-basis.js';
+import type { GramEvent } from './crn-gram.js';
 
 /** Largest D whose spectra run in float64 on the host. */
 export const HOST_DIM = 64;
@@ -45,25 +46,32 @@ export interface TopEigen {
 
 export interface CrnEngine {
   dim: number;
+  /** Order of an event's spectral matrices: D, or its Gram size when it has fewer rows than D (crn-gram.ts). */
+  size(e: number): number;
   events: { count: number; mean: Float64Array }[];
   schedule: Schedule;
-  /** Spectra (descending, float64) of C_e(step) per request, cached per (event, step). */
+  /** Spectra (descending, float64, D values: a Gram event's padded with zeros) of C_e(step) per request, cached. */
   full(requests: readonly (readonly [number, number])[]): Promise<Float64Array[]>;
   /** Full spectra computed so far. */
   fullCount(): number;
-  /** [A V, B V, S V] for blocks V (m rows of length D) of several events; each result (m, D) rows. */
+  /** [A V, B V, S V] for blocks V (m rows of length size(e)) of several events; each result (m, size(e)) rows. */
   products(requests: readonly { e: number; V: Float64Array }[], m: number): Promise<Float64Array[][]>;
   /** <P_p, Q_q>_F (p, q over A, B, S) per event pair: 3 x 3 tables. */
   frobenius(pairs: readonly (readonly [number, number])[]): Promise<number[][][]>;
-  /** Top r eigenpairs and the trace of C_e(step). */
-  topEigen(e: number, step: number, r: number): Promise<TopEigen>;
+  /** Top r eigenpairs (vectors of length size(e), or D with `cov`) and the trace of C_e(step). */
+  topEigen(e: number, step: number, r: number, opts?: { cov?: boolean }): Promise<TopEigen>;
   dispose(): void;
 }
 
 const key = (e: number, step: number) => `${e}:${step}`;
 
-export async function crnEngine(ctx: Context, basis: CrnBasis, schedule: Schedule): Promise<CrnEngine> {
-  return basis.dim <= HOST_DIM ? hostEngine(ctx, basis, schedule) : gpuEngine(ctx, basis, schedule);
+export async function crnEngine(
+  ctx: Context,
+  basis: CrnBasis,
+  schedule: Schedule,
+  grams: Map<number, GramEvent> = new Map(),
+): Promise<CrnEngine> {
+  return basis.dim <= HOST_DIM ? hostEngine(ctx, basis, schedule) : gpuEngine(ctx, basis, schedule, grams);
 }
 
 /** C = sum_p coef_p M_p over packed (D, D) float64 matrices. */
@@ -96,6 +104,7 @@ async function hostEngine(ctx: Context, basis: CrnBasis, schedule: Schedule): Pr
   const cache = new Map<string, Float64Array>();
   return {
     dim: D,
+    size: () => D,
     events: basis.events.map((e) => ({ count: e.count, mean: e.mean })),
     schedule,
     async full(requests) {
@@ -135,16 +144,29 @@ async function hostEngine(ctx: Context, basis: CrnBasis, schedule: Schedule): Pr
   };
 }
 
-async function gpuEngine(ctx: Context, basis: CrnBasis, schedule: Schedule): Promise<CrnEngine> {
+async function gpuEngine(
+  ctx: Context,
+  basis: CrnBasis,
+  schedule: Schedule,
+  grams: Map<number, GramEvent>,
+): Promise<CrnEngine> {
   const { dim: D, ld } = basis;
   const E = basis.events.length;
   const cache = new Map<string, Float64Array>();
   const combiner = await combine3Pipeline(ctx);
   const symm = await symmBlockPipeline(ctx);
-  const tri = await tridiagPlan(ctx, D);
-  const len = ld * ld;
+  const tri = new Map<number, Awaited<ReturnType<typeof tridiagPlan>>>();
+  const triPlan = async (n: number) => {
+    if (!tri.has(n)) tri.set(n, await tridiagPlan(ctx, n));
+    return tri.get(n)!;
+  };
+  /** The matrices spectra are taken from: the Gram form when the event has one, else the D x D basis. */
+  const space = (e: number) => {
+    const g = grams.get(e);
+    return g ? { n: g.size, ld: g.ld, mats: g.mats } : { n: D, ld, mats: basis.events[e]!.mats };
+  };
   const identity = createTensor(ctx, [ld, ld], {
-    data: Float32Array.from({ length: len }, (_, q) => (Math.floor(q / ld) === q % ld && q % ld < D ? 1 : 0)),
+    data: Float32Array.from({ length: ld * ld }, (_, q) => (Math.floor(q / ld) === q % ld && q % ld < D ? 1 : 0)),
     label: 'crn.identity',
   });
   // Traces of A, B, S per event: <M, I>_F.
@@ -154,30 +176,52 @@ async function gpuEngine(ctx: Context, basis: CrnBasis, schedule: Schedule): Pro
     Array.from({ length: E }, (_, e) => [e, -1] as const),
     identity,
   ).then((t) => t.map((row) => row.map((r) => r[0]!)));
-  const encodeC = (batch: ReturnType<typeof beginBatch>, e: number, step: number, out: Tensor, outOffset: number) => {
-    const [A, B, S] = basis.events[e]!.mats;
-    encodeCombine3(batch, combiner, { x: A, y: B, z: S, out, outOffset, len, coef: crnCoef(schedule, step) });
+  const encodeC = (
+    batch: ReturnType<typeof beginBatch>,
+    mats: readonly Tensor[],
+    len: number,
+    step: number,
+    out: Tensor,
+    outOffset: number,
+  ) => {
+    const [A, B, S] = mats;
+    encodeCombine3(batch, combiner, { x: A!, y: B!, z: S!, out, outOffset, len, coef: crnCoef(schedule, step) });
+  };
+  const pad = (v: Float64Array) => {
+    if (v.length === D) return v;
+    const out = new Float64Array(D);
+    out.set(v);
+    return out.sort().reverse();
   };
   return {
     dim: D,
+    size: (e) => space(e).n,
     events: basis.events.map((e) => ({ count: e.count, mean: e.mean })),
     schedule,
     async full(requests) {
       const todo = [...new Set(requests.map(([e, s]) => key(e, s)).filter((k) => !cache.has(k)))].map(
         (k) => k.split(':').map(Number) as [number, number],
       );
-      if (todo.length) {
-        const capacity = tridiagCapacity(ctx, D, todo.length);
-        const work = tridiagWork(ctx, D, capacity);
+      // One batch per matrix order (D, and each Gram size).
+      const bySize = new Map<number, [number, number][]>();
+      for (const r of todo) {
+        const n = space(r[0]).n;
+        bySize.set(n, [...(bySize.get(n) ?? []), r]);
+      }
+      for (const [n, group] of bySize) {
+        const plan = await triPlan(n);
+        const capacity = tridiagCapacity(ctx, n, group.length);
+        const work = tridiagWork(ctx, n, capacity);
+        const len = work.a.size / capacity;
         try {
-          for (let s = 0; s < todo.length; s += capacity) {
-            const part = todo.slice(s, s + capacity);
+          for (let s = 0; s < group.length; s += capacity) {
+            const part = group.slice(s, s + capacity);
             const batch = beginBatch(ctx, 'crn.spectra');
-            part.forEach(([e, step], b) => encodeC(batch, e, step, work.a, b * len));
-            encodeTridiag(batch, tri, work, part.length);
+            part.forEach(([e, step], b) => encodeC(batch, space(e).mats, len, step, work.a, b * len));
+            encodeTridiag(batch, plan, work, part.length);
             submit(batch);
             const values = await tridiagEigenvalues(ctx, work, part.length);
-            part.forEach(([e, step], b) => cache.set(key(e, step), values[b]!));
+            part.forEach(([e, step], b) => cache.set(key(e, step), pad(values[b]!)));
           }
         } finally {
           disposeTridiagWork(work);
@@ -188,54 +232,62 @@ async function gpuEngine(ctx: Context, basis: CrnBasis, schedule: Schedule): Pro
     fullCount: () => cache.size,
     async products(requests, m) {
       const q4 = Math.ceil(m / 4);
-      const vT = createTensor(ctx, [requests.length, ld, 4 * q4], { label: 'crn.V' });
-      const wT = createTensor(ctx, [requests.length, 3, ld, 4 * q4], { label: 'crn.W' });
+      const spaces = requests.map(({ e }) => space(e));
+      const vOff: number[] = [];
+      const wOff: number[] = [];
+      let vn = 0;
+      let wn = 0;
+      for (const sp of spaces) {
+        vOff.push(vn);
+        wOff.push(wn);
+        vn += sp.ld * q4;
+        wn += 3 * sp.ld * q4;
+      }
+      const vT = createTensor(ctx, [vn, 4], { label: 'crn.V' });
+      const wT = createTensor(ctx, [wn, 4], { label: 'crn.W' });
       try {
-        const host = new Float32Array(requests.length * ld * 4 * q4);
+        const host = new Float32Array(vn * 4);
         requests.forEach(({ V }, r) => {
-          const o = r * ld * 4 * q4;
-          for (let a = 0; a < m; a++) for (let i = 0; i < D; i++) host[o + i * 4 * q4 + a] = V[a * D + i]!;
+          const { n } = spaces[r]!;
+          const o = vOff[r]! * 4;
+          for (let a = 0; a < m; a++) for (let i = 0; i < n; i++) host[o + i * 4 * q4 + a] = V[a * n + i]!;
         });
         upload(ctx, vT, host);
         const batch = beginBatch(ctx, 'crn.products');
-        requests.forEach(({ e }, r) => {
-          basis.events[e]!.mats.forEach((c, p) => {
-            encodeSymmBlock(batch, symm, {
-              c,
-              v: vT,
-              w: wT,
-              d: ld,
-              q4,
-              vOffset: r * ld * q4,
-              wOffset: (r * 3 + p) * ld * q4,
-            });
+        requests.forEach((_, r) => {
+          const sp = spaces[r]!;
+          sp.mats.forEach((c, p) => {
+            encodeSymmBlock(batch, symm, { c, v: vT, w: wT, d: sp.ld, q4, vOffset: vOff[r]!, wOffset: wOff[r]! + p * sp.ld * q4 });
           });
         });
         submit(batch);
         const out = (await readback(ctx, wT)) as Float32Array;
-        return requests.map((_, r) =>
-          [0, 1, 2].map((p) => {
-            const o = (r * 3 + p) * ld * 4 * q4;
-            const res = new Float64Array(m * D);
-            for (let a = 0; a < m; a++) for (let i = 0; i < D; i++) res[a * D + i] = out[o + i * 4 * q4 + a]!;
+        return requests.map((_, r) => {
+          const { n, ld: l } = spaces[r]!;
+          return [0, 1, 2].map((p) => {
+            const o = (wOff[r]! + p * l * q4) * 4;
+            const res = new Float64Array(m * n);
+            for (let a = 0; a < m; a++) for (let i = 0; i < n; i++) res[a * n + i] = out[o + i * 4 * q4 + a]!;
             return res;
-          }),
-        );
+          });
+        });
       } finally {
         disposeTensor(vT);
         disposeTensor(wT);
       }
     },
     frobenius: (pairs) => frobeniusTables(ctx, basis, pairs, null),
-    async topEigen(e, step, r) {
-      const c = createTensor(ctx, [ld, ld], { label: 'crn.top' });
+    async topEigen(e, step, r, opts = {}) {
+      const sp = opts.cov ? { n: D, ld, mats: basis.events[e]!.mats } : space(e);
+      const c = createTensor(ctx, [sp.ld, sp.ld], { label: 'crn.top' });
       try {
         const batch = beginBatch(ctx, 'crn.top');
-        encodeC(batch, e, step, c, 0);
+        encodeC(batch, sp.mats, sp.ld * sp.ld, step, c, 0);
         submit(batch);
-        const res = await eighTop(ctx, c, ld, { k: r, tol: 1e-6, seed: e });
-        const vectors = new Float64Array(r * D);
-        for (let j = 0; j < r; j++) vectors.set(res.vectors.subarray(j * ld, j * ld + D), j * D);
+        const rr = Math.min(r, sp.n);
+        const res = await eighTop(ctx, c, sp.ld, { k: rr, tol: 1e-6, seed: e });
+        const vectors = new Float64Array(rr * sp.n);
+        for (let j = 0; j < rr; j++) vectors.set(res.vectors.subarray(j * sp.ld, j * sp.ld + sp.n), j * sp.n);
         const [a, b, cc] = crnCoef(schedule, step);
         const [tA, tB, tS] = traces[e]!;
         return { values: res.values, vectors, trace: a * tA! + b * tB! + cc * tS! };

@@ -9,7 +9,8 @@ import type { Schedule } from '../schedule/schedules.js';
 import type { Centring, PairReport, SearchReport } from '../formats/report-types.js';
 import type { LateStartGaussian } from '../formats/late-start.js';
 import { crnBasis, disposeCrnBasis } from './crn-basis.js';
-import { crnEngine, type CrnEngine, type TopEigen } from './crn-engine.js';
+import { crnEngine, HOST_DIM, type CrnEngine, type TopEigen } from './crn-engine.js';
+import { crnGramBases, disposeGramEvents, type GramEvent } from './crn-gram.js';
 import { crnPairM, epsFromRule, type EpsRule } from './curves.js';
 import type { EventPlan } from './events.js';
 import { searchMergers, stepRanges } from './merger-search.js';
@@ -72,13 +73,25 @@ export async function crnMergers(ctx: Context, inp: CrnInput): Promise<CrnResult
     onProgress: (done, total) => progress?.('moments', done, total),
   });
   let engine: CrnEngine | null = null;
+  let grams = new Map<number, GramEvent>();
   try {
-    engine = await crnEngine(ctx, basis, schedule);
+    // Events with fewer rows than dimensions take their spectra from n x n Gram matrices (crn-gram.ts).
+    if (D > HOST_DIM) {
+      const small = plan.events
+        .filter((e) => (e.kind === 'noise' ? inp.noiseCount : e.count) + (inp.centring === 'global' ? 1 : 0) < D)
+        .map((e) => e.id);
+      if (small.length) {
+        progress?.('gram', 0, small.length);
+        grams = await crnGramBases(ctx, { ...inp, x: inp.x, counts: inp.counts }, basis, small);
+      }
+    }
+    engine = await crnEngine(ctx, basis, schedule, grams);
     const eng = engine;
     const events = plan.events.map((e) => e.id);
-    const small = D <= TRACK_M;
-    const k = small ? D : TRACK_K;
-    const m = small ? D : TRACK_M;
+    const order = Math.min(...events.map((e) => eng.size(e)));
+    const small = order <= TRACK_M;
+    const k = small ? order : TRACK_K;
+    const m = small ? order : TRACK_M;
     // The top eigenpairs of A = C(0) per event: eps (classes and all data) and the tracker's start.
     const top0: TopEigen[] = [];
     for (const e of events) top0.push(await eng.topEigen(e, 0, Math.max(1, m)));
@@ -89,7 +102,7 @@ export async function crnMergers(ctx: Context, inp: CrnInput): Promise<CrnResult
     const pairIdx = plan.pairs.map((p) => [events.indexOf(p.a), events.indexOf(p.b)] as const);
     let tracks: EventTrack[] = [];
     let trackStats = { windows: 0, products: 0 };
-    if (D > TRACK_M) {
+    if (!small) {
       const res = await trackTopEigenvalues(eng, events, {
         k,
         m,
@@ -171,7 +184,7 @@ export async function crnMergers(ctx: Context, inp: CrnInput): Promise<CrnResult
         `${uncertifiedPairs.length} of ${plan.pairs.length} pairs have steps before their merger step (${Math.min(...uncertifiedPairs)} to ${Math.max(...uncertifiedPairs)} per pair, listed in pairs[].uncertified) that the certified bound could not place above eps; the tracked estimate and the full spectrum just before each merger step do.`,
       );
     }
-    const allTop = await eng.topEigen(plan.all, 0, Math.min(inp.directions, D));
+    const allTop = await eng.topEigen(plan.all, 0, Math.min(inp.directions, D), { cov: true });
     const search: SearchReport = {
       method: 'ritz',
       trackedEigenvalues: k,
@@ -191,7 +204,7 @@ export async function crnMergers(ctx: Context, inp: CrnInput): Promise<CrnResult
       warnings,
       momentFlops: basis.flops,
       lateStart: async (e, step, r) => {
-        const g = await eng.topEigen(e, step, Math.min(r, D));
+        const g = await eng.topEigen(e, step, Math.min(r, D), { cov: true });
         const a = abarOfStep(schedule, step);
         const top = g.values.reduce((s, v) => s + v, 0);
         const rr = g.values.length;
@@ -204,11 +217,13 @@ export async function crnMergers(ctx: Context, inp: CrnInput): Promise<CrnResult
       },
       dispose: () => {
         eng.dispose();
+        disposeGramEvents(grams);
         disposeCrnBasis(basis);
       },
     };
   } catch (e) {
     engine?.dispose();
+    disposeGramEvents(grams);
     disposeCrnBasis(basis);
     throw e;
   }

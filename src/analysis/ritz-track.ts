@@ -144,15 +144,17 @@ export async function trackTopEigenvalues(
   opts: TrackOptions,
 ): Promise<TrackResult> {
   const { k, m } = opts;
-  const D = engine.dim;
   const T = engine.schedule.T;
+  // Each event's own order (D, or its Gram size).
+  const dims = events.map((e) => engine.size(e));
+  const D = Math.min(...dims);
   if (!(k >= 1 && m > k && m <= D))
-    throw new Error(`trackTopEigenvalues: need 1 <= k < m <= D, got k ${k}, m ${m}, D ${D}`);
+    throw new Error(`trackTopEigenvalues: need 1 <= k < m <= the events' order, got k ${k}, m ${m}, order ${D}`);
   const minWidth = opts.minWidth ?? 4;
   const maxWidth = opts.maxWidth ?? 200;
   let width = Math.min(maxWidth, Math.max(minWidth, opts.width ?? 16));
   const gauss = seededGaussian(7);
-  const fill = () => Float64Array.from({ length: D }, gauss);
+  const fills = dims.map((n) => () => Float64Array.from({ length: n }, gauss));
   // Start: the top m eigenvectors of A (C at step 0), converged.
   const V: Float64Array[] = opts.start ? opts.start.map((v) => v.slice()) : [];
   if (!opts.start) for (const e of events) V.push((await engine.topEigen(e, 0, m)).vectors);
@@ -169,7 +171,7 @@ export async function trackTopEigenvalues(
     const centre = s + Math.floor((w - 1) / 2);
     // The subspace for this window: one subspace-iteration step at its centre from the last window's.
     const Vw = lastProducts
-      ? events.map((_, q) => advance(lastProducts![q]!, crnCoef(engine.schedule, centre), m, D, fill))
+      ? events.map((_, q) => advance(lastProducts![q]!, crnCoef(engine.schedule, centre), m, dims[q]!, fills[q]!))
       : V.map((v) => v.slice());
     const P = await engine.products(
       events.map((e, q) => ({ e, V: Vw[q]! })),
@@ -177,8 +179,8 @@ export async function trackTopEigenvalues(
     );
     products += 3 * events.length;
     const res = events.map((_, q) => {
-      const G = gram([Vw[q]!, ...P[q]!], m, D);
-      return Array.from({ length: w }, (_, t) => ritzAt(G, D, m, k, crnCoef(engine.schedule, s + t)));
+      const G = gram([Vw[q]!, ...P[q]!], m, dims[q]!);
+      return Array.from({ length: w }, (_, t) => ritzAt(G, dims[q]!, m, k, crnCoef(engine.schedule, s + t)));
     });
     const worst = Math.max(...res.flatMap((r) => r.flatMap((x) => Array.from(x.err))));
     const need = opts.need(
