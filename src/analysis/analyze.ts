@@ -22,6 +22,8 @@ import {
   type LateStartGaussian,
 } from '../formats/late-start.js';
 import { crnMergers } from './crn-mergers.js';
+import type { HostPiece } from './crn-basis.js';
+import type { MomentsData } from './moment-shards.js';
 import { agglomerate } from './linkage.js';
 import {
   abarOfStep,
@@ -71,6 +73,33 @@ export interface AnalyzeOptions {
   progress?: Progress;
   version?: string;
   commit?: string | null;
+  /**
+   * crn moments saved by `fluctus moments` (moment-shards.ts, merged) instead of a pass over data.x: the
+   * data then carries labels and shape only (momentsDataset); the normality test, which needs the rows,
+   * is not computed.
+   */
+  moments?: HostPiece[];
+}
+
+/** The Dataset of a moments run: no rows, labels in class order (what segments and events need). */
+export function momentsDataset(meta: MomentsData): Dataset {
+  const labels = new Int32Array(meta.rows);
+  let r = 0;
+  meta.counts.forEach((c, k) => {
+    labels.fill(k, r, r + c);
+    r += c;
+  });
+  return {
+    name: meta.name,
+    x: new Float32Array(0),
+    labels,
+    shape: [meta.rows, meta.dim],
+    classes: meta.counts.length,
+    classNames: meta.classNames,
+    imageShape: meta.imageShape,
+    source: `moments of ${meta.name}`,
+    scale: meta.scale,
+  };
 }
 
 /** Smallest class size each method accepts: a covariance needs two samples. */
@@ -81,12 +110,12 @@ function oneOf<T extends string>(name: string, v: T, valid: readonly T[]): T {
   return v;
 }
 
-export function checkDataset(data: Dataset, method: MergerMethod): number[] {
+export function checkDataset(data: Dataset, method: MergerMethod, rowsGiven = true): number[] {
   const [N, D] = data.shape;
-  if (data.x.length !== N * D)
+  if (rowsGiven && data.x.length !== N * D)
     throw new Error(`data '${data.name}': x holds ${data.x.length} values, not N * D = ${N} * ${D}`);
   if (data.labels.length !== N) throw new Error(`data '${data.name}': ${data.labels.length} labels for ${N} rows`);
-  checkFinite(`data '${data.name}'`, data.x, D);
+  if (rowsGiven) checkFinite(`data '${data.name}'`, data.x, D);
   const counts = new Array<number>(data.classes).fill(0);
   data.labels.forEach((l, r) => {
     if (!Number.isInteger(l) || l < 0 || l >= data.classes)
@@ -101,7 +130,7 @@ export function checkDataset(data: Dataset, method: MergerMethod): number[] {
       );
     }
   });
-  let constant = true;
+  let constant = rowsGiven;
   for (let c = 0; c < D && constant; c++) {
     for (let r = 1; r < N; r++) {
       if (data.x[r * D + c] !== data.x[c]) {
@@ -179,7 +208,9 @@ export async function analyzeMergers(
   const T = schedule.T;
   const [N, D] = data.shape;
   const K = data.classes;
-  const counts = checkDataset(data, method);
+  if (opts.moments && method !== 'crn')
+    throw new Error(`--moments holds crn moments; method '${method}' needs the data rows`);
+  const counts = checkDataset(data, method, !opts.moments);
   const classNames = data.classNames ?? counts.map((_, k) => String(k));
   const noiseCount = checkInt('noiseSamples', opts.noiseSamples ?? N, 8, 2 ** 31 - 1);
   if (N < 8) throw new Error(`data '${data.name}': ${N} rows; the normality test needs at least 8`);
@@ -222,12 +253,18 @@ export async function analyzeMergers(
 
     // Normality of the one-draw noised data along the top principal directions of the data.
     progress?.('normality', 0, 1);
-    const v = new Float32Array(D * r);
-    for (let j = 0; j < r; j++) for (let i = 0; i < D; i++) v[i * r + j] = curves.directions[j * D + i]!;
-    const eps0 = await standardNormals(ctx, N, D, { seed, stream: STREAM_EPS });
-    const px = await project(ctx, data.x, N, D, v, r);
-    const pe = await project(ctx, eps0, N, D, v, r);
-    const normality = normalityOverSteps({ px, pe, x: data.x, e: eps0, N, D, r, schedule, alpha });
+    let normality: ReturnType<typeof normalityOverSteps>;
+    if (opts.moments) {
+      normality = { step: null, report: { alpha, directions: 0, steps: [], k2: [], pValue: [], rejectedFraction: [] } };
+      warnings.push('The normality test needs the data rows and was not computed from moments (--moments).');
+    } else {
+      const v = new Float32Array(D * r);
+      for (let j = 0; j < r; j++) for (let i = 0; i < D; i++) v[i * r + j] = curves.directions[j * D + i]!;
+      const eps0 = await standardNormals(ctx, N, D, { seed, stream: STREAM_EPS });
+      const px = await project(ctx, data.x, N, D, v, r);
+      const pe = await project(ctx, eps0, N, D, v, r);
+      normality = normalityOverSteps({ px, pe, x: data.x, e: eps0, N, D, r, schedule, alpha });
+    }
     lap('normality');
 
     // Speciation from the top eigenvalue of the data covariance (own centring: the covariance itself).
@@ -364,6 +401,7 @@ async function crnCurves(
     reportSteps: spectralSteps,
     directions: o.r,
     progress: o.progress,
+    pieces: o.moments,
   });
   o.lap('spectra');
   return {

@@ -257,7 +257,15 @@ async function gpuEngine(
         requests.forEach((_, r) => {
           const sp = spaces[r]!;
           sp.mats.forEach((c, p) => {
-            encodeSymmBlock(batch, symm, { c, v: vT, w: wT, d: sp.ld, q4, vOffset: vOff[r]!, wOffset: wOff[r]! + p * sp.ld * q4 });
+            encodeSymmBlock(batch, symm, {
+              c,
+              v: vT,
+              w: wT,
+              d: sp.ld,
+              q4,
+              vOffset: vOff[r]!,
+              wOffset: wOff[r]! + p * sp.ld * q4,
+            });
           });
         });
         submit(batch);

@@ -95,8 +95,26 @@ export async function crnGramBases(
         const batch = beginBatch(ctx, 'crn.gram');
         if (noise) {
           // The drawn noise event: its rows z (tag 5) and their eps (tag 6), as crn-basis draws them.
-          encodeNormalRows(batch, normals, { rows: rowsT, count: n, cols: D, ldo: ld, out: X, key, stream: STREAM_NOISE_EVENT, tag: 5 });
-          encodeNormalRows(batch, normals, { rows: rowsT, count: n, cols: D, ldo: ld, out: E, key, stream: STREAM_NOISE_EVENT, tag: 6 });
+          encodeNormalRows(batch, normals, {
+            rows: rowsT,
+            count: n,
+            cols: D,
+            ldo: ld,
+            out: X,
+            key,
+            stream: STREAM_NOISE_EVENT,
+            tag: 5,
+          });
+          encodeNormalRows(batch, normals, {
+            rows: rowsT,
+            count: n,
+            cols: D,
+            ldo: ld,
+            out: E,
+            key,
+            stream: STREAM_NOISE_EVENT,
+            tag: 6,
+          });
         } else {
           const host = new Float32Array(size * ld);
           rows.forEach((r, q) => {
@@ -104,25 +122,73 @@ export async function crnGramBases(
           });
           if (extra) for (let c = 0; c < D; c++) host[n * ld + c] = Math.sqrt(n) * (mean[c]! - global[c]!);
           upload(ctx, X, host);
-          encodeNormalRows(batch, normals, { rows: rowsT, count: n, cols: D, ldo: ld, out: E, key, stream: STREAM_EPS });
+          encodeNormalRows(batch, normals, {
+            rows: rowsT,
+            count: n,
+            cols: D,
+            ldo: ld,
+            out: E,
+            key,
+            stream: STREAM_EPS,
+          });
         }
         // Centre E's n rows on their mean (and z's too: the drawn noise event is not centred on the host).
         const sums = await matmulPlan(ctx, { m: 1, n: D, k: n, transA: true });
         const centre = (t: Tensor) => {
-          encodeMatmul(batch, sums, { a: ones, b: t, c: ebar, m: 1, n: D, k: n, transA: true, lda: 1, ldb: ld, alpha: 1 / n });
-          encodeRankUpdate(batch, rank, { out: t, rows: n, cols: D, ldo: ld, beta: 1, outer: { u: ones, v: ebar, w: -1 } });
+          encodeMatmul(batch, sums, {
+            a: ones,
+            b: t,
+            c: ebar,
+            m: 1,
+            n: D,
+            k: n,
+            transA: true,
+            lda: 1,
+            ldb: ld,
+            alpha: 1 / n,
+          });
+          encodeRankUpdate(batch, rank, {
+            out: t,
+            rows: n,
+            cols: D,
+            ldo: ld,
+            beta: 1,
+            outer: { u: ones, v: ebar, w: -1 },
+          });
         };
         centre(E);
         if (noise) centre(X);
         const syrk = await syrkPlan(ctx, { rows: size, cols: D, gram: true });
         const gemm = await matmulPlan(ctx, { m: size, n: size, k: D, transB: true });
-        const mats = [0, 1, 2].map((m) => createTensor(ctx, [lg, lg], { label: `crn.gram${e}.${m}` })) as [Tensor, Tensor, Tensor];
+        const mats = [0, 1, 2].map((m) => createTensor(ctx, [lg, lg], { label: `crn.gram${e}.${m}` })) as [
+          Tensor,
+          Tensor,
+          Tensor,
+        ];
         const Gx = tensor([lg, lg], 'Gx');
         const common = { rows: size, cols: D, lda: ld, ldc: lg, gram: true, alpha: 1 / n, mirror: true };
         encodeSyrk(batch, syrk, { ...common, a: X, c: mats[0] });
         encodeSyrk(batch, syrk, { ...common, a: E, c: mats[1] });
-        encodeMatmul(batch, gemm, { a: X, b: E, c: Gx, m: size, n: size, k: D, transB: true, lda: ld, ldb: ld, ldc: lg, alpha: 1 / n });
-        encodeRankUpdate(batch, rank, { out: mats[2], rows: size, cols: size, ldo: lg, x: { t: Gx, ld: lg, symmetric: true } });
+        encodeMatmul(batch, gemm, {
+          a: X,
+          b: E,
+          c: Gx,
+          m: size,
+          n: size,
+          k: D,
+          transB: true,
+          lda: ld,
+          ldb: ld,
+          ldc: lg,
+          alpha: 1 / n,
+        });
+        encodeRankUpdate(batch, rank, {
+          out: mats[2],
+          rows: size,
+          cols: size,
+          ldo: lg,
+          x: { t: Gx, ld: lg, symmetric: true },
+        });
         submit(batch);
         await readback(ctx, ebar, 0, 4);
         out.set(e, { size, ld: lg, mats });

@@ -8,7 +8,7 @@ import type { Context } from '../runtime/context.js';
 import type { Schedule } from '../schedule/schedules.js';
 import type { Centring, PairReport, SearchReport } from '../formats/report-types.js';
 import type { LateStartGaussian } from '../formats/late-start.js';
-import { crnBasis, disposeCrnBasis } from './crn-basis.js';
+import { crnBasis, crnBasisFromPieces, disposeCrnBasis, type HostPiece } from './crn-basis.js';
 import { crnEngine, HOST_DIM, type CrnEngine, type TopEigen } from './crn-engine.js';
 import { crnGramBases, disposeGramEvents, type GramEvent } from './crn-gram.js';
 import { crnPairM, epsFromRule, type EpsRule } from './curves.js';
@@ -37,6 +37,8 @@ export interface CrnInput {
   /** Top directions of all data at step 0 wanted (normality test). */
   directions: number;
   progress?: Progress;
+  /** Saved moment pieces (shards) instead of a pass over x (then x is not read, and no Gram path). */
+  pieces?: HostPiece[];
 }
 
 export interface CrnResult {
@@ -61,7 +63,7 @@ export async function crnMergers(ctx: Context, inp: CrnInput): Promise<CrnResult
   const T = schedule.T;
   const progress = inp.progress;
   progress?.('moments', 0, inp.labels.length);
-  const basis = await crnBasis(ctx, {
+  const basisInput = {
     x: inp.x,
     labels: inp.labels,
     dim: D,
@@ -70,13 +72,14 @@ export async function crnMergers(ctx: Context, inp: CrnInput): Promise<CrnResult
     seed: inp.seed,
     noiseCount: inp.noiseCount,
     centring: inp.centring,
-    onProgress: (done, total) => progress?.('moments', done, total),
-  });
+    onProgress: (done: number, total: number) => progress?.('moments', done, total),
+  };
+  const basis = inp.pieces ? await crnBasisFromPieces(ctx, basisInput, inp.pieces) : await crnBasis(ctx, basisInput);
   let engine: CrnEngine | null = null;
   let grams = new Map<number, GramEvent>();
   try {
     // Events with fewer rows than dimensions take their spectra from n x n Gram matrices (crn-gram.ts).
-    if (D > HOST_DIM) {
+    if (D > HOST_DIM && !inp.pieces) {
       const small = plan.events
         .filter((e) => (e.kind === 'noise' ? inp.noiseCount : e.count) + (inp.centring === 'global' ? 1 : 0) < D)
         .map((e) => e.id);

@@ -5,7 +5,9 @@ import { Command, Option } from 'commander';
 import { requestContext, destroyContext } from '../runtime/context.js';
 import { makeSchedule, type ScheduleName } from '../schedule/schedules.js';
 import { loadDataset } from '../data/loaders.js';
-import { analyzeMergers } from '../analysis/analyze.js';
+import { analyzeMergers, momentsDataset } from '../analysis/analyze.js';
+import { combineShards } from '../analysis/moment-shards.js';
+import { readShards } from './moments.js';
 import { parseGroups } from '../analysis/events.js';
 import { DEFAULT_EPS_RATIO } from '../analysis/curves.js';
 import { CENTRINGS, LINKAGES, MERGER_METHODS, type MergerReport } from '../formats/report-types.js';
@@ -28,7 +30,9 @@ function headline(r: MergerReport): string {
     s === null ? `none within T = ${r.schedule.T}` : `${s} (abar ${r.schedule.abar[s]!.toPrecision(3)})`;
   const lines = [
     `data–noise merger step: ${step(r.dataNoise.mergerStep)}`,
-    `normality no longer rejected (alpha ${r.dataNoise.normality.alpha}) from step: ${step(r.dataNoise.normalityStep)}`,
+    r.dataNoise.normality.directions === 0
+      ? 'normality: not computed (it needs the data rows)'
+      : `normality no longer rejected (alpha ${r.dataNoise.normality.alpha}) from step: ${step(r.dataNoise.normalityStep)}`,
     `speciation step: ${step(r.speciationStep)} (Lambda ${r.speciation.lambdaMax.toPrecision(4)})`,
     `class–rest merger steps: ${r.data.classNames.map((n, k) => `${n} ${r.classRestMerger[k] ?? '-'}`).join(', ')}`,
     `first class merges: ${
@@ -101,6 +105,10 @@ export function analyzeCommand(): Command {
     )
     .option('--late-rank <r>', 'rank r of the late-start statistics', intArg('--late-rank', 1, 100_000), 16)
     .option('--seed <n>', 'noise seed', intArg('--seed', 0, Number.MAX_SAFE_INTEGER), 0)
+    .option(
+      '--moments <files>',
+      "analyse crn moment shards written by `fluctus moments` (a file pattern, e.g. 'part-*.safetensors') instead of --data",
+    )
     .option('--out <dir>', 'output folder', 'report')
     .action(async (o) => {
       if (o.eps !== undefined && o.epsRatio !== undefined)
@@ -109,7 +117,16 @@ export function analyzeCommand(): Command {
       if (o.spectralSteps !== undefined) {
         spectral = o.spectralSteps === 'all' ? 'all' : intArg('--spectral-steps', 2, MAX_STEPS + 1)(o.spectralSteps);
       }
-      const data = loadDataset(o.data, { labels: o.labels, split: o.split, limit: o.samplesPerClass, seed: o.seed });
+      let moments: ReturnType<typeof combineShards> | null = null;
+      if (o.moments !== undefined) {
+        if (o.method !== 'crn')
+          throw new Error(`--moments holds crn moments; --method ${o.method} needs the data rows`);
+        moments = combineShards(readShards(o.moments));
+      }
+      const data = moments
+        ? momentsDataset(moments.data)
+        : loadDataset(o.data, { labels: o.labels, split: o.split, limit: o.samplesPerClass, seed: o.seed });
+      const seed = moments ? moments.seed : o.seed;
       const groups = o.groups ? parseGroups(o.groups, data.classNames) : [];
       const schedule = makeSchedule(o.schedule as ScheduleName, o.steps);
       const ctx = await requestContext({ profile: true });
@@ -125,7 +142,8 @@ export function analyzeCommand(): Command {
           method: o.method,
           centring: o.centring,
           linkage: o.linkage,
-          seed: o.seed,
+          seed,
+          moments: moments?.pieces,
           eps: o.eps !== undefined ? { value: o.eps } : { ratio: o.epsRatio ?? DEFAULT_EPS_RATIO },
           spectralSteps: spectral,
           noiseSamples: o.noiseSamples,

@@ -4,11 +4,13 @@ import { analyzeCommand } from './analyze.js';
 import { trainCommand } from './train.js';
 import { experimentCommand } from './experiment.js';
 import { noiseCommand } from './noise.js';
+import { momentsCommand } from './moments.js';
 
 const program = new Command('fluctus').description('When does structure emerge in diffusion models? WebGPU engine.');
 
 program.addCommand(noiseCommand());
 program.addCommand(analyzeCommand());
+program.addCommand(momentsCommand());
 program.addCommand(trainCommand());
 program.addCommand(experimentCommand());
 
