@@ -19,7 +19,7 @@ const lap = (what: string) => console.log(`[${((performance.now() - t0) / 1000).
 const data = loadDataset(name);
 lap(`loaded ${data.shape}`);
 const ctx = await requestContext({ profile: process.env.PROFILE === '1' });
-const [N, D] = data.shape;
+const [N] = data.shape;
 const counts = new Array<number>(data.classes).fill(0);
 for (const l of data.labels) counts[l]!++;
 const plan = planEvents(data.classNames ?? counts.map(String), counts, N, []);

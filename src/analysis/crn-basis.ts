@@ -10,7 +10,6 @@
 // co-moment [[A, X], [X^T, B]] n ~ W_2D(I, n - 1) exactly, the law of n rows of independent z and eps),
 // 2 (2D)^3 / 3 flops instead of 2 n (2D)^2; with n - 1 < 2D its rows are drawn instead.
 // Matrices are stored ld x ld (ld = D rounded up to 4, zero padding), ready for combine3 and tridiag.
-import { checkFinite } from '../runtime/check.js';
 import type { Context } from '../runtime/context.js';
 import { beginBatch, submit } from '../runtime/dispatch.js';
 import { createTensor, disposeTensor, readback, upload, type Tensor } from '../runtime/tensor.js';
