@@ -34,10 +34,10 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
   let q = idx % params.quads;
   var e = philox_normal4(params.key, vec4<u32>(q, rows[i], params.tag, params.stream));
   let c = vec4<u32>(4u * q) + vec4<u32>(0u, 1u, 2u, 3u);
-  e = select(vec4<f32>(0.0), e, c < vec4<u32>(params.cols));
   if (params.lower != 0u) {
     e = select(e, vec4<f32>(0.0), c > vec4<u32>(i));
     e = select(e, vec4<f32>(diag[params.d_off + i]), c == vec4<u32>(i));
   }
+  e = select(vec4<f32>(0.0), e, c < vec4<u32>(params.cols));
   out[params.o_off + idx] = e;
 }

@@ -6,13 +6,14 @@ import { loadDigits, loadFashionMnist } from './builtin.js';
 import { limitPerClass, type Dataset } from './dataset.js';
 import { isCsvPath, isIdxPath, isNpyPath, loadCsv, loadIdx, loadNpy } from './files.js';
 import { gaussianMixture } from './gmm.js';
+import { cifarShaped, latentShaped } from './bench-shapes.js';
 import { loadPngFolder } from './png-folder.js';
 
 export type { Dataset } from './dataset.js';
 
 export const GMM_PER_CLASS = 8192;
 export const GMM_DIM = 32;
-export const BUILTIN_DATASETS = ['gmm', 'digits', 'fashion-mnist'] as const;
+export const BUILTIN_DATASETS = ['gmm', 'digits', 'fashion-mnist', 'cifar-shaped', 'latent-shaped'] as const;
 export const SPLITS = ['train', 'test'] as const;
 
 export const SUPPORTED_FORMATS =
@@ -31,7 +32,7 @@ export interface LoadOptions {
 }
 
 /**
- * Loads a dataset by built-in name (gmm, digits, fashion-mnist) or path (.npy, IDX(.gz), .csv(.gz),
+ * Loads a dataset by built-in name (gmm, digits, fashion-mnist, cifar-shaped, latent-shaped) or path (.npy, IDX(.gz), .csv(.gz),
  * folder of class subfolders of PNG). Returns x as (N, D) row-major f32, labels 0..K-1.
  */
 export function loadDataset(spec: string, opts: LoadOptions = {}): Dataset {
@@ -55,6 +56,9 @@ function loadBuiltin(spec: string, opts: LoadOptions): Dataset {
   // stay below the default merger threshold, so classes merge within the schedule.
   if (spec === 'gmm') return gaussianMixture({ seed: opts.seed, perClass: GMM_PER_CLASS, dim: GMM_DIM });
   if (spec === 'digits') return loadDigits();
+  // The benchmarks' procedural data at the paper's dimensions (bench-shapes.ts).
+  if (spec === 'cifar-shaped') return cifarShaped({ seed: opts.seed });
+  if (spec === 'latent-shaped') return latentShaped({ seed: opts.seed });
   return loadFashionMnist(opts.split ?? 'train');
 }
 
