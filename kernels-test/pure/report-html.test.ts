@@ -262,6 +262,34 @@ describe('chart specs', () => {
     expect(() => mergerCurvesChart(report3, [0, 99])).toThrow(/pairIndices contains 99; allowed: integers in \[0, 6\]/);
     expect(isNoChart(mergerCurvesChart(report3, []))).toBe(true);
   });
+
+  it('merger curves: d from full spectra (crn dExact) as diamonds that render', async () => {
+    const dn = report3.pairs.findIndex((p) => p.kind === 'data-noise');
+    const withExact: MergerReport = {
+      ...report3,
+      pairs: report3.pairs.map((p, i) =>
+        i === dn
+          ? {
+              ...p,
+              dExact: [
+                { step: 45, d: 0.02 },
+                { step: 46, d: 0.01 },
+              ],
+            }
+          : p,
+      ),
+    };
+    const spec = mergerCurvesChart(withExact) as TopLevelSpec & {
+      title: { subtitle: string[] };
+      vconcat: { layer: { mark?: { type: string; shape?: string }; data: { values: { step: number }[] } }[] }[];
+    };
+    const diamonds = spec.vconcat[1]!.layer.filter((l) => l.mark?.shape === 'diamond');
+    expect(diamonds.map((l) => l.data.values.map((v) => v.step))).toEqual([[45, 46]]);
+    expect(spec.title.subtitle.join(' ')).toContain('diamonds: d from full spectra');
+    const warnings: string[] = [];
+    expect((await renderChartSvg(spec, warnings)).startsWith('<svg')).toBe(true);
+    expect(warnings).toEqual([]);
+  });
 });
 
 describe('renderReportHtml', () => {

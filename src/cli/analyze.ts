@@ -59,7 +59,7 @@ export function analyzeCommand(): Command {
     )
     .option(
       '--data <name|path>',
-      'gmm | digits | fashion-mnist, or a .npy / IDX(.gz) / .csv file or a folder of PNG class subfolders',
+      'gmm | digits | fashion-mnist | cifar-shaped | latent-shaped, or a .npy / IDX(.gz) / .csv file or a folder of PNG class subfolders',
       'gmm',
     )
     .option('--labels <path>', 'labels for --data given as a path (.npy or IDX)')

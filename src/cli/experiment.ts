@@ -19,7 +19,7 @@ export function experimentCommand(): Command {
     .requiredOption('--out <dir>', 'output folder')
     .option(
       '--data <name|path>',
-      'gmm | digits | fashion-mnist, or a .npy / IDX(.gz) / .csv file or a folder of PNG class subfolders',
+      'gmm | digits | fashion-mnist | cifar-shaped | latent-shaped, or a .npy / IDX(.gz) / .csv file or a folder of PNG class subfolders',
       'gmm',
     )
     .option('--labels <path>', 'labels for --data given as a path (.npy or IDX)')

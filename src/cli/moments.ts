@@ -1,6 +1,6 @@
 // `fluctus moments`: the crn moment pass of one shard of a dataset's rows, saved as safetensors, so that a
 // dataset split across machines is reduced by any batch runner and merged exactly by
-// `fluctus analyze --moments 'part-*.safetensors'` (README "Shards that merge").
+// `fluctus analyze --moments 'part-*.safetensors'` (README "Moments in shards").
 import { readdirSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { Command } from 'commander';
@@ -61,7 +61,7 @@ export function momentsCommand(): Command {
     )
     .option(
       '--data <name|path>',
-      'gmm | digits | fashion-mnist, or a .npy (streamed from disk) / IDX / CSV / PNG folder',
+      'gmm | digits | fashion-mnist | cifar-shaped | latent-shaped, or a .npy (streamed from disk) / IDX / CSV / PNG folder',
       'gmm',
     )
     .option('--labels <path>', 'labels for --data given as a path (.npy or IDX)')

@@ -136,7 +136,7 @@ export function trainCommand(): Command {
     .requiredOption('--out <path>', 'checkpoint to write (.safetensors); the report goes next to it')
     .option(
       '--data <name|path>',
-      'gmm | digits | fashion-mnist, or a .npy / IDX(.gz) / .csv file or a folder of PNG class subfolders',
+      'gmm | digits | fashion-mnist | cifar-shaped | latent-shaped, or a .npy / IDX(.gz) / .csv file or a folder of PNG class subfolders',
       'digits',
     )
     .option('--labels <path>', 'labels for --data given as a path (.npy or IDX)')

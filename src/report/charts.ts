@@ -63,7 +63,11 @@ export function mergerCurvesChart(report: MergerReport, pairIndices?: number[]):
   const mRows: { pair: string; curve: string; step: number; abar: number | null; value: number }[] = [];
   const dRows: { pair: string; step: number; abar: number | null; d: number }[] = [];
   const mergers: { pair: string; step: number; abar: number | null }[] = [];
+  // crn: the steps where d came from both full spectra (the line is the tracked top-k distance).
+  const exactRows: { pair: string; step: number; abar: number | null; d: number }[] = [];
   for (const { p, label } of pairs) {
+    for (const e of p.dExact ?? [])
+      if (positiveFinite(e.d)) exactRows.push({ pair: label, step: e.step, abar: abarAt(report, e.step), d: e.d });
     report.steps.forEach((s, j) => {
       const abar = abarAt(report, s);
       if (Number.isFinite(p.M[j])) mRows.push({ pair: label, curve: CURVE_M, step: s, abar, value: p.M[j] });
@@ -83,6 +87,11 @@ export function mergerCurvesChart(report: MergerReport, pairIndices?: number[]):
       : classClass > shownCC
         ? `Showing the data-noise, class-rest and group pairs; the ${classClass} class-class pairs are in the merger matrix.`
         : `Showing all ${pairs.length} pairs.`,
+    ...(exactRows.length
+      ? [
+          `d(i): the tracked distance over the top ${report.search.trackedEigenvalues ?? report.spectra.top} eigenvalues; diamonds: d from full spectra where the search took them.`,
+        ]
+      : []),
   ];
   const color = { field: 'pair', type: 'nominal' as const, title: 'event pair', scale: { domain: labels } };
   const tipStep = [
@@ -155,6 +164,23 @@ export function mergerCurvesChart(report: MergerReport, pairIndices?: number[]):
               tooltip: [...tipStep, { field: 'd', type: 'quantitative', title: 'd(i)', format: '.4g' }],
             },
           },
+          ...(exactRows.length === 0
+            ? []
+            : [
+                {
+                  data: { values: exactRows },
+                  mark: { type: 'point' as const, shape: 'diamond', filled: true, size: 40, clip: true },
+                  encoding: {
+                    x: stepX(report),
+                    y: { field: 'd', type: 'quantitative' as const },
+                    color,
+                    tooltip: [
+                      ...tipStep,
+                      { field: 'd', type: 'quantitative' as const, title: 'd(i), full spectra', format: '.4g' },
+                    ],
+                  },
+                },
+              ]),
           {
             data: { values: [{ eps: report.eps.value, label: `eps = ${shortNumber(report.eps.value)}` }] },
             layer: [

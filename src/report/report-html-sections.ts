@@ -65,6 +65,7 @@ export function headerSection(r: MergerReport): string {
       `${num(r.eps.value)} (${r.eps.rule === 'ratio' ? `max_k lambda_max(C_k(0)) / ${num(r.eps.ratio)}` : 'absolute, given'})`,
     ],
     ['steps', `M on ${r.steps.length} steps, spectra and d on ${r.spectralSteps.length} spectral steps`],
+    ['merger search', searchText(r)],
     ['seed', num(r.seed)],
   ];
   return `<header><h1>Cross-fluctuation mergers — ${esc(d.name)}</h1>
@@ -74,6 +75,13 @@ ${table(
   rows.map(([k, v]) => [esc(k), v]),
   'kv',
 )}</header>`;
+}
+
+/** How the merger steps were found (README "How merger steps are found"). */
+function searchText(r: MergerReport): string {
+  const q = r.search;
+  if (q.method === 'full') return `full spectra on the spectral steps (${num(q.fullSpectra)})`;
+  return `certified bounds from the top ${num(q.trackedEigenvalues ?? 0)} eigenvalues of a Ritz tracker (${num(q.windows)} windows, ${num(q.products)} GPU block products), ${num(q.fullSpectra)} full spectra where the bounds could not decide${q.bisectedPairs ? `, ${num(q.bisectedPairs)} pairs bisected` : ''}`;
 }
 
 /** Earliest and latest merging class pairs and how many never merge. */

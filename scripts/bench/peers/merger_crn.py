@@ -11,12 +11,18 @@
 # d(i) = max_j |lambda_j(C_1(i)) - lambda_j(C_2(i))| from LAPACK eigvalsh (float64), cached per (event,
 # step); the merger step per pair by a coarse grid (every `stride` steps) and bisection inside the first
 # bracket where d drops to eps (assuming d monotone there, as such a script would).
+# Events with fewer rows n than dimensions D take their spectra from the n x n Gram matrix of the
+# centred noised rows, G(i) = abar Gx + (1 - abar) Ge + sqrt(abar (1 - abar)) (Gxe + Gxe^T), whose
+# eigenvalues are C(i)'s nonzero ones (the rest are 0), as a numpy user who knows the trick would.
 #   /usr/bin/python3 merger_crn.py '{"seed": 0}'   (or the JSON on stdin)
-# Optional config keys: T, betaStart, betaEnd, epsRatio, noiseSamples, stride, dir (the IDX folder).
-# Prints one JSON object: seconds per phase, eigensolves, eps, per-event lambda_max(C(0)), merger steps.
+# Optional config keys: T, betaStart, betaEnd, epsRatio, noiseSamples, stride, dir (the IDX folder),
+# x and labels (.npy files: (N, D) float32 rows and (N,) integer labels 0..K-1, in place of the IDX).
+# Prints one JSON object: seconds per phase, eigensolves, eps, per-event lambda_max(C(0)), merger steps,
+# peak resident memory (ru_maxrss).
 import gzip
 import json
 import os
+import resource
 import sys
 import time
 
@@ -66,11 +72,18 @@ def main():
     folder = cfg.get('dir', '/usr/share/datasets/fashion-mnist')
 
     t0 = time.perf_counter()
-    images = read_idx(os.path.join(folder, 'train-images-idx3-ubyte.gz'), 3)
-    labels = read_idx(os.path.join(folder, 'train-labels-idx1-ubyte.gz'), 1).astype(np.int64)
-    N = images.shape[0]
-    D = images.shape[1] * images.shape[2]
-    x0 = (images.reshape(N, D).astype(np.float64) / 127.5 - 1).astype(np.float32)
+    if 'x' in cfg:
+        x0 = np.ascontiguousarray(np.load(cfg['x']), dtype=np.float32)
+        labels = np.load(cfg['labels']).astype(np.int64)
+        N, D = x0.shape
+        if labels.shape != (N,):
+            raise SystemExit(f"{cfg['labels']}: shape {labels.shape}, expected ({N},) for {cfg['x']}")
+    else:
+        images = read_idx(os.path.join(folder, 'train-images-idx3-ubyte.gz'), 3)
+        labels = read_idx(os.path.join(folder, 'train-labels-idx1-ubyte.gz'), 1).astype(np.int64)
+        N = images.shape[0]
+        D = images.shape[1] * images.shape[2]
+        x0 = (images.reshape(N, D).astype(np.float64) / 127.5 - 1).astype(np.float32)
     K = int(labels.max()) + 1
     counts = [int(np.sum(labels == k)) for k in range(K)]
     load_s = time.perf_counter() - t0
@@ -88,8 +101,14 @@ def main():
     t2 = time.perf_counter()
 
     def basis(rows):
+        n = rows.shape[0]
         c = rows - rows.mean(axis=0)
-        m = (c.T @ c).astype(np.float64) / rows.shape[0]
+        if n < D:
+            # Gram: the n x n blocks of the centred [x | eps] rows.
+            x, e = c[:, :D], c[:, D:]
+            gx, ge, gxe = (x @ x.T).astype(np.float64), (e @ e.T).astype(np.float64), (x @ e.T).astype(np.float64)
+            return gx / n, ge / n, (gxe + gxe.T) / n
+        m = (c.T @ c).astype(np.float64) / n
         return m[:D, :D], m[D:, D:], m[:D, D:] + m[D:, :D]
 
     xe = np.concatenate([x0, eps_x], axis=1)
@@ -106,7 +125,8 @@ def main():
             a = abar[i]
             A, B, S = bases[e]
             t = time.perf_counter()
-            cache[key] = np.linalg.eigvalsh(a * A + (1 - a) * B + np.sqrt(a * (1 - a)) * S)[::-1]
+            lam = np.linalg.eigvalsh(a * A + (1 - a) * B + np.sqrt(a * (1 - a)) * S)[::-1]
+            cache[key] = lam if len(lam) == D else np.concatenate([lam, np.zeros(D - len(lam))])
             eig_s[0] += time.perf_counter() - t
         return cache[key]
 
@@ -147,6 +167,8 @@ def main():
         'seconds': {'load': load_s, 'noise': noise_s, 'moments': moments_s, 'eigvalsh': eig_s[0], 'search': search_s,
                     'total': noise_s + moments_s + search_s},
         'eigensolves': len(cache),
+        'gramEvents': [names[e] for e in range(len(bases)) if bases[e][0].shape[0] < D],
+        'peakRssBytes': resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024,
         'events': names, 'lambdaMax0': lam0, 'eps': eps,
         'pairs': [{'a': names[p], 'b': names[q], 'mergerStep': merger[(p, q)]} for p, q in pairs],
     }))
