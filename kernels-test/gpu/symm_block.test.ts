@@ -1,8 +1,15 @@
-// symm_block.wgsl (W = scale * C V, C symmetric) against the float64 definition: d around the row
-// block (WG * R = 256), odd numbers of vec4 column groups (CG = 2), offsets into stacks.
-import { it } from 'vitest';
+// symm_block.wgsl (W = scale * C V, C symmetric) against the float64 definition, both builds: d around
+// the row blocks (WG * R = 256 scalar, 512 vec4), numbers of vec4 column groups around CG (2 and 3),
+// offsets into stacks (multiples of 4 for the vec4 build).
+import { expect, it } from 'vitest';
 import { describeGpu } from './device.js';
-import { encodeSymmBlock, symmBlockPipeline, SYMM_BLOCK_R, SYMM_BLOCK_WG } from '../../src/kernels/symm_block.js';
+import {
+  encodeSymmBlock,
+  symmBlockPipeline,
+  SYMM_BLOCK_R,
+  SYMM_BLOCK_VEC_R,
+  SYMM_BLOCK_WG,
+} from '../../src/kernels/symm_block.js';
 import { beginBatch, submit } from '../../src/runtime/dispatch.js';
 import { createTensor, disposeTensor, readback, upload } from '../../src/runtime/tensor.js';
 import { symmBlockRef } from '../ref/symm_block.js';
@@ -14,43 +21,56 @@ import { randn } from '../random.js';
 // order) plus the rounding of the scale product; compared after dividing by that sum (rtol 0).
 const U = 2 ** -24;
 const ROWS = SYMM_BLOCK_WG * SYMM_BLOCK_R;
+const VEC_ROWS = SYMM_BLOCK_WG * SYMM_BLOCK_VEC_R;
 
 describeGpu('symm_block', (get) => {
-  const cases: [number, number, number][] = [
-    [1, 1, 1],
-    [5, 1, 0.5],
-    [ROWS - 1, 3, 1],
-    [ROWS, 2, 1],
-    [ROWS + 1, 5, -2],
-    [63, 1, 1],
-    [130, 7, 1e-3],
+  const cases: [number, number, number, 'scalar' | 'vec'][] = [
+    [1, 1, 1, 'scalar'],
+    [5, 1, 0.5, 'scalar'],
+    [ROWS - 1, 3, 1, 'scalar'],
+    [ROWS, 2, 1, 'scalar'],
+    [ROWS + 1, 5, -2, 'scalar'],
+    [63, 1, 1, 'scalar'],
+    [130, 7, 1e-3, 'scalar'],
+    [4, 1, 1, 'vec'],
+    [12, 3, 0.5, 'vec'],
+    [68, 4, 1, 'vec'],
+    [VEC_ROWS - 4, 3, 1, 'vec'],
+    [VEC_ROWS, 2, -1, 'vec'],
+    [VEC_ROWS + 4, 7, 1e-3, 'vec'],
+    [VEC_ROWS + 12, 6, 2, 'vec'],
   ];
-  for (const [d, q4, scale] of cases) {
-    it(`d = ${d}, ${4 * q4} columns, scale ${scale}, at offsets`, async () => {
+  for (const [d, q4, scale, build] of cases) {
+    it(`d = ${d}, ${4 * q4} columns, scale ${scale}, at offsets, ${build} build`, async () => {
       const ctx = get();
       const seed = d * 10 + q4;
       const n = 4 * q4;
       const c = Float32Array.from(withSpectrum(Array.from(randn(d, seed)), seed, Math.min(d, 8)));
       const v = Float32Array.from(randn(d * n, seed + 1));
-      const [cOff, vOff, wOff] = [d * d, 3 * q4, 2];
-      const cT = createTensor(ctx, [2 * d * d]);
+      const [cOff, vOff, wOff] = [4 * d * d, 3 * q4, 2];
+      const cT = createTensor(ctx, [5 * d * d]);
       const vT = createTensor(ctx, [d * n + 4 * vOff]);
       const wT = createTensor(ctx, [d * n + 4 * wOff]);
       try {
         upload(ctx, cT, c, cOff);
         upload(ctx, vT, v, 4 * vOff);
         const batch = beginBatch(ctx, 'symm_block test');
-        encodeSymmBlock(batch, await symmBlockPipeline(ctx), {
-          c: cT,
-          cOffset: cOff,
-          v: vT,
-          vOffset: vOff,
-          w: wT,
-          wOffset: wOff,
-          d,
-          q4,
-          scale,
-        });
+        encodeSymmBlock(
+          batch,
+          await symmBlockPipeline(ctx),
+          {
+            c: cT,
+            cOffset: cOff,
+            v: vT,
+            vOffset: vOff,
+            w: wT,
+            wOffset: wOff,
+            d,
+            q4,
+            scale,
+          },
+          build,
+        );
         submit(batch);
         const got = await readback(ctx, wT, 4 * wOff, d * n);
         const ref = symmBlockRef(c, v, d, n, scale);
@@ -61,4 +81,19 @@ describeGpu('symm_block', (get) => {
       }
     });
   }
+
+  it('the vec4 build refuses unaligned d and offsets; unaligned calls take the scalar build', async () => {
+    const ctx = get();
+    const t = createTensor(ctx, [64]);
+    const p = await symmBlockPipeline(ctx);
+    const batch = beginBatch(ctx, 'symm_block bad');
+    expect(() => encodeSymmBlock(batch, p, { c: t, v: t, w: t, d: 6, q4: 1 }, 'vec')).toThrow(
+      /vec4 build needs d \(6\) and cOffset \(0\) multiples of 4/,
+    );
+    expect(() => encodeSymmBlock(batch, p, { c: t, cOffset: 2, v: t, w: t, d: 4, q4: 1 }, 'vec')).toThrow(
+      /cOffset \(2\)/,
+    );
+    submit(batch);
+    disposeTensor(t);
+  });
 });

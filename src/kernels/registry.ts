@@ -23,6 +23,8 @@ import { DFT_POWER, DFT_ROWS, DFT_WG } from './dft.js';
 import { MODE_JVP, MODE_PERTURB, MODE_WG } from './mode_jvp.js';
 import { TRIDIAG_PANEL, tridiagPanelBuild } from './tridiag.js';
 import { COMBINE3, combine3Build } from './combine3.js';
+import { NORMAL_ROWS, normalRowsBuild } from './normal_rows.js';
+import { RANK_UPDATE, rankUpdateBuild } from './rank_update.js';
 
 export interface RegisteredKernel {
   spec: KernelSpec;
@@ -54,10 +56,13 @@ export const KERNELS: RegisteredKernel[] = [
   { spec: SYRK_MIRROR, builds: [{ constants: { WG: SYRK_MIRROR_WG } }] },
   { spec: FROBENIUS, builds: [frobeniusBuild] },
   { spec: FROBENIUS_REDUCE, builds: [frobeniusReduceBuild] },
-  { spec: SYMM_BLOCK, builds: [symmBlockBuild] },
+  { spec: SYMM_BLOCK, builds: [symmBlockBuild(false), symmBlockBuild(true)] },
   // Householder tridiagonalisation panels.
   { spec: TRIDIAG_PANEL, builds: [tridiagPanelBuild] },
   { spec: COMBINE3, builds: [combine3Build] },
+  // The crn moment pass: noise rows in any order (and Bartlett factors), pairwise merges.
+  { spec: NORMAL_ROWS, builds: [normalRowsBuild] },
+  { spec: RANK_UPDATE, builds: [rankUpdateBuild(false), rankUpdateBuild(true)] },
   { spec: SEGMENTED_MOMENTS, builds: [{ constants: { WG: SEGMENTED_MOMENTS_WG } }] },
   { spec: DIFFUSION_BATCH, builds: [{ constants: { WG: DIFFUSION_BATCH_WG } }] },
   { spec: SAMPLER_STEP, builds: [{ constants: { WG: SAMPLER_STEP_WG } }] },

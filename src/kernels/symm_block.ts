@@ -1,6 +1,7 @@
 // W = scale * C V for symmetric C (d, d) and a thin block V (d, 4 q4): the product behind power
 // iteration (q4 = 1) and block subspace iteration. No workgroup memory: each invocation keeps
-// R x 4 CG accumulators in registers (fast on CPU drivers; C is read once per column block).
+// R x 4 CG accumulators in registers (fast on CPU drivers; C is read once per column block); the vec4
+// build (aligned C) takes 8 rows from two vec4 loads and 12 columns per invocation.
 import type { Context } from '../runtime/context.js';
 import { ceilDiv, dispatch, type Batch } from '../runtime/dispatch.js';
 import { getPipeline, type CachedPipeline, type KernelSpec } from '../runtime/pipeline.js';
@@ -8,13 +9,24 @@ import type { Tensor } from '../runtime/tensor.js';
 
 export const SYMM_BLOCK: KernelSpec = { name: 'symm_block', storage: ['read', 'read', 'read_write'] };
 export const SYMM_BLOCK_WG = 64;
-/** The shader's const R and CG (rows and vec4 column groups per invocation). */
+/** The shader's const R and CG (rows and vec4 column groups per invocation), scalar and VEC_C builds. */
 export const SYMM_BLOCK_R = 4;
 export const SYMM_BLOCK_CG = 2;
-export const symmBlockBuild = { constants: { WG: SYMM_BLOCK_WG } };
+export const SYMM_BLOCK_VEC_R = 8;
+export const SYMM_BLOCK_VEC_CG = 3;
+export const symmBlockBuild = (vec: boolean) => ({ constants: { WG: SYMM_BLOCK_WG }, variant: { VEC_C: vec } });
 
-export function symmBlockPipeline(ctx: Context): Promise<CachedPipeline> {
-  return getPipeline(ctx, SYMM_BLOCK, symmBlockBuild);
+/** Both builds: `vec` reads C as vec4 (d and the offset of C multiples of 4), `scalar` any d. */
+export interface SymmBlockPipelines {
+  scalar: CachedPipeline;
+  vec: CachedPipeline;
+}
+
+export async function symmBlockPipeline(ctx: Context): Promise<SymmBlockPipelines> {
+  return {
+    scalar: await getPipeline(ctx, SYMM_BLOCK, symmBlockBuild(false)),
+    vec: await getPipeline(ctx, SYMM_BLOCK, symmBlockBuild(true)),
+  };
 }
 
 export interface SymmBlockArgs {
@@ -31,20 +43,29 @@ export interface SymmBlockArgs {
   scale?: number;
 }
 
-/** Encodes W = scale * C V into the batch (C must be symmetric: its columns are read as rows). */
-export function encodeSymmBlock(batch: Batch, p: CachedPipeline, a: SymmBlockArgs): void {
-  const groups = ceilDiv(a.q4, SYMM_BLOCK_CG);
-  dispatch(batch, p, {
+/**
+ * Encodes W = scale * C V into the batch (C must be symmetric: its columns are read as rows). The vec4
+ * build runs when d and cOffset are multiples of 4 (or when `build` forces one, for tests).
+ */
+export function encodeSymmBlock(batch: Batch, p: SymmBlockPipelines, a: SymmBlockArgs, build?: 'scalar' | 'vec'): void {
+  const cOffset = a.cOffset ?? 0;
+  const aligned = a.d % 4 === 0 && cOffset % 4 === 0;
+  if (build === 'vec' && !aligned)
+    throw new Error(`symm_block: the vec4 build needs d (${a.d}) and cOffset (${cOffset}) multiples of 4`);
+  const vec = build ? build === 'vec' : aligned;
+  const [R, CG] = vec ? [SYMM_BLOCK_VEC_R, SYMM_BLOCK_VEC_CG] : [SYMM_BLOCK_R, SYMM_BLOCK_CG];
+  const groups = ceilDiv(a.q4, CG);
+  dispatch(batch, vec ? p.vec : p.scalar, {
     params: {
       d: a.d,
       q4: a.q4,
-      c_off: a.cOffset ?? 0,
+      c_off: cOffset,
       v_off: a.vOffset ?? 0,
       w_off: a.wOffset ?? 0,
       scale: a.scale ?? 1,
     },
     bindings: [a.c, a.v, a.w],
-    workgroups: [ceilDiv(a.d, SYMM_BLOCK_WG * SYMM_BLOCK_R), groups],
+    workgroups: [ceilDiv(a.d, SYMM_BLOCK_WG * R), groups],
     flops: 2 * a.d * a.d * 4 * a.q4,
     // C is read once per column group; V and W once.
     bytes: 4 * a.d * a.d * groups + 32 * a.d * a.q4,

@@ -1,0 +1,33 @@
+// Times symm_block's two builds on the tracker's products (D x D times D x 12, 69 per batch: 23 events x
+// [A V, B V, S V]): npx tsx scripts/dev/symm-block-try.ts [--d 784] [--q4 3] [--count 69] [--reps 3]
+import { encodeSymmBlock, symmBlockPipeline } from '../../src/kernels/symm_block.js';
+import { beginBatch, submit } from '../../src/runtime/dispatch.js';
+import { destroyContext, requestContext } from '../../src/runtime/context.js';
+import { createTensor, readback } from '../../src/runtime/tensor.js';
+import { numArg } from '../bench/common.js';
+
+const d = numArg('d', 784);
+const q4 = numArg('q4', 3);
+const count = numArg('count', 69);
+const reps = numArg('reps', 3);
+const ctx = await requestContext();
+const c = createTensor(ctx, [d * d], { data: Float32Array.from({ length: d * d }, (_, i) => Math.sin(i)) });
+const v = createTensor(ctx, [d * 4 * q4], { data: Float32Array.from({ length: d * 4 * q4 }, (_, i) => Math.cos(i)) });
+const w = createTensor(ctx, [count * d * 4 * q4]);
+const p = await symmBlockPipeline(ctx);
+for (const build of ['scalar', 'vec', 'scalar', 'vec'] as const) {
+  const ms: number[] = [];
+  for (let r = 0; r < reps; r++) {
+    const t0 = performance.now();
+    const batch = beginBatch(ctx, 'try');
+    for (let k = 0; k < count; k++) encodeSymmBlock(batch, p, { c, v, w, d, q4, wOffset: k * d * q4 }, build);
+    submit(batch);
+    await readback(ctx, w, 0, 4);
+    ms.push(performance.now() - t0);
+  }
+  const best = Math.min(...ms);
+  console.log(
+    `${build}: ${best.toFixed(0)} ms for ${count} products, ${((2 * d * d * 4 * q4 * count) / best / 1e6).toFixed(2)} GFLOP/s`,
+  );
+}
+destroyContext(ctx);
