@@ -402,8 +402,9 @@ async function crnCurves(
     directions: o.r,
     progress: o.progress,
     pieces: o.moments,
+    lap: o.lap,
   });
-  o.lap('spectra');
+  o.lap('M curves');
   return {
     eps: res.eps,
     pairs: res.pairs,

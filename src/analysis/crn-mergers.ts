@@ -39,6 +39,8 @@ export interface CrnInput {
   progress?: Progress;
   /** Saved moment pieces (shards) instead of a pass over x (then x is not read, and no Gram path). */
   pieces?: HostPiece[];
+  /** Ends a timed phase (report.timings): moments, gram, tracker, search, M curves. */
+  lap?: (phase: string) => void;
 }
 
 export interface CrnResult {
@@ -75,6 +77,8 @@ export async function crnMergers(ctx: Context, inp: CrnInput): Promise<CrnResult
     onProgress: (done: number, total: number) => progress?.('moments', done, total),
   };
   const basis = inp.pieces ? await crnBasisFromPieces(ctx, basisInput, inp.pieces) : await crnBasis(ctx, basisInput);
+  const lap = inp.lap ?? (() => {});
+  lap('moments');
   let engine: CrnEngine | null = null;
   let grams = new Map<number, GramEvent>();
   try {
@@ -86,6 +90,7 @@ export async function crnMergers(ctx: Context, inp: CrnInput): Promise<CrnResult
       if (small.length) {
         progress?.('gram', 0, small.length);
         grams = await crnGramBases(ctx, { ...inp, x: inp.x, counts: inp.counts }, basis, small);
+        lap('gram');
       }
     }
     engine = await crnEngine(ctx, basis, schedule, grams);
@@ -137,6 +142,7 @@ export async function crnMergers(ctx: Context, inp: CrnInput): Promise<CrnResult
         roundoff: new Float64Array(T + 1),
       }));
     }
+    lap('tracker');
     progress?.('mergers', 0, plan.pairs.length);
     const found = await searchMergers({
       engine: eng,
@@ -145,6 +151,7 @@ export async function crnMergers(ctx: Context, inp: CrnInput): Promise<CrnResult
       eps,
       T,
     });
+    lap('search');
     // M(i) at every step from the Frobenius products of the bases.
     progress?.('M curves', 0, 1);
     const own = await eng.frobenius(events.map((e) => [e, e] as const));
