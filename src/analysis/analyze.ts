@@ -185,6 +185,71 @@ async function project(
   return out;
 }
 
+/** Normality of the one-draw noised data along the top principal directions of the data (none from moments). */
+async function noisedNormality(
+  ctx: Context,
+  data: Dataset,
+  curves: Curves,
+  o: { seed: number; r: number; schedule: Schedule; alpha: number; fromMoments: boolean },
+): Promise<ReturnType<typeof normalityOverSteps>> {
+  const { r, alpha, schedule } = o;
+  if (o.fromMoments)
+    return { step: null, report: { alpha, directions: 0, steps: [], k2: [], pValue: [], rejectedFraction: [] } };
+  const [N, D] = data.shape;
+  const v = new Float32Array(D * r);
+  for (let j = 0; j < r; j++) for (let i = 0; i < D; i++) v[i * r + j] = curves.directions[j * D + i]!;
+  const eps0 = await standardNormals(ctx, N, D, { seed: o.seed, stream: STREAM_EPS });
+  const px = await project(ctx, data.x, N, D, v, r);
+  const pe = await project(ctx, eps0, N, D, v, r);
+  return normalityOverSteps({ px, pe, x: data.x, e: eps0, N, D, r, schedule, alpha });
+}
+
+/** late-start.json: the Gaussian late-start statistics of all data and each class at the given steps. */
+async function lateStartFile(
+  curves: Curves,
+  plan: EventPlan,
+  data: Dataset,
+  classNames: string[],
+  o: { steps: number[]; rank: number; schedule: Schedule; method: MergerMethod },
+): Promise<LateStartFile> {
+  const stepsOut: LateStartFile['steps'] = [];
+  for (const step of o.steps) {
+    const all = await curves.lateStart(plan.all, step, o.rank);
+    const classes = [];
+    for (const e of plan.classEvent) classes.push(await curves.lateStart(e, step, o.rank));
+    stepsOut.push({ step, abar: abarOfStep(o.schedule, step), all, classes });
+  }
+  return {
+    format: LATE_START_FORMAT,
+    version: LATE_START_VERSION,
+    data: { name: data.name, dim: data.shape[1], imageShape: data.imageShape ?? null, classNames },
+    schedule: { name: o.schedule.name, T: o.schedule.T },
+    method: o.method,
+    rank: o.rank,
+    steps: stepsOut,
+  };
+}
+
+/**
+ * Class merger matrix, class-vs-rest mergers and the dendrogram (heights are merger steps; a pair that
+ * never merges within the schedule is placed at T + 1).
+ */
+function classStructure(pairs: PairReport[], classNames: string[], linkage: Linkage, T: number) {
+  const K = classNames.length;
+  const matrix: (number | null)[][] = classNames.map((_, i) => classNames.map((__, j) => (i === j ? 0 : null)));
+  pairs.forEach((p) => {
+    if (p.kind !== 'class-class') return;
+    matrix[p.a]![p.b] = p.mergerStep;
+    matrix[p.b]![p.a] = p.mergerStep;
+  });
+  const classRestMerger = classNames.map((_, k) => {
+    const p = pairs.find((q) => q.kind === 'class-rest' && q.a === k);
+    if (p) return p.mergerStep;
+    return K === 2 ? pairs.find((q) => q.kind === 'class-class')!.mergerStep : null;
+  });
+  return { matrix, classRestMerger, dendrogram: agglomerate(matrix, classNames, linkage, T + 1) };
+}
+
 export async function analyzeMergers(
   ctx: Context,
   data: Dataset,
@@ -207,7 +272,6 @@ export async function analyzeMergers(
   const schedule = opts.schedule;
   const T = schedule.T;
   const [N, D] = data.shape;
-  const K = data.classes;
   if (opts.moments && method !== 'crn')
     throw new Error(`--moments holds crn moments; method '${method}' needs the data rows`);
   const counts = checkDataset(data, method, !opts.moments);
@@ -228,20 +292,7 @@ export async function analyzeMergers(
       : await hostCurves(ctx, data, plan, { ...opts, method, seed, centring, noiseCount, epsRule, r, lap });
   const { eps, pairs, steps, spectralSteps } = curves;
   try {
-    // Class merger matrix, class-vs-rest mergers and the dendrogram (heights are merger steps; a pair
-    // that never merges within the schedule is placed at T + 1).
-    const matrix: (number | null)[][] = classNames.map((_, i) => classNames.map((__, j) => (i === j ? 0 : null)));
-    pairs.forEach((p) => {
-      if (p.kind !== 'class-class') return;
-      matrix[p.a]![p.b] = p.mergerStep;
-      matrix[p.b]![p.a] = p.mergerStep;
-    });
-    const classRestMerger = classNames.map((_, k) => {
-      const p = pairs.find((q) => q.kind === 'class-rest' && q.a === k);
-      if (p) return p.mergerStep;
-      return K === 2 ? pairs.find((q) => q.kind === 'class-class')!.mergerStep : null;
-    });
-    const dendrogram = agglomerate(matrix, classNames, linkage, T + 1);
+    const { matrix, classRestMerger, dendrogram } = classStructure(pairs, classNames, linkage, T);
     const dataNoise = pairs.find((p) => p.kind === 'data-noise')!;
     const warnings = [...floorWarnings(pairs, plan.events, eps, method, D), ...curves.warnings];
     if (method === 'mc' && spectralSteps.length < T + 1) {
@@ -251,20 +302,16 @@ export async function analyzeMergers(
     }
     lap('mergers');
 
-    // Normality of the one-draw noised data along the top principal directions of the data.
     progress?.('normality', 0, 1);
-    let normality: ReturnType<typeof normalityOverSteps>;
-    if (opts.moments) {
-      normality = { step: null, report: { alpha, directions: 0, steps: [], k2: [], pValue: [], rejectedFraction: [] } };
+    const normality = await noisedNormality(ctx, data, curves, {
+      seed,
+      r,
+      schedule,
+      alpha,
+      fromMoments: !!opts.moments,
+    });
+    if (opts.moments)
       warnings.push('The normality test needs the data rows and was not computed from moments (--moments).');
-    } else {
-      const v = new Float32Array(D * r);
-      for (let j = 0; j < r; j++) for (let i = 0; i < D; i++) v[i * r + j] = curves.directions[j * D + i]!;
-      const eps0 = await standardNormals(ctx, N, D, { seed, stream: STREAM_EPS });
-      const px = await project(ctx, data.x, N, D, v, r);
-      const pe = await project(ctx, eps0, N, D, v, r);
-      normality = normalityOverSteps({ px, pe, x: data.x, e: eps0, N, D, r, schedule, alpha });
-    }
     lap('normality');
 
     // Speciation from the top eigenvalue of the data covariance (own centring: the covariance itself).
@@ -273,23 +320,12 @@ export async function analyzeMergers(
     let lateStart: LateStartFile | null = null;
     if (opts.lateStart && opts.lateStart.length > 0) {
       progress?.('late start', 0, 1);
-      const rank = Math.min(opts.lateRank ?? 16, D);
-      const stepsOut: LateStartFile['steps'] = [];
-      for (const step of opts.lateStart) {
-        const all = await curves.lateStart(plan.all, step, rank);
-        const classes = [];
-        for (const e of plan.classEvent) classes.push(await curves.lateStart(e, step, rank));
-        stepsOut.push({ step, abar: abarOfStep(schedule, step), all, classes });
-      }
-      lateStart = {
-        format: LATE_START_FORMAT,
-        version: LATE_START_VERSION,
-        data: { name: data.name, dim: D, imageShape: data.imageShape ?? null, classNames },
-        schedule: { name: schedule.name, T },
+      lateStart = await lateStartFile(curves, plan, data, classNames, {
+        steps: opts.lateStart,
+        rank: Math.min(opts.lateRank ?? 16, D),
+        schedule,
         method,
-        rank,
-        steps: stepsOut,
-      };
+      });
       lap('late start');
     }
 
@@ -298,14 +334,8 @@ export async function analyzeMergers(
       fluctus: { version: opts.version ?? '0.0.0', commit: opts.commit ?? null },
       createdAt: new Date().toISOString(),
       data: {
-        name: data.name,
-        source: data.source ?? data.name,
-        n: N,
-        dim: D,
-        imageShape: data.imageShape ?? null,
-        classNames,
-        counts,
-        scale: data.scale ?? 'as given',
+        ...{ name: data.name, source: data.source ?? data.name, n: N, dim: D, imageShape: data.imageShape ?? null },
+        ...{ classNames, counts, scale: data.scale ?? 'as given' },
       },
       schedule: { name: schedule.name, T, abar: Array.from({ length: T + 1 }, (_, i) => abarOfStep(schedule, i)) },
       method,
