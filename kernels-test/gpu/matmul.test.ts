@@ -164,7 +164,7 @@ describeGpu('matmul', (get) => {
     await expect(matmul(ctx, a, [2, 3], a, [2, 3])).rejects.toThrow(/inner dimensions differ: op\(A\) is \(2, 3\) and op\(B\) is \(2, 3\)/);
     await expect(matmul(ctx, a, [2, 4], a, [3, 2])).rejects.toThrow(/matmul: a: shape \[2, 4\] needs 8 values, got 6/);
     await expect(matmul(ctx, a, [2, 3], a, [3, 2], { alpha: NaN })).rejects.toThrow(/alpha must be finite, got NaN/);
-    await expect(matmul(ctx, a, [2, 3], a, [3, 2], { build: { tm: 8, tn: 8, wg: 3, wx: 1, vec4: false, tiled: false } })).rejects.toThrow(/not one of the registered builds/);
+    await expect(matmul(ctx, a, [2, 3], a, [3, 2], { build: { tm: 8, tn: 8, wg: 3, wx: 1, vec4: false, tiled: false, subgroup: false } })).rejects.toThrow(/not one of the registered builds/);
     const plan = await matmulPlan(ctx, { m: 2, n: 2, k: 3 }, { build: GEMM_BUILDS[0] });
     const t = createTensor(ctx, [6]);
     const batch = beginBatch(ctx, 'bad');

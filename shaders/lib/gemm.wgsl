@@ -1,10 +1,15 @@
 // GEMM tile shared by matmul.wgsl and syrk.wgsl: one invocation accumulates a TM x TN block of
 // op(A) op(B) over k, register-blocked with no workgroup memory (fast on CPU drivers) or, in TILED
-// builds, from k slabs staged in workgroup memory (fast on GPUs), and stores alpha * acc + beta * C (j >= i only
-// when params.upper != 0, and also C[j, i] when params.upper == 2: a symmetric result in one pass); declares WG, WX and struct Params. Bindings: the including kernel's `params`, `c`, load_a(), load_b() (load_a4(),
-// load_b4() on vec4 indices in VEC4 builds).
+// builds, from k slabs staged in workgroup memory (fast on GPUs), or, in SUBGROUP_ROWS builds, with the
+// workgroup's TM rows shared through subgroup broadcasts (fastest on lavapipe), and stores
+// alpha * acc + beta * C (j >= i only when params.upper != 0, and also C[j, i] when params.upper == 2: a
+// symmetric result in one pass); declares WG, WX and struct Params. Bindings: the including kernel's
+// `params`, `c`, load_a(), load_b() (load_a4(), load_b4() on vec4 indices in VEC4 builds).
 // Dispatch: tile origin (r0, c0) of a (WG / WX * TM) x (WX * TN) tile per workgroup. Precision: f32 FMA
 // sum over k in order; reference: kernels-test/ref/matmul.ts.
+#if SUBGROUP_ROWS
+enable subgroups;
+#endif
 override WG: u32 = 64;
 // Invocations along the columns of a workgroup's tile; WX = WG makes the tile's rows uniform.
 override WX: u32 = 8;
@@ -27,7 +32,9 @@ struct Params {
   beta: f32,
 }
 
-#if TM16
+#if TM32
+const TM = 32u;
+#elif TM16
 const TM = 16u;
 #elif TM8
 const TM = 8u;
@@ -52,6 +59,58 @@ var<workgroup> tile_a: array<vec4<f32>, BK * (WG / WX) * TM / 4u>;
 var<workgroup> tile_b: array<vec4<f32>, BK * WX * TN / 4u>;
 #endif
 
+#if SUBGROUP_ROWS
+// SUBGROUP_ROWS helpers. Lane l's share of op(A)[i0 .. i0 + 32, k]: rows 4 l .. 4 l + 3 (VEC4) or rows
+// l, l + 8, l + 16, l + 24; its 8 columns op(B)[k, j0 .. j0 + 8].
+#if VEC4
+fn gemm_lane_a(ia: u32, sa: u32, k: u32) -> vec4<f32> { return load_a4(ia + k * sa); }
+fn gemm_lane_b(jb: vec2<u32>, sb: u32, k: u32) -> array<f32, 8> {
+  let v0 = load_b4(jb.x + k * sb);
+  let v1 = load_b4(jb.y + k * sb);
+  return array<f32, 8>(v0.x, v0.y, v0.z, v0.w, v1.x, v1.y, v1.z, v1.w);
+}
+#else
+fn gemm_lane_a(ai: vec4<u32>, sa: u32, k: u32) -> vec4<f32> {
+  let ka = k * sa;
+  return vec4<f32>(load_a(ai.x + ka), load_a(ai.y + ka), load_a(ai.z + ka), load_a(ai.w + ka));
+}
+fn gemm_lane_b(bj: array<u32, 8>, sb: u32, k: u32) -> array<f32, 8> {
+  let kb = k * sb;
+  return array<f32, 8>(load_b(bj[0] + kb), load_b(bj[1] + kb), load_b(bj[2] + kb), load_b(bj[3] + kb),
+                       load_b(bj[4] + kb), load_b(bj[5] + kb), load_b(bj[6] + kb), load_b(bj[7] + kb));
+}
+#endif
+
+// Tile row of component e of lane l's share.
+fn gemm_lane_row(l: u32, e: u32) -> u32 {
+#if VEC4
+  return 4u * l + e;
+#else
+  return l + 8u * e;
+#endif
+}
+
+// The FMAs of 4 consecutive k for the rows of lane l's share (s0 .. s3 its broadcast values at k .. k + 3):
+// each accumulator takes them in one expression, in k order, so that the loop's masked store of the
+// accumulator (and its spill to the stack) happens once per 4 k on lavapipe.
+fn gemm_fma4(acc: ptr<function, array<array<f32, TN>, TM>>, l: u32, s0: vec4<f32>, s1: vec4<f32>, s2: vec4<f32>, s3: vec4<f32>,
+             b0: array<f32, 8>, b1: array<f32, 8>, b2: array<f32, 8>, b3: array<f32, 8>) {
+  for (var e = 0u; e < 4u; e++) {
+    let r = gemm_lane_row(l, e);
+    for (var q = 0u; q < TN; q++) {
+      (*acc)[r][q] = fma(s3[e], b3[q], fma(s2[e], b2[q], fma(s1[e], b1[q], fma(s0[e], b0[q], (*acc)[r][q]))));
+    }
+  }
+}
+
+fn gemm_fma1(acc: ptr<function, array<array<f32, TN>, TM>>, l: u32, s: vec4<f32>, b: array<f32, 8>) {
+  for (var e = 0u; e < 4u; e++) {
+    let r = gemm_lane_row(l, e);
+    for (var q = 0u; q < TN; q++) { (*acc)[r][q] = fma(s[e], b[q], (*acc)[r][q]); }
+  }
+}
+#endif
+
 fn gemm_tile(r0: u32, c0: u32, lid: u32) {
   let ty = select(lid / WX, 0u, WX == WG);
   let tx = select(lid % WX, lid, WX == WG);
@@ -61,7 +120,65 @@ fn gemm_tile(r0: u32, c0: u32, lid: u32) {
   let N = params.n;
   let K = params.k;
 
-#if TILED
+#if SUBGROUP_ROWS
+  // The workgroup is one subgroup of WG = WX = 8 lanes (lid is the subgroup invocation id) sharing
+  // TM = 32 rows, each lane owning TN = 8 columns. On lavapipe every storage load is a per-lane loop
+  // (~9 instructions per float, uniform addresses included), so each row is loaded by one lane and
+  // broadcast (one shuffle) instead of by all 8: 32 + 64 loaded floats per k for 256 vector FMAs.
+  // Rows and columns past the edge read the last valid one.
+#if VEC4
+  let ia = params.off_a / 4u + min(i0 / 4u + lid, (M - 1u) / 4u);
+  let jb = vec2<u32>(params.off_b / 4u + min(j0 / 4u, (N - 1u) / 4u), params.off_b / 4u + min(j0 / 4u + 1u, (N - 1u) / 4u));
+  let sa = params.lda / 4u;
+  let sb = params.ldb / 4u;
+#else
+  var ia: vec4<u32>;
+  for (var e = 0u; e < 4u; e++) {
+    let i = min(i0 + gemm_lane_row(lid, e), M - 1u);
+    ia[e] = select(params.off_a + i * params.lda, params.off_a + i, TRANS_A);
+  }
+  var jb: array<u32, 8>;
+  for (var q = 0u; q < 8u; q++) {
+    let j = min(j0 + q, N - 1u);
+    jb[q] = select(params.off_b + j, params.off_b + j * params.ldb, TRANS_B);
+  }
+  let sa = select(1u, params.lda, TRANS_A);
+  let sb = select(params.ldb, 1u, TRANS_B);
+#endif
+  var acc: array<array<f32, TN>, TM>;
+  var kk = 0u;
+  for (; kk + 3u < K; kk += 4u) {
+    let a0 = gemm_lane_a(ia, sa, kk);
+    let a1 = gemm_lane_a(ia, sa, kk + 1u);
+    let a2 = gemm_lane_a(ia, sa, kk + 2u);
+    let a3 = gemm_lane_a(ia, sa, kk + 3u);
+    let b0 = gemm_lane_b(jb, sb, kk);
+    let b1 = gemm_lane_b(jb, sb, kk + 1u);
+    let b2 = gemm_lane_b(jb, sb, kk + 2u);
+    let b3 = gemm_lane_b(jb, sb, kk + 3u);
+    // subgroupBroadcast takes a constant lane: one call per lane.
+    gemm_fma4(&acc, 0u, subgroupBroadcast(a0, 0u), subgroupBroadcast(a1, 0u), subgroupBroadcast(a2, 0u), subgroupBroadcast(a3, 0u), b0, b1, b2, b3);
+    gemm_fma4(&acc, 1u, subgroupBroadcast(a0, 1u), subgroupBroadcast(a1, 1u), subgroupBroadcast(a2, 1u), subgroupBroadcast(a3, 1u), b0, b1, b2, b3);
+    gemm_fma4(&acc, 2u, subgroupBroadcast(a0, 2u), subgroupBroadcast(a1, 2u), subgroupBroadcast(a2, 2u), subgroupBroadcast(a3, 2u), b0, b1, b2, b3);
+    gemm_fma4(&acc, 3u, subgroupBroadcast(a0, 3u), subgroupBroadcast(a1, 3u), subgroupBroadcast(a2, 3u), subgroupBroadcast(a3, 3u), b0, b1, b2, b3);
+    gemm_fma4(&acc, 4u, subgroupBroadcast(a0, 4u), subgroupBroadcast(a1, 4u), subgroupBroadcast(a2, 4u), subgroupBroadcast(a3, 4u), b0, b1, b2, b3);
+    gemm_fma4(&acc, 5u, subgroupBroadcast(a0, 5u), subgroupBroadcast(a1, 5u), subgroupBroadcast(a2, 5u), subgroupBroadcast(a3, 5u), b0, b1, b2, b3);
+    gemm_fma4(&acc, 6u, subgroupBroadcast(a0, 6u), subgroupBroadcast(a1, 6u), subgroupBroadcast(a2, 6u), subgroupBroadcast(a3, 6u), b0, b1, b2, b3);
+    gemm_fma4(&acc, 7u, subgroupBroadcast(a0, 7u), subgroupBroadcast(a1, 7u), subgroupBroadcast(a2, 7u), subgroupBroadcast(a3, 7u), b0, b1, b2, b3);
+  }
+  for (; kk < K; kk++) {
+    let a0 = gemm_lane_a(ia, sa, kk);
+    let b0 = gemm_lane_b(jb, sb, kk);
+    gemm_fma1(&acc, 0u, subgroupBroadcast(a0, 0u), b0);
+    gemm_fma1(&acc, 1u, subgroupBroadcast(a0, 1u), b0);
+    gemm_fma1(&acc, 2u, subgroupBroadcast(a0, 2u), b0);
+    gemm_fma1(&acc, 3u, subgroupBroadcast(a0, 3u), b0);
+    gemm_fma1(&acc, 4u, subgroupBroadcast(a0, 4u), b0);
+    gemm_fma1(&acc, 5u, subgroupBroadcast(a0, 5u), b0);
+    gemm_fma1(&acc, 6u, subgroupBroadcast(a0, 6u), b0);
+    gemm_fma1(&acc, 7u, subgroupBroadcast(a0, 7u), b0);
+  }
+#elif TILED
   // Shared-memory tiling (for GPUs): the workgroup stages op(A)[r0 .., k0 .. k0 + BK] and
   // op(B)[k0 .., c0 ..] in workgroup memory with coalesced global reads, then each invocation reads
   // its TM (TN) values per k as vec4s. Out-of-range rows and columns stage the last valid one.

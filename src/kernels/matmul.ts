@@ -7,18 +7,25 @@ import { beginBatch, ceilDiv, dispatch, grid2d, submit, sync, type Batch, type B
 import { getPipeline, type CachedPipeline, type KernelSpec, type PipelineOptions } from '../runtime/pipeline.js';
 import { createTensor, disposeTensor, readback, type Tensor } from '../runtime/tensor.js';
 import { sizeClass, tune } from './autotune.js';
-import { buildsFor, GEMM_BUILDS, sameBuild, scalarOf, type GemmBuild } from './gemm_builds.js';
+import { buildRuns, buildsFor, GEMM_BUILDS, sameBuild, scalarOf, type GemmBuild } from './gemm_builds.js';
 
-export { buildsFor, GEMM_BUILDS, type GemmBuild } from './gemm_builds.js';
+export { buildRuns, buildsFor, GEMM_BUILDS, type GemmBuild } from './gemm_builds.js';
 
 export const MATMUL: KernelSpec = { name: 'matmul', libs: ['lib/gemm.wgsl'], storage: ['read', 'read', 'read_write'] };
 
 /** Pipeline options of one build for given transposes (override constants; block size as #if flags). */
 export function gemmOptions(build: GemmBuild, transA: boolean, transB: boolean): PipelineOptions {
   if (build.vec4 && !(transA && !transB)) throw new Error(`gemm build ${JSON.stringify(build)}: vec4 builds need transA=true, transB=false`);
+  if (build.subgroup && !(build.tm === 32 && build.tn === 8 && build.wg === 8 && build.wx === 8 && !build.tiled)) {
+    throw new Error(`gemm build ${JSON.stringify(build)}: subgroup builds are tm 32, tn 8, wg = wx = 8`);
+  }
+  if (build.tm === 32 && !build.subgroup) throw new Error(`gemm build ${JSON.stringify(build)}: tm 32 needs subgroup`);
   return {
     constants: { WG: build.wg, WX: build.wx, TRANS_A: Number(transA), TRANS_B: Number(transB) },
-    variant: { TM16: build.tm === 16, TM8: build.tm === 8, TN8: build.tn === 8, TN16: build.tn === 16, VEC4: build.vec4, TILED: build.tiled },
+    variant: {
+      TM32: build.tm === 32, TM16: build.tm === 16, TM8: build.tm === 8, TN8: build.tn === 8, TN16: build.tn === 16,
+      VEC4: build.vec4, TILED: build.tiled, SUBGROUP_ROWS: build.subgroup,
+    },
   };
 }
 
@@ -62,7 +69,7 @@ export async function matmulPlan(ctx: Context, shape: MatmulShape, opts: PlanOpt
     (await tunedBuild(ctx, 'matmul', { ...shape, transA, transB }, opts.tuneCache, (b) => matmulPlan(ctx, shape, { build: b }), (batch, plan, t) =>
       encodeMatmul(batch, plan, { a: t.a, b: t.b, c: t.c, m: t.m, n: t.n, k: t.k, transA, transB }),
     ));
-  const pipeline = await getPipeline(ctx, MATMUL, gemmOptions(checkBuild(build), transA, transB));
+  const pipeline = await getPipeline(ctx, MATMUL, gemmOptions(checkBuild(ctx, build), transA, transB));
   const fallback = build.vec4 ? await getPipeline(ctx, MATMUL, gemmOptions(scalarOf(build), transA, transB)) : pipeline;
   return { kernel: 'matmul', build, pipeline, fallback, transA, transB };
 }
@@ -101,7 +108,7 @@ export async function tunedBuild(ctx: Context, kernel: 'matmul' | 'syrk', shape:
     c: createTensor(ctx, [m * n], { label: 'autotune.c' }),
     m, n, k,
   };
-  const candidates = buildsFor(shape.transA, shape.transB);
+  const candidates = buildsFor(shape.transA, shape.transB).filter((b) => buildRuns(b, ctx.features));
   try {
     const plans: GemmPlan[] = [];
     for (const b of candidates) plans.push(await plan(b));
@@ -125,9 +132,12 @@ export async function tunedBuild(ctx: Context, kernel: 'matmul' | 'syrk', shape:
   }
 }
 
-export function checkBuild(b: GemmBuild): GemmBuild {
+export function checkBuild(ctx: Context, b: GemmBuild): GemmBuild {
   if (!GEMM_BUILDS.some((g) => sameBuild(g, b))) {
     throw new Error(`gemm build ${JSON.stringify(b)} is not one of the registered builds ${JSON.stringify(GEMM_BUILDS)}`);
+  }
+  if (!buildRuns(b, ctx.features)) {
+    throw new Error(`gemm build ${JSON.stringify(b)} needs the subgroups feature with subgroups of at least 8 invocations (this device: subgroups ${ctx.features.subgroups}, smallest size ${ctx.features.subgroupMinSize})`);
   }
   return b;
 }
