@@ -101,6 +101,7 @@ function gen(v: V): string {
  */
 function genSg(v: V): string {
   const { tm, tn } = v;
+  const W = v.wg; // lanes = subgroup size
   const ku = v.ku ?? 1;
   const L: string[] = [];
   L.push(`enable subgroups;`);
@@ -108,25 +109,25 @@ function genSg(v: V): string {
   L.push(`@group(0) @binding(0) var<uniform> p: P;`);
   L.push(`@group(0) @binding(1) var<storage, read> a: array<vec4<f32>>;`);
   L.push(`@group(0) @binding(2) var<storage, read_write> c: array<f32>;`);
-  L.push(`@compute @workgroup_size(8)`);
+  L.push(`@compute @workgroup_size(${W})`);
   L.push(`fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32) {`);
   L.push(`  let tile = wid.x;`);
   L.push(`  let D = p.d;`);
   L.push(`  let r0 = (tile / p.tiles_n) * ${tm}u;`);
-  L.push(`  let c0 = (tile % p.tiles_n) * ${8 * tn}u + lid * ${tn}u;`);
+  L.push(`  let c0 = (tile % p.tiles_n) * ${W * tn}u + lid * ${tn}u;`);
   L.push(`  let lda4 = p.lda / 4u;`);
   // rows loaded by this lane: vec4 number (r0 / 4 + lid) (+ 8 per extra round when tm > 32)
-  for (let g = 0; g < Math.ceil(tm / 32); g++) L.push(`  let ia${g} = min(r0 / 4u + ${8 * g}u + lid % ${Math.min(8, tm / 4)}u, (D - 1u) / 4u);`);
+  for (let g = 0; g < Math.ceil(tm / (4 * W)); g++) L.push(`  let ia${g} = min(r0 / 4u + ${W * g}u + lid % ${Math.min(W, tm / 4)}u, (D - 1u) / 4u);`);
   for (let q = 0; q < tn / 4; q++) L.push(`  let jb${q} = min(c0 / 4u + ${q}u, (D - 1u) / 4u);`);
   for (let r = 0; r < tm; r++) for (let q = 0; q < tn / 4; q++) L.push(`  var acc${r}_${q} = vec4<f32>();`);
   const loads = (kk: string, u: number) => {
     L.push(`    let row${u} = (${kk}) * lda4;`);
-    for (let g = 0; g < Math.ceil(tm / 32); g++) L.push(`    let va${g}_${u} = a[row${u} + ia${g}];`);
+    for (let g = 0; g < Math.ceil(tm / (4 * W)); g++) L.push(`    let va${g}_${u} = a[row${u} + ia${g}];`);
     for (let q = 0; q < tn / 4; q++) L.push(`    let vb${q}_${u} = a[row${u} + jb${q}];`);
   };
   const bcast = (r: number, u: number) => {
-    const g = Math.floor(r / 32);
-    const lane = Math.floor((r % 32) / 4);
+    const g = Math.floor(r / (4 * W));
+    const lane = Math.floor((r % (4 * W)) / 4);
     L.push(`    let s${r}_${u} = vec4<f32>(subgroupBroadcast(va${g}_${u}[${r & 3}], ${lane}u));`);
   };
   const body = (kk: string, u: number) => {
@@ -204,13 +205,11 @@ function genTex(v: V): string {
 
 const ALL: V[] = [
   { name: 'r16x16 wx4 vec4', tm: 16, tn: 16, wg: 8, wx: 4, view: 'vec4' },
+  { name: 'r16x16 wg16 wx4 vec4', tm: 16, tn: 16, wg: 16, wx: 4, view: 'vec4' },
   { name: 'sg32x8 ku4i', tm: 32, tn: 8, wg: 8, view: 'sg', ku: 4, inter: true },
-  { name: 'sg32x8 ku8i', tm: 32, tn: 8, wg: 8, view: 'sg', ku: 8, inter: true },
-  { name: 'sg64x8 ku4i', tm: 64, tn: 8, wg: 8, view: 'sg', ku: 4, inter: true },
-  { name: 'sg64x4 ku4i', tm: 64, tn: 4, wg: 8, view: 'sg', ku: 4, inter: true },
-  { name: 'sg32x12 ku4i', tm: 32, tn: 12, wg: 8, view: 'sg', ku: 4, inter: true },
-  { name: 'sg24x8 ku4i', tm: 24, tn: 8, wg: 8, view: 'sg', ku: 4, inter: true },
-  { name: 'sg32x16 ku4i', tm: 32, tn: 16, wg: 8, view: 'sg', ku: 4, inter: true },
+  { name: 'sg64x8 w16 ku4i', tm: 64, tn: 8, wg: 16, view: 'sg', ku: 4, inter: true },
+  { name: 'sg32x8 w16 ku4i', tm: 32, tn: 8, wg: 16, view: 'sg', ku: 4, inter: true },
+  { name: 'sg64x4 w16 ku4i', tm: 64, tn: 4, wg: 16, view: 'sg', ku: 4, inter: true },
 ];
 
 const N = Number(process.argv[2] ?? 6000);
@@ -236,7 +235,7 @@ for (const v of variants) {
   for (const m of info.messages) if (m.type === 'error') throw new Error(`${v.name}: ${m.message}\n${gen(v)}`);
   const pipeline = await dev.createComputePipelineAsync({ layout: 'auto', compute: { module, entryPoint: 'main' } });
   const bg = dev.createBindGroup({ layout: pipeline.getBindGroupLayout(0), entries: [{ binding: 0, resource: { buffer: U } }, { binding: 1, resource: v.view === 'tex' ? T.createView() : { buffer: A } }, { binding: 2, resource: { buffer: C } }] });
-  const wx = v.view === 'sg' ? 8 : v.wx ?? v.wg;
+  const wx = v.view === 'sg' ? v.wg : v.wx ?? v.wg;
   const bm = v.view === 'sg' ? v.tm : (v.wg / wx) * v.tm;
   const bn = wx * v.tn;
   const tilesN = Math.ceil(D / bn);

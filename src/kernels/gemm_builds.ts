@@ -37,6 +37,7 @@ export const GEMM_BUILDS: readonly GemmBuild[] = [
   { tm: 8, tn: 8, wg: 8, wx: 8, vec4: true, tiled: false, subgroup: false },
   // Rows shared through subgroup broadcasts (lavapipe: scripts/dev/gemm-uniform-try.ts).
   { tm: 32, tn: 8, wg: 8, wx: 8, vec4: true, tiled: false, subgroup: true },
+  { tm: 32, tn: 8, wg: 8, wx: 8, vec4: false, tiled: false, subgroup: true },
   // Shared-memory tiling: won SYRK on an H100 (Dawn/Vulkan), loses on lavapipe.
   { tm: 4, tn: 4, wg: 256, wx: 16, vec4: false, tiled: true, subgroup: false },
 ];
