@@ -30,7 +30,7 @@ interface V {
   tn: number;
   wg: number;
   /** vec4: A and B viewed as vec4 (rows of 4 floats); f32: scalars. */
-  view: 'f32' | 'vec4' | 'tex' | 'sg';
+  view: 'f32' | 'vec4' | 'tex' | 'sg' | 'sgtex';
   /** Rows per lane group (wx lanes per row group; 1 row group = all uniform). */
   wx?: number;
   /** k steps per loop iteration (then a remainder loop); same FMA order. */
@@ -43,7 +43,7 @@ interface V {
 
 function gen(v: V): string {
   if (v.view === 'tex') return genTex(v);
-  if (v.view === 'sg') return genSg(v);
+  if (v.view === 'sg' || v.view === 'sgtex') return genSg(v);
   const { tm, tn, wg, view } = v;
   const wx = v.wx ?? wg;
   const groups = wg / wx;
@@ -126,7 +126,8 @@ function genSg(v: V): string {
   L.push(`enable subgroups;`);
   L.push(`struct P { n: u32, d: u32, lda: u32, tiles_n: u32 }`);
   L.push(`@group(0) @binding(0) var<uniform> p: P;`);
-  L.push(`@group(0) @binding(1) var<storage, read> a: array<vec4<f32>>;`);
+  const tex = v.view === 'sgtex';
+  L.push(tex ? `@group(0) @binding(1) var t: texture_2d<f32>;` : `@group(0) @binding(1) var<storage, read> a: array<vec4<f32>>;`);
   L.push(`@group(0) @binding(2) var<storage, read_write> c: array<f32>;`);
   L.push(`@compute @workgroup_size(${W})`);
   L.push(`fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32) {`);
@@ -134,12 +135,18 @@ function genSg(v: V): string {
   L.push(`  let D = p.d;`);
   L.push(`  let r0 = (tile / p.tiles_n) * ${tm}u;`);
   L.push(`  let c0 = (tile % p.tiles_n) * ${W * tn}u + lid * ${tn}u;`);
-  L.push(`  let lda4 = p.lda / 4u;`);
+  if (!tex) L.push(`  let lda4 = p.lda / 4u;`);
   // rows loaded by this lane: vec4 number (r0 / 4 + lid) (+ 8 per extra round when tm > 32)
   for (let g = 0; g < Math.ceil(tm / (4 * W)); g++) L.push(`  let ia${g} = min(r0 / 4u + ${W * g}u + lid % ${Math.min(W, tm / 4)}u, (D - 1u) / 4u);`);
   for (let q = 0; q < tn / 4; q++) L.push(`  let jb${q} = min(c0 / 4u + ${q}u, (D - 1u) / 4u);`);
   for (let r = 0; r < tm; r++) for (let q = 0; q < tn / 4; q++) L.push(`  var acc${r}_${q} = vec4<f32>();`);
   const loads = (kk: string, u: number) => {
+    if (tex) {
+      L.push(`    let y${u} = i32(${kk});`);
+      for (let g = 0; g < Math.ceil(tm / (4 * W)); g++) L.push(`    let va${g}_${u} = textureLoad(t, vec2<i32>(i32(ia${g}), y${u}), 0);`);
+      for (let q = 0; q < tn / 4; q++) L.push(`    let vb${q}_${u} = textureLoad(t, vec2<i32>(i32(jb${q}), y${u}), 0);`);
+      return;
+    }
     L.push(`    let row${u} = (${kk}) * lda4;`);
     for (let g = 0; g < Math.ceil(tm / (4 * W)); g++) L.push(`    let va${g}_${u} = a[row${u} + ia${g}];`);
     for (let q = 0; q < tn / 4; q++) L.push(`    let vb${q}_${u} = a[row${u} + jb${q}];`);
@@ -224,13 +231,9 @@ function genTex(v: V): string {
 
 const ALL: V[] = [
   { name: 'sg32x8 ku4i', tm: 32, tn: 8, wg: 8, view: 'sg', ku: 4, inter: true },
-  { name: 'sg64x8 ku2i', tm: 64, tn: 8, wg: 8, view: 'sg', ku: 2, inter: true },
-  { name: 'sg64x8 ku3i', tm: 64, tn: 8, wg: 8, view: 'sg', ku: 3, inter: true },
-  { name: 'sg64x12 ku2i', tm: 64, tn: 12, wg: 8, view: 'sg', ku: 2, inter: true },
-  { name: 'sg64x16 ku2i', tm: 64, tn: 16, wg: 8, view: 'sg', ku: 2, inter: true },
-  { name: 'sg96x8 ku2i', tm: 96, tn: 8, wg: 8, view: 'sg', ku: 2, inter: true },
-  { name: 'sg128x8 ku2i', tm: 128, tn: 8, wg: 8, view: 'sg', ku: 2, inter: true },
-  { name: 'sg32x16 ku3i', tm: 32, tn: 16, wg: 8, view: 'sg', ku: 3, inter: true },
+  { name: 'sgtex32x8 ku4i', tm: 32, tn: 8, wg: 8, view: 'sgtex', ku: 4, inter: true },
+  { name: 'sgtex32x8 ku1', tm: 32, tn: 8, wg: 8, view: 'sgtex' },
+  { name: 'sgtex64x8 ku2i', tm: 64, tn: 8, wg: 8, view: 'sgtex', ku: 2, inter: true },
 ];
 
 const N = Number(process.argv[2] ?? 6000);
@@ -255,7 +258,7 @@ for (const v of variants) {
   const info = await module.getCompilationInfo();
   for (const m of info.messages) if (m.type === 'error') throw new Error(`${v.name}: ${m.message}\n${gen(v)}`);
   const pipeline = await dev.createComputePipelineAsync({ layout: 'auto', compute: { module, entryPoint: 'main' } });
-  const bg = dev.createBindGroup({ layout: pipeline.getBindGroupLayout(0), entries: [{ binding: 0, resource: { buffer: U } }, { binding: 1, resource: v.view === 'tex' ? T.createView() : { buffer: A } }, { binding: 2, resource: { buffer: C } }] });
+  const bg = dev.createBindGroup({ layout: pipeline.getBindGroupLayout(0), entries: [{ binding: 0, resource: { buffer: U } }, { binding: 1, resource: v.view === 'tex' || v.view === 'sgtex' ? T.createView() : { buffer: A } }, { binding: 2, resource: { buffer: C } }] });
   const wx = v.view === 'sg' ? v.wg : v.wx ?? v.wg;
   const bm = v.view === 'sg' ? v.tm : (v.wg / wx) * v.tm;
   const bn = wx * v.tn;

@@ -32,7 +32,9 @@ struct Params {
   beta: f32,
 }
 
-#if TM32
+#if TM64
+const TM = 64u;
+#elif TM32
 const TM = 32u;
 #elif TM16
 const TM = 16u;
@@ -60,19 +62,32 @@ var<workgroup> tile_b: array<vec4<f32>, BK * WX * TN / 4u>;
 #endif
 
 #if SUBGROUP_ROWS
-// SUBGROUP_ROWS helpers. Lane l's share of op(A)[i0 .. i0 + 32, k]: rows 4 l .. 4 l + 3 (VEC4) or rows
-// l, l + 8, l + 16, l + 24; its 8 columns op(B)[k, j0 .. j0 + 8].
+// SUBGROUP_ROWS helpers. The tile's TM rows are SG groups of 32; lane l holds component e of group g:
+// row 32 g + 4 l + e (VEC4: one vec4 per group) or row 32 g + l + 8 e; and its 8 columns of op(B).
+const SG = TM / 32u;
 #if VEC4
-fn gemm_lane_a(ia: u32, sa: u32, k: u32) -> vec4<f32> { return load_a4(ia + k * sa); }
+fn gemm_lane_a(ia: array<u32, SG>, sa: u32, k: u32) -> array<vec4<f32>, SG> {
+#if TM64
+  return array<vec4<f32>, SG>(load_a4(ia[0] + k * sa), load_a4(ia[1] + k * sa));
+#else
+  return array<vec4<f32>, SG>(load_a4(ia[0] + k * sa));
+#endif
+}
 fn gemm_lane_b(jb: vec2<u32>, sb: u32, k: u32) -> array<f32, 8> {
   let v0 = load_b4(jb.x + k * sb);
   let v1 = load_b4(jb.y + k * sb);
   return array<f32, 8>(v0.x, v0.y, v0.z, v0.w, v1.x, v1.y, v1.z, v1.w);
 }
 #else
-fn gemm_lane_a(ai: vec4<u32>, sa: u32, k: u32) -> vec4<f32> {
-  let ka = k * sa;
-  return vec4<f32>(load_a(ai.x + ka), load_a(ai.y + ka), load_a(ai.z + ka), load_a(ai.w + ka));
+fn gemm_lane_a4(ia: vec4<u32>, ka: u32) -> vec4<f32> {
+  return vec4<f32>(load_a(ia.x + ka), load_a(ia.y + ka), load_a(ia.z + ka), load_a(ia.w + ka));
+}
+fn gemm_lane_a(ia: array<vec4<u32>, SG>, sa: u32, k: u32) -> array<vec4<f32>, SG> {
+#if TM64
+  return array<vec4<f32>, SG>(gemm_lane_a4(ia[0], k * sa), gemm_lane_a4(ia[1], k * sa));
+#else
+  return array<vec4<f32>, SG>(gemm_lane_a4(ia[0], k * sa));
+#endif
 }
 fn gemm_lane_b(bj: array<u32, 8>, sb: u32, k: u32) -> array<f32, 8> {
   let kb = k * sb;
@@ -81,33 +96,56 @@ fn gemm_lane_b(bj: array<u32, 8>, sb: u32, k: u32) -> array<f32, 8> {
 }
 #endif
 
-// Tile row of component e of lane l's share.
-fn gemm_lane_row(l: u32, e: u32) -> u32 {
+fn gemm_lane_row(l: u32, g: u32, e: u32) -> u32 {
 #if VEC4
-  return 4u * l + e;
+  return 32u * g + 4u * l + e;
 #else
-  return l + 8u * e;
+  return 32u * g + l + 8u * e;
 #endif
 }
 
-// The FMAs of 4 consecutive k for the rows of lane l's share (s0 .. s3 its broadcast values at k .. k + 3):
-// each accumulator takes them in one expression, in k order, so that the loop's masked store of the
-// accumulator (and its spill to the stack) happens once per 4 k on lavapipe.
-fn gemm_fma4(acc: ptr<function, array<array<f32, TN>, TM>>, l: u32, s0: vec4<f32>, s1: vec4<f32>, s2: vec4<f32>, s3: vec4<f32>,
-             b0: array<f32, 8>, b1: array<f32, 8>, b2: array<f32, 8>, b3: array<f32, 8>) {
+// The FMAs of 3 consecutive k for lane l's rows of group g (s0 .. s2 their broadcast values at
+// k .. k + 2): each accumulator takes them in one expression, in k order, so that the loop's masked
+// store of the accumulator (and its spill to the stack) happens once per 3 k on lavapipe.
+fn gemm_fma3(acc: ptr<function, array<array<f32, TN>, TM>>, l: u32, g: u32, s0: vec4<f32>, s1: vec4<f32>, s2: vec4<f32>,
+             b0: array<f32, 8>, b1: array<f32, 8>, b2: array<f32, 8>) {
   for (var e = 0u; e < 4u; e++) {
-    let r = gemm_lane_row(l, e);
+    let r = gemm_lane_row(l, g, e);
     for (var q = 0u; q < TN; q++) {
-      (*acc)[r][q] = fma(s3[e], b3[q], fma(s2[e], b2[q], fma(s1[e], b1[q], fma(s0[e], b0[q], (*acc)[r][q]))));
+      (*acc)[r][q] = fma(s2[e], b2[q], fma(s1[e], b1[q], fma(s0[e], b0[q], (*acc)[r][q])));
     }
   }
 }
 
-fn gemm_fma1(acc: ptr<function, array<array<f32, TN>, TM>>, l: u32, s: vec4<f32>, b: array<f32, 8>) {
+// Group g of the rows for k .. k + 2, lane by lane (subgroupBroadcast takes a constant lane).
+fn gemm_step3(acc: ptr<function, array<array<f32, TN>, TM>>, g: u32, a0: vec4<f32>, a1: vec4<f32>, a2: vec4<f32>,
+              b0: array<f32, 8>, b1: array<f32, 8>, b2: array<f32, 8>) {
+  gemm_fma3(acc, 0u, g, subgroupBroadcast(a0, 0u), subgroupBroadcast(a1, 0u), subgroupBroadcast(a2, 0u), b0, b1, b2);
+  gemm_fma3(acc, 1u, g, subgroupBroadcast(a0, 1u), subgroupBroadcast(a1, 1u), subgroupBroadcast(a2, 1u), b0, b1, b2);
+  gemm_fma3(acc, 2u, g, subgroupBroadcast(a0, 2u), subgroupBroadcast(a1, 2u), subgroupBroadcast(a2, 2u), b0, b1, b2);
+  gemm_fma3(acc, 3u, g, subgroupBroadcast(a0, 3u), subgroupBroadcast(a1, 3u), subgroupBroadcast(a2, 3u), b0, b1, b2);
+  gemm_fma3(acc, 4u, g, subgroupBroadcast(a0, 4u), subgroupBroadcast(a1, 4u), subgroupBroadcast(a2, 4u), b0, b1, b2);
+  gemm_fma3(acc, 5u, g, subgroupBroadcast(a0, 5u), subgroupBroadcast(a1, 5u), subgroupBroadcast(a2, 5u), b0, b1, b2);
+  gemm_fma3(acc, 6u, g, subgroupBroadcast(a0, 6u), subgroupBroadcast(a1, 6u), subgroupBroadcast(a2, 6u), b0, b1, b2);
+  gemm_fma3(acc, 7u, g, subgroupBroadcast(a0, 7u), subgroupBroadcast(a1, 7u), subgroupBroadcast(a2, 7u), b0, b1, b2);
+}
+
+fn gemm_fma1(acc: ptr<function, array<array<f32, TN>, TM>>, l: u32, g: u32, s: vec4<f32>, b: array<f32, 8>) {
   for (var e = 0u; e < 4u; e++) {
-    let r = gemm_lane_row(l, e);
+    let r = gemm_lane_row(l, g, e);
     for (var q = 0u; q < TN; q++) { (*acc)[r][q] = fma(s[e], b[q], (*acc)[r][q]); }
   }
+}
+
+fn gemm_step1(acc: ptr<function, array<array<f32, TN>, TM>>, g: u32, a: vec4<f32>, b: array<f32, 8>) {
+  gemm_fma1(acc, 0u, g, subgroupBroadcast(a, 0u), b);
+  gemm_fma1(acc, 1u, g, subgroupBroadcast(a, 1u), b);
+  gemm_fma1(acc, 2u, g, subgroupBroadcast(a, 2u), b);
+  gemm_fma1(acc, 3u, g, subgroupBroadcast(a, 3u), b);
+  gemm_fma1(acc, 4u, g, subgroupBroadcast(a, 4u), b);
+  gemm_fma1(acc, 5u, g, subgroupBroadcast(a, 5u), b);
+  gemm_fma1(acc, 6u, g, subgroupBroadcast(a, 6u), b);
+  gemm_fma1(acc, 7u, g, subgroupBroadcast(a, 7u), b);
 }
 #endif
 
@@ -122,20 +160,23 @@ fn gemm_tile(r0: u32, c0: u32, lid: u32) {
 
 #if SUBGROUP_ROWS
   // The workgroup is one subgroup of WG = WX = 8 lanes (lid is the subgroup invocation id) sharing
-  // TM = 32 rows, each lane owning TN = 8 columns. On lavapipe every storage load is a per-lane loop
-  // (~9 instructions per float, uniform addresses included), so each row is loaded by one lane and
-  // broadcast (one shuffle) instead of by all 8: 32 + 64 loaded floats per k for 256 vector FMAs.
+  // TM = 32 or 64 rows, each lane owning TN = 8 columns. On lavapipe every storage load is a per-lane
+  // loop (~9 instructions per float, uniform addresses included), so each row is loaded by one lane and
+  // broadcast (one shuffle) instead of by all 8: TM + 64 loaded floats per k for 8 TM vector FMAs.
   // Rows and columns past the edge read the last valid one.
 #if VEC4
-  let ia = params.off_a / 4u + min(i0 / 4u + lid, (M - 1u) / 4u);
+  var ia: array<u32, SG>;
+  for (var g = 0u; g < SG; g++) { ia[g] = params.off_a / 4u + min(i0 / 4u + 8u * g + lid, (M - 1u) / 4u); }
   let jb = vec2<u32>(params.off_b / 4u + min(j0 / 4u, (N - 1u) / 4u), params.off_b / 4u + min(j0 / 4u + 1u, (N - 1u) / 4u));
   let sa = params.lda / 4u;
   let sb = params.ldb / 4u;
 #else
-  var ia: vec4<u32>;
-  for (var e = 0u; e < 4u; e++) {
-    let i = min(i0 + gemm_lane_row(lid, e), M - 1u);
-    ia[e] = select(params.off_a + i * params.lda, params.off_a + i, TRANS_A);
+  var ia: array<vec4<u32>, SG>;
+  for (var g = 0u; g < SG; g++) {
+    for (var e = 0u; e < 4u; e++) {
+      let i = min(i0 + gemm_lane_row(lid, g, e), M - 1u);
+      ia[g][e] = select(params.off_a + i * params.lda, params.off_a + i, TRANS_A);
+    }
   }
   var jb: array<u32, 8>;
   for (var q = 0u; q < 8u; q++) {
@@ -147,36 +188,25 @@ fn gemm_tile(r0: u32, c0: u32, lid: u32) {
 #endif
   var acc: array<array<f32, TN>, TM>;
   var kk = 0u;
-  for (; kk + 3u < K; kk += 4u) {
+  for (; kk + 2u < K; kk += 3u) {
     let a0 = gemm_lane_a(ia, sa, kk);
     let a1 = gemm_lane_a(ia, sa, kk + 1u);
     let a2 = gemm_lane_a(ia, sa, kk + 2u);
-    let a3 = gemm_lane_a(ia, sa, kk + 3u);
     let b0 = gemm_lane_b(jb, sb, kk);
     let b1 = gemm_lane_b(jb, sb, kk + 1u);
     let b2 = gemm_lane_b(jb, sb, kk + 2u);
-    let b3 = gemm_lane_b(jb, sb, kk + 3u);
-    // subgroupBroadcast takes a constant lane: one call per lane.
-    gemm_fma4(&acc, 0u, subgroupBroadcast(a0, 0u), subgroupBroadcast(a1, 0u), subgroupBroadcast(a2, 0u), subgroupBroadcast(a3, 0u), b0, b1, b2, b3);
-    gemm_fma4(&acc, 1u, subgroupBroadcast(a0, 1u), subgroupBroadcast(a1, 1u), subgroupBroadcast(a2, 1u), subgroupBroadcast(a3, 1u), b0, b1, b2, b3);
-    gemm_fma4(&acc, 2u, subgroupBroadcast(a0, 2u), subgroupBroadcast(a1, 2u), subgroupBroadcast(a2, 2u), subgroupBroadcast(a3, 2u), b0, b1, b2, b3);
-    gemm_fma4(&acc, 3u, subgroupBroadcast(a0, 3u), subgroupBroadcast(a1, 3u), subgroupBroadcast(a2, 3u), subgroupBroadcast(a3, 3u), b0, b1, b2, b3);
-    gemm_fma4(&acc, 4u, subgroupBroadcast(a0, 4u), subgroupBroadcast(a1, 4u), subgroupBroadcast(a2, 4u), subgroupBroadcast(a3, 4u), b0, b1, b2, b3);
-    gemm_fma4(&acc, 5u, subgroupBroadcast(a0, 5u), subgroupBroadcast(a1, 5u), subgroupBroadcast(a2, 5u), subgroupBroadcast(a3, 5u), b0, b1, b2, b3);
-    gemm_fma4(&acc, 6u, subgroupBroadcast(a0, 6u), subgroupBroadcast(a1, 6u), subgroupBroadcast(a2, 6u), subgroupBroadcast(a3, 6u), b0, b1, b2, b3);
-    gemm_fma4(&acc, 7u, subgroupBroadcast(a0, 7u), subgroupBroadcast(a1, 7u), subgroupBroadcast(a2, 7u), subgroupBroadcast(a3, 7u), b0, b1, b2, b3);
+    gemm_step3(&acc, 0u, a0[0], a1[0], a2[0], b0, b1, b2);
+#if TM64
+    gemm_step3(&acc, 1u, a0[1], a1[1], a2[1], b0, b1, b2);
+#endif
   }
   for (; kk < K; kk++) {
     let a0 = gemm_lane_a(ia, sa, kk);
     let b0 = gemm_lane_b(jb, sb, kk);
-    gemm_fma1(&acc, 0u, subgroupBroadcast(a0, 0u), b0);
-    gemm_fma1(&acc, 1u, subgroupBroadcast(a0, 1u), b0);
-    gemm_fma1(&acc, 2u, subgroupBroadcast(a0, 2u), b0);
-    gemm_fma1(&acc, 3u, subgroupBroadcast(a0, 3u), b0);
-    gemm_fma1(&acc, 4u, subgroupBroadcast(a0, 4u), b0);
-    gemm_fma1(&acc, 5u, subgroupBroadcast(a0, 5u), b0);
-    gemm_fma1(&acc, 6u, subgroupBroadcast(a0, 6u), b0);
-    gemm_fma1(&acc, 7u, subgroupBroadcast(a0, 7u), b0);
+    gemm_step1(&acc, 0u, a0[0], b0);
+#if TM64
+    gemm_step1(&acc, 1u, a0[1], b0);
+#endif
   }
 #elif TILED
   // Shared-memory tiling (for GPUs): the workgroup stages op(A)[r0 .., k0 .. k0 + BK] and

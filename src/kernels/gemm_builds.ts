@@ -5,7 +5,7 @@
 // scalar build of the same shape.
 
 export interface GemmBuild {
-  tm: 4 | 8 | 16 | 32;
+  tm: 4 | 8 | 16 | 32 | 64;
   tn: 4 | 8 | 16;
   wg: number;
   wx: number;
@@ -15,8 +15,8 @@ export interface GemmBuild {
   tiled: boolean;
   /**
    * Rows shared through subgroup broadcasts (SUBGROUP_ROWS): the workgroup is one subgroup of 8 lanes
-   * holding 32 rows, each lane 8 columns (tm 32, tn 8, wg = wx = 8). Needs the `subgroups` feature and
-   * subgroups of at least 8 invocations.
+   * holding 32 or 64 rows, each lane 8 columns (tm 32 or 64, tn 8, wg = wx = 8). Needs the `subgroups`
+   * feature and subgroups of at least 8 invocations.
    */
   subgroup: boolean;
 }
@@ -38,6 +38,8 @@ export const GEMM_BUILDS: readonly GemmBuild[] = [
   // Rows shared through subgroup broadcasts (lavapipe: scripts/dev/gemm-uniform-try.ts).
   { tm: 32, tn: 8, wg: 8, wx: 8, vec4: true, tiled: false, subgroup: true },
   { tm: 32, tn: 8, wg: 8, wx: 8, vec4: false, tiled: false, subgroup: true },
+  { tm: 64, tn: 8, wg: 8, wx: 8, vec4: true, tiled: false, subgroup: true },
+  { tm: 64, tn: 8, wg: 8, wx: 8, vec4: false, tiled: false, subgroup: true },
   // Shared-memory tiling: won SYRK on an H100 (Dawn/Vulkan), loses on lavapipe.
   { tm: 4, tn: 4, wg: 256, wx: 16, vec4: false, tiled: true, subgroup: false },
 ];

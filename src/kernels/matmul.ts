@@ -16,14 +16,14 @@ export const MATMUL: KernelSpec = { name: 'matmul', libs: ['lib/gemm.wgsl'], sto
 /** Pipeline options of one build for given transposes (override constants; block size as #if flags). */
 export function gemmOptions(build: GemmBuild, transA: boolean, transB: boolean): PipelineOptions {
   if (build.vec4 && !(transA && !transB)) throw new Error(`gemm build ${JSON.stringify(build)}: vec4 builds need transA=true, transB=false`);
-  if (build.subgroup && !(build.tm === 32 && build.tn === 8 && build.wg === 8 && build.wx === 8 && !build.tiled)) {
-    throw new Error(`gemm build ${JSON.stringify(build)}: subgroup builds are tm 32, tn 8, wg = wx = 8`);
+  if (build.subgroup && !((build.tm === 32 || build.tm === 64) && build.tn === 8 && build.wg === 8 && build.wx === 8 && !build.tiled)) {
+    throw new Error(`gemm build ${JSON.stringify(build)}: subgroup builds are tm 32 or 64, tn 8, wg = wx = 8`);
   }
-  if (build.tm === 32 && !build.subgroup) throw new Error(`gemm build ${JSON.stringify(build)}: tm 32 needs subgroup`);
+  if (build.tm >= 32 && !build.subgroup) throw new Error(`gemm build ${JSON.stringify(build)}: tm ${build.tm} needs subgroup`);
   return {
     constants: { WG: build.wg, WX: build.wx, TRANS_A: Number(transA), TRANS_B: Number(transB) },
     variant: {
-      TM32: build.tm === 32, TM16: build.tm === 16, TM8: build.tm === 8, TN8: build.tn === 8, TN16: build.tn === 16,
+      TM64: build.tm === 64, TM32: build.tm === 32, TM16: build.tm === 16, TM8: build.tm === 8, TN8: build.tn === 8, TN16: build.tn === 16,
       VEC4: build.vec4, TILED: build.tiled, SUBGROUP_ROWS: build.subgroup,
     },
   };
