@@ -8,8 +8,13 @@ import { PNG } from 'pngjs';
 type Typed = Float32Array | Float64Array | Uint8Array | Int8Array | Int16Array | Int32Array | BigInt64Array;
 
 const NPY_DESCR: [new (...a: never[]) => Typed, string][] = [
-  [Float32Array, '<f4'], [Float64Array, '<f8'], [Uint8Array, '|u1'], [Int8Array, '|i1'],
-  [Int16Array, '<i2'], [Int32Array, '<i4'], [BigInt64Array, '<i8'],
+  [Float32Array, '<f4'],
+  [Float64Array, '<f8'],
+  [Uint8Array, '|u1'],
+  [Int8Array, '|i1'],
+  [Int16Array, '<i2'],
+  [Int32Array, '<i4'],
+  [BigInt64Array, '<i8'],
 ];
 
 /**
@@ -17,16 +22,25 @@ const NPY_DESCR: [new (...a: never[]) => Typed, string][] = [
  * padded with spaces and ending in '\n' so that the data starts at a multiple of 64, then the data.
  * `descr` overrides the dtype text (e.g. '>f4' with big-endian bytes); `fortran` only sets the flag.
  */
-export function npyBytes(data: Typed | boolean[], shape: number[], opts: { descr?: string; fortran?: boolean } = {}): Uint8Array {
+export function npyBytes(
+  data: Typed | boolean[],
+  shape: number[],
+  opts: { descr?: string; fortran?: boolean } = {},
+): Uint8Array {
   const descr = opts.descr ?? NPY_DESCR.find(([C]) => data instanceof C)?.[1] ?? '|b1';
   const shapeText = shape.length === 1 ? `(${shape[0]},)` : `(${shape.join(', ')})`;
   let dict = `{'descr': '${descr}', 'fortran_order': ${opts.fortran ? 'True' : 'False'}, 'shape': ${shapeText}, }`;
   const total = Math.ceil((10 + dict.length + 1) / 64) * 64;
   dict = dict.padEnd(total - 10 - 1, ' ') + '\n';
-  const body = Array.isArray(data) ? Uint8Array.from(data, (b) => (b ? 1 : 0)) : new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+  const body = Array.isArray(data)
+    ? Uint8Array.from(data, (b) => (b ? 1 : 0))
+    : new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
   const out = new Uint8Array(total + body.length);
   out.set([0x93, ...Array.from('NUMPY', (c) => c.charCodeAt(0)), 1, 0, dict.length & 0xff, dict.length >> 8]);
-  out.set(Array.from(dict, (c) => c.charCodeAt(0)), 10);
+  out.set(
+    Array.from(dict, (c) => c.charCodeAt(0)),
+    10,
+  );
   out.set(body, total);
   return out;
 }

@@ -1,7 +1,7 @@
 // What the digits golden test pins down, shared by the test and the script that writes the golden
 // file (scripts/dev/golden-digits.ts).
 import type { AnalyzeOptions } from '../src/analysis/analyze.js';
-import type { MergerReport } from '../src/analysis/report-types.js';
+import type { MergerReport } from '../src/formats/report-types.js';
 
 export const GOLDEN_DIGITS_OPTIONS: Partial<AnalyzeOptions> = { method: 'exact', seed: 0 };
 

@@ -22,7 +22,12 @@ export function mixture(K: number, D: number, seed: number, sep = 3): GmmParams 
 }
 
 /** n draws (f32) from the mixture with their component labels: x = mu_k + L_k z (Cholesky in float64). */
-export function sampleMixture(p: GmmParams, n: number, seed: number, weights: ArrayLike<number> = p.weights): { x: Float32Array; labels: Int32Array } {
+export function sampleMixture(
+  p: GmmParams,
+  n: number,
+  seed: number,
+  weights: ArrayLike<number> = p.weights,
+): { x: Float32Array; labels: Int32Array } {
   const { K, D } = p;
   const chol = Array.from({ length: K }, (_, k) => {
     const l = new Float64Array(D * D);

@@ -15,15 +15,25 @@ const outdir = resolve(argOut > 0 ? process.argv[argOut + 1]! : join(root, 'dist
 export const browserPlatform: Plugin = {
   name: 'fluctus-browser-platform',
   setup(b) {
-    b.onResolve({ filter: /platform-node\.js$/ }, (args) => ({ path: resolve(args.resolveDir, args.path.replace('platform-node.js', 'platform-browser.ts')) }));
+    b.onResolve({ filter: /platform-node\.js$/ }, (args) => ({
+      path: resolve(args.resolveDir, args.path.replace('platform-node.js', 'platform-browser.ts')),
+    }));
     // csv-parse's Node build needs Buffer at load time; its browser build carries its own (src/data/parse.ts).
-    b.onResolve({ filter: /^csv-parse\/sync$/ }, (args) => b.resolve('csv-parse/browser/esm/sync', { kind: args.kind, resolveDir: args.resolveDir }));
+    b.onResolve({ filter: /^csv-parse\/sync$/ }, (args) =>
+      b.resolve('csv-parse/browser/esm/sync', { kind: args.kind, resolveDir: args.resolveDir }),
+    );
     b.onResolve({ filter: /^fluctus:shaders$/ }, () => ({ path: 'shaders', namespace: 'fluctus-shaders' }));
     b.onLoad({ filter: /.*/, namespace: 'fluctus-shaders' }, () => {
       const dir = join(root, 'shaders');
-      const files = readdirSync(dir, { recursive: true, encoding: 'utf8' }).filter((f) => f.endsWith('.wgsl')).sort();
+      const files = readdirSync(dir, { recursive: true, encoding: 'utf8' })
+        .filter((f) => f.endsWith('.wgsl'))
+        .sort();
       const map = Object.fromEntries(files.map((f) => [f.split('\\').join('/'), readFileSync(join(dir, f), 'utf8')]));
-      return { contents: `export default ${JSON.stringify(map)};`, loader: 'js', watchFiles: files.map((f) => join(dir, f)) };
+      return {
+        contents: `export default ${JSON.stringify(map)};`,
+        loader: 'js',
+        watchFiles: files.map((f) => join(dir, f)),
+      };
     });
   },
 };

@@ -10,7 +10,9 @@ if (!adapter) {
   process.exit(1);
 }
 const info = adapter.info ?? {};
-console.log(`[setup-webgpu] adapter: ${info.vendor ?? '?'} / ${info.architecture ?? '?'} / ${info.device ?? '?'} / ${info.description ?? ''}`);
+console.log(
+  `[setup-webgpu] adapter: ${info.vendor ?? '?'} / ${info.architecture ?? '?'} / ${info.device ?? '?'} / ${info.description ?? ''}`,
+);
 // keep `gpu` alive until here (dawn.node crashes if it is collected while in use)
 globalThis.__fluctusProbe = gpu;
 process.exit(0);

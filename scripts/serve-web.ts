@@ -32,15 +32,25 @@ export async function serveWeb(dir: string, port = 0): Promise<{ url: string; se
     const path = normalize(decodeURIComponent(new URL(req.url ?? '/', 'http://127.0.0.1').pathname));
     if (path.includes('..')) return void res.writeHead(400).end('bad path');
     if (path === '/' && !existsSync(join(dir, 'index.html'))) {
-      const links = pagesIn(dir).map((p) => `<li><a href="./${p}/">${p}</a></li>`).join('');
-      return void res.writeHead(200, { 'content-type': TYPES['.html']! }).end(`<!doctype html><title>fluctus pages</title><h1>fluctus pages</h1><ul>${links}</ul>`);
+      const links = pagesIn(dir)
+        .map((p) => `<li><a href="./${p}/">${p}</a></li>`)
+        .join('');
+      return void res
+        .writeHead(200, { 'content-type': TYPES['.html']! })
+        .end(`<!doctype html><title>fluctus pages</title><h1>fluctus pages</h1><ul>${links}</ul>`);
     }
     const file = join(dir, path.endsWith('/') ? `${path}index.html` : path);
     try {
       const body = await readFile(file);
-      res.writeHead(200, { 'content-type': TYPES[extname(file)] ?? 'application/octet-stream', 'cache-control': 'no-cache' }).end(body);
+      res
+        .writeHead(200, {
+          'content-type': TYPES[extname(file)] ?? 'application/octet-stream',
+          'cache-control': 'no-cache',
+        })
+        .end(body);
     } catch {
-      if (!path.endsWith('/') && existsSync(join(dir, path, 'index.html'))) return void res.writeHead(301, { location: `${path}/` }).end();
+      if (!path.endsWith('/') && existsSync(join(dir, path, 'index.html')))
+        return void res.writeHead(301, { location: `${path}/` }).end();
       res.writeHead(404).end('not found');
     }
   });

@@ -3,6 +3,7 @@
 // step_size = lr / (1 - b1^t), c2 = 1 / sqrt(1 - b2^t); s not positive finite: nothing changes (skipped step).
 // Bindings: 0 Params, 1 param rw, 2 grad, 3 m rw, 4 v rw, 5 clip f32. Dispatch: grid2d(parts, WG), strided.
 // Precision: f32 (1 - b from the host in f64), a few roundings. Reference: kernels-test/ref/nn_dense.ts adamW.
+// wrapper: src/kernels/nn_dense_optim.ts
 override WG: u32 = 256;
 
 struct Params {

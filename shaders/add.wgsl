@@ -2,6 +2,7 @@
 // Bindings: 0 Params, IN_PLACE: 1 y (n) f32 (a in, y out), 2 b (n); else 1 a, 2 b, 3 y.
 // Dispatch: grid2d(parts, WG), invocation p handles elements p, p + parts, ... Precision: f32, two products and a sum.
 // Reference: kernels-test/ref/nn_dense.ts add.
+// wrapper: src/kernels/nn_dense_act.ts
 override WG: u32 = 256;
 
 struct Params {

@@ -2,6 +2,7 @@
 // for NHWC x (n, 2h, 2w, c) and y (n, h, w, c): AvgPool2 forward (scale 1/4) and Upsample2 backward (scale 1).
 // Bindings: 0 Params, 1 x f32, 2 y f32 (overwritten). Dispatch: grid2d(n * h * w, WG), one invocation per
 // output pixel and its c channels. Precision: f32, 3 adds in that order, 1 multiply. Reference: ref/nn_image.ts avgPool2.
+// wrapper: src/kernels/nn_image_ops.ts
 override WG: u32 = 64;
 
 struct Params {

@@ -2,6 +2,7 @@
 // (has_bias = 0) y = act(x) and b is not read. Bindings: 0 Params, 1 x (rows, cols) f32, 2 b (cols) f32,
 // 3 y (rows, cols) f32 (not x). Dispatch: grid2d(parts, WG); invocation p handles elements p, p + parts, ...
 // (col_step = parts % cols). Precision: f32, silu a few ulp (lib/activation.wgsl). Reference: ref/nn_dense.ts biasAct.
+// wrapper: src/kernels/nn_dense_act.ts
 override WG: u32 = 256;
 override ACT: u32 = 0u;
 

@@ -3,6 +3,7 @@
 // a strided loop over the elements. Bindings: 0 Params, 1 x, 2 b (cols), IN_PLACE: 3 g (dy in, dx out), else
 // 3 dy, 4 dx; then partial (blocks, cols), db (cols). Dispatch: grid2d(want_db ? blocks * cols : parts, WG);
 // then column_reduce when blocks > 1. Precision: f32, in-order sums. Reference: ref/nn_dense.ts biasActBackward.
+// wrapper: src/kernels/nn_dense_act.ts
 override WG: u32 = 64;
 override ACT: u32 = 0u;
 

@@ -2,6 +2,7 @@
 // (time/class conditioning; n = 1 is the bias of a convolution). IN_PLACE: y += e.
 // Bindings: 0 Params, IN_PLACE: 1 e, 2 y; else 1 x, 2 e, 3 y (all f32). Dispatch: grid2d(n * hw, WG), one
 // invocation per pixel and its c channels. Precision: one f32 add. Reference: ref/nn_image.ts addChannelBias.
+// wrapper: src/kernels/nn_image_channel.ts
 override WG: u32 = 64;
 
 struct Params {

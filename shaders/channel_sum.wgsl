@@ -2,6 +2,7 @@
 // of (n, hw, c) NHWC x. direct (blocks = 1): out[nn, ci] += s; else partial[(nn * blocks + blk) * c + ci] = s
 // (channel_sum_finish adds the blocks). Bindings: 0 Params, 1 x f32, 2 partial f32, 3 out (n, c) f32.
 // Dispatch: grid2d(n * blocks * c, WG). Precision: f32 sum in pixel order. Reference: ref/nn_image.ts channelSum.
+// wrapper: src/kernels/nn_image_channel.ts
 override WG: u32 = 64;
 
 struct Params {

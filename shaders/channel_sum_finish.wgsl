@@ -2,6 +2,7 @@
 // channel_sum and group_norm_backward_sums (accumulate = 0 overwrites out). Bindings: 0 Params,
 // 1 partial (rows, blocks, c) f32, 2 out (rows, c) f32. Dispatch: grid2d(rows * c, WG), one invocation per
 // output. Precision: f32 sum in block order. Reference: kernels-test/ref/nn_image.ts channelSum.
+// wrapper: src/kernels/nn_image_channel.ts
 override WG: u32 = 64;
 
 struct Params {

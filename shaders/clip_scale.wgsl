@@ -2,6 +2,7 @@
 // norm is not finite (AdamW then skips the step); out[1] = norm; out[2] += 1 when not finite (sticky count).
 // Bindings: 0 Params, 1 sumsq (count) f32, 2 out (3) f32. Dispatch: 1 workgroup of 1 invocation.
 // Precision: f32 (torch clip_grad_norm_ formula). Reference: kernels-test/ref/nn_dense.ts clipScale.
+// wrapper: src/kernels/nn_dense_optim.ts
 struct Params {
   count: u32,
   clip: u32,

@@ -4,6 +4,7 @@
 // Bindings: 0 Params, 1 dcols (rows, 9 c) f32, 2 dx (n * h * w, c) f32. Dispatch: grid2d(count, WG) for
 // q in [q0, q0 + count), one invocation per pixel (tap offsets found once, then its c channels).
 // Precision: f32 sum over t in order. Reference: kernels-test/ref/nn_image.ts col2im3x3.
+// wrapper: src/kernels/nn_image_ops.ts
 override WG: u32 = 64;
 
 struct Params {

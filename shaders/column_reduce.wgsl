@@ -2,6 +2,7 @@
 // bias_act_backward. Bindings: 0 Params, 1 partial (blocks, cols) f32, 2 y (cols) f32.
 // Dispatch: grid2d(cols, WG), one invocation per column. Precision: f32 sum in block order.
 // Reference: kernels-test/ref/nn_dense.ts biasActBackward (db).
+// wrapper: src/kernels/nn_dense_act.ts
 override WG: u32 = 64;
 
 struct Params {

@@ -2,6 +2,7 @@
 // (pixels, ca) and (pixels, cb) row-major f32 images. Bindings: 0 Params, 1 a, 2 b, 3 y (pixels, ca + cb).
 // Dispatch: grid2d(pixels, WG), one invocation per pixel. Precision: exact copy.
 // Reference: kernels-test/ref/nn_image.ts concatChannels.
+// wrapper: src/kernels/nn_image_ops.ts
 override WG: u32 = 64;
 
 struct Params {

@@ -4,6 +4,7 @@
 // Bindings: 0 Params, 1 logits (rows, classes), 2 labels (rows) i32, 3 dlogits (rows, classes), 4 partial.
 // Dispatch: grid2d(parts, WG); then sum_reduce(partial, scale 1 / rows). Precision: f32, max-shifted exp.
 // Reference: kernels-test/ref/nn_dense.ts crossEntropy.
+// wrapper: src/kernels/nn_dense_loss.ts
 override WG: u32 = 64;
 
 struct Params {

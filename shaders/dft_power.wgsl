@@ -2,6 +2,7 @@
 // out[g, k, 0] = sum_{n, c} |F|^2, out[g, k, 1 + 2c] = sum_n Re F, out[g, k, 2 + 2c] = sum_n Im F (k = ky * W + kx; the host sums groups in f64).
 // Bindings: 0 Params, 1 g (N*H*W*C) vec2, 2 tw (H) vec2 (cos, sin)(2 pi m / H), 3 out (groups, H*W, 1 + 2C) f32 rw.
 // Dispatch: grid2d(groups * H * W, WG). Precision: f32, H terms per F, per_group * C per sum; reference kernels-test/ref/spectrum.ts.
+// wrapper: src/kernels/dft.ts
 override WG: u32 = 64;
 
 struct Params {

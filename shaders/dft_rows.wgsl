@@ -2,6 +2,7 @@
 // e.g. x0_hat = x_t / sqrt(abar) - sqrt(1 - abar) / sqrt(abar) * eps_hat. Phases from the table tw[m] = (cos, sin)(2 pi m / W), m = kx x mod W.
 // Bindings: 0 Params, 1 a (N*H*W*C) f32, 2 b (same) f32, 3 tw (W) vec2 f32, 4 out (N*H*W*C) vec2 (re, im) rw.
 // Dispatch: grid2d(N*H*W*C, WG), one output each. Precision: f32, W terms; reference kernels-test/ref/spectrum.ts.
+// wrapper: src/kernels/dft.ts
 override WG: u32 = 64;
 
 struct Params {

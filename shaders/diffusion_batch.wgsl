@@ -5,6 +5,7 @@
 // at t - 1), 4 xt (rows, cols), 5 eps (rows, cols), 6 steps (rows) u32, 7 labels (rows) i32.
 // Dispatch: grid2d(rows * ceil(cols / 4), WG); the q = 0 invocation of a row writes its step and label.
 // Precision: f32 noising as forward_noise.wgsl; steps, labels and eps bit-exact. Reference: kernels-test/ref/diffusion_batch.ts.
+// wrapper: src/kernels/diffusion_batch.ts
 override WG: u32 = 64;
 
 struct Params {

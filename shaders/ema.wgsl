@@ -2,6 +2,7 @@
 // Bindings: 0 Params, 1 ema rw f32, 2 param f32 (not ema).
 // Dispatch: grid2d(parts, WG), invocation p handles elements p, p + parts, ... Precision: f32, 3 roundings.
 // Reference: kernels-test/ref/nn_dense.ts ema.
+// wrapper: src/kernels/nn_dense_optim.ts
 override WG: u32 = 256;
 
 struct Params {

@@ -2,6 +2,7 @@
 // labels add nothing). Bindings: 0 Params, 1 labels (rows) i32, 2 dy (rows, E) f32, 3 dtable (K + 1, E) f32.
 // Dispatch: grid2d((K + 1) * E, WG): one invocation per table entry loops over the batch (no float atomics).
 // Precision: f32 sum in row order. Reference: kernels-test/ref/nn_dense.ts embeddingBackward.
+// wrapper: src/kernels/nn_dense_embed.ts
 override WG: u32 = 64;
 
 struct Params {

@@ -2,6 +2,7 @@
 // any other label gives NaN (the caller's bug surfaces in the loss). Bindings: 0 Params, 1 table (K + 1, E)
 // f32, 2 labels (rows) i32, 3 y (rows, E) f32. Dispatch: grid2d(parts, WG), strided loop over the elements.
 // Precision: exact copy. Reference: kernels-test/ref/nn_dense.ts embeddingGather.
+// wrapper: src/kernels/nn_dense_embed.ts
 override WG: u32 = 256;
 
 struct Params {

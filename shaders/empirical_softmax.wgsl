@@ -7,6 +7,7 @@
 // f32 rw, 5 stats (rows, stats_ld) vec2 rw. Dispatch: grid2d(rows, WG), one invocation per query row, no
 // workgroup memory (adjacent invocations read adjacent scores). Precision: f32, max-shifted exponentials;
 // reference: kernels-test/ref/empirical-denoiser.ts.
+// wrapper: src/kernels/empirical_softmax.ts
 override WG: u32 = 64;
 
 struct Params {

@@ -2,6 +2,7 @@
 // Bindings: 0 Params, 1 x f32 (bit pattern written as is, so any 32-bit dtype works).
 // Dispatch: grid2d(parts, WG), invocation p handles elements p, p + parts, ... Precision: exact.
 // Reference: kernels-test/ref/nn_dense.ts (a filled array).
+// wrapper: src/kernels/nn_dense_optim.ts
 override WG: u32 = 256;
 
 struct Params {

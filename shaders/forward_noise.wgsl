@@ -4,6 +4,7 @@
 // (sqrt abar, sqrt(1 - abar)), 4 out (num_steps, rows, cols) f32. Dispatch: grid2d(rows * ceil(cols / 4), WG);
 // each invocation reads 4 columns of one row once and writes them for every step. Precision: f32
 // fused noising of f32 data; eps bit-exact on every platform. Reference: kernels-test/ref/forward_noise.ts.
+// wrapper: src/kernels/forward_noise.ts
 override WG: u32 = 64;
 
 struct Params {

@@ -3,6 +3,7 @@
 // Bindings: 0 Params, 1 a stack (count_a, len) f32, 2 b stack (count_b, len) f32 (may be a), 3 pairs (P)
 // vec2<u32>, 4 partial (P * blocks) vec2<f32> (hi, lo). Dispatch: grid2d(P * blocks workgroups); then
 // frobenius_reduce. Precision: Kahan per invocation, TwoSum tree; error ~ 2^-24 sum |a b| (ref/frobenius.ts).
+// wrapper: src/kernels/frobenius.ts
 override WG: u32 = 128;
 override ITEMS: u32 = 32;
 

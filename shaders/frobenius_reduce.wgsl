@@ -2,6 +2,7 @@
 // Bindings: 0 Params, 1 partial (P * blocks) vec2<f32>, 2 out (P) vec2<f32>.
 // Dispatch: grid2d(P workgroups), one workgroup per pair; follows frobenius.
 // Precision: TwoSum throughout, adds ~2^-24 |sum| at most. Reference: kernels-test/ref/frobenius.ts.
+// wrapper: src/kernels/frobenius.ts
 override WG: u32 = 64;
 
 struct Params {

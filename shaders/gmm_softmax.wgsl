@@ -9,6 +9,7 @@
 // grid2d(rows, WG), one invocation per query row, no workgroup memory; the quadratic forms are computed twice
 // (for the max, then for the weights) instead of kept in a per-invocation array. Precision: f32, max-shifted
 // exponentials; reference: kernels-test/ref/gmm-denoiser.ts.
+// wrapper: src/kernels/gmm_softmax.ts
 override WG: u32 = 64;
 
 struct Params {

@@ -2,6 +2,7 @@
 // x (n, hw, c). Bindings: 0 Params, 1 x, 2 mean (n * groups), 3 rstd (n * groups), 4 gamma (c), 5 beta (c),
 // 6 y (all f32). Dispatch: grid2d(n * hw, WG), one invocation per pixel and its c channels (integer
 // division per element costs lavapipe 5x). Precision: f32, 4 roundings. Reference: ref/nn_image_norm.ts groupNorm.
+// wrapper: src/kernels/nn_image_norm.ts
 override WG: u32 = 64;
 
 struct Params {

@@ -3,6 +3,7 @@
 // (overwrites dx). Bindings: 0 Params, 1 x, 2 dy, 3 gamma (c), 4 mean, 5 rstd (n * groups), 6 gs vec2, 7 dx.
 // Dispatch: grid2d(n * hw, WG), one invocation per pixel and its c channels. Precision: f32, a few
 // roundings of the terms. Reference: kernels-test/ref/nn_image_norm.ts groupNormBackward.
+// wrapper: src/kernels/nn_image_norm.ts
 override WG: u32 = 64;
 
 struct Params {

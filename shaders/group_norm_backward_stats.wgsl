@@ -3,6 +3,7 @@
 // gs[nn, g] = (sum_{ci in g} gamma sums[0], sum_{ci in g} gamma sums[1]). Bindings: 0 Params, 1 sums (2, n, c),
 // 2 gamma (c), 3 dgamma, 4 dbeta, 5 gs (n * groups) vec2 (f32). Dispatch: grid2d(c + n * groups, WG).
 // Precision: f32 sums in order. Reference: kernels-test/ref/nn_image_norm.ts groupNormBackward.
+// wrapper: src/kernels/nn_image_norm.ts
 override WG: u32 = 64;
 
 struct Params {

@@ -4,6 +4,7 @@
 // already the (2, n, c) layout group_norm_backward_stats reads; else channel_sum_finish reduces the blocks).
 // Bindings: 0 Params, 1 x, 2 dy, 3 mean, 4 rstd, 5 out (f32). Dispatch: grid2d(n * blocks * c, WG).
 // Precision: f32 sums in pixel order. Reference: kernels-test/ref/nn_image_norm.ts groupNormBackward.
+// wrapper: src/kernels/nn_image_norm.ts
 override WG: u32 = 64;
 
 struct Params {

@@ -2,6 +2,7 @@
 // (count, mean, M2) by Chan et al.'s pairwise merge: delta = mb - ma, mean = ma + delta nb / n,
 // M2 = M2a + M2b + delta^2 na nb / n. Bindings: 0 Params, 1 partial (rows, blocks) vec4 f32, 2 mean, 3 rstd.
 // Dispatch: grid2d(rows, WG). Precision: f32 merges in block order. Reference: ref/nn_image_norm.ts groupNorm.
+// wrapper: src/kernels/nn_image_norm.ts
 override WG: u32 = 64;
 
 struct Params {

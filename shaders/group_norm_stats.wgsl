@@ -3,6 +3,7 @@
 // rstd[nn, g] = 1 / sqrt(M2 / count + eps); else partial[i] = (count, mean, M2) for group_norm_finish.
 // Bindings: 0 Params, 1 x f32, 2 partial vec4 f32, 3 mean (n * groups), 4 rstd (n * groups). Dispatch:
 // grid2d(n * groups * blocks, WG). Precision: f32, shifted two-pass. Reference: ref/nn_image_norm.ts groupNorm.
+// wrapper: src/kernels/nn_image_norm.ts
 override WG: u32 = 64;
 
 struct Params {

@@ -3,6 +3,7 @@
 // Bindings: 0 Params, 1 x (n * h * w, c) f32, 2 cols (rows, 9 c) f32. Dispatch: grid2d(rows * 9, WG), one
 // invocation per (pixel, tap) copying its c channels (lavapipe: per-invocation index work dominates a
 // per-element copy 4x). Precision: exact copy. Reference: kernels-test/ref/nn_image.ts im2col3x3.
+// wrapper: src/kernels/nn_image_ops.ts
 override WG: u32 = 64;
 
 struct Params {

@@ -3,6 +3,7 @@
 // Bindings: 0 Params, 1 c (rows, cols) f32, 2 norm_a (row_offset + rows) f32, 3 norm_b (cols) f32, 4 out f32 rw.
 // Dispatch: grid2d(rows, WG), one invocation per row keeping its k smallest (k <= K_MAX) in an insertion-sorted
 // private list. Precision: exact selection of f32 values; reference: kernels-test/ref/metrics.ts (knnRadiiRef).
+// wrapper: src/kernels/knn_select.ts
 override WG: u32 = 64;
 
 // Largest k a caller may ask for (src/kernels/knn_select.ts: KNN_MAX_K).

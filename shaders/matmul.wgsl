@@ -2,6 +2,7 @@
 // row-major with element offsets and leading dimensions from Params (lib/gemm.wgsl does the tile).
 // Bindings: 0 Params, 1 A f32, 2 B f32, 3 C f32 (read_write). Dispatch: grid2d(tiles_m * tiles_n, 1)
 // workgroups of WG. Precision: f32 FMA sums over k in order; reference: kernels-test/ref/matmul.ts.
+// wrapper: src/kernels/matmul.ts
 override TRANS_A: bool = false;
 override TRANS_B: bool = false;
 

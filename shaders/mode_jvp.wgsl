@@ -2,6 +2,7 @@
 // jv[r, d] = ((xp[2r, d] - xp[2r+1, d]) - s (eps[2r, d] - eps[2r+1, d])) / (2 h a), r = i * V + j; stats[r] = (v_j . jv, |jv|^2).
 // Bindings: 0 Params, 1 xp (2 B V, D) f32 (mode_perturb.wgsl), 2 eps (2 B V, D) f32, 3 v (V, D) f32, 4 jv (B V, D) f32 rw, 5 stats (B V) vec2 rw.
 // Dispatch: grid2d(B V, WG), one (point, mode) each, D terms. Precision: f32; reference kernels-test/ref/spectrum.ts.
+// wrapper: src/kernels/mode_jvp.ts
 override WG: u32 = 64;
 
 struct Params {

@@ -2,6 +2,7 @@
 // Jacobian-vector products along modes v_j (src/analysis/mode-softening.ts).
 // Bindings: 0 Params, 1 x (B, D) f32, 2 v (V, D) f32, 3 out (2 B V, D) f32 rw. Dispatch: grid2d(2 B V D, WG), one element each.
 // Precision: one f32 fma (mode_jvp.wgsl uses the stored difference, so the rounding of x +- h v is not an error in J v); reference kernels-test/ref/spectrum.ts.
+// wrapper: src/kernels/mode_jvp.ts
 override WG: u32 = 64;
 
 struct Params {

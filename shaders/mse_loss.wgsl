@@ -3,6 +3,7 @@
 // Bindings: 0 Params, 1 pred (n) f32, 2 target (n) f32, 3 dpred (n) f32, 4 partial (parts) f32.
 // Dispatch: grid2d(parts, WG); then sum_reduce(partial, scale 1 / n). Precision: f32 strided sums.
 // Reference: kernels-test/ref/nn_dense.ts mseLoss.
+// wrapper: src/kernels/nn_dense_loss.ts
 override WG: u32 = 64;
 
 struct Params {

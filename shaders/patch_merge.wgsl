@@ -3,6 +3,7 @@
 // cx * x[row * d + p * c + ch] + cacc * x0[ch] (eps_hat: cx = 1 / sqrt(1 - abar), cacc = -sqrt(abar) cx; x0_hat: cx = 0,
 // cacc = 1). Bindings: 0 Params, 1 part (splits, queries) 2 vec4 as patch_posterior.wgsl writes them, 2 order (N) u32,
 // 3 x (N, d) f32, 4 out (N, d) f32 rw. Dispatch: grid2d(queries, WG). Precision: f32; reference: kernels-test/ref/patch-denoiser.ts.
+// wrapper: src/kernels/patch_posterior.ts
 override WG: u32 = 64;
 
 struct Params {

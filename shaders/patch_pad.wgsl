@@ -2,6 +2,7 @@
 // else 0: NHWC rows taken in the given order and zero-padded by r = (k - 1) / 2, so every centred k x k patch is a window.
 // Bindings: 0 Params, 1 src (N, h, w, c) f32, 2 order (N) u32, 3 out (rows, h + 2r, w + 2r, c) f32 rw. Dispatch:
 // grid2d(rows * hp * wp * c, WG), one output element each. Precision: exact copy; reference: kernels-test/ref/patch-denoiser.ts.
+// wrapper: src/kernels/patch_posterior.ts
 override WG: u32 = 64;
 
 struct Params {

@@ -5,6 +5,7 @@
 // + row) * hw + p). Dispatch for rows row0.. of one class group and images [lo, hi): (ceil(lanes / WG), 1, splits); ELS: lanes =
 // rows * ceil(hw / TQ), TQ adjacent pixels of a row each, patches uniform over the workgroup; LS: lanes = ceil(rows / TQ) * hw,
 // one pixel of TQ rows each. Precision: f32, fma sum over k*k*c terms in order; reference: kernels-test/ref/patch-denoiser.ts.
+// wrapper: src/kernels/patch_posterior.ts
 override WG: u32 = 64;
 
 struct Params {

@@ -4,6 +4,7 @@
 // Bindings: 0 Params (uniform), 1 ctr: array<vec4<u32>> (read), 2 out: array<vec4<u32|f32>> (write).
 // Dispatch: grid2d(count, WG) workgroups of WG invocations, one counter each. Precision: bit-exact.
 // Reference: kernels-test/ref/philox.ts (BigInt Philox, float64 Box-Muller); Random123 KAT vectors.
+// wrapper: src/kernels/philox.ts
 override WG: u32 = 64;
 
 struct Params {

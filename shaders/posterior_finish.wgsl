@@ -3,6 +3,7 @@
 // Bindings: 0 Params, 1 x f32, 2 acc (rows, d) f32, 3 state (rows) vec2 (m, s), 4 out f32 rw. Dispatch:
 // grid2d(rows * d, WG), one element each. Precision: f32, two roundings and one division; reference:
 // kernels-test/ref/empirical-denoiser.ts and kernels-test/ref/gmm-denoiser.ts.
+// wrapper: src/kernels/posterior_finish.ts
 override WG: u32 = 64;
 
 struct Params {

@@ -5,6 +5,7 @@
 // Bindings: 0 Params, 1 c (rows, cols) f32, 2 fake (M) vec2 f32, 3 real (N) vec2 f32, 4 counts (M) u32 rw,
 // 5 flags (N) u32 rw. Dispatch: grid2d(rows + cols, WG). Precision: exact comparisons of f32 values (strict <,
 // as Naeem et al. 2020's reference code); reference: kernels-test/ref/metrics.ts (prdcRef).
+// wrapper: src/kernels/prdc_count.ts
 override WG: u32 = 64;
 
 struct Params {

@@ -3,6 +3,7 @@
 // Bindings: 0 Params, 1 eps_a (rows, cols) f32, 2 eps_b (rows, cols) f32 (may alias eps_a), 3 x (rows, cols) f32 in place.
 // Dispatch: grid2d(rows * ceil(cols / 4), WG), 4 columns per invocation. Precision: f32, <= 6 roundings per value (a, b, sigma
 // rounded from float64); z bit-exact as forward_noise.wgsl. Reference: kernels-test/ref/samplers.ts.
+// wrapper: src/kernels/sampler_step.ts
 override WG: u32 = 64;
 
 struct Params {

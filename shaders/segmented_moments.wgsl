@@ -3,7 +3,8 @@
 // Bindings: 0 Params, 1 x (rows, cols) f32 read_write, 2 shift (classes, cols) f32, 3 blocks (num_blocks)
 // vec4<u32> (first row, end row, class, 0), 4 sums (num_blocks, cols) f32. Dispatch: grid2d(num_blocks * quads, WG),
 // one invocation per (block, 4 columns). Precision: f32 sums of at most MOMENT_BLOCK_ROWS (64) shifted values,
-// merged in float64 on the CPU (src/kernels/moments-merge.ts). Reference: kernels-test/ref/moments.ts.
+// merged in float64 on the CPU (src/kernels/moments_merge.ts). Reference: kernels-test/ref/moments.ts.
+// wrapper: src/kernels/moments_chunk.ts
 override WG: u32 = 64;
 
 struct Params {

@@ -2,6 +2,7 @@
 // concat_channels (accumulate = 0 overwrites da and db). Bindings: 0 Params, 1 dy (pixels, ca + cb), 2 da
 // (pixels, ca), 3 db (pixels, cb), all f32. Dispatch: grid2d(pixels, WG), one invocation per pixel.
 // Precision: exact copy, or one f32 add. Reference: kernels-test/ref/nn_image.ts splitChannels.
+// wrapper: src/kernels/nn_image_ops.ts
 override WG: u32 = 64;
 
 struct Params {

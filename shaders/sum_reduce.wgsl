@@ -2,6 +2,7 @@
 // the second level of every dense-op reduction (and the whole one for short inputs).
 // Bindings: 0 Params, 1 src f32, 2 out f32. Dispatch: exactly 1 workgroup: WG strided sums, then a tree.
 // Precision: f32, sums of count / WG terms then log2(WG) levels. Reference: kernels-test/ref/nn_dense.ts.
+// wrapper: src/kernels/nn_dense_loss.ts
 override WG: u32 = 64;
 
 struct Params {

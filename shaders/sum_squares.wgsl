@@ -2,6 +2,7 @@
 // Bindings: 0 Params, 1 x f32, 2 partial (parts) f32.
 // Dispatch: grid2d(parts, WG); then sum_reduce(partial) into the caller's slot. Precision: f32 strided sums.
 // Reference: kernels-test/ref/nn_dense.ts sumSquares.
+// wrapper: src/kernels/nn_dense_optim.ts
 override WG: u32 = 64;
 
 struct Params {

@@ -3,6 +3,7 @@
 // Bindings: 0 Params, 1 c f32 (C at element c_off), 2 v vec4<f32> (V at vec4 v_off), 3 w vec4<f32> (W at
 // vec4 w_off). Dispatch: (ceil(d / (WG * R)), ceil(q4 / CG)); invocation: R rows x CG vec4 groups.
 // Precision: f32 dot products of length d (error ~ sqrt(d) 2^-24 |C| |v|). Reference: ref/eigh.ts.
+// wrapper: src/kernels/symm_block.ts
 override WG: u32 = 64;
 // Register block per invocation (array sizes must be constants): R rows x CG vec4 column groups.
 const R: u32 = 4u;

@@ -2,6 +2,7 @@
 // co-moment of A (N, D), C (D, D)) or A A^T (TRANS_B, the Gram matrix, C (N, N)); lib/gemm.wgsl does the tile.
 // Bindings: 0 Params, 1 A f32, 2 C f32 (read_write). Dispatch: grid2d(tiles_m * tiles_n, 1) workgroups of
 // WG; tiles wholly below the diagonal return at once. Precision: f32 FMA sums in order; ref: kernels-test/ref/syrk.ts.
+// wrapper: src/kernels/syrk.ts
 override TRANS_A: bool = true;
 override TRANS_B: bool = false;
 

@@ -1,6 +1,7 @@
 // C[i, j] = C[j, i] for j < i: copies the upper triangle of an (n, n) block of C onto its lower triangle.
 // Bindings: 0 Params, 1 C f32 (read_write). Dispatch: grid2d(n * n, WG), one invocation per element.
 // Precision: exact copies; reference: kernels-test/ref/syrk.ts (mirrorUpper).
+// wrapper: src/kernels/syrk.ts
 override WG: u32 = 64;
 
 struct Params {

@@ -3,6 +3,7 @@
 // flip_sin_to_cos = False, downscale_freq_shift = 0, scale = 1, max_period = 10000.
 // Bindings: 0 Params, 1 steps (rows) u32, 2 y (rows, dim) f32. Dispatch: grid2d(parts, WG), strided loop.
 // Precision: f32 argument (~4 t 2^-24), reduced mod 2 pi (Cody-Waite) before sin/cos. Reference: ref/nn_dense.ts.
+// wrapper: src/kernels/nn_dense_embed.ts
 override WG: u32 = 256;
 
 struct Params {

@@ -5,17 +5,16 @@
 // (Golub & Van Loan §8.3.1; Dongarra, Sorensen & Hammarling 1989). A itself is only read; the caller then
 // applies A22 -= V W^T + W V^T to the trailing block (one GEMM with k = 2 NB) before the next panel.
 // Bindings: 0 Params, 1 a vec4<f32> (matrix b at vec4 a_off + b * a_stride, full symmetric storage,
-// row-major with row stride lda, a multiple of 4), 2 p vec4<f32> read_write (panel b at vec4 p_off + b *
+// row-major, lda x lda with lda >= n a multiple of 4 and zero padding), 2 p vec4<f32> read_write (panel b at vec4 p_off + b *
 // p_stride: rows [0, NB) = V^T, [NB, 2 NB) = W^T, [2 NB, 3 NB) = V^T again, each row ldp floats, a multiple
 // of 4; row t holds column t of V), 3 de f32 read_write (d then e, n each, of matrix b at de_off + b * 2n).
 // Dispatch: (batch) workgroups, one per matrix; invocations own vec4 groups of rows (4 consecutive rows:
 // every load is a 16-byte run, which CPU drivers need). Precision: f32; sums in order per invocation, tree
 // across it. Reference: kernels-test/ref/tridiag.ts (float64 unblocked Householder).
-override WG: u32 = 64;
+// wrapper: src/kernels/tridiag.ts
+override WG: u32 = 16;
 // Panel width (rows of V^T and W^T in the panel buffer); nb <= NB.
 override NB: u32 = 32;
-// vec4 groups of v kept in workgroup memory (>= n / 4).
-override VS: u32 = 256;
 
 struct Params {
   n: u32,
@@ -37,8 +36,6 @@ struct Params {
 
 // Partial sums: WG per quantity, up to 2 NB quantities (the dots W^T v and V^T v) at once.
 var<workgroup> red: array<f32, 2u * NB * WG>;
-// The current v (rows j + 1 .. n - 1 as vec4 groups), read by every invocation in the matvec.
-var<workgroup> vs: array<vec4<f32>, VS>;
 
 // Tree sum of red[q * WG + lid] over lid for q < count; the sums land in red[q * WG].
 fn reduce(lid: u32, count: u32) {
@@ -115,14 +112,14 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
       let r = vec4<u32>(4u * g) + vec4<u32>(0u, 1u, 2u, 3u);
       let v = select(p[V + jj * pq + g] * scal, vec4<f32>(1.0), r == vec4<u32>(j + 1u));
       p[V + jj * pq + g] = v;
-      vs[g - g0] = v;
     }
+    storageBarrier();
     // 3. Partial dots W^T v (quantity t) and V^T v (quantity jj + t) over the rows i > j.
     for (var t = 0u; t < jj; t++) {
       var dw = 0.0;
       var dv = 0.0;
       for (var g = g0 + lid; g < g1; g += WG) {
-        let v = vs[g - g0];
+        let v = p[V + jj * pq + g];
         dw += dot(p[W + t * pq + g], v);
         dv += dot(p[V + t * pq + g], v);
       }
@@ -135,16 +132,21 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
     // are read as columns (symmetric), so each invocation reads 16-byte runs.
     var wv = 0.0;
     for (var g = g0 + lid; g < g1; g += WG) {
+      // Four rows of A per iteration with v_l as one vec4: v is 0 for l <= j and l >= n, so the group
+      // may start below j + 1 and end in the zero padding rows (matrices are stored lda x lda).
       var y = vec4<f32>(0.0);
-      for (var l = j + 1u; l < n; l++) {
-        y += a[A + l * lq + g] * scalar(vs[l / 4u - g0], l);
+      var row = A + 4u * g0 * lq + g;
+      for (var q = 0u; q < g1 - g0; q++) {
+        let v4 = p[V + jj * pq + g0 + q];
+        y += a[row] * v4.x + a[row + lq] * v4.y + a[row + 2u * lq] * v4.z + a[row + 3u * lq] * v4.w;
+        row += 4u * lq;
       }
       for (var t = 0u; t < jj; t++) {
         y -= p[V + t * pq + g] * red[t * WG] + p[W + t * pq + g] * red[(jj + t) * WG];
       }
       let w = tau * y * live(g, j, n);
       p[W + jj * pq + g] = w;
-      wv += dot(w, vs[g - g0]);
+      wv += dot(w, p[V + jj * pq + g]);
     }
     workgroupBarrier();
     red[lid] = wv;
@@ -152,7 +154,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
     // 5. w -= (tau / 2) (w^T v) v, and the second copy of v for the trailing update's [W V] operand.
     let kw = -0.5 * tau * red[0];
     for (var g = g0 + lid; g < g1; g += WG) {
-      let v = vs[g - g0];
+      let v = p[V + jj * pq + g];
       p[W + jj * pq + g] = p[W + jj * pq + g] + kw * v;
       p[V2 + jj * pq + g] = v;
     }

@@ -6,7 +6,9 @@ export const CHROMIUM = process.env.FLUCTUS_CHROMIUM ?? '/usr/bin/chromium';
 
 /** null when Chromium is present; otherwise why the browser suite cannot run. */
 export function browserMissing(): string | null {
-  return existsSync(CHROMIUM) ? null : `${CHROMIUM} not found: run 'npm run setup -- --with-browser' (as root it installs Debian's chromium)`;
+  return existsSync(CHROMIUM)
+    ? null
+    : `${CHROMIUM} not found: run 'npm run setup -- --with-browser' (as root it installs Debian's chromium)`;
 }
 
 /**

@@ -9,8 +9,13 @@ import { fileURLToPath } from 'node:url';
 import type { Browser, Page } from 'playwright-core';
 import { requestContext, destroyContext } from '../../src/runtime/context.js';
 import { analyzeMergers } from '../../src/analysis/analyze.js';
-import { mergerCurvesChart } from '../../src/analysis/charts.js';
-import { EXPLORER_DEFAULTS, analyzeOptionsOf, builtinData, type ExplorerOptions } from '../../src/web/explorer/options.js';
+import { mergerCurvesChart } from '../../src/report/charts.js';
+import {
+  EXPLORER_DEFAULTS,
+  analyzeOptionsOf,
+  builtinData,
+  type ExplorerOptions,
+} from '../../src/web/explorer/options.js';
 import { explorerSummary, type ExplorerSummary } from '../../src/web/explorer/summary.js';
 import type { ExplorerState } from '../../src/web/explorer/main.js';
 import { browserMissing, launchChromium } from './chromium.js';
@@ -18,8 +23,11 @@ import { serveStatic } from './serve.js';
 
 const dist = fileURLToPath(new URL('../../dist/web/', import.meta.url));
 const outDir = fileURLToPath(new URL('../../test-output/', import.meta.url));
-const missing = browserMissing() ?? (existsSync(`${dist}/explorer/index.html`) ? null : 'dist/web/explorer is not built: run npm run build:web');
-if (missing && process.env.FLUCTUS_REQUIRE_GPU === '1') throw new Error(`FLUCTUS_REQUIRE_GPU=1 but the browser suite cannot run: ${missing}`);
+const missing =
+  browserMissing() ??
+  (existsSync(`${dist}/explorer/index.html`) ? null : 'dist/web/explorer is not built: run npm run build:web');
+if (missing && process.env.FLUCTUS_REQUIRE_GPU === '1')
+  throw new Error(`FLUCTUS_REQUIRE_GPU=1 but the browser suite cannot run: ${missing}`);
 if (missing) console.warn(`[browser tests skipped] ${missing}`);
 
 // The page defaults with 3 classes (3 x 8192 rows, D = 8: every pair merges within T under crn) and
@@ -40,7 +48,10 @@ async function runPage(tab: Page, url: string): Promise<Result> {
   if (ready.state !== 'ready') throw new Error(`page not ready: ${ready.state}: ${ready.error}`);
   for (const [id, v] of Object.entries(FORM)) await tab.fill(`#${id}`, v);
   await tab.click('#run');
-  await tab.waitForFunction(() => ['done', 'error'].includes(window.__fluctus.state), null, { timeout: 90_000, polling: 250 });
+  await tab.waitForFunction(() => ['done', 'error'].includes(window.__fluctus.state), null, {
+    timeout: 90_000,
+    polling: 250,
+  });
   const s = await tab.evaluate(() => window.__fluctus);
   if (s.state !== 'done' || !s.result) throw new Error(`page run failed: ${s.error}`);
   return s.result;
@@ -82,7 +93,9 @@ async function runPage(tab: Page, url: string): Promise<Result> {
 
   it('loads and runs with no console errors', () => {
     expect(errors).toEqual([]);
-    console.log(`explorer: ${page.data.n} x ${page.data.dim} in ${(page.ms / 1e3).toFixed(1)} s; phases (ms) ${JSON.stringify(page.timings, (_, v) => (typeof v === 'number' ? Math.round(v) : v))}`);
+    console.log(
+      `explorer: ${page.data.n} x ${page.data.dim} in ${(page.ms / 1e3).toFixed(1)} s; phases (ms) ${JSON.stringify(page.timings, (_, v) => (typeof v === 'number' ? Math.round(v) : v))}`,
+    );
   });
 
   it('ran with the options of the test', () => {
@@ -119,15 +132,29 @@ async function runPage(tab: Page, url: string): Promise<Result> {
     expect(Math.abs(c.sumMStep - n.sumMStep)).toBeLessThanOrEqual(4 * rho * Math.abs(n.sumMStep));
     expect(Math.abs(c.sumD - n.sumD)).toBeLessThanOrEqual(n.dRows * 2 * page.data.dim * rho * 400 * node.eps);
     expect(Math.abs(page.eps - node.eps)).toBeLessThanOrEqual(rho * node.eps);
-    console.log(`curve checksum page - node: sumM ${c.sumM - n.sumM}, sumMStep ${c.sumMStep - n.sumMStep}, sumD ${c.sumD - n.sumD}, sum ln d ${c.sumLogD - n.sumLogD} (sumM ${n.sumM.toFixed(3)}, sumD ${n.sumD.toFixed(3)})`);
+    console.log(
+      `curve checksum page - node: sumM ${c.sumM - n.sumM}, sumMStep ${c.sumMStep - n.sumMStep}, sumD ${c.sumD - n.sumD}, sum ln d ${c.sumLogD - n.sumLogD} (sumM ${n.sumM.toFixed(3)}, sumD ${n.sumD.toFixed(3)})`,
+    );
   });
 
   it('draws every chart, the spectrum slider, the trajectories and the adapter', async () => {
-    for (const id of ['chart-curves', 'chart-steps', 'chart-spectra', 'chart-spectrum-step', 'chart-matrix', 'chart-dendrogram', 'chart-normality']) {
+    for (const id of [
+      'chart-curves',
+      'chart-steps',
+      'chart-spectra',
+      'chart-spectrum-step',
+      'chart-matrix',
+      'chart-dendrogram',
+      'chart-normality',
+    ]) {
       expect(await tab.locator(`#${id} svg`).count(), id).toBeGreaterThan(0);
     }
     expect(Number(await tab.getAttribute('#spectrum-slider', 'max'))).toBeGreaterThan(1);
-    expect(page.trajectories).toMatchObject({ n: OPTIONS.trajectories.count, view: 'pca-scatter', lateStep: page.dataNoiseMerger });
+    expect(page.trajectories).toMatchObject({
+      n: OPTIONS.trajectories.count,
+      view: 'pca-scatter',
+      lateStep: page.dataNoiseMerger,
+    });
     expect(await tab.locator('#trajectories canvas').count()).toBe(2);
     expect(await tab.textContent('#gpu')).toMatch(/software fallback/);
     const profile = (await tab.locator('#profile-table').count()) + (await tab.locator('#no-timestamps').count());

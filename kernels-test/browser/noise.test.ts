@@ -7,15 +7,17 @@ import type { Browser } from 'playwright-core';
 import { requestContext, destroyContext, type Context } from '../../src/runtime/context.js';
 import { philox } from '../../src/kernels/philox.js';
 import { forwardNoise } from '../../src/kernels/forward_noise.js';
-import { makeSchedule } from '../../src/models/schedules.js';
+import { makeSchedule } from '../../src/schedule/schedules.js';
 import { browserCheckInputs } from '../../src/web/noise/inputs.js';
 import { expectClose, expectSameBits } from '../compare.js';
 import { browserMissing, launchChromium } from './chromium.js';
 import { serveStatic } from './serve.js';
 
 const dist = fileURLToPath(new URL('../../dist/web/', import.meta.url));
-const missing = browserMissing() ?? (existsSync(`${dist}/noise/index.html`) ? null : 'dist/web is not built: run npm run build:web');
-if (missing && process.env.FLUCTUS_REQUIRE_GPU === '1') throw new Error(`FLUCTUS_REQUIRE_GPU=1 but the browser suite cannot run: ${missing}`);
+const missing =
+  browserMissing() ?? (existsSync(`${dist}/noise/index.html`) ? null : 'dist/web is not built: run npm run build:web');
+if (missing && process.env.FLUCTUS_REQUIRE_GPU === '1')
+  throw new Error(`FLUCTUS_REQUIRE_GPU=1 but the browser suite cannot run: ${missing}`);
 if (missing) console.warn(`[browser tests skipped] ${missing}`);
 
 (missing ? describe.skip : describe)('browser: noising page in headless Chromium', () => {
@@ -64,7 +66,11 @@ if (missing) console.warn(`[browser tests skipped] ${missing}`);
 
   it('noised values match Node to f32 rounding', async () => {
     const inp = browserCheckInputs();
-    const node = await forwardNoise(ctx, inp.x0, inp.shape, { schedule: makeSchedule('linear'), steps: inp.steps, seed: inp.seed });
+    const node = await forwardNoise(ctx, inp.x0, inp.shape, {
+      schedule: makeSchedule('linear'),
+      steps: inp.steps,
+      seed: inp.seed,
+    });
     // eps is bit-identical; sqrt(abar) x0 + sqrt(1 - abar) eps may be fused into one FMA on one
     // platform and not on the other: at most one rounding of |y| <= ~10, i.e. 2^-24 * 16.
     expectClose(Float32Array.from(page.noised), node!, { atol: 1e-6, rtol: 2 ** -23, label: 'noised' });

@@ -9,8 +9,8 @@ import { expect, it } from 'vitest';
 import { describeGpu } from './device.js';
 import { npyBytes } from '../data-files.js';
 import { rng } from '../random.js';
-import type { MergerReport } from '../../src/analysis/report-types.js';
-import type { LateStartFile } from '../../src/analysis/late-start.js';
+import type { MergerReport } from '../../src/formats/report-types.js';
+import type { LateStartFile } from '../../src/formats/late-start.js';
 
 const run = promisify(execFile);
 const bin = new URL('../../bin/fluctus.js', import.meta.url).pathname;
@@ -32,7 +32,12 @@ const csv = join(dir, 'three.csv');
   const lines = ['f0,f1,f2,f3,f4,label'];
   for (let r = 0; r < 120; r++) {
     const k = r % 3;
-    lines.push([...Array.from({ length: 5 }, (_, c) => (k * (c === k ? 2 : 0) + (u() - 0.5) * (1 + c)).toFixed(5)), String(k)].join(','));
+    lines.push(
+      [
+        ...Array.from({ length: 5 }, (_, c) => (k * (c === k ? 2 : 0) + (u() - 0.5) * (1 + c)).toFixed(5)),
+        String(k),
+      ].join(','),
+    );
   }
   writeFileSync(csv, `${lines.join('\n')}\n`);
 }
@@ -40,7 +45,18 @@ const csv = join(dir, 'three.csv');
 describeGpu('fluctus analyze (CLI)', () => {
   it('writes report.json, report.html and late-start.json for a CSV dataset', async () => {
     const out = join(dir, 'ok');
-    const r = await fluctus(['--data', csv, '--steps', '100', '--method', 'exact', '--late-start', '10,50', '--out', out]);
+    const r = await fluctus([
+      '--data',
+      csv,
+      '--steps',
+      '100',
+      '--method',
+      'exact',
+      '--late-start',
+      '10,50',
+      '--out',
+      out,
+    ]);
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toMatch(/data–noise merger step/);
     expect(r.stdout).toContain(`${out}/report.html`);
@@ -49,7 +65,15 @@ describeGpu('fluctus analyze (CLI)', () => {
     expect(report.data.n).toBe(120);
     expect(report.data.classNames).toEqual(['0', '1', '2']);
     expect(report.schedule.abar).toHaveLength(101);
-    expect(report.pairs.map((p) => p.kind)).toEqual(['data-noise', 'class-class', 'class-class', 'class-class', 'class-rest', 'class-rest', 'class-rest']);
+    expect(report.pairs.map((p) => p.kind)).toEqual([
+      'data-noise',
+      'class-class',
+      'class-class',
+      'class-class',
+      'class-rest',
+      'class-rest',
+      'class-rest',
+    ]);
     expect(report.classMergerMatrix).toHaveLength(3);
     expect(report.dendrogram.merges).toHaveLength(2);
     const html = readFileSync(join(out, 'report.html'), 'utf8');
@@ -64,7 +88,11 @@ describeGpu('fluctus analyze (CLI)', () => {
     ['T out of range', ['--steps', '1'], /--steps must be an integer in \[2, 100000\], got '1'/],
     ['unknown extension', ['--data', join(dir, 'data.xyz')], /data\.xyz/],
     ['both eps rules', ['--eps', '0.1', '--eps-ratio', '10'], /either --eps or --eps-ratio/],
-    ['late-start step beyond T', ['--data', csv, '--steps', '100', '--late-start', '101'], /late-start step must be an integer in \[0, 100\], got 101/],
+    [
+      'late-start step beyond T',
+      ['--data', csv, '--steps', '100', '--late-start', '101'],
+      /late-start step must be an integer in \[0, 100\], got 101/,
+    ],
   ];
   for (const [what, args, message] of bad) {
     it(`refuses ${what} and writes nothing`, async () => {
@@ -79,7 +107,13 @@ describeGpu('fluctus analyze (CLI)', () => {
   it('refuses labels of the wrong length, naming both files', async () => {
     const x = join(dir, 'x.npy');
     const y = join(dir, 'y.npy');
-    writeFileSync(x, npyBytes(new Float32Array(40 * 3).map((_, i) => Math.sin(i)), [40, 3]));
+    writeFileSync(
+      x,
+      npyBytes(
+        new Float32Array(40 * 3).map((_, i) => Math.sin(i)),
+        [40, 3],
+      ),
+    );
     writeFileSync(y, npyBytes(new Int32Array(39), [39]));
     const out = join(dir, 'bad-labels');
     const r = await fluctus(['--data', x, '--labels', y, '--out', out]);

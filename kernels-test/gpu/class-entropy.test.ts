@@ -7,7 +7,7 @@ import { classEntropySteps, entropyRate, INFORMATION_STREAM } from '../../src/an
 import { gmmDenoiser, isotropicCovariances } from '../../src/models/gmm-denoiser.js';
 import { empiricalDenoiser } from '../../src/models/empirical-denoiser.js';
 import { standardNormals } from '../../src/kernels/forward_noise.js';
-import { makeSchedule } from '../../src/models/schedules.js';
+import { makeSchedule } from '../../src/schedule/schedules.js';
 import { expectClose } from '../compare.js';
 import { gaussian, rng } from '../random.js';
 import { empiricalPosteriorRef, entropyRef, twoGaussianEntropy } from '../ref/information.js';
@@ -18,7 +18,10 @@ const schedule = makeSchedule('linear', 1000);
 function twoGaussianData(m: number[], s2: number, n: number, seed: number): Float32Array {
   const g = gaussian(seed);
   const D = m.length;
-  return Float32Array.from({ length: n * D }, (_, i) => (Math.floor(i / D) % 2 === 0 ? 1 : -1) * m[i % D]! + Math.sqrt(s2) * g());
+  return Float32Array.from(
+    { length: n * D },
+    (_, i) => (Math.floor(i / D) % 2 === 0 ? 1 : -1) * m[i % D]! + Math.sqrt(s2) * g(),
+  );
 }
 
 describeGpu('class entropy', (get) => {
@@ -31,7 +34,18 @@ describeGpu('class entropy', (get) => {
       const ctx = get();
       const D = m.length;
       const m2 = m.reduce((s, v) => s + v * v, 0);
-      const d = gmmDenoiser(ctx, { K: 2, D, means: [...m, ...m.map((v) => -v)], covs: isotropicCovariances(s2, 2, D), weights: [1, 1], classOf: [0, 1] }, schedule);
+      const d = gmmDenoiser(
+        ctx,
+        {
+          K: 2,
+          D,
+          means: [...m, ...m.map((v) => -v)],
+          covs: isotropicCovariances(s2, 2, D),
+          weights: [1, 1],
+          classOf: [0, 1],
+        },
+        schedule,
+      );
       try {
         const n = 4096;
         const steps = Array.from({ length: 40 }, (_, k) => 1 + 25 * k);
@@ -41,12 +55,21 @@ describeGpu('class entropy', (get) => {
         // carried by the few rows near the class boundary, so the sample standard error is itself uncertain
         // (seeds 11..13 reach 5.0 standard errors there, with no sign bias); the f32 log-likelihoods add ~1e-5.
         for (let k = 0; k < steps.length; k++) {
-          expect(Math.abs(r.entropy[k]! - want[k]!), `step ${r.steps[k]}: ${r.entropy[k]} vs ${want[k]} (seed ${seed})`).toBeLessThanOrEqual(5 * r.stdError[k]! + 2e-3);
+          expect(
+            Math.abs(r.entropy[k]! - want[k]!),
+            `step ${r.steps[k]}: ${r.entropy[k]} vs ${want[k]} (seed ${seed})`,
+          ).toBeLessThanOrEqual(5 * r.stdError[k]! + 2e-3);
         }
         // Closed-form rate on every step; the measured peak (grid spacing 25) within two grid spacings.
         const all = Array.from({ length: 1000 }, (_, i) => i + 1);
-        const exact = entropyRate(all, all.map((t) => twoGaussianEntropy(m2, s2, schedule.alphasCumprod[t - 1]!)));
-        expect(Math.abs(r.decisionStep - exact.peakStep), `decision step ${r.decisionStep} vs closed form ${exact.peakStep}`).toBeLessThanOrEqual(50);
+        const exact = entropyRate(
+          all,
+          all.map((t) => twoGaussianEntropy(m2, s2, schedule.alphasCumprod[t - 1]!)),
+        );
+        expect(
+          Math.abs(r.decisionStep - exact.peakStep),
+          `decision step ${r.decisionStep} vs closed form ${exact.peakStep}`,
+        ).toBeLessThanOrEqual(50);
         expect(r.entropy[r.entropy.length - 1]).toBeCloseTo(Math.log(2), 2);
       } finally {
         d.dispose();
@@ -84,14 +107,28 @@ describeGpu('class entropy', (get) => {
 
   it('rejects unconditional denoisers, too few steps and mismatched data', async () => {
     const ctx = get();
-    const d = gmmDenoiser(ctx, { K: 2, D: 1, means: [1, -1], covs: isotropicCovariances(0.1, 2, 1), weights: [1, 1], classOf: null }, schedule);
-    const c = gmmDenoiser(ctx, { K: 2, D: 1, means: [1, -1], covs: isotropicCovariances(0.1, 2, 1), weights: [1, 1] }, schedule);
+    const d = gmmDenoiser(
+      ctx,
+      { K: 2, D: 1, means: [1, -1], covs: isotropicCovariances(0.1, 2, 1), weights: [1, 1], classOf: null },
+      schedule,
+    );
+    const c = gmmDenoiser(
+      ctx,
+      { K: 2, D: 1, means: [1, -1], covs: isotropicCovariances(0.1, 2, 1), weights: [1, 1] },
+      schedule,
+    );
     try {
       const x = Float32Array.of(1, -1);
-      await expect(classEntropySteps(ctx, d, x, [2, 1], [1, 2], { seed: 1 })).rejects.toThrow(/gmm denoiser is unconditional/);
+      await expect(classEntropySteps(ctx, d, x, [2, 1], [1, 2], { seed: 1 })).rejects.toThrow(
+        /gmm denoiser is unconditional/,
+      );
       await expect(classEntropySteps(ctx, c, x, [2, 1], [5], { seed: 1 })).rejects.toThrow(/at least 2 steps/);
-      await expect(classEntropySteps(ctx, c, x, [1, 2], [1, 2], { seed: 1 })).rejects.toThrow(/x0 has 2 columns but the denoiser's dimension is 1/);
-      await expect(classEntropySteps(ctx, c, x, [2, 1], [0, 2], { seed: 1 })).rejects.toThrow(/steps\[0\] must be an integer in \[1, 1000\], got 0/);
+      await expect(classEntropySteps(ctx, c, x, [1, 2], [1, 2], { seed: 1 })).rejects.toThrow(
+        /x0 has 2 columns but the denoiser's dimension is 1/,
+      );
+      await expect(classEntropySteps(ctx, c, x, [2, 1], [0, 2], { seed: 1 })).rejects.toThrow(
+        /steps\[0\] must be an integer in \[1, 1000\], got 0/,
+      );
     } finally {
       d.dispose();
       c.dispose();

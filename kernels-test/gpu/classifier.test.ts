@@ -21,7 +21,12 @@ describeGpu('classifier', (get) => {
     const D = c.dataShape.reduce((a, b) => a * b, 1);
     const def = () => classifierDef(c.dataShape, c.numClasses, c);
     const labels = Int32Array.from({ length: rows }, (_, i) => i % c.numClasses);
-    const inp = (seed: number) => ({ rows, x: Float32Array.from(randn(rows * D, seed)), steps: new Uint32Array(rows), labels });
+    const inp = (seed: number) => ({
+      rows,
+      x: Float32Array.from(randn(rows * D, seed)),
+      steps: new Uint32Array(rows),
+      labels,
+    });
 
     it(`${c.kind}: logits and features match the float64 reference`, async () => {
       const ctx = get();
@@ -36,7 +41,11 @@ describeGpu('classifier', (get) => {
         const xt = createTensor(ctx, [rows, D], { data: i.x });
         const f = await classifierFeatures(ctx, m, xt, rows);
         expect(f.shape).toEqual([rows, featureDim(m)]);
-        expectClose((await readback(ctx, f)) as Float32Array, ref.features, { atol: 2e-5, rtol: 1e-4, label: 'features' });
+        expectClose((await readback(ctx, f)) as Float32Array, ref.features, {
+          atol: 2e-5,
+          rtol: 1e-4,
+          label: 'features',
+        });
         disposeTensor(xt);
         disposeTensor(f);
       } finally {
@@ -53,7 +62,8 @@ describeGpu('classifier', (get) => {
         setParams(ctx, m, f32);
         const i = inp(6);
         const { loss, grads } = await gpuGrads(ctx, m, i, null);
-        const refLoss = (p: typeof f64) => crossEntropyRef(classifierRef(p, c, Float64Array.from(i.x), rows).logits, labels, c.numClasses);
+        const refLoss = (p: typeof f64) =>
+          crossEntropyRef(classifierRef(p, c, Float64Array.from(i.x), rows).logits, labels, c.numClasses);
         expect(Math.abs(loss - refLoss(f64))).toBeLessThan(1e-4 * refLoss(f64) + 1e-6);
         checkGradsFd(grads, f64, refLoss, 3, 7);
       } finally {

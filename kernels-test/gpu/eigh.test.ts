@@ -47,13 +47,22 @@ describeGpu('eigh', (get) => {
       expect(got.converged, `converged after ${got.iterations}`).toBe(true);
       expectClose([got.value], [ref.values[0]!], { atol: 0, rtol: REL, seed, label: `lambda_max d=${d}` });
       expect(got.residual).toBeLessThanOrEqual(1e-5 * Math.abs(got.value));
-      expect(maxResidual(c64, d, [got.value], got.vector)).toBeLessThanOrEqual(1e-5 * Math.abs(got.value) + floor(d, c64));
+      expect(maxResidual(c64, d, [got.value], got.vector)).toBeLessThanOrEqual(
+        1e-5 * Math.abs(got.value) + floor(d, c64),
+      );
     });
   }
 
   const topCases: [number, number, string][] = [
-    [1, 1, 'decaying'], [3, 1, 'decaying'], [3, 3, 'decaying'], [63, 5, 'decaying'], [65, 8, 'repeated top'], [130, 16, 'decaying'],
-    [130, 7, 'repeated top'], [257, 16, 'decaying'], [101, 12, 'near zero tail'],
+    [1, 1, 'decaying'],
+    [3, 1, 'decaying'],
+    [3, 3, 'decaying'],
+    [63, 5, 'decaying'],
+    [65, 8, 'repeated top'],
+    [130, 16, 'decaying'],
+    [130, 7, 'repeated top'],
+    [257, 16, 'decaying'],
+    [101, 12, 'near zero tail'],
   ];
   for (const [d, k, kind] of topCases) {
     it(`eighTop k = ${k} of d = ${d}, ${kind}`, async () => {
@@ -64,7 +73,12 @@ describeGpu('eigh', (get) => {
       expect(got.converged, `converged after ${got.iterations}`).toBe(true);
       const norm = spectralNorm(ref.values);
       // Eigenvalues: 1e-4 relative, plus the f32 product floor for those far below ||C||.
-      expectClose(got.values, ref.values.slice(0, k), { atol: 4 * Math.sqrt(d) * U * norm, rtol: REL, seed, label: `top-${k} d=${d}` });
+      expectClose(got.values, ref.values.slice(0, k), {
+        atol: 4 * Math.sqrt(d) * U * norm,
+        rtol: REL,
+        seed,
+        label: `top-${k} d=${d}`,
+      });
       for (let r = 0; r < k; r++) expect(got.residuals[r]!).toBeLessThanOrEqual(1e-5 * got.norm);
       expect(maxResidual(c64, d, got.values, got.vectors)).toBeLessThanOrEqual(1e-5 * norm + floor(d, c64));
     });
@@ -73,14 +87,24 @@ describeGpu('eigh', (get) => {
   it('eighTop on a rank-deficient covariance X^T X / N with N < D, and on one matrix of a GPU stack', async () => {
     const ctx = get();
     const [d, N, k] = [83, 12, 14]; // k > rank: the last two eigenvalues are 0
-    const { c32, c64 } = f32(sampleCovariance(N, Array.from({ length: d }, (_, j) => 1 + Math.cos(j)), 9));
+    const { c32, c64 } = f32(
+      sampleCovariance(
+        N,
+        Array.from({ length: d }, (_, j) => 1 + Math.cos(j)),
+        9,
+      ),
+    );
     const ref = jacobiEigen(c64, d);
     const stack = createTensor(ctx, [3, d, d]);
     try {
       upload(ctx, stack, c32, 2 * d * d);
       const got = await eighTop(ctx, stack, d, { k, offset: 2 * d * d, seed: 9 });
       const norm = spectralNorm(ref.values);
-      expectClose(got.values, ref.values.slice(0, k), { atol: 4 * Math.sqrt(d) * U * norm, rtol: REL, label: 'rank 12 of 83' });
+      expectClose(got.values, ref.values.slice(0, k), {
+        atol: 4 * Math.sqrt(d) * U * norm,
+        rtol: REL,
+        label: 'rank 12 of 83',
+      });
       expect(got.converged).toBe(true);
       expect(maxResidual(c64, d, got.values, got.vectors)).toBeLessThanOrEqual(1e-5 * norm + floor(d, c64));
       const lm = await lambdaMax(ctx, stack, d, { offset: 2 * d * d });
@@ -90,7 +114,13 @@ describeGpu('eigh', (get) => {
     }
   });
 
-  for (const [d, kind] of [[1, 'decaying'], [3, 'repeated top'], [65, 'near zero tail'], [130, 'decaying'], [257, 'repeated top']] as [number, string][]) {
+  for (const [d, kind] of [
+    [1, 'decaying'],
+    [3, 'repeated top'],
+    [65, 'near zero tail'],
+    [130, 'decaying'],
+    [257, 'repeated top'],
+  ] as [number, string][]) {
     it(`eigh full spectrum, d = ${d}, ${kind}: float64 agreement with Jacobi, eigenpair residuals`, async () => {
       const ctx = get();
       const { c32, c64 } = f32(withSpectrum(spectra[kind]!(d), d, Math.min(d, 40)));

@@ -6,7 +6,12 @@
 import { expect, it } from 'vitest';
 import { describeGpu } from './device.js';
 import { GEMM_BUILDS } from '../../src/kernels/matmul.js';
-import { empiricalClassPosterior, empiricalDenoiser, empiricalX0, type EmpiricalDenoiser } from '../../src/models/empirical-denoiser.js';
+import {
+  empiricalClassPosterior,
+  empiricalDenoiser,
+  empiricalX0,
+  type EmpiricalDenoiser,
+} from '../../src/models/empirical-denoiser.js';
 import { predictEpsHost } from '../../src/models/denoiser.js';
 import type { Context } from '../../src/runtime/context.js';
 import { createTensor, disposeTensor, readback } from '../../src/runtime/tensor.js';
@@ -39,7 +44,14 @@ function noised(y: Float32Array, M: number, D: number, abar: number, n: number, 
   return x;
 }
 
-async function x0Host(ctx: Context, den: EmpiricalDenoiser, x: Float32Array, n: number, step: number, classes: Int32Array | null = null): Promise<Float32Array> {
+async function x0Host(
+  ctx: Context,
+  den: EmpiricalDenoiser,
+  x: Float32Array,
+  n: number,
+  step: number,
+  classes: Int32Array | null = null,
+): Promise<Float32Array> {
   const xt = createTensor(ctx, [n, den.dim], { data: x });
   const out = await empiricalX0(ctx, den, xt, n, step, classes);
   const r = await readback(ctx, out);
@@ -47,14 +59,30 @@ async function x0Host(ctx: Context, den: EmpiricalDenoiser, x: Float32Array, n: 
   return r as Float32Array;
 }
 
-function expectBounded(got: ArrayLike<number>, ref: ArrayLike<number>, bound: ArrayLike<number>, label: string, seed: number): void {
+function expectBounded(
+  got: ArrayLike<number>,
+  ref: ArrayLike<number>,
+  bound: ArrayLike<number>,
+  label: string,
+  seed: number,
+): void {
   const b = (i: number) => SAFETY * Math.max(bound[i]!, 1e-30);
-  expectClose(Float64Array.from(got, (v, i) => v / b(i)), Float64Array.from(ref, (v, i) => v / b(i)), { atol: 1, rtol: 0, label, seed });
+  expectClose(
+    Float64Array.from(got, (v, i) => v / b(i)),
+    Float64Array.from(ref, (v, i) => v / b(i)),
+    { atol: 1, rtol: 0, label, seed },
+  );
 }
 
 // (M, D, classes, chunkRows): one row; chunks smaller than M and not dividing it (and smaller than a
 // class, so classes span chunks); D not a multiple of 4; an unlabelled set with the default chunk.
-const CASES: [number, number, number, number | undefined][] = [[1, 1, 0, undefined], [37, 5, 3, 8], [130, 33, 4, 16], [61, 17, 0, 9], [200, 3, 2, undefined]];
+const CASES: [number, number, number, number | undefined][] = [
+  [1, 1, 0, undefined],
+  [37, 5, 3, 8],
+  [130, 33, 4, 16],
+  [61, 17, 0, 9],
+  [200, 3, 2, undefined],
+];
 const ABARS = [0.99, 0.7, 0.2];
 
 describeGpu('empirical denoiser', (get) => {
@@ -86,7 +114,13 @@ describeGpu('empirical denoiser', (get) => {
             disposeTensor(xt);
             const ref = empiricalRef(y, M, D, labels, C, abar, x, n, null, chunk, chunks);
             // |dp_c| <= p_c (rho + gamma) per row (ref/empirical-denoiser.ts), plus 1e-12 for exact zeros.
-            expectBounded(post, ref.classPosterior, Float64Array.from(ref.classPosterior, (p, i) => p * ref.weightRel[Math.floor(i / C)]! + 1e-12), `p(c|x) abar=${abar}`, seed);
+            expectBounded(
+              post,
+              ref.classPosterior,
+              Float64Array.from(ref.classPosterior, (p, i) => p * ref.weightRel[Math.floor(i / C)]! + 1e-12),
+              `p(c|x) abar=${abar}`,
+              seed,
+            );
           }
         }
       } finally {
@@ -104,13 +138,19 @@ describeGpu('empirical denoiser', (get) => {
       const ref = empiricalRef(y, M, D, labels, C, 0.6, x, 9, null, 20, Math.ceil(M / 20) + C);
       for (const build of GEMM_BUILDS) {
         const den = empiricalDenoiser(ctx, y, [M, D], abarSchedule([0.6]), { labels, gemm: { build }, chunkRows: 20 });
-        expectBounded(await predictEpsHost(ctx, den, x, 9, 1), ref.eps, ref.epsBound, `D=${D} ${JSON.stringify(build)}`, 121);
+        expectBounded(
+          await predictEpsHost(ctx, den, x, 9, 1),
+          ref.eps,
+          ref.epsBound,
+          `D=${D} ${JSON.stringify(build)}`,
+          121,
+        );
         den.dispose();
       }
     }
   });
 
-  it('abar -> 1: x0_hat is the nearest training row (of the row\'s class when labelled), eps_hat the scaled residual', async () => {
+  it("abar -> 1: x0_hat is the nearest training row (of the row's class when labelled), eps_hat the scaled residual", async () => {
     const ctx = get();
     const [M, D, C] = [50, 12, 2];
     const { y, labels } = trainingSet(M, D, C, 71);
@@ -120,7 +160,9 @@ describeGpu('empirical denoiser', (get) => {
     const n = 6;
     const near = [0, 7, 13, 29, 41, 49];
     const x = new Float32Array(n * D);
-    near.forEach((j, i) => { for (let d = 0; d < D; d++) x[i * D + d] = Math.sqrt(abar) * y[j * D + d]! + 1e-4 * g(); });
+    near.forEach((j, i) => {
+      for (let d = 0; d < D; d++) x[i * D + d] = Math.sqrt(abar) * y[j * D + d]! + 1e-4 * g();
+    });
     const x0 = await x0Host(ctx, den, x, n, 1);
     // Other weights are exp(-(gap) / (2e-7)) = 0 in f32: x0_hat is the row itself, to the GEMM's one rounding.
     const want = new Float64Array(n * D);
@@ -144,7 +186,11 @@ describeGpu('empirical denoiser', (get) => {
         for (let d = 0; d < D; d++) dd += (x[i * D + d]! - Math.sqrt(abar) * y[j * D + d]!) ** 2;
         if (dd < bd) [bd, best] = [dd, j];
       }
-      expectClose(x0c.subarray(i * D, (i + 1) * D), y.subarray(best * D, (best + 1) * D), { atol: 0, rtol: 2 ** -23, label: `nearest of class ${other[i]}` });
+      expectClose(x0c.subarray(i * D, (i + 1) * D), y.subarray(best * D, (best + 1) * D), {
+        atol: 0,
+        rtol: 2 ** -23,
+        label: `nearest of class ${other[i]}`,
+      });
     }
     den.dispose();
   });
@@ -176,7 +222,10 @@ describeGpu('empirical denoiser', (get) => {
           const mean = col.reduce((s, v) => s + v, 0) / rows.length;
           const ymax = Math.max(...col.map(Math.abs));
           const tol = (Math.expm1(2 * spread) + (rows.length + 8) * 2 ** -24) * ymax;
-          expect(Math.abs(x0[i * D + d]! - mean), `row ${i} dim ${d} class ${cls ? cls[i] : 'none'}`).toBeLessThanOrEqual(tol);
+          expect(
+            Math.abs(x0[i * D + d]! - mean),
+            `row ${i} dim ${d} class ${cls ? cls[i] : 'none'}`,
+          ).toBeLessThanOrEqual(tol);
         }
       }
     }
@@ -188,8 +237,12 @@ describeGpu('empirical denoiser', (get) => {
     const { y, labels } = trainingSet(20, 4, 2, 91);
     const sched = abarSchedule([0.5, 0.9]);
     expect(() => empiricalDenoiser(ctx, y, [20, 5], sched)).toThrow(/y: shape \[20, 5\] needs 100 values, got 80/);
-    expect(() => empiricalDenoiser(ctx, y, [20, 4], sched, { labels: labels!.subarray(0, 19) })).toThrow(/labels has 19 entries for 20 rows/);
-    expect(() => empiricalDenoiser(ctx, y, [20, 4], sched, { labels: Int32Array.from(labels!, (c, j) => (j === 3 ? -2 : c)) })).toThrow(/labels\[3\] must be an integer >= 0, got -2/);
+    expect(() => empiricalDenoiser(ctx, y, [20, 4], sched, { labels: labels!.subarray(0, 19) })).toThrow(
+      /labels has 19 entries for 20 rows/,
+    );
+    expect(() =>
+      empiricalDenoiser(ctx, y, [20, 4], sched, { labels: Int32Array.from(labels!, (c, j) => (j === 3 ? -2 : c)) }),
+    ).toThrow(/labels\[3\] must be an integer >= 0, got -2/);
     const nan = y.slice();
     nan[9] = NaN;
     expect(() => empiricalDenoiser(ctx, nan, [20, 4], sched)).toThrow(/non-finite value NaN at row 2, column 1/);
@@ -197,14 +250,24 @@ describeGpu('empirical denoiser', (get) => {
     const den = empiricalDenoiser(ctx, y, [20, 4], sched, { labels, numClasses: 3, gemm });
     expect(den.numClasses).toBe(3);
     const x = new Float32Array(3 * 4).fill(0.5);
-    await expect(predictEpsHost(ctx, den, x, 3, 3)).rejects.toThrow(/empirical denoiser: step must be an integer in \[1, 2\], got 3/);
-    await expect(predictEpsHost(ctx, den, x, 3, 1, Int32Array.from([0, 3, 1]))).rejects.toThrow(/class label 3 at row 1 is outside the model's classes; valid: 0..2 or -1/);
-    await expect(predictEpsHost(ctx, den, x, 3, 1, Int32Array.from([0, 2, 1]))).rejects.toThrow(/class 2 has no training rows/);
+    await expect(predictEpsHost(ctx, den, x, 3, 3)).rejects.toThrow(
+      /empirical denoiser: step must be an integer in \[1, 2\], got 3/,
+    );
+    await expect(predictEpsHost(ctx, den, x, 3, 1, Int32Array.from([0, 3, 1]))).rejects.toThrow(
+      /class label 3 at row 1 is outside the model's classes; valid: 0..2 or -1/,
+    );
+    await expect(predictEpsHost(ctx, den, x, 3, 1, Int32Array.from([0, 2, 1]))).rejects.toThrow(
+      /class 2 has no training rows/,
+    );
     const wrong = createTensor(ctx, [3, 5]);
-    await expect(den.predictEps(ctx, wrong, 3, 1, null)).rejects.toThrow(/x_t has shape \[3,5\], expected \(N, D\) with N >= n = 3 and D = 4/);
+    await expect(den.predictEps(ctx, wrong, 3, 1, null)).rejects.toThrow(
+      /x_t has shape \[3,5\], expected \(N, D\) with N >= n = 3 and D = 4/,
+    );
     disposeTensor(wrong);
     const uncond = empiricalDenoiser(ctx, y, [20, 4], sched, { gemm });
-    await expect(predictEpsHost(ctx, uncond, x, 3, 1, Int32Array.from([-1, 0, -1]))).rejects.toThrow(/only the null class -1 \(the model is unconditional\)/);
+    await expect(predictEpsHost(ctx, uncond, x, 3, 1, Int32Array.from([-1, 0, -1]))).rejects.toThrow(
+      /only the null class -1 \(the model is unconditional\)/,
+    );
     const xt = createTensor(ctx, [3, 4], { data: x });
     await expect(empiricalClassPosterior(ctx, uncond, xt, 3, 1)).rejects.toThrow(/class posterior needs labels/);
     disposeTensor(xt);
@@ -229,7 +292,13 @@ describeGpu('empirical denoiser: Y over several storage bindings', (get) => {
     const classes = Int32Array.from({ length: n }, (_, i) => (i % 4) - 1);
     for (const cls of [null, classes]) {
       const ref = empiricalRef(y, M, D, labels, C, abar, x, n, cls, 24, Math.ceil(M / 24) + C + 4);
-      expectBounded(await predictEpsHost(ctx, den, x, n, 1, cls), ref.eps, ref.epsBound, `eps ${cls ? 'classes' : 'unconditional'}`, 101);
+      expectBounded(
+        await predictEpsHost(ctx, den, x, n, 1, cls),
+        ref.eps,
+        ref.epsBound,
+        `eps ${cls ? 'classes' : 'unconditional'}`,
+        101,
+      );
     }
     den.dispose();
   });

@@ -17,7 +17,7 @@ import { mlpDef } from '../../src/models/mlp.js';
 import { train } from '../../src/models/train.js';
 import { learnedDenoiser } from '../../src/models/learned.js';
 import { runEntropicSchedule } from '../../src/experiments/entropic-schedule.js';
-import { writeExperimentReport } from '../../src/experiments/report.js';
+import { writeExperimentReport } from '../../src/report/experiment-report.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'fluctus-critical-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -34,11 +34,30 @@ function shapesNpy(): string {
 describeGpu('experiments: critical-window, pulse, entropic-schedule', (getCtx) => {
   it('critical-window on images with the empirical denoiser: four estimates, agreement table, marks, report files', async () => {
     const data = shapesNpy();
-    const s = await prepareExperiment(getCtx(), { data, labels: join(dir, 'shapes-labels.npy'), exact: 'empirical', referencePerClass: 40, seed: 1, lateStart: [300, 600] });
+    const s = await prepareExperiment(getCtx(), {
+      data,
+      labels: join(dir, 'shapes-labels.npy'),
+      exact: 'empirical',
+      referencePerClass: 40,
+      seed: 1,
+      lateStart: [300, 600],
+    });
     try {
-      const r = await runCriticalWindow(s, { points: 8, rows: 48, softeningPoints: 4, collapseTrajectories: 8, collapseSteps: 10, samples: 32 });
+      const r = await runCriticalWindow(s, {
+        points: 8,
+        rows: 48,
+        softeningPoints: 4,
+        collapseTrajectories: 8,
+        collapseSteps: 10,
+        samples: 32,
+      });
       const est = r.tables[0]!.rows;
-      expect(est.map((x) => x[0])).toEqual(['t_c (mode softening)', 'xi(x0_hat) steepest change', 'entropy-rate peak (class decision)', 'collapse (exact-score sampler)']);
+      expect(est.map((x) => x[0])).toEqual([
+        't_c (mode softening)',
+        'xi(x0_hat) steepest change',
+        'entropy-rate peak (class decision)',
+        'collapse (exact-score sampler)',
+      ]);
       for (const row of est) {
         expect(Number.isInteger(row[1])).toBe(true);
         expect(row[1] as number).toBeGreaterThanOrEqual(1);
@@ -47,7 +66,9 @@ describeGpu('experiments: critical-window, pulse, entropic-schedule', (getCtx) =
       // Every pair of the four estimates, agree = |A - B| <= 100.
       expect(r.tables[1]!.rows).toHaveLength(6);
       for (const p of r.tables[1]!.rows) expect(p[3]).toBe((p[2] as number) <= 100 ? 'yes' : 'no');
-      expect([300, 600]).toContain((r.data.marks as { what: string; step: number }[]).find((m) => m.what.startsWith('best late start'))!.step);
+      expect([300, 600]).toContain(
+        (r.data.marks as { what: string; step: number }[]).find((m) => m.what.startsWith('best late start'))!.step,
+      );
       expect(r.warnings).toEqual([]);
       const files = await writeExperimentReport(join(dir, 'cw'), r);
       expect(JSON.parse(readFileSync(files.json, 'utf8')).experiment).toBe('critical-window');
@@ -65,7 +86,9 @@ describeGpu('experiments: critical-window, pulse, entropic-schedule', (getCtx) =
       const r = await runCriticalWindow(s, { points: 10, rows: 64, samples: 0 });
       const est = r.tables[0]!.rows;
       expect(est.map((x) => x[1] === null)).toEqual([true, true, false, true]);
-      expect(r.warnings.join('\n')).toMatch(/xi\(t\) and power spectra skipped: they need image data \(a height and a width\)/);
+      expect(r.warnings.join('\n')).toMatch(
+        /xi\(t\) and power spectra skipped: they need image data \(a height and a width\)/,
+      );
       expect(r.warnings.join('\n')).toMatch(/Mode softening \(t_c\) skipped/);
       expect(r.warnings.join('\n')).toMatch(/Collapse step skipped: .*--exact empirical/);
       expect(r.goals[0]!.met).toBeNull();
@@ -98,10 +121,18 @@ describeGpu('experiments: critical-window, pulse, entropic-schedule', (getCtx) =
   it('pulse with a learned class-conditional model: t_c from the online Bayesian classifier, no stand-in', async () => {
     const s = await prepareExperiment(getCtx(), { data: 'gmm', samplesPerClass: 256, referencePerClass: 16, seed: 3 });
     const [N, D] = s.data.shape;
-    const trained = await train(getCtx(), mlpDef(D, s.data.classes, s.schedule, { hidden: 64, blocks: 1 }), { x: s.data.x, labels: s.data.labels, rows: N, dim: D, name: 'gmm' }, { epochs: 1, batch: 128, seed: 0, maxSteps: 20 });
+    const trained = await train(
+      getCtx(),
+      mlpDef(D, s.data.classes, s.schedule, { hidden: 64, blocks: 1 }),
+      { x: s.data.x, labels: s.data.labels, rows: N, dim: D, name: 'gmm' },
+      { epochs: 1, batch: 128, seed: 0, maxSteps: 20 },
+    );
     const d = learnedDenoiser(trained.model);
     try {
-      const r = await runPulse({ ...s, denoiser: d, denoiserName: 'mlp' }, { samples: 32, seeds: 1, steps: 10, randomPulses: 1, width: 100 });
+      const r = await runPulse(
+        { ...s, denoiser: d, denoiserName: 'mlp' },
+        { samples: 32, seeds: 1, steps: 10, randomPulses: 1, width: 100 },
+      );
       expect(String(r.settings.tcRule)).toMatch(/online Bayesian classifier/);
       expect(r.warnings.join(' ')).not.toMatch(/label leak/);
       const tc = (r.data as { tc: number }).tc;
@@ -115,7 +146,13 @@ describeGpu('experiments: critical-window, pulse, entropic-schedule', (getCtx) =
   it('entropic-schedule: five grids per step count, FD finite, entropic-timesteps.json written', async () => {
     const s = await prepareExperiment(getCtx(), { data: 'gmm', samplesPerClass: 256, referencePerClass: 32, seed: 4 });
     try {
-      const r = await runEntropicSchedule(s, { samples: 64, seeds: 1, stepCounts: [5], errorSteps: 16, errorRows: 128 });
+      const r = await runEntropicSchedule(s, {
+        samples: 64,
+        seeds: 1,
+        stepCounts: [5],
+        errorSteps: 16,
+        errorRows: 128,
+      });
       const runs = r.tables[1]!.rows;
       expect(runs.map((x) => x[0])).toEqual(['linear', 'cosine', 'merger-aware', 'entropic', 'rescaled']);
       for (const row of runs) {

@@ -10,7 +10,7 @@ import { disposeSetup, prepareExperiment } from '../../src/experiments/setup.js'
 import { runAccelerated } from '../../src/experiments/accelerated.js';
 import { runLateStart } from '../../src/experiments/late-start.js';
 import { runZeroShot } from '../../src/experiments/zero-shot.js';
-import { writeExperimentReport } from '../../src/experiments/report.js';
+import { writeExperimentReport } from '../../src/report/experiment-report.js';
 
 describeGpu('experiments: accelerated, late-start, zero-shot', (getCtx) => {
   it('accelerated: the merger start saves exactly 1 - i*/T of the DDPM calls and reports FD and PRDC per start', async () => {
@@ -26,7 +26,10 @@ describeGpu('experiments: accelerated, late-start, zero-shot', (getCtx) => {
       expect(merger[1]).toBe(Math.max(1, Math.round((20 * i) / 1000)));
       expect(merger[3]).toBeCloseTo(1 - (merger[2] as number) / 20, 12);
       for (const row of rows) for (const v of row.slice(4, 12)) expect(Number.isFinite(v as number)).toBe(true);
-      expect(r.goals.map((g) => g.goal).slice(0, 2)).toEqual(['≥ 35% fewer denoiser calls from the data–noise merger step', 'FD from the data–noise merger step within the seed-to-seed spread of the full sampler']);
+      expect(r.goals.map((g) => g.goal).slice(0, 2)).toEqual([
+        '≥ 35% fewer denoiser calls from the data–noise merger step',
+        'FD from the data–noise merger step within the seed-to-seed spread of the full sampler',
+      ]);
       const dir = mkdtempSync(join(tmpdir(), 'fluctus-exp-'));
       try {
         const files = await writeExperimentReport(dir, r);
@@ -42,7 +45,13 @@ describeGpu('experiments: accelerated, late-start, zero-shot', (getCtx) => {
   });
 
   it('late-start: plain, N(0, I) at s and the Gaussian late start at every swept s; best s is one of the swept steps', async () => {
-    const s = await prepareExperiment(getCtx(), { data: 'gmm', samplesPerClass: 256, referencePerClass: 64, seed: 1, lateStart: [300, 600] });
+    const s = await prepareExperiment(getCtx(), {
+      data: 'gmm',
+      samplesPerClass: 256,
+      referencePerClass: 64,
+      seed: 1,
+      lateStart: [300, 600],
+    });
     try {
       const r = await runLateStart(s, { samples: 64, stepCounts: [5] });
       expect(r.tables[0]!.rows).toHaveLength(2);
@@ -58,7 +67,13 @@ describeGpu('experiments: accelerated, late-start, zero-shot', (getCtx) => {
   });
 
   it('zero-shot: weightings and the closed-form check on the truth', async () => {
-    const s = await prepareExperiment(getCtx(), { data: 'gmm', samplesPerClass: 256, referencePerClass: 16, seed: 2, separation: 1 });
+    const s = await prepareExperiment(getCtx(), {
+      data: 'gmm',
+      samplesPerClass: 256,
+      referencePerClass: 16,
+      seed: 2,
+      separation: 1,
+    });
     try {
       const r = await runZeroShot(s, { steps: 12, testPerClass: 8 });
       expect(r.tables[0]!.rows.map((x) => x[0])).toEqual(['uniform', 'inverse-snr', 'truncated-inverse-snr']);

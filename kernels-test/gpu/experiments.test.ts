@@ -3,13 +3,16 @@
 import { expect, it } from 'vitest';
 import { describeGpu } from './device.js';
 import { disposeSetup, prepareExperiment, type ExperimentSetup } from '../../src/experiments/setup.js';
-import { renderExperimentHtml } from '../../src/experiments/report.js';
+import { renderExperimentHtml } from '../../src/report/experiment-report.js';
 import type { ExperimentResult } from '../../src/experiments/types.js';
 import { runGuidance } from '../../src/experiments/guidance.js';
 import { runRareClass } from '../../src/experiments/rare-class.js';
 import { runStyleTransfer } from '../../src/experiments/style-transfer.js';
 
-async function withSetup(ctx: Parameters<typeof prepareExperiment>[0], fn: (s: ExperimentSetup) => Promise<ExperimentResult>): Promise<ExperimentResult> {
+async function withSetup(
+  ctx: Parameters<typeof prepareExperiment>[0],
+  fn: (s: ExperimentSetup) => Promise<ExperimentResult>,
+): Promise<ExperimentResult> {
   const s = await prepareExperiment(ctx, { data: 'gmm', samplesPerClass: 64, referencePerClass: 48, seed: 0 });
   try {
     return await fn(s);
@@ -32,7 +35,11 @@ describeGpu('experiments guidance, rare-class, style-transfer', (getCtx) => {
   it('guidance: named configurations, a 3-window grid and its cost', async () => {
     const r = await withSetup(getCtx(), (s) => runGuidance(s, { samples: 16, steps: 4, gridStep: 500, seeds: 1 }));
     await expectReport(r, ['configurations', 'fresh-seeds', 'merger-windows', 'grid', 'exact-model']);
-    const d = r.data as { searchCalls: number; grid: { calls: number; fdCond: number }[]; mergerWindows: [number, number][] };
+    const d = r.data as {
+      searchCalls: number;
+      grid: { calls: number; fdCond: number }[];
+      mergerWindows: [number, number][];
+    };
     expect(d.grid.length).toBe(3);
     // Every candidate: 4 class batches of 4 steps, 1 call outside the window, 2 inside.
     expect(d.searchCalls).toBe(d.grid.reduce((a, c) => a + c.calls, 0));

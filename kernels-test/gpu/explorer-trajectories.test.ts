@@ -4,7 +4,7 @@
 import { expect, it } from 'vitest';
 import { describeGpu } from './device.js';
 import { gaussianMixture } from '../../src/data/gmm.js';
-import { makeSchedule } from '../../src/models/schedules.js';
+import { makeSchedule } from '../../src/schedule/schedules.js';
 import { lateStartGaussian, reverseTrajectories } from '../../src/web/explorer/trajectories.js';
 import { proceduralImages } from '../../src/data/shapes.js';
 
@@ -27,9 +27,19 @@ describeGpu('explorer trajectories', (get) => {
   ])('%s: grids, states and samples on training rows', async (_, data, sampler) => {
     const [N, D] = data.shape;
     const ticks: number[] = [];
-    const tr = await reverseTrajectories(get(), data, schedule, { n: 5, sampler, samplerSteps: 12, lateStep: 601, rank: 3, seed: 9, onStep: (d) => ticks.push(d) });
+    const tr = await reverseTrajectories(get(), data, schedule, {
+      n: 5,
+      sampler,
+      samplerSteps: 12,
+      lateStep: 601,
+      rank: 3,
+      seed: 9,
+      onStep: (d) => ticks.push(d),
+    });
     // Plain: linspace(0, T, 12) from T; late: round(12 * 601 / 1000) = 7 steps from s = 601; both end at 0.
-    expect([tr.plain.steps[0], tr.plain.steps.length, tr.plain.steps.at(-2), tr.plain.steps.at(-1)]).toEqual([1000, 13, 1, 0]);
+    expect([tr.plain.steps[0], tr.plain.steps.length, tr.plain.steps.at(-2), tr.plain.steps.at(-1)]).toEqual([
+      1000, 13, 1, 0,
+    ]);
     expect([tr.late.steps[0], tr.late.steps.length, tr.late.steps.at(-1), tr.lateStep]).toEqual([601, 8, 0, 601]);
     expect(ticks).toEqual(Array.from({ length: 19 }, (_, i) => i + 1));
     for (const c of [tr.plain, tr.late]) {

@@ -3,7 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { describeGpu } from './device.js';
 import { forwardNoise } from '../../src/kernels/forward_noise.js';
-import { makeSchedule, stepsFromList } from '../../src/models/schedules.js';
+import { makeSchedule, stepsFromList } from '../../src/schedule/schedules.js';
 import { seedKey } from '../../src/runtime/check.js';
 import { forwardNoiseRef } from '../ref/forward_noise.js';
 import { expectClose, expectSameBits } from '../compare.js';
@@ -16,7 +16,18 @@ const TOL = { atol: 1.5e-6, rtol: 3e-7 };
 
 describeGpu('forward_noise', (get) => {
   // invocations = rows * ceil(cols / 4): 1, 63, 64, 65 (WG - 1, WG, WG + 1), and primes
-  const shapes: [number, number][] = [[1, 1], [63, 4], [64, 4], [65, 3], [3, 63], [5, 64], [7, 65], [2, 131], [131, 7], [1009, 13]];
+  const shapes: [number, number][] = [
+    [1, 1],
+    [63, 4],
+    [64, 4],
+    [65, 3],
+    [3, 63],
+    [5, 64],
+    [7, 65],
+    [2, 131],
+    [131, 7],
+    [1009, 13],
+  ];
   for (const [rows, cols] of shapes) {
     it(`matches the float64 reference for x0 of shape [${rows}, ${cols}]`, async () => {
       const seed = rows * 1000 + cols;
@@ -24,7 +35,11 @@ describeGpu('forward_noise', (get) => {
       const stepList = [1, 2, 77, 500, 999, 1000];
       const got = await forwardNoise(get(), x0, [rows, cols], { schedule, steps: stepList, seed });
       const { steps, abar } = stepsFromList(schedule, stepList);
-      expectClose(got!, forwardNoiseRef(x0, rows, cols, steps, abar, seedKey(seed)), { ...TOL, seed, label: `[${rows}, ${cols}]` });
+      expectClose(got!, forwardNoiseRef(x0, rows, cols, steps, abar, seedKey(seed)), {
+        ...TOL,
+        seed,
+        label: `[${rows}, ${cols}]`,
+      });
     });
   }
 
@@ -37,13 +52,21 @@ describeGpu('forward_noise', (get) => {
     const x0 = new Float32Array(rows * cols).map((_, i) => ((i * 2654435761) % 1000) / 250 - 2);
     const stepList = [3, 1000];
     const whole = (await forwardNoise(ctx, x0, [rows, cols], { schedule, steps: stepList, seed }))!;
-    const pieces = (await forwardNoise(ctx, x0, [rows, cols], { schedule, steps: stepList, seed, maxChunkBytes: 3_000_000 }))!;
+    const pieces = (await forwardNoise(ctx, x0, [rows, cols], {
+      schedule,
+      steps: stepList,
+      seed,
+      maxChunkBytes: 3_000_000,
+    }))!;
     expectSameBits(pieces, whole, 'chunked vs default plan');
     const sample = [0, 1, 68_000, 68_851, 68_852, rows - 2, rows - 1];
     const { steps, abar } = stepsFromList(schedule, stepList);
     const ref = forwardNoiseRef(x0, rows, cols, steps, abar, seedKey(seed), 0, sample);
     const got = new Float32Array(ref.length);
-    for (let s = 0; s < 2; s++) sample.forEach((n, j) => got.set(whole.subarray((s * rows + n) * cols, (s * rows + n + 1) * cols), (s * sample.length + j) * cols));
+    for (let s = 0; s < 2; s++)
+      sample.forEach((n, j) =>
+        got.set(whole.subarray((s * rows + n) * cols, (s * rows + n + 1) * cols), (s * sample.length + j) * cols),
+      );
     expectClose(got, ref, { ...TOL, seed, label: 'sampled rows' });
   });
 
@@ -58,10 +81,17 @@ describeGpu('forward_noise', (get) => {
       const chunks: string[] = [];
       const got = new Float32Array(one.length);
       await forwardNoise(ctx, x0, [rows, cols], {
-        schedule, steps: stepList, seed, maxChunkBytes,
+        schedule,
+        steps: stepList,
+        seed,
+        maxChunkBytes,
         onChunk: (c) => {
           chunks.push(`${c.rowStart}:${c.stepStart}`);
-          for (let s = 0; s < c.stepCount; s++) got.set(c.data.subarray(s * c.rows * cols, (s + 1) * c.rows * cols), ((c.stepStart + s) * rows + c.rowStart) * cols);
+          for (let s = 0; s < c.stepCount; s++)
+            got.set(
+              c.data.subarray(s * c.rows * cols, (s + 1) * c.rows * cols),
+              ((c.stepStart + s) * rows + c.rowStart) * cols,
+            );
         },
       });
       expect(chunks.length).toBeGreaterThan(1);
@@ -74,7 +104,8 @@ describeGpu('forward_noise', (get) => {
     const x0 = new Float32Array(40).fill(1);
     await forwardNoise(ctx, x0, [8, 5], { schedule, steps: [1], seed: 0 });
     const before = ctx.compiles;
-    for (let i = 0; i < 5; i++) await forwardNoise(ctx, x0.subarray(0, 5 * (4 + i)), [4 + i, 5], { schedule, steps: [1, i + 2], seed: i });
+    for (let i = 0; i < 5; i++)
+      await forwardNoise(ctx, x0.subarray(0, 5 * (4 + i)), [4 + i, 5], { schedule, steps: [1, i + 2], seed: i });
     expect(ctx.compiles).toBe(before);
   });
 
@@ -83,15 +114,22 @@ describeGpu('forward_noise', (get) => {
     const N = 100_000;
     const seed = 3;
     // x0 = mu + L z with a fixed lower-triangular L, so Sigma = L L^T.
-    const L = [[2, 0, 0, 0, 0], [1, 1, 0, 0, 0], [0, -0.5, 0.7, 0, 0], [0.3, 0, 0, 0.2, 0], [0, 0, 1, 0, 3]];
+    const L = [
+      [2, 0, 0, 0, 0],
+      [1, 1, 0, 0, 0],
+      [0, -0.5, 0.7, 0, 0],
+      [0.3, 0, 0, 0.2, 0],
+      [0, 0, 1, 0, 3],
+    ];
     const mu = [1, -2, 0, 0.5, 3];
     const z = randn(N * D, seed);
     const x0 = new Float32Array(N * D);
-    for (let n = 0; n < N; n++) for (let i = 0; i < D; i++) {
-      let v = mu[i]!;
-      for (let j = 0; j <= i; j++) v += L[i]![j]! * z[n * D + j]!;
-      x0[n * D + i] = v;
-    }
+    for (let n = 0; n < N; n++)
+      for (let i = 0; i < D; i++) {
+        let v = mu[i]!;
+        for (let j = 0; j <= i; j++) v += L[i]![j]! * z[n * D + j]!;
+        x0[n * D + i] = v;
+      }
     const Sigma = L.map((ri) => L.map((rj) => ri.reduce((s, v, k) => s + v * rj[k]!, 0)));
     const stepList = [50, 300, 800];
     const out = (await forwardNoise(get(), x0, [N, D], { schedule, steps: stepList, seed: 11 }))!;
@@ -103,16 +141,19 @@ describeGpu('forward_noise', (get) => {
       for (let n = 0; n < N; n++) for (let i = 0; i < D; i++) m[i]! += out[(s * N + n) * D + i]! / N;
       for (let i = 0; i < D; i++) {
         // 5 standard errors of a mean (plus the sampling error of x0's own mean, same size)
-        expect(Math.abs(m[i]! - Math.sqrt(a) * mu[i]!), `mean ${i} at step ${stepList[s]}`).toBeLessThan(5 * Math.sqrt((2 * C[i]![i]!) / N));
+        expect(Math.abs(m[i]! - Math.sqrt(a) * mu[i]!), `mean ${i} at step ${stepList[s]}`).toBeLessThan(
+          5 * Math.sqrt((2 * C[i]![i]!) / N),
+        );
       }
-      for (let i = 0; i < D; i++) for (let j = 0; j <= i; j++) {
-        let c = 0;
-        for (let n = 0; n < N; n++) c += (out[(s * N + n) * D + i]! - m[i]!) * (out[(s * N + n) * D + j]! - m[j]!);
-        c /= N - 1;
-        // standard error of a sample covariance: sqrt((C_ii C_jj + C_ij^2) / N); x0's sampling adds as much again
-        const se = Math.sqrt((2 * (C[i]![i]! * C[j]![j]! + C[i]![j]! ** 2)) / N);
-        expect(Math.abs(c - C[i]![j]!), `cov ${i},${j} at step ${stepList[s]}`).toBeLessThan(5 * se);
-      }
+      for (let i = 0; i < D; i++)
+        for (let j = 0; j <= i; j++) {
+          let c = 0;
+          for (let n = 0; n < N; n++) c += (out[(s * N + n) * D + i]! - m[i]!) * (out[(s * N + n) * D + j]! - m[j]!);
+          c /= N - 1;
+          // standard error of a sample covariance: sqrt((C_ii C_jj + C_ij^2) / N); x0's sampling adds as much again
+          const se = Math.sqrt((2 * (C[i]![i]! * C[j]![j]! + C[i]![j]! ** 2)) / N);
+          expect(Math.abs(c - C[i]![j]!), `cov ${i},${j} at step ${stepList[s]}`).toBeLessThan(5 * se);
+        }
     }
   });
 
@@ -130,14 +171,40 @@ describeGpu('forward_noise', (get) => {
   describe('bad input', () => {
     const x0 = new Float32Array(12);
     const cases: [string, () => Promise<unknown>, RegExp][] = [
-      ['NaN names row and column', () => { const x = x0.slice(); x[7] = NaN; return forwardNoise(get(), x, [4, 3], { schedule, steps: [1], seed: 0 }); }, /x0: non-finite value NaN at row 2, column 1/],
-      ['wrong shape', () => forwardNoise(get(), x0, [5, 3], { schedule, steps: [1], seed: 0 }), /shape \[5, 3\] needs 15 values, got 12/],
-      ['step 0', () => forwardNoise(get(), x0, [4, 3], { schedule, steps: [1, 0], seed: 0 }), /step.*\b0\b.*1.*1000|1.*1000.*\b0\b/],
+      [
+        'NaN names row and column',
+        () => {
+          const x = x0.slice();
+          x[7] = NaN;
+          return forwardNoise(get(), x, [4, 3], { schedule, steps: [1], seed: 0 });
+        },
+        /x0: non-finite value NaN at row 2, column 1/,
+      ],
+      [
+        'wrong shape',
+        () => forwardNoise(get(), x0, [5, 3], { schedule, steps: [1], seed: 0 }),
+        /shape \[5, 3\] needs 15 values, got 12/,
+      ],
+      [
+        'step 0',
+        () => forwardNoise(get(), x0, [4, 3], { schedule, steps: [1, 0], seed: 0 }),
+        /step.*\b0\b.*1.*1000|1.*1000.*\b0\b/,
+      ],
       ['step T + 1', () => forwardNoise(get(), x0, [4, 3], { schedule, steps: [1001], seed: 0 }), /1001/],
-      ['fractional seed', () => forwardNoise(get(), x0, [4, 3], { schedule, steps: [1], seed: 0.5 }), /seed must be an integer in \[0, 9007199254740991\], got 0.5/],
-      ['no steps', () => forwardNoise(get(), x0, [4, 3], { schedule, steps: [], seed: 0 }), /steps must hold at least one step/],
+      [
+        'fractional seed',
+        () => forwardNoise(get(), x0, [4, 3], { schedule, steps: [1], seed: 0.5 }),
+        /seed must be an integer in \[0, 9007199254740991\], got 0.5/,
+      ],
+      [
+        'no steps',
+        () => forwardNoise(get(), x0, [4, 3], { schedule, steps: [], seed: 0 }),
+        /steps must hold at least one step/,
+      ],
     ];
-    for (const [name, run, msg] of cases) it(name, async () => { await expect(run()).rejects.toThrow(msg); });
+    for (const [name, run, msg] of cases)
+      it(name, async () => {
+        await expect(run()).rejects.toThrow(msg);
+      });
   });
 });
-

@@ -2,7 +2,13 @@
 // dispatch at awkward sizes, long reductions (784 x 784), > 65,535 workgroups, and bad input.
 import { expect, it } from 'vitest';
 import { describeGpu } from './device.js';
-import { disposeFrobenius, encodeFrobenius, FROBENIUS_BLOCK, frobeniusPairs, prepareFrobenius } from '../../src/kernels/frobenius.js';
+import {
+  disposeFrobenius,
+  encodeFrobenius,
+  FROBENIUS_BLOCK,
+  frobeniusPairs,
+  prepareFrobenius,
+} from '../../src/kernels/frobenius.js';
 import { beginBatch, submit } from '../../src/runtime/dispatch.js';
 import { createTensor, disposeTensor, readback } from '../../src/runtime/tensor.js';
 import { frobeniusRef } from '../ref/frobenius.js';
@@ -21,18 +27,37 @@ function allPairs(m: number): [number, number][] {
   return out;
 }
 
-function check(got: Float64Array, a: Float32Array, b: Float32Array, len: number, pairs: [number, number][], seed: number) {
+function check(
+  got: Float64Array,
+  a: Float32Array,
+  b: Float32Array,
+  len: number,
+  pairs: [number, number][],
+  seed: number,
+) {
   const { value, absSum } = frobeniusRef(a, b, len, pairs);
   pairs.forEach((pr, p) => {
-    expectClose([got[p]!], [value[p]!], { atol: 4 * U * absSum[p]! + 1e-30, rtol: 0, seed, label: `pair ${p} [${pr}] of ${len} elements` });
+    expectClose([got[p]!], [value[p]!], {
+      atol: 4 * U * absSum[p]! + 1e-30,
+      rtol: 0,
+      seed,
+      label: `pair ${p} [${pr}] of ${len} elements`,
+    });
   });
 }
 
 describeGpu('frobenius', (get) => {
   // len around the block size (WG * ITEMS = 4096) and dims not multiple of 4.
   const cases: [number, number, number][] = [
-    [1, 1, 1], [3, 3, 5], [4, 63, 65], [2, 64, 64], [2, 1, FROBENIUS_BLOCK - 1], [2, 1, FROBENIUS_BLOCK + 1],
-    [5, 130, 130], [3, 257, 257], [3, 784, 784],
+    [1, 1, 1],
+    [3, 3, 5],
+    [4, 63, 65],
+    [2, 64, 64],
+    [2, 1, FROBENIUS_BLOCK - 1],
+    [2, 1, FROBENIUS_BLOCK + 1],
+    [5, 130, 130],
+    [3, 257, 257],
+    [3, 784, 784],
   ];
   for (const [count, rows, cols] of cases) {
     it(`all pairs of ${count} matrices of ${rows} x ${cols}`, async () => {
@@ -61,7 +86,13 @@ describeGpu('frobenius', (get) => {
     const ta = createTensor(ctx, [ca, rows, cols], { data: a });
     const tb = createTensor(ctx, [cb, rows, cols], { data: b });
     try {
-      const pairs: [number, number][] = [[0, 3], [2, 0], [1, 1], [0, 3], [2, 2]];
+      const pairs: [number, number][] = [
+        [0, 3],
+        [2, 0],
+        [1, 1],
+        [0, 3],
+        [2, 2],
+      ];
       const got = await frobeniusPairs(ctx, ta, ca, rows, cols, pairs, { other: tb });
       check(got, a, b, len, pairs, 11);
     } finally {
@@ -112,7 +143,11 @@ describeGpu('frobenius', (get) => {
     const len = rows * cols;
     const a = Float32Array.from(randn(count * len, 21), (v) => v + 0.5);
     const t = createTensor(ctx, [count, rows, cols], { data: a });
-    const pairs: [number, number][] = [[0, 1], [3, 3], [2, 1]];
+    const pairs: [number, number][] = [
+      [0, 1],
+      [3, 3],
+      [2, 1],
+    ];
     const plan = await prepareFrobenius(ctx, t, count, rows, cols, pairs);
     const out = createTensor(ctx, [pairs.length, 2]);
     try {
@@ -136,8 +171,12 @@ describeGpu('frobenius', (get) => {
     const ctx = get();
     const t = createTensor(ctx, [2, 3, 3], { data: new Float32Array(18).fill(1) });
     try {
-      await expect(frobeniusPairs(ctx, t, 2, 3, 3, [[0, 2]])).rejects.toThrow(/pairs\[0\]\[1\] must be an integer in \[0, 1\], got 2/);
-      await expect(frobeniusPairs(ctx, t, 3, 3, 3, [[0, 0]])).rejects.toThrow(/holds 18 elements, fewer than 3 matrices of 9/);
+      await expect(frobeniusPairs(ctx, t, 2, 3, 3, [[0, 2]])).rejects.toThrow(
+        /pairs\[0\]\[1\] must be an integer in \[0, 1\], got 2/,
+      );
+      await expect(frobeniusPairs(ctx, t, 3, 3, 3, [[0, 0]])).rejects.toThrow(
+        /holds 18 elements, fewer than 3 matrices of 9/,
+      );
       await expect(frobeniusPairs(ctx, t, 2, 3, 3, [])).rejects.toThrow(/non-empty list/);
       await expect(frobeniusPairs(ctx, t, 2, 0, 3, [[0, 0]])).rejects.toThrow(/rows must be an integer/);
     } finally {

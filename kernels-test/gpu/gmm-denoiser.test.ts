@@ -6,10 +6,18 @@
 import { expect, it } from 'vitest';
 import { describeGpu } from './device.js';
 import { GEMM_BUILDS } from '../../src/kernels/matmul.js';
-import { fitGmmPerClass, diagonalCovariances, gmmClassPosterior, gmmDenoiser, gmmPosterior, isotropicCovariances, type GmmParams } from '../../src/models/gmm-denoiser.js';
+import {
+  fitGmmPerClass,
+  diagonalCovariances,
+  gmmClassPosterior,
+  gmmDenoiser,
+  gmmPosterior,
+  isotropicCovariances,
+  type GmmParams,
+} from '../../src/models/gmm-denoiser.js';
 import { predictEpsHost, x0FromEps } from '../../src/models/denoiser.js';
 import { createTensor, disposeTensor } from '../../src/runtime/tensor.js';
-import { classPosteriorRef, gmmRef, type GmmRefParams } from '../ref/gmm-denoiser.js';
+import { classPosteriorRef, gmmRef } from '../ref/gmm-denoiser.js';
 import { expectClose } from '../compare.js';
 import { gaussian, rng } from '../random.js';
 import { abarSchedule } from '../denoiser-fixtures.js';
@@ -60,13 +68,28 @@ function noisedRows(p: GmmParams, abar: number, n: number, seed: number): Float3
  * pipeline's error; SAFETY = 4 covers the neglected second-order terms.
  */
 const SAFETY = 4;
-function expectWithin(got: ArrayLike<number>, ref: ArrayLike<number>, bound: ArrayLike<number>, D: number, label: string, seed: number): void {
+function expectWithin(
+  got: ArrayLike<number>,
+  ref: ArrayLike<number>,
+  bound: ArrayLike<number>,
+  D: number,
+  label: string,
+  seed: number,
+): void {
   const b = (i: number) => SAFETY * bound[Math.floor(i / D)]!;
-  expectClose(Float64Array.from(got, (v, i) => v / b(i)), Float64Array.from(ref, (v, i) => v / b(i)), { atol: 1, rtol: 0, label, seed });
+  expectClose(
+    Float64Array.from(got, (v, i) => v / b(i)),
+    Float64Array.from(ref, (v, i) => v / b(i)),
+    { atol: 1, rtol: 0, label, seed },
+  );
 }
 
 /** got and ref divided element-wise by SAFETY * bound (bounds below 1e-12 count as 1e-12: exact zeros). */
-function scaledBy(got: ArrayLike<number>, ref: ArrayLike<number>, bound: ArrayLike<number>): [Float64Array, Float64Array] {
+function scaledBy(
+  got: ArrayLike<number>,
+  ref: ArrayLike<number>,
+  bound: ArrayLike<number>,
+): [Float64Array, Float64Array] {
   const b = (i: number) => SAFETY * Math.max(bound[i]!, 1e-12);
   return [Float64Array.from(got, (v, i) => v / b(i)), Float64Array.from(ref, (v, i) => v / b(i))];
 }
@@ -131,7 +154,11 @@ describeGpu('gmm denoiser', (get) => {
           }
           // f32 pipeline on O(1) values with D = 7 terms: a few hundred ulp at most.
           expectClose(eps, wantEps, { atol: 1e-5, rtol: 1e-5, label: `${name} eps abar=${abar}` });
-          expectClose(x0FromEps(sched, step, x, eps), wantX0, { atol: 1e-5, rtol: 1e-5, label: `${name} x0 abar=${abar}` });
+          expectClose(x0FromEps(sched, step, x, eps), wantX0, {
+            atol: 1e-5,
+            rtol: 1e-5,
+            label: `${name} x0 abar=${abar}`,
+          });
         }
       } finally {
         den.dispose();
@@ -192,12 +219,17 @@ describeGpu('gmm denoiser', (get) => {
         // sums a class's responsibilities, so its bound is the sum of theirs.
         const [rg, rr] = scaledBy(post.responsibilities, ref.resp, ref.respBound);
         expectClose(rg, rr, { atol: 1, rtol: 0, label: `resp abar=${abar}` });
-        const [cg, cr] = scaledBy(post.classPosterior, classPosteriorRef(ref.resp, n, classOf, 3), classPosteriorRef(ref.respBound, n, classOf, 3));
+        const [cg, cr] = scaledBy(
+          post.classPosterior,
+          classPosteriorRef(ref.resp, n, classOf, 3),
+          classPosteriorRef(ref.respBound, n, classOf, 3),
+        );
         expectClose(cg, cr, { atol: 1, rtol: 0, label: `p(c|x) abar=${abar}` });
         const [lg, lr] = scaledBy(post.logLikelihood, ref.logLik, ref.logLikBound);
         expectClose(lg, lr, { atol: 1, rtol: 0, label: `log p abar=${abar}` });
         expectWithin(post.eps, ref.eps, ref.bound, D, `posterior eps abar=${abar}`, 31);
-        for (let i = 0; i < n; i++) expect(post.classPosterior.slice(i * 3, i * 3 + 3).reduce((a, b) => a + b)).toBeCloseTo(1, 12);
+        for (let i = 0; i < n; i++)
+          expect(post.classPosterior.slice(i * 3, i * 3 + 3).reduce((a, b) => a + b)).toBeCloseTo(1, 12);
         const xt2 = createTensor(ctx, [n, D], { data: x });
         expect(Array.from(await gmmClassPosterior(ctx, den, xt2, n, step))).toEqual(Array.from(post.classPosterior));
         disposeTensor(xt2);
@@ -235,7 +267,7 @@ describeGpu('gmm denoiser', (get) => {
       for (let i = 0; i < N; i++) trace += (x[i * D + d]! - m) ** 2 / N;
     }
     // f32 sums inside the GPU moments: relative error ~1e-7.
-    expectClose([fit.ridge], [(1e-3 * trace) / D], { rtol: 1e-5, label: "ridge" });
+    expectClose([fit.ridge], [(1e-3 * trace) / D], { rtol: 1e-5, label: 'ridge' });
     for (let c = 0; c < C; c++) {
       const rows = Array.from({ length: N }, (_, i) => i).filter((i) => labels[i] === c);
       expect(fit.weights[c]).toBeCloseTo(rows.length / N, 12);
@@ -243,12 +275,22 @@ describeGpu('gmm denoiser', (get) => {
       const cov = new Float64Array(D * D);
       for (let i = 0; i < D; i++) {
         for (let j = 0; j < D; j++) {
-          cov[i * D + j] = rows.reduce((s, r) => s + (x[r * D + i]! - mean[i]!) * (x[r * D + j]! - mean[j]!), 0) / rows.length + (i === j ? fit.ridge : 0);
+          cov[i * D + j] =
+            rows.reduce((s, r) => s + (x[r * D + i]! - mean[i]!) * (x[r * D + j]! - mean[j]!), 0) / rows.length +
+            (i === j ? fit.ridge : 0);
         }
       }
       // f32 data, float64 statistics from shifted f32 sums of 100 rows: within 1e-5 of the scale.
-      expectClose(Array.from(fit.means).slice(c * D, (c + 1) * D), mean, { atol: 1e-5, rtol: 1e-5, label: `mean ${c}` });
-      expectClose(Array.from(fit.covs).slice(c * D * D, (c + 1) * D * D), cov, { atol: 1e-4, rtol: 1e-5, label: `cov ${c}` });
+      expectClose(Array.from(fit.means).slice(c * D, (c + 1) * D), mean, {
+        atol: 1e-5,
+        rtol: 1e-5,
+        label: `mean ${c}`,
+      });
+      expectClose(Array.from(fit.covs).slice(c * D * D, (c + 1) * D * D), cov, {
+        atol: 1e-4,
+        rtol: 1e-5,
+        label: `cov ${c}`,
+      });
     }
     const den = gmmDenoiser(ctx, fit, abarSchedule([0.5]), { gemm });
     expect(den.numClasses).toBe(C);
@@ -261,23 +303,37 @@ describeGpu('gmm denoiser', (get) => {
     const sched = abarSchedule([0.5, 0.6]);
     const den = gmmDenoiser(ctx, p, sched, { gemm });
     const x = new Float32Array(4 * 3);
-    await expect(predictEpsHost(ctx, den, x, 4, 0)).rejects.toThrow(/gmm denoiser: step must be an integer in \[1, 2\], got 0/);
+    await expect(predictEpsHost(ctx, den, x, 4, 0)).rejects.toThrow(
+      /gmm denoiser: step must be an integer in \[1, 2\], got 0/,
+    );
     await expect(predictEpsHost(ctx, den, x, 4, 3)).rejects.toThrow(/step must be an integer in \[1, 2\], got 3/);
-    await expect(predictEpsHost(ctx, den, x, 4, 1, Int32Array.from([0, 1, 2, -1]))).rejects.toThrow(/class label 2 at row 2 is outside the model's classes; valid: 0..1 or -1/);
-    await expect(predictEpsHost(ctx, den, x, 4, 1, Int32Array.from([0, 1]))).rejects.toThrow(/classes has 2 labels for 4 rows/);
+    await expect(predictEpsHost(ctx, den, x, 4, 1, Int32Array.from([0, 1, 2, -1]))).rejects.toThrow(
+      /class label 2 at row 2 is outside the model's classes; valid: 0..1 or -1/,
+    );
+    await expect(predictEpsHost(ctx, den, x, 4, 1, Int32Array.from([0, 1]))).rejects.toThrow(
+      /classes has 2 labels for 4 rows/,
+    );
     const wrong = createTensor(ctx, [4, 5]);
-    await expect(den.predictEps(ctx, wrong, 4, 1, null)).rejects.toThrow(/x_t has shape \[4,5\], expected \(N, D\) with N >= n = 4 and D = 3/);
+    await expect(den.predictEps(ctx, wrong, 4, 1, null)).rejects.toThrow(
+      /x_t has shape \[4,5\], expected \(N, D\) with N >= n = 4 and D = 3/,
+    );
     await expect(den.predictEps(ctx, wrong, 0, 1, null)).rejects.toThrow(/gmm denoiser: n must be an integer/);
     disposeTensor(wrong);
     const uncond = gmmDenoiser(ctx, { ...p, classOf: null }, sched, { gemm });
     expect(uncond.numClasses).toBe(0);
-    await expect(predictEpsHost(ctx, uncond, x, 4, 1, Int32Array.from([-1, 0, -1, -1]))).rejects.toThrow(/only the null class -1 \(the model is unconditional\)/);
+    await expect(predictEpsHost(ctx, uncond, x, 4, 1, Int32Array.from([-1, 0, -1, -1]))).rejects.toThrow(
+      /only the null class -1 \(the model is unconditional\)/,
+    );
     const xt = createTensor(ctx, [4, 3], { data: x });
     await expect(gmmClassPosterior(ctx, uncond, xt, 4, 1)).rejects.toThrow(/class posterior needs classes/);
     disposeTensor(xt);
     uncond.dispose();
-    expect(() => gmmDenoiser(ctx, { ...p, weights: [1, -1] }, sched)).toThrow(/weights\[1\] must be finite and > 0, got -1/);
-    expect(() => gmmDenoiser(ctx, { ...p, means: new Float64Array(5) }, sched)).toThrow(/means must hold K \* D = 6 values, got 5/);
+    expect(() => gmmDenoiser(ctx, { ...p, weights: [1, -1] }, sched)).toThrow(
+      /weights\[1\] must be finite and > 0, got -1/,
+    );
+    expect(() => gmmDenoiser(ctx, { ...p, means: new Float64Array(5) }, sched)).toThrow(
+      /means must hold K \* D = 6 values, got 5/,
+    );
     expect(() => gmmDenoiser(ctx, { ...p, classOf: [0, 2] }, sched)).toThrow(/class 1 has no component/);
     const bad = Float64Array.from(p.covs);
     bad[0] = -5;
@@ -300,7 +356,14 @@ describeGpu('gmm denoiser: components over several storage bindings', (get) => {
     const x = noisedRows(p, 0.6, n, 112);
     for (const cls of [null, Int32Array.from({ length: n }, (_, i) => (i % 3) - 1)]) {
       const ref = gmmRef(p, 0.6, x, n, cls);
-      expectWithin(await predictEpsHost(ctx, den, x, n, 1, cls), ref.eps, ref.bound, 9, `small bindings ${cls ? 'classes' : 'unconditional'}`, 111);
+      expectWithin(
+        await predictEpsHost(ctx, den, x, n, 1, cls),
+        ref.eps,
+        ref.bound,
+        9,
+        `small bindings ${cls ? 'classes' : 'unconditional'}`,
+        111,
+      );
     }
     den.dispose();
   });

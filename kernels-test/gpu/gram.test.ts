@@ -22,7 +22,15 @@ const gramTol = (g: ArrayLike<number>) => ({ atol: 1e-5 * Math.max(...Array.from
 
 describeGpu('gram', (get) => {
   // [N, D, offset]: N < D (the path's purpose), N = 1, 2, D not a multiple of 4 or of the tile.
-  const cases: [number, number, number][] = [[1, 3, 0], [2, 5, 0], [7, 13, 1000], [31, 67, 1000], [64, 100, 5], [65, 129, 1000], [40, 33, 0]];
+  const cases: [number, number, number][] = [
+    [1, 3, 0],
+    [2, 5, 0],
+    [7, 13, 1000],
+    [31, 67, 1000],
+    [64, 100, 5],
+    [65, 129, 1000],
+    [40, 33, 0],
+  ];
   for (const [n, D, offset] of cases) {
     it(`N ${n}, D ${D}, offset ${offset}: entries, mean, and the spectrum of the co-moment through traces`, async () => {
       const seed = n * 100 + D;
@@ -31,7 +39,12 @@ describeGpu('gram', (get) => {
       const ref = crossGramRef(x, n, x, n, D);
       expect(r.count).toBe(n);
       expectClose(r.gram, ref, { ...gramTol(ref), label: 'gram', seed });
-      expectClose(r.mean, momentsRef(x, n, D, 1)[0]!.meanX, { atol: 1e-6 * (1 + offset), rtol: 1e-6, label: 'mean', seed });
+      expectClose(r.mean, momentsRef(x, n, D, 1)[0]!.meanX, {
+        atol: 1e-6 * (1 + offset),
+        rtol: 1e-6,
+        label: 'mean',
+        seed,
+      });
       if (n < 2) return;
       const c = comomentRef(x, n, D);
       // tr G = sum of eigenvalues, ||G||_F^2 = sum of their squares: the same for G and C.
@@ -46,14 +59,20 @@ describeGpu('gram', (get) => {
     const g = (await gram(get(), x, [n, D])).gram;
     const c = (await moments(get(), x, null, [n, D], { classes: 1, covariance: 'comoment' }))[0]!.cov!;
     const ref = crossGramRef(x, n, x, n, D);
-    console.log(`gram offset 1e3: relative Frobenius error ${relFrobenius(g, ref).toExponential(2)}; tr ${rel(trace(g, n), trace(c, D)).toExponential(2)}, ||.||_F ${rel(frob(g), frob(c)).toExponential(2)} against moments()`);
+    console.log(
+      `gram offset 1e3: relative Frobenius error ${relFrobenius(g, ref).toExponential(2)}; tr ${rel(trace(g, n), trace(c, D)).toExponential(2)}, ||.||_F ${rel(frob(g), frob(c)).toExponential(2)} against moments()`,
+    );
     expect(relFrobenius(g, ref)).toBeLessThan(1e-5);
     expect(rel(trace(g, n), trace(c, D))).toBeLessThan(1e-5);
     expect(rel(frob(g), frob(c))).toBeLessThan(1e-5);
   });
 
   it('cross-Gram entries, and <C_1, C_2>_F = ||X~_1 X~_2^T||_F^2 / (N_1 N_2) against the D x D product', async () => {
-    for (const [n1, n2, D] of [[3, 5, 7], [20, 33, 65], [1, 4, 6]] as const) {
+    for (const [n1, n2, D] of [
+      [3, 5, 7],
+      [20, 33, 65],
+      [1, 4, 6],
+    ] as const) {
       const seed = n1 + n2 + D;
       const x1 = sample(n1, D, seed, 1000);
       const x2 = Float32Array.from(sample(n2, D, seed + 1, 1000), (v, i) => v + 0.5 * Math.sin(i % D));
@@ -87,12 +106,29 @@ describeGpu('gram', (get) => {
   it('bad input: names the argument, the value and what is allowed', async () => {
     const x = new Float32Array(12).fill(2);
     const cases: [string, () => Promise<unknown>, RegExp][] = [
-      ['NaN', () => gram(get(), Float32Array.from(x, (v, i) => (i === 5 ? NaN : v)), [3, 4]), /gram: x: non-finite value NaN at row 1, column 1/],
-      ['Inf in x2', () => crossGram(get(), x, [3, 4], Float32Array.of(1, 2, 3, -Infinity), [1, 4]), /crossGram: x2: non-finite value -Infinity at row 0, column 3/],
+      [
+        'NaN',
+        () =>
+          gram(
+            get(),
+            Float32Array.from(x, (v, i) => (i === 5 ? NaN : v)),
+            [3, 4],
+          ),
+        /gram: x: non-finite value NaN at row 1, column 1/,
+      ],
+      [
+        'Inf in x2',
+        () => crossGram(get(), x, [3, 4], Float32Array.of(1, 2, 3, -Infinity), [1, 4]),
+        /crossGram: x2: non-finite value -Infinity at row 0, column 3/,
+      ],
       ['D mismatch', () => crossGram(get(), x, [3, 4], x, [4, 3]), /x1 has 4 columns and x2 has 3/],
       ['shape', () => gram(get(), x, [5, 4]), /gram: x: shape \[5, 4\] needs 20 values, got 12/],
       ['chunkCols', () => gram(get(), x, [3, 4], { chunkCols: 0 }), /chunkCols must be an integer in \[1, /],
-      ['too large', () => gram(get(), new Float32Array(6000), [6000, 1]), /a 6000 x 6000 Gram matrix \(144000000 bytes\) exceeds one storage binding/],
+      [
+        'too large',
+        () => gram(get(), new Float32Array(6000), [6000, 1]),
+        /a 6000 x 6000 Gram matrix \(144000000 bytes\) exceeds one storage binding/,
+      ],
     ];
     for (const [name, f, re] of cases) await expect(f(), name).rejects.toThrow(re);
   });

@@ -5,7 +5,16 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect, it } from 'vitest';
 import { describeGpu } from './device.js';
-import { GEMM_BUILDS, buildRuns, buildsFor, encodeMatmul, gemmParams, matmul, matmulPlan, type GemmBuild } from '../../src/kernels/matmul.js';
+import {
+  GEMM_BUILDS,
+  buildRuns,
+  buildsFor,
+  encodeMatmul,
+  gemmParams,
+  matmul,
+  matmulPlan,
+  type GemmBuild,
+} from '../../src/kernels/matmul.js';
 import { adapterKey, forgetTuning, tuneLog } from '../../src/kernels/autotune.js';
 import { beginBatch, submit } from '../../src/runtime/dispatch.js';
 import { createTensor, disposeTensor, readback } from '../../src/runtime/tensor.js';
@@ -24,13 +33,34 @@ function expectGemm(got: ArrayLike<number>, x: GemmRefArgs, label: string, seed:
 }
 
 // (m, n, k): 1; not multiples of 4 or of any tile; a k of 1; primes; larger than one tile each way.
-const SHAPES: [number, number, number][] = [[1, 1, 1], [63, 65, 64], [7, 131, 3], [130, 97, 257], [5, 3, 1]];
-const TRANS: [boolean, boolean][] = [[false, false], [true, false], [false, true], [true, true]];
+const SHAPES: [number, number, number][] = [
+  [1, 1, 1],
+  [63, 65, 64],
+  [7, 131, 3],
+  [130, 97, 257],
+  [5, 3, 1],
+];
+const TRANS: [boolean, boolean][] = [
+  [false, false],
+  [true, false],
+  [false, true],
+  [true, true],
+];
 
 // Shapes (m, n, k) around every build's edges: 1; the workgroup of 8 (7, 8, 9); the subgroup builds'
 // 32 x 64 tile (31 .. 33 rows, 63 .. 65 columns) and their 4-step k loop (k = 1, 3, 4, 5, 7, 8 and
 // the prime 257, remainder 1); a prime m and n.
-const EDGES: [number, number, number][] = [[1, 1, 1], [7, 9, 3], [8, 8, 4], [9, 7, 5], [33, 31, 7], [32, 64, 8], [31, 65, 257], [65, 63, 4], [131, 67, 5]];
+const EDGES: [number, number, number][] = [
+  [1, 1, 1],
+  [7, 9, 3],
+  [8, 8, 4],
+  [9, 7, 5],
+  [33, 31, 7],
+  [32, 64, 8],
+  [31, 65, 257],
+  [65, 63, 4],
+  [131, 67, 5],
+];
 
 interface EdgeCase extends GemmRefArgs {
   mirror?: boolean;
@@ -41,7 +71,9 @@ interface EdgeCase extends GemmRefArgs {
 /** Runs one product with a given build on fresh buffers; returns C. */
 async function runEdge(ctx: Context, build: GemmBuild, x: EdgeCase): Promise<Float32Array> {
   const plan = await matmulPlan(ctx, { m: x.m, n: x.n, k: x.k, transA: x.transA, transB: x.transB }, { build });
-  const t = [x.a, x.b, x.c].map((d, i) => createTensor(ctx, [x.sizes[i]!], { data: Float32Array.from(d), label: `edge.${'abc'[i]}` }));
+  const t = [x.a, x.b, x.c].map((d, i) =>
+    createTensor(ctx, [x.sizes[i]!], { data: Float32Array.from(d), label: `edge.${'abc'[i]}` }),
+  );
   const batch = beginBatch(ctx, 'edge');
   encodeMatmul(batch, plan, { ...x, a: t[0]!, b: t[1]!, c: t[2]! });
   submit(batch);
@@ -69,7 +101,11 @@ describeGpu('matmul', (get) => {
           const seed = m * 7 + n * 13 + k;
           const a = f32(m * k, seed);
           const b = f32(k * n, seed + 1);
-          const got = await matmul(get(), a, transA ? [k, m] : [m, k], b, transB ? [n, k] : [k, n], { transA, transB, build });
+          const got = await matmul(get(), a, transA ? [k, m] : [m, k], b, transB ? [n, k] : [k, n], {
+            transA,
+            transB,
+            build,
+          });
           expectGemm(got, { a, b, c: new Float64Array(m * n), m, n, k, transA, transB }, `(${m}, ${n}, ${k})`, seed);
         }
       });
@@ -97,9 +133,25 @@ describeGpu('matmul', (get) => {
             const sizes: [number, number, number] = [offsetA + ar * lda, offsetB + br * ldb, offsetC + m * ldc];
             const beta = odd ? 0.5 : 0;
             const x: EdgeCase = {
-              a: f32(sizes[0], seed), b: f32(sizes[1], seed + 1), c: beta ? f32(sizes[2], seed + 2) : new Float32Array(sizes[2]).fill(NaN),
-              m, n, k, transA, transB, alpha: -1.5, beta, offsetA, offsetB, offsetC, lda, ldb, ldc,
-              upper: mode !== 'full', mirror: mode === 'mirror', sizes,
+              a: f32(sizes[0], seed),
+              b: f32(sizes[1], seed + 1),
+              c: beta ? f32(sizes[2], seed + 2) : new Float32Array(sizes[2]).fill(NaN),
+              m,
+              n,
+              k,
+              transA,
+              transB,
+              alpha: -1.5,
+              beta,
+              offsetA,
+              offsetB,
+              offsetC,
+              lda,
+              ldb,
+              ldc,
+              upper: mode !== 'full',
+              mirror: mode === 'mirror',
+              sizes,
             };
             const [ref, scale] = edgeRef(x);
             const label = `(${m}, ${n}, ${k}) ${mode}${odd ? ' odd strides, beta 0.5' : ', beta 0 over NaN'}`;
@@ -108,8 +160,11 @@ describeGpu('matmul', (get) => {
               const got = await runEdge(ctx, build, x);
               const what = `${label} ${JSON.stringify(build)}`;
               // NaN exactly where C0's NaN must survive; the rest within the bound.
-              for (let i = 0; i < got.length; i++) if (Number.isNaN(got[i]!) !== Number.isNaN(ref[i]!)) throw new Error(`${what}: [${i}] got ${got[i]}, want ${ref[i]}`);
-              const keep = (v: ArrayLike<number>) => Float64Array.from(Array.from(v).filter((_, i) => !Number.isNaN(ref[i]!)));
+              for (let i = 0; i < got.length; i++)
+                if (Number.isNaN(got[i]!) !== Number.isNaN(ref[i]!))
+                  throw new Error(`${what}: [${i}] got ${got[i]}, want ${ref[i]}`);
+              const keep = (v: ArrayLike<number>) =>
+                Float64Array.from(Array.from(v).filter((_, i) => !Number.isNaN(ref[i]!)));
               const [g, r] = scaled(keep(got), keep(ref), keep(scale));
               expectClose(g, r, { atol: gemmBound(k), rtol: 0, label: what, seed });
               if (first) expectSameBits(got, first, `${what} vs ${JSON.stringify(builds[0])}`);
@@ -130,11 +185,17 @@ describeGpu('matmul', (get) => {
     const a4 = f32(k * m4, 3);
     const outs = [];
     for (const build of GEMM_BUILDS) outs.push(await matmul(get(), a4, [k, m4], b, [k, n], { build, transA: true }));
-    for (let i = 1; i < outs.length; i++) expectSameBits(outs[i]!, outs[0]!, `build ${JSON.stringify(GEMM_BUILDS[i])} vs ${JSON.stringify(GEMM_BUILDS[0])}`);
+    for (let i = 1; i < outs.length; i++)
+      expectSameBits(
+        outs[i]!,
+        outs[0]!,
+        `build ${JSON.stringify(GEMM_BUILDS[i])} vs ${JSON.stringify(GEMM_BUILDS[0])}`,
+      );
     const scalarOnly = buildsFor(false, false);
     const plain = [];
     for (const build of scalarOnly) plain.push(await matmul(get(), a, [m, k], b, [k, n], { build }));
-    for (let i = 1; i < plain.length; i++) expectSameBits(plain[i]!, plain[0]!, `build ${JSON.stringify(scalarOnly[i])}`);
+    for (let i = 1; i < plain.length; i++)
+      expectSameBits(plain[i]!, plain[0]!, `build ${JSON.stringify(scalarOnly[i])}`);
   });
 
   it('vec4 builds: aligned strides take the vec4 path (edges of m, n not multiples of 4), unaligned ones the scalar path', async () => {
@@ -146,11 +207,17 @@ describeGpu('matmul', (get) => {
     const C = f32(m * n, 15);
     for (const build of GEMM_BUILDS.filter((b) => b.vec4)) {
       const plan = await matmulPlan(ctx, { m, n, k, transA: true }, { build });
-      for (const [offsetA, offsetB] of [[4, 8], [0, 0], [1, 3]]) {
+      for (const [offsetA, offsetB] of [
+        [4, 8],
+        [0, 0],
+        [1, 3],
+      ]) {
         const x = { a: A, b: B, c: C, m, n, k, transA: true, lda, ldb, offsetA, offsetB, alpha: -0.5, beta: 2 };
         const tensors = [A, B, C].map((d) => createTensor(ctx, [d.length], { data: d }));
         const args = { ...x, a: tensors[0]!, b: tensors[1]!, c: tensors[2]! };
-        expect(gemmParams(ctx, plan, args, false, 'matmul').pipeline).toBe(offsetA % 4 === 0 && offsetB % 4 === 0 ? plan.pipeline : plan.fallback);
+        expect(gemmParams(ctx, plan, args, false, 'matmul').pipeline).toBe(
+          offsetA % 4 === 0 && offsetB % 4 === 0 ? plan.pipeline : plan.fallback,
+        );
         const batch = beginBatch(ctx, 'vec4');
         encodeMatmul(batch, plan, args);
         submit(batch);
@@ -166,7 +233,12 @@ describeGpu('matmul', (get) => {
     const a = f32(k * m, 5);
     const b = f32(k * n, 6);
     const c = f32(m * n, 7);
-    for (const [alpha, beta] of [[2.5, -0.5], [1, 1], [-1, 0], [0, 2]] as const) {
+    for (const [alpha, beta] of [
+      [2.5, -0.5],
+      [1, 1],
+      [-1, 0],
+      [0, 2],
+    ] as const) {
       const got = await matmul(get(), a, [k, m], b, [k, n], { transA: true, alpha, beta, c });
       expectGemm(got, { a, b, c, m, n, k, transA: true, alpha, beta }, `alpha ${alpha} beta ${beta}`, 5);
     }
@@ -181,7 +253,24 @@ describeGpu('matmul', (get) => {
     const C = f32(45 * 35, 10);
     for (const [transA, transB] of TRANS) {
       for (const build of buildsFor(transA, transB)) {
-        const x = { a: A, b: B, c: C, m, n, k, transA, transB, alpha: 0.75, beta: 1.5, offsetA: 3 * 50 + 7, lda: 50, offsetB: 5 * 30 + 2, ldb: 30, offsetC: 4 * 35 + 9, ldc: 35 };
+        const x = {
+          a: A,
+          b: B,
+          c: C,
+          m,
+          n,
+          k,
+          transA,
+          transB,
+          alpha: 0.75,
+          beta: 1.5,
+          offsetA: 3 * 50 + 7,
+          lda: 50,
+          offsetB: 5 * 30 + 2,
+          ldb: 30,
+          offsetC: 4 * 35 + 9,
+          ldc: 35,
+        };
         const tensors = [A, B, C].map((d, i) => createTensor(ctx, [d.length], { data: d, label: `sub.${'abc'[i]}` }));
         const plan = await matmulPlan(ctx, { m, n, k, transA, transB }, { build });
         const batch = beginBatch(ctx, 'sub');
@@ -242,17 +331,31 @@ describeGpu('matmul', (get) => {
   it('rejects bad arguments with the argument, the value and what is allowed', async () => {
     const ctx = get();
     const a = new Float32Array(6);
-    await expect(matmul(ctx, a, [2, 3], a, [2, 3])).rejects.toThrow(/inner dimensions differ: op\(A\) is \(2, 3\) and op\(B\) is \(2, 3\)/);
+    await expect(matmul(ctx, a, [2, 3], a, [2, 3])).rejects.toThrow(
+      /inner dimensions differ: op\(A\) is \(2, 3\) and op\(B\) is \(2, 3\)/,
+    );
     await expect(matmul(ctx, a, [2, 4], a, [3, 2])).rejects.toThrow(/matmul: a: shape \[2, 4\] needs 8 values, got 6/);
     await expect(matmul(ctx, a, [2, 3], a, [3, 2], { alpha: NaN })).rejects.toThrow(/alpha must be finite, got NaN/);
-    await expect(matmul(ctx, a, [2, 3], a, [3, 2], { build: { tm: 8, tn: 8, wg: 3, wx: 1, vec4: false, tiled: false, subgroup: false } })).rejects.toThrow(/not one of the registered builds/);
+    await expect(
+      matmul(ctx, a, [2, 3], a, [3, 2], {
+        build: { tm: 8, tn: 8, wg: 3, wx: 1, vec4: false, tiled: false, subgroup: false },
+      }),
+    ).rejects.toThrow(/not one of the registered builds/);
     const plan = await matmulPlan(ctx, { m: 2, n: 2, k: 3 }, { build: GEMM_BUILDS[0] });
     const t = createTensor(ctx, [6]);
     const batch = beginBatch(ctx, 'bad');
-    expect(() => encodeMatmul(batch, plan, { a: t, b: t, c: t, m: 2, n: 2, k: 3, lda: 2 })).toThrow(/matmul: lda must be an integer in \[3, /);
-    expect(() => encodeMatmul(batch, plan, { a: t, b: t, c: t, m: 2, n: 2, k: 3, offsetA: 1 })).toThrow(/matmul: A: elements \[1, 7\) exceed the tensor's 6 elements/);
-    expect(() => encodeMatmul(batch, plan, { a: t, b: t, c: t, m: 2, n: 2, k: 3, transA: true })).toThrow(/plan was built for transA=false/);
-    await expect(matmulPlan(ctx, { m: 2, n: 2, k: 3 }, { build: GEMM_BUILDS.find((b) => b.vec4) })).rejects.toThrow(/vec4 builds need transA=true, transB=false/);
+    expect(() => encodeMatmul(batch, plan, { a: t, b: t, c: t, m: 2, n: 2, k: 3, lda: 2 })).toThrow(
+      /matmul: lda must be an integer in \[3, /,
+    );
+    expect(() => encodeMatmul(batch, plan, { a: t, b: t, c: t, m: 2, n: 2, k: 3, offsetA: 1 })).toThrow(
+      /matmul: A: elements \[1, 7\) exceed the tensor's 6 elements/,
+    );
+    expect(() => encodeMatmul(batch, plan, { a: t, b: t, c: t, m: 2, n: 2, k: 3, transA: true })).toThrow(
+      /plan was built for transA=false/,
+    );
+    await expect(matmulPlan(ctx, { m: 2, n: 2, k: 3 }, { build: GEMM_BUILDS.find((b) => b.vec4) })).rejects.toThrow(
+      /vec4 builds need transA=true, transB=false/,
+    );
     disposeTensor(t);
   });
 });

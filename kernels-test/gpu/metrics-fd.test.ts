@@ -41,7 +41,11 @@ function refFd(a: Float32Array, n1: number, b: Float32Array, n2: number, D: numb
   let terms = gap * gap;
   for (let i = 0; i < D; i++) terms += m1.cov[i * D + i]! + m2.cov[i * D + i]!;
   const fd = n1 > D && n2 > D ? frechetRef(m1.mean, m1.cov, m2.mean, m2.cov, D) : NaN;
-  return { fd, terms, tol: fdTolerance(D, Math.max(n1, n2), Math.max(scaleOf(m1.cov, D), scaleOf(m2.cov, D)), gap, size) };
+  return {
+    fd,
+    terms,
+    tol: fdTolerance(D, Math.max(n1, n2), Math.max(scaleOf(m1.cov, D), scaleOf(m2.cov, D)), gap, size),
+  };
 }
 
 /** (n, D) rows projected on the top p eigenvectors of real's covariance, centred on its mean (float64). */
@@ -49,30 +53,49 @@ function pcaRef(real: Float32Array, N: number, D: number, p: number, x: Float32A
   const { mean, cov } = meanCovRef(real, N, D);
   const { vectors } = jacobiEigen(cov, D);
   const y = new Float64Array(n * p);
-  for (let r = 0; r < n; r++) for (let c = 0; c < p; c++) for (let d = 0; d < D; d++) y[r * p + c]! += (x[r * D + d]! - mean[d]!) * vectors[c * D + d]!;
+  for (let r = 0; r < n; r++)
+    for (let c = 0; c < p; c++)
+      for (let d = 0; d < D; d++) y[r * p + c]! += (x[r * D + d]! - mean[d]!) * vectors[c * D + d]!;
   return y;
 }
 
 describeGpu('metrics: Fréchet distances', (get) => {
   // [N1, N2, D]: the fewest samples a full-rank reference allows, primes, D = 1, 3, 13, 33 (not multiples of 4).
-  for (const [N1, N2, D] of [[2, 3, 1], [7, 5, 3], [101, 89, 13], [400, 307, 33]] as const) {
+  for (const [N1, N2, D] of [
+    [2, 3, 1],
+    [7, 5, 3],
+    [101, 89, 13],
+    [400, 307, 33],
+  ] as const) {
     it(`data space: N ${N1} vs ${N2}, D ${D}`, async () => {
       const seed = N1 + D;
       const a = gaussianSet(N1, D, seed, 1);
       const b = gaussianSet(N2, D, seed + 1, 1.5, 1);
       const ref = refFd(a, N1, b, N2, D);
-      expectClose([await frechetDistance(get(), a, [N1, D], b, [N2, D])], [ref.fd], { ...ref.tol, label: `FD D ${D}`, seed });
+      expectClose([await frechetDistance(get(), a, [N1, D], b, [N2, D])], [ref.fd], {
+        ...ref.tol,
+        label: `FD D ${D}`,
+        seed,
+      });
     });
   }
 
   it('singular sample covariances (N <= D): clamped eigenvalues, against the Jacobi symmetric form', async () => {
-    for (const [N1, N2, D] of [[5, 4, 13], [2, 2, 3], [9, 17, 9]] as const) {
+    for (const [N1, N2, D] of [
+      [5, 4, 13],
+      [2, 2, 3],
+      [9, 17, 9],
+    ] as const) {
       const a = gaussianSet(N1, D, N1 + 1, 1);
       const b = gaussianSet(N2, D, N2 + 2, 1.5, 1);
       const m1 = meanCovRef(a, N1, D);
       const m2 = meanCovRef(b, N2, D);
       const ref = refFd(a, N1, b, N2, D);
-      expectClose([await frechetDistance(get(), a, [N1, D], b, [N2, D])], [frechetPsdRef(m1.mean, m1.cov, m2.mean, m2.cov, D)], { ...ref.tol, label: `singular N ${N1}, ${N2}, D ${D}` });
+      expectClose(
+        [await frechetDistance(get(), a, [N1, D], b, [N2, D])],
+        [frechetPsdRef(m1.mean, m1.cov, m2.mean, m2.cov, D)],
+        { ...ref.tol, label: `singular N ${N1}, ${N2}, D ${D}` },
+      );
     }
   });
 
@@ -84,16 +107,24 @@ describeGpu('metrics: Fréchet distances', (get) => {
       const a2 = Array.from({ length: D }, (_, i) => 2 - (i % 7) * 0.25);
       const s1 = designedSet(mu1, a1);
       const s2 = designedSet(mu2, a2);
-      const want = mu1.reduce((s, v, i) => s + (v - mu2[i]!) ** 2, 0) + Array.from(s1.sigma).reduce((s, v, i) => s + (v - s2.sigma[i]!) ** 2, 0);
+      const want =
+        mu1.reduce((s, v, i) => s + (v - mu2[i]!) ** 2, 0) +
+        Array.from(s1.sigma).reduce((s, v, i) => s + (v - s2.sigma[i]!) ** 2, 0);
       const got = await frechetDistance(get(), s1.x, [2 * D, D], s2.x, [2 * D, D]);
       expectClose([got], [want], { ...fdTolerance(D, 2 * D, 4, 2 * Math.sqrt(D), 1), label: `closed form D ${D}` });
       // Same set on both sides: 0 up to the f32 moments.
-      expect(await frechetDistance(get(), s1.x, [2 * D, D], s1.x, [2 * D, D])).toBeLessThan(fdTolerance(D, 2 * D, 4, 0, 1).atol);
+      expect(await frechetDistance(get(), s1.x, [2 * D, D], s1.x, [2 * D, D])).toBeLessThan(
+        fdTolerance(D, 2 * D, 4, 0, 1).atol,
+      );
     }
   });
 
   // [N1, N2, D, p]: p < D and p = D (where PCA space is a rotation of data space and FD is unchanged).
-  for (const [N1, N2, D, p] of [[50, 41, 7, 3], [300, 211, 33, 8], [97, 90, 13, 13]] as const) {
+  for (const [N1, N2, D, p] of [
+    [50, 41, 7, 3],
+    [300, 211, 33, 8],
+    [97, 90, 13, 13],
+  ] as const) {
     it(`PCA space: N ${N1} vs ${N2}, D ${D}, p ${p}`, async () => {
       const seed = 3 * N1 + p;
       // Column scales 1 + 2 d / D: variances distinct enough that the top-p subspace is well defined.
@@ -102,14 +133,29 @@ describeGpu('metrics: Fréchet distances', (get) => {
       const ya = pcaRef(real, N1, D, p, real, N1);
       const yb = pcaRef(real, N1, D, p, fake, N2);
       const ref = refFd(Float32Array.from(ya), N1, Float32Array.from(yb), N2, p);
-      const fd64 = frechetRef(meanCovRef(ya, N1, p).mean, meanCovRef(ya, N1, p).cov, meanCovRef(yb, N2, p).mean, meanCovRef(yb, N2, p).cov, p);
+      const fd64 = frechetRef(
+        meanCovRef(ya, N1, p).mean,
+        meanCovRef(ya, N1, p).cov,
+        meanCovRef(yb, N2, p).mean,
+        meanCovRef(yb, N2, p).cov,
+        p,
+      );
       // f32 projections add ~u sqrt(D) relative to each coordinate: a second walk of the same size, so 2x.
       const got = await pcaFrechetDistance(get(), real, [N1, D], fake, [N2, D], { components: p });
       expectClose([got], [fd64], { atol: 2 * ref.tol.atol, rtol: 0, label: `PCA FD p ${p}`, seed });
-      if (p === D) expectClose([got], [refFd(real, N1, fake, N2, D).fd], { atol: 2 * ref.tol.atol, rtol: 0, label: 'PCA FD with p = D is the data-space FD' });
+      if (p === D)
+        expectClose([got], [refFd(real, N1, fake, N2, D).fd], {
+          atol: 2 * ref.tol.atol,
+          rtol: 0,
+          label: 'PCA FD with p = D is the data-space FD',
+        });
       const fit = await fitPca(get(), real, [N1, D], { components: p });
       expect(fit.variances[0]).toBeGreaterThanOrEqual(fit.variances[p - 1]!);
-      expectClose([await pcaFrechetDistance(get(), real, [N1, D], fake, [N2, D], { fit })], [got], { atol: 1e-12, rtol: 1e-12, label: 'reused fit' });
+      expectClose([await pcaFrechetDistance(get(), real, [N1, D], fake, [N2, D], { fit })], [got], {
+        atol: 1e-12,
+        rtol: 1e-12,
+        label: 'reused fit',
+      });
     });
   }
 
@@ -133,13 +179,23 @@ describeGpu('metrics: Fréchet distances', (get) => {
         const fb = classifierRef(f64, c, Float64Array.from(b), N2).features;
         // Features are within 2e-5 + 1e-4 |f| of float64 (classifier test): scaling every feature by 1 + e
         // scales FD by (1 + e)², so FD moves by at most ~2e-4 (tr S1 + tr S2 + ||mu1 - mu2||²) beyond the moments.
-        expectClose(await classifierFeaturesHost(ctx, m, a, [N1, D], { batch: 16 }), fa, { atol: 2e-5, rtol: 1e-4, label: 'features' });
+        expectClose(await classifierFeaturesHost(ctx, m, a, [N1, D], { batch: 16 }), fa, {
+          atol: 2e-5,
+          rtol: 1e-4,
+          label: 'features',
+        });
         const ref = refFd(Float32Array.from(fa), N1, Float32Array.from(fb), N2, c.features);
         const tol = { atol: ref.tol.atol + 2e-4 * ref.terms, rtol: 0 };
         const got = await classifierFrechetDistance(ctx, m, a, [N1, D], b, [N2, D], { batch: 16 });
         expectClose([got], [ref.fd], { ...tol, label: `classifier FD (${c.kind})` });
-        expectClose([await classifierFrechetDistance(ctx, m, a, [N1, D], b, [N2, D])], [got], { atol: 1e-9, rtol: 1e-6, label: 'one batch == batches of 16' });
-        await expect(classifierFrechetDistance(ctx, m, a, [N1, D], b.subarray(0, N2 * (D - 1)), [N2, D - 1])).rejects.toThrow(
+        expectClose([await classifierFrechetDistance(ctx, m, a, [N1, D], b, [N2, D])], [got], {
+          atol: 1e-9,
+          rtol: 1e-6,
+          label: 'one batch == batches of 16',
+        });
+        await expect(
+          classifierFrechetDistance(ctx, m, a, [N1, D], b.subarray(0, N2 * (D - 1)), [N2, D - 1]),
+        ).rejects.toThrow(
           new RegExp(`fake: dimension mismatch: the samples have D = ${D - 1} columns, the classifier takes D = ${D}`),
         );
       } finally {
@@ -166,15 +222,27 @@ describeGpu('metrics: Fréchet distances', (get) => {
   it('bad input: dimension mismatch, too few samples, NaN rows, components out of range', async () => {
     const ctx = get();
     const a = gaussianSet(10, 4, 1);
-    await expect(frechetDistance(ctx, a, [10, 4], gaussianSet(10, 3, 2), [10, 3])).rejects.toThrow(/frechetDistance: dimension mismatch: real has D = 4 columns, fake has D = 3/);
-    await expect(frechetDistance(ctx, a, [10, 4], a.subarray(0, 4), [1, 4])).rejects.toThrow(/frechetDistance: fake: a covariance needs at least 2 samples, got 1/);
+    await expect(frechetDistance(ctx, a, [10, 4], gaussianSet(10, 3, 2), [10, 3])).rejects.toThrow(
+      /frechetDistance: dimension mismatch: real has D = 4 columns, fake has D = 3/,
+    );
+    await expect(frechetDistance(ctx, a, [10, 4], a.subarray(0, 4), [1, 4])).rejects.toThrow(
+      /frechetDistance: fake: a covariance needs at least 2 samples, got 1/,
+    );
     const nan = a.slice();
     nan[4 * 6 + 1] = NaN;
-    await expect(frechetDistance(ctx, nan, [10, 4], a, [10, 4])).rejects.toThrow(/frechetDistance: real: non-finite value NaN at row 6, column 1/);
+    await expect(frechetDistance(ctx, nan, [10, 4], a, [10, 4])).rejects.toThrow(
+      /frechetDistance: real: non-finite value NaN at row 6, column 1/,
+    );
     await expect(sampleMoments(ctx, nan, [10, 4])).rejects.toThrow(/row 6, column 1/);
-    await expect(pcaFrechetDistance(ctx, a, [10, 4], a, [10, 4], { components: 5 })).rejects.toThrow(/fitPca: components must be an integer in \[1, 4\], got 5/);
+    await expect(pcaFrechetDistance(ctx, a, [10, 4], a, [10, 4], { components: 5 })).rejects.toThrow(
+      /fitPca: components must be an integer in \[1, 4\], got 5/,
+    );
     const fit = await fitPca(ctx, a, [10, 4], { components: 2 });
-    await expect(projectPca(ctx, fit, gaussianSet(3, 5, 1), [3, 5])).rejects.toThrow(/dimension mismatch: x has D = 5 columns, the PCA was fitted on D = 4/);
-    await expect(gmmFrechetToTruth(ctx, a, [10, 4], mixture(2, 3, 1))).rejects.toThrow(/dimension mismatch: x has D = 4 columns, the mixture has D = 3/);
+    await expect(projectPca(ctx, fit, gaussianSet(3, 5, 1), [3, 5])).rejects.toThrow(
+      /dimension mismatch: x has D = 5 columns, the PCA was fitted on D = 4/,
+    );
+    await expect(gmmFrechetToTruth(ctx, a, [10, 4], mixture(2, 3, 1))).rejects.toThrow(
+      /dimension mismatch: x has D = 4 columns, the mixture has D = 3/,
+    );
   });
 });

@@ -6,7 +6,7 @@ import { describeGpu } from './device.js';
 import { knnRadii, prdc, type PrdcResult } from '../../src/metrics/prdc.js';
 import { KNN_MAX_K } from '../../src/kernels/knn_select.js';
 import { expectClose } from '../compare.js';
-import { knnRadiiSqRef, prdcRef } from '../ref/metrics.js';
+import { prdcRef } from '../ref/metrics.js';
 import { gaussianSet } from '../metrics-fixtures.js';
 
 const U = 2 ** -24;
@@ -23,7 +23,10 @@ function slack(real: Float32Array, fake: Float32Array, N: number, M: number, D: 
   const mean = new Float64Array(D);
   for (let i = 0; i < N * D; i++) mean[i % D]! += real[i]! / N;
   let top = 0;
-  for (const [x, n] of [[real, N], [fake, M]] as const) {
+  for (const [x, n] of [
+    [real, N],
+    [fake, M],
+  ] as const) {
     for (let i = 0; i < n; i++) {
       let s = 0;
       for (let j = 0; j < D; j++) s += (x[i * D + j]! - mean[j]!) ** 2;
@@ -33,7 +36,16 @@ function slack(real: Float32Array, fake: Float32Array, N: number, M: number, D: 
   return 2 * (D + 8) * U * 2 * top;
 }
 
-function expectWithin(got: PrdcResult, real: Float32Array, fake: Float32Array, N: number, M: number, D: number, k: number, what: string) {
+function expectWithin(
+  got: PrdcResult,
+  real: Float32Array,
+  fake: Float32Array,
+  N: number,
+  M: number,
+  D: number,
+  k: number,
+  what: string,
+) {
   const s = slack(real, fake, N, M, D);
   const lo = prdcRef(real, fake, N, M, D, k, -s);
   const hi = prdcRef(real, fake, N, M, D, k, s);
@@ -43,8 +55,16 @@ function expectWithin(got: PrdcResult, real: Float32Array, fake: Float32Array, N
   }
   const exact = prdcRef(real, fake, N, M, D, k);
   // Radii: |r~² - r²| <= delta = s / 2 (see slack).
-  expectClose(Float64Array.from(got.realRadii, (r) => r * r), exact.realR2, { atol: s / 2, rtol: 0, label: `${what}: real radii²` });
-  expectClose(Float64Array.from(got.fakeRadii, (r) => r * r), exact.fakeR2, { atol: s / 2, rtol: 0, label: `${what}: fake radii²` });
+  expectClose(
+    Float64Array.from(got.realRadii, (r) => r * r),
+    exact.realR2,
+    { atol: s / 2, rtol: 0, label: `${what}: real radii²` },
+  );
+  expectClose(
+    Float64Array.from(got.fakeRadii, (r) => r * r),
+    exact.fakeR2,
+    { atol: s / 2, rtol: 0, label: `${what}: fake radii²` },
+  );
   return exact;
 }
 
@@ -90,7 +110,11 @@ describeGpu('metrics: k-NN radii and PRDC', (get) => {
   });
 
   it('identical sets: precision, recall and coverage 1, density 1 (no ties)', async () => {
-    for (const [N, D, k, rowBlock] of [[6, 3, 5, undefined], [211, 9, 5, 50], [150, 1, 3, undefined]] as const) {
+    for (const [N, D, k, rowBlock] of [
+      [6, 3, 5, undefined],
+      [211, 9, 5, 50],
+      [150, 1, 3, undefined],
+    ] as const) {
       const x = gaussianSet(N, D, N + D);
       const got = await prdc(get(), x, [N, D], x, [N, D], { k, rowBlock });
       expect([got.precision, got.recall, got.coverage], `N ${N}, D ${D}`).toEqual([1, 1, 1]);
@@ -111,15 +135,29 @@ describeGpu('metrics: k-NN radii and PRDC', (get) => {
     const ctx = get();
     const a = gaussianSet(8, 3, 1);
     const b = gaussianSet(7, 3, 2);
-    await expect(prdc(ctx, a, [8, 3], gaussianSet(6, 4, 3), [6, 4])).rejects.toThrow(/dimension mismatch: real has D = 3 columns, fake has D = 4/);
-    await expect(prdc(ctx, a, [8, 3], b, [7, 3], { k: 7 })).rejects.toThrow(/k = 7 must be less than the number of fake samples \(7\)/);
-    await expect(prdc(ctx, a, [8, 3], b, [7, 3], { k: 8 })).rejects.toThrow(/k = 8 must be less than the number of real samples \(8\)/);
-    await expect(prdc(ctx, gaussianSet(40, 3, 1), [40, 3], gaussianSet(40, 3, 2), [40, 3], { k: KNN_MAX_K + 1 })).rejects.toThrow(/prdc: k must be an integer in \[1, 32\], got 33/);
-    await expect(knnRadii(ctx, a.subarray(0, 3), [1, 3], { k: 1 })).rejects.toThrow(/knnRadii: k = 1 must be less than the number of x samples \(1\)/);
+    await expect(prdc(ctx, a, [8, 3], gaussianSet(6, 4, 3), [6, 4])).rejects.toThrow(
+      /dimension mismatch: real has D = 3 columns, fake has D = 4/,
+    );
+    await expect(prdc(ctx, a, [8, 3], b, [7, 3], { k: 7 })).rejects.toThrow(
+      /k = 7 must be less than the number of fake samples \(7\)/,
+    );
+    await expect(prdc(ctx, a, [8, 3], b, [7, 3], { k: 8 })).rejects.toThrow(
+      /k = 8 must be less than the number of real samples \(8\)/,
+    );
+    await expect(
+      prdc(ctx, gaussianSet(40, 3, 1), [40, 3], gaussianSet(40, 3, 2), [40, 3], { k: KNN_MAX_K + 1 }),
+    ).rejects.toThrow(/prdc: k must be an integer in \[1, 32\], got 33/);
+    await expect(knnRadii(ctx, a.subarray(0, 3), [1, 3], { k: 1 })).rejects.toThrow(
+      /knnRadii: k = 1 must be less than the number of x samples \(1\)/,
+    );
     const nan = b.slice();
     nan[3 * 4 + 2] = NaN;
-    await expect(prdc(ctx, a, [8, 3], nan, [7, 3])).rejects.toThrow(/prdc: fake: non-finite value NaN at row 4, column 2/);
+    await expect(prdc(ctx, a, [8, 3], nan, [7, 3])).rejects.toThrow(
+      /prdc: fake: non-finite value NaN at row 4, column 2/,
+    );
     await expect(prdc(ctx, a, [8, 3], b, [6, 3])).rejects.toThrow(/prdc: fake: shape \[6, 3\] needs 18 values, got 21/);
-    await expect(prdc(ctx, a, [8, 3], b, [7, 3], { realRadii: new Float64Array(7) })).rejects.toThrow(/realRadii has 7 entries, expected one per real sample \(8\)/);
+    await expect(prdc(ctx, a, [8, 3], b, [7, 3], { realRadii: new Float64Array(7) })).rejects.toThrow(
+      /realRadii has 7 entries, expected one per real sample \(8\)/,
+    );
   });
 });

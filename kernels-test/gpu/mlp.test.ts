@@ -7,7 +7,7 @@ import { mlpDef } from '../../src/models/mlp.js';
 import { createModel, disposeModel } from '../../src/models/model.js';
 import { learnedDenoiser } from '../../src/models/learned.js';
 import { predictEpsHost } from '../../src/models/denoiser.js';
-import { makeSchedule } from '../../src/models/schedules.js';
+import { makeSchedule } from '../../src/schedule/schedules.js';
 import { loadParams } from '../../src/models/params.js';
 import { expectClose } from '../compare.js';
 import { randn, rng } from '../random.js';
@@ -28,7 +28,9 @@ function inputs(dim: number, classes: number, rows: number, seed: number) {
     rows,
     x: Float32Array.from(randn(rows * dim, seed)),
     steps: Uint32Array.from({ length: rows }, () => 1 + Math.floor(u() * schedule.T)),
-    labels: Int32Array.from({ length: rows }, (_, i) => (classes === 0 || i % 3 === 2 ? -1 : Math.floor(u() * classes))),
+    labels: Int32Array.from({ length: rows }, (_, i) =>
+      classes === 0 || i % 3 === 2 ? -1 : Math.floor(u() * classes),
+    ),
   };
 }
 
@@ -46,7 +48,12 @@ describeGpu('mlp', (get) => {
         const inp = inputs(dim, classes, rows, seed);
         const got = await gpuForward(ctx, m, inp);
         // f32 layers of width <= 33 and depth ~10: relative rounding ~1e-6 per layer, values O(1).
-        expectClose(got, mlpRef(f64, cfg, Float64Array.from(inp.x), inp.steps, inp.labels), { atol: 2e-5, rtol: 1e-4, seed, label: 'eps_hat' });
+        expectClose(got, mlpRef(f64, cfg, Float64Array.from(inp.x), inp.steps, inp.labels), {
+          atol: 2e-5,
+          rtol: 1e-4,
+          seed,
+          label: 'eps_hat',
+        });
       } finally {
         disposeModel(m);
       }
@@ -62,7 +69,8 @@ describeGpu('mlp', (get) => {
         const inp = inputs(dim, classes, rows, seed + 2);
         const target = Float32Array.from(randn(rows * dim, seed + 3));
         const { loss, grads } = await gpuGrads(ctx, m, inp, target);
-        const refLoss = (p: typeof f64) => mseRef(mlpRef(p, cfg, Float64Array.from(inp.x), inp.steps, inp.labels), target);
+        const refLoss = (p: typeof f64) =>
+          mseRef(mlpRef(p, cfg, Float64Array.from(inp.x), inp.steps, inp.labels), target);
         expect(Math.abs(loss - refLoss(f64))).toBeLessThan(1e-4 * refLoss(f64) + 1e-6);
         // The table rows of classes absent from the batch get no gradient; check only when all rows are hit.
         if (classes > 0 && new Set(inp.labels).size < classes + 1) grads.delete('class_emb.weight');
@@ -86,9 +94,17 @@ describeGpu('mlp', (get) => {
       const classes = Int32Array.of(0, -1, 1);
       const got = await predictEpsHost(ctx, d, x, 3, 7, classes);
       const cfg = { dim: 6, hidden: 8, blocks: 1, timeDim: 4, numClasses: 2 };
-      expectClose(got, mlpRef(b.f64, cfg, Float64Array.from(x), [7, 7, 7], classes), { atol: 2e-5, rtol: 1e-4, label: 'EMA weights' });
-      await expect(predictEpsHost(ctx, d, x, 3, 7, Int32Array.of(0, 2, 1))).rejects.toThrow(/class label 2 at row 1 is outside the model's classes; valid: 0..1 or -1/);
-      await expect(predictEpsHost(ctx, d, x, 3, 51, null)).rejects.toThrow(/step must be an integer in \[1, 50\], got 51/);
+      expectClose(got, mlpRef(b.f64, cfg, Float64Array.from(x), [7, 7, 7], classes), {
+        atol: 2e-5,
+        rtol: 1e-4,
+        label: 'EMA weights',
+      });
+      await expect(predictEpsHost(ctx, d, x, 3, 7, Int32Array.of(0, 2, 1))).rejects.toThrow(
+        /class label 2 at row 1 is outside the model's classes; valid: 0..1 or -1/,
+      );
+      await expect(predictEpsHost(ctx, d, x, 3, 51, null)).rejects.toThrow(
+        /step must be an integer in \[1, 50\], got 51/,
+      );
     } finally {
       d.dispose();
     }

@@ -50,7 +50,12 @@ export async function gpuForward(ctx: Context, m: LearnedModel, inp: Inputs): Pr
 }
 
 /** Loss and every parameter gradient from the training graph (target: eps (rows, outCols), or null for a classifier). */
-export async function gpuGrads(ctx: Context, m: LearnedModel, inp: Inputs, target: Float32Array | null): Promise<{ loss: number; grads: HostTensors }> {
+export async function gpuGrads(
+  ctx: Context,
+  m: LearnedModel,
+  inp: Inputs,
+  target: Float32Array | null,
+): Promise<{ loss: number; grads: HostTensors }> {
   const k = await nnDenseKernels(ctx);
   const g = await modelGraph(ctx, m, inp.rows, 'train');
   upload(ctx, g.io.x.t, inp.x);
@@ -78,7 +83,13 @@ export async function gpuGrads(ctx: Context, m: LearnedModel, inp: Inputs, targe
  * reductions over the batch and layers (~1e-6 relative each), the difference's truncation error is
  * O(h^2 L''') ~ 1e-8 at h = 1e-4; we allow 2e-3 relative plus 2e-4 of the tensor's largest |gradient|.
  */
-export function checkGradsFd(grads: HostTensors, p64: F64Params, loss: (p: F64Params) => number, perTensor: number, seed: number): void {
+export function checkGradsFd(
+  grads: HostTensors,
+  p64: F64Params,
+  loss: (p: F64Params) => number,
+  perTensor: number,
+  seed: number,
+): void {
   const h = 1e-4;
   const u = rng(seed);
   const pick = (n: number) => Math.floor(u() * n);
@@ -99,7 +110,10 @@ export function checkGradsFd(grads: HostTensors, p64: F64Params, loss: (p: F64Pa
       const fd = (lp - lm) / (2 * h);
       const err = Math.abs(g.data[i]! - fd);
       const allowed = 2e-3 * Math.abs(fd) + 2e-4 * gmax;
-      if (!(err <= allowed)) throw new Error(`${name}[${i}]: GPU gradient ${g.data[i]} vs finite difference ${fd} (|err| ${err.toExponential(2)} > ${allowed.toExponential(2)}, seed ${seed})`);
+      if (!(err <= allowed))
+        throw new Error(
+          `${name}[${i}]: GPU gradient ${g.data[i]} vs finite difference ${fd} (|err| ${err.toExponential(2)} > ${allowed.toExponential(2)}, seed ${seed})`,
+        );
     }
   }
 }

@@ -4,8 +4,18 @@
 import { expect, it } from 'vitest';
 import { describeGpu } from './device.js';
 import {
-  columnBlocks, encodeAdd, encodeBiasAct, encodeBiasActBackward, encodeColumnSum, encodeEmbeddingBackward,
-  encodeEmbeddingGather, encodeSilu, encodeSiluBackward, encodeTimeEmbedding, nnDenseKernels, type Act,
+  columnBlocks,
+  encodeAdd,
+  encodeBiasAct,
+  encodeBiasActBackward,
+  encodeColumnSum,
+  encodeEmbeddingBackward,
+  encodeEmbeddingGather,
+  encodeSilu,
+  encodeSiluBackward,
+  encodeTimeEmbedding,
+  nnDenseKernels,
+  type Act,
 } from '../../src/kernels/nn_dense.js';
 import { beginBatch } from '../../src/runtime/dispatch.js';
 import { readback } from '../../src/runtime/tensor.js';
@@ -44,7 +54,15 @@ describeGpu('nn_dense activations and embeddings', (get) => {
           const db0 = f32(randn(cols, seed + 3));
           const p = tensorPool(ctx);
           try {
-            const [tx, tb, tdy, ty, tdx, tdb, tdb2] = [p.f32(x), p.f32(b), p.f32(dy), p.f32(rows * cols), p.f32(rows * cols), p.f32(db0), p.f32(db0)];
+            const [tx, tb, tdy, ty, tdx, tdb, tdb2] = [
+              p.f32(x),
+              p.f32(b),
+              p.f32(dy),
+              p.f32(rows * cols),
+              p.f32(rows * cols),
+              p.f32(db0),
+              p.f32(db0),
+            ];
             const tg = p.f32(dy);
             await encodeRun(ctx, (batch, k) => {
               encodeBiasAct(batch, k, { x: tx, b: tb, y: ty, rows, cols, act });
@@ -53,7 +71,11 @@ describeGpu('nn_dense activations and embeddings', (get) => {
             });
             const v = maxAbs(x) + maxAbs(b);
             const elAtol = act === 'silu' ? siluAtol(maxAbs(dy), v) : 0;
-            expectClose(await readback(ctx, ty), biasAct(x, b, rows, cols, act), { atol: 1e-6 + elAtol, seed, label: 'y' });
+            expectClose(await readback(ctx, ty), biasAct(x, b, rows, cols, act), {
+              atol: 1e-6 + elAtol,
+              seed,
+              label: 'y',
+            });
             const ref = biasActBackward(x, b, dy, rows, cols, act);
             const dx = await readback(ctx, tdx);
             expectClose(dx, ref.dx, { atol: 1e-6 + elAtol, seed, label: 'dx' });
@@ -72,7 +94,11 @@ describeGpu('nn_dense activations and embeddings', (get) => {
     }
   }
 
-  const tall: [number, number][] = [[4099, 130], [2049, 700], [3, 70_000]];
+  const tall: [number, number][] = [
+    [4099, 130],
+    [2049, 700],
+    [3, 70_000],
+  ];
   for (const [rows, cols] of tall) {
     it(`column sums over row blocks: (${rows}, ${cols}), ${columnBlocks(rows, cols).blocks} blocks`, async () => {
       const ctx = get();
@@ -105,8 +131,14 @@ describeGpu('nn_dense activations and embeddings', (get) => {
           encodeSiluBackward(batch, k, { x: tx, dy: tdy, dx: tdx, n });
         });
         const elAtol = siluAtol(1, 10);
-        expectClose(await readback(ctx, ty), biasAct(x, null, 1, n, 'silu'), { atol: 1e-6 + elAtol, label: `silu n=${n}` });
-        expectClose(await readback(ctx, tdx), biasActBackward(x, null, dy, 1, n, 'silu').dx, { atol: 1e-6 + elAtol, label: `silu' n=${n}` });
+        expectClose(await readback(ctx, ty), biasAct(x, null, 1, n, 'silu'), {
+          atol: 1e-6 + elAtol,
+          label: `silu n=${n}`,
+        });
+        expectClose(await readback(ctx, tdx), biasActBackward(x, null, dy, 1, n, 'silu').dx, {
+          atol: 1e-6 + elAtol,
+          label: `silu' n=${n}`,
+        });
       } finally {
         p.dispose();
       }
@@ -141,7 +173,16 @@ describeGpu('nn_dense activations and embeddings', (get) => {
   const listed = [0, 1, 2, 3, 17, 499, 500, 998, 999, 1000, 64, 777, 250];
   const u = rng(1);
   const many = Array.from({ length: 300 }, () => Math.floor(u() * 1001));
-  const embedCases: [number, number[]][] = [[1, listed], [2, listed], [3, listed], [33, listed], [128, listed], [130, listed], [33, many], [1, many]];
+  const embedCases: [number, number[]][] = [
+    [1, listed],
+    [2, listed],
+    [3, listed],
+    [33, listed],
+    [128, listed],
+    [130, listed],
+    [33, many],
+    [1, many],
+  ];
   for (const [dim, steps] of embedCases) {
     it(`time embedding dim ${dim} at ${steps.length} steps in 0..1000 (diffusers convention)`, async () => {
       const ctx = get();
@@ -149,18 +190,30 @@ describeGpu('nn_dense activations and embeddings', (get) => {
       const p = tensorPool(ctx);
       try {
         const ty = p.f32(steps.length * dim);
-        await encodeRun(ctx, (batch, k) => encodeTimeEmbedding(batch, k, { steps: p.u32(steps), y: ty, rows: steps.length, dim, T }));
+        await encodeRun(ctx, (batch, k) =>
+          encodeTimeEmbedding(batch, k, { steps: p.u32(steps), y: ty, rows: steps.length, dim, T }),
+        );
         // The argument t f_j is formed in f32: f_j within 3 ulp (exp) + 1 (its argument) and the product
         // rounded once, so |d arg| <= 5 t 2^-24 with f_j <= 1; sin and cos after the exact reduction add a
         // few 2^-24 on lavapipe (WGSL only promises 2^-11, far looser than any driver we run).
-        expectClose(await readback(ctx, ty), timeEmbedding(steps, dim), { atol: 5 * T * U + 8 * U, rtol: 0, label: `dim ${dim}` });
+        expectClose(await readback(ctx, ty), timeEmbedding(steps, dim), {
+          atol: 5 * T * U + 8 * U,
+          rtol: 0,
+          label: `dim ${dim}`,
+        });
       } finally {
         p.dispose();
       }
     });
   }
 
-  const classCases: [number, number, number][] = [[1, 1, 0], [7, 3, 2], [65, 33, 10], [257, 130, 10], [64, 16, 1]];
+  const classCases: [number, number, number][] = [
+    [1, 1, 0],
+    [7, 3, 2],
+    [65, 33, 10],
+    [257, 130, 10],
+    [64, 16, 1],
+  ];
   for (const [rows, E, K] of classCases) {
     it(`class embedding gather and backward: ${rows} labels, E = ${E}, ${K} classes + null`, async () => {
       const ctx = get();
@@ -197,8 +250,22 @@ describeGpu('nn_dense activations and embeddings', (get) => {
       const table = [1, 2, 3, 4, 5, 6, 7, 8];
       const [ty, tdt, tl] = [p.f32(labels.length * E), p.f32((K + 1) * E), p.i32(labels)];
       await encodeRun(ctx, (batch, k) => {
-        encodeEmbeddingGather(batch, k, { table: p.f32(table), labels: tl, y: ty, rows: labels.length, E, numClasses: K });
-        encodeEmbeddingBackward(batch, k, { labels: tl, dy: p.f32(new Array(labels.length * E).fill(1)), dtable: tdt, rows: labels.length, E, numClasses: K });
+        encodeEmbeddingGather(batch, k, {
+          table: p.f32(table),
+          labels: tl,
+          y: ty,
+          rows: labels.length,
+          E,
+          numClasses: K,
+        });
+        encodeEmbeddingBackward(batch, k, {
+          labels: tl,
+          dy: p.f32(new Array(labels.length * E).fill(1)),
+          dtable: tdt,
+          rows: labels.length,
+          E,
+          numClasses: K,
+        });
       });
       expect(Array.from(await readback(ctx, ty))).toEqual([1, 2, NaN, NaN, NaN, NaN, 7, 8, NaN, NaN]);
       expect(Array.from(await readback(ctx, tdt))).toEqual([1, 1, 0, 0, 0, 0, 1, 1]);
@@ -215,14 +282,30 @@ describeGpu('nn_dense activations and embeddings', (get) => {
     const batch = beginBatch(ctx, 'errors');
     try {
       const [x, y, b, db] = [p.f32(12), p.f32(12), p.f32(4), p.f32(4)];
-      expect(() => encodeBiasAct(batch, k, { x, b, y, rows: 3, cols: 4, act: 'relu' as Act })).toThrow(/act must be one of 'none', 'silu', got relu/);
-      expect(() => encodeBiasAct(batch, k, { x, b, y, rows: 4, cols: 4, act: 'none' })).toThrow(/x holds 12 elements, needs 16/);
-      expect(() => encodeBiasAct(batch, k, { x, b: p.f32(3), y, rows: 3, cols: 4, act: 'none' })).toThrow(/b holds 3 elements, needs 4/);
-      expect(() => encodeBiasAct(batch, k, { x, b, y: x, rows: 3, cols: 4, act: 'silu' })).toThrow(/x and y must be different tensors/);
-      expect(() => encodeBiasActBackward(batch, k, { x, dy: y, dx: x, rows: 3, cols: 4, act: 'silu' })).toThrow(/x and dx must be different/);
-      expect(() => encodeBiasActBackward(batch, k, { dy: y, dx: y, rows: 3, cols: 4, act: 'silu' })).toThrow(/x must be a Tensor/);
-      expect(() => encodeEmbeddingGather(batch, k, { table: x, labels: p.f32(3), y, rows: 3, E: 4, numClasses: 2 })).toThrow(/labels must be a i32 tensor, got f32/);
-      expect(() => encodeTimeEmbedding(batch, k, { steps: p.u32([1]), y, rows: 1, dim: 0, T: 10 })).toThrow(/dim must be an integer in \[1/);
+      expect(() => encodeBiasAct(batch, k, { x, b, y, rows: 3, cols: 4, act: 'relu' as Act })).toThrow(
+        /act must be one of 'none', 'silu', got relu/,
+      );
+      expect(() => encodeBiasAct(batch, k, { x, b, y, rows: 4, cols: 4, act: 'none' })).toThrow(
+        /x holds 12 elements, needs 16/,
+      );
+      expect(() => encodeBiasAct(batch, k, { x, b: p.f32(3), y, rows: 3, cols: 4, act: 'none' })).toThrow(
+        /b holds 3 elements, needs 4/,
+      );
+      expect(() => encodeBiasAct(batch, k, { x, b, y: x, rows: 3, cols: 4, act: 'silu' })).toThrow(
+        /x and y must be different tensors/,
+      );
+      expect(() => encodeBiasActBackward(batch, k, { x, dy: y, dx: x, rows: 3, cols: 4, act: 'silu' })).toThrow(
+        /x and dx must be different/,
+      );
+      expect(() => encodeBiasActBackward(batch, k, { dy: y, dx: y, rows: 3, cols: 4, act: 'silu' })).toThrow(
+        /x must be a Tensor/,
+      );
+      expect(() =>
+        encodeEmbeddingGather(batch, k, { table: x, labels: p.f32(3), y, rows: 3, E: 4, numClasses: 2 }),
+      ).toThrow(/labels must be a i32 tensor, got f32/);
+      expect(() => encodeTimeEmbedding(batch, k, { steps: p.u32([1]), y, rows: 1, dim: 0, T: 10 })).toThrow(
+        /dim must be an integer in \[1/,
+      );
       expect(() => encodeAdd(batch, k, { a: x, b: y, y, n: 12, alpha: NaN })).toThrow(/alpha must be a finite number/);
       const before = ctx.compiles;
       for (let rep = 0; rep < 3; rep++) {

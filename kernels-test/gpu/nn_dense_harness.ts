@@ -11,7 +11,11 @@ export const U = 2 ** -24;
 /** Tensors created through `pool` are destroyed by pool.dispose(). */
 export function tensorPool(ctx: Context) {
   const list: Tensor[] = [];
-  const make = <D extends 'f32' | 'i32' | 'u32'>(dtype: D, data: ArrayLike<number> | number, label: string): Tensor<D> => {
+  const make = <D extends 'f32' | 'i32' | 'u32'>(
+    dtype: D,
+    data: ArrayLike<number> | number,
+    label: string,
+  ): Tensor<D> => {
     const n = typeof data === 'number' ? data : data.length;
     const t = createTensor<D>(ctx, [Math.max(n, 1)], { dtype, label, ...(typeof data === 'number' ? {} : { data }) });
     list.push(t);

@@ -3,7 +3,14 @@
 // at awkward sizes, with several reductions sharing the scratch tensor in one batch, and bad input.
 import { expect, it } from 'vitest';
 import { describeGpu } from './device.js';
-import { encodeCrossEntropy, encodeMseLoss, encodeSumSquares, nnDenseKernels, NN_MAX_PARTS, NN_MIN_ITEMS } from '../../src/kernels/nn_dense.js';
+import {
+  encodeCrossEntropy,
+  encodeMseLoss,
+  encodeSumSquares,
+  nnDenseKernels,
+  NN_MAX_PARTS,
+  NN_MIN_ITEMS,
+} from '../../src/kernels/nn_dense.js';
 import { beginBatch } from '../../src/runtime/dispatch.js';
 import { readback } from '../../src/runtime/tensor.js';
 import { crossEntropy, mseLoss, sumSquares } from '../ref/nn_dense.js';
@@ -19,7 +26,15 @@ const maxAbs = (a: ArrayLike<number>) => Array.from(a).reduce((m, v) => Math.max
 const ceRowErr = (classes: number, maxLogit: number) => (classes + 16 + 3 * (maxLogit + Math.log(classes))) * U;
 
 describeGpu('nn_dense losses', (get) => {
-  const mseShapes: [number, number][] = [[1, 1], [1, 3], [7, 33], [64, 130], [65, 1], [257, 33], [1000, 784]];
+  const mseShapes: [number, number][] = [
+    [1, 1],
+    [1, 3],
+    [7, 33],
+    [64, 130],
+    [65, 1],
+    [257, 33],
+    [1000, 784],
+  ];
   for (const [rows, cols] of mseShapes) {
     it(`MSE loss and gradient (${rows}, ${cols})`, async () => {
       const ctx = get();
@@ -30,7 +45,9 @@ describeGpu('nn_dense losses', (get) => {
       const p = tensorPool(ctx);
       try {
         const [tp, tt, td, tl] = [p.f32(pred), p.f32(target), p.f32(n), p.f32([7, 7, 7])];
-        await encodeRun(ctx, (batch, k) => encodeMseLoss(batch, k, { pred: tp, target: tt, dpred: td, loss: tl, lossIndex: 1, rows, cols }));
+        await encodeRun(ctx, (batch, k) =>
+          encodeMseLoss(batch, k, { pred: tp, target: tt, dpred: td, loss: tl, lossIndex: 1, rows, cols }),
+        );
         const ref = mseLoss(pred, target);
         const loss = await readback(ctx, tl);
         // Each square carries 3 roundings (difference, product); the sum is the two-level reduction.
@@ -45,7 +62,14 @@ describeGpu('nn_dense losses', (get) => {
   }
 
   const ceShapes: [number, number][] = [
-    [1, 1], [1, 3], [7, 10], [64, 33], [65, 3], [257, 10], [257, 130], [Math.ceil((NN_MAX_PARTS * NN_MIN_ITEMS) / 10) + 3, 10],
+    [1, 1],
+    [1, 3],
+    [7, 10],
+    [64, 33],
+    [65, 3],
+    [257, 10],
+    [257, 130],
+    [Math.ceil((NN_MAX_PARTS * NN_MIN_ITEMS) / 10) + 3, 10],
   ];
   for (const [rows, classes] of ceShapes) {
     it(`cross-entropy loss and gradient (${rows}, ${classes})`, async () => {
@@ -59,13 +83,25 @@ describeGpu('nn_dense losses', (get) => {
       const p = tensorPool(ctx);
       try {
         const [tl, tlab, td, tloss] = [p.f32(logits), p.i32(labels), p.f32(rows * classes), p.f32(1)];
-        await encodeRun(ctx, (batch, k) => encodeCrossEntropy(batch, k, { logits: tl, labels: tlab, dlogits: td, loss: tloss, rows, classes }));
+        await encodeRun(ctx, (batch, k) =>
+          encodeCrossEntropy(batch, k, { logits: tl, labels: tlab, dlogits: td, loss: tloss, rows, classes }),
+        );
         const ref = crossEntropy(logits, labels, rows, classes);
         const rowErr = ceRowErr(classes, maxAbs(logits));
         const [loss] = await readback(ctx, tloss);
-        expectClose([loss!], [ref.loss], { atol: rowErr + reductionBound(ref.loss, rows, 0), rtol: 0, seed, label: 'loss' });
+        expectClose([loss!], [ref.loss], {
+          atol: rowErr + reductionBound(ref.loss, rows, 0),
+          rtol: 0,
+          seed,
+          label: 'loss',
+        });
         // softmax_c within (3 + 2|x| + classes + 2) ulp of p_c (p |x| <= 1/e), minus the one-hot, / rows.
-        expectClose(await readback(ctx, td), ref.dlogits, { atol: ((classes + 8) * U) / rows, rtol: 0, seed, label: 'dlogits' });
+        expectClose(await readback(ctx, td), ref.dlogits, {
+          atol: ((classes + 8) * U) / rows,
+          rtol: 0,
+          seed,
+          label: 'dlogits',
+        });
       } finally {
         p.dispose();
       }
@@ -79,12 +115,24 @@ describeGpu('nn_dense losses', (get) => {
     const p = tensorPool(ctx);
     try {
       const [td, tloss] = [p.f32(rows * classes), p.f32(1)];
-      await encodeRun(ctx, (batch, k) => encodeCrossEntropy(batch, k, { logits: p.f32(logits), labels: p.i32([1, 4, 0]), dlogits: td, loss: tloss, rows, classes }));
+      await encodeRun(ctx, (batch, k) =>
+        encodeCrossEntropy(batch, k, {
+          logits: p.f32(logits),
+          labels: p.i32([1, 4, 0]),
+          dlogits: td,
+          loss: tloss,
+          rows,
+          classes,
+        }),
+      );
       const d = await readback(ctx, td);
       expect(Number.isNaN((await readback(ctx, tloss))[0])).toBe(true);
       expect(Array.from(d.subarray(4, 8)).every(Number.isNaN)).toBe(true);
       const ref = crossEntropy(logits, [1, 0, 0], rows, classes).dlogits;
-      expectClose([...d.subarray(0, 4), ...d.subarray(8)], [...ref.subarray(0, 4), ...ref.subarray(8)], { atol: (12 * U) / rows, rtol: 0 });
+      expectClose([...d.subarray(0, 4), ...d.subarray(8)], [...ref.subarray(0, 4), ...ref.subarray(8)], {
+        atol: (12 * U) / rows,
+        rtol: 0,
+      });
     } finally {
       p.dispose();
     }
@@ -103,7 +151,15 @@ describeGpu('nn_dense losses', (get) => {
       await encodeRun(ctx, (batch, k) => {
         encodeMseLoss(batch, k, { pred: ta, target: tb, dpred: td, loss: out, lossIndex: 0, rows: 100, cols: 500 });
         encodeSumSquares(batch, k, { x: ta, n, out, outIndex: 1 });
-        encodeCrossEntropy(batch, k, { logits: p.f32(logits), labels: p.i32(labels), dlogits: tdl, loss: out, lossIndex: 2, rows: 700, classes: 10 });
+        encodeCrossEntropy(batch, k, {
+          logits: p.f32(logits),
+          labels: p.i32(labels),
+          dlogits: tdl,
+          loss: out,
+          lossIndex: 2,
+          rows: 700,
+          classes: 10,
+        });
         encodeSumSquares(batch, k, { x: tb, n: n - 1, offset: 1, out, outIndex: 3 });
       });
       const got = await readback(ctx, out);
@@ -111,7 +167,11 @@ describeGpu('nn_dense losses', (get) => {
       const ssb = sumSquares(b.subarray(1));
       const ce = crossEntropy(logits, labels, 700, 10).loss;
       const mse = mseLoss(a, b).loss;
-      expectClose(got, [mse, ssa, ce, ssb], { atol: reductionBound(Math.max(ssa, ssb, n * mse), n, 3), rtol: 0, label: 'mse, |a|^2, ce, |b[1:]|^2' });
+      expectClose(got, [mse, ssa, ce, ssb], {
+        atol: reductionBound(Math.max(ssa, ssb, n * mse), n, 3),
+        rtol: 0,
+        label: 'mse, |a|^2, ce, |b[1:]|^2',
+      });
     } finally {
       p.dispose();
     }
@@ -124,10 +184,18 @@ describeGpu('nn_dense losses', (get) => {
     const batch = beginBatch(ctx, 'errors');
     try {
       const [x, y, l] = [p.f32(12), p.f32(12), p.f32(2)];
-      expect(() => encodeMseLoss(batch, k, { pred: x, target: y, dpred: x, loss: l, rows: 3, cols: 4 })).toThrow(/pred and dpred must be different/);
-      expect(() => encodeMseLoss(batch, k, { pred: x, target: y, dpred: p.f32(12), loss: l, lossIndex: 2, rows: 3, cols: 4 })).toThrow(/loss holds 2 elements, needs 3/);
-      expect(() => encodeMseLoss(batch, k, { pred: x, target: y, dpred: p.f32(12), loss: l, rows: 0, cols: 4 })).toThrow(/rows must be an integer in \[1/);
-      expect(() => encodeCrossEntropy(batch, k, { logits: x, labels: p.u32([0, 1, 2]), dlogits: y, loss: l, rows: 3, classes: 4 })).toThrow(/labels must be a i32 tensor, got u32/);
+      expect(() => encodeMseLoss(batch, k, { pred: x, target: y, dpred: x, loss: l, rows: 3, cols: 4 })).toThrow(
+        /pred and dpred must be different/,
+      );
+      expect(() =>
+        encodeMseLoss(batch, k, { pred: x, target: y, dpred: p.f32(12), loss: l, lossIndex: 2, rows: 3, cols: 4 }),
+      ).toThrow(/loss holds 2 elements, needs 3/);
+      expect(() =>
+        encodeMseLoss(batch, k, { pred: x, target: y, dpred: p.f32(12), loss: l, rows: 0, cols: 4 }),
+      ).toThrow(/rows must be an integer in \[1/);
+      expect(() =>
+        encodeCrossEntropy(batch, k, { logits: x, labels: p.u32([0, 1, 2]), dlogits: y, loss: l, rows: 3, classes: 4 }),
+      ).toThrow(/labels must be a i32 tensor, got u32/);
     } finally {
       p.dispose();
     }

@@ -4,7 +4,15 @@
 import { expect, it } from 'vitest';
 import { describeGpu } from './device.js';
 import {
-  CLIP_STATE_SIZE, encodeAdamW, encodeAdd, encodeClipScale, encodeEma, encodeFill, encodeSumSquares, nnDenseKernels, NN_SMALL_SUM,
+  CLIP_STATE_SIZE,
+  encodeAdamW,
+  encodeAdd,
+  encodeClipScale,
+  encodeEma,
+  encodeFill,
+  encodeSumSquares,
+  nnDenseKernels,
+  NN_SMALL_SUM,
 } from '../../src/kernels/nn_dense.js';
 import { beginBatch } from '../../src/runtime/dispatch.js';
 import { readback, upload } from '../../src/runtime/tensor.js';
@@ -35,12 +43,18 @@ describeGpu('nn_dense optimiser', (get) => {
       const data = sizes.map((n, i) => f32(randn(n + 3, i).map((v) => v + (i % 2))));
       const out = p.f32(sizes.length);
       const ts = data.map((d) => p.f32(d));
-      await encodeRun(ctx, (batch, k) => sizes.forEach((n, i) => encodeSumSquares(batch, k, { x: ts[i]!, n, offset: 3, out, outIndex: i })));
+      await encodeRun(ctx, (batch, k) =>
+        sizes.forEach((n, i) => encodeSumSquares(batch, k, { x: ts[i]!, n, offset: 3, out, outIndex: i })),
+      );
       const got = await readback(ctx, out);
       sizes.forEach((n, i) => {
         const ref = sumSquares(data[i]!.subarray(3));
         // Squares round once; the sum is the reduction's (direct for n <= NN_SMALL_SUM).
-        expectClose([got[i]!], [ref], { atol: reductionBound(ref, n, 1, n <= NN_SMALL_SUM), rtol: 0, label: `n = ${n}` });
+        expectClose([got[i]!], [ref], {
+          atol: reductionBound(ref, n, 1, n <= NN_SMALL_SUM),
+          rtol: 0,
+          label: `n = ${n}`,
+        });
       });
     } finally {
       p.dispose();
@@ -68,7 +82,10 @@ describeGpu('nn_dense optimiser', (get) => {
       const tol = { atol: 0, rtol: 8 * U };
       const [s0, n0] = clipScale(slots, 1);
       expectClose(await readback(ctx, outs[0]!), [s0, n0, 0], { ...tol, label: 'clipped' });
-      expectClose(await readback(ctx, outs[1]!), [1, clipScale(slots.slice(0, 3), 100)[1], 0], { ...tol, label: 'not clipped' });
+      expectClose(await readback(ctx, outs[1]!), [1, clipScale(slots.slice(0, 3), 100)[1], 0], {
+        ...tol,
+        label: 'not clipped',
+      });
       expectClose(await readback(ctx, outs[2]!), [1, n0, 0], { ...tol, label: 'maxNorm = Infinity' });
       // Two non-finite norms add 2 to the count of 2; the last (finite) call leaves the count alone.
       expectClose(await readback(ctx, outs[3]!), [0.5 / (1 + 1e-6), 1, 4], { ...tol, label: 'non-finite count' });
@@ -83,21 +100,50 @@ describeGpu('nn_dense optimiser', (get) => {
       const off = 5;
       const p = tensorPool(ctx);
       try {
-        let state = { param: randn(n, n), m: randn(n, n + 1).map((v) => 0.1 * v), v: randn(n, n + 2).map((v) => 0.01 * v * v) };
+        let state = {
+          param: randn(n, n),
+          m: randn(n, n + 1).map((v) => 0.1 * v),
+          v: randn(n, n + 2).map((v) => 0.01 * v * v),
+        };
         const pad = (a: ArrayLike<number>) => f32([...new Array(off).fill(9), ...Array.from(a)]);
-        const [tp, tm, tv, tg, clip] = [p.f32(pad(state.param)), p.f32(pad(state.m)), p.f32(pad(state.v)), p.f32(pad(new Array(n).fill(0))), p.f32([0.5, 0.25])];
+        const [tp, tm, tv, tg, clip] = [
+          p.f32(pad(state.param)),
+          p.f32(pad(state.m)),
+          p.f32(pad(state.v)),
+          p.f32(pad(new Array(n).fill(0))),
+          p.f32([0.5, 0.25]),
+        ];
         for (let step = 1; step <= 3; step++) {
           const grad = f32(randn(n, 100 * step + n));
           const clipScale = step === 2 ? 0.75 : clip;
           const scale = step === 2 ? 0.75 : step === 1 ? 0.5 : 0.25;
           upload(ctx, tg, grad, off);
           await encodeRun(ctx, (batch, k) => {
-            encodeAdamW(batch, k, { param: tp, grad: tg, m: tm, v: tv, n, offset: off, ...HP, step, clipScale, clipIndex: step === 3 ? 1 : 0 });
+            encodeAdamW(batch, k, {
+              param: tp,
+              grad: tg,
+              m: tm,
+              v: tv,
+              n,
+              offset: off,
+              ...HP,
+              step,
+              clipScale,
+              clipIndex: step === 3 ? 1 : 0,
+            });
           });
-          const next = adamW({ param: Float64Array.from(state.param), m: Float64Array.from(state.m), v: Float64Array.from(state.v) }, grad, { ...HP, step, scale });
+          const next = adamW(
+            { param: Float64Array.from(state.param), m: Float64Array.from(state.m), v: Float64Array.from(state.v) },
+            grad,
+            { ...HP, step, scale },
+          );
           const [gp, gm, gv] = [await readback(ctx, tp), await readback(ctx, tm), await readback(ctx, tv)];
           for (const g of [gp, gm, gv]) expect(Array.from(g.subarray(0, off))).toEqual(new Array(off).fill(9));
-          expectClose(gp.subarray(off), next.param, { atol: adamTol(state.param, next.param), rtol: 0, label: `param, step ${step}` });
+          expectClose(gp.subarray(off), next.param, {
+            atol: adamTol(state.param, next.param),
+            rtol: 0,
+            label: `param, step ${step}`,
+          });
           // m and v: two products and a sum (which may cancel), plus the f32 rounding of b (<= 1 ulp of
           // b m): 4 ulp of the larger term; g s and g^2 add 2 more ulp to v's second term.
           const terms = (b: number, old: ArrayLike<number>, add: (i: number) => number) =>
@@ -107,7 +153,11 @@ describeGpu('nn_dense optimiser', (get) => {
           expectClose(gm.subarray(off), next.m, { atol: mTol, rtol: 0, label: `m, step ${step}` });
           expectClose(gv.subarray(off), next.v, { atol: vTol, rtol: 0, label: `v, step ${step}` });
           // Continue from the GPU's state, so each step is checked on its own.
-          state = { param: Float64Array.from(gp.subarray(off)), m: Float64Array.from(gm.subarray(off)), v: Float64Array.from(gv.subarray(off)) };
+          state = {
+            param: Float64Array.from(gp.subarray(off)),
+            m: Float64Array.from(gm.subarray(off)),
+            v: Float64Array.from(gv.subarray(off)),
+          };
         }
       } finally {
         p.dispose();
@@ -124,7 +174,18 @@ describeGpu('nn_dense optimiser', (get) => {
       const [tp, tm, tv, tg] = [p.f32(init[0]!), p.f32(init[1]!), p.f32(init[2]!), p.f32(randn(n, 4))];
       const clip = p.f32([0, NaN, -1, Infinity]);
       await encodeRun(ctx, (batch, k) => {
-        for (let i = 0; i < 4; i++) encodeAdamW(batch, k, { param: tp, grad: tg, m: tm, v: tv, n, ...HP, step: 1, clipScale: clip, clipIndex: i });
+        for (let i = 0; i < 4; i++)
+          encodeAdamW(batch, k, {
+            param: tp,
+            grad: tg,
+            m: tm,
+            v: tv,
+            n,
+            ...HP,
+            step: 1,
+            clipScale: clip,
+            clipIndex: i,
+          });
         encodeAdamW(batch, k, { param: tp, grad: tg, m: tm, v: tv, n, ...HP, step: 1, clipScale: 0 });
       });
       expectSameBits(await readback(ctx, tp), init[0]!, 'param');
@@ -143,7 +204,13 @@ describeGpu('nn_dense optimiser', (get) => {
       const params = sizes.map((n, i) => f32(randn(n, 10 + i)));
       const grads = sizes.map((n, i) => f32(randn(n, 20 + i).map((v) => 2 * v)));
       const emas = sizes.map((n, i) => f32(randn(n, 30 + i)));
-      const [tp, tg, tm, tv, te] = [params.map((x) => p.f32(x)), sizes.map((n) => p.f32(n)), sizes.map((n) => p.f32(n)), sizes.map((n) => p.f32(n)), emas.map((x) => p.f32(x))];
+      const [tp, tg, tm, tv, te] = [
+        params.map((x) => p.f32(x)),
+        sizes.map((n) => p.f32(n)),
+        sizes.map((n) => p.f32(n)),
+        sizes.map((n) => p.f32(n)),
+        emas.map((x) => p.f32(x)),
+      ];
       const src = grads.map((x) => p.f32(x));
       const [slots, clip] = [p.f32(sizes.length), p.f32(CLIP_STATE_SIZE)];
       const maxNorm = 10;
@@ -154,7 +221,18 @@ describeGpu('nn_dense optimiser', (get) => {
         sizes.forEach((n, i) => encodeAdd(batch, k, { a: tg[i]!, b: src[i]!, y: tg[i]!, n }));
         sizes.forEach((n, i) => encodeSumSquares(batch, k, { x: tg[i]!, n, out: slots, outIndex: i }));
         encodeClipScale(batch, k, { sumSquares: slots, count: sizes.length, maxNorm, out: clip });
-        sizes.forEach((n, i) => encodeAdamW(batch, k, { param: tp[i]!, grad: tg[i]!, m: tm[i]!, v: tv[i]!, n, ...HP, step: 1, clipScale: clip }));
+        sizes.forEach((n, i) =>
+          encodeAdamW(batch, k, {
+            param: tp[i]!,
+            grad: tg[i]!,
+            m: tm[i]!,
+            v: tv[i]!,
+            n,
+            ...HP,
+            step: 1,
+            clipScale: clip,
+          }),
+        );
         sizes.forEach((n, i) => encodeEma(batch, k, { ema: te[i]!, param: tp[i]!, n, decay: 0.99 }));
       });
       const [scale, norm, bad] = await readback(ctx, clip);
@@ -165,11 +243,19 @@ describeGpu('nn_dense optimiser', (get) => {
       expect(bad).toBe(0);
       for (let i = 0; i < sizes.length; i++) {
         const n = sizes[i]!;
-        const next = adamW({ param: Float64Array.from(params[i]!), m: new Float64Array(n), v: new Float64Array(n) }, grads[i]!, { ...HP, step: 1, scale: scale! });
+        const next = adamW(
+          { param: Float64Array.from(params[i]!), m: new Float64Array(n), v: new Float64Array(n) },
+          grads[i]!,
+          { ...HP, step: 1, scale: scale! },
+        );
         const gp = await readback(ctx, tp[i]!);
         expectClose(gp, next.param, { atol: adamTol(params[i]!, next.param), rtol: 0, label: `param ${i}` });
         // EMA: a + w (p - a) rounds 3 times on values of size max(|a|, |p|).
-        expectClose(await readback(ctx, te[i]!), ema(emas[i]!, gp, 0.99), { atol: 3 * U * Math.max(maxAbs(emas[i]!), maxAbs(gp)), rtol: 0, label: `ema ${i}` });
+        expectClose(await readback(ctx, te[i]!), ema(emas[i]!, gp, 0.99), {
+          atol: 3 * U * Math.max(maxAbs(emas[i]!), maxAbs(gp)),
+          rtol: 0,
+          label: `ema ${i}`,
+        });
       }
     } finally {
       p.dispose();
@@ -211,13 +297,25 @@ describeGpu('nn_dense optimiser', (get) => {
       expect(() => encodeAdamW(batch, k, { ...base, beta2: 1 })).toThrow(/beta1 and beta2 must be below 1/);
       expect(() => encodeAdamW(batch, k, { ...base, m: x })).toThrow(/param and m must be different/);
       expect(() => encodeAdamW(batch, k, { ...base, offset: 1 })).toThrow(/param holds 8 elements, needs 9/);
-      expect(() => encodeAdamW(batch, k, { ...base, clipScale: p.f32(1), clipIndex: 1 })).toThrow(/clipScale holds 1 elements, needs 2/);
-      expect(() => encodeClipScale(batch, k, { sumSquares: g, count: 8, maxNorm: 0, out: x })).toThrow(/maxNorm must be a finite number/);
-      expect(() => encodeClipScale(batch, k, { sumSquares: g, count: 8, maxNorm: 1, out: p.f32(2) })).toThrow(/out holds 2 elements, needs 3/);
+      expect(() => encodeAdamW(batch, k, { ...base, clipScale: p.f32(1), clipIndex: 1 })).toThrow(
+        /clipScale holds 1 elements, needs 2/,
+      );
+      expect(() => encodeClipScale(batch, k, { sumSquares: g, count: 8, maxNorm: 0, out: x })).toThrow(
+        /maxNorm must be a finite number/,
+      );
+      expect(() => encodeClipScale(batch, k, { sumSquares: g, count: 8, maxNorm: 1, out: p.f32(2) })).toThrow(
+        /out holds 2 elements, needs 3/,
+      );
       expect(() => encodeSumSquares(batch, k, { x, n: 8, out: x, outIndex: 0 })).toThrow(/x and out must be different/);
-      expect(() => encodeEma(batch, k, { ema: x, param: g, n: 8, decay: 1.5 })).toThrow(/decay must be a finite number in \[0, 1\]/);
-      expect(() => encodeFill(batch, k, { x: p.u32([1]), n: 1, value: -1 })).toThrow(/value must be a finite number in \[0, 4294967295\]/);
-      expect(() => encodeFill(batch, k, { x: p.i32([1]), n: 1, value: 0.5 })).toThrow(/value must be an integer for a i32 tensor/);
+      expect(() => encodeEma(batch, k, { ema: x, param: g, n: 8, decay: 1.5 })).toThrow(
+        /decay must be a finite number in \[0, 1\]/,
+      );
+      expect(() => encodeFill(batch, k, { x: p.u32([1]), n: 1, value: -1 })).toThrow(
+        /value must be a finite number in \[0, 4294967295\]/,
+      );
+      expect(() => encodeFill(batch, k, { x: p.i32([1]), n: 1, value: 0.5 })).toThrow(
+        /value must be an integer for a i32 tensor/,
+      );
     } finally {
       p.dispose();
     }

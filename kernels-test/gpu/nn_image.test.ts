@@ -4,17 +4,47 @@
 import { afterEach, expect, it } from 'vitest';
 import { describeGpu } from './device.js';
 import {
-  blockPlan, disposeImageKernels, encodeAddChannelBias, encodeAddChannelBiasBackward, encodeAvgPool2, encodeAvgPool2Backward, encodeCol2im3x3,
-  encodeConcatChannels, encodeConcatChannelsBackward, encodeIm2col3x3, encodeUpsample2, encodeUpsample2Backward, imageKernels, type ImageKernels,
+  blockPlan,
+  disposeImageKernels,
+  encodeAddChannelBias,
+  encodeAddChannelBiasBackward,
+  encodeAvgPool2,
+  encodeAvgPool2Backward,
+  encodeCol2im3x3,
+  encodeConcatChannels,
+  encodeConcatChannelsBackward,
+  encodeIm2col3x3,
+  encodeUpsample2,
+  encodeUpsample2Backward,
+  imageKernels,
+  type ImageKernels,
 } from '../../src/kernels/nn_image.js';
-import { addChannelBias, avgPool2, avgPool2Backward, channelSum, col2im3x3, concatChannels, im2col3x3, splitChannels, upsample2, upsample2Backward } from '../ref/nn_image.js';
+import {
+  addChannelBias,
+  avgPool2,
+  avgPool2Backward,
+  channelSum,
+  col2im3x3,
+  concatChannels,
+  im2col3x3,
+  splitChannels,
+  upsample2,
+  upsample2Backward,
+} from '../ref/nn_image.js';
 import { expectSameBits } from '../compare.js';
 import type { Batch } from '../../src/runtime/dispatch.js';
 import { createTensor, disposeTensor } from '../../src/runtime/tensor.js';
 import { abs, add, cleanup, down, expectBound, f32, run, up } from './nn_image_host.js';
 
 // (n, h, w, c): 1 pixel, odd sides, a 1-wide image, 5 and 3 channels, 16 channels at 14 x 14.
-const SHAPES: [number, number, number, number][] = [[1, 1, 1, 1], [2, 5, 7, 3], [3, 2, 8, 5], [1, 14, 14, 16], [2, 7, 1, 1], [3, 1, 5, 16]];
+const SHAPES: [number, number, number, number][] = [
+  [1, 1, 1, 1],
+  [2, 5, 7, 3],
+  [3, 2, 8, 5],
+  [1, 14, 14, 16],
+  [2, 7, 1, 1],
+  [3, 1, 5, 16],
+];
 const exact = (a: ArrayLike<number>) => Float32Array.from(a);
 
 describeGpu('nn_image', (get) => {
@@ -40,7 +70,11 @@ describeGpu('nn_image', (get) => {
         const rows = Math.min(3, P - p0);
         const part = up(ctx, rows * 9 * c);
         run(ctx, (b) => encodeIm2col3x3(b, k, { x: X, cols: part, ...d, rowStart: p0, rows }));
-        expectSameBits(await down(ctx, part), ref.subarray(p0 * 9 * c, (p0 + rows) * 9 * c), `im2col chunk ${p0} of ${JSON.stringify(d)}`);
+        expectSameBits(
+          await down(ctx, part),
+          ref.subarray(p0 * 9 * c, (p0 + rows) * 9 * c),
+          `im2col chunk ${p0} of ${JSON.stringify(d)}`,
+        );
       }
     }
   });
@@ -67,18 +101,38 @@ describeGpu('nn_image', (get) => {
         for (let p0 = 0; p0 < P; p0 += 4) {
           const rows = Math.min(4, P - p0);
           const part = up(ctx, g.subarray(p0 * 9 * c, (p0 + rows) * 9 * c));
-          encodeCol2im3x3(b, k, { cols: part, dx: DX2, ...d, rowStart: p0, rows, accumulate: false, overwriteFrom: reached });
+          encodeCol2im3x3(b, k, {
+            cols: part,
+            dx: DX2,
+            ...d,
+            rowStart: p0,
+            rows,
+            accumulate: false,
+            overwriteFrom: reached,
+          });
           reached = Math.min(P, p0 + rows + w + 1);
         }
       });
-      expectBound(await down(ctx, DX2), col2im3x3(g, d), col2im3x3(abs(g), d), 10, `col2im = chunked ${JSON.stringify(d)}`, seed);
+      expectBound(
+        await down(ctx, DX2),
+        col2im3x3(g, d),
+        col2im3x3(abs(g), d),
+        10,
+        `col2im = chunked ${JSON.stringify(d)}`,
+        seed,
+      );
     }
   });
 
   it('avgPool2 and upsample2 forward and backward', async () => {
     const ctx = get();
     // (n, h, w, c) of the pooled side's input: even sides.
-    for (const [n, h, w, c] of [[1, 2, 2, 1], [2, 14, 8, 3], [3, 2, 14, 5], [1, 8, 8, 16]] as const) {
+    for (const [n, h, w, c] of [
+      [1, 2, 2, 1],
+      [2, 14, 8, 3],
+      [3, 2, 14, 5],
+      [1, 8, 8, 16],
+    ] as const) {
       const d = { n, h, w, c };
       const seed = n * h * w + c;
       const x = f32(n * h * w * c, seed);
@@ -104,13 +158,25 @@ describeGpu('nn_image', (get) => {
         encodeUpsample2Backward(b, k, { dy: X, dx: DXS, ...s });
       });
       expectSameBits(await down(ctx, U), exact(upsample2(dyPool, s)), `upsample2 ${JSON.stringify(s)}`);
-      expectBound(await down(ctx, DXS), upsample2Backward(x, s), upsample2Backward(abs(x), s), 3, `upsample2Backward ${JSON.stringify(s)}`, seed);
+      expectBound(
+        await down(ctx, DXS),
+        upsample2Backward(x, s),
+        upsample2Backward(abs(x), s),
+        3,
+        `upsample2Backward ${JSON.stringify(s)}`,
+        seed,
+      );
     }
   });
 
   it('concatChannels and its backward (overwrite and accumulate)', async () => {
     const ctx = get();
-    for (const [pixels, ca, cb] of [[1, 1, 1], [35, 3, 5], [196, 16, 1], [7, 5, 16]] as const) {
+    for (const [pixels, ca, cb] of [
+      [1, 1, 1],
+      [35, 3, 5],
+      [196, 16, 1],
+      [7, 5, 16],
+    ] as const) {
       const seed = pixels + ca * 10 + cb;
       const a = f32(pixels * ca, seed);
       const bb = f32(pixels * cb, seed + 1);
@@ -139,7 +205,13 @@ describeGpu('nn_image', (get) => {
   it('addChannelBias (in place and not) and its backward de += sum over pixels, one and two levels', async () => {
     const ctx = get();
     // hw = 1 and 25 sum in one level; 196 and 4000 in blocks (blockPlan) then over the blocks.
-    for (const [n, hw, c] of [[1, 1, 1], [2, 25, 3], [3, 196, 5], [1, 4000, 16], [3, 49, 16]] as const) {
+    for (const [n, hw, c] of [
+      [1, 1, 1],
+      [2, 25, 3],
+      [3, 196, 5],
+      [1, 4000, 16],
+      [3, 49, 16],
+    ] as const) {
       const seed = n * hw + c;
       const x = f32(n * hw * c, seed);
       const e = f32(n * c, seed + 1);
@@ -158,7 +230,14 @@ describeGpu('nn_image', (get) => {
       expectBound(await down(ctx, XI), ref, scale, 1, `${tag} in place`, seed);
       // Two levels of in-order f32 sums (blockRows, then blocks) and the += of de0.
       const { blocks, blockRows } = blockPlan(hw, 1);
-      expectBound(await down(ctx, DE), add(channelSum(x, n, hw, c), de0), add(channelSum(abs(x), n, hw, c), abs(de0)), blockRows + blocks + 1, `${tag} backward`, seed);
+      expectBound(
+        await down(ctx, DE),
+        add(channelSum(x, n, hw, c), de0),
+        add(channelSum(abs(x), n, hw, c), abs(de0)),
+        blockRows + blocks + 1,
+        `${tag} backward`,
+        seed,
+      );
     }
   });
 
@@ -188,7 +267,13 @@ describeGpu('nn_image', (get) => {
     const e = [0.5, -2];
     const B = up(ctx, big);
     run(ctx, (b) => encodeAddChannelBias(b, k, { x: B, e: up(ctx, e), y: B, n: 2, hw, c: 1 }));
-    expectBound(await down(ctx, B), addChannelBias(big, e, 2, hw, 1), addChannelBias(abs(big), abs(e), 2, hw, 1), 1, 'channel bias large');
+    expectBound(
+      await down(ctx, B),
+      addChannelBias(big, e, 2, hw, 1),
+      addChannelBias(abs(big), abs(e), 2, hw, 1),
+      1,
+      'channel bias large',
+    );
   });
 
   it('rejects bad arguments with the argument, the value and what is allowed', async () => {
@@ -198,15 +283,29 @@ describeGpu('nn_image', (get) => {
     const b = { n: 1, h: 3, w: 3, c: 2 };
     const e = (fn: (bt: Batch) => void) => expect(() => run(ctx, fn));
     e((bt) => encodeAvgPool2(bt, k, { x: X, y: Y, ...b })).toThrow('avgPool2: h must be even, got 3');
-    e((bt) => encodeIm2col3x3(bt, k, { x: X, cols: Y, ...b })).toThrow('im2col3x3: cols holds 100 elements, needs at least 162');
-    e((bt) => encodeIm2col3x3(bt, k, { x: X, cols: Y, ...b, rowStart: 9 })).toThrow('im2col3x3: rowStart must be an integer in [0, 8], got 9');
-    e((bt) => encodeIm2col3x3(bt, k, { x: X, cols: X, ...b, c: 0 })).toThrow('im2col3x3: c must be an integer in [1, 2147483647], got 0');
-    e((bt) => encodeConcatChannels(bt, k, { a: X, ca: 1, b: X, cb: 1, y: X, pixels: 2 })).toThrow('concatChannels: a and y must be different tensors');
-    e((bt) => encodeAddChannelBias(bt, k, { x: Y, e: Y, y: Y, n: 1, hw: 9, c: 2 })).toThrow('addChannelBias: e and y must be different tensors');
+    e((bt) => encodeIm2col3x3(bt, k, { x: X, cols: Y, ...b })).toThrow(
+      'im2col3x3: cols holds 100 elements, needs at least 162',
+    );
+    e((bt) => encodeIm2col3x3(bt, k, { x: X, cols: Y, ...b, rowStart: 9 })).toThrow(
+      'im2col3x3: rowStart must be an integer in [0, 8], got 9',
+    );
+    e((bt) => encodeIm2col3x3(bt, k, { x: X, cols: X, ...b, c: 0 })).toThrow(
+      'im2col3x3: c must be an integer in [1, 2147483647], got 0',
+    );
+    e((bt) => encodeConcatChannels(bt, k, { a: X, ca: 1, b: X, cb: 1, y: X, pixels: 2 })).toThrow(
+      'concatChannels: a and y must be different tensors',
+    );
+    e((bt) => encodeAddChannelBias(bt, k, { x: Y, e: Y, y: Y, n: 1, hw: 9, c: 2 })).toThrow(
+      'addChannelBias: e and y must be different tensors',
+    );
     const I = up(ctx, [1, 2, 3], 'ints');
     const U = createTensor(ctx, [18], { dtype: 'u32' });
-    e((bt) => encodeUpsample2(bt, k, { x: U as never, y: Y, n: 1, h: 3, w: 3, c: 2 })).toThrow('upsample2: x must have dtype f32, got u32');
-    e((bt) => encodeUpsample2(bt, k, { x: I, y: Y, n: 1, h: 3, w: 3, c: 2 })).toThrow('upsample2: x holds 3 elements, needs at least 18');
+    e((bt) => encodeUpsample2(bt, k, { x: U as never, y: Y, n: 1, h: 3, w: 3, c: 2 })).toThrow(
+      'upsample2: x must have dtype f32, got u32',
+    );
+    e((bt) => encodeUpsample2(bt, k, { x: I, y: Y, n: 1, h: 3, w: 3, c: 2 })).toThrow(
+      'upsample2: x holds 3 elements, needs at least 18',
+    );
     disposeTensor(U);
   });
 

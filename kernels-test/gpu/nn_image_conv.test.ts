@@ -4,7 +4,13 @@
 import { afterAll, afterEach, beforeAll, expect, it } from 'vitest';
 import { describeGpu } from './device.js';
 import {
-  conv3x3Kernels, disposeConv3x3Kernels, disposeImageKernels, encodeConv3x3Backward, encodeConv3x3Forward, imageKernels, type ImageKernels,
+  conv3x3Kernels,
+  disposeConv3x3Kernels,
+  disposeImageKernels,
+  encodeConv3x3Backward,
+  encodeConv3x3Forward,
+  imageKernels,
+  type ImageKernels,
 } from '../../src/kernels/nn_image.js';
 import { GEMM_BUILDS } from '../../src/kernels/matmul.js';
 import { conv3x3, conv3x3Backward, type ConvDims } from '../ref/nn_image.js';
@@ -64,9 +70,26 @@ describeGpu('nn_image conv3x3', (get) => {
     const [DW, DB, DX] = [up(ctx, v.dW0), up(ctx, v.db0), up(ctx, v.dx0)];
     run(ctx, (bt) => {
       encodeConv3x3Forward(bt, k, { x: X, weight: W, bias: B, y: Y, n: d.n, h: d.h, w: d.w });
-      encodeConv3x3Backward(bt, k, { x: X, weight: W, dy: DY, dweight: DW, dbias: DB, dx: DX, accumulateDx, n: d.n, h: d.h, w: d.w });
+      encodeConv3x3Backward(bt, k, {
+        x: X,
+        weight: W,
+        dy: DY,
+        dweight: DW,
+        dbias: DB,
+        dx: DX,
+        accumulateDx,
+        n: d.n,
+        h: d.h,
+        w: d.w,
+      });
     });
-    const out = { y: await down(ctx, Y), dW: await down(ctx, DW), db: await down(ctx, DB), dx: await down(ctx, DX), chunkRows: k.chunkRows };
+    const out = {
+      y: await down(ctx, Y),
+      dW: await down(ctx, DW),
+      db: await down(ctx, DB),
+      dx: await down(ctx, DX),
+      chunkRows: k.chunkRows,
+    };
     disposeConv3x3Kernels(k);
     return out;
   }
@@ -124,18 +147,44 @@ describeGpu('nn_image conv3x3', (get) => {
       encodeConv3x3Forward(bt, k, { x: X, weight: W, y: Y, n: d.n, h: d.h, w: d.w });
       encodeConv3x3Backward(bt, k, { x: X, weight: W, dy: DY, dweight: DW, n: d.n, h: d.h, w: d.w });
     });
-    expectBound(await down(ctx, Y), conv3x3(v.x, v.W, null, d), conv3x3(abs(v.x), abs(v.W), null, d), 9 * d.cin, 'y without bias');
+    expectBound(
+      await down(ctx, Y),
+      conv3x3(v.x, v.W, null, d),
+      conv3x3(abs(v.x), abs(v.W), null, d),
+      9 * d.cin,
+      'y without bias',
+    );
     const mag = conv3x3Backward(abs(v.x), abs(v.W), abs(v.dy), d);
-    expectBound(await down(ctx, DW), add(conv3x3Backward(v.x, v.W, v.dy, d).dweight, v.dW0), add(mag.dweight, abs(v.dW0)), 21, 'dW without dx');
+    expectBound(
+      await down(ctx, DW),
+      add(conv3x3Backward(v.x, v.W, v.dy, d).dweight, v.dW0),
+      add(mag.dweight, abs(v.dW0)),
+      21,
+      'dW without dx',
+    );
     // A smaller batch than the kernels were made for reuses them.
     const small = { ...d, n: 1 };
     const Y1 = up(ctx, 10 * 3);
     run(ctx, (bt) => encodeConv3x3Forward(bt, k, { x: X, weight: W, y: Y1, n: 1, h: 2, w: 5 }));
-    expectBound(await down(ctx, Y1), conv3x3(v.x.subarray(0, 50), v.W, null, small), conv3x3(abs(v.x.subarray(0, 50)), abs(v.W), null, small), 45, 'y, n = 1');
-    expect(() => run(ctx, (bt) => encodeConv3x3Forward(bt, k, { x: X, weight: W, y: Y1, n: 2, h: 2, w: 5 }))).toThrow('conv3x3Forward: y holds 30 elements, needs at least 60');
-    expect(() => run(ctx, (bt) => encodeConv3x3Forward(bt, k, { x: X, weight: Y, y: Y1, n: 1, h: 2, w: 5 }))).toThrow('conv3x3Forward: weight holds 60 elements, needs at least 135');
+    expectBound(
+      await down(ctx, Y1),
+      conv3x3(v.x.subarray(0, 50), v.W, null, small),
+      conv3x3(abs(v.x.subarray(0, 50)), abs(v.W), null, small),
+      45,
+      'y, n = 1',
+    );
+    expect(() => run(ctx, (bt) => encodeConv3x3Forward(bt, k, { x: X, weight: W, y: Y1, n: 2, h: 2, w: 5 }))).toThrow(
+      'conv3x3Forward: y holds 30 elements, needs at least 60',
+    );
+    expect(() => run(ctx, (bt) => encodeConv3x3Forward(bt, k, { x: X, weight: Y, y: Y1, n: 1, h: 2, w: 5 }))).toThrow(
+      'conv3x3Forward: weight holds 60 elements, needs at least 135',
+    );
     disposeConv3x3Kernels(k);
-    await expect(conv3x3Kernels(ctx, { ...d, cin: 0 }, { build, image })).rejects.toThrow('conv3x3Kernels: cin must be an integer in [1, 2147483647], got 0');
-    await expect(conv3x3Kernels(ctx, d, { build, image, maxScratchBytes: 100 })).rejects.toThrow('conv3x3Kernels: maxScratchBytes must be an integer in [180, 9007199254740991], got 100');
+    await expect(conv3x3Kernels(ctx, { ...d, cin: 0 }, { build, image })).rejects.toThrow(
+      'conv3x3Kernels: cin must be an integer in [1, 2147483647], got 0',
+    );
+    await expect(conv3x3Kernels(ctx, d, { build, image, maxScratchBytes: 100 })).rejects.toThrow(
+      'conv3x3Kernels: maxScratchBytes must be an integer in [180, 9007199254740991], got 100',
+    );
   });
 });

@@ -8,13 +8,17 @@ import { gemmBound, scaled } from '../ref/matmul.js';
 import { expectClose } from '../compare.js';
 import { randn } from '../random.js';
 
-export const f32 = (n: number, seed: number, scale = 1, shift = 0) => Float32Array.from(randn(n, seed), (v) => scale * v + shift);
+export const f32 = (n: number, seed: number, scale = 1, shift = 0) =>
+  Float32Array.from(randn(n, seed), (v) => scale * v + shift);
 
 /** Tensors made by `up` in this test, destroyed by `cleanup`. */
 const made: Tensor[] = [];
 
 export function up(ctx: Context, data: ArrayLike<number> | number, label = 'test'): Tensor<'f32'> {
-  const t = typeof data === 'number' ? createTensor(ctx, [data], { label }) : createTensor(ctx, [Math.max(1, data.length)], { data, label });
+  const t =
+    typeof data === 'number'
+      ? createTensor(ctx, [data], { label })
+      : createTensor(ctx, [Math.max(1, data.length)], { data, label });
   made.push(t);
   return t;
 }
@@ -33,7 +37,14 @@ export function run(ctx: Context, fn: (b: Batch) => void): void {
 }
 
 /** |got - ref| <= gamma_L * scale element-wise (scale: float64 bound of the summed magnitudes). */
-export function expectBound(got: ArrayLike<number>, ref: ArrayLike<number>, scale: ArrayLike<number>, L: number, label: string, seed?: number): void {
+export function expectBound(
+  got: ArrayLike<number>,
+  ref: ArrayLike<number>,
+  scale: ArrayLike<number>,
+  L: number,
+  label: string,
+  seed?: number,
+): void {
   const [g, r] = scaled(got, ref, scale);
   expectClose(g, r, { atol: gemmBound(L), rtol: 0, label, seed });
 }

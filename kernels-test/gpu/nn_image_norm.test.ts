@@ -3,9 +3,16 @@
 // pure/nn_image_ref.test.ts): groups 1 and > 1, one and two reduction levels, constant groups, bad input.
 import { afterAll, afterEach, beforeAll, expect, it } from 'vitest';
 import { describeGpu } from './device.js';
-import { blockPlan, disposeImageKernels, encodeGroupNorm, encodeGroupNormBackward, imageKernels, type ImageKernels } from '../../src/kernels/nn_image.js';
+import {
+  blockPlan,
+  disposeImageKernels,
+  encodeGroupNorm,
+  encodeGroupNormBackward,
+  imageKernels,
+  type ImageKernels,
+} from '../../src/kernels/nn_image.js';
 import { groupNorm, groupNormBackward, type GroupDims } from '../ref/nn_image_norm.js';
-import { abs, add, cleanup, down, expectBound, f32, run, up } from './nn_image_host.js';
+import { add, cleanup, down, expectBound, f32, run, up } from './nn_image_host.js';
 
 // (n, hw, c, groups): a single value; 5 x 5 with 4 groups of 4; 7 x 7 with groups of 1 channel; 14 x 14 in one
 // group (two levels); 8 x 8 x 3; 2 x 7 x 16 in 8 groups; 1 x 1 images.
@@ -53,11 +60,31 @@ describeGpu('nn_image GroupNorm', (get) => {
       const dy = f32(size, seed + 3);
       const dg0 = f32(c, seed + 4);
       const db0 = f32(c, seed + 5);
-      const [X, G, B, Y, M, R] = [up(ctx, x), up(ctx, gamma), up(ctx, beta), up(ctx, size), up(ctx, n * groups), up(ctx, n * groups)];
+      const [X, G, B, Y, M, R] = [
+        up(ctx, x),
+        up(ctx, gamma),
+        up(ctx, beta),
+        up(ctx, size),
+        up(ctx, n * groups),
+        up(ctx, n * groups),
+      ];
       const [DY, DX, DG, DB] = [up(ctx, dy), up(ctx, f32(size, 9)), up(ctx, dg0), up(ctx, db0)];
       run(ctx, (bt) => {
         encodeGroupNorm(bt, k, { x: X, y: Y, gamma: G, beta: B, mean: M, rstd: R, n, hw, c, groups, eps: EPS });
-        encodeGroupNormBackward(bt, k, { x: X, dy: DY, gamma: G, mean: M, rstd: R, dx: DX, dgamma: DG, dbeta: DB, n, hw, c, groups });
+        encodeGroupNormBackward(bt, k, {
+          x: X,
+          dy: DY,
+          gamma: G,
+          mean: M,
+          rstd: R,
+          dx: DX,
+          dgamma: DG,
+          dbeta: DB,
+          n,
+          hw,
+          c,
+          groups,
+        });
       });
       const ref = groupNorm(x, gamma, beta, d, EPS);
       const L = sumLength(d);
@@ -71,7 +98,12 @@ describeGpu('nn_image GroupNorm', (get) => {
       });
       const grp = (i: number) => Math.floor(i / (hw * c)) * groups + Math.floor((i % c) / cpg);
       const xhat = Float64Array.from(x, (v, i) => (v - ref.mean[grp(i)]!) * ref.rstd[grp(i)]!);
-      const yScale = Float64Array.from(x, (_, i) => Math.abs(gamma[i % c]!) * (ref.rstd[grp(i)]! * absMean[grp(i)]! + Math.abs(xhat[i]!)) + Math.abs(beta[i % c]!));
+      const yScale = Float64Array.from(
+        x,
+        (_, i) =>
+          Math.abs(gamma[i % c]!) * (ref.rstd[grp(i)]! * absMean[grp(i)]! + Math.abs(xhat[i]!)) +
+          Math.abs(beta[i % c]!),
+      );
       expectBound(await down(ctx, M), ref.mean, absMean, L, 'mean', seed);
       expectBound(await down(ctx, R), ref.rstd, ref.rstd, L, 'rstd', seed);
       expectBound(await down(ctx, Y), ref.y, yScale, L, 'y', seed);
@@ -88,7 +120,9 @@ describeGpu('nn_image GroupNorm', (get) => {
       });
       const dxScale = Float64Array.from(x, (_, i) => {
         const r = ref.rstd[grp(i)]!;
-        return r * shift(i) * (Math.abs(gamma[i % c]! * dy[i]!) + gAbs[grp(i)]! + (1 + Math.abs(xhat[i]!)) * gxAbs[grp(i)]!);
+        return (
+          r * shift(i) * (Math.abs(gamma[i % c]! * dy[i]!) + gAbs[grp(i)]! + (1 + Math.abs(xhat[i]!)) * gxAbs[grp(i)]!)
+        );
       });
       const dgScale = Float64Array.from(dg0, Math.abs);
       const dbScale = Float64Array.from(db0, Math.abs);
@@ -112,7 +146,20 @@ describeGpu('nn_image GroupNorm', (get) => {
     const [DY, DX, DG, DB] = [up(ctx, f32(36, 3)), up(ctx, 36), up(ctx, 4), up(ctx, 4)];
     run(ctx, (bt) => {
       encodeGroupNorm(bt, k, { x: X, y: Y, gamma: G, beta: B, mean: M, rstd: R, n, hw, c, groups, eps: 1e-4 });
-      encodeGroupNormBackward(bt, k, { x: X, dy: DY, gamma: G, mean: M, rstd: R, dx: DX, dgamma: DG, dbeta: DB, n, hw, c, groups });
+      encodeGroupNormBackward(bt, k, {
+        x: X,
+        dy: DY,
+        gamma: G,
+        mean: M,
+        rstd: R,
+        dx: DX,
+        dgamma: DG,
+        dbeta: DB,
+        n,
+        hw,
+        c,
+        groups,
+      });
     });
     const y = await down(ctx, Y);
     const dg = await down(ctx, DG);
@@ -126,11 +173,41 @@ describeGpu('nn_image GroupNorm', (get) => {
     const ctx = get();
     const X = up(ctx, 12);
     const S = up(ctx, 4);
-    const a = { x: X, y: up(ctx, 12), gamma: S, beta: S, mean: up(ctx, 4), rstd: up(ctx, 4), n: 1, hw: 4, c: 3, groups: 2 };
+    const a = {
+      x: X,
+      y: up(ctx, 12),
+      gamma: S,
+      beta: S,
+      mean: up(ctx, 4),
+      rstd: up(ctx, 4),
+      n: 1,
+      hw: 4,
+      c: 3,
+      groups: 2,
+    };
     expect(() => run(ctx, (bt) => encodeGroupNorm(bt, k, a))).toThrow('groupNorm: groups = 2 must divide c = 3');
-    expect(() => run(ctx, (bt) => encodeGroupNorm(bt, k, { ...a, groups: 3, eps: -1 }))).toThrow('groupNorm: eps must be a finite number >= 0, got -1');
-    expect(() => run(ctx, (bt) => encodeGroupNorm(bt, k, { ...a, groups: 3, n: 2 }))).toThrow('groupNorm: x holds 12 elements, needs at least 24');
-    const b = { x: X, dy: a.y, gamma: S, mean: a.mean, rstd: a.rstd, dx: a.y, dgamma: up(ctx, 3), dbeta: up(ctx, 3), n: 1, hw: 4, c: 3, groups: 3 };
-    expect(() => run(ctx, (bt) => encodeGroupNormBackward(bt, k, b))).toThrow('groupNormBackward: dx and dy must be different tensors');
+    expect(() => run(ctx, (bt) => encodeGroupNorm(bt, k, { ...a, groups: 3, eps: -1 }))).toThrow(
+      'groupNorm: eps must be a finite number >= 0, got -1',
+    );
+    expect(() => run(ctx, (bt) => encodeGroupNorm(bt, k, { ...a, groups: 3, n: 2 }))).toThrow(
+      'groupNorm: x holds 12 elements, needs at least 24',
+    );
+    const b = {
+      x: X,
+      dy: a.y,
+      gamma: S,
+      mean: a.mean,
+      rstd: a.rstd,
+      dx: a.y,
+      dgamma: up(ctx, 3),
+      dbeta: up(ctx, 3),
+      n: 1,
+      hw: 4,
+      c: 3,
+      groups: 3,
+    };
+    expect(() => run(ctx, (bt) => encodeGroupNormBackward(bt, k, b))).toThrow(
+      'groupNormBackward: dx and dy must be different tensors',
+    );
   });
 });

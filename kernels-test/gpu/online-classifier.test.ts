@@ -6,7 +6,7 @@ import { expect, it } from 'vitest';
 import { describeGpu } from './device.js';
 import { onlineClassEntropy } from '../../src/analysis/online-classifier.js';
 import { gmmDenoiser, isotropicCovariances } from '../../src/models/gmm-denoiser.js';
-import { makeSchedule } from '../../src/models/schedules.js';
+import { makeSchedule } from '../../src/schedule/schedules.js';
 import { ddimScheduler, ddpmScheduler } from '../../src/samplers/scheduler.js';
 import { twoGaussianEntropy } from '../ref/information.js';
 
@@ -17,7 +17,11 @@ const [m, s2] = [1.5, 0.25];
 describeGpu('online class entropy', (get) => {
   it('exact mixture, class-conditional chains: the online entropy follows the closed-form H(C | x_t)', async () => {
     const ctx = get();
-    const d = gmmDenoiser(ctx, { K: 2, D: 1, means: [m, -m], covs: isotropicCovariances(s2, 2, 1), weights: [1, 1], classOf: [0, 1] }, schedule);
+    const d = gmmDenoiser(
+      ctx,
+      { K: 2, D: 1, means: [m, -m], covs: isotropicCovariances(s2, 2, 1), weights: [1, 1], classOf: [0, 1] },
+      schedule,
+    );
     try {
       const n = 1024;
       const r = await onlineClassEntropy(ctx, d, { n, seed: 3, scheduler: ddpmScheduler(schedule), steps: 250 });
@@ -35,14 +39,19 @@ describeGpu('online class entropy', (get) => {
         // 0.01 nats is the allowance on top of the 5 standard errors.
         const err = Math.abs(r.entropy[k]! - want);
         worst = Math.max(worst, err);
-        expect(err, `step ${t}: online ${r.entropy[k]} vs closed form ${want}`).toBeLessThanOrEqual(5 * r.stdError[k]! + 0.01);
+        expect(err, `step ${t}: online ${r.entropy[k]} vs closed form ${want}`).toBeLessThanOrEqual(
+          5 * r.stdError[k]! + 0.01,
+        );
       }
       const all = Array.from({ length: 250 }, (_, i) => i + 1);
       const hs = all.map((t) => twoGaussianEntropy(m * m, s2, schedule.alphasCumprod[t - 1]!));
       let peak = 1;
       for (let t = 2; t < 250; t++) if (hs[t]! - hs[t - 2]! > hs[peak]! - hs[Math.max(peak - 2, 0)]!) peak = t;
       // The rate of a 1024-row mean on 1-step differences is noisy: within 25 steps (a tenth of the chain).
-      expect(Math.abs(r.decisionStep - peak), `decision step ${r.decisionStep} vs closed form ${peak}; worst |dH| ${worst}`).toBeLessThanOrEqual(25);
+      expect(
+        Math.abs(r.decisionStep - peak),
+        `decision step ${r.decisionStep} vs closed form ${peak}; worst |dH| ${worst}`,
+      ).toBeLessThanOrEqual(25);
       expect(r.accuracy!).toBeGreaterThan(0.97);
       expect(r.entropyByClass!.length).toBe(2 * r.steps.length);
     } finally {
@@ -52,9 +61,19 @@ describeGpu('online class entropy', (get) => {
 
   it('unconditional chains on a respaced grid: entropy falls from log 2 to ~0 and no accuracy is claimed', async () => {
     const ctx = get();
-    const d = gmmDenoiser(ctx, { K: 2, D: 2, means: [2, 0, -2, 0], covs: isotropicCovariances(0.1, 2, 2), weights: [1, 1], classOf: [0, 1] }, schedule);
+    const d = gmmDenoiser(
+      ctx,
+      { K: 2, D: 2, means: [2, 0, -2, 0], covs: isotropicCovariances(0.1, 2, 2), weights: [1, 1], classOf: [0, 1] },
+      schedule,
+    );
     try {
-      const r = await onlineClassEntropy(ctx, d, { n: 64, seed: 4, scheduler: ddpmScheduler(schedule), steps: 50, classes: null });
+      const r = await onlineClassEntropy(ctx, d, {
+        n: 64,
+        seed: 4,
+        scheduler: ddpmScheduler(schedule),
+        steps: 50,
+        classes: null,
+      });
       expect(r.denoiserCalls).toBe(50);
       expect(r.accuracy).toBeNull();
       expect(r.entropyByClass).toBeNull();
@@ -67,16 +86,38 @@ describeGpu('online class entropy', (get) => {
 
   it('refuses an unconditional denoiser, a deterministic grid and a bad prior', async () => {
     const ctx = get();
-    const u = gmmDenoiser(ctx, { K: 2, D: 1, means: [1, -1], covs: isotropicCovariances(0.1, 2, 1), weights: [1, 1], classOf: null }, schedule);
-    const c = gmmDenoiser(ctx, { K: 2, D: 1, means: [1, -1], covs: isotropicCovariances(0.1, 2, 1), weights: [1, 1] }, schedule);
+    const u = gmmDenoiser(
+      ctx,
+      { K: 2, D: 1, means: [1, -1], covs: isotropicCovariances(0.1, 2, 1), weights: [1, 1], classOf: null },
+      schedule,
+    );
+    const c = gmmDenoiser(
+      ctx,
+      { K: 2, D: 1, means: [1, -1], covs: isotropicCovariances(0.1, 2, 1), weights: [1, 1] },
+      schedule,
+    );
     try {
-      await expect(onlineClassEntropy(ctx, u, { n: 4, seed: 1, scheduler: ddpmScheduler(schedule), steps: 10 })).rejects.toThrow(
-        /'gmm' denoiser has 0 classes; the online classifier needs a class-conditional denoiser/,
+      await expect(
+        onlineClassEntropy(ctx, u, { n: 4, seed: 1, scheduler: ddpmScheduler(schedule), steps: 10 }),
+      ).rejects.toThrow(/'gmm' denoiser has 0 classes; the online classifier needs a class-conditional denoiser/);
+      await expect(
+        onlineClassEntropy(ctx, c, { n: 4, seed: 1, scheduler: ddimScheduler(schedule), steps: 10 }),
+      ).rejects.toThrow(/deterministic \(sigma = 0\)/);
+      await expect(
+        onlineClassEntropy(ctx, c, { n: 4, seed: 1, scheduler: ddpmScheduler(schedule), steps: 10, prior: [1, 0] }),
+      ).rejects.toThrow(/prior\[1\] must be finite and > 0, got 0/);
+      await expect(onlineClassEntropy(ctx, c, { n: 4, seed: 1, scheduler: ddpmScheduler(schedule) })).rejects.toThrow(
+        /no grid/,
       );
-      await expect(onlineClassEntropy(ctx, c, { n: 4, seed: 1, scheduler: ddimScheduler(schedule), steps: 10 })).rejects.toThrow(/deterministic \(sigma = 0\)/);
-      await expect(onlineClassEntropy(ctx, c, { n: 4, seed: 1, scheduler: ddpmScheduler(schedule), steps: 10, prior: [1, 0] })).rejects.toThrow(/prior\[1\] must be finite and > 0, got 0/);
-      await expect(onlineClassEntropy(ctx, c, { n: 4, seed: 1, scheduler: ddpmScheduler(schedule) })).rejects.toThrow(/no grid/);
-      await expect(onlineClassEntropy(ctx, c, { n: 2, seed: 1, scheduler: ddpmScheduler(schedule), steps: 5, classes: Int32Array.of(0, 2) })).rejects.toThrow(/class label 2 at row 1/);
+      await expect(
+        onlineClassEntropy(ctx, c, {
+          n: 2,
+          seed: 1,
+          scheduler: ddpmScheduler(schedule),
+          steps: 5,
+          classes: Int32Array.of(0, 2),
+        }),
+      ).rejects.toThrow(/class label 2 at row 1/);
     } finally {
       u.dispose();
       c.dispose();

@@ -9,9 +9,21 @@ import { expectSameBits } from '../compare.js';
 import { randomWords } from '../random.js';
 
 const KAT: [number[], [number, number], number[]][] = [
-  [[0, 0, 0, 0], [0, 0], [0x6627e8d5, 0xe169c58d, 0xbc57ac4c, 0x9b00dbd8]],
-  [[0xffffffff, 0xffffffff, 0xffffffff, 0xffffffff], [0xffffffff, 0xffffffff], [0x408f276d, 0x41c83b0e, 0xa20bc7c6, 0x6d5451fd]],
-  [[0x243f6a88, 0x85a308d3, 0x13198a2e, 0x03707344], [0xa4093822, 0x299f31d0], [0xd16cfe09, 0x94fdcceb, 0x5001e420, 0x24126ea1]],
+  [
+    [0, 0, 0, 0],
+    [0, 0],
+    [0x6627e8d5, 0xe169c58d, 0xbc57ac4c, 0x9b00dbd8],
+  ],
+  [
+    [0xffffffff, 0xffffffff, 0xffffffff, 0xffffffff],
+    [0xffffffff, 0xffffffff],
+    [0x408f276d, 0x41c83b0e, 0xa20bc7c6, 0x6d5451fd],
+  ],
+  [
+    [0x243f6a88, 0x85a308d3, 0x13198a2e, 0x03707344],
+    [0xa4093822, 0x299f31d0],
+    [0xd16cfe09, 0x94fdcceb, 0x5001e420, 0x24126ea1],
+  ],
 ];
 
 describeGpu('philox', (get) => {
@@ -23,14 +35,22 @@ describeGpu('philox', (get) => {
   }
 
   it('equals the BigInt reference on random counters and keys, 1 to 4.2 M blocks (> 65,535 workgroups)', async () => {
-    for (const [count, seed] of [[1, 1], [63, 2], [64, 5], [65, 3], [70_001, 4], [65_535 * 64 + 13, 6]] as const) {
+    for (const [count, seed] of [
+      [1, 1],
+      [63, 2],
+      [64, 5],
+      [65, 3],
+      [70_001, 4],
+      [65_535 * 64 + 13, 6],
+    ] as const) {
       const ctr = randomWords(4 * count, seed);
       const [k0, k1] = randomWords(2, seed + 100);
       const got = await philox(get(), ctr, { key: [k0!, k1!] });
       const step = Math.max(1, Math.floor(count / 2000)); // the BigInt reference is slow: check a spread subset
       for (let i = 0; i < count; i += step) {
         const want = philox4x32_10([ctr[4 * i]!, ctr[4 * i + 1]!, ctr[4 * i + 2]!, ctr[4 * i + 3]!], [k0!, k1!]);
-        if ([0, 1, 2, 3].some((j) => got[4 * i + j] !== want[j])) throw new Error(`block ${i} (seed ${seed}): got ${[...got.slice(4 * i, 4 * i + 4)]} want ${want}`);
+        if ([0, 1, 2, 3].some((j) => got[4 * i + j] !== want[j]))
+          throw new Error(`block ${i} (seed ${seed}): got ${[...got.slice(4 * i, 4 * i + 4)]} want ${want}`);
       }
     }
   });
@@ -38,11 +58,18 @@ describeGpu('philox', (get) => {
   it('seeds map to keys: seed s is key (s mod 2^32, floor(s / 2^32))', async () => {
     const ctr = randomWords(64, 9);
     const s = 2 ** 40 + 12345;
-    expectSameBits(await philox(get(), ctr, { seed: s }), await philox(get(), ctr, { key: [12345, 256] }), 'seed vs key');
+    expectSameBits(
+      await philox(get(), ctr, { seed: s }),
+      await philox(get(), ctr, { key: [12345, 256] }),
+      'seed vs key',
+    );
   });
 
   it('the transform is within 2e-7 max(1, |z|) of float64 Box-Muller, at edge words and random words', async () => {
-    const edges = [0, 1, 2, 3, 0x7fffffff, 0x80000000, 0x80000001, 0xfffffffe, 0xffffffff, 0x40000000, 0xc0000000, 0x20000000, 0xe0000000, 0x3fffffff, 0xbfffffff];
+    const edges = [
+      0, 1, 2, 3, 0x7fffffff, 0x80000000, 0x80000001, 0xfffffffe, 0xffffffff, 0x40000000, 0xc0000000, 0x20000000,
+      0xe0000000, 0x3fffffff, 0xbfffffff,
+    ];
     const words: number[] = [];
     for (const a of edges) for (const b of edges) words.push(a, b, b, a);
     const all = Uint32Array.from([...words, ...randomWords(4 * 100_000, 17)]);
@@ -61,7 +88,11 @@ describeGpu('philox', (get) => {
     const ctr = randomWords(4 * 4099, 23);
     const key: [number, number] = [3, 4];
     const words = await philox(get(), ctr, { key });
-    expectSameBits(await philox(get(), ctr, { key, output: 'normal' }), await philox(get(), words, { output: 'transform' }), 'normal vs transform(words)');
+    expectSameBits(
+      await philox(get(), ctr, { key, output: 'normal' }),
+      await philox(get(), words, { output: 'transform' }),
+      'normal vs transform(words)',
+    );
   });
 
   it('the largest |z| over 1 M draws is in the tail a 32-bit uniform allows', async () => {

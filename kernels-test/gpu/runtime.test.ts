@@ -10,7 +10,11 @@ import { profileReport } from '../../src/runtime/profile.js';
 import { expectClose } from '../compare.js';
 import { randn } from '../random.js';
 
-const AXPB: KernelSpec = { name: '../kernels-test/fixtures/axpb', libs: ['lib/index.wgsl'], storage: ['read', 'read_write'] };
+const AXPB: KernelSpec = {
+  name: '../kernels-test/fixtures/axpb',
+  libs: ['lib/index.wgsl'],
+  storage: ['read', 'read_write'],
+};
 const BROKEN: KernelSpec = { name: '../kernels-test/fixtures/broken', storage: ['read_write'] };
 const WG = 64;
 
@@ -24,11 +28,17 @@ describeGpu('runtime', (get) => {
     const xt = createTensor(ctx, [n], { data: x, label: 'x' });
     const outs = Array.from({ length: 40 }, (_, k) => createTensor(ctx, [n], { label: `y${k}` }));
     const batch = beginBatch(ctx, 'axpb-many');
-    outs.forEach((y, k) => dispatch(batch, p, { params: { a: k, b: -k / 2, n }, bindings: [xt, y], workgroups: grid2d(ctx, n, WG) }));
+    outs.forEach((y, k) =>
+      dispatch(batch, p, { params: { a: k, b: -k / 2, n }, bindings: [xt, y], workgroups: grid2d(ctx, n, WG) }),
+    );
     submit(batch);
     for (const [k, y] of outs.entries()) {
       const got = await readback(ctx, y);
-      expectClose(got, Array.from(x, (v) => Math.fround(k * v) - k / 2), { label: `dispatch ${k}`, seed });
+      expectClose(
+        got,
+        Array.from(x, (v) => Math.fround(k * v) - k / 2),
+        { label: `dispatch ${k}`, seed },
+      );
     }
     [xt, ...outs].forEach(disposeTensor);
   });
@@ -45,7 +55,11 @@ describeGpu('runtime', (get) => {
       dispatch(batch, p, { params: { a: 2, b: 1, n }, bindings: [xt, yt], workgroups: grid });
       submit(batch);
       const y = await readback(ctx, yt);
-      expectClose(y, Array.from(x, (v) => -(2 * v + 1)), { atol: 0, rtol: 0, label: `n=${n} grid ${grid}` });
+      expectClose(
+        y,
+        Array.from(x, (v) => -(2 * v + 1)),
+        { atol: 0, rtol: 0, label: `n=${n} grid ${grid}` },
+      );
       disposeTensor(xt);
       disposeTensor(yt);
     }
@@ -62,14 +76,20 @@ describeGpu('runtime', (get) => {
   });
 
   it('a shader error names the file, line and column', async () => {
-    await expect(getPipeline(get(), BROKEN)).rejects.toThrow(/broken\.wgsl failed to compile:\n.*broken\.wgsl:5:\d+: error/);
+    await expect(getPipeline(get(), BROKEN)).rejects.toThrow(
+      /broken\.wgsl failed to compile:\n.*broken\.wgsl:5:\d+: error/,
+    );
   });
 
   it('an unknown variant flag and a wrong binding count are errors naming the kernel', async () => {
     const ctx = get();
-    await expect(getPipeline(ctx, AXPB, { constants: { WG }, variant: {} })).rejects.toThrow(/#if negate: unknown variant flag/);
+    await expect(getPipeline(ctx, AXPB, { constants: { WG }, variant: {} })).rejects.toThrow(
+      /#if negate: unknown variant flag/,
+    );
     const p = await getPipeline(ctx, AXPB, { constants: { WG }, variant: { negate: false } });
-    expect(() => dispatch(beginBatch(ctx), p, { params: { a: 1, b: 1, n: 1 }, bindings: [], workgroups: [1] })).toThrow(/expected 2 storage bindings, got 0/);
+    expect(() => dispatch(beginBatch(ctx), p, { params: { a: 1, b: 1, n: 1 }, bindings: [], workgroups: [1] })).toThrow(
+      /expected 2 storage bindings, got 0/,
+    );
   });
 
   it('readback of a range, and range errors', async () => {
@@ -82,7 +102,9 @@ describeGpu('runtime', (get) => {
 
   it('buffers beyond the device limit are refused with the limit named', () => {
     const ctx = get();
-    expect(() => createTensor(ctx, [ctx.limits.maxBufferSize], { label: 'huge' })).toThrow(/huge: \d+ bytes exceed the device's maxBufferSize/);
+    expect(() => createTensor(ctx, [ctx.limits.maxBufferSize], { label: 'huge' })).toThrow(
+      /huge: \d+ bytes exceed the device's maxBufferSize/,
+    );
   });
 });
 
@@ -96,7 +118,14 @@ describeGpu(
       const xt = createTensor(ctx, [n]);
       const yt = createTensor(ctx, [n]);
       const batch = beginBatch(ctx);
-      for (let i = 0; i < 4; i++) dispatch(batch, p, { params: { a: 1, b: 0, n }, bindings: [xt, yt], workgroups: grid2d(ctx, n, WG), flops: 2 * n, bytes: 8 * n });
+      for (let i = 0; i < 4; i++)
+        dispatch(batch, p, {
+          params: { a: 1, b: 0, n },
+          bindings: [xt, yt],
+          workgroups: grid2d(ctx, n, WG),
+          flops: 2 * n,
+          bytes: 8 * n,
+        });
       submit(batch);
       await sync(ctx);
       const [row] = profileReport(ctx);

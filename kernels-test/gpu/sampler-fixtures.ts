@@ -2,7 +2,7 @@
 // N(m_label, s2 I) (affine in x with the scalar slope sqrt(1 - abar) / (abar s2 + 1 - abar)), computed on
 // the host in float64 and returned as f32, counting its calls; and its float64 twin for ref/samplers.ts.
 import type { Denoiser } from '../../src/models/denoiser.js';
-import type { Schedule } from '../../src/models/schedules.js';
+import type { Schedule } from '../../src/schedule/schedules.js';
 import { createTensor, readback } from '../../src/runtime/tensor.js';
 import { randn } from '../random.js';
 
@@ -32,12 +32,21 @@ export function gaussDenoiser(schedule: Schedule, D: number, C: number, s2: numb
     return out;
   };
   const den: GaussDenoiser = {
-    kind: 'gauss-test', dim: D, imageShape: null, numClasses: C, schedule, calls: 0, firstX: null,
+    kind: 'gauss-test',
+    dim: D,
+    imageShape: null,
+    numClasses: C,
+    schedule,
+    calls: 0,
+    firstX: null,
     async predictEps(ctx, xt, n, step, classes) {
       den.calls++;
       const x = (await readback(ctx, xt, 0, n * D)) as Float32Array;
       den.firstX ??= x;
-      return createTensor(ctx, [n, D], { data: Float32Array.from(epsF64(x, step, classes, n)), label: 'gauss-test.eps' });
+      return createTensor(ctx, [n, D], {
+        data: Float32Array.from(epsF64(x, step, classes, n)),
+        label: 'gauss-test.eps',
+      });
     },
     dispose() {},
     epsF64,
@@ -47,7 +56,14 @@ export function gaussDenoiser(schedule: Schedule, D: number, C: number, s2: numb
 }
 
 /** |got - want| <= scale * bound + floor element-wise, failing with the worst element (seed printed). */
-export function expectWithinBound(got: ArrayLike<number>, want: ArrayLike<number>, bound: ArrayLike<number>, scale: number, floor: number, label: string): void {
+export function expectWithinBound(
+  got: ArrayLike<number>,
+  want: ArrayLike<number>,
+  bound: ArrayLike<number>,
+  scale: number,
+  floor: number,
+  label: string,
+): void {
   let worst = -1;
   let ratio = 0;
   for (let i = 0; i < want.length; i++) {
@@ -58,12 +74,20 @@ export function expectWithinBound(got: ArrayLike<number>, want: ArrayLike<number
     }
   }
   if (got.length !== want.length || ratio > 1) {
-    throw new Error(`${label}: [${worst}] got ${got[worst]} want ${want[worst]}, ${ratio.toFixed(2)}x the allowed ${scale} * ${bound[worst]} + ${floor} (lengths ${got.length}, ${want.length})`);
+    throw new Error(
+      `${label}: [${worst}] got ${got[worst]} want ${want[worst]}, ${ratio.toFixed(2)}x the allowed ${scale} * ${bound[worst]} + ${floor} (lengths ${got.length}, ${want.length})`,
+    );
   }
 }
 
 /** z-scores of the sample mean (D) and covariance entries (upper triangle, row by row) of rows x (n, D) against (mu, cov). */
-export function zScores(x: ArrayLike<number>, n: number, D: number, mu: number[], cov: number[]): { mean: number[]; cov: number[] } {
+export function zScores(
+  x: ArrayLike<number>,
+  n: number,
+  D: number,
+  mu: number[],
+  cov: number[],
+): { mean: number[]; cov: number[] } {
   const m = new Array<number>(D).fill(0);
   for (let i = 0; i < n; i++) for (let d = 0; d < D; d++) m[d]! += x[i * D + d]! / n;
   const zMean = m.map((v, d) => (v - mu[d]!) / Math.sqrt(cov[d * D + d]! / n));

@@ -6,7 +6,7 @@ import { expect, it } from 'vitest';
 import { describeGpu } from './device.js';
 import { expectWithinBound, zScores } from './sampler-fixtures.js';
 import { gmmDenoiser, diagonalCovariances, isotropicCovariances } from '../../src/models/gmm-denoiser.js';
-import { makeSchedule } from '../../src/models/schedules.js';
+import { makeSchedule } from '../../src/schedule/schedules.js';
 import { standardNormals } from '../../src/kernels/forward_noise.js';
 import { seedKey } from '../../src/runtime/check.js';
 import { ddimScheduler, ddpmScheduler, sample, SAMPLE_STREAM } from '../../src/samplers/index.js';
@@ -24,8 +24,18 @@ describeGpu('samplers with exact denoisers', (get) => {
     const params = { K: 1, D, means, covs: isotropicCovariances(s2, 1, D), weights: [1], classOf: null };
     const den = gmmDenoiser(ctx, params, schedule);
     try {
-      for (const [steps, start] of [[10, 100], [6, 37]] as const) {
-        const res = await sample(ctx, den, { n, classes: null, seed: 5, scheduler: ddimScheduler(schedule), steps, start: { step: start } });
+      for (const [steps, start] of [
+        [10, 100],
+        [6, 37],
+      ] as const) {
+        const res = await sample(ctx, den, {
+          n,
+          classes: null,
+          seed: 5,
+          scheduler: ddimScheduler(schedule),
+          steps,
+          start: { step: start },
+        });
         const xs = await standardNormals(ctx, n, D, { seed: 5, stream: SAMPLE_STREAM, step: 0 });
         // Exact eps = sqrt(1 - a) u / v with u = x - sqrt(a) m, v = a s2 + 1 - a; DDIM's x_prev = sqrt(ap) x0_hat
         // + sqrt(1 - ap) eps gives u_prev = g u, g = (sqrt(ap a) s2 + sqrt((1 - ap)(1 - a))) / v.
@@ -38,9 +48,18 @@ describeGpu('samplers with exact denoisers', (get) => {
         });
         const closed = Float64Array.from(xs, (v, i) => means[i % D]! + G * (v - Math.sqrt(ab[0]!) * means[i % D]!));
         const ref = sampleRef({
-          kind: { kind: 'ddim', eta: 0 }, steps: t, abar: ab, x: xs, n, D, key: seedKey(5), stream: SAMPLE_STREAM,
+          kind: { kind: 'ddim', eta: 0 },
+          steps: t,
+          abar: ab,
+          x: xs,
+          n,
+          D,
+          key: seedKey(5),
+          stream: SAMPLE_STREAM,
           eps: (x, k) => gmmRef(params, schedule.alphasCumprod[k - 1]!, x, n).eps,
-          slope: (k) => Math.sqrt(1 - schedule.alphasCumprod[k - 1]!) / (schedule.alphasCumprod[k - 1]! * s2 + 1 - schedule.alphasCumprod[k - 1]!),
+          slope: (k) =>
+            Math.sqrt(1 - schedule.alphasCumprod[k - 1]!) /
+            (schedule.alphasCumprod[k - 1]! * s2 + 1 - schedule.alphasCumprod[k - 1]!),
           epsBound: (x, k) => gmmRef(params, schedule.alphasCumprod[k - 1]!, x, n).bound,
         });
         // The float64 chain is the closed form up to float64 rounding.
@@ -66,10 +85,18 @@ describeGpu('samplers with exact denoisers', (get) => {
     const den = gmmDenoiser(ctx, { K, D, means, covs: diagonalCovariances(vars, K, D), weights, classOf }, schedule);
     const moments = (ks: number[]) => {
       const wsum = ks.reduce((s, k) => s + weights[k]!, 0);
-      const mu = Array.from({ length: D }, (_, d) => ks.reduce((s, k) => s + (weights[k]! / wsum) * means[k * D + d]!, 0));
+      const mu = Array.from({ length: D }, (_, d) =>
+        ks.reduce((s, k) => s + (weights[k]! / wsum) * means[k * D + d]!, 0),
+      );
       const cov = Array.from({ length: D * D }, (_, ij) => {
         const [a, b] = [Math.floor(ij / D), ij % D];
-        return ks.reduce((s, k) => s + (weights[k]! / wsum) * ((a === b ? vars[k * D + a]! : 0) + (means[k * D + a]! - mu[a]!) * (means[k * D + b]! - mu[b]!)), 0);
+        return ks.reduce(
+          (s, k) =>
+            s +
+            (weights[k]! / wsum) *
+              ((a === b ? vars[k * D + a]! : 0) + (means[k * D + a]! - mu[a]!) * (means[k * D + b]! - mu[b]!)),
+          0,
+        );
       });
       return { mu, cov };
     };
@@ -77,11 +104,18 @@ describeGpu('samplers with exact denoisers', (get) => {
       const classes = Int32Array.from({ length: n }, (_, i) => (i < n / 2 ? 0 : -1));
       const res = await sample(ctx, den, { n, classes, seed: 17, scheduler: ddpmScheduler(schedule) });
       expect(res.denoiserCalls).toBe(200);
-      for (const [label, rows, ks] of [['class 0', res.x.subarray(0, (n / 2) * D), [0, 1]], ['unconditional', res.x.subarray((n / 2) * D), [0, 1, 2]]] as const) {
+      for (const [label, rows, ks] of [
+        ['class 0', res.x.subarray(0, (n / 2) * D), [0, 1]],
+        ['unconditional', res.x.subarray((n / 2) * D), [0, 1, 2]],
+      ] as const) {
         const { mu, cov } = moments([...ks]);
         const z = zScores(rows, n / 2, D, mu, cov);
         // 9 z-scores per group, 18 in all: with an unbiased sampler P(any |z| > 4) ~ 18 * 6.3e-5 = 1e-3.
-        for (const v of [...z.mean, ...z.cov]) expect(Math.abs(v), `${label}: z-scores mean ${z.mean.map((q) => q.toFixed(2))} cov ${z.cov.map((q) => q.toFixed(2))}`).toBeLessThan(4);
+        for (const v of [...z.mean, ...z.cov])
+          expect(
+            Math.abs(v),
+            `${label}: z-scores mean ${z.mean.map((q) => q.toFixed(2))} cov ${z.cov.map((q) => q.toFixed(2))}`,
+          ).toBeLessThan(4);
       }
     } finally {
       den.dispose();

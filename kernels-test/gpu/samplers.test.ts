@@ -2,7 +2,7 @@
 // variances) and DDIM (eta 0, 0.3, 0.5, 1), full, respaced and late-started grids, every guidance kind,
 // with the exact Tweedie denoiser of Gaussian data (sampler-fixtures.ts); sampler_step.wgsl against the
 // float64 update; exact denoiser-call counts; w = 1 and w = 0 bit for bit; determinism; agreement with
-// models/ddpm.ts; SDEdit; bad input.
+// samplers/ddpm.ts; SDEdit; bad input.
 import { expect, it } from 'vitest';
 import { describeGpu } from './device.js';
 import { expectWithinBound, gaussDenoiser } from './sampler-fixtures.js';
@@ -11,9 +11,18 @@ import { createTensor, disposeTensor, readback } from '../../src/runtime/tensor.
 import { seedKey } from '../../src/runtime/check.js';
 import { standardNormals } from '../../src/kernels/forward_noise.js';
 import { encodeSamplerStep, samplerStepPipeline } from '../../src/kernels/sampler_step.js';
-import { makeSchedule, type Schedule } from '../../src/models/schedules.js';
-import { sampleDdpm } from '../../src/models/ddpm.js';
-import { ddimScheduler, ddpmScheduler, sample, sdedit, SAMPLE_STREAM, SDEDIT_STREAM, type Guidance, type Scheduler } from '../../src/samplers/index.js';
+import { makeSchedule, type Schedule } from '../../src/schedule/schedules.js';
+import { sampleDdpm } from '../../src/samplers/ddpm.js';
+import {
+  ddimScheduler,
+  ddpmScheduler,
+  sample,
+  sdedit,
+  SAMPLE_STREAM,
+  SDEDIT_STREAM,
+  type Guidance,
+  type Scheduler,
+} from '../../src/samplers/index.js';
 import { expectClose, expectSameBits } from '../compare.js';
 import { randn } from '../random.js';
 import { coefficientsRef, normalsRef, sampleRef, stepRef, type RefKind, type RefMix } from '../ref/samplers.js';
@@ -44,19 +53,80 @@ interface Case {
 
 const negRows = (n: number) => Int32Array.from({ length: n }, (_, i) => (i % 3 === 0 ? -1 : (i + 1) % 3));
 const CASES: Case[] = [
-  { name: 'ddpm fixed_small, full grid', kind: { kind: 'ddpm', variance: 'fixed_small' }, schedule: linear100, n: 1, D: 1, steps: 100 },
-  { name: 'ddpm fixed_large, respaced cosine', kind: { kind: 'ddpm', variance: 'fixed_large' }, schedule: cosine100, n: 65, D: 3, steps: 13 },
-  { name: 'ddim eta 0, started at 80', kind: { kind: 'ddim', eta: 0 }, schedule: linear100, n: 63, D: 13, steps: 10, start: 80 },
-  { name: 'ddim eta 0.5, constant guidance', kind: { kind: 'ddim', eta: 0.5 }, schedule: linear100, n: 7, D: 5, steps: 7, start: 40, guidance: { kind: 'constant', w: 2.5 } },
-  { name: 'ddim eta 1, interval guidance', kind: { kind: 'ddim', eta: 1 }, schedule: cosine100, n: 64, D: 4, steps: 20, guidance: { kind: 'interval', w: 3, lo: 20, hi: 60 } },
-  { name: 'ddpm, pulse guidance', kind: { kind: 'ddpm', variance: 'fixed_small' }, schedule: linear100, n: 9, D: 6, steps: 25, guidance: { kind: 'pulse', w: 4, centre: 50, width: 20, outside: 2 } },
-  { name: 'ddim eta 0.3, negative window', kind: { kind: 'ddim', eta: 0.3 }, schedule: linear100, n: 10, D: 7, steps: 15, guidance: { kind: 'negative', w: 1.5, lo: 30, hi: 70, negativeClass: negRows(10), outside: 2 } },
+  {
+    name: 'ddpm fixed_small, full grid',
+    kind: { kind: 'ddpm', variance: 'fixed_small' },
+    schedule: linear100,
+    n: 1,
+    D: 1,
+    steps: 100,
+  },
+  {
+    name: 'ddpm fixed_large, respaced cosine',
+    kind: { kind: 'ddpm', variance: 'fixed_large' },
+    schedule: cosine100,
+    n: 65,
+    D: 3,
+    steps: 13,
+  },
+  {
+    name: 'ddim eta 0, started at 80',
+    kind: { kind: 'ddim', eta: 0 },
+    schedule: linear100,
+    n: 63,
+    D: 13,
+    steps: 10,
+    start: 80,
+  },
+  {
+    name: 'ddim eta 0.5, constant guidance',
+    kind: { kind: 'ddim', eta: 0.5 },
+    schedule: linear100,
+    n: 7,
+    D: 5,
+    steps: 7,
+    start: 40,
+    guidance: { kind: 'constant', w: 2.5 },
+  },
+  {
+    name: 'ddim eta 1, interval guidance',
+    kind: { kind: 'ddim', eta: 1 },
+    schedule: cosine100,
+    n: 64,
+    D: 4,
+    steps: 20,
+    guidance: { kind: 'interval', w: 3, lo: 20, hi: 60 },
+  },
+  {
+    name: 'ddpm, pulse guidance',
+    kind: { kind: 'ddpm', variance: 'fixed_small' },
+    schedule: linear100,
+    n: 9,
+    D: 6,
+    steps: 25,
+    guidance: { kind: 'pulse', w: 4, centre: 50, width: 20, outside: 2 },
+  },
+  {
+    name: 'ddim eta 0.3, negative window',
+    kind: { kind: 'ddim', eta: 0.3 },
+    schedule: linear100,
+    n: 10,
+    D: 7,
+    steps: 15,
+    guidance: { kind: 'negative', w: 1.5, lo: 30, hi: 70, negativeClass: negRows(10), outside: 2 },
+  },
 ];
 
-const makeScheduler = (k: RefKind, s: Schedule): Scheduler => (k.kind === 'ddpm' ? ddpmScheduler(s, { variance: k.variance }) : ddimScheduler(s, { eta: k.eta }));
+const makeScheduler = (k: RefKind, s: Schedule): Scheduler =>
+  k.kind === 'ddpm' ? ddpmScheduler(s, { variance: k.variance }) : ddimScheduler(s, { eta: k.eta });
 
 describeGpu('samplers', (get) => {
-  for (const [rows, cols, w, sigma] of [[1, 1, 0, 0.3], [63, 4, 2.5, 0.1], [65, 3, 0, 0], [7, 13, -1.5, 0.7]] as const) {
+  for (const [rows, cols, w, sigma] of [
+    [1, 1, 0, 0.3],
+    [63, 4, 2.5, 0.1],
+    [65, 3, 0, 0],
+    [7, 13, -1.5, 0.7],
+  ] as const) {
     it(`sampler_step matches the float64 update for (${rows}, ${cols}), w = ${w}, sigma = ${sigma}`, async () => {
       const ctx = get();
       const seed = 100 + rows * cols;
@@ -65,11 +135,28 @@ describeGpu('samplers', (get) => {
       const t = [x!, ea!, eb!].map((data) => createTensor(ctx, [rows, cols], { data }));
       try {
         const batch = beginBatch(ctx, 'test');
-        encodeSamplerStep(batch, await samplerStepPipeline(ctx), { epsA: t[1]!, epsB: t[2]!, x: t[0]!, rows, cols, key: seedKey(seed), step, stream: SAMPLE_STREAM, a, b, sigma, w });
+        encodeSamplerStep(batch, await samplerStepPipeline(ctx), {
+          epsA: t[1]!,
+          epsB: t[2]!,
+          x: t[0]!,
+          rows,
+          cols,
+          key: seedKey(seed),
+          step,
+          stream: SAMPLE_STREAM,
+          a,
+          b,
+          sigma,
+          w,
+        });
         submit(batch);
         const got = await readback(ctx, t[0]!);
         const z = normalsRef(seedKey(seed), rows, cols, step, SAMPLE_STREAM);
-        const want = Float64Array.from(x!, (xv, i) => Math.fround(a) * xv + Math.fround(b) * (ea![i]! + w * (eb![i]! - ea![i]!)) + Math.fround(sigma) * z[i]!);
+        const want = Float64Array.from(
+          x!,
+          (xv, i) =>
+            Math.fround(a) * xv + Math.fround(b) * (ea![i]! + w * (eb![i]! - ea![i]!)) + Math.fround(sigma) * z[i]!,
+        );
         // Six f32 roundings of O(1) terms (|a x| + |b e| + |sigma z| <~ 12 with |w| <= 2.5) and the normal's 6.2e-8.
         expectClose(got, want, { atol: 1e-6 * 12, rtol: 0, seed });
       } finally {
@@ -89,7 +176,20 @@ describeGpu('samplers', (get) => {
     const t = [x, ea, eb].map((data) => createTensor(ctx, [rows, cols], { data }));
     try {
       const batch = beginBatch(ctx, 'test');
-      encodeSamplerStep(batch, await samplerStepPipeline(ctx), { epsA: t[1]!, epsB: t[2]!, x: t[0]!, rows, cols, key: seedKey(seed), step, stream: SAMPLE_STREAM, a, b, sigma, w });
+      encodeSamplerStep(batch, await samplerStepPipeline(ctx), {
+        epsA: t[1]!,
+        epsB: t[2]!,
+        x: t[0]!,
+        rows,
+        cols,
+        key: seedKey(seed),
+        step,
+        stream: SAMPLE_STREAM,
+        a,
+        b,
+        sigma,
+        w,
+      });
       submit(batch);
       const got = await readback(ctx, t[0]!);
       for (const r of [0, 35_000, 35_001, 68_758, 68_759, rows - 1]) {
@@ -99,7 +199,12 @@ describeGpu('samplers', (get) => {
           return Math.fround(a) * x[j]! + Math.fround(b) * (ea[j]! + w * (eb[j]! - ea[j]!)) + Math.fround(sigma) * zv;
         });
         // Six f32 roundings of terms summing to <~ 10.
-        expectClose(got.subarray(r * cols, (r + 1) * cols), want, { atol: 1e-6 * 10, rtol: 0, seed, label: `row ${r}` });
+        expectClose(got.subarray(r * cols, (r + 1) * cols), want, {
+          atol: 1e-6 * 10,
+          rtol: 0,
+          seed,
+          label: `row ${r}`,
+        });
       }
     } finally {
       t.forEach(disposeTensor);
@@ -114,20 +219,40 @@ describeGpu('samplers', (get) => {
       const den = gaussDenoiser(c.schedule, c.D, C, 2.25, seed);
       const classes = Int32Array.from({ length: c.n }, (_, i) => (i % 4 === 3 ? -1 : i % C));
       const sch = makeScheduler(c.kind, c.schedule);
-      const res = await sample(ctx, den, { n: c.n, classes, seed, scheduler: sch, steps: c.steps, ...(c.start ? { start: { step: c.start } } : {}), ...(c.guidance ? { guidance: c.guidance } : {}) });
+      const res = await sample(ctx, den, {
+        n: c.n,
+        classes,
+        seed,
+        scheduler: sch,
+        steps: c.steps,
+        ...(c.start ? { start: { step: c.start } } : {}),
+        ...(c.guidance ? { guidance: c.guidance } : {}),
+      });
       const steps = Array.from(res.timesteps);
       expect(steps[0]).toBe(c.start ?? c.schedule.T);
       const x0 = await standardNormals(ctx, c.n, c.D, { seed, stream: SAMPLE_STREAM, step: 0 });
       const neg = c.guidance?.kind === 'negative' ? (c.guidance.negativeClass as Int32Array) : null;
       const labels = { cond: classes, uncond: null, neg } as const;
       const ref = sampleRef({
-        kind: c.kind, steps, abar: steps.map((t) => c.schedule.alphasCumprod[t - 1]!), x: x0, n: c.n, D: c.D, key: seedKey(seed), stream: SAMPLE_STREAM,
-        eps: (x, t, which) => den.epsF64(x, t, labels[which], c.n), mix: (t) => refMix(c.guidance, t), slope: (t) => den.slope(t),
+        kind: c.kind,
+        steps,
+        abar: steps.map((t) => c.schedule.alphasCumprod[t - 1]!),
+        x: x0,
+        n: c.n,
+        D: c.D,
+        key: seedKey(seed),
+        stream: SAMPLE_STREAM,
+        eps: (x, t, which) => den.epsF64(x, t, labels[which], c.n),
+        mix: (t) => refMix(c.guidance, t),
+        slope: (t) => den.slope(t),
       });
       // Per element: 2x the first-order bound propagated along the chain (ref/samplers.ts sampleRef) for
       // the neglected second-order terms, plus 1e-7 for the f32 spacing near 0.
       expectWithinBound(res.x, ref.x, ref.bound, 2, 1e-7, `${c.name} (seed ${seed})`);
-      const calls = steps.reduce((s, t) => s + (refMix(c.guidance, t).w === 0 || refMix(c.guidance, t).w === 1 ? 1 : 2), 0);
+      const calls = steps.reduce(
+        (s, t) => s + (refMix(c.guidance, t).w === 0 || refMix(c.guidance, t).w === 1 ? 1 : 2),
+        0,
+      );
       expect(res.denoiserCalls).toBe(calls);
       expect(den.calls).toBe(calls);
     });
@@ -137,10 +262,24 @@ describeGpu('samplers', (get) => {
     const ctx = get();
     const den = gaussDenoiser(linear100, 3, 2, 1, 5);
     const classes = Int32Array.of(0, 1, 1, 0);
-    const res = await sample(ctx, den, { n: 4, classes, seed: 9, scheduler: ddimScheduler(linear100), steps: 10, guidance: { kind: 'interval', w: 3, lo: 30, hi: 70 } });
+    const res = await sample(ctx, den, {
+      n: 4,
+      classes,
+      seed: 9,
+      scheduler: ddimScheduler(linear100),
+      steps: 10,
+      guidance: { kind: 'interval', w: 3, lo: 30, hi: 70 },
+    });
     expect(Array.from(res.timesteps)).toEqual([100, 89, 78, 67, 56, 45, 34, 23, 12, 1]);
     expect(res.denoiserCalls).toBe(14);
-    const outside = await sample(ctx, den, { n: 4, classes, seed: 9, scheduler: ddimScheduler(linear100), steps: 10, guidance: { kind: 'interval', w: 3, lo: 2, hi: 11 } });
+    const outside = await sample(ctx, den, {
+      n: 4,
+      classes,
+      seed: 9,
+      scheduler: ddimScheduler(linear100),
+      steps: 10,
+      guidance: { kind: 'interval', w: 3, lo: 2, hi: 11 },
+    });
     expect(outside.denoiserCalls).toBe(10);
   });
 
@@ -149,7 +288,14 @@ describeGpu('samplers', (get) => {
     const den = gaussDenoiser(cosine100, 5, 3, 0.5, 11);
     const classes = Int32Array.of(0, 2, 1, -1, 2, 0, 1);
     const run = (g: Guidance | undefined, cls: Int32Array | null, seed = 4) =>
-      sample(ctx, den, { n: 7, classes: cls, seed, scheduler: ddpmScheduler(cosine100), steps: 17, ...(g ? { guidance: g } : {}) });
+      sample(ctx, den, {
+        n: 7,
+        classes: cls,
+        seed,
+        scheduler: ddpmScheduler(cosine100),
+        steps: 17,
+        ...(g ? { guidance: g } : {}),
+      });
     const cond = await run(undefined, classes);
     const w1 = await run({ kind: 'constant', w: 1 }, classes);
     expectSameBits(w1.x, cond.x, 'w = 1 vs conditional');
@@ -162,10 +308,15 @@ describeGpu('samplers', (get) => {
     expect(other.x.some((v, i) => v !== cond.x[i])).toBe(true);
   });
 
-  it("models/ddpm.ts sampleDdpm is the DDPM scheduler with 'fixed_large' on the full grid", async () => {
+  it("samplers/ddpm.ts sampleDdpm is the DDPM scheduler with 'fixed_large' on the full grid", async () => {
     const ctx = get();
     const den = gaussDenoiser(linear100, 6, 0, 1.5, 3);
-    const ours = await sample(ctx, den, { n: 11, classes: null, seed: 21, scheduler: ddpmScheduler(linear100, { variance: 'fixed_large' }) });
+    const ours = await sample(ctx, den, {
+      n: 11,
+      classes: null,
+      seed: 21,
+      scheduler: ddpmScheduler(linear100, { variance: 'fixed_large' }),
+    });
     const theirs = await sampleDdpm(ctx, den, { n: 11, classes: null, seed: 21 });
     expectSameBits(ours.x, theirs, 'sampleDdpm');
     expect(ours.denoiserCalls).toBe(100);
@@ -177,9 +328,20 @@ describeGpu('samplers', (get) => {
     const den = gaussDenoiser(linear100, D, 2, 0.8, 8);
     const x0 = Float32Array.from(randn(n * D, 77));
     const classes = Int32Array.from({ length: n }, (_, i) => i % 2);
-    for (const kind of [{ kind: 'ddim', eta: 0 }, { kind: 'ddpm', variance: 'fixed_small' }] as RefKind[]) {
+    for (const kind of [
+      { kind: 'ddim', eta: 0 },
+      { kind: 'ddpm', variance: 'fixed_small' },
+    ] as RefKind[]) {
       den.firstX = null;
-      const res = await sdedit(ctx, den, { x0, classes, seed: 12, scheduler: makeScheduler(kind, linear100), steps: 9, start: s, guidance: { kind: 'constant', w: 2 } });
+      const res = await sdedit(ctx, den, {
+        x0,
+        classes,
+        seed: 12,
+        scheduler: makeScheduler(kind, linear100),
+        steps: 9,
+        start: s,
+        guidance: { kind: 'constant', w: 2 },
+      });
       const ab = linear100.alphasCumprod[s - 1]!;
       const z = normalsRef(seedKey(12), n, D, s, SDEDIT_STREAM);
       const xs = Float64Array.from(x0, (v, i) => Math.sqrt(ab) * v + Math.sqrt(1 - ab) * z[i]!);
@@ -187,8 +349,17 @@ describeGpu('samplers', (get) => {
       expectClose(den.firstX!, xs, { atol: 1e-6, rtol: 1e-6, label: 'x_s' });
       const steps = Array.from(res.timesteps);
       const ref = sampleRef({
-        kind, steps, abar: steps.map((t) => linear100.alphasCumprod[t - 1]!), x: den.firstX!, n, D, key: seedKey(12), stream: SAMPLE_STREAM,
-        eps: (x, t, which) => den.epsF64(x, t, which === 'cond' ? classes : null, n), mix: () => ({ a: 'uncond', b: 'cond', w: 2 }), slope: (t) => den.slope(t),
+        kind,
+        steps,
+        abar: steps.map((t) => linear100.alphasCumprod[t - 1]!),
+        x: den.firstX!,
+        n,
+        D,
+        key: seedKey(12),
+        stream: SAMPLE_STREAM,
+        eps: (x, t, which) => den.epsF64(x, t, which === 'cond' ? classes : null, n),
+        mix: () => ({ a: 'uncond', b: 'cond', w: 2 }),
+        slope: (t) => den.slope(t),
       });
       expectWithinBound(res.x, ref.x, ref.bound, 2, 1e-7, `sdedit ${kind.kind}`);
     }
@@ -199,7 +370,12 @@ describeGpu('samplers', (get) => {
     const steps = sch.setTimesteps(6, { start: 70 });
     steps.forEach((t, k) => {
       const c = sch.coefficients(t);
-      const r = coefficientsRef({ kind: 'ddim', eta: 0.4 }, sch.grid!.alphasCumprod[k]!, sch.grid!.prevAlphasCumprod[k]!, k === 5);
+      const r = coefficientsRef(
+        { kind: 'ddim', eta: 0.4 },
+        sch.grid!.alphasCumprod[k]!,
+        sch.grid!.prevAlphasCumprod[k]!,
+        k === 5,
+      );
       expectClose([c.a, c.b, c.sigma], [r.a, r.b, r.sigma], { atol: 1e-12, rtol: 1e-12 });
     });
     expect(stepRef({ kind: 'ddim', eta: 0 }, 1, 0, 0, 0.5, 1, true)).toBeCloseTo(Math.SQRT2, 14);

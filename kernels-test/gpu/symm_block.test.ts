@@ -17,7 +17,13 @@ const ROWS = SYMM_BLOCK_WG * SYMM_BLOCK_R;
 
 describeGpu('symm_block', (get) => {
   const cases: [number, number, number][] = [
-    [1, 1, 1], [5, 1, 0.5], [ROWS - 1, 3, 1], [ROWS, 2, 1], [ROWS + 1, 5, -2], [63, 1, 1], [130, 7, 1e-3],
+    [1, 1, 1],
+    [5, 1, 0.5],
+    [ROWS - 1, 3, 1],
+    [ROWS, 2, 1],
+    [ROWS + 1, 5, -2],
+    [63, 1, 1],
+    [130, 7, 1e-3],
   ];
   for (const [d, q4, scale] of cases) {
     it(`d = ${d}, ${4 * q4} columns, scale ${scale}, at offsets`, async () => {
@@ -34,7 +40,17 @@ describeGpu('symm_block', (get) => {
         upload(ctx, cT, c, cOff);
         upload(ctx, vT, v, 4 * vOff);
         const batch = beginBatch(ctx, 'symm_block test');
-        encodeSymmBlock(batch, await symmBlockPipeline(ctx), { c: cT, cOffset: cOff, v: vT, vOffset: vOff, w: wT, wOffset: wOff, d, q4, scale });
+        encodeSymmBlock(batch, await symmBlockPipeline(ctx), {
+          c: cT,
+          cOffset: cOff,
+          v: vT,
+          vOffset: vOff,
+          w: wT,
+          wOffset: wOff,
+          d,
+          q4,
+          scale,
+        });
         submit(batch);
         const got = await readback(ctx, wT, 4 * wOff, d * n);
         const ref = symmBlockRef(c, v, d, n, scale);

@@ -33,7 +33,16 @@ function expectSyrk(got: ArrayLike<number>, x: SyrkRefArgs, label: string, seed:
 
 // (rows N, cols D): 1; 2 samples; D not a multiple of 4 or of the tile; N < D and N > D; primes;
 // D = 68 and 132 (multiples of 4, not of the tile) for the vec4 builds' vec4 path.
-const SHAPES: [number, number][] = [[1, 1], [2, 3], [63, 65], [7, 131], [257, 97], [130, 5], [41, 68], [9, 132]];
+const SHAPES: [number, number][] = [
+  [1, 1],
+  [2, 3],
+  [63, 65],
+  [7, 131],
+  [257, 97],
+  [130, 5],
+  [41, 68],
+  [9, 132],
+];
 
 describeGpu('syrk', (get) => {
   for (const gram of [false, true]) {
@@ -60,7 +69,13 @@ describeGpu('syrk', (get) => {
     const outs = [];
     for (const build of GEMM_BUILDS) {
       const got = await syrk(get(), a, [rows, cols], { build });
-      expectSyrk(got, { a, c: new Float64Array(cols * cols), rows, cols }, `mirrored ${JSON.stringify(build)}`, 2, true);
+      expectSyrk(
+        got,
+        { a, c: new Float64Array(cols * cols), rows, cols },
+        `mirrored ${JSON.stringify(build)}`,
+        2,
+        true,
+      );
       for (let i = 0; i < cols; i++) for (let j = 0; j < i; j++) expect(got[i * cols + j]).toBe(got[j * cols + i]);
       outs.push(got);
     }
@@ -79,12 +94,27 @@ describeGpu('syrk', (get) => {
       const batch = beginBatch(ctx, 'chunks');
       // rows [0, 60) then [60, 101): the second call reads the first's upper triangle (beta = 1).
       encodeSyrk(batch, plan, { a: A, c: C, rows: 60, cols, alpha: 0.5, beta: 0 });
-      encodeSyrk(batch, plan, { a: A, c: C, rows: rows - 60, cols, offsetA: 60 * cols, alpha: 0.5, beta: 1, mirror: true });
+      encodeSyrk(batch, plan, {
+        a: A,
+        c: C,
+        rows: rows - 60,
+        cols,
+        offsetA: 60 * cols,
+        alpha: 0.5,
+        beta: 1,
+        mirror: true,
+      });
       submit(batch);
       const got = await readback(ctx, C);
       [A, C].forEach(disposeTensor);
       // Two sums of 60 and 41 terms and one addition: within the bound for k = rows + 1.
-      expectSyrk(got, { a, c: new Float64Array(cols * cols), rows, cols, alpha: 0.5 }, `two chunks ${JSON.stringify(build)}`, 3, true);
+      expectSyrk(
+        got,
+        { a, c: new Float64Array(cols * cols), rows, cols, alpha: 0.5 },
+        `two chunks ${JSON.stringify(build)}`,
+        3,
+        true,
+      );
     }
   });
 
@@ -94,8 +124,24 @@ describeGpu('syrk', (get) => {
     const big = f32(R * Cc, 4);
     const c0 = f32(64 * 66, 5);
     for (const gram of [false, true]) {
-      const x: SyrkRefArgs = { a: big, c: c0, rows: 60, cols: 31, gram, alpha: -1.25, beta: 0.5, offsetA: 7 * Cc + 5, lda: Cc, offsetC: 3 * 66 + 2, ldc: 66 };
-      const plan = await syrkPlan(ctx, { rows: 60, cols: 31, gram }, { build: gram ? GEMM_BUILDS[1] : GEMM_BUILDS.find((b) => b.vec4) });
+      const x: SyrkRefArgs = {
+        a: big,
+        c: c0,
+        rows: 60,
+        cols: 31,
+        gram,
+        alpha: -1.25,
+        beta: 0.5,
+        offsetA: 7 * Cc + 5,
+        lda: Cc,
+        offsetC: 3 * 66 + 2,
+        ldc: 66,
+      };
+      const plan = await syrkPlan(
+        ctx,
+        { rows: 60, cols: 31, gram },
+        { build: gram ? GEMM_BUILDS[1] : GEMM_BUILDS.find((b) => b.vec4) },
+      );
       const A = createTensor(ctx, [R, Cc], { data: big });
       const C = createTensor(ctx, [64, 66], { data: c0 });
       const batch = beginBatch(ctx, 'sub');
@@ -126,13 +172,21 @@ describeGpu('syrk', (get) => {
     const a = f32(12, 8);
     a[7] = NaN;
     await expect(syrk(ctx, a, [4, 3])).rejects.toThrow(/syrk: x: non-finite value NaN at row 2, column 1/);
-    await expect(syrk(ctx, new Float32Array(5), [2, 3])).rejects.toThrow(/syrk: x: shape \[2, 3\] needs 6 values, got 5/);
-    await expect(syrk(ctx, new Float32Array(6), [2, 3], { c: new Float32Array(4) })).rejects.toThrow(/syrk: c must hold 3 \* 3 = 9 values, got 4/);
+    await expect(syrk(ctx, new Float32Array(5), [2, 3])).rejects.toThrow(
+      /syrk: x: shape \[2, 3\] needs 6 values, got 5/,
+    );
+    await expect(syrk(ctx, new Float32Array(6), [2, 3], { c: new Float32Array(4) })).rejects.toThrow(
+      /syrk: c must hold 3 \* 3 = 9 values, got 4/,
+    );
     const plan = await syrkPlan(ctx, { rows: 4, cols: 3 }, { build: GEMM_BUILDS[0] });
     const t = createTensor(ctx, [12]);
     const batch = beginBatch(ctx, 'bad');
-    expect(() => encodeSyrk(batch, plan, { a: t, c: t, rows: 4, cols: 3, gram: true })).toThrow(/gram=true but the plan was built for gram=false/);
-    expect(() => encodeSyrk(batch, plan, { a: t, c: t, rows: 5, cols: 3 })).toThrow(/syrk: A: elements \[0, 15\) exceed the tensor's 12 elements/);
+    expect(() => encodeSyrk(batch, plan, { a: t, c: t, rows: 4, cols: 3, gram: true })).toThrow(
+      /gram=true but the plan was built for gram=false/,
+    );
+    expect(() => encodeSyrk(batch, plan, { a: t, c: t, rows: 5, cols: 3 })).toThrow(
+      /syrk: A: elements \[0, 15\) exceed the tensor's 12 elements/,
+    );
     disposeTensor(t);
   });
 });

@@ -9,7 +9,7 @@ import { mlpDef } from '../../src/models/mlp.js';
 import { unetDef } from '../../src/models/unet.js';
 import { classifierDef, classifierFeatures, classifyHost } from '../../src/models/classifier.js';
 import { disposeModel, type ModelDef } from '../../src/models/model.js';
-import { makeSchedule } from '../../src/models/schedules.js';
+import { makeSchedule } from '../../src/schedule/schedules.js';
 import { decodeCheckpoint, encodeCheckpoint, type Checkpoint, type HostTensors } from '../../src/models/checkpoint.js';
 import { NonFiniteLossError, train, type TrainOptions } from '../../src/models/train.js';
 import type { TrainData } from '../../src/models/train-data.js';
@@ -86,7 +86,13 @@ describeGpu('train', (get) => {
 
   it('lowers the loss on a small Gaussian mixture', async () => {
     const ctx = get();
-    const r = await train(ctx, mlpDef(8, 3, schedule, { hidden: 64, blocks: 2, timeDim: 16 }), gmmData(200, 8), { epochs: 60, batch: 64, seed: 1, lossEvery: 20, optimizer: { lr: 3e-3 } });
+    const r = await train(ctx, mlpDef(8, 3, schedule, { hidden: 64, blocks: 2, timeDim: 16 }), gmmData(200, 8), {
+      epochs: 60,
+      batch: 64,
+      seed: 1,
+      lossEvery: 20,
+      optimizer: { lr: 3e-3 },
+    });
     disposeModel(r.model);
     const l = r.losses;
     const mean = (from: number, to: number) => {
@@ -105,7 +111,12 @@ describeGpu('train', (get) => {
   it('trains a classifier that separates the mixture and exposes its features', async () => {
     const ctx = get();
     const d = gmmData(100, 6, 3, 4);
-    const r = await train(ctx, classifierDef([6], 3, { hidden: 32, blocks: 1, features: 12 }), d, { epochs: 15, batch: 32, seed: 2, lossEvery: 9 });
+    const r = await train(ctx, classifierDef([6], 3, { hidden: 32, blocks: 1, features: 12 }), d, {
+      epochs: 15,
+      batch: 32,
+      seed: 2,
+      lossEvery: 9,
+    });
     try {
       const pred = await classifyHost(ctx, r.model, d.x, d.rows, 128);
       const acc = pred.reduce((s, p, i) => s + Number(p === d.labels[i]), 0) / d.rows;
@@ -127,13 +138,21 @@ describeGpu('train', (get) => {
     const saved: [Checkpoint, string][] = [];
     let err: unknown = null;
     try {
-      await run(ctx, small(), data, { ...base, epochs: 50, lossEvery: 5, optimizer: { lr: 1e8, maxNorm: Infinity }, onCheckpoint: (c, why) => saved.push([c, why]) });
+      await run(ctx, small(), data, {
+        ...base,
+        epochs: 50,
+        lossEvery: 5,
+        optimizer: { lr: 1e8, maxNorm: Infinity },
+        onCheckpoint: (c, why) => saved.push([c, why]),
+      });
     } catch (e) {
       err = e;
     }
     expect(err).toBeInstanceOf(NonFiniteLossError);
     const e = err as NonFiniteLossError;
-    expect(e.message).toMatch(/training stopped: the loss is (NaN|-?Infinity) at step \d+ \(epoch \d+\); the first non-finite value is in (layer|parameter) '[\w.]+'/);
+    expect(e.message).toMatch(
+      /training stopped: the loss is (NaN|-?Infinity) at step \d+ \(epoch \d+\); the first non-finite value is in (layer|parameter) '[\w.]+'/,
+    );
     expect(e.message).toContain(`the last good state (step ${e.checkpointStep}) was kept`);
     expect(e.step).toBeGreaterThan(e.checkpointStep);
     expect(e.where).not.toBe('loss');
@@ -147,16 +166,19 @@ describeGpu('train', (get) => {
   it('rejects a checkpoint of another architecture or data shape, saying what differs', async () => {
     const ctx = get();
     const ck = await run(ctx, small(), data, { ...base, maxSteps: 2 });
-    await expect(train(ctx, mlpDef(5, 3, schedule, { hidden: 32, blocks: 1, timeDim: 8 }), data, { ...base, resume: ck })).rejects.toThrow(
-      'resume checkpoint does not match: hidden is 16 but 32 was asked for',
-    );
+    await expect(
+      train(ctx, mlpDef(5, 3, schedule, { hidden: 32, blocks: 1, timeDim: 8 }), data, { ...base, resume: ck }),
+    ).rejects.toThrow('resume checkpoint does not match: hidden is 16 but 32 was asked for');
     const wide = gmmData(30, 6);
-    await expect(train(ctx, mlpDef(6, 3, schedule, { hidden: 16, blocks: 1, timeDim: 8 }), wide, { ...base, resume: ck })).rejects.toThrow(
-      'resume checkpoint does not match: data shape is [5] but the data are [6]',
-    );
-    await expect(train(ctx, mlpDef(5, 3, makeSchedule('cosine', 100), { hidden: 16, blocks: 1, timeDim: 8 }), data, { ...base, resume: ck })).rejects.toThrow(
-      /schedule is linear T=100 but cosine T=100 was asked for/,
-    );
+    await expect(
+      train(ctx, mlpDef(6, 3, schedule, { hidden: 16, blocks: 1, timeDim: 8 }), wide, { ...base, resume: ck }),
+    ).rejects.toThrow('resume checkpoint does not match: data shape is [5] but the data are [6]');
+    await expect(
+      train(ctx, mlpDef(5, 3, makeSchedule('cosine', 100), { hidden: 16, blocks: 1, timeDim: 8 }), data, {
+        ...base,
+        resume: ck,
+      }),
+    ).rejects.toThrow(/schedule is linear T=100 but cosine T=100 was asked for/);
   });
 
   it('loads a checkpoint as a Denoiser with the EMA weights; a mismatched expectation says what differs', async () => {
@@ -170,7 +192,11 @@ describeGpu('train', (get) => {
       const d = loadDenoiser(ctx, path, { architecture: 'mlp', dataShape: [5], numClasses: 3 });
       const x = data.x.subarray(0, 20);
       const classes = Int32Array.of(0, 1, 2, -1);
-      expectSameBits(await predictEpsHost(ctx, d, x, 4, 30, classes), await predictEpsHost(ctx, trained, x, 4, 30, classes), 'loaded vs trained');
+      expectSameBits(
+        await predictEpsHost(ctx, d, x, 4, 30, classes),
+        await predictEpsHost(ctx, trained, x, 4, 30, classes),
+        'loaded vs trained',
+      );
       d.dispose();
       expect(() => loadDenoiser(ctx, path, { architecture: 'mlp', dataShape: [28, 28, 1], numClasses: 10 })).toThrow(
         `checkpoint ${path} does not match: data shape is [5] but the data are [28, 28, 1]; it has 3 classes but the data have 10`,
@@ -182,9 +208,11 @@ describeGpu('train', (get) => {
     }
   });
 
-  it('rejects class labels outside the model\'s classes', async () => {
+  it("rejects class labels outside the model's classes", async () => {
     const ctx = get();
     const bad = { ...data, labels: data.labels.map((l, i) => (i === 17 ? 3 : l)) };
-    await expect(train(ctx, small(), bad, base)).rejects.toThrow("train: labels of gmm-test: label 3 at row 17 is outside the model's classes; valid labels: 0..2");
+    await expect(train(ctx, small(), bad, base)).rejects.toThrow(
+      "train: labels of gmm-test: label 3 at row 17 is outside the model's classes; valid labels: 0..2",
+    );
   });
 });

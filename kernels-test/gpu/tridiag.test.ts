@@ -6,7 +6,15 @@ import { expect, it } from 'vitest';
 import { describeGpu } from './device.js';
 import { beginBatch, submit } from '../../src/runtime/dispatch.js';
 import { readback } from '../../src/runtime/tensor.js';
-import { disposeTridiagWork, eigvalshBatch, encodeTridiag, rowStride, tridiagPlan, tridiagWork, TRIDIAG_NB } from '../../src/kernels/tridiag.js';
+import {
+  disposeTridiagWork,
+  eigvalshBatch,
+  encodeTridiag,
+  rowStride,
+  tridiagPlan,
+  tridiagWork,
+  TRIDIAG_NB,
+} from '../../src/kernels/tridiag.js';
 import { tridiagonalRef } from '../ref/tridiag.js';
 import { withSpectrum } from '../ref/eigh.js';
 import { gaussian } from '../random.js';
@@ -19,7 +27,8 @@ function symmetricGaussian(n: number, seed: number): Float64Array {
   const x = Float64Array.from({ length: n * n }, g);
   const a = new Float64Array(n * n);
   // f32-representable entries, so the reference sees exactly what the GPU sees.
-  for (let i = 0; i < n; i++) for (let j = 0; j <= i; j++) a[i * n + j] = a[j * n + i] = Math.fround(x[i * n + j]! + x[j * n + i]!);
+  for (let i = 0; i < n; i++)
+    for (let j = 0; j <= i; j++) a[i * n + j] = a[j * n + i] = Math.fround(x[i * n + j]! + x[j * n + i]!);
   return a;
 }
 
@@ -34,9 +43,9 @@ describeGpu('tridiag', (get) => {
       const work = tridiagWork(ctx, n, 3);
       try {
         const ld = rowStride(n);
-        const host = new Float32Array(3 * n * ld);
+        const host = new Float32Array(3 * ld * ld);
         mats.forEach((m, b) => {
-          for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) host[b * n * ld + i * ld + j] = m[i * n + j]!;
+          for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) host[b * ld * ld + i * ld + j] = m[i * n + j]!;
         });
         ctx.device.queue.writeBuffer(work.a.buffer, 0, host);
         const batch = beginBatch(ctx, 'test');
@@ -48,15 +57,15 @@ describeGpu('tridiag', (get) => {
           const d = de.subarray(b * 2 * n, b * 2 * n + n);
           const e = de.subarray(b * 2 * n + n, (b + 1) * 2 * n);
           const atol = 4 * Math.max(n, 4) * U * frob(m);
-          if (n <= 33) {
-            // Entry by entry: the tridiagonal form is a well-conditioned function of A only for the first
-            // columns of a random matrix (late entries amplify earlier rounding), so small n only; there
-            // 4 n u ||A||_F bounds what a backward-stable f32 reduction can differ by.
-            const ref = tridiagonalRef(m, n);
-            expectClose(d, ref.d, { atol, rtol: 0, seed, label: `d n=${n}` });
-            // Reflector signs follow alpha's sign; |e| is what the spectrum depends on.
-            expectClose(Array.from(e, Math.abs), Array.from(ref.e, Math.abs), { atol, rtol: 0, seed, label: `|e| n=${n}` });
-          }
+          // Entry by entry for the first 16 columns (two panels at n > 32): the tridiagonal form is a
+          // well-conditioned function of A only early in the reduction (late entries of a random matrix
+          // amplify earlier rounding); there 4 n u ||A||_F bounds what a backward-stable f32 reduction can
+          // differ by. Reflector signs follow alpha's sign; |e| is what the spectrum depends on.
+          const ref = tridiagonalRef(m, n);
+          const early = Math.min(n, 16);
+          expectClose(d.subarray(0, early), ref.d.subarray(0, early), { atol, rtol: 0, seed, label: `d n=${n}` });
+          const absE = (x: ArrayLike<number>) => Array.from(x, Math.abs).slice(0, early);
+          expectClose(absE(e), absE(ref.e), { atol, rtol: 0, seed, label: `|e| n=${n}` });
           // T = Q^T A Q for every n: trace and Frobenius norm are A's (backward error ~ n u ||A||_F).
           let trA = 0;
           for (let i = 0; i < n; i++) trA += m[i * n + i]!;
@@ -75,12 +84,19 @@ describeGpu('tridiag', (get) => {
 
   const spectra: Record<string, (n: number) => number[]> = {
     decaying: (n) => Array.from({ length: n }, (_, i) => 10 * Math.exp(-i / Math.max(2, n / 8))),
-    'indefinite, clustered': (n) => Array.from({ length: n }, (_, i) => (i % 3 === 0 ? 2 : i % 3 === 1 ? 2 + 1e-6 * i : -1 - i / n)),
+    'indefinite, clustered': (n) =>
+      Array.from({ length: n }, (_, i) => (i % 3 === 0 ? 2 : i % 3 === 1 ? 2 + 1e-6 * i : -1 - i / n)),
     'rank deficient': (n) => Array.from({ length: n }, (_, i) => (i < n / 4 ? 5 - i / n : 0)),
   };
   const orders: [number, string][] = [
-    [1, 'decaying'], [2, 'indefinite, clustered'], [63, 'decaying'], [64, 'rank deficient'], [65, 'indefinite, clustered'],
-    [257, 'decaying'], [784, 'rank deficient'], [1031, 'decaying'],
+    [1, 'decaying'],
+    [2, 'indefinite, clustered'],
+    [63, 'decaying'],
+    [64, 'rank deficient'],
+    [65, 'indefinite, clustered'],
+    [257, 'decaying'],
+    [784, 'rank deficient'],
+    [1031, 'decaying'],
   ];
   for (const [n, kind] of orders) {
     it(`eigenvalues at n = ${n} (${kind}) within 1e-5 ||A||_2 of the known spectrum`, async () => {
@@ -106,7 +122,11 @@ describeGpu('tridiag', (get) => {
     for (let i = 0; i < n; i++) hole[i * n + 11] = hole[11 * n + i] = 0;
     const [z, dg, h] = await eigvalshBatch(get(), [zero, diag, hole], n);
     expectClose(z!, new Float64Array(n), { atol: 0, rtol: 0, label: 'zero matrix' });
-    expectClose(dg!, Array.from({ length: n }, (_, i) => Math.sin(i) * 3).sort((x, y) => y - x), { atol: 1e-6, rtol: 0, label: 'diagonal' });
+    expectClose(
+      dg!,
+      Array.from({ length: n }, (_, i) => Math.sin(i) * 3).sort((x, y) => y - x),
+      { atol: 1e-6, rtol: 0, label: 'diagonal' },
+    );
     expect(h!.some((v) => Math.abs(v) < 1e-5)).toBe(true);
   });
 

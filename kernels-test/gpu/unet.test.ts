@@ -5,7 +5,7 @@ import { describeGpu } from './device.js';
 import { checkGradsFd, gpuForward, gpuGrads, randomParams, setParams } from './model-check.js';
 import { unetDef } from '../../src/models/unet.js';
 import { createModel, disposeModel } from '../../src/models/model.js';
-import { makeSchedule } from '../../src/models/schedules.js';
+import { makeSchedule } from '../../src/schedule/schedules.js';
 import { expectClose } from '../compare.js';
 import { randn, rng } from '../random.js';
 import { mseRef } from '../ref/mlp.js';
@@ -49,7 +49,12 @@ describeGpu('unet', (get) => {
         const inp = inputs(seed + 1);
         const got = await gpuForward(ctx, m, inp);
         // ~25 f32 layers, GroupNorm divides by standard deviations of O(1): relative rounding ~1e-6 per layer.
-        expectClose(got, unetRef(f64, cfg, Float64Array.from(inp.x), inp.steps, inp.labels), { atol: 5e-5, rtol: 2e-4, seed, label: 'eps_hat' });
+        expectClose(got, unetRef(f64, cfg, Float64Array.from(inp.x), inp.steps, inp.labels), {
+          atol: 5e-5,
+          rtol: 2e-4,
+          seed,
+          label: 'eps_hat',
+        });
       } finally {
         disposeModel(m);
       }
@@ -65,7 +70,8 @@ describeGpu('unet', (get) => {
         const inp = inputs(seed + 3);
         const target = Float32Array.from(randn(rows * D, seed + 4));
         const { loss, grads } = await gpuGrads(ctx, m, inp, target);
-        const refLoss = (p: typeof f64) => mseRef(unetRef(p, cfg, Float64Array.from(inp.x), inp.steps, inp.labels), target);
+        const refLoss = (p: typeof f64) =>
+          mseRef(unetRef(p, cfg, Float64Array.from(inp.x), inp.steps, inp.labels), target);
         expect(Math.abs(loss - refLoss(f64))).toBeLessThan(1e-4 * refLoss(f64) + 1e-6);
         // Table rows of classes absent from the batch get no gradient.
         if (new Set(inp.labels).size < classes + 1) grads.delete('class_emb.weight');
@@ -77,8 +83,12 @@ describeGpu('unet', (get) => {
   }
 
   it('rejects image shapes the pyramid cannot take and groups that do not divide the channels', () => {
-    expect(() => unetDef([6, 8, 1], 0, schedule)).toThrow(/H and W must be divisible by 4 \(two 2x2 poolings\), got 6 x 8/);
+    expect(() => unetDef([6, 8, 1], 0, schedule)).toThrow(
+      /H and W must be divisible by 4 \(two 2x2 poolings\), got 6 x 8/,
+    );
     expect(() => unetDef([64], 0, schedule)).toThrow(/needs image data \[H, W, C\], got shape \[64\]/);
-    expect(() => unetDef([8, 8, 1], 0, schedule, { c0: 12, groups: 8 })).toThrow(/groups = 8 must divide every normalised channel count \(12, 64, 128, 76\)/);
+    expect(() => unetDef([8, 8, 1], 0, schedule, { c0: 12, groups: 8 })).toThrow(
+      /groups = 8 must divide every normalised channel count \(12, 64, 128, 76\)/,
+    );
   });
 });

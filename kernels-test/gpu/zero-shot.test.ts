@@ -14,17 +14,21 @@ function mixture(K: number, D: number, seed: number) {
   const covs = new Float64Array(K * D * D);
   for (let k = 0; k < K; k++) {
     const A = Float64Array.from({ length: D * D }, () => g());
-    for (let i = 0; i < D; i++) for (let j = 0; j < D; j++) {
-      let s = 0;
-      for (let r = 0; r < D; r++) s += A[i * D + r]! * A[j * D + r]!;
-      covs[(k * D + i) * D + j] = s / D + (i === j ? 0.05 : 0);
-    }
+    for (let i = 0; i < D; i++)
+      for (let j = 0; j < D; j++) {
+        let s = 0;
+        for (let r = 0; r < D; r++) s += A[i * D + r]! * A[j * D + r]!;
+        covs[(k * D + i) * D + j] = s / D + (i === j ? 0.05 : 0);
+      }
   }
   return { K, D, means, covs, weights: new Float64Array(K).fill(1) };
 }
 
 describeGpu('diffusion classifier', (getCtx) => {
-  it.each([[3, 5, 7], [2, 17, 3]])('K = %i, D = %i, n = %i: Monte-Carlo errors match the closed form', async (K, D, n) => {
+  it.each([
+    [3, 5, 7],
+    [2, 17, 3],
+  ])('K = %i, D = %i, n = %i: Monte-Carlo errors match the closed form', async (K, D, n) => {
     const ctx = getCtx();
     const p = mixture(K, D, 100 + D);
     const abars = [0.999, 0.7, 0.2, 0.01];
@@ -60,8 +64,12 @@ describeGpu('diffusion classifier', (getCtx) => {
     const d = gmmDenoiser(ctx, { ...p, classOf: null }, abarSchedule([0.5]));
     const d2 = gmmDenoiser(ctx, p, abarSchedule([0.5]));
     try {
-      await expect(classifierErrors(ctx, d, new Float32Array(3), 1, { steps: [1], noises: 1, seed: 0 })).rejects.toThrow(/class-conditional denoiser; 'gmm' has 0 classes/);
-      await expect(classifierErrors(ctx, d2, new Float32Array(3), 1, { steps: [1], noises: 0, seed: 0 })).rejects.toThrow(/noises must be an integer in \[1, 64\], got 0/);
+      await expect(
+        classifierErrors(ctx, d, new Float32Array(3), 1, { steps: [1], noises: 1, seed: 0 }),
+      ).rejects.toThrow(/class-conditional denoiser; 'gmm' has 0 classes/);
+      await expect(
+        classifierErrors(ctx, d2, new Float32Array(3), 1, { steps: [1], noises: 0, seed: 0 }),
+      ).rejects.toThrow(/noises must be an integer in \[1, 64\], got 0/);
     } finally {
       d.dispose();
       d2.dispose();

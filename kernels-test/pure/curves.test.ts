@@ -3,10 +3,18 @@
 // and d by brute force (Frobenius sums, eigenvalues from symmetricEigen), plus the step rules.
 import { describe, expect, it } from 'vitest';
 import {
-  crnPairM, DEFAULT_EPS_RATIO, epsFromRule, exactPairCurves, mergerStep, speciation, spectralDistance, thresholdM,
-  type EpsRule, type ExactEvent,
+  crnPairM,
+  DEFAULT_EPS_RATIO,
+  epsFromRule,
+  exactPairCurves,
+  mergerStep,
+  speciation,
+  spectralDistance,
+  thresholdM,
+  type EpsRule,
+  type ExactEvent,
 } from '../../src/analysis/curves.js';
-import { symmetricEigen } from '../../src/kernels/eigh-cpu.js';
+import { symmetricEigen } from '../../src/linalg/eigh-cpu.js';
 import { frobeniusDot, trace } from '../ref/gram.js';
 import { withSpectrum } from '../ref/eigh.js';
 import { expectClose } from '../compare.js';
@@ -76,7 +84,23 @@ describe('exactPairCurves equals brute force on explicit Gaussian covariances', 
     const wantD: number[] = [];
     for (const a of ABAR) {
       const I = identity(D);
-      const r = bruteMd(combine([[a, S1], [1 - a, I]], D), combine([[a, S2], [1 - a, I]], D), D);
+      const r = bruteMd(
+        combine(
+          [
+            [a, S1],
+            [1 - a, I],
+          ],
+          D,
+        ),
+        combine(
+          [
+            [a, S2],
+            [1 - a, I],
+          ],
+          D,
+        ),
+        D,
+      );
       wantM.push(r.M);
       wantD.push(r.d);
     }
@@ -93,16 +117,53 @@ describe('exactPairCurves equals brute force on explicit Gaussian covariances', 
     const e2 = { eig: Float64Array.from([0.7, 3, 3]), trace: trace(S2, D), frob2: frobeniusDot(S2, S2) };
     const got = exactPairCurves(ABAR, e1, e2, D, frobeniusDot(S1, S2));
     const I = identity(D);
-    const want = Array.from(ABAR, (a) => bruteMd(combine([[a, S1], [1 - a, I]], D), combine([[a, S2], [1 - a, I]], D), D));
-    expectClose(got.M, want.map((r) => r.M), { ...TOL, label: 'M' });
-    expectClose(got.d, want.map((r) => r.d), { ...TOL, label: 'd' });
+    const want = Array.from(ABAR, (a) =>
+      bruteMd(
+        combine(
+          [
+            [a, S1],
+            [1 - a, I],
+          ],
+          D,
+        ),
+        combine(
+          [
+            [a, S2],
+            [1 - a, I],
+          ],
+          D,
+        ),
+        D,
+      ),
+    );
+    expectClose(
+      got.M,
+      want.map((r) => r.M),
+      { ...TOL, label: 'M' },
+    );
+    expectClose(
+      got.d,
+      want.map((r) => r.d),
+      { ...TOL, label: 'd' },
+    );
   });
   it('noise event N(0, I) is invariant: C(i) = I, d = 0 and M = 1 against itself at every step', () => {
     for (const D of [1, 5, 17]) {
       const I = identity(D);
       const noise = exactEvent(I, D);
       // a + (1 - a) is 1 up to one rounding: C(i) = I to 2^-52.
-      for (const a of ABAR) expectClose(combine([[a, I], [1 - a, I]], D), I, { atol: 2 ** -52, rtol: 0, label: `C(${a}), D = ${D}` });
+      for (const a of ABAR)
+        expectClose(
+          combine(
+            [
+              [a, I],
+              [1 - a, I],
+            ],
+            D,
+          ),
+          I,
+          { atol: 2 ** -52, rtol: 0, label: `C(${a}), D = ${D}` },
+        );
       const r = exactPairCurves(ABAR, noise, noise, D, D);
       expectClose(r.M, new Float64Array(ABAR.length).fill(1), { atol: 1e-15, rtol: 0, label: `M, D = ${D}` });
       expect(Array.from(r.d)).toEqual(new Array(ABAR.length).fill(0));
@@ -114,7 +175,11 @@ describe('exactPairCurves equals brute force on explicit Gaussian covariances', 
     const data = exactEvent(S, D);
     const r = exactPairCurves(ABAR, data, exactEvent(identity(D), D), D, trace(S, D));
     const D0 = Math.max(...Array.from(data.eig, (l) => Math.abs(l - 1)));
-    expectClose(r.d, Array.from(ABAR, (a) => a * D0), { atol: 1e-15, rtol: 1e-15 });
+    expectClose(
+      r.d,
+      Array.from(ABAR, (a) => a * D0),
+      { atol: 1e-15, rtol: 1e-15 },
+    );
     const eps = epsFromRule({ ratio: DEFAULT_EPS_RATIO }, [data.eig.reduce((m, v) => Math.max(m, v), 0), 1]);
     const steps = Array.from(ABAR, (_, j) => j * 37);
     const first = Array.from(ABAR).findIndex((a) => a * D0 <= eps);
@@ -149,8 +214,14 @@ describe('crnPairM equals brute force on explicit a A + b B + c (X + X^T)', () =
     const got = crnPairM(ABAR, { cross: products(m1, m2), g1: products(m1, m1), g2: products(m2, m2) });
     const want = Array.from(ABAR, (a) => {
       const w: [number, number, number] = [a, 1 - a, Math.sqrt(a * (1 - a))];
-      const C1 = combine(m1.map((m, k) => [w[k]!, m] as [number, Float64Array]), D);
-      const C2 = combine(m2.map((m, k) => [w[k]!, m] as [number, Float64Array]), D);
+      const C1 = combine(
+        m1.map((m, k) => [w[k]!, m] as [number, Float64Array]),
+        D,
+      );
+      const C2 = combine(
+        m2.map((m, k) => [w[k]!, m] as [number, Float64Array]),
+        D,
+      );
       return Math.abs(frobeniusDot(C1, C2)) / Math.sqrt(frobeniusDot(C1, C1) * frobeniusDot(C2, C2));
     });
     expectClose(got, want, { ...TOL, label: 'M', seed });
@@ -167,9 +238,32 @@ describe('crnPairM equals brute force on explicit a A + b B + c (X + X^T)', () =
     expectClose(got, ref.M, { atol: 1e-14, rtol: 0 });
   });
   it('rejects tables that are not 3 x 3 finite', () => {
-    const g = [[1, 0, 0], [0, 1, 0], [0, 0, 1]];
-    expect(() => crnPairM([0.5], { cross: [[1, 0], [0, 1]], g1: g, g2: g })).toThrow(/cross must be a 3 x 3 table/);
-    expect(() => crnPairM([0.5], { cross: g, g1: [[1, 0, 0], [0, NaN, 0], [0, 0, 1]], g2: g })).toThrow(/g1\[1\]\[1\]/);
+    const g = [
+      [1, 0, 0],
+      [0, 1, 0],
+      [0, 0, 1],
+    ];
+    expect(() =>
+      crnPairM([0.5], {
+        cross: [
+          [1, 0],
+          [0, 1],
+        ],
+        g1: g,
+        g2: g,
+      }),
+    ).toThrow(/cross must be a 3 x 3 table/);
+    expect(() =>
+      crnPairM([0.5], {
+        cross: g,
+        g1: [
+          [1, 0, 0],
+          [0, NaN, 0],
+          [0, 0, 1],
+        ],
+        g2: g,
+      }),
+    ).toThrow(/g1\[1\]\[1\]/);
   });
 });
 

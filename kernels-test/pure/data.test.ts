@@ -17,7 +17,13 @@ const px = (a: ArrayLike<number>) => Float32Array.from(a, (v) => v / 127.5 - 1);
 
 describe('parseIdx', () => {
   const cases: [string, Uint8Array, string, number[], number[]][] = [
-    ['u8 (2, 2, 3)', idxBytes([0, 1, 2, 3, 4, 5, 250, 251, 252, 253, 254, 255], [2, 2, 3]), 'u8', [2, 2, 3], [0, 1, 2, 3, 4, 5, 250, 251, 252, 253, 254, 255]],
+    [
+      'u8 (2, 2, 3)',
+      idxBytes([0, 1, 2, 3, 4, 5, 250, 251, 252, 253, 254, 255], [2, 2, 3]),
+      'u8',
+      [2, 2, 3],
+      [0, 1, 2, 3, 4, 5, 250, 251, 252, 253, 254, 255],
+    ],
     ['u8 labels (5)', idxBytes([9, 0, 0, 3, 0], [5]), 'u8', [5], [9, 0, 0, 3, 0]],
     ['i32 big-endian (3)', idxBytes([-1, 65536, 2 ** 31 - 1], [3], 0x0c), 'i32', [3], [-1, 65536, 2 ** 31 - 1]],
     ['f32 big-endian (1, 2)', idxBytes([1.5, -0.25], [1, 2], 0x0d), 'f32', [1, 2], [1.5, -0.25]],
@@ -38,14 +44,38 @@ describe('parseIdx', () => {
 
 describe('parseNpy', () => {
   const cases: [string, Uint8Array, string, number[], number[]][] = [
-    ['f4 (2, 3)', npyBytes(f32([0.5, -1, 2, 3, 4, 1e-3]), [2, 3]), 'f4', [2, 3], Array.from(f32([0.5, -1, 2, 3, 4, 1e-3]))],
-    ['f8 (1, 2, 2)', npyBytes(Float64Array.from([0.1, 0.2, 0.3, 0.4]), [1, 2, 2]), 'f8', [1, 2, 2], [0.1, 0.2, 0.3, 0.4]],
+    [
+      'f4 (2, 3)',
+      npyBytes(f32([0.5, -1, 2, 3, 4, 1e-3]), [2, 3]),
+      'f4',
+      [2, 3],
+      Array.from(f32([0.5, -1, 2, 3, 4, 1e-3])),
+    ],
+    [
+      'f8 (1, 2, 2)',
+      npyBytes(Float64Array.from([0.1, 0.2, 0.3, 0.4]), [1, 2, 2]),
+      'f8',
+      [1, 2, 2],
+      [0.1, 0.2, 0.3, 0.4],
+    ],
     ['u1 (3)', npyBytes(Uint8Array.from([0, 128, 255]), [3]), 'u1', [3], [0, 128, 255]],
     ['i8 (3) to float64', npyBytes(BigInt64Array.from([-5n, 0n, 2n ** 40n]), [3]), 'i8', [3], [-5, 0, 2 ** 40]],
     // Fortran order: memory holds columns; (2, 3) [[1, 2, 3], [4, 5, 6]] is stored 1 4 2 5 3 6.
-    ['f4 Fortran (2, 3)', npyBytes(f32([1, 4, 2, 5, 3, 6]), [2, 3], { fortran: true }), 'f4', [2, 3], [1, 2, 3, 4, 5, 6]],
+    [
+      'f4 Fortran (2, 3)',
+      npyBytes(f32([1, 4, 2, 5, 3, 6]), [2, 3], { fortran: true }),
+      'f4',
+      [2, 3],
+      [1, 2, 3, 4, 5, 6],
+    ],
     // (2, 2, 2) Fortran: element (i, j, k) at i + 2 j + 4 k.
-    ['i4 Fortran (2, 2, 2)', npyBytes(Int32Array.from([0, 100, 10, 110, 1, 101, 11, 111]), [2, 2, 2], { fortran: true }), 'i4', [2, 2, 2], [0, 1, 10, 11, 100, 101, 110, 111]],
+    [
+      'i4 Fortran (2, 2, 2)',
+      npyBytes(Int32Array.from([0, 100, 10, 110, 1, 101, 11, 111]), [2, 2, 2], { fortran: true }),
+      'i4',
+      [2, 2, 2],
+      [0, 1, 10, 11, 100, 101, 110, 111],
+    ],
   ];
   for (const [name, bytes, dtype, shape, data] of cases) {
     it(name, () => {
@@ -67,10 +97,37 @@ describe('parseNpy', () => {
 
 describe('parseCsv', () => {
   const cases: [string, string, string[] | null, number[][], number[]][] = [
-    ['no header', '1,2,0\n3,4,1\n', null, [[1, 2, 0], [3, 4, 1]], [1, 2]],
+    [
+      'no header',
+      '1,2,0\n3,4,1\n',
+      null,
+      [
+        [1, 2, 0],
+        [3, 4, 1],
+      ],
+      [1, 2],
+    ],
     ['header', 'a,b,label\n1.5,-2e-1,3\n', ['a', 'b', 'label'], [[1.5, -0.2, 3]], [2]],
-    ['blank lines skipped, line numbers kept, CRLF', '1,2\r\n\r\n3,4\r\n', null, [[1, 2], [3, 4]], [1, 3]],
-    ['spaces trimmed, nan/inf parsed', ' 1 , nan\n-inf,+2\n', null, [[1, NaN], [-Infinity, 2]], [1, 2]],
+    [
+      'blank lines skipped, line numbers kept, CRLF',
+      '1,2\r\n\r\n3,4\r\n',
+      null,
+      [
+        [1, 2],
+        [3, 4],
+      ],
+      [1, 3],
+    ],
+    [
+      'spaces trimmed, nan/inf parsed',
+      ' 1 , nan\n-inf,+2\n',
+      null,
+      [
+        [1, NaN],
+        [-Infinity, 2],
+      ],
+      [1, 2],
+    ],
     ['partly numeric first row is a header', '150,4,setosa\n1,2,0\n', ['150', '4', 'setosa'], [[1, 2, 0]], [2]],
   ];
   for (const [name, text, header, rows, lines] of cases) {
@@ -120,8 +177,24 @@ describe('loadDataset on files', () => {
     // PNG folder: classes 'b' (one gray image) and 'a' (an RGB and an RGBA image), 3 x 2 pixels.
     const gray = [0, 50, 100, 150, 200, 255];
     write(p('png/b/only.png'), pngBytes(gray, 3, 2, 1));
-    write(p('png/a/1-rgb.png'), pngBytes(gray.flatMap((g) => [g, 255 - g, 10]), 3, 2, 3));
-    write(p('png/a/2-rgba.png'), pngBytes(gray.flatMap((g) => [g, g, g, 30]), 3, 2, 4));
+    write(
+      p('png/a/1-rgb.png'),
+      pngBytes(
+        gray.flatMap((g) => [g, 255 - g, 10]),
+        3,
+        2,
+        3,
+      ),
+    );
+    write(
+      p('png/a/2-rgba.png'),
+      pngBytes(
+        gray.flatMap((g) => [g, g, g, 30]),
+        3,
+        2,
+        4,
+      ),
+    );
     write(p('png/a/notes.txt'), 'ignored');
     write(p('png/.hidden/x.png'), pngBytes(gray, 3, 2, 1));
   });
@@ -135,8 +208,22 @@ describe('loadDataset on files', () => {
     x: Float32Array;
     scale: RegExp;
   }
-  const npyWant: Want = { shape: [6, 4], imageShape: null, classNames: ['-3', '7', '10'], labels: MAPPED, x: X, scale: /^as stored$/ };
-  const imgWant: Want = { shape: [5, 6], imageShape: [2, 3], classNames: ['0', '1'], labels: IMG_LABELS, x: px(IMG), scale: /127\.5/ };
+  const npyWant: Want = {
+    shape: [6, 4],
+    imageShape: null,
+    classNames: ['-3', '7', '10'],
+    labels: MAPPED,
+    x: X,
+    scale: /^as stored$/,
+  };
+  const imgWant: Want = {
+    shape: [5, 6],
+    imageShape: [2, 3],
+    classNames: ['0', '1'],
+    labels: IMG_LABELS,
+    x: px(IMG),
+    scale: /127\.5/,
+  };
   const lum = (g: number) => 0.299 * g + 0.587 * (255 - g) + 0.114 * 10;
   const gray = [0, 50, 100, 150, 200, 255];
   const cases: [string, string, LoadOptions, Want][] = [
@@ -144,8 +231,25 @@ describe('loadDataset on files', () => {
     ['npy labels of shape (N, 1)', 'x.npy', { labels: 'y-col.npy' }, npyWant],
     ['npy.gz', 'x.npy.gz', { labels: 'y.npy' }, npyWant],
     ['npy u1 (N, H, W) scaled', 'img.npy', { labels: 'img-labels.npy' }, imgWant],
-    ['npy i4 as stored, one class', 'int.npy', { labels: 'int-labels.npy' }, { shape: [3, 2], imageShape: null, classNames: ['4'], labels: [0, 0, 0], x: f32([-7, 0, 300, 5, 1, 2]), scale: /^as stored$/ }],
-    ['IDX with --labels', 'idx/a-images-idx3-ubyte', { labels: 'idx/other-labels.idx1-ubyte' }, { ...imgWant, classNames: ['3', '8'], labels: [0, 0, 1, 1, 0] }],
+    [
+      'npy i4 as stored, one class',
+      'int.npy',
+      { labels: 'int-labels.npy' },
+      {
+        shape: [3, 2],
+        imageShape: null,
+        classNames: ['4'],
+        labels: [0, 0, 0],
+        x: f32([-7, 0, 300, 5, 1, 2]),
+        scale: /^as stored$/,
+      },
+    ],
+    [
+      'IDX with --labels',
+      'idx/a-images-idx3-ubyte',
+      { labels: 'idx/other-labels.idx1-ubyte' },
+      { ...imgWant, classNames: ['3', '8'], labels: [0, 0, 1, 1, 0] },
+    ],
     ['IDX sibling labels', 'idx/a-images-idx3-ubyte', {}, imgWant],
     ['IDX.gz sibling labels', 'idx/b-images-idx3-ubyte.gz', {}, imgWant],
     ['IDX gzip magic without .gz', 'idx/gz-magic-images-idx3-ubyte', { labels: 'idx/a-labels-idx1-ubyte' }, imgWant],
@@ -156,15 +260,27 @@ describe('loadDataset on files', () => {
     ['CSV header without label/class: last', 'header-nolabel.csv', {}, npyWant],
     ['CSV header: --labels by name', 'header-nolabel.csv', { labels: 'y' }, npyWant],
     ['CSV --labels by column number', 'first-col.csv', { labels: '0' }, npyWant],
-    ['PNG folder (gray, RGB, RGBA)', 'png', {}, {
-      shape: [3, 6], imageShape: [2, 3], classNames: ['a', 'b'], labels: [0, 0, 1],
-      x: px([...gray.map(lum), ...gray, ...gray]), scale: /0\.299/,
-    }],
+    [
+      'PNG folder (gray, RGB, RGBA)',
+      'png',
+      {},
+      {
+        shape: [3, 6],
+        imageShape: [2, 3],
+        classNames: ['a', 'b'],
+        labels: [0, 0, 1],
+        x: px([...gray.map(lum), ...gray, ...gray]),
+        scale: /0\.299/,
+      },
+    ],
   ];
   for (const [name, file, opts, want] of cases) {
     it(name, () => {
       // labels name a file in the temp dir, or a CSV column
-      const o = { ...opts, labels: opts.labels && existsSync(join(dir, opts.labels)) ? join(dir, opts.labels) : opts.labels };
+      const o = {
+        ...opts,
+        labels: opts.labels && existsSync(join(dir, opts.labels)) ? join(dir, opts.labels) : opts.labels,
+      };
       const ds = loadDataset(join(dir, file), o);
       expect(ds.shape).toEqual(want.shape);
       expect(ds.imageShape).toEqual(want.imageShape);
@@ -197,7 +313,12 @@ describe('loadDataset on files', () => {
 describe('gmm built-in', () => {
   it('fills the provenance fields', () => {
     const ds = gaussianMixture({ classes: 3, dim: 5, perClass: 4, seed: 9 });
-    expect([ds.classNames, ds.imageShape, ds.source, ds.scale]).toEqual([['0', '1', '2'], null, 'built-in Gaussian mixture (seed 9)', 'as generated']);
+    expect([ds.classNames, ds.imageShape, ds.source, ds.scale]).toEqual([
+      ['0', '1', '2'],
+      null,
+      'built-in Gaussian mixture (seed 9)',
+      'as generated',
+    ]);
   });
   it('loadDataset("gmm") = gaussianMixture defaults with the seed, limit per class', () => {
     const a = loadDataset('gmm', { seed: 3, limit: 5 });
@@ -221,14 +342,23 @@ function range(x: Float32Array): [number, number] {
 }
 
 const haveDigits = existsSync(DIGITS_CSV);
-const haveFashion = [fashionFiles('train'), fashionFiles('test')].every((f) => existsSync(f.images) && existsSync(f.labels));
+const haveFashion = [fashionFiles('train'), fashionFiles('test')].every(
+  (f) => existsSync(f.images) && existsSync(f.labels),
+);
 if (!haveDigits) console.warn(`skipping digits: ${DIGITS_CSV} absent (sudo apt-get install python3-sklearn)`);
-if (!haveFashion) console.warn('skipping fashion-mnist: /usr/share/datasets/fashion-mnist absent (sudo apt-get install dataset-fashion-mnist)');
+if (!haveFashion)
+  console.warn(
+    'skipping fashion-mnist: /usr/share/datasets/fashion-mnist absent (sudo apt-get install dataset-fashion-mnist)',
+  );
 
 describe('Debian built-ins', () => {
   it.skipIf(!haveDigits)('digits: (1797, 64), 8x8, class counts, [-1, 1], first labels 0 1', () => {
     const ds = loadDataset('digits');
-    expect([ds.shape, ds.imageShape, ds.classNames]).toEqual([[1797, 64], [8, 8], ['0', '1', '2', '3', '4', '5', '6', '7', '8', '9']]);
+    expect([ds.shape, ds.imageShape, ds.classNames]).toEqual([
+      [1797, 64],
+      [8, 8],
+      ['0', '1', '2', '3', '4', '5', '6', '7', '8', '9'],
+    ]);
     expect(counts(ds.labels, 10)).toEqual([178, 182, 177, 183, 181, 182, 181, 179, 174, 180]);
     expect(range(ds.x)).toEqual([-1, 1]);
     expect([ds.labels[0], ds.labels[1]]).toEqual([0, 1]);

@@ -1,7 +1,7 @@
 // The float64 dense solver (Householder + implicit QL) against the cyclic Jacobi reference and known
 // spectra: sizes not multiple of 4, repeated, zero and negative eigenvalues, rank-deficient X^T X.
 import { describe, expect, it } from 'vitest';
-import { orthonormaliseRows, symmetricEigen } from '../../src/kernels/eigh-cpu.js';
+import { orthonormaliseRows, symmetricEigen } from '../../src/linalg/eigh-cpu.js';
 import { jacobiEigen, maxResidual, sampleCovariance, spectralNorm, withSpectrum } from '../ref/eigh.js';
 import { expectClose } from '../compare.js';
 import { randn, rng } from '../random.js';
@@ -24,11 +24,35 @@ for (const n of [1, 2, 3, 5, 63, 65, 130]) {
     cases.push({ name: `${name}, n = ${n}`, n, make: (seed) => withSpectrum(spec(n, rng(seed)), seed) });
   }
 }
-cases.push({ name: 'well conditioned, n = 257', n: 257, make: (seed) => withSpectrum(spectra['well conditioned']!(257, rng(seed)), seed) });
-cases.push({ name: 'rank 20 covariance X^T X / 20, n = 97', n: 97, make: (seed) => sampleCovariance(20, Array.from({ length: 97 }, (_, j) => Math.exp(-j / 30)), seed) });
+cases.push({
+  name: 'well conditioned, n = 257',
+  n: 257,
+  make: (seed) => withSpectrum(spectra['well conditioned']!(257, rng(seed)), seed),
+});
+cases.push({
+  name: 'rank 20 covariance X^T X / 20, n = 97',
+  n: 97,
+  make: (seed) =>
+    sampleCovariance(
+      20,
+      Array.from({ length: 97 }, (_, j) => Math.exp(-j / 30)),
+      seed,
+    ),
+});
 cases.push({ name: 'zero matrix, n = 4', n: 4, make: () => new Float64Array(16) });
-cases.push({ name: 'identity, n = 6', n: 6, make: () => Float64Array.from({ length: 36 }, (_, i) => (i % 7 === 0 ? 1 : 0)) });
-cases.push({ name: 'already tridiagonal, n = 9', n: 9, make: () => Float64Array.from({ length: 81 }, (_, i) => (i % 9 === Math.floor(i / 9) ? 2 : Math.abs((i % 9) - Math.floor(i / 9)) === 1 ? -1 : 0)) });
+cases.push({
+  name: 'identity, n = 6',
+  n: 6,
+  make: () => Float64Array.from({ length: 36 }, (_, i) => (i % 7 === 0 ? 1 : 0)),
+});
+cases.push({
+  name: 'already tridiagonal, n = 9',
+  n: 9,
+  make: () =>
+    Float64Array.from({ length: 81 }, (_, i) =>
+      i % 9 === Math.floor(i / 9) ? 2 : Math.abs((i % 9) - Math.floor(i / 9)) === 1 ? -1 : 0,
+    ),
+});
 
 describe('symmetricEigen (Householder + implicit QL, float64)', () => {
   cases.forEach((c, idx) => {
@@ -52,7 +76,11 @@ describe('symmetricEigen (Householder + implicit QL, float64)', () => {
       expect(worst, `${c.name}: |V V^T - I|`).toBeLessThan(1e-12);
       const valuesOnly = symmetricEigen(a, c.n);
       expect(valuesOnly.vectors).toBeUndefined();
-      expectClose(valuesOnly.values, got.values, { atol: TOL * norm, rtol: 0, label: 'values with and without vectors' });
+      expectClose(valuesOnly.values, got.values, {
+        atol: TOL * norm,
+        rtol: 0,
+        label: 'values with and without vectors',
+      });
     });
   });
 
@@ -60,7 +88,11 @@ describe('symmetricEigen (Householder + implicit QL, float64)', () => {
     const lambda = [9, 7, 7, 7, 3, 1e-9, 0, -2, -2.5];
     const a = withSpectrum(lambda, 3);
     const got = symmetricEigen(a, lambda.length);
-    expectClose(got.values, [...lambda].sort((x, y) => y - x), { atol: 1e-13 * 9, rtol: 0, label: 'known spectrum' });
+    expectClose(
+      got.values,
+      [...lambda].sort((x, y) => y - x),
+      { atol: 1e-13 * 9, rtol: 0, label: 'known spectrum' },
+    );
   });
 
   it('symmetrises slightly asymmetric input', () => {

@@ -4,10 +4,22 @@
 // seeded pulse centres.
 import { describe, expect, it } from 'vitest';
 import {
-  agreement, clampCentre, cosineGrid, finiteList, medianOf, mergerAwareGrid, normaliseCurve, peakAtEnd, peakStep, pulseCentreRange, randomCentres,
-  signalSteps, steepestStep, strictGrid,
+  agreement,
+  clampCentre,
+  cosineGrid,
+  finiteList,
+  medianOf,
+  mergerAwareGrid,
+  normaliseCurve,
+  peakAtEnd,
+  peakStep,
+  pulseCentreRange,
+  randomCentres,
+  signalSteps,
+  steepestStep,
+  strictGrid,
 } from '../../src/experiments/critical-common.js';
-import { makeSchedule } from '../../src/models/schedules.js';
+import { makeSchedule } from '../../src/schedule/schedules.js';
 
 const strictlyDescending = (g: ArrayLike<number>, T: number) => {
   for (let j = 0; j < g.length; j++) {
@@ -53,7 +65,15 @@ describe('critical-window host logic', () => {
   });
 
   it('agreement: pairs within 10% of T, null estimates left out, spread', () => {
-    const a = agreement([{ name: 'a', step: 300 }, { name: 'b', step: 390 }, { name: 'c', step: null }, { name: 'd', step: 420 }], 1000);
+    const a = agreement(
+      [
+        { name: 'a', step: 300 },
+        { name: 'b', step: 390 },
+        { name: 'c', step: null },
+        { name: 'd', step: 420 },
+      ],
+      1000,
+    );
     expect(a.tolerance).toBe(100);
     expect(a.pairs).toEqual([
       { a: 'a', b: 'b', diff: 90, agree: true },
@@ -62,8 +82,24 @@ describe('critical-window host logic', () => {
     ]);
     expect(a.spread).toBe(120);
     expect(a.all).toBe(false);
-    expect(agreement([{ name: 'a', step: 1 }, { name: 'b', step: null }], 1000)).toEqual({ pairs: [], spread: null, all: null, tolerance: 100 });
-    expect(agreement([{ name: 'a', step: 100 }, { name: 'b', step: 200 }], 1000).all).toBe(true);
+    expect(
+      agreement(
+        [
+          { name: 'a', step: 1 },
+          { name: 'b', step: null },
+        ],
+        1000,
+      ),
+    ).toEqual({ pairs: [], spread: null, all: null, tolerance: 100 });
+    expect(
+      agreement(
+        [
+          { name: 'a', step: 100 },
+          { name: 'b', step: 200 },
+        ],
+        1000,
+      ).all,
+    ).toBe(true);
   });
 
   it('medianOf and signalSteps', () => {
@@ -85,33 +121,50 @@ describe('sampler grids', () => {
     expect(Array.from(strictGrid([500, 1000, 1], 3, 1000))).toEqual([1000, 500, 1]);
   });
 
-  it.each([2, 3, 5, 10, 20, 50])('cosineGrid n = %i: T first, 1 last, strictly descending, the cosine abar at interior points', (n) => {
-    const g = cosineGrid(sch, n);
-    expect(g).toHaveLength(n);
-    strictlyDescending(g, 1000);
-    expect(g[0]).toBe(1000);
-    expect(g[n - 1]).toBe(1);
-    // At u = 1/2 the cosine abar is cos^2(0.504 pi / 2 / 1.008 ... ) ~ 0.49: the linear schedule reaches it near step 250.
-    if (n === 3) expect(Math.abs(g[1]! - 250)).toBeLessThan(30);
-  });
+  it.each([2, 3, 5, 10, 20, 50])(
+    'cosineGrid n = %i: T first, 1 last, strictly descending, the cosine abar at interior points',
+    (n) => {
+      const g = cosineGrid(sch, n);
+      expect(g).toHaveLength(n);
+      strictlyDescending(g, 1000);
+      expect(g[0]).toBe(1000);
+      expect(g[n - 1]).toBe(1);
+      // At u = 1/2 the cosine abar is cos^2(0.504 pi / 2 / 1.008 ... ) ~ 0.49: the linear schedule reaches it near step 250.
+      if (n === 3) expect(Math.abs(g[1]! - 250)).toBeLessThan(30);
+    },
+  );
 
   it.each([
-    [5, 758, 423], [10, 758, 423], [20, 692, 317], [3, 758, 423], [2, 758, 423], [1, 758, 423], [20, null, null], [10, 600, 700],
-  ])('mergerAwareGrid n = %i (merger %s, speciation %s): T first, 1 last, round(0.6 (n - 1)) steps in the window', (n, merger, speciation) => {
-    const { grid, window } = mergerAwareGrid(1000, n, merger, speciation);
-    expect(grid).toHaveLength(n);
-    strictlyDescending(grid, 1000);
-    expect(grid[0]).toBe(1000);
-    if (n >= 2) expect(grid[n - 1]).toBe(1);
-    const [lo, hi] = window;
-    expect(hi).toBe(merger ?? 1000);
-    expect(lo).toBe(speciation !== null && merger !== null && speciation < merger ? speciation : 1);
-    if (n >= 3 && merger !== null && hi < 1000) {
-      const m = n - 1;
-      const mIn = Math.min(m - 1, Math.max(1, Math.round(0.6 * m)));
-      expect(Array.from(grid).slice(1).filter((t) => t >= lo && t <= hi).length).toBeGreaterThanOrEqual(mIn);
-    }
-  });
+    [5, 758, 423],
+    [10, 758, 423],
+    [20, 692, 317],
+    [3, 758, 423],
+    [2, 758, 423],
+    [1, 758, 423],
+    [20, null, null],
+    [10, 600, 700],
+  ])(
+    'mergerAwareGrid n = %i (merger %s, speciation %s): T first, 1 last, round(0.6 (n - 1)) steps in the window',
+    (n, merger, speciation) => {
+      const { grid, window } = mergerAwareGrid(1000, n, merger, speciation);
+      expect(grid).toHaveLength(n);
+      strictlyDescending(grid, 1000);
+      expect(grid[0]).toBe(1000);
+      if (n >= 2) expect(grid[n - 1]).toBe(1);
+      const [lo, hi] = window;
+      expect(hi).toBe(merger ?? 1000);
+      expect(lo).toBe(speciation !== null && merger !== null && speciation < merger ? speciation : 1);
+      if (n >= 3 && merger !== null && hi < 1000) {
+        const m = n - 1;
+        const mIn = Math.min(m - 1, Math.max(1, Math.round(0.6 * m)));
+        expect(
+          Array.from(grid)
+            .slice(1)
+            .filter((t) => t >= lo && t <= hi).length,
+        ).toBeGreaterThanOrEqual(mIn);
+      }
+    },
+  );
 });
 
 describe('pulse centres', () => {

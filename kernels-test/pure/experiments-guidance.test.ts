@@ -2,7 +2,14 @@
 // median window, the leaky conditional mixture (its marginal stays the truth), and guidance objects.
 import { describe, expect, it } from 'vitest';
 import {
-  argminFinite, componentOf, gridWindows, leakyConditional, medianWindow, mergerWindow, restrictMixture, windowGuidance,
+  argminFinite,
+  componentOf,
+  gridWindows,
+  leakyConditional,
+  medianWindow,
+  mergerWindow,
+  restrictMixture,
+  windowGuidance,
 } from '../../src/experiments/guidance-common.js';
 import type { GmmParams } from '../../src/models/gmm-model.js';
 
@@ -16,7 +23,12 @@ function mixture(K: number, D: number, weights?: number[]): GmmParams {
 describe('mergerWindow', () => {
   const a = {
     classRestMerger: [736, null, 5, 700],
-    classMergerMatrix: [[0, 398, 419, 476], [398, 0, null, 489], [419, null, 0, 485], [476, 489, 485, 0]],
+    classMergerMatrix: [
+      [0, 398, 419, 476],
+      [398, 0, null, 489],
+      [419, null, 0, 485],
+      [476, 489, 485, 0],
+    ],
   };
   it.each([
     [0, [398, 736]],
@@ -27,12 +39,29 @@ describe('mergerWindow', () => {
     expect(mergerWindow(a, k, 1000)).toEqual(want);
   });
   it('a class that never merges with another class gets lo = hi', () => {
-    expect(mergerWindow({ classRestMerger: [300, 300], classMergerMatrix: [[0, null], [null, 0]] }, 0, 1000)).toEqual([300, 300]);
+    expect(
+      mergerWindow(
+        {
+          classRestMerger: [300, 300],
+          classMergerMatrix: [
+            [0, null],
+            [null, 0],
+          ],
+        },
+        0,
+        1000,
+      ),
+    ).toEqual([300, 300]);
   });
 });
 
 describe('gridWindows', () => {
-  it.each([[1000, 125, 36], [1000, 100, 55], [1000, 1000, 1], [10, 3, 10]])('T = %i, step %i: %i windows', (T, step, count) => {
+  it.each([
+    [1000, 125, 36],
+    [1000, 100, 55],
+    [1000, 1000, 1],
+    [10, 3, 10],
+  ])('T = %i, step %i: %i windows', (T, step, count) => {
     const w = gridWindows(T, step);
     expect(w.length).toBe(count);
     for (const [lo, hi] of w) {
@@ -43,7 +72,18 @@ describe('gridWindows', () => {
     expect(w).toContainEqual([1, T]);
   });
   it('T = 10, step 3 covers edges 0, 3, 6, 9, 10', () => {
-    expect(gridWindows(10, 3)).toEqual([[1, 3], [1, 6], [1, 9], [1, 10], [4, 6], [4, 9], [4, 10], [7, 9], [7, 10], [10, 10]]);
+    expect(gridWindows(10, 3)).toEqual([
+      [1, 3],
+      [1, 6],
+      [1, 9],
+      [1, 10],
+      [4, 6],
+      [4, 9],
+      [4, 10],
+      [7, 9],
+      [7, 10],
+      [10, 10],
+    ]);
   });
   it.each([0, 1.5, 1001])('refuses step %s', (s) => {
     expect(() => gridWindows(1000, s)).toThrow(/grid step must be an integer in \[1, 1000\]/);
@@ -56,8 +96,19 @@ describe('small helpers', () => {
     expect(argminFinite([NaN, Infinity])).toBe(-1);
   });
   it('medianWindow', () => {
-    expect(medianWindow([[1, 10], [5, 30], [3, 20]])).toEqual([3, 20]);
-    expect(medianWindow([[1, 10], [4, 31]])).toEqual([3, 21]); // 2.5 and 20.5 round up
+    expect(
+      medianWindow([
+        [1, 10],
+        [5, 30],
+        [3, 20],
+      ]),
+    ).toEqual([3, 20]);
+    expect(
+      medianWindow([
+        [1, 10],
+        [4, 31],
+      ]),
+    ).toEqual([3, 21]); // 2.5 and 20.5 round up
   });
   it('windowGuidance', () => {
     expect(windowGuidance(3, null)).toBeUndefined();
@@ -67,7 +118,12 @@ describe('small helpers', () => {
 });
 
 describe('leakyConditional', () => {
-  it.each([[0, [1, 1, 1]], [0.3, [1, 1, 1]], [0.3, [8, 1, 1]], [0.9, [1, 2, 3]]])('leak %s, weights %j: classes and the marginal', (leak, wts) => {
+  it.each([
+    [0, [1, 1, 1]],
+    [0.3, [1, 1, 1]],
+    [0.3, [8, 1, 1]],
+    [0.9, [1, 2, 3]],
+  ])('leak %s, weights %j: classes and the marginal', (leak, wts) => {
     const p = mixture(3, 2, wts);
     const q = leakyConditional(p, leak);
     const pi = wts.map((w) => w / wts.reduce((a, b) => a + b, 0));

@@ -26,8 +26,15 @@ describe('imbalancedCounts', () => {
 
 describe('takePerClass', () => {
   const ds: Dataset = {
-    name: 't', x: Float32Array.from({ length: 12 }, (_, i) => i), labels: Int32Array.from([0, 1, 0, 2, 1, 0]), shape: [6, 2], classes: 3,
-    classNames: ['a', 'b', 'c'], imageShape: null, source: 's', scale: 'as stored',
+    name: 't',
+    x: Float32Array.from({ length: 12 }, (_, i) => i),
+    labels: Int32Array.from([0, 1, 0, 2, 1, 0]),
+    shape: [6, 2],
+    classes: 3,
+    classNames: ['a', 'b', 'c'],
+    imageShape: null,
+    source: 's',
+    scale: 'as stored',
   };
   it('keeps the first rows of each class in order', () => {
     const s = takePerClass(ds, [2, 1, 0], 'sub');

@@ -35,7 +35,14 @@ describe('mseAndPsnr', () => {
 });
 
 describe('chainSteps', () => {
-  it.each([[1000, 100, 100], [500, 100, 50], [10, 100, 2], [1, 100, 1], [2, 100, 2], [737, 50, 37]])('start %i, steps %i -> %i', (s, n, want) => {
+  it.each([
+    [1000, 100, 100],
+    [500, 100, 50],
+    [10, 100, 2],
+    [1, 100, 1],
+    [2, 100, 2],
+    [737, 50, 37],
+  ])('start %i, steps %i -> %i', (s, n, want) => {
     expect(chainSteps(s, n, 1000)).toBe(want);
   });
 });

@@ -2,7 +2,13 @@
 // reconstructs Sigma, components sorted by class), the per-step tables against a direct log-determinant,
 // chunk planning of the posterior stream, and parameter errors.
 import { describe, expect, it } from 'vitest';
-import { diagonalCovariances, gmmStepTables, isotropicCovariances, prepareGmm, type GmmParams } from '../../src/models/gmm-model.js';
+import {
+  diagonalCovariances,
+  gmmStepTables,
+  isotropicCovariances,
+  prepareGmm,
+  type GmmParams,
+} from '../../src/models/gmm-model.js';
 import { chunksOf, type Slab, type StreamSource } from '../../src/models/posterior-stream.js';
 import type { Tensor } from '../../src/runtime/tensor.js';
 import { expectClose } from '../compare.js';
@@ -13,13 +19,21 @@ function mixture(K: number, D: number, seed: number, classOf?: number[]): GmmPar
   const covs = new Float64Array(K * D * D);
   for (let k = 0; k < K; k++) {
     const A = Float64Array.from({ length: D * D }, () => g());
-    for (let i = 0; i < D; i++) for (let j = 0; j < D; j++) {
-      let s = 0;
-      for (let r = 0; r < D; r++) s += A[i * D + r]! * A[j * D + r]!;
-      covs[(k * D + i) * D + j] = s / D;
-    }
+    for (let i = 0; i < D; i++)
+      for (let j = 0; j < D; j++) {
+        let s = 0;
+        for (let r = 0; r < D; r++) s += A[i * D + r]! * A[j * D + r]!;
+        covs[(k * D + i) * D + j] = s / D;
+      }
   }
-  return { K, D, means: Float64Array.from({ length: K * D }, () => g()), covs, weights: Float64Array.from({ length: K }, (_, k) => k + 1), ...(classOf ? { classOf } : {}) };
+  return {
+    K,
+    D,
+    means: Float64Array.from({ length: K * D }, () => g()),
+    covs,
+    weights: Float64Array.from({ length: K }, (_, k) => k + 1),
+    ...(classOf ? { classOf } : {}),
+  };
 }
 
 describe('gmm model', () => {
@@ -29,7 +43,9 @@ describe('gmm model', () => {
     expect(Array.from(isotropicCovariances(0.5, 2, 2))).toEqual([0.5, 0, 0, 0.5, 0.5, 0, 0, 0.5]);
     expect(Array.from(isotropicCovariances([1, 3], 2, 1))).toEqual([1, 3]);
     expect(() => diagonalCovariances([1, 2, 3], 2, 2)).toThrow(/variances must hold K \* D = 4 values, got 3/);
-    expect(() => isotropicCovariances([1, 2, 3], 2, 2)).toThrow(/variance must be a number or hold K = 2 values, got 3/);
+    expect(() => isotropicCovariances([1, 2, 3], 2, 2)).toThrow(
+      /variance must be a number or hold K = 2 values, got 3/,
+    );
   });
 
   it('prepareGmm: U diag(s) U^T reconstructs Sigma, U^T mu projects the mean, components sorted by class', () => {
@@ -43,11 +59,18 @@ describe('gmm model', () => {
     for (let s = 0; s < 4; s++) {
       const k = m.order[s]!;
       const rec = new Float64Array(D * D);
-      for (let i = 0; i < D; i++) for (let j = 0; j < D; j++) {
-        for (let e = 0; e < D; e++) rec[i * D + j]! += m.eigvecs[(s * D + e) * D + i]! * m.eigvals[s * D + e]! * m.eigvecs[(s * D + e) * D + j]!;
-      }
+      for (let i = 0; i < D; i++)
+        for (let j = 0; j < D; j++) {
+          for (let e = 0; e < D; e++)
+            rec[i * D + j]! +=
+              m.eigvecs[(s * D + e) * D + i]! * m.eigvals[s * D + e]! * m.eigvecs[(s * D + e) * D + j]!;
+        }
       // Eigenvectors are stored in f32: reconstruction within a few f32 ulps of the O(1) entries.
-      expectClose(rec, Array.from(p.covs).slice(k * D * D, (k + 1) * D * D), { atol: 1e-6, rtol: 1e-6, label: `Sigma ${k}` });
+      expectClose(rec, Array.from(p.covs).slice(k * D * D, (k + 1) * D * D), {
+        atol: 1e-6,
+        rtol: 1e-6,
+        label: `Sigma ${k}`,
+      });
       expect(m.logWeights[s]).toBeCloseTo(Math.log((k + 1) / 10), 14);
     }
     expect(prepareGmm({ ...p, classOf: null }).numClasses).toBe(0);
@@ -62,7 +85,10 @@ describe('gmm model', () => {
     const want: number[] = [];
     for (let k = 0; k < 3; k++) {
       // log det(abar Sigma + (1 - abar) I) by Gaussian elimination in float64.
-      const S = Array.from({ length: D * D }, (_, i) => abar * p.covs[k * D * D + i]! + (i % (D + 1) === 0 ? 1 - abar : 0));
+      const S = Array.from(
+        { length: D * D },
+        (_, i) => abar * p.covs[k * D * D + i]! + (i % (D + 1) === 0 ? 1 - abar : 0),
+      );
       let logdet = 0;
       for (let c = 0; c < D; c++) {
         logdet += Math.log(S[c * D + c]!);
@@ -76,23 +102,48 @@ describe('gmm model', () => {
     const shift = Math.max(...want);
     expect(t.shift).toBeCloseTo(shift, 12);
     // f32 constants of magnitude <= a few units.
-    expectClose(t.cconst, want.map((w) => w - shift), { atol: 1e-6, rtol: 1e-6, label: 'cconst' });
+    expectClose(
+      t.cconst,
+      want.map((w) => w - shift),
+      { atol: 1e-6, rtol: 1e-6, label: 'cconst' },
+    );
     expect(() => gmmStepTables(m, 0)).toThrow(/abar must be in \(0, 1\], got 0/);
   });
 
   it('chunksOf breaks at slab ends, class starts and every chunkUnits units', () => {
     const slab = (firstUnit: number, units: number): Slab => ({ v: {} as Tensor, firstUnit, units });
-    const src = { name: 't', dim: 1, rowsPerUnit: 1, slabs: [slab(0, 10), slab(10, 10), slab(20, 3)], range: () => [0, 23], breaks: [4, 12], chunkUnits: 5, gemm: {} } as StreamSource;
+    const src = {
+      name: 't',
+      dim: 1,
+      rowsPerUnit: 1,
+      slabs: [slab(0, 10), slab(10, 10), slab(20, 3)],
+      range: () => [0, 23],
+      breaks: [4, 12],
+      chunkUnits: 5,
+      gemm: {},
+    } as StreamSource;
     const got = chunksOf(src, 0, 23).map((c) => [c.unit, c.units, c.slab.firstUnit, c.index]);
-    expect(got).toEqual([[0, 4, 0, 0], [4, 5, 0, 1], [9, 1, 0, 2], [10, 2, 10, 3], [12, 5, 10, 4], [17, 3, 10, 5], [20, 3, 20, 6]]);
+    expect(got).toEqual([
+      [0, 4, 0, 0],
+      [4, 5, 0, 1],
+      [9, 1, 0, 2],
+      [10, 2, 10, 3],
+      [12, 5, 10, 4],
+      [17, 3, 10, 5],
+      [20, 3, 20, 6],
+    ]);
     expect(chunksOf(src, 12, 14).map((c) => [c.unit, c.units])).toEqual([[12, 2]]);
   });
 
   it('bad parameters name the argument, the value and the rule', () => {
     const p = mixture(2, 3, 9);
     expect(() => prepareGmm({ ...p, K: 0 })).toThrow(/gmm: K must be an integer in \[1, 1048576\], got 0/);
-    expect(() => prepareGmm({ ...p, covs: new Float64Array(17) })).toThrow(/covs must hold K \* D \* D = 18 values, got 17/);
-    expect(() => prepareGmm({ ...p, means: [0, 0, NaN, 0, 0, 0] })).toThrow(/means: non-finite value NaN at row 0, column 2/);
+    expect(() => prepareGmm({ ...p, covs: new Float64Array(17) })).toThrow(
+      /covs must hold K \* D \* D = 18 values, got 17/,
+    );
+    expect(() => prepareGmm({ ...p, means: [0, 0, NaN, 0, 0, 0] })).toThrow(
+      /means: non-finite value NaN at row 0, column 2/,
+    );
     expect(() => prepareGmm({ ...p, weights: [1] })).toThrow(/weights must hold K = 2 values, got 1/);
     expect(() => prepareGmm({ ...p, weights: [1, 0] })).toThrow(/weights\[1\] must be finite and > 0, got 0/);
     expect(() => prepareGmm({ ...p, classOf: [0, 1.5] })).toThrow(/classOf\[1\] must be an integer >= 0, got 1.5/);

@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { entropyRate, rowEntropies } from '../../src/analysis/class-entropy.js';
 import { entropicSchedule, logSigmaSteps } from '../../src/analysis/entropic-time.js';
 import { collapseTimeGaussian } from '../../src/analysis/collapse.js';
-import { abarToSigma, makeSchedule } from '../../src/models/schedules.js';
+import { abarToSigma, makeSchedule } from '../../src/schedule/schedules.js';
 import { samplerGrid } from '../../src/samplers/grid.js';
 import { ddimScheduler, ddpmScheduler } from '../../src/samplers/scheduler.js';
 import { expectClose } from '../compare.js';
@@ -83,7 +83,9 @@ describe('entropic schedule', () => {
 
   it('rescaled time for Gaussian data is uniform in arctan(sigma / c)', () => {
     const c2 = 0.5;
-    const e = entropicSchedule(sch, { sigma, mse: Float64Array.from(sigma, (s) => gaussianMse(c2, s)) }, 12, { kind: 'rescaled' });
+    const e = entropicSchedule(sch, { sigma, mse: Float64Array.from(sigma, (s) => gaussianMse(c2, s)) }, 12, {
+      kind: 'rescaled',
+    });
     const th = Array.from(e.targetSigmas, (s) => Math.atan(s / Math.sqrt(c2)));
     const d0 = th[0]! - th[1]!;
     for (let j = 1; j < 11; j++) expect(Math.abs(th[j]! - th[j + 1]! - d0)).toBeLessThan(2e-3 * d0);
@@ -91,8 +93,12 @@ describe('entropic schedule', () => {
 
   it('rejects bad input, naming the value', () => {
     const mse = Float64Array.from(sigma, (s) => gaussianMse(1, s));
-    expect(() => entropicSchedule(sch, { sigma, mse }, 5, { kind: 'bogus' as never })).toThrow(/unknown kind 'bogus'; valid: entropic, rescaled/);
-    expect(() => entropicSchedule(sch, { sigma: Float64Array.of(1, 0.5), mse: Float64Array.of(1, 1) }, 2)).toThrow(/strictly ascending/);
+    expect(() => entropicSchedule(sch, { sigma, mse }, 5, { kind: 'bogus' as never })).toThrow(
+      /unknown kind 'bogus'; valid: entropic, rescaled/,
+    );
+    expect(() => entropicSchedule(sch, { sigma: Float64Array.of(1, 0.5), mse: Float64Array.of(1, 1) }, 2)).toThrow(
+      /strictly ascending/,
+    );
     expect(() => entropicSchedule(sch, { sigma, mse: new Float64Array(sigma.length) }, 5)).toThrow(/carry no entropy/);
     expect(() => entropicSchedule(sch, { sigma, mse }, 1001)).toThrow(/n \(at most the grid's largest step 1000\)/);
   });
@@ -116,16 +122,26 @@ describe('explicit sampler grids', () => {
 
   it('rejects bad lists', () => {
     expect(() => samplerGrid(sch, 3, { timesteps: [900, 400] })).toThrow(/holds 2 steps but the number of steps is 3/);
-    expect(() => samplerGrid(sch, 3, { timesteps: [900, 900, 1] })).toThrow(/strictly descending, got 900 then 900 at 1/);
-    expect(() => samplerGrid(sch, 2, { timesteps: [1001, 1] })).toThrow(/timesteps\[0\] must be an integer in \[1, 1000\], got 1001/);
-    expect(() => samplerGrid(sch, 2, { timesteps: [10, 1], start: 20 })).toThrow(/start at 10 but the start step is 20/);
+    expect(() => samplerGrid(sch, 3, { timesteps: [900, 900, 1] })).toThrow(
+      /strictly descending, got 900 then 900 at 1/,
+    );
+    expect(() => samplerGrid(sch, 2, { timesteps: [1001, 1] })).toThrow(
+      /timesteps\[0\] must be an integer in \[1, 1000\], got 1001/,
+    );
+    expect(() => samplerGrid(sch, 2, { timesteps: [10, 1], start: 20 })).toThrow(
+      /start at 10 but the start step is 20/,
+    );
     expect(() => samplerGrid(sch, 2, { timesteps: [2.5, 1] })).toThrow(/got 2.5/);
   });
 });
 
 describe('collapse closed form', () => {
   it('t_C solves n^{2/d} = (sigma^2 e^{-2t} + 1 - e^{-2t}) / (1 - e^{-2t})', () => {
-    for (const [n, d, s2] of [[64, 8, 1], [1000, 20, 2.5], [2, 1, 0.1]] as const) {
+    for (const [n, d, s2] of [
+      [64, 8, 1],
+      [1000, 20, 2.5],
+      [2, 1, 0.1],
+    ] as const) {
       const { t, abar } = collapseTimeGaussian(n, d, s2);
       expect(abar).toBeCloseTo(Math.exp(-2 * t), 14);
       expect((s2 * abar + 1 - abar) / (1 - abar)).toBeCloseTo(n ** (2 / d), 9);

@@ -17,15 +17,24 @@ const diag = (v: ArrayLike<number>) => {
   for (let i = 0; i < d; i++) m[i * d + i] = v[i]!;
   return m;
 };
-const sumSq = (a: ArrayLike<number>, b: ArrayLike<number>) => Array.from(a).reduce((s, v, i) => s + (v - b[i]!) ** 2, 0);
+const sumSq = (a: ArrayLike<number>, b: ArrayLike<number>) =>
+  Array.from(a).reduce((s, v, i) => s + (v - b[i]!) ** 2, 0);
 
 describe('frechetFromMoments', () => {
   // Well-conditioned full-rank covariances (sample covariances of 3D Gaussian rows) at awkward D.
   for (const D of [1, 2, 3, 5, 7, 13, 31]) {
     it(`D = ${D}: matches the Denman-Beavers reference`, () => {
       const seed = 100 + D;
-      const s1 = sampleCovariance(3 * D + 2, Array.from({ length: D }, (_, i) => 1 + i / D), seed);
-      const s2 = sampleCovariance(3 * D + 5, Array.from({ length: D }, (_, i) => 2 - i / D), seed + 1);
+      const s1 = sampleCovariance(
+        3 * D + 2,
+        Array.from({ length: D }, (_, i) => 1 + i / D),
+        seed,
+      );
+      const s2 = sampleCovariance(
+        3 * D + 5,
+        Array.from({ length: D }, (_, i) => 2 - i / D),
+        seed + 1,
+      );
       const m1 = randn(D, seed + 2);
       const m2 = randn(D, seed + 3);
       const got = frechetFromMoments({ mean: m1, cov: s1 }, { mean: m2, cov: s2 });
@@ -41,7 +50,10 @@ describe('frechetFromMoments', () => {
     const s2 = Array.from({ length: D }, (_, i) => 3 - 0.25 * i);
     const m1 = randn(D, 1);
     const m2 = randn(D, 2);
-    const got = frechetFromMoments({ mean: m1, cov: diag(s1.map((v) => v * v)) }, { mean: m2, cov: diag(s2.map((v) => v * v)) });
+    const got = frechetFromMoments(
+      { mean: m1, cov: diag(s1.map((v) => v * v)) },
+      { mean: m2, cov: diag(s2.map((v) => v * v)) },
+    );
     expectClose([got], [sumSq(m1, m2) + sumSq(s1, s2)], { atol: 1e-12, rtol: 1e-12 });
   });
 
@@ -49,7 +61,10 @@ describe('frechetFromMoments', () => {
     const D = 12;
     const l1 = Array.from({ length: D }, (_, i) => 1 + i * i);
     const l2 = Array.from({ length: D }, (_, i) => (i % 3) + 0.5);
-    const got = frechetFromMoments({ mean: new Float64Array(D), cov: withSpectrum(l1, 7) }, { mean: new Float64Array(D), cov: withSpectrum(l2, 7) });
+    const got = frechetFromMoments(
+      { mean: new Float64Array(D), cov: withSpectrum(l1, 7) },
+      { mean: new Float64Array(D), cov: withSpectrum(l2, 7) },
+    );
     const want = l1.reduce((s, v, i) => s + (Math.sqrt(v) - Math.sqrt(l2[i]!)) ** 2, 0);
     expectClose([got], [want], { atol: 1e-10, rtol: 1e-11 });
   });
@@ -65,28 +80,60 @@ describe('frechetFromMoments', () => {
     const z = new Float64Array(D);
     const want = l1.reduce((s, v, i) => s + (Math.sqrt(v) - Math.sqrt(l2[i]!)) ** 2, 0);
     expectClose([frechetFromMoments({ mean: z, cov: c1 }, { mean: z, cov: c2 })], [want], { atol: 1e-10 });
-    expectClose([frechetFromMoments({ mean: m, cov: c1 }, { mean: z, cov: new Float64Array(D * D) })], [sumSq(m, z) + 5], { atol: 1e-12 });
-    expectClose([frechetFromMoments({ mean: z, cov: new Float64Array(D * D) }, { mean: m, cov: c2 })], [sumSq(m, z) + 11], { atol: 1e-12 });
+    expectClose(
+      [frechetFromMoments({ mean: m, cov: c1 }, { mean: z, cov: new Float64Array(D * D) })],
+      [sumSq(m, z) + 5],
+      { atol: 1e-12 },
+    );
+    expectClose(
+      [frechetFromMoments({ mean: z, cov: new Float64Array(D * D) }, { mean: m, cov: c2 })],
+      [sumSq(m, z) + 11],
+      { atol: 1e-12 },
+    );
   });
 
   it('random singular covariances (rank N < D) match the Jacobi symmetric form', () => {
-    for (const [N1, N2, D] of [[2, 3, 4], [5, 7, 9], [1, 12, 12]] as const) {
-      const s1 = sampleCovariance(N1, Array.from({ length: D }, (_, i) => 1 + i / D), D);
-      const s2 = sampleCovariance(N2, Array.from({ length: D }, () => 1.5), D + 1);
+    for (const [N1, N2, D] of [
+      [2, 3, 4],
+      [5, 7, 9],
+      [1, 12, 12],
+    ] as const) {
+      const s1 = sampleCovariance(
+        N1,
+        Array.from({ length: D }, (_, i) => 1 + i / D),
+        D,
+      );
+      const s2 = sampleCovariance(
+        N2,
+        Array.from({ length: D }, () => 1.5),
+        D + 1,
+      );
       const m1 = randn(D, 1);
       const m2 = randn(D, 2);
       // Zero eigenvalues come out as +-1e-16 * scale in both solvers and enter through square roots:
       // up to D * 1e-8 * sqrt(scale) apart.
-      expectClose([frechetFromMoments({ mean: m1, cov: s1 }, { mean: m2, cov: s2 })], [frechetPsdRef(m1, s1, m2, s2, D)], { atol: 1e-7 * D, rtol: 1e-10, label: `rank ${N1}, ${N2} of D ${D}` });
+      expectClose(
+        [frechetFromMoments({ mean: m1, cov: s1 }, { mean: m2, cov: s2 })],
+        [frechetPsdRef(m1, s1, m2, s2, D)],
+        { atol: 1e-7 * D, rtol: 1e-10, label: `rank ${N1}, ${N2} of D ${D}` },
+      );
     }
   });
 
   it('bad input: dimension mismatch, wrong sizes, NaN, indefinite covariance', () => {
     const g = { mean: [0, 0], cov: [1, 0, 0, 1] };
-    expect(() => frechetFromMoments(g, { mean: [0, 0, 0], cov: new Float64Array(9) })).toThrow(/dimensions differ: a has D = 2, b has D = 3/);
-    expect(() => frechetFromMoments(g, { mean: [0, 0], cov: [1, 0, 0] })).toThrow(/b\.cov has 3 entries, expected D \* D = 4/);
-    expect(() => frechetFromMoments({ mean: [0, NaN], cov: [1, 0, 0, 1] }, g)).toThrow(/a\.mean: non-finite value NaN at row 0, column 1/);
-    expect(() => frechetFromMoments({ mean: [0, 0], cov: [1, 0, 0, -1] }, g)).toThrow(/a\.cov is not positive semi-definite/);
+    expect(() => frechetFromMoments(g, { mean: [0, 0, 0], cov: new Float64Array(9) })).toThrow(
+      /dimensions differ: a has D = 2, b has D = 3/,
+    );
+    expect(() => frechetFromMoments(g, { mean: [0, 0], cov: [1, 0, 0] })).toThrow(
+      /b\.cov has 3 entries, expected D \* D = 4/,
+    );
+    expect(() => frechetFromMoments({ mean: [0, NaN], cov: [1, 0, 0, 1] }, g)).toThrow(
+      /a\.mean: non-finite value NaN at row 0, column 1/,
+    );
+    expect(() => frechetFromMoments({ mean: [0, 0], cov: [1, 0, 0, -1] }, g)).toThrow(
+      /a\.cov is not positive semi-definite/,
+    );
     expect(() => frechetFromMoments(g, { mean: [0, 0], cov: [1, 0, 0, -1] })).toThrow(/b\.cov has a negative variance/);
   });
 });
@@ -122,7 +169,12 @@ describe('Gaussian-mixture truth scores', () => {
     expectClose(got.cov, ref.cov, { atol: 1e-13, rtol: 1e-12, label: 'cov' });
   });
 
-  for (const [K, D, n] of [[1, 1, 1], [2, 3, 7], [3, 7, 50], [5, 13, 97]] as const) {
+  for (const [K, D, n] of [
+    [1, 1, 1],
+    [2, 3, 7],
+    [3, 7, 50],
+    [5, 13, 97],
+  ] as const) {
     it(`K ${K}, D ${D}, N ${n}: log-likelihood and occupancy match the written-out densities`, () => {
       const seed = 7 * K + D;
       const p = mixture(K, D, seed);
@@ -154,7 +206,9 @@ describe('Gaussian-mixture truth scores', () => {
   it('bad input: dimension mismatch, NaN row, singular component, bad weight', () => {
     const p = mixture(2, 3, 1);
     const x = Float32Array.from(randn(12, 3));
-    expect(() => gmmTruthScores(x, [3, 4], p)).toThrow(/dimension mismatch: x has D = 4 columns, the mixture has D = 3/);
+    expect(() => gmmTruthScores(x, [3, 4], p)).toThrow(
+      /dimension mismatch: x has D = 4 columns, the mixture has D = 3/,
+    );
     const nan = x.slice();
     nan[7] = NaN;
     expect(() => gmmTruthScores(nan, [4, 3], p)).toThrow(/x: non-finite value NaN at row 2, column 1/);

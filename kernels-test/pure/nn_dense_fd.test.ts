@@ -1,7 +1,16 @@
 // The float64 references' backward passes (kernels-test/ref/nn_dense.ts) against central finite
 // differences of their own forward passes, so the GPU tests compare against checked gradients.
 import { describe, it } from 'vitest';
-import { adamW, biasAct, biasActBackward, crossEntropy, embeddingBackward, embeddingGather, mseLoss, type Act } from '../ref/nn_dense.js';
+import {
+  adamW,
+  biasAct,
+  biasActBackward,
+  crossEntropy,
+  embeddingBackward,
+  embeddingGather,
+  mseLoss,
+  type Act,
+} from '../ref/nn_dense.js';
 import { expectClose } from '../compare.js';
 import { randn } from '../random.js';
 
@@ -25,7 +34,12 @@ function numericGrad(v: Float64Array, loss: () => number): Float64Array {
 const dot = (a: ArrayLike<number>, b: ArrayLike<number>) => Array.from(a).reduce((s, v, i) => s + v * b[i]!, 0);
 
 describe('nn_dense float64 reference gradients', () => {
-  const cases: [number, number, Act, boolean][] = [[1, 1, 'silu', true], [7, 3, 'silu', true], [5, 4, 'none', true], [3, 5, 'silu', false]];
+  const cases: [number, number, Act, boolean][] = [
+    [1, 1, 'silu', true],
+    [7, 3, 'silu', true],
+    [5, 4, 'none', true],
+    [3, 5, 'silu', false],
+  ];
   for (const [rows, cols, act, bias] of cases) {
     it(`biasActBackward ${act}${bias ? ' + bias' : ''} (${rows}, ${cols})`, () => {
       const seed = rows * 100 + cols;
@@ -45,13 +59,21 @@ describe('nn_dense float64 reference gradients', () => {
     const table = randn((K + 1) * E, 3);
     const w = randn(labels.length * E, 4);
     const got = embeddingBackward(labels, w, E, K);
-    expectClose(got, numericGrad(table, () => dot(w, embeddingGather(table, labels, E, K))), { ...FD_TOL, label: 'dtable' });
+    expectClose(
+      got,
+      numericGrad(table, () => dot(w, embeddingGather(table, labels, E, K))),
+      { ...FD_TOL, label: 'dtable' },
+    );
   });
 
   it('mseLoss gradient', () => {
     const pred = randn(33, 5);
     const target = randn(33, 6);
-    expectClose(mseLoss(pred, target).dpred, numericGrad(pred, () => mseLoss(pred, target).loss), FD_TOL);
+    expectClose(
+      mseLoss(pred, target).dpred,
+      numericGrad(pred, () => mseLoss(pred, target).loss),
+      FD_TOL,
+    );
   });
 
   it('crossEntropy gradient', () => {
@@ -59,7 +81,11 @@ describe('nn_dense float64 reference gradients', () => {
     const logits = Float64Array.from(randn(rows * classes, 7), (v) => 4 * v);
     const labels = [0, 4, 2, 2, 1, 3, 0];
     const { dlogits } = crossEntropy(logits, labels, rows, classes);
-    expectClose(dlogits, numericGrad(logits, () => crossEntropy(logits, labels, rows, classes).loss), FD_TOL);
+    expectClose(
+      dlogits,
+      numericGrad(logits, () => crossEntropy(logits, labels, rows, classes).loss),
+      FD_TOL,
+    );
   });
 
   it('adamW: the first step moves each weight by lr sign(g) (m / sqrt(v) = g / |g| after bias correction)', () => {
@@ -67,7 +93,15 @@ describe('nn_dense float64 reference gradients', () => {
     const s = { param: Float64Array.from([1, 2, 3]), m: new Float64Array(3), v: new Float64Array(3) };
     const out = adamW(s, g, { lr: 0.1, beta1: 0.9, beta2: 0.999, eps: 0, weightDecay: 0, step: 1, scale: 1 });
     expectClose(out.param, [0.9, 2.1, 2.9], { atol: 1e-12, rtol: 0 });
-    const decayed = adamW(s, [0, 0, 0], { lr: 0.1, beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: 0.5, step: 3, scale: 1 });
+    const decayed = adamW(s, [0, 0, 0], {
+      lr: 0.1,
+      beta1: 0.9,
+      beta2: 0.999,
+      eps: 1e-8,
+      weightDecay: 0.5,
+      step: 3,
+      scale: 1,
+    });
     // Zero gradients: only the decoupled decay p (1 - lr wd) acts.
     expectClose(decayed.param, [0.95, 1.9, 2.85], { atol: 1e-15, rtol: 0 });
   });

@@ -3,8 +3,19 @@
 // other, and the direct convolution equal to im2col times W^T (the layout the GPU path relies on).
 import { describe, expect, it } from 'vitest';
 import {
-  addChannelBias, avgPool2, avgPool2Backward, channelSum, col2im3x3, concatChannels, conv3x3, conv3x3Backward, im2col3x3,
-  splitChannels, upsample2, upsample2Backward, type ConvDims,
+  addChannelBias,
+  avgPool2,
+  avgPool2Backward,
+  channelSum,
+  col2im3x3,
+  concatChannels,
+  conv3x3,
+  conv3x3Backward,
+  im2col3x3,
+  splitChannels,
+  upsample2,
+  upsample2Backward,
+  type ConvDims,
 } from '../ref/nn_image.js';
 import { groupNorm, groupNormBackward, type GroupDims } from '../ref/nn_image_norm.js';
 import { expectClose } from '../compare.js';
@@ -20,7 +31,13 @@ const dot = (a: ArrayLike<number>, b: ArrayLike<number>) => {
  * Central differences of L(v) = dy . f(v) at every index of v, against `grad`. Step 1e-5: truncation
  * h^2 |f'''| / 6 ~ 1e-10 (zero for the linear ops) and cancellation ~ 1e-16 |L| / h ~ 1e-10 for |L| ~ 10.
  */
-function expectFd(f: (v: Float64Array) => ArrayLike<number>, v: Float64Array, dy: ArrayLike<number>, grad: ArrayLike<number>, label: string): void {
+function expectFd(
+  f: (v: Float64Array) => ArrayLike<number>,
+  v: Float64Array,
+  dy: ArrayLike<number>,
+  grad: ArrayLike<number>,
+  label: string,
+): void {
   const h = 1e-5;
   const fd = Float64Array.from(v, (_, i) => {
     const p = Float64Array.from(v);
@@ -33,7 +50,11 @@ function expectFd(f: (v: Float64Array) => ArrayLike<number>, v: Float64Array, dy
 }
 
 describe('conv3x3 reference', () => {
-  const cases: ConvDims[] = [{ n: 2, h: 3, w: 5, cin: 2, cout: 3 }, { n: 1, h: 1, w: 1, cin: 3, cout: 1 }, { n: 1, h: 2, w: 1, cin: 1, cout: 2 }];
+  const cases: ConvDims[] = [
+    { n: 2, h: 3, w: 5, cin: 2, cout: 3 },
+    { n: 1, h: 1, w: 1, cin: 3, cout: 1 },
+    { n: 1, h: 2, w: 1, cin: 1, cout: 2 },
+  ];
   for (const d of cases) {
     it(`backward matches finite differences for ${JSON.stringify(d)}`, () => {
       const P = d.n * d.h * d.w;
@@ -96,7 +117,11 @@ describe('pooling, upsampling, concatenation and channel bias references', () =>
 });
 
 describe('groupNorm reference', () => {
-  const cases: GroupDims[] = [{ n: 2, hw: 5, c: 6, groups: 3 }, { n: 1, hw: 7, c: 3, groups: 1 }, { n: 3, hw: 1, c: 4, groups: 4 }];
+  const cases: GroupDims[] = [
+    { n: 2, hw: 5, c: 6, groups: 3 },
+    { n: 1, hw: 7, c: 3, groups: 1 },
+    { n: 3, hw: 1, c: 4, groups: 4 },
+  ];
   for (const d of cases) {
     it(`backward matches finite differences for ${JSON.stringify(d)}`, () => {
       const size = d.n * d.hw * d.c;
@@ -118,7 +143,10 @@ describe('groupNorm reference', () => {
     const x = Float64Array.from(randn(72, 23), (v) => 3 * v - 1);
     const { y, mean, rstd } = groupNorm(x, [1, 1, 1, 1], [0, 0, 0, 0], d, 0);
     for (let ng = 0; ng < 4; ng++) {
-      const vals = Array.from({ length: 18 }, (_, k) => y[(Math.floor(ng / 2) * 9 + Math.floor(k / 2)) * 4 + (ng % 2) * 2 + (k % 2)]!);
+      const vals = Array.from(
+        { length: 18 },
+        (_, k) => y[(Math.floor(ng / 2) * 9 + Math.floor(k / 2)) * 4 + (ng % 2) * 2 + (k % 2)]!,
+      );
       expect(vals.reduce((s, v) => s + v, 0) / 18).toBeCloseTo(0, 12);
       expect(vals.reduce((s, v) => s + v * v, 0) / 18).toBeCloseTo(1, 12);
       expect(rstd[ng]).toBeGreaterThan(0);

@@ -12,8 +12,18 @@ type Quad = [number, number, number, number];
 describe('philox4x32_10: Random123 known-answer vectors (kat_vectors, philox4x32 R=10)', () => {
   const cases: [string, Quad, [number, number], Quad][] = [
     ['zeros', [0, 0, 0, 0], [0, 0], [0x6627e8d5, 0xe169c58d, 0xbc57ac4c, 0x9b00dbd8]],
-    ['all ones', [0xffffffff, 0xffffffff, 0xffffffff, 0xffffffff], [0xffffffff, 0xffffffff], [0x408f276d, 0x41c83b0e, 0xa20bc7c6, 0x6d5451fd]],
-    ['pi digits', [0x243f6a88, 0x85a308d3, 0x13198a2e, 0x03707344], [0xa4093822, 0x299f31d0], [0xd16cfe09, 0x94fdcceb, 0x5001e420, 0x24126ea1]],
+    [
+      'all ones',
+      [0xffffffff, 0xffffffff, 0xffffffff, 0xffffffff],
+      [0xffffffff, 0xffffffff],
+      [0x408f276d, 0x41c83b0e, 0xa20bc7c6, 0x6d5451fd],
+    ],
+    [
+      'pi digits',
+      [0x243f6a88, 0x85a308d3, 0x13198a2e, 0x03707344],
+      [0xa4093822, 0x299f31d0],
+      [0xd16cfe09, 0x94fdcceb, 0x5001e420, 0x24126ea1],
+    ],
   ];
   for (const [name, ctr, key, want] of cases) it(name, () => expect(philox4x32_10(ctr, key)).toEqual(want));
 
@@ -60,7 +70,13 @@ describe('shaders/lib/normal_tables.wgsl', () => {
 
 describe('KS helper', () => {
   it('normalCdf matches tabulated values', () => {
-    const cases: [number, number][] = [[0, 0.5], [1, 0.8413447460685429], [-1.959963984540054, 0.025], [3, 0.9986501019683699], [-6, 9.865876450376946e-10]];
+    const cases: [number, number][] = [
+      [0, 0.5],
+      [1, 0.8413447460685429],
+      [-1.959963984540054, 0.025],
+      [3, 0.9986501019683699],
+      [-6, 9.865876450376946e-10],
+    ];
     for (const [z, p] of cases) expect(Math.abs(normalCdf(z) - p) / p).toBeLessThan(1e-12);
   });
   it('kolmogorovQ gives the textbook critical values (5%: 1.3581, 1%: 1.6276) and is continuous at 1.18', () => {

@@ -1,4 +1,4 @@
-// Report charts (src/analysis/charts*.ts) and report.html / report.json (src/analysis/report-html.ts)
+// Report charts (src/report/charts*.ts) and report.html / report.json (src/report/report-html.ts)
 // on synthetic MergerReports. The fixture is built from the Gaussian oracle of DESIGN §6: diagonal
 // class covariances Sigma_k, C_k(i) = abar_i Sigma_k + (1 - abar_i) I, so M, d and merger steps are
 // closed form; with eps = 30 / 400 the classes far from 'b<&>c' never merge within T = 50.
@@ -7,9 +7,21 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { compile, type TopLevelSpec } from 'vega-lite';
-import { REPORT_CHARTS, dendrogramChart, dendrogramSegments, isNoChart, mergerCurvesChart } from '../../src/analysis/charts.js';
-import { collectingLogger, renderChartSvg, renderReportHtml, writeJsonAtomic, writeReportFiles } from '../../src/analysis/report-html.js';
-import type { DendrogramReport, EventInfo, MergerReport, PairReport } from '../../src/analysis/report-types.js';
+import {
+  REPORT_CHARTS,
+  dendrogramChart,
+  dendrogramSegments,
+  isNoChart,
+  mergerCurvesChart,
+} from '../../src/report/charts.js';
+import {
+  collectingLogger,
+  renderChartSvg,
+  renderReportHtml,
+  writeJsonAtomic,
+  writeReportFiles,
+} from '../../src/report/report-html.js';
+import type { DendrogramReport, EventInfo, MergerReport, PairReport } from '../../src/formats/report-types.js';
 
 const T = 50;
 const ABAR = Array.from({ length: T + 1 }, (_, i) => Math.exp(-0.11 * i));
@@ -32,8 +44,14 @@ function pairOf(a: number, b: number, kind: PairReport['kind'], sig: number[][],
   });
   const merger = STEPS.find((i) => d(i) <= eps) ?? null;
   return {
-    a, b, kind, mergerStep: merger, mergerAbar: merger === null ? null : ABAR[merger]!,
-    M, Mthr: M.map((m, i) => (d(i) > eps ? m : 1)), d: SPECTRAL.map(d),
+    a,
+    b,
+    kind,
+    mergerStep: merger,
+    mergerAbar: merger === null ? null : ABAR[merger]!,
+    M,
+    Mthr: M.map((m, i) => (d(i) > eps ? m : 1)),
+    d: SPECTRAL.map(d),
   };
 }
 
@@ -42,11 +60,23 @@ function makeReport(names: string[], sigma: number[][], dendrogram: DendrogramRe
   const counts = names.map((_, k) => 100 + 10 * k);
   const events: EventInfo[] = names.map((n, k) => ({ id: k, name: n, kind: 'class', classes: [k], count: counts[k]! }));
   const sig = [...sigma, pool(sigma), sigma[0]!.map(() => 1)];
-  events.push({ id: K, name: 'all data', kind: 'all', classes: names.map((_, k) => k), count: counts.reduce((s, c) => s + c, 0) });
+  events.push({
+    id: K,
+    name: 'all data',
+    kind: 'all',
+    classes: names.map((_, k) => k),
+    count: counts.reduce((s, c) => s + c, 0),
+  });
   events.push({ id: K + 1, name: 'noise N(0, I)', kind: 'noise', classes: [], count: 200 });
   if (K > 2) {
     names.forEach((n, k) => {
-      events.push({ id: events.length, name: `not ${n}`, kind: 'rest', classes: names.map((_, j) => j).filter((j) => j !== k), count: 300 });
+      events.push({
+        id: events.length,
+        name: `not ${n}`,
+        kind: 'rest',
+        classes: names.map((_, j) => j).filter((j) => j !== k),
+        count: 300,
+      });
       sig.push(pool(sigma.filter((_, j) => j !== k)));
     });
   }
@@ -54,7 +84,13 @@ function makeReport(names: string[], sigma: number[][], dendrogram: DendrogramRe
   const pairs: PairReport[] = [pairOf(K, K + 1, 'data-noise', sig, eps)];
   for (let i = 0; i < K; i++) for (let j = i + 1; j < K; j++) pairs.push(pairOf(i, j, 'class-class', sig, eps));
   if (K > 2) for (let k = 0; k < K; k++) pairs.push(pairOf(k, K + 2 + k, 'class-rest', sig, eps));
-  const matrix = names.map((_, i) => names.map((__, j) => (i === j ? 0 : pairs.find((p) => p.kind === 'class-class' && p.a === Math.min(i, j) && p.b === Math.max(i, j))!.mergerStep)));
+  const matrix = names.map((_, i) =>
+    names.map((__, j) =>
+      i === j
+        ? 0
+        : pairs.find((p) => p.kind === 'class-class' && p.a === Math.min(i, j) && p.b === Math.max(i, j))!.mergerStep,
+    ),
+  );
   const lambda = Math.max(...sig[K]!);
   const sStep = ABAR.findIndex((a) => a <= 1 / lambda);
   // K² decays like abar² (cumulants above the second vanish under noising); chi2(2) tail exp(-K²/2).
@@ -66,7 +102,16 @@ function makeReport(names: string[], sigma: number[][], dendrogram: DendrogramRe
   return {
     fluctus: { version: '0.1.0', commit: 'abc1234' },
     createdAt: '2026-01-02T03:04:05.000Z',
-    data: { name: `synthetic <${K}> & co`, source: 'kernels-test fixture "gmm"', n: counts.reduce((s, c) => s + c, 0), dim: 4, imageShape: null, classNames: names, counts, scale: 'none' },
+    data: {
+      name: `synthetic <${K}> & co`,
+      source: 'kernels-test fixture "gmm"',
+      n: counts.reduce((s, c) => s + c, 0),
+      dim: 4,
+      imageShape: null,
+      classNames: names,
+      counts,
+      scale: 'none',
+    },
     schedule: { name: 'exp', T, abar: ABAR },
     method: 'exact',
     seed: 7,
@@ -77,20 +122,44 @@ function makeReport(names: string[], sigma: number[][], dendrogram: DendrogramRe
     events,
     pairs,
     dataNoise: {
-      mergerStep: dn.mergerStep, mergerAbar: dn.mergerAbar, normalityStep, normalityAbar: normalityStep === null ? null : ABAR[normalityStep]!,
+      mergerStep: dn.mergerStep,
+      mergerAbar: dn.mergerAbar,
+      normalityStep,
+      normalityAbar: normalityStep === null ? null : ABAR[normalityStep]!,
       normality: {
-        alpha: ALPHA, directions: DIRS, steps: SPECTRAL, k2, pValue: k2.map((row) => row.map((v) => Math.exp(-v / 2))),
+        alpha: ALPHA,
+        directions: DIRS,
+        steps: SPECTRAL,
+        k2,
+        pValue: k2.map((row) => row.map((v) => Math.exp(-v / 2))),
         rejectedFraction: SPECTRAL.map((s) => Math.min(1, 0.05 + 0.9 * ABAR[s]! ** 2)),
       },
     },
     classMergerMatrix: matrix,
-    classRestMerger: names.map((_, k) => (K > 2 ? pairs.find((p) => p.kind === 'class-rest' && p.a === k)!.mergerStep : null)),
+    classRestMerger: names.map((_, k) =>
+      K > 2 ? pairs.find((p) => p.kind === 'class-rest' && p.a === k)!.mergerStep : null,
+    ),
     dendrogram,
     speciationStep: sStep < 0 ? null : sStep,
-    speciation: { lambdaMax: lambda, abar: 1 / lambda, ouTime: Math.log(lambda) / 2, step: sStep < 0 ? null : sStep, convention: 'abar = exp(-2t)' },
+    speciation: {
+      lambdaMax: lambda,
+      abar: 1 / lambda,
+      ouTime: Math.log(lambda) / 2,
+      step: sStep < 0 ? null : sStep,
+      convention: 'abar = exp(-2t)',
+    },
     spectra: { top: 4, values: events.map((_, e) => SPECTRAL.map((s) => covAt(sig[e]!, s))) },
+    search: {
+      method: 'full',
+      trackedEigenvalues: null,
+      subspace: null,
+      windows: 0,
+      products: 0,
+      fullSpectra: 4 * events.length,
+      bisectedPairs: 0,
+    },
     lateStart: { file: 'late-start.json', steps: [20, 30], rank: 4 },
-    warnings: ["a <warning> the page must escape"],
+    warnings: ['a <warning> the page must escape'],
     profile: [
       { kernel: 'syrk', calls: 12, ms: 8.5, flops: 6.8e8, bytes: 1.2e7, gflops: 80, gbps: 1.41 },
       { kernel: 'eigh_<jacobi>', calls: 26, ms: 3.25, flops: 1e6, bytes: 2e5, gflops: 0.31, gbps: 0.06 },
@@ -100,17 +169,29 @@ function makeReport(names: string[], sigma: number[][], dendrogram: DendrogramRe
 }
 
 const NAMES3 = ['alpha', 'b<&>c', 'gamma'];
-const SIGMA3 = [[4, 1, 0.5, 0.2], [30, 2, 1, 0.5], [4.2, 1.1, 0.5, 0.2]];
+const SIGMA3 = [
+  [4, 1, 0.5, 0.2],
+  [30, 2, 1, 0.5],
+  [4.2, 1.1, 0.5, 0.2],
+];
 // eps = 30 / 400 = 0.075. alpha-gamma: d = abar * 0.2 <= eps first at abar <= 0.375, step 9 (abar_i = e^{-0.11 i});
 // b<&>c never merges with a class (abar_50 * 25.8 = 0.11 > eps); all data vs noise: abar * 11.73 <= eps at step 46.
 const DENDRO3: DendrogramReport = {
   linkage: 'average',
-  merges: [{ a: 0, b: 2, height: 9, size: 2 }, { a: 1, b: 3, height: T + 1, size: 3 }],
+  merges: [
+    { a: 0, b: 2, height: 9, size: 2 },
+    { a: 1, b: 3, height: T + 1, size: 3 },
+  ],
   order: [1, 0, 2],
   newick: '(b<&>c:51,(alpha:9,gamma:9):42);',
 };
 const report3 = makeReport(NAMES3, SIGMA3, DENDRO3);
-const report1 = makeReport(['only'], [[3, 1, 0.5, 0.1]], { linkage: 'average', merges: [], order: [0], newick: 'only;' });
+const report1 = makeReport(['only'], [[3, 1, 0.5, 0.1]], {
+  linkage: 'average',
+  merges: [],
+  order: [0],
+  newick: 'only;',
+});
 
 const tmpDirs: string[] = [];
 afterAll(() => tmpDirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
@@ -148,7 +229,11 @@ describe('chart specs', () => {
 
   it('K = 3 has every chart; K = 1 has no matrix and no dendrogram', () => {
     expect(REPORT_CHARTS.filter((c) => isNoChart(c.build(report3)))).toEqual([]);
-    expect(REPORT_CHARTS.filter((c) => isNoChart(c.build(report1))).map((c) => c.id).sort()).toEqual(['dendrogram', 'merger-matrix']);
+    expect(
+      REPORT_CHARTS.filter((c) => isNoChart(c.build(report1)))
+        .map((c) => c.id)
+        .sort(),
+    ).toEqual(['dendrogram', 'merger-matrix']);
   });
 
   it('dendrogram: 3 rule segments per merge at the U positions', () => {
@@ -163,7 +248,9 @@ describe('chart specs', () => {
       { merge: 1, x: 1.5, x2: 1.5, y: 9, y2: 51 },
       { merge: 1, x: 0, x2: 1.5, y: 51, y2: 51 },
     ]);
-    const spec = dendrogramChart(report3) as TopLevelSpec & { layer: { mark: { type: string }; data: { values: unknown[] } }[] };
+    const spec = dendrogramChart(report3) as TopLevelSpec & {
+      layer: { mark: { type: string }; data: { values: unknown[] } }[];
+    };
     const rules = spec.layer.filter((l) => l.mark?.type === 'rule');
     expect(rules.length).toBe(1);
     expect(rules[0]!.data.values.length).toBe(3 * (NAMES3.length - 1));

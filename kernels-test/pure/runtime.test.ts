@@ -8,15 +8,65 @@ import { checkFinite, checkInt, checkMatrix, seedKey } from '../../src/runtime/c
 import { planNoiseChunks } from '../../src/kernels/forward_noise.js';
 import { predictMs, updateModel } from '../../src/runtime/wait.js';
 import type { Context } from '../../src/runtime/context.js';
+import { writeFileAtomic } from '../../src/runtime/atomic-write.js';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 
 describe('reflectParams: offsets and size follow WGSL alignment', () => {
   const cases: [string, string, [string, number][], number][] = [
-    ['scalars', 'struct Params { a: u32, b: f32, c: i32 }', [['a', 0], ['b', 4], ['c', 8]], 12],
-    ['vec2 after scalar', 'struct Params { n: u32, key: vec2<u32> }', [['n', 0], ['key', 8]], 16],
-    ['vec2 first', 'struct Params {\n key: vec2<u32>, // seed\n rows: u32,\n}', [['key', 0], ['rows', 8]], 16],
-    ['vec4 pads the struct', 'struct Params { a: f32, v: vec4<f32>, b: u32 }', [['a', 0], ['v', 16], ['b', 32]], 48],
-    ['forward_noise layout', 'struct Params { key: vec2<u32>, rows: u32, cols: u32, row_offset: u32, num_steps: u32, stream: u32, quads: u32 }',
-      [['key', 0], ['rows', 8], ['cols', 12], ['row_offset', 16], ['num_steps', 20], ['stream', 24], ['quads', 28]], 32],
+    [
+      'scalars',
+      'struct Params { a: u32, b: f32, c: i32 }',
+      [
+        ['a', 0],
+        ['b', 4],
+        ['c', 8],
+      ],
+      12,
+    ],
+    [
+      'vec2 after scalar',
+      'struct Params { n: u32, key: vec2<u32> }',
+      [
+        ['n', 0],
+        ['key', 8],
+      ],
+      16,
+    ],
+    [
+      'vec2 first',
+      'struct Params {\n key: vec2<u32>, // seed\n rows: u32,\n}',
+      [
+        ['key', 0],
+        ['rows', 8],
+      ],
+      16,
+    ],
+    [
+      'vec4 pads the struct',
+      'struct Params { a: f32, v: vec4<f32>, b: u32 }',
+      [
+        ['a', 0],
+        ['v', 16],
+        ['b', 32],
+      ],
+      48,
+    ],
+    [
+      'forward_noise layout',
+      'struct Params { key: vec2<u32>, rows: u32, cols: u32, row_offset: u32, num_steps: u32, stream: u32, quads: u32 }',
+      [
+        ['key', 0],
+        ['rows', 8],
+        ['cols', 12],
+        ['row_offset', 16],
+        ['num_steps', 20],
+        ['stream', 24],
+        ['quads', 28],
+      ],
+      32,
+    ],
   ];
   for (const [name, src, offsets, size] of cases) {
     it(name, () => {
@@ -27,7 +77,9 @@ describe('reflectParams: offsets and size follow WGSL alignment', () => {
   }
   it('no Params struct gives null', () => expect(reflectParams('fn f() {}', 't.wgsl')).toBeNull());
   it('refuses vec3 and names the field', () => {
-    expect(() => reflectParams('struct Params { v: vec3<f32> }', 't.wgsl')).toThrow(/t\.wgsl: Params field v has type vec3<f32>/);
+    expect(() => reflectParams('struct Params { v: vec3<f32> }', 't.wgsl')).toThrow(
+      /t\.wgsl: Params field v has type vec3<f32>/,
+    );
   });
 });
 
@@ -48,7 +100,8 @@ describe('packParams', () => {
     ['fractional i32', { key: [1, 2], n: 1, scale: 1, shift: 0.5 }, /'shift' = 0.5 is not a valid i32/],
   ];
   for (const [name, values, msg] of bad) {
-    it(`rejects ${name}`, () => expect(() => packParams(layout, values, new DataView(new ArrayBuffer(64)), 0, 'k')).toThrow(msg));
+    it(`rejects ${name}`, () =>
+      expect(() => packParams(layout, values, new DataView(new ArrayBuffer(64)), 0, 'k')).toThrow(msg));
   }
 });
 
@@ -67,7 +120,12 @@ describe('preprocess (#if variants through wgsl-preprocessor)', () => {
 
 describe('chunking', () => {
   it('rowChunks covers every row once within the byte limit', () => {
-    for (const [rows, rowBytes, max, mult] of [[1, 4, 4, 1], [1000, 12, 1000, 1], [97, 40, 400, 4], [5, 8, 1 << 20, 1]] as const) {
+    for (const [rows, rowBytes, max, mult] of [
+      [1, 4, 4, 1],
+      [1000, 12, 1000, 1],
+      [97, 40, 400, 4],
+      [5, 8, 1 << 20, 1],
+    ] as const) {
       const chunks = rowChunks(rows, rowBytes, max, mult);
       expect(chunks.reduce((s, c) => s + c.count, 0)).toBe(rows);
       chunks.forEach((c, i) => {
@@ -134,5 +192,32 @@ describe('wait model (idle waiting)', () => {
   it('never predicts more than twice the longest wait seen', () => {
     const m = updateModel(updateModel(undefined, 1, 10), 10, 20);
     expect(predictMs(m, 1e12)).toBe(20);
+  });
+});
+
+describe('writeFileAtomic', () => {
+  it('writes text and bytes, replacing the file, and leaves no temp file', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'fluctus-atomic-'));
+    try {
+      const path = join(dir, 'a.txt');
+      writeFileAtomic(path, 'first');
+      writeFileAtomic(path, new Uint8Array([104, 105]));
+      expect(readFileSync(path, 'utf8')).toBe('hi');
+      expect(readdirSync(dir)).toEqual(['a.txt']);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+  it('removes the temp file when the rename fails, and rethrows', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'fluctus-atomic-'));
+    try {
+      mkdirSync(join(dir, 'taken'));
+      writeFileSync(join(dir, 'taken', 'x'), '');
+      // A non-empty folder of that name: the temp file is written, the rename onto it fails.
+      expect(() => writeFileAtomic(join(dir, 'taken'), 'text')).toThrow();
+      expect(readdirSync(dir)).toEqual(['taken']);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -1,11 +1,21 @@
-// Schedules, converters, respacing, EDM grid (src/models/schedules.ts). Expected values are derived in
+// Schedules, converters, respacing, EDM grid (src/schedule/schedules.ts). Expected values are derived in
 // the test from the definitions (separate loops, closed forms) or are float64 literals computed with
 // python3 + numpy 2.4 as stated next to them.
 import { describe, expect, it } from 'vitest';
 import {
-  abarAt, abarToOuTime, abarToSigma, edmSigmas, makeSchedule, nearestStep, ouTimeToAbar, respace,
-  sigmaToAbar, stepsFromList, type ScheduleName, type Spacing,
-} from '../../src/models/schedules.js';
+  abarAt,
+  abarToOuTime,
+  abarToSigma,
+  edmSigmas,
+  makeSchedule,
+  nearestStep,
+  ouTimeToAbar,
+  respace,
+  sigmaToAbar,
+  stepsFromList,
+  type ScheduleName,
+  type Spacing,
+} from '../../src/schedule/schedules.js';
 
 /** |got - want| <= rtol * |want| (+ a tiny atol for values at 0). */
 function expectRel(got: number, want: number, rtol = 1e-12, atol = 0): void {
@@ -84,11 +94,11 @@ describe('makeSchedule: python3 literals', () => {
   // cosine: betas = [min(1 - f(i+1)/f(i), 0.999) for i in range(1000)], f as in iDDPM; ac = np.cumprod(1 - betas).
   const cases: [ScheduleName, number, number][] = [
     ['linear', 500, 0.07858724288177824],
-    ['linear', 1000, 4.035829765375676e-05],
+    ['linear', 1000, 4.035829765375676e-5],
     ['cosine', 1, 0.999958715775178],
     ['cosine', 500, 0.4938435904406382],
-    ['cosine', 999, 2.4287669070348544e-06],
-    ['cosine', 1000, 2.4287669070348567e-09],
+    ['cosine', 999, 2.4287669070348544e-6],
+    ['cosine', 1000, 2.4287669070348567e-9],
   ];
   for (const [name, step, want] of cases) {
     it(`${name} abar_${step}`, () => expectRel(abarAt(makeSchedule(name), step), want, 1e-12));
@@ -97,10 +107,18 @@ describe('makeSchedule: python3 literals', () => {
 
 describe('makeSchedule and abarAt: errors', () => {
   const cases: [string, () => unknown, RegExp][] = [
-    ['unknown name lists the valid ones', () => makeSchedule('sigmoid' as ScheduleName), /unknown schedule 'sigmoid'; valid schedules: linear, cosine/],
+    [
+      'unknown name lists the valid ones',
+      () => makeSchedule('sigmoid' as ScheduleName),
+      /unknown schedule 'sigmoid'; valid schedules: linear, cosine/,
+    ],
     ['T = 0', () => makeSchedule('linear', 0), /T must be an integer in \[1, 1000000\], got 0/],
     ['T fractional', () => makeSchedule('cosine', 10.5), /T must be an integer in \[1, 1000000\], got 10\.5/],
-    ['betaStart out of range', () => makeSchedule('linear', 10, { betaStart: 0 }), /betaStart must be in \(0, 1\), got 0/],
+    [
+      'betaStart out of range',
+      () => makeSchedule('linear', 10, { betaStart: 0 }),
+      /betaStart must be in \(0, 1\), got 0/,
+    ],
     ['betaEnd out of range', () => makeSchedule('linear', 10, { betaEnd: 1 }), /betaEnd must be in \(0, 1\), got 1/],
     ['negative s', () => makeSchedule('cosine', 10, { s: -0.1 }), /s must be a finite number >= 0, got -0\.1/],
     ['maxBeta = 1', () => makeSchedule('cosine', 10, { maxBeta: 1 }), /maxBeta must be in \(0, 1\), got 1/],
@@ -209,8 +227,12 @@ describe('respace: steps match diffusers set_timesteps + 1', () => {
 
 describe('respace keeps abar at the chosen steps', () => {
   const cases: [ScheduleName, number, Spacing][] = [
-    ['linear', 50, 'leading'], ['linear', 25, 'trailing'], ['linear', 17, 'linspace'],
-    ['cosine', 50, 'trailing'], ['cosine', 100, 'leading'], ['cosine', 9, 'linspace'],
+    ['linear', 50, 'leading'],
+    ['linear', 25, 'trailing'],
+    ['linear', 17, 'linspace'],
+    ['cosine', 50, 'trailing'],
+    ['cosine', 100, 'leading'],
+    ['cosine', 9, 'linspace'],
   ];
   for (const [name, n, spacing] of cases) {
     it(`${name}, n = ${n}, ${spacing}`, () => {
@@ -241,7 +263,11 @@ describe('respace keeps abar at the chosen steps', () => {
     ['n = 0', () => respace(linear, 0), /n must be an integer in \[1, 1000\], got 0/],
     ['n > T', () => respace(linear, 1001, 'trailing'), /n must be an integer in \[1, 1000\], got 1001/],
     ['fractional n', () => respace(linear, 2.5), /n must be an integer in \[1, 1000\], got 2\.5/],
-    ['unknown spacing lists the valid ones', () => respace(linear, 10, 'karras' as Spacing), /unknown spacing 'karras'; valid spacings: leading, trailing, linspace/],
+    [
+      'unknown spacing lists the valid ones',
+      () => respace(linear, 10, 'karras' as Spacing),
+      /unknown spacing 'karras'; valid spacings: leading, trailing, linspace/,
+    ],
   ];
   for (const [name, fn, msg] of errors) it(name, () => expect(fn).toThrow(msg));
 });
@@ -249,14 +275,19 @@ describe('respace keeps abar at the chosen steps', () => {
 describe('edmSigmas (Karras et al. 2022 eq. 5)', () => {
   it('n = 10 matches python3 literals', () => {
     // python3, numpy: r = np.linspace(0, 1, 10); a = 0.002**(1/7); b = 80**(1/7); (b + r*(a - b))**7
-    const want = [80.0, 42.41518931851267, 21.10867673619376, 9.723201355260132, 4.066123602953759,
-      1.501741979068008, 0.46997905799774714, 0.11663856352517864, 0.020435334553438746, 0.002000000000000003];
+    const want = [
+      80.0, 42.41518931851267, 21.10867673619376, 9.723201355260132, 4.066123602953759, 1.501741979068008,
+      0.46997905799774714, 0.11663856352517864, 0.020435334553438746, 0.002000000000000003,
+    ];
     const got = edmSigmas(10);
     expect(got.length).toBe(10);
     for (let k = 0; k < 10; k++) expectRel(got[k]!, want[k]!, 1e-13);
   });
   const grids: [number, number, number, number][] = [
-    [2, 0.002, 80, 7], [18, 0.002, 80, 7], [40, 0.01, 10, 3], [1000, 0.002, 80, 7],
+    [2, 0.002, 80, 7],
+    [18, 0.002, 80, 7],
+    [40, 0.01, 10, 3],
+    [1000, 0.002, 80, 7],
   ];
   for (const [n, sigmaMin, sigmaMax, rho] of grids) {
     it(`n = ${n}, [${sigmaMin}, ${sigmaMax}], rho = ${rho}: endpoints and strict descent`, () => {
@@ -279,7 +310,11 @@ describe('edmSigmas (Karras et al. 2022 eq. 5)', () => {
   const errors: [string, () => unknown, RegExp][] = [
     ['n = 0', () => edmSigmas(0), /n must be an integer in \[1, 1000000\], got 0/],
     ['sigmaMin = 0', () => edmSigmas(5, { sigmaMin: 0 }), /sigmaMin must be finite and > 0, got 0/],
-    ['sigmaMax <= sigmaMin', () => edmSigmas(5, { sigmaMin: 1, sigmaMax: 1 }), /sigmaMax must be finite and > sigmaMin \(1\), got 1/],
+    [
+      'sigmaMax <= sigmaMin',
+      () => edmSigmas(5, { sigmaMin: 1, sigmaMax: 1 }),
+      /sigmaMax must be finite and > sigmaMin \(1\), got 1/,
+    ],
     ['rho = 0', () => edmSigmas(5, { rho: 0 }), /rho must be finite and > 0, got 0/],
   ];
   for (const [name, fn, msg] of errors) it(name, () => expect(fn).toThrow(msg));
@@ -303,7 +338,8 @@ describe('nearestStep (nearest in log-sigma)', () => {
   it('the sigma of every step maps back to that step', () => {
     for (const s of [linear, cosine]) {
       const sig = abarToSigma(s.alphasCumprod);
-      for (let i = 1; i <= s.T; i++) expect(nearestStep(s, sig[i - 1]!)).toEqual({ step: i, abar: s.alphasCumprod[i - 1] });
+      for (let i = 1; i <= s.T; i++)
+        expect(nearestStep(s, sig[i - 1]!)).toEqual({ step: i, abar: s.alphasCumprod[i - 1] });
     }
   });
   it('sigmas beyond the ends clamp to steps 1 and T', () => {
@@ -333,7 +369,8 @@ describe('stepsFromList', () => {
     expect(Array.from(r.steps)).toEqual([1000, 600, 1]);
     expect(Array.from(r.abar)).toEqual([linear.alphasCumprod[999], linear.alphasCumprod[599], linear.alphasCumprod[0]]);
   });
-  it('accepts typed arrays', () => expect(Array.from(stepsFromList(cosine, new Int32Array([5, 3])).steps)).toEqual([5, 3]));
+  it('accepts typed arrays', () =>
+    expect(Array.from(stepsFromList(cosine, new Int32Array([5, 3])).steps)).toEqual([5, 3]));
   const errors: [string, ArrayLike<number>, RegExp][] = [
     ['empty list', [], /steps must hold at least one step/],
     ['0 at index 1', [10, 0, -3], /steps\[1\] must be an integer in \[1, 1000\], got 0/],

@@ -2,12 +2,27 @@
 // basis is orthonormal and complete, Wiener-Khinchin equals the direct circular autocorrelation, the 1/e
 // correlation length on closed-form curves, the radial bins, and the image-only error.
 import { describe, expect, it } from 'vitest';
-import { autocorrelationFromPower, correlationLength, distanceBins, fourierModes, fourierModeVector, frequencyBins, imageShapeOf, radialAverage } from '../../src/analysis/spectrum-core.js';
+import {
+  autocorrelationFromPower,
+  correlationLength,
+  distanceBins,
+  fourierModes,
+  fourierModeVector,
+  frequencyBins,
+  imageShapeOf,
+  radialAverage,
+} from '../../src/analysis/spectrum-core.js';
 import { autocorrelationRef, powerRef } from '../ref/spectrum.js';
 import { expectClose } from '../compare.js';
 import { randn } from '../random.js';
 
-const SIZES: [number, number][] = [[1, 1], [5, 5], [7, 9], [4, 6], [2, 3]];
+const SIZES: [number, number][] = [
+  [1, 1],
+  [5, 5],
+  [7, 9],
+  [4, 6],
+  [2, 3],
+];
 
 describe('spectrum core', () => {
   it.each(SIZES)('real Fourier modes of %i x %i are an orthonormal basis', (H, W) => {
@@ -25,7 +40,11 @@ describe('spectrum core', () => {
     expectClose(gram, eye, { atol: 1e-12, label: `gram ${H}x${W}` });
   });
 
-  it.each([[5, 5, 1], [7, 9, 2], [4, 6, 1]])('Wiener-Khinchin equals the direct autocorrelation at %i x %i x %i', (H, W, C) => {
+  it.each([
+    [5, 5, 1],
+    [7, 9, 2],
+    [4, 6, 1],
+  ])('Wiener-Khinchin equals the direct autocorrelation at %i x %i x %i', (H, W, C) => {
     const N = 3;
     const x = randn(N * H * W * C, 11 + H);
     for (const center of ['batch', 'none'] as const) {
@@ -42,7 +61,7 @@ describe('spectrum core', () => {
       expect(Math.abs(correlationLength(c) - xi)).toBeLessThanOrEqual(bound);
     }
     expect(correlationLength([1, 0, 0, 0])).toBeCloseTo(1 - Math.exp(-1), 14);
-    expect(correlationLength([1, NaN, 0.2], [0, 1, 2])).toBeCloseTo(2 * (1 - Math.exp(-1)) / 0.8, 14);
+    expect(correlationLength([1, NaN, 0.2], [0, 1, 2])).toBeCloseTo((2 * (1 - Math.exp(-1))) / 0.8, 14);
     expect(correlationLength([1, 0.9, 0.5])).toBe(Infinity);
   });
 
@@ -54,13 +73,20 @@ describe('spectrum core', () => {
     expect(f.index[0 * 8 + 3]).toBe(3);
     expect(f.index[3 * 8 + 4]).toBe(5);
     expect(f.index[7 * 8 + 7]).toBe(1);
-    const r = radialAverage(Float64Array.from({ length: 64 }, (_, i) => f.index[i]!), f);
+    const r = radialAverage(
+      Float64Array.from({ length: 64 }, (_, i) => f.index[i]!),
+      f,
+    );
     expectClose(r, f.radius, { label: 'radial mean of the bin number' });
   });
 
   it('image-only diagnostics name themselves and ask for a height and width', () => {
-    expect(() => imageShapeOf('powerSpectrumSteps (power spectrum)', 10, null)).toThrow(/powerSpectrumSteps \(power spectrum\) needs image data with a height and width/);
-    expect(() => imageShapeOf('modeSoftening', 10, [3, 3])).toThrow(/\[3, 3, 1\] holds 9 values per image, but rows have D = 10/);
+    expect(() => imageShapeOf('powerSpectrumSteps (power spectrum)', 10, null)).toThrow(
+      /powerSpectrumSteps \(power spectrum\) needs image data with a height and width/,
+    );
+    expect(() => imageShapeOf('modeSoftening', 10, [3, 3])).toThrow(
+      /\[3, 3, 1\] holds 9 values per image, but rows have D = 10/,
+    );
     expect(imageShapeOf('x', 12, [2, 3, 2])).toEqual([2, 3, 2]);
   });
 });

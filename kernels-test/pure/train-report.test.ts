@@ -2,12 +2,16 @@
 // mapping) and the loss chart's data (moving average, thinning).
 import { PNG } from 'pngjs';
 import { describe, expect, it } from 'vitest';
-import { lossChart, sampleGridPng } from '../../src/cli/train-report.js';
+import { lossChart, sampleGridPng } from '../../src/report/train-report.js';
 
 describe('train report', () => {
   it('lays images out row-major in the grid, scaled, padded by one white pixel, [-1, 1] -> 0..255', () => {
     // 3 images of H 2 x W 3 (C 1); pixel (y, x) of image i = -1 + (i * 6 + y * 3 + x) / 8.5.
-    const H = 2, W = 3, n = 3, scale = 2, perRow = 2;
+    const H = 2,
+      W = 3,
+      n = 3,
+      scale = 2,
+      perRow = 2;
     const x = Float32Array.from({ length: n * H * W }, (_, j) => -1 + j / 8.5);
     const png = PNG.sync.read(Buffer.from(sampleGridPng(x, n, [H, W, 1], perRow, scale)));
     expect([png.width, png.height]).toEqual([perRow * (W * scale + 1) + 1, 2 * (H * scale + 1) + 1]);
@@ -27,8 +31,12 @@ describe('train report', () => {
   });
 
   it('charts the loss with a moving average over about 1% of the run', () => {
-    const losses = Float32Array.from({ length: 2 * 400 }, (_, j) => (j % 2 === 0 ? j / 2 + 1 : 1 + (j % 4 === 1 ? 0.5 : -0.5)));
-    const spec = lossChart(losses, 'MSE') as unknown as { data: { values: { step: number; loss: number; mean: number }[] } };
+    const losses = Float32Array.from({ length: 2 * 400 }, (_, j) =>
+      j % 2 === 0 ? j / 2 + 1 : 1 + (j % 4 === 1 ? 0.5 : -0.5),
+    );
+    const spec = lossChart(losses, 'MSE') as unknown as {
+      data: { values: { step: number; loss: number; mean: number }[] };
+    };
     const v = spec.data.values;
     expect(v.length).toBe(400);
     expect(v[0]).toEqual({ step: 1, loss: 1.5, mean: 1.5 });

@@ -1,9 +1,14 @@
 // Zero-shot diffusion classifier, host parts: the weightings, argmin classification, the closed-form
 // per-step error against a Gauss–Jordan reference, and the exact log-likelihoods of a mixture.
 import { describe, expect, it } from 'vitest';
-import { classifierWeights, classify, expectedClassifierErrors, WEIGHTINGS } from '../../src/experiments/diffusion-classifier.js';
+import {
+  classifierWeights,
+  classify,
+  expectedClassifierErrors,
+  WEIGHTINGS,
+} from '../../src/experiments/diffusion-classifier.js';
 import { componentFrechet, gmmLogLikelihoods } from '../../src/experiments/gmm-truth.js';
-import { makeSchedule } from '../../src/models/schedules.js';
+import { makeSchedule } from '../../src/schedule/schedules.js';
 import { expectedErrorRef, inverse } from '../ref/zero-shot.js';
 import { gaussian } from '../random.js';
 import { expectClose } from '../compare.js';
@@ -11,11 +16,12 @@ import { expectClose } from '../compare.js';
 function randomSpd(D: number, g: () => number): Float64Array {
   const A = Float64Array.from({ length: D * D }, () => g());
   const S = new Float64Array(D * D);
-  for (let i = 0; i < D; i++) for (let j = 0; j < D; j++) {
-    let s = 0;
-    for (let r = 0; r < D; r++) s += A[i * D + r]! * A[j * D + r]!;
-    S[i * D + j] = s / D + (i === j ? 0.1 : 0);
-  }
+  for (let i = 0; i < D; i++)
+    for (let j = 0; j < D; j++) {
+      let s = 0;
+      for (let r = 0; r < D; r++) s += A[i * D + r]! * A[j * D + r]!;
+      S[i * D + j] = s / D + (i === j ? 0.1 : 0);
+    }
   return S;
 }
 
@@ -35,10 +41,15 @@ describe('zero-shot weights', () => {
     const S = steps.length;
     const w = classifierWeights('truncated-inverse-snr', steps, abar, [700, null], 20);
     const inside = (t: number, hi: number) => t >= 20 && t <= hi;
-    for (const [k, hi] of [[0, 700], [1, Infinity]] as const) {
+    for (const [k, hi] of [
+      [0, 700],
+      [1, Infinity],
+    ] as const) {
       let sum = 0;
       for (const t of steps) if (inside(t, hi)) sum += (1 - abar[t]!) / abar[t]!;
-      steps.forEach((t, s) => expect(w[k * S + s]).toBeCloseTo(inside(t, hi) ? (1 - abar[t]!) / abar[t]! / sum : 0, 12));
+      steps.forEach((t, s) =>
+        expect(w[k * S + s]).toBeCloseTo(inside(t, hi) ? (1 - abar[t]!) / abar[t]! / sum : 0, 12),
+      );
     }
   });
   it('a window holding no evaluated step falls back to the nearest step', () => {
@@ -56,7 +67,11 @@ describe('zero-shot weights', () => {
 });
 
 describe('closed-form classifier error', () => {
-  it.each([[1, 2], [3, 3], [7, 2]])('D = %i, K = %i: equals the Gauss–Jordan reference at abar near 1, middle, near 0', (D, K) => {
+  it.each([
+    [1, 2],
+    [3, 3],
+    [7, 2],
+  ])('D = %i, K = %i: equals the Gauss–Jordan reference at abar near 1, middle, near 0', (D, K) => {
     const g = gaussian(31 * D + K);
     const means = Float64Array.from({ length: K * D }, () => g());
     const covs = new Float64Array(K * D * D);
@@ -68,20 +83,29 @@ describe('closed-form classifier error', () => {
     const steps = [1, 2, 3];
     const got = expectedClassifierErrors(p, x, n, steps, (t) => abars[t - 1]!);
     const want = new Float64Array(n * K * 3);
-    for (let i = 0; i < n; i++) for (let k = 0; k < K; k++) for (let s = 0; s < 3; s++) {
-      want[(i * K + k) * 3 + s] = expectedErrorRef(means.subarray(k * D, (k + 1) * D), covs.subarray(k * D * D, (k + 1) * D * D), x.subarray(i * D, (i + 1) * D), D, abars[s]!);
-    }
+    for (let i = 0; i < n; i++)
+      for (let k = 0; k < K; k++)
+        for (let s = 0; s < 3; s++) {
+          want[(i * K + k) * 3 + s] = expectedErrorRef(
+            means.subarray(k * D, (k + 1) * D),
+            covs.subarray(k * D * D, (k + 1) * D * D),
+            x.subarray(i * D, (i + 1) * D),
+            D,
+            abars[s]!,
+          );
+        }
     expectClose(got, want, { rtol: 1e-9, atol: 1e-12 });
   });
   it('Gauss–Jordan inverse: A A^-1 = I', () => {
     const g = gaussian(5);
     const A = randomSpd(6, g);
     const Ai = inverse(A, 6);
-    for (let i = 0; i < 6; i++) for (let j = 0; j < 6; j++) {
-      let s = 0;
-      for (let r = 0; r < 6; r++) s += A[i * 6 + r]! * Ai[r * 6 + j]!;
-      expect(s).toBeCloseTo(i === j ? 1 : 0, 10);
-    }
+    for (let i = 0; i < 6; i++)
+      for (let j = 0; j < 6; j++) {
+        let s = 0;
+        for (let r = 0; r < 6; r++) s += A[i * 6 + r]! * Ai[r * 6 + j]!;
+        expect(s).toBeCloseTo(i === j ? 1 : 0, 10);
+      }
   });
 });
 
@@ -95,14 +119,15 @@ describe('gmmLogLikelihoods', () => {
     for (let k = 0; k < K; k++) for (let i = 0; i < D; i++) covs[(k * D + i) * D + i] = vars[k * D + i]!;
     const x = [0.3, -0.2, 1.1, -2, 0.7, 0];
     const ll = gmmLogLikelihoods({ K, D, means, covs, weights: [1, 1] }, x, 2);
-    for (let i = 0; i < 2; i++) for (let k = 0; k < K; k++) {
-      let want = 0;
-      for (let d = 0; d < D; d++) {
-        const v = vars[k * D + d]!;
-        want += -0.5 * (Math.log(2 * Math.PI * v) + (x[i * D + d]! - means[k * D + d]!) ** 2 / v);
+    for (let i = 0; i < 2; i++)
+      for (let k = 0; k < K; k++) {
+        let want = 0;
+        for (let d = 0; d < D; d++) {
+          const v = vars[k * D + d]!;
+          want += -0.5 * (Math.log(2 * Math.PI * v) + (x[i * D + d]! - means[k * D + d]!) ** 2 / v);
+        }
+        expect(ll[i * K + k]).toBeCloseTo(want, 10);
       }
-      expect(ll[i * K + k]).toBeCloseTo(want, 10);
-    }
   });
 });
 

@@ -1,7 +1,7 @@
 // Float64 references for the merger analysis: datasets whose per-class empirical (population)
 // covariance is exactly a chosen Sigma_k (up to the final f32 rounding), and brute-force curves of
 // the Gaussian closed form C_k(i) = abar_i Sigma_k + (1 - abar_i) I (DESIGN.md §6).
-import { symmetricEigen } from '../../src/kernels/eigh-cpu.js';
+import { symmetricEigen } from '../../src/linalg/eigh-cpu.js';
 import { randn } from '../random.js';
 
 /** Lower Cholesky factor L (n, n) of SPD a (row-major), float64. */
@@ -43,13 +43,20 @@ export function randomSpd(D: number, seed: number, lo: number, hi: number): Floa
  * rows, centred, whitened exactly (W^T W / n = I via the Cholesky factor of their own covariance),
  * then coloured by sigma's Cholesky factor. Only the f32 rounding of the result is inexact.
  */
-export function rowsWithCovariance(n: number, D: number, mu: ArrayLike<number>, sigma: ArrayLike<number>, seed: number): Float64Array {
+export function rowsWithCovariance(
+  n: number,
+  D: number,
+  mu: ArrayLike<number>,
+  sigma: ArrayLike<number>,
+  seed: number,
+): Float64Array {
   const z = randn(n * D, seed);
   const mean = new Float64Array(D);
   for (let r = 0; r < n; r++) for (let c = 0; c < D; c++) mean[c]! += z[r * D + c]! / n;
   for (let r = 0; r < n; r++) for (let c = 0; c < D; c++) z[r * D + c]! -= mean[c]!;
   const s = new Float64Array(D * D);
-  for (let r = 0; r < n; r++) for (let a = 0; a < D; a++) for (let b = 0; b < D; b++) s[a * D + b]! += (z[r * D + a]! * z[r * D + b]!) / n;
+  for (let r = 0; r < n; r++)
+    for (let a = 0; a < D; a++) for (let b = 0; b < D; b++) s[a * D + b]! += (z[r * D + a]! * z[r * D + b]!) / n;
   const ls = cholesky(s, D);
   const lt = cholesky(sigma, D);
   const out = new Float64Array(n * D);
@@ -71,7 +78,12 @@ export function rowsWithCovariance(n: number, D: number, mu: ArrayLike<number>, 
 }
 
 /** Population covariance of a pooled set of classes: sum_k w_k (Sigma_k + (mu_k - mu)(mu_k - mu)^T). */
-export function pooledCovariance(sigmas: Float64Array[], mus: Float64Array[], counts: number[], D: number): Float64Array {
+export function pooledCovariance(
+  sigmas: Float64Array[],
+  mus: Float64Array[],
+  counts: number[],
+  D: number,
+): Float64Array {
   const n = counts.reduce((a, b) => a + b, 0);
   const mu = new Float64Array(D);
   mus.forEach((m, k) => m.forEach((v, i) => (mu[i]! += (counts[k]! * v) / n)));
@@ -79,14 +91,20 @@ export function pooledCovariance(sigmas: Float64Array[], mus: Float64Array[], co
   sigmas.forEach((s, k) => {
     const w = counts[k]! / n;
     for (let a = 0; a < D; a++) {
-      for (let b = 0; b < D; b++) out[a * D + b]! += w * (s[a * D + b]! + (mus[k]![a]! - mu[a]!) * (mus[k]![b]! - mu[b]!));
+      for (let b = 0; b < D; b++)
+        out[a * D + b]! += w * (s[a * D + b]! + (mus[k]![a]! - mu[a]!) * (mus[k]![b]! - mu[b]!));
     }
   });
   return out;
 }
 
 /** Brute force on explicit matrices: C_k(i) = abar Sigma_k + (1 - abar) I, then M, d per abar. */
-export function gaussianCurves(s1: Float64Array, s2: Float64Array, D: number, abar: ArrayLike<number>): { M: Float64Array; d: Float64Array } {
+export function gaussianCurves(
+  s1: Float64Array,
+  s2: Float64Array,
+  D: number,
+  abar: ArrayLike<number>,
+): { M: Float64Array; d: Float64Array } {
   const M = new Float64Array(abar.length);
   const d = new Float64Array(abar.length);
   for (let q = 0; q < abar.length; q++) {

@@ -16,13 +16,19 @@ export interface ClassifierRefConfig {
 }
 
 /** Logits (n, numClasses) and features (n, F). */
-export function classifierRef(p: F64Params, c: ClassifierRefConfig, x: Float64Array, n: number): { logits: Float64Array; features: Float64Array } {
+export function classifierRef(
+  p: F64Params,
+  c: ClassifierRefConfig,
+  x: Float64Array,
+  n: number,
+): { logits: Float64Array; features: Float64Array } {
   const P = (k: string) => {
     const v = p.get(k);
     if (!v) throw new Error(`classifierRef: missing ${k}`);
     return v;
   };
-  const lin = (name: string, v: Float64Array, rows: number, inp: number, out: number) => linearRef(v, rows, inp, P(`${name}.weight`), P(`${name}.bias`), out);
+  const lin = (name: string, v: Float64Array, rows: number, inp: number, out: number) =>
+    linearRef(v, rows, inp, P(`${name}.weight`), P(`${name}.bias`), out);
   let flat: Float64Array;
   let width: number;
   if (c.kind === 'mlp') {
@@ -36,8 +42,10 @@ export function classifierRef(p: F64Params, c: ClassifierRefConfig, x: Float64Ar
     width = c.hidden;
   } else {
     const [H, W, C] = c.dataShape as [number, number, number];
-    const conv = (name: string, v: Float64Array, s: Img, cout: number) => conv3x3Ref(v, s, P(`${name}.weight`), P(`${name}.bias`), cout);
-    const gn = (name: string, v: Float64Array, s: Img) => groupNormRef(v, s, c.groups, P(`${name}.weight`), P(`${name}.bias`));
+    const conv = (name: string, v: Float64Array, s: Img, cout: number) =>
+      conv3x3Ref(v, s, P(`${name}.weight`), P(`${name}.bias`), cout);
+    const gn = (name: string, v: Float64Array, s: Img) =>
+      groupNormRef(v, s, c.groups, P(`${name}.weight`), P(`${name}.bias`));
     const res = (pre: string, v: Float64Array, s: Img, cout: number) => {
       let h = conv(`${pre}.conv1`, siluRef(gn(`${pre}.norm1`, v, s)), s, cout);
       h = conv(`${pre}.conv2`, siluRef(gn(`${pre}.norm2`, h, { ...s, c: cout })), { ...s, c: cout }, cout);

@@ -13,11 +13,25 @@ export interface DiffusionBatchRef {
 }
 
 export function diffusionBatchRef(
-  x0: ArrayLike<number>, labelsIn: ArrayLike<number>, rows: number, cols: number, abar: ArrayLike<number>,
-  key: readonly [number, number], iter: number, pUncond: number, streamEps: number, streamRows: number, rowOffset = 0,
+  x0: ArrayLike<number>,
+  labelsIn: ArrayLike<number>,
+  rows: number,
+  cols: number,
+  abar: ArrayLike<number>,
+  key: readonly [number, number],
+  iter: number,
+  pUncond: number,
+  streamEps: number,
+  streamRows: number,
+  rowOffset = 0,
 ): DiffusionBatchRef {
   const T = abar.length;
-  const out: DiffusionBatchRef = { xt: new Float64Array(rows * cols), eps: new Float64Array(rows * cols), steps: new Int32Array(rows), labels: new Int32Array(rows) };
+  const out: DiffusionBatchRef = {
+    xt: new Float64Array(rows * cols),
+    eps: new Float64Array(rows * cols),
+    steps: new Int32Array(rows),
+    labels: new Int32Array(rows),
+  };
   for (let n = 0; n < rows; n++) {
     const row = rowOffset + n;
     const [w0, w1] = philox4x32_10([0, row, iter, streamRows], key);

@@ -1,5 +1,5 @@
 // Symmetric eigenproblems in float64 by the cyclic Jacobi method (Golub & Van Loan, Alg. 8.5.3),
-// deliberately a different algorithm from src/kernels/eigh-cpu.ts (Householder + implicit QL), and
+// deliberately a different algorithm from src/linalg/eigh-cpu.ts (Householder + implicit QL), and
 // test matrices with a known spectrum, Q diag(lambda) Q^T, Q a product of random reflectors.
 import { gaussian } from '../random.js';
 
@@ -111,7 +111,13 @@ export function sampleCovariance(N: number, scale: ArrayLike<number>, seed: numb
 }
 
 /** max over rows i of ||A v_i - lambda_i v_i||_2 for eigenvector rows v_i, in float64. */
-export function maxResidual(a: ArrayLike<number>, n: number, values: ArrayLike<number>, vectors: ArrayLike<number>, count = values.length): number {
+export function maxResidual(
+  a: ArrayLike<number>,
+  n: number,
+  values: ArrayLike<number>,
+  vectors: ArrayLike<number>,
+  count = values.length,
+): number {
   let worst = 0;
   for (let r = 0; r < count; r++) {
     let ss = 0;

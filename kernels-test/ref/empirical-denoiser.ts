@@ -34,14 +34,27 @@ const gamma = (k: number) => (k * U) / (1 - k * U);
  * Valid while rho << 1 (then the logit errors only reweight); tests pick abar where it is.
  */
 export function empiricalRef(
-  y: ArrayLike<number>, M: number, D: number, labels: ArrayLike<number> | null, C: number,
-  abar: number, x: ArrayLike<number>, n: number, classes: Int32Array | null, chunk: number, chunks: number,
+  y: ArrayLike<number>,
+  M: number,
+  D: number,
+  labels: ArrayLike<number> | null,
+  C: number,
+  abar: number,
+  x: ArrayLike<number>,
+  n: number,
+  classes: Int32Array | null,
+  chunk: number,
+  chunks: number,
 ): EmpiricalRefResult {
   const a = Math.sqrt(abar);
   const s2 = 1 - abar;
   const out: EmpiricalRefResult = {
-    x0: new Float64Array(n * D), eps: new Float64Array(n * D), classPosterior: new Float64Array(n * C),
-    x0Bound: new Float64Array(n * D), epsBound: new Float64Array(n * D), weightRel: new Float64Array(n),
+    x0: new Float64Array(n * D),
+    eps: new Float64Array(n * D),
+    classPosterior: new Float64Array(n * C),
+    x0Bound: new Float64Array(n * D),
+    epsBound: new Float64Array(n * D),
+    weightRel: new Float64Array(n),
   };
   const logit = new Float64Array(M);
   const dl = new Float64Array(M);
@@ -65,7 +78,8 @@ export function empiricalRef(
     // Unconditional weights for the class posterior; the row's (possibly class-restricted) weights for x0.
     let sAll = 0;
     for (let j = 0; j < M; j++) sAll += Math.exp(logit[j]! - m);
-    if (labels !== null) for (let j = 0; j < M; j++) out.classPosterior[i * C + labels[j]!]! += Math.exp(logit[j]! - m) / sAll;
+    if (labels !== null)
+      for (let j = 0; j < M; j++) out.classPosterior[i * C + labels[j]!]! += Math.exp(logit[j]! - m) / sAll;
     const ok = (j: number) => label < 0 || (labels !== null && labels[j] === label);
     let mr = -Infinity;
     for (let j = 0; j < M; j++) if (ok(j)) mr = Math.max(mr, logit[j]!);
@@ -91,7 +105,8 @@ export function empiricalRef(
       const xd = x[i * D + d]!;
       const x0 = out.x0[i * D + d]!;
       out.eps[i * D + d] = (xd - a * x0) / Math.sqrt(s2);
-      out.epsBound[i * D + d] = (a * out.x0Bound[i * D + d]! + 2 * U * (Math.abs(xd) + a * Math.abs(x0))) / Math.sqrt(s2);
+      out.epsBound[i * D + d] =
+        (a * out.x0Bound[i * D + d]! + 2 * U * (Math.abs(xd) + a * Math.abs(x0))) / Math.sqrt(s2);
     }
   }
   return out;

@@ -3,7 +3,13 @@
 // Box-Muller on words (0, 1) for dims 4q, 4q+1 and on words (2, 3) for dims 4q+2, 4q+3).
 import { boxMuller64, philox4x32_10 } from './philox.js';
 
-export function epsBlock(key: readonly [number, number], q: number, row: number, step: number, stream: number): Float64Array {
+export function epsBlock(
+  key: readonly [number, number],
+  q: number,
+  row: number,
+  step: number,
+  stream: number,
+): Float64Array {
   const bits = philox4x32_10([q, row, step, stream], [key[0], key[1]]);
   return boxMuller64(bits);
 }
@@ -26,7 +32,8 @@ export function forwardNoiseRef(
         const eps = epsBlock(key, q, n, steps[s]!, stream);
         for (let k = 0; k < 4 && 4 * q + k < cols; k++) {
           const d = 4 * q + k;
-          out[(s * rowList.length + j) * cols + d] = Math.sqrt(abar[s]!) * x0[n * cols + d]! + Math.sqrt(1 - abar[s]!) * eps[k]!;
+          out[(s * rowList.length + j) * cols + d] =
+            Math.sqrt(abar[s]!) * x0[n * cols + d]! + Math.sqrt(1 - abar[s]!) * eps[k]!;
         }
       }
     }

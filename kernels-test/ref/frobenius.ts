@@ -2,7 +2,12 @@
 // sum |A B| (the scale of the rounding error of any summation order) for tolerances.
 
 /** a, b: stacks of matrices of `len` elements each. Returns per pair [value, sum |a b|]. */
-export function frobeniusRef(a: ArrayLike<number>, b: ArrayLike<number>, len: number, pairs: readonly (readonly [number, number])[]): { value: Float64Array; absSum: Float64Array } {
+export function frobeniusRef(
+  a: ArrayLike<number>,
+  b: ArrayLike<number>,
+  len: number,
+  pairs: readonly (readonly [number, number])[],
+): { value: Float64Array; absSum: Float64Array } {
   const value = new Float64Array(pairs.length);
   const absSum = new Float64Array(pairs.length);
   pairs.forEach(([i, j], p) => {

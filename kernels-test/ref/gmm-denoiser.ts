@@ -110,7 +110,13 @@ const gamma = (k: number) => (k * U) / (1 - k * U);
  *   then one scaling); since sum_k dr_k = 0: ||d eps|| <= sqrt(1 - abar) (sum_k r_k ||dw_k|| +
  *   |dr_k| ||v_k - vbar|| + gamma_{KD+2} r_k ||w_k||_1), vbar = sum_k r_k v_k.
  */
-export function gmmRef(p: GmmRefParams, abar: number, x: ArrayLike<number>, n: number, classes: Int32Array | null = null): GmmRefResult {
+export function gmmRef(
+  p: GmmRefParams,
+  abar: number,
+  x: ArrayLike<number>,
+  n: number,
+  classes: Int32Array | null = null,
+): GmmRefResult {
   const { K, D } = p;
   const a = Math.sqrt(abar);
   const F = factors(p, abar);
@@ -118,9 +124,14 @@ export function gmmRef(p: GmmRefParams, abar: number, x: ArrayLike<number>, n: n
   let wsum = 0;
   for (let k = 0; k < K; k++) wsum += p.weights[k]!;
   const out = {
-    eps: new Float64Array(n * D), score: new Float64Array(n * D), x0: new Float64Array(n * D),
-    resp: new Float64Array(n * K), logLik: new Float64Array(n), bound: new Float64Array(n),
-    respBound: new Float64Array(n * K), logLikBound: new Float64Array(n),
+    eps: new Float64Array(n * D),
+    score: new Float64Array(n * D),
+    x0: new Float64Array(n * D),
+    resp: new Float64Array(n * K),
+    logLik: new Float64Array(n),
+    bound: new Float64Array(n),
+    respBound: new Float64Array(n * K),
+    logLikBound: new Float64Array(n),
   };
   for (let i = 0; i < n; i++) {
     const xi = Array.from({ length: D }, (_, d) => x[i * D + d]!);
@@ -145,7 +156,7 @@ export function gmmRef(p: GmmRefParams, abar: number, x: ArrayLike<number>, n: n
       const delta = gamma(D + 2) * (xn + a * mun);
       wn[k] = Math.hypot(...vk);
       dw[k] = Math.sqrt(D) * delta * F[k]!.invFro + U * wn[k]!;
-      dl[k] = delta * Math.sqrt(D) * wn[k]! + gamma(D) * q / 2 + U * (Math.abs(c) + Math.abs(logit[k]!)) + EXP_REL;
+      dl[k] = delta * Math.sqrt(D) * wn[k]! + (gamma(D) * q) / 2 + U * (Math.abs(c) + Math.abs(logit[k]!)) + EXP_REL;
     }
     const m = Math.max(...logit);
     let s = 0;
@@ -182,7 +193,12 @@ export function gmmRef(p: GmmRefParams, abar: number, x: ArrayLike<number>, n: n
 }
 
 /** Class posterior p(c | x) (n, C) from unconditional responsibilities (n, K) and the class map. */
-export function classPosteriorRef(resp: ArrayLike<number>, n: number, classOf: ArrayLike<number>, C: number): Float64Array {
+export function classPosteriorRef(
+  resp: ArrayLike<number>,
+  n: number,
+  classOf: ArrayLike<number>,
+  C: number,
+): Float64Array {
   const K = classOf.length;
   const out = new Float64Array(n * C);
   for (let i = 0; i < n; i++) for (let k = 0; k < K; k++) out[i * C + classOf[k]!]! += resp[i * K + k]!;

@@ -11,7 +11,13 @@ export function centredRef(x: ArrayLike<number>, rows: number, cols: number): Fl
 }
 
 /** X~_1 X~_2^T (n1, n2) for x1 (n1, cols), x2 (n2, cols); the centred Gram matrix when x2 = x1. */
-export function crossGramRef(x1: ArrayLike<number>, n1: number, x2: ArrayLike<number>, n2: number, cols: number): Float64Array {
+export function crossGramRef(
+  x1: ArrayLike<number>,
+  n1: number,
+  x2: ArrayLike<number>,
+  n2: number,
+  cols: number,
+): Float64Array {
   const a = centredRef(x1, n1, cols);
   const b = centredRef(x2, n2, cols);
   const g = new Float64Array(n1 * n2);
@@ -29,7 +35,9 @@ export function crossGramRef(x1: ArrayLike<number>, n1: number, x2: ArrayLike<nu
 export function comomentRef(x: ArrayLike<number>, rows: number, cols: number): Float64Array {
   const a = centredRef(x, rows, cols);
   const c = new Float64Array(cols * cols);
-  for (let i = 0; i < rows; i++) for (let p = 0; p < cols; p++) for (let q = 0; q < cols; q++) c[p * cols + q]! += a[i * cols + p]! * a[i * cols + q]!;
+  for (let i = 0; i < rows; i++)
+    for (let p = 0; p < cols; p++)
+      for (let q = 0; q < cols; q++) c[p * cols + q]! += a[i * cols + p]! * a[i * cols + q]!;
   return c;
 }
 

@@ -35,7 +35,16 @@ export function twoGaussianEntropy(m2: number, s2: number, abar: number): number
  * Empirical class posterior p(c | x_t) (n, C) in float64: w_j = softmax_j(-||x - sqrt(abar) y_j||^2 /
  * (2 (1 - abar))) over the training rows y (M, D), summed per label.
  */
-export function empiricalPosteriorRef(y: ArrayLike<number>, labels: ArrayLike<number>, M: number, D: number, C: number, x: ArrayLike<number>, n: number, abar: number): Float64Array {
+export function empiricalPosteriorRef(
+  y: ArrayLike<number>,
+  labels: ArrayLike<number>,
+  M: number,
+  D: number,
+  C: number,
+  x: ArrayLike<number>,
+  n: number,
+  abar: number,
+): Float64Array {
   const a = Math.sqrt(abar);
   const out = new Float64Array(n * C);
   const l = new Float64Array(M);
@@ -70,10 +79,17 @@ export function entropyRef(p: ArrayLike<number>, n: number, C: number): Float64A
  * Closed-form equal-entropy sigmas (n, descending from hi to lo) for isotropic Gaussian data of variance c2:
  * 'entropic' H(sigma) = log(sigma / sqrt(c2 + sigma^2)), 'rescaled' H_r(sigma) = arctan(sigma / sqrt(c2)).
  */
-export function gaussianEntropicSigmas(c2: number, lo: number, hi: number, n: number, kind: 'entropic' | 'rescaled'): Float64Array {
+export function gaussianEntropicSigmas(
+  c2: number,
+  lo: number,
+  hi: number,
+  n: number,
+  kind: 'entropic' | 'rescaled',
+): Float64Array {
   const c = Math.sqrt(c2);
   const H = (s: number) => (kind === 'entropic' ? Math.log(s / Math.sqrt(c2 + s * s)) : Math.atan(s / c));
-  const inv = (h: number) => (kind === 'entropic' ? c * Math.sqrt(Math.exp(2 * h) / (1 - Math.exp(2 * h))) : c * Math.tan(h));
+  const inv = (h: number) =>
+    kind === 'entropic' ? c * Math.sqrt(Math.exp(2 * h) / (1 - Math.exp(2 * h))) : c * Math.tan(h);
   const [h0, h1] = [H(lo), H(hi)];
   return Float64Array.from({ length: n }, (_, j) => (n === 1 ? hi : inv(h1 + ((h0 - h1) * j) / (n - 1))));
 }

@@ -48,7 +48,14 @@ export function matmulRef(x: GemmRefArgs): Float64Array {
 /** Per-element scale sum_k |op(A)[i, k]| |op(B)[k, j]| (times |alpha|) plus |beta C0|, for tolerances. */
 export function matmulAbsRef(x: GemmRefArgs): Float64Array {
   const abs = (v: ArrayLike<number>) => Float64Array.from(v, Math.abs);
-  return matmulRef({ ...x, a: abs(x.a), b: abs(x.b), c: abs(x.c), alpha: Math.abs(x.alpha ?? 1), beta: Math.abs(x.beta ?? 0) });
+  return matmulRef({
+    ...x,
+    a: abs(x.a),
+    b: abs(x.b),
+    c: abs(x.c),
+    alpha: Math.abs(x.alpha ?? 1),
+    beta: Math.abs(x.beta ?? 0),
+  });
 }
 
 /**
@@ -63,7 +70,11 @@ export function gemmBound(k: number): number {
 }
 
 /** got and ref divided element-wise by the scale (1 where the scale is 0), for expectClose with atol = gemmBound. */
-export function scaled(got: ArrayLike<number>, ref: ArrayLike<number>, scale: ArrayLike<number>): [Float64Array, Float64Array] {
+export function scaled(
+  got: ArrayLike<number>,
+  ref: ArrayLike<number>,
+  scale: ArrayLike<number>,
+): [Float64Array, Float64Array] {
   const s = (i: number) => (scale[i]! > 0 ? scale[i]! : 1);
   return [Float64Array.from(got, (v, i) => v / s(i)), Float64Array.from(ref, (v, i) => v / s(i))];
 }

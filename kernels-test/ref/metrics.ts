@@ -24,7 +24,8 @@ export function meanCovRef(x: ArrayLike<number>, n: number, d: number): { mean: 
 
 function matmulSq(a: Float64Array, b: Float64Array, n: number): Float64Array {
   const c = new Float64Array(n * n);
-  for (let i = 0; i < n; i++) for (let k = 0; k < n; k++) for (let j = 0; j < n; j++) c[i * n + j]! += a[i * n + k]! * b[k * n + j]!;
+  for (let i = 0; i < n; i++)
+    for (let k = 0; k < n; k++) for (let j = 0; j < n; j++) c[i * n + j]! += a[i * n + k]! * b[k * n + j]!;
   return c;
 }
 
@@ -85,7 +86,13 @@ export function sqrtmRef(a: ArrayLike<number>, n: number): Float64Array {
 }
 
 /** ||mu1 - mu2||² + tr S1 + tr S2 - 2 tr sqrt(S1 S2), for positive definite S1, S2. */
-export function frechetRef(mu1: ArrayLike<number>, s1: ArrayLike<number>, mu2: ArrayLike<number>, s2: ArrayLike<number>, d: number): number {
+export function frechetRef(
+  mu1: ArrayLike<number>,
+  s1: ArrayLike<number>,
+  mu2: ArrayLike<number>,
+  s2: ArrayLike<number>,
+  d: number,
+): number {
   let fd = 0;
   for (let i = 0; i < d; i++) fd += (mu1[i]! - mu2[i]!) ** 2 + s1[i * d + i]! + s2[i * d + i]!;
   const root = sqrtmRef(matmulSq(Float64Array.from(s1), Float64Array.from(s2), d), d);
@@ -99,13 +106,20 @@ function psdSqrtRef(s: ArrayLike<number>, d: number): Float64Array {
   const r = new Float64Array(d * d);
   for (let q = 0; q < d; q++) {
     const w = Math.sqrt(Math.max(values[q]!, 0));
-    for (let i = 0; i < d; i++) for (let j = 0; j < d; j++) r[i * d + j]! += w * vectors[q * d + i]! * vectors[q * d + j]!;
+    for (let i = 0; i < d; i++)
+      for (let j = 0; j < d; j++) r[i * d + j]! += w * vectors[q * d + i]! * vectors[q * d + j]!;
   }
   return r;
 }
 
 /** FD for positive semi-definite S1, S2: tr sqrt(S1^{1/2} S2 S1^{1/2}) from Jacobi eigenvalues, negatives taken as 0. */
-export function frechetPsdRef(mu1: ArrayLike<number>, s1: ArrayLike<number>, mu2: ArrayLike<number>, s2: ArrayLike<number>, d: number): number {
+export function frechetPsdRef(
+  mu1: ArrayLike<number>,
+  s1: ArrayLike<number>,
+  mu2: ArrayLike<number>,
+  s2: ArrayLike<number>,
+  d: number,
+): number {
   let fd = 0;
   for (let i = 0; i < d; i++) fd += (mu1[i]! - mu2[i]!) ** 2 + s1[i * d + i]! + s2[i * d + i]!;
   const h = psdSqrtRef(s1, d);
@@ -145,7 +159,15 @@ export interface PrdcRef {
  * radius before the comparisons (slack > 0 / < 0 give upper / lower bounds, as every statistic grows with
  * the radii).
  */
-export function prdcRef(real: ArrayLike<number>, fake: ArrayLike<number>, N: number, M: number, d: number, k: number, slack = 0): PrdcRef {
+export function prdcRef(
+  real: ArrayLike<number>,
+  fake: ArrayLike<number>,
+  N: number,
+  M: number,
+  d: number,
+  k: number,
+  slack = 0,
+): PrdcRef {
   const realR2 = knnRadiiSqRef(real, N, d, k);
   const fakeR2 = knnRadiiSqRef(fake, M, d, k);
   let precise = 0;
@@ -166,7 +188,14 @@ export function prdcRef(real: ArrayLike<number>, fake: ArrayLike<number>, N: num
     if (any) precise++;
   }
   const sum = (a: Uint8Array) => a.reduce((s, v) => s + v, 0);
-  return { precision: precise / M, recall: sum(recalled) / N, density: inside / (k * M), coverage: sum(covered) / N, realR2, fakeR2 };
+  return {
+    precision: precise / M,
+    recall: sum(recalled) / N,
+    density: inside / (k * M),
+    coverage: sum(covered) / N,
+    realR2,
+    fakeR2,
+  };
 }
 
 export interface GmmRefParams {
@@ -188,7 +217,8 @@ export function mixtureMomentsRef(p: GmmRefParams): { mean: Float64Array; cov: F
     const w = p.weights[k]! / wsum;
     for (let i = 0; i < D; i++) {
       for (let j = 0; j < D; j++) {
-        cov[i * D + j]! += w * (p.covs[k * D * D + i * D + j]! + (p.means[k * D + i]! - mean[i]!) * (p.means[k * D + j]! - mean[j]!));
+        cov[i * D + j]! +=
+          w * (p.covs[k * D * D + i * D + j]! + (p.means[k * D + i]! - mean[i]!) * (p.means[k * D + j]! - mean[j]!));
       }
     }
   }
@@ -199,13 +229,17 @@ export function mixtureMomentsRef(p: GmmRefParams): { mean: Float64Array; cov: F
 export function gmmRef(x: ArrayLike<number>, n: number, p: GmmRefParams): { logp: Float64Array; resp: Float64Array } {
   const { K, D } = p;
   const wsum = Array.from(p.weights).reduce((a, b) => a + b, 0);
-  const comps = Array.from({ length: K }, (_, k) => inverseRef(Array.from(p.covs).slice(k * D * D, (k + 1) * D * D), D));
+  const comps = Array.from({ length: K }, (_, k) =>
+    inverseRef(Array.from(p.covs).slice(k * D * D, (k + 1) * D * D), D),
+  );
   const logp = new Float64Array(n);
   const resp = new Float64Array(n * K);
   for (let r = 0; r < n; r++) {
     const dens = comps.map(({ inv, logAbsDet }, k) => {
       let q = 0;
-      for (let i = 0; i < D; i++) for (let j = 0; j < D; j++) q += (x[r * D + i]! - p.means[k * D + i]!) * inv[i * D + j]! * (x[r * D + j]! - p.means[k * D + j]!);
+      for (let i = 0; i < D; i++)
+        for (let j = 0; j < D; j++)
+          q += (x[r * D + i]! - p.means[k * D + i]!) * inv[i * D + j]! * (x[r * D + j]! - p.means[k * D + j]!);
       return Math.log(p.weights[k]! / wsum) - 0.5 * q - 0.5 * logAbsDet - 0.5 * D * Math.log(2 * Math.PI);
     });
     const m = Math.max(...dens);

@@ -5,7 +5,14 @@
 export type F64Params = Map<string, Float64Array>;
 
 /** y (rows, out) = x (rows, in) W^T + b with W (out, in). */
-export function linearRef(x: Float64Array, rows: number, inp: number, W: Float64Array, b: Float64Array, out: number): Float64Array {
+export function linearRef(
+  x: Float64Array,
+  rows: number,
+  inp: number,
+  W: Float64Array,
+  b: Float64Array,
+  out: number,
+): Float64Array {
   const y = new Float64Array(rows * out);
   for (let r = 0; r < rows; r++) {
     for (let o = 0; o < out; o++) {
@@ -34,7 +41,12 @@ export function timeFeaturesRef(steps: ArrayLike<number>, dim: number): Float64A
   return y;
 }
 
-export function embeddingRef(table: Float64Array, E: number, labels: ArrayLike<number>, numClasses: number): Float64Array {
+export function embeddingRef(
+  table: Float64Array,
+  E: number,
+  labels: ArrayLike<number>,
+  numClasses: number,
+): Float64Array {
   const y = new Float64Array(labels.length * E);
   for (let r = 0; r < labels.length; r++) {
     const k = labels[r] === -1 ? numClasses : labels[r]!;
@@ -52,7 +64,13 @@ export interface MlpRefConfig {
 }
 
 /** eps_hat (rows, dim) of the MLP for x (rows, dim), integer steps and labels (-1 = null class). */
-export function mlpRef(p: F64Params, c: MlpRefConfig, x: Float64Array, steps: ArrayLike<number>, labels: ArrayLike<number>): Float64Array {
+export function mlpRef(
+  p: F64Params,
+  c: MlpRefConfig,
+  x: Float64Array,
+  steps: ArrayLike<number>,
+  labels: ArrayLike<number>,
+): Float64Array {
   const rows = steps.length;
   const H = c.hidden;
   const P = (n: string) => {
@@ -60,7 +78,8 @@ export function mlpRef(p: F64Params, c: MlpRefConfig, x: Float64Array, steps: Ar
     if (!v) throw new Error(`mlpRef: missing ${n}`);
     return v;
   };
-  const lin = (name: string, v: Float64Array, inp: number, out: number) => linearRef(v, rows, inp, P(`${name}.weight`), P(`${name}.bias`), out);
+  const lin = (name: string, v: Float64Array, inp: number, out: number) =>
+    linearRef(v, rows, inp, P(`${name}.weight`), P(`${name}.bias`), out);
   const ts = timeFeaturesRef(steps, c.timeDim);
   const temb = lin('time_mlp.2', siluRef(lin('time_mlp.0', ts, c.timeDim, H)), H, H);
   const emb = addRef(temb, embeddingRef(P('class_emb.weight'), H, labels, c.numClasses));

@@ -10,10 +10,20 @@ export interface RefClass {
 }
 
 /** Per-class means and (cross) co-moments of x and y (N, D); y defaults to x; labels default to one class. */
-export function momentsRef(x: ArrayLike<number>, rows: number, cols: number, classes: number, labels?: ArrayLike<number>, y: ArrayLike<number> = x): RefClass[] {
+export function momentsRef(
+  x: ArrayLike<number>,
+  rows: number,
+  cols: number,
+  classes: number,
+  labels?: ArrayLike<number>,
+  y: ArrayLike<number> = x,
+): RefClass[] {
   const label = (i: number) => (labels ? labels[i]! : 0);
   const out: RefClass[] = Array.from({ length: classes }, () => ({
-    count: 0, meanX: new Float64Array(cols), meanY: new Float64Array(cols), comoment: new Float64Array(cols * cols),
+    count: 0,
+    meanX: new Float64Array(cols),
+    meanY: new Float64Array(cols),
+    comoment: new Float64Array(cols * cols),
   }));
   for (let i = 0; i < rows; i++) {
     const c = out[label(i)]!;

@@ -15,14 +15,25 @@ const actF = (act: Act) => (act === 'silu' ? silu : (v: number) => v);
 const actD = (act: Act) => (act === 'silu' ? siluGrad : () => 1);
 
 /** y (rows, cols) = act(x + b); b (cols) or null. */
-export function biasAct(x: ArrayLike<number>, b: ArrayLike<number> | null, rows: number, cols: number, act: Act): Float64Array {
+export function biasAct(
+  x: ArrayLike<number>,
+  b: ArrayLike<number> | null,
+  rows: number,
+  cols: number,
+  act: Act,
+): Float64Array {
   const f = actF(act);
   return Float64Array.from({ length: rows * cols }, (_, i) => f(x[i]! + (b ? b[i % cols]! : 0)));
 }
 
 /** dx = dy act'(x + b) and db = column sums of dx. */
 export function biasActBackward(
-  x: ArrayLike<number>, b: ArrayLike<number> | null, dy: ArrayLike<number>, rows: number, cols: number, act: Act,
+  x: ArrayLike<number>,
+  b: ArrayLike<number> | null,
+  dy: ArrayLike<number>,
+  rows: number,
+  cols: number,
+  act: Act,
 ): { dx: Float64Array; db: Float64Array } {
   const d = actD(act);
   const dx = Float64Array.from({ length: rows * cols }, (_, i) => dy[i]! * d(x[i]! + (b ? b[i % cols]! : 0)));
@@ -50,9 +61,15 @@ export function timeEmbedding(steps: ArrayLike<number>, dim: number): Float64Arr
 }
 
 /** Table row of a label: the label itself, numClasses for the null class -1, -1 for an invalid label. */
-export const tableRow = (label: number, numClasses: number) => (label === -1 ? numClasses : label >= 0 && label < numClasses ? label : -1);
+export const tableRow = (label: number, numClasses: number) =>
+  label === -1 ? numClasses : label >= 0 && label < numClasses ? label : -1;
 
-export function embeddingGather(table: ArrayLike<number>, labels: ArrayLike<number>, E: number, numClasses: number): Float64Array {
+export function embeddingGather(
+  table: ArrayLike<number>,
+  labels: ArrayLike<number>,
+  E: number,
+  numClasses: number,
+): Float64Array {
   const y = new Float64Array(labels.length * E);
   for (let n = 0; n < labels.length; n++) {
     const r = tableRow(labels[n]!, numClasses);
@@ -62,7 +79,12 @@ export function embeddingGather(table: ArrayLike<number>, labels: ArrayLike<numb
 }
 
 /** dtable (numClasses + 1, E) = sum of dy rows per table row (invalid labels add nothing). */
-export function embeddingBackward(labels: ArrayLike<number>, dy: ArrayLike<number>, E: number, numClasses: number): Float64Array {
+export function embeddingBackward(
+  labels: ArrayLike<number>,
+  dy: ArrayLike<number>,
+  E: number,
+  numClasses: number,
+): Float64Array {
   const dt = new Float64Array((numClasses + 1) * E);
   for (let n = 0; n < labels.length; n++) {
     const r = tableRow(labels[n]!, numClasses);
@@ -84,7 +106,12 @@ export function mseLoss(pred: ArrayLike<number>, target: ArrayLike<number>): { l
 }
 
 /** Mean softmax cross-entropy over rows and its gradient (softmax - onehot) / rows. */
-export function crossEntropy(logits: ArrayLike<number>, labels: ArrayLike<number>, rows: number, classes: number): { loss: number; dlogits: Float64Array } {
+export function crossEntropy(
+  logits: ArrayLike<number>,
+  labels: ArrayLike<number>,
+  rows: number,
+  classes: number,
+): { loss: number; dlogits: Float64Array } {
   const dl = new Float64Array(rows * classes);
   let total = 0;
   for (let r = 0; r < rows; r++) {
@@ -118,7 +145,9 @@ export interface AdamState {
 
 /** One torch.optim.AdamW step (decoupled weight decay, bias-corrected moments) on g = scale * grad. */
 export function adamW(
-  s: AdamState, grad: ArrayLike<number>, o: { lr: number; beta1: number; beta2: number; eps: number; weightDecay: number; step: number; scale: number },
+  s: AdamState,
+  grad: ArrayLike<number>,
+  o: { lr: number; beta1: number; beta2: number; eps: number; weightDecay: number; step: number; scale: number },
 ): AdamState {
   const bc1 = 1 - o.beta1 ** o.step;
   const bc2 = 1 - o.beta2 ** o.step;

@@ -13,7 +13,8 @@ export interface ImageDims {
 }
 
 /** Index of (n, y, x, c) in NHWC, or -1 outside the image (zero padding). */
-const at = (d: ImageDims, n: number, y: number, x: number, ci: number) => (y < 0 || y >= d.h || x < 0 || x >= d.w ? -1 : ((n * d.h + y) * d.w + x) * d.c + ci);
+const at = (d: ImageDims, n: number, y: number, x: number, ci: number) =>
+  y < 0 || y >= d.h || x < 0 || x >= d.w ? -1 : ((n * d.h + y) * d.w + x) * d.c + ci;
 
 /** cols[(n h + y) w + x, (ky * 3 + kx) c + ci] = x[n, y + ky - 1, x + kx - 1, ci], 0 outside. */
 export function im2col3x3(x: Arr, d: ImageDims): Float64Array {
@@ -73,7 +74,12 @@ export function conv3x3(x: Arr, weight: Arr, bias: Arr | null, d: ConvDims): Flo
 }
 
 /** Gradients of sum(dy * conv3x3(x, W, b)): each output's dy times its taps, scattered. */
-export function conv3x3Backward(x: Arr, weight: Arr, dy: Arr, d: ConvDims): { dx: Float64Array; dweight: Float64Array; dbias: Float64Array } {
+export function conv3x3Backward(
+  x: Arr,
+  weight: Arr,
+  dy: Arr,
+  d: ConvDims,
+): { dx: Float64Array; dweight: Float64Array; dbias: Float64Array } {
   const inD = { n: d.n, h: d.h, w: d.w, c: d.cin };
   const dx = new Float64Array(d.n * d.h * d.w * d.cin);
   const dweight = new Float64Array(d.cout * 9 * d.cin);
@@ -105,7 +111,13 @@ export function avgPool2(x: Arr, d: ImageDims): Float64Array {
       for (let j = 0; j < w2; j++)
         for (let ci = 0; ci < d.c; ci++) {
           let s = 0;
-          for (const [dy, dx] of [[0, 0], [0, 1], [1, 0], [1, 1]]) s += x[at(d, n, 2 * i + dy!, 2 * j + dx!, ci)]!;
+          for (const [dy, dx] of [
+            [0, 0],
+            [0, 1],
+            [1, 0],
+            [1, 1],
+          ])
+            s += x[at(d, n, 2 * i + dy!, 2 * j + dx!, ci)]!;
           y[((n * h2 + i) * w2 + j) * d.c + ci] = s / 4;
         }
   return y;
@@ -118,7 +130,8 @@ export function avgPool2Backward(dy: Arr, d: ImageDims): Float64Array {
   for (let n = 0; n < d.n; n++)
     for (let y = 0; y < d.h; y++)
       for (let x = 0; x < d.w; x++)
-        for (let ci = 0; ci < d.c; ci++) dx[at(d, n, y, x, ci)] = dy[((n * h2 + Math.floor(y / 2)) * w2 + Math.floor(x / 2)) * d.c + ci]! / 4;
+        for (let ci = 0; ci < d.c; ci++)
+          dx[at(d, n, y, x, ci)] = dy[((n * h2 + Math.floor(y / 2)) * w2 + Math.floor(x / 2)) * d.c + ci]! / 4;
   return dx;
 }
 
@@ -129,7 +142,8 @@ export function upsample2(x: Arr, d: ImageDims): Float64Array {
   for (let n = 0; n < d.n; n++)
     for (let yy = 0; yy < big.h; yy++)
       for (let xx = 0; xx < big.w; xx++)
-        for (let ci = 0; ci < d.c; ci++) y[at(big, n, yy, xx, ci)] = x[at(d, n, Math.floor(yy / 2), Math.floor(xx / 2), ci)]!;
+        for (let ci = 0; ci < d.c; ci++)
+          y[at(big, n, yy, xx, ci)] = x[at(d, n, Math.floor(yy / 2), Math.floor(xx / 2), ci)]!;
   return y;
 }
 
@@ -140,7 +154,8 @@ export function upsample2Backward(dy: Arr, d: ImageDims): Float64Array {
   for (let n = 0; n < d.n; n++)
     for (let yy = 0; yy < big.h; yy++)
       for (let xx = 0; xx < big.w; xx++)
-        for (let ci = 0; ci < d.c; ci++) dx[at(d, n, Math.floor(yy / 2), Math.floor(xx / 2), ci)] += dy[at(big, n, yy, xx, ci)]!;
+        for (let ci = 0; ci < d.c; ci++)
+          dx[at(d, n, Math.floor(yy / 2), Math.floor(xx / 2), ci)] += dy[at(big, n, yy, xx, ci)]!;
   return dx;
 }
 

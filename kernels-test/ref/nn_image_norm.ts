@@ -20,7 +20,13 @@ function members(d: GroupDims, n: number, g: number): number[] {
   return out;
 }
 
-export function groupNorm(x: Arr, gamma: Arr, beta: Arr, d: GroupDims, eps: number): { y: Float64Array; mean: Float64Array; rstd: Float64Array } {
+export function groupNorm(
+  x: Arr,
+  gamma: Arr,
+  beta: Arr,
+  d: GroupDims,
+  eps: number,
+): { y: Float64Array; mean: Float64Array; rstd: Float64Array } {
   const y = new Float64Array(d.n * d.hw * d.c);
   const mean = new Float64Array(d.n * d.groups);
   const rstd = new Float64Array(d.n * d.groups);
@@ -38,7 +44,13 @@ export function groupNorm(x: Arr, gamma: Arr, beta: Arr, d: GroupDims, eps: numb
 }
 
 /** Gradients of sum(dy * groupNorm(x)) with respect to x, gamma and beta. */
-export function groupNormBackward(x: Arr, gamma: Arr, dy: Arr, d: GroupDims, eps: number): { dx: Float64Array; dgamma: Float64Array; dbeta: Float64Array } {
+export function groupNormBackward(
+  x: Arr,
+  gamma: Arr,
+  dy: Arr,
+  d: GroupDims,
+  eps: number,
+): { dx: Float64Array; dgamma: Float64Array; dbeta: Float64Array } {
   const dx = new Float64Array(d.n * d.hw * d.c);
   const dgamma = new Float64Array(d.c);
   const dbeta = new Float64Array(d.c);
@@ -53,7 +65,7 @@ export function groupNormBackward(x: Arr, gamma: Arr, dy: Arr, d: GroupDims, eps
       let dmu = 0;
       for (const i of idx) {
         const dxhat = dy[i]! * gamma[i % d.c]!;
-        dgamma[i % d.c] += dy[i]! * (x[i]! - mu) / sigma;
+        dgamma[i % d.c] += (dy[i]! * (x[i]! - mu)) / sigma;
         dbeta[i % d.c] += dy[i]!;
         dvar += dxhat * (x[i]! - mu) * -0.5 * sigma ** -3;
         dmu -= dxhat / sigma;

@@ -72,7 +72,8 @@ export function patchDenoiserRef(a: PatchRefArgs): { x0: Float64Array; eps: Floa
       const logits: number[] = [];
       const centres: number[][] = [];
       for (const i of images) {
-        const locations = a.mode === 'ls' ? [[py, px]] : Array.from({ length: t.h * t.w }, (_, j) => [Math.floor(j / t.w), j % t.w]);
+        const locations =
+          a.mode === 'ls' ? [[py, px]] : Array.from({ length: t.h * t.w }, (_, j) => [Math.floor(j / t.w), j % t.w]);
         for (const [qy, qx] of locations) {
           const yp = patchOf(t, i, qy!, qx!, k);
           let d = 0;
@@ -89,7 +90,14 @@ export function patchDenoiserRef(a: PatchRefArgs): { x0: Float64Array; eps: Floa
 }
 
 /** Ideal empirical denoiser: x0_hat = sum_i softmax_i(-||x - sqrt(abar) y_i||^2 / (2 (1 - abar))) y_i over whole rows. */
-export function empiricalDenoiserRef(train: ArrayLike<number>, m: number, d: number, xt: ArrayLike<number>, n: number, abar: number): Float64Array {
+export function empiricalDenoiserRef(
+  train: ArrayLike<number>,
+  m: number,
+  d: number,
+  xt: ArrayLike<number>,
+  n: number,
+  abar: number,
+): Float64Array {
   const sa = Math.sqrt(abar);
   const out = new Float64Array(n * d);
   for (let r = 0; r < n; r++) {

@@ -32,7 +32,15 @@ export function linspaceGridRef(s: number, n: number): number[] {
 export type RefKind = { kind: 'ddpm'; variance: 'fixed_small' | 'fixed_large' } | { kind: 'ddim'; eta: number };
 
 /** One update of one element: x_prev from x_t, eps_hat and the normal z. */
-export function stepRef(kind: RefKind, x: number, eps: number, z: number, abar: number, abarPrev: number, last: boolean): number {
+export function stepRef(
+  kind: RefKind,
+  x: number,
+  eps: number,
+  z: number,
+  abar: number,
+  abarPrev: number,
+  last: boolean,
+): number {
   const x0 = (x - Math.sqrt(1 - abar) * eps) / Math.sqrt(abar);
   const alpha = abar / abarPrev;
   const beta = 1 - alpha;
@@ -49,7 +57,12 @@ export function stepRef(kind: RefKind, x: number, eps: number, z: number, abar: 
 }
 
 /** The update's coefficients (a, b, sigma) of x_prev = a x + b eps + sigma z, from stepRef by linearity. */
-export function coefficientsRef(kind: RefKind, abar: number, abarPrev: number, last: boolean): { a: number; b: number; sigma: number } {
+export function coefficientsRef(
+  kind: RefKind,
+  abar: number,
+  abarPrev: number,
+  last: boolean,
+): { a: number; b: number; sigma: number } {
   const c = stepRef(kind, 0, 0, 0, abar, abarPrev, last);
   const a = stepRef(kind, 1, 0, 0, abar, abarPrev, last) - c;
   const b = stepRef(kind, 0, 1, 0, abar, abarPrev, last) - c;
@@ -123,7 +136,10 @@ export function sampleRef(c: RefChain): RefResult {
           const e = A[idx]! + m.w * (B[idx]! - A[idx]!);
           const zz = co.sigma === 0 ? 0 : z[j]!;
           next[idx] = stepRef(c.kind, x[idx]!, e, zz, abar, prev, last);
-          const mag = Math.abs(co.a * x[idx]!) + Math.abs(co.b) * (Math.abs(A[idx]!) + Math.abs(m.w) * (Math.abs(A[idx]!) + Math.abs(B[idx]!))) + Math.abs(co.sigma * zz);
+          const mag =
+            Math.abs(co.a * x[idx]!) +
+            Math.abs(co.b) * (Math.abs(A[idx]!) + Math.abs(m.w) * (Math.abs(A[idx]!) + Math.abs(B[idx]!))) +
+            Math.abs(co.sigma * zz);
           bound[idx] = L * bound[idx]! + 6 * U32 * mag + Math.abs(co.b) * (1 + 2 * Math.abs(m.w)) * eb[i]!;
         }
       }
@@ -134,7 +150,14 @@ export function sampleRef(c: RefChain): RefResult {
 }
 
 /** Late-start draw x = mu + V^T (sqrt(lambda) z1) + sqrt(rest) (z2 - V^T V z2) for one row, float64. */
-export function lateStartRowRef(mean: ArrayLike<number>, V: number[][], lambda: ArrayLike<number>, rest: number, z1: ArrayLike<number>, z2: ArrayLike<number>): Float64Array {
+export function lateStartRowRef(
+  mean: ArrayLike<number>,
+  V: number[][],
+  lambda: ArrayLike<number>,
+  rest: number,
+  z1: ArrayLike<number>,
+  z2: ArrayLike<number>,
+): Float64Array {
   const D = mean.length;
   const out = Float64Array.from(mean);
   const proj = new Float64Array(D);
@@ -148,7 +171,14 @@ export function lateStartRowRef(mean: ArrayLike<number>, V: number[][], lambda: 
 }
 
 /** Philox normals (rows, cols) in float64 for counters (d / 4, firstRow + i, step, stream). */
-export function normalsRef(key: readonly [number, number], rows: number, cols: number, step: number, stream: number, firstRow = 0): Float64Array {
+export function normalsRef(
+  key: readonly [number, number],
+  rows: number,
+  cols: number,
+  step: number,
+  stream: number,
+  firstRow = 0,
+): Float64Array {
   const out = new Float64Array(rows * cols);
   for (let i = 0; i < rows; i++) {
     for (let q = 0; 4 * q < cols; q++) {

@@ -18,7 +18,14 @@ function centred(x: ArrayLike<number>, N: number, D: number, center: 'batch' | '
 }
 
 /** (H, W) P(k) = (unbiased for 'batch') mean over images and channels of |F(k)|^2, unitary DFT, direct sum. */
-export function powerRef(x: ArrayLike<number>, N: number, H: number, W: number, C: number, center: 'batch' | 'none'): Float64Array {
+export function powerRef(
+  x: ArrayLike<number>,
+  N: number,
+  H: number,
+  W: number,
+  C: number,
+  center: 'batch' | 'none',
+): Float64Array {
   const D = H * W * C;
   const xc = centred(x, N, D, center);
   const P = new Float64Array(H * W);
@@ -47,7 +54,14 @@ export function powerRef(x: ArrayLike<number>, N: number, H: number, W: number, 
 }
 
 /** (H, W) circular autocorrelation a(d) = mean_{n,c} (H W)^-1 sum_r x[r] x[r + d], normalised to C(0) = 1. */
-export function autocorrelationRef(x: ArrayLike<number>, N: number, H: number, W: number, C: number, center: 'batch' | 'none'): Float64Array {
+export function autocorrelationRef(
+  x: ArrayLike<number>,
+  N: number,
+  H: number,
+  W: number,
+  C: number,
+  center: 'batch' | 'none',
+): Float64Array {
   const D = H * W * C;
   const xc = centred(x, N, D, center);
   const a = new Float64Array(H * W);
@@ -57,7 +71,8 @@ export function autocorrelationRef(x: ArrayLike<number>, N: number, H: number, W
       for (let n = 0; n < N; n++) {
         for (let y = 0; y < H; y++) {
           for (let q = 0; q < W; q++) {
-            for (let c = 0; c < C; c++) s += xc[n * D + (y * W + q) * C + c]! * xc[n * D + (((y + dy) % H) * W + ((q + dx) % W)) * C + c]!;
+            for (let c = 0; c < C; c++)
+              s += xc[n * D + (y * W + q) * C + c]! * xc[n * D + (((y + dy) % H) * W + ((q + dx) % W)) * C + c]!;
           }
         }
       }
@@ -107,7 +122,14 @@ export function gaussianRows(S: Float64Array, D: number, N: number, g: () => num
  * Empirical denoiser's Jacobian-vector product from the posterior over training rows y (M, D) at x (D):
  * w_j = softmax(-|x - a y_j|^2 / (2 s2)), J v = (a / s2) Cov_w(y) v = (a / s2) sum_j w_j (y_j - m) ((y_j - m) . v).
  */
-export function empiricalJvRef(y: ArrayLike<number>, M: number, D: number, abar: number, x: ArrayLike<number>, v: ArrayLike<number>): Float64Array {
+export function empiricalJvRef(
+  y: ArrayLike<number>,
+  M: number,
+  D: number,
+  abar: number,
+  x: ArrayLike<number>,
+  v: ArrayLike<number>,
+): Float64Array {
   const a = Math.sqrt(abar);
   const s2 = 1 - abar;
   const { w, tot, m } = posterior(y, M, D, abar, x);
@@ -121,7 +143,13 @@ export function empiricalJvRef(y: ArrayLike<number>, M: number, D: number, abar:
 }
 
 /** Posterior mean x0_hat(x) = sum_j w_j y_j of the empirical denoiser, float64. */
-export function empiricalMeanRef(y: ArrayLike<number>, M: number, D: number, abar: number, x: ArrayLike<number>): Float64Array {
+export function empiricalMeanRef(
+  y: ArrayLike<number>,
+  M: number,
+  D: number,
+  abar: number,
+  x: ArrayLike<number>,
+): Float64Array {
   return posterior(y, M, D, abar, x).m;
 }
 

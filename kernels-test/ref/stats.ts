@@ -31,7 +31,7 @@ export function kolmogorovQ(lambda: number): number {
   if (lambda < 1.18) {
     // P(K <= l) = sqrt(2 pi)/l sum_{k>=1} exp(-(2k-1)^2 pi^2 / (8 l^2)), fast for small l.
     let s = 0;
-    for (let k = 1; k <= 20; k++) s += Math.exp(-((2 * k - 1) ** 2) * Math.PI ** 2 / (8 * lambda * lambda));
+    for (let k = 1; k <= 20; k++) s += Math.exp((-((2 * k - 1) ** 2) * Math.PI ** 2) / (8 * lambda * lambda));
     return Math.max(0, 1 - (Math.sqrt(2 * Math.PI) / lambda) * s);
   }
   // P(K > l) = 2 sum_{k>=1} (-1)^{k-1} exp(-2 k^2 l^2), fast for large l.

@@ -1,6 +1,12 @@
 // W = scale * C V in float64 from the definition (C (d, d), V and W (d, n) row-major), with
 // sum_j |C_ij V_jc| per output (the scale of any f32 summation error) for tolerances.
-export function symmBlockRef(c: ArrayLike<number>, v: ArrayLike<number>, d: number, n: number, scale = 1): { w: Float64Array; abs: Float64Array } {
+export function symmBlockRef(
+  c: ArrayLike<number>,
+  v: ArrayLike<number>,
+  d: number,
+  n: number,
+  scale = 1,
+): { w: Float64Array; abs: Float64Array } {
   const w = new Float64Array(d * n);
   const abs = new Float64Array(d * n);
   for (let i = 0; i < d; i++) {

@@ -24,7 +24,8 @@ export function conv3x3Ref(x: Float64Array, s: Img, W: Float64Array, b: Float64A
             for (let kx = 0; kx < 3; kx++) {
               const sx = xx + kx - 1;
               if (sx < 0 || sx >= w) continue;
-              for (let ci = 0; ci < c; ci++) acc += W[((o * 3 + ky) * 3 + kx) * c + ci]! * x[((i * h + sy) * w + sx) * c + ci]!;
+              for (let ci = 0; ci < c; ci++)
+                acc += W[((o * 3 + ky) * 3 + kx) * c + ci]! * x[((i * h + sy) * w + sx) * c + ci]!;
             }
           }
           y[((i * h + yy) * w + xx) * cout + o] = acc;
@@ -35,7 +36,14 @@ export function conv3x3Ref(x: Float64Array, s: Img, W: Float64Array, b: Float64A
   return y;
 }
 
-export function groupNormRef(x: Float64Array, s: Img, groups: number, gamma: Float64Array, beta: Float64Array, eps = 1e-5): Float64Array {
+export function groupNormRef(
+  x: Float64Array,
+  s: Img,
+  groups: number,
+  gamma: Float64Array,
+  beta: Float64Array,
+  eps = 1e-5,
+): Float64Array {
   const { n, h, w, c } = s;
   const cpg = c / groups;
   const y = new Float64Array(x.length);
@@ -43,10 +51,15 @@ export function groupNormRef(x: Float64Array, s: Img, groups: number, gamma: Flo
     for (let g = 0; g < groups; g++) {
       let m = 0;
       let cnt = 0;
-      for (let p = 0; p < h * w; p++) for (let k = 0; k < cpg; k++) { m += x[(i * h * w + p) * c + g * cpg + k]!; cnt++; }
+      for (let p = 0; p < h * w; p++)
+        for (let k = 0; k < cpg; k++) {
+          m += x[(i * h * w + p) * c + g * cpg + k]!;
+          cnt++;
+        }
       m /= cnt;
       let v = 0;
-      for (let p = 0; p < h * w; p++) for (let k = 0; k < cpg; k++) v += (x[(i * h * w + p) * c + g * cpg + k]! - m) ** 2;
+      for (let p = 0; p < h * w; p++)
+        for (let k = 0; k < cpg; k++) v += (x[(i * h * w + p) * c + g * cpg + k]! - m) ** 2;
       const r = 1 / Math.sqrt(v / cnt + eps);
       for (let p = 0; p < h * w; p++) {
         for (let k = 0; k < cpg; k++) {
@@ -63,20 +76,26 @@ export function groupNormRef(x: Float64Array, s: Img, groups: number, gamma: Flo
 export function avgPool2Ref(x: Float64Array, s: Img): Float64Array {
   const { n, h, w, c } = s;
   const y = new Float64Array((n * h * w * c) / 4);
-  for (let i = 0; i < n; i++) for (let yy = 0; yy < h / 2; yy++) for (let xx = 0; xx < w / 2; xx++) for (let ch = 0; ch < c; ch++) {
-    let acc = 0;
-    for (let d = 0; d < 4; d++) acc += x[((i * h + 2 * yy + (d >> 1)) * w + 2 * xx + (d & 1)) * c + ch]!;
-    y[((i * (h / 2) + yy) * (w / 2) + xx) * c + ch] = acc / 4;
-  }
+  for (let i = 0; i < n; i++)
+    for (let yy = 0; yy < h / 2; yy++)
+      for (let xx = 0; xx < w / 2; xx++)
+        for (let ch = 0; ch < c; ch++) {
+          let acc = 0;
+          for (let d = 0; d < 4; d++) acc += x[((i * h + 2 * yy + (d >> 1)) * w + 2 * xx + (d & 1)) * c + ch]!;
+          y[((i * (h / 2) + yy) * (w / 2) + xx) * c + ch] = acc / 4;
+        }
   return y;
 }
 
 export function upsample2Ref(x: Float64Array, s: Img): Float64Array {
   const { n, h, w, c } = s;
   const y = new Float64Array(4 * x.length);
-  for (let i = 0; i < n; i++) for (let yy = 0; yy < 2 * h; yy++) for (let xx = 0; xx < 2 * w; xx++) for (let ch = 0; ch < c; ch++) {
-    y[((i * 2 * h + yy) * 2 * w + xx) * c + ch] = x[((i * h + (yy >> 1)) * w + (xx >> 1)) * c + ch]!;
-  }
+  for (let i = 0; i < n; i++)
+    for (let yy = 0; yy < 2 * h; yy++)
+      for (let xx = 0; xx < 2 * w; xx++)
+        for (let ch = 0; ch < c; ch++) {
+          y[((i * 2 * h + yy) * 2 * w + xx) * c + ch] = x[((i * h + (yy >> 1)) * w + (xx >> 1)) * c + ch]!;
+        }
   return y;
 }
 
@@ -102,7 +121,13 @@ export interface UnetRefConfig {
 }
 
 /** eps_hat (n, h w c) of the U-Net. */
-export function unetRef(p: F64Params, cfg: UnetRefConfig, x: Float64Array, steps: ArrayLike<number>, labels: ArrayLike<number>): Float64Array {
+export function unetRef(
+  p: F64Params,
+  cfg: UnetRefConfig,
+  x: Float64Array,
+  steps: ArrayLike<number>,
+  labels: ArrayLike<number>,
+): Float64Array {
   const n = steps.length;
   const P = (k: string) => {
     const v = p.get(k);
@@ -111,11 +136,14 @@ export function unetRef(p: F64Params, cfg: UnetRefConfig, x: Float64Array, steps
   };
   const { c0, c1, embDim: E, groups } = cfg;
   const S = Math.max(2, 2 * Math.round(c0 / 2));
-  const lin = (name: string, v: Float64Array, rows: number, inp: number, out: number) => linearRef(v, rows, inp, P(`${name}.weight`), P(`${name}.bias`), out);
+  const lin = (name: string, v: Float64Array, rows: number, inp: number, out: number) =>
+    linearRef(v, rows, inp, P(`${name}.weight`), P(`${name}.bias`), out);
   const temb = lin('time_mlp.2', siluRef(lin('time_mlp.0', timeFeaturesRef(steps, S), n, S, E)), n, E, E);
   const embAct = siluRef(addRef(temb, embeddingRef(P('class_emb.weight'), E, labels, cfg.numClasses)));
-  const conv = (name: string, v: Float64Array, s: Img, cout: number) => conv3x3Ref(v, s, P(`${name}.weight`), P(`${name}.bias`), cout);
-  const gn = (name: string, v: Float64Array, s: Img) => groupNormRef(v, s, groups, P(`${name}.weight`), P(`${name}.bias`));
+  const conv = (name: string, v: Float64Array, s: Img, cout: number) =>
+    conv3x3Ref(v, s, P(`${name}.weight`), P(`${name}.bias`), cout);
+  const gn = (name: string, v: Float64Array, s: Img) =>
+    groupNormRef(v, s, groups, P(`${name}.weight`), P(`${name}.bias`));
   const res = (pre: string, v: Float64Array, s: Img, cout: number) => {
     let h = conv(`${pre}.conv1`, siluRef(gn(`${pre}.norm1`, v, s)), s, cout);
     const e = lin(`${pre}.emb`, embAct, n, E, cout);

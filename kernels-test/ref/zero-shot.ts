@@ -26,7 +26,13 @@ export function inverse(a: ArrayLike<number>, n: number): Float64Array {
 }
 
 /** E ||eps - eps_hat||² for clean x0 (D) under one Gaussian (mu (D), Sigma (D, D)) at abar. */
-export function expectedErrorRef(mu: ArrayLike<number>, sigma: ArrayLike<number>, x0: ArrayLike<number>, D: number, abar: number): number {
+export function expectedErrorRef(
+  mu: ArrayLike<number>,
+  sigma: ArrayLike<number>,
+  x0: ArrayLike<number>,
+  D: number,
+  abar: number,
+): number {
   const S = new Float64Array(D * D);
   for (let i = 0; i < D * D; i++) S[i] = abar * sigma[i]!;
   for (let i = 0; i < D; i++) S[i * D + i]! += 1 - abar;

@@ -1,6 +1,6 @@
 // Comparison of fluctus's merger analysis with the numpy Monte-Carlo peer (peers/merger_mc.py), for
 // scripts/bench/analyze.ts: merger steps per common pair, eps, and d, M and lambda_max at step 0.
-import type { MergerReport, PairReport } from '../../src/analysis/report-types.js';
+import type { MergerReport, PairReport } from '../../src/formats/report-types.js';
 
 /** What peers/merger_mc.py prints (seconds). */
 export interface PeerResult {
@@ -8,7 +8,15 @@ export interface PeerResult {
   numpy: string;
   blas: string[];
   config: { steps: number[]; seed: number; T: number; epsRatio: number; N: number; D: number; noiseSamples: number };
-  seconds: { load: number; setup: number; noise: number; covariances: number; eigvalsh: number; pairs: number; total: number };
+  seconds: {
+    load: number;
+    setup: number;
+    noise: number;
+    covariances: number;
+    eigvalsh: number;
+    pairs: number;
+    total: number;
+  };
   perStep: { step: number; noise: number; covariances: number; eigvalsh: number; pairs: number; total: number }[];
   events: string[];
   lambdaMax0: number[];
@@ -54,13 +62,17 @@ function peerEventName(report: MergerReport, id: number): string | null {
 export function compare(report: MergerReport, peer: PeerResult, stride: number) {
   const T = report.schedule.T;
   const grid = peer.config.steps;
-  const onGrid = (s: number | null) => (s === null ? null : grid.find((g) => g >= s) ?? null);
+  const onGrid = (s: number | null) => (s === null ? null : (grid.find((g) => g >= s) ?? null));
   const past = (s: number | null) => s ?? T + stride;
   const s0 = report.spectralSteps.indexOf(0);
   const m0 = report.steps.indexOf(0);
-  if (s0 !== 0 || m0 !== 0 || grid[0] !== 0) throw new Error('analyze bench: step 0 must be the first spectral, M and peer step');
+  if (s0 !== 0 || m0 !== 0 || grid[0] !== 0)
+    throw new Error('analyze bench: step 0 must be the first spectral, M and peer step');
   const peerPairs = new Map(peer.pairs.map((p) => [`${p.a}|${p.b}`, p]));
-  const common = report.pairs.filter((p): p is PairReport & { kind: 'data-noise' | 'class-class' } => p.kind === 'data-noise' || p.kind === 'class-class');
+  const common = report.pairs.filter(
+    (p): p is PairReport & { kind: 'data-noise' | 'class-class' } =>
+      p.kind === 'data-noise' || p.kind === 'class-class',
+  );
   const pairs: PairAgreement[] = common.map((p) => {
     const key = `${peerEventName(report, p.a)}|${peerEventName(report, p.b)}`;
     const q = peerPairs.get(key);
@@ -69,14 +81,21 @@ export function compare(report: MergerReport, peer: PeerResult, stride: number) 
     const diff = past(q.mergerStep) - past(mine);
     const atPeerEps = report.spectralSteps.find((st, i) => grid.includes(st) && p.d[i]! <= peer.eps) ?? null;
     return {
-      pair: key.replace('|', ' vs '), kind: p.kind, ours: p.mergerStep, oursOnPeerGrid: mine, peer: q.mergerStep,
-      diffSteps: diff, agree: Math.abs(diff) <= stride,
-      oursGridAtPeerEps: atPeerEps, agreeAtPeerEps: Math.abs(past(q.mergerStep) - past(atPeerEps)) <= stride,
+      pair: key.replace('|', ' vs '),
+      kind: p.kind,
+      ours: p.mergerStep,
+      oursOnPeerGrid: mine,
+      peer: q.mergerStep,
+      diffSteps: diff,
+      agree: Math.abs(diff) <= stride,
+      oursGridAtPeerEps: atPeerEps,
+      agreeAtPeerEps: Math.abs(past(q.mergerStep) - past(atPeerEps)) <= stride,
       d0: { ours: p.d[0]!, peer: q.d[0]!, relDiff: rel(p.d[0]!, q.d[0]!) },
       M0: { ours: p.M[0]!, peer: q.M[0]!, relDiff: rel(p.M[0]!, q.M[0]!) },
     };
   });
-  if (pairs.length !== peer.pairs.length) throw new Error(`analyze bench: ${pairs.length} common pairs, the peer has ${peer.pairs.length}`);
+  if (pairs.length !== peer.pairs.length)
+    throw new Error(`analyze bench: ${pairs.length} common pairs, the peer has ${peer.pairs.length}`);
 
   // lambda_max(C(0)) of the events both have; eps over those events and over all of ours.
   const lambdaMax0 = report.events.flatMap((e) => {
@@ -86,7 +105,9 @@ export function compare(report: MergerReport, peer: PeerResult, stride: number) 
     const theirs = peer.lambdaMax0[peer.events.indexOf(name)]!;
     return [{ event: name, ours, peer: theirs, relDiff: rel(ours, theirs) }];
   });
-  const restMax = Math.max(...report.events.filter((e) => e.kind === 'rest').map((e) => report.spectra.values[e.id]![0]![0]!));
+  const restMax = Math.max(
+    ...report.events.filter((e) => e.kind === 'rest').map((e) => report.spectra.values[e.id]![0]![0]!),
+  );
   const epsCommon = Math.max(...lambdaMax0.map((l) => l.ours)) / (report.eps.ratio ?? peer.config.epsRatio);
   const maxOf = (xs: number[]) => xs.reduce((m, v) => Math.max(m, v), 0);
   const classPairs = pairs.filter((p) => p.kind === 'class-class');
@@ -96,10 +117,12 @@ export function compare(report: MergerReport, peer: PeerResult, stride: number) 
   const dLater = grid.slice(1).flatMap((s) => {
     const i = report.spectralSteps.indexOf(s);
     if (i < 0) return [];
-    const diffs = common.map((p) => {
-      const q = peerPairs.get(`${peerEventName(report, p.a)}|${peerEventName(report, p.b)}`)!;
-      return rel(p.d[i]!, q.d[grid.indexOf(s)]!);
-    }).sort((a, b) => a - b);
+    const diffs = common
+      .map((p) => {
+        const q = peerPairs.get(`${peerEventName(report, p.a)}|${peerEventName(report, p.b)}`)!;
+        return rel(p.d[i]!, q.d[grid.indexOf(s)]!);
+      })
+      .sort((a, b) => a - b);
     return [{ step: s, medianRelDiff: diffs[Math.floor(diffs.length / 2)]!, maxRelDiff: diffs[diffs.length - 1]! }];
   });
 
@@ -112,8 +135,11 @@ export function compare(report: MergerReport, peer: PeerResult, stride: number) 
     agreeingAtPeerEps: pairs.filter((p) => p.agreeAtPeerEps).length,
     pairs,
     eps: {
-      ours: report.eps.value, peer: peer.eps, relDiff: rel(report.eps.value, peer.eps),
-      oursOverCommonEvents: epsCommon, relDiffCommonEvents: rel(epsCommon, peer.eps),
+      ours: report.eps.value,
+      peer: peer.eps,
+      relDiff: rel(report.eps.value, peer.eps),
+      oursOverCommonEvents: epsCommon,
+      relDiffCommonEvents: rel(epsCommon, peer.eps),
       oursRestEventsLambdaMax0: restMax,
     },
     step0: {

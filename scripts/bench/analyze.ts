@@ -13,28 +13,29 @@ import { execFileSync } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { analyzeMergers } from '../../src/analysis/analyze.js';
-import { MERGER_METHODS, type MergerMethod } from '../../src/analysis/report-types.js';
+import { MERGER_METHODS, type MergerMethod } from '../../src/formats/report-types.js';
 import { loadDataset } from '../../src/data/loaders.js';
-import { makeSchedule } from '../../src/models/schedules.js';
+import { makeSchedule } from '../../src/schedule/schedules.js';
 import { destroyContext, requestContext } from '../../src/runtime/context.js';
 import { compare, type PeerResult } from './analyze-compare.js';
-import { provenance, writeResult } from './common.js';
+import { provenance, writeResult, argOf } from './common.js';
 
 const T = 1000;
-const argOf = (name: string): string | undefined => {
-  const i = process.argv.indexOf(`--${name}`);
-  return i > 0 ? process.argv[i + 1] : undefined;
-};
 const stride = Number(argOf('stride') ?? 50);
 if (!Number.isInteger(stride) || stride < 1 || T % stride !== 0) {
-  throw new Error(`analyze bench: --stride must be an integer dividing T = ${T} (e.g. 50, 100, 125, 250), got '${argOf('stride')}'`);
+  throw new Error(
+    `analyze bench: --stride must be an integer dividing T = ${T} (e.g. 50, 100, 125, 250), got '${argOf('stride')}'`,
+  );
 }
 const method = (argOf('method') ?? 'crn') as MergerMethod;
-if (!MERGER_METHODS.includes(method)) throw new Error(`analyze bench: --method '${method}' is not one of ${MERGER_METHODS.join(', ')}`);
+if (!MERGER_METHODS.includes(method))
+  throw new Error(`analyze bench: --method '${method}' is not one of ${MERGER_METHODS.join(', ')}`);
 const peerSteps = argOf('peer-steps') ?? 'stride';
-if (peerSteps !== 'stride' && peerSteps !== 'all') throw new Error(`analyze bench: --peer-steps '${peerSteps}' is not one of stride, all`);
+if (peerSteps !== 'stride' && peerSteps !== 'all')
+  throw new Error(`analyze bench: --peer-steps '${peerSteps}' is not one of stride, all`);
 const seed = Number(argOf('seed') ?? 0);
-if (!Number.isInteger(seed) || seed < 0) throw new Error(`analyze bench: --seed must be an integer >= 0, got '${argOf('seed')}'`);
+if (!Number.isInteger(seed) || seed < 0)
+  throw new Error(`analyze bench: --seed must be an integer >= 0, got '${argOf('seed')}'`);
 
 const strideSteps = Array.from({ length: T / stride + 1 }, (_, j) => j * stride);
 const t0 = performance.now();
@@ -52,7 +53,10 @@ let lastPhase = '';
 let eigensolves = 0;
 const tOurs = performance.now();
 const { report } = await analyzeMergers(ctx, data, {
-  schedule, method, seed, spectralSteps: strideSteps.length,
+  schedule,
+  method,
+  seed,
+  spectralSteps: strideSteps.length,
   progress: (phase, done) => {
     if (phase === 'spectra') eigensolves = Math.max(eigensolves, done);
     if (phase !== lastPhase) console.error(`[${elapsed()}] ours: ${phase}`);
@@ -70,9 +74,14 @@ const peerFile = join(dirname(fileURLToPath(import.meta.url)), 'peers', 'merger_
 const peerConfig = { steps: peerSteps === 'all' ? Array.from({ length: T + 1 }, (_, i) => i) : strideSteps, seed };
 console.error(`[${elapsed()}] peer: ${peerConfig.steps.length} steps`);
 const tPeer = performance.now();
-const peer = JSON.parse(execFileSync('/usr/bin/python3', [peerFile], {
-  input: JSON.stringify(peerConfig), encoding: 'utf8', maxBuffer: 1 << 28, stdio: ['pipe', 'pipe', 'inherit'],
-})) as PeerResult;
+const peer = JSON.parse(
+  execFileSync('/usr/bin/python3', [peerFile], {
+    input: JSON.stringify(peerConfig),
+    encoding: 'utf8',
+    maxBuffer: 1 << 28,
+    stdio: ['pipe', 'pipe', 'inherit'],
+  }),
+) as PeerResult;
 const peerOutsideMs = performance.now() - tPeer;
 console.error(`[${elapsed()}] done`);
 
@@ -83,7 +92,10 @@ const peerAllS = peerSteps === 'all' ? peer.seconds.total : peer.seconds.setup +
 
 // 3. Correctness: merger steps, eps, and the deterministic step-0 quantities.
 const agreement = compare(report, peer, stride);
-const step0Ok = agreement.step0.dMaxRelDiffClassPairs < 1e-4 && agreement.step0.lambdaMax0MaxRelDiff < 1e-4 && agreement.eps.relDiffCommonEvents < 1e-4;
+const step0Ok =
+  agreement.step0.dMaxRelDiffClassPairs < 1e-4 &&
+  agreement.step0.lambdaMax0MaxRelDiff < 1e-4 &&
+  agreement.eps.relDiffCommonEvents < 1e-4;
 
 // 4. Timings, ratios, notes.
 const s = (ms: number) => ms / 1e3;
@@ -95,7 +107,12 @@ const result = {
   ...prov,
   config: {
     data: `${data.name} ${data.shape[0]} x ${data.shape[1]}, ${data.classes} classes (${data.source}), ${data.scale}`,
-    schedule: 'DDPM linear, beta 1e-4..0.02, T = 1000', method, seed, stride, strideSteps: strideSteps.length, peerSteps,
+    schedule: 'DDPM linear, beta 1e-4..0.02, T = 1000',
+    method,
+    seed,
+    stride,
+    strideSteps: strideSteps.length,
+    peerSteps,
     command: `npx tsx scripts/bench/analyze.ts ${process.argv.slice(2).join(' ')}`.trim(),
   },
   ours: {
@@ -110,16 +127,23 @@ const result = {
     eigensolves,
     spectraSecondsPerEigensolve: eigensolves > 0 ? s(report.timings.spectra ?? 0) / eigensolves : null,
     eps: report.eps.value,
-    mergerSteps: Object.fromEntries(report.pairs.map((p) => [`${report.events[p.a]!.name} vs ${report.events[p.b]!.name}`, p.mergerStep])),
+    mergerSteps: Object.fromEntries(
+      report.pairs.map((p) => [`${report.events[p.a]!.name} vs ${report.events[p.b]!.name}`, p.mergerStep]),
+    ),
     profileMode,
     profile: report.profile,
   },
   peer: {
-    version: `numpy ${peer.numpy}`, blas: peer.blas, steps: peer.config.steps.length,
-    seconds: peer.seconds, outsideWallSeconds: s(peerOutsideMs), perStep: peer.perStep,
+    version: `numpy ${peer.numpy}`,
+    blas: peer.blas,
+    steps: peer.config.steps.length,
+    seconds: peer.seconds,
+    outsideWallSeconds: s(peerOutsideMs),
+    perStep: peer.perStep,
     meanSecondsPerStepAfter0: perStepS,
     allStepsSeconds: peerAllS,
-    allStepsIs: peerSteps === 'all' ? 'measured' : `estimate: setup + step 0 + ${T} x mean step (> 0) time, not a measurement`,
+    allStepsIs:
+      peerSteps === 'all' ? 'measured' : `estimate: setup + step 0 + ${T} x mean step (> 0) time, not a measurement`,
     mergerSteps: Object.fromEntries(peer.pairs.map((p) => [`${p.a} vs ${p.b}`, p.mergerStep])),
   },
   ratios: {
@@ -141,12 +165,24 @@ const result = {
 };
 
 const file = writeResult(`analyze-${new Date().toISOString().slice(0, 10)}`, result);
-const fmt = (o: Record<string, number>) => Object.entries(o).map(([k, v]) => `${k} ${v.toFixed(1)}`).join(', ');
+const fmt = (o: Record<string, number>) =>
+  Object.entries(o)
+    .map(([k, v]) => `${k} ${v.toFixed(1)}`)
+    .join(', ');
 console.log(`adapter: ${prov.adapter.vendor} ${prov.adapter.description}; numpy ${peer.numpy}`);
-console.log(`ours (${method}, ${report.spectralSteps.length} spectral steps, M at ${report.steps.length} steps) s: ${fmt(oursS)}`);
-console.log(`peer (${peer.config.steps.length} steps) s: ${fmt(peer.seconds)}; outside ${s(peerOutsideMs).toFixed(1)}; per step ${perStepS.toFixed(2)}; all ${T + 1} steps ~${peerAllS.toFixed(0)} (${result.peer.allStepsIs.split(':')[0]})`);
-console.log(`ratio peer/ours: stride ${result.ratios.peerOverOursStride.toFixed(2)}, all steps ${result.ratios.peerOverOursAllStepsEstimate.toFixed(1)}`);
-console.log(`merger steps agree: ${agreement.agreeing}/${agreement.total} (mean peer - ours ${agreement.meanDiffSteps.toFixed(1)} steps; with the peer's eps on our grid ${agreement.agreeingAtPeerEps}/${agreement.total}); eps ours ${report.eps.value.toFixed(5)} peer ${peer.eps.toFixed(5)} (common events rel ${agreement.eps.relDiffCommonEvents.toExponential(1)}); step 0: d max rel ${agreement.step0.dMaxRelDiffClassPairs.toExponential(1)} (classes), ${agreement.step0.dRelDiffDataNoise.toExponential(1)} (data-noise), lambda_max rel ${agreement.step0.lambdaMax0MaxRelDiff.toExponential(1)}${step0Ok ? '' : '  << STEP-0 CHECK FAILED'}`);
-for (const p of agreement.pairs.filter((q) => !q.agree)) console.log(`  disagree: ${p.pair}: ours ${p.ours} (grid ${p.oursOnPeerGrid}), peer ${p.peer}`);
+console.log(
+  `ours (${method}, ${report.spectralSteps.length} spectral steps, M at ${report.steps.length} steps) s: ${fmt(oursS)}`,
+);
+console.log(
+  `peer (${peer.config.steps.length} steps) s: ${fmt(peer.seconds)}; outside ${s(peerOutsideMs).toFixed(1)}; per step ${perStepS.toFixed(2)}; all ${T + 1} steps ~${peerAllS.toFixed(0)} (${result.peer.allStepsIs.split(':')[0]})`,
+);
+console.log(
+  `ratio peer/ours: stride ${result.ratios.peerOverOursStride.toFixed(2)}, all steps ${result.ratios.peerOverOursAllStepsEstimate.toFixed(1)}`,
+);
+console.log(
+  `merger steps agree: ${agreement.agreeing}/${agreement.total} (mean peer - ours ${agreement.meanDiffSteps.toFixed(1)} steps; with the peer's eps on our grid ${agreement.agreeingAtPeerEps}/${agreement.total}); eps ours ${report.eps.value.toFixed(5)} peer ${peer.eps.toFixed(5)} (common events rel ${agreement.eps.relDiffCommonEvents.toExponential(1)}); step 0: d max rel ${agreement.step0.dMaxRelDiffClassPairs.toExponential(1)} (classes), ${agreement.step0.dRelDiffDataNoise.toExponential(1)} (data-noise), lambda_max rel ${agreement.step0.lambdaMax0MaxRelDiff.toExponential(1)}${step0Ok ? '' : '  << STEP-0 CHECK FAILED'}`,
+);
+for (const p of agreement.pairs.filter((q) => !q.agree))
+  console.log(`  disagree: ${p.pair}: ours ${p.ours} (grid ${p.oursOnPeerGrid}), peer ${p.peer}`);
 console.log(`wrote ${file}`);
 if (!step0Ok) process.exitCode = 1;

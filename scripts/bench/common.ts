@@ -1,9 +1,27 @@
-// Shared by the benchmarks: timing statistics, provenance (commit, adapter, limits) and JSON output
-// written to a temp file and renamed, so a crashed run leaves no half-written result.
+// Shared by the benchmarks: command-line options, timing statistics, provenance (commit, adapter,
+// limits) and JSON output written to a temp file and renamed, so a crashed run leaves no half-written result.
 import { execSync } from 'node:child_process';
-import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Context } from '../../src/runtime/context.js';
+import { writeFileAtomic } from '../../src/runtime/atomic-write.js';
+
+/** The word after `--name` on the command line, or undefined when the option is not given. */
+export function argOf(name: string): string | undefined {
+  const i = process.argv.indexOf(`--${name}`);
+  return i > 0 ? process.argv[i + 1] : undefined;
+}
+
+/** The number after `--name`, or dflt. */
+export function numArg(name: string, dflt: number): number {
+  const v = argOf(name);
+  return v === undefined ? dflt : Number(v);
+}
+
+/** The word after `--name`, or dflt. */
+export function strArg(name: string, dflt: string): string {
+  return argOf(name) ?? dflt;
+}
 
 export interface Stats {
   median: number;
@@ -37,7 +55,10 @@ function gitCommit(): string {
   // FLUCTUS_COMMIT names the commit where the checkout has no .git (e.g. a tree copied elsewhere).
   if (process.env.FLUCTUS_COMMIT) return process.env.FLUCTUS_COMMIT;
   try {
-    const head = execSync('git rev-parse --short HEAD', { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+    const head = execSync('git rev-parse --short HEAD', {
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'ignore'],
+    }).trim();
     return execSync('git status --porcelain', { encoding: 'utf8' }).trim() ? `${head}+dirty` : head;
   } catch {
     return 'unknown';
@@ -45,15 +66,20 @@ function gitCommit(): string {
 }
 
 export function provenance(ctx: Context) {
-  return { commit: gitCommit(), date: new Date().toISOString(), platform: ctx.platform, adapter: ctx.adapterInfo, limits: ctx.limits, features: ctx.features };
+  return {
+    commit: gitCommit(),
+    date: new Date().toISOString(),
+    platform: ctx.platform,
+    adapter: ctx.adapterInfo,
+    limits: ctx.limits,
+    features: ctx.features,
+  };
 }
 
 export function writeResult(name: string, result: unknown): string {
   const dir = join(process.cwd(), 'bench-results');
   mkdirSync(dir, { recursive: true });
   const file = join(dir, `${name}.json`);
-  const tmp = `${file}.tmp-${process.pid}`;
-  writeFileSync(tmp, JSON.stringify(result, null, 2) + '\n');
-  renameSync(tmp, file);
+  writeFileAtomic(file, JSON.stringify(result, null, 2) + '\n');
   return file;
 }

@@ -10,15 +10,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { destroyContext, requestContext } from '../../src/runtime/context.js';
 import { eigh, eighTop, lambdaMax } from '../../src/kernels/eigh.js';
-import { provenance, timeIt, writeResult } from './common.js';
+import { provenance, timeIt, writeResult, numArg, strArg } from './common.js';
 
-const arg = (name: string, dflt: number) => {
-  const i = process.argv.indexOf(`--${name}`);
-  return i > 0 ? Number(process.argv[i + 1]) : dflt;
-};
-const d = arg('d', 784);
-const N = arg('n', 1500);
-const reps = arg('reps', 5);
+const d = numArg('d', 784);
+const N = numArg('n', 1500);
+const reps = numArg('reps', 5);
 const k = 16;
 
 // C = X^T X / N, X (N, d) Gaussian with column scales exp(-j / 100): variances exp(-j / 50), so
@@ -27,7 +23,8 @@ function covariance(): Float32Array {
   let s = 12345;
   const u = () => ((s = (Math.imul(s, 1664525) + 1013904223) >>> 0) + 0.5) / 2 ** 32;
   const X = new Float64Array(N * d);
-  for (let i = 0; i < N * d; i++) X[i] = Math.sqrt(-2 * Math.log(u())) * Math.cos(2 * Math.PI * u()) * Math.exp(-(i % d) / 100);
+  for (let i = 0; i < N * d; i++)
+    X[i] = Math.sqrt(-2 * Math.log(u())) * Math.cos(2 * Math.PI * u()) * Math.exp(-(i % d) / 100);
   const C = new Float64Array(d * d);
   for (let n = 0; n < N; n++) {
     for (let i = 0; i < d; i++) {
@@ -40,7 +37,7 @@ function covariance(): Float32Array {
 }
 
 /** --peer torch: PyTorch on CUDA (python3 on PATH; timed in float32 on the GPU) instead of numpy. */
-const peer = process.argv.includes('--peer') ? process.argv[process.argv.indexOf('--peer') + 1] : 'numpy';
+const peer = strArg('peer', 'numpy');
 if (peer !== 'numpy' && peer !== 'torch') throw new Error(`eigh bench: --peer '${peer}' is not one of numpy, torch`);
 
 const c = covariance();
@@ -50,7 +47,9 @@ let npValues: Float64Array | null = null;
 try {
   writeFileSync(join(dir, 'c.f64'), Float64Array.from(c));
   // The reference spectrum is always float64 (LAPACK through numpy, or torch in float64).
-  const py = peer === 'numpy' ? `
+  const py =
+    peer === 'numpy'
+      ? `
 import json, sys, time, numpy as np
 d = ${d}
 c = np.fromfile(sys.argv[1] + '/c.f64', dtype=np.float64).reshape(d, d)
@@ -61,7 +60,8 @@ for _ in range(${reps}):
     t = time.perf_counter(); np.linalg.eigvalsh(c); t1.append(1e3 * (time.perf_counter() - t))
     t = time.perf_counter(); np.linalg.eigh(c); t2.append(1e3 * (time.perf_counter() - t))
 print(json.dumps({'version': np.__version__, 'eigvalshMs': t1, 'eighMs': t2}))
-` : `
+`
+      : `
 import json, sys, time, numpy as np, torch
 d = ${d}
 c64 = torch.from_numpy(np.fromfile(sys.argv[1] + '/c.f64', dtype=np.float64).reshape(d, d)).cuda()
@@ -74,7 +74,9 @@ for _ in range(${reps}):
     torch.cuda.synchronize(); t = time.perf_counter(); torch.linalg.eigh(c); torch.cuda.synchronize(); t2.append(1e3 * (time.perf_counter() - t))
 print(json.dumps({'version': 'torch ' + torch.__version__ + ' CUDA float32', 'eigvalshMs': t1, 'eighMs': t2}))
 `;
-  numpy = JSON.parse(execFileSync(peer === 'numpy' ? '/usr/bin/python3' : 'python3', ['-c', py, dir], { encoding: 'utf8' }));
+  numpy = JSON.parse(
+    execFileSync(peer === 'numpy' ? '/usr/bin/python3' : 'python3', ['-c', py, dir], { encoding: 'utf8' }),
+  );
   npValues = new Float64Array(readFileSync(join(dir, 'w.f64')).buffer.slice(0));
 } catch (e) {
   console.warn(`${peer} unavailable: ${(e as Error).message.split('\n')[0]}; its columns are skipped`);
@@ -98,7 +100,9 @@ const relErr = (got: ArrayLike<number>, n: number) => {
 let absFull = 0;
 for (let i = 0; i < d; i++) absFull = Math.max(absFull, Math.abs(full.values[i]! - ref[i]!));
 const accuracy = {
-  reference: npValues ? `${peer === 'torch' ? 'torch.linalg.eigvalsh' : 'numpy.linalg.eigvalsh'} (float64) of the same f32 matrix` : 'eigh (float64), peer absent',
+  reference: npValues
+    ? `${peer === 'torch' ? 'torch.linalg.eigvalsh' : 'numpy.linalg.eigvalsh'} (float64) of the same f32 matrix`
+    : 'eigh (float64), peer absent',
   fullMaxRelErr: relErr(full.values, d),
   fullMaxAbsErrOverLambdaMax: absFull / ref[0]!,
   top16MaxRelErr: relErr(top.values, k),
@@ -133,7 +137,10 @@ const result = {
   shape: { d, samples: N, k },
   accuracy,
   fluctusMs: t,
-  nominalGflops: { fullValues: gflops((4 / 3) * d ** 3, t.fullValues.median), fullVectors: gflops(9 * d ** 3, t.fullVectors.median) },
+  nominalGflops: {
+    fullValues: gflops((4 / 3) * d ** 3, t.fullValues.median),
+    fullVectors: gflops(9 * d ** 3, t.fullVectors.median),
+  },
   numpy: numpy && { ...numpy, eigvalshMedianMs: med(numpy.eigvalshMs), eighMedianMs: med(numpy.eighMs) },
   ratios: numpy && {
     fullValuesOverNumpy: med(numpy.eigvalshMs) / t.fullValues.median,
@@ -141,7 +148,13 @@ const result = {
     top16OverNumpyEigvalsh: med(numpy.eigvalshMs) / t.top16.median,
   },
 };
-for (const [name, s] of Object.entries(t)) console.log(`${name.padEnd(11)} ${s.median.toFixed(1)} ms (min ${s.min.toFixed(1)}, IQR ${(100 * s.relIqr).toFixed(0)}%)`);
-if (numpy) console.log(`numpy ${numpy.version}: eigvalsh ${med(numpy.eigvalshMs).toFixed(1)} ms, eigh ${med(numpy.eighMs).toFixed(1)} ms`);
+for (const [name, s] of Object.entries(t))
+  console.log(
+    `${name.padEnd(11)} ${s.median.toFixed(1)} ms (min ${s.min.toFixed(1)}, IQR ${(100 * s.relIqr).toFixed(0)}%)`,
+  );
+if (numpy)
+  console.log(
+    `numpy ${numpy.version}: eigvalsh ${med(numpy.eigvalshMs).toFixed(1)} ms, eigh ${med(numpy.eighMs).toFixed(1)} ms`,
+  );
 console.log(JSON.stringify(result.ratios));
 console.log(`wrote ${writeResult(peer === 'torch' ? 'eigh-torch' : 'eigh', result)}`);

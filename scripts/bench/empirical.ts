@@ -17,19 +17,15 @@ import { createTensor, disposeTensor, readback } from '../../src/runtime/tensor.
 import { tuneLog } from '../../src/kernels/autotune.js';
 import { loadDataset } from '../../src/data/loaders.js';
 import { empiricalDenoiser } from '../../src/models/empirical-denoiser.js';
-import { makeSchedule } from '../../src/models/schedules.js';
+import { makeSchedule } from '../../src/schedule/schedules.js';
 import { empiricalRef } from '../../kernels-test/ref/empirical-denoiser.js';
 import { gaussian, rng } from '../../kernels-test/random.js';
-import { provenance, stats, timeIt, writeResult } from './common.js';
+import { provenance, stats, timeIt, writeResult, numArg } from './common.js';
 
-const arg = (name: string, dflt: number) => {
-  const i = process.argv.indexOf(`--${name}`);
-  return i > 0 ? Number(process.argv[i + 1]) : dflt;
-};
-const N = arg('n', 256);
-const step = arg('step', 200);
-const reps = arg('reps', 3);
-const checkRows = arg('check-rows', 8);
+const N = numArg('n', 256);
+const step = numArg('step', 200);
+const reps = numArg('reps', 3);
+const checkRows = numArg('check-rows', 8);
 
 // Data: Fashion-MNIST train (pixels / 127.5 - 1) when installed, else pixel-like values of the same shape.
 let y: Float32Array;
@@ -58,7 +54,9 @@ for (let i = 0; i < N; i++) {
   for (let d = 0; d < D; d++) x[i * D + d] = Math.sqrt(abar) * y[j * D + d]! + Math.sqrt(1 - abar) * g();
 }
 const flops = 4 * N * M * D;
-console.log(`empirical denoiser: N = ${N} queries, M = ${M} x D = ${D} training rows (${data}), step ${step} (abar ${abar.toFixed(4)})`);
+console.log(
+  `empirical denoiser: N = ${N} queries, M = ${M} x D = ${D} training rows (${data}), step ${step} (abar ${abar.toFixed(4)})`,
+);
 
 const ctx = await requestContext();
 const den = empiricalDenoiser(ctx, y, [M, D], schedule, { labels });
@@ -73,9 +71,15 @@ console.log(`  first call (autotune + compile + run): ${(performance.now() - t0)
 const chunk = Math.min(8192, M);
 const ref = empiricalRef(y, M, D, labels, 10, abar, x, checkRows, null, chunk, Math.ceil(M / chunk) + 10);
 let worst = 0;
-for (let i = 0; i < checkRows * D; i++) worst = Math.max(worst, Math.abs(ours[i]! - ref.eps[i]!) / (4 * ref.epsBound[i]!));
-if (!(worst <= 1)) throw new Error(`empirical bench: eps_hat of the first ${checkRows} rows is ${worst} times the error bound off float64`);
-console.log(`  correct: first ${checkRows} rows within ${worst.toExponential(2)} of 4x the float64 reference's error bound`);
+for (let i = 0; i < checkRows * D; i++)
+  worst = Math.max(worst, Math.abs(ours[i]! - ref.eps[i]!) / (4 * ref.epsBound[i]!));
+if (!(worst <= 1))
+  throw new Error(
+    `empirical bench: eps_hat of the first ${checkRows} rows is ${worst} times the error bound off float64`,
+  );
+console.log(
+  `  correct: first ${checkRows} rows within ${worst.toExponential(2)} of 4x the float64 reference's error bound`,
+);
 
 // 2. ours: one batch evaluation = predictEps of N rows and waiting for the GPU (no readback).
 const run = async () => {
@@ -85,7 +89,9 @@ const run = async () => {
 };
 const t = await timeIt(run, reps, 1);
 const rate = (ms: number) => ({ batchesPerS: 1000 / ms, rowsPerS: (1000 * N) / ms, GFLOPs: flops / ms / 1e6 });
-console.log(`  ours: ${t.median.toFixed(0)} ms per batch (${rate(t.median).rowsPerS.toFixed(1)} evaluations/s, ${rate(t.median).GFLOPs.toFixed(1)} GFLOP/s)`);
+console.log(
+  `  ours: ${t.median.toFixed(0)} ms per batch (${rate(t.median).rowsPerS.toFixed(1)} evaluations/s, ${rate(t.median).GFLOPs.toFixed(1)} GFLOP/s)`,
+);
 
 // 3. numpy in a child process (the GPU idle meanwhile), same inputs; its eps_hat against ours.
 let numpy: unknown;
@@ -96,16 +102,22 @@ try {
   writeFileSync(join(dir, 'y.f32'), y);
   writeFileSync(join(dir, 'x.f32'), x);
   const peer = join(import.meta.dirname, 'peers', 'empirical.py');
-  const out = execFileSync('/usr/bin/python3', [peer, dir, JSON.stringify({ M, D, N, abar, reps })], { encoding: 'utf8', maxBuffer: 1 << 20 });
+  const out = execFileSync('/usr/bin/python3', [peer, dir, JSON.stringify({ M, D, N, abar, reps })], {
+    encoding: 'utf8',
+    maxBuffer: 1 << 20,
+  });
   const np = JSON.parse(out) as { ms: number[]; blas: string[] };
   const npEps = new Float32Array(readFileSync(join(dir, 'eps.f32')).buffer.slice(0));
   let diff = 0;
   let scale = 0;
-  for (let i = 0; i < N * D; i++) [diff, scale] = [Math.max(diff, Math.abs(npEps[i]! - ours[i]!)), Math.max(scale, Math.abs(ours[i]!))];
+  for (let i = 0; i < N * D; i++)
+    [diff, scale] = [Math.max(diff, Math.abs(npEps[i]! - ours[i]!)), Math.max(scale, Math.abs(ours[i]!))];
   const s = stats(np.ms);
   ratio = s.median / t.median;
   numpy = { ms: s, ...rate(s.median), blas: np.blas, maxAbsDiffToOurs: diff, maxAbsEps: scale };
-  console.log(`  numpy (${np.blas.join(', ') || 'BLAS unknown'}): ${s.median.toFixed(0)} ms per batch (${rate(s.median).rowsPerS.toFixed(1)} evaluations/s); ours / numpy speed = ${ratio.toFixed(3)}x; max |eps numpy - eps ours| = ${diff.toExponential(2)} (max |eps| ${scale.toFixed(2)})`);
+  console.log(
+    `  numpy (${np.blas.join(', ') || 'BLAS unknown'}): ${s.median.toFixed(0)} ms per batch (${rate(s.median).rowsPerS.toFixed(1)} evaluations/s); ours / numpy speed = ${ratio.toFixed(3)}x; max |eps numpy - eps ours| = ${diff.toExponential(2)} (max |eps| ${scale.toFixed(2)})`,
+  );
 } catch (e) {
   const why = `numpy peer skipped: ${(e as Error).message.split('\n')[0]}`;
   console.log(`  ${why}`);
@@ -113,12 +125,24 @@ try {
 } finally {
   rmSync(dir, { recursive: true, force: true });
 }
-for (const tl of tuneLog) console.log(`  autotune ${tl.key}: ${tl.candidates.map((c, i) => `${JSON.stringify(c)} ${tl.ms[i]!.toFixed(2)} ms`).join('; ')}`);
+for (const tl of tuneLog)
+  console.log(
+    `  autotune ${tl.key}: ${tl.candidates.map((c, i) => `${JSON.stringify(c)} ${tl.ms[i]!.toFixed(2)} ms`).join('; ')}`,
+  );
 const result = {
-  bench: 'empirical', ...provenance(ctx), data, shape: { N, M, D }, step, abar, flopsPerBatch: flops, flopFormula: '4 N M D',
+  bench: 'empirical',
+  ...provenance(ctx),
+  data,
+  shape: { N, M, D },
+  step,
+  abar,
+  flopsPerBatch: flops,
+  flopFormula: '4 N M D',
   correctness: { rows: checkRows, worstOverBound: worst },
   ours: { ms: t, ...rate(t.median), chunkRows: 8192 },
-  numpy, ratioToNumpy: ratio, tunes: tuneLog,
+  numpy,
+  ratioToNumpy: ratio,
+  tunes: tuneLog,
 };
 console.log(`wrote ${writeResult('empirical', result)}`);
 disposeTensor(xt);

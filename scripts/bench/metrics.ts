@@ -6,7 +6,7 @@
 //   npx tsx scripts/bench/metrics.ts [--n 10000 --dim 64 --reps 3]
 // FLOP (distance products only) = 2 D (N² + M² + N M): real-real, fake-fake and fake-real.
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { destroyContext, requestContext } from '../../src/runtime/context.js';
@@ -14,15 +14,11 @@ import { gaussianMixture } from '../../src/data/gmm.js';
 import { prdc } from '../../src/metrics/prdc.js';
 import { frechetDistance } from '../../src/metrics/frechet.js';
 import { pcaFrechetDistance } from '../../src/metrics/pca.js';
-import { provenance, timeIt, writeResult } from './common.js';
+import { provenance, timeIt, writeResult, numArg } from './common.js';
 
-const arg = (name: string, dflt: number) => {
-  const i = process.argv.indexOf(`--${name}`);
-  return i > 0 ? Number(process.argv[i + 1]) : dflt;
-};
-const n = arg('n', 10000);
-const D = arg('dim', 64);
-const reps = arg('reps', 3);
+const n = numArg('n', 10000);
+const D = numArg('dim', 64);
+const reps = numArg('reps', 3);
 const K = 10;
 const perClass = Math.ceil(n / K);
 // Real and fake: two independent halves of each class of the built-in mixture, the fake half spread 10%
@@ -30,7 +26,8 @@ const perClass = Math.ceil(n / K);
 const all = gaussianMixture({ classes: K, dim: D, perClass: 2 * perClass, seed: 1 });
 const classMean = Array.from({ length: K }, (_, k) => {
   const m = new Float64Array(D);
-  for (let i = 0; i < 2 * perClass; i++) for (let d = 0; d < D; d++) m[d]! += all.x[(k * 2 * perClass + i) * D + d]! / (2 * perClass);
+  for (let i = 0; i < 2 * perClass; i++)
+    for (let d = 0; d < D; d++) m[d]! += all.x[(k * 2 * perClass + i) * D + d]! / (2 * perClass);
   return m;
 });
 const real = new Float32Array(n * D);
@@ -52,11 +49,24 @@ type Prdc = { precision: number; recall: number; density: number; coverage: numb
 let numpy: { ms: number; ref: Prdc; blas: string[] } | null = null;
 const dir = mkdtempSync(join(tmpdir(), 'fluctus-metrics-'));
 try {
-  const hasNumpy = existsSync(py) && (() => { try { execFileSync(py, ['-c', 'import numpy']); return true; } catch { return false; } })();
+  const hasNumpy =
+    existsSync(py) &&
+    (() => {
+      try {
+        execFileSync(py, ['-c', 'import numpy']);
+        return true;
+      } catch {
+        return false;
+      }
+    })();
   if (hasNumpy) {
     writeFileSync(join(dir, 'real.f32'), real);
     writeFileSync(join(dir, 'fake.f32'), fake);
-    const out = execFileSync(py, ['-c', `
+    const out = execFileSync(
+      py,
+      [
+        '-c',
+        `
 import numpy as np, time, json, sys
 d = sys.argv[1]; n, D, k, reps = ${n}, ${D}, 5, ${reps}
 real = np.fromfile(d + '/real.f32', dtype=np.float32).reshape(n, D); fake = np.fromfile(d + '/fake.f32', dtype=np.float32).reshape(n, D)
@@ -73,10 +83,16 @@ prdc(real, fake); ts = []
 for _ in range(reps):
     t0 = time.perf_counter(); prdc(real, fake); ts.append((time.perf_counter() - t0) * 1e3)
 blas = sorted({l.split()[-1] for l in open('/proc/self/maps') if 'blas' in l.lower() and '/' in l})
-print(json.dumps({'ms': sorted(ts)[len(ts) // 2], 'ref': ref, 'blas': blas}))`, dir], { encoding: 'utf8', maxBuffer: 1 << 20 });
+print(json.dumps({'ms': sorted(ts)[len(ts) // 2], 'ref': ref, 'blas': blas}))`,
+        dir,
+      ],
+      { encoding: 'utf8', maxBuffer: 1 << 20 },
+    );
     numpy = JSON.parse(out.trim());
   } else {
-    console.log('numpy (Debian python3-numpy for /usr/bin/python3) not found: the numpy column and the float64 check are skipped');
+    console.log(
+      'numpy (Debian python3-numpy for /usr/bin/python3) not found: the numpy column and the float64 check are skipped',
+    );
   }
 } finally {
   rmSync(dir, { recursive: true, force: true });
@@ -88,8 +104,13 @@ const ctx = await requestContext();
 const got = await prdc(ctx, real, [n, D], fake, [n, D]);
 const keys = ['precision', 'recall', 'density', 'coverage'] as const;
 const diff = numpy ? Math.max(...keys.map((q) => Math.abs(got[q] - numpy!.ref[q]))) : NaN;
-if (numpy && !(diff <= 5 / n)) throw new Error(`metrics bench: PRDC differs from numpy float64 by ${diff}: ${JSON.stringify(got)} vs ${JSON.stringify(numpy.ref)}`);
-console.log(`PRDC ${keys.map((q) => `${q} ${got[q].toFixed(4)}`).join(', ')}${numpy ? `; largest difference to numpy float64 ${diff.toExponential(1)}` : ''}`);
+if (numpy && !(diff <= 5 / n))
+  throw new Error(
+    `metrics bench: PRDC differs from numpy float64 by ${diff}: ${JSON.stringify(got)} vs ${JSON.stringify(numpy.ref)}`,
+  );
+console.log(
+  `PRDC ${keys.map((q) => `${q} ${got[q].toFixed(4)}`).join(', ')}${numpy ? `; largest difference to numpy float64 ${diff.toExponential(1)}` : ''}`,
+);
 
 // 2. times.
 const tPrdc = await timeIt(() => prdc(ctx, real, [n, D], fake, [n, D]), reps, 1);
@@ -99,14 +120,28 @@ const tFd = await timeIt(() => frechetDistance(ctx, real, [n, D], fake, [n, D]),
 const tPca = await timeIt(() => pcaFrechetDistance(ctx, real, [n, D], fake, [n, D], { components: 32 }), reps, 1);
 const gflops = flops / tPrdc.median / 1e6;
 const result = {
-  bench: 'metrics', n, dim: D, k: 5, flopFormula: '2 D (N^2 + M^2 + N M)', ...provenance(ctx),
-  prdc: { values: Object.fromEntries(keys.map((q) => [q, got[q]])), ms: tPrdc, gflops, msWithRealRadiiGiven: tPrdcReuse },
+  bench: 'metrics',
+  n,
+  dim: D,
+  k: 5,
+  flopFormula: '2 D (N^2 + M^2 + N M)',
+  ...provenance(ctx),
+  prdc: {
+    values: Object.fromEntries(keys.map((q) => [q, got[q]])),
+    ms: tPrdc,
+    gflops,
+    msWithRealRadiiGiven: tPrdcReuse,
+  },
   frechet: { dataSpaceMs: tFd, pca32Ms: tPca },
-  numpy: numpy ? { ms: numpy.ms, gflops: flops / numpy.ms / 1e6, float64: numpy.ref, largestDifference: diff, blas: numpy.blas } : 'skipped: no numpy for /usr/bin/python3',
+  numpy: numpy
+    ? { ms: numpy.ms, gflops: flops / numpy.ms / 1e6, float64: numpy.ref, largestDifference: diff, blas: numpy.blas }
+    : 'skipped: no numpy for /usr/bin/python3',
 };
 destroyContext(ctx);
-console.log(`prdc ${n} x ${n}, D ${D}: ${tPrdc.median.toFixed(0)} ms (${gflops.toFixed(1)} GFLOP/s in the distance products, spread ${(tPrdc.relIqr * 100).toFixed(0)}%); ` +
-  `with the real radii given ${tPrdcReuse.median.toFixed(0)} ms` +
-  (numpy ? `; numpy float32 ${numpy.ms.toFixed(0)} ms (BLAS: ${numpy.blas.join(', ')})` : ''));
+console.log(
+  `prdc ${n} x ${n}, D ${D}: ${tPrdc.median.toFixed(0)} ms (${gflops.toFixed(1)} GFLOP/s in the distance products, spread ${(tPrdc.relIqr * 100).toFixed(0)}%); ` +
+    `with the real radii given ${tPrdcReuse.median.toFixed(0)} ms` +
+    (numpy ? `; numpy float32 ${numpy.ms.toFixed(0)} ms (BLAS: ${numpy.blas.join(', ')})` : ''),
+);
 console.log(`FD data space ${tFd.median.toFixed(0)} ms, PCA (p = 32) ${tPca.median.toFixed(0)} ms`);
 console.log(`wrote ${writeResult('metrics', result)}`);

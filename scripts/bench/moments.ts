@@ -11,16 +11,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { destroyContext, requestContext } from '../../src/runtime/context.js';
 import { moments } from '../../src/kernels/moments.js';
-import { provenance, timeIt, writeResult } from './common.js';
+import { provenance, timeIt, writeResult, numArg } from './common.js';
 
-const arg = (name: string, dflt: number) => {
-  const i = process.argv.indexOf(`--${name}`);
-  return i > 0 ? Number(process.argv[i + 1]) : dflt;
-};
-const N = arg('rows', 60000);
-const D = arg('cols', 784);
-const K = arg('classes', 10);
-const reps = arg('reps', 3);
+const N = numArg('rows', 60000);
+const D = numArg('cols', 784);
+const K = numArg('classes', 10);
+const reps = numArg('reps', 3);
 
 // Pixel-like data: integers in [0, 255], a class-dependent pattern plus noise (splitmix-style hash).
 const labels = Int32Array.from({ length: N }, (_, i) => (i * 7919) % K);
@@ -30,7 +26,10 @@ for (let i = 0; i < N; i++) {
     let h = Math.imul(i * D + d + 1, 0x9e3779b1) >>> 0;
     h = Math.imul(h ^ (h >>> 15), 0x85ebca6b) >>> 0;
     const noise = ((h >>> 8) / 2 ** 24 - 0.5) * 120;
-    x[i * D + d] = Math.min(255, Math.max(0, Math.round(128 + 60 * Math.sin((d + 1) * (labels[i]! + 1) * 0.01) + noise)));
+    x[i * D + d] = Math.min(
+      255,
+      Math.max(0, Math.round(128 + 60 * Math.sin((d + 1) * (labels[i]! + 1) * 0.01) + noise)),
+    );
   }
 }
 const flops = 2 * N * D * D;
@@ -41,11 +40,24 @@ const dir = mkdtempSync(join(tmpdir(), 'fluctus-moments-'));
 let numpy: { ms: number; gflops: number; blas: string[] } | null = null;
 let ref: Float64Array | null = null;
 try {
-  const hasNumpy = existsSync(py) && (() => { try { execFileSync(py, ['-c', 'import numpy']); return true; } catch { return false; } })();
+  const hasNumpy =
+    existsSync(py) &&
+    (() => {
+      try {
+        execFileSync(py, ['-c', 'import numpy']);
+        return true;
+      } catch {
+        return false;
+      }
+    })();
   if (hasNumpy) {
     writeFileSync(join(dir, 'x.f32'), x);
     writeFileSync(join(dir, 'labels.i32'), labels);
-    const out = execFileSync(py, ['-c', `
+    const out = execFileSync(
+      py,
+      [
+        '-c',
+        `
 import numpy as np, time, json, sys
 d = sys.argv[1]; N, D, K, reps = ${N}, ${D}, ${K}, ${reps}
 x = np.fromfile(d + '/x.f32', dtype=np.float32).reshape(N, D); lab = np.fromfile(d + '/labels.i32', dtype=np.int32)
@@ -57,7 +69,11 @@ run(); ts = []
 for _ in range(reps):
     t0 = time.perf_counter(); run(); ts.append((time.perf_counter() - t0) * 1e3)
 blas = sorted({l.split()[-1] for l in open('/proc/self/maps') if 'blas' in l.lower() and '/' in l})
-print(json.dumps({'ms': sorted(ts)[len(ts) // 2], 'blas': blas}))`, dir], { encoding: 'utf8' });
+print(json.dumps({'ms': sorted(ts)[len(ts) // 2], 'blas': blas}))`,
+        dir,
+      ],
+      { encoding: 'utf8' },
+    );
     const { ms, blas } = JSON.parse(out.trim()) as { ms: number; blas: string[] };
     // Which BLAS numpy loaded decides the comparison: Debian's reference libblas3 is ~25x slower
     // than OpenBLAS (libopenblas0), so the figure is only meaningful with the library named.
@@ -93,13 +109,21 @@ if (ref) {
 const t = await timeIt(() => moments(ctx, x, labels, [N, D], { classes: K, covariance: 'covariance' }), reps, 1);
 const gflops = flops / t.median / 1e6;
 const result = {
-  bench: 'moments', shape: [N, D], classes: K, flopFormula: '2 N D^2', ...provenance(ctx),
+  bench: 'moments',
+  shape: [N, D],
+  classes: K,
+  flopFormula: '2 N D^2',
+  ...provenance(ctx),
   accuracy: { worstRelFrobeniusVsNumpyF64: worst },
   gpu: { ms: t, gflops },
   numpy: numpy ?? 'skipped: no numpy for /usr/bin/python3',
   ratioToNumpy: numpy ? gflops / numpy.gflops : null,
 };
 destroyContext(ctx);
-console.log(`moments ${N} x ${D}, K ${K}: ${t.median.toFixed(0)} ms (${gflops.toFixed(1)} GFLOP/s effective, spread ${(t.relIqr * 100).toFixed(0)}%)` +
-  (numpy ? `; numpy float32 ${numpy.ms.toFixed(0)} ms (${numpy.gflops.toFixed(1)} GFLOP/s): ratio ${(gflops / numpy.gflops).toFixed(2)} (numpy BLAS: ${numpy.blas.join(', ')})` : ''));
+console.log(
+  `moments ${N} x ${D}, K ${K}: ${t.median.toFixed(0)} ms (${gflops.toFixed(1)} GFLOP/s effective, spread ${(t.relIqr * 100).toFixed(0)}%)` +
+    (numpy
+      ? `; numpy float32 ${numpy.ms.toFixed(0)} ms (${numpy.gflops.toFixed(1)} GFLOP/s): ratio ${(gflops / numpy.gflops).toFixed(2)} (numpy BLAS: ${numpy.blas.join(', ')})`
+      : ''),
+);
 console.log(`wrote ${writeResult('moments', result)}`);

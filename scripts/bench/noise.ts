@@ -7,18 +7,14 @@ import { beginBatch, submit, sync } from '../../src/runtime/dispatch.js';
 import { createTensor, disposeTensor } from '../../src/runtime/tensor.js';
 import { profileReport, resetProfile } from '../../src/runtime/profile.js';
 import { encodeForwardNoise, forwardNoise, forwardNoisePipeline } from '../../src/kernels/forward_noise.js';
-import { makeSchedule, stepsFromList } from '../../src/models/schedules.js';
+import { makeSchedule, stepsFromList } from '../../src/schedule/schedules.js';
 import { seedKey } from '../../src/runtime/check.js';
 import { forwardNoiseJs } from './peers/noise-js.js';
-import { provenance, timeIt, writeResult } from './common.js';
+import { provenance, timeIt, writeResult, numArg } from './common.js';
 
-const arg = (name: string, dflt: number) => {
-  const i = process.argv.indexOf(`--${name}`);
-  return i > 0 ? Number(process.argv[i + 1]) : dflt;
-};
-const N = arg('rows', 8192);
-const D = arg('cols', 256);
-const reps = arg('reps', 10);
+const N = numArg('rows', 8192);
+const D = numArg('cols', 256);
+const reps = numArg('reps', 10);
 const stepList = [1, 100, 200, 400, 600, 800, 900, 1000];
 const S = stepList.length;
 const seed = 7;
@@ -44,17 +40,31 @@ const gpu: Record<string, unknown> = {};
 for (const wait of ['poll', 'idle'] as WaitMode[]) {
   const ctx = await requestContext({ wait, profile: true });
   if (4 * S * N * D > ctx.limits.maxStorageBufferBindingSize) {
-    throw new Error(`noise bench: the kernel-alone timing binds the whole (${S}, ${N}, ${D}) output: ` +
-      `${4 * S * N * D} bytes exceed this device's maxStorageBufferBindingSize of ${ctx.limits.maxStorageBufferBindingSize}; use fewer --rows`);
+    throw new Error(
+      `noise bench: the kernel-alone timing binds the whole (${S}, ${N}, ${D}) output: ` +
+        `${4 * S * N * D} bytes exceed this device's maxStorageBufferBindingSize of ${ctx.limits.maxStorageBufferBindingSize}; use fewer --rows`,
+    );
   }
   const p = await forwardNoisePipeline(ctx);
   const x0T = createTensor(ctx, [N, D], { data: x0 });
   const outT = createTensor(ctx, [S, N, D]);
   const stepsT = createTensor(ctx, [S], { dtype: 'u32', data: steps });
-  const coefT = createTensor(ctx, [S, 2], { data: Array.from(abar, (a: number) => [Math.sqrt(a), Math.sqrt(1 - a)]).flat() });
+  const coefT = createTensor(ctx, [S, 2], {
+    data: Array.from(abar, (a: number) => [Math.sqrt(a), Math.sqrt(1 - a)]).flat(),
+  });
   const run = async () => {
     const b = beginBatch(ctx, 'bench');
-    encodeForwardNoise(b, p, { x0: x0T, out: outT, steps: stepsT, coef: coefT, rows: N, cols: D, rowOffset: 0, numSteps: S, key: seedKey(seed) });
+    encodeForwardNoise(b, p, {
+      x0: x0T,
+      out: outT,
+      steps: stepsT,
+      coef: coefT,
+      rows: N,
+      cols: D,
+      rowOffset: 0,
+      numSteps: S,
+      key: seedKey(seed),
+    });
     submit(b);
     await sync(ctx);
   };
@@ -62,7 +72,11 @@ for (const wait of ['poll', 'idle'] as WaitMode[]) {
   resetProfile(ctx);
   const wall = await timeIt(run, reps);
   const gpuMs = profileReport(ctx).find((r) => r.kernel === 'forward_noise')!;
-  const e2e = await timeIt(() => forwardNoise(ctx, x0, [N, D], { schedule, steps: stepList, seed }), Math.max(3, reps / 2), 1);
+  const e2e = await timeIt(
+    () => forwardNoise(ctx, x0, [N, D], { schedule, steps: stepList, seed }),
+    Math.max(3, reps / 2),
+    1,
+  );
   gpu[wait] = {
     kernelWallMs: wall,
     kernelGpuMsMean: gpuMs.ms / gpuMs.calls,
@@ -70,7 +84,9 @@ for (const wait of ['poll', 'idle'] as WaitMode[]) {
     endToEndMs: e2e,
     endToEndGBs: bytes / 1e6 / e2e.median,
   };
-  console.log(`${wait.padEnd(4)}: kernel ${wall.median.toFixed(1)} ms (${(bytes / 1e6 / wall.median).toFixed(2)} GB/s, GPU timer ${(gpuMs.ms / gpuMs.calls).toFixed(1)} ms), end to end ${e2e.median.toFixed(1)} ms`);
+  console.log(
+    `${wait.padEnd(4)}: kernel ${wall.median.toFixed(1)} ms (${(bytes / 1e6 / wall.median).toFixed(2)} GB/s, GPU timer ${(gpuMs.ms / gpuMs.calls).toFixed(1)} ms), end to end ${e2e.median.toFixed(1)} ms`,
+  );
   [x0T, outT, stepsT, coefT].forEach(disposeTensor);
   destroyContext(ctx);
 }

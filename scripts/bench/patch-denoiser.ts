@@ -14,22 +14,17 @@ import { loadDigits, loadFashionMnist } from '../../src/data/builtin.js';
 import type { Dataset } from '../../src/data/dataset.js';
 import { createPatchDenoiser } from '../../src/models/patch-denoiser.js';
 import type { PatchMode } from '../../src/models/patch-layout.js';
-import { makeSchedule } from '../../src/models/schedules.js';
+import { makeSchedule } from '../../src/schedule/schedules.js';
 import { patchDenoiserRef } from '../../kernels-test/ref/patch-denoiser.js';
 import { gaussian } from '../../kernels-test/random.js';
-import { provenance, timeIt, writeResult } from './common.js';
+import { argOf, provenance, timeIt, writeResult, numArg, strArg } from './common.js';
 
-const arg = (name: string, dflt: number) => {
-  const i = process.argv.indexOf(`--${name}`);
-  return i > 0 ? Number(process.argv[i + 1]) : dflt;
-};
-const k = arg('k', 5);
-const step = arg('step', 300);
-const reps = arg('reps', 3);
-const fashionElsM = arg('fashion-els-m', 200);
-const fashionElsN = arg('fashion-els-n', 16);
-const casesAt = process.argv.indexOf('--cases');
-const cases = new Set((casesAt > 0 ? process.argv[casesAt + 1]! : 'digits-ls,digits-els,fashion-ls,fashion-els').split(','));
+const k = numArg('k', 5);
+const step = numArg('step', 300);
+const reps = numArg('reps', 3);
+const fashionElsM = numArg('fashion-els-m', 200);
+const fashionElsN = numArg('fashion-els-n', 16);
+const cases = new Set(strArg('cases', 'digits-ls,digits-els,fashion-ls,fashion-els').split(','));
 const schedule = makeSchedule('linear');
 const abar = schedule.alphasCumprod[step - 1]!;
 
@@ -40,7 +35,13 @@ async function bench(name: string, ds: Dataset, mode: PatchMode, M: number, N: n
   const [, D] = ds.shape;
   const [H, W] = ds.imageShape!;
   const C = D / (H * W);
-  const train = { x: ds.x.subarray(0, M * D), shape: [M, D] as [number, number], imageShape: ds.imageShape, labels: ds.labels.subarray(0, M), classes: ds.classes };
+  const train = {
+    x: ds.x.subarray(0, M * D),
+    shape: [M, D] as [number, number],
+    imageShape: ds.imageShape,
+    labels: ds.labels.subarray(0, M),
+    classes: ds.classes,
+  };
   const den = await createPatchDenoiser(ctx, train, { mode, schedule, patchSize: k });
   const g = gaussian(7);
   const x = Float32Array.from({ length: N * D }, (_, i) => Math.sqrt(abar) * ds.x[i]! + Math.sqrt(1 - abar) * g());
@@ -50,22 +51,51 @@ async function bench(name: string, ds: Dataset, mode: PatchMode, M: number, N: n
   const eps = await den.predictEps(ctx, xt, N, step, null);
   const got = await readback(ctx, eps, 0, D);
   disposeTensor(eps);
-  const ref = patchDenoiserRef({ mode, train: { data: train.x, count: M, h: H, w: W, c: C }, xt: x.subarray(0, D), n: 1, abar, k, pixels });
+  const ref = patchDenoiserRef({
+    mode,
+    train: { data: train.x, count: M, h: H, w: W, c: C },
+    xt: x.subarray(0, D),
+    n: 1,
+    abar,
+    k,
+    pixels,
+  });
   let worst = 0;
-  for (const p of pixels) for (let c = 0; c < C; c++) worst = Math.max(worst, Math.abs(got[p * C + c]! - ref.eps[p * C + c]!));
+  for (const p of pixels)
+    for (let c = 0; c < C; c++) worst = Math.max(worst, Math.abs(got[p * C + c]! - ref.eps[p * C + c]!));
   // As in the GPU tests: x0_hat within 3e-4, eps_hat = (x_t - a x0_hat) / sigma within 5e-4 at this noise level.
   if (!(worst <= 5e-4)) throw new Error(`${name} ${mode}: eps_hat off the float64 reference by ${worst}`);
   // 2. one call: predictEps for N rows and waiting for the GPU (no readback).
-  const t = await timeIt(async () => {
-    const e = await den.predictEps(ctx, xt, N, step, null);
-    await sync(ctx);
-    disposeTensor(e);
-  }, reps, 1);
+  const t = await timeIt(
+    async () => {
+      const e = await den.predictEps(ctx, xt, N, step, null);
+      await sync(ctx);
+      disposeTensor(e);
+    },
+    reps,
+    1,
+  );
   const P = mode === 'ls' ? M : M * H * W;
   const pairs = N * H * W * P;
   const flops = pairs * (3 * k * k * C + 2 * C + 4);
-  const line = { data: name, mode, N, M, H, W, C, k, step, ms: t, pairsPerS: (pairs / t.median) * 1e3, GFLOPs: flops / t.median / 1e6, maxEpsErrVsF64: worst };
-  console.log(`${name} ${mode.toUpperCase()} N=${N} M=${M} k=${k}: ${t.median.toFixed(1)} ms (min ${t.min.toFixed(1)}, max ${t.max.toFixed(1)}), ${(line.pairsPerS / 1e9).toFixed(2)} G patch pairs/s, ${line.GFLOPs.toFixed(1)} GFLOP/s; eps vs f64 ${worst.toExponential(1)}`);
+  const line = {
+    data: name,
+    mode,
+    N,
+    M,
+    H,
+    W,
+    C,
+    k,
+    step,
+    ms: t,
+    pairsPerS: (pairs / t.median) * 1e3,
+    GFLOPs: flops / t.median / 1e6,
+    maxEpsErrVsF64: worst,
+  };
+  console.log(
+    `${name} ${mode.toUpperCase()} N=${N} M=${M} k=${k}: ${t.median.toFixed(1)} ms (min ${t.min.toFixed(1)}, max ${t.max.toFixed(1)}), ${(line.pairsPerS / 1e9).toFixed(2)} G patch pairs/s, ${line.GFLOPs.toFixed(1)} GFLOP/s; eps vs f64 ${worst.toExponential(1)}`,
+  );
   results.push(line);
   disposeTensor(xt);
   den.dispose();
@@ -77,5 +107,7 @@ if (cases.has('digits-els')) await bench('digits', digits!, 'els', 1797, 64);
 const fashion = cases.has('fashion-ls') || cases.has('fashion-els') ? loadFashionMnist() : null;
 if (cases.has('fashion-ls')) await bench('fashion-mnist', fashion!, 'ls', 2000, 16);
 if (cases.has('fashion-els')) await bench('fashion-mnist', fashion!, 'els', fashionElsM, fashionElsN);
-console.log(`wrote ${writeResult(casesAt > 0 ? `patch-denoiser-${[...cases].join('-')}` : 'patch-denoiser', { bench: 'patch-denoiser', ...provenance(ctx), flopFormula: 'N H W P (3 k^2 C + 2 C + 4), P = M (LS) or M H W (ELS)', results })}`);
+console.log(
+  `wrote ${writeResult(argOf('cases') !== undefined ? `patch-denoiser-${[...cases].join('-')}` : 'patch-denoiser', { bench: 'patch-denoiser', ...provenance(ctx), flopFormula: 'N H W P (3 k^2 C + 2 C + 4), P = M (LS) or M H W (ELS)', results })}`,
+);
 destroyContext(ctx);

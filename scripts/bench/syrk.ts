@@ -17,17 +17,13 @@ import { encodeSyrk, syrk, syrkPlan } from '../../src/kernels/syrk.js';
 import { tuneLog } from '../../src/kernels/autotune.js';
 import { gemmBound } from '../../kernels-test/ref/matmul.js';
 import { rng } from '../../kernels-test/random.js';
-import { provenance, timeIt, writeResult } from './common.js';
+import { provenance, timeIt, writeResult, numArg, strArg } from './common.js';
 
-const arg = (name: string, dflt: number) => {
-  const i = process.argv.indexOf(`--${name}`);
-  return i > 0 ? Number(process.argv[i + 1]) : dflt;
-};
-const reps = arg('reps', 3);
-const jsRows = arg('js-rows', 300);
-const only = arg('only', 0);
+const reps = numArg('reps', 3);
+const jsRows = numArg('js-rows', 300);
+const only = numArg('only', 0);
 /** --peer torch: time PyTorch `x.T @ x` on CUDA (python3 on PATH) instead of numpy, for GPU machines. */
-const peer = process.argv.includes('--peer') ? process.argv[process.argv.indexOf('--peer') + 1] : 'numpy';
+const peer = strArg('peer', 'numpy');
 if (peer !== 'numpy' && peer !== 'torch') throw new Error(`syrk bench: --peer '${peer}' is not one of numpy, torch`);
 const D = 784;
 const shapes = [6000, 60000].filter((n) => !only || n === only);
@@ -68,32 +64,39 @@ function blasLibrary(): string {
 function numpyMs(x: Float32Array, N: number): { ms: number[]; blas: string } | string {
   const python = peer === 'torch' ? 'python3' : '/usr/bin/python3';
   try {
-    execFileSync(python, ['-c', peer === 'torch' ? 'import torch; assert torch.cuda.is_available()' : 'import numpy'], { stdio: 'ignore' });
+    execFileSync(python, ['-c', peer === 'torch' ? 'import torch; assert torch.cuda.is_available()' : 'import numpy'], {
+      stdio: 'ignore',
+    });
   } catch {
-    return peer === 'torch' ? 'PyTorch with CUDA is not available to python3; column skipped' : 'numpy is not available to /usr/bin/python3 (Debian package python3-numpy); column skipped';
+    return peer === 'torch'
+      ? 'PyTorch with CUDA is not available to python3; column skipped'
+      : 'numpy is not available to /usr/bin/python3 (Debian package python3-numpy); column skipped';
   }
   const dir = mkdtempSync(join(tmpdir(), 'fluctus-syrk-'));
   try {
     writeFileSync(join(dir, 'x.f32'), x);
-    const py = peer === 'torch' ? [
-      'import numpy as np, time, sys, json, torch',
-      `x = torch.from_numpy(np.fromfile(sys.argv[1], dtype=np.float32).reshape(${N}, ${D})).cuda()`,
-      'torch.backends.cuda.matmul.allow_tf32 = False',
-      'c = x.T @ x; torch.cuda.synchronize()',
-      'ms = []',
-      `for _ in range(${Math.max(reps, 10)}):`,
-      '    torch.cuda.synchronize(); t = time.perf_counter(); c = x.T @ x; torch.cuda.synchronize(); ms.append((time.perf_counter() - t) * 1e3)',
-      'print(json.dumps(ms))',
-    ].join('\n') : [
-      'import numpy as np, time, sys, json',
-      `x = np.fromfile(sys.argv[1], dtype=np.float32).reshape(${N}, ${D})`,
-      'c = x.T @ x',
-      'ms = []',
-      `for _ in range(${Math.max(reps, 3)}):`,
-      '    t = time.perf_counter(); c = x.T @ x; ms.append((time.perf_counter() - t) * 1e3)',
-      'c.astype(np.float32).tofile(sys.argv[2])',
-      'print(json.dumps(ms))',
-    ].join('\n');
+    const py =
+      peer === 'torch'
+        ? [
+            'import numpy as np, time, sys, json, torch',
+            `x = torch.from_numpy(np.fromfile(sys.argv[1], dtype=np.float32).reshape(${N}, ${D})).cuda()`,
+            'torch.backends.cuda.matmul.allow_tf32 = False',
+            'c = x.T @ x; torch.cuda.synchronize()',
+            'ms = []',
+            `for _ in range(${Math.max(reps, 10)}):`,
+            '    torch.cuda.synchronize(); t = time.perf_counter(); c = x.T @ x; torch.cuda.synchronize(); ms.append((time.perf_counter() - t) * 1e3)',
+            'print(json.dumps(ms))',
+          ].join('\n')
+        : [
+            'import numpy as np, time, sys, json',
+            `x = np.fromfile(sys.argv[1], dtype=np.float32).reshape(${N}, ${D})`,
+            'c = x.T @ x',
+            'ms = []',
+            `for _ in range(${Math.max(reps, 3)}):`,
+            '    t = time.perf_counter(); c = x.T @ x; ms.append((time.perf_counter() - t) * 1e3)',
+            'c.astype(np.float32).tofile(sys.argv[2])',
+            'print(json.dumps(ms))',
+          ].join('\n');
     const out = execFileSync(python, ['-c', py, join(dir, 'x.f32'), join(dir, 'c.f32')], { encoding: 'utf8' });
     return { ms: JSON.parse(out) as number[], blas: peer === 'torch' ? 'torch CUDA (fp32, TF32 off)' : blasLibrary() };
   } finally {
@@ -128,8 +131,11 @@ for (const N of shapes) {
   const ref = sampledRef(x, N, pairs);
   let worst = 0;
   pairs.forEach(([i, j], t) => (worst = Math.max(worst, Math.abs(full[i * D + j]! - ref[t]!.s) / ref[t]!.a)));
-  if (!(worst <= gemmBound(N))) throw new Error(`syrk bench: ${N} x ${D}: error ${worst} of the |x|^T|x| scale exceeds the bound ${gemmBound(N)}`);
-  console.log(`${N} x ${D}: correct (worst sampled error ${worst.toExponential(2)} of scale; bound ${gemmBound(N).toExponential(2)})`);
+  if (!(worst <= gemmBound(N)))
+    throw new Error(`syrk bench: ${N} x ${D}: error ${worst} of the |x|^T|x| scale exceeds the bound ${gemmBound(N)}`);
+  console.log(
+    `${N} x ${D}: correct (worst sampled error ${worst.toExponential(2)} of scale; bound ${gemmBound(N).toExponential(2)})`,
+  );
 
   // 2. the kernel alone: x on the GPU (row chunks that fit one binding, accumulated with beta = 1).
   const plan = await syrkPlan(ctx, { rows: N, cols: D });
@@ -138,7 +144,17 @@ for (const N of shapes) {
   const chunks = rowChunks(N, 4 * D, ctx.limits.maxStorageBufferBindingSize);
   const run = async () => {
     const b = beginBatch(ctx, 'bench syrk');
-    chunks.forEach((ch, i) => encodeSyrk(b, plan, { a: X, c: C, rows: ch.count, cols: D, offsetA: ch.start * D, beta: i ? 1 : 0, mirror: i === chunks.length - 1 }));
+    chunks.forEach((ch, i) =>
+      encodeSyrk(b, plan, {
+        a: X,
+        c: C,
+        rows: ch.count,
+        cols: D,
+        offsetA: ch.start * D,
+        beta: i ? 1 : 0,
+        mirror: i === chunks.length - 1,
+      }),
+    );
     submit(b);
     await sync(ctx);
   };
@@ -146,7 +162,9 @@ for (const N of shapes) {
   const e2e = await timeIt(() => syrk(ctx, x, [N, D]), Math.min(reps, 2), 0);
   [X, C].forEach(disposeTensor);
   const gf = (ms: number) => flops / ms / 1e6;
-  console.log(`  ours  ${JSON.stringify(plan.build)}: kernel ${kernel.median.toFixed(0)} ms (${gf(kernel.median).toFixed(1)} GFLOP/s), end to end ${e2e.median.toFixed(0)} ms`);
+  console.log(
+    `  ours  ${JSON.stringify(plan.build)}: kernel ${kernel.median.toFixed(0)} ms (${gf(kernel.median).toFixed(1)} GFLOP/s), end to end ${e2e.median.toFixed(0)} ms`,
+  );
 
   // 3. numpy in a child process (the GPU is idle meanwhile), same data.
   const np = numpyMs(x, N);
@@ -159,7 +177,9 @@ for (const N of shapes) {
     const s = [...np.ms].sort((a, b) => a - b)[Math.floor(np.ms.length / 2)]!;
     ratio = s / kernel.median;
     numpy = { ms: np.ms, medianMs: s, GFLOPs: gf(s), blas: np.blas };
-    console.log(`  ${peer} x.T @ x (${np.blas}): ${s.toFixed(0)} ms (${gf(s).toFixed(1)} GFLOP/s); ours / numpy speed = ${ratio.toFixed(3)}x`);
+    console.log(
+      `  ${peer} x.T @ x (${np.blas}): ${s.toFixed(0)} ms (${gf(s).toFixed(1)} GFLOP/s); ours / numpy speed = ${ratio.toFixed(3)}x`,
+    );
   }
 
   // 4. plain JS on the first jsRows rows, scaled: its rate does not depend on N.
@@ -181,7 +201,18 @@ for (const N of shapes) {
     ratioToJs: gf(kernel.median) / jsGf,
   });
 }
-for (const t of tuneLog) console.log(`autotune ${t.key}: ${t.candidates.map((c, i) => `${JSON.stringify(c)} ${t.ms[i]!.toFixed(2)} ms`).join('; ')}`);
-const result = { bench: 'syrk', peer, ...provenance(ctx), data: 'synthetic pixel-like [0, 1) values, centred per column (Fashion-MNIST not installed)', flopConvention: '2 N D^2', tunes: tuneLog, rows };
+for (const t of tuneLog)
+  console.log(
+    `autotune ${t.key}: ${t.candidates.map((c, i) => `${JSON.stringify(c)} ${t.ms[i]!.toFixed(2)} ms`).join('; ')}`,
+  );
+const result = {
+  bench: 'syrk',
+  peer,
+  ...provenance(ctx),
+  data: 'synthetic pixel-like [0, 1) values, centred per column (Fashion-MNIST not installed)',
+  flopConvention: '2 N D^2',
+  tunes: tuneLog,
+  rows,
+};
 console.log(`wrote ${writeResult(peer === 'torch' ? 'syrk-torch' : 'syrk', result)}`);
 destroyContext(ctx);

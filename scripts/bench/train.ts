@@ -9,22 +9,18 @@
 // count times h w; the backward costs twice the forward (dW and dX products).
 import { requestContext, destroyContext } from '../../src/runtime/context.js';
 import { loadDataset } from '../../src/data/loaders.js';
-import { makeSchedule } from '../../src/models/schedules.js';
+import { makeSchedule } from '../../src/schedule/schedules.js';
 import { mlpDef } from '../../src/models/mlp.js';
 import { unetDef } from '../../src/models/unet.js';
 import { disposeModel, type ModelDef } from '../../src/models/model.js';
 import { train } from '../../src/models/train.js';
 import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { provenance, stats, writeResult } from './common.js';
+import { numArg, provenance, stats, strArg, writeResult } from './common.js';
 
 const args = process.argv.slice(2);
-const opt = (name: string, dflt: string) => {
-  const i = args.indexOf(`--${name}`);
-  return i >= 0 ? args[i + 1]! : dflt;
-};
-const cases = opt('cases', 'mlp-digits,mlp-fashion,unet16-fashion,unet-fashion').split(',');
-const reps = Number(opt('reps', '3'));
+const cases = strArg('cases', 'mlp-digits,mlp-fashion,unet16-fashion,unet-fashion').split(',');
+const reps = numArg('reps', 3);
 const BATCH = 128;
 const withPeer = !args.includes('--no-peer');
 const peerFile = fileURLToPath(new URL('./peers/train_torch.py', import.meta.url));
@@ -38,12 +34,18 @@ function peerMs(def: ModelDef, classes: number, steps: number): number[] | null 
     return null;
   }
   const c = def.config as Record<string, number>;
-  const cfg = def.architecture === 'mlp'
-    ? { model: 'mlp', dim: def.dataShape[0], classes, hidden: c.hidden, blocks: c.blocks, timeDim: c.timeDim }
-    : { model: 'unet', image: def.dataShape, classes, c0: c.c0, c1: c.c1, embDim: c.embDim, groups: c.groups };
-  const out = execFileSync('/usr/bin/python3', [peerFile, JSON.stringify({ ...cfg, batch: BATCH, steps, reps, threads: 2 })], { encoding: 'utf8' });
+  const cfg =
+    def.architecture === 'mlp'
+      ? { model: 'mlp', dim: def.dataShape[0], classes, hidden: c.hidden, blocks: c.blocks, timeDim: c.timeDim }
+      : { model: 'unet', image: def.dataShape, classes, c0: c.c0, c1: c.c1, embDim: c.embDim, groups: c.groups };
+  const out = execFileSync(
+    '/usr/bin/python3',
+    [peerFile, JSON.stringify({ ...cfg, batch: BATCH, steps, reps, threads: 2 })],
+    { encoding: 'utf8' },
+  );
   const r = JSON.parse(out) as { msPerStep: number[]; warmLosses: number[] };
-  if (!r.warmLosses.every((v) => Number.isFinite(v) && v < 1.5)) throw new Error(`peer: warm-up losses ${r.warmLosses} are not finite values near 1`);
+  if (!r.warmLosses.every((v) => Number.isFinite(v) && v < 1.5))
+    throw new Error(`peer: warm-up losses ${r.warmLosses} are not finite values near 1`);
   return r.msPerStep;
 }
 
@@ -70,14 +72,18 @@ for (const name of cases) {
   const ds = loadDataset(dataName === 'fashion' ? 'fashion-mnist' : dataName);
   const [N, D] = ds.shape;
   const image: [number, number, number] = [ds.imageShape![0], ds.imageShape![1], 1];
-  const def = model === 'mlp' ? mlpDef(D, ds.classes, schedule) : unetDef(image, ds.classes, schedule, model === 'unet16' ? { c0: 16, c1: 32 } : {});
-  const steps = Number(opt('steps', model === 'mlp' ? '100' : '3'));
+  const def =
+    model === 'mlp'
+      ? mlpDef(D, ds.classes, schedule)
+      : unetDef(image, ds.classes, schedule, model === 'unet16' ? { c0: 16, c1: 32 } : {});
+  const steps = numArg('steps', model === 'mlp' ? 100 : 3);
   const data = { x: ds.x, labels: ds.labels, rows: N, dim: D, name: dataName };
   // Correctness first: a few steps must give finite losses near the eps-prediction start of ~1.
   const warm = await train(ctx, def, data, { epochs: 1000, batch: BATCH, seed: 0, maxSteps: 2, lossEvery: 1 });
   disposeModel(warm.model);
   const l = Array.from(warm.losses).filter((_, i) => i % 2 === 1);
-  if (!l.every((v) => Number.isFinite(v) && v < 1.5)) throw new Error(`${name}: warm-up losses ${l} are not finite values near 1`);
+  if (!l.every((v) => Number.isFinite(v) && v < 1.5))
+    throw new Error(`${name}: warm-up losses ${l} are not finite values near 1`);
   const ms: number[] = [];
   for (let r = 0; r < reps; r++) {
     const res = await train(ctx, def, data, { epochs: 1000, batch: BATCH, seed: r, maxSteps: steps, lossEvery: steps });
@@ -87,16 +93,29 @@ for (const name of cases) {
   const s = stats(ms);
   const flopsPerSample = 6 * forwardMacs(def);
   const row = {
-    case: name, batch: BATCH, stepsPerRep: steps, msPerStep: s, samplesPerSecond: (1e3 * BATCH) / s.median,
-    gflopsPerSecond: (flopsPerSample * BATCH) / (s.median * 1e6), flopsPerSample, config: def.config,
+    case: name,
+    batch: BATCH,
+    stepsPerRep: steps,
+    msPerStep: s,
+    samplesPerSecond: (1e3 * BATCH) / s.median,
+    gflopsPerSecond: (flopsPerSample * BATCH) / (s.median * 1e6),
+    flopsPerSample,
+    config: def.config,
   };
-  console.log(`${name}: ${s.median.toFixed(1)} ms/step (spread ${(100 * s.relIqr).toFixed(0)}%), ${row.samplesPerSecond.toFixed(0)} samples/s, ${row.gflopsPerSecond.toFixed(1)} GFLOP/s`);
+  console.log(
+    `${name}: ${s.median.toFixed(1)} ms/step (spread ${(100 * s.relIqr).toFixed(0)}%), ${row.samplesPerSecond.toFixed(0)} samples/s, ${row.gflopsPerSecond.toFixed(1)} GFLOP/s`,
+  );
   const pm = withPeer ? peerMs(def, ds.classes, steps) : null;
   if (pm) {
     const ps = stats(pm);
     const peerSps = (1e3 * BATCH) / ps.median;
-    Object.assign(row, { peer: { impl: 'PyTorch-CPU (python3-torch), 2 threads', msPerStep: ps, samplesPerSecond: peerSps }, ratioToPeer: row.samplesPerSecond / peerSps });
-    console.log(`  peer: ${ps.median.toFixed(1)} ms/step, ${peerSps.toFixed(0)} samples/s; ours / peer = ${(row.samplesPerSecond / peerSps).toFixed(2)}`);
+    Object.assign(row, {
+      peer: { impl: 'PyTorch-CPU (python3-torch), 2 threads', msPerStep: ps, samplesPerSecond: peerSps },
+      ratioToPeer: row.samplesPerSecond / peerSps,
+    });
+    console.log(
+      `  peer: ${ps.median.toFixed(1)} ms/step, ${peerSps.toFixed(0)} samples/s; ours / peer = ${(row.samplesPerSecond / peerSps).toFixed(2)}`,
+    );
   }
   results.push(row);
 }

@@ -8,7 +8,14 @@
 import { requestContext } from '../../src/runtime/context.js';
 import { beginBatch, submit, sync } from '../../src/runtime/dispatch.js';
 import { createTensor, rowChunks } from '../../src/runtime/tensor.js';
-import { buildRuns, buildsFor, encodeMatmul, matmulPlan, type GemmBuild, type GemmPlan } from '../../src/kernels/matmul.js';
+import {
+  buildRuns,
+  buildsFor,
+  encodeMatmul,
+  matmulPlan,
+  type GemmBuild,
+  type GemmPlan,
+} from '../../src/kernels/matmul.js';
 import { encodeSyrk, syrkPlan } from '../../src/kernels/syrk.js';
 
 const arg = (name: string) => {
@@ -46,11 +53,26 @@ const syrkShape = (N: number, D: number, x: typeof X): Shape => {
     plan: (build) => syrkPlan(ctx, { rows: chunks[0]!.count, cols: D }, { build }),
     encode: (p) =>
       chunks.forEach((ch, i) =>
-        encodeSyrk(batch, p as Parameters<typeof encodeSyrk>[1], { a: x, c: C, rows: ch.count, cols: D, offsetA: ch.start * D, beta: i ? 1 : 0 }),
+        encodeSyrk(batch, p as Parameters<typeof encodeSyrk>[1], {
+          a: x,
+          c: C,
+          rows: ch.count,
+          cols: D,
+          offsetA: ch.start * D,
+          beta: i ? 1 : 0,
+        }),
       ),
   };
 };
-const mmShape = (name: string, m: number, n: number, k: number, extra: Record<string, unknown> = {}, transA = true, transB = false): Shape => ({
+const mmShape = (
+  name: string,
+  m: number,
+  n: number,
+  k: number,
+  extra: Record<string, unknown> = {},
+  transA = true,
+  transB = false,
+): Shape => ({
   name,
   flops: 2 * m * n * k,
   transA,
@@ -74,7 +96,15 @@ const shapes: Shape[] = [
   mmShape('mm784', 784, 784, 784),
   mmShape('mm1024', 1024, 1024, 1024),
   // The tridiagonalisation's trailing update: C -= [V W][W V]^T, upper triangle mirrored (beta = 1).
-  mmShape('tridiag784k64', 784, 784, 64, { alpha: -1, beta: 1, upper: true, mirror: true, lda: 784, ldb: 784, ldc: 784 }),
+  mmShape('tridiag784k64', 784, 784, 64, {
+    alpha: -1,
+    beta: 1,
+    upper: true,
+    mirror: true,
+    lda: 784,
+    ldb: 784,
+    ldc: 784,
+  }),
   mmShape('mm784k16', 784, 784, 16),
   mmShape('mm1024nn', 1024, 1024, 1024, {}, false, false),
   mmShape('mm1000nn', 1000, 1000, 1000, {}, false, false),
@@ -84,7 +114,9 @@ const shapes: Shape[] = [
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 for (const s of shapes) {
-  const builds = buildsFor(s.transA, s.transB).filter((b) => buildRuns(b, ctx.features) && (!forced || JSON.stringify(b) === forced));
+  const builds = buildsFor(s.transA, s.transB).filter(
+    (b) => buildRuns(b, ctx.features) && (!forced || JSON.stringify(b) === forced),
+  );
   const plans: GemmPlan[] = [];
   for (const b of builds) plans.push(await s.plan(b));
   // Repeat small problems inside one submit so that a timed run is >= ~20 ms.
@@ -107,11 +139,14 @@ for (const s of shapes) {
   // Builds whose warm-up took over twice the fastest one's keep that time (as the autotune drops them).
   const slow = warm.map((w) => w > 2 * Math.min(...warm));
   warm.forEach((w, i) => slow[i] && (best[i] = w));
-  for (let r = 0; r < rounds; r++) for (let i = 0; i < plans.length; i++) if (!slow[i]) best[i] = Math.min(best[i]!, await run(i));
+  for (let r = 0; r < rounds; r++)
+    for (let i = 0; i < plans.length; i++) if (!slow[i]) best[i] = Math.min(best[i]!, await run(i));
   const top = Math.min(...best);
   console.log(`${s.name} (${(s.flops / 1e9).toFixed(2)} GFLOP counted, best of ${rounds} x ${reps})`);
   builds.forEach((b, i) =>
-    console.log(`  ${JSON.stringify(b).padEnd(90)} ${best[i]!.toFixed(2).padStart(9)} ms ${(s.flops / best[i]! / 1e6).toFixed(1).padStart(7)} GFLOP/s${best[i] === top ? '  <- best' : ''}`),
+    console.log(
+      `  ${JSON.stringify(b).padEnd(90)} ${best[i]!.toFixed(2).padStart(9)} ms ${(s.flops / best[i]! / 1e6).toFixed(1).padStart(7)} GFLOP/s${best[i] === top ? '  <- best' : ''}`,
+    ),
   );
 }
 process.exit(0);

@@ -26,6 +26,10 @@ for (const [what, f] of plans) {
   if (!t) continue;
   const best = Math.min(...t.ms);
   console.log(`${what}: ${t.key} (tuned in ${((performance.now() - t0) / 1000).toFixed(1)} s)`);
-  t.candidates.forEach((c, i) => console.log(`  ${JSON.stringify(c).padEnd(90)} ${t.ms[i]!.toFixed(2).padStart(9)} ms${t.ms[i] === best ? '  <- best' : ''}`));
+  t.candidates.forEach((c, i) =>
+    console.log(
+      `  ${JSON.stringify(c).padEnd(90)} ${t.ms[i]!.toFixed(2).padStart(9)} ms${t.ms[i] === best ? '  <- best' : ''}`,
+    ),
+  );
 }
 process.exit(0);

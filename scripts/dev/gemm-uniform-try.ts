@@ -75,7 +75,8 @@ function gen(v: V): string {
         for (let q = 0; q < tn / 4; q++) L.push(`    let vb${q}_${u} = a[row${u} + jb${q}];`);
       }
       for (let r = 0; r < tm; r++) {
-        for (let q = 0; q < tn / 4; q++) L.push(`    acc${r}_${q} = fma(vec4<f32>(va${r >> 2}_${u}[${r & 3}]), vb${q}_${u}, acc${r}_${q});`);
+        for (let q = 0; q < tn / 4; q++)
+          L.push(`    acc${r}_${q} = fma(vec4<f32>(va${r >> 2}_${u}[${r & 3}]), vb${q}_${u}, acc${r}_${q});`);
       }
     };
     const ku = v.ku ?? 1;
@@ -92,7 +93,9 @@ function gen(v: V): string {
     for (let r = 0; r < tm; r++) {
       for (let q = 0; q < tn / 4; q++) {
         for (let e = 0; e < 4; e++) {
-          L.push(`  if (r0 + ${r}u < D && c0 + ${4 * q + e}u < D) { c[(r0 + ${r}u) * D + c0 + ${4 * q + e}u] = acc${r}_${q}[${e}]; }`);
+          L.push(
+            `  if (r0 + ${r}u < D && c0 + ${4 * q + e}u < D) { c[(r0 + ${r}u) * D + c0 + ${4 * q + e}u] = acc${r}_${q}[${e}]; }`,
+          );
         }
       }
     }
@@ -104,10 +107,12 @@ function gen(v: V): string {
     L.push(`    let row = k * p.lda;`);
     for (let r = 0; r < tm; r++) L.push(`    let va${r} = a[row + ia${r}];`);
     for (let q = 0; q < tn; q++) L.push(`    let vb${q} = a[row + jb${q}];`);
-    for (let r = 0; r < tm; r++) for (let q = 0; q < tn; q++) L.push(`    acc${r}_${q} = fma(va${r}, vb${q}, acc${r}_${q});`);
+    for (let r = 0; r < tm; r++)
+      for (let q = 0; q < tn; q++) L.push(`    acc${r}_${q} = fma(va${r}, vb${q}, acc${r}_${q});`);
     L.push(`  }`);
     for (let r = 0; r < tm; r++) {
-      for (let q = 0; q < tn; q++) L.push(`  if (r0 + ${r}u < D && c0 + ${q}u < D) { c[(r0 + ${r}u) * D + c0 + ${q}u] = acc${r}_${q}; }`);
+      for (let q = 0; q < tn; q++)
+        L.push(`  if (r0 + ${r}u < D && c0 + ${q}u < D) { c[(r0 + ${r}u) * D + c0 + ${q}u] = acc${r}_${q}; }`);
     }
   }
   L.push(`}`);
@@ -127,7 +132,11 @@ function genSg(v: V): string {
   L.push(`struct P { n: u32, d: u32, lda: u32, tiles_n: u32 }`);
   L.push(`@group(0) @binding(0) var<uniform> p: P;`);
   const tex = v.view === 'sgtex';
-  L.push(tex ? `@group(0) @binding(1) var t: texture_2d<f32>;` : `@group(0) @binding(1) var<storage, read> a: array<vec4<f32>>;`);
+  L.push(
+    tex
+      ? `@group(0) @binding(1) var t: texture_2d<f32>;`
+      : `@group(0) @binding(1) var<storage, read> a: array<vec4<f32>>;`,
+  );
   L.push(`@group(0) @binding(2) var<storage, read_write> c: array<f32>;`);
   L.push(`@compute @workgroup_size(${W})`);
   L.push(`fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32) {`);
@@ -137,14 +146,17 @@ function genSg(v: V): string {
   L.push(`  let c0 = (tile % p.tiles_n) * ${W * tn}u + lid * ${tn}u;`);
   if (!tex) L.push(`  let lda4 = p.lda / 4u;`);
   // rows loaded by this lane: vec4 number (r0 / 4 + lid) (+ 8 per extra round when tm > 32)
-  for (let g = 0; g < Math.ceil(tm / (4 * W)); g++) L.push(`  let ia${g} = min(r0 / 4u + ${W * g}u + lid % ${Math.min(W, tm / 4)}u, (D - 1u) / 4u);`);
+  for (let g = 0; g < Math.ceil(tm / (4 * W)); g++)
+    L.push(`  let ia${g} = min(r0 / 4u + ${W * g}u + lid % ${Math.min(W, tm / 4)}u, (D - 1u) / 4u);`);
   for (let q = 0; q < tn / 4; q++) L.push(`  let jb${q} = min(c0 / 4u + ${q}u, (D - 1u) / 4u);`);
   for (let r = 0; r < tm; r++) for (let q = 0; q < tn / 4; q++) L.push(`  var acc${r}_${q} = vec4<f32>();`);
   const loads = (kk: string, u: number) => {
     if (tex) {
       L.push(`    let y${u} = i32(${kk});`);
-      for (let g = 0; g < Math.ceil(tm / (4 * W)); g++) L.push(`    let va${g}_${u} = textureLoad(t, vec2<i32>(i32(ia${g}), y${u}), 0);`);
-      for (let q = 0; q < tn / 4; q++) L.push(`    let vb${q}_${u} = textureLoad(t, vec2<i32>(i32(jb${q}), y${u}), 0);`);
+      for (let g = 0; g < Math.ceil(tm / (4 * W)); g++)
+        L.push(`    let va${g}_${u} = textureLoad(t, vec2<i32>(i32(ia${g}), y${u}), 0);`);
+      for (let q = 0; q < tn / 4; q++)
+        L.push(`    let vb${q}_${u} = textureLoad(t, vec2<i32>(i32(jb${q}), y${u}), 0);`);
       return;
     }
     L.push(`    let row${u} = (${kk}) * lda4;`);
@@ -186,7 +198,10 @@ function genSg(v: V): string {
   L.push(`  }`);
   for (let r = 0; r < tm; r++) {
     for (let q = 0; q < tn / 4; q++) {
-      for (let e = 0; e < 4; e++) L.push(`  if (r0 + ${r}u < D && c0 + ${4 * q + e}u < D) { c[(r0 + ${r}u) * D + c0 + ${4 * q + e}u] = acc${r}_${q}[${e}]; }`);
+      for (let e = 0; e < 4; e++)
+        L.push(
+          `  if (r0 + ${r}u < D && c0 + ${4 * q + e}u < D) { c[(r0 + ${r}u) * D + c0 + ${4 * q + e}u] = acc${r}_${q}[${e}]; }`,
+        );
     }
   }
   L.push(`}`);
@@ -218,11 +233,16 @@ function genTex(v: V): string {
   L.push(`    let y = i32(k);`);
   for (let r = 0; r < tm / 4; r++) L.push(`    let va${r} = textureLoad(t, vec2<i32>(ia${r}, y), 0);`);
   for (let q = 0; q < tn / 4; q++) L.push(`    let vb${q} = textureLoad(t, vec2<i32>(jb${q}, y), 0);`);
-  for (let r = 0; r < tm; r++) for (let q = 0; q < tn / 4; q++) L.push(`    acc${r}_${q} = fma(vec4<f32>(va${r >> 2}[${r & 3}]), vb${q}, acc${r}_${q});`);
+  for (let r = 0; r < tm; r++)
+    for (let q = 0; q < tn / 4; q++)
+      L.push(`    acc${r}_${q} = fma(vec4<f32>(va${r >> 2}[${r & 3}]), vb${q}, acc${r}_${q});`);
   L.push(`  }`);
   for (let r = 0; r < tm; r++) {
     for (let q = 0; q < tn / 4; q++) {
-      for (let e = 0; e < 4; e++) L.push(`  if (r0 + ${r}u < D && c0 + ${4 * q + e}u < D) { c[(r0 + ${r}u) * D + c0 + ${4 * q + e}u] = acc${r}_${q}[${e}]; }`);
+      for (let e = 0; e < 4; e++)
+        L.push(
+          `  if (r0 + ${r}u < D && c0 + ${4 * q + e}u < D) { c[(r0 + ${r}u) * D + c0 + ${4 * q + e}u] = acc${r}_${q}[${e}]; }`,
+        );
     }
   }
   L.push(`}`);
@@ -239,7 +259,9 @@ const ALL: V[] = [
 const N = Number(process.argv[2] ?? 6000);
 const D = Number(process.argv[3] ?? 784);
 const filter = process.argv[4];
-const variants = ALL.filter((v) => !filter || (filter.startsWith("=") ? v.name === filter.slice(1) : v.name.includes(filter)));
+const variants = ALL.filter(
+  (v) => !filter || (filter.startsWith('=') ? v.name === filter.slice(1) : v.name.includes(filter)),
+);
 const ctx = await requestContext();
 const dev = ctx.device;
 const data = Float32Array.from({ length: N * D }, (_, i) => Math.sin(i));
@@ -247,19 +269,38 @@ const A = dev.createBuffer({ size: data.byteLength, usage: GPUBufferUsage.STORAG
 dev.queue.writeBuffer(A, 0, data);
 const C = dev.createBuffer({ size: 4 * D * D, usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC });
 const Cr = dev.createBuffer({ size: 4 * D * D, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST });
-const T = dev.createTexture({ size: [D / 4, N], format: 'rgba32float', usage: GPUTextureUsage.TEXTURE_BINDING | GPUTextureUsage.COPY_DST });
+const T = dev.createTexture({
+  size: [D / 4, N],
+  format: 'rgba32float',
+  usage: GPUTextureUsage.TEXTURE_BINDING | GPUTextureUsage.COPY_DST,
+});
 dev.queue.writeTexture({ texture: T }, data, { bytesPerRow: 4 * D }, [D / 4, N]);
 const U = dev.createBuffer({ size: 16, usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST });
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-const prepared: { v: V; pipeline: GPUComputePipeline; bg: GPUBindGroup; tilesN: number; tiles: number; best: number; cpu: number }[] = [];
+const prepared: {
+  v: V;
+  pipeline: GPUComputePipeline;
+  bg: GPUBindGroup;
+  tilesN: number;
+  tiles: number;
+  best: number;
+  cpu: number;
+}[] = [];
 for (const v of variants) {
   const module = dev.createShaderModule({ code: gen(v) });
   const info = await module.getCompilationInfo();
   for (const m of info.messages) if (m.type === 'error') throw new Error(`${v.name}: ${m.message}\n${gen(v)}`);
   const pipeline = await dev.createComputePipelineAsync({ layout: 'auto', compute: { module, entryPoint: 'main' } });
-  const bg = dev.createBindGroup({ layout: pipeline.getBindGroupLayout(0), entries: [{ binding: 0, resource: { buffer: U } }, { binding: 1, resource: v.view === 'tex' || v.view === 'sgtex' ? T.createView() : { buffer: A } }, { binding: 2, resource: { buffer: C } }] });
-  const wx = v.view === 'sg' ? v.wg : v.wx ?? v.wg;
+  const bg = dev.createBindGroup({
+    layout: pipeline.getBindGroupLayout(0),
+    entries: [
+      { binding: 0, resource: { buffer: U } },
+      { binding: 1, resource: v.view === 'tex' || v.view === 'sgtex' ? T.createView() : { buffer: A } },
+      { binding: 2, resource: { buffer: C } },
+    ],
+  });
+  const wx = v.view === 'sg' ? v.wg : (v.wx ?? v.wg);
   const bm = v.view === 'sg' ? v.tm : (v.wg / wx) * v.tm;
   const bn = wx * v.tn;
   const tilesN = Math.ceil(D / bn);
@@ -296,10 +337,16 @@ for (const p of prepared) {
   if (p.v.noload) continue;
   if (!ref) {
     ref = got;
-    for (const [i, j] of [[0, 0], [D - 1, D - 1], [3, D - 2], [D - 1, 0]]) {
+    for (const [i, j] of [
+      [0, 0],
+      [D - 1, D - 1],
+      [3, D - 2],
+      [D - 1, 0],
+    ]) {
       let s = 0;
       for (let k = 0; k < N; k++) s += data[k * D + i]! * data[k * D + j]!;
-      if (Math.abs(s - got[i * D + j]!) > 1e-3 * Math.sqrt(N)) console.log(`MISMATCH ${p.v.name} (${i}, ${j}): ${got[i * D + j]} vs ${s}`);
+      if (Math.abs(s - got[i * D + j]!) > 1e-3 * Math.sqrt(N))
+        console.log(`MISMATCH ${p.v.name} (${i}, ${j}): ${got[i * D + j]} vs ${s}`);
     }
   } else {
     let bad = 0;
@@ -312,6 +359,8 @@ for (const p of prepared) await run(p);
 for (const p of prepared) p.cpu = Infinity;
 for (let r = 0; r < rounds; r++) for (const p of prepared) p.best = Math.min(p.best, (await run(p)) as number);
 for (const p of prepared) {
-  console.log(`${p.v.name.padEnd(24)} ${p.best.toFixed(1).padStart(8)} ms  ${((2 * N * D * D) / p.best / 1e6).toFixed(1).padStart(6)} GFLOP/s (full product, 2 N D^2 done); worker CPU ${p.cpu.toFixed(1)} ms = ${((2 * N * D * D) / p.cpu / 1e6).toFixed(1)} GFLOP per CPU-s`);
+  console.log(
+    `${p.v.name.padEnd(24)} ${p.best.toFixed(1).padStart(8)} ms  ${((2 * N * D * D) / p.best / 1e6).toFixed(1).padStart(6)} GFLOP/s (full product, 2 N D^2 done); worker CPU ${p.cpu.toFixed(1)} ms = ${((2 * N * D * D) / p.cpu / 1e6).toFixed(1)} GFLOP per CPU-s`,
+  );
 }
 process.exit(0);

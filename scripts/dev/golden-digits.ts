@@ -5,13 +5,16 @@ import { execSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { requestContext, destroyContext } from '../../src/runtime/context.js';
 import { loadDataset } from '../../src/data/loaders.js';
-import { makeSchedule } from '../../src/models/schedules.js';
+import { makeSchedule } from '../../src/schedule/schedules.js';
 import { goldenOf, GOLDEN_DIGITS_OPTIONS } from '../../kernels-test/golden-digits.js';
 import { analyzeMergers } from '../../src/analysis/analyze.js';
 
 const ctx = await requestContext();
 const data = loadDataset('digits');
-const { report } = await analyzeMergers(ctx, data, { schedule: makeSchedule('linear', 1000), ...GOLDEN_DIGITS_OPTIONS });
+const { report } = await analyzeMergers(ctx, data, {
+  schedule: makeSchedule('linear', 1000),
+  ...GOLDEN_DIGITS_OPTIONS,
+});
 const out = {
   provenance: {
     script: 'scripts/dev/golden-digits.ts',
@@ -23,6 +26,9 @@ const out = {
   },
   values: goldenOf(report),
 };
-writeFileSync(new URL('../../kernels-test/fixtures/digits-golden.json', import.meta.url), `${JSON.stringify(out, null, 2)}\n`);
+writeFileSync(
+  new URL('../../kernels-test/fixtures/digits-golden.json', import.meta.url),
+  `${JSON.stringify(out, null, 2)}\n`,
+);
 console.log(JSON.stringify(out.values));
 destroyContext(ctx);

@@ -28,12 +28,19 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
 
 // Words: edge values of both Box-Muller inputs crossed, then seeded random words.
 function inputs(n: number): Uint32Array<ArrayBuffer> {
-  const edgeA = [0, 1, 2, 0x7fffffff, 0x80000000, 0x80000001, 0xfdffffff, 0xfe000000, 0xfe000001, 0xfffffffe, 0xffffffff];
+  const edgeA = [
+    0, 1, 2, 0x7fffffff, 0x80000000, 0x80000001, 0xfdffffff, 0xfe000000, 0xfe000001, 0xfffffffe, 0xffffffff,
+  ];
   const edgeB: number[] = [];
   for (let o = 0; o <= 8; o++) for (const d of [-1, 0, 1]) edgeB.push((o * 0x20000000 + d) >>> 0);
   const w = new Uint32Array(4 * n);
   let i = 0;
-  for (const a of edgeA) for (const b of edgeB) if (i + 2 <= w.length) { w[i++] = a; w[i++] = b >>> 0; }
+  for (const a of edgeA)
+    for (const b of edgeB)
+      if (i + 2 <= w.length) {
+        w[i++] = a;
+        w[i++] = b >>> 0;
+      }
   let s = 0x2545f491;
   while (i < w.length) {
     s = (s + 0x9e3779b9) >>> 0;
@@ -56,17 +63,37 @@ device.pushErrorScope('validation');
 const module = device.createShaderModule({ label: 'normal-gpu', code: lib + kernel });
 const msgs = (await module.getCompilationInfo()).messages;
 for (const m of msgs) console.log(`${m.type} ${m.lineNum}:${m.linePos} ${m.message}`);
-const pipeline = device.createComputePipeline({ label: 'normal-gpu', layout: 'auto', compute: { module, entryPoint: 'main' } });
+const pipeline = device.createComputePipeline({
+  label: 'normal-gpu',
+  layout: 'auto',
+  compute: { module, entryPoint: 'main' },
+});
 const err = await device.popErrorScope();
 if (err) throw new Error(`shader: ${err.message}`);
 
 const words = inputs(blocks);
 const bytes = words.byteLength;
-const wBuf = device.createBuffer({ label: 'words', size: bytes, usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST });
+const wBuf = device.createBuffer({
+  label: 'words',
+  size: bytes,
+  usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST,
+});
 device.queue.writeBuffer(wBuf, 0, words);
-const nBuf = device.createBuffer({ label: 'normals', size: bytes, usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC });
-const rBuf = device.createBuffer({ label: 'raw', size: bytes, usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC });
-const read = device.createBuffer({ label: 'read', size: 2 * bytes, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST });
+const nBuf = device.createBuffer({
+  label: 'normals',
+  size: bytes,
+  usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC,
+});
+const rBuf = device.createBuffer({
+  label: 'raw',
+  size: bytes,
+  usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC,
+});
+const read = device.createBuffer({
+  label: 'read',
+  size: 2 * bytes,
+  usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST,
+});
 const bind = device.createBindGroup({
   label: 'normal-gpu',
   layout: pipeline.getBindGroupLayout(0),
@@ -104,7 +131,10 @@ for (let b = 0; b < blocks; b++) {
     const g = out[4 * b + k]!;
     if (g !== twin[k]) {
       bitMismatch++;
-      if (first.length < 5) first.push(`block ${b} [${k}] words ${[...w].map((x) => x.toString(16))}: gpu 0x${g.toString(16)} twin 0x${twin[k]!.toString(16)}`);
+      if (first.length < 5)
+        first.push(
+          `block ${b} [${k}] words ${[...w].map((x) => x.toString(16))}: gpu 0x${g.toString(16)} twin 0x${twin[k]!.toString(16)}`,
+        );
     }
     const e = Math.abs(bitsToF32(g) - ref[k]!) / Math.max(1, Math.abs(ref[k]!));
     if (!(e <= worst)) {

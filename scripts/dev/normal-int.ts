@@ -44,7 +44,7 @@ export function twoLog(a: number): { hi: number; lo: number; e: number } {
   const j = (mq >>> 25) & 63;
   if (k === 31 && j === 63) {
     // U1 = 1 - t with t = d / 2^32 <= 2^-7: -ln(1 - t) = t (1 + t/2 + t^2/3 + t^3/4 + t^4/5), relative error < 2^-35.
-    const d = (((~v) >>> 0) + 1) >>> 0;
+    const d = ((~v >>> 0) + 1) >>> 0;
     let s = (ONE_Q31 + udiv((mulhi(d, ONE_Q31) * 4) >>> 0, 5)) >>> 0;
     s = (ONE_Q31 + udiv((mulhi(d, s) * 3) >>> 0, 4)) >>> 0;
     s = (ONE_Q31 + udiv((mulhi(d, s) * 2) >>> 0, 3)) >>> 0;
@@ -169,9 +169,16 @@ export function bitsToF32(b: number): number {
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
   const count = Number(process.argv[2] ?? 4_000_000);
   // Edge words for U1 (a) and U2 (b): extremes, branch boundaries of the log, quadrant/octant edges.
-  const edgeA = [0, 1, 2, 3, 0x7fffffff, 0x80000000, 0x80000001, 0xfdffffff, 0xfe000000, 0xfe000001, 0xfffffffe, 0xffffffff,
-    0x00010000, 0x3fffffff, 0x40000000, 0xc0000000, 0xffff0000, 0xfffff000];
-  for (let j = 0; j < 64; j++) edgeA.push((0x80000000 + j * 0x2000000) >>> 0, (0x80000000 + j * 0x2000000 - 1) >>> 0, (0x40000000 + j * 0x1000000) >>> 0);
+  const edgeA = [
+    0, 1, 2, 3, 0x7fffffff, 0x80000000, 0x80000001, 0xfdffffff, 0xfe000000, 0xfe000001, 0xfffffffe, 0xffffffff,
+    0x00010000, 0x3fffffff, 0x40000000, 0xc0000000, 0xffff0000, 0xfffff000,
+  ];
+  for (let j = 0; j < 64; j++)
+    edgeA.push(
+      (0x80000000 + j * 0x2000000) >>> 0,
+      (0x80000000 + j * 0x2000000 - 1) >>> 0,
+      (0x40000000 + j * 0x1000000) >>> 0,
+    );
   const edgeB: number[] = [];
   for (let o = 0; o <= 8; o++) for (const dlt of [-2, -1, 0, 1, 2]) edgeB.push((o * 0x20000000 + dlt) >>> 0);
   let worst = 0;
@@ -188,7 +195,10 @@ if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
       Math.abs(q * cs.s * 2 ** -(31 + E) - Math.abs(ref[1]!)) / Math.max(1, Math.abs(ref[1]!)),
     );
     worstFixed = Math.max(worstFixed, fixedErr);
-    for (const [z, r] of [[bitsToF32(z0), ref[0]!], [bitsToF32(z1), ref[1]!]] as const) {
+    for (const [z, r] of [
+      [bitsToF32(z0), ref[0]!],
+      [bitsToF32(z1), ref[1]!],
+    ] as const) {
       const err = Math.abs(z - r) / Math.max(1, Math.abs(r));
       if (!(err <= worst)) {
         worst = err;
@@ -209,7 +219,7 @@ if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
   // Random pairs, plus a sweep of a over its top range where L is tiny and over each exponent.
   for (let i = 0; i < count; i++) check(next(), next());
   for (let i = 0; i < 200_000; i++) check((0xffffffff - i) >>> 0, next());
-  for (let k = 0; k < 32; k++) for (let i = 0; i < 2000; i++) check(((2 ** k) + (next() % 2 ** k)) >>> 0, next());
+  for (let k = 0; k < 32; k++) for (let i = 0; i < 2000; i++) check((2 ** k + (next() % 2 ** k)) >>> 0, next());
   console.log(`worst |z - z64| / max(1, |z64|) = ${worst.toExponential(3)} over ${n} normals; ${worstAt}`);
   console.log(`worst before f32 rounding: ${worstFixed.toExponential(3)}`);
 }

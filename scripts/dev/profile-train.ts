@@ -3,7 +3,7 @@
 import { requestContext, destroyContext } from '../../src/runtime/context.js';
 import { formatProfile, profileReport, resetProfile } from '../../src/runtime/profile.js';
 import { loadDataset } from '../../src/data/loaders.js';
-import { makeSchedule } from '../../src/models/schedules.js';
+import { makeSchedule } from '../../src/schedule/schedules.js';
 import { unetDef } from '../../src/models/unet.js';
 import { mlpDef } from '../../src/models/mlp.js';
 import { train } from '../../src/models/train.js';
@@ -11,7 +11,10 @@ const which = process.argv[2] ?? 'unet16';
 const ctx = await requestContext({ profile: true });
 const ds = loadDataset(which === 'mlp' ? 'digits' : 'fashion-mnist');
 const [N, D] = ds.shape;
-const def = which === 'mlp' ? mlpDef(D, ds.classes, makeSchedule('linear', 1000)) : unetDef([ds.imageShape![0], ds.imageShape![1], 1], ds.classes, makeSchedule('linear', 1000), { c0: 16, c1: 32 });
+const def =
+  which === 'mlp'
+    ? mlpDef(D, ds.classes, makeSchedule('linear', 1000))
+    : unetDef([ds.imageShape![0], ds.imageShape![1], 1], ds.classes, makeSchedule('linear', 1000), { c0: 16, c1: 32 });
 const data = { x: ds.x, labels: ds.labels, rows: N, dim: D, name: 'x' };
 await train(ctx, def, data, { epochs: 1000, batch: 128, seed: 0, maxSteps: 1, lossEvery: 1 });
 resetProfile(ctx);

@@ -1,6 +1,6 @@
 import { requestContext } from '../../src/runtime/context.js';
 import { eigvalshBatch } from '../../src/kernels/tridiag.js';
-import { symmetricEigen } from '../../src/kernels/eigh-cpu.js';
+import { symmetricEigen } from '../../src/linalg/eigh-cpu.js';
 import { gaussian } from '../../kernels-test/random.js';
 
 const ctx = await requestContext();

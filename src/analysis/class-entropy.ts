@@ -14,14 +14,16 @@ import { createTensor, disposeTensor, upload } from '../runtime/tensor.js';
 import { standardNormals } from '../kernels/forward_noise.js';
 import { gmmClassPosterior, type GmmDenoiser } from '../models/gmm-denoiser.js';
 import { empiricalClassPosterior, type EmpiricalDenoiser } from '../models/empirical-denoiser.js';
-import { stepsFromList } from '../models/schedules.js';
+import { stepsFromList } from '../schedule/schedules.js';
+import { INFORMATION_STREAM } from '../kernels/philox_streams.js';
 
-/** Philox stream of the shared eps of classEntropySteps and denoisingError (distinct from every other consumer). */
-export const INFORMATION_STREAM = 80;
+/** Philox stream of the shared eps of classEntropySteps and denoisingError (distinct from every other consumer); kernels/philox_streams.ts. */
+export { INFORMATION_STREAM };
 
 /** Per-row entropies (n) in nats of a posterior table p (n, C), rows summing to 1; 0 log 0 = 0. */
 export function rowEntropies(p: ArrayLike<number>, n: number, C: number): Float64Array {
-  if (p.length !== n * C) throw new Error(`rowEntropies: posterior has ${p.length} values, expected n * C = ${n} * ${C}`);
+  if (p.length !== n * C)
+    throw new Error(`rowEntropies: posterior has ${p.length} values, expected n * C = ${n} * ${C}`);
   const out = new Float64Array(n);
   for (let i = 0; i < n; i++) {
     let h = 0;
@@ -61,7 +63,8 @@ export function entropyRate(steps: ArrayLike<number>, h: ArrayLike<number>): Ent
   for (let k = 1; k < S - 1; k++) {
     const h1 = t[k]! - t[k - 1]!;
     const h2 = t[k + 1]! - t[k]!;
-    rate[k] = (-h2 / (h1 * (h1 + h2))) * y[k - 1]! + ((h2 - h1) / (h1 * h2)) * y[k]! + (h1 / (h2 * (h1 + h2))) * y[k + 1]!;
+    rate[k] =
+      (-h2 / (h1 * (h1 + h2))) * y[k - 1]! + ((h2 - h1) / (h1 * h2)) * y[k]! + (h1 / (h2 * (h1 + h2))) * y[k + 1]!;
   }
   let best = 0;
   for (let k = 1; k < S; k++) if (rate[k]! > rate[best]!) best = k;
@@ -99,17 +102,28 @@ export interface ClassEntropyOptions {
  * once (Philox: seed, INFORMATION_STREAM) and shared by every step. Steps in 1..T, at least 2, any order.
  */
 export async function classEntropySteps(
-  ctx: Context, d: GmmDenoiser | EmpiricalDenoiser, x0: Float32Array, shape: readonly [number, number], steps: ArrayLike<number>, opts: ClassEntropyOptions,
+  ctx: Context,
+  d: GmmDenoiser | EmpiricalDenoiser,
+  x0: Float32Array,
+  shape: readonly [number, number],
+  steps: ArrayLike<number>,
+  opts: ClassEntropyOptions,
 ): Promise<ClassEntropySteps> {
   if (d.kind !== 'gmm' && d.kind !== 'empirical') {
-    throw new Error(`classEntropySteps: the exact class entropy needs a 'gmm' or 'empirical' denoiser, got '${String((d as { kind: unknown }).kind)}'; use onlineClassEntropy for learned models`);
+    throw new Error(
+      `classEntropySteps: the exact class entropy needs a 'gmm' or 'empirical' denoiser, got '${String((d as { kind: unknown }).kind)}'; use onlineClassEntropy for learned models`,
+    );
   }
-  if (d.numClasses === 0) throw new Error(`classEntropySteps: the ${d.kind} denoiser is unconditional (no classes), so H(C | x_t) is undefined`);
+  if (d.numClasses === 0)
+    throw new Error(
+      `classEntropySteps: the ${d.kind} denoiser is unconditional (no classes), so H(C | x_t) is undefined`,
+    );
   const [n, D] = checkMatrix('classEntropySteps: x0', x0, shape);
   if (D !== d.dim) throw new Error(`classEntropySteps: x0 has ${D} columns but the denoiser's dimension is ${d.dim}`);
   checkFinite('classEntropySteps: x0', x0, D);
   const sorted = Array.from(stepsFromList(d.schedule, steps).steps).sort((a, b) => a - b);
-  if (sorted.length < 2) throw new Error(`classEntropySteps: steps must hold at least 2 steps for a rate, got ${sorted.length}`);
+  if (sorted.length < 2)
+    throw new Error(`classEntropySteps: steps must hold at least 2 steps for a rate, got ${sorted.length}`);
   const C = d.numClasses;
   const S = sorted.length;
   const eps = await standardNormals(ctx, n, D, { seed: opts.seed, stream: INFORMATION_STREAM });
@@ -126,7 +140,10 @@ export async function classEntropySteps(
       abar[k] = a;
       noised(x0, eps, a, xt);
       upload(ctx, xtT, xt);
-      const post = d.kind === 'gmm' ? await gmmClassPosterior(ctx, d, xtT, n, step) : await empiricalClassPosterior(ctx, d, xtT, n, step);
+      const post =
+        d.kind === 'gmm'
+          ? await gmmClassPosterior(ctx, d, xtT, n, step)
+          : await empiricalClassPosterior(ctx, d, xtT, n, step);
       const h = rowEntropies(post, n, C);
       const [m, se] = meanAndError(h);
       entropy[k] = m;
@@ -137,7 +154,18 @@ export async function classEntropySteps(
     disposeTensor(xtT);
   }
   const r = entropyRate(sorted, entropy);
-  return { denoiser: d.kind, n, numClasses: C, steps: Int32Array.from(sorted), abar, entropy, stdError, rate: r.rate, decisionStep: r.peakStep, rows };
+  return {
+    denoiser: d.kind,
+    n,
+    numClasses: C,
+    steps: Int32Array.from(sorted),
+    abar,
+    entropy,
+    stdError,
+    rate: r.rate,
+    decisionStep: r.peakStep,
+    rows,
+  };
 }
 
 /** x_t = sqrt(abar) x0 + sqrt(1 - abar) eps into out (float64 arithmetic, f32 result). */

@@ -18,7 +18,7 @@ import type { Context } from '../runtime/context.js';
 import { createTensor, disposeTensor, readback } from '../runtime/tensor.js';
 import { standardNormals } from '../kernels/forward_noise.js';
 import type { Denoiser } from '../models/denoiser.js';
-import { abarToOuTime, ouTimeToAbar, type Schedule } from '../models/schedules.js';
+import { abarToOuTime, ouTimeToAbar, type Schedule } from '../schedule/schedules.js';
 import type { Scheduler } from '../samplers/scheduler.js';
 import { SAMPLE_STREAM } from '../samplers/scheduler.js';
 
@@ -26,7 +26,8 @@ import { SAMPLE_STREAM } from '../samplers/scheduler.js';
 export function collapseTimeGaussian(n: number, d: number, sigma2: number): { t: number; abar: number } {
   checkInt('collapseTimeGaussian: n', n, 2, 2 ** 53);
   checkInt('collapseTimeGaussian: d', d, 1, 2 ** 30);
-  if (!(Number.isFinite(sigma2) && sigma2 > 0)) throw new Error(`collapseTimeGaussian: sigma2 must be finite and > 0, got ${sigma2}`);
+  if (!(Number.isFinite(sigma2) && sigma2 > 0))
+    throw new Error(`collapseTimeGaussian: sigma2 must be finite and > 0, got ${sigma2}`);
   const t = 0.5 * Math.log1p(sigma2 / Math.expm1((2 * Math.log(n)) / d));
   return { t, abar: ouTimeToAbar(t) };
 }
@@ -34,7 +35,8 @@ export function collapseTimeGaussian(n: number, d: number, sigma2: number): { t:
 /** The step whose abar is nearest to `abar` (ties: the smaller step). */
 export function stepOfAbar(schedule: Schedule, abar: number): number {
   let best = 1;
-  for (let i = 2; i <= schedule.T; i++) if (Math.abs(schedule.alphasCumprod[i - 1]! - abar) < Math.abs(schedule.alphasCumprod[best - 1]! - abar)) best = i;
+  for (let i = 2; i <= schedule.T; i++)
+    if (Math.abs(schedule.alphasCumprod[i - 1]! - abar) < Math.abs(schedule.alphasCumprod[best - 1]! - abar)) best = i;
   return best;
 }
 
@@ -77,7 +79,13 @@ export interface CollapseResult {
  * Runs the chain of an exact-score denoiser (normally the empirical denoiser of y) and measures where its
  * samples collapse onto the training rows y (M, D) row-major f32 (see the file comment for the rule).
  */
-export async function collapseStep(ctx: Context, d: Denoiser, y: Float32Array, shape: readonly [number, number], opts: CollapseOptions): Promise<CollapseResult> {
+export async function collapseStep(
+  ctx: Context,
+  d: Denoiser,
+  y: Float32Array,
+  shape: readonly [number, number],
+  opts: CollapseOptions,
+): Promise<CollapseResult> {
   const [M, D] = checkMatrix('collapseStep: y', y, shape);
   if (D !== d.dim) throw new Error(`collapseStep: y has ${D} columns but the denoiser's dimension is ${d.dim}`);
   checkFinite('collapseStep: y', y, D);
@@ -93,7 +101,10 @@ export async function collapseStep(ctx: Context, d: Denoiser, y: Float32Array, s
   for (let j = 0; j < M; j++) for (let k = 0; k < D; k++) yy[j]! += y[j * D + k]! ** 2;
   const nearest = new Int32Array(n * S);
   const x0hat = new Float64Array(D);
-  const x = createTensor(ctx, [n, D], { data: await standardNormals(ctx, n, D, { seed: opts.seed, stream: SAMPLE_STREAM, step: 0 }), label: 'collapse.x' });
+  const x = createTensor(ctx, [n, D], {
+    data: await standardNormals(ctx, n, D, { seed: opts.seed, stream: SAMPLE_STREAM, step: 0 }),
+    label: 'collapse.x',
+  });
   let final: Float32Array;
   try {
     for (let k = 0; k < S; k++) {
@@ -148,13 +159,28 @@ export async function collapseStep(ctx: Context, d: Denoiser, y: Float32Array, s
   }
   const collapseAbar = d.schedule.alphasCumprod[grid[kc]! - 1]!;
   return {
-    steps: grid, abar: Float64Array.from(grid, (t) => d.schedule.alphasCumprod[t - 1]!), nearest, settleStep, settledFraction, fraction,
-    collapseStep: grid[kc]!, collapseAbar, collapseOuTime: abarToOuTime(collapseAbar), finalDistance, distinctFinal: seen.size,
+    steps: grid,
+    abar: Float64Array.from(grid, (t) => d.schedule.alphasCumprod[t - 1]!),
+    nearest,
+    settleStep,
+    settledFraction,
+    fraction,
+    collapseStep: grid[kc]!,
+    collapseAbar,
+    collapseOuTime: abarToOuTime(collapseAbar),
+    finalDistance,
+    distinctFinal: seen.size,
   };
 }
 
 /** Nearest row of y (M, D) to v by ||v - y_j||^2 = ||v||^2 - 2 v.y_j + ||y_j||^2 (float64); first index on ties. */
-function nearestRow(y: Float32Array, yy: Float64Array, M: number, D: number, v: ArrayLike<number>): { index: number; dist2: number } {
+function nearestRow(
+  y: Float32Array,
+  yy: Float64Array,
+  M: number,
+  D: number,
+  v: ArrayLike<number>,
+): { index: number; dist2: number } {
   let vv = 0;
   for (let c = 0; c < D; c++) vv += v[c]! ** 2;
   let best = 0;

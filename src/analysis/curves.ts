@@ -4,7 +4,7 @@
 // the merger step, eps, closed forms for population (exact) and common-random-number (crn) covariances,
 // and the speciation step (Biroli et al. 2024). Pure float64, no Node or GPU APIs.
 
-import type { SpeciationReport } from './report-types.js';
+import type { SpeciationReport } from '../formats/report-types.js';
 
 /** Default eps rule: eps = max_k lambda_max(C_k(0)) / 400 (the paper's heuristic). */
 export const DEFAULT_EPS_RATIO = 400;
@@ -33,7 +33,8 @@ export interface CrnProducts {
 }
 
 function checkFiniteNumber(name: string, v: unknown): number {
-  if (typeof v !== 'number' || !Number.isFinite(v)) throw new Error(`${name} must be a finite number, got ${String(v)}`);
+  if (typeof v !== 'number' || !Number.isFinite(v))
+    throw new Error(`${name} must be a finite number, got ${String(v)}`);
   return v;
 }
 
@@ -49,7 +50,8 @@ function checkAbar(abar: ArrayLike<number>): void {
  * d (S) and steps (S) are parallel arrays (steps gives the step number of each d entry); eps >= 0.
  */
 export function mergerStep(d: ArrayLike<number>, steps: ArrayLike<number>, eps: number): number | null {
-  if (d.length !== steps.length) throw new Error(`steps must have one entry per d value (${d.length}), got ${steps.length}`);
+  if (d.length !== steps.length)
+    throw new Error(`steps must have one entry per d value (${d.length}), got ${steps.length}`);
   if (!(Number.isFinite(eps) && eps >= 0)) throw new Error(`eps must be a finite number >= 0, got ${eps}`);
   for (let j = 0; j < d.length; j++) if (d[j]! <= eps) return steps[j]!;
   return null;
@@ -57,7 +59,8 @@ export function mergerStep(d: ArrayLike<number>, steps: ArrayLike<number>, eps: 
 
 /** M~(i) = M(i) where d(i) > eps, else 1 (d given on the same steps as M; a NaN d keeps M). */
 export function thresholdM(M: ArrayLike<number>, dOnSameSteps: ArrayLike<number>, eps: number): Float64Array {
-  if (M.length !== dOnSameSteps.length) throw new Error(`dOnSameSteps must have one entry per M value (${M.length}), got ${dOnSameSteps.length}`);
+  if (M.length !== dOnSameSteps.length)
+    throw new Error(`dOnSameSteps must have one entry per M value (${M.length}), got ${dOnSameSteps.length}`);
   if (!(Number.isFinite(eps) && eps >= 0)) throw new Error(`eps must be a finite number >= 0, got ${eps}`);
   return Float64Array.from({ length: M.length }, (_, i) => (dOnSameSteps[i]! <= eps ? 1 : M[i]!));
 }
@@ -67,13 +70,15 @@ export function thresholdM(M: ArrayLike<number>, dOnSameSteps: ArrayLike<number>
  * sorting both ascending pairs the same values). Equal lengths required; empty spectra give 0.
  */
 export function spectralDistance(l1: ArrayLike<number>, l2: ArrayLike<number>): number {
-  if (l1.length !== l2.length) throw new Error(`l1 and l2 must have the same length, got ${l1.length} and ${l2.length}`);
+  if (l1.length !== l2.length)
+    throw new Error(`l1 and l2 must have the same length, got ${l1.length} and ${l2.length}`);
   const a = Float64Array.from(l1).sort();
   const b = Float64Array.from(l2).sort();
   let d = 0;
   for (let j = 0; j < a.length; j++) {
     const v = Math.abs(a[j]! - b[j]!);
-    if (Number.isNaN(v)) throw new Error(`l1 and l2 must be finite: non-finite eigenvalue ${Number.isNaN(a[j]!) ? 'in l1' : 'in l2'}`);
+    if (Number.isNaN(v))
+      throw new Error(`l1 and l2 must be finite: non-finite eigenvalue ${Number.isNaN(a[j]!) ? 'in l1' : 'in l2'}`);
     if (v > d) d = v;
   }
   return d;
@@ -100,7 +105,8 @@ export function epsFromRule(rule: EpsRule = { ratio: DEFAULT_EPS_RATIO }, lambda
     checkFiniteNumber(`lambdaMax0[${k}]`, v);
     max = Math.max(max, v);
   });
-  if (!(max > 0)) throw new Error(`lambdaMax0 must hold at least one positive top eigenvalue, got [${lambdaMax0.join(', ')}]`);
+  if (!(max > 0))
+    throw new Error(`lambdaMax0 must hold at least one positive top eigenvalue, got [${lambdaMax0.join(', ')}]`);
   return max / ratio;
 }
 
@@ -112,15 +118,26 @@ export function epsFromRule(rule: EpsRule = { ratio: DEFAULT_EPS_RATIO }, lambda
  * abar (S), eigenvalues padded with zeros to D; `cross` = <C0_1, C0_2>_F. Returns M (S) and d (S);
  * M is NaN where a covariance is 0 (a = 1 with C0 = 0).
  */
-export function exactPairCurves(abar: ArrayLike<number>, e1: ExactEvent, e2: ExactEvent, dim: number, cross: number): { M: Float64Array; d: Float64Array } {
+export function exactPairCurves(
+  abar: ArrayLike<number>,
+  e1: ExactEvent,
+  e2: ExactEvent,
+  dim: number,
+  cross: number,
+): { M: Float64Array; d: Float64Array } {
   if (!Number.isInteger(dim) || dim < 1) throw new Error(`dim must be an integer >= 1, got ${dim}`);
   checkAbar(abar);
   checkFiniteNumber('cross', cross);
   const events = [e1, e2].map((e, k) => {
-    if (e.eig.length > dim) throw new Error(`e${k + 1}.eig must have at most dim = ${dim} eigenvalues, got ${e.eig.length}`);
+    if (e.eig.length > dim)
+      throw new Error(`e${k + 1}.eig must have at most dim = ${dim} eigenvalues, got ${e.eig.length}`);
     const padded = new Float64Array(dim);
     padded.set(e.eig);
-    return { eig: padded, trace: checkFiniteNumber(`e${k + 1}.trace`, e.trace), frob2: checkFiniteNumber(`e${k + 1}.frob2`, e.frob2) };
+    return {
+      eig: padded,
+      trace: checkFiniteNumber(`e${k + 1}.trace`, e.trace),
+      frob2: checkFiniteNumber(`e${k + 1}.frob2`, e.frob2),
+    };
   });
   const [p, q] = events as [(typeof events)[0], (typeof events)[0]];
   const d0 = spectralDistance(p.eig, q.eig);
@@ -144,7 +161,13 @@ export function exactPairCurves(abar: ArrayLike<number>, e1: ExactEvent, e2: Exa
 /** w^T G w for w = (a, b, c) with c² = a b folded in: the crn polynomial. */
 function crnQuadratic(G: number[][], a: number, b: number, c: number): number {
   const g = (p: number, q: number) => G[p]![q]!;
-  return a * a * g(0, 0) + b * b * g(1, 1) + a * b * (g(2, 2) + g(0, 1) + g(1, 0)) + c * a * (g(0, 2) + g(2, 0)) + c * b * (g(1, 2) + g(2, 1));
+  return (
+    a * a * g(0, 0) +
+    b * b * g(1, 1) +
+    a * b * (g(2, 2) + g(0, 1) + g(1, 0)) +
+    c * a * (g(0, 2) + g(2, 0)) +
+    c * b * (g(1, 2) + g(2, 1))
+  );
 }
 
 function checkTable(name: string, G: unknown): number[][] {
@@ -189,7 +212,10 @@ export const SPECIATION_CONVENTION =
  */
 export function speciation(lambdaMax: number, abar: ArrayLike<number>): SpeciationReport {
   checkFiniteNumber('lambdaMax', lambdaMax);
-  if (lambdaMax <= 0) throw new Error(`lambdaMax must be positive (the top eigenvalue of a non-constant data covariance), got ${lambdaMax}`);
+  if (lambdaMax <= 0)
+    throw new Error(
+      `lambdaMax must be positive (the top eigenvalue of a non-constant data covariance), got ${lambdaMax}`,
+    );
   checkAbar(abar);
   const abarS = 1 / lambdaMax;
   let step: number | null = null;

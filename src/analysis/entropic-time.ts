@@ -18,7 +18,7 @@ import type { Context } from '../runtime/context.js';
 import { createTensor, disposeTensor, readback, upload } from '../runtime/tensor.js';
 import { standardNormals } from '../kernels/forward_noise.js';
 import type { Denoiser } from '../models/denoiser.js';
-import { abarToSigma, nearestStep, stepsFromList, type Schedule } from '../models/schedules.js';
+import { abarToSigma, nearestStep, stepsFromList, type Schedule } from '../schedule/schedules.js';
 import { INFORMATION_STREAM, noised } from './class-entropy.js';
 
 export type EntropicKind = 'entropic' | 'rescaled';
@@ -30,7 +30,10 @@ export function logSigmaSteps(schedule: Schedule, m: number, opts: { first?: num
   const lo = checkInt('logSigmaSteps: first', opts.first ?? 1, 1, T);
   const hi = checkInt('logSigmaSteps: last', opts.last ?? T, lo, T);
   checkInt('logSigmaSteps: m', m, 2, T);
-  const [u0, u1] = [Math.log(abarToSigma(schedule.alphasCumprod[lo - 1]!)), Math.log(abarToSigma(schedule.alphasCumprod[hi - 1]!))];
+  const [u0, u1] = [
+    Math.log(abarToSigma(schedule.alphasCumprod[lo - 1]!)),
+    Math.log(abarToSigma(schedule.alphasCumprod[hi - 1]!)),
+  ];
   const set = new Set<number>([lo, hi]);
   for (let k = 1; k < m - 1; k++) {
     const s = nearestStep(schedule, Math.exp(u0 + ((u1 - u0) * k) / (m - 1))).step;
@@ -55,13 +58,19 @@ export interface DenoisingError {
  * `classes` (n) conditions the denoiser (null: unconditional).
  */
 export async function denoisingError(
-  ctx: Context, d: Denoiser, x0: Float32Array, shape: readonly [number, number], steps: ArrayLike<number>, opts: { seed: number; classes?: Int32Array | null },
+  ctx: Context,
+  d: Denoiser,
+  x0: Float32Array,
+  shape: readonly [number, number],
+  steps: ArrayLike<number>,
+  opts: { seed: number; classes?: Int32Array | null },
 ): Promise<DenoisingError> {
   const [n, D] = checkMatrix('denoisingError: x0', x0, shape);
   if (D !== d.dim) throw new Error(`denoisingError: x0 has ${D} columns but the denoiser's dimension is ${d.dim}`);
   checkFinite('denoisingError: x0', x0, D);
   const sorted = Int32Array.from(stepsFromList(d.schedule, steps).steps).sort();
-  for (let k = 1; k < sorted.length; k++) if (sorted[k] === sorted[k - 1]) throw new Error(`denoisingError: step ${sorted[k]} appears twice`);
+  for (let k = 1; k < sorted.length; k++)
+    if (sorted[k] === sorted[k - 1]) throw new Error(`denoisingError: step ${sorted[k]} appears twice`);
   const S = sorted.length;
   const eps = await standardNormals(ctx, n, D, { seed: opts.seed, stream: INFORMATION_STREAM });
   const abar = Float64Array.from(sorted, (t) => d.schedule.alphasCumprod[t - 1]!);
@@ -73,7 +82,8 @@ export async function denoisingError(
   const rowErr = new Float64Array(n);
   try {
     for (let k = 0; k < S; k++) {
-      if (!(abar[k]! < 1)) throw new Error(`denoisingError: abar = ${abar[k]} at step ${sorted[k]}; eps_hat needs abar < 1`);
+      if (!(abar[k]! < 1))
+        throw new Error(`denoisingError: abar = ${abar[k]} at step ${sorted[k]}; eps_hat needs abar < 1`);
       noised(x0, eps, abar[k]!, xt);
       upload(ctx, xT, xt);
       const e = await d.predictEps(ctx, xT, n, sorted[k]!, opts.classes ?? null);
@@ -126,17 +136,26 @@ export interface EntropicSchedule {
  * The n-step entropic (or rescaled) schedule from measured errors (denoisingError's sigma and mse, ascending
  * sigma): first step at the grid's largest sigma, last at its smallest. See the file comment.
  */
-export function entropicSchedule(schedule: Schedule, err: Pick<DenoisingError, 'sigma' | 'mse'>, n: number, opts: { kind?: EntropicKind } = {}): EntropicSchedule {
+export function entropicSchedule(
+  schedule: Schedule,
+  err: Pick<DenoisingError, 'sigma' | 'mse'>,
+  n: number,
+  opts: { kind?: EntropicKind } = {},
+): EntropicSchedule {
   const kind = opts.kind ?? 'entropic';
-  if (!ENTROPIC_KINDS.includes(kind)) throw new Error(`entropicSchedule: unknown kind '${String(kind)}'; valid: ${ENTROPIC_KINDS.join(', ')}`);
+  if (!ENTROPIC_KINDS.includes(kind))
+    throw new Error(`entropicSchedule: unknown kind '${String(kind)}'; valid: ${ENTROPIC_KINDS.join(', ')}`);
   const m = err.sigma.length;
   if (err.mse.length !== m) throw new Error(`entropicSchedule: ${err.mse.length} mse values for ${m} sigmas`);
   if (m < 2) throw new Error(`entropicSchedule: needs at least 2 measured sigmas, got ${m}`);
   for (let k = 0; k < m; k++) {
     const s = err.sigma[k]!;
-    if (!(Number.isFinite(s) && s > 0)) throw new Error(`entropicSchedule: sigma[${k}] must be finite and > 0, got ${s}`);
-    if (k > 0 && !(s > err.sigma[k - 1]!)) throw new Error(`entropicSchedule: sigmas must be strictly ascending, got ${err.sigma[k - 1]} then ${s} at ${k}`);
-    if (!(Number.isFinite(err.mse[k]!) && err.mse[k]! >= 0)) throw new Error(`entropicSchedule: mse[${k}] must be finite and >= 0, got ${err.mse[k]}`);
+    if (!(Number.isFinite(s) && s > 0))
+      throw new Error(`entropicSchedule: sigma[${k}] must be finite and > 0, got ${s}`);
+    if (k > 0 && !(s > err.sigma[k - 1]!))
+      throw new Error(`entropicSchedule: sigmas must be strictly ascending, got ${err.sigma[k - 1]} then ${s} at ${k}`);
+    if (!(Number.isFinite(err.mse[k]!) && err.mse[k]! >= 0))
+      throw new Error(`entropicSchedule: mse[${k}] must be finite and >= 0, got ${err.mse[k]}`);
   }
   const first = nearestStep(schedule, err.sigma[m - 1]!).step;
   checkInt(`entropicSchedule: n (at most the grid's largest step ${first})`, n, 1, first);
@@ -162,7 +181,14 @@ export function entropicSchedule(schedule: Schedule, err: Pick<DenoisingError, '
   const at = (s: number) => interp(u, cum, Math.log(s));
   const increments = Float64Array.from({ length: Math.max(n - 1, 0) }, (_, j) => at(sigmas[j]!) - at(sigmas[j + 1]!));
   return {
-    kind, gridSigma: Float64Array.from(err.sigma), cumulative: cum, rate, targetSigmas, timesteps, sigmas, increments,
+    kind,
+    gridSigma: Float64Array.from(err.sigma),
+    cumulative: cum,
+    rate,
+    targetSigmas,
+    timesteps,
+    sigmas,
+    increments,
     json: { timesteps: Array.from(timesteps, (t) => t - 1), sigmas: Array.from(sigmas) },
   };
 }

@@ -2,7 +2,7 @@
 // each class's complement ("the rest of the data") and user-defined groups of classes; and the pairs
 // the report compares. Events that pool classes get their moments by the exact pairwise update of
 // the per-class moments (Chan et al.), so the GPU computes per-class statistics only.
-import type { EventInfo, PairKind } from './report-types.js';
+import type { EventInfo, PairKind } from '../formats/report-types.js';
 
 export interface EventGroup {
   name: string;
@@ -23,19 +23,30 @@ export interface EventPlan {
 export function parseGroups(spec: string, classNames: string[]): EventGroup[] {
   const K = classNames.length;
   const out: EventGroup[] = [];
-  for (const part of spec.split(';').map((s) => s.trim()).filter(Boolean)) {
+  for (const part of spec
+    .split(';')
+    .map((s) => s.trim())
+    .filter(Boolean)) {
     const eq = part.indexOf('=');
-    if (eq <= 0) throw new Error(`--groups: '${part}' is not of the form name=class,class,... (classes by index 0..${K - 1} or name)`);
+    if (eq <= 0)
+      throw new Error(
+        `--groups: '${part}' is not of the form name=class,class,... (classes by index 0..${K - 1} or name)`,
+      );
     const name = part.slice(0, eq).trim();
-    const classes = part.slice(eq + 1).split(',').map((c) => {
-      const t = c.trim();
-      const byName = classNames.indexOf(t);
-      const k = byName >= 0 ? byName : Number(t);
-      if (!Number.isInteger(k) || k < 0 || k >= K) {
-        throw new Error(`--groups: group '${name}' names class '${t}', which is neither a class name nor an index in 0..${K - 1}`);
-      }
-      return k;
-    });
+    const classes = part
+      .slice(eq + 1)
+      .split(',')
+      .map((c) => {
+        const t = c.trim();
+        const byName = classNames.indexOf(t);
+        const k = byName >= 0 ? byName : Number(t);
+        if (!Number.isInteger(k) || k < 0 || k >= K) {
+          throw new Error(
+            `--groups: group '${name}' names class '${t}', which is neither a class name nor an index in 0..${K - 1}`,
+          );
+        }
+        return k;
+      });
     if (new Set(classes).size !== classes.length) throw new Error(`--groups: group '${name}' lists a class twice`);
     if (classes.length === 0) throw new Error(`--groups: group '${name}' is empty`);
     out.push({ name, classes: classes.sort((a, b) => a - b) });
@@ -48,7 +59,12 @@ export function parseGroups(spec: string, classNames: string[]): EventGroup[] {
  * class's rest (only when K > 2: with two classes the rest of one is the other class) and groups.
  * Pairs: all data vs noise, every class pair, each class vs its rest, every group pair.
  */
-export function planEvents(classNames: string[], counts: number[], noiseCount: number, groups: EventGroup[] = []): EventPlan {
+export function planEvents(
+  classNames: string[],
+  counts: number[],
+  noiseCount: number,
+  groups: EventGroup[] = [],
+): EventPlan {
   const K = classNames.length;
   const events: EventInfo[] = [];
   const add = (name: string, kind: EventInfo['kind'], classes: number[], count: number) => {
@@ -57,15 +73,28 @@ export function planEvents(classNames: string[], counts: number[], noiseCount: n
   };
   const total = counts.reduce((s, c) => s + c, 0);
   const classEvent = classNames.map((n, k) => add(n, 'class', [k], counts[k]!));
-  const all = add('all data', 'all', classNames.map((_, k) => k), total);
+  const all = add(
+    'all data',
+    'all',
+    classNames.map((_, k) => k),
+    total,
+  );
   const noise = add('noise N(0, I)', 'noise', [], noiseCount);
-  const restEvent = K > 2
-    ? classNames.map((n, k) => {
-      const others = classNames.map((_, j) => j).filter((j) => j !== k);
-      return add(`not ${n}`, 'rest', others, total - counts[k]!);
-    })
-    : [];
-  const groupEvent = groups.map((g) => add(g.name, 'group', g.classes, g.classes.reduce((s, k) => s + counts[k]!, 0)));
+  const restEvent =
+    K > 2
+      ? classNames.map((n, k) => {
+          const others = classNames.map((_, j) => j).filter((j) => j !== k);
+          return add(`not ${n}`, 'rest', others, total - counts[k]!);
+        })
+      : [];
+  const groupEvent = groups.map((g) =>
+    add(
+      g.name,
+      'group',
+      g.classes,
+      g.classes.reduce((s, k) => s + counts[k]!, 0),
+    ),
+  );
 
   const pairs: EventPlan['pairs'] = [{ a: all, b: noise, kind: 'data-noise' }];
   for (let i = 0; i < K; i++) for (let j = i + 1; j < K; j++) pairs.push({ a: i, b: j, kind: 'class-class' });

@@ -13,13 +13,13 @@
 import type { Context } from '../runtime/context.js';
 import { momentState } from '../kernels/moments.js';
 import { forwardNoise, standardNormals } from '../kernels/forward_noise.js';
-import type { Schedule } from '../models/schedules.js';
+import type { Schedule } from '../schedule/schedules.js';
 import { poolMoments, type EventPlan, type PooledMoments } from './events.js';
-import type { Centring, MergerMethod } from './report-types.js';
+import type { Centring, MergerMethod } from '../formats/report-types.js';
+import { STREAM_EPS, STREAM_NOISE_EVENT } from '../kernels/philox_streams.js';
 
-/** Philox streams of the analysis: eps of the data rows, the noise event's sample z, and z's eps. */
-export const STREAM_EPS = 0;
-export const STREAM_NOISE_EVENT = 1;
+/** Philox streams of the analysis: eps of the data rows, the noise event's sample z, and z's eps (kernels/philox_streams.ts). */
+export { STREAM_EPS, STREAM_NOISE_EVENT };
 
 export interface FluctuationInput {
   x: Float32Array;
@@ -106,21 +106,38 @@ function gather(rows: Float32Array, cols: number, index: Int32Array): Float32Arr
  * events are measured on their own row sample (restRows); otherwise they pool the other classes.
  */
 async function eventMoments(
-  ctx: Context, rows: Float32Array, labels: Int32Array, n: number, cols: number, classes: number, plan: EventPlan,
-  noiseClass: number | null, rest: { index: Int32Array; label: Int32Array } | null,
+  ctx: Context,
+  rows: Float32Array,
+  labels: Int32Array,
+  n: number,
+  cols: number,
+  classes: number,
+  plan: EventPlan,
+  noiseClass: number | null,
+  rest: { index: Int32Array; label: Int32Array } | null,
 ): Promise<PooledMoments[]> {
   const st = await momentState(ctx, rows, labels, [n, cols], { classes });
   const perClass: PooledMoments[] = st.count.map((c, k) => ({ count: c, mean: st.mean[k]!, m2: st.m2[k]! }));
   let perRest: PooledMoments[] = [];
   if (rest && plan.events.some((e) => e.kind === 'rest')) {
     const K = plan.classEvent.length;
-    const rs = await momentState(ctx, gather(rows, cols, rest.index), rest.label, [rest.index.length, cols], { classes: K });
+    const rs = await momentState(ctx, gather(rows, cols, rest.index), rest.label, [rest.index.length, cols], {
+      classes: K,
+    });
     perRest = rs.count.map((c, k) => ({ count: c, mean: rs.mean[k]!, m2: rs.m2[k]! }));
   }
   return plan.events.map((e) => {
-    if (e.kind === 'noise') return noiseClass === null ? { count: 0, mean: new Float64Array(cols), m2: new Float64Array(cols * cols) } : perClass[noiseClass]!;
+    if (e.kind === 'noise')
+      return noiseClass === null
+        ? { count: 0, mean: new Float64Array(cols), m2: new Float64Array(cols * cols) }
+        : perClass[noiseClass]!;
     if (e.kind === 'rest' && rest) return perRest[plan.restEvent.indexOf(e.id)]!;
-    return e.classes.length === 1 ? perClass[e.classes[0]!]! : poolMoments(e.classes.map((k) => perClass[k]!), cols);
+    return e.classes.length === 1
+      ? perClass[e.classes[0]!]!
+      : poolMoments(
+          e.classes.map((k) => perClass[k]!),
+          cols,
+        );
   });
 }
 
@@ -164,7 +181,11 @@ async function exactModel(ctx: Context, inp: FluctuationInput): Promise<Fluctuat
   });
   const means = pooled.map((p) => p.mean);
   return {
-    method: 'exact', dim: D, means, basis, eps: null,
+    method: 'exact',
+    dim: D,
+    means,
+    basis,
+    eps: null,
     covAt: async (step, events) => {
       const a = abarOf(inp.schedule, step);
       return events.map((e) => {
@@ -190,7 +211,17 @@ async function crnModel(ctx: Context, inp: FluctuationInput): Promise<Fluctuatio
   rows.set(noise, N * D2);
   const labels = withNoiseLabels(inp.labels, inp.classes, inp.noiseCount);
   const rest = restRows(inp.labels, countsOf(inp.labels, inp.classes));
-  const pooled = await eventMoments(ctx, rows, labels, N + inp.noiseCount, D2, inp.classes + 1, plan, inp.classes, rest);
+  const pooled = await eventMoments(
+    ctx,
+    rows,
+    labels,
+    N + inp.noiseCount,
+    D2,
+    inp.classes + 1,
+    plan,
+    inp.classes,
+    rest,
+  );
   const global = pooled[plan.all]!.mean;
   const basis = pooled.map((p, e) => {
     const A = new Float64Array(D * D);
@@ -208,7 +239,11 @@ async function crnModel(ctx: Context, inp: FluctuationInput): Promise<Fluctuatio
   });
   const means = pooled.map((p) => p.mean.slice(0, D));
   return {
-    method: 'crn', dim: D, means, basis, eps,
+    method: 'crn',
+    dim: D,
+    means,
+    basis,
+    eps,
     covAt: async (step, events) => {
       const a = abarOf(inp.schedule, step);
       const b = 1 - a;
@@ -233,14 +268,21 @@ async function mcModel(ctx: Context, inp: FluctuationInput): Promise<Fluctuation
   const rest = restRows(inp.labels, countsOf(inp.labels, inp.classes));
   const total = N + inp.noiseCount;
   const at = async (step: number) => {
-    const xi = step === 0 ? rows : (await forwardNoise(ctx, rows, [total, D], { schedule: inp.schedule, steps: [step], seed: inp.seed }))!;
+    const xi =
+      step === 0
+        ? rows
+        : (await forwardNoise(ctx, rows, [total, D], { schedule: inp.schedule, steps: [step], seed: inp.seed }))!;
     return eventMoments(ctx, xi, labels, total, D, inp.classes + 1, plan, inp.classes, rest);
   };
   const step0 = await at(0);
   // The last step measured, so that several event subsets at one step noise the data once.
   let last: { step: number; pooled: PooledMoments[] } = { step: 0, pooled: step0 };
   return {
-    method: 'mc', dim: D, means: step0.map((p) => p.mean), basis: [], eps: null,
+    method: 'mc',
+    dim: D,
+    means: step0.map((p) => p.mean),
+    basis: [],
+    eps: null,
     covAt: async (step, events) => {
       if (last.step !== step) last = { step, pooled: step === 0 ? step0 : await at(step) };
       const pooled = last.pooled;

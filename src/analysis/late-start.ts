@@ -1,48 +1,27 @@
 // Late-start statistics (Raya & Ambrogioni 2023, DESIGN.md §1): at a start step s, the mean and the
 // top-r eigenpairs plus an isotropic rest of the covariance of the noised data, for all data and per
 // class, so a sampler can draw x_s ~ N(mu_s, V diag(lambda) V^T + sigma²_rest (I - V V^T)).
-// The file (late-start.json) carries the data shape and schedule so the samplers can refuse
-// statistics made for other data.
-import { symmetricEigen } from '../kernels/eigh-cpu.js';
-import type { Schedule } from '../models/schedules.js';
+// The file format (late-start.json) is src/formats/late-start.ts.
+import { symmetricEigen } from '../linalg/eigh-cpu.js';
+import type { Schedule } from '../schedule/schedules.js';
 import type { FluctuationModel } from './fluctuations.js';
 import type { EventPlan } from './events.js';
 import { abarOfStep } from './mergers.js';
-import type { MergerMethod } from './report-types.js';
+import {
+  LATE_START_FORMAT,
+  LATE_START_VERSION,
+  type LateStartFile,
+  type LateStartGaussian,
+  type LateStartStep,
+} from '../formats/late-start.js';
 
-export const LATE_START_FORMAT = 'fluctus.late-start';
-export const LATE_START_VERSION = 1;
-
-export interface LateStartGaussian {
-  /** mu_s = sqrt(abar_s) mean(x0), (D). */
-  mean: number[];
-  /** Top r eigenvalues of Sigma_s, descending. */
-  eigenvalues: number[];
-  /** (r, D) row-major: row j is the unit eigenvector of eigenvalues[j]. */
-  eigenvectors: number[][];
-  /** Mean of the remaining D - r eigenvalues: (trace - sum of the top r) / (D - r); 0 when r = D. */
-  restVariance: number;
-}
-
-export interface LateStartStep {
-  step: number;
-  abar: number;
-  all: LateStartGaussian;
-  /** Per class, in class order. */
-  classes: LateStartGaussian[];
-}
-
-export interface LateStartFile {
-  format: typeof LATE_START_FORMAT;
-  version: number;
-  data: { name: string; dim: number; imageShape: [number, number] | null; classNames: string[] };
-  schedule: { name: string; T: number };
-  method: MergerMethod;
-  rank: number;
-  steps: LateStartStep[];
-}
-
-function gaussianOf(cov: Float64Array, mean: Float64Array, D: number, r: number, abar: number): LateStartGaussian {
+export function gaussianOf(
+  cov: Float64Array,
+  mean: Float64Array,
+  D: number,
+  r: number,
+  abar: number,
+): LateStartGaussian {
   const { values, vectors } = symmetricEigen(cov, D, { vectors: true });
   let trace = 0;
   for (let i = 0; i < D; i++) trace += cov[i * D + i]!;
@@ -57,7 +36,11 @@ function gaussianOf(cov: Float64Array, mean: Float64Array, D: number, r: number,
 }
 
 export async function lateStartStatistics(
-  model: FluctuationModel, plan: EventPlan, schedule: Schedule, steps: number[], rank: number,
+  model: FluctuationModel,
+  plan: EventPlan,
+  schedule: Schedule,
+  steps: number[],
+  rank: number,
   data: LateStartFile['data'],
 ): Promise<LateStartFile> {
   const D = model.dim;
@@ -70,5 +53,13 @@ export async function lateStartStatistics(
     const g = events.map((e, q) => gaussianOf(covs[q]!, model.means[e]!, D, r, abar));
     out.push({ step, abar, all: g[0]!, classes: g.slice(1) });
   }
-  return { format: LATE_START_FORMAT, version: LATE_START_VERSION, data, schedule: { name: schedule.name, T: schedule.T }, method: model.method, rank: r, steps: out };
+  return {
+    format: LATE_START_FORMAT,
+    version: LATE_START_VERSION,
+    data,
+    schedule: { name: schedule.name, T: schedule.T },
+    method: model.method,
+    rank: r,
+    steps: out,
+  };
 }

@@ -12,8 +12,8 @@
 // found in. The rows are then: a < b are the current cluster ids (ids < K are items, K + r is the
 // cluster made by row r), height, size. Pure float64, no Node or GPU APIs.
 
-import type { DendrogramReport, Linkage } from './report-types.js';
-import { LINKAGES } from './report-types.js';
+import type { DendrogramReport, Linkage } from '../formats/report-types.js';
+import { LINKAGES } from '../formats/report-types.js';
 
 type Merge = DendrogramReport['merges'][number];
 
@@ -25,21 +25,27 @@ function condensed(n: number, i: number, j: number): number {
 
 /** Checks the K x K matrix (diagonal ignored; null = missing) and returns scipy's condensed vector. */
 function condense(dist: readonly (readonly (number | null)[])[], missing: number | undefined): Float64Array {
-  if (!Array.isArray(dist) || dist.length === 0) throw new Error(`dist must be a non-empty K x K array, got ${Array.isArray(dist) ? 'an empty array' : typeof dist}`);
+  if (!Array.isArray(dist) || dist.length === 0)
+    throw new Error(
+      `dist must be a non-empty K x K array, got ${Array.isArray(dist) ? 'an empty array' : typeof dist}`,
+    );
   const K = dist.length;
   const y = new Float64Array((K * (K - 1)) / 2);
   for (let i = 0; i < K; i++) {
     const row = dist[i];
-    if (!Array.isArray(row) || row.length !== K) throw new Error(`dist must be K x K (K = ${K}): row ${i} has ${Array.isArray(row) ? row.length : 'no'} entries`);
+    if (!Array.isArray(row) || row.length !== K)
+      throw new Error(`dist must be K x K (K = ${K}): row ${i} has ${Array.isArray(row) ? row.length : 'no'} entries`);
   }
   for (let i = 0; i < K; i++) {
     for (let j = i + 1; j < K; j++) {
       const v = dist[i]![j];
       const w = dist[j]![i];
-      if (!Object.is(v, w) && v !== w) throw new Error(`dist must be symmetric: dist[${i}][${j}] = ${String(v)} but dist[${j}][${i}] = ${String(w)}`);
+      if (!Object.is(v, w) && v !== w)
+        throw new Error(`dist must be symmetric: dist[${i}][${j}] = ${String(v)} but dist[${j}][${i}] = ${String(w)}`);
       let d: number;
       if (v === null) {
-        if (missing === undefined) throw new Error(`dist[${i}][${j}] is null ("never merges"): pass missing (e.g. T + 1)`);
+        if (missing === undefined)
+          throw new Error(`dist[${i}][${j}] is null ("never merges"): pass missing (e.g. T + 1)`);
         d = missing;
       } else {
         d = v as number;
@@ -140,7 +146,10 @@ function chainRows(y: Float64Array, n: number, method: 'average' | 'complete'): 
 
 /** scipy's stable sort by height and union-find `label`: rows in cluster ids with sizes. */
 function labelRows(rows: [number, number, number][], n: number): Merge[] {
-  const sorted = rows.map((r, i) => ({ r, i })).sort((p, q) => p.r[2] - q.r[2] || p.i - q.i).map((p) => p.r);
+  const sorted = rows
+    .map((r, i) => ({ r, i }))
+    .sort((p, q) => p.r[2] - q.r[2] || p.i - q.i)
+    .map((p) => p.r);
   const parent = Int32Array.from({ length: 2 * n - 1 }, (_, i) => i);
   const size = new Int32Array(2 * n - 1).fill(1);
   const find = (x: number): number => {
@@ -185,7 +194,7 @@ export function leafOrder(merges: readonly Merge[], n: number): number[] {
 
 /** A Newick label: bare when it only holds safe characters, else single-quoted with '' for '. */
 function newickLabel(name: string): string {
-  return /^[A-Za-z0-9.+\-*\/!?#%&@$^~|<>=]+$/.test(name) ? name : `'${name.replace(/'/g, "''")}'`;
+  return /^[A-Za-z0-9.+\-*/!?#%&@$^~|<>=]+$/.test(name) ? name : `'${name.replace(/'/g, "''")}'`;
 }
 
 /**
@@ -221,14 +230,17 @@ export function agglomerate(
   linkage: Linkage = 'average',
   missing?: number,
 ): DendrogramReport {
-  if (!LINKAGES.includes(linkage)) throw new Error(`linkage must be one of ${LINKAGES.join(', ')}, got ${String(linkage)}`);
+  if (!LINKAGES.includes(linkage))
+    throw new Error(`linkage must be one of ${LINKAGES.join(', ')}, got ${String(linkage)}`);
   if (missing !== undefined && !(Number.isFinite(missing) && missing >= 0)) {
     throw new Error(`missing must be a finite distance >= 0, got ${String(missing)}`);
   }
   const y = condense(dist, missing);
   const K = dist.length;
   if (!Array.isArray(names) || names.length !== K || !names.every((s) => typeof s === 'string')) {
-    throw new Error(`names must be ${K} strings (one per row of dist), got ${Array.isArray(names) ? `${names.length} entries` : typeof names}`);
+    throw new Error(
+      `names must be ${K} strings (one per row of dist), got ${Array.isArray(names) ? `${names.length} entries` : typeof names}`,
+    );
   }
   const merges = linkageRows(y, K, linkage);
   return { linkage, merges, order: leafOrder(merges, K), newick: toNewick(merges, names) };

@@ -3,12 +3,15 @@
 // spectral steps, and the merger step i* = first step with d(i) <= eps, refined to the exact step by
 // interpolation search between the spectral steps where d crosses eps (d is taken to be monotone there, which
 // holds for the Gaussian closed form d = abar D0 and is what the curves show in practice).
-import { symmetricEigen } from '../kernels/eigh-cpu.js';
-import type { Schedule } from '../models/schedules.js';
+import { symmetricEigen } from '../linalg/eigh-cpu.js';
+import type { Context } from '../runtime/context.js';
+import { eigvalshBatch } from '../kernels/tridiag.js';
+import { HOST_DIM } from './crn-engine.js';
+import type { Schedule } from '../schedule/schedules.js';
 import { crnPairM, exactPairCurves, mergerStep, spectralDistance } from './curves.js';
 import type { EventPlan } from './events.js';
 import type { FluctuationModel } from './fluctuations.js';
-import type { PairReport } from './report-types.js';
+import type { PairReport } from '../formats/report-types.js';
 
 export type Progress = (phase: string, done: number, total: number) => void;
 
@@ -34,36 +37,45 @@ export interface SpectrumCache {
   computed(): number;
 }
 
-export function spectrumCache(model: FluctuationModel, schedule: Schedule, onEig?: () => void): SpectrumCache {
+/** Eigenvalues (descending) of symmetric (D, D) float64 matrices: float64 on the host for small D, else batched on the GPU. */
+export async function eigenvaluesOf(ctx: Context, mats: Float64Array[], D: number): Promise<Float64Array[]> {
+  if (D <= HOST_DIM || mats.length === 0) return mats.map((c) => symmetricEigen(c, D).values);
+  return eigvalshBatch(ctx, mats, D);
+}
+
+export function spectrumCache(
+  ctx: Context,
+  model: FluctuationModel,
+  schedule: Schedule,
+  onEig?: () => void,
+): SpectrumCache {
   const D = model.dim;
   const cache = new Map<string, Float64Array>();
   let count = 0;
   // exact: eigenvalues of abar C0 + (1 - abar) I are abar lambda + (1 - abar); one decomposition per event.
   const eig0 = new Map<number, Float64Array>();
+  const decompose = async (mats: Float64Array[]) => {
+    const out = await eigenvaluesOf(ctx, mats, D);
+    for (let q = 0; q < out.length; q++) {
+      count++;
+      onEig?.();
+    }
+    return out;
+  };
   return {
     computed: () => count,
     async values(step, events) {
       if (model.method === 'exact') {
         const a = abarOfStep(schedule, step);
-        return events.map((e) => {
-          let l = eig0.get(e);
-          if (!l) {
-            l = symmetricEigen(model.basis[e]![0]!, D).values;
-            eig0.set(e, l);
-            count++;
-            onEig?.();
-          }
-          return l.map((v) => a * v + (1 - a));
-        });
+        const missing = events.filter((e) => !eig0.has(e));
+        const got = await decompose(missing.map((e) => model.basis[e]![0]!));
+        missing.forEach((e, q) => eig0.set(e, got[q]!));
+        return events.map((e) => eig0.get(e)!.map((v) => a * v + (1 - a)));
       }
       const missing = events.filter((e) => !cache.has(`${e}:${step}`));
       if (missing.length > 0) {
-        const covs = await model.covAt(step, missing);
-        missing.forEach((e, q) => {
-          cache.set(`${e}:${step}`, symmetricEigen(covs[q]!, D).values);
-          count++;
-          onEig?.();
-        });
+        const got = await decompose(await model.covAt(step, missing));
+        missing.forEach((e, q) => cache.set(`${e}:${step}`, got[q]!));
       }
       return events.map((e) => cache.get(`${e}:${step}`)!);
     },
@@ -75,7 +87,13 @@ export function spectrumCache(model: FluctuationModel, schedule: Schedule, onEig
  * polynomial in (abar, 1 - abar, sqrt(abar (1 - abar))) with Frobenius products of {A, B, S};
  * mc: directly from the measured C(i) at each step.
  */
-export async function pairM(model: FluctuationModel, plan: EventPlan, schedule: Schedule, steps: number[], progress?: Progress): Promise<Float64Array[]> {
+export async function pairM(
+  model: FluctuationModel,
+  plan: EventPlan,
+  schedule: Schedule,
+  steps: number[],
+  progress?: Progress,
+): Promise<Float64Array[]> {
   const D = model.dim;
   const abar = Float64Array.from(steps, (s) => abarOfStep(schedule, s));
   if (model.method === 'exact' || model.method === 'crn') {
@@ -88,7 +106,11 @@ export async function pairM(model: FluctuationModel, plan: EventPlan, schedule: 
     return plan.pairs.map(({ a, b }, q) => {
       progress?.('M curves', q, plan.pairs.length);
       if (model.method === 'crn') return crnPairM(abar, { cross: gram(a, b), g1: ownOf(a), g2: ownOf(b) });
-      const ev = (e: number) => ({ eig: new Float64Array(0), trace: trace(model.basis[e]![0]!, D), frob2: ownOf(e)[0]![0]! });
+      const ev = (e: number) => ({
+        eig: new Float64Array(0),
+        trace: trace(model.basis[e]![0]!, D),
+        frob2: ownOf(e)[0]![0]!,
+      });
       return exactPairCurves(abar, ev(a), ev(b), D, gram(a, b)[0]![0]!).M;
     });
   }
@@ -117,7 +139,13 @@ export interface PairSpectra {
  * d first drops to eps between spectral steps g_{j-1} and g_j, search the integer steps in between
  * (interpolation search with a bisection fallback; d is taken to be monotone in the bracket).
  */
-export async function pairSpectra(cache: SpectrumCache, plan: EventPlan, spectralSteps: number[], eps: number, refine = true): Promise<PairSpectra> {
+export async function pairSpectra(
+  cache: SpectrumCache,
+  plan: EventPlan,
+  spectralSteps: number[],
+  eps: number,
+  refine = true,
+): Promise<PairSpectra> {
   const events = [...new Set(plan.pairs.flatMap((p) => [p.a, p.b]))];
   const d = plan.pairs.map(() => new Float64Array(spectralSteps.length));
   for (let s = 0; s < spectralSteps.length; s++) {
@@ -180,13 +208,22 @@ export function defaultSpectralCount(T: number, dim: number, events: number): nu
 }
 
 /** Builds PairReport rows; Mthr uses the refined merger step (M where i < i*, 1 from i* on). */
-export function pairReports(plan: EventPlan, schedule: Schedule, steps: number[], M: Float64Array[], spec: PairSpectra): PairReport[] {
+export function pairReports(
+  plan: EventPlan,
+  schedule: Schedule,
+  steps: number[],
+  M: Float64Array[],
+  spec: PairSpectra,
+): PairReport[] {
   return plan.pairs.map((p, q) => {
     const i = spec.mergerStep[q]!;
     const Mq = Array.from(M[q]!);
     return {
-      a: p.a, b: p.b, kind: p.kind,
-      mergerStep: i, mergerAbar: i === null ? null : abarOfStep(schedule, i),
+      a: p.a,
+      b: p.b,
+      kind: p.kind,
+      mergerStep: i,
+      mergerAbar: i === null ? null : abarOfStep(schedule, i),
       M: Mq,
       Mthr: Mq.map((m, s) => (i !== null && steps[s]! >= i ? 1 : m)),
       d: Array.from(spec.d[q]!),

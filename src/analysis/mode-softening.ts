@@ -17,7 +17,7 @@ import { createTensor, disposeTensor, readback, upload } from '../runtime/tensor
 import { encodeModeJvp, encodeModePerturb, modeJvpKernels } from '../kernels/mode_jvp.js';
 import { forwardNoise } from '../kernels/forward_noise.js';
 import type { Denoiser } from '../models/denoiser.js';
-import { stepsFromList } from '../models/schedules.js';
+import { stepsFromList } from '../schedule/schedules.js';
 import { fourierModes, fourierModeVector, imageShapeOf, type FourierMode } from './spectrum-core.js';
 import type { ImageRows } from './spectrum.js';
 
@@ -37,7 +37,17 @@ export const MODE_MAX_ROWS = 2048;
  * differences with step h along each v_j (v need not be unit norm: the result is J v_j). Points are split so
  * that one denoiser call sees at most maxRows rows.
  */
-export async function modeJvp(ctx: Context, d: Denoiser, x: Float32Array, B: number, step: number, v: Float32Array, V: number, h: number, maxRows = MODE_MAX_ROWS): Promise<ModeJvp> {
+export async function modeJvp(
+  ctx: Context,
+  d: Denoiser,
+  x: Float32Array,
+  B: number,
+  step: number,
+  v: Float32Array,
+  V: number,
+  h: number,
+  maxRows = MODE_MAX_ROWS,
+): Promise<ModeJvp> {
   const D = d.dim;
   checkMatrix('modeJvp: x', x, [B, D]);
   checkMatrix('modeJvp: v', v, [V, D]);
@@ -53,7 +63,11 @@ export async function modeJvp(ctx: Context, d: Denoiser, x: Float32Array, B: num
   const xp = createTensor(ctx, [2 * per * V, D], { label: 'mode.xp' });
   const jvT = createTensor(ctx, [per * V, D], { label: 'mode.jv' });
   const stT = createTensor(ctx, [per * V, 2], { label: 'mode.stats' });
-  const out: ModeJvp = { jv: new Float32Array(B * V * D), quotient: new Float64Array(B * V), norm2: new Float64Array(B * V) };
+  const out: ModeJvp = {
+    jv: new Float32Array(B * V * D),
+    quotient: new Float64Array(B * V),
+    norm2: new Float64Array(B * V),
+  };
   try {
     for (let i0 = 0; i0 < B; i0 += per) {
       const nb = Math.min(per, B - i0);
@@ -64,7 +78,18 @@ export async function modeJvp(ctx: Context, d: Denoiser, x: Float32Array, B: num
       const eps = await d.predictEps(ctx, xp, 2 * nb * V, step, null);
       try {
         batch = beginBatch(ctx, 'mode.jvp');
-        encodeModeJvp(batch, k, { xp, eps, v: vT, jv: jvT, stats: stT, points: nb, modes: V, d: D, s: Math.sqrt(1 - abar), inv: 1 / (2 * h * Math.sqrt(abar)) });
+        encodeModeJvp(batch, k, {
+          xp,
+          eps,
+          v: vT,
+          jv: jvT,
+          stats: stT,
+          points: nb,
+          modes: V,
+          d: D,
+          s: Math.sqrt(1 - abar),
+          inv: 1 / (2 * h * Math.sqrt(abar)),
+        });
         submit(batch);
       } finally {
         disposeTensor(eps);
@@ -123,11 +148,22 @@ export interface ModeSoftening {
 }
 
 /** Jacobian gains along Fourier modes per step and the critical step t_c (rule in the header). */
-export async function modeSoftening(ctx: Context, denoiser: Denoiser, data: ImageRows, steps: ArrayLike<number>, opts: ModeSofteningOptions): Promise<ModeSoftening> {
+export async function modeSoftening(
+  ctx: Context,
+  denoiser: Denoiser,
+  data: ImageRows,
+  steps: ArrayLike<number>,
+  opts: ModeSofteningOptions,
+): Promise<ModeSoftening> {
   const [N, D] = checkMatrix('modeSoftening: data.x', data.x, data.shape);
-  const [H, W, C] = imageShapeOf('modeSoftening (Jacobian along Fourier modes)', D, data.imageShape ?? denoiser.imageShape);
+  const [H, W, C] = imageShapeOf(
+    'modeSoftening (Jacobian along Fourier modes)',
+    D,
+    data.imageShape ?? denoiser.imageShape,
+  );
   checkFinite('modeSoftening: data.x', data.x, D);
-  if (denoiser.dim !== D) throw new Error(`modeSoftening: the ${denoiser.kind} denoiser has D = ${denoiser.dim}, the data D = ${D}`);
+  if (denoiser.dim !== D)
+    throw new Error(`modeSoftening: the ${denoiser.kind} denoiser has D = ${denoiser.dim}, the data D = ${D}`);
   const B = checkInt('points', opts.points ?? 16, 1, N);
   const maxBin = checkInt('maxBin', opts.maxBin ?? 2, 0, 2 ** 16);
   const leadingBin = checkInt('leadingBin', opts.leadingBin ?? 1, 0, maxBin);
@@ -144,16 +180,44 @@ export async function modeSoftening(ctx: Context, denoiser: Denoiser, data: Imag
     const r = Math.floor((i * N) / B);
     x0.set(data.x.subarray(r * D, (r + 1) * D), i * D);
   }
-  const xt = (await forwardNoise(ctx, x0, [B, D], { schedule: denoiser.schedule, steps: st, seed: opts.seed, ...(opts.stream !== undefined ? { stream: opts.stream } : {}) }))!;
+  const xt = (await forwardNoise(ctx, x0, [B, D], {
+    schedule: denoiser.schedule,
+    steps: st,
+    seed: opts.seed,
+    ...(opts.stream !== undefined ? { stream: opts.stream } : {}),
+  }))!;
   const bins = maxBin + 1;
   const res: ModeSoftening = {
-    imageShape: [H, W, C], steps: Array.from(st), abar: Array.from(abar), h: [], modes,
+    imageShape: [H, W, C],
+    steps: Array.from(st),
+    abar: Array.from(abar),
+    h: [],
+    modes,
     radius: Float64Array.from({ length: bins }, (_, b) => b),
-    gain: [], gainStd: [], norm: [], radialGain: [], radialNorm: [], softness: new Float64Array(S), leadingBin, criticalIndex: 0, criticalStep: st[0]!, points: B,
+    gain: [],
+    gainStd: [],
+    norm: [],
+    radialGain: [],
+    radialNorm: [],
+    softness: new Float64Array(S),
+    leadingBin,
+    criticalIndex: 0,
+    criticalStep: st[0]!,
+    points: B,
   };
   for (let s = 0; s < S; s++) {
     const h = hScale * Math.sqrt(1 - abar[s]!);
-    const r = await modeJvp(ctx, denoiser, xt.subarray(s * B * D, (s + 1) * B * D), B, st[s]!, v, V, h, opts.maxRows ?? MODE_MAX_ROWS);
+    const r = await modeJvp(
+      ctx,
+      denoiser,
+      xt.subarray(s * B * D, (s + 1) * B * D),
+      B,
+      st[s]!,
+      v,
+      V,
+      h,
+      opts.maxRows ?? MODE_MAX_ROWS,
+    );
     const gain = new Float64Array(V);
     const g2 = new Float64Array(V);
     const norm = new Float64Array(V);
@@ -165,7 +229,9 @@ export async function modeSoftening(ctx: Context, denoiser: Denoiser, data: Imag
         norm[j]! += Math.sqrt(r.norm2[i * V + j]!) / B;
       }
     }
-    const gainStd = Float64Array.from(gain, (m, j) => (B > 1 ? Math.sqrt(Math.max(0, ((g2[j]! - m * m) * B) / (B - 1))) : 0));
+    const gainStd = Float64Array.from(gain, (m, j) =>
+      B > 1 ? Math.sqrt(Math.max(0, ((g2[j]! - m * m) * B) / (B - 1))) : 0,
+    );
     const rg = new Float64Array(bins);
     const rn = new Float64Array(bins);
     const cnt = new Float64Array(bins);

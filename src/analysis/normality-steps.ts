@@ -5,9 +5,9 @@
 // the mixed central moments mean(dx^m de^n), m + n <= 4 (normality.ts). Every method tests this
 // one-draw sample (the same eps as crn), so the step at which normality is no longer rejected is
 // comparable across methods.
-import type { Schedule } from '../models/schedules.js';
+import type { Schedule } from '../schedule/schedules.js';
 import { centralMomentsOfCombination, k2FromMoments } from './normality.js';
-import type { NormalityReport } from './report-types.js';
+import type { NormalityReport } from '../formats/report-types.js';
 import { abarOfStep } from './mergers.js';
 
 /** Orders (m, n) of the mixed moments kept per column: all 2 <= m + n <= 4. */

@@ -30,7 +30,8 @@ export interface CentralMoments {
 }
 
 function checkMoment(name: string, v: number): void {
-  if (typeof v !== 'number' || !Number.isFinite(v)) throw new Error(`${name} must be a finite number, got ${String(v)}`);
+  if (typeof v !== 'number' || !Number.isFinite(v))
+    throw new Error(`${name} must be a finite number, got ${String(v)}`);
 }
 
 /**
@@ -76,7 +77,9 @@ function kurtosisZ(n: number, b2: number): number {
   const E = (3.0 * (n - 1)) / (n + 1);
   const varb2 = (24.0 * n * (n - 2) * (n - 3)) / ((n + 1) * (n + 1.0) * (n + 3) * (n + 5)); // Eq. 1
   const x = (b2 - E) / Math.sqrt(varb2); // Eq. 4
-  const sqrtbeta1 = ((6.0 * (n * n - 5 * n + 2)) / ((n + 7) * (n + 9))) * Math.sqrt((6.0 * (n + 3) * (n + 5)) / (n * (n - 2) * (n - 3))); // Eq. 2
+  const sqrtbeta1 =
+    ((6.0 * (n * n - 5 * n + 2)) / ((n + 7) * (n + 9))) *
+    Math.sqrt((6.0 * (n + 3) * (n + 5)) / (n * (n - 2) * (n - 3))); // Eq. 2
   const A = 6.0 + (8.0 / sqrtbeta1) * (2.0 / sqrtbeta1 + Math.sqrt(1 + 4.0 / sqrtbeta1 ** 2)); // Eq. 3
   const term1 = 1 - 2 / (9.0 * A);
   const denom = 1 + x * Math.sqrt(2 / (A - 4.0));
@@ -155,17 +158,12 @@ export function mixedCentralMoments(x: ArrayLike<number>, e: ArrayLike<number>):
     }
     for (let m = 0; m <= 4; m++) for (let q = 0; q <= 4 - m; q++) if (m + q >= 2) mu[m]![q]! += px[m]! * pe[q]!;
   }
-  for (let m = 0; m <= 4; m++) for (let q = 0; q <= 4 - m; q++) mu[m]![q] = m + q >= 2 ? mu[m]![q]! / n : m + q === 0 ? 1 : 0;
+  for (let m = 0; m <= 4; m++)
+    for (let q = 0; q <= 4 - m; q++) mu[m]![q] = m + q >= 2 ? mu[m]![q]! / n : m + q === 0 ? 1 : 0;
   return mu;
 }
 
-const BINOMIAL = [
-  [1],
-  [1, 1],
-  [1, 2, 1],
-  [1, 3, 3, 1],
-  [1, 4, 6, 4, 1],
-];
+const BINOMIAL = [[1], [1, 1], [1, 2, 1], [1, 3, 3, 1], [1, 4, 6, 4, 1]];
 
 /**
  * Central moments of y = alpha x + beta e from the mixed central moments of (x, e): since

@@ -25,9 +25,10 @@ import { standardNormals } from '../kernels/forward_noise.js';
 import { checkDenoiseArgs, NULL_CLASS, type Denoiser } from '../models/denoiser.js';
 import type { Scheduler } from '../samplers/scheduler.js';
 import { entropyRate, meanAndError } from './class-entropy.js';
+import { ONLINE_CLASSIFIER_STREAM } from '../kernels/philox_streams.js';
 
-/** Philox stream of the online classifier's chain (x_s with step tag 0, z with the step taken). */
-export const ONLINE_CLASSIFIER_STREAM = 81;
+/** Philox stream of the online classifier's chain (x_s with step tag 0, z with the step taken); kernels/philox_streams.ts. */
+export { ONLINE_CLASSIFIER_STREAM };
 
 export interface OnlineClassEntropyOptions {
   /** Trajectories. */
@@ -70,10 +71,16 @@ export interface OnlineClassEntropy {
 }
 
 /** Runs n trajectories and the online Bayesian classifier along them (see the file comment). */
-export async function onlineClassEntropy(ctx: Context, d: Denoiser, opts: OnlineClassEntropyOptions): Promise<OnlineClassEntropy> {
+export async function onlineClassEntropy(
+  ctx: Context,
+  d: Denoiser,
+  opts: OnlineClassEntropyOptions,
+): Promise<OnlineClassEntropy> {
   const C = d.numClasses;
   if (C < 2) {
-    throw new Error(`onlineClassEntropy: the '${d.kind}' denoiser has ${C} classes; the online classifier needs a class-conditional denoiser with at least 2 classes (an unconditional denoiser has no p(x_t' | x_t, c))`);
+    throw new Error(
+      `onlineClassEntropy: the '${d.kind}' denoiser has ${C} classes; the online classifier needs a class-conditional denoiser with at least 2 classes (an unconditional denoiser has no p(x_t' | x_t, c))`,
+    );
   }
   const n = checkInt('onlineClassEntropy: n', opts.n, 1, 1 << 20);
   const D = d.dim;
@@ -83,16 +90,22 @@ export async function onlineClassEntropy(ctx: Context, d: Denoiser, opts: Online
   const grid = Int32Array.from(sch.timesteps);
   const chain = opts.classes === undefined ? Int32Array.from({ length: n }, (_, i) => i % C) : opts.classes;
   if (chain !== null) checkDenoiseArgs(d, n, grid[0]!, chain);
-  if (chain !== null && chain.some((c) => c === NULL_CLASS)) throw new Error('onlineClassEntropy: classes must be real labels (use null for unconditional chains)');
+  if (chain !== null && chain.some((c) => c === NULL_CLASS))
+    throw new Error('onlineClassEntropy: classes must be real labels (use null for unconditional chains)');
   const logPrior = priorLogs(opts.prior, C);
   const coefs = Array.from(grid, (t) => sch.coefficients(t));
-  if (!coefs.some((c) => c.sigma > 0)) throw new Error(`onlineClassEntropy: every update of the ${sch.kind} grid is deterministic (sigma = 0); the classifier needs stochastic transitions (DDPM, or DDIM with eta > 0)`);
+  if (!coefs.some((c) => c.sigma > 0))
+    throw new Error(
+      `onlineClassEntropy: every update of the ${sch.kind} grid is deterministic (sigma = 0); the classifier needs stochastic transitions (DDPM, or DDIM with eta > 0)`,
+    );
   const blocks = chain === null ? C + 1 : C;
   const rows = n * blocks;
   // Rows block c (c < C) evaluate class c; the extra block the unconditional eps of unconditional chains.
   const labels = new Int32Array(rows);
   for (let c = 0; c < blocks; c++) labels.fill(c < C ? c : NULL_CLASS, c * n, (c + 1) * n);
-  const x = Float64Array.from(await standardNormals(ctx, n, D, { seed: opts.seed, stream: ONLINE_CLASSIFIER_STREAM, step: 0 }));
+  const x = Float64Array.from(
+    await standardNormals(ctx, n, D, { seed: opts.seed, stream: ONLINE_CLASSIFIER_STREAM, step: 0 }),
+  );
   const logit = new Float64Array(n * C);
   for (let i = 0; i < n; i++) for (let c = 0; c < C; c++) logit[i * C + c] = logPrior[c]!;
   const S = grid.length + 1;
@@ -134,7 +147,10 @@ export async function onlineClassEntropy(ctx: Context, d: Denoiser, opts: Online
         disposeTensor(epsT);
       }
       const { a, b, sigma } = coefs[k]!;
-      const z = sigma > 0 ? await standardNormals(ctx, n, D, { seed: opts.seed, stream: ONLINE_CLASSIFIER_STREAM, step: t }) : null;
+      const z =
+        sigma > 0
+          ? await standardNormals(ctx, n, D, { seed: opts.seed, stream: ONLINE_CLASSIFIER_STREAM, step: t })
+          : null;
       for (let i = 0; i < n; i++) {
         const own = chain === null ? C : chain[i]!;
         const eo = own * n * D + i * D;
@@ -149,7 +165,8 @@ export async function onlineClassEntropy(ctx: Context, d: Denoiser, opts: Online
             logit[i * C + c]! -= q / (2 * sigma * sigma);
           }
         }
-        for (let j = 0; j < D; j++) x[i * D + j] = a * x[i * D + j]! + b * eps[eo + j]! + (z ? sigma * z[i * D + j]! : 0);
+        for (let j = 0; j < D; j++)
+          x[i * D + j] = a * x[i * D + j]! + b * eps[eo + j]! + (z ? sigma * z[i * D + j]! : 0);
       }
     }
     record(grid.length);
@@ -168,8 +185,18 @@ export async function onlineClassEntropy(ctx: Context, d: Denoiser, opts: Online
     accuracy = hit / n;
   }
   return {
-    n, numClasses: C, steps: stepsOut, entropy, stdError, entropyByClass: byClass, rateSteps: r.steps, rate: r.rate, decisionStep: r.peakStep,
-    posterior: Float64Array.from(post), accuracy, denoiserCalls: calls,
+    n,
+    numClasses: C,
+    steps: stepsOut,
+    entropy,
+    stdError,
+    entropyByClass: byClass,
+    rateSteps: r.steps,
+    rate: r.rate,
+    decisionStep: r.peakStep,
+    posterior: Float64Array.from(post),
+    accuracy,
+    denoiserCalls: calls,
   };
 }
 
@@ -179,7 +206,8 @@ function priorLogs(prior: ArrayLike<number> | undefined, C: number): Float64Arra
   let s = 0;
   for (let c = 0; c < C; c++) {
     const p = prior[c]!;
-    if (!(Number.isFinite(p) && p > 0)) throw new Error(`onlineClassEntropy: prior[${c}] must be finite and > 0, got ${p}`);
+    if (!(Number.isFinite(p) && p > 0))
+      throw new Error(`onlineClassEntropy: prior[${c}] must be finite and > 0, got ${p}`);
     s += p;
   }
   return Float64Array.from({ length: C }, (_, c) => Math.log(prior[c]! / s));

@@ -17,7 +17,11 @@
 // Without a crossing inside the image it returns Infinity (the correlation exceeds the largest radius).
 
 /** [H, W, C] of image rows of D values; errors name the diagnostic that needs a height and width. */
-export function imageShapeOf(diagnostic: string, D: number, shape: readonly number[] | null | undefined): [number, number, number] {
+export function imageShapeOf(
+  diagnostic: string,
+  D: number,
+  shape: readonly number[] | null | undefined,
+): [number, number, number] {
   if (!shape || (shape.length !== 2 && shape.length !== 3)) {
     throw new Error(
       `${diagnostic} needs image data with a height and width (rows of H * W * C values, NHWC); got imageShape ${shape ? `[${shape.join(', ')}]` : 'null'} for rows of D = ${D}. ` +
@@ -25,10 +29,18 @@ export function imageShapeOf(diagnostic: string, D: number, shape: readonly numb
     );
   }
   const [H, W, C = 1] = shape;
-  for (const [n, v] of [['H', H], ['W', W], ['C', C]] as const) {
-    if (!Number.isInteger(v) || v! < 1) throw new Error(`${diagnostic}: imageShape ${n} must be a positive integer, got ${v}`);
+  for (const [n, v] of [
+    ['H', H],
+    ['W', W],
+    ['C', C],
+  ] as const) {
+    if (!Number.isInteger(v) || v! < 1)
+      throw new Error(`${diagnostic}: imageShape ${n} must be a positive integer, got ${v}`);
   }
-  if (H! * W! * C !== D) throw new Error(`${diagnostic}: imageShape [${H}, ${W}, ${C}] holds ${H! * W! * C} values per image, but rows have D = ${D}`);
+  if (H! * W! * C !== D)
+    throw new Error(
+      `${diagnostic}: imageShape [${H}, ${W}, ${C}] holds ${H! * W! * C} values per image, but rows have D = ${D}`,
+    );
   return [H!, W!, C];
 }
 
@@ -67,7 +79,8 @@ export function distanceBins(H: number, W: number): RadialBins {
 
 /** Mean of a (H, W) array over each bin (NaN for an empty bin). */
 export function radialAverage(values: ArrayLike<number>, b: RadialBins): Float64Array {
-  if (values.length !== b.index.length) throw new Error(`radialAverage: ${values.length} values for ${b.index.length} bin entries`);
+  if (values.length !== b.index.length)
+    throw new Error(`radialAverage: ${values.length} values for ${b.index.length} bin entries`);
   const out = new Float64Array(b.count.length);
   for (let i = 0; i < values.length; i++) out[b.index[i]!]! += values[i]!;
   for (let k = 0; k < out.length; k++) out[k] = b.count[k]! > 0 ? out[k]! / b.count[k]! : NaN;
@@ -111,7 +124,10 @@ export function autocorrelationFromPower(power: ArrayLike<number>, H: number, W:
   if (power.length !== H * W) throw new Error(`autocorrelationFromPower: ${power.length} values for H * W = ${H * W}`);
   const a = inverseDftReal(power, H, W);
   const a0 = a[0]!;
-  if (!(a0 > 0)) throw new Error(`autocorrelationFromPower: zero total power (a(0) = ${a0}); the images are constant after centring`);
+  if (!(a0 > 0))
+    throw new Error(
+      `autocorrelationFromPower: zero total power (a(0) = ${a0}); the images are constant after centring`,
+    );
   for (let i = 0; i < a.length; i++) a[i] = a[i]! / a0;
   return a;
 }

@@ -14,8 +14,16 @@ import { createTensor, disposeTensor, readback, upload, type Tensor } from '../r
 import { dftGroups, dftKernels, encodeDftPower, twiddles, type DftKernels } from '../kernels/dft.js';
 import { encodeForwardNoise, forwardNoisePipeline, NOISE_STREAM } from '../kernels/forward_noise.js';
 import type { Denoiser } from '../models/denoiser.js';
-import { stepsFromList, type Schedule } from '../models/schedules.js';
-import { autocorrelationFromPower, correlationLength, distanceBins, frequencyBins, imageShapeOf, radialAverage, type RadialBins } from './spectrum-core.js';
+import { stepsFromList, type Schedule } from '../schedule/schedules.js';
+import {
+  autocorrelationFromPower,
+  correlationLength,
+  distanceBins,
+  frequencyBins,
+  imageShapeOf,
+  radialAverage,
+  type RadialBins,
+} from './spectrum-core.js';
 
 export type SpectrumCenter = 'batch' | 'none';
 export const SPECTRUM_CENTERS: readonly SpectrumCenter[] = ['batch', 'none'];
@@ -44,7 +52,8 @@ const IMAGES_PER_GROUP = 32;
 const DEFAULT_CHUNK_ROWS = 512;
 
 function checkCenter(c: unknown): SpectrumCenter {
-  if (!SPECTRUM_CENTERS.includes(c as SpectrumCenter)) throw new Error(`center must be one of ${SPECTRUM_CENTERS.join(', ')}, got '${String(c)}'`);
+  if (!SPECTRUM_CENTERS.includes(c as SpectrumCenter))
+    throw new Error(`center must be one of ${SPECTRUM_CENTERS.join(', ')}, got '${String(c)}'`);
   return c as SpectrumCenter;
 }
 
@@ -64,7 +73,11 @@ interface Work {
 async function makeWork(ctx: Context, rows: number, H: number, W: number, C: number): Promise<Work> {
   const k = await dftKernels(ctx);
   return {
-    ctx, k, H, W, C,
+    ctx,
+    k,
+    H,
+    W,
+    C,
     twW: createTensor(ctx, [W, 2], { data: twiddles(W), label: 'spectrum.twW' }),
     twH: createTensor(ctx, [H, 2], { data: twiddles(H), label: 'spectrum.twH' }),
     g: createTensor(ctx, [rows * H * W * C, 2], { label: 'spectrum.g' }),
@@ -88,7 +101,21 @@ const newAcc = (w: Work): Acc => ({ p: new Float64Array(w.H * w.W), f: new Float
 /** Adds the DFT sums of v = ca a + cb b (n images) into acc. */
 async function addSpectrum(w: Work, acc: Acc, a: Tensor, b: Tensor, ca: number, cb: number, n: number): Promise<void> {
   const batch = beginBatch(w.ctx, 'spectrum');
-  encodeDftPower(batch, w.k, { a, b, ca, cb, twW: w.twW, twH: w.twH, g: w.g, out: w.out, n, h: w.H, w: w.W, c: w.C, perGroup: IMAGES_PER_GROUP });
+  encodeDftPower(batch, w.k, {
+    a,
+    b,
+    ca,
+    cb,
+    twW: w.twW,
+    twH: w.twH,
+    g: w.g,
+    out: w.out,
+    n,
+    h: w.H,
+    w: w.W,
+    c: w.C,
+    perGroup: IMAGES_PER_GROUP,
+  });
   submit(batch);
   const HW = w.H * w.W;
   const S = 1 + 2 * w.C;
@@ -104,7 +131,15 @@ async function addSpectrum(w: Work, acc: Acc, a: Tensor, b: Tensor, ca: number, 
   acc.n += n;
 }
 
-function finish(acc: Acc, H: number, W: number, C: number, center: SpectrumCenter, freq: RadialBins, dist: RadialBins): ImageSpectrum {
+function finish(
+  acc: Acc,
+  H: number,
+  W: number,
+  C: number,
+  center: SpectrumCenter,
+  freq: RadialBins,
+  dist: RadialBins,
+): ImageSpectrum {
   const HW = H * W;
   const N = acc.n;
   const power = new Float64Array(HW);
@@ -125,15 +160,28 @@ function finish(acc: Acc, H: number, W: number, C: number, center: SpectrumCente
   for (const p of power) total += p;
   const autocorrelation = total > 0 ? autocorrelationFromPower(power, H, W) : new Float64Array(HW).fill(NaN);
   const radialAutocorrelation = radialAverage(autocorrelation, dist);
-  return { power, radialPower: radialAverage(power, freq), autocorrelation, radialAutocorrelation, xi: total > 0 ? correlationLength(radialAutocorrelation, dist.radius) : NaN };
+  return {
+    power,
+    radialPower: radialAverage(power, freq),
+    autocorrelation,
+    radialAutocorrelation,
+    xi: total > 0 ? correlationLength(radialAutocorrelation, dist.radius) : NaN,
+  };
 }
 
 function checkRows(what: string, center: SpectrumCenter, n: number): void {
-  if (center === 'batch' && n < 2) throw new Error(`${what}: center 'batch' needs at least 2 images, got ${n}; use center 'none' for one image`);
+  if (center === 'batch' && n < 2)
+    throw new Error(`${what}: center 'batch' needs at least 2 images, got ${n}; use center 'none' for one image`);
 }
 
 /** Power spectrum, autocorrelation and xi of images x (N, D) f32 with imageShape [H, W(, C)] (D = H W C). */
-export async function imagePowerSpectrum(ctx: Context, x: Float32Array, shape: readonly [number, number], imageShape: readonly number[] | null, opts: { center?: SpectrumCenter; chunkRows?: number } = {}): Promise<ImageSpectrum & { frequency: RadialBins; distance: RadialBins }> {
+export async function imagePowerSpectrum(
+  ctx: Context,
+  x: Float32Array,
+  shape: readonly [number, number],
+  imageShape: readonly number[] | null,
+  opts: { center?: SpectrumCenter; chunkRows?: number } = {},
+): Promise<ImageSpectrum & { frequency: RadialBins; distance: RadialBins }> {
   const [N, D] = checkMatrix('imagePowerSpectrum: x', x, shape);
   const [H, W, C] = imageShapeOf('imagePowerSpectrum (power spectrum / autocorrelation)', D, imageShape);
   checkFinite('imagePowerSpectrum: x', x, D);
@@ -208,11 +256,22 @@ function push(s: SpectrumSeries, i: number, r: ImageSpectrum): void {
  * Spectra of x_t and of x0_hat per step for data rows (N, D) (images). x_t row n at step s is exactly
  * forwardNoise(x0, { seed, stream, steps: [s] }) row n, so callers can reproduce it.
  */
-export async function powerSpectrumSteps(ctx: Context, data: ImageRows, denoiser: Denoiser | null, steps: ArrayLike<number>, opts: PowerSpectrumStepsOptions): Promise<PowerSpectrumSteps> {
+export async function powerSpectrumSteps(
+  ctx: Context,
+  data: ImageRows,
+  denoiser: Denoiser | null,
+  steps: ArrayLike<number>,
+  opts: PowerSpectrumStepsOptions,
+): Promise<PowerSpectrumSteps> {
   const [N, D] = checkMatrix('powerSpectrumSteps: data.x', data.x, data.shape);
-  const [H, W, C] = imageShapeOf('powerSpectrumSteps (power spectrum / autocorrelation / correlation length)', D, data.imageShape ?? denoiser?.imageShape ?? null);
+  const [H, W, C] = imageShapeOf(
+    'powerSpectrumSteps (power spectrum / autocorrelation / correlation length)',
+    D,
+    data.imageShape ?? denoiser?.imageShape ?? null,
+  );
   checkFinite('powerSpectrumSteps: data.x', data.x, D);
-  if (denoiser && denoiser.dim !== D) throw new Error(`powerSpectrumSteps: the ${denoiser.kind} denoiser has D = ${denoiser.dim}, the data D = ${D}`);
+  if (denoiser && denoiser.dim !== D)
+    throw new Error(`powerSpectrumSteps: the ${denoiser.kind} denoiser has D = ${denoiser.dim}, the data D = ${D}`);
   const schedule = opts.schedule ?? denoiser?.schedule;
   if (!schedule) throw new Error('powerSpectrumSteps: pass opts.schedule when there is no denoiser');
   const center = checkCenter(opts.center ?? 'batch');
@@ -222,7 +281,8 @@ export async function powerSpectrumSteps(ctx: Context, data: ImageRows, denoiser
   const { steps: st, abar } = stepsFromList(schedule, steps);
   const S = st.length;
   for (let s = 0; s < S; s++) {
-    if (denoiser && !(abar[s]! > 0 && abar[s]! < 1)) throw new Error(`powerSpectrumSteps: abar = ${abar[s]} at step ${st[s]}; x0_hat needs 0 < abar < 1`);
+    if (denoiser && !(abar[s]! > 0 && abar[s]! < 1))
+      throw new Error(`powerSpectrumSteps: abar = ${abar[s]} at step ${st[s]}; x0_hat needs 0 < abar < 1`);
   }
   const chunk = Math.min(N, checkInt('chunkRows', opts.chunkRows ?? DEFAULT_CHUNK_ROWS, 1, 2 ** 20));
   const w = await makeWork(ctx, chunk, H, W, C);
@@ -243,7 +303,18 @@ export async function powerSpectrumSteps(ctx: Context, data: ImageRows, denoiser
         upload(ctx, stepT, [st[s]!]);
         upload(ctx, coefT, [a, sig]);
         const batch = beginBatch(ctx, 'spectrum.noise');
-        encodeForwardNoise(batch, noise, { x0: x0T, out: xtT, steps: stepT, coef: coefT, rows: nr, cols: D, rowOffset: r0, numSteps: 1, key, stream });
+        encodeForwardNoise(batch, noise, {
+          x0: x0T,
+          out: xtT,
+          steps: stepT,
+          coef: coefT,
+          rows: nr,
+          cols: D,
+          rowOffset: r0,
+          numSteps: 1,
+          key,
+          stream,
+        });
         submit(batch);
         await addSpectrum(w, accXt[s]!, xtT, xtT, 1, 0, nr);
         if (!denoiser) continue;
@@ -263,7 +334,17 @@ export async function powerSpectrumSteps(ctx: Context, data: ImageRows, denoiser
       push(xt, s, finish(accXt[s]!, H, W, C, center, frequency, distance));
       if (x0hat) push(x0hat, s, finish(accX0[s]!, H, W, C, center, frequency, distance));
     }
-    return { imageShape: [H, W, C], steps: Array.from(st), abar: Array.from(abar), center, rows: N, frequency, distance, xt, x0hat };
+    return {
+      imageShape: [H, W, C],
+      steps: Array.from(st),
+      abar: Array.from(abar),
+      center,
+      rows: N,
+      frequency,
+      distance,
+      xt,
+      x0hat,
+    };
   } finally {
     for (const t of [x0T, xtT, stepT, coefT]) disposeTensor(t);
     freeWork(w);

@@ -1,87 +1,42 @@
 // `fluctus analyze`: the merger analysis on a dataset, written to DIR/report.json, DIR/report.html
 // (and DIR/late-start.json when late-start steps are requested).
 import { readFileSync } from 'node:fs';
-import { Command, InvalidArgumentError, Option } from 'commander';
-import cliProgress from 'cli-progress';
+import { Command, Option } from 'commander';
 import { requestContext, destroyContext } from '../runtime/context.js';
-import { makeSchedule, type ScheduleName } from '../models/schedules.js';
+import { makeSchedule, type ScheduleName } from '../schedule/schedules.js';
 import { loadDataset } from '../data/loaders.js';
 import { analyzeMergers } from '../analysis/analyze.js';
 import { parseGroups } from '../analysis/events.js';
-import { CENTRINGS, LINKAGES, MERGER_METHODS, type MergerReport } from '../analysis/report-types.js';
-import { writeJsonAtomic, writeReportFiles } from '../analysis/report-html.js';
+import { DEFAULT_EPS_RATIO } from '../analysis/curves.js';
+import { CENTRINGS, LINKAGES, MERGER_METHODS, type MergerReport } from '../formats/report-types.js';
+import { writeJsonAtomic, writeReportFiles } from '../report/report-html.js';
+import { intArg, intList, phaseBar, positive } from './common.js';
 
 const MAX_STEPS = 100_000;
 
-export function intArg(name: string, min: number, max: number) {
-  return (v: string) => {
-    const n = Number(v);
-    if (!Number.isInteger(n) || n < min || n > max) throw new InvalidArgumentError(`${name} must be an integer in [${min}, ${max}], got '${v}'`);
-    return n;
-  };
-}
-
-export function positive(name: string) {
-  return (v: string) => {
-    const x = Number(v);
-    if (!Number.isFinite(x) || x <= 0) throw new InvalidArgumentError(`${name} must be a positive number, got '${v}'`);
-    return x;
-  };
-}
-
-function stepList(v: string): number[] {
-  const out = v.split(',').map((s) => Number(s.trim()));
-  if (out.some((n) => !Number.isInteger(n) || n < 0)) throw new InvalidArgumentError(`--late-start must be a comma-separated list of steps, got '${v}'`);
-  return out;
-}
-
 function packageVersion(): string {
   try {
-    return (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+    return (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string })
+      .version;
   } catch {
     return '0.0.0';
   }
 }
 
-/** A progress bar with rate and ETA that restarts for each phase of the analysis. */
-export function phaseBar() {
-  const bar = new cliProgress.SingleBar(
-    { format: '{phase} |{bar}| {percentage}% | {value}/{total} | {rate}/s | ETA {eta_formatted}', hideCursor: true, etaBuffer: 50 },
-    cliProgress.Presets.shades_classic,
-  );
-  let phase = '';
-  let t0 = 0;
-  let active = false;
-  return {
-    update(p: string, done: number, total: number) {
-      if (!process.stderr.isTTY && p === phase) return;
-      if (p !== phase) {
-        if (active) bar.stop();
-        bar.start(total, done, { phase: p.padEnd(10), rate: '0' });
-        phase = p;
-        t0 = performance.now();
-        active = true;
-        return;
-      }
-      const rate = done / Math.max(1e-3, (performance.now() - t0) / 1e3);
-      bar.setTotal(total);
-      bar.update(done, { rate: rate.toFixed(1) });
-    },
-    stop() {
-      if (active) bar.stop();
-      active = false;
-    },
-  };
-}
-
 function headline(r: MergerReport): string {
-  const step = (s: number | null) => (s === null ? `none within T = ${r.schedule.T}` : `${s} (abar ${r.schedule.abar[s]!.toPrecision(3)})`);
+  const step = (s: number | null) =>
+    s === null ? `none within T = ${r.schedule.T}` : `${s} (abar ${r.schedule.abar[s]!.toPrecision(3)})`;
   const lines = [
     `data–noise merger step: ${step(r.dataNoise.mergerStep)}`,
     `normality no longer rejected (alpha ${r.dataNoise.normality.alpha}) from step: ${step(r.dataNoise.normalityStep)}`,
     `speciation step: ${step(r.speciationStep)} (Lambda ${r.speciation.lambdaMax.toPrecision(4)})`,
     `class–rest merger steps: ${r.data.classNames.map((n, k) => `${n} ${r.classRestMerger[k] ?? '-'}`).join(', ')}`,
-    `first class merges: ${r.dendrogram.merges.slice(0, 3).map((m) => `${clusterName(r, m.a)} + ${clusterName(r, m.b)} at ${m.height}`).join('; ') || 'none'}`,
+    `first class merges: ${
+      r.dendrogram.merges
+        .slice(0, 3)
+        .map((m) => `${clusterName(r, m.a)} + ${clusterName(r, m.b)} at ${m.height}`)
+        .join('; ') || 'none'
+    }`,
   ];
   return lines.join('\n');
 }
@@ -95,28 +50,61 @@ function clusterName(r: MergerReport, id: number): string {
 
 export function analyzeCommand(): Command {
   return new Command('analyze')
-    .description('cross-fluctuation merger analysis of a dataset: merger steps, normality, dendrogram, speciation; writes DIR/report.json and DIR/report.html')
-    .option('--data <name|path>', 'gmm | digits | fashion-mnist, or a .npy / IDX(.gz) / .csv file or a folder of PNG class subfolders', 'gmm')
+    .description(
+      'cross-fluctuation merger analysis of a dataset: merger steps, normality, dendrogram, speciation; writes DIR/report.json and DIR/report.html',
+    )
+    .option(
+      '--data <name|path>',
+      'gmm | digits | fashion-mnist, or a .npy / IDX(.gz) / .csv file or a folder of PNG class subfolders',
+      'gmm',
+    )
     .option('--labels <path>', 'labels for --data given as a path (.npy or IDX)')
     .addOption(new Option('--split <name>', 'split of a built-in dataset').choices(['train', 'test']).default('train'))
-    .option('--samples-per-class <n>', 'use at most n samples per class (first ones)', intArg('--samples-per-class', 2, 2 ** 31 - 1))
+    .option(
+      '--samples-per-class <n>',
+      'use at most n samples per class (first ones)',
+      intArg('--samples-per-class', 2, 2 ** 31 - 1),
+    )
     .addOption(new Option('--schedule <name>', 'noise schedule').choices(['linear', 'cosine']).default('linear'))
     .option('--steps <T>', 'number of diffusion steps T', intArg('--steps', 2, MAX_STEPS), 1000)
-    .addOption(new Option('--method <name>', 'per-step covariances: crn (one noise draw, all steps), mc (Monte-Carlo sweep), exact (closed form)').choices([...MERGER_METHODS]).default('crn'))
+    .addOption(
+      new Option(
+        '--method <name>',
+        'per-step covariances: crn (one noise draw, all steps), mc (Monte-Carlo sweep), exact (closed form)',
+      )
+        .choices([...MERGER_METHODS])
+        .default('crn'),
+    )
     .option('--eps-ratio <r>', 'eps = max over classes and all data of lambda_max(C(0)) / r', positive('--eps-ratio'))
     .option('--eps <v>', 'absolute eps (instead of --eps-ratio)', positive('--eps'))
-    .addOption(new Option('--centring <mode>', 'centre each event about its own mean or the global mean').choices([...CENTRINGS]).default('own'))
+    .addOption(
+      new Option('--centring <mode>', 'centre each event about its own mean or the global mean')
+        .choices([...CENTRINGS])
+        .default('own'),
+    )
     .addOption(new Option('--linkage <name>', 'dendrogram linkage').choices([...LINKAGES]).default('average'))
     .option('--groups <spec>', "extra events pooling classes, e.g. 'tops=0,2,4,6;shoes=5,7,9' (names or indices)")
-    .option('--spectral-steps <n|all>', 'steps at which full spectra are computed (default: all for small D, fewer for large D)')
-    .option('--noise-samples <n>', 'size of the N(0, I) sample of the noise event (default: number of data rows)', intArg('--noise-samples', 8, 2 ** 31 - 1))
+    .option(
+      '--spectral-steps <n|all>',
+      'steps at which full spectra are computed (default: all for small D, fewer for large D)',
+    )
+    .option(
+      '--noise-samples <n>',
+      'size of the N(0, I) sample of the noise event (default: number of data rows)',
+      intArg('--noise-samples', 8, 2 ** 31 - 1),
+    )
     .option('--alpha <a>', 'significance level of the normality test', positive('--alpha'), 0.05)
-    .option('--late-start <steps>', 'save late-start statistics (mean, top-r eigenpairs, isotropic rest) at these steps', stepList)
+    .option(
+      '--late-start <steps>',
+      'save late-start statistics (mean, top-r eigenpairs, isotropic rest) at these steps',
+      intList('--late-start', 0, 'steps'),
+    )
     .option('--late-rank <r>', 'rank r of the late-start statistics', intArg('--late-rank', 1, 100_000), 16)
     .option('--seed <n>', 'noise seed', intArg('--seed', 0, Number.MAX_SAFE_INTEGER), 0)
     .option('--out <dir>', 'output folder', 'report')
     .action(async (o) => {
-      if (o.eps !== undefined && o.epsRatio !== undefined) throw new Error('give either --eps or --eps-ratio, not both');
+      if (o.eps !== undefined && o.epsRatio !== undefined)
+        throw new Error('give either --eps or --eps-ratio, not both');
       let spectral: number | 'all' | undefined;
       if (o.spectralSteps !== undefined) {
         spectral = o.spectralSteps === 'all' ? 'all' : intArg('--spectral-steps', 2, MAX_STEPS + 1)(o.spectralSteps);
@@ -127,15 +115,27 @@ export function analyzeCommand(): Command {
       const ctx = await requestContext({ profile: true });
       const a = ctx.adapterInfo;
       console.log(`adapter: ${a.vendor} ${a.architecture} ${a.description}${a.isFallback ? ' (software)' : ''}`);
-      console.log(`data: ${data.name} ${data.shape[0]} x ${data.shape[1]}, ${data.classes} classes (${data.source}); schedule ${o.schedule} T=${o.steps}; method ${o.method}`);
+      console.log(
+        `data: ${data.name} ${data.shape[0]} x ${data.shape[1]}, ${data.classes} classes (${data.source}); schedule ${o.schedule} T=${o.steps}; method ${o.method}`,
+      );
       const bar = phaseBar();
       try {
         const { report, lateStart } = await analyzeMergers(ctx, data, {
-          schedule, method: o.method, centring: o.centring, linkage: o.linkage, seed: o.seed,
-          eps: o.eps !== undefined ? { value: o.eps } : { ratio: o.epsRatio ?? 400 },
-          spectralSteps: spectral, noiseSamples: o.noiseSamples, groups, alpha: o.alpha,
-          lateStart: o.lateStart, lateRank: o.lateRank, progress: (p, d, t) => bar.update(p, d, t),
-          version: packageVersion(), commit: process.env.FLUCTUS_COMMIT ?? null,
+          schedule,
+          method: o.method,
+          centring: o.centring,
+          linkage: o.linkage,
+          seed: o.seed,
+          eps: o.eps !== undefined ? { value: o.eps } : { ratio: o.epsRatio ?? DEFAULT_EPS_RATIO },
+          spectralSteps: spectral,
+          noiseSamples: o.noiseSamples,
+          groups,
+          alpha: o.alpha,
+          lateStart: o.lateStart,
+          lateRank: o.lateRank,
+          progress: (p, d, t) => bar.update(p, d, t),
+          version: packageVersion(),
+          commit: process.env.FLUCTUS_COMMIT ?? null,
         });
         bar.stop();
         bar.update('report', 0, 1);
@@ -144,7 +144,9 @@ export function analyzeCommand(): Command {
         bar.stop();
         console.log(`\n${headline(report)}`);
         for (const w of report.warnings) console.log(`\nwarning: ${w}`);
-        console.log(`\nreport: ${o.out}/report.html (data: ${o.out}/report.json${lateStart ? `, late start: ${o.out}/late-start.json` : ''}) in ${(report.timings.total! / 1e3).toFixed(1)} s`);
+        console.log(
+          `\nreport: ${o.out}/report.html (data: ${o.out}/report.json${lateStart ? `, late start: ${o.out}/late-start.json` : ''}) in ${(report.timings.total! / 1e3).toFixed(1)} s`,
+        );
       } finally {
         bar.stop();
         destroyContext(ctx);

@@ -5,40 +5,26 @@ import { Command, InvalidArgumentError, Option } from 'commander';
 import cliProgress from 'cli-progress';
 import { requestContext, destroyContext, type Context } from '../runtime/context.js';
 import { loadDataset, type Dataset } from '../data/loaders.js';
-import { makeSchedule, type ScheduleName } from '../models/schedules.js';
+import { makeSchedule, type ScheduleName } from '../schedule/schedules.js';
 import { readCheckpoint, writeCheckpoint, type Checkpoint } from '../models/checkpoint.js';
 import { mlpDef, MLP_DEFAULTS } from '../models/mlp.js';
 import { unetDef, UNET_DEFAULTS } from '../models/unet.js';
 import { classifierDef } from '../models/classifier.js';
 import { classifyHost } from '../models/classifier.js';
 import { learnedDenoiser } from '../models/learned.js';
-import { sampleDdpm } from '../models/ddpm.js';
+import { sampleDdpm } from '../samplers/ddpm.js';
 import { ARCHITECTURES, disposeModel, type Architecture, type LearnedModel, type ModelDef } from '../models/model.js';
 import { train, type TrainResult } from '../models/train.js';
-import { writeTrainReport, type TrainReport } from './train-report.js';
+import { writeTrainReport, type TrainReport } from '../report/train-report.js';
+import { intArg, realArg } from './common.js';
 
 const DEFAULT_EPOCHS: Record<Architecture, number> = { mlp: 100, 'unet-small': 20, classifier: 10 };
 const DEFAULT_LR: Record<Architecture, number> = { mlp: 2e-3, 'unet-small': 1e-3, classifier: 1e-3 };
 
-function intArg(name: string, min: number, max: number) {
-  return (v: string) => {
-    const n = Number(v);
-    if (!Number.isInteger(n) || n < min || n > max) throw new InvalidArgumentError(`${name} must be an integer in [${min}, ${max}], got '${v}'`);
-    return n;
-  };
-}
-
-function realArg(name: string, min: number, max: number, open = false) {
-  return (v: string) => {
-    const x = Number(v);
-    if (!Number.isFinite(x) || x < min || x > max || (open && x === min)) throw new InvalidArgumentError(`${name} must be a number in ${open ? '(' : '['}${min}, ${max}], got '${v}'`);
-    return x;
-  };
-}
-
 function channelsArg(v: string): [number, number] {
   const p = v.split(',').map((s) => Number(s.trim()));
-  if (p.length !== 2 || !p.every((c) => Number.isInteger(c) && c >= 1 && c <= 4096)) throw new InvalidArgumentError(`--channels must be two integers 'c0,c1' (e.g. 32,64), got '${v}'`);
+  if (p.length !== 2 || !p.every((c) => Number.isInteger(c) && c >= 1 && c <= 4096))
+    throw new InvalidArgumentError(`--channels must be two integers 'c0,c1' (e.g. 32,64), got '${v}'`);
   return p as [number, number];
 }
 
@@ -49,27 +35,55 @@ function imageOf(data: Dataset): [number, number, number] | null {
 }
 
 /** The model definition asked for on the command line (or stored in the checkpoint being resumed). */
-export function modelFor(arch: Architecture, data: Dataset, o: { schedule: ScheduleName; steps: number; hidden?: number; blocks?: number; channels?: [number, number] }, resume: Checkpoint | null): ModelDef {
+export function modelFor(
+  arch: Architecture,
+  data: Dataset,
+  o: { schedule: ScheduleName; steps: number; hidden?: number; blocks?: number; channels?: [number, number] },
+  resume: Checkpoint | null,
+): ModelDef {
   const cfg = resume && resume.info.architecture === arch ? resume.info.config : {};
   const num = (k: string) => (typeof cfg[k] === 'number' ? (cfg[k] as number) : undefined);
   const sched = resume?.info.schedule ?? { name: o.schedule, T: o.steps };
   const schedule = makeSchedule(sched.name, sched.T);
   const [N, D] = data.shape;
-  if (arch === 'mlp') return mlpDef(D, data.classes, schedule, { hidden: o.hidden ?? num('hidden'), blocks: o.blocks ?? num('blocks'), timeDim: num('timeDim') });
+  if (arch === 'mlp')
+    return mlpDef(D, data.classes, schedule, {
+      hidden: o.hidden ?? num('hidden'),
+      blocks: o.blocks ?? num('blocks'),
+      timeDim: num('timeDim'),
+    });
   const image = imageOf(data);
   if (arch === 'unet-small') {
-    if (!image) throw new Error(`--model unet-small needs image data (digits, fashion-mnist, IDX files or PNG folders); ${data.name} holds ${N} vectors of ${D} values`);
-    return unetDef(image, data.classes, schedule, { c0: o.channels?.[0] ?? num('c0'), c1: o.channels?.[1] ?? num('c1'), embDim: num('embDim'), groups: num('groups') });
+    if (!image)
+      throw new Error(
+        `--model unet-small needs image data (digits, fashion-mnist, IDX files or PNG folders); ${data.name} holds ${N} vectors of ${D} values`,
+      );
+    return unetDef(image, data.classes, schedule, {
+      c0: o.channels?.[0] ?? num('c0'),
+      c1: o.channels?.[1] ?? num('c1'),
+      embDim: num('embDim'),
+      groups: num('groups'),
+    });
   }
   return classifierDef(image ?? [D], data.classes, {
-    hidden: o.hidden ?? num('hidden'), blocks: o.blocks ?? num('blocks'), c0: o.channels?.[0] ?? num('c0'), c1: o.channels?.[1] ?? num('c1'),
+    hidden: o.hidden ?? num('hidden'),
+    blocks: o.blocks ?? num('blocks'),
+    c0: o.channels?.[0] ?? num('c0'),
+    c1: o.channels?.[1] ?? num('c1'),
   });
 }
 
 function progressBar() {
   const bar = new cliProgress.SingleBar(
     // Without a terminal (logs, CI) a line every 10 s instead of the redrawn bar.
-    { format: 'training |{bar}| {value}/{total} steps | epoch {epoch} | loss {loss} | {rate} samples/s | ETA {eta_formatted}', hideCursor: true, etaBuffer: 20, noTTYOutput: true, notTTYSchedule: 10_000 },
+    {
+      format:
+        'training |{bar}| {value}/{total} steps | epoch {epoch} | loss {loss} | {rate} samples/s | ETA {eta_formatted}',
+      hideCursor: true,
+      etaBuffer: 20,
+      noTTYOutput: true,
+      notTTYSchedule: 10_000,
+    },
     cliProgress.Presets.shades_classic,
   );
   let started = false;
@@ -89,15 +103,24 @@ function progressBar() {
 
 const withoutExt = (p: string) => p.replace(/\.safetensors$/, '');
 
-async function sampleFacts(ctx: Context, r: TrainResult, data: Dataset, sampleSteps: number | undefined): Promise<TrainReport['samples']> {
+async function sampleFacts(
+  ctx: Context,
+  r: TrainResult,
+  data: Dataset,
+  sampleSteps: number | undefined,
+): Promise<TrainReport['samples']> {
   const m = r.model;
   const d = learnedDenoiser(m);
   const K = m.def.numClasses;
   const image = imageOf(data);
   const perRow = image ? (image[0] > 16 ? 8 : 10) : 64;
   const classes = Int32Array.from({ length: Math.max(1, K) * perRow }, (_, i) => (K ? Math.floor(i / perRow) : -1));
-  const steps = sampleSteps ?? (m.def.architecture === 'unet-small' && image && image[0] > 16 ? 100 : m.def.schedule!.T);
-  const bar = new cliProgress.SingleBar({ format: 'sampling |{bar}| {value}/{total} DDPM steps | ETA {eta_formatted}', hideCursor: true }, cliProgress.Presets.shades_classic);
+  const steps =
+    sampleSteps ?? (m.def.architecture === 'unet-small' && image && image[0] > 16 ? 100 : m.def.schedule!.T);
+  const bar = new cliProgress.SingleBar(
+    { format: 'sampling |{bar}| {value}/{total} DDPM steps | ETA {eta_formatted}', hideCursor: true },
+    cliProgress.Presets.shades_classic,
+  );
   bar.start(steps, 0);
   const seed = 1234;
   const x = await sampleDdpm(ctx, d, { n: classes.length, classes, seed, steps, onStep: (k) => bar.update(k) });
@@ -107,34 +130,84 @@ async function sampleFacts(ctx: Context, r: TrainResult, data: Dataset, sampleSt
 
 export function trainCommand(): Command {
   return new Command('train')
-    .description('train a denoiser (mlp, unet-small) or a classifier on a dataset with the engine; writes the checkpoint (safetensors) and <out>.html with the loss curve and a sample grid')
+    .description(
+      'train a denoiser (mlp, unet-small) or a classifier on a dataset with the engine; writes the checkpoint (safetensors) and <out>.html with the loss curve and a sample grid',
+    )
     .requiredOption('--out <path>', 'checkpoint to write (.safetensors); the report goes next to it')
-    .option('--data <name|path>', 'gmm | digits | fashion-mnist, or a .npy / IDX(.gz) / .csv file or a folder of PNG class subfolders', 'digits')
+    .option(
+      '--data <name|path>',
+      'gmm | digits | fashion-mnist, or a .npy / IDX(.gz) / .csv file or a folder of PNG class subfolders',
+      'digits',
+    )
     .option('--labels <path>', 'labels for --data given as a path (.npy or IDX)')
-    .option('--samples-per-class <n>', 'train on at most n samples per class (first ones)', intArg('--samples-per-class', 1, 2 ** 31 - 1))
-    .addOption(new Option('--model <name>', 'architecture (default: the resumed checkpoint\'s)').choices([...ARCHITECTURES]))
-    .option('--epochs <n>', `passes over the data (default: ${Object.entries(DEFAULT_EPOCHS).map(([k, v]) => `${k} ${v}`).join(', ')})`, intArg('--epochs', 1, 1e6))
-    .option('--max-steps <n>', 'stop after this many optimiser steps in all (resume later with --resume)', intArg('--max-steps', 1, 1e9))
-    .option('--batch <n>', 'batch size (default 128, or the resumed run\'s)', intArg('--batch', 1, 1 << 16))
-    .option('--lr <x>', `AdamW learning rate (default: ${Object.entries(DEFAULT_LR).map(([k, v]) => `${k} ${v}`).join(', ')})`, realArg('--lr', 0, 10, true))
+    .option(
+      '--samples-per-class <n>',
+      'train on at most n samples per class (first ones)',
+      intArg('--samples-per-class', 1, 2 ** 31 - 1),
+    )
+    .addOption(
+      new Option('--model <name>', "architecture (default: the resumed checkpoint's)").choices([...ARCHITECTURES]),
+    )
+    .option(
+      '--epochs <n>',
+      `passes over the data (default: ${Object.entries(DEFAULT_EPOCHS)
+        .map(([k, v]) => `${k} ${v}`)
+        .join(', ')})`,
+      intArg('--epochs', 1, 1e6),
+    )
+    .option(
+      '--max-steps <n>',
+      'stop after this many optimiser steps in all (resume later with --resume)',
+      intArg('--max-steps', 1, 1e9),
+    )
+    .option('--batch <n>', "batch size (default 128, or the resumed run's)", intArg('--batch', 1, 1 << 16))
+    .option(
+      '--lr <x>',
+      `AdamW learning rate (default: ${Object.entries(DEFAULT_LR)
+        .map(([k, v]) => `${k} ${v}`)
+        .join(', ')})`,
+      realArg('--lr', 0, 10, true),
+    )
     .option('--weight-decay <x>', 'AdamW decoupled weight decay (default 0)', realArg('--weight-decay', 0, 1))
     .option('--clip <x>', 'global gradient-norm clip, 0: none (default 1)', realArg('--clip', 0, 1e9))
-    .option('--ema <x>', 'EMA decay of the weights; sampling uses the EMA weights (default 0.999)', realArg('--ema', 0, 0.999999))
-    .option('--p-uncond <p>', 'class dropout probability for classifier-free guidance (default 0.1)', realArg('--p-uncond', 0, 1))
-    .option('--seed <n>', 'seed of initialisation, shuffling and noise (default: the resumed checkpoint\'s, else 0)', intArg('--seed', 0, Number.MAX_SAFE_INTEGER))
+    .option(
+      '--ema <x>',
+      'EMA decay of the weights; sampling uses the EMA weights (default 0.999)',
+      realArg('--ema', 0, 0.999999),
+    )
+    .option(
+      '--p-uncond <p>',
+      'class dropout probability for classifier-free guidance (default 0.1)',
+      realArg('--p-uncond', 0, 1),
+    )
+    .option(
+      '--seed <n>',
+      "seed of initialisation, shuffling and noise (default: the resumed checkpoint's, else 0)",
+      intArg('--seed', 0, Number.MAX_SAFE_INTEGER),
+    )
     .addOption(new Option('--schedule <name>', 'noise schedule').choices(['linear', 'cosine']).default('linear'))
     .option('--steps <T>', 'number of diffusion steps T', intArg('--steps', 2, 100_000), 1000)
     .option('--hidden <n>', `MLP width (default ${MLP_DEFAULTS.hidden})`, intArg('--hidden', 1, 65536))
     .option('--blocks <n>', `MLP residual blocks (default ${MLP_DEFAULTS.blocks})`, intArg('--blocks', 0, 64))
-    .option('--channels <c0,c1>', `U-Net / conv classifier channels (default ${UNET_DEFAULTS.c0},${UNET_DEFAULTS.c1} for the U-Net)`, channelsArg)
+    .option(
+      '--channels <c0,c1>',
+      `U-Net / conv classifier channels (default ${UNET_DEFAULTS.c0},${UNET_DEFAULTS.c1} for the U-Net)`,
+      channelsArg,
+    )
     .option('--resume <ckpt>', 'continue training from this checkpoint (same data and model)')
-    .option('--sample-steps <n>', 'DDPM steps of the report\'s sample grid (default T; 100 for the U-Net on images larger than 16x16)', intArg('--sample-steps', 1, 100_000))
+    .option(
+      '--sample-steps <n>',
+      "DDPM steps of the report's sample grid (default T; 100 for the U-Net on images larger than 16x16)",
+      intArg('--sample-steps', 1, 100_000),
+    )
     .option('--no-report', 'skip the HTML report and the sample grid')
     .action(async (o) => {
       const resume = o.resume ? readCheckpoint(o.resume) : null;
       const arch = (o.model ?? resume?.info.architecture) as Architecture | undefined;
-      if (!arch) throw new Error(`--model is required (one of ${ARCHITECTURES.join(', ')}) unless --resume gives a checkpoint`);
-      if (!ARCHITECTURES.includes(arch)) throw new Error(`checkpoint architecture '${arch}' is not one of ${ARCHITECTURES.join(', ')}`);
+      if (!arch)
+        throw new Error(`--model is required (one of ${ARCHITECTURES.join(', ')}) unless --resume gives a checkpoint`);
+      if (!ARCHITECTURES.includes(arch))
+        throw new Error(`checkpoint architecture '${arch}' is not one of ${ARCHITECTURES.join(', ')}`);
       const data = loadDataset(o.data, { labels: o.labels, limit: o.samplesPerClass });
       const def = modelFor(arch, data, o, resume);
       const rt = (resume?.info.train ?? {}) as Record<string, number>;
@@ -143,31 +216,59 @@ export function trainCommand(): Command {
       const a = ctx.adapterInfo;
       console.log(`adapter: ${a.vendor} ${a.architecture} ${a.description}${a.isFallback ? ' (software)' : ''}`);
       const nParams = def.paramSpecs.reduce((s, p) => s + p.shape.reduce((x, y) => x * y, 1), 0);
-      console.log(`data: ${data.name} ${data.shape[0]} x ${data.shape[1]}, ${data.classes} classes; model ${arch} ${JSON.stringify(def.config)} (${nParams.toLocaleString('en')} parameters)${resume ? `; resuming ${o.resume} at step ${resume.info.step}` : ''}`);
+      console.log(
+        `data: ${data.name} ${data.shape[0]} x ${data.shape[1]}, ${data.classes} classes; model ${arch} ${JSON.stringify(def.config)} (${nParams.toLocaleString('en')} parameters)${resume ? `; resuming ${o.resume} at step ${resume.info.step}` : ''}`,
+      );
       if (arch === 'mlp' && Number(def.config.hidden) < data.shape[1]) {
         // At large noise eps ~ x_t: a hidden width below D cannot pass x_t through (loss floor ~ 1 - hidden / D).
-        console.warn(`warning: the MLP's width ${def.config.hidden} is below the data dimension ${data.shape[1]}, so it cannot carry x_t through; use --hidden ${data.shape[1]} or more${data.imageShape ? ', or --model unet-small' : ''}`);
+        console.warn(
+          `warning: the MLP's width ${def.config.hidden} is below the data dimension ${data.shape[1]}, so it cannot carry x_t through; use --hidden ${data.shape[1]} or more${data.imageShape ? ', or --model unet-small' : ''}`,
+        );
       }
       const bar = progressBar();
       let model: LearnedModel | null = null;
       try {
-        const r = await train(ctx, def, { x: data.x, labels: data.labels, rows: data.shape[0], dim: data.shape[1], name: o.data }, {
-          // Unset options continue the resumed run's settings (what an uninterrupted run would have used).
-          epochs: o.epochs ?? rt.epochs ?? DEFAULT_EPOCHS[arch], batch: o.batch ?? rt.batch ?? 128, seed, pUncond: o.pUncond ?? rt.pUncond ?? 0.1,
-          maxSteps: o.maxSteps, resume,
-          optimizer: {
-            lr: o.lr ?? rt.lr ?? DEFAULT_LR[arch], weightDecay: o.weightDecay ?? rt.weightDecay ?? 0, emaDecay: o.ema ?? rt.emaDecay ?? 0.999,
-            maxNorm: (o.clip ?? (rt.maxNorm === undefined ? 1 : rt.maxNorm)) || Infinity,
+        const r = await train(
+          ctx,
+          def,
+          { x: data.x, labels: data.labels, rows: data.shape[0], dim: data.shape[1], name: o.data },
+          {
+            // Unset options continue the resumed run's settings (what an uninterrupted run would have used).
+            epochs: o.epochs ?? rt.epochs ?? DEFAULT_EPOCHS[arch],
+            batch: o.batch ?? rt.batch ?? 128,
+            seed,
+            pUncond: o.pUncond ?? rt.pUncond ?? 0.1,
+            maxSteps: o.maxSteps,
+            resume,
+            optimizer: {
+              lr: o.lr ?? rt.lr ?? DEFAULT_LR[arch],
+              weightDecay: o.weightDecay ?? rt.weightDecay ?? 0,
+              emaDecay: o.ema ?? rt.emaDecay ?? 0.999,
+              maxNorm: (o.clip ?? (rt.maxNorm === undefined ? 1 : rt.maxNorm)) || Infinity,
+            },
+            onProgress: (p) =>
+              bar.update(p.step, p.totalSteps, {
+                epoch: p.epoch,
+                loss: p.loss.toPrecision(4),
+                rate: p.samplesPerSecond.toFixed(0),
+              }),
+            onCheckpoint: (c) => writeCheckpoint(o.out, c),
           },
-          onProgress: (p) => bar.update(p.step, p.totalSteps, { epoch: p.epoch, loss: p.loss.toPrecision(4), rate: p.samplesPerSecond.toFixed(0) }),
-          onCheckpoint: (c) => writeCheckpoint(o.out, c),
-        });
+        );
         bar.stop();
         model = r.model;
-        console.log(`trained ${r.stepsRun} steps in ${r.seconds.toFixed(1)} s (${r.samplesPerSecond.toFixed(0)} samples/s); final loss ${r.losses.length ? r.losses[r.losses.length - 1]!.toPrecision(4) : '-'}`);
+        console.log(
+          `trained ${r.stepsRun} steps in ${r.seconds.toFixed(1)} s (${r.samplesPerSecond.toFixed(0)} samples/s); final loss ${r.losses.length ? r.losses[r.losses.length - 1]!.toPrecision(4) : '-'}`,
+        );
         console.log(`checkpoint: ${o.out} (step ${r.checkpoint.info.step})`);
         if (!o.report) return;
-        const facts: [string, string][] = [['training time', `${r.seconds.toFixed(1)} s for ${r.stepsRun} steps (${r.samplesPerSecond.toFixed(0)} samples/s)`], ['adapter', `${a.vendor} ${a.description}`]];
+        const facts: [string, string][] = [
+          [
+            'training time',
+            `${r.seconds.toFixed(1)} s for ${r.stepsRun} steps (${r.samplesPerSecond.toFixed(0)} samples/s)`,
+          ],
+          ['adapter', `${a.vendor} ${a.description}`],
+        ];
         let samples: TrainReport['samples'] = null;
         if (arch === 'classifier') {
           const acc = async (d: Dataset) => {
@@ -175,15 +276,24 @@ export function trainCommand(): Command {
             return pred.reduce((s, p, i) => s + Number(p === d.labels[i]), 0) / d.shape[0];
           };
           facts.push(['accuracy (training data)', (await acc(data)).toFixed(4)]);
-          if (o.data === 'fashion-mnist') facts.push(['accuracy (fashion-mnist test split)', (await acc(loadDataset('fashion-mnist', { split: 'test' }))).toFixed(4)]);
+          if (o.data === 'fashion-mnist')
+            facts.push([
+              'accuracy (fashion-mnist test split)',
+              (await acc(loadDataset('fashion-mnist', { split: 'test' }))).toFixed(4),
+            ]);
           for (const [k, v] of facts.slice(2)) console.log(`${k}: ${v}`);
         } else {
           samples = await sampleFacts(ctx, r, data, o.sampleSteps);
         }
         const files = await writeTrainReport(withoutExt(o.out), {
-          title: `fluctus train — ${arch} on ${data.name}`, info: r.checkpoint.info, losses: r.losses,
-          lossName: arch === 'classifier' ? 'cross-entropy' : 'MSE of eps', samples, facts,
-          data: { x: data.x, labels: data.labels, dim: data.shape[1] }, imageShape: imageOf(data),
+          title: `fluctus train — ${arch} on ${data.name}`,
+          info: r.checkpoint.info,
+          losses: r.losses,
+          lossName: arch === 'classifier' ? 'cross-entropy' : 'MSE of eps',
+          samples,
+          facts,
+          data: { x: data.x, labels: data.labels, dim: data.shape[1] },
+          imageShape: imageOf(data),
         });
         console.log(`report: ${files.join(', ')}`);
       } finally {

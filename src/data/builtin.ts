@@ -9,7 +9,16 @@ export const DIGITS_CSV = '/usr/lib/python3/dist-packages/sklearn/datasets/data/
 export const FASHION_DIR = '/usr/share/datasets/fashion-mnist';
 
 export const FASHION_CLASSES = [
-  'T-shirt/top', 'Trouser', 'Pullover', 'Dress', 'Coat', 'Sandal', 'Shirt', 'Sneaker', 'Bag', 'Ankle boot',
+  'T-shirt/top',
+  'Trouser',
+  'Pullover',
+  'Dress',
+  'Coat',
+  'Sandal',
+  'Shirt',
+  'Sneaker',
+  'Bag',
+  'Ankle boot',
 ] as const;
 
 export const DIGIT_CLASSES = Array.from({ length: 10 }, (_, k) => String(k));
@@ -17,7 +26,10 @@ export const DIGIT_CLASSES = Array.from({ length: 10 }, (_, k) => String(k));
 /** The IDX files of one Fashion-MNIST split. */
 export function fashionFiles(split: 'train' | 'test'): { images: string; labels: string } {
   const p = split === 'train' ? 'train' : 't10k';
-  return { images: join(FASHION_DIR, `${p}-images-idx3-ubyte.gz`), labels: join(FASHION_DIR, `${p}-labels-idx1-ubyte.gz`) };
+  return {
+    images: join(FASHION_DIR, `${p}-images-idx3-ubyte.gz`),
+    labels: join(FASHION_DIR, `${p}-labels-idx1-ubyte.gz`),
+  };
 }
 
 export function requireFile(dataset: string, path: string, pkg: string): void {
@@ -37,7 +49,8 @@ export function loadDigits(): Dataset {
     imageShape: [8, 8],
     scale: { text: 'pixels (0..16) / 8 - 1', map: (v) => v / 8 - 1 },
   });
-  if (ds.shape[1] !== 64) throw new Error(`${DIGITS_CSV}: expected 64 pixel columns and a label, got ${ds.shape[1]} + 1`);
+  if (ds.shape[1] !== 64)
+    throw new Error(`${DIGITS_CSV}: expected 64 pixel columns and a label, got ${ds.shape[1]} + 1`);
   return { ...ds, source: `${DIGITS_CSV} (python3-sklearn)` };
 }
 
@@ -47,5 +60,9 @@ export function loadFashionMnist(split: 'train' | 'test' = 'train'): Dataset {
   requireFile('fashion-mnist', f.images, 'dataset-fashion-mnist');
   requireFile('fashion-mnist', f.labels, 'dataset-fashion-mnist');
   const ds = loadIdx(f.images, { labels: f.labels, names: FASHION_CLASSES, name: 'fashion-mnist' });
-  return { ...ds, name: split === 'train' ? 'fashion-mnist' : 'fashion-mnist-test', source: `${f.images} + ${f.labels} (dataset-fashion-mnist, ${split} split)` };
+  return {
+    ...ds,
+    name: split === 'train' ? 'fashion-mnist' : 'fashion-mnist-test',
+    source: `${f.images} + ${f.labels} (dataset-fashion-mnist, ${split} split)`,
+  };
 }

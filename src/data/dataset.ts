@@ -104,7 +104,10 @@ export function limitPerClass(ds: Dataset, limit: number): Dataset {
   const counts = new Array<number>(ds.classes).fill(0);
   for (let i = 0; i < ds.shape[0]; i++) counts[ds.labels[i]!]!++;
   if (counts.every((c) => c <= limit)) return ds;
-  return takePerClass(ds, counts.map(() => limit));
+  return takePerClass(
+    ds,
+    counts.map(() => limit),
+  );
 }
 
 export interface DatasetParts {

@@ -20,7 +20,9 @@ export function readBytes(path: string): Uint8Array {
 
 /** The file name without .gz and without its format extension. */
 export function stem(path: string): string {
-  return basename(path).replace(/\.gz$/i, '').replace(/\.(npy|csv|idx\d?)$/i, '');
+  return basename(path)
+    .replace(/\.gz$/i, '')
+    .replace(/\.(npy|csv|idx\d?)$/i, '');
 }
 
 export const isIdxPath = (path: string) => /(idx\d-ubyte|-ubyte|\.idx\d?)$/i.test(basename(path).replace(/\.gz$/i, ''));
@@ -48,7 +50,11 @@ interface ArrayLoad {
 }
 
 /** (N, D) or (N, H, W) array -> rows, cols, imageShape; throws otherwise. */
-function rowsOf(path: string, shape: number[], what: string): { rows: number; cols: number; imageShape: [number, number] | null } {
+function rowsOf(
+  path: string,
+  shape: number[],
+  what: string,
+): { rows: number; cols: number; imageShape: [number, number] | null } {
   if (shape.length === 2) return { rows: shape[0]!, cols: shape[1]!, imageShape: null };
   if (shape.length === 3) return { rows: shape[0]!, cols: shape[1]! * shape[2]!, imageShape: [shape[1]!, shape[2]!] };
   throw new Error(`${path}: ${what} has shape (${shape.join(', ')}); expected (N, D) or (N, H, W)`);
@@ -151,7 +157,8 @@ export function loadCsv(path: string, opts: CsvLoad = {}): Dataset {
   const raw = new Float64Array(t.rows);
   for (let r = 0; r < t.rows; r++) {
     const v = t.values[r * t.cols + lc]!;
-    if (!Number.isSafeInteger(v)) throw new Error(`${path}: line ${t.lines[r]}: label ${v} in column ${colName} is not an integer`);
+    if (!Number.isSafeInteger(v))
+      throw new Error(`${path}: line ${t.lines[r]}: label ${v} in column ${colName} is not an integer`);
     raw[r] = v;
     for (let c = 0, j = 0; c < t.cols; c++) if (c !== lc) values[r * D + j++] = t.values[r * t.cols + c]!;
   }

@@ -83,10 +83,18 @@ export function gaussianMixture(opts: GmmOptions = {}): Dataset {
  * Fresh samples of a known mixture (a test set of the truth): `perClass[k]` rows of class k (one count
  * for all classes, or one per class), drawn with their own seed, class by class.
  */
-export function sampleGmmTruth(truth: GmmTruth, perClass: number | readonly number[], seed: number, name = 'gmm-test'): Dataset {
+export function sampleGmmTruth(
+  truth: GmmTruth,
+  perClass: number | readonly number[],
+  seed: number,
+  name = 'gmm-test',
+): Dataset {
   const { K, D } = truth;
   const counts = typeof perClass === 'number' ? new Array<number>(K).fill(perClass) : [...perClass];
-  if (counts.length !== K || counts.some((c) => !Number.isInteger(c) || c < 0)) throw new Error(`sampleGmmTruth: perClass must be a non-negative integer or ${K} of them, got ${JSON.stringify(perClass)}`);
+  if (counts.length !== K || counts.some((c) => !Number.isInteger(c) || c < 0))
+    throw new Error(
+      `sampleGmmTruth: perClass must be a non-negative integer or ${K} of them, got ${JSON.stringify(perClass)}`,
+    );
   const N = counts.reduce((a, b) => a + b, 0);
   const u = splitmix(seed);
   const normal = () => Math.sqrt(-2 * Math.log(u())) * Math.cos(2 * Math.PI * u());
@@ -96,11 +104,19 @@ export function sampleGmmTruth(truth: GmmTruth, perClass: number | readonly numb
   for (let k = 0; k < K; k++) {
     for (let i = 0; i < counts[k]!; i++, row++) {
       labels[row] = k;
-      for (let d = 0; d < D; d++) x[row * D + d] = truth.means[k * D + d]! + Math.sqrt(truth.variances[k * D + d]!) * normal();
+      for (let d = 0; d < D; d++)
+        x[row * D + d] = truth.means[k * D + d]! + Math.sqrt(truth.variances[k * D + d]!) * normal();
     }
   }
   return {
-    name, x, labels, shape: [N, D], classes: K, classNames: Array.from({ length: K }, (_, k) => String(k)),
-    imageShape: null, source: `samples of the built-in Gaussian mixture's truth (seed ${seed})`, scale: 'as generated',
+    name,
+    x,
+    labels,
+    shape: [N, D],
+    classes: K,
+    classNames: Array.from({ length: K }, (_, k) => String(k)),
+    imageShape: null,
+    source: `samples of the built-in Gaussian mixture's truth (seed ${seed})`,
+    scale: 'as generated',
   };
 }

@@ -41,7 +41,8 @@ export function loadDataset(spec: string, opts: LoadOptions = {}): Dataset {
   if (opts.limit !== undefined) checkInt('limit', opts.limit, 1, 2 ** 31 - 1);
   if (opts.seed !== undefined) checkInt('seed', opts.seed, 0, 2 ** 32 - 1);
   const builtin = (BUILTIN_DATASETS as readonly string[]).includes(spec);
-  if (builtin && opts.labels !== undefined) throw new Error(`labels: only for datasets given by path, not the built-in '${spec}'`);
+  if (builtin && opts.labels !== undefined)
+    throw new Error(`labels: only for datasets given by path, not the built-in '${spec}'`);
   if (opts.split === 'test' && spec !== 'fashion-mnist') {
     throw new Error(`split 'test' exists only for fashion-mnist, not '${spec}'`);
   }
@@ -59,10 +60,13 @@ function loadBuiltin(spec: string, opts: LoadOptions): Dataset {
 
 function loadPath(path: string, opts: LoadOptions): Dataset {
   if (!existsSync(path)) {
-    throw new Error(`dataset '${path}' is neither a built-in (${BUILTIN_DATASETS.join(', ')}) nor an existing file or folder`);
+    throw new Error(
+      `dataset '${path}' is neither a built-in (${BUILTIN_DATASETS.join(', ')}) nor an existing file or folder`,
+    );
   }
   if (statSync(path).isDirectory()) {
-    if (opts.labels !== undefined) throw new Error(`labels: a PNG folder takes its labels from its class subfolders; drop --labels`);
+    if (opts.labels !== undefined)
+      throw new Error(`labels: a PNG folder takes its labels from its class subfolders; drop --labels`);
     return loadPngFolder(path);
   }
   if (isNpyPath(path)) return loadNpy(path, { labels: opts.labels });

@@ -3,7 +3,15 @@
 import { parse as npyParse } from 'npyjs';
 import { parse as csvParse } from 'csv-parse/sync';
 
-export type NumericArray = Uint8Array | Int8Array | Int16Array | Uint16Array | Int32Array | Uint32Array | Float32Array | Float64Array;
+export type NumericArray =
+  | Uint8Array
+  | Int8Array
+  | Int16Array
+  | Uint16Array
+  | Int32Array
+  | Uint32Array
+  | Float32Array
+  | Float64Array;
 
 /** True when the bytes start with the gzip magic 1f 8b. */
 export function isGzip(bytes: Uint8Array): boolean {
@@ -19,7 +27,12 @@ export interface IdxArray {
 
 // IDX type byte -> dtype and element size (http://yann.lecun.com/exdb/mnist/, "THE IDX FILE FORMAT").
 const IDX_TYPES: Record<number, [IdxArray['dtype'], number]> = {
-  0x08: ['u8', 1], 0x09: ['i8', 1], 0x0b: ['i16', 2], 0x0c: ['i32', 4], 0x0d: ['f32', 4], 0x0e: ['f64', 8],
+  0x08: ['u8', 1],
+  0x09: ['i8', 1],
+  0x0b: ['i16', 2],
+  0x0c: ['i32', 4],
+  0x0d: ['f32', 4],
+  0x0e: ['f64', 8],
 };
 
 /** Parses an (uncompressed) IDX file: magic 00 00 <type> <ndim>, ndim big-endian u32 dims, data. */
@@ -33,12 +46,15 @@ export function parseIdx(bytes: Uint8Array, name = 'IDX data'): IdxArray {
   const [dtype, size] = type;
   const ndim = bytes[3]!;
   const headerBytes = 4 + 4 * ndim;
-  if (ndim < 1 || bytes.length < headerBytes) throw new Error(`${name}: truncated IDX header (${ndim} dimensions, ${bytes.length} bytes)`);
+  if (ndim < 1 || bytes.length < headerBytes)
+    throw new Error(`${name}: truncated IDX header (${ndim} dimensions, ${bytes.length} bytes)`);
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const shape = Array.from({ length: ndim }, (_, d) => view.getUint32(4 + 4 * d, false));
   const count = shape.reduce((a, b) => a * b, 1);
   if (bytes.length !== headerBytes + count * size) {
-    throw new Error(`${name}: IDX header declares shape [${shape}] (${count * size} bytes of data) but the file has ${bytes.length - headerBytes}`);
+    throw new Error(
+      `${name}: IDX header declares shape [${shape}] (${count * size} bytes of data) but the file has ${bytes.length - headerBytes}`,
+    );
   }
   if (dtype === 'u8') return { dtype, shape, data: bytes.subarray(headerBytes) };
   const read: Record<string, [new (n: number) => NumericArray, (o: number) => number]> = {
@@ -66,7 +82,9 @@ const NPY_NUMERIC = ['u1', 'i1', 'u2', 'i2', 'u4', 'i4', 'u8', 'i8', 'f2', 'f4',
 
 /** Parses a .npy file (any version) of a little-endian numeric dtype; Fortran order is transposed. */
 export function parseNpy(bytes: Uint8Array, name = 'npy data'): NpyData {
-  const descr = /'descr'\s*:\s*'([^']*)'/.exec(new TextDecoder('latin1').decode(bytes.subarray(0, Math.min(bytes.length, 4096))))?.[1];
+  const descr = /'descr'\s*:\s*'([^']*)'/.exec(
+    new TextDecoder('latin1').decode(bytes.subarray(0, Math.min(bytes.length, 4096))),
+  )?.[1];
   if (descr !== undefined && !/^[<|]/.test(descr)) {
     throw new Error(`${name}: dtype '${descr}' is not supported (allowed little-endian ${NPY_NUMERIC.join(' ')})`);
   }
@@ -85,7 +103,9 @@ export function parseNpy(bytes: Uint8Array, name = 'npy data'): NpyData {
   const count = shape.reduce((a, b) => a * b, 1);
   const raw = arr.data as unknown as ArrayLike<number | bigint> & { length: number };
   if (raw.length !== count) {
-    throw new Error(`${name}: header declares shape (${shape.join(', ')}) = ${count} values but the file holds ${raw.length}`);
+    throw new Error(
+      `${name}: header declares shape (${shape.join(', ')}) = ${count} values but the file holds ${raw.length}`,
+    );
   }
   let data: NumericArray;
   if (raw instanceof BigInt64Array || raw instanceof BigUint64Array) {
@@ -141,7 +161,13 @@ function toNumber(cell: string): number {
 export function parseCsv(text: string, name = 'CSV data'): CsvTable {
   let records: { record: string[]; info: { lines: number } }[];
   try {
-    records = csvParse(text, { info: true, relax_column_count: true, skip_empty_lines: true, trim: true, bom: true }) as unknown as typeof records;
+    records = csvParse(text, {
+      info: true,
+      relax_column_count: true,
+      skip_empty_lines: true,
+      trim: true,
+      bom: true,
+    }) as unknown as typeof records;
   } catch (e) {
     throw new Error(`${name}: ${(e as Error).message}`);
   }
@@ -157,7 +183,9 @@ export function parseCsv(text: string, name = 'CSV data'): CsvTable {
     // info.lines is the line the record ends on; records here never span lines (no quoted newlines).
     lines[r] = info.lines;
     if (record.length !== cols) {
-      throw new Error(`${name}: line ${info.lines} has ${record.length} columns, expected ${cols} (as on line ${records[0]!.info.lines})`);
+      throw new Error(
+        `${name}: line ${info.lines} has ${record.length} columns, expected ${cols} (as on line ${records[0]!.info.lines})`,
+      );
     }
     record.forEach((cell, c) => {
       if (!NUMBER.test(cell)) throw new Error(`${name}: line ${info.lines}, column ${c}: '${cell}' is not a number`);

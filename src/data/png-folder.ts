@@ -23,12 +23,16 @@ export function loadPngFolder(root: string): Dataset {
     .sort();
   if (classes.length === 0) {
     const what = readdirSync(root).filter(visible).length === 0 ? 'is empty' : 'has no class subfolders';
-    throw new Error(`${root}: ${what}; expected one subfolder of .png images per class (${join(root, '<class>', '*.png')})`);
+    throw new Error(
+      `${root}: ${what}; expected one subfolder of .png images per class (${join(root, '<class>', '*.png')})`,
+    );
   }
   const files: string[] = [];
   const raw: number[] = [];
   classes.forEach((c, k) => {
-    const pngs = readdirSync(join(root, c)).filter((n) => visible(n) && /\.png$/i.test(n)).sort();
+    const pngs = readdirSync(join(root, c))
+      .filter((n) => visible(n) && /\.png$/i.test(n))
+      .sort();
     if (pngs.length === 0) throw new Error(`${join(root, c)}: class folder has no .png images`);
     for (const p of pngs) {
       files.push(join(root, c, p));
@@ -50,7 +54,9 @@ export function loadPngFolder(root: string): Dataset {
       [first, h, w] = [file, png.height, png.width];
       values = new Float64Array(files.length * h * w);
     } else if (png.height !== h || png.width !== w) {
-      throw new Error(`${file}: is ${png.width}x${png.height} but ${first} is ${w}x${h}; all images must have the same size`);
+      throw new Error(
+        `${file}: is ${png.width}x${png.height} but ${first} is ${w}x${h}; all images must have the same size`,
+      );
     }
     values.set(rgbaToGray(png.data, png.color), i * h * w);
   });

@@ -3,7 +3,7 @@
 // critical-time estimates (within a tolerance of T), the signal step grid, the sampler grids that are not
 // the schedule's own (cosine-shaped, merger-aware) and the seeded random pulse centres.
 import { checkInt } from '../runtime/check.js';
-import type { Schedule } from '../models/schedules.js';
+import type { Schedule } from '../schedule/schedules.js';
 import { stepOfAbar } from '../analysis/collapse.js';
 
 /** Min-max normalisation of a curve to [0, 1]; non-finite entries become null (a flat curve: all 0). */
@@ -23,7 +23,8 @@ export function normaliseCurve(values: ArrayLike<number>): (number | null)[] {
 export function peakStep(steps: ArrayLike<number>, values: ArrayLike<number>): number | null {
   if (steps.length !== values.length) throw new Error(`peakStep: ${values.length} values for ${steps.length} steps`);
   let best = -1;
-  for (let i = 0; i < values.length; i++) if (Number.isFinite(values[i]!) && (best < 0 || values[i]! > values[best]!)) best = i;
+  for (let i = 0; i < values.length; i++)
+    if (Number.isFinite(values[i]!) && (best < 0 || values[i]! > values[best]!)) best = i;
   return best < 0 ? null : steps[best]!;
 }
 
@@ -40,8 +41,13 @@ export function peakAtEnd(steps: ArrayLike<number>, values: ArrayLike<number>): 
  * Monte-Carlo noise of a fine grid from deciding the step), over the entries whose j, k exist and are finite;
  * null when none.
  */
-export function steepestStep(steps: ArrayLike<number>, values: ArrayLike<number>, span = 0): { step: number; slope: number } | null {
-  if (steps.length !== values.length) throw new Error(`steepestStep: ${values.length} values for ${steps.length} steps`);
+export function steepestStep(
+  steps: ArrayLike<number>,
+  values: ArrayLike<number>,
+  span = 0,
+): { step: number; slope: number } | null {
+  if (steps.length !== values.length)
+    throw new Error(`steepestStep: ${values.length} values for ${steps.length} steps`);
   let best: { step: number; slope: number } | null = null;
   const S = steps.length;
   for (let i = 1; i + 1 < S; i++) {
@@ -86,7 +92,12 @@ export function agreement(estimates: readonly NamedStep[], T: number, tol = 0.1)
     }
   }
   const st = have.map((e) => e.step);
-  return { pairs, spread: st.length >= 2 ? Math.max(...st) - Math.min(...st) : null, all: pairs.length ? pairs.every((p) => p.agree) : null, tolerance };
+  return {
+    pairs,
+    spread: st.length >= 2 ? Math.max(...st) - Math.min(...st) : null,
+    all: pairs.length ? pairs.every((p) => p.agree) : null,
+    tolerance,
+  };
 }
 
 /** Median of a list of numbers (null entries left out; null when empty). */
@@ -143,7 +154,12 @@ export const MERGER_WINDOW_SHARE = 0.6;
  * hi = T when there is no merger), the remaining m - m_in evenly spaced below lo down to step 1. n = 1: [T];
  * n = 2: [T, 1]. Made strictly descending (strictGrid).
  */
-export function mergerAwareGrid(T: number, n: number, merger: number | null, speciation: number | null): { grid: Int32Array; window: [number, number] } {
+export function mergerAwareGrid(
+  T: number,
+  n: number,
+  merger: number | null,
+  speciation: number | null,
+): { grid: Int32Array; window: [number, number] } {
   checkInt('grid size n', n, 1, T);
   const hi = Math.min(T, Math.max(2, merger ?? T));
   const lo = speciation !== null && speciation >= 1 && speciation < hi ? speciation : 1;

@@ -7,13 +7,13 @@
 import type { Context } from '../runtime/context.js';
 import { createTensor, disposeTensor, readback } from '../runtime/tensor.js';
 import { standardNormals } from '../kernels/forward_noise.js';
-import { symmetricEigen } from '../kernels/eigh-cpu.js';
+import { symmetricEigen } from '../linalg/eigh-cpu.js';
 import type { Denoiser } from '../models/denoiser.js';
 import type { GmmParams } from '../models/gmm-model.js';
+import { ZERO_SHOT_STREAM, MAX_NOISES, zeroShotStream } from '../kernels/philox_streams.js';
 
-/** Philox streams of the classifier's noises: stream ZERO_SHOT_STREAM + j for noise j, step tag = t. */
-export const ZERO_SHOT_STREAM = 64;
-export const MAX_NOISES = 64;
+/** Philox streams of the classifier's noises: stream zeroShotStream(j) for noise j, step tag = t (kernels/philox_streams.ts). */
+export { ZERO_SHOT_STREAM, MAX_NOISES };
 
 export const WEIGHTINGS = ['uniform', 'inverse-snr', 'truncated-inverse-snr'] as const;
 export type Weighting = (typeof WEIGHTINGS)[number];
@@ -22,7 +22,13 @@ export type Weighting = (typeof WEIGHTINGS)[number];
  * Weights (K, S) over the evaluated steps for each class. abar[t] is abar at integer step t (index 0 = step
  * 0); mergerSteps[k] is class k's merger step (null: no merger, the window runs to the last step).
  */
-export function classifierWeights(kind: Weighting, steps: readonly number[], abar: ArrayLike<number>, mergerSteps: readonly (number | null)[], tStart = 20): Float64Array {
+export function classifierWeights(
+  kind: Weighting,
+  steps: readonly number[],
+  abar: ArrayLike<number>,
+  mergerSteps: readonly (number | null)[],
+  tStart = 20,
+): Float64Array {
   const K = mergerSteps.length;
   const S = steps.length;
   const w = new Float64Array(K * S);
@@ -32,14 +38,20 @@ export function classifierWeights(kind: Weighting, steps: readonly number[], aba
     for (let s = 0; s < S; s++) {
       const t = steps[s]!;
       const a = abar[t]!;
-      const v = kind === 'uniform' ? 1 : kind === 'inverse-snr' ? (1 - a) / a : t >= tStart && t <= hi ? (1 - a) / a : 0;
+      const v =
+        kind === 'uniform' ? 1 : kind === 'inverse-snr' ? (1 - a) / a : t >= tStart && t <= hi ? (1 - a) / a : 0;
       w[k * S + s] = v;
       sum += v;
     }
     if (sum === 0) {
       // A class whose window holds no evaluated step: fall back to the step nearest its window.
       let best = 0;
-      for (let s = 1; s < S; s++) if (Math.abs(steps[s]! - Math.min(hi, Math.max(tStart, steps[s]!))) < Math.abs(steps[best]! - Math.min(hi, Math.max(tStart, steps[best]!)))) best = s;
+      for (let s = 1; s < S; s++)
+        if (
+          Math.abs(steps[s]! - Math.min(hi, Math.max(tStart, steps[s]!))) <
+          Math.abs(steps[best]! - Math.min(hi, Math.max(tStart, steps[best]!)))
+        )
+          best = s;
       w[k * S + best] = 1;
       sum = 1;
     }
@@ -75,10 +87,18 @@ export interface ClassifierErrorsOptions {
 }
 
 /** err (n, K, S): mean over noises of ||eps - eps_hat_k||² (sum over D) for test rows x (n, D). */
-export async function classifierErrors(ctx: Context, d: Denoiser, x: Float32Array, n: number, o: ClassifierErrorsOptions): Promise<{ err: Float64Array; calls: number }> {
+export async function classifierErrors(
+  ctx: Context,
+  d: Denoiser,
+  x: Float32Array,
+  n: number,
+  o: ClassifierErrorsOptions,
+): Promise<{ err: Float64Array; calls: number }> {
   const K = d.numClasses;
-  if (K < 2) throw new Error(`zero-shot classification needs a class-conditional denoiser; '${d.kind}' has ${K} classes`);
-  if (o.noises < 1 || o.noises > MAX_NOISES || !Number.isInteger(o.noises)) throw new Error(`noises must be an integer in [1, ${MAX_NOISES}], got ${o.noises}`);
+  if (K < 2)
+    throw new Error(`zero-shot classification needs a class-conditional denoiser; '${d.kind}' has ${K} classes`);
+  if (o.noises < 1 || o.noises > MAX_NOISES || !Number.isInteger(o.noises))
+    throw new Error(`noises must be an integer in [1, ${MAX_NOISES}], got ${o.noises}`);
   const D = d.dim;
   const S = o.steps.length;
   const B = o.batch ?? 256;
@@ -92,7 +112,7 @@ export async function classifierErrors(ctx: Context, d: Denoiser, x: Float32Arra
     const b = Math.sqrt(1 - abar[t - 1]!);
     for (let j = 0; j < o.noises; j++) {
       // The same eps for every class: drawn once per (row, t, j).
-      const eps = await standardNormals(ctx, n, D, { seed: o.seed, stream: ZERO_SHOT_STREAM + j, step: t });
+      const eps = await standardNormals(ctx, n, D, { seed: o.seed, stream: zeroShotStream(j), step: t });
       for (let r0 = 0; r0 < n; r0 += B) {
         const m = Math.min(B, n - r0);
         const xt = new Float32Array(m * D);
@@ -129,7 +149,13 @@ export async function classifierErrors(ctx: Context, d: Denoiser, x: Float32Arra
  * eps - eps_hat_k = (I - (1 - abar) S_k^{-1}) eps - sqrt(abar (1 - abar)) S_k^{-1} (x0 - mu_k), so
  * E = tr((I - (1 - abar) S_k^{-1})²) + abar (1 - abar) ||S_k^{-1} (x0 - mu_k)||². Returns (n, K, S).
  */
-export function expectedClassifierErrors(p: GmmParams, x: ArrayLike<number>, n: number, steps: readonly number[], abarOfStep: (t: number) => number): Float64Array {
+export function expectedClassifierErrors(
+  p: GmmParams,
+  x: ArrayLike<number>,
+  n: number,
+  steps: readonly number[],
+  abarOfStep: (t: number) => number,
+): Float64Array {
   const { K, D } = p;
   const S = steps.length;
   const out = new Float64Array(n * K * S);

@@ -8,8 +8,15 @@
 // FD per run is the harness's headline FD (sweep.ts headlineFd); the entropic timesteps go to
 // DIR/entropic-timesteps.json (diffusers-style 0-based timesteps with their sigmas).
 import type { TopLevelSpec } from 'vega-lite';
-import { CHART_CONFIG, VL_SCHEMA } from '../analysis/charts-common.js';
-import { denoisingError, entropicSchedule, logSigmaSteps, ENTROPIC_KINDS, type EntropicSchedule } from '../analysis/entropic-time.js';
+import { CHART_CONFIG, VL_SCHEMA } from '../report/charts-common.js';
+import {
+  denoisingError,
+  entropicSchedule,
+  logSigmaSteps,
+  ENTROPIC_KINDS,
+  type DenoisingError,
+  type EntropicSchedule,
+} from '../analysis/entropic-time.js';
 import { samplerGrid } from '../samplers/grid.js';
 import { ddimScheduler } from '../samplers/scheduler.js';
 import type { SampleOptions } from '../samplers/sample.js';
@@ -33,7 +40,25 @@ export interface EntropicScheduleOptions {
   onProgress?: (phase: string, done: number, total: number) => void;
 }
 
-export async function runEntropicSchedule(s: ExperimentSetup, o: EntropicScheduleOptions = {}): Promise<ExperimentResult> {
+/** One sampling run: a schedule's grid at one step count, scored over the seeds. */
+interface GridRun {
+  schedule: string;
+  n: number;
+  grid: Int32Array;
+  run: ConfigRun;
+}
+
+/** Every grid by `${schedule} ${n}`, the entropic schedules behind them, and the merger-aware window. */
+interface Grids {
+  grids: Map<string, Int32Array>;
+  ent: Map<string, EntropicSchedule>;
+  mergerWindow: [number, number] | null;
+}
+
+export async function runEntropicSchedule(
+  s: ExperimentSetup,
+  o: EntropicScheduleOptions = {},
+): Promise<ExperimentResult> {
   const t0 = performance.now();
   const T = s.schedule.T;
   const samples = o.samples ?? 1000;
@@ -44,18 +69,48 @@ export async function runEntropicSchedule(s: ExperimentSetup, o: EntropicSchedul
   const merger = s.analysis.dataNoise.mergerStep;
   const speciation = s.analysis.speciationStep;
   const r = newResult('entropic-schedule', 'Sampling grids: linear, cosine, merger-aware and entropic', {
-    data: s.data.name, denoiser: s.denoiserName, sampler: 'DDIM eta 0 from N(0, I)', samples, seeds, stepCounts: counts, T, dataNoiseMergerStep: merger, speciationStep: speciation, seed: s.seed,
+    data: s.data.name,
+    denoiser: s.denoiserName,
+    sampler: 'DDIM eta 0 from N(0, I)',
+    samples,
+    seeds,
+    stepCounts: counts,
+    T,
+    dataNoiseMergerStep: merger,
+    speciationStep: speciation,
+    seed: s.seed,
     rules: {
-      linear: 'linspace(1, T, n) rounded half to even (the samplers\' default respacing)',
-      cosine: 'the steps of the linear-beta schedule nearest in abar to the cosine schedule (s = 0.008) at n uniform times',
+      linear: "linspace(1, T, n) rounded half to even (the samplers' default respacing)",
+      cosine:
+        'the steps of the linear-beta schedule nearest in abar to the cosine schedule (s = 0.008) at n uniform times',
       'merger-aware': `first step T; round(${MERGER_WINDOW_SHARE} (n - 1)) steps evenly over [speciation step, data–noise merger step], the rest evenly below down to 1`,
       entropic: 'equal increments of H(x0 | x_sigma), dH/dsigma = mse(sigma) / sigma^3 (entropic-time.ts)',
       rescaled: 'equal increments of the sigma-weighted rate mse(sigma) / sigma^2',
     },
   });
   o.onProgress?.('mse(sigma)', 0, 1);
-  const err = await denoisingError(s.ctx, s.denoiser, evenRows(s.data.x, N, D, nRows), [nRows, D], logSigmaSteps(s.schedule, o.errorSteps ?? 64), { seed: s.seed });
+  const err = await denoisingError(
+    s.ctx,
+    s.denoiser,
+    evenRows(s.data.x, N, D, nRows),
+    [nRows, D],
+    logSigmaSteps(s.schedule, o.errorSteps ?? 64),
+    { seed: s.seed },
+  );
   r.timings.mse = performance.now() - t0;
+  const g = buildGrids(s, counts, err);
+  const runs = await sampleGrids(s, o, counts, g.grids, samples, seeds);
+  r.timings.sample = performance.now() - t0 - r.timings.mse;
+  describeEntropicSchedule(s, r, { samples, seeds, counts, nRows }, err, g, runs);
+  r.timings.total = performance.now() - t0;
+  return r;
+}
+
+/** The grid of every schedule at every step count (no denoiser calls: err is measured already). */
+function buildGrids(s: ExperimentSetup, counts: number[], err: DenoisingError): Grids {
+  const T = s.schedule.T;
+  const merger = s.analysis.dataNoise.mergerStep;
+  const speciation = s.analysis.speciationStep;
   const grids = new Map<string, Int32Array>();
   const ent = new Map<string, EntropicSchedule>();
   let mergerWindow: [number, number] | null = null;
@@ -71,8 +126,20 @@ export async function runEntropicSchedule(s: ExperimentSetup, o: EntropicSchedul
       grids.set(`${kind} ${n}`, e.timesteps);
     }
   }
+  return { grids, ent, mergerWindow };
+}
+
+/** DDIM from N(0, I) on every grid, scored over the seeds. */
+async function sampleGrids(
+  s: ExperimentSetup,
+  o: EntropicScheduleOptions,
+  counts: number[],
+  grids: Map<string, Int32Array>,
+  samples: number,
+  seeds: number,
+): Promise<GridRun[]> {
   const scorer = await makeScorer(s);
-  const runs: { schedule: string; n: number; grid: Int32Array; run: ConfigRun }[] = [];
+  const runs: GridRun[] = [];
   const total = counts.length * SCHEDULE_NAMES.length;
   for (const n of counts) {
     for (const name of SCHEDULE_NAMES) {
@@ -87,10 +154,25 @@ export async function runEntropicSchedule(s: ExperimentSetup, o: EntropicSchedul
     }
   }
   o.onProgress?.('sample', total, total);
-  r.timings.sample = performance.now() - t0 - r.timings.mse;
+  return runs;
+}
+
+/** Tables, charts, goals, the timestep file, the summary and the raw numbers of r. */
+function describeEntropicSchedule(
+  s: ExperimentSetup,
+  r: ExperimentResult,
+  p: { samples: number; seeds: number; counts: number[]; nRows: number },
+  err: DenoisingError,
+  g: Grids,
+  runs: GridRun[],
+): void {
+  const T = s.schedule.T;
+  const { samples, seeds, counts, nRows } = p;
+  const { ent, mergerWindow } = g;
   const fdName = headlineFdName(s);
   r.tables.push({
-    id: 'fd', title: 'FD per schedule and step count',
+    id: 'fd',
+    title: 'FD per schedule and step count',
     caption: `${samples} unconditional samples per run, ${seeds} seed${seeds > 1 ? 's' : ''}; FD = ${fdName} (mean, min and max over seeds), FD (PCA) in the reference's PCA space (32 directions). Merger-aware window [${mergerWindow?.join(', ')}].`,
     columns: ['steps', ...SCHEDULE_NAMES.map((x) => `FD ${x}`), 'best'],
     rows: counts.map((n) => {
@@ -99,10 +181,21 @@ export async function runEntropicSchedule(s: ExperimentSetup, o: EntropicSchedul
     }),
   });
   r.tables.push({
-    id: 'runs', title: 'Every run',
-    caption: 'Grid: the sampler\'s steps (1-based, descending).',
+    id: 'runs',
+    title: 'Every run',
+    caption: "Grid: the sampler's steps (1-based, descending).",
     columns: ['schedule', 'steps', 'FD mean', 'FD min', 'FD max', 'FD (PCA)', 'precision', 'recall', 'grid'],
-    rows: runs.map((x) => [x.schedule, x.n, x.run.fdMean, x.run.fdMin, x.run.fdMax, meanOf(x.run, 'fdPca'), meanOf(x.run, 'precision'), meanOf(x.run, 'recall'), Array.from(x.grid).join(' ')]),
+    rows: runs.map((x) => [
+      x.schedule,
+      x.n,
+      x.run.fdMean,
+      x.run.fdMin,
+      x.run.fdMax,
+      meanOf(x.run, 'fdPca'),
+      meanOf(x.run, 'precision'),
+      meanOf(x.run, 'recall'),
+      Array.from(x.grid).join(' '),
+    ]),
   });
   r.charts.push(fdChart(runs, fdName));
   r.charts.push(gridChart(runs));
@@ -111,11 +204,23 @@ export async function runEntropicSchedule(s: ExperimentSetup, o: EntropicSchedul
     const fd = (name: string) => runs.find((x) => x.n === n && x.schedule === name)!.run;
     const e = fd('entropic');
     const l = fd('linear');
-    r.goals.push({ goal: `entropic schedule at ${n} steps: FD no worse than the linear grid`, measured: `FD ${e.fdMean.toPrecision(4)} (entropic) vs ${l.fdMean.toPrecision(4)} (linear; seed range ${l.fdMin.toPrecision(4)}–${l.fdMax.toPrecision(4)})`, met: e.fdMean <= l.fdMax });
+    r.goals.push({
+      goal: `entropic schedule at ${n} steps: FD no worse than the linear grid`,
+      measured: `FD ${e.fdMean.toPrecision(4)} (entropic) vs ${l.fdMean.toPrecision(4)} (linear; seed range ${l.fdMin.toPrecision(4)}–${l.fdMax.toPrecision(4)})`,
+      met: e.fdMean <= l.fdMax,
+    });
   }
   const file = {
-    T, schedule: s.schedule.name, note: 'timesteps are 0-based (diffusers: our step - 1), descending; sigmas = sqrt((1 - abar) / abar) of each timestep',
-    measuredOn: { data: s.data.name, denoiser: s.denoiserName, rows: nRows, sigma: Array.from(err.sigma), mse: Array.from(err.mse) },
+    T,
+    schedule: s.schedule.name,
+    note: 'timesteps are 0-based (diffusers: our step - 1), descending; sigmas = sqrt((1 - abar) / abar) of each timestep',
+    measuredOn: {
+      data: s.data.name,
+      denoiser: s.denoiserName,
+      rows: nRows,
+      sigma: Array.from(err.sigma),
+      mse: Array.from(err.mse),
+    },
     entropic: Object.fromEntries(counts.map((n) => [String(n), ent.get(`entropic ${n}`)!.json])),
     rescaled: Object.fromEntries(counts.map((n) => [String(n), ent.get(`rescaled ${n}`)!.json])),
   };
@@ -126,39 +231,103 @@ export async function runEntropicSchedule(s: ExperimentSetup, o: EntropicSchedul
     return `${n} steps: ${b.schedule} ${b.run.fdMean.toPrecision(4)} (linear ${row.find((x) => x.schedule === 'linear')!.run.fdMean.toPrecision(4)}, entropic ${row.find((x) => x.schedule === 'entropic')!.run.fdMean.toPrecision(4)})`;
   });
   r.summary = `${s.data.name}, ${s.denoiserName} denoiser, DDIM. Best schedule by ${fdName}: ${best.join('; ')}. Entropic timesteps written to entropic-timesteps.json.`;
-  r.data = { runs: runs.map((x) => ({ schedule: x.schedule, steps: x.n, grid: Array.from(x.grid), fd: x.run.fd, scores: x.run.perSeed })), mse: { steps: Array.from(err.steps), sigma: Array.from(err.sigma), mse: Array.from(err.mse) } };
-  r.timings.total = performance.now() - t0;
-  return r;
+  r.data = {
+    runs: runs.map((x) => ({
+      schedule: x.schedule,
+      steps: x.n,
+      grid: Array.from(x.grid),
+      fd: x.run.fd,
+      scores: x.run.perSeed,
+    })),
+    mse: { steps: Array.from(err.steps), sigma: Array.from(err.sigma), mse: Array.from(err.mse) },
+  };
 }
 
 function fdChart(runs: { schedule: string; n: number; run: ConfigRun }[], fdName: string) {
-  const values = runs.map((x) => ({ schedule: x.schedule, steps: x.n, fd: x.run.fdMean, lo: x.run.fdMin, hi: x.run.fdMax }));
+  const values = runs.map((x) => ({
+    schedule: x.schedule,
+    steps: x.n,
+    fd: x.run.fdMean,
+    lo: x.run.fdMin,
+    hi: x.run.fdMax,
+  }));
   const spec = {
-    $schema: VL_SCHEMA, width: 480, height: 260, config: CHART_CONFIG, data: { values },
+    $schema: VL_SCHEMA,
+    width: 480,
+    height: 260,
+    config: CHART_CONFIG,
+    data: { values },
     layer: [
-      { mark: { type: 'line', point: true }, encoding: { x: { field: 'steps', type: 'quantitative', scale: { type: 'log' }, title: 'DDIM steps' }, y: { field: 'fd', type: 'quantitative', scale: { type: 'log' }, title: fdName }, color: { field: 'schedule', type: 'nominal' } } },
-      { mark: { type: 'rule' }, encoding: { x: { field: 'steps', type: 'quantitative' }, y: { field: 'lo', type: 'quantitative' }, y2: { field: 'hi' }, color: { field: 'schedule', type: 'nominal' } } },
+      {
+        mark: { type: 'line', point: true },
+        encoding: {
+          x: { field: 'steps', type: 'quantitative', scale: { type: 'log' }, title: 'DDIM steps' },
+          y: { field: 'fd', type: 'quantitative', scale: { type: 'log' }, title: fdName },
+          color: { field: 'schedule', type: 'nominal' },
+        },
+      },
+      {
+        mark: { type: 'rule' },
+        encoding: {
+          x: { field: 'steps', type: 'quantitative' },
+          y: { field: 'lo', type: 'quantitative' },
+          y2: { field: 'hi' },
+          color: { field: 'schedule', type: 'nominal' },
+        },
+      },
     ],
   } as TopLevelSpec;
-  return { id: 'fd-steps', title: 'FD against the number of steps', caption: 'Mean over seeds; bars: min–max over seeds.', spec };
+  return {
+    id: 'fd-steps',
+    title: 'FD against the number of steps',
+    caption: 'Mean over seeds; bars: min–max over seeds.',
+    spec,
+  };
 }
 
 function gridChart(runs: { schedule: string; n: number; grid: Int32Array }[]) {
-  const values = runs.filter((x) => x.n === Math.max(...runs.map((y) => y.n))).flatMap((x) => Array.from(x.grid, (t, j) => ({ schedule: x.schedule, index: j, step: t })));
+  const values = runs
+    .filter((x) => x.n === Math.max(...runs.map((y) => y.n)))
+    .flatMap((x) => Array.from(x.grid, (t, j) => ({ schedule: x.schedule, index: j, step: t })));
   const spec = {
-    $schema: VL_SCHEMA, width: 480, height: 240, config: CHART_CONFIG, data: { values },
+    $schema: VL_SCHEMA,
+    width: 480,
+    height: 240,
+    config: CHART_CONFIG,
+    data: { values },
     mark: { type: 'line', point: true },
-    encoding: { x: { field: 'index', type: 'quantitative', title: 'sampler step index' }, y: { field: 'step', type: 'quantitative', title: 'schedule step' }, color: { field: 'schedule', type: 'nominal' } },
+    encoding: {
+      x: { field: 'index', type: 'quantitative', title: 'sampler step index' },
+      y: { field: 'step', type: 'quantitative', title: 'schedule step' },
+      color: { field: 'schedule', type: 'nominal' },
+    },
   } as TopLevelSpec;
-  return { id: 'grids', title: 'The grids at the largest step count', caption: 'Where each schedule spends its steps.', spec };
+  return {
+    id: 'grids',
+    title: 'The grids at the largest step count',
+    caption: 'Where each schedule spends its steps.',
+    spec,
+  };
 }
 
 function mseChart(sigma: Float64Array, mse: Float64Array) {
   const values = Array.from(sigma, (sg, k) => ({ sigma: sg, mse: mse[k]! })).filter((p) => p.mse > 0);
   const spec = {
-    $schema: VL_SCHEMA, width: 480, height: 220, config: CHART_CONFIG, data: { values },
+    $schema: VL_SCHEMA,
+    width: 480,
+    height: 220,
+    config: CHART_CONFIG,
+    data: { values },
     mark: { type: 'line', point: true },
-    encoding: { x: { field: 'sigma', type: 'quantitative', scale: { type: 'log' }, title: 'sigma = sqrt((1 − abar) / abar)' }, y: { field: 'mse', type: 'quantitative', scale: { type: 'log' }, title: 'mse(sigma) per dimension' } },
+    encoding: {
+      x: { field: 'sigma', type: 'quantitative', scale: { type: 'log' }, title: 'sigma = sqrt((1 − abar) / abar)' },
+      y: { field: 'mse', type: 'quantitative', scale: { type: 'log' }, title: 'mse(sigma) per dimension' },
+    },
   } as TopLevelSpec;
-  return { id: 'mse', title: 'Denoising error of the denoiser', caption: 'E||x0_hat − x0||² / D at the measured sigmas: the input of the entropic schedules.', spec };
+  return {
+    id: 'mse',
+    title: 'Denoising error of the denoiser',
+    caption: 'E||x0_hat − x0||² / D at the measured sigmas: the input of the entropic schedules.',
+    spec,
+  };
 }

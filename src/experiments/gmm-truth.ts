@@ -21,7 +21,11 @@ export function gmmLogLikelihoods(p: GmmParams, x: ArrayLike<number>, n: number)
  * worth of responsibility has its weighted moments
  * replaced by (mu_k, 0), which costs tr(Sigma_k).
  */
-export function componentFrechet(p: GmmParams, x: ArrayLike<number>, n: number): { fd: number; perComponent: number[] } {
+export function componentFrechet(
+  p: GmmParams,
+  x: ArrayLike<number>,
+  n: number,
+): { fd: number; perComponent: number[] } {
   const { K, D } = p;
   let wsum = 0;
   for (let k = 0; k < K; k++) wsum += p.weights[k]!;
@@ -31,7 +35,7 @@ export function componentFrechet(p: GmmParams, x: ArrayLike<number>, n: number):
     let m = -Infinity;
     for (let k = 0; k < K; k++) m = Math.max(m, r[i * K + k]!);
     let z = 0;
-    for (let k = 0; k < K; k++) z += (r[i * K + k] = Math.exp(r[i * K + k]! - m));
+    for (let k = 0; k < K; k++) z += r[i * K + k] = Math.exp(r[i * K + k]! - m);
     for (let k = 0; k < K; k++) r[i * K + k]! /= z;
   }
   const perComponent: number[] = [];
@@ -44,7 +48,10 @@ export function componentFrechet(p: GmmParams, x: ArrayLike<number>, n: number):
       w += q;
       for (let c = 0; c < D; c++) mean[c]! += q * x[i * D + c]!;
     }
-    const truth = { mean: Float64Array.from({ length: D }, (_, c) => p.means[k * D + c]!), cov: Float64Array.from({ length: D * D }, (_, j) => p.covs[k * D * D + j]!) };
+    const truth = {
+      mean: Float64Array.from({ length: D }, (_, c) => p.means[k * D + c]!),
+      cov: Float64Array.from({ length: D * D }, (_, j) => p.covs[k * D * D + j]!),
+    };
     let est: { mean: Float64Array; cov: Float64Array };
     if (w < 2) {
       est = { mean: truth.mean, cov: new Float64Array(D * D) };

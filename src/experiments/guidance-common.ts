@@ -5,9 +5,10 @@
 import type { Context } from '../runtime/context.js';
 import type { Denoiser } from '../models/denoiser.js';
 import type { GmmParams } from '../models/gmm-model.js';
-import type { MergerReport } from '../analysis/report-types.js';
+import type { MergerReport } from '../formats/report-types.js';
 import { gmmFrechetToTruth } from '../metrics/gmm-exact.js';
 import { ddimScheduler, sample, type Guidance } from '../samplers/index.js';
+import { childSeed } from './seeds.js';
 
 /** An inclusive window [lo, hi] of schedule steps. */
 export type Window = [number, number];
@@ -19,7 +20,11 @@ export type Window = [number, number];
  * distinct from every other class: its identity is decided). A missing merger (null) counts as T;
  * lo is clamped to [1, hi].
  */
-export function mergerWindow(a: Pick<MergerReport, 'classRestMerger' | 'classMergerMatrix'>, k: number, T: number): Window {
+export function mergerWindow(
+  a: Pick<MergerReport, 'classRestMerger' | 'classMergerMatrix'>,
+  k: number,
+  T: number,
+): Window {
   const hi = Math.min(T, Math.max(1, a.classRestMerger[k] ?? T));
   let lo = T;
   a.classMergerMatrix[k]!.forEach((m, j) => {
@@ -30,12 +35,14 @@ export function mergerWindow(a: Pick<MergerReport, 'classRestMerger' | 'classMer
 
 /** Every window [e_i + 1, e_j] (i < j) over the edges 0, step, 2 step, ..., T (the grid search's candidates). */
 export function gridWindows(T: number, step: number): Window[] {
-  if (!(Number.isInteger(step) && step >= 1 && step <= T)) throw new Error(`grid step must be an integer in [1, ${T}], got ${step}`);
+  if (!(Number.isInteger(step) && step >= 1 && step <= T))
+    throw new Error(`grid step must be an integer in [1, ${T}], got ${step}`);
   const edges: number[] = [];
   for (let e = 0; e < T; e += step) edges.push(e);
   edges.push(T);
   const out: Window[] = [];
-  for (let i = 0; i < edges.length; i++) for (let j = i + 1; j < edges.length; j++) out.push([edges[i]! + 1, edges[j]!]);
+  for (let i = 0; i < edges.length; i++)
+    for (let j = i + 1; j < edges.length; j++) out.push([edges[i]! + 1, edges[j]!]);
   return out;
 }
 
@@ -83,13 +90,26 @@ export function leakyConditional(p: GmmParams, leak: number): GmmParams {
       classOf.push(c);
     }
   }
-  return { K: weights.length, D, means: Float64Array.from(means), covs: Float64Array.from(covs), weights: Float64Array.from(weights), classOf: Int32Array.from(classOf) };
+  return {
+    K: weights.length,
+    D,
+    means: Float64Array.from(means),
+    covs: Float64Array.from(covs),
+    weights: Float64Array.from(weights),
+    classOf: Int32Array.from(classOf),
+  };
 }
 
 /** The one-Gaussian mixture of component k (weight 1): class k's truth. */
 export function componentOf(p: GmmParams, k: number): GmmParams {
   const D = p.D;
-  return { K: 1, D, means: Float64Array.from({ length: D }, (_, d) => p.means[k * D + d]!), covs: Float64Array.from({ length: D * D }, (_, e) => p.covs[k * D * D + e]!), weights: [1] };
+  return {
+    K: 1,
+    D,
+    means: Float64Array.from({ length: D }, (_, d) => p.means[k * D + d]!),
+    covs: Float64Array.from({ length: D * D }, (_, e) => p.covs[k * D * D + e]!),
+    weights: [1],
+  };
 }
 
 /** The components listed in `keep` with their weights (classOf: their rank in keep, or null for an unconditional mixture). */
@@ -101,7 +121,14 @@ export function restrictMixture(p: GmmParams, keep: readonly number[], condition
     for (let d = 0; d < D; d++) means[i * D + d] = p.means[k * D + d]!;
     for (let e = 0; e < D * D; e++) covs[i * D * D + e] = p.covs[k * D * D + e]!;
   });
-  return { K: keep.length, D, means, covs, weights: Float64Array.from(keep, (k) => p.weights[k]!), classOf: conditional ? Int32Array.from(keep, (_, i) => i) : null };
+  return {
+    K: keep.length,
+    D,
+    means,
+    covs,
+    weights: Float64Array.from(keep, (k) => p.weights[k]!),
+    classOf: conditional ? Int32Array.from(keep, (_, i) => i) : null,
+  };
 }
 
 export { takePerClass } from '../data/dataset.js';
@@ -116,10 +143,18 @@ export interface ClassBatches {
 
 /**
  * perClass[k] samples of each listed class k with that class's guidance (undefined: none), one batch per
- * class, DDIM (eta 0) with `steps` steps from T; class k's batch uses seed + 7919 k.
+ * class, DDIM (eta 0) with `steps` steps from T; class k's batch uses childSeed(seed, 'class', k) = seed + 7919 k.
  */
 export async function sampleByClass(
-  ctx: Context, d: Denoiser, o: { classes: readonly number[]; perClass: number; steps: number; seed: number; guidance: (k: number) => Guidance | undefined },
+  ctx: Context,
+  d: Denoiser,
+  o: {
+    classes: readonly number[];
+    perClass: number;
+    steps: number;
+    seed: number;
+    guidance: (k: number) => Guidance | undefined;
+  },
 ): Promise<ClassBatches> {
   const D = d.dim;
   const n = o.perClass;
@@ -129,7 +164,14 @@ export async function sampleByClass(
   for (let i = 0; i < o.classes.length; i++) {
     const k = o.classes[i]!;
     const g = o.guidance(k);
-    const r = await sample(ctx, d, { n, classes: new Int32Array(n).fill(k), seed: o.seed + 7919 * k, scheduler: ddimScheduler(d.schedule), steps: o.steps, ...(g ? { guidance: g } : {}) });
+    const r = await sample(ctx, d, {
+      n,
+      classes: new Int32Array(n).fill(k),
+      seed: childSeed(o.seed, 'class', k),
+      scheduler: ddimScheduler(d.schedule),
+      steps: o.steps,
+      ...(g ? { guidance: g } : {}),
+    });
     x.set(r.x, i * n * D);
     classes.fill(k, i * n, (i + 1) * n);
     calls += r.denoiserCalls;
@@ -138,7 +180,13 @@ export async function sampleByClass(
 }
 
 /** Mean over the listed classes of the exact FD between class k's samples (rows in order, n each) and class k's true Gaussian. */
-export async function classConditionalFd(ctx: Context, truth: GmmParams, x: Float32Array, classes: readonly number[], n: number): Promise<number> {
+export async function classConditionalFd(
+  ctx: Context,
+  truth: GmmParams,
+  x: Float32Array,
+  classes: readonly number[],
+  n: number,
+): Promise<number> {
   const D = truth.D;
   let s = 0;
   for (let i = 0; i < classes.length; i++) {

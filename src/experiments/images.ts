@@ -1,5 +1,5 @@
 // Sample grids of image data for the experiment reports (grayscale PNG, values in [-1, 1]).
-import { sampleGridPng } from '../cli/train-report.js';
+import { sampleGridPng } from '../report/train-report.js';
 
 /** The first `count` rows of x as a PNG grid of 16 per row, scaled up for legibility. */
 export function sampleImages(x: Float32Array, imageShape: readonly [number, number], count: number): Uint8Array {

@@ -49,43 +49,57 @@ export const EXPERIMENTS: ExperimentSpec[] = [
   {
     name: 'accelerated',
     description: 'full-length sampler against the same sampler started at the data–noise merger step',
-    run: (s, o) => runAccelerated(s, { samples: o.samples, seeds: o.seeds, sampler: o.sampler, steps: o.samplerSteps, onProgress: o.onProgress }),
+    run: (s, o) =>
+      runAccelerated(s, {
+        samples: o.samples,
+        seeds: o.seeds,
+        sampler: o.sampler,
+        steps: o.samplerSteps,
+        onProgress: o.onProgress,
+      }),
   },
   {
     name: 'zero-shot',
     description: 'diffusion classifier with uniform, inverse-SNR and merger-truncated inverse-SNR weighting',
-    run: (s, o) => runZeroShot(s, { steps: o.steps, noises: o.noises, testPerClass: o.testPerClass, onProgress: o.onProgress }),
+    run: (s, o) =>
+      runZeroShot(s, { steps: o.steps, noises: o.noises, testPerClass: o.testPerClass, onProgress: o.onProgress }),
   },
   {
     name: 'guidance',
-    description: 'no guidance, CFG everywhere, the grid-searched interval and per-class merger intervals, with the search cost',
-    run: (s, o) => runGuidance(s, { samples: o.samples, seeds: o.seeds, steps: o.samplerSteps, onProgress: o.onProgress }),
+    description:
+      'no guidance, CFG everywhere, the grid-searched interval and per-class merger intervals, with the search cost',
+    run: (s, o) =>
+      runGuidance(s, { samples: o.samples, seeds: o.seeds, steps: o.samplerSteps, onProgress: o.onProgress }),
   },
   {
     name: 'rare-class',
     description: 'imbalanced training subset: merger-aware guidance window for the rare classes against a fixed window',
-    run: (s, o) => runRareClass(s, { samples: o.samples, seeds: o.seeds, steps: o.samplerSteps, onProgress: o.onProgress }),
+    run: (s, o) =>
+      runRareClass(s, { samples: o.samples, seeds: o.seeds, steps: o.samplerSteps, onProgress: o.onProgress }),
   },
   {
     name: 'style-transfer',
-    description: 'SDEdit between two domains from the source content\'s merger step against a grid of strengths',
+    description: "SDEdit between two domains from the source content's merger step against a grid of strengths",
     run: (s, o) => runStyleTransfer(s, { samples: o.samples, steps: o.samplerSteps, onProgress: o.onProgress }),
   },
   {
     name: 'critical-window',
-    description: 'correlation length, mode softening, class entropy and its rate, collapse against the merger, speciation and best late-start steps (default: digits, empirical denoiser)',
+    description:
+      'correlation length, mode softening, class entropy and its rate, collapse against the merger, speciation and best late-start steps (default: digits, empirical denoiser)',
     lateStart: lateStartSweep,
     defaults: { data: 'digits', exact: 'empirical' },
     run: (s, o) => runCriticalWindow(s, { points: o.steps, samples: o.samples, onProgress: o.onProgress }),
   },
   {
     name: 'pulse',
-    description: 'a classifier-free guidance pulse at t_c (entropy-rate peak) against pulses of the same width and weight at random steps: class accuracy',
+    description:
+      'a classifier-free guidance pulse at t_c (entropy-rate peak) against pulses of the same width and weight at random steps: class accuracy',
     run: (s, o) => runPulse(s, { samples: o.samples, seeds: o.seeds, steps: o.samplerSteps, onProgress: o.onProgress }),
   },
   {
     name: 'entropic-schedule',
-    description: 'DDIM FD at 5/10/20 steps on linear, cosine, merger-aware and entropic grids; writes entropic-timesteps.json',
+    description:
+      'DDIM FD at 5/10/20 steps on linear, cosine, merger-aware and entropic grids; writes entropic-timesteps.json',
     run: (s, o) => runEntropicSchedule(s, { samples: o.samples, seeds: o.seeds, onProgress: o.onProgress }),
   },
 ];

@@ -39,14 +39,19 @@ export interface Scorer {
 function subset(s: ExperimentSetup, keep: number[] | undefined): { x: Float32Array; n: number } {
   const ref = s.reference;
   if (!keep) return { x: ref.x, n: ref.shape[0] };
-  const sub = takePerClass(ref, ref.classNames.map((_, k) => (keep.includes(k) ? Infinity : 0)));
+  const sub = takePerClass(
+    ref,
+    ref.classNames.map((_, k) => (keep.includes(k) ? Infinity : 0)),
+  );
   return { x: sub.x, n: sub.shape[0] };
 }
 
 export async function makeScorer(s: ExperimentSetup, pcaComponents = 32): Promise<Scorer> {
   const ctx = s.ctx;
   const D = s.data.shape[1];
-  const fit: PcaFit = await fitPca(ctx, s.reference.x, [s.reference.shape[0], D], { components: Math.min(D, pcaComponents) });
+  const fit: PcaFit = await fitPca(ctx, s.reference.x, [s.reference.shape[0], D], {
+    components: Math.min(D, pcaComponents),
+  });
   const realRadii = new Map<string, Float64Array>();
   const predict = async (x: Float32Array): Promise<Int32Array | null> => {
     const n = x.length / D;
@@ -63,22 +68,32 @@ export async function makeScorer(s: ExperimentSetup, pcaComponents = 32): Promis
     async score(x, classes, opts = {}) {
       const n = x.length / D;
       const ref = subset(s, opts.referenceClasses);
-      const fdPca = await pcaFrechetDistance(ctx, ref.x, [ref.n, D], x, [n, D], opts.referenceClasses ? { components: Math.min(D, pcaComponents) } : { fit });
+      const fdPca = await pcaFrechetDistance(
+        ctx,
+        ref.x,
+        [ref.n, D],
+        x,
+        [n, D],
+        opts.referenceClasses ? { components: Math.min(D, pcaComponents) } : { fit },
+      );
       // The reference's k-NN radii are the same for every sample set: computed once per reference subset.
       const key = opts.referenceClasses ? opts.referenceClasses.join(',') : 'all';
       const pr = await prdc(ctx, ref.x, [ref.n, D], x, [n, D], { k: 5, realRadii: realRadii.get(key) });
       realRadii.set(key, pr.realRadii);
-      const fdClassifier = s.classifier ? await classifierFrechetDistance(ctx, s.classifier, ref.x, [ref.n, D], x, [n, D]) : null;
+      const fdClassifier = s.classifier
+        ? await classifierFrechetDistance(ctx, s.classifier, ref.x, [ref.n, D], x, [n, D])
+        : null;
       let classAccuracy: number | null = null;
       if (classes && classes.some((c) => c >= 0)) {
         const pred = await predict(x);
         if (pred) {
           let hit = 0;
           let cnt = 0;
-          for (let i = 0; i < n; i++) if (classes[i]! >= 0) {
-            cnt++;
-            if (pred[i] === classes[i]) hit++;
-          }
+          for (let i = 0; i < n; i++)
+            if (classes[i]! >= 0) {
+              cnt++;
+              if (pred[i] === classes[i]) hit++;
+            }
           classAccuracy = hit / cnt;
         }
       }
@@ -91,7 +106,18 @@ export async function makeScorer(s: ExperimentSetup, pcaComponents = 32): Promis
         meanLogLikelihood = m.meanLogLikelihood;
         fdComponents = componentFrechet(s.truth, x, n).fd;
       }
-      return { fdPca, precision: pr.precision, recall: pr.recall, density: pr.density, coverage: pr.coverage, fdClassifier, classAccuracy, fdTruth, fdComponents, meanLogLikelihood };
+      return {
+        fdPca,
+        precision: pr.precision,
+        recall: pr.recall,
+        density: pr.density,
+        coverage: pr.coverage,
+        fdClassifier,
+        classAccuracy,
+        fdTruth,
+        fdComponents,
+        meanLogLikelihood,
+      };
     },
   };
 }

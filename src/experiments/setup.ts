@@ -7,15 +7,17 @@ import type { Context } from '../runtime/context.js';
 import { loadDataset, GMM_DIM, GMM_PER_CLASS } from '../data/loaders.js';
 import { gaussianMixtureWithTruth, sampleGmmTruth, type GmmTruth } from '../data/gmm.js';
 import { limitPerClass, type Dataset } from '../data/dataset.js';
-import { makeSchedule, type Schedule } from '../models/schedules.js';
+import { makeSchedule, type Schedule } from '../schedule/schedules.js';
 import type { Denoiser } from '../models/denoiser.js';
 import { diagonalCovariances, fitGmmPerClass, gmmDenoiser, type GmmParams } from '../models/gmm-denoiser.js';
 import { empiricalDenoiser } from '../models/empirical-denoiser.js';
 import { loadClassifier, loadDenoiser } from '../models/load.js';
 import { disposeModel as disposeModelOf, type LearnedModel } from '../models/model.js';
 import { analyzeMergers } from '../analysis/analyze.js';
-import type { LateStartFile } from '../analysis/late-start.js';
-import type { MergerMethod, MergerReport } from '../analysis/report-types.js';
+import { DEFAULT_EPS_RATIO } from '../analysis/curves.js';
+import type { LateStartFile } from '../formats/late-start.js';
+import type { MergerMethod, MergerReport } from '../formats/report-types.js';
+import { childSeed } from './seeds.js';
 
 export const EXACT_DENOISERS = ['truth', 'gmm-fit', 'empirical'] as const;
 export type ExactDenoiser = (typeof EXACT_DENOISERS)[number];
@@ -37,7 +39,7 @@ export interface SetupOptions {
   referencePerClass?: number;
   /** Merger analysis method (default exact: the population closed form from the data's covariances). */
   method?: MergerMethod;
-  /** eps = max_k lambda_max(C_k(0)) / epsRatio (default 400, the paper's heuristic). */
+  /** eps = max_k lambda_max(C_k(0)) / epsRatio (default DEFAULT_EPS_RATIO = 400, the paper's heuristic). */
   epsRatio?: number;
   /** Steps at which the analysis saves late-start statistics (and their rank). */
   lateStart?: number[];
@@ -64,12 +66,23 @@ export interface ExperimentSetup {
 }
 
 export function truthParams(t: GmmTruth): GmmParams {
-  return { K: t.K, D: t.D, means: t.means, covs: diagonalCovariances(t.variances, t.K, t.D), weights: new Float64Array(t.K).fill(1) };
+  return {
+    K: t.K,
+    D: t.D,
+    means: t.means,
+    covs: diagonalCovariances(t.variances, t.K, t.D),
+    weights: new Float64Array(t.K).fill(1),
+  };
 }
 
 function loadData(o: SetupOptions): { data: Dataset; truth: GmmTruth | null } {
   if (o.data === 'gmm') {
-    const { data, truth } = gaussianMixtureWithTruth({ perClass: o.samplesPerClass ?? GMM_PER_CLASS, dim: GMM_DIM, seed: 1, separation: o.separation });
+    const { data, truth } = gaussianMixtureWithTruth({
+      perClass: o.samplesPerClass ?? GMM_PER_CLASS,
+      dim: GMM_DIM,
+      seed: 1,
+      separation: o.separation,
+    });
     return { data, truth };
   }
   const ds = loadDataset(o.data, { labels: o.labels });
@@ -78,14 +91,15 @@ function loadData(o: SetupOptions): { data: Dataset; truth: GmmTruth | null } {
 
 function referenceSet(o: SetupOptions, data: Dataset, truth: GmmTruth | null): Dataset {
   const per = o.referencePerClass ?? 1000;
-  if (truth) return sampleGmmTruth(truth, per, o.seed + 7919, 'gmm (fresh samples of the truth)');
+  if (truth) return sampleGmmTruth(truth, per, childSeed(o.seed, 'reference'), 'gmm (fresh samples of the truth)');
   if (o.data === 'fashion-mnist') return limitPerClass(loadDataset('fashion-mnist', { split: 'test' }), per);
   return limitPerClass(data, per);
 }
 
 /** Loads data, builds the denoiser, runs the merger analysis; dispose with disposeSetup. */
 export async function prepareExperiment(ctx: Context, o: SetupOptions): Promise<ExperimentSetup> {
-  if (o.separation !== undefined && o.data !== 'gmm') throw new Error(`separation: only for the built-in gmm data, not '${o.data}'`);
+  if (o.separation !== undefined && o.data !== 'gmm')
+    throw new Error(`separation: only for the built-in gmm data, not '${o.data}'`);
   const { data, truth } = loadData(o);
   const reference = referenceSet(o, data, truth);
   const schedule = makeSchedule('linear', 1000);
@@ -96,16 +110,30 @@ export async function prepareExperiment(ctx: Context, o: SetupOptions): Promise<
     // An MLP sees images as flat rows: [D] and [H, W, 1] both fit image data of D = H W pixels.
     denoiser = loadDenoiser(ctx, o.model, (info) => {
       const flat = info.dataShape.length === 1 && info.dataShape[0] === data.shape[1];
-      return { dataShape: flat ? [data.shape[1]] : img ?? [data.shape[1]], numClasses: data.classes, schedule: { name: 'linear', T: schedule.T } };
+      return {
+        dataShape: flat ? [data.shape[1]] : (img ?? [data.shape[1]]),
+        numClasses: data.classes,
+        schedule: { name: 'linear', T: schedule.T },
+      };
     });
     denoiserName = o.model;
   } else {
     const kind = o.exact ?? (truth ? 'truth' : 'gmm-fit');
-    if (kind === 'truth' && !truth) throw new Error(`exact denoiser 'truth' needs the built-in gmm data (the only data with a known distribution); for '${o.data}' use gmm-fit or empirical`);
+    if (kind === 'truth' && !truth)
+      throw new Error(
+        `exact denoiser 'truth' needs the built-in gmm data (the only data with a known distribution); for '${o.data}' use gmm-fit or empirical`,
+      );
     if (kind === 'empirical') {
-      denoiser = empiricalDenoiser(ctx, data.x, data.shape, schedule, { labels: data.labels, numClasses: data.classes, imageShape: img });
+      denoiser = empiricalDenoiser(ctx, data.x, data.shape, schedule, {
+        labels: data.labels,
+        numClasses: data.classes,
+        imageShape: img,
+      });
     } else {
-      const params = kind === 'truth' ? truthParams(truth!) : await fitGmmPerClass(ctx, data.x, data.labels, data.shape, { classes: data.classes });
+      const params =
+        kind === 'truth'
+          ? truthParams(truth!)
+          : await fitGmmPerClass(ctx, data.x, data.labels, data.shape, { classes: data.classes });
       denoiser = gmmDenoiser(ctx, params, schedule, { imageShape: img });
     }
     denoiserName = kind;
@@ -114,13 +142,25 @@ export async function prepareExperiment(ctx: Context, o: SetupOptions): Promise<
   const { report, lateStart } = await analyzeMergers(ctx, data, {
     schedule,
     method: o.method ?? 'exact',
-    eps: { ratio: o.epsRatio ?? 400 },
+    eps: { ratio: o.epsRatio ?? DEFAULT_EPS_RATIO },
     seed: o.seed,
     lateStart: o.lateStart,
     lateRank: o.lateRank ?? Math.min(32, data.shape[1]),
     progress: o.progress,
   });
-  return { ctx, data, reference, schedule, denoiser, denoiserName, truth: truth ? truthParams(truth) : null, analysis: report, lateStart, classifier, seed: o.seed };
+  return {
+    ctx,
+    data,
+    reference,
+    schedule,
+    denoiser,
+    denoiserName,
+    truth: truth ? truthParams(truth) : null,
+    analysis: report,
+    lateStart,
+    classifier,
+    seed: o.seed,
+  };
 }
 
 /** Frees the GPU buffers of the denoiser and the classifier. */

@@ -4,6 +4,7 @@ import { sample, type SampleOptions } from '../samplers/sample.js';
 import type { ExperimentSetup } from './setup.js';
 import type { SampleScores, Scorer } from './scoring.js';
 import { spread } from './types.js';
+import { childSeed } from './seeds.js';
 
 export interface ConfigRun {
   label: string;
@@ -30,16 +31,26 @@ export function headlineFd(s: SampleScores): number {
 }
 
 export function headlineFdName(setup: ExperimentSetup): string {
-  return setup.truth ? 'per-component FD to the true mixture' : setup.classifier ? 'FD in the classifier\'s feature space' : 'FD in the reference\'s PCA space (32 directions)';
+  return setup.truth
+    ? 'per-component FD to the true mixture'
+    : setup.classifier
+      ? "FD in the classifier's feature space"
+      : "FD in the reference's PCA space (32 directions)";
 }
 
 /** Runs `make(seed)` for seeds seed0 .. seed0 + seeds - 1, scoring each against the reference. */
-export async function runConfig(s: ExperimentSetup, scorer: Scorer, label: string, seeds: number, make: (seed: number) => SampleOptions): Promise<ConfigRun> {
+export async function runConfig(
+  s: ExperimentSetup,
+  scorer: Scorer,
+  label: string,
+  seeds: number,
+  make: (seed: number) => SampleOptions,
+): Promise<ConfigRun> {
   const perSeed: SampleScores[] = [];
   let calls = 0;
   let first: Float32Array | null = null;
   for (let k = 0; k < seeds; k++) {
-    const opts = make(s.seed + 1000 * k);
+    const opts = make(childSeed(s.seed, 'replicate', k));
     const r = await sample(s.ctx, s.denoiser, opts);
     calls = r.denoiserCalls;
     first ??= r.x;

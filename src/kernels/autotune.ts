@@ -61,7 +61,14 @@ export const tuneLog: { key: string; candidates: unknown[]; ms: number[] }[] = [
  * remembered under `key` for this
  * context and, with a cache file, for this adapter. `same` recognises a cached choice among candidates.
  */
-export async function tune<T>(ctx: Context, key: string, candidates: readonly T[], time: (c: T) => Promise<number>, same: (a: T, b: T) => boolean, cacheFile?: string): Promise<T> {
+export async function tune<T>(
+  ctx: Context,
+  key: string,
+  candidates: readonly T[],
+  time: (c: T) => Promise<number>,
+  same: (a: T, b: T) => boolean,
+  cacheFile?: string,
+): Promise<T> {
   let mem = memory.get(ctx);
   if (!mem) memory.set(ctx, (mem = new Map()));
   const known = mem.get(key) as T | undefined;
@@ -83,7 +90,8 @@ export async function tune<T>(ctx: Context, key: string, candidates: readonly T[
   const fastest = Math.min(...warm);
   const ms = warm.map((w) => (w > SLOW * fastest ? w : Infinity));
   for (let r = 0; r < ROUNDS; r++) {
-    for (let i = 0; i < candidates.length; i++) if (!(warm[i]! > SLOW * fastest)) ms[i] = Math.min(ms[i]!, await time(candidates[i]!));
+    for (let i = 0; i < candidates.length; i++)
+      if (!(warm[i]! > SLOW * fastest)) ms[i] = Math.min(ms[i]!, await time(candidates[i]!));
   }
   const best = candidates[ms.indexOf(Math.min(...ms))]!;
   tuneLog.push({ key, candidates: [...candidates], ms });

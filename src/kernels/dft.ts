@@ -7,8 +7,16 @@ import { dispatch, grid2d, type Batch } from '../runtime/dispatch.js';
 import { getPipeline, type CachedPipeline, type KernelSpec } from '../runtime/pipeline.js';
 import type { Tensor } from '../runtime/tensor.js';
 
-export const DFT_ROWS: KernelSpec = { name: 'dft_rows', libs: ['lib/index.wgsl'], storage: ['read', 'read', 'read', 'read_write'] };
-export const DFT_POWER: KernelSpec = { name: 'dft_power', libs: ['lib/index.wgsl'], storage: ['read', 'read', 'read_write'] };
+export const DFT_ROWS: KernelSpec = {
+  name: 'dft_rows',
+  libs: ['lib/index.wgsl'],
+  storage: ['read', 'read', 'read', 'read_write'],
+};
+export const DFT_POWER: KernelSpec = {
+  name: 'dft_power',
+  libs: ['lib/index.wgsl'],
+  storage: ['read', 'read', 'read_write'],
+};
 export const DFT_WG = 64;
 
 export interface DftKernels {
@@ -62,8 +70,12 @@ export function encodeDftPower(batch: Batch, k: DftKernels, x: DftPowerArgs): vo
   const elems = x.n * x.h * x.w * x.c;
   const groups = dftGroups(x.n, x.perGroup);
   if (x.g.size < 2 * elems) throw new Error(`dft: scratch g has ${x.g.size} values, needs ${2 * elems}`);
-  if (x.out.size < groups * x.h * x.w * (1 + 2 * x.c)) throw new Error(`dft: out has ${x.out.size} values, needs ${groups * x.h * x.w * (1 + 2 * x.c)}`);
-  for (const [name, v] of [['ca', x.ca], ['cb', x.cb]] as const) {
+  if (x.out.size < groups * x.h * x.w * (1 + 2 * x.c))
+    throw new Error(`dft: out has ${x.out.size} values, needs ${groups * x.h * x.w * (1 + 2 * x.c)}`);
+  for (const [name, v] of [
+    ['ca', x.ca],
+    ['cb', x.cb],
+  ] as const) {
     if (!Number.isFinite(v) || Math.abs(v) > 3.4e38) throw new Error(`dft: ${name} = ${v} is not a finite f32`);
   }
   dispatch(batch, k.rows, {

@@ -5,8 +5,9 @@ import type { Context } from '../runtime/context.js';
 import { dispatch, grid2d, type Batch } from '../runtime/dispatch.js';
 import { getPipeline, type CachedPipeline, type KernelSpec } from '../runtime/pipeline.js';
 import { createTensor, type Tensor } from '../runtime/tensor.js';
-import type { Schedule } from '../models/schedules.js';
+import type { Schedule } from '../schedule/schedules.js';
 import { RNG_LIBS } from './philox.js';
+import { TRAIN_EPS_STREAM, TRAIN_ROW_STREAM } from './philox_streams.js';
 
 export const DIFFUSION_BATCH: KernelSpec = {
   name: 'diffusion_batch',
@@ -15,9 +16,8 @@ export const DIFFUSION_BATCH: KernelSpec = {
 };
 export const DIFFUSION_BATCH_WG = 64;
 
-/** Philox streams of training: eps of x_t, and the per-row (step, dropout) words. */
-export const TRAIN_EPS_STREAM = 16;
-export const TRAIN_ROW_STREAM = 17;
+/** Philox streams of training: eps of x_t, and the per-row (step, dropout) words (philox_streams.ts). */
+export { TRAIN_EPS_STREAM, TRAIN_ROW_STREAM };
 
 export function diffusionBatchPipeline(ctx: Context): Promise<CachedPipeline> {
   return getPipeline(ctx, DIFFUSION_BATCH, { constants: { WG: DIFFUSION_BATCH_WG } });
@@ -64,9 +64,16 @@ export function encodeDiffusionBatch(batch: Batch, p: CachedPipeline, a: Diffusi
   const elems = a.rows * a.cols;
   dispatch(batch, p, {
     params: {
-      key: a.key, rows: a.rows, cols: a.cols, quads, row_offset: a.rowOffset ?? 0, iter: a.iter,
-      stream_eps: a.streamEps ?? TRAIN_EPS_STREAM, stream_rows: a.streamRows ?? TRAIN_ROW_STREAM,
-      num_steps: a.T, p_uncond: a.pUncond,
+      key: a.key,
+      rows: a.rows,
+      cols: a.cols,
+      quads,
+      row_offset: a.rowOffset ?? 0,
+      iter: a.iter,
+      stream_eps: a.streamEps ?? TRAIN_EPS_STREAM,
+      stream_rows: a.streamRows ?? TRAIN_ROW_STREAM,
+      num_steps: a.T,
+      p_uncond: a.pUncond,
     },
     bindings: [a.x0, a.labelsIn, a.coef, a.xt, a.eps, a.steps, a.labels],
     workgroups: grid2d(batch.ctx, a.rows * quads, DIFFUSION_BATCH_WG),

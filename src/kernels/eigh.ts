@@ -1,8 +1,8 @@
 // Symmetric eigensolvers (DESIGN.md §2: spectra of per-class covariances C_k(i), d(i) over ranked
 // eigenvalues, lambda_max for the merger threshold and speciation time).
 //   lambdaMax: power iteration, matvecs on the GPU (symm_block.wgsl), residual-based stop.
-//   eighTop:   top-k by block subspace iteration with Rayleigh-Ritz (eigh-top.ts).
-//   eigh:      the full spectrum in float64 on the CPU (Householder + implicit QL, eigh-cpu.ts).
+//   eighTop:   top-k by block subspace iteration with Rayleigh-Ritz (eigh_top.ts).
+//   eigh:      the full spectrum in float64 on the CPU (Householder + implicit QL, src/linalg/eigh-cpu.ts).
 // Why the CPU for the full spectrum: Lanczos on f32 GPU matvecs cannot resolve eigenvalues below
 // ~1e-6 ||C|| (each matvec carries ~sqrt(d) 2^-24 ||C|| of error) and needs full reorthogonalisation
 // (O(d^3) on the CPU anyway), whereas tridiagonalisation + QL in float64 is backward stable
@@ -12,12 +12,12 @@ import type { Context } from '../runtime/context.js';
 import { beginBatch, encodeCopy, submit } from '../runtime/dispatch.js';
 import { createTensor, disposeTensor, readback, upload } from '../runtime/tensor.js';
 import { checkFinite, checkInt } from '../runtime/check.js';
-import { symmetricEigen } from './eigh-cpu.js';
-import { explainNonFinite, matrixOnGpu, readMatrix, seededGaussian, type SymmetricInput } from './eigh-source.js';
+import { symmetricEigen } from '../linalg/eigh-cpu.js';
+import { explainNonFinite, matrixOnGpu, readMatrix, seededGaussian, type SymmetricInput } from './eigh_source.js';
 import { encodeSymmBlock, symmBlockPipeline } from './symm_block.js';
 
-export { eighTop, type EighTopOptions, type EighTopResult } from './eigh-top.js';
-export type { SymmetricInput } from './eigh-source.js';
+export { eighTop, type EighTopOptions, type EighTopResult } from './eigh_top.js';
+export type { SymmetricInput } from './eigh_source.js';
 
 export interface LambdaMaxOptions {
   /** Stop when ||C v - lambda v|| <= tol * |lambda| (default 1e-5; f32 matvecs floor near 1e-6). */
@@ -46,7 +46,12 @@ export interface LambdaMaxResult {
 }
 
 /** Power iteration for the dominant eigenpair of symmetric C (d, d) row-major f32. */
-export async function lambdaMax(ctx: Context, c: SymmetricInput, d: number, opts: LambdaMaxOptions = {}): Promise<LambdaMaxResult> {
+export async function lambdaMax(
+  ctx: Context,
+  c: SymmetricInput,
+  d: number,
+  opts: LambdaMaxOptions = {},
+): Promise<LambdaMaxResult> {
   const fn = 'lambdaMax';
   const tol = opts.tol ?? 1e-5;
   if (!(tol > 0 && tol < 1)) throw new Error(`${fn}: tol must be in (0, 1), got ${tol}`);
@@ -83,14 +88,26 @@ export async function lambdaMax(ctx: Context, c: SymmetricInput, d: number, opts
       upload(ctx, bufs[0]!, host);
       const batch = beginBatch(ctx, fn);
       for (let s = 0; s < steps; s++) {
-        encodeSymmBlock(batch, p, { c: m.tensor, cOffset: m.offset, v: bufs[s % 2]!, w: bufs[(s + 1) % 2]!, d, q4: 1, scale });
+        encodeSymmBlock(batch, p, {
+          c: m.tensor,
+          cOffset: m.offset,
+          v: bufs[s % 2]!,
+          w: bufs[(s + 1) % 2]!,
+          d,
+          q4: 1,
+          scale,
+        });
       }
       const prev = bufs[(steps - 1) % 2]!;
       const last = bufs[steps % 2]!;
-      encodeCopy(batch, (enc) => {
-        enc.copyBufferToBuffer(prev.buffer, 0, probe.buffer, 0, 16 * d);
-        enc.copyBufferToBuffer(last.buffer, 0, probe.buffer, 16 * d, 16 * d);
-      }, 32 * d);
+      encodeCopy(
+        batch,
+        (enc) => {
+          enc.copyBufferToBuffer(prev.buffer, 0, probe.buffer, 0, 16 * d);
+          enc.copyBufferToBuffer(last.buffer, 0, probe.buffer, 16 * d, 16 * d);
+        },
+        32 * d,
+      );
       submit(batch);
       const out = await readback(ctx, probe);
       iterations += steps;

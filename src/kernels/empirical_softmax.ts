@@ -6,7 +6,11 @@ import { dispatch, grid2d } from '../runtime/dispatch.js';
 import { getPipeline, type CachedPipeline, type KernelSpec } from '../runtime/pipeline.js';
 import type { Tensor } from '../runtime/tensor.js';
 
-export const EMPIRICAL_SOFTMAX: KernelSpec = { name: 'empirical_softmax', libs: ['lib/index.wgsl'], storage: ['read_write', 'read', 'read_write', 'read_write', 'read_write'] };
+export const EMPIRICAL_SOFTMAX: KernelSpec = {
+  name: 'empirical_softmax',
+  libs: ['lib/index.wgsl'],
+  storage: ['read_write', 'read', 'read_write', 'read_write', 'read_write'],
+};
 export const EMPIRICAL_SOFTMAX_WG = 64;
 
 export function empiricalSoftmaxPipeline(ctx: Batch['ctx']): Promise<CachedPipeline> {
@@ -42,8 +46,17 @@ export function encodeEmpiricalSoftmax(batch: Batch, p: CachedPipeline, a: Empir
   const s = a.stats;
   dispatch(batch, p, {
     params: {
-      rows: a.rows, cols: a.cols, ld: a.ld, y_off: a.yOffset, d: a.d, first: Number(a.first),
-      stats_ld: s ? s.ld : 0, stats_col: s ? s.col : 0, stats_row: s ? s.row : 0, coef_dot: a.coefDot, coef_sq: a.coefSq,
+      rows: a.rows,
+      cols: a.cols,
+      ld: a.ld,
+      y_off: a.yOffset,
+      d: a.d,
+      first: Number(a.first),
+      stats_ld: s ? s.ld : 0,
+      stats_col: s ? s.col : 0,
+      stats_row: s ? s.row : 0,
+      coef_dot: a.coefDot,
+      coef_sq: a.coefSq,
     },
     bindings: [a.scores, a.yy, a.state, a.acc, s ? s.tensor : a.dummy],
     workgroups: grid2d(batch.ctx, a.rows, EMPIRICAL_SOFTMAX_WG),

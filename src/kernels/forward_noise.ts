@@ -7,14 +7,19 @@ import type { Context } from '../runtime/context.js';
 import { beginBatch, dispatch, grid2d, submit, type Batch } from '../runtime/dispatch.js';
 import { getPipeline, type CachedPipeline, type KernelSpec } from '../runtime/pipeline.js';
 import { createTensor, disposeTensor, readback, upload, type Tensor } from '../runtime/tensor.js';
-import { stepsFromList, type Schedule } from '../models/schedules.js';
+import { stepsFromList, type Schedule } from '../schedule/schedules.js';
 import { RNG_LIBS } from './philox.js';
+import { NOISE_STREAM } from './philox_streams.js';
 
-export const FORWARD_NOISE: KernelSpec = { name: 'forward_noise', libs: RNG_LIBS, storage: ['read', 'read', 'read', 'read_write'] };
+export const FORWARD_NOISE: KernelSpec = {
+  name: 'forward_noise',
+  libs: RNG_LIBS,
+  storage: ['read', 'read', 'read', 'read_write'],
+};
 export const FORWARD_NOISE_WG = 64;
 
-/** Philox stream (4th counter word) of the forward-noising eps; other consumers use other streams. */
-export const NOISE_STREAM = 0;
+/** Philox stream (4th counter word) of the forward-noising eps; other consumers use other streams (philox_streams.ts). */
+export { NOISE_STREAM };
 
 export function forwardNoisePipeline(ctx: Context): Promise<CachedPipeline> {
   return getPipeline(ctx, FORWARD_NOISE, { constants: { WG: FORWARD_NOISE_WG } });
@@ -38,7 +43,15 @@ export function encodeForwardNoise(batch: Batch, p: CachedPipeline, a: NoiseChun
   const quads = Math.ceil(a.cols / 4);
   const elems = a.rows * a.cols;
   dispatch(batch, p, {
-    params: { key: a.key, rows: a.rows, cols: a.cols, row_offset: a.rowOffset, num_steps: a.numSteps, stream: a.stream ?? NOISE_STREAM, quads },
+    params: {
+      key: a.key,
+      rows: a.rows,
+      cols: a.cols,
+      row_offset: a.rowOffset,
+      num_steps: a.numSteps,
+      stream: a.stream ?? NOISE_STREAM,
+      quads,
+    },
     bindings: [a.x0, a.steps, a.coef, a.out],
     workgroups: grid2d(batch.ctx, a.rows * quads, FORWARD_NOISE_WG),
     // 3 flops per output (2 multiplies, 1 add); normal generation is integer work and not counted.
@@ -67,7 +80,8 @@ export interface ChunkPlan {
 /** Rows and steps per chunk so that x0's chunk and the output chunk each fit in `maxBytes`. */
 export function planNoiseChunks(rows: number, cols: number, numSteps: number, maxBytes: number): ChunkPlan {
   const rowBytes = 4 * cols;
-  if (rowBytes > maxBytes) throw new Error(`forwardNoise: one row of ${cols} columns exceeds the binding limit of ${maxBytes} bytes`);
+  if (rowBytes > maxBytes)
+    throw new Error(`forwardNoise: one row of ${cols} columns exceeds the binding limit of ${maxBytes} bytes`);
   const rowsAllSteps = Math.floor(maxBytes / (rowBytes * numSteps));
   if (rowsAllSteps >= 1) return { rowsPerChunk: Math.min(rows, rowsAllSteps), stepsPerChunk: numSteps };
   return { rowsPerChunk: 1, stepsPerChunk: Math.max(1, Math.floor(maxBytes / rowBytes)) };
@@ -77,7 +91,12 @@ export function planNoiseChunks(rows: number, cols: number, numSteps: number, ma
  * Noises x0 (shape [N, D], row-major) at every requested step. Returns (S, N, D) unless `onChunk`
  * is given, in which case chunks are handed over as they are read back and nothing is kept.
  */
-export async function forwardNoise(ctx: Context, x0: Float32Array, shape: readonly number[], opts: ForwardNoiseOptions): Promise<Float32Array | null> {
+export async function forwardNoise(
+  ctx: Context,
+  x0: Float32Array,
+  shape: readonly number[],
+  opts: ForwardNoiseOptions,
+): Promise<Float32Array | null> {
   const [rows, cols] = checkMatrix('forwardNoise: x0', x0, shape);
   checkFinite('forwardNoise: x0', x0, cols);
   const key = seedKey(opts.seed);
@@ -126,7 +145,9 @@ export async function forwardNoise(ctx: Context, x0: Float32Array, shape: readon
         submit(batch);
         const data = await readback(ctx, outT, 0, ns * nr * cols);
         if (opts.onChunk) opts.onChunk({ rowStart: r0, rows: nr, stepStart: s0, stepCount: ns, data });
-        else for (let s = 0; s < ns; s++) result!.set(data.subarray(s * nr * cols, (s + 1) * nr * cols), ((s0 + s) * rows + r0) * cols);
+        else
+          for (let s = 0; s < ns; s++)
+            result!.set(data.subarray(s * nr * cols, (s + 1) * nr * cols), ((s0 + s) * rows + r0) * cols);
       }
     }
   } finally {
@@ -150,7 +171,12 @@ export interface StandardNormalsOptions {
  * exactly the eps(seed, row, step, dim) that forwardNoise adds at that step tag and stream. The
  * merger analysis's one-draw shortcut uses step tag 0 (DESIGN.md §2).
  */
-export async function standardNormals(ctx: Context, rows: number, cols: number, opts: StandardNormalsOptions): Promise<Float32Array> {
+export async function standardNormals(
+  ctx: Context,
+  rows: number,
+  cols: number,
+  opts: StandardNormalsOptions,
+): Promise<Float32Array> {
   checkInt('rows', rows, 1, 2 ** 31 - 1);
   checkInt('cols', cols, 1, 2 ** 31 - 1);
   const key = seedKey(opts.seed);
@@ -169,7 +195,18 @@ export async function standardNormals(ctx: Context, rows: number, cols: number, 
   try {
     for (let r0 = 0; r0 < rows; r0 += rowsPerChunk) {
       const nr = Math.min(rowsPerChunk, rows - r0);
-      encodeForwardNoise(batch, p, { x0: x0T, out: outT, steps: stepsT, coef: coefT, rows: nr, cols, rowOffset: rowOffset + r0, numSteps: 1, key, stream });
+      encodeForwardNoise(batch, p, {
+        x0: x0T,
+        out: outT,
+        steps: stepsT,
+        coef: coefT,
+        rows: nr,
+        cols,
+        rowOffset: rowOffset + r0,
+        numSteps: 1,
+        key,
+        stream,
+      });
       submit(batch);
       out.set(await readback(ctx, outT, 0, nr * cols), r0 * cols);
     }

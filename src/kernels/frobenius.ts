@@ -46,7 +46,9 @@ function checkStack(ctx: Context, name: string, t: Tensor, count: number, len: n
   }
   const bytes = t.buffer.size;
   if (bytes > ctx.limits.maxStorageBufferBindingSize) {
-    throw new Error(`frobenius: ${name} (${bytes} bytes) exceeds one storage binding of ${ctx.limits.maxStorageBufferBindingSize} bytes; split the stack`);
+    throw new Error(
+      `frobenius: ${name} (${bytes} bytes) exceeds one storage binding of ${ctx.limits.maxStorageBufferBindingSize} bytes; split the stack`,
+    );
   }
 }
 
@@ -56,8 +58,13 @@ function checkStack(ctx: Context, name: string, t: Tensor, count: number, len: n
  * `stack` and j indexing `opts.other` (default `stack`).
  */
 export async function prepareFrobenius(
-  ctx: Context, stack: Tensor, count: number, rows: number, cols: number,
-  pairs: readonly (readonly [number, number])[], opts: FrobeniusOptions = {},
+  ctx: Context,
+  stack: Tensor,
+  count: number,
+  rows: number,
+  cols: number,
+  pairs: readonly (readonly [number, number])[],
+  opts: FrobeniusOptions = {},
 ): Promise<FrobeniusPlan> {
   checkInt('frobenius: count', count, 1, 2 ** 31);
   checkInt('frobenius: rows', rows, 1, 2 ** 31);
@@ -65,9 +72,12 @@ export async function prepareFrobenius(
   const len = rows * cols;
   checkStack(ctx, 'stack', stack, count, len);
   const b = opts.other ?? stack;
-  const countB = opts.other ? checkInt('frobenius: otherCount', opts.otherCount ?? Math.floor(b.size / len), 1, 2 ** 31) : count;
+  const countB = opts.other
+    ? checkInt('frobenius: otherCount', opts.otherCount ?? Math.floor(b.size / len), 1, 2 ** 31)
+    : count;
   if (opts.other) checkStack(ctx, 'other', b, countB, len);
-  if (!Array.isArray(pairs) || pairs.length === 0) throw new Error('frobenius: pairs must be a non-empty list of [i, j]');
+  if (!Array.isArray(pairs) || pairs.length === 0)
+    throw new Error('frobenius: pairs must be a non-empty list of [i, j]');
   const words = new Uint32Array(2 * pairs.length);
   pairs.forEach((pr, p) => {
     words[2 * p] = checkInt(`frobenius: pairs[${p}][0]`, pr?.[0], 0, count - 1);
@@ -88,7 +98,8 @@ export async function prepareFrobenius(
  * product and hi + lo (in float64) the compensated one.
  */
 export function encodeFrobenius(batch: Batch, plan: FrobeniusPlan, out: Tensor): void {
-  if (out.size < 2 * plan.numPairs) throw new Error(`frobenius: out holds ${out.size} elements, needs ${2 * plan.numPairs}`);
+  if (out.size < 2 * plan.numPairs)
+    throw new Error(`frobenius: out holds ${out.size} elements, needs ${2 * plan.numPairs}`);
   const { len, numPairs: P, blocks } = plan;
   dispatch(batch, plan.pipes[0], {
     params: { pairs: P, blocks, len, one: 1 },
@@ -116,8 +127,13 @@ export function disposeFrobenius(plan: FrobeniusPlan): void {
  * Norms ||A_i||_F^2 are the pairs [i, i].
  */
 export async function frobeniusPairs(
-  ctx: Context, stack: Tensor, count: number, rows: number, cols: number,
-  pairs: readonly (readonly [number, number])[], opts: FrobeniusOptions = {},
+  ctx: Context,
+  stack: Tensor,
+  count: number,
+  rows: number,
+  cols: number,
+  pairs: readonly (readonly [number, number])[],
+  opts: FrobeniusOptions = {},
 ): Promise<Float64Array> {
   const plan = await prepareFrobenius(ctx, stack, count, rows, cols, pairs, opts);
   const out = createTensor(ctx, [plan.numPairs, 2], { label: 'frobenius.out' });

@@ -45,10 +45,17 @@ export const GEMM_BUILDS: readonly GemmBuild[] = [
 ];
 
 export const sameBuild = (x: GemmBuild, y: GemmBuild) =>
-  x.tm === y.tm && x.tn === y.tn && x.wg === y.wg && x.wx === y.wx && x.vec4 === y.vec4 && x.tiled === y.tiled && x.subgroup === y.subgroup;
+  x.tm === y.tm &&
+  x.tn === y.tn &&
+  x.wg === y.wg &&
+  x.wx === y.wx &&
+  x.vec4 === y.vec4 &&
+  x.tiled === y.tiled &&
+  x.subgroup === y.subgroup;
 
 /** Builds a product with these transposes may use. */
-export const buildsFor = (transA: boolean, transB: boolean) => GEMM_BUILDS.filter((b) => !b.vec4 || (transA && !transB));
+export const buildsFor = (transA: boolean, transB: boolean) =>
+  GEMM_BUILDS.filter((b) => !b.vec4 || (transA && !transB));
 
 /** What a device offers that builds may need: the `subgroups` feature and its smallest subgroup size. */
 export interface GemmDeviceFeatures {
@@ -57,7 +64,8 @@ export interface GemmDeviceFeatures {
 }
 
 /** Whether a device can run this build (subgroup builds need subgroups of at least 8 invocations). */
-export const buildRuns = (b: GemmBuild, f: GemmDeviceFeatures) => !b.subgroup || (f.subgroups && f.subgroupMinSize >= 8);
+export const buildRuns = (b: GemmBuild, f: GemmDeviceFeatures) =>
+  !b.subgroup || (f.subgroups && f.subgroupMinSize >= 8);
 
 /** The scalar build with the same tile, used when a vec4 build meets unaligned operands. */
 export const scalarOf = (b: GemmBuild): GemmBuild => ({ ...b, vec4: false });

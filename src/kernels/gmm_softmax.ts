@@ -6,7 +6,11 @@ import { dispatch, grid2d } from '../runtime/dispatch.js';
 import { getPipeline, type CachedPipeline, type KernelSpec } from '../runtime/pipeline.js';
 import type { Tensor } from '../runtime/tensor.js';
 
-export const GMM_SOFTMAX: KernelSpec = { name: 'gmm_softmax', libs: ['lib/index.wgsl'], storage: ['read_write', 'read', 'read', 'read_write', 'read_write', 'read_write'] };
+export const GMM_SOFTMAX: KernelSpec = {
+  name: 'gmm_softmax',
+  libs: ['lib/index.wgsl'],
+  storage: ['read_write', 'read', 'read', 'read_write', 'read_write', 'read_write'],
+};
 export const GMM_SOFTMAX_WG = 64;
 
 export function gmmSoftmaxPipeline(ctx: Batch['ctx']): Promise<CachedPipeline> {
@@ -38,7 +42,16 @@ export function encodeGmmSoftmax(batch: Batch, p: CachedPipeline, a: GmmSoftmaxA
   const l = a.logits;
   const cols = a.comps * a.d;
   dispatch(batch, p, {
-    params: { rows: a.rows, comps: a.comps, d: a.d, ld: a.ld, comp_off: a.compOffset, first: Number(a.first), logit_ld: l ? l.ld : 0, logit_row: l ? l.row : 0 },
+    params: {
+      rows: a.rows,
+      comps: a.comps,
+      d: a.d,
+      ld: a.ld,
+      comp_off: a.compOffset,
+      first: Number(a.first),
+      logit_ld: l ? l.ld : 0,
+      logit_row: l ? l.row : 0,
+    },
     bindings: [a.scores, a.comp, a.cconst, a.state, a.acc, l ? l.tensor : a.dummy],
     workgroups: grid2d(batch.ctx, a.rows, GMM_SOFTMAX_WG),
     // Per projection: 3 for each of the two quadratic forms, 3 for the weighted residual; plus the rescale of acc.

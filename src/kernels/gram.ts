@@ -14,7 +14,15 @@ import { checkInt } from '../runtime/check.js';
 import { createTensor, disposeTensor, readback, upload, type Tensor } from '../runtime/tensor.js';
 import { encodeMatmul, matmulPlan, type PlanOptions } from './matmul.js';
 import { encodeSyrk, syrkPlan } from './syrk.js';
-import { checkMomentInput, encodeSegmentedMoments, momentBlocks, readSums, recentre, segmentedMomentsPipeline, type ShiftedSide } from './moments-chunk.js';
+import {
+  checkMomentInput,
+  encodeSegmentedMoments,
+  momentBlocks,
+  readSums,
+  recentre,
+  segmentedMomentsPipeline,
+  type ShiftedSide,
+} from './moments_chunk.js';
 
 export interface GramOptions {
   /** Columns per streamed block (default: as many as fit one storage binding); G sums over blocks. */
@@ -31,25 +39,54 @@ export interface GramResult {
 }
 
 /** Centred Gram matrix of x (N, D) row-major f32, the rows of one class. */
-export async function gram(ctx: Context, x: Float32Array, shape: readonly number[], opts: GramOptions = {}): Promise<GramResult> {
+export async function gram(
+  ctx: Context,
+  x: Float32Array,
+  shape: readonly number[],
+  opts: GramOptions = {},
+): Promise<GramResult> {
   const [n, D] = checkMomentInput('gram', x, shape, null, 1);
   checkGramSize(ctx, 'gram', n, n);
   const plan = await syrkPlan(ctx, { rows: n, cols: Math.min(D, 1024), gram: true }, opts.plan);
   const r = await shiftedProduct(ctx, 'gram', [x], n, n, D, opts.chunkCols, (batch, t, cols, first, last) =>
-    encodeSyrk(batch, plan, { a: t[0]!, c: t[t.length - 1]!, rows: n, cols, gram: true, beta: first ? 0 : 1, mirror: last }),
+    encodeSyrk(batch, plan, {
+      a: t[0]!,
+      c: t[t.length - 1]!,
+      rows: n,
+      cols,
+      gram: true,
+      beta: first ? 0 : 1,
+      mirror: last,
+    }),
   );
   return { count: n, mean: r.means[0]!, gram: doubleCentre(r.g, n, n) };
 }
 
 /** X~_1 X~_2^T (N_1, N_2) for x1 (N_1, D) and x2 (N_2, D), row-major f32, each centred by its own mean. */
-export async function crossGram(ctx: Context, x1: Float32Array, shape1: readonly number[], x2: Float32Array, shape2: readonly number[], opts: GramOptions = {}): Promise<Float64Array> {
+export async function crossGram(
+  ctx: Context,
+  x1: Float32Array,
+  shape1: readonly number[],
+  x2: Float32Array,
+  shape2: readonly number[],
+  opts: GramOptions = {},
+): Promise<Float64Array> {
   const [n1, D] = checkMomentInput('crossGram', x1, shape1, null, 1, 'x1');
   const [n2, D2] = checkMomentInput('crossGram', x2, shape2, null, 1, 'x2');
   if (D2 !== D) throw new Error(`crossGram: x1 has ${D} columns and x2 has ${D2}; they must match`);
   checkGramSize(ctx, 'crossGram', n1, n2);
   const plan = await matmulPlan(ctx, { m: n1, n: n2, k: Math.min(D, 1024), transB: true }, opts.plan);
   const r = await shiftedProduct(ctx, 'crossGram', [x1, x2], n1, n2, D, opts.chunkCols, (batch, t, cols, first) =>
-    encodeMatmul(batch, plan, { a: t[0]!, b: t[1]!, c: t[2]!, m: n1, n: n2, k: cols, transB: true, beta: first ? 0 : 1 }),
+    encodeMatmul(batch, plan, {
+      a: t[0]!,
+      b: t[1]!,
+      c: t[2]!,
+      m: n1,
+      n: n2,
+      k: cols,
+      transB: true,
+      beta: first ? 0 : 1,
+    }),
   );
   return doubleCentre(r.g, n1, n2);
 }
@@ -64,7 +101,9 @@ export function frobeniusFromCrossGram(g: ArrayLike<number>, n1: number, n2: num
 function checkGramSize(ctx: Context, name: string, n1: number, n2: number): void {
   const limit = ctx.limits.maxStorageBufferBindingSize;
   if (4 * n1 * n2 > limit) {
-    throw new Error(`${name}: a ${n1} x ${n2} Gram matrix (${4 * n1 * n2} bytes) exceeds one storage binding (${limit} bytes); use moments() (D x D) for classes this large`);
+    throw new Error(
+      `${name}: a ${n1} x ${n2} Gram matrix (${4 * n1 * n2} bytes) exceeds one storage binding (${limit} bytes); use moments() (D x D) for classes this large`,
+    );
   }
 }
 
@@ -93,7 +132,16 @@ type EncodeProduct = (batch: Batch, t: Tensor[], cols: number, first: boolean, l
  * by the mean of the result (segmented_moments.wgsl, one class), and accumulates Y_1 Y_2^T into G (n1, n2) with `encode`.
  * Returns G_Y and the column means s + sum(y) / n of each input.
  */
-async function shiftedProduct(ctx: Context, name: string, xs: Float32Array[], n1: number, n2: number, D: number, chunkCols: number | undefined, encode: EncodeProduct) {
+async function shiftedProduct(
+  ctx: Context,
+  name: string,
+  xs: Float32Array[],
+  n1: number,
+  n2: number,
+  D: number,
+  chunkCols: number | undefined,
+  encode: EncodeProduct,
+) {
   const ns = xs.length === 1 ? [n1] : [n1, n2];
   const fit = Math.floor(ctx.limits.maxStorageBufferBindingSize / (4 * Math.max(...ns)));
   const width = Math.min(D, chunkCols === undefined ? fit : checkInt(`${name}: chunkCols`, chunkCols, 1, fit));
@@ -109,10 +157,15 @@ async function shiftedProduct(ctx: Context, name: string, xs: Float32Array[], n1
       const n = ns[k]!;
       const { blocks, classOf } = momentBlocks(Int32Array.of(0, n), Int32Array.of(0));
       return {
-        x, n, classOf,
-        t: make([n, width], `x${k}`), shiftT: make([width], `shift${k}`), sumsT: make([classOf.length, width], `sums${k}`),
+        x,
+        n,
+        classOf,
+        t: make([n, width], `x${k}`),
+        shiftT: make([width], `shift${k}`),
+        sumsT: make([classOf.length, width], `sums${k}`),
         blocksT: make([classOf.length, 4], `blocks${k}`, 'u32'),
-        blocks, mean: new Float64Array(D),
+        blocks,
+        mean: new Float64Array(D),
       };
     });
     const g = make([n1, n2], 'g');
@@ -130,7 +183,15 @@ async function shiftedProduct(ctx: Context, name: string, xs: Float32Array[], n1
         // Queue order: these uploads land after the previous block's submit.
         upload(ctx, s.t, packed);
         upload(ctx, s.shiftT, shift);
-        const args = { x: s.t, shift: s.shiftT, blocks: s.blocksT, sums: s.sumsT, cols: w, numBlocks: s.classOf.length, rows: s.n };
+        const args = {
+          x: s.t,
+          shift: s.shiftT,
+          blocks: s.blocksT,
+          sums: s.sumsT,
+          cols: w,
+          numBlocks: s.classOf.length,
+          rows: s.n,
+        };
         encodeSegmentedMoments(batch, p, args);
         return { args, classOf: s.classOf, counts: [s.n], shift: Float64Array.from(shift) };
       });

@@ -7,7 +7,11 @@ import { dispatch, grid2d, type Batch } from '../runtime/dispatch.js';
 import { getPipeline, type CachedPipeline, type KernelSpec } from '../runtime/pipeline.js';
 import type { Tensor } from '../runtime/tensor.js';
 
-export const KNN_SELECT: KernelSpec = { name: 'knn_select', libs: ['lib/index.wgsl'], storage: ['read', 'read', 'read', 'read_write'] };
+export const KNN_SELECT: KernelSpec = {
+  name: 'knn_select',
+  libs: ['lib/index.wgsl'],
+  storage: ['read', 'read', 'read', 'read_write'],
+};
 export const KNN_SELECT_WG = 64;
 /** Largest k the kernel keeps (K_MAX in shaders/knn_select.wgsl). */
 export const KNN_MAX_K = 32;
@@ -34,9 +38,12 @@ export interface KnnSelectArgs {
 
 export function encodeKnnSelect(batch: Batch, p: CachedPipeline, a: KnnSelectArgs): void {
   checkInt('knn_select: k', a.k, 1, KNN_MAX_K);
-  if (a.c.size < a.rows * a.cols) throw new Error(`knn_select: c holds ${a.c.size} values, needs rows * cols = ${a.rows} * ${a.cols}`);
+  if (a.c.size < a.rows * a.cols)
+    throw new Error(`knn_select: c holds ${a.c.size} values, needs rows * cols = ${a.rows} * ${a.cols}`);
   if (a.normA.size < a.rowOffset + a.rows || a.out.size < a.rowOffset + a.rows) {
-    throw new Error(`knn_select: normA (${a.normA.size}) and out (${a.out.size}) need rowOffset + rows = ${a.rowOffset + a.rows} entries`);
+    throw new Error(
+      `knn_select: normA (${a.normA.size}) and out (${a.out.size}) need rowOffset + rows = ${a.rowOffset + a.rows} entries`,
+    );
   }
   if (a.normB.size < a.cols) throw new Error(`knn_select: normB holds ${a.normB.size} values, needs cols = ${a.cols}`);
   const elems = a.rows * a.cols;

@@ -15,16 +15,28 @@ export const MATMUL: KernelSpec = { name: 'matmul', libs: ['lib/gemm.wgsl'], sto
 
 /** Pipeline options of one build for given transposes (override constants; block size as #if flags). */
 export function gemmOptions(build: GemmBuild, transA: boolean, transB: boolean): PipelineOptions {
-  if (build.vec4 && !(transA && !transB)) throw new Error(`gemm build ${JSON.stringify(build)}: vec4 builds need transA=true, transB=false`);
-  if (build.subgroup && !((build.tm === 32 || build.tm === 64) && build.tn === 8 && build.wg === 8 && build.wx === 8 && !build.tiled)) {
+  if (build.vec4 && !(transA && !transB))
+    throw new Error(`gemm build ${JSON.stringify(build)}: vec4 builds need transA=true, transB=false`);
+  if (
+    build.subgroup &&
+    !((build.tm === 32 || build.tm === 64) && build.tn === 8 && build.wg === 8 && build.wx === 8 && !build.tiled)
+  ) {
     throw new Error(`gemm build ${JSON.stringify(build)}: subgroup builds are tm 32 or 64, tn 8, wg = wx = 8`);
   }
-  if (build.tm >= 32 && !build.subgroup) throw new Error(`gemm build ${JSON.stringify(build)}: tm ${build.tm} needs subgroup`);
+  if (build.tm >= 32 && !build.subgroup)
+    throw new Error(`gemm build ${JSON.stringify(build)}: tm ${build.tm} needs subgroup`);
   return {
     constants: { WG: build.wg, WX: build.wx, TRANS_A: Number(transA), TRANS_B: Number(transB) },
     variant: {
-      TM64: build.tm === 64, TM32: build.tm === 32, TM16: build.tm === 16, TM8: build.tm === 8, TN8: build.tn === 8, TN16: build.tn === 16,
-      VEC4: build.vec4, TILED: build.tiled, SUBGROUP_ROWS: build.subgroup,
+      TM64: build.tm === 64,
+      TM32: build.tm === 32,
+      TM16: build.tm === 16,
+      TM8: build.tm === 8,
+      TN8: build.tn === 8,
+      TN16: build.tn === 16,
+      VEC4: build.vec4,
+      TILED: build.tiled,
+      SUBGROUP_ROWS: build.subgroup,
     },
   };
 }
@@ -68,11 +80,26 @@ export async function matmulPlan(ctx: Context, shape: MatmulShape, opts: PlanOpt
   const transB = Boolean(shape.transB);
   const build =
     opts.build ??
-    (await tunedBuild(ctx, 'matmul', { ...shape, transA, transB, upper: Boolean(shape.upper) }, opts.tuneCache, (b) => matmulPlan(ctx, shape, { build: b }), (batch, plan, t) =>
-      encodeMatmul(batch, plan, {
-        a: t.a, b: t.b, c: t.c, m: t.m, n: t.n, k: t.k, transA, transB, lda: t.lda, ldb: t.ldb,
-        ...(shape.upper && t.m === t.n ? { upper: true, mirror: true, beta: 1 } : {}),
-      }),
+    (await tunedBuild(
+      ctx,
+      'matmul',
+      { ...shape, transA, transB, upper: Boolean(shape.upper) },
+      opts.tuneCache,
+      (b) => matmulPlan(ctx, shape, { build: b }),
+      (batch, plan, t) =>
+        encodeMatmul(batch, plan, {
+          a: t.a,
+          b: t.b,
+          c: t.c,
+          m: t.m,
+          n: t.n,
+          k: t.k,
+          transA,
+          transB,
+          lda: t.lda,
+          ldb: t.ldb,
+          ...(shape.upper && t.m === t.n ? { upper: true, mirror: true, beta: 1 } : {}),
+        }),
     ));
   const pipeline = await getPipeline(ctx, MATMUL, gemmOptions(checkBuild(ctx, build), transA, transB));
   const fallback = build.vec4 ? await getPipeline(ctx, MATMUL, gemmOptions(scalarOf(build), transA, transB)) : pipeline;
@@ -122,7 +149,14 @@ const tuneDim = (x: number) => Math.max(1, x > TUNE_MAX_MN ? TUNE_MAX_MN - 1024 
  * rather than timestamp queries: the runtime's dispatch() owns the compute passes, and a run of tens of
  * ms dwarfs the submit overhead on lavapipe.
  */
-export async function tunedBuild(ctx: Context, kernel: 'matmul' | 'syrk', shape: Required<MatmulShape>, cacheFile: string | undefined, plan: (b: GemmBuild) => Promise<GemmPlan>, encode: (batch: Batch, p: GemmPlan, t: TuneTensors) => void): Promise<GemmBuild> {
+export async function tunedBuild(
+  ctx: Context,
+  kernel: 'matmul' | 'syrk',
+  shape: Required<MatmulShape>,
+  cacheFile: string | undefined,
+  plan: (b: GemmBuild) => Promise<GemmPlan>,
+  encode: (batch: Batch, p: GemmPlan, t: TuneTensors) => void,
+): Promise<GemmBuild> {
   const key = `${kernel}|${Number(shape.transA)}${Number(shape.transB)}|${sizeClass(shape.m)}${sizeClass(shape.n)}${kClass(shape.k)}${shape.upper ? '|upper' : ''}`;
   const m = tuneDim(shape.m);
   const n = tuneDim(shape.n);
@@ -139,7 +173,11 @@ export async function tunedBuild(ctx: Context, kernel: 'matmul' | 'syrk', shape:
     a: createTensor(ctx, [rowsA * lda], { data: fill(rowsA * lda), label: 'autotune.a' }),
     b: createTensor(ctx, [rowsB * ldb], { data: fill(rowsB * ldb), label: 'autotune.b' }),
     c: createTensor(ctx, [m * n], { label: 'autotune.c' }),
-    m, n, k, lda, ldb,
+    m,
+    n,
+    k,
+    lda,
+    ldb,
   };
   const candidates = buildsFor(shape.transA, shape.transB).filter((b) => buildRuns(b, ctx.features));
   const waitMode = ctx.waitMode;
@@ -164,7 +202,8 @@ export async function tunedBuild(ctx: Context, kernel: 'matmul' | 'syrk', shape:
       const batch = beginBatch(ctx, `autotune ${kernel}`);
       for (let r = 0; r < Math.max(reps, 1); r++) encode(batch, p, t);
       submit(batch);
-      if (waitMode === 'idle' && best[i]! < Infinity) await new Promise((r) => setTimeout(r, 0.8 * best[i]! * Math.max(reps, 1)));
+      if (waitMode === 'idle' && best[i]! < Infinity)
+        await new Promise((r) => setTimeout(r, 0.8 * best[i]! * Math.max(reps, 1)));
       await sync(ctx);
       const ms = (performance.now() - t0) / Math.max(reps, 1);
       if (!reps) reps = Math.min(64, Math.max(1, Math.ceil(TUNE_MS / ms)));
@@ -180,10 +219,14 @@ export async function tunedBuild(ctx: Context, kernel: 'matmul' | 'syrk', shape:
 
 export function checkBuild(ctx: Context, b: GemmBuild): GemmBuild {
   if (!GEMM_BUILDS.some((g) => sameBuild(g, b))) {
-    throw new Error(`gemm build ${JSON.stringify(b)} is not one of the registered builds ${JSON.stringify(GEMM_BUILDS)}`);
+    throw new Error(
+      `gemm build ${JSON.stringify(b)} is not one of the registered builds ${JSON.stringify(GEMM_BUILDS)}`,
+    );
   }
   if (!buildRuns(b, ctx.features)) {
-    throw new Error(`gemm build ${JSON.stringify(b)} needs the subgroups feature with subgroups of at least 8 invocations (this device: subgroups ${ctx.features.subgroups}, smallest size ${ctx.features.subgroupMinSize})`);
+    throw new Error(
+      `gemm build ${JSON.stringify(b)} needs the subgroups feature with subgroups of at least 8 invocations (this device: subgroups ${ctx.features.subgroups}, smallest size ${ctx.features.subgroupMinSize})`,
+    );
   }
   return b;
 }
@@ -217,7 +260,13 @@ export interface MatmulArgs {
  * A storage binding covering elements [offset, offset + extent) of `t` plus the element offset the
  * shader must use inside it: the whole buffer when it fits one binding, else a 256-byte aligned window.
  */
-export function bindWindow(ctx: Context, t: Tensor, offset: number, extent: number, what: string): { binding: Binding; offset: number } {
+export function bindWindow(
+  ctx: Context,
+  t: Tensor,
+  offset: number,
+  extent: number,
+  what: string,
+): { binding: Binding; offset: number } {
   if (offset + extent > t.size) {
     throw new Error(`${what}: elements [${offset}, ${offset + extent}) exceed the tensor's ${t.size} elements`);
   }
@@ -225,8 +274,12 @@ export function bindWindow(ctx: Context, t: Tensor, offset: number, extent: numb
   if (t.buffer.size <= limit) return { binding: t, offset };
   const base = Math.floor((offset * 4) / 256) * 256;
   const size = Math.ceil((offset * 4 - base + extent * 4) / 16) * 16;
-  if (size > limit) throw new Error(`${what}: ${extent} elements (${size} bytes) exceed the binding limit of ${limit} bytes`);
-  return { binding: { buffer: t.buffer, offset: base, size: Math.min(size, t.buffer.size - base) }, offset: offset - base / 4 };
+  if (size > limit)
+    throw new Error(`${what}: ${extent} elements (${size} bytes) exceed the binding limit of ${limit} bytes`);
+  return {
+    binding: { buffer: t.buffer, offset: base, size: Math.min(size, t.buffer.size - base) },
+    offset: offset - base / 4,
+  };
 }
 
 /** Elements spanned by a stored (rows, cols) matrix with leading dimension ld. */
@@ -241,7 +294,9 @@ export function gemmParams(ctx: Context, plan: GemmPlan, x: MatmulArgs, upper: b
   const transA = Boolean(x.transA);
   const transB = Boolean(x.transB);
   if (transA !== plan.transA || transB !== plan.transB) {
-    throw new Error(`${what}: transA=${transA}, transB=${transB} but the plan was built for transA=${plan.transA}, transB=${plan.transB}`);
+    throw new Error(
+      `${what}: transA=${transA}, transB=${transB} but the plan was built for transA=${plan.transA}, transB=${plan.transB}`,
+    );
   }
   const [ar, ac] = transA ? [k, m] : [m, k];
   const [br, bc] = transB ? [n, k] : [k, n];
@@ -253,9 +308,27 @@ export function gemmParams(ctx: Context, plan: GemmPlan, x: MatmulArgs, upper: b
   if (!Number.isFinite(alpha)) throw new Error(`${what}: alpha must be finite, got ${alpha}`);
   if (!Number.isFinite(beta)) throw new Error(`${what}: beta must be finite, got ${beta}`);
   const empty = m === 0 || n === 0;
-  const A = bindWindow(ctx, x.a, checkInt(`${what}: offsetA`, x.offsetA ?? 0, 0, u32), empty || k === 0 ? 0 : span(ar, ac, lda), `${what}: A`);
-  const B = bindWindow(ctx, x.b, checkInt(`${what}: offsetB`, x.offsetB ?? 0, 0, u32), empty || k === 0 ? 0 : span(br, bc, ldb), `${what}: B`);
-  const C = bindWindow(ctx, x.c, checkInt(`${what}: offsetC`, x.offsetC ?? 0, 0, u32), empty ? 0 : span(m, n, ldc), `${what}: C`);
+  const A = bindWindow(
+    ctx,
+    x.a,
+    checkInt(`${what}: offsetA`, x.offsetA ?? 0, 0, u32),
+    empty || k === 0 ? 0 : span(ar, ac, lda),
+    `${what}: A`,
+  );
+  const B = bindWindow(
+    ctx,
+    x.b,
+    checkInt(`${what}: offsetB`, x.offsetB ?? 0, 0, u32),
+    empty || k === 0 ? 0 : span(br, bc, ldb),
+    `${what}: B`,
+  );
+  const C = bindWindow(
+    ctx,
+    x.c,
+    checkInt(`${what}: offsetC`, x.offsetC ?? 0, 0, u32),
+    empty ? 0 : span(m, n, ldc),
+    `${what}: C`,
+  );
   const [bm, bn] = tileShape(plan.build);
   const tilesN = ceilDiv(n, bn);
   const tiles = ceilDiv(m, bm) * tilesN;
@@ -269,9 +342,20 @@ export function gemmParams(ctx: Context, plan: GemmPlan, x: MatmulArgs, upper: b
     bytes: 4 * (m * k + k * n + (beta !== 0 ? 2 : 1) * m * n),
     workgroups: grid2d(ctx, tiles, 1),
     params: {
-      m, n, k, lda, ldb, ldc,
-      off_a: A.offset, off_b: B.offset, off_c: C.offset,
-      tiles_n: tilesN, tiles, upper: upper ? (mirror ? 2 : 1) : 0, alpha, beta,
+      m,
+      n,
+      k,
+      lda,
+      ldb,
+      ldc,
+      off_a: A.offset,
+      off_b: B.offset,
+      off_c: C.offset,
+      tiles_n: tilesN,
+      tiles,
+      upper: upper ? (mirror ? 2 : 1) : 0,
+      alpha,
+      beta,
     },
   };
 }
@@ -279,7 +363,8 @@ export function gemmParams(ctx: Context, plan: GemmPlan, x: MatmulArgs, upper: b
 /** Encodes C = alpha * op(A) op(B) + beta * C (C is (m, n); op(A) (m, k); op(B) (k, n)) into a batch. */
 export function encodeMatmul(batch: Batch, plan: GemmPlan, args: MatmulArgs): void {
   if (plan.kernel !== 'matmul') throw new Error(`encodeMatmul: the plan is for ${plan.kernel}, not matmul`);
-  if (args.mirror && !args.upper) throw new Error('matmul: mirror needs upper (the lower triangle is written from the upper one)');
+  if (args.mirror && !args.upper)
+    throw new Error('matmul: mirror needs upper (the lower triangle is written from the upper one)');
   if (args.mirror && args.m !== args.n) throw new Error(`matmul: mirror needs a square C, got ${args.m} x ${args.n}`);
   const g = gemmParams(batch.ctx, plan, args, Boolean(args.upper), 'matmul', Boolean(args.mirror));
   if (g.empty) return;
@@ -305,20 +390,39 @@ export interface MatmulOptions extends PlanOptions {
  * alpha * op(A) op(B) + beta * C for host arrays: A stored (rows, cols) per `aShape`, B per `bShape`
  * (both row-major f32; op transposes when transA / transB). Returns C, (m, n) row-major.
  */
-export async function matmul(ctx: Context, a: Float32Array, aShape: readonly [number, number], b: Float32Array, bShape: readonly [number, number], opts: MatmulOptions = {}): Promise<Float32Array> {
+export async function matmul(
+  ctx: Context,
+  a: Float32Array,
+  aShape: readonly [number, number],
+  b: Float32Array,
+  bShape: readonly [number, number],
+  opts: MatmulOptions = {},
+): Promise<Float32Array> {
   const [ar, ac] = checkMatrix('matmul: a', a, aShape);
   const [br, bc] = checkMatrix('matmul: b', b, bShape);
   const [m, k] = opts.transA ? [ac, ar] : [ar, ac];
   const [k2, n] = opts.transB ? [bc, br] : [br, bc];
   if (k !== k2) throw new Error(`matmul: inner dimensions differ: op(A) is (${m}, ${k}) and op(B) is (${k2}, ${n})`);
-  if (opts.c && opts.c.length !== m * n) throw new Error(`matmul: c must hold m * n = ${m * n} values, got ${opts.c.length}`);
+  if (opts.c && opts.c.length !== m * n)
+    throw new Error(`matmul: c must hold m * n = ${m * n} values, got ${opts.c.length}`);
   const plan = await matmulPlan(ctx, { m, n, k, transA: opts.transA, transB: opts.transB }, opts);
   const A = createTensor(ctx, [ar, ac], { data: a, label: 'matmul.a' });
   const B = createTensor(ctx, [br, bc], { data: b, label: 'matmul.b' });
   const C = createTensor(ctx, [m, n], { label: 'matmul.c', ...(opts.c ? { data: opts.c } : {}) });
   try {
     const batch = beginBatch(ctx, 'matmul');
-    encodeMatmul(batch, plan, { a: A, b: B, c: C, m, n, k, transA: opts.transA, transB: opts.transB, alpha: opts.alpha, beta: opts.c ? opts.beta : 0 });
+    encodeMatmul(batch, plan, {
+      a: A,
+      b: B,
+      c: C,
+      m,
+      n,
+      k,
+      transA: opts.transA,
+      transB: opts.transB,
+      alpha: opts.alpha,
+      beta: opts.c ? opts.beta : 0,
+    });
     submit(batch);
     return await readback(ctx, C);
   } finally {

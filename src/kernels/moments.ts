@@ -6,7 +6,7 @@
 // the shifted rows); a class new in the chunk is shifted by its first row and then by the f32 mean of
 // the result. Its shifted co-moment is one SYRK (or one A^T B matmul for cross-moments) on its
 // contiguous block. The chunk's per-class (n, mean, M) are recovered exactly from the shifted sums and
-// merged in float64 with the pairwise update (moments-merge.ts), so f32 never sums raw squares of
+// merged in float64 with the pairwise update (moments_merge.ts), so f32 never sums raw squares of
 // offset data, and shards computed anywhere merge exactly.
 import type { Context } from '../runtime/context.js';
 import { beginBatch, submit, type Batch } from '../runtime/dispatch.js';
@@ -14,19 +14,48 @@ import { createTensor, disposeTensor, readback, upload, type Tensor } from '../r
 import { encodeMatmul, matmulPlan, type PlanOptions } from './matmul.js';
 import { encodeSyrk, syrkPlan } from './syrk.js';
 import {
-  checkMomentInput, chunkRowsFor, chunkShift, encodeSegmentedMoments, gatherRows, maxBlocks, momentBlocks, presentClasses,
-  readSums, recentre, segmentedMomentsPipeline, sortChunk, type Labels, type ShiftedSide,
-} from './moments-chunk.js';
+  checkMomentInput,
+  chunkRowsFor,
+  chunkShift,
+  encodeSegmentedMoments,
+  gatherRows,
+  maxBlocks,
+  momentBlocks,
+  presentClasses,
+  readSums,
+  recentre,
+  segmentedMomentsPipeline,
+  sortChunk,
+  type Labels,
+  type ShiftedSide,
+} from './moments_chunk.js';
 import {
-  emptyCrossMoments, finalizeCrossMoments, finalizeMoments, mergeCrossMoments, shiftedClass,
-  type ClassCrossMoments, type ClassMoments, type CovarianceMode, type CrossMomentState, type MomentState,
-} from './moments-merge.js';
+  emptyCrossMoments,
+  finalizeCrossMoments,
+  finalizeMoments,
+  mergeCrossMoments,
+  shiftedClass,
+  type ClassCrossMoments,
+  type ClassMoments,
+  type CovarianceMode,
+  type CrossMomentState,
+  type MomentState,
+} from './moments_merge.js';
 
 export {
-  mergeMoments, mergeCrossMoments, finalizeMoments, finalizeCrossMoments, emptyMoments, emptyCrossMoments,
-  type MomentState, type CrossMomentState, type ClassMoments, type ClassCrossMoments, type CovarianceMode,
-} from './moments-merge.js';
-export type { Labels } from './moments-chunk.js';
+  mergeMoments,
+  mergeCrossMoments,
+  finalizeMoments,
+  finalizeCrossMoments,
+  emptyMoments,
+  emptyCrossMoments,
+  type MomentState,
+  type CrossMomentState,
+  type ClassMoments,
+  type ClassCrossMoments,
+  type CovarianceMode,
+} from './moments_merge.js';
+export type { Labels } from './moments_chunk.js';
 
 export interface MomentStateOptions {
   /** Number of classes K; labels lie in [0, K). */
@@ -50,21 +79,40 @@ export interface MomentsOptions extends MomentStateOptions {
  * Per-class count, mean (D) and co-moment (D, D) of x (N, D) row-major f32 with labels (N) in
  * [0, classes) (null: one class), as a mergeable float64 state.
  */
-export async function momentState(ctx: Context, x: Float32Array, labels: Labels | null, shape: readonly number[], opts: MomentStateOptions): Promise<MomentState> {
+export async function momentState(
+  ctx: Context,
+  x: Float32Array,
+  labels: Labels | null,
+  shape: readonly number[],
+  opts: MomentStateOptions,
+): Promise<MomentState> {
   const K = opts.classes;
   const [rows, cols] = checkMomentInput('moments', x, shape, labels, K);
   const start = opts.state ? toCross(checkState('moments', opts.state, K, cols)) : emptyCrossMoments(K, cols);
   checkSquare(ctx, 'moments', cols);
   const plan = await syrkPlan(ctx, { rows: Math.min(rows, 1024), cols }, opts.plan);
-  const s = await stream(ctx, 'moments', { x, y: null, labels, classes: K, rows, cols, chunkRows: opts.chunkRows }, start, (batch, t, off, n, offC) =>
-    encodeSyrk(batch, plan, { a: t.x, c: t.c, rows: n, cols, offsetA: off, offsetC: offC, mirror: true }),
+  const s = await stream(
+    ctx,
+    'moments',
+    { x, y: null, labels, classes: K, rows, cols, chunkRows: opts.chunkRows },
+    start,
+    (batch, t, off, n, offC) =>
+      encodeSyrk(batch, plan, { a: t.x, c: t.c, rows: n, cols, offsetA: off, offsetC: offC, mirror: true }),
   );
   return { classes: K, dim: cols, count: s.count, mean: s.meanX, m2: s.cxy };
 }
 
 /** Per-class moments of x (N, D) by labels: see momentState; finalised per `covariance`. */
-export async function moments(ctx: Context, x: Float32Array, labels: Labels | null, shape: readonly number[], opts: MomentsOptions): Promise<ClassMoments[]> {
-  return finalizeMoments(await momentState(ctx, x, labels, shape, opts), opts.covariance, { allowSmall: opts.allowSmall });
+export async function moments(
+  ctx: Context,
+  x: Float32Array,
+  labels: Labels | null,
+  shape: readonly number[],
+  opts: MomentsOptions,
+): Promise<ClassMoments[]> {
+  return finalizeMoments(await momentState(ctx, x, labels, shape, opts), opts.covariance, {
+    allowSmall: opts.allowSmall,
+  });
 }
 
 export interface CrossMomentStateOptions extends Omit<MomentStateOptions, 'state' | 'classes'> {
@@ -83,7 +131,13 @@ export interface CrossMomentsOptions extends CrossMomentStateOptions {
  * Per-class means of x and y (both (N, D) row-major f32, rows paired) and the cross co-moment
  * sum (x - mx)(y - my)^T (D, D), entry [i, j] pairing x_i with y_j, as a mergeable float64 state.
  */
-export async function crossMomentState(ctx: Context, x: Float32Array, y: Float32Array, shape: readonly number[], opts: CrossMomentStateOptions = {}): Promise<CrossMomentState> {
+export async function crossMomentState(
+  ctx: Context,
+  x: Float32Array,
+  y: Float32Array,
+  shape: readonly number[],
+  opts: CrossMomentStateOptions = {},
+): Promise<CrossMomentState> {
   const K = opts.classes ?? 1;
   const labels = opts.labels ?? null;
   const [rows, cols] = checkMomentInput('crossMoments', x, shape, labels, K);
@@ -91,32 +145,67 @@ export async function crossMomentState(ctx: Context, x: Float32Array, y: Float32
   const start = opts.state ? checkState('crossMoments', opts.state, K, cols) : emptyCrossMoments(K, cols);
   checkSquare(ctx, 'crossMoments', cols);
   const plan = await matmulPlan(ctx, { m: cols, n: cols, k: Math.min(rows, 1024), transA: true }, opts.plan);
-  return stream(ctx, 'crossMoments', { x, y, labels, classes: K, rows, cols, chunkRows: opts.chunkRows }, start, (batch, t, off, n, offC) =>
-    encodeMatmul(batch, plan, { a: t.x, b: t.y!, c: t.c, m: cols, n: cols, k: n, transA: true, offsetA: off, offsetB: off, offsetC: offC }),
+  return stream(
+    ctx,
+    'crossMoments',
+    { x, y, labels, classes: K, rows, cols, chunkRows: opts.chunkRows },
+    start,
+    (batch, t, off, n, offC) =>
+      encodeMatmul(batch, plan, {
+        a: t.x,
+        b: t.y!,
+        c: t.c,
+        m: cols,
+        n: cols,
+        k: n,
+        transA: true,
+        offsetA: off,
+        offsetB: off,
+        offsetC: offC,
+      }),
   );
 }
 
 /** Per-class cross-moments of x and y: see crossMomentState; finalised per `covariance`. */
-export async function crossMoments(ctx: Context, x: Float32Array, y: Float32Array, shape: readonly number[], opts: CrossMomentsOptions): Promise<ClassCrossMoments[]> {
-  return finalizeCrossMoments(await crossMomentState(ctx, x, y, shape, opts), opts.covariance, { allowSmall: opts.allowSmall });
+export async function crossMoments(
+  ctx: Context,
+  x: Float32Array,
+  y: Float32Array,
+  shape: readonly number[],
+  opts: CrossMomentsOptions,
+): Promise<ClassCrossMoments[]> {
+  return finalizeCrossMoments(await crossMomentState(ctx, x, y, shape, opts), opts.covariance, {
+    allowSmall: opts.allowSmall,
+  });
 }
 
 /** The (D, D) result of one class must fit one storage binding (D <= 5792 at 128 MiB). */
 function checkSquare(ctx: Context, name: string, cols: number): void {
   const limit = ctx.limits.maxStorageBufferBindingSize;
   if (4 * cols * cols > limit) {
-    throw new Error(`${name}: a ${cols} x ${cols} co-moment (${4 * cols * cols} bytes) exceeds one storage binding (${limit} bytes); use gram() for classes with fewer samples than dimensions`);
+    throw new Error(
+      `${name}: a ${cols} x ${cols} co-moment (${4 * cols * cols} bytes) exceeds one storage binding (${limit} bytes); use gram() for classes with fewer samples than dimensions`,
+    );
   }
 }
 
 function checkState<S extends { classes: number; dim: number }>(name: string, s: S, classes: number, cols: number): S {
   if (s.classes !== classes || s.dim !== cols) {
-    throw new Error(`${name}: state has ${s.classes} classes x D ${s.dim}, but the data has ${classes} classes x D ${cols}`);
+    throw new Error(
+      `${name}: state has ${s.classes} classes x D ${s.dim}, but the data has ${classes} classes x D ${cols}`,
+    );
   }
   return s;
 }
 
-const toCross = (s: MomentState): CrossMomentState => ({ classes: s.classes, dim: s.dim, count: s.count, meanX: s.mean, meanY: s.mean, cxy: s.m2 });
+const toCross = (s: MomentState): CrossMomentState => ({
+  classes: s.classes,
+  dim: s.dim,
+  count: s.count,
+  meanX: s.mean,
+  meanY: s.mean,
+  cxy: s.m2,
+});
 
 interface StreamInput {
   x: Float32Array;
@@ -137,7 +226,13 @@ interface ChunkTensors {
 /** Encodes the shifted (cross) co-moment of `n` class-sorted rows starting at element offsetA into C at element offsetC. */
 type EncodeSecond = (batch: Batch, t: ChunkTensors, offsetA: number, n: number, offsetC: number) => void;
 
-async function stream(ctx: Context, name: string, inp: StreamInput, start: CrossMomentState, second: EncodeSecond): Promise<CrossMomentState> {
+async function stream(
+  ctx: Context,
+  name: string,
+  inp: StreamInput,
+  start: CrossMomentState,
+  second: EncodeSecond,
+): Promise<CrossMomentState> {
   const { x, y, labels, classes: K, rows, cols } = inp;
   const limit = ctx.limits.maxStorageBufferBindingSize;
   const dd = cols * cols;
@@ -153,10 +248,19 @@ async function stream(ctx: Context, name: string, inp: StreamInput, start: Cross
   };
   let state = start;
   try {
-    const t: ChunkTensors = { x: make([chunk, cols], 'x'), y: y ? make([chunk, cols], 'y') : null, c: make([group, cols, cols], 'c') };
+    const t: ChunkTensors = {
+      x: make([chunk, cols], 'x'),
+      y: y ? make([chunk, cols], 'y') : null,
+      c: make([group, cols, cols], 'c'),
+    };
     const blocksT = make([nb, 4], 'blocks', 'u32');
-    const sides = [{ data: x, t: t.x, mean: 'meanX' as const }, ...(y ? [{ data: y, t: t.y!, mean: 'meanY' as const }] : [])].map((s) => ({
-      ...s, shiftT: make([Math.min(K, chunk), cols], `shift.${s.mean}`), sumsT: make([nb, cols], `sums.${s.mean}`),
+    const sides = [
+      { data: x, t: t.x, mean: 'meanX' as const },
+      ...(y ? [{ data: y, t: t.y!, mean: 'meanY' as const }] : []),
+    ].map((s) => ({
+      ...s,
+      shiftT: make([Math.min(K, chunk), cols], `shift.${s.mean}`),
+      sumsT: make([nb, cols], `sums.${s.mean}`),
     }));
     const batch = beginBatch(ctx, name);
     for (let r0 = 0; r0 < rows; r0 += chunk) {
@@ -172,7 +276,15 @@ async function stream(ctx: Context, name: string, inp: StreamInput, start: Cross
         const shift = chunkShift(rowsSorted, cols, starts, present, state.count, state[s.mean]);
         upload(ctx, s.t, rowsSorted);
         upload(ctx, s.shiftT, shift);
-        const args = { x: s.t, shift: s.shiftT, blocks: blocksT, sums: s.sumsT, cols, numBlocks: classOf.length, rows: sorted.count };
+        const args = {
+          x: s.t,
+          shift: s.shiftT,
+          blocks: blocksT,
+          sums: s.sumsT,
+          cols,
+          numBlocks: classOf.length,
+          rows: sorted.count,
+        };
         encodeSegmentedMoments(batch, p, args);
         return { args, classOf, counts, shift: Float64Array.from(shift) };
       });
@@ -198,7 +310,14 @@ async function stream(ctx: Context, name: string, inp: StreamInput, start: Cross
           // Present class q's row of a (P, cols) array; y is x itself for plain moments.
           const row = (a: Float64Array) => a.subarray(q * cols, (q + 1) * cols);
           const [ix, iy] = [0, shifted.length - 1];
-          const r = shiftedClass(n, row(shifted[ix]!.shift), row(sums[ix]!), row(shifted[iy]!.shift), row(sums[iy]!), c.subarray((q - g0) * dd, (q - g0 + 1) * dd));
+          const r = shiftedClass(
+            n,
+            row(shifted[ix]!.shift),
+            row(sums[ix]!),
+            row(shifted[iy]!.shift),
+            row(sums[iy]!),
+            c.subarray((q - g0) * dd, (q - g0 + 1) * dd),
+          );
           part.count[k] = n;
           part.meanX[k] = r.mx;
           part.meanY[k] = r.my;

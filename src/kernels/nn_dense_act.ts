@@ -3,8 +3,17 @@
 import { dispatch, grid2d, type Batch } from '../runtime/dispatch.js';
 import type { Tensor } from '../runtime/tensor.js';
 import {
-  checkAct, checkDistinct, checkReal, checkTensor, ewParts, NN_ELEMENTWISE_WG, NN_LOOP_WG, NN_SCRATCH, size,
-  type Act, type NnDenseKernels,
+  checkAct,
+  checkDistinct,
+  checkReal,
+  checkTensor,
+  ewParts,
+  NN_ELEMENTWISE_WG,
+  NN_LOOP_WG,
+  NN_SCRATCH,
+  size,
+  type Act,
+  type NnDenseKernels,
 } from './nn_dense_specs.js';
 
 export interface BiasActArgs {
@@ -29,7 +38,10 @@ export function encodeBiasAct(batch: Batch, k: NnDenseKernels, a: BiasActArgs): 
   checkTensor(what, 'x', a.x, n);
   checkTensor(what, 'y', a.y, n);
   if (a.b) checkTensor(what, 'b', a.b, cols);
-  checkDistinct(what, [['x', a.x, 'y', a.y], ['b', a.b, 'y', a.y]]);
+  checkDistinct(what, [
+    ['x', a.x, 'y', a.y],
+    ['b', a.b, 'y', a.y],
+  ]);
   const parts = ewParts(n);
   dispatch(batch, act === 'silu' ? k.pipes.biasSilu : k.pipes.biasAct, {
     params: { rows, cols, has_bias: a.b ? 1 : 0, parts, col_step: parts % cols },
@@ -83,7 +95,14 @@ export function encodeBiasActBackward(batch: Batch, k: NnDenseKernels, a: BiasAc
   if (a.b) checkTensor(what, 'b', a.b, cols);
   if (a.db) checkTensor(what, 'db', a.db, cols);
   const inPlace = a.dx.buffer === a.dy.buffer;
-  checkDistinct(what, [['x', ax, 'dx', a.dx], ['b', a.b, 'dx', a.dx], ['db', a.db, 'dx', a.dx], ['db', a.db, 'dy', a.dy], ['db', a.db, 'x', ax], ['db', a.db, 'b', a.b]]);
+  checkDistinct(what, [
+    ['x', ax, 'dx', a.dx],
+    ['b', a.b, 'dx', a.dx],
+    ['db', a.db, 'dx', a.dx],
+    ['db', a.db, 'dy', a.dy],
+    ['db', a.db, 'x', ax],
+    ['db', a.db, 'b', a.b],
+  ]);
   if (n === 0) return;
   const store = silu || !inPlace;
   if (!store && !a.db) return;
@@ -94,11 +113,24 @@ export function encodeBiasActBackward(batch: Batch, k: NnDenseKernels, a: BiasAc
   const x = ax ?? (inPlace ? k.spare : a.dy);
   const b = a.b ?? x;
   const db = a.db ?? k.spare;
-  const pipe = silu ? (inPlace ? k.pipes.biasSiluBackwardInPlace : k.pipes.biasSiluBackward) : inPlace ? k.pipes.biasActBackwardInPlace : k.pipes.biasActBackward;
+  const pipe = silu
+    ? inPlace
+      ? k.pipes.biasSiluBackwardInPlace
+      : k.pipes.biasSiluBackward
+    : inPlace
+      ? k.pipes.biasActBackwardInPlace
+      : k.pipes.biasActBackward;
   dispatch(batch, pipe, {
     params: {
-      rows, cols, blocks, block_rows: blockRows, has_bias: a.b ? 1 : 0, store: store ? 1 : 0, want_db: a.db ? 1 : 0,
-      parts, col_step: parts % cols,
+      rows,
+      cols,
+      blocks,
+      block_rows: blockRows,
+      has_bias: a.b ? 1 : 0,
+      store: store ? 1 : 0,
+      want_db: a.db ? 1 : 0,
+      parts,
+      col_step: parts % cols,
     },
     bindings: inPlace ? [x, b, a.dx, k.scratch, db] : [x, b, a.dy, a.dx, k.scratch, db],
     workgroups: grid2d(batch.ctx, a.db ? blocks * cols : parts, NN_LOOP_WG),
@@ -119,7 +151,11 @@ function encodeColumnReduce(batch: Batch, k: NnDenseKernels, y: Tensor, cols: nu
 }
 
 /** y (cols) += column sums of x (rows, cols): the bias gradient of y = x W^T + b or of a conv. */
-export function encodeColumnSum(batch: Batch, k: NnDenseKernels, a: { x: Tensor; y: Tensor; rows: number; cols: number }): void {
+export function encodeColumnSum(
+  batch: Batch,
+  k: NnDenseKernels,
+  a: { x: Tensor; y: Tensor; rows: number; cols: number },
+): void {
   encodeBiasActBackward(batch, k, { dy: a.x, dx: a.x, db: a.y, rows: a.rows, cols: a.cols, act: 'none' });
 }
 
@@ -129,7 +165,11 @@ export function encodeSilu(batch: Batch, k: NnDenseKernels, a: { x: Tensor; y: T
 }
 
 /** dx (n) = dy * silu'(x) (overwrites dx; dx may be dy). */
-export function encodeSiluBackward(batch: Batch, k: NnDenseKernels, a: { x: Tensor; dy: Tensor; dx: Tensor; n: number }): void {
+export function encodeSiluBackward(
+  batch: Batch,
+  k: NnDenseKernels,
+  a: { x: Tensor; dy: Tensor; dx: Tensor; n: number },
+): void {
   encodeBiasActBackward(batch, k, { x: a.x, dy: a.dy, dx: a.dx, rows: 1, cols: Math.max(1, a.n), act: 'silu' });
 }
 

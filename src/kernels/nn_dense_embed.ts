@@ -2,7 +2,15 @@
 // (gather and its gradient), with the null class -1 stored as the table's last row.
 import { dispatch, grid2d, type Batch } from '../runtime/dispatch.js';
 import type { Tensor } from '../runtime/tensor.js';
-import { checkDistinct, checkTensor, ewParts, NN_ELEMENTWISE_WG, NN_LOOP_WG, size, type NnDenseKernels } from './nn_dense_specs.js';
+import {
+  checkDistinct,
+  checkTensor,
+  ewParts,
+  NN_ELEMENTWISE_WG,
+  NN_LOOP_WG,
+  size,
+  type NnDenseKernels,
+} from './nn_dense_specs.js';
 
 /** Period scale of the sinusoidal features (Transformer / DDPM max_period). */
 export const TIME_EMBEDDING_MAX_PERIOD = 10_000;
@@ -29,15 +37,21 @@ export function encodeTimeEmbedding(batch: Batch, k: NnDenseKernels, a: TimeEmbe
   const dim = size(what, 'dim', a.dim, 1);
   // k C1 in the kernel's range reduction is exact while t (2 pi)^-1 < 2^16.
   size(what, 'T', a.T, 1);
-  if (a.T > 400_000) throw new Error(`${what}: T must be at most 400000 (the kernel's exact range reduction), got ${a.T}`);
+  if (a.T > 400_000)
+    throw new Error(`${what}: T must be at most 400000 (the kernel's exact range reduction), got ${a.T}`);
   checkTensor(what, 'steps', a.steps, rows, 'u32');
   checkTensor(what, 'y', a.y, rows * dim);
   const half = Math.floor(dim / 2);
   const parts = ewParts(rows * dim);
   dispatch(batch, k.pipes.timeEmbedding, {
     params: {
-      rows, dim, half, neg_log_step: half ? -Math.log(TIME_EMBEDDING_MAX_PERIOD) / half : 0,
-      parts, row_step: Math.floor(parts / dim), col_step: parts % dim,
+      rows,
+      dim,
+      half,
+      neg_log_step: half ? -Math.log(TIME_EMBEDDING_MAX_PERIOD) / half : 0,
+      parts,
+      row_step: Math.floor(parts / dim),
+      col_step: parts % dim,
     },
     bindings: [a.steps, a.y],
     workgroups: grid2d(batch.ctx, parts, NN_ELEMENTWISE_WG),

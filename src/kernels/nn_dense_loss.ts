@@ -3,11 +3,20 @@
 // softmax cross-entropy (classifier). The loss lands in a small tensor the trainer reads back rarely.
 import { dispatch, grid2d, type Batch } from '../runtime/dispatch.js';
 import type { Tensor } from '../runtime/tensor.js';
-import { checkDistinct, checkReal, checkTensor, NN_LOOP_WG, partsFor, size, type NnDenseKernels } from './nn_dense_specs.js';
+import {
+  checkDistinct,
+  checkReal,
+  checkTensor,
+  NN_LOOP_WG,
+  partsFor,
+  size,
+  type NnDenseKernels,
+} from './nn_dense_specs.js';
 
 /** out[outIndex] = scale * sum_{j < count} f(src[offset + j]), f = identity or square: one workgroup. */
 export function encodeSumReduce(
-  batch: Batch, k: NnDenseKernels,
+  batch: Batch,
+  k: NnDenseKernels,
   a: { src: Tensor; count: number; out: Tensor; outIndex: number; scale: number; square: boolean; offset?: number },
 ): void {
   const what = 'encodeSumReduce';
@@ -52,7 +61,11 @@ export function encodeMseLoss(batch: Batch, k: NnDenseKernels, a: MseLossArgs): 
   checkTensor(what, 'dpred', a.dpred, n);
   const lossIndex = size(what, 'lossIndex', a.lossIndex ?? 0);
   checkTensor(what, 'loss', a.loss, lossIndex + 1);
-  checkDistinct(what, [['pred', a.pred, 'dpred', a.dpred], ['target', a.target, 'dpred', a.dpred], ['loss', a.loss, 'dpred', a.dpred]]);
+  checkDistinct(what, [
+    ['pred', a.pred, 'dpred', a.dpred],
+    ['target', a.target, 'dpred', a.dpred],
+    ['loss', a.loss, 'dpred', a.dpred],
+  ]);
   const parts = partsFor(n);
   dispatch(batch, k.pipes.mseLoss, {
     params: { n, parts, grad_scale: 2 / n },
@@ -61,7 +74,14 @@ export function encodeMseLoss(batch: Batch, k: NnDenseKernels, a: MseLossArgs): 
     flops: 4 * n,
     bytes: 12 * n + 4 * parts,
   });
-  encodeSumReduce(batch, k, { src: k.scratch, count: parts, out: a.loss, outIndex: lossIndex, scale: 1 / n, square: false });
+  encodeSumReduce(batch, k, {
+    src: k.scratch,
+    count: parts,
+    out: a.loss,
+    outIndex: lossIndex,
+    scale: 1 / n,
+    square: false,
+  });
 }
 
 export interface CrossEntropyArgs {
@@ -89,7 +109,10 @@ export function encodeCrossEntropy(batch: Batch, k: NnDenseKernels, a: CrossEntr
   checkTensor(what, 'dlogits', a.dlogits, n);
   const lossIndex = size(what, 'lossIndex', a.lossIndex ?? 0);
   checkTensor(what, 'loss', a.loss, lossIndex + 1);
-  checkDistinct(what, [['logits', a.logits, 'dlogits', a.dlogits], ['loss', a.loss, 'dlogits', a.dlogits]]);
+  checkDistinct(what, [
+    ['logits', a.logits, 'dlogits', a.dlogits],
+    ['loss', a.loss, 'dlogits', a.dlogits],
+  ]);
   // Rows, not elements, are the items of the first level: each invocation handles whole rows.
   const parts = Math.max(1, Math.min(rows, partsFor(n)));
   dispatch(batch, k.pipes.crossEntropy, {
@@ -100,5 +123,12 @@ export function encodeCrossEntropy(batch: Batch, k: NnDenseKernels, a: CrossEntr
     flops: 25 * n,
     bytes: 4 * (3 * n + rows + parts),
   });
-  encodeSumReduce(batch, k, { src: k.scratch, count: parts, out: a.loss, outIndex: lossIndex, scale: 1 / rows, square: false });
+  encodeSumReduce(batch, k, {
+    src: k.scratch,
+    count: parts,
+    out: a.loss,
+    outIndex: lossIndex,
+    scale: 1 / rows,
+    square: false,
+  });
 }

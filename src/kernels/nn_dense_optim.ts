@@ -5,7 +5,15 @@ import { dispatch, grid2d, type Batch } from '../runtime/dispatch.js';
 import type { Tensor } from '../runtime/tensor.js';
 import { encodeSumReduce } from './nn_dense_loss.js';
 import {
-  checkDistinct, checkReal, checkTensor, ewParts, NN_ELEMENTWISE_WG, NN_LOOP_WG, NN_SMALL_SUM, partsFor, size,
+  checkDistinct,
+  checkReal,
+  checkTensor,
+  ewParts,
+  NN_ELEMENTWISE_WG,
+  NN_LOOP_WG,
+  NN_SMALL_SUM,
+  partsFor,
+  size,
   type NnDenseKernels,
 } from './nn_dense_specs.js';
 
@@ -115,7 +123,13 @@ export function encodeAdamW(batch: Batch, k: NnDenseKernels, a: AdamWArgs): void
   const what = 'encodeAdamW';
   const n = size(what, 'n', a.n);
   const offset = size(what, 'offset', a.offset ?? 0);
-  for (const [name, t] of [['param', a.param], ['grad', a.grad], ['m', a.m], ['v', a.v]] as const) checkTensor(what, name, t, offset + n);
+  for (const [name, t] of [
+    ['param', a.param],
+    ['grad', a.grad],
+    ['m', a.m],
+    ['v', a.v],
+  ] as const)
+    checkTensor(what, name, t, offset + n);
   const lr = checkReal(what, 'lr', a.lr, 0);
   const beta1 = checkReal(what, 'beta1', a.beta1, 0, 1);
   const beta2 = checkReal(what, 'beta2', a.beta2, 0, 1);
@@ -126,17 +140,33 @@ export function encodeAdamW(batch: Batch, k: NnDenseKernels, a: AdamWArgs): void
   const useClip = typeof a.clipScale !== 'number';
   const clipIndex = size(what, 'clipIndex', a.clipIndex ?? CLIP_SCALE_INDEX);
   if (useClip) checkTensor(what, 'clipScale', a.clipScale as Tensor, clipIndex + 1);
-  else if (typeof a.clipScale !== 'number' || Number.isNaN(a.clipScale)) throw new Error(`${what}: clipScale must be a Tensor or a number, got ${String(a.clipScale)}`);
+  else if (typeof a.clipScale !== 'number' || Number.isNaN(a.clipScale))
+    throw new Error(`${what}: clipScale must be a Tensor or a number, got ${String(a.clipScale)}`);
   const clip = useClip ? (a.clipScale as Tensor) : a.grad;
   checkDistinct(what, [
-    ['param', a.param, 'grad', a.grad], ['param', a.param, 'm', a.m], ['param', a.param, 'v', a.v], ['m', a.m, 'v', a.v],
-    ['grad', a.grad, 'm', a.m], ['grad', a.grad, 'v', a.v],
-    ['clipScale', clip, 'param', a.param], ['clipScale', clip, 'm', a.m], ['clipScale', clip, 'v', a.v],
+    ['param', a.param, 'grad', a.grad],
+    ['param', a.param, 'm', a.m],
+    ['param', a.param, 'v', a.v],
+    ['m', a.m, 'v', a.v],
+    ['grad', a.grad, 'm', a.m],
+    ['grad', a.grad, 'v', a.v],
+    ['clipScale', clip, 'param', a.param],
+    ['clipScale', clip, 'm', a.m],
+    ['clipScale', clip, 'v', a.v],
   ]);
   dispatch(batch, k.pipes.adamW, {
     params: {
-      n, offset, use_clip: useClip ? 1 : 0, clip_index: clipIndex, scale: useClip ? 1 : (a.clipScale as number),
-      beta1, beta2, one_minus_beta1: 1 - beta1, one_minus_beta2: 1 - beta2, eps, decay: 1 - lr * wd,
+      n,
+      offset,
+      use_clip: useClip ? 1 : 0,
+      clip_index: clipIndex,
+      scale: useClip ? 1 : (a.clipScale as number),
+      beta1,
+      beta2,
+      one_minus_beta1: 1 - beta1,
+      one_minus_beta2: 1 - beta2,
+      eps,
+      decay: 1 - lr * wd,
       step_size: lr / (1 - beta1 ** step),
       inv_sqrt_bc2: 1 / Math.sqrt(1 - beta2 ** step),
       parts: ewParts(n),
@@ -149,7 +179,11 @@ export function encodeAdamW(batch: Batch, k: NnDenseKernels, a: AdamWArgs): void
 }
 
 /** ema (n) = decay ema + (1 - decay) param, elementwise from element `offset` (default 0). */
-export function encodeEma(batch: Batch, k: NnDenseKernels, a: { ema: Tensor; param: Tensor; n: number; decay: number; offset?: number }): void {
+export function encodeEma(
+  batch: Batch,
+  k: NnDenseKernels,
+  a: { ema: Tensor; param: Tensor; n: number; decay: number; offset?: number },
+): void {
   const what = 'encodeEma';
   const n = size(what, 'n', a.n);
   const offset = size(what, 'offset', a.offset ?? 0);
@@ -167,7 +201,11 @@ export function encodeEma(batch: Batch, k: NnDenseKernels, a: { ema: Tensor; par
 }
 
 /** x[offset + i] = value for i < n (offset default 0); value is converted to x's dtype. */
-export function encodeFill(batch: Batch, k: NnDenseKernels, a: { x: Tensor; n: number; value: number; offset?: number }): void {
+export function encodeFill(
+  batch: Batch,
+  k: NnDenseKernels,
+  a: { x: Tensor; n: number; value: number; offset?: number },
+): void {
   const what = 'encodeFill';
   const n = size(what, 'n', a.n);
   const offset = size(what, 'offset', a.offset ?? 0);
@@ -178,7 +216,8 @@ export function encodeFill(batch: Batch, k: NnDenseKernels, a: { x: Tensor; n: n
   if (a.x.dtype === 'f32') bits = new Uint32Array(Float32Array.of(v).buffer)[0]!;
   else if (a.x.dtype === 'u32') bits = checkReal(what, 'value', v, 0, 0xffffffff) >>> 0;
   else bits = checkReal(what, 'value', v, -0x80000000, 0x7fffffff) >>> 0;
-  if (a.x.dtype !== 'f32' && !Number.isInteger(v)) throw new Error(`${what}: value must be an integer for a ${a.x.dtype} tensor, got ${v}`);
+  if (a.x.dtype !== 'f32' && !Number.isInteger(v))
+    throw new Error(`${what}: value must be an integer for a ${a.x.dtype} tensor, got ${v}`);
   dispatch(batch, k.pipes.fill, {
     params: { n, offset, value: bits, parts: ewParts(n) },
     bindings: [a.x],

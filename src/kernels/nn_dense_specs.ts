@@ -13,7 +13,11 @@ const W = 'read_write' as const;
 export const BIAS_ACT: KernelSpec = { name: 'bias_act', libs: ACT_LIBS, storage: [R, R, W] };
 export const BIAS_ACT_BACKWARD: KernelSpec = { name: 'bias_act_backward', libs: ACT_LIBS, storage: [R, R, R, W, W, W] };
 /** dx written over dy (the same buffer): a writable binding may not alias another one. */
-export const BIAS_ACT_BACKWARD_IN_PLACE: KernelSpec = { name: 'bias_act_backward', libs: ACT_LIBS, storage: [R, R, W, W, W] };
+export const BIAS_ACT_BACKWARD_IN_PLACE: KernelSpec = {
+  name: 'bias_act_backward',
+  libs: ACT_LIBS,
+  storage: [R, R, W, W, W],
+};
 export const COLUMN_REDUCE: KernelSpec = { name: 'column_reduce', libs: IDX, storage: [R, W] };
 export const ADD: KernelSpec = { name: 'add', libs: IDX, storage: [R, R, W] };
 export const ADD_IN_PLACE: KernelSpec = { name: 'add', libs: IDX, storage: [W, R] };
@@ -51,9 +55,14 @@ export const NN_SMALL_SUM = 4096;
 export const NN_EW_ITEMS = 128;
 export const NN_EW_MAX_PARTS = 2 ** 18;
 
-const ew = (extra: Record<string, number> = {}): PipelineOptions => ({ constants: { WG: NN_ELEMENTWISE_WG, ...extra } });
+const ew = (extra: Record<string, number> = {}): PipelineOptions => ({
+  constants: { WG: NN_ELEMENTWISE_WG, ...extra },
+});
 const loop = (extra: Record<string, number> = {}): PipelineOptions => ({ constants: { WG: NN_LOOP_WG, ...extra } });
-const backward = (act: number, inPlace: boolean): PipelineOptions => ({ ...loop({ ACT: act }), variant: { IN_PLACE: inPlace } });
+const backward = (act: number, inPlace: boolean): PipelineOptions => ({
+  ...loop({ ACT: act }),
+  variant: { IN_PLACE: inPlace },
+});
 
 /** Every pipeline the dense ops use: its spec and its one build. */
 export const NN_DENSE_BUILDS = {
@@ -102,7 +111,9 @@ const loaded = new WeakMap<Context, Promise<NnDenseKernels>>();
 
 async function load(ctx: Context): Promise<NnDenseKernels> {
   const names = Object.keys(NN_DENSE_BUILDS) as NnDensePipe[];
-  const pipes = await Promise.all(names.map((n) => getPipeline(ctx, NN_DENSE_BUILDS[n].spec, NN_DENSE_BUILDS[n].build)));
+  const pipes = await Promise.all(
+    names.map((n) => getPipeline(ctx, NN_DENSE_BUILDS[n].spec, NN_DENSE_BUILDS[n].build)),
+  );
   return {
     ctx,
     pipes: Object.fromEntries(names.map((n, i) => [n, pipes[i]!])) as Record<NnDensePipe, CachedPipeline>,
@@ -129,16 +140,25 @@ export type Act = 'none' | 'silu';
 export const ACTS: readonly Act[] = ['none', 'silu'];
 
 export function checkAct(what: string, act: unknown): Act {
-  if (!ACTS.includes(act as Act)) throw new Error(`${what}: act must be one of ${ACTS.map((a) => `'${a}'`).join(', ')}, got ${String(act)}`);
+  if (!ACTS.includes(act as Act))
+    throw new Error(`${what}: act must be one of ${ACTS.map((a) => `'${a}'`).join(', ')}, got ${String(act)}`);
   return act as Act;
 }
 
 /** A size argument: an integer in [min, 2^31 - 1]. */
-export const size = (what: string, name: string, v: unknown, min = 0) => checkInt(`${what}: ${name}`, v, min, 2 ** 31 - 1);
+export const size = (what: string, name: string, v: unknown, min = 0) =>
+  checkInt(`${what}: ${name}`, v, min, 2 ** 31 - 1);
 
 /** Checks that `t` is a tensor of `dtype` holding at least `elems` elements. */
-export function checkTensor(what: string, name: string, t: Tensor | undefined, elems: number, dtype: DType = 'f32'): Tensor {
-  if (!t || typeof t !== 'object' || !('buffer' in t)) throw new Error(`${what}: ${name} must be a Tensor, got ${String(t)}`);
+export function checkTensor(
+  what: string,
+  name: string,
+  t: Tensor | undefined,
+  elems: number,
+  dtype: DType = 'f32',
+): Tensor {
+  if (!t || typeof t !== 'object' || !('buffer' in t))
+    throw new Error(`${what}: ${name} must be a Tensor, got ${String(t)}`);
   if (t.dtype !== dtype) throw new Error(`${what}: ${name} must be a ${dtype} tensor, got ${t.dtype}`);
   if (t.size < elems) throw new Error(`${what}: ${name} holds ${t.size} elements, needs ${elems}`);
   return t;

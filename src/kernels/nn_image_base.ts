@@ -20,9 +20,29 @@ export const CHANNEL_SUM_FINISH = spec('channel_sum_finish', ['read', 'read_writ
 export const GROUP_NORM_STATS = spec('group_norm_stats', ['read', 'read_write', 'read_write', 'read_write']);
 export const GROUP_NORM_FINISH = spec('group_norm_finish', ['read', 'read_write', 'read_write']);
 export const GROUP_NORM_APPLY = spec('group_norm_apply', ['read', 'read', 'read', 'read', 'read', 'read_write']);
-export const GROUP_NORM_BACKWARD_SUMS = spec('group_norm_backward_sums', ['read', 'read', 'read', 'read', 'read_write']);
-export const GROUP_NORM_BACKWARD_STATS = spec('group_norm_backward_stats', ['read', 'read', 'read_write', 'read_write', 'read_write']);
-export const GROUP_NORM_BACKWARD_DX = spec('group_norm_backward_dx', ['read', 'read', 'read', 'read', 'read', 'read', 'read_write']);
+export const GROUP_NORM_BACKWARD_SUMS = spec('group_norm_backward_sums', [
+  'read',
+  'read',
+  'read',
+  'read',
+  'read_write',
+]);
+export const GROUP_NORM_BACKWARD_STATS = spec('group_norm_backward_stats', [
+  'read',
+  'read',
+  'read_write',
+  'read_write',
+  'read_write',
+]);
+export const GROUP_NORM_BACKWARD_DX = spec('group_norm_backward_dx', [
+  'read',
+  'read',
+  'read',
+  'read',
+  'read',
+  'read',
+  'read_write',
+]);
 export const AVG_POOL2 = spec('avg_pool2', ['read', 'read_write']);
 export const UPSAMPLE2 = spec('upsample2', ['read', 'read_write']);
 export const CONCAT_CHANNELS = spec('concat_channels', ['read', 'read', 'read_write']);
@@ -51,7 +71,9 @@ const BUILDS = {
 export type ImagePipeline = keyof typeof BUILDS;
 
 /** Every image kernel with its builds, for src/kernels/registry.ts. */
-export const NN_IMAGE_KERNELS: { spec: KernelSpec; builds: PipelineOptions[] }[] = Object.values(BUILDS).map(([s, b]) => ({ spec: s, builds: [b] }));
+export const NN_IMAGE_KERNELS: { spec: KernelSpec; builds: PipelineOptions[] }[] = Object.values(BUILDS).map(
+  ([s, b]) => ({ spec: s, builds: [b] }),
+);
 
 export interface ImageKernels {
   ctx: Context;
@@ -98,13 +120,16 @@ export const dim = (op: string, name: string, v: unknown) => checkInt(`${op}: ${
  * (kernels bind whole tensors); returns it.
  */
 export function need(ctx: Context, op: string, name: string, t: Tensor | undefined, elems: number): Tensor {
-  if (!t || typeof t !== 'object' || !('buffer' in t)) throw new Error(`${op}: ${name} must be a Tensor, got ${String(t)}`);
+  if (!t || typeof t !== 'object' || !('buffer' in t))
+    throw new Error(`${op}: ${name} must be a Tensor, got ${String(t)}`);
   if (t.dtype !== 'f32') throw new Error(`${op}: ${name} must have dtype f32, got ${t.dtype}`);
   if (elems > U32) throw new Error(`${op}: ${name} needs ${elems} elements, more than 2^32 - 1`);
   if (t.size < elems) throw new Error(`${op}: ${name} holds ${t.size} elements, needs at least ${elems}`);
   const limit = ctx.limits.maxStorageBufferBindingSize;
   if (t.buffer.size > limit) {
-    throw new Error(`${op}: ${name} (${t.buffer.size} bytes) exceeds one storage binding of ${limit} bytes; split the batch`);
+    throw new Error(
+      `${op}: ${name} (${t.buffer.size} bytes) exceeds one storage binding of ${limit} bytes; split the batch`,
+    );
   }
   return t;
 }
@@ -112,7 +137,8 @@ export function need(ctx: Context, op: string, name: string, t: Tensor | undefin
 /** Throws when two tensors share a buffer where the kernel reads one and writes the other. */
 export function distinct(op: string, pairs: [string, Tensor | undefined, string, Tensor | undefined][]): void {
   for (const [na, a, nb, b] of pairs) {
-    if (a && b && a.buffer === b.buffer) throw new Error(`${op}: ${na} and ${nb} must be different tensors (one is read while the other is written)`);
+    if (a && b && a.buffer === b.buffer)
+      throw new Error(`${op}: ${na} and ${nb} must be different tensors (one is read while the other is written)`);
   }
 }
 

@@ -54,19 +54,40 @@ export interface Conv3x3Kernels {
 }
 
 /** GEMM plans (autotuned per shape class unless opts.build) and scratch for convolutions of this shape. */
-export async function conv3x3Kernels(ctx: Context, shape: Conv3x3Shape, opts: Conv3x3Options = {}): Promise<Conv3x3Kernels> {
+export async function conv3x3Kernels(
+  ctx: Context,
+  shape: Conv3x3Shape,
+  opts: Conv3x3Options = {},
+): Promise<Conv3x3Kernels> {
   const op = 'conv3x3Kernels';
-  const [n, h, w, cin, cout] = [dim(op, 'n', shape.n), dim(op, 'h', shape.h), dim(op, 'w', shape.w), dim(op, 'cin', shape.cin), dim(op, 'cout', shape.cout)];
+  const [n, h, w, cin, cout] = [
+    dim(op, 'n', shape.n),
+    dim(op, 'h', shape.h),
+    dim(op, 'w', shape.w),
+    dim(op, 'cin', shape.cin),
+    dim(op, 'cout', shape.cout),
+  ];
   const limit = ctx.limits.maxStorageBufferBindingSize;
   const width = 9 * cin;
   let chunkRows: number;
   if (opts.scratch) {
     chunkRows = Math.floor(Math.min(opts.scratch.size, limit / 4) / width);
-    if (chunkRows < 1) throw new Error(`${op}: scratch holds ${opts.scratch.size} elements, fewer than one patch row of 9 * cin = ${width}`);
+    if (chunkRows < 1)
+      throw new Error(
+        `${op}: scratch holds ${opts.scratch.size} elements, fewer than one patch row of 9 * cin = ${width}`,
+      );
   } else {
-    const cap = checkInt(`${op}: maxScratchBytes`, opts.maxScratchBytes ?? CONV3X3_SCRATCH_BYTES, 4 * width, Number.MAX_SAFE_INTEGER);
+    const cap = checkInt(
+      `${op}: maxScratchBytes`,
+      opts.maxScratchBytes ?? CONV3X3_SCRATCH_BYTES,
+      4 * width,
+      Number.MAX_SAFE_INTEGER,
+    );
     chunkRows = Math.floor(Math.min(cap, limit) / (4 * width));
-    if (chunkRows < 1) throw new Error(`${op}: one patch row of 9 * cin = ${width} values exceeds the storage binding limit of ${limit} bytes`);
+    if (chunkRows < 1)
+      throw new Error(
+        `${op}: one patch row of 9 * cin = ${width} values exceeds the storage binding limit of ${limit} bytes`,
+      );
   }
   chunkRows = Math.min(chunkRows, n * h * w);
   const plan = { build: opts.build, tuneCache: opts.tuneCache };
@@ -76,7 +97,17 @@ export async function conv3x3Kernels(ctx: Context, shape: Conv3x3Shape, opts: Co
   const inputGrad = await matmulPlan(ctx, { m: chunkRows, n: width, k: cout }, plan);
   const image = opts.image ?? (await imageKernels(ctx));
   const cols = opts.scratch ?? createTensor(ctx, [chunkRows * width], { label: 'conv3x3.cols' });
-  return { cin, cout, image, forward, weightGrad, inputGrad, cols, chunkRows, owns: { cols: !opts.scratch, image: !opts.image } };
+  return {
+    cin,
+    cout,
+    image,
+    forward,
+    weightGrad,
+    inputGrad,
+    cols,
+    chunkRows,
+    owns: { cols: !opts.scratch, image: !opts.image },
+  };
 }
 
 export function disposeConv3x3Kernels(k: Conv3x3Kernels): void {
@@ -117,10 +148,23 @@ export function encodeConv3x3Forward(batch: Batch, k: Conv3x3Kernels, a: Conv3x3
   need(ctx, op, 'weight', a.weight, k.cout * width);
   need(ctx, op, 'y', a.y, pixels * k.cout);
   if (a.bias) need(ctx, op, 'bias', a.bias, k.cout);
-  distinct(op, [['x', a.x, 'y', a.y], ['weight', a.weight, 'y', a.y], ['bias', a.bias, 'y', a.y]]);
+  distinct(op, [
+    ['x', a.x, 'y', a.y],
+    ['weight', a.weight, 'y', a.y],
+    ['bias', a.bias, 'y', a.y],
+  ]);
   for (const [p0, rows] of chunks(pixels, k.chunkRows)) {
     encodeIm2col3x3(batch, k.image, { x: a.x, cols: k.cols, n, h, w, c: k.cin, rowStart: p0, rows });
-    encodeMatmul(batch, k.forward, { a: k.cols, b: a.weight, c: a.y, m: rows, n: k.cout, k: width, transB: true, offsetC: p0 * k.cout });
+    encodeMatmul(batch, k.forward, {
+      a: k.cols,
+      b: a.weight,
+      c: a.y,
+      m: rows,
+      n: k.cout,
+      k: width,
+      transB: true,
+      offsetC: p0 * k.cout,
+    });
   }
   if (a.bias) encodeAddChannelBias(batch, k.image, { x: a.y, e: a.bias, y: a.y, n: 1, hw: pixels, c: k.cout });
 }
@@ -159,16 +203,51 @@ export function encodeConv3x3Backward(batch: Batch, k: Conv3x3Kernels, a: Conv3x
   need(ctx, op, 'dweight', a.dweight, k.cout * width);
   if (a.dbias) need(ctx, op, 'dbias', a.dbias, k.cout);
   if (a.dx) need(ctx, op, 'dx', a.dx, pixels * k.cin);
-  distinct(op, [['dy', a.dy, 'dweight', a.dweight], ['x', a.x, 'dweight', a.dweight], ['dy', a.dy, 'dbias', a.dbias], ['dy', a.dy, 'dx', a.dx]]);
+  distinct(op, [
+    ['dy', a.dy, 'dweight', a.dweight],
+    ['x', a.x, 'dweight', a.dweight],
+    ['dy', a.dy, 'dbias', a.dbias],
+    ['dy', a.dy, 'dx', a.dx],
+  ]);
   const accumulate = a.accumulateDx ?? true;
   let reached = 0;
   for (const [p0, rows] of chunks(pixels, k.chunkRows)) {
     encodeIm2col3x3(batch, k.image, { x: a.x, cols: k.cols, n, h, w, c: k.cin, rowStart: p0, rows });
-    encodeMatmul(batch, k.weightGrad, { a: a.dy, b: k.cols, c: a.dweight, m: k.cout, n: width, k: rows, transA: true, offsetA: p0 * k.cout, lda: k.cout, beta: 1 });
+    encodeMatmul(batch, k.weightGrad, {
+      a: a.dy,
+      b: k.cols,
+      c: a.dweight,
+      m: k.cout,
+      n: width,
+      k: rows,
+      transA: true,
+      offsetA: p0 * k.cout,
+      lda: k.cout,
+      beta: 1,
+    });
     if (!a.dx) continue;
-    encodeMatmul(batch, k.inputGrad, { a: a.dy, b: a.weight, c: k.cols, m: rows, n: width, k: k.cout, offsetA: p0 * k.cout });
+    encodeMatmul(batch, k.inputGrad, {
+      a: a.dy,
+      b: a.weight,
+      c: k.cols,
+      m: rows,
+      n: width,
+      k: k.cout,
+      offsetA: p0 * k.cout,
+    });
     // Overwrite mode: the pixels this chunk reaches first are set, those an earlier chunk reached accumulate.
-    encodeCol2im3x3(batch, k.image, { cols: k.cols, dx: a.dx, n, h, w, c: k.cin, rowStart: p0, rows, accumulate, overwriteFrom: reached });
+    encodeCol2im3x3(batch, k.image, {
+      cols: k.cols,
+      dx: a.dx,
+      n,
+      h,
+      w,
+      c: k.cin,
+      rowStart: p0,
+      rows,
+      accumulate,
+      overwriteFrom: reached,
+    });
     reached = col2imReach(p0, rows, w, pixels)[1];
   }
   if (a.dbias) encodeChannelSum(batch, k.image, { x: a.dy, out: a.dbias, n: 1, hw: pixels, c: k.cout });

@@ -45,7 +45,12 @@ export function encodeGroupNorm(batch: Batch, k: ImageKernels, a: GroupNormArgs)
   need(ctx, op, 'beta', a.beta, c);
   need(ctx, op, 'mean', a.mean, n * groups);
   need(ctx, op, 'rstd', a.rstd, n * groups);
-  distinct(op, [['x', a.x, 'y', a.y], ['mean', a.mean, 'rstd', a.rstd], ['x', a.x, 'mean', a.mean], ['x', a.x, 'rstd', a.rstd]]);
+  distinct(op, [
+    ['x', a.x, 'y', a.y],
+    ['mean', a.mean, 'rstd', a.rstd],
+    ['x', a.x, 'mean', a.mean],
+    ['x', a.x, 'rstd', a.rstd],
+  ]);
   const { blocks, blockRows } = blockPlan(hw, cpg);
   const rows = n * groups;
   const partial = scratch(k, 'partial', blocks > 1 ? 4 * rows * blocks : 4);
@@ -102,11 +107,26 @@ export function encodeGroupNormBackward(batch: Batch, k: ImageKernels, a: GroupN
   const op = 'groupNormBackward';
   const { n, hw, c, groups, cpg, total } = groupDims(op, a);
   const ctx = batch.ctx;
-  for (const [name, t] of [['x', a.x], ['dy', a.dy], ['dx', a.dx]] as const) need(ctx, op, name, t, total);
-  for (const [name, t] of [['gamma', a.gamma], ['dgamma', a.dgamma], ['dbeta', a.dbeta]] as const) need(ctx, op, name, t, c);
+  for (const [name, t] of [
+    ['x', a.x],
+    ['dy', a.dy],
+    ['dx', a.dx],
+  ] as const)
+    need(ctx, op, name, t, total);
+  for (const [name, t] of [
+    ['gamma', a.gamma],
+    ['dgamma', a.dgamma],
+    ['dbeta', a.dbeta],
+  ] as const)
+    need(ctx, op, name, t, c);
   need(ctx, op, 'mean', a.mean, n * groups);
   need(ctx, op, 'rstd', a.rstd, n * groups);
-  distinct(op, [['dx', a.dx, 'dy', a.dy], ['dx', a.dx, 'x', a.x], ['dgamma', a.dgamma, 'dbeta', a.dbeta], ['dx', a.dx, 'gamma', a.gamma]]);
+  distinct(op, [
+    ['dx', a.dx, 'dy', a.dy],
+    ['dx', a.dx, 'x', a.x],
+    ['dgamma', a.dgamma, 'dbeta', a.dbeta],
+    ['dx', a.dx, 'gamma', a.gamma],
+  ]);
   const { blocks, blockRows } = blockPlan(hw, 1);
   const sums = scratch(k, 'gnSums', 2 * n * c);
   const partial = blocks > 1 ? scratch(k, 'partial', 2 * n * blocks * c) : sums;

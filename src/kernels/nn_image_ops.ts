@@ -23,8 +23,10 @@ export interface Im2colArgs {
 
 /** Pixel range [p0, p0 + rows) of a chunk inside n * h * w pixels, checked. */
 function chunk(op: string, pixels: number, rowStart = 0, rows = pixels - rowStart): [number, number] {
-  if (!Number.isInteger(rowStart) || rowStart < 0 || rowStart >= pixels) throw new Error(`${op}: rowStart must be an integer in [0, ${pixels - 1}], got ${rowStart}`);
-  if (!Number.isInteger(rows) || rows < 1 || rowStart + rows > pixels) throw new Error(`${op}: rows must be an integer in [1, ${pixels - rowStart}], got ${rows}`);
+  if (!Number.isInteger(rowStart) || rowStart < 0 || rowStart >= pixels)
+    throw new Error(`${op}: rowStart must be an integer in [0, ${pixels - 1}], got ${rowStart}`);
+  if (!Number.isInteger(rows) || rows < 1 || rowStart + rows > pixels)
+    throw new Error(`${op}: rows must be an integer in [1, ${pixels - rowStart}], got ${rows}`);
   return [rowStart, rows];
 }
 
@@ -109,24 +111,61 @@ function even(op: string, name: string, v: number): number {
 }
 
 /** 2x2 sums times `scale` from (n, 2h2, 2w2, c) `from` into (n, h2, w2, c) `to` (overwritten). */
-function pool(batch: Batch, k: ImageKernels, op: string, from: Tensor, to: Tensor, n: number, h2: number, w2: number, c: number, scale: number, names: [string, string]) {
+function pool(
+  batch: Batch,
+  k: ImageKernels,
+  op: string,
+  from: Tensor,
+  to: Tensor,
+  n: number,
+  h2: number,
+  w2: number,
+  c: number,
+  scale: number,
+  names: [string, string],
+) {
   const total = n * h2 * w2 * c;
   need(batch.ctx, op, names[0], from, 4 * total);
   need(batch.ctx, op, names[1], to, total);
   distinct(op, [[names[0], from, names[1], to]]);
-  dispatch(batch, k.p.avgPool2, { params: { h: h2, w: w2, c, pixels: n * h2 * w2, scale }, bindings: [from, to], workgroups: grid(batch, n * h2 * w2), flops: 4 * total, bytes: 20 * total });
+  dispatch(batch, k.p.avgPool2, {
+    params: { h: h2, w: w2, c, pixels: n * h2 * w2, scale },
+    bindings: [from, to],
+    workgroups: grid(batch, n * h2 * w2),
+    flops: 4 * total,
+    bytes: 20 * total,
+  });
 }
 
 /** Nearest 2x copy times `scale` from (n, h2, w2, c) `from` into (n, 2h2, 2w2, c) `to` (overwritten). */
-function spread(batch: Batch, k: ImageKernels, op: string, from: Tensor, to: Tensor, n: number, h2: number, w2: number, c: number, scale: number, names: [string, string]) {
+function spread(
+  batch: Batch,
+  k: ImageKernels,
+  op: string,
+  from: Tensor,
+  to: Tensor,
+  n: number,
+  h2: number,
+  w2: number,
+  c: number,
+  scale: number,
+  names: [string, string],
+) {
   const total = 4 * n * h2 * w2 * c;
   need(batch.ctx, op, names[0], from, total / 4);
   need(batch.ctx, op, names[1], to, total);
   distinct(op, [[names[0], from, names[1], to]]);
-  dispatch(batch, k.p.upsample2, { params: { h: h2, w: w2, c, pixels: n * h2 * w2, scale }, bindings: [from, to], workgroups: grid(batch, n * h2 * w2), flops: total, bytes: 5 * total });
+  dispatch(batch, k.p.upsample2, {
+    params: { h: h2, w: w2, c, pixels: n * h2 * w2, scale },
+    bindings: [from, to],
+    workgroups: grid(batch, n * h2 * w2),
+    flops: total,
+    bytes: 5 * total,
+  });
 }
 
-const dims = (op: string, a: { n: number; h: number; w: number; c: number }) => [dim(op, 'n', a.n), dim(op, 'h', a.h), dim(op, 'w', a.w), dim(op, 'c', a.c)] as const;
+const dims = (op: string, a: { n: number; h: number; w: number; c: number }) =>
+  [dim(op, 'n', a.n), dim(op, 'h', a.h), dim(op, 'w', a.w), dim(op, 'c', a.c)] as const;
 
 /** y (n, h/2, w/2, c) = mean of each 2x2 block of x (n, h, w, c); h, w even. */
 export function encodeAvgPool2(batch: Batch, k: ImageKernels, a: Pool2Args): void {
@@ -205,9 +244,18 @@ export function encodeConcatChannels(batch: Batch, k: ImageKernels, x: ConcatArg
   need(batch.ctx, op, 'a', x.a, pixels * ca);
   need(batch.ctx, op, 'b', x.b, pixels * cb);
   need(batch.ctx, op, 'y', x.y, pixels * (ca + cb));
-  distinct(op, [['a', x.a, 'y', x.y], ['b', x.b, 'y', x.y]]);
+  distinct(op, [
+    ['a', x.a, 'y', x.y],
+    ['b', x.b, 'y', x.y],
+  ]);
   const total = pixels * (ca + cb);
-  dispatch(batch, k.p.concat, { params: { ca, cb, pixels }, bindings: [x.a, x.b, x.y], workgroups: grid(batch, pixels), flops: 0, bytes: 8 * total });
+  dispatch(batch, k.p.concat, {
+    params: { ca, cb, pixels },
+    bindings: [x.a, x.b, x.y],
+    workgroups: grid(batch, pixels),
+    flops: 0,
+    bytes: 8 * total,
+  });
 }
 
 export interface ConcatBackwardArgs {
@@ -228,8 +276,18 @@ export function encodeConcatChannelsBackward(batch: Batch, k: ImageKernels, x: C
   need(batch.ctx, op, 'dy', x.dy, pixels * (ca + cb));
   need(batch.ctx, op, 'da', x.da, pixels * ca);
   need(batch.ctx, op, 'db', x.db, pixels * cb);
-  distinct(op, [['dy', x.dy, 'da', x.da], ['dy', x.dy, 'db', x.db], ['da', x.da, 'db', x.db]]);
+  distinct(op, [
+    ['dy', x.dy, 'da', x.da],
+    ['dy', x.dy, 'db', x.db],
+    ['da', x.da, 'db', x.db],
+  ]);
   const total = pixels * (ca + cb);
   const accumulate = Number(x.accumulate ?? false);
-  dispatch(batch, k.p.split, { params: { ca, cb, pixels, accumulate }, bindings: [x.dy, x.da, x.db], workgroups: grid(batch, pixels), flops: accumulate * total, bytes: (8 + 4 * accumulate) * total });
+  dispatch(batch, k.p.split, {
+    params: { ca, cb, pixels, accumulate },
+    bindings: [x.dy, x.da, x.db],
+    workgroups: grid(batch, pixels),
+    flops: accumulate * total,
+    bytes: (8 + 4 * accumulate) * total,
+  });
 }

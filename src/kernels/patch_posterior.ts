@@ -10,12 +10,19 @@ import type { Tensor } from '../runtime/tensor.js';
 const INDEX = ['lib/index.wgsl'];
 export const PATCH_PAD: KernelSpec = { name: 'patch_pad', libs: INDEX, storage: ['read', 'read', 'read_write'] };
 export const PATCH_POSTERIOR: KernelSpec = { name: 'patch_posterior', storage: ['read', 'read', 'read_write'] };
-export const PATCH_MERGE: KernelSpec = { name: 'patch_merge', libs: INDEX, storage: ['read', 'read', 'read', 'read_write'] };
+export const PATCH_MERGE: KernelSpec = {
+  name: 'patch_merge',
+  libs: INDEX,
+  storage: ['read', 'read', 'read', 'read_write'],
+};
 export const PATCH_WG = 64;
 /** Queries per invocation of patch_posterior.wgsl (its TQ). */
 export const PATCH_TQ = 8;
 export const PATCH_BUILD: PipelineOptions = { constants: { WG: PATCH_WG } };
-export const patchPosteriorBuild = (els: boolean): PipelineOptions => ({ constants: { WG: PATCH_WG }, variant: { ELS: els } });
+export const patchPosteriorBuild = (els: boolean): PipelineOptions => ({
+  constants: { WG: PATCH_WG },
+  variant: { ELS: els },
+});
 
 /** Invocations of one posterior split for `rows` rows of hw pixels (ELS: TQ pixels of a row each; LS: one pixel of TQ rows). */
 export function patchLanes(els: boolean, rows: number, hw: number): number {
@@ -105,8 +112,21 @@ export function encodePatchPosterior(batch: Batch, k: PatchKernels, a: Posterior
   const pairs = a.rows * hw * (a.hi - a.lo) * (a.els ? hw : 1);
   dispatch(batch, a.els ? k.els : k.ls, {
     params: {
-      h: a.h, w: a.w, c: a.c, k: a.k, hp: a.h + 2 * r, wp: a.w + 2 * r, r, rows: a.rows, row0: a.row0, chunk_rows: a.chunkRows,
-      splits: a.splits, split0: a.split0, lo: a.lo, hi: a.hi, coef: [a.a, a.g],
+      h: a.h,
+      w: a.w,
+      c: a.c,
+      k: a.k,
+      hp: a.h + 2 * r,
+      wp: a.w + 2 * r,
+      r,
+      rows: a.rows,
+      row0: a.row0,
+      chunk_rows: a.chunkRows,
+      splits: a.splits,
+      split0: a.split0,
+      lo: a.lo,
+      hi: a.hi,
+      coef: [a.a, a.g],
     },
     bindings: [a.xpad, a.ypad, a.part],
     workgroups: [Math.ceil(patchLanes(a.els, a.rows, hw) / PATCH_WG), 1, a.splits],
@@ -136,7 +156,16 @@ export interface MergeArgs {
 
 export function encodePatchMerge(batch: Batch, k: PatchKernels, a: MergeArgs): void {
   dispatch(batch, k.merge, {
-    params: { queries: a.queries, hw: a.hw, c: a.c, splits: a.splits, order_off: a.orderOffset, pad: 0, cx: a.cx, cacc: a.cacc },
+    params: {
+      queries: a.queries,
+      hw: a.hw,
+      c: a.c,
+      splits: a.splits,
+      order_off: a.orderOffset,
+      pad: 0,
+      cx: a.cx,
+      cacc: a.cacc,
+    },
     bindings: [a.part, a.order, a.x, a.out],
     workgroups: grid2d(batch.ctx, a.queries, PATCH_WG),
     flops: a.queries * (a.splits * (3 + 2 * 4) + 3 * a.c),

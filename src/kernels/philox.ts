@@ -31,10 +31,19 @@ export function philoxBuild(output: PhiloxOutput) {
 }
 
 /** counters: (count, 4) u32 words. Returns (count, 4) words, or (count, 4) f32 normals. */
-export async function philox(ctx: Context, counters: Uint32Array, opts: PhiloxOptions & { output: 'normal' | 'transform' }): Promise<Float32Array>;
+export async function philox(
+  ctx: Context,
+  counters: Uint32Array,
+  opts: PhiloxOptions & { output: 'normal' | 'transform' },
+): Promise<Float32Array>;
 export async function philox(ctx: Context, counters: Uint32Array, opts?: PhiloxOptions): Promise<Uint32Array>;
-export async function philox(ctx: Context, counters: Uint32Array, opts: PhiloxOptions = {}): Promise<Uint32Array | Float32Array> {
-  if (counters.length % 4 !== 0) throw new Error(`philox: counters must hold 4 words per block, got ${counters.length} words`);
+export async function philox(
+  ctx: Context,
+  counters: Uint32Array,
+  opts: PhiloxOptions = {},
+): Promise<Uint32Array | Float32Array> {
+  if (counters.length % 4 !== 0)
+    throw new Error(`philox: counters must hold 4 words per block, got ${counters.length} words`);
   const key = opts.key ? opts.key.map((k, i) => checkInt(`key[${i}]`, k, 0, 0xffffffff)) : seedKey(opts.seed ?? 0);
   const count = counters.length / 4;
   const output = opts.output ?? 'words';
@@ -45,7 +54,12 @@ export async function philox(ctx: Context, counters: Uint32Array, opts: PhiloxOp
   const out = createTensor(ctx, [count, 4], { dtype: normal ? 'f32' : 'u32', label: 'philox.out' });
   try {
     const batch = beginBatch(ctx, 'philox');
-    dispatch(batch, p, { params: { key, count }, bindings: [ctr, out], workgroups: grid2d(ctx, count, PHILOX_WG), bytes: 32 * count });
+    dispatch(batch, p, {
+      params: { key, count },
+      bindings: [ctr, out],
+      workgroups: grid2d(ctx, count, PHILOX_WG),
+      bytes: 32 * count,
+    });
     submit(batch);
     return await readback(ctx, out);
   } finally {

@@ -6,7 +6,11 @@ import { dispatch, grid2d } from '../runtime/dispatch.js';
 import { getPipeline, type CachedPipeline, type KernelSpec } from '../runtime/pipeline.js';
 import type { Tensor } from '../runtime/tensor.js';
 
-export const POSTERIOR_FINISH: KernelSpec = { name: 'posterior_finish', libs: ['lib/index.wgsl'], storage: ['read', 'read', 'read', 'read_write'] };
+export const POSTERIOR_FINISH: KernelSpec = {
+  name: 'posterior_finish',
+  libs: ['lib/index.wgsl'],
+  storage: ['read', 'read', 'read', 'read_write'],
+};
 export const POSTERIOR_FINISH_WG = 64;
 
 export function posteriorFinishPipeline(ctx: Batch['ctx']): Promise<CachedPipeline> {
@@ -28,8 +32,12 @@ export interface PosteriorFinishArgs {
 }
 
 export function encodePosteriorFinish(batch: Batch, p: CachedPipeline, a: PosteriorFinishArgs): void {
-  for (const [k, v] of [['cx', a.cx], ['cacc', a.cacc]] as const) {
-    if (!Number.isFinite(v) || Math.abs(v) > 3.4e38) throw new Error(`posterior_finish: ${k} = ${v} is not a finite f32`);
+  for (const [k, v] of [
+    ['cx', a.cx],
+    ['cacc', a.cacc],
+  ] as const) {
+    if (!Number.isFinite(v) || Math.abs(v) > 3.4e38)
+      throw new Error(`posterior_finish: ${k} = ${v} is not a finite f32`);
   }
   const elems = a.rows * a.d;
   dispatch(batch, p, {

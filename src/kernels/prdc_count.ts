@@ -7,7 +7,11 @@ import { dispatch, grid2d, type Batch } from '../runtime/dispatch.js';
 import { getPipeline, type CachedPipeline, type KernelSpec } from '../runtime/pipeline.js';
 import type { Tensor } from '../runtime/tensor.js';
 
-export const PRDC_COUNT: KernelSpec = { name: 'prdc_count', libs: ['lib/index.wgsl'], storage: ['read', 'read', 'read', 'read_write', 'read_write'] };
+export const PRDC_COUNT: KernelSpec = {
+  name: 'prdc_count',
+  libs: ['lib/index.wgsl'],
+  storage: ['read', 'read', 'read', 'read_write', 'read_write'],
+};
 export const PRDC_COUNT_WG = 64;
 export const COVERED_FLAG = 1;
 export const RECALLED_FLAG = 2;
@@ -34,9 +38,14 @@ export interface PrdcCountArgs {
 
 export function encodePrdcCount(batch: Batch, p: CachedPipeline, a: PrdcCountArgs): void {
   const end = a.rowOffset + a.rows;
-  if (a.c.size < a.rows * a.cols) throw new Error(`prdc_count: c holds ${a.c.size} values, needs rows * cols = ${a.rows} * ${a.cols}`);
-  if (a.fake.size < 2 * end || a.counts.size < end) throw new Error(`prdc_count: fake (${a.fake.size / 2} points) and counts (${a.counts.size}) need rowOffset + rows = ${end}`);
-  if (a.real.size < 2 * a.cols || a.flags.size < a.cols) throw new Error(`prdc_count: real (${a.real.size / 2} points) and flags (${a.flags.size}) need cols = ${a.cols}`);
+  if (a.c.size < a.rows * a.cols)
+    throw new Error(`prdc_count: c holds ${a.c.size} values, needs rows * cols = ${a.rows} * ${a.cols}`);
+  if (a.fake.size < 2 * end || a.counts.size < end)
+    throw new Error(
+      `prdc_count: fake (${a.fake.size / 2} points) and counts (${a.counts.size}) need rowOffset + rows = ${end}`,
+    );
+  if (a.real.size < 2 * a.cols || a.flags.size < a.cols)
+    throw new Error(`prdc_count: real (${a.real.size / 2} points) and flags (${a.flags.size}) need cols = ${a.cols}`);
   const elems = a.rows * a.cols;
   dispatch(batch, p, {
     params: { rows: a.rows, cols: a.cols, row_offset: a.rowOffset, pad: 0 },

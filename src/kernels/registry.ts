@@ -8,7 +8,7 @@ import { gemmBuildsFor } from './gemm_builds.js';
 import { SYRK, SYRK_MIRROR, SYRK_MIRROR_WG } from './syrk.js';
 import { FROBENIUS, FROBENIUS_REDUCE, frobeniusBuild, frobeniusReduceBuild } from './frobenius.js';
 import { SYMM_BLOCK, symmBlockBuild } from './symm_block.js';
-import { SEGMENTED_MOMENTS, SEGMENTED_MOMENTS_WG } from './moments-chunk.js';
+import { SEGMENTED_MOMENTS, SEGMENTED_MOMENTS_WG } from './moments_chunk.js';
 import { DIFFUSION_BATCH, DIFFUSION_BATCH_WG } from './diffusion_batch.js';
 import { SAMPLER_STEP, SAMPLER_STEP_WG } from './sampler_step.js';
 import { EMPIRICAL_SOFTMAX, EMPIRICAL_SOFTMAX_WG } from './empirical_softmax.js';
@@ -21,7 +21,8 @@ import { KNN_SELECT, KNN_SELECT_WG } from './knn_select.js';
 import { PRDC_COUNT, PRDC_COUNT_WG } from './prdc_count.js';
 import { DFT_POWER, DFT_ROWS, DFT_WG } from './dft.js';
 import { MODE_JVP, MODE_PERTURB, MODE_WG } from './mode_jvp.js';
-import { TRIDIAG_MAX_N, TRIDIAG_PANEL, tridiagPanelBuild } from './tridiag.js';
+import { TRIDIAG_PANEL, tridiagPanelBuild } from './tridiag.js';
+import { COMBINE3, combine3Build } from './combine3.js';
 
 export interface RegisteredKernel {
   spec: KernelSpec;
@@ -32,14 +33,31 @@ export const KERNELS: RegisteredKernel[] = [
   { spec: PHILOX, builds: (['words', 'normal', 'transform'] as const).map(philoxBuild) },
   { spec: FORWARD_NOISE, builds: [{ constants: { WG: FORWARD_NOISE_WG } }] },
   // matmul: every tile build for each pair of transposes; syrk: A^T A and the Gram product A A^T.
-  { spec: MATMUL, builds: ([[false, false], [true, false], [false, true], [true, true]] as const).flatMap(([ta, tb]) => gemmBuildsFor(ta, tb).map((b) => gemmOptions(b, ta, tb))) },
-  { spec: SYRK, builds: [...gemmBuildsFor(true, false).map((b) => gemmOptions(b, true, false)), ...gemmBuildsFor(false, true).map((b) => gemmOptions(b, false, true))] },
+  {
+    spec: MATMUL,
+    builds: (
+      [
+        [false, false],
+        [true, false],
+        [false, true],
+        [true, true],
+      ] as const
+    ).flatMap(([ta, tb]) => gemmBuildsFor(ta, tb).map((b) => gemmOptions(b, ta, tb))),
+  },
+  {
+    spec: SYRK,
+    builds: [
+      ...gemmBuildsFor(true, false).map((b) => gemmOptions(b, true, false)),
+      ...gemmBuildsFor(false, true).map((b) => gemmOptions(b, false, true)),
+    ],
+  },
   { spec: SYRK_MIRROR, builds: [{ constants: { WG: SYRK_MIRROR_WG } }] },
   { spec: FROBENIUS, builds: [frobeniusBuild] },
   { spec: FROBENIUS_REDUCE, builds: [frobeniusReduceBuild] },
   { spec: SYMM_BLOCK, builds: [symmBlockBuild] },
-  // Householder tridiagonalisation panels, with the smallest and the largest workgroup copy of v.
-  { spec: TRIDIAG_PANEL, builds: [tridiagPanelBuild(1), tridiagPanelBuild(TRIDIAG_MAX_N)] },
+  // Householder tridiagonalisation panels.
+  { spec: TRIDIAG_PANEL, builds: [tridiagPanelBuild] },
+  { spec: COMBINE3, builds: [combine3Build] },
   { spec: SEGMENTED_MOMENTS, builds: [{ constants: { WG: SEGMENTED_MOMENTS_WG } }] },
   { spec: DIFFUSION_BATCH, builds: [{ constants: { WG: DIFFUSION_BATCH_WG } }] },
   { spec: SAMPLER_STEP, builds: [{ constants: { WG: SAMPLER_STEP_WG } }] },

@@ -8,7 +8,11 @@ import { getPipeline, type CachedPipeline, type KernelSpec } from '../runtime/pi
 import type { Tensor } from '../runtime/tensor.js';
 import { RNG_LIBS } from './philox.js';
 
-export const SAMPLER_STEP: KernelSpec = { name: 'sampler_step', libs: RNG_LIBS, storage: ['read', 'read', 'read_write'] };
+export const SAMPLER_STEP: KernelSpec = {
+  name: 'sampler_step',
+  libs: RNG_LIBS,
+  storage: ['read', 'read', 'read_write'],
+};
 export const SAMPLER_STEP_WG = 64;
 
 export function samplerStepPipeline(ctx: Context): Promise<CachedPipeline> {
@@ -39,7 +43,18 @@ export function encodeSamplerStep(batch: Batch, p: CachedPipeline, s: SamplerSte
   const elems = s.rows * s.cols;
   const guided = s.w !== 0;
   dispatch(batch, p, {
-    params: { key: s.key, rows: s.rows, cols: s.cols, quads, step: s.step, stream: s.stream, a: s.a, b: s.b, sigma: s.sigma, w: s.w },
+    params: {
+      key: s.key,
+      rows: s.rows,
+      cols: s.cols,
+      quads,
+      step: s.step,
+      stream: s.stream,
+      a: s.a,
+      b: s.b,
+      sigma: s.sigma,
+      w: s.w,
+    },
     bindings: [s.epsA, s.epsB, s.x],
     workgroups: grid2d(batch.ctx, s.rows * quads, SAMPLER_STEP_WG),
     // a x + b e + sigma z: 5 flops, 3 more for the guidance mix; bytes: eps read(s), x read and written.

@@ -35,7 +35,14 @@ export interface SymmBlockArgs {
 export function encodeSymmBlock(batch: Batch, p: CachedPipeline, a: SymmBlockArgs): void {
   const groups = ceilDiv(a.q4, SYMM_BLOCK_CG);
   dispatch(batch, p, {
-    params: { d: a.d, q4: a.q4, c_off: a.cOffset ?? 0, v_off: a.vOffset ?? 0, w_off: a.wOffset ?? 0, scale: a.scale ?? 1 },
+    params: {
+      d: a.d,
+      q4: a.q4,
+      c_off: a.cOffset ?? 0,
+      v_off: a.vOffset ?? 0,
+      w_off: a.wOffset ?? 0,
+      scale: a.scale ?? 1,
+    },
     bindings: [a.c, a.v, a.w],
     workgroups: [ceilDiv(a.d, SYMM_BLOCK_WG * SYMM_BLOCK_R), groups],
     flops: 2 * a.d * a.d * 4 * a.q4,

@@ -7,7 +7,17 @@ import { beginBatch, dispatch, grid2d, submit, type Batch } from '../runtime/dis
 import { getPipeline, type CachedPipeline, type KernelSpec } from '../runtime/pipeline.js';
 import { createTensor, disposeTensor, readback, rowChunks, upload, type Tensor } from '../runtime/tensor.js';
 import { scalarOf } from './gemm_builds.js';
-import { bindWindow, checkBuild, gemmOptions, gemmParams, span, tunedBuild, type GemmBuild, type GemmPlan, type PlanOptions } from './matmul.js';
+import {
+  bindWindow,
+  checkBuild,
+  gemmOptions,
+  gemmParams,
+  span,
+  tunedBuild,
+  type GemmBuild,
+  type GemmPlan,
+  type PlanOptions,
+} from './matmul.js';
 
 export const SYRK: KernelSpec = { name: 'syrk', libs: ['lib/gemm.wgsl'], storage: ['read', 'read_write'] };
 export const SYRK_MIRROR: KernelSpec = { name: 'syrk_mirror', libs: ['lib/index.wgsl'], storage: ['read_write'] };
@@ -33,8 +43,21 @@ export async function syrkPlan(ctx: Context, shape: SyrkShape, opts: PlanOptions
   const [m, k] = gram ? [shape.rows, shape.cols] : [shape.cols, shape.rows];
   const build: GemmBuild =
     opts.build ??
-    (await tunedBuild(ctx, 'syrk', { m, n: m, k, transA, transB, upper: false }, opts.tuneCache, (b) => syrkPlan(ctx, shape, { build: b }), (batch, plan, t) =>
-      encodeSyrk(batch, plan as SyrkPlan, { a: t.a, c: t.c, rows: gram ? t.m : t.k, cols: gram ? t.k : t.m, lda: t.lda, gram }),
+    (await tunedBuild(
+      ctx,
+      'syrk',
+      { m, n: m, k, transA, transB, upper: false },
+      opts.tuneCache,
+      (b) => syrkPlan(ctx, shape, { build: b }),
+      (batch, plan, t) =>
+        encodeSyrk(batch, plan as SyrkPlan, {
+          a: t.a,
+          c: t.c,
+          rows: gram ? t.m : t.k,
+          cols: gram ? t.k : t.m,
+          lda: t.lda,
+          gram,
+        }),
     ));
   const pipeline = await getPipeline(ctx, SYRK, gemmOptions(checkBuild(ctx, build), transA, transB));
   const fallback = build.vec4 ? await getPipeline(ctx, SYRK, gemmOptions(scalarOf(build), transA, transB)) : pipeline;
@@ -69,10 +92,30 @@ export function encodeSyrk(batch: Batch, plan: SyrkPlan, x: SyrkArgs): void {
   const cols = checkInt('syrk: cols', x.cols, 0, 0xffffffff);
   const lda = x.lda ?? cols;
   const [m, k] = gram ? [rows, cols] : [cols, rows];
-  const g = gemmParams(batch.ctx, plan, {
-    a: x.a, b: x.a, c: x.c, m, n: m, k, transA: !gram, transB: gram,
-    alpha: x.alpha, beta: x.beta, offsetA: x.offsetA, offsetB: x.offsetA, lda, ldb: lda, offsetC: x.offsetC, ldc: x.ldc,
-  }, true, 'syrk');
+  const g = gemmParams(
+    batch.ctx,
+    plan,
+    {
+      a: x.a,
+      b: x.a,
+      c: x.c,
+      m,
+      n: m,
+      k,
+      transA: !gram,
+      transB: gram,
+      alpha: x.alpha,
+      beta: x.beta,
+      offsetA: x.offsetA,
+      offsetB: x.offsetA,
+      lda,
+      ldb: lda,
+      offsetC: x.offsetC,
+      ldc: x.ldc,
+    },
+    true,
+    'syrk',
+  );
   if (g.empty) return;
   dispatch(batch, g.pipeline, {
     params: g.params,
@@ -90,11 +133,21 @@ export function mirrorPipeline(ctx: Context): Promise<CachedPipeline> {
 }
 
 /** Encodes C[j, i] = C[i, j] for j < i on the (n, n) block of C at offsetC (leading dimension ldc). */
-export function encodeMirror(batch: Batch, mirror: CachedPipeline, x: { c: Tensor; n: number; offsetC?: number; ldc?: number }): void {
+export function encodeMirror(
+  batch: Batch,
+  mirror: CachedPipeline,
+  x: { c: Tensor; n: number; offsetC?: number; ldc?: number },
+): void {
   const n = checkInt('syrk mirror: n', x.n, 0, 65535);
   if (n === 0) return;
   const ldc = checkInt('syrk mirror: ldc', x.ldc ?? n, n, 0xffffffff);
-  const C = bindWindow(batch.ctx, x.c, checkInt('syrk mirror: offsetC', x.offsetC ?? 0, 0, 0xffffffff), span(n, n, ldc), 'syrk mirror: C');
+  const C = bindWindow(
+    batch.ctx,
+    x.c,
+    checkInt('syrk mirror: offsetC', x.offsetC ?? 0, 0, 0xffffffff),
+    span(n, n, ldc),
+    'syrk mirror: C',
+  );
   dispatch(batch, mirror, {
     params: { n, ldc, off_c: C.offset },
     bindings: [C.binding],
@@ -119,16 +172,24 @@ export interface SyrkOptions extends PlanOptions {
  * alpha * x^T x + beta * C for x (rows, cols) row-major f32 (C (cols, cols)), or with `gram`
  * alpha * x x^T + beta * C (C (rows, rows)). x larger than one binding streams in row chunks (A^T A only).
  */
-export async function syrk(ctx: Context, x: Float32Array, shape: readonly [number, number], opts: SyrkOptions = {}): Promise<Float32Array> {
+export async function syrk(
+  ctx: Context,
+  x: Float32Array,
+  shape: readonly [number, number],
+  opts: SyrkOptions = {},
+): Promise<Float32Array> {
   const [rows, cols] = checkMatrix('syrk: x', x, shape);
   checkFinite('syrk: x', x, cols);
   const gram = Boolean(opts.gram);
   const n = gram ? rows : cols;
-  if (opts.c && opts.c.length !== n * n) throw new Error(`syrk: c must hold ${n} * ${n} = ${n * n} values, got ${opts.c.length}`);
+  if (opts.c && opts.c.length !== n * n)
+    throw new Error(`syrk: c must hold ${n} * ${n} = ${n * n} values, got ${opts.c.length}`);
   const maxBytes = Math.min(opts.maxChunkBytes ?? Infinity, ctx.limits.maxStorageBufferBindingSize);
   const chunks = gram ? [{ start: 0, count: rows }] : rowChunks(rows, 4 * cols, maxBytes);
   if (4 * n * n > ctx.limits.maxStorageBufferBindingSize || (gram && 4 * rows * cols > maxBytes)) {
-    throw new Error(`syrk: ${gram ? `the Gram matrix of ${rows} rows` : `C of ${cols} columns`} exceeds one binding (${ctx.limits.maxStorageBufferBindingSize} bytes)`);
+    throw new Error(
+      `syrk: ${gram ? `the Gram matrix of ${rows} rows` : `C of ${cols} columns`} exceeds one binding (${ctx.limits.maxStorageBufferBindingSize} bytes)`,
+    );
   }
   const plan = await syrkPlan(ctx, { rows: chunks[0]!.count, cols, gram }, opts);
   const A = createTensor(ctx, [chunks[0]!.count, cols], { label: 'syrk.a' });
@@ -139,7 +200,16 @@ export async function syrk(ctx: Context, x: Float32Array, shape: readonly [numbe
       // Queue order: each upload lands after the previous chunk's product was submitted.
       upload(ctx, A, x.subarray(ch.start * cols, (ch.start + ch.count) * cols));
       const beta = i > 0 ? 1 : opts.c ? (opts.beta ?? 0) : 0;
-      encodeSyrk(batch, plan, { a: A, c: C, rows: ch.count, cols, gram, alpha: opts.alpha, beta, mirror: i === chunks.length - 1 && opts.mirror !== false });
+      encodeSyrk(batch, plan, {
+        a: A,
+        c: C,
+        rows: ch.count,
+        cols,
+        gram,
+        alpha: opts.alpha,
+        beta,
+        mirror: i === chunks.length - 1 && opts.mirror !== false,
+      });
       submit(batch);
     });
     return await readback(ctx, C);

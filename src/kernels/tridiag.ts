@@ -12,12 +12,12 @@ import type { Context } from '../runtime/context.js';
 import { beginBatch, dispatch, submit, type Batch } from '../runtime/dispatch.js';
 import { getPipeline, type CachedPipeline, type KernelSpec } from '../runtime/pipeline.js';
 import { createTensor, disposeTensor, readback, type Tensor } from '../runtime/tensor.js';
-import { tridiagonalQl } from './eigh-cpu.js';
+import { tridiagonalQl } from '../linalg/eigh-cpu.js';
 import { encodeMatmul, matmulPlan, type GemmPlan, type PlanOptions } from './matmul.js';
 
 export const TRIDIAG_PANEL: KernelSpec = { name: 'tridiag_panel', storage: ['read', 'read_write', 'read_write'] };
 /** Invocations per matrix in the panel kernel (lavapipe runs one workgroup per core: the batch spreads the cores). */
-export const TRIDIAG_WG = 64;
+export const TRIDIAG_WG = 16;
 /** Panel width: the trailing update is a GEMM with k = 2 NB; a multiple of 4 keeps its operands vec4-aligned. */
 export const TRIDIAG_NB = 32;
 
@@ -29,21 +29,18 @@ export interface TridiagPlan {
 
 export async function tridiagPlan(ctx: Context, n: number, opts: PlanOptions = {}): Promise<TridiagPlan> {
   checkInt('tridiag: n', n, 1, TRIDIAG_MAX_N);
-  const panel = await getPipeline(ctx, TRIDIAG_PANEL, tridiagPanelBuild(n));
+  const panel = await getPipeline(ctx, TRIDIAG_PANEL, tridiagPanelBuild);
   const gemm = await matmulPlan(ctx, { m: n, n, k: 2 * TRIDIAG_NB, transA: true, upper: true }, opts);
   return { n, panel, gemm };
 }
 
 /** Row length of the matrices and the panel buffer: n rounded up to a multiple of 4 (vec4 loads). */
 export const rowStride = (n: number) => Math.ceil(n / 4) * 4;
-/** Largest order: the panel kernel keeps v (n floats) in workgroup memory beside its reduction tree. */
-export const TRIDIAG_MAX_N = 4096;
+/** Largest order: one matrix must fit a storage binding (5792 at 128 MiB); the u32 indices allow far more. */
+export const TRIDIAG_MAX_N = 65535;
 
-/** vec4 groups of v the panel kernel's workgroup array holds: a power of two >= n / 4 (few pipelines). */
-const vsGroups = (n: number) => Math.max(64, 2 ** Math.ceil(Math.log2(Math.ceil(n / 4))));
-
-/** Pipeline options of the panel kernel for order n (the registry lints the smallest and the largest). */
-export const tridiagPanelBuild = (n: number) => ({ constants: { WG: TRIDIAG_WG, NB: TRIDIAG_NB, VS: vsGroups(n) } });
+/** Pipeline options of the panel kernel. */
+export const tridiagPanelBuild = { constants: { WG: TRIDIAG_WG, NB: TRIDIAG_NB } };
 
 /** GPU buffers for up to `capacity` matrices of order n: the matrices (overwritten), panels, d and e. */
 export interface TridiagWork {
@@ -56,9 +53,12 @@ export interface TridiagWork {
 
 /** Matrices of order n that fit one storage binding (at most `want`). */
 export function tridiagCapacity(ctx: Context, n: number, want: number): number {
-  const per = 4 * Math.max(n * rowStride(n), 3 * TRIDIAG_NB * rowStride(n));
+  const per = 4 * Math.max(rowStride(n) ** 2, 3 * TRIDIAG_NB * rowStride(n));
   const fit = Math.floor(ctx.limits.maxStorageBufferBindingSize / per);
-  if (fit < 1) throw new Error(`tridiag: one ${n} x ${n} matrix (${4 * n * n} bytes) exceeds a storage binding (${ctx.limits.maxStorageBufferBindingSize} bytes)`);
+  if (fit < 1)
+    throw new Error(
+      `tridiag: one ${n} x ${n} matrix (${4 * n * n} bytes) exceeds a storage binding (${ctx.limits.maxStorageBufferBindingSize} bytes)`,
+    );
   return Math.max(1, Math.min(want, fit));
 }
 
@@ -67,7 +67,7 @@ export function tridiagWork(ctx: Context, n: number, capacity: number): TridiagW
   return {
     n,
     capacity,
-    a: createTensor(ctx, [capacity, n, rowStride(n)], { label: 'tridiag.a' }),
+    a: createTensor(ctx, [capacity, rowStride(n), rowStride(n)], { label: 'tridiag.a' }),
     panel: createTensor(ctx, [capacity, 3 * TRIDIAG_NB, rowStride(n)], { label: 'tridiag.panel' }),
     de: createTensor(ctx, [capacity, 2, n], { label: 'tridiag.de' }),
   };
@@ -88,13 +88,24 @@ export function encodeTridiag(batch: Batch, plan: TridiagPlan, work: TridiagWork
   checkInt('tridiag: count', count, 0, work.capacity);
   if (count === 0) return;
   const ld = rowStride(n);
-  const aStride = n * ld;
+  const aStride = ld * ld;
   const pStride = 3 * TRIDIAG_NB * ld;
   for (let k0 = 0; k0 < n; k0 += TRIDIAG_NB) {
     const nb = Math.min(TRIDIAG_NB, n - k0);
     const rest = n - k0 - 1;
     dispatch(batch, plan.panel, {
-      params: { n, k0, nb, lda: ld, ldp: ld, a_off: 0, a_stride: aStride / 4, p_off: 0, p_stride: pStride / 4, de_off: 0 },
+      params: {
+        n,
+        k0,
+        nb,
+        lda: ld,
+        ldp: ld,
+        a_off: 0,
+        a_stride: aStride / 4,
+        p_off: 0,
+        p_stride: pStride / 4,
+        de_off: 0,
+      },
       bindings: [work.a, work.panel, work.de],
       workgroups: [count],
       // Per column: the matvec over the trailing block plus the panel corrections.
@@ -108,10 +119,23 @@ export function encodeTridiag(batch: Batch, plan: TridiagPlan, work: TridiagWork
       const a0 = b * aStride;
       const p0 = b * pStride;
       encodeMatmul(batch, plan.gemm, {
-        a: work.panel, b: work.panel, c: work.a, m, n: m, k: 2 * TRIDIAG_NB, transA: true,
-        alpha: -1, beta: 1, upper: true, mirror: true,
-        offsetA: p0 + k1, lda: ld, offsetB: p0 + TRIDIAG_NB * ld + k1, ldb: ld,
-        offsetC: a0 + k1 * ld + k1, ldc: ld,
+        a: work.panel,
+        b: work.panel,
+        c: work.a,
+        m,
+        n: m,
+        k: 2 * TRIDIAG_NB,
+        transA: true,
+        alpha: -1,
+        beta: 1,
+        upper: true,
+        mirror: true,
+        offsetA: p0 + k1,
+        lda: ld,
+        offsetB: p0 + TRIDIAG_NB * ld + k1,
+        ldb: ld,
+        offsetC: a0 + k1 * ld + k1,
+        ldc: ld,
       });
     }
   }
@@ -136,7 +160,12 @@ export async function tridiagEigenvalues(ctx: Context, work: TridiagWork, count:
  * Eigenvalues (descending, float64) of symmetric matrices given as host arrays (each (n, n) row-major;
  * symmetrised as (A + A^T) / 2 on upload), batched on the GPU.
  */
-export async function eigvalshBatch(ctx: Context, matrices: readonly ArrayLike<number>[], n: number, opts: PlanOptions = {}): Promise<Float64Array[]> {
+export async function eigvalshBatch(
+  ctx: Context,
+  matrices: readonly ArrayLike<number>[],
+  n: number,
+  opts: PlanOptions = {},
+): Promise<Float64Array[]> {
   const plan = await tridiagPlan(ctx, n, opts);
   const capacity = tridiagCapacity(ctx, n, Math.max(1, matrices.length));
   const work = tridiagWork(ctx, n, capacity);
@@ -145,11 +174,13 @@ export async function eigvalshBatch(ctx: Context, matrices: readonly ArrayLike<n
     for (let s = 0; s < matrices.length; s += capacity) {
       const part = matrices.slice(s, s + capacity);
       const ld = rowStride(n);
-      const host = new Float32Array(part.length * n * ld);
+      const host = new Float32Array(part.length * ld * ld);
       part.forEach((m, b) => {
-        if (m.length !== n * n) throw new Error(`eigvalshBatch: matrix ${s + b} holds ${m.length} values, not n * n = ${n * n}`);
+        if (m.length !== n * n)
+          throw new Error(`eigvalshBatch: matrix ${s + b} holds ${m.length} values, not n * n = ${n * n}`);
         checkFinite(`eigvalshBatch: matrix ${s + b}`, m, n);
-        for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) host[b * n * ld + i * ld + j] = 0.5 * (m[i * n + j]! + m[j * n + i]!);
+        for (let i = 0; i < n; i++)
+          for (let j = 0; j < n; j++) host[b * ld * ld + i * ld + j] = 0.5 * (m[i * n + j]! + m[j * n + i]!);
       });
       ctx.device.queue.writeBuffer(work.a.buffer, 0, host.buffer, host.byteOffset, host.byteLength);
       const batch = beginBatch(ctx, 'tridiag');

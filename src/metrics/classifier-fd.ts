@@ -18,10 +18,14 @@ export interface FeatureOptions extends MomentsOptions {
 }
 
 function checkSamples(what: string, m: LearnedModel, x: Float32Array, shape: readonly number[]): number {
-  if (m.def.architecture !== 'classifier') throw new Error(`${what}: a ${m.def.architecture} model is not a classifier`);
+  if (m.def.architecture !== 'classifier')
+    throw new Error(`${what}: a ${m.def.architecture} model is not a classifier`);
   const [n, d] = checkMatrix(what, x, shape);
   const D = dimOf(m.def.dataShape);
-  if (d !== D) throw new Error(`${what}: dimension mismatch: the samples have D = ${d} columns, the classifier takes D = ${D} (data shape [${m.def.dataShape}])`);
+  if (d !== D)
+    throw new Error(
+      `${what}: dimension mismatch: the samples have D = ${d} columns, the classifier takes D = ${D} (data shape [${m.def.dataShape}])`,
+    );
   checkFinite(what, x, d);
   return n;
 }
@@ -30,7 +34,14 @@ function checkSamples(what: string, m: LearnedModel, x: Float32Array, shape: rea
  * Calls `each` with the penultimate features (rows, F) of consecutive batches of x (N, D) row-major f32
  * (D the classifier's flattened data shape), first row index r0.
  */
-async function forEachFeatureBatch(ctx: Context, m: LearnedModel, x: Float32Array, n: number, batch: number, each: (f: Float32Array, r0: number, rows: number) => Promise<void>): Promise<void> {
+async function forEachFeatureBatch(
+  ctx: Context,
+  m: LearnedModel,
+  x: Float32Array,
+  n: number,
+  batch: number,
+  each: (f: Float32Array, r0: number, rows: number) => Promise<void>,
+): Promise<void> {
   const D = dimOf(m.def.dataShape);
   for (let r0 = 0; r0 < n; r0 += batch) {
     const rows = Math.min(batch, n - r0);
@@ -49,7 +60,13 @@ async function forEachFeatureBatch(ctx: Context, m: LearnedModel, x: Float32Arra
 }
 
 /** Penultimate classifier features (N, F) row-major f32 of samples x (N, D), computed in batches on the GPU. */
-export async function classifierFeaturesHost(ctx: Context, m: LearnedModel, x: Float32Array, shape: readonly number[], opts: { batch?: number } = {}): Promise<Float32Array> {
+export async function classifierFeaturesHost(
+  ctx: Context,
+  m: LearnedModel,
+  x: Float32Array,
+  shape: readonly number[],
+  opts: { batch?: number } = {},
+): Promise<Float32Array> {
   const n = checkSamples('classifierFeaturesHost: x', m, x, shape);
   const batch = checkInt('classifierFeaturesHost: batch', opts.batch ?? FEATURE_BATCH, 1, 1 << 20);
   const F = featureDim(m);
@@ -59,7 +76,14 @@ export async function classifierFeaturesHost(ctx: Context, m: LearnedModel, x: F
 }
 
 /** Gaussian moments (ddof = 1) of the classifier features of x (N, D), N >= 2, without keeping the features. */
-export async function classifierMoments(ctx: Context, m: LearnedModel, x: Float32Array, shape: readonly number[], opts: FeatureOptions = {}, what = 'classifierMoments: x'): Promise<GaussianMoments> {
+export async function classifierMoments(
+  ctx: Context,
+  m: LearnedModel,
+  x: Float32Array,
+  shape: readonly number[],
+  opts: FeatureOptions = {},
+  what = 'classifierMoments: x',
+): Promise<GaussianMoments> {
   const n = checkSamples(what, m, x, shape);
   if (n < 2) throw new Error(`${what}: a covariance needs at least 2 samples, got ${n}`);
   const batch = checkInt(`${what}: batch`, opts.batch ?? FEATURE_BATCH, 1, 1 << 20);
@@ -73,7 +97,15 @@ export async function classifierMoments(ctx: Context, m: LearnedModel, x: Float3
 }
 
 /** FD between the classifier features of real (N1, D) and fake (N2, D) samples. */
-export async function classifierFrechetDistance(ctx: Context, m: LearnedModel, real: Float32Array, realShape: readonly number[], fake: Float32Array, fakeShape: readonly number[], opts: FeatureOptions = {}): Promise<number> {
+export async function classifierFrechetDistance(
+  ctx: Context,
+  m: LearnedModel,
+  real: Float32Array,
+  realShape: readonly number[],
+  fake: Float32Array,
+  fakeShape: readonly number[],
+  opts: FeatureOptions = {},
+): Promise<number> {
   const a = await classifierMoments(ctx, m, real, realShape, opts, 'classifierFrechetDistance: real');
   const b = await classifierMoments(ctx, m, fake, fakeShape, opts, 'classifierFrechetDistance: fake');
   return frechetFromMoments(a, b);

@@ -10,7 +10,7 @@
 // variances of S2, are an Error: the input is not a covariance); FD itself is clamped at 0.
 import { checkFinite, checkMatrix } from '../runtime/check.js';
 import type { Context } from '../runtime/context.js';
-import { symmetricEigen } from '../kernels/eigh-cpu.js';
+import { symmetricEigen } from '../linalg/eigh-cpu.js';
 import { moments, momentState, type MomentState } from '../kernels/moments.js';
 import type { PlanOptions } from '../kernels/matmul.js';
 
@@ -37,16 +37,34 @@ export interface MomentsOptions {
 }
 
 /** Sample mean and covariance (ddof = 1) of x (N, D) row-major f32, N >= 2, on the GPU. */
-export async function sampleMoments(ctx: Context, x: Float32Array, shape: readonly number[], opts: MomentsOptions = {}, what = 'sampleMoments: x'): Promise<GaussianMoments> {
+export async function sampleMoments(
+  ctx: Context,
+  x: Float32Array,
+  shape: readonly number[],
+  opts: MomentsOptions = {},
+  what = 'sampleMoments: x',
+): Promise<GaussianMoments> {
   const [n, d] = checkMatrix(what, x, shape);
   checkFinite(what, x, d);
   if (n < 2) throw new Error(`${what}: a covariance needs at least 2 samples, got ${n}`);
-  const [c] = await moments(ctx, x, null, [n, d], { classes: 1, covariance: 'covariance', chunkRows: opts.chunkRows, plan: opts.plan });
+  const [c] = await moments(ctx, x, null, [n, d], {
+    classes: 1,
+    covariance: 'covariance',
+    chunkRows: opts.chunkRows,
+    plan: opts.plan,
+  });
   return { count: n, dim: d, mean: c!.mean!, cov: c!.cov! };
 }
 
 /** The mergeable state of sampleMoments, for data that arrives in batches (merge with opts.state). */
-export async function sampleMomentState(ctx: Context, x: Float32Array, shape: readonly number[], state?: MomentState, opts: MomentsOptions = {}, what = 'x'): Promise<MomentState> {
+export async function sampleMomentState(
+  ctx: Context,
+  x: Float32Array,
+  shape: readonly number[],
+  state?: MomentState,
+  opts: MomentsOptions = {},
+  what = 'x',
+): Promise<MomentState> {
   const [, d] = checkMatrix(what, x, shape);
   checkFinite(what, x, d);
   return momentState(ctx, x, null, shape, { classes: 1, state, chunkRows: opts.chunkRows, plan: opts.plan });
@@ -58,25 +76,32 @@ function clampedEigen(a: Float64Array, n: number, vectors: boolean, what: string
   const top = Math.max(Math.abs(e.values[0]!), Math.abs(e.values[n - 1]!));
   for (let i = 0; i < n; i++) {
     const v = e.values[i]!;
-    if (v < -PSD_CLAMP * top) throw new Error(`${what} is not positive semi-definite: eigenvalue ${v} (largest |eigenvalue| ${top})`);
+    if (v < -PSD_CLAMP * top)
+      throw new Error(`${what} is not positive semi-definite: eigenvalue ${v} (largest |eigenvalue| ${top})`);
     if (v < 0) e.values[i] = 0;
   }
   return e;
 }
 
 function checkGaussian(name: string, g: { mean: ArrayLike<number>; cov: ArrayLike<number> }, d: number): void {
-  if (g.mean.length !== d) throw new Error(`frechetFromMoments: ${name}.mean has ${g.mean.length} entries, expected D = ${d}`);
-  if (g.cov.length !== d * d) throw new Error(`frechetFromMoments: ${name}.cov has ${g.cov.length} entries, expected D * D = ${d * d}`);
+  if (g.mean.length !== d)
+    throw new Error(`frechetFromMoments: ${name}.mean has ${g.mean.length} entries, expected D = ${d}`);
+  if (g.cov.length !== d * d)
+    throw new Error(`frechetFromMoments: ${name}.cov has ${g.cov.length} entries, expected D * D = ${d * d}`);
   checkFinite(`frechetFromMoments: ${name}.mean`, g.mean, d);
   checkFinite(`frechetFromMoments: ${name}.cov`, g.cov, d);
 }
 
 /** FD between N(a.mean, a.cov) and N(b.mean, b.cov), D from a.mean; float64, symmetric form (header). */
-export function frechetFromMoments(a: { mean: ArrayLike<number>; cov: ArrayLike<number> }, b: { mean: ArrayLike<number>; cov: ArrayLike<number> }): number {
+export function frechetFromMoments(
+  a: { mean: ArrayLike<number>; cov: ArrayLike<number> },
+  b: { mean: ArrayLike<number>; cov: ArrayLike<number> },
+): number {
   const d = a.mean.length;
   if (d < 1) throw new Error('frechetFromMoments: a.mean is empty');
   checkGaussian('a', a, d);
-  if (b.mean.length !== d) throw new Error(`frechetFromMoments: dimensions differ: a has D = ${d}, b has D = ${b.mean.length}`);
+  if (b.mean.length !== d)
+    throw new Error(`frechetFromMoments: dimensions differ: a has D = ${d}, b has D = ${b.mean.length}`);
   checkGaussian('b', b, d);
   let dist = 0;
   let trace = 0;
@@ -85,9 +110,13 @@ export function frechetFromMoments(a: { mean: ArrayLike<number>; cov: ArrayLike<
     trace += a.cov[i * d + i]! + b.cov[i * d + i]!;
   }
   const s1 = Float64Array.from(a.cov);
-  const s2 = Float64Array.from({ length: d * d }, (_, i) => 0.5 * (b.cov[i]! + b.cov[(i % d) * d + Math.floor(i / d)]!));
+  const s2 = Float64Array.from(
+    { length: d * d },
+    (_, i) => 0.5 * (b.cov[i]! + b.cov[(i % d) * d + Math.floor(i / d)]!),
+  );
   for (let i = 0; i < d; i++) {
-    if (s2[i * d + i]! < -PSD_CLAMP * Math.abs(trace)) throw new Error(`frechetFromMoments: b.cov has a negative variance ${s2[i * d + i]} at [${i}, ${i}]`);
+    if (s2[i * d + i]! < -PSD_CLAMP * Math.abs(trace))
+      throw new Error(`frechetFromMoments: b.cov has a negative variance ${s2[i * d + i]} at [${i}, ${i}]`);
   }
   const { values: l, vectors: v } = clampedEigen(s1, d, true, 'frechetFromMoments: a.cov');
   // Rows of V with l_i > 0 (values are descending): W = V_r S2 (r, D), then P = W V_r^T (r, r).
@@ -124,17 +153,32 @@ export function frechetFromMoments(a: { mean: ArrayLike<number>; cov: ArrayLike<
 }
 
 /** Checks two sample sets (N1, D) and (N2, D) and returns D. */
-export function checkPair(name: string, a: Float32Array, aShape: readonly number[], b: Float32Array, bShape: readonly number[], names: [string, string] = ['real', 'fake']): number {
+export function checkPair(
+  name: string,
+  a: Float32Array,
+  aShape: readonly number[],
+  b: Float32Array,
+  bShape: readonly number[],
+  names: [string, string] = ['real', 'fake'],
+): number {
   const [, da] = checkMatrix(`${name}: ${names[0]}`, a, aShape);
   const [, db] = checkMatrix(`${name}: ${names[1]}`, b, bShape);
-  if (da !== db) throw new Error(`${name}: dimension mismatch: ${names[0]} has D = ${da} columns, ${names[1]} has D = ${db}`);
+  if (da !== db)
+    throw new Error(`${name}: dimension mismatch: ${names[0]} has D = ${da} columns, ${names[1]} has D = ${db}`);
   checkFinite(`${name}: ${names[0]}`, a, da);
   checkFinite(`${name}: ${names[1]}`, b, db);
   return da;
 }
 
 /** FD between Gaussians fitted (on the GPU) to real (N1, D) and fake (N2, D), in the data's own space. */
-export async function frechetDistance(ctx: Context, real: Float32Array, realShape: readonly number[], fake: Float32Array, fakeShape: readonly number[], opts: MomentsOptions = {}): Promise<number> {
+export async function frechetDistance(
+  ctx: Context,
+  real: Float32Array,
+  realShape: readonly number[],
+  fake: Float32Array,
+  fakeShape: readonly number[],
+  opts: MomentsOptions = {},
+): Promise<number> {
   checkPair('frechetDistance', real, realShape, fake, fakeShape);
   const a = await sampleMoments(ctx, real, realShape, opts, 'frechetDistance: real');
   const b = await sampleMoments(ctx, fake, fakeShape, opts, 'frechetDistance: fake');

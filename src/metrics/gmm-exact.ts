@@ -24,8 +24,13 @@ interface CheckedGmm {
 function checkGmm(name: string, p: GmmParams): CheckedGmm {
   const K = checkInt(`${name}: gmm.K`, p.K, 1, 2 ** 20);
   const D = checkInt(`${name}: gmm.D`, p.D, 1, 2 ** 15);
-  for (const [field, a, n] of [['means', p.means, K * D], ['covs', p.covs, K * D * D], ['weights', p.weights, K]] as const) {
-    if (!a || a.length !== n) throw new Error(`${name}: gmm.${field} must hold ${n} values, got ${a ? a.length : String(a)}`);
+  for (const [field, a, n] of [
+    ['means', p.means, K * D],
+    ['covs', p.covs, K * D * D],
+    ['weights', p.weights, K],
+  ] as const) {
+    if (!a || a.length !== n)
+      throw new Error(`${name}: gmm.${field} must hold ${n} values, got ${a ? a.length : String(a)}`);
     checkFinite(`${name}: gmm.${field}`, a, field === 'weights' ? K : D);
   }
   let sum = 0;
@@ -61,7 +66,13 @@ export function mixtureMoments(p: GmmParams): GaussianMoments {
 }
 
 /** FD between the sample moments of x (N, D) (GPU, ddof = 1) and the mixture's exact moments. */
-export async function gmmFrechetToTruth(ctx: Context, x: Float32Array, shape: readonly number[], p: GmmParams, opts: MomentsOptions = {}): Promise<number> {
+export async function gmmFrechetToTruth(
+  ctx: Context,
+  x: Float32Array,
+  shape: readonly number[],
+  p: GmmParams,
+  opts: MomentsOptions = {},
+): Promise<number> {
   const { D } = checkGmm('gmmFrechetToTruth', p);
   checkSamples('gmmFrechetToTruth', x, shape, D);
   return frechetFromMoments(await sampleMoments(ctx, x, shape, opts, 'gmmFrechetToTruth: x'), mixtureMoments(p));
@@ -77,7 +88,10 @@ function cholesky(name: string, p: GmmParams, k: number, D: number): { l: Float6
   for (let j = 0; j < D; j++) {
     let s = p.covs[base + j * D + j]!;
     for (let q = 0; q < j; q++) s -= l[j * D + q]! ** 2;
-    if (!(s > 1e-12 * top)) throw new Error(`${name}: gmm.covs[${k}] is singular or not positive definite (pivot ${s} at [${j}, ${j}]): the component has no density`);
+    if (!(s > 1e-12 * top))
+      throw new Error(
+        `${name}: gmm.covs[${k}] is singular or not positive definite (pivot ${s} at [${j}, ${j}]): the component has no density`,
+      );
     const ljj = Math.sqrt(s);
     l[j * D + j] = ljj;
     logDet += 2 * Math.log(ljj);
@@ -91,7 +105,13 @@ function cholesky(name: string, p: GmmParams, k: number, D: number): { l: Float6
 }
 
 /** (N, K) log pi_k + log N(x_n; mu_k, Sigma_k) in float64. */
-function componentLogDensities(name: string, x: ArrayLike<number>, n: number, p: GmmParams, g: CheckedGmm): Float64Array {
+function componentLogDensities(
+  name: string,
+  x: ArrayLike<number>,
+  n: number,
+  p: GmmParams,
+  g: CheckedGmm,
+): Float64Array {
   const { K, D } = g;
   const out = new Float64Array(n * K);
   const z = new Float64Array(D);
@@ -181,7 +201,13 @@ export interface GmmExactMetrics extends GmmTruthScores {
 }
 
 /** All exact-against-the-truth metrics of samples x (N, D), N >= 2, for the mixture p. */
-export async function gmmExactMetrics(ctx: Context, x: Float32Array, shape: readonly number[], p: GmmParams, opts: MomentsOptions = {}): Promise<GmmExactMetrics> {
+export async function gmmExactMetrics(
+  ctx: Context,
+  x: Float32Array,
+  shape: readonly number[],
+  p: GmmParams,
+  opts: MomentsOptions = {},
+): Promise<GmmExactMetrics> {
   const scores = gmmTruthScores(x, shape, p);
   return { ...scores, fd: await gmmFrechetToTruth(ctx, x, shape, p, opts) };
 }

@@ -38,10 +38,19 @@ export function columnMeans(x: Float32Array, n: number, d: number): Float64Array
 }
 
 /** Uploads x (n, D) - shift and its squared norms (float64 sums of the centred f32 values, rounded once). */
-export function uploadPoints(ctx: Context, what: string, x: Float32Array, n: number, d: number, shift: Float64Array): PointSet {
+export function uploadPoints(
+  ctx: Context,
+  what: string,
+  x: Float32Array,
+  n: number,
+  d: number,
+  shift: Float64Array,
+): PointSet {
   const ld = Math.ceil(n / 4) * 4;
   if (4 * ld * d > ctx.limits.maxStorageBufferBindingSize) {
-    throw new Error(`${what}: ${n} x ${d} points (${4 * ld * d} bytes) exceed one storage binding (${ctx.limits.maxStorageBufferBindingSize} bytes); use fewer samples`);
+    throw new Error(
+      `${what}: ${n} x ${d} points (${4 * ld * d} bytes) exceed one storage binding (${ctx.limits.maxStorageBufferBindingSize} bytes); use fewer samples`,
+    );
   }
   const c = new Float32Array(ld * d);
   const norms = new Float32Array(n);
@@ -55,7 +64,9 @@ export function uploadPoints(ctx: Context, what: string, x: Float32Array, n: num
     norms[i] = s;
   }
   return {
-    n, d, ld,
+    n,
+    d,
+    ld,
     x: createTensor(ctx, [d, ld], { data: c, label: `${what}.points` }),
     norms: createTensor(ctx, [n], { data: norms, label: `${what}.norms` }),
     hostNorms: norms,
@@ -86,15 +97,41 @@ export interface DistancePlan {
 }
 
 /** A distance-block buffer and the matmul plan for blocks of A (rows of `a`) against all of `b`. */
-export async function distancePlan(ctx: Context, a: PointSet, b: PointSet, rowBlock: number | undefined, opts: PlanOptions | undefined, label: string): Promise<DistancePlan> {
+export async function distancePlan(
+  ctx: Context,
+  a: PointSet,
+  b: PointSet,
+  rowBlock: number | undefined,
+  opts: PlanOptions | undefined,
+  label: string,
+): Promise<DistancePlan> {
   const rows = blockRows(ctx, a.n, b.n, rowBlock);
   const plan = await matmulPlan(ctx, { m: rows, n: b.n, k: a.d, transA: true }, opts);
   return { plan, rows, c: createTensor(ctx, [rows, b.n], { label: `${label}.block` }) };
 }
 
 /** Encodes c = -2 A[r0 : r0 + rows] B^T (from the transposed storage: op(A) = A^T) into the plan's block buffer. */
-export function encodeDistanceBlock(batch: Batch, dp: DistancePlan, a: PointSet, b: PointSet, r0: number, rows: number): void {
-  encodeMatmul(batch, dp.plan, { a: a.x, b: b.x, c: dp.c, m: rows, n: b.n, k: a.d, transA: true, alpha: -2, offsetA: r0, lda: a.ld, ldb: b.ld });
+export function encodeDistanceBlock(
+  batch: Batch,
+  dp: DistancePlan,
+  a: PointSet,
+  b: PointSet,
+  r0: number,
+  rows: number,
+): void {
+  encodeMatmul(batch, dp.plan, {
+    a: a.x,
+    b: b.x,
+    c: dp.c,
+    m: rows,
+    n: b.n,
+    k: a.d,
+    transA: true,
+    alpha: -2,
+    offsetA: r0,
+    lda: a.ld,
+    ldb: b.ld,
+  });
 }
 
 export interface KnnOptions {
@@ -107,9 +144,18 @@ export interface KnnOptions {
  * Squared distance from each point of `a` to its k-th nearest point of `b` (excluding itself when a and b
  * are the same set: `self`), as (a.n) f32 on the GPU (caller disposes).
  */
-export async function kthNeighbourSq(ctx: Context, a: PointSet, b: PointSet, k: number, self: boolean, opts: KnnOptions = {}, label = 'knn'): Promise<Tensor> {
+export async function kthNeighbourSq(
+  ctx: Context,
+  a: PointSet,
+  b: PointSet,
+  k: number,
+  self: boolean,
+  opts: KnnOptions = {},
+  label = 'knn',
+): Promise<Tensor> {
   checkInt(`${label}: k`, k, 1, KNN_MAX_K);
-  if (k > b.n - (self ? 1 : 0)) throw new Error(`${label}: k = ${k} needs more than ${b.n - (self ? 1 : 0)} other points`);
+  if (k > b.n - (self ? 1 : 0))
+    throw new Error(`${label}: k = ${k} needs more than ${b.n - (self ? 1 : 0)} other points`);
   const out = createTensor(ctx, [a.n], { label: `${label}.radii` });
   const p = await knnSelectPipeline(ctx);
   const dp = await distancePlan(ctx, a, b, opts.rowBlock, opts.plan, label);
@@ -118,7 +164,17 @@ export async function kthNeighbourSq(ctx: Context, a: PointSet, b: PointSet, k: 
     for (let r0 = 0; r0 < a.n; r0 += dp.rows) {
       const rows = Math.min(dp.rows, a.n - r0);
       encodeDistanceBlock(batch, dp, a, b, r0, rows);
-      encodeKnnSelect(batch, p, { c: dp.c, normA: a.norms, normB: b.norms, out, rows, cols: b.n, k, rowOffset: r0, excludeSelf: self });
+      encodeKnnSelect(batch, p, {
+        c: dp.c,
+        normA: a.norms,
+        normB: b.norms,
+        out,
+        rows,
+        cols: b.n,
+        k,
+        rowOffset: r0,
+        excludeSelf: self,
+      });
     }
     submit(batch);
     await sync(ctx);
@@ -132,7 +188,13 @@ export async function kthNeighbourSq(ctx: Context, a: PointSet, b: PointSet, k: 
 }
 
 /** Squared distance (f32) from each point of p to its k-th nearest other point of p. */
-export async function knnRadiiOf(ctx: Context, p: PointSet, k: number, opts: KnnOptions = {}, label = 'knnRadii'): Promise<Float32Array> {
+export async function knnRadiiOf(
+  ctx: Context,
+  p: PointSet,
+  k: number,
+  opts: KnnOptions = {},
+  label = 'knnRadii',
+): Promise<Float32Array> {
   const t = await kthNeighbourSq(ctx, p, p, k, true, opts, label);
   try {
     return (await readback(ctx, t)) as Float32Array;

@@ -1,12 +1,12 @@
 // PCA feature space for the Fréchet distance: the top-p principal directions of the reference (real)
-// data, from its GPU sample covariance eigendecomposed in float64 on the host (eigh-cpu.ts), and the
+// data, from its GPU sample covariance eigendecomposed in float64 on the host (src/linalg/eigh-cpu.ts), and the
 // projection y = V_p (x - mean_real) of any set on the GPU (one matmul per row chunk). FD in that space
 // compares the two sets along the directions where the real data varies most.
 import { checkFinite, checkInt, checkMatrix } from '../runtime/check.js';
 import type { Context } from '../runtime/context.js';
 import { beginBatch, submit } from '../runtime/dispatch.js';
 import { createTensor, disposeTensor, readback, upload } from '../runtime/tensor.js';
-import { symmetricEigen } from '../kernels/eigh-cpu.js';
+import { symmetricEigen } from '../linalg/eigh-cpu.js';
 import { encodeMatmul, matmulPlan } from '../kernels/matmul.js';
 import { checkPair, frechetFromMoments, sampleMoments, type GaussianMoments, type MomentsOptions } from './frechet.js';
 
@@ -33,7 +33,12 @@ export interface PcaOptions extends MomentsOptions {
 }
 
 /** The top-p principal directions of real (N, D) row-major f32, N >= 2. */
-export async function fitPca(ctx: Context, real: Float32Array, shape: readonly number[], opts: PcaOptions = {}): Promise<PcaFit> {
+export async function fitPca(
+  ctx: Context,
+  real: Float32Array,
+  shape: readonly number[],
+  opts: PcaOptions = {},
+): Promise<PcaFit> {
   const [, d] = checkMatrix('fitPca: real', real, shape);
   const p = checkInt('fitPca: components', opts.components ?? Math.min(d, PCA_COMPONENTS), 1, d);
   const m = await sampleMoments(ctx, real, shape, opts, 'fitPca: real');
@@ -54,9 +59,16 @@ export async function fitPca(ctx: Context, real: Float32Array, shape: readonly n
 const PROJECT_ROWS = 8192;
 
 /** y = V_p (x - mean) for x (N, D) row-major f32: returns (N, p) row-major f32, computed on the GPU. */
-export async function projectPca(ctx: Context, fit: PcaFit, x: Float32Array, shape: readonly number[], what = 'projectPca: x'): Promise<Float32Array> {
+export async function projectPca(
+  ctx: Context,
+  fit: PcaFit,
+  x: Float32Array,
+  shape: readonly number[],
+  what = 'projectPca: x',
+): Promise<Float32Array> {
   const [n, d] = checkMatrix(what, x, shape);
-  if (d !== fit.dim) throw new Error(`${what}: dimension mismatch: x has D = ${d} columns, the PCA was fitted on D = ${fit.dim}`);
+  if (d !== fit.dim)
+    throw new Error(`${what}: dimension mismatch: x has D = ${d} columns, the PCA was fitted on D = ${fit.dim}`);
   checkFinite(what, x, d);
   const p = fit.components;
   const limit = ctx.limits.maxStorageBufferBindingSize;
@@ -85,7 +97,14 @@ export async function projectPca(ctx: Context, fit: PcaFit, x: Float32Array, sha
 }
 
 /** Gaussian moments of a set in a fitted PCA space (projected on the GPU, then GPU moments). */
-export async function pcaMoments(ctx: Context, fit: PcaFit, x: Float32Array, shape: readonly number[], opts: MomentsOptions = {}, what = 'pcaMoments: x'): Promise<GaussianMoments> {
+export async function pcaMoments(
+  ctx: Context,
+  fit: PcaFit,
+  x: Float32Array,
+  shape: readonly number[],
+  opts: MomentsOptions = {},
+  what = 'pcaMoments: x',
+): Promise<GaussianMoments> {
   const y = await projectPca(ctx, fit, x, shape, what);
   return sampleMoments(ctx, y, [shape[0]!, fit.components], opts, what);
 }
@@ -96,7 +115,14 @@ export interface PcaFrechetOptions extends PcaOptions {
 }
 
 /** FD in the PCA space of real (N1, D): both real and fake (N2, D) projected on its top-p directions. */
-export async function pcaFrechetDistance(ctx: Context, real: Float32Array, realShape: readonly number[], fake: Float32Array, fakeShape: readonly number[], opts: PcaFrechetOptions = {}): Promise<number> {
+export async function pcaFrechetDistance(
+  ctx: Context,
+  real: Float32Array,
+  realShape: readonly number[],
+  fake: Float32Array,
+  fakeShape: readonly number[],
+  opts: PcaFrechetOptions = {},
+): Promise<number> {
   checkPair('pcaFrechetDistance', real, realShape, fake, fakeShape);
   const fit = opts.fit ?? (await fitPca(ctx, real, realShape, opts));
   if (opts.fit && opts.components !== undefined && opts.components !== fit.components) {

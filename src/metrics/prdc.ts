@@ -15,7 +15,16 @@ import { createTensor, disposeTensor, readback, type Tensor } from '../runtime/t
 import { KNN_MAX_K } from '../kernels/knn_select.js';
 import { COVERED_FLAG, encodePrdcCount, prdcCountPipeline, RECALLED_FLAG } from '../kernels/prdc_count.js';
 import { checkPair } from './frechet.js';
-import { columnMeans, disposePoints, distancePlan, encodeDistanceBlock, knnRadiiOf, uploadPoints, type KnnOptions, type PointSet } from './knn.js';
+import {
+  columnMeans,
+  disposePoints,
+  distancePlan,
+  encodeDistanceBlock,
+  knnRadiiOf,
+  uploadPoints,
+  type KnnOptions,
+  type PointSet,
+} from './knn.js';
 
 /** Default neighbourhood size (Naeem et al. 2020). */
 export const PRDC_K = 5;
@@ -43,14 +52,22 @@ export interface PrdcResult {
 
 function checkK(name: string, k: number, n: number, set: string): number {
   checkInt(`${name}: k`, k, 1, KNN_MAX_K);
-  if (k >= n) throw new Error(`${name}: k = ${k} must be less than the number of ${set} samples (${n}): each point needs k other points`);
+  if (k >= n)
+    throw new Error(
+      `${name}: k = ${k} must be less than the number of ${set} samples (${n}): each point needs k other points`,
+    );
   return k;
 }
 
 const sqrt64 = (sq: Float32Array) => Float64Array.from(sq, (v) => Math.sqrt(v));
 
 /** Distance from each row of x (N, D) row-major f32 to its k-th nearest other row (GPU). */
-export async function knnRadii(ctx: Context, x: Float32Array, shape: readonly number[], opts: PrdcOptions = {}): Promise<Float64Array> {
+export async function knnRadii(
+  ctx: Context,
+  x: Float32Array,
+  shape: readonly number[],
+  opts: PrdcOptions = {},
+): Promise<Float64Array> {
   const [n, d] = checkMatrix('knnRadii: x', x, shape);
   checkFinite('knnRadii: x', x, d);
   const k = checkK('knnRadii', opts.k ?? PRDC_K, n, 'x');
@@ -82,7 +99,14 @@ function normsAndRadii(ctx: Context, p: PointSet, r2: Float32Array, label: strin
 }
 
 /** Precision, recall, density and coverage of fake (M, D) against real (N, D), row-major f32 (header). */
-export async function prdc(ctx: Context, real: Float32Array, realShape: readonly number[], fake: Float32Array, fakeShape: readonly number[], opts: PrdcOptions = {}): Promise<PrdcResult> {
+export async function prdc(
+  ctx: Context,
+  real: Float32Array,
+  realShape: readonly number[],
+  fake: Float32Array,
+  fakeShape: readonly number[],
+  opts: PrdcOptions = {},
+): Promise<PrdcResult> {
   const d = checkPair('prdc', real, realShape, fake, fakeShape);
   const N = realShape[0]!;
   const M = fakeShape[0]!;

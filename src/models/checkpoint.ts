@@ -5,7 +5,7 @@
 // the schedule (name, T), the data shape and classes, the training step, epoch, seed and options.
 import { readBinaryFile, writeBinaryFile } from '../runtime/platform-node.js';
 import { decodeSafetensors, encodeSafetensors, type SafeArray } from './safetensors.js';
-import { SCHEDULE_NAMES, type ScheduleName } from './schedules.js';
+import { SCHEDULE_NAMES, type ScheduleName } from '../schedule/schedules.js';
 
 export const CHECKPOINT_FORMAT = 'fluctus.checkpoint';
 export const CHECKPOINT_VERSION = '1';
@@ -77,7 +77,8 @@ export function encodeCheckpoint(c: Checkpoint): Uint8Array {
 
 function metaInt(meta: Record<string, string>, key: string, what: string): number {
   const v = Number(meta[key]);
-  if (meta[key] === undefined || !Number.isSafeInteger(v) || v < 0) throw new Error(`${what}: metadata '${key}' must be a non-negative integer, got ${JSON.stringify(meta[key])}`);
+  if (meta[key] === undefined || !Number.isSafeInteger(v) || v < 0)
+    throw new Error(`${what}: metadata '${key}' must be a non-negative integer, got ${JSON.stringify(meta[key])}`);
   return v;
 }
 
@@ -92,16 +93,27 @@ function metaJson(meta: Record<string, string>, key: string, what: string): unkn
 /** safetensors bytes → Checkpoint; `what` names the file in errors. */
 export function decodeCheckpoint(bytes: Uint8Array, what = 'checkpoint'): Checkpoint {
   const { tensors, metadata: m } = decodeSafetensors(bytes, what);
-  if (m.format !== CHECKPOINT_FORMAT) throw new Error(`${what}: metadata 'format' is ${JSON.stringify(m.format)}, not '${CHECKPOINT_FORMAT}' (not a fluctus checkpoint)`);
-  if (m.version !== CHECKPOINT_VERSION) throw new Error(`${what}: checkpoint version ${JSON.stringify(m.version)}; this fluctus reads version ${CHECKPOINT_VERSION}`);
+  if (m.format !== CHECKPOINT_FORMAT)
+    throw new Error(
+      `${what}: metadata 'format' is ${JSON.stringify(m.format)}, not '${CHECKPOINT_FORMAT}' (not a fluctus checkpoint)`,
+    );
+  if (m.version !== CHECKPOINT_VERSION)
+    throw new Error(
+      `${what}: checkpoint version ${JSON.stringify(m.version)}; this fluctus reads version ${CHECKPOINT_VERSION}`,
+    );
   const dataShape = metaJson(m, 'data_shape', what);
-  if (!Array.isArray(dataShape) || !dataShape.every((s) => Number.isInteger(s) && s > 0)) throw new Error(`${what}: metadata 'data_shape' must be a list of positive integers, got ${m.data_shape}`);
+  if (!Array.isArray(dataShape) || !dataShape.every((s) => Number.isInteger(s) && s > 0))
+    throw new Error(`${what}: metadata 'data_shape' must be a list of positive integers, got ${m.data_shape}`);
   const config = metaJson(m, 'config', what);
-  if (config === null || typeof config !== 'object' || Array.isArray(config)) throw new Error(`${what}: metadata 'config' must be a JSON object`);
+  if (config === null || typeof config !== 'object' || Array.isArray(config))
+    throw new Error(`${what}: metadata 'config' must be a JSON object`);
   const train = metaJson(m, 'train', what);
   let schedule: CheckpointInfo['schedule'] = null;
   if (m.schedule !== 'none') {
-    if (!SCHEDULE_NAMES.includes(m.schedule as ScheduleName)) throw new Error(`${what}: metadata 'schedule' is ${JSON.stringify(m.schedule)}; valid: ${SCHEDULE_NAMES.join(', ')}, none`);
+    if (!SCHEDULE_NAMES.includes(m.schedule as ScheduleName))
+      throw new Error(
+        `${what}: metadata 'schedule' is ${JSON.stringify(m.schedule)}; valid: ${SCHEDULE_NAMES.join(', ')}, none`,
+      );
     schedule = { name: m.schedule as ScheduleName, T: metaInt(m, 'T', what) };
   }
   const info: CheckpointInfo = {
@@ -120,7 +132,8 @@ export function decodeCheckpoint(bytes: Uint8Array, what = 'checkpoint'): Checkp
   const groups: Record<keyof typeof PREFIX, HostTensors> = { m: new Map(), v: new Map(), ema: new Map() };
   let loss: Float32Array | null = null;
   for (const [name, t] of tensors) {
-    if (!(t.data instanceof Float32Array)) throw new Error(`${what}: tensor '${name}' is ${t.dtype}; fluctus checkpoints hold F32 tensors`);
+    if (!(t.data instanceof Float32Array))
+      throw new Error(`${what}: tensor '${name}' is ${t.dtype}; fluctus checkpoints hold F32 tensors`);
     if (name === LOSS) {
       loss = t.data;
       continue;
@@ -133,7 +146,8 @@ export function decodeCheckpoint(bytes: Uint8Array, what = 'checkpoint'): Checkp
     for (const [name, t] of groups[g]) {
       const p = params.get(name);
       if (!p) throw new Error(`${what}: tensor '${PREFIX[g]}${name}' has no parameter '${name}'`);
-      if (p.shape.join() !== t.shape.join()) throw new Error(`${what}: tensor '${PREFIX[g]}${name}' has shape [${t.shape}] but '${name}' has [${p.shape}]`);
+      if (p.shape.join() !== t.shape.join())
+        throw new Error(`${what}: tensor '${PREFIX[g]}${name}' has shape [${t.shape}] but '${name}' has [${p.shape}]`);
     }
   }
   const has = (g: HostTensors) => (g.size ? g : null);
@@ -168,12 +182,16 @@ export interface ExpectedModel {
 /** Every way the checkpoint differs from what the caller expects, as phrases (empty when it matches). */
 export function checkpointDifferences(info: CheckpointInfo, want: ExpectedModel): string[] {
   const out: string[] = [];
-  if (want.architecture !== undefined && info.architecture !== want.architecture) out.push(`architecture is '${info.architecture}' but '${want.architecture}' was asked for`);
-  if (info.dataShape.join() !== want.dataShape.join()) out.push(`data shape is [${info.dataShape}] but the data are [${want.dataShape.join(', ')}]`);
-  if (info.numClasses !== want.numClasses) out.push(`it has ${info.numClasses} classes but the data have ${want.numClasses}`);
+  if (want.architecture !== undefined && info.architecture !== want.architecture)
+    out.push(`architecture is '${info.architecture}' but '${want.architecture}' was asked for`);
+  if (info.dataShape.join() !== want.dataShape.join())
+    out.push(`data shape is [${info.dataShape}] but the data are [${want.dataShape.join(', ')}]`);
+  if (info.numClasses !== want.numClasses)
+    out.push(`it has ${info.numClasses} classes but the data have ${want.numClasses}`);
   if (want.architecture === undefined || info.architecture === want.architecture) {
     for (const [k, v] of Object.entries(want.config ?? {})) {
-      if (info.config[k] !== v) out.push(`${k} is ${JSON.stringify(info.config[k])} but ${JSON.stringify(v)} was asked for`);
+      if (info.config[k] !== v)
+        out.push(`${k} is ${JSON.stringify(info.config[k])} but ${JSON.stringify(v)} was asked for`);
     }
   }
   if (want.schedule !== undefined) {

@@ -30,19 +30,36 @@ export interface ClassifierConfig {
   features: number;
 }
 
-export const CLASSIFIER_DEFAULTS: Omit<ClassifierConfig, 'kind'> = { hidden: 256, blocks: 2, c0: 16, c1: 32, groups: 8, features: 128 };
+export const CLASSIFIER_DEFAULTS: Omit<ClassifierConfig, 'kind'> = {
+  hidden: 256,
+  blocks: 2,
+  c0: 16,
+  c1: 32,
+  groups: 8,
+  features: 128,
+};
 
 function resSpecsPlain(p: string, cin: number, cout: number): ParamSpec[] {
-  const s = [...normSpecs(`${p}.norm1`, cin), ...convSpecs(`${p}.conv1`, cout, cin), ...normSpecs(`${p}.norm2`, cout), ...convSpecs(`${p}.conv2`, cout, cout)];
+  const s = [
+    ...normSpecs(`${p}.norm1`, cin),
+    ...convSpecs(`${p}.conv1`, cout, cin),
+    ...normSpecs(`${p}.norm2`, cout),
+    ...convSpecs(`${p}.conv2`, cout, cout),
+  ];
   if (cin !== cout) s.push(...linearSpecs(`${p}.skip`, cout, cin));
   return s;
 }
 
 /** Model definition of the classifier for data of `dataShape` ([D] or [H, W, C]) with numClasses >= 2 classes. */
-export function classifierDef(dataShape: readonly number[], numClasses: number, config: Partial<ClassifierConfig> = {}): ModelDef {
+export function classifierDef(
+  dataShape: readonly number[],
+  numClasses: number,
+  config: Partial<ClassifierConfig> = {},
+): ModelDef {
   checkInt('classifier: numClasses', numClasses, 2, 1 << 20);
   const kind = config.kind ?? (dataShape.length === 3 ? 'conv' : 'mlp');
-  if (kind !== 'mlp' && kind !== 'conv') throw new Error(`classifier: kind must be 'mlp' or 'conv', got '${String(kind)}'`);
+  if (kind !== 'mlp' && kind !== 'conv')
+    throw new Error(`classifier: kind must be 'mlp' or 'conv', got '${String(kind)}'`);
   const c = { ...withDefaults(CLASSIFIER_DEFAULTS, config), kind };
   for (const k of ['hidden', 'c0', 'c1', 'groups', 'features'] as const) checkInt(`classifier: ${k}`, c[k], 1, 4096);
   checkInt('classifier: blocks', c.blocks, 0, 64);
@@ -53,12 +70,18 @@ export function classifierDef(dataShape: readonly number[], numClasses: number, 
   if (kind === 'mlp') {
     const H = c.hidden;
     specs.push(...linearSpecs('input', H, D));
-    for (let i = 0; i < c.blocks; i++) specs.push(...linearSpecs(`blocks.${i}.lin1`, H, H), ...linearSpecs(`blocks.${i}.lin2`, H, H));
+    for (let i = 0; i < c.blocks; i++)
+      specs.push(...linearSpecs(`blocks.${i}.lin1`, H, H), ...linearSpecs(`blocks.${i}.lin2`, H, H));
     specs.push(...linearSpecs('features', F, H));
     config2 = { kind, hidden: H, blocks: c.blocks, features: F };
   } else {
     const [H, W, C] = checkImageShape('classifier', dataShape, c.groups, [c.c0, c.c1]);
-    specs.push(...convSpecs('conv_in', c.c0, C), ...resSpecsPlain('res.0', c.c0, c.c0), ...resSpecsPlain('res.1', c.c0, c.c1), ...resSpecsPlain('res.2', c.c1, c.c1));
+    specs.push(
+      ...convSpecs('conv_in', c.c0, C),
+      ...resSpecsPlain('res.0', c.c0, c.c0),
+      ...resSpecsPlain('res.1', c.c0, c.c1),
+      ...resSpecsPlain('res.2', c.c1, c.c1),
+    );
     specs.push(...linearSpecs('features', F, (H / 4) * (W / 4) * c.c1));
     config2 = { kind, c0: c.c0, c1: c.c1, groups: c.groups, features: F };
   }
@@ -101,12 +124,20 @@ export function classifierDef(dataShape: readonly number[], numClasses: number, 
 
 /** Width F of a classifier's features. */
 export function featureDim(m: LearnedModel): number {
-  if (m.def.architecture !== 'classifier') throw new Error(`featureDim: a ${m.def.architecture} model is not a classifier`);
+  if (m.def.architecture !== 'classifier')
+    throw new Error(`featureDim: a ${m.def.architecture} model is not a classifier`);
   return Number(m.def.config.features);
 }
 
-async function runClassifier(ctx: Context, m: LearnedModel, x: Tensor, n: number, what: 'features' | 'logits'): Promise<Tensor> {
-  if (m.def.architecture !== 'classifier') throw new Error(`classifier ${what}: a ${m.def.architecture} model is not a classifier`);
+async function runClassifier(
+  ctx: Context,
+  m: LearnedModel,
+  x: Tensor,
+  n: number,
+  what: 'features' | 'logits',
+): Promise<Tensor> {
+  if (m.def.architecture !== 'classifier')
+    throw new Error(`classifier ${what}: a ${m.def.architecture} model is not a classifier`);
   checkInt(`classifier ${what}: n`, n, 1, 2 ** 31 - 1);
   const D = dimOf(m.def.dataShape);
   if (x.size < n * D) throw new Error(`classifier ${what}: x holds ${x.size} values, needs n * D = ${n} * ${D}`);
@@ -132,7 +163,13 @@ export function classifierLogits(ctx: Context, m: LearnedModel, x: Tensor, n: nu
 }
 
 /** Host convenience: predicted class (argmax of the logits) for rows x (n, D), in batches of `batch`. */
-export async function classifyHost(ctx: Context, m: LearnedModel, x: Float32Array, n: number, batch = 256): Promise<Int32Array> {
+export async function classifyHost(
+  ctx: Context,
+  m: LearnedModel,
+  x: Float32Array,
+  n: number,
+  batch = 256,
+): Promise<Int32Array> {
   const D = dimOf(m.def.dataShape);
   if (x.length !== n * D) throw new Error(`classify: x has ${x.length} values, expected n * D = ${n} * ${D}`);
   const K = m.def.numClasses;

@@ -3,7 +3,7 @@
 import { checkInt } from '../runtime/check.js';
 import type { Context } from '../runtime/context.js';
 import { createTensor, disposeTensor, readback, type Tensor } from '../runtime/tensor.js';
-import type { Schedule } from './schedules.js';
+import type { Schedule } from '../schedule/schedules.js';
 
 /** Class label of the unconditional ("null") class in a `classes` array. */
 export const NULL_CLASS = -1;
@@ -38,15 +38,28 @@ export function checkDenoiseArgs(d: Denoiser, n: number, step: number, classes: 
     const c = classes[i]!;
     if (c === NULL_CLASS) continue;
     if (!Number.isInteger(c) || c < 0 || c >= d.numClasses) {
-      const valid = d.numClasses === 0 ? 'only the null class -1 (the model is unconditional)' : `0..${d.numClasses - 1} or -1 (null)`;
-      throw new Error(`${d.kind} denoiser: class label ${c} at row ${i} is outside the model's classes; valid: ${valid}`);
+      const valid =
+        d.numClasses === 0
+          ? 'only the null class -1 (the model is unconditional)'
+          : `0..${d.numClasses - 1} or -1 (null)`;
+      throw new Error(
+        `${d.kind} denoiser: class label ${c} at row ${i} is outside the model's classes; valid: ${valid}`,
+      );
     }
   }
 }
 
 /** Host convenience: eps_hat for host rows x_t (n, D). */
-export async function predictEpsHost(ctx: Context, d: Denoiser, xt: Float32Array, n: number, step: number, classes: Int32Array | null = null): Promise<Float32Array> {
-  if (xt.length !== n * d.dim) throw new Error(`${d.kind} denoiser: x_t has ${xt.length} values, expected n * D = ${n} * ${d.dim}`);
+export async function predictEpsHost(
+  ctx: Context,
+  d: Denoiser,
+  xt: Float32Array,
+  n: number,
+  step: number,
+  classes: Int32Array | null = null,
+): Promise<Float32Array> {
+  if (xt.length !== n * d.dim)
+    throw new Error(`${d.kind} denoiser: x_t has ${xt.length} values, expected n * D = ${n} * ${d.dim}`);
   const x = createTensor(ctx, [n, d.dim], { data: xt, label: `${d.kind}.xt` });
   try {
     const eps = await d.predictEps(ctx, x, n, step, classes);
@@ -61,7 +74,12 @@ export async function predictEpsHost(ctx: Context, d: Denoiser, xt: Float32Array
 }
 
 /** Tweedie's x0_hat = (x_t - sqrt(1 - abar) eps_hat) / sqrt(abar), on the host, in f64 then f32. */
-export function x0FromEps(schedule: Schedule, step: number, xt: ArrayLike<number>, eps: ArrayLike<number>): Float32Array {
+export function x0FromEps(
+  schedule: Schedule,
+  step: number,
+  xt: ArrayLike<number>,
+  eps: ArrayLike<number>,
+): Float32Array {
   const abar = schedule.alphasCumprod[step - 1]!;
   const a = Math.sqrt(abar);
   const s = Math.sqrt(1 - abar);

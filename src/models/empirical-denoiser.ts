@@ -13,8 +13,17 @@ import { createTensor, disposeTensor, readback, type Tensor } from '../runtime/t
 import type { PlanOptions } from '../kernels/matmul.js';
 import { empiricalSoftmaxPipeline, encodeEmpiricalSoftmax } from '../kernels/empirical_softmax.js';
 import { checkDenoiseArgs, NULL_CLASS, type Denoiser } from './denoiser.js';
-import { checkXt, chunksOf, disposeScratch, makeSlabs, runStream, type Scratch, type SideOutput, type StreamSource } from './posterior-stream.js';
-import type { Schedule } from './schedules.js';
+import {
+  checkXt,
+  chunksOf,
+  disposeScratch,
+  makeSlabs,
+  runStream,
+  type Scratch,
+  type SideOutput,
+  type StreamSource,
+} from './posterior-stream.js';
+import type { Schedule } from '../schedule/schedules.js';
 
 /** Default training rows per streamed chunk. */
 export const EMPIRICAL_CHUNK_ROWS = 8192;
@@ -52,8 +61,15 @@ interface Internal {
 const internals = new WeakMap<EmpiricalDenoiser, Internal>();
 
 /** Builds the denoiser from training rows y (M, D) row-major f32: sorts them by class and uploads them. */
-export function empiricalDenoiser(ctx: Context, y: Float32Array, shape: readonly [number, number], schedule: Schedule, opts: EmpiricalDenoiserOptions = {}): EmpiricalDenoiser {
-  if (!(y instanceof Float32Array)) throw new Error(`empirical denoiser: y must be a Float32Array, got ${Object.prototype.toString.call(y)}`);
+export function empiricalDenoiser(
+  ctx: Context,
+  y: Float32Array,
+  shape: readonly [number, number],
+  schedule: Schedule,
+  opts: EmpiricalDenoiserOptions = {},
+): EmpiricalDenoiser {
+  if (!(y instanceof Float32Array))
+    throw new Error(`empirical denoiser: y must be a Float32Array, got ${Object.prototype.toString.call(y)}`);
   const [M, D] = checkMatrix('empirical denoiser: y', y, shape);
   checkFinite('empirical denoiser: y', y, D);
   const labels = opts.labels ?? null;
@@ -62,12 +78,14 @@ export function empiricalDenoiser(ctx: Context, y: Float32Array, shape: readonly
     if (labels.length !== M) throw new Error(`empirical denoiser: labels has ${labels.length} entries for ${M} rows`);
     for (let j = 0; j < M; j++) {
       const c = labels[j]!;
-      if (!Number.isInteger(c) || c < 0) throw new Error(`empirical denoiser: labels[${j}] must be an integer >= 0, got ${c}`);
+      if (!Number.isInteger(c) || c < 0)
+        throw new Error(`empirical denoiser: labels[${j}] must be an integer >= 0, got ${c}`);
       C = Math.max(C, c + 1);
     }
     if (opts.numClasses !== undefined) {
       checkInt('empirical denoiser: numClasses', opts.numClasses, 1, 2 ** 20);
-      if (opts.numClasses < C) throw new Error(`empirical denoiser: numClasses ${opts.numClasses} is below a label ${C - 1} + 1`);
+      if (opts.numClasses < C)
+        throw new Error(`empirical denoiser: numClasses ${opts.numClasses} is below a label ${C - 1} + 1`);
       C = opts.numClasses;
     }
   } else if (opts.numClasses !== undefined) {
@@ -89,7 +107,8 @@ export function empiricalDenoiser(ctx: Context, y: Float32Array, shape: readonly
     for (let i = 0; i < D; i++) s += row[i]! * row[i]!;
     yy[at] = s;
   }
-  if (M > ctx.limits.maxStorageBufferBindingSize / 4) throw new Error(`empirical denoiser: ${M} rows' norms exceed one storage binding`);
+  if (M > ctx.limits.maxStorageBufferBindingSize / 4)
+    throw new Error(`empirical denoiser: ${M} rows' norms exceed one storage binding`);
   const slabs = makeSlabs(ctx, 'empirical denoiser', sorted, M, 1, D);
   const yyT = createTensor(ctx, [M], { data: yy, label: 'empirical.yy' });
   const breaks = Array.from(classStart.subarray(1, C));
@@ -131,7 +150,16 @@ export function empiricalDenoiser(ctx: Context, y: Float32Array, shape: readonly
   return d;
 }
 
-async function run(d: EmpiricalDenoiser, ctx: Context, xt: Tensor, n: number, step: number, classes: Int32Array | null, output: 'eps' | 'x0', side: SideOutput | null): Promise<Tensor> {
+async function run(
+  d: EmpiricalDenoiser,
+  ctx: Context,
+  xt: Tensor,
+  n: number,
+  step: number,
+  classes: Int32Array | null,
+  output: 'eps' | 'x0',
+  side: SideOutput | null,
+): Promise<Tensor> {
   const st = internals.get(d)!;
   checkXt('empirical', ctx === st.ctx, st.disposed, xt, n, d.dim);
   checkDenoiseArgs(d, n, step, classes);
@@ -142,18 +170,41 @@ async function run(d: EmpiricalDenoiser, ctx: Context, xt: Tensor, n: number, st
   const p = await empiricalSoftmaxPipeline(ctx);
   const [cx, cacc] = output === 'eps' ? [1 / Math.sqrt(s2), -a / Math.sqrt(s2)] : [0, 1];
   return runStream(ctx, st.src, st.scratch, {
-    xt, n, classes, cx, cacc, ...(side ? { side } : {}),
+    xt,
+    n,
+    classes,
+    cx,
+    cacc,
+    ...(side ? { side } : {}),
     weights: (batch, w) =>
       encodeEmpiricalSoftmax(batch, p, {
-        scores: w.scores, ld: w.ld, rows: w.rows, cols: w.chunk.units, yy: st.yy, yOffset: w.chunk.unit, state: w.state, acc: w.acc,
-        d: d.dim, first: w.first, coefDot: a / s2, coefSq: abar / (2 * s2),
-        stats: w.side ? { tensor: w.side.tensor, ld: w.side.ld, col: w.chunk.index, row: w.side.row } : null, dummy: w.dummy,
+        scores: w.scores,
+        ld: w.ld,
+        rows: w.rows,
+        cols: w.chunk.units,
+        yy: st.yy,
+        yOffset: w.chunk.unit,
+        state: w.state,
+        acc: w.acc,
+        d: d.dim,
+        first: w.first,
+        coefDot: a / s2,
+        coefSq: abar / (2 * s2),
+        stats: w.side ? { tensor: w.side.tensor, ld: w.side.ld, col: w.chunk.index, row: w.side.row } : null,
+        dummy: w.dummy,
       }),
   });
 }
 
 /** x0_hat (n, D) = sum_j w_j y_j for rows 0..n-1 of x_t (N, D) f32 (class labels as in predictEps); caller disposes. */
-export function empiricalX0(ctx: Context, d: EmpiricalDenoiser, xt: Tensor, n: number, step: number, classes: Int32Array | null = null): Promise<Tensor> {
+export function empiricalX0(
+  ctx: Context,
+  d: EmpiricalDenoiser,
+  xt: Tensor,
+  n: number,
+  step: number,
+  classes: Int32Array | null = null,
+): Promise<Tensor> {
   return run(d, ctx, xt, n, step, classes, 'x0', null);
 }
 
@@ -161,9 +212,16 @@ export function empiricalX0(ctx: Context, d: EmpiricalDenoiser, xt: Tensor, n: n
  * Class posterior p(c | x_t) = sum_{j in class c} w_j (n, C) float64, with the unconditional weights w, for
  * rows 0..n-1 of x_t (N, D) f32. Each chunk of one class leaves (max, sum) per row; the host combines them.
  */
-export async function empiricalClassPosterior(ctx: Context, d: EmpiricalDenoiser, xt: Tensor, n: number, step: number): Promise<Float64Array> {
+export async function empiricalClassPosterior(
+  ctx: Context,
+  d: EmpiricalDenoiser,
+  xt: Tensor,
+  n: number,
+  step: number,
+): Promise<Float64Array> {
   const st = internals.get(d)!;
-  if (d.numClasses === 0) throw new Error('empirical denoiser: the class posterior needs labels (the denoiser is unconditional)');
+  if (d.numClasses === 0)
+    throw new Error('empirical denoiser: the class posterior needs labels (the denoiser is unconditional)');
   const chunks = chunksOf(st.src, 0, d.count);
   const stats = createTensor(ctx, [n, 2 * chunks.length], { label: 'empirical.stats' });
   try {

@@ -14,10 +14,26 @@ import type { PlanOptions } from '../kernels/matmul.js';
 import { encodeGmmSoftmax, gmmSoftmaxPipeline } from '../kernels/gmm_softmax.js';
 import { checkDenoiseArgs, NULL_CLASS, type Denoiser } from './denoiser.js';
 import { gmmStepTables, prepareGmm, type GmmModel, type GmmParams } from './gmm-model.js';
-import { checkXt, disposeScratch, makeSlabs, runStream, SCORE_SCRATCH_BYTES, type Scratch, type SideOutput, type StreamSource } from './posterior-stream.js';
-import type { Schedule } from './schedules.js';
+import {
+  checkXt,
+  disposeScratch,
+  makeSlabs,
+  runStream,
+  SCORE_SCRATCH_BYTES,
+  type Scratch,
+  type SideOutput,
+  type StreamSource,
+} from './posterior-stream.js';
+import type { Schedule } from '../schedule/schedules.js';
 
-export { diagonalCovariances, isotropicCovariances, prepareGmm, gmmStepTables, type GmmParams, type GmmModel } from './gmm-model.js';
+export {
+  diagonalCovariances,
+  isotropicCovariances,
+  prepareGmm,
+  gmmStepTables,
+  type GmmParams,
+  type GmmModel,
+} from './gmm-model.js';
 export { fitGmmPerClass, DEFAULT_RIDGE, type FitGmmOptions } from './gmm-fit.js';
 
 /** Default components per streamed chunk (fewer when the score block would exceed the scratch budget). */
@@ -49,7 +65,12 @@ interface Internal {
 const internals = new WeakMap<GmmDenoiser, Internal>();
 
 /** Builds the denoiser: prepares (eigendecomposes) the mixture and uploads the eigenvectors. */
-export function gmmDenoiser(ctx: Context, params: GmmParams, schedule: Schedule, opts: GmmDenoiserOptions = {}): GmmDenoiser {
+export function gmmDenoiser(
+  ctx: Context,
+  params: GmmParams,
+  schedule: Schedule,
+  opts: GmmDenoiserOptions = {},
+): GmmDenoiser {
   const model = prepareGmm(params);
   const { K, D } = model;
   const chunk = checkInt('gmm denoiser: chunkComponents', opts.chunkComponents ?? GMM_CHUNK_COMPONENTS, 1, 2 ** 20);
@@ -65,7 +86,10 @@ export function gmmDenoiser(ctx: Context, params: GmmParams, schedule: Schedule,
     range: (label) => (label === NULL_CLASS ? [0, K] : [model.classStart[label]!, model.classStart[label + 1]!]),
     breaks: [],
     // A chunk's score block (chunk * D rows of at least 4 query rows) must fit the scratch budget.
-    chunkUnits: Math.max(1, Math.min(chunk, Math.floor(Math.min(ctx.limits.maxStorageBufferBindingSize, SCORE_SCRATCH_BYTES) / (16 * D)))),
+    chunkUnits: Math.max(
+      1,
+      Math.min(chunk, Math.floor(Math.min(ctx.limits.maxStorageBufferBindingSize, SCORE_SCRATCH_BYTES) / (16 * D))),
+    ),
     gemm: opts.gemm ?? {},
   };
   const d: GmmDenoiser = {
@@ -93,7 +117,15 @@ export function gmmDenoiser(ctx: Context, params: GmmParams, schedule: Schedule,
   return d;
 }
 
-async function run(d: GmmDenoiser, ctx: Context, xt: Tensor, n: number, step: number, classes: Int32Array | null, side: SideOutput | null) {
+async function run(
+  d: GmmDenoiser,
+  ctx: Context,
+  xt: Tensor,
+  n: number,
+  step: number,
+  classes: Int32Array | null,
+  side: SideOutput | null,
+) {
   const st = internals.get(d)!;
   checkXt('gmm', ctx === st.ctx, st.disposed, xt, n, d.dim);
   checkDenoiseArgs(d, n, step, classes);
@@ -102,7 +134,12 @@ async function run(d: GmmDenoiser, ctx: Context, xt: Tensor, n: number, step: nu
   const tables = gmmStepTables(d.model, abar);
   const p = await gmmSoftmaxPipeline(ctx);
   const out = await runStream(ctx, st.src, st.scratch, {
-    xt, n, classes, cx: 0, cacc: Math.sqrt(1 - abar), ...(side ? { side } : {}),
+    xt,
+    n,
+    classes,
+    cx: 0,
+    cacc: Math.sqrt(1 - abar),
+    ...(side ? { side } : {}),
     // Queue order: the step's tables land after earlier calls' work and before this call's.
     prepare: () => {
       upload(ctx, st.comp, tables.comp);
@@ -110,8 +147,19 @@ async function run(d: GmmDenoiser, ctx: Context, xt: Tensor, n: number, step: nu
     },
     weights: (batch, a) =>
       encodeGmmSoftmax(batch, p, {
-        scores: a.scores, ld: a.ld, rows: a.rows, comps: a.chunk.units, compOffset: a.chunk.unit, comp: st.comp, cconst: st.cconst,
-        state: a.state, acc: a.acc, d: d.dim, first: a.first, logits: a.side, dummy: a.dummy,
+        scores: a.scores,
+        ld: a.ld,
+        rows: a.rows,
+        comps: a.chunk.units,
+        compOffset: a.chunk.unit,
+        comp: st.comp,
+        cconst: st.cconst,
+        state: a.state,
+        acc: a.acc,
+        d: d.dim,
+        first: a.first,
+        logits: a.side,
+        dummy: a.dummy,
       }),
   });
   return { out, shift: tables.shift };
@@ -132,7 +180,13 @@ export interface GmmPosterior {
  * Unconditional responsibilities, class posterior p(c | x_t) and log-likelihood for rows 0..n-1 of x_t
  * (N, D) f32 at a step: component log-likelihoods on the GPU (f32), combined on the host in float64.
  */
-export async function gmmPosterior(ctx: Context, d: GmmDenoiser, xt: Tensor, n: number, step: number): Promise<GmmPosterior> {
+export async function gmmPosterior(
+  ctx: Context,
+  d: GmmDenoiser,
+  xt: Tensor,
+  n: number,
+  step: number,
+): Promise<GmmPosterior> {
   const { K, numClasses, order, classOf } = d.model;
   const C = Math.max(numClasses, 1);
   const logits = createTensor(ctx, [n, K], { label: 'gmm.logits' });
@@ -167,7 +221,14 @@ export async function gmmPosterior(ctx: Context, d: GmmDenoiser, xt: Tensor, n: 
 }
 
 /** The exact class posterior p(c | x_t) (n, C) float64 for rows 0..n-1 of x_t (N, D) f32 (gmmPosterior's). */
-export async function gmmClassPosterior(ctx: Context, d: GmmDenoiser, xt: Tensor, n: number, step: number): Promise<Float64Array> {
-  if (d.numClasses === 0) throw new Error('gmm denoiser: the class posterior needs classes (the model is unconditional)');
+export async function gmmClassPosterior(
+  ctx: Context,
+  d: GmmDenoiser,
+  xt: Tensor,
+  n: number,
+  step: number,
+): Promise<Float64Array> {
+  if (d.numClasses === 0)
+    throw new Error('gmm denoiser: the class posterior needs classes (the model is unconditional)');
   return (await gmmPosterior(ctx, d, xt, n, step)).classPosterior;
 }

@@ -4,7 +4,7 @@
 // §1) component k becomes N(sqrt(abar) mu_k, S_k) with S_k = abar Sigma_k + (1 - abar) I = U_k diag(lam_k)
 // U_k^T, lam_k = abar s_k + (1 - abar): the inverse and log-determinant of every step come from s_k.
 import { checkFinite, checkInt } from '../runtime/check.js';
-import { symmetricEigen } from '../kernels/eigh-cpu.js';
+import { symmetricEigen } from '../linalg/eigh-cpu.js';
 
 export interface GmmParams {
   /** Components K and dimension D. */
@@ -27,7 +27,8 @@ export interface GmmParams {
 export function diagonalCovariances(variances: ArrayLike<number>, K: number, D: number): Float64Array {
   checkInt('diagonalCovariances: K', K, 1, 2 ** 20);
   checkInt('diagonalCovariances: D', D, 1, 2 ** 15);
-  if (variances.length !== K * D) throw new Error(`diagonalCovariances: variances must hold K * D = ${K * D} values, got ${variances.length}`);
+  if (variances.length !== K * D)
+    throw new Error(`diagonalCovariances: variances must hold K * D = ${K * D} values, got ${variances.length}`);
   const out = new Float64Array(K * D * D);
   for (let k = 0; k < K; k++) for (let i = 0; i < D; i++) out[(k * D + i) * D + i] = variances[k * D + i]!;
   return out;
@@ -36,7 +37,8 @@ export function diagonalCovariances(variances: ArrayLike<number>, K: number, D: 
 /** (K, D, D) full covariances sigma2_k I from one variance for all components or one per component (K). */
 export function isotropicCovariances(variance: number | ArrayLike<number>, K: number, D: number): Float64Array {
   const v = typeof variance === 'number' ? new Float64Array(K).fill(variance) : Float64Array.from(variance);
-  if (v.length !== K) throw new Error(`isotropicCovariances: variance must be a number or hold K = ${K} values, got ${v.length}`);
+  if (v.length !== K)
+    throw new Error(`isotropicCovariances: variance must be a number or hold K = ${K} values, got ${v.length}`);
   const vars = new Float64Array(K * D);
   for (let k = 0; k < K; k++) vars.fill(v[k]!, k * D, (k + 1) * D);
   return diagonalCovariances(vars, K, D);
@@ -71,12 +73,14 @@ export function prepareGmm(p: GmmParams): GmmModel {
   const K = checkInt('gmm: K', p.K, 1, 2 ** 20);
   const D = checkInt('gmm: D', p.D, 1, 2 ** 15);
   const need = (name: string, a: ArrayLike<number>, n: number, what: string) => {
-    if (!a || a.length !== n) throw new Error(`gmm: ${name} must hold ${what} = ${n} values, got ${a ? a.length : String(a)}`);
+    if (!a || a.length !== n)
+      throw new Error(`gmm: ${name} must hold ${what} = ${n} values, got ${a ? a.length : String(a)}`);
     checkFinite(`gmm: ${name}`, a, D);
   };
   need('means', p.means, K * D, 'K * D');
   need('covs', p.covs, K * D * D, 'K * D * D');
-  if (!p.weights || p.weights.length !== K) throw new Error(`gmm: weights must hold K = ${K} values, got ${p.weights ? p.weights.length : String(p.weights)}`);
+  if (!p.weights || p.weights.length !== K)
+    throw new Error(`gmm: weights must hold K = ${K} values, got ${p.weights ? p.weights.length : String(p.weights)}`);
   let wsum = 0;
   for (let k = 0; k < K; k++) {
     const w = p.weights[k]!;
@@ -84,18 +88,23 @@ export function prepareGmm(p: GmmParams): GmmModel {
     wsum += w;
   }
   const conditional = p.classOf !== null;
-  const cls = p.classOf === undefined || p.classOf === null ? Int32Array.from({ length: K }, (_, k) => (conditional ? k : 0)) : Int32Array.from(p.classOf);
+  const cls =
+    p.classOf === undefined || p.classOf === null
+      ? Int32Array.from({ length: K }, (_, k) => (conditional ? k : 0))
+      : Int32Array.from(p.classOf);
   if (cls.length !== K) throw new Error(`gmm: classOf must hold K = ${K} labels, got ${cls.length}`);
   let C = 0;
   for (let k = 0; k < K; k++) {
     const c = cls[k]!;
-    if (!Number.isInteger(p.classOf ? p.classOf[k] : c) || c < 0) throw new Error(`gmm: classOf[${k}] must be an integer >= 0, got ${p.classOf ? p.classOf[k] : c}`);
+    if (!Number.isInteger(p.classOf ? p.classOf[k] : c) || c < 0)
+      throw new Error(`gmm: classOf[${k}] must be an integer >= 0, got ${p.classOf ? p.classOf[k] : c}`);
     C = Math.max(C, c + 1);
   }
   const counts = new Int32Array(C);
   for (const c of cls) counts[c]!++;
   const missing = counts.findIndex((n) => n === 0);
-  if (missing >= 0) throw new Error(`gmm: class ${missing} has no component (classOf must use every label 0..${C - 1})`);
+  if (missing >= 0)
+    throw new Error(`gmm: class ${missing} has no component (classOf must use every label 0..${C - 1})`);
   const classStart = new Int32Array(C + 1);
   for (let c = 0; c < C; c++) classStart[c + 1] = classStart[c]! + counts[c]!;
   const order = Int32Array.from({ length: K }, (_, k) => k).sort((a, b) => cls[a]! - cls[b]! || a - b);
@@ -112,7 +121,8 @@ export function prepareGmm(p: GmmParams): GmmModel {
     const top = Math.max(Math.abs(values[0]!), Math.abs(values[D - 1]!));
     for (let i = 0; i < D; i++) {
       const v = values[i]!;
-      if (v < -PSD_TOLERANCE * Math.max(top, 1e-300)) throw new Error(`gmm: covs[${k}] is not positive semi-definite (eigenvalue ${v})`);
+      if (v < -PSD_TOLERANCE * Math.max(top, 1e-300))
+        throw new Error(`gmm: covs[${k}] is not positive semi-definite (eigenvalue ${v})`);
       eigvals[s * D + i] = Math.max(v, 0);
       let dot = 0;
       for (let j = 0; j < D; j++) {
@@ -123,7 +133,18 @@ export function prepareGmm(p: GmmParams): GmmModel {
       projMeans[s * D + i] = dot;
     }
   }
-  return { K, D, numClasses: conditional ? C : 0, order, classStart, classOf: Int32Array.from(order, (k) => cls[k]!), logWeights, eigvals, eigvecs, projMeans };
+  return {
+    K,
+    D,
+    numClasses: conditional ? C : 0,
+    order,
+    classStart,
+    classOf: Int32Array.from(order, (k) => cls[k]!),
+    logWeights,
+    eigvals,
+    eigvecs,
+    projMeans,
+  };
 }
 
 /**
@@ -143,7 +164,10 @@ export function gmmStepTables(m: GmmModel, abar: number): { comp: Float32Array; 
     let logdet = 0;
     for (let i = 0; i < D; i++) {
       const lam = abar * m.eigvals[k * D + i]! + (1 - abar);
-      if (!(lam > 0)) throw new Error(`gmm: component ${m.order[k]} is singular at abar = ${abar} (eigenvalue ${m.eigvals[k * D + i]}); add a ridge to its covariance`);
+      if (!(lam > 0))
+        throw new Error(
+          `gmm: component ${m.order[k]} is singular at abar = ${abar} (eigenvalue ${m.eigvals[k * D + i]}); add a ridge to its covariance`,
+        );
       logdet += Math.log(lam);
       comp[k * 2 * D + i] = a * m.projMeans[k * D + i]!;
       comp[k * 2 * D + D + i] = 1 / lam;

@@ -77,7 +77,20 @@ export interface Graph {
 }
 
 export function newGraph(ctx: Context, rows: number, training: boolean, addInto: AddInto): Graph {
-  return { ctx, rows, training, ops: [], acts: [], owned: [], zero: [], backward: [], planned: false, scratch: new Map(), addInto, disposers: [] };
+  return {
+    ctx,
+    rows,
+    training,
+    ops: [],
+    acts: [],
+    owned: [],
+    zero: [],
+    backward: [],
+    planned: false,
+    scratch: new Map(),
+    addInto,
+    disposers: [],
+  };
 }
 
 /** A tensor the graph owns (disposed with it). */
@@ -86,8 +99,24 @@ export function own<T extends Tensor>(g: Graph, t: T): T {
   return t;
 }
 
-export function newAct(g: Graph, name: string, rows: number, cols: number, needsGrad: boolean, dtype: 'f32' | 'u32' | 'i32' = 'f32'): Act {
-  const a: Act = { name, t: own(g, createTensor(g.ctx, [rows, cols], { dtype, label: name })), rows, cols, needsGrad: needsGrad && g.training, consumers: 0, grad: null, gradWritten: false };
+export function newAct(
+  g: Graph,
+  name: string,
+  rows: number,
+  cols: number,
+  needsGrad: boolean,
+  dtype: 'f32' | 'u32' | 'i32' = 'f32',
+): Act {
+  const a: Act = {
+    name,
+    t: own(g, createTensor(g.ctx, [rows, cols], { dtype, label: name })),
+    rows,
+    cols,
+    needsGrad: needsGrad && g.training,
+    consumers: 0,
+    grad: null,
+    gradWritten: false,
+  };
   g.acts.push(a);
   return a;
 }
@@ -160,7 +189,10 @@ export function encodeForward(g: Graph, b: Batch): void {
 /** Clears the gradients that are accumulated into, then encodes the planned backward. */
 export function encodeBackward(g: Graph, b: Batch): void {
   if (!g.planned) throw new Error('encodeBackward: call planBackward first');
-  if (g.zero.length) encodeCopy(b, (enc) => { for (const t of g.zero) enc.clearBuffer(t.buffer); });
+  if (g.zero.length)
+    encodeCopy(b, (enc) => {
+      for (const t of g.zero) enc.clearBuffer(t.buffer);
+    });
   for (const e of g.backward) e(b);
 }
 

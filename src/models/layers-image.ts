@@ -5,9 +5,23 @@ import { encodeCopy, type Batch } from '../runtime/dispatch.js';
 import { createTensor, type Tensor } from '../runtime/tensor.js';
 import { encodeAdd } from '../kernels/nn_dense.js';
 import {
-  CONV3X3_SCRATCH_BYTES, conv3x3Kernels, encodeAddChannelBias, encodeAddChannelBiasBackward, encodeAvgPool2, encodeAvgPool2Backward,
-  encodeConcatChannels, encodeConcatChannelsBackward, encodeConv3x3Backward, encodeConv3x3Forward, encodeGroupNorm,
-  encodeGroupNormBackward, encodeUpsample2, encodeUpsample2Backward, imageKernels, disposeImageKernels, type ImageKernels,
+  CONV3X3_SCRATCH_BYTES,
+  conv3x3Kernels,
+  encodeAddChannelBias,
+  encodeAddChannelBiasBackward,
+  encodeAvgPool2,
+  encodeAvgPool2Backward,
+  encodeConcatChannels,
+  encodeConcatChannelsBackward,
+  encodeConv3x3Backward,
+  encodeConv3x3Forward,
+  encodeGroupNorm,
+  encodeGroupNormBackward,
+  encodeUpsample2,
+  encodeUpsample2Backward,
+  imageKernels,
+  disposeImageKernels,
+  type ImageKernels,
 } from '../kernels/nn_image.js';
 import { addOp, newAct, own, type Act, type Encode } from './graph.js';
 import { param, weight, type Nn } from './layers.js';
@@ -54,23 +68,43 @@ export async function conv3x3(nn: Nn, name: string, x: Act, img: Img, cout: numb
   const W = param(nn, `${name}.weight`);
   const B = param(nn, `${name}.bias`);
   const cin = x.cols;
-  if (W.size !== cout * 9 * cin) throw new Error(`${name}: weight is [${W.shape}] but the layer maps ${cin} to ${cout} channels`);
+  if (W.size !== cout * 9 * cin)
+    throw new Error(`${name}: weight is [${W.shape}] but the layer maps ${cin} to ${cout} channels`);
   const st = await imageState(nn);
-  const k = await conv3x3Kernels(nn.ctx, { n: img.n, h: img.h, w: img.w, cin, cout }, { image: st.k, scratch: st.cols });
+  const k = await conv3x3Kernels(
+    nn.ctx,
+    { n: img.n, h: img.h, w: img.w, cin, cout },
+    { image: st.k, scratch: st.cols },
+  );
   const y = newAct(nn.g, name, x.rows, cout, true);
   const { n, h, w } = img;
-  addOp(nn.g, {
-    name, out: y,
-    fwd: (b) => encodeConv3x3Forward(b, k, { x: x.t, weight: weight(nn, W), bias: weight(nn, B), y: y.t, n, h, w }),
-    bwd: (P) => {
-      const dy = P.gradOut(y)!;
-      const tx = P.target(x, 'either');
-      return [(b) => encodeConv3x3Backward(b, k, {
-        x: x.t, weight: W.value, dy, dweight: gradOf(W), dbias: gradOf(B), n, h, w,
-        ...(tx ? { dx: tx.target.t, accumulateDx: tx.target.accumulate } : {}),
-      })];
+  addOp(
+    nn.g,
+    {
+      name,
+      out: y,
+      fwd: (b) => encodeConv3x3Forward(b, k, { x: x.t, weight: weight(nn, W), bias: weight(nn, B), y: y.t, n, h, w }),
+      bwd: (P) => {
+        const dy = P.gradOut(y)!;
+        const tx = P.target(x, 'either');
+        return [
+          (b) =>
+            encodeConv3x3Backward(b, k, {
+              x: x.t,
+              weight: W.value,
+              dy,
+              dweight: gradOf(W),
+              dbias: gradOf(B),
+              n,
+              h,
+              w,
+              ...(tx ? { dx: tx.target.t, accumulateDx: tx.target.accumulate } : {}),
+            }),
+        ];
+      },
     },
-  }, [x]);
+    [x],
+  );
   return y;
 }
 
@@ -84,17 +118,51 @@ export async function groupNorm(nn: Nn, name: string, x: Act, img: Img, groups: 
   const y = newAct(nn.g, name, x.rows, c, true);
   const mean = own(nn.g, createTensor(nn.ctx, [img.n * groups], { label: `${name}.mean` }));
   const rstd = own(nn.g, createTensor(nn.ctx, [img.n * groups], { label: `${name}.rstd` }));
-  addOp(nn.g, {
-    name, out: y,
-    fwd: (b) => encodeGroupNorm(b, st.k, { x: x.t, y: y.t, gamma: weight(nn, G), beta: weight(nn, Bt), mean, rstd, n: img.n, hw, c, groups }),
-    bwd: (P) => {
-      const dy = P.gradOut(y)!;
-      const tx = P.target(x, 'overwrite');
-      // dx is always computed (the kernel writes it); without a target it goes to scratch.
-      const dx = tx ? tx.target.t : own(nn.g, createTensor(nn.ctx, [x.rows * c], { label: `${name}.dx-unused` }));
-      return [(b) => encodeGroupNormBackward(b, st.k, { x: x.t, dy, gamma: G.value, mean, rstd, dx, dgamma: gradOf(G), dbeta: gradOf(Bt), n: img.n, hw, c, groups }), ...(tx?.after ?? [])];
+  addOp(
+    nn.g,
+    {
+      name,
+      out: y,
+      fwd: (b) =>
+        encodeGroupNorm(b, st.k, {
+          x: x.t,
+          y: y.t,
+          gamma: weight(nn, G),
+          beta: weight(nn, Bt),
+          mean,
+          rstd,
+          n: img.n,
+          hw,
+          c,
+          groups,
+        }),
+      bwd: (P) => {
+        const dy = P.gradOut(y)!;
+        const tx = P.target(x, 'overwrite');
+        // dx is always computed (the kernel writes it); without a target it goes to scratch.
+        const dx = tx ? tx.target.t : own(nn.g, createTensor(nn.ctx, [x.rows * c], { label: `${name}.dx-unused` }));
+        return [
+          (b) =>
+            encodeGroupNormBackward(b, st.k, {
+              x: x.t,
+              dy,
+              gamma: G.value,
+              mean,
+              rstd,
+              dx,
+              dgamma: gradOf(G),
+              dbeta: gradOf(Bt),
+              n: img.n,
+              hw,
+              c,
+              groups,
+            }),
+          ...(tx?.after ?? []),
+        ];
+      },
     },
-  }, [x]);
+    [x],
+  );
   return y;
 }
 
@@ -103,16 +171,24 @@ export async function avgPool2(nn: Nn, name: string, x: Act, img: Img): Promise<
   const st = await imageState(nn);
   const c = x.cols;
   const y = newAct(nn.g, name, x.rows / 4, c, x.needsGrad);
-  addOp(nn.g, {
-    name, out: y,
-    fwd: (b) => encodeAvgPool2(b, st.k, { x: x.t, y: y.t, n: img.n, h: img.h, w: img.w, c }),
-    bwd: (P) => {
-      const tx = P.target(x, 'overwrite');
-      if (!tx) return [];
-      const dy = P.gradOut(y)!;
-      return [(b) => encodeAvgPool2Backward(b, st.k, { dy, dx: tx.target.t, n: img.n, h: img.h, w: img.w, c }), ...tx.after];
+  addOp(
+    nn.g,
+    {
+      name,
+      out: y,
+      fwd: (b) => encodeAvgPool2(b, st.k, { x: x.t, y: y.t, n: img.n, h: img.h, w: img.w, c }),
+      bwd: (P) => {
+        const tx = P.target(x, 'overwrite');
+        if (!tx) return [];
+        const dy = P.gradOut(y)!;
+        return [
+          (b) => encodeAvgPool2Backward(b, st.k, { dy, dx: tx.target.t, n: img.n, h: img.h, w: img.w, c }),
+          ...tx.after,
+        ];
+      },
     },
-  }, [x]);
+    [x],
+  );
   return y;
 }
 
@@ -121,16 +197,24 @@ export async function upsample2(nn: Nn, name: string, x: Act, img: Img): Promise
   const st = await imageState(nn);
   const c = x.cols;
   const y = newAct(nn.g, name, x.rows * 4, c, x.needsGrad);
-  addOp(nn.g, {
-    name, out: y,
-    fwd: (b) => encodeUpsample2(b, st.k, { x: x.t, y: y.t, n: img.n, h: img.h, w: img.w, c }),
-    bwd: (P) => {
-      const tx = P.target(x, 'overwrite');
-      if (!tx) return [];
-      const dy = P.gradOut(y)!;
-      return [(b) => encodeUpsample2Backward(b, st.k, { dy, dx: tx.target.t, n: img.n, h: img.h, w: img.w, c }), ...tx.after];
+  addOp(
+    nn.g,
+    {
+      name,
+      out: y,
+      fwd: (b) => encodeUpsample2(b, st.k, { x: x.t, y: y.t, n: img.n, h: img.h, w: img.w, c }),
+      bwd: (P) => {
+        const tx = P.target(x, 'overwrite');
+        if (!tx) return [];
+        const dy = P.gradOut(y)!;
+        return [
+          (b) => encodeUpsample2Backward(b, st.k, { dy, dx: tx.target.t, n: img.n, h: img.h, w: img.w, c }),
+          ...tx.after,
+        ];
+      },
     },
-  }, [x]);
+    [x],
+  );
   return y;
 }
 
@@ -140,27 +224,32 @@ export async function concatChannels(nn: Nn, name: string, a: Act, c: Act): Prom
   const st = await imageState(nn);
   const [ca, cb, pixels] = [a.cols, c.cols, a.rows];
   const y = newAct(nn.g, name, pixels, ca + cb, a.needsGrad || c.needsGrad);
-  addOp(nn.g, {
-    name, out: y,
-    fwd: (b) => encodeConcatChannels(b, st.k, { a: a.t, ca, b: c.t, cb, y: y.t, pixels }),
-    bwd: (P) => {
-      const dy = P.gradOut(y)!;
-      const ta = P.target(a, 'either');
-      const tb = P.target(c, 'either');
-      if (!ta && !tb) return [];
-      // The kernel writes both halves with one mode; a half nobody needs goes to a scratch tensor.
-      const spare = (x: Act) => own(nn.g, createTensor(nn.ctx, [x.rows * x.cols], { label: `${name}.unused` }));
-      const da = ta ? ta.target : { t: spare(a), accumulate: false };
-      const db = tb ? tb.target : { t: spare(c), accumulate: false };
-      const accumulate = da.accumulate || db.accumulate;
-      const enc: Encode[] = [];
-      // Mixed modes: accumulate into both after clearing the one that is written first.
-      if (accumulate && !da.accumulate) enc.push((b) => clear(b, da.t));
-      if (accumulate && !db.accumulate) enc.push((b) => clear(b, db.t));
-      enc.push((b) => encodeConcatChannelsBackward(b, st.k, { dy, da: da.t, ca, db: db.t, cb, pixels, accumulate }));
-      return enc;
+  addOp(
+    nn.g,
+    {
+      name,
+      out: y,
+      fwd: (b) => encodeConcatChannels(b, st.k, { a: a.t, ca, b: c.t, cb, y: y.t, pixels }),
+      bwd: (P) => {
+        const dy = P.gradOut(y)!;
+        const ta = P.target(a, 'either');
+        const tb = P.target(c, 'either');
+        if (!ta && !tb) return [];
+        // The kernel writes both halves with one mode; a half nobody needs goes to a scratch tensor.
+        const spare = (x: Act) => own(nn.g, createTensor(nn.ctx, [x.rows * x.cols], { label: `${name}.unused` }));
+        const da = ta ? ta.target : { t: spare(a), accumulate: false };
+        const db = tb ? tb.target : { t: spare(c), accumulate: false };
+        const accumulate = da.accumulate || db.accumulate;
+        const enc: Encode[] = [];
+        // Mixed modes: accumulate into both after clearing the one that is written first.
+        if (accumulate && !da.accumulate) enc.push((b) => clear(b, da.t));
+        if (accumulate && !db.accumulate) enc.push((b) => clear(b, db.t));
+        enc.push((b) => encodeConcatChannelsBackward(b, st.k, { dy, da: da.t, ca, db: db.t, cb, pixels, accumulate }));
+        return enc;
+      },
     },
-  }, [a, c]);
+    [a, c],
+  );
   return y;
 }
 
@@ -169,24 +258,34 @@ export async function addChannelBias(nn: Nn, name: string, x: Act, e: Act, img: 
   const st = await imageState(nn);
   const c = x.cols;
   const hw = img.h * img.w;
-  if (e.rows !== img.n || e.cols !== c) throw new Error(`${name}: offsets are (${e.rows}, ${e.cols}), expected (${img.n}, ${c})`);
+  if (e.rows !== img.n || e.cols !== c)
+    throw new Error(`${name}: offsets are (${e.rows}, ${e.cols}), expected (${img.n}, ${c})`);
   const y = newAct(nn.g, name, x.rows, c, x.needsGrad || e.needsGrad);
   const total = x.rows * c;
-  addOp(nn.g, {
-    name, out: y,
-    fwd: (b) => encodeAddChannelBias(b, st.k, { x: x.t, e: e.t, y: y.t, n: img.n, hw, c }),
-    bwd: (P) => {
-      const dy = P.gradOut(y)!;
-      const enc: Encode[] = [];
-      const te = P.target(e, 'accumulate');
-      if (te) enc.push((b) => encodeAddChannelBiasBackward(b, st.k, { dy, de: te.target.t, n: img.n, hw, c }));
-      const tx = P.target(x, 'either');
-      if (tx) {
-        const t = tx.target.t;
-        enc.push(tx.target.accumulate ? (b) => encodeAdd(b, nn.k, { a: t, b: dy, y: t, n: total }) : (b) => encodeAdd(b, nn.k, { a: dy, b: dy, y: t, n: total, beta: 0 }));
-      }
-      return enc;
+  addOp(
+    nn.g,
+    {
+      name,
+      out: y,
+      fwd: (b) => encodeAddChannelBias(b, st.k, { x: x.t, e: e.t, y: y.t, n: img.n, hw, c }),
+      bwd: (P) => {
+        const dy = P.gradOut(y)!;
+        const enc: Encode[] = [];
+        const te = P.target(e, 'accumulate');
+        if (te) enc.push((b) => encodeAddChannelBiasBackward(b, st.k, { dy, de: te.target.t, n: img.n, hw, c }));
+        const tx = P.target(x, 'either');
+        if (tx) {
+          const t = tx.target.t;
+          enc.push(
+            tx.target.accumulate
+              ? (b) => encodeAdd(b, nn.k, { a: t, b: dy, y: t, n: total })
+              : (b) => encodeAdd(b, nn.k, { a: dy, b: dy, y: t, n: total, beta: 0 }),
+          );
+        }
+        return enc;
+      },
     },
-  }, [x, e]);
+    [x, e],
+  );
   return y;
 }

@@ -4,8 +4,15 @@
 import type { Context } from '../runtime/context.js';
 import { matmulPlan, encodeMatmul, type GemmPlan } from '../kernels/matmul.js';
 import {
-  encodeAdd, encodeBiasAct, encodeBiasActBackward, encodeEmbeddingBackward, encodeEmbeddingGather, encodeSilu,
-  encodeSiluBackward, encodeTimeEmbedding, type NnDenseKernels,
+  encodeAdd,
+  encodeBiasAct,
+  encodeBiasActBackward,
+  encodeEmbeddingBackward,
+  encodeEmbeddingGather,
+  encodeSilu,
+  encodeSiluBackward,
+  encodeTimeEmbedding,
+  type NnDenseKernels,
 } from '../kernels/nn_dense.js';
 import type { Tensor } from '../runtime/tensor.js';
 import { addOp, newAct, newGraph, type Act, type Encode, type Graph } from './graph.js';
@@ -21,7 +28,14 @@ export interface Nn {
   weights: 'value' | 'ema';
 }
 
-export function newNn(ctx: Context, k: NnDenseKernels, params: ParamSet, rows: number, training: boolean, weights: 'value' | 'ema'): Nn {
+export function newNn(
+  ctx: Context,
+  k: NnDenseKernels,
+  params: ParamSet,
+  rows: number,
+  training: boolean,
+  weights: 'value' | 'ema',
+): Nn {
   const g = newGraph(ctx, rows, training, (b, dst, src, n) => encodeAdd(b, k, { a: dst, b: src, y: dst, n }));
   return { ctx, g, k, params, weights };
 }
@@ -42,7 +56,12 @@ function gradOf(p: Param): Tensor {
   return p.grad;
 }
 
-export async function plans(ctx: Context, m: number, n: number, k: number): Promise<{ fwd: GemmPlan; dw: GemmPlan; dx: GemmPlan }> {
+export async function plans(
+  ctx: Context,
+  m: number,
+  n: number,
+  k: number,
+): Promise<{ fwd: GemmPlan; dw: GemmPlan; dx: GemmPlan }> {
   // One after another: autotuning times GPU runs, which concurrent tuning would disturb.
   const fwd = await matmulPlan(ctx, { m, n, k, transB: true });
   const dw = await matmulPlan(ctx, { m: n, n: k, k: m, transA: true });
@@ -59,29 +78,49 @@ export async function linear(nn: Nn, name: string, x: Act, out: number, act: 'no
   const B = param(nn, `${name}.bias`);
   const rows = x.rows;
   const inp = x.cols;
-  if (W.shape[0] !== out || W.shape[1] !== inp) throw new Error(`${name}: weight is [${W.shape}] but the layer maps ${inp} to ${out}`);
+  if (W.shape[0] !== out || W.shape[1] !== inp)
+    throw new Error(`${name}: weight is [${W.shape}] but the layer maps ${inp} to ${out}`);
   const pl = await plans(nn.ctx, rows, out, inp);
   const z = newAct(nn.g, `${name}.z`, rows, out, true);
   const y = newAct(nn.g, name, rows, out, true);
   const { k } = nn;
-  addOp(nn.g, {
-    name, out: y,
-    fwd: (b) => {
-      encodeMatmul(b, pl.fwd, { a: x.t, b: weight(nn, W), c: z.t, m: rows, n: out, k: inp, transB: true });
-      encodeBiasAct(b, k, { x: z.t, b: weight(nn, B), y: y.t, rows, cols: out, act });
+  addOp(
+    nn.g,
+    {
+      name,
+      out: y,
+      fwd: (b) => {
+        encodeMatmul(b, pl.fwd, { a: x.t, b: weight(nn, W), c: z.t, m: rows, n: out, k: inp, transB: true });
+        encodeBiasAct(b, k, { x: z.t, b: weight(nn, B), y: y.t, rows, cols: out, act });
+      },
+      bwd: (P) => {
+        const dy = P.gradOut(y)!;
+        const tx = P.target(x, 'either');
+        const enc: Encode[] = [
+          // dz = dy * act'(z + b) written over dy; db += column sums.
+          (b) => encodeBiasActBackward(b, k, { x: z.t, b: B.value, dy, dx: dy, db: gradOf(B), rows, cols: out, act }),
+          (b) =>
+            encodeMatmul(b, pl.dw, { a: dy, b: x.t, c: gradOf(W), m: out, n: inp, k: rows, transA: true, beta: 1 }),
+        ];
+        if (tx)
+          enc.push(
+            (b) =>
+              encodeMatmul(b, pl.dx, {
+                a: dy,
+                b: W.value,
+                c: tx.target.t,
+                m: rows,
+                n: inp,
+                k: out,
+                beta: tx.target.accumulate ? 1 : 0,
+              }),
+            ...tx.after,
+          );
+        return enc;
+      },
     },
-    bwd: (P) => {
-      const dy = P.gradOut(y)!;
-      const tx = P.target(x, 'either');
-      const enc: Encode[] = [
-        // dz = dy * act'(z + b) written over dy; db += column sums.
-        (b) => encodeBiasActBackward(b, k, { x: z.t, b: B.value, dy, dx: dy, db: gradOf(B), rows, cols: out, act }),
-        (b) => encodeMatmul(b, pl.dw, { a: dy, b: x.t, c: gradOf(W), m: out, n: inp, k: rows, transA: true, beta: 1 }),
-      ];
-      if (tx) enc.push((b) => encodeMatmul(b, pl.dx, { a: dy, b: W.value, c: tx.target.t, m: rows, n: inp, k: out, beta: tx.target.accumulate ? 1 : 0 }), ...tx.after);
-      return enc;
-    },
-  }, [x]);
+    [x],
+  );
   return y;
 }
 
@@ -90,50 +129,69 @@ export function silu(nn: Nn, name: string, x: Act): Act {
   const y = newAct(nn.g, name, x.rows, x.cols, x.needsGrad);
   const n = x.rows * x.cols;
   const { k } = nn;
-  addOp(nn.g, {
-    name, out: y,
-    fwd: (b) => encodeSilu(b, k, { x: x.t, y: y.t, n }),
-    bwd: (P) => {
-      const tx = P.target(x, 'overwrite');
-      if (!tx) return [];
-      const dy = P.gradOut(y)!;
-      return [(b) => encodeSiluBackward(b, k, { x: x.t, dy, dx: tx.target.t, n }), ...tx.after];
+  addOp(
+    nn.g,
+    {
+      name,
+      out: y,
+      fwd: (b) => encodeSilu(b, k, { x: x.t, y: y.t, n }),
+      bwd: (P) => {
+        const tx = P.target(x, 'overwrite');
+        if (!tx) return [];
+        const dy = P.gradOut(y)!;
+        return [(b) => encodeSiluBackward(b, k, { x: x.t, dy, dx: tx.target.t, n }), ...tx.after];
+      },
     },
-  }, [x]);
+    [x],
+  );
   return y;
 }
 
 /** y = a + b elementwise (same shape). */
 export function add(nn: Nn, name: string, a: Act, c: Act): Act {
-  if (a.rows !== c.rows || a.cols !== c.cols) throw new Error(`${name}: adding (${a.rows}, ${a.cols}) and (${c.rows}, ${c.cols})`);
+  if (a.rows !== c.rows || a.cols !== c.cols)
+    throw new Error(`${name}: adding (${a.rows}, ${a.cols}) and (${c.rows}, ${c.cols})`);
   const y = newAct(nn.g, name, a.rows, a.cols, a.needsGrad || c.needsGrad);
   const n = a.rows * a.cols;
   const { k } = nn;
-  addOp(nn.g, {
-    name, out: y,
-    fwd: (b) => encodeAdd(b, k, { a: a.t, b: c.t, y: y.t, n }),
-    bwd: (P) => {
-      const dy = P.gradOut(y)!;
-      const enc: Encode[] = [];
-      // The gradient passes unchanged: one input may take dy's buffer itself (not both: they would share it).
-      const aliased = a !== c && P.alias(a, dy) ? a : null;
-      for (const x of [a, c]) {
-        if (x === aliased) continue;
-        const tx = P.target(x, 'either');
-        if (!tx) continue;
-        const t = tx.target.t;
-        enc.push(tx.target.accumulate ? (b) => encodeAdd(b, k, { a: t, b: dy, y: t, n }) : (b) => encodeAdd(b, k, { a: dy, b: dy, y: t, n, beta: 0 }));
-      }
-      return enc;
+  addOp(
+    nn.g,
+    {
+      name,
+      out: y,
+      fwd: (b) => encodeAdd(b, k, { a: a.t, b: c.t, y: y.t, n }),
+      bwd: (P) => {
+        const dy = P.gradOut(y)!;
+        const enc: Encode[] = [];
+        // The gradient passes unchanged: one input may take dy's buffer itself (not both: they would share it).
+        const aliased = a !== c && P.alias(a, dy) ? a : null;
+        for (const x of [a, c]) {
+          if (x === aliased) continue;
+          const tx = P.target(x, 'either');
+          if (!tx) continue;
+          const t = tx.target.t;
+          enc.push(
+            tx.target.accumulate
+              ? (b) => encodeAdd(b, k, { a: t, b: dy, y: t, n })
+              : (b) => encodeAdd(b, k, { a: dy, b: dy, y: t, n, beta: 0 }),
+          );
+        }
+        return enc;
+      },
     },
-  }, [a, c]);
+    [a, c],
+  );
   return y;
 }
 
 /** Sinusoidal features (rows, dim) of the u32 steps act (rows, 1); no gradient. */
 export function timeFeatures(nn: Nn, name: string, steps: Act, dim: number, T: number): Act {
   const y = newAct(nn.g, name, steps.rows, dim, false);
-  addOp(nn.g, { name, out: y, fwd: (b) => encodeTimeEmbedding(b, nn.k, { steps: steps.t, y: y.t, rows: steps.rows, dim, T }) }, [steps]);
+  addOp(
+    nn.g,
+    { name, out: y, fwd: (b) => encodeTimeEmbedding(b, nn.k, { steps: steps.t, y: y.t, rows: steps.rows, dim, T }) },
+    [steps],
+  );
   return y;
 }
 
@@ -141,18 +199,24 @@ export function timeFeatures(nn: Nn, name: string, steps: Act, dim: number, T: n
 export function embedding(nn: Nn, name: string, labels: Act, numClasses: number): Act {
   const W = param(nn, `${name}.weight`);
   const E = W.shape[1]!;
-  if (W.shape[0] !== numClasses + 1) throw new Error(`${name}: table has ${W.shape[0]} rows, expected numClasses + 1 = ${numClasses + 1}`);
+  if (W.shape[0] !== numClasses + 1)
+    throw new Error(`${name}: table has ${W.shape[0]} rows, expected numClasses + 1 = ${numClasses + 1}`);
   const rows = labels.rows;
   const y = newAct(nn.g, name, rows, E, true);
   const { k } = nn;
-  addOp(nn.g, {
-    name, out: y,
-    fwd: (b) => encodeEmbeddingGather(b, k, { table: weight(nn, W), labels: labels.t, y: y.t, rows, E, numClasses }),
-    bwd: (P) => {
-      const dy = P.gradOut(y)!;
-      return [(b) => encodeEmbeddingBackward(b, k, { labels: labels.t, dy, dtable: gradOf(W), rows, E, numClasses })];
+  addOp(
+    nn.g,
+    {
+      name,
+      out: y,
+      fwd: (b) => encodeEmbeddingGather(b, k, { table: weight(nn, W), labels: labels.t, y: y.t, rows, E, numClasses }),
+      bwd: (P) => {
+        const dy = P.gradOut(y)!;
+        return [(b) => encodeEmbeddingBackward(b, k, { labels: labels.t, dy, dtable: gradOf(W), rows, E, numClasses })];
+      },
     },
-  }, [labels]);
+    [labels],
+  );
   return y;
 }
 
@@ -161,22 +225,32 @@ export function embedding(nn: Nn, name: string, labels: Act, numClasses: number)
  * the tensor; no forward work; the backward copies (or adds) the view's gradient into x's.
  */
 export function reshape(nn: Nn, name: string, x: Act, rows: number, cols: number): Act {
-  if (rows * cols !== x.rows * x.cols) throw new Error(`${name}: cannot view (${x.rows}, ${x.cols}) as (${rows}, ${cols})`);
+  if (rows * cols !== x.rows * x.cols)
+    throw new Error(`${name}: cannot view (${x.rows}, ${x.cols}) as (${rows}, ${cols})`);
   const y: Act = { name, t: x.t, rows, cols, needsGrad: x.needsGrad, consumers: 0, grad: null, gradWritten: false };
   nn.g.acts.push(y);
   const n = rows * cols;
   const { k } = nn;
-  addOp(nn.g, {
-    name, out: y,
-    fwd: () => undefined,
-    bwd: (P) => {
-      const dy = P.gradOut(y)!;
-      if (P.alias(x, dy)) return [];
-      const tx = P.target(x, 'either');
-      if (!tx) return [];
-      const t = tx.target.t;
-      return [tx.target.accumulate ? (b) => encodeAdd(b, k, { a: t, b: dy, y: t, n }) : (b) => encodeAdd(b, k, { a: dy, b: dy, y: t, n, beta: 0 })];
+  addOp(
+    nn.g,
+    {
+      name,
+      out: y,
+      fwd: () => undefined,
+      bwd: (P) => {
+        const dy = P.gradOut(y)!;
+        if (P.alias(x, dy)) return [];
+        const tx = P.target(x, 'either');
+        if (!tx) return [];
+        const t = tx.target.t;
+        return [
+          tx.target.accumulate
+            ? (b) => encodeAdd(b, k, { a: t, b: dy, y: t, n })
+            : (b) => encodeAdd(b, k, { a: dy, b: dy, y: t, n, beta: 0 }),
+        ];
+      },
     },
-  }, [x]);
+    [x],
+  );
   return y;
 }

@@ -26,7 +26,8 @@ export function learnedDenoiser(model: LearnedModel): LearnedDenoiser {
     schedule: def.schedule,
     async predictEps(ctx: Context, xt: Tensor, n: number, step: number, classes: Int32Array | null): Promise<Tensor> {
       checkDenoiseArgs(d, n, step, classes);
-      if (xt.size < n * D) throw new Error(`${d.kind} denoiser: x_t holds ${xt.size} values, needs n * D = ${n} * ${D}`);
+      if (xt.size < n * D)
+        throw new Error(`${d.kind} denoiser: x_t holds ${xt.size} values, needs n * D = ${n} * ${D}`);
       const g = await modelGraph(ctx, model, n, 'infer');
       upload(ctx, g.io.steps.t, new Uint32Array(n).fill(step));
       upload(ctx, g.io.labels.t, classes ?? new Int32Array(n).fill(-1));

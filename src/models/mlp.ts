@@ -10,7 +10,7 @@ import { checkInt } from '../runtime/check.js';
 import { add, embedding, linear, silu, timeFeatures } from './layers.js';
 import { withDefaults, type ModelDef } from './model.js';
 import { constInit, uniformFanIn, type ParamSpec } from './params.js';
-import type { Schedule } from './schedules.js';
+import type { Schedule } from '../schedule/schedules.js';
 
 export interface MlpConfig {
   /** Width H of the hidden layers and of the embeddings (default 256). */
@@ -47,10 +47,16 @@ export function mlpDef(dim: number, numClasses: number, schedule: Schedule, conf
     ...linearSpecs('time_mlp.0', H, c.timeDim),
     ...linearSpecs('time_mlp.2', H, H),
     // Unit-variance uniform start, like torch's N(0, 1) nn.Embedding default in scale.
-    { name: 'class_emb.weight', shape: [numClasses + 1, H], init: { kind: 'uniform', bound: Math.sqrt(3) }, decay: false },
+    {
+      name: 'class_emb.weight',
+      shape: [numClasses + 1, H],
+      init: { kind: 'uniform', bound: Math.sqrt(3) },
+      decay: false,
+    },
     ...linearSpecs('input', H, dim),
   ];
-  for (let i = 0; i < c.blocks; i++) specs.push(...linearSpecs(`blocks.${i}.lin1`, H, H), ...linearSpecs(`blocks.${i}.lin2`, H, H));
+  for (let i = 0; i < c.blocks; i++)
+    specs.push(...linearSpecs(`blocks.${i}.lin1`, H, H), ...linearSpecs(`blocks.${i}.lin2`, H, H));
   specs.push(...linearSpecs('output', dim, H, true));
   return {
     architecture: 'mlp',

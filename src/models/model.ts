@@ -7,8 +7,16 @@ import { nnDenseKernels } from '../kernels/nn_dense.js';
 import { readback, type Tensor } from '../runtime/tensor.js';
 import { disposeGraph, newAct, planBackward, type Act } from './graph.js';
 import { newNn, type Nn } from './layers.js';
-import { createParams, disposeParams, firstNonFinite, readParams, type ParamBuffers, type ParamSet, type ParamSpec } from './params.js';
-import type { Schedule } from './schedules.js';
+import {
+  createParams,
+  disposeParams,
+  firstNonFinite,
+  readParams,
+  type ParamBuffers,
+  type ParamSet,
+  type ParamSpec,
+} from './params.js';
+import type { Schedule } from '../schedule/schedules.js';
 
 export type Architecture = 'mlp' | 'unet-small' | 'classifier';
 export const ARCHITECTURES: readonly Architecture[] = ['mlp', 'unet-small', 'classifier'];
@@ -63,7 +71,12 @@ export function createModel(ctx: Context, def: ModelDef, bufs: ParamBuffers): Le
 }
 
 /** The layer graph for `rows` rows: 'train' (value weights, gradients) or 'infer' (EMA weights when present). */
-export async function modelGraph(ctx: Context, m: LearnedModel, rows: number, mode: 'train' | 'infer'): Promise<ModelGraph> {
+export async function modelGraph(
+  ctx: Context,
+  m: LearnedModel,
+  rows: number,
+  mode: 'train' | 'infer',
+): Promise<ModelGraph> {
   const key = `${rows}|${mode}`;
   const hit = m.graphs.get(key);
   if (hit) return hit;
@@ -100,7 +113,13 @@ export function disposeModel(m: LearnedModel): void {
 }
 
 /** Copies x (rows, D) into the graph's input (queue order; no dispatch). */
-export function encodeInput(b: ReturnType<typeof beginBatch>, g: ModelGraph, x: Tensor, rows: number, cols: number): void {
+export function encodeInput(
+  b: ReturnType<typeof beginBatch>,
+  g: ModelGraph,
+  x: Tensor,
+  rows: number,
+  cols: number,
+): void {
   encodeCopy(b, (enc) => enc.copyBufferToBuffer(x.buffer, 0, g.io.x.t.buffer, 0, 4 * rows * cols), 4 * rows * cols);
 }
 
@@ -120,7 +139,9 @@ export interface NonFinite {
  * layer output holding a non-finite value (null when all are finite). Inputs must be set already.
  */
 export async function checkedForward(ctx: Context, m: LearnedModel, g: ModelGraph): Promise<NonFinite | null> {
-  const bad = firstNonFinite(await readParams(ctx, m.params, g.nn.weights === 'ema' && m.params.list[0]?.ema ? 'ema' : 'value'));
+  const bad = firstNonFinite(
+    await readParams(ctx, m.params, g.nn.weights === 'ema' && m.params.list[0]?.ema ? 'ema' : 'value'),
+  );
   if (bad) return { where: bad.name, kind: 'parameter', index: bad.index, row: 0, col: bad.index, value: bad.value };
   for (const op of g.nn.g.ops) {
     const b = beginBatch(ctx, `checked ${op.name}`);
@@ -129,7 +150,15 @@ export async function checkedForward(ctx: Context, m: LearnedModel, g: ModelGrap
     if (!op.out || op.out.t.dtype !== 'f32') continue;
     const y = await readback(ctx, op.out.t as Tensor<'f32'>);
     for (let i = 0; i < y.length; i++) {
-      if (!Number.isFinite(y[i]!)) return { where: op.name, kind: 'layer', index: i, row: Math.floor(i / op.out.cols), col: i % op.out.cols, value: y[i]! };
+      if (!Number.isFinite(y[i]!))
+        return {
+          where: op.name,
+          kind: 'layer',
+          index: i,
+          row: Math.floor(i / op.out.cols),
+          col: i % op.out.cols,
+          value: y[i]!,
+        };
     }
   }
   return null;

@@ -9,7 +9,14 @@ import type { Context } from '../runtime/context.js';
 import { encodeCopy, type Batch } from '../runtime/dispatch.js';
 import { createTensor, disposeTensor, readback, upload, type Tensor } from '../runtime/tensor.js';
 import {
-  CLIP_STATE_SIZE, encodeAdamW, encodeClipScale, encodeCrossEntropy, encodeEma, encodeFill, encodeMseLoss, encodeSumSquares,
+  CLIP_STATE_SIZE,
+  encodeAdamW,
+  encodeClipScale,
+  encodeCrossEntropy,
+  encodeEma,
+  encodeFill,
+  encodeMseLoss,
+  encodeSumSquares,
   type NnDenseKernels,
 } from '../kernels/nn_dense.js';
 import type { HostTensors } from './checkpoint.js';
@@ -29,7 +36,15 @@ export interface AdamWOptions {
   emaDecay: number;
 }
 
-export const ADAMW_DEFAULTS: AdamWOptions = { lr: 1e-3, beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: 0, maxNorm: 1, emaDecay: 0.999 };
+export const ADAMW_DEFAULTS: AdamWOptions = {
+  lr: 1e-3,
+  beta1: 0.9,
+  beta2: 0.999,
+  eps: 1e-8,
+  weightDecay: 0,
+  maxNorm: 1,
+  emaDecay: 0.999,
+};
 
 export const FLAT_SLOTS = ['value', 'grad', 'm', 'v', 'ema'] as const;
 export type FlatSlot = (typeof FLAT_SLOTS)[number];
@@ -57,9 +72,15 @@ export function createOptimState(ctx: Context, set: ParamSet): OptimState {
     count += p.size;
     if (p.decay) decayCount = count;
   }
-  const flat = Object.fromEntries(FLAT_SLOTS.map((s) => [s, createTensor(ctx, [Math.max(1, count)], { label: `optim.flat.${s}` })])) as Record<FlatSlot, Tensor>;
+  const flat = Object.fromEntries(
+    FLAT_SLOTS.map((s) => [s, createTensor(ctx, [Math.max(1, count)], { label: `optim.flat.${s}` })]),
+  ) as Record<FlatSlot, Tensor>;
   return {
-    params, offsets, count, decayCount, flat,
+    params,
+    offsets,
+    count,
+    decayCount,
+    flat,
     sumSquares: createTensor(ctx, [1], { label: 'optim.sumsq' }),
     clip: createTensor(ctx, [CLIP_STATE_SIZE], { label: 'optim.clip' }),
   };
@@ -71,15 +92,19 @@ export function disposeOptimState(s: OptimState): void {
 
 /** Copies per-parameter tensors into the flat buffer (toFlat) or back. */
 function encodeGather(b: Batch, s: OptimState, slot: 'value' | 'grad' | 'ema', toFlat: boolean): void {
-  encodeCopy(b, (enc) => {
-    s.params.forEach((p, i) => {
-      const t = p[slot];
-      if (!t) throw new Error(`optimiser: parameter '${p.name}' has no ${slot} buffer`);
-      const off = 4 * s.offsets[i]!;
-      if (toFlat) enc.copyBufferToBuffer(t.buffer, 0, s.flat[slot].buffer, off, 4 * p.size);
-      else enc.copyBufferToBuffer(s.flat[slot].buffer, off, t.buffer, 0, 4 * p.size);
-    });
-  }, 4 * s.count);
+  encodeCopy(
+    b,
+    (enc) => {
+      s.params.forEach((p, i) => {
+        const t = p[slot];
+        if (!t) throw new Error(`optimiser: parameter '${p.name}' has no ${slot} buffer`);
+        const off = 4 * s.offsets[i]!;
+        if (toFlat) enc.copyBufferToBuffer(t.buffer, 0, s.flat[slot].buffer, off, 4 * p.size);
+        else enc.copyBufferToBuffer(s.flat[slot].buffer, off, t.buffer, 0, 4 * p.size);
+      });
+    },
+    4 * s.count,
+  );
 }
 
 /** Takes the weights and EMA of the per-layer tensors as the optimiser's state (at start or after loading). */
@@ -99,7 +124,8 @@ export function loadMoments(ctx: Context, s: OptimState, host: HostTensors, slot
   s.params.forEach((p, i) => {
     const h = host.get(p.name);
     if (!h) throw new Error(`${what}: missing tensor '${p.name}'`);
-    if (h.data.length !== p.size) throw new Error(`${what}: tensor '${p.name}' has ${h.data.length} values, the model needs ${p.size}`);
+    if (h.data.length !== p.size)
+      throw new Error(`${what}: tensor '${p.name}' has ${h.data.length} values, the model needs ${p.size}`);
     upload(ctx, s.flat[slot], h.data, s.offsets[i]!);
   });
 }
@@ -122,12 +148,28 @@ export async function readMoments(ctx: Context, s: OptimState, slot: 'm' | 'v'):
  * the MSE against `target` (rows, outCols) for a denoiser, or the cross-entropy against the graph's
  * input labels for a classifier.
  */
-export function encodeLossAndGrads(b: Batch, k: NnDenseKernels, m: LearnedModel, g: ModelGraph, target: Tensor | null, loss: Tensor, lossIndex: number): void {
+export function encodeLossAndGrads(
+  b: Batch,
+  k: NnDenseKernels,
+  m: LearnedModel,
+  g: ModelGraph,
+  target: Tensor | null,
+  loss: Tensor,
+  lossIndex: number,
+): void {
   const rows = g.nn.g.rows;
   encodeZeroGrads(b, m.params.list);
   encodeForward(g.nn.g, b);
   if (m.def.architecture === 'classifier') {
-    encodeCrossEntropy(b, k, { logits: g.out.t, labels: g.io.labels.t, dlogits: g.dOut!, loss, lossIndex, rows, classes: m.def.outCols });
+    encodeCrossEntropy(b, k, {
+      logits: g.out.t,
+      labels: g.io.labels.t,
+      dlogits: g.dOut!,
+      loss,
+      lossIndex,
+      rows,
+      classes: m.def.outCols,
+    });
   } else {
     if (!target) throw new Error('encodeLossAndGrads: a denoiser needs the eps target');
     encodeMseLoss(b, k, { pred: g.out.t, target, dpred: g.dOut!, loss, lossIndex, rows, cols: m.def.outCols });
@@ -141,10 +183,27 @@ export function encodeOptimizer(b: Batch, k: NnDenseKernels, s: OptimState, o: A
   encodeGather(b, s, 'grad', true);
   encodeSumSquares(b, k, { x: f.grad, n: s.count, out: s.sumSquares, outIndex: 0 });
   encodeClipScale(b, k, { sumSquares: s.sumSquares, count: 1, maxNorm: o.maxNorm, out: s.clip });
-  const parts: [number, number, number][] = [[0, s.decayCount, o.weightDecay], [s.decayCount, s.count - s.decayCount, 0]];
+  const parts: [number, number, number][] = [
+    [0, s.decayCount, o.weightDecay],
+    [s.decayCount, s.count - s.decayCount, 0],
+  ];
   for (const [offset, n, weightDecay] of parts) {
     if (n === 0) continue;
-    encodeAdamW(b, k, { param: f.value, grad: f.grad, m: f.m, v: f.v, n, offset, lr: o.lr, beta1: o.beta1, beta2: o.beta2, eps: o.eps, weightDecay, step, clipScale: s.clip });
+    encodeAdamW(b, k, {
+      param: f.value,
+      grad: f.grad,
+      m: f.m,
+      v: f.v,
+      n,
+      offset,
+      lr: o.lr,
+      beta1: o.beta1,
+      beta2: o.beta2,
+      eps: o.eps,
+      weightDecay,
+      step,
+      clipScale: s.clip,
+    });
   }
   encodeEma(b, k, { ema: f.ema, param: f.value, n: s.count, decay: o.emaDecay });
   encodeStateToParams(b, s);

@@ -6,8 +6,9 @@ import type { Context } from '../runtime/context.js';
 import { philox } from '../kernels/philox.js';
 import { createTensor, disposeTensor, readback, upload, type Tensor } from '../runtime/tensor.js';
 import type { HostTensors } from './checkpoint.js';
+import { INIT_STREAM } from '../kernels/philox_streams.js';
 
-export const INIT_STREAM = 32;
+export { INIT_STREAM };
 
 /**
  * How a parameter starts: uniform on [-bound, bound] (torch's Linear/Conv default uses 1 / sqrt(fan_in)),
@@ -57,7 +58,9 @@ export function createParams(ctx: Context, specs: ParamSpec[], bufs: ParamBuffer
     const size = s.shape.reduce((a, b) => a * b, 1);
     const mk = (what: string) => createTensor(ctx, s.shape, { label: `${s.name}${what}` });
     const p: Param = {
-      ...s, size, value: mk(''),
+      ...s,
+      size,
+      value: mk(''),
       grad: bufs.train ? mk('.grad') : null,
       ema: bufs.ema ? mk('.ema') : null,
     };
@@ -94,17 +97,27 @@ export async function initialValues(ctx: Context, specs: ParamSpec[], seed: numb
 type Slot = 'value' | 'ema';
 
 /** Uploads host tensors into one slot of every parameter; names and shapes must match exactly. */
-export function loadParams(ctx: Context, set: ParamSet, host: HostTensors, slot: Slot = 'value', what = 'parameters'): void {
+export function loadParams(
+  ctx: Context,
+  set: ParamSet,
+  host: HostTensors,
+  slot: Slot = 'value',
+  what = 'parameters',
+): void {
   for (const p of set.list) {
     const h = host.get(p.name);
     if (!h) throw new Error(`${what}: missing tensor '${p.name}' (shape [${p.shape}])`);
-    if (h.shape.join() !== p.shape.join()) throw new Error(`${what}: tensor '${p.name}' has shape [${h.shape}] but the model needs [${p.shape}]`);
+    if (h.shape.join() !== p.shape.join())
+      throw new Error(`${what}: tensor '${p.name}' has shape [${h.shape}] but the model needs [${p.shape}]`);
     const t = p[slot];
     if (!t) throw new Error(`${what}: the model holds no '${slot}' buffers`);
     upload(ctx, t, h.data);
   }
   const extra = [...host.keys()].filter((k) => !set.byName.has(k));
-  if (extra.length) throw new Error(`${what}: tensors the model does not have: ${extra.slice(0, 5).join(', ')}${extra.length > 5 ? ', ...' : ''}`);
+  if (extra.length)
+    throw new Error(
+      `${what}: tensors the model does not have: ${extra.slice(0, 5).join(', ')}${extra.length > 5 ? ', ...' : ''}`,
+    );
 }
 
 /** Reads one slot of every parameter back to the host. */
@@ -125,7 +138,8 @@ export function disposeParams(set: ParamSet): void {
 /** The first parameter (in declaration order) holding a non-finite value in the host tensors, with its index. */
 export function firstNonFinite(host: HostTensors): { name: string; index: number; value: number } | null {
   for (const [name, t] of host) {
-    for (let i = 0; i < t.data.length; i++) if (!Number.isFinite(t.data[i]!)) return { name, index: i, value: t.data[i]! };
+    for (let i = 0; i < t.data.length; i++)
+      if (!Number.isFinite(t.data[i]!)) return { name, index: i, value: t.data[i]! };
   }
   return null;
 }

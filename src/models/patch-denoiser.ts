@@ -11,12 +11,30 @@ import { checkFinite, checkInt, checkMatrix } from '../runtime/check.js';
 import type { Context } from '../runtime/context.js';
 import { beginBatch, submit } from '../runtime/dispatch.js';
 import { createTensor, disposeTensor, upload, type Tensor } from '../runtime/tensor.js';
-import { encodePatchMerge, encodePatchPad, encodePatchPosterior, maxPatchRows, PARTIAL_FLOATS, patchKernels, patchLanes } from '../kernels/patch_posterior.js';
-import { checkDenoiseArgs, type Denoiser } from './denoiser.js';
-import type { Schedule } from './schedules.js';
 import {
-  checkClassesPresent, imageRange, imageShapeOf, labelRuns, padImages, PATCH_MODES, patchSizeRule, rowOrder, sortByClass, splitCount,
-  type PatchMode, type PatchSize,
+  encodePatchMerge,
+  encodePatchPad,
+  encodePatchPosterior,
+  maxPatchRows,
+  PARTIAL_FLOATS,
+  patchKernels,
+  patchLanes,
+} from '../kernels/patch_posterior.js';
+import { checkDenoiseArgs, type Denoiser } from './denoiser.js';
+import type { Schedule } from '../schedule/schedules.js';
+import {
+  checkClassesPresent,
+  imageRange,
+  imageShapeOf,
+  labelRuns,
+  padImages,
+  PATCH_MODES,
+  patchSizeRule,
+  rowOrder,
+  sortByClass,
+  splitCount,
+  type PatchMode,
+  type PatchSize,
 } from './patch-layout.js';
 
 /** Training images: a Dataset from src/data fits (x (M, D) row-major f32, labels in 0..classes-1, [H, W] image shape). */
@@ -62,8 +80,13 @@ interface PaddedSlab {
  * Uploads the training images (sorted by class) and returns an LS or ELS denoiser. Zero-padded copies of the
  * training images for the current k live on the GPU (rebuilt when k changes), in slabs under the binding limit.
  */
-export async function createPatchDenoiser(ctx: Context, train: PatchTrainingSet, opts: PatchDenoiserOptions): Promise<PatchDenoiser> {
-  if (!PATCH_MODES.includes(opts.mode)) throw new Error(`patch denoiser: unknown mode '${String(opts.mode)}'; valid modes: ${PATCH_MODES.join(', ')}`);
+export async function createPatchDenoiser(
+  ctx: Context,
+  train: PatchTrainingSet,
+  opts: PatchDenoiserOptions,
+): Promise<PatchDenoiser> {
+  if (!PATCH_MODES.includes(opts.mode))
+    throw new Error(`patch denoiser: unknown mode '${String(opts.mode)}'; valid modes: ${PATCH_MODES.join(', ')}`);
   const kind = opts.mode;
   const [M, D] = checkMatrix(`${kind} denoiser: training images`, train.x, train.shape);
   const [H, W, C] = imageShapeOf(train.imageShape, D);
@@ -101,24 +124,41 @@ export async function createPatchDenoiser(ctx: Context, train: PatchTrainingSet,
     const r = (k - 1) / 2;
     const imageBytes = 4 * (H + 2 * r) * (W + 2 * r) * C;
     const per = Math.floor(binding / imageBytes);
-    if (per < 1) throw new Error(`${kind} denoiser: one image padded for k = ${k} (${imageBytes} bytes) exceeds the storage binding limit of ${binding} bytes`);
+    if (per < 1)
+      throw new Error(
+        `${kind} denoiser: one image padded for k = ${k} (${imageBytes} bytes) exceeds the storage binding limit of ${binding} bytes`,
+      );
     for (const s of padded?.slabs ?? []) disposeTensor(s.tensor);
     const slabs: PaddedSlab[] = [];
     for (let first = 0; first < M; first += per) {
       const count = Math.min(per, M - first);
       const data = padImages(sorted.x, first, count, H, W, C, r);
-      slabs.push({ tensor: createTensor(ctx, [data.length], { data, label: `${kind}.train.k${k}[${first}]` }), first, count });
+      slabs.push({
+        tensor: createTensor(ctx, [data.length], { data, label: `${kind}.train.k${k}[${first}]` }),
+        first,
+        count,
+      });
     }
     padded = { k, slabs };
     return slabs;
   };
 
-  const run = (callCtx: Context, xt: Tensor, n: number, step: number, classes: Int32Array | null, what: 'eps' | 'x0'): Tensor => {
+  const run = (
+    callCtx: Context,
+    xt: Tensor,
+    n: number,
+    step: number,
+    classes: Int32Array | null,
+    what: 'eps' | 'x0',
+  ): Tensor => {
     if (disposed) throw new Error(`${kind} denoiser: it was disposed`);
-    if (callCtx !== ctx) throw new Error(`${kind} denoiser: called with another context than the one it was created on`);
+    if (callCtx !== ctx)
+      throw new Error(`${kind} denoiser: called with another context than the one it was created on`);
     checkInt(`${kind} denoiser: n`, n, 1, 2 ** 31 - 1);
     if (xt.dtype !== 'f32' || xt.shape.length !== 2 || xt.shape[1] !== D || xt.shape[0]! < n) {
-      throw new Error(`${kind} denoiser: x_t is ${xt.dtype} of shape [${xt.shape}], expected f32 (N, D) with N >= n = ${n} and D = ${D}`);
+      throw new Error(
+        `${kind} denoiser: x_t is ${xt.dtype} of shape [${xt.shape}], expected f32 (N, D) with N >= n = ${n} and D = ${D}`,
+      );
     }
     checkDenoiseArgs(denoiser, n, step, classes);
     checkClassesPresent(kind, classes, sorted.starts);
@@ -147,7 +187,17 @@ export async function createPatchDenoiser(ctx: Context, train: PatchTrainingSet,
     const batch = beginBatch(ctx, `${kind} denoiser`);
     for (let row0 = 0; row0 < n; row0 += rows) {
       const nr = Math.min(rows, n - row0);
-      encodePatchPad(batch, kernels, { src: xt, order: orderT, orderOffset: row0, out: xpad, rows: nr, h: H, w: W, c: C, r });
+      encodePatchPad(batch, kernels, {
+        src: xt,
+        order: orderT,
+        orderOffset: row0,
+        out: xpad,
+        rows: nr,
+        h: H,
+        w: W,
+        c: C,
+        r,
+      });
       const splits = splitsOf(nr);
       for (const run of labelRuns(label, row0, row0 + nr)) {
         const [i0, i1] = imageRange(run.label, sorted.starts);
@@ -157,14 +207,41 @@ export async function createPatchDenoiser(ctx: Context, train: PatchTrainingSet,
           const lo = Math.min(Math.max(i0, s.first), s.first + s.count) - s.first;
           const hi = Math.max(lo, Math.min(i1, s.first + s.count) - s.first);
           encodePatchPosterior(batch, kernels, {
-            xpad, ypad: s.tensor, part, rows: run.end - run.start, row0: run.start - row0, chunkRows: nr, lo, hi,
-            h: H, w: W, c: C, k, els: kind === 'els', splits: splits[j]!, split0, a, g: 1 / (2 * (1 - abar)),
+            xpad,
+            ypad: s.tensor,
+            part,
+            rows: run.end - run.start,
+            row0: run.start - row0,
+            chunkRows: nr,
+            lo,
+            hi,
+            h: H,
+            w: W,
+            c: C,
+            k,
+            els: kind === 'els',
+            splits: splits[j]!,
+            split0,
+            a,
+            g: 1 / (2 * (1 - abar)),
           });
           split0 += splits[j]!;
         });
       }
       const total = splits.reduce((x, y) => x + y, 0);
-      encodePatchMerge(batch, kernels, { part, queries: nr * HW, hw: HW, c: C, splits: total, order: orderT, orderOffset: row0, x: xt, out, cx, cacc });
+      encodePatchMerge(batch, kernels, {
+        part,
+        queries: nr * HW,
+        hw: HW,
+        c: C,
+        splits: total,
+        order: orderT,
+        orderOffset: row0,
+        x: xt,
+        out,
+        cx,
+        cacc,
+      });
     }
     submit(batch);
     return out;

@@ -4,7 +4,7 @@
 // outside the image, for the query x_t and for the training images alike.
 import { checkInt } from '../runtime/check.js';
 import { NULL_CLASS } from './denoiser.js';
-import type { Schedule } from './schedules.js';
+import type { Schedule } from '../schedule/schedules.js';
 
 export type PatchMode = 'ls' | 'els';
 export const PATCH_MODES: readonly PatchMode[] = ['ls', 'els'];
@@ -35,7 +35,12 @@ export function defaultPatchSize(h: number, w: number, abar: number): number {
 }
 
 /** The patch size rule checked once: throws on an array of the wrong length or any even/non-positive size. */
-export function patchSizeRule(rule: PatchSize | undefined, schedule: Schedule, h: number, w: number): (step: number) => number {
+export function patchSizeRule(
+  rule: PatchSize | undefined,
+  schedule: Schedule,
+  h: number,
+  w: number,
+): (step: number) => number {
   const abar = (step: number) => schedule.alphasCumprod[step - 1]!;
   const check = (k: unknown, where: string) => {
     if (typeof k !== 'number' || !Number.isInteger(k) || k < 1 || k % 2 === 0) {
@@ -50,7 +55,9 @@ export function patchSizeRule(rule: PatchSize | undefined, schedule: Schedule, h
   }
   if (typeof rule === 'function') return (step) => check(rule(step, abar(step)), `at step ${step}`);
   if (rule.length !== schedule.T) {
-    throw new Error(`patch denoiser: patch size array has ${rule.length} entries; expected one per step (T = ${schedule.T}), k of step i at [i - 1]`);
+    throw new Error(
+      `patch denoiser: patch size array has ${rule.length} entries; expected one per step (T = ${schedule.T}), k of step i at [i - 1]`,
+    );
   }
   const table = Array.from({ length: rule.length }, (_, i) => check(rule[i], `at step ${i + 1} (index ${i})`));
   return (step) => table[step - 1]!;
@@ -59,12 +66,16 @@ export function patchSizeRule(rule: PatchSize | undefined, schedule: Schedule, h
 /** Image shape [H, W, C] from a data set's [H, W] or [H, W, C]; throws naming what is needed. */
 export function imageShapeOf(shape: readonly number[] | null | undefined, dim: number): [number, number, number] {
   if (!shape) {
-    throw new Error(`patch denoiser: the data have no image shape; an image shape [H, W] or [H, W, C] is needed (rows are H*W*C values, channels last), got non-image data of dimension ${dim}`);
+    throw new Error(
+      `patch denoiser: the data have no image shape; an image shape [H, W] or [H, W, C] is needed (rows are H*W*C values, channels last), got non-image data of dimension ${dim}`,
+    );
   }
   const [h, w, c = 1] = shape;
   const ok = (shape.length === 2 || shape.length === 3) && [h, w, c].every((v) => Number.isInteger(v) && v! >= 1);
-  if (!ok) throw new Error(`patch denoiser: image shape must be [H, W] or [H, W, C] of positive integers, got [${shape}]`);
-  if (h! * w! * c !== dim) throw new Error(`patch denoiser: image shape [${h}, ${w}, ${c}] holds ${h! * w! * c} values but rows have ${dim}`);
+  if (!ok)
+    throw new Error(`patch denoiser: image shape must be [H, W] or [H, W, C] of positive integers, got [${shape}]`);
+  if (h! * w! * c !== dim)
+    throw new Error(`patch denoiser: image shape [${h}, ${w}, ${c}] holds ${h! * w! * c} values but rows have ${dim}`);
   if (c > 4) throw new Error(`patch denoiser: at most 4 channels are supported, got C = ${c}`);
   return [h!, w!, c];
 }
@@ -77,13 +88,20 @@ export interface SortedImages {
 }
 
 /** Stable sort of the images by label; with no labels, one block. Labels must be in 0..numClasses-1. */
-export function sortByClass(x: Float32Array, rows: number, dim: number, labels: ArrayLike<number> | null, numClasses: number): SortedImages {
+export function sortByClass(
+  x: Float32Array,
+  rows: number,
+  dim: number,
+  labels: ArrayLike<number> | null,
+  numClasses: number,
+): SortedImages {
   if (!labels) return { x: x.slice(0, rows * dim), starts: Int32Array.from([0, rows]) };
   if (labels.length !== rows) throw new Error(`patch denoiser: ${labels.length} labels for ${rows} images`);
   const counts = new Int32Array(numClasses);
   for (let i = 0; i < rows; i++) {
     const l = labels[i]!;
-    if (!Number.isInteger(l) || l < 0 || l >= numClasses) throw new Error(`patch denoiser: label ${l} of image ${i} is outside 0..${numClasses - 1}`);
+    if (!Number.isInteger(l) || l < 0 || l >= numClasses)
+      throw new Error(`patch denoiser: label ${l} of image ${i} is outside 0..${numClasses - 1}`);
     counts[l]!++;
   }
   const starts = new Int32Array(numClasses + 1);
@@ -95,7 +113,15 @@ export function sortByClass(x: Float32Array, rows: number, dim: number, labels: 
 }
 
 /** Images [first, first + count) of (rows, h, w, c) data zero-padded by r on every side: (count, h + 2r, w + 2r, c). */
-export function padImages(x: Float32Array, first: number, count: number, h: number, w: number, c: number, r: number): Float32Array {
+export function padImages(
+  x: Float32Array,
+  first: number,
+  count: number,
+  h: number,
+  w: number,
+  c: number,
+  r: number,
+): Float32Array {
   const hp = h + 2 * r;
   const wp = w + 2 * r;
   const out = new Float32Array(count * hp * wp * c);
@@ -116,7 +142,11 @@ export function rowOrder(classes: Int32Array | null, n: number): { order: Uint32
 }
 
 /** Runs [start, end) of equal labels among sorted rows [from, to). */
-export function labelRuns(label: Int32Array, from: number, to: number): { start: number; end: number; label: number }[] {
+export function labelRuns(
+  label: Int32Array,
+  from: number,
+  to: number,
+): { start: number; end: number; label: number }[] {
   const runs: { start: number; end: number; label: number }[] = [];
   for (let i = from; i < to; i++) {
     const last = runs[runs.length - 1];
@@ -136,7 +166,8 @@ export function checkClassesPresent(kind: string, classes: Int32Array | null, st
   if (!classes) return;
   for (let i = 0; i < classes.length; i++) {
     const c = classes[i]!;
-    if (c !== NULL_CLASS && starts[c + 1] === starts[c]) throw new Error(`${kind} denoiser: class ${c} (row ${i}) has no training images`);
+    if (c !== NULL_CLASS && starts[c + 1] === starts[c])
+      throw new Error(`${kind} denoiser: class ${c} (row ${i}) has no training images`);
   }
 }
 

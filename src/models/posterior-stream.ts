@@ -106,16 +106,29 @@ export function chunksOf(src: StreamSource, start: number, end: number): Chunk[]
 }
 
 /** Uploads units of `data` (units * rowsPerUnit rows of dim) into slabs that each fit one storage binding. */
-export function makeSlabs(ctx: Context, name: string, data: Float32Array, units: number, rowsPerUnit: number, dim: number): Slab[] {
+export function makeSlabs(
+  ctx: Context,
+  name: string,
+  data: Float32Array,
+  units: number,
+  rowsPerUnit: number,
+  dim: number,
+): Slab[] {
   const unitBytes = 4 * rowsPerUnit * dim;
   const limit = Math.min(ctx.limits.maxStorageBufferBindingSize, ctx.limits.maxBufferSize);
   const per = Math.floor(limit / unitBytes);
-  if (per < 1) throw new Error(`${name}: one unit of ${rowsPerUnit} x ${dim} f32 (${unitBytes} bytes) exceeds the storage binding limit of ${limit} bytes`);
+  if (per < 1)
+    throw new Error(
+      `${name}: one unit of ${rowsPerUnit} x ${dim} f32 (${unitBytes} bytes) exceeds the storage binding limit of ${limit} bytes`,
+    );
   const slabs: Slab[] = [];
   const unitElems = rowsPerUnit * dim;
   for (let u = 0; u < units; u += per) {
     const count = Math.min(per, units - u);
-    const v = createTensor(ctx, [count * rowsPerUnit, dim], { data: data.subarray(u * unitElems, (u + count) * unitElems), label: `${name}.v[${u}]` });
+    const v = createTensor(ctx, [count * rowsPerUnit, dim], {
+      data: data.subarray(u * unitElems, (u + count) * unitElems),
+      label: `${name}.v[${u}]`,
+    });
     slabs.push({ v, firstUnit: u, units: count });
   }
   return slabs;
@@ -160,7 +173,8 @@ function planPasses(ctx: Context, src: StreamSource, n: number, classes: Int32Ar
     const len = Math.max(...chunks.map((c) => c.units * src.rowsPerUnit));
     // Scores (len, ld) with ld = rows rounded up to 4; acc (rows, D).
     const fit = Math.floor(budget / (4 * len)) & ~3;
-    if (fit < 4) throw new Error(`${src.name}: a chunk of ${len} score rows exceeds the scratch budget of ${budget} bytes`);
+    if (fit < 4)
+      throw new Error(`${src.name}: a chunk of ${len} score rows exceeds the scratch budget of ${budget} bytes`);
     const per = Math.max(1, Math.min(fit, Math.floor(binding / (4 * src.dim))));
     for (let p = 0; p < rows.length; p += per) {
       const part = rows.slice(p, p + per);
@@ -189,7 +203,8 @@ export async function runStream(ctx: Context, src: StreamSource, scratch: Scratc
   const D = src.dim;
   const passes = planPasses(ctx, src, call.n, call.classes);
   const plans = new Map<string, GemmPlan>();
-  const key = (m: number, n: number, k: number, transA: boolean, transB: boolean) => `${m}|${n}|${k}|${transA}|${transB}`;
+  const key = (m: number, n: number, k: number, transA: boolean, transB: boolean) =>
+    `${m}|${n}|${k}|${transA}|${transB}`;
   const plan = async (m: number, n: number, k: number, transA: boolean, transB: boolean) => {
     const at = key(m, n, k, transA, transB);
     // A forced vec4 build serves only the A^T B product; the other product is autotuned.
@@ -207,7 +222,12 @@ export async function runStream(ctx: Context, src: StreamSource, scratch: Scratc
   }
   const finish = await posteriorFinishPipeline(ctx);
   const maxRows = Math.max(...passes.map((p) => p.rows.length));
-  const scores = scratchTensor(ctx, scratch, 'scores', Math.max(...passes.map((p) => Math.max(...p.chunks.map((c) => c.units)) * src.rowsPerUnit * p.ld)));
+  const scores = scratchTensor(
+    ctx,
+    scratch,
+    'scores',
+    Math.max(...passes.map((p) => Math.max(...p.chunks.map((c) => c.units)) * src.rowsPerUnit * p.ld)),
+  );
   const acc = scratchTensor(ctx, scratch, 'acc', maxRows * D);
   const state = scratchTensor(ctx, scratch, 'state', 2 * maxRows);
   const dummy = scratchTensor(ctx, scratch, 'dummy', 4);
@@ -219,13 +239,17 @@ export async function runStream(ctx: Context, src: StreamSource, scratch: Scratc
   const batch = beginBatch(ctx, src.name);
   const copyRows = (from: Tensor, to: Tensor, runs: [number, number][], gather: boolean) => {
     let pos = 0;
-    encodeCopy(batch, (enc) => {
-      for (const [r, cnt] of runs) {
-        const [src0, dst0] = gather ? [r, pos] : [pos, r];
-        enc.copyBufferToBuffer(from.buffer, 4 * src0 * D, to.buffer, 4 * dst0 * D, 4 * cnt * D);
-        pos += cnt;
-      }
-    }, 8 * D * runs.reduce((s, [, c]) => s + c, 0));
+    encodeCopy(
+      batch,
+      (enc) => {
+        for (const [r, cnt] of runs) {
+          const [src0, dst0] = gather ? [r, pos] : [pos, r];
+          enc.copyBufferToBuffer(from.buffer, 4 * src0 * D, to.buffer, 4 * dst0 * D, 4 * cnt * D);
+          pos += cnt;
+        }
+      },
+      8 * D * runs.reduce((s, [, c]) => s + c, 0),
+    );
   };
   try {
     for (const p of passes) {
@@ -241,13 +265,50 @@ export async function runStream(ctx: Context, src: StreamSource, scratch: Scratc
         const len = c.units * src.rowsPerUnit;
         const vOffset = (c.unit - c.slab.firstUnit) * src.rowsPerUnit * D;
         const first = c.index === 0;
-        encodeMatmul(batch, plans.get(key(len, rows, D, false, true))!, { a: c.slab.v, b: a, c: scores, m: len, n: rows, k: D, transB: true, offsetA: vOffset, offsetB: xOffset, ldc: p.ld });
+        encodeMatmul(batch, plans.get(key(len, rows, D, false, true))!, {
+          a: c.slab.v,
+          b: a,
+          c: scores,
+          m: len,
+          n: rows,
+          k: D,
+          transB: true,
+          offsetA: vOffset,
+          offsetB: xOffset,
+          ldc: p.ld,
+        });
         call.weights(batch, { scores, ld: p.ld, rows, chunk: c, first, state, acc, side, dummy });
-        encodeMatmul(batch, plans.get(key(rows, D, len, true, false))!, { a: scores, b: c.slab.v, c: acc, m: rows, n: D, k: len, transA: true, lda: p.ld, offsetB: vOffset, beta: first ? 0 : 1 });
+        encodeMatmul(batch, plans.get(key(rows, D, len, true, false))!, {
+          a: scores,
+          b: c.slab.v,
+          c: acc,
+          m: rows,
+          n: D,
+          k: len,
+          transA: true,
+          lda: p.ld,
+          offsetB: vOffset,
+          beta: first ? 0 : 1,
+        });
       }
-      const x: { binding: Binding; offset: number } = contiguous ? bindWindow(ctx, call.xt, r0 * D, rows * D, `${src.name}: x_t`) : { binding: xg!, offset: 0 };
-      const o: { binding: Binding; offset: number } = contiguous ? bindWindow(ctx, out, r0 * D, rows * D, `${src.name}: out`) : { binding: og!, offset: 0 };
-      encodePosteriorFinish(batch, finish, { x: x.binding, xOffset: x.offset, out: o.binding, outOffset: o.offset, acc, state, rows, d: D, cx: call.cx, cacc: call.cacc });
+      const x: { binding: Binding; offset: number } = contiguous
+        ? bindWindow(ctx, call.xt, r0 * D, rows * D, `${src.name}: x_t`)
+        : { binding: xg!, offset: 0 };
+      const o: { binding: Binding; offset: number } = contiguous
+        ? bindWindow(ctx, out, r0 * D, rows * D, `${src.name}: out`)
+        : { binding: og!, offset: 0 };
+      encodePosteriorFinish(batch, finish, {
+        x: x.binding,
+        xOffset: x.offset,
+        out: o.binding,
+        outOffset: o.offset,
+        acc,
+        state,
+        rows,
+        d: D,
+        cx: call.cx,
+        cacc: call.cacc,
+      });
       if (!contiguous) copyRows(og!, out, runs, false);
     }
     submit(batch);

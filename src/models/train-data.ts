@@ -2,8 +2,9 @@
 // (sort by the words of counter (row, epoch, 0, SHUFFLE_STREAM)), and the rows of each step's batch.
 import type { Context } from '../runtime/context.js';
 import { philox } from '../kernels/philox.js';
+import { SHUFFLE_STREAM } from '../kernels/philox_streams.js';
 
-export const SHUFFLE_STREAM = 33;
+export { SHUFFLE_STREAM };
 
 export interface TrainData {
   /** (N, D) row-major f32. */
@@ -48,7 +49,14 @@ export async function epochOrder(ctx: Context, rows: number, seed: number, epoch
 }
 
 /** Copies the rows order[start .. start + batch) of the data into xOut (batch, D) and labelsOut (batch). */
-export function gatherBatch(d: TrainData, order: Int32Array, start: number, batch: number, xOut: Float32Array, labelsOut: Int32Array): void {
+export function gatherBatch(
+  d: TrainData,
+  order: Int32Array,
+  start: number,
+  batch: number,
+  xOut: Float32Array,
+  labelsOut: Int32Array,
+): void {
   const D = d.dim;
   for (let j = 0; j < batch; j++) {
     const r = order[start + j]!;

@@ -9,13 +9,31 @@ import type { Context } from '../runtime/context.js';
 import { checkInt, seedKey } from '../runtime/check.js';
 import { beginBatch, encodeCopy, submit, type Batch } from '../runtime/dispatch.js';
 import { createTensor, disposeTensor, readback, upload, type Tensor } from '../runtime/tensor.js';
-import { nnDenseKernels, CLIP_NONFINITE_INDEX } from '../kernels/nn_dense.js';
+import { nnDenseKernels, CLIP_NONFINITE_INDEX, type NnDenseKernels } from '../kernels/nn_dense.js';
 import { diffusionBatchPipeline, encodeDiffusionBatch, noiseCoefTable } from '../kernels/diffusion_batch.js';
-import { checkCheckpoint, type Checkpoint } from './checkpoint.js';
-import { checkedForward, createModel, disposeModel, modelGraph, type LearnedModel, type ModelDef } from './model.js';
+import { checkCheckpoint, type Checkpoint, type CheckpointInfo } from './checkpoint.js';
 import {
-  ADAMW_DEFAULTS, createOptimState, disposeOptimState, encodeLossAndGrads, encodeOptimizer, encodeResetClip, encodeStateFromParams,
-  encodeStateToParams, loadMoments, readMoments, type AdamWOptions, type OptimState,
+  checkedForward,
+  createModel,
+  disposeModel,
+  modelGraph,
+  type LearnedModel,
+  type ModelDef,
+  type ModelGraph,
+} from './model.js';
+import {
+  ADAMW_DEFAULTS,
+  createOptimState,
+  disposeOptimState,
+  encodeLossAndGrads,
+  encodeOptimizer,
+  encodeResetClip,
+  encodeStateFromParams,
+  encodeStateToParams,
+  loadMoments,
+  readMoments,
+  type AdamWOptions,
+  type OptimState,
 } from './optim.js';
 import { initialValues, loadParams, readParams } from './params.js';
 import { checkLabels, epochOrder, gatherBatch, stepsPerEpoch, type TrainData } from './train-data.js';
@@ -63,7 +81,13 @@ export interface TrainResult {
 
 /** The loss became NaN or infinite: where, and which checkpoint was kept. */
 export class NonFiniteLossError extends Error {
-  constructor(message: string, readonly step: number, readonly where: string, readonly kind: 'parameter' | 'layer' | 'loss', readonly checkpointStep: number) {
+  constructor(
+    message: string,
+    readonly step: number,
+    readonly where: string,
+    readonly kind: 'parameter' | 'layer' | 'loss',
+    readonly checkpointStep: number,
+  ) {
     super(message);
     this.name = 'NonFiniteLossError';
   }
@@ -72,11 +96,124 @@ export class NonFiniteLossError extends Error {
 /** The optimiser state a checked step can be rolled back to. */
 const SLOTS = ['value', 'm', 'v', 'ema'] as const;
 
+/** The options once checked, and the sizes derived from them. */
+interface TrainPlan {
+  isClassifier: boolean;
+  D: number;
+  lossEvery: number;
+  pUncond: number;
+  o: AdamWOptions;
+  key: [number, number];
+  /** Batch size and steps per epoch. */
+  B: number;
+  S: number;
+  /** The last step this call runs. */
+  stop: number;
+  /** The training options recorded in every checkpoint. */
+  trainInfo: CheckpointInfo['train'];
+}
+
+/** What a run allocates besides the model, freed when it ends. */
+interface Owned {
+  tensors: Tensor[];
+  opt: OptimState | null;
+}
+
+/** The GPU side of the loop, and what one step, a checkpoint or a replay needs. */
+interface Trainer {
+  k: NnDenseKernels;
+  g: ModelGraph;
+  os: OptimState;
+  /** The loss of the last lossEvery steps, (lossEvery). */
+  hist: Tensor;
+  /** Host side of step s: the batch rows, uploaded (queue order: before the next submit). */
+  prepare(s: number): Promise<void>;
+  /** x_t, eps, steps and labels of step s (eps-prediction models only). */
+  encodeInputs(b: Batch, s: number): void;
+  runStep(s: number): Promise<void>;
+  /** Copies the optimiser state to its shadow (the last checked state), or back. */
+  copyState(b: Batch, toShadow: boolean): void;
+  snapshot(step: number): Promise<Checkpoint>;
+}
+
 /** Trains a model of definition `def` on `data`. The caller owns (disposes) the returned model. */
 export async function train(ctx: Context, def: ModelDef, data: TrainData, opts: TrainOptions): Promise<TrainResult> {
+  const p = planTraining(def, data, opts);
+  const { B, S, stop, lossEvery } = p;
+  const m = createModel(ctx, def, { train: true, ema: true });
+  const own: Owned = { tensors: [], opt: null };
+  let ok = false;
+  try {
+    const { start, losses } = await startingPoint(ctx, def, m, opts, stop, S);
+    const t = await createTrainer(ctx, def, data, opts, p, m, own, losses);
+    {
+      const b = beginBatch(ctx, 'train start');
+      encodeResetClip(b, t.k, t.os);
+      encodeStateFromParams(b, t.os);
+      t.copyState(b, true);
+      submit(b);
+    }
+    let lastGood = start;
+    let lastSave = performance.now();
+    const t0 = performance.now();
+    let skipped = 0;
+    for (let s = start + 1; s <= stop; s++) {
+      await t.runStep(s);
+      if (s % lossEvery !== 0 && s !== stop) continue;
+      const h = (await readback(ctx, t.hist)) as Float32Array;
+      skipped = (await readback(ctx, t.os.clip))[CLIP_NONFINITE_INDEX]!;
+      let sum = 0;
+      for (let u = lastGood + 1; u <= s; u++) {
+        const v = h[(u - 1) % lossEvery]!;
+        if (!Number.isFinite(v)) await nonFinite(ctx, m, t, opts, S, lastGood, u, v);
+        sum += v;
+      }
+      for (let u = lastGood + 1; u <= s; u++) losses.push(u, h[(u - 1) % lossEvery]!);
+      const windowSteps = s - lastGood;
+      lastGood = s;
+      const b = beginBatch(ctx, 'train shadow');
+      t.copyState(b, true);
+      submit(b);
+      const elapsed = (performance.now() - t0) / 1e3;
+      opts.onProgress?.({
+        step: s,
+        totalSteps: stop,
+        epoch: Math.floor((s - 1) / S) + 1,
+        loss: sum / windowSteps,
+        samplesPerSecond: ((s - start) * B) / elapsed,
+        elapsedSeconds: elapsed,
+        skippedSteps: skipped,
+      });
+      if (opts.onCheckpoint && s < stop && performance.now() - lastSave > 1e3 * (opts.checkpointEverySeconds ?? 60)) {
+        opts.onCheckpoint(await t.snapshot(s), 'periodic');
+        lastSave = performance.now();
+      }
+    }
+    const seconds = (performance.now() - t0) / 1e3;
+    const checkpoint = await t.snapshot(stop);
+    opts.onCheckpoint?.(checkpoint, 'final');
+    ok = true;
+    return {
+      model: m,
+      checkpoint,
+      losses: Float32Array.from(losses),
+      stepsRun: stop - start,
+      seconds,
+      samplesPerSecond: ((stop - start) * B) / Math.max(seconds, 1e-9),
+    };
+  } finally {
+    for (const x of own.tensors) disposeTensor(x);
+    if (own.opt) disposeOptimState(own.opt);
+    if (!ok) disposeModel(m);
+  }
+}
+
+/** Checks the data and options against the definition; the batch, steps per epoch and last step. */
+function planTraining(def: ModelDef, data: TrainData, opts: TrainOptions): TrainPlan {
   const isClassifier = def.architecture === 'classifier';
   const D = data.dim;
-  if (D !== def.dataShape.reduce((a, b) => a * b, 1)) throw new Error(`train: data rows have ${D} values but the model takes [${def.dataShape}]`);
+  if (D !== def.dataShape.reduce((a, b) => a * b, 1))
+    throw new Error(`train: data rows have ${D} values but the model takes [${def.dataShape}]`);
   checkLabels(data.labels, def.numClasses, `train: labels of ${data.name}`);
   checkInt('epochs', opts.epochs, 1, 1e6);
   checkInt('batch', opts.batch, 1, 1 << 20);
@@ -88,166 +225,210 @@ export async function train(ctx: Context, def: ModelDef, data: TrainData, opts: 
   const { batch: B, steps: S } = stepsPerEpoch(data.rows, opts.batch);
   const total = opts.epochs * S;
   const stop = Math.min(total, opts.maxSteps ?? total);
-  const trainInfo = { epochs: opts.epochs, batch: B, pUncond, lossEvery, ...o, maxNorm: Number.isFinite(o.maxNorm) ? o.maxNorm : 0 };
+  const trainInfo = {
+    epochs: opts.epochs,
+    batch: B,
+    pUncond,
+    lossEvery,
+    ...o,
+    maxNorm: Number.isFinite(o.maxNorm) ? o.maxNorm : 0,
+  };
+  return { isClassifier, D, lossEvery, pUncond, o, key, B, S, stop, trainInfo };
+}
 
-  const m = createModel(ctx, def, { train: true, ema: true });
-  const tensors: Tensor[] = [];
-  let opt: OptimState | null = null;
-  const keep = <T extends Tensor>(t: T) => (tensors.push(t), t);
-  let ok = false;
-  try {
-    const r = opts.resume;
-    let start = 0;
-    const losses: number[] = [];
-    if (r) {
-      checkCheckpoint(r.info, { architecture: def.architecture, dataShape: def.dataShape, numClasses: def.numClasses, config: def.config, schedule: def.schedule ? { name: def.schedule.name, T: def.schedule.T } : null }, 'resume checkpoint');
-      if (!r.optimM || !r.optimV || !r.ema) throw new Error('resume checkpoint holds weights only (no optim.* or ema.* tensors); it cannot be resumed');
-      loadParams(ctx, m.params, r.params, 'value', 'resume checkpoint');
-      loadParams(ctx, m.params, r.ema, 'ema', 'resume checkpoint (ema)');
-      start = r.info.step;
-      if (start >= stop) throw new Error(`resume checkpoint is at step ${start}, which already reaches the ${stop} steps asked for (${opts.epochs} epochs of ${S} steps${opts.maxSteps ? `, at most ${opts.maxSteps}` : ''}); raise --epochs`);
-      if (r.loss) losses.push(...r.loss);
-    } else {
-      const init = await initialValues(ctx, def.paramSpecs, opts.seed);
-      loadParams(ctx, m.params, init);
-      loadParams(ctx, m.params, init, 'ema');
-    }
-    const k = await nnDenseKernels(ctx);
-    const g = await modelGraph(ctx, m, B, 'train');
-    const pipe = await diffusionBatchPipeline(ctx);
-    const xb = keep(createTensor(ctx, [B, D], { label: 'train.x0' }));
-    const lb = keep(createTensor(ctx, [B], { dtype: 'i32', label: 'train.labels' }));
-    const eps = keep(createTensor(ctx, [B, D], { label: 'train.eps' }));
-    const coef = def.schedule ? keep(noiseCoefTable(ctx, def.schedule)) : null;
-    const hist = keep(createTensor(ctx, [lossEvery], { label: 'train.loss' }));
-    const os = (opt = createOptimState(ctx, m.params));
-    if (r) {
-      loadMoments(ctx, os, r.optimM!, 'm', 'resume checkpoint (optim.m)');
-      loadMoments(ctx, os, r.optimV!, 'v', 'resume checkpoint (optim.v)');
-    }
-    const shadow = SLOTS.map((s) => keep(createTensor(ctx, [os.count], { label: `train.shadow.${s}` })));
-    const copyState = (b: Batch, toShadow: boolean) => {
-      encodeCopy(b, (enc) => SLOTS.forEach((s, i) => {
-        const [from, to] = toShadow ? [os.flat[s], shadow[i]!] : [shadow[i]!, os.flat[s]];
-        enc.copyBufferToBuffer(from.buffer, 0, to.buffer, 0, 4 * os.count);
-      }), 16 * os.count);
-      if (!toShadow) encodeStateToParams(b, os);
-    };
-
-    const xHost = new Float32Array(B * D);
-    const lHost = new Int32Array(B);
-    let order: Int32Array | null = null;
-    let orderEpoch = -1;
-    /** Host side of step s: the batch rows, uploaded (queue order: before the next submit). */
-    const prepare = async (s: number) => {
-      const e = Math.floor((s - 1) / S);
-      if (e !== orderEpoch) {
-        order = await epochOrder(ctx, data.rows, opts.seed, e);
-        orderEpoch = e;
-      }
-      gatherBatch(data, order!, ((s - 1) % S) * B, B, xHost, lHost);
-      upload(ctx, isClassifier ? g.io.x.t : xb, xHost);
-      upload(ctx, isClassifier ? g.io.labels.t : lb, lHost);
-    };
-    const encodeInputs = (b: Batch, s: number) => {
-      if (isClassifier) return;
-      encodeDiffusionBatch(b, pipe, {
-        x0: xb, labelsIn: lb, coef: coef!, T: def.schedule!.T, xt: g.io.x.t, eps, steps: g.io.steps.t, labels: g.io.labels.t,
-        rows: B, cols: D, key, iter: s, pUncond: def.numClasses > 0 ? pUncond : 1,
-      });
-    };
-    const runStep = async (s: number) => {
-      await prepare(s);
-      const b = beginBatch(ctx, 'train step');
-      encodeInputs(b, s);
-      encodeLossAndGrads(b, k, m, g, isClassifier ? null : eps, hist, (s - 1) % lossEvery);
-      // EMA warm-up (decay (1 + s) / (10 + s) until it reaches emaDecay) so short runs are not dominated by the start.
-      encodeOptimizer(b, k, os, { ...o, emaDecay: Math.min(o.emaDecay, (1 + s) / (10 + s)) }, s);
-      submit(b);
-    };
-    const snapshot = async (step: number): Promise<Checkpoint> => {
-      const [params, optimM, optimV, ema] = [await readParams(ctx, m.params, 'value'), await readMoments(ctx, os, 'm'), await readMoments(ctx, os, 'v'), await readParams(ctx, m.params, 'ema')];
-      return {
-        info: {
-          architecture: def.architecture, config: def.config, dataShape: def.dataShape, numClasses: def.numClasses,
-          schedule: def.schedule ? { name: def.schedule.name, T: def.schedule.T } : null,
-          step, epoch: Math.floor(step / S), seed: opts.seed, data: data.name, train: trainInfo,
-        },
-        params, optimM, optimV, ema, loss: lossesUpTo(losses, step),
-      };
-    };
-
-    {
-      const b = beginBatch(ctx, 'train start');
-      encodeResetClip(b, k, os);
-      encodeStateFromParams(b, os);
-      copyState(b, true);
-      submit(b);
-    }
-    let lastGood = start;
-    let lastSave = performance.now();
-    const t0 = performance.now();
-    let skipped = 0;
-    for (let s = start + 1; s <= stop; s++) {
-      await runStep(s);
-      if (s % lossEvery !== 0 && s !== stop) continue;
-      const h = (await readback(ctx, hist)) as Float32Array;
-      skipped = (await readback(ctx, os.clip))[CLIP_NONFINITE_INDEX]!;
-      let sum = 0;
-      for (let t = lastGood + 1; t <= s; t++) {
-        const v = h[(t - 1) % lossEvery]!;
-        if (!Number.isFinite(v)) await nonFinite(t, v);
-        sum += v;
-      }
-      for (let t = lastGood + 1; t <= s; t++) losses.push(t, h[(t - 1) % lossEvery]!);
-      const windowSteps = s - lastGood;
-      lastGood = s;
-      const b = beginBatch(ctx, 'train shadow');
-      copyState(b, true);
-      submit(b);
-      const elapsed = (performance.now() - t0) / 1e3;
-      opts.onProgress?.({ step: s, totalSteps: stop, epoch: Math.floor((s - 1) / S) + 1, loss: sum / windowSteps, samplesPerSecond: ((s - start) * B) / elapsed, elapsedSeconds: elapsed, skippedSteps: skipped });
-      if (opts.onCheckpoint && s < stop && performance.now() - lastSave > 1e3 * (opts.checkpointEverySeconds ?? 60)) {
-        opts.onCheckpoint(await snapshot(s), 'periodic');
-        lastSave = performance.now();
-      }
-    }
-    const seconds = (performance.now() - t0) / 1e3;
-    const checkpoint = await snapshot(stop);
-    opts.onCheckpoint?.(checkpoint, 'final');
-    ok = true;
-    return { model: m, checkpoint, losses: Float32Array.from(losses), stepsRun: stop - start, seconds, samplesPerSecond: ((stop - start) * B) / Math.max(seconds, 1e-9) };
-
-    /** Replays from the last checked state to the bad step, names what went non-finite, saves that state, throws. */
-    async function nonFinite(bad: number, value: number): Promise<never> {
-      const restore = () => {
-        const b = beginBatch(ctx, 'train restore');
-        copyState(b, false);
-        submit(b);
-      };
-      restore();
-      for (let t = lastGood + 1; t < bad; t++) await runStep(t);
-      await prepare(bad);
-      const b = beginBatch(ctx, 'train inputs');
-      encodeInputs(b, bad);
-      submit(b);
-      const found = await checkedForward(ctx, m, g);
-      restore();
-      const c = await snapshot(lastGood);
-      opts.onCheckpoint?.(c, 'nonfinite');
-      const where = !found ? 'the loss itself (every layer output was finite)' : found.kind === 'layer' ? `layer '${found.where}' (${found.value} at row ${found.row}, column ${found.col} of its output)` : `parameter '${found.where}' (${found.value} at index ${found.index})`;
-      const when = found?.kind === 'parameter' ? ` after the update of step ${bad - 1}` : '';
-      throw new NonFiniteLossError(
-        `training stopped: the loss is ${value} at step ${bad} (epoch ${Math.floor((bad - 1) / S) + 1}); the first non-finite value is in ${where}${when}; ` +
-          `the last good state (step ${lastGood}) was kept as the checkpoint. Lower --lr or the clip norm.`,
-        bad, found?.where ?? 'loss', found?.kind ?? 'loss', lastGood,
-      );
-    }
-  } finally {
-    for (const t of tensors) disposeTensor(t);
-    if (opt) disposeOptimState(opt);
-    if (!ok) disposeModel(m);
+/** Loads the resumed run's weights and EMA (or fresh initial values) into m: the step to continue from and the loss curve so far. */
+async function startingPoint(
+  ctx: Context,
+  def: ModelDef,
+  m: LearnedModel,
+  opts: TrainOptions,
+  stop: number,
+  S: number,
+): Promise<{ start: number; losses: number[] }> {
+  const r = opts.resume;
+  const losses: number[] = [];
+  if (!r) {
+    const init = await initialValues(ctx, def.paramSpecs, opts.seed);
+    loadParams(ctx, m.params, init);
+    loadParams(ctx, m.params, init, 'ema');
+    return { start: 0, losses };
   }
+  checkCheckpoint(
+    r.info,
+    {
+      architecture: def.architecture,
+      dataShape: def.dataShape,
+      numClasses: def.numClasses,
+      config: def.config,
+      schedule: def.schedule ? { name: def.schedule.name, T: def.schedule.T } : null,
+    },
+    'resume checkpoint',
+  );
+  if (!r.optimM || !r.optimV || !r.ema)
+    throw new Error('resume checkpoint holds weights only (no optim.* or ema.* tensors); it cannot be resumed');
+  loadParams(ctx, m.params, r.params, 'value', 'resume checkpoint');
+  loadParams(ctx, m.params, r.ema, 'ema', 'resume checkpoint (ema)');
+  const start = r.info.step;
+  if (start >= stop)
+    throw new Error(
+      `resume checkpoint is at step ${start}, which already reaches the ${stop} steps asked for (${opts.epochs} epochs of ${S} steps${opts.maxSteps ? `, at most ${opts.maxSteps}` : ''}); raise --epochs`,
+    );
+  if (r.loss) losses.push(...r.loss);
+  return { start, losses };
+}
+
+/** Kernels, the model's training graph, batch tensors and the optimiser state (with the resumed moments); `losses` is the run's curve, read by snapshots. */
+async function createTrainer(
+  ctx: Context,
+  def: ModelDef,
+  data: TrainData,
+  opts: TrainOptions,
+  p: TrainPlan,
+  m: LearnedModel,
+  own: Owned,
+  losses: number[],
+): Promise<Trainer> {
+  const { isClassifier, D, lossEvery, pUncond, o, key, B, S, trainInfo } = p;
+  const r = opts.resume;
+  const keep = <T extends Tensor>(t: T) => (own.tensors.push(t), t);
+  const k = await nnDenseKernels(ctx);
+  const g = await modelGraph(ctx, m, B, 'train');
+  const pipe = await diffusionBatchPipeline(ctx);
+  const xb = keep(createTensor(ctx, [B, D], { label: 'train.x0' }));
+  const lb = keep(createTensor(ctx, [B], { dtype: 'i32', label: 'train.labels' }));
+  const eps = keep(createTensor(ctx, [B, D], { label: 'train.eps' }));
+  const coef = def.schedule ? keep(noiseCoefTable(ctx, def.schedule)) : null;
+  const hist = keep(createTensor(ctx, [lossEvery], { label: 'train.loss' }));
+  const os = (own.opt = createOptimState(ctx, m.params));
+  if (r) {
+    loadMoments(ctx, os, r.optimM!, 'm', 'resume checkpoint (optim.m)');
+    loadMoments(ctx, os, r.optimV!, 'v', 'resume checkpoint (optim.v)');
+  }
+  const shadow = SLOTS.map((s) => keep(createTensor(ctx, [os.count], { label: `train.shadow.${s}` })));
+  const copyState = (b: Batch, toShadow: boolean) => {
+    encodeCopy(
+      b,
+      (enc) =>
+        SLOTS.forEach((s, i) => {
+          const [from, to] = toShadow ? [os.flat[s], shadow[i]!] : [shadow[i]!, os.flat[s]];
+          enc.copyBufferToBuffer(from.buffer, 0, to.buffer, 0, 4 * os.count);
+        }),
+      16 * os.count,
+    );
+    if (!toShadow) encodeStateToParams(b, os);
+  };
+
+  const xHost = new Float32Array(B * D);
+  const lHost = new Int32Array(B);
+  let order: Int32Array | null = null;
+  let orderEpoch = -1;
+  const prepare = async (s: number) => {
+    const e = Math.floor((s - 1) / S);
+    if (e !== orderEpoch) {
+      order = await epochOrder(ctx, data.rows, opts.seed, e);
+      orderEpoch = e;
+    }
+    gatherBatch(data, order!, ((s - 1) % S) * B, B, xHost, lHost);
+    upload(ctx, isClassifier ? g.io.x.t : xb, xHost);
+    upload(ctx, isClassifier ? g.io.labels.t : lb, lHost);
+  };
+  const encodeInputs = (b: Batch, s: number) => {
+    if (isClassifier) return;
+    encodeDiffusionBatch(b, pipe, {
+      x0: xb,
+      labelsIn: lb,
+      coef: coef!,
+      T: def.schedule!.T,
+      xt: g.io.x.t,
+      eps,
+      steps: g.io.steps.t,
+      labels: g.io.labels.t,
+      rows: B,
+      cols: D,
+      key,
+      iter: s,
+      pUncond: def.numClasses > 0 ? pUncond : 1,
+    });
+  };
+  const runStep = async (s: number) => {
+    await prepare(s);
+    const b = beginBatch(ctx, 'train step');
+    encodeInputs(b, s);
+    encodeLossAndGrads(b, k, m, g, isClassifier ? null : eps, hist, (s - 1) % lossEvery);
+    // EMA warm-up (decay (1 + s) / (10 + s) until it reaches emaDecay) so short runs are not dominated by the start.
+    encodeOptimizer(b, k, os, { ...o, emaDecay: Math.min(o.emaDecay, (1 + s) / (10 + s)) }, s);
+    submit(b);
+  };
+  const snapshot = async (step: number): Promise<Checkpoint> => {
+    const [params, optimM, optimV, ema] = [
+      await readParams(ctx, m.params, 'value'),
+      await readMoments(ctx, os, 'm'),
+      await readMoments(ctx, os, 'v'),
+      await readParams(ctx, m.params, 'ema'),
+    ];
+    return {
+      info: {
+        architecture: def.architecture,
+        config: def.config,
+        dataShape: def.dataShape,
+        numClasses: def.numClasses,
+        schedule: def.schedule ? { name: def.schedule.name, T: def.schedule.T } : null,
+        step,
+        epoch: Math.floor(step / S),
+        seed: opts.seed,
+        data: data.name,
+        train: trainInfo,
+      },
+      params,
+      optimM,
+      optimV,
+      ema,
+      loss: lossesUpTo(losses, step),
+    };
+  };
+  return { k, g, os, hist, prepare, encodeInputs, runStep, copyState, snapshot };
+}
+
+/** Replays from the last checked state to the bad step, names what went non-finite, saves that state, throws. */
+async function nonFinite(
+  ctx: Context,
+  m: LearnedModel,
+  t: Trainer,
+  opts: TrainOptions,
+  S: number,
+  lastGood: number,
+  bad: number,
+  value: number,
+): Promise<never> {
+  const restore = () => {
+    const b = beginBatch(ctx, 'train restore');
+    t.copyState(b, false);
+    submit(b);
+  };
+  restore();
+  for (let u = lastGood + 1; u < bad; u++) await t.runStep(u);
+  await t.prepare(bad);
+  const b = beginBatch(ctx, 'train inputs');
+  t.encodeInputs(b, bad);
+  submit(b);
+  const found = await checkedForward(ctx, m, t.g);
+  restore();
+  const c = await t.snapshot(lastGood);
+  opts.onCheckpoint?.(c, 'nonfinite');
+  const where = !found
+    ? 'the loss itself (every layer output was finite)'
+    : found.kind === 'layer'
+      ? `layer '${found.where}' (${found.value} at row ${found.row}, column ${found.col} of its output)`
+      : `parameter '${found.where}' (${found.value} at index ${found.index})`;
+  const when = found?.kind === 'parameter' ? ` after the update of step ${bad - 1}` : '';
+  throw new NonFiniteLossError(
+    `training stopped: the loss is ${value} at step ${bad} (epoch ${Math.floor((bad - 1) / S) + 1}); the first non-finite value is in ${where}${when}; ` +
+      `the last good state (step ${lastGood}) was kept as the checkpoint. Lower --lr or the clip norm.`,
+    bad,
+    found?.where ?? 'loss',
+    found?.kind ?? 'loss',
+    lastGood,
+  );
 }
 
 /** The (step, loss) pairs of a flat list with step <= `step`. */

@@ -17,7 +17,7 @@ import type { Act } from './graph.js';
 import { withDefaults, type ModelDef } from './model.js';
 import { linearSpecs } from './mlp.js';
 import { constInit, uniformFanIn, type ParamSpec } from './params.js';
-import type { Schedule } from './schedules.js';
+import type { Schedule } from '../schedule/schedules.js';
 
 export interface UnetConfig {
   /** Channels at full and half resolution (default 32, 64). */
@@ -47,30 +47,70 @@ export function normSpecs(name: string, c: number): ParamSpec[] {
 }
 
 function resSpecs(p: string, cin: number, cout: number, E: number): ParamSpec[] {
-  const s = [...normSpecs(`${p}.norm1`, cin), ...convSpecs(`${p}.conv1`, cout, cin), ...linearSpecs(`${p}.emb`, cout, E), ...normSpecs(`${p}.norm2`, cout), ...convSpecs(`${p}.conv2`, cout, cout)];
+  const s = [
+    ...normSpecs(`${p}.norm1`, cin),
+    ...convSpecs(`${p}.conv1`, cout, cin),
+    ...linearSpecs(`${p}.emb`, cout, E),
+    ...normSpecs(`${p}.norm2`, cout),
+    ...convSpecs(`${p}.conv2`, cout, cout),
+  ];
   if (cin !== cout) s.push(...linearSpecs(`${p}.skip`, cout, cin));
   return s;
 }
 
 /** ResBlock (see the header); `embAct` is silu(emb), shared by every block. */
-export async function resBlock(nn: Nn, p: string, x: Act, img: Img, cout: number, groups: number, embAct: Act | null): Promise<Act> {
-  let h = await conv3x3(nn, `${p}.conv1`, silu(nn, `${p}.act1`, await groupNorm(nn, `${p}.norm1`, x, img, groups)), img, cout);
+export async function resBlock(
+  nn: Nn,
+  p: string,
+  x: Act,
+  img: Img,
+  cout: number,
+  groups: number,
+  embAct: Act | null,
+): Promise<Act> {
+  let h = await conv3x3(
+    nn,
+    `${p}.conv1`,
+    silu(nn, `${p}.act1`, await groupNorm(nn, `${p}.norm1`, x, img, groups)),
+    img,
+    cout,
+  );
   if (embAct) h = await addChannelBias(nn, `${p}.cond`, h, await linear(nn, `${p}.emb`, embAct, cout), img);
-  h = await conv3x3(nn, `${p}.conv2`, silu(nn, `${p}.act2`, await groupNorm(nn, `${p}.norm2`, h, img, groups)), img, cout);
+  h = await conv3x3(
+    nn,
+    `${p}.conv2`,
+    silu(nn, `${p}.act2`, await groupNorm(nn, `${p}.norm2`, h, img, groups)),
+    img,
+    cout,
+  );
   const skip = x.cols === cout ? x : await linear(nn, `${p}.skip`, x, cout);
   return add(nn, `${p}.out`, skip, h);
 }
 
-export function checkImageShape(what: string, shape: readonly number[], groups: number, channels: number[]): [number, number, number] {
+export function checkImageShape(
+  what: string,
+  shape: readonly number[],
+  groups: number,
+  channels: number[],
+): [number, number, number] {
   if (shape.length !== 3) throw new Error(`${what}: needs image data [H, W, C], got shape [${shape}]`);
   const [H, W, C] = shape as [number, number, number];
   if (H % 4 || W % 4) throw new Error(`${what}: H and W must be divisible by 4 (two 2x2 poolings), got ${H} x ${W}`);
-  for (const c of channels) if (c % groups) throw new Error(`${what}: groups = ${groups} must divide every normalised channel count (${channels.join(', ')})`);
+  for (const c of channels)
+    if (c % groups)
+      throw new Error(
+        `${what}: groups = ${groups} must divide every normalised channel count (${channels.join(', ')})`,
+      );
   return [H, W, C];
 }
 
 /** Model definition of the small U-Net denoiser for images [H, W, C] with numClasses classes. */
-export function unetDef(imageShape: readonly number[], numClasses: number, schedule: Schedule, config: Partial<UnetConfig> = {}): ModelDef {
+export function unetDef(
+  imageShape: readonly number[],
+  numClasses: number,
+  schedule: Schedule,
+  config: Partial<UnetConfig> = {},
+): ModelDef {
   const c = withDefaults(UNET_DEFAULTS, config);
   for (const k of ['c0', 'c1', 'embDim', 'groups'] as const) checkInt(`unet: ${k}`, c[k], 1, 4096);
   checkInt('unet: numClasses', numClasses, 0, 1 << 20);
@@ -78,12 +118,22 @@ export function unetDef(imageShape: readonly number[], numClasses: number, sched
   const [H, W, C] = checkImageShape('unet', imageShape, groups, [c0, c1, 2 * c1, c1 + c0]);
   const S = Math.max(2, 2 * Math.round(c0 / 2));
   const specs: ParamSpec[] = [
-    ...linearSpecs('time_mlp.0', E, S), ...linearSpecs('time_mlp.2', E, E),
-    { name: 'class_emb.weight', shape: [numClasses + 1, E], init: { kind: 'uniform', bound: Math.sqrt(3) }, decay: false },
+    ...linearSpecs('time_mlp.0', E, S),
+    ...linearSpecs('time_mlp.2', E, E),
+    {
+      name: 'class_emb.weight',
+      shape: [numClasses + 1, E],
+      init: { kind: 'uniform', bound: Math.sqrt(3) },
+      decay: false,
+    },
     ...convSpecs('conv_in', c0, C),
-    ...resSpecs('down.0', c0, c0, E), ...resSpecs('down.1', c0, c1, E), ...resSpecs('mid', c1, c1, E),
-    ...resSpecs('up.1', 2 * c1, c1, E), ...resSpecs('up.0', c1 + c0, c0, E),
-    ...normSpecs('out_norm', c0), ...convSpecs('conv_out', C, c0, true),
+    ...resSpecs('down.0', c0, c0, E),
+    ...resSpecs('down.1', c0, c1, E),
+    ...resSpecs('mid', c1, c1, E),
+    ...resSpecs('up.1', 2 * c1, c1, E),
+    ...resSpecs('up.0', c1 + c0, c0, E),
+    ...normSpecs('out_norm', c0),
+    ...convSpecs('conv_out', C, c0, true),
   ];
   return {
     architecture: 'unet-small',
@@ -106,9 +156,31 @@ export function unetDef(imageShape: readonly number[], numClasses: number, sched
       const s0 = await resBlock(nn, 'down.0', h0, img0, c0, groups, embAct);
       const s1 = await resBlock(nn, 'down.1', await avgPool2(nn, 'down.0.pool', s0, img0), img1, c1, groups, embAct);
       const m = await resBlock(nn, 'mid', await avgPool2(nn, 'down.1.pool', s1, img1), img2, c1, groups, embAct);
-      const u1 = await resBlock(nn, 'up.1', await concatChannels(nn, 'up.1.cat', await upsample2(nn, 'up.1.upsample', m, img2), s1), img1, c1, groups, embAct);
-      const u0 = await resBlock(nn, 'up.0', await concatChannels(nn, 'up.0.cat', await upsample2(nn, 'up.0.upsample', u1, img1), s0), img0, c0, groups, embAct);
-      const o = await conv3x3(nn, 'conv_out', silu(nn, 'out_norm.act', await groupNorm(nn, 'out_norm', u0, img0, groups)), img0, C);
+      const u1 = await resBlock(
+        nn,
+        'up.1',
+        await concatChannels(nn, 'up.1.cat', await upsample2(nn, 'up.1.upsample', m, img2), s1),
+        img1,
+        c1,
+        groups,
+        embAct,
+      );
+      const u0 = await resBlock(
+        nn,
+        'up.0',
+        await concatChannels(nn, 'up.0.cat', await upsample2(nn, 'up.0.upsample', u1, img1), s0),
+        img0,
+        c0,
+        groups,
+        embAct,
+      );
+      const o = await conv3x3(
+        nn,
+        'conv_out',
+        silu(nn, 'out_norm.act', await groupNorm(nn, 'out_norm', u0, img0, groups)),
+        img0,
+        C,
+      );
       return { out: reshape(nn, 'output', o, N, H * W * C) };
     },
   };

@@ -145,7 +145,9 @@ export async function requestContext(opts: ContextOptions = {}): Promise<Context
       timestampQuery: wanted.includes('timestamp-query'),
       shaderF16: wanted.includes('shader-f16'),
       subgroups: wanted.includes('subgroups'),
-      subgroupMinSize: wanted.includes('subgroups') ? Number((info as { subgroupMinSize?: number }).subgroupMinSize ?? 0) : 0,
+      subgroupMinSize: wanted.includes('subgroups')
+        ? Number((info as { subgroupMinSize?: number }).subgroupMinSize ?? 0)
+        : 0,
     },
     limits,
     waitMode: opts.wait ?? (platform === 'node' && adapterInfo.isFallback ? 'idle' : 'poll'),

@@ -127,7 +127,13 @@ export function submit(batch: Batch): void {
   if (batch.slots) ctx.device.queue.writeBuffer(ringBuffer(ctx), 0, batch.ring, 0, batch.slots * SLOT_BYTES);
   const after = ctx.profiler ? resolveProfile(ctx, batch.encoder) : [];
   ctx.device.queue.submit([batch.encoder.finish({ label: batch.label })]);
-  ctx.pending.push({ kernels: batch.kernels, work: batch.work, declared: batch.declared, submittedAt: performance.now(), after });
+  ctx.pending.push({
+    kernels: batch.kernels,
+    work: batch.work,
+    declared: batch.declared,
+    submittedAt: performance.now(),
+    after,
+  });
   // The batch stays usable: writeBuffer copied the ring, so the next dispatches start afresh.
   batch.encoder = ctx.device.createCommandEncoder({ label: batch.label });
   batch.slots = 0;

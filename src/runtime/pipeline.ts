@@ -39,7 +39,11 @@ export interface CompileMessage {
 }
 
 const sortedJson = (o: Record<string, unknown> = {}) =>
-  JSON.stringify(Object.keys(o).sort().map((k) => [k, o[k]]));
+  JSON.stringify(
+    Object.keys(o)
+      .sort()
+      .map((k) => [k, o[k]]),
+  );
 
 export function pipelineKey(spec: KernelSpec, opts: PipelineOptions = {}): string {
   return `${spec.name}|${spec.entry ?? 'main'}|${sortedJson(opts.constants)}|${sortedJson(opts.variant)}`;

@@ -25,7 +25,9 @@ export function writeTextFile(path: string, _text: string): void {
 }
 
 export function readBinaryFile(path: string): Uint8Array {
-  throw new Error(`fluctus: cannot read ${path}: a browser page has no file system (decode the bytes you fetched instead)`);
+  throw new Error(
+    `fluctus: cannot read ${path}: a browser page has no file system (decode the bytes you fetched instead)`,
+  );
 }
 
 export function writeBinaryFile(path: string, _bytes: Uint8Array): void {

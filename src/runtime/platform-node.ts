@@ -1,8 +1,9 @@
 // Node side of the runtime: Dawn through the `webgpu` package, shaders read from disk.
 // The browser bundle swaps this module for platform-browser.ts (scripts/build-web.ts).
-import { existsSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { create, globals } from 'webgpu';
+import { writeFileAtomic } from './atomic-write.js';
 
 export const platform = 'node' as const;
 
@@ -36,9 +37,7 @@ export function readTextFile(path: string): string | null {
 
 /** Writes through a temp file and a rename, so a crash never leaves a half-written file. */
 export function writeTextFile(path: string, text: string): void {
-  const tmp = `${path}.tmp-${process.pid}`;
-  writeFileSync(tmp, text);
-  renameSync(tmp, path);
+  writeFileAtomic(path, text);
 }
 
 /** A whole binary file (checkpoints); the error names the file. */
@@ -52,14 +51,7 @@ export function readBinaryFile(path: string): Uint8Array {
 
 /** Binary twin of writeTextFile: temp file, then rename; the temp file is removed on failure. */
 export function writeBinaryFile(path: string, bytes: Uint8Array): void {
-  const tmp = `${path}.tmp-${process.pid}`;
-  try {
-    writeFileSync(tmp, bytes);
-    renameSync(tmp, path);
-  } catch (e) {
-    rmSync(tmp, { force: true });
-    throw e;
-  }
+  writeFileAtomic(path, bytes);
 }
 
 export const noAdapterHelp =

@@ -33,7 +33,9 @@ export interface Profiler {
 
 export function createProfiler(ctx: Context): Profiler {
   const ts = ctx.features.timestampQuery;
-  const querySet = ts ? ctx.device.createQuerySet({ label: 'fluctus.timestamps', type: 'timestamp', count: 2 * MAX_TIMED }) : null;
+  const querySet = ts
+    ? ctx.device.createQuerySet({ label: 'fluctus.timestamps', type: 'timestamp', count: 2 * MAX_TIMED })
+    : null;
   const resolveBuffer = ts
     ? ctx.device.createBuffer({
         label: 'fluctus.timestamps-resolve',
@@ -58,7 +60,13 @@ export function profilerFull(ctx: Context): boolean {
   return ctx.profiler !== null && ctx.profiler.current.length >= MAX_TIMED;
 }
 
-export function beginProfiledPass(ctx: Context, enc: GPUCommandEncoder, kernel: string, flops: number, bytes: number): GPUComputePassEncoder {
+export function beginProfiledPass(
+  ctx: Context,
+  enc: GPUCommandEncoder,
+  kernel: string,
+  flops: number,
+  bytes: number,
+): GPUComputePassEncoder {
   const p = ctx.profiler!;
   const i = p.current.length;
   p.current.push({ kernel, flops, bytes });
@@ -98,7 +106,11 @@ export function resolveProfile(ctx: Context, enc: GPUCommandEncoder): (() => Pro
     ];
   }
   const bytes = 16 * timed.length;
-  const read = ctx.device.createBuffer({ label: 'fluctus.timestamps-read', size: bytes, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST });
+  const read = ctx.device.createBuffer({
+    label: 'fluctus.timestamps-read',
+    size: bytes,
+    usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST,
+  });
   enc.resolveQuerySet(p.querySet!, 0, 2 * timed.length, p.resolveBuffer!, 0);
   enc.copyBufferToBuffer(p.resolveBuffer!, 0, read, 0, bytes);
   return [

@@ -11,7 +11,10 @@ export type Variant = Record<string, boolean>;
  * `#if flag` / `#elif flag` / `#else` / `#endif` with the variant's flags. Unknown flags are an error
  * so that a misspelt flag cannot silently select the #else branch.
  */
-export function composeShader(parts: string[], variant: Variant = {}): { code: string; lineMap: (line: number) => string } {
+export function composeShader(
+  parts: string[],
+  variant: Variant = {},
+): { code: string; lineMap: (line: number) => string } {
   // Each part is preprocessed alone (#if blocks never span parts); `starts` records the first line
   // of each part in the output so compiler messages can name the part and its own line.
   const starts: { file: string; line: number }[] = [];
@@ -40,7 +43,9 @@ export function preprocess(text: string, variant: Variant, file: string): string
   for (const m of text.matchAll(re)) {
     const flag = m[2]!;
     if (!(flag in variant)) {
-      throw new Error(`${file}: #${m[1]} ${flag}: unknown variant flag (known: ${Object.keys(variant).join(', ') || 'none'})`);
+      throw new Error(
+        `${file}: #${m[1]} ${flag}: unknown variant flag (known: ${Object.keys(variant).join(', ') || 'none'})`,
+      );
     }
     strings.push(text.slice(last, m.index) + `#${m[1]} `);
     values.push(variant[flag]!);
@@ -51,7 +56,16 @@ export function preprocess(text: string, variant: Variant, file: string): string
   return wgsl(tsa, ...values);
 }
 
-export type UniformType = 'u32' | 'i32' | 'f32' | 'vec2<u32>' | 'vec2<i32>' | 'vec2<f32>' | 'vec4<u32>' | 'vec4<i32>' | 'vec4<f32>';
+export type UniformType =
+  | 'u32'
+  | 'i32'
+  | 'f32'
+  | 'vec2<u32>'
+  | 'vec2<i32>'
+  | 'vec2<f32>'
+  | 'vec4<u32>'
+  | 'vec4<i32>'
+  | 'vec4<f32>';
 
 export interface UniformField {
   name: string;
@@ -98,7 +112,8 @@ export function reflectParams(source: string, file: string): UniformLayout | nul
     if (!f) throw new Error(`${file}: cannot read Params field '${line}'`);
     const type = f[2] as UniformType;
     const t = TYPES[type];
-    if (!t) throw new Error(`${file}: Params field ${f[1]} has type ${f[2]}; allowed: ${Object.keys(TYPES).join(', ')}`);
+    if (!t)
+      throw new Error(`${file}: Params field ${f[1]} has type ${f[2]}; allowed: ${Object.keys(TYPES).join(', ')}`);
     offset = roundUp(offset, t.align);
     maxAlign = Math.max(maxAlign, t.align);
     const scalar = (type.includes('<') ? type.slice(5, 8) : type) as UniformField['scalar'];
@@ -111,23 +126,35 @@ export function reflectParams(source: string, file: string): UniformLayout | nul
 export type ParamValue = number | readonly number[];
 
 /** Writes `values` into `view` at `base` following `layout`; every field must be given, no others. */
-export function packParams(layout: UniformLayout, values: Record<string, ParamValue>, view: DataView, base: number, kernel: string): void {
+export function packParams(
+  layout: UniformLayout,
+  values: Record<string, ParamValue>,
+  view: DataView,
+  base: number,
+  kernel: string,
+): void {
   for (const key of Object.keys(values)) {
     if (!layout.fields.some((f) => f.name === key)) {
-      throw new Error(`${kernel}: unknown parameter '${key}' (Params has ${layout.fields.map((f) => f.name).join(', ')})`);
+      throw new Error(
+        `${kernel}: unknown parameter '${key}' (Params has ${layout.fields.map((f) => f.name).join(', ')})`,
+      );
     }
   }
   for (const f of layout.fields) {
     const v = values[f.name];
     if (v === undefined) throw new Error(`${kernel}: parameter '${f.name}' is missing`);
     const arr = typeof v === 'number' ? [v] : v;
-    if (arr.length !== f.components) throw new Error(`${kernel}: parameter '${f.name}' needs ${f.components} values, got ${arr.length}`);
+    if (arr.length !== f.components)
+      throw new Error(`${kernel}: parameter '${f.name}' needs ${f.components} values, got ${arr.length}`);
     for (let c = 0; c < f.components; c++) {
       const at = base + f.offset + 4 * c;
       const x = arr[c]!;
       if (f.scalar === 'f32') view.setFloat32(at, x, true);
       else {
-        if (!Number.isInteger(x) || (f.scalar === 'u32' ? x < 0 || x > 0xffffffff : x < -0x80000000 || x > 0x7fffffff)) {
+        if (
+          !Number.isInteger(x) ||
+          (f.scalar === 'u32' ? x < 0 || x > 0xffffffff : x < -0x80000000 || x > 0x7fffffff)
+        ) {
           throw new Error(`${kernel}: parameter '${f.name}' = ${x} is not a valid ${f.scalar}`);
         }
         if (f.scalar === 'u32') view.setUint32(at, x, true);

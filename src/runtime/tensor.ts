@@ -33,7 +33,11 @@ function checkShape(shape: number[], label: string): number {
   return shape.reduce((a, b) => a * b, 1);
 }
 
-export function createTensor<D extends DType = 'f32'>(ctx: Context, shape: number[], opts: TensorOptions<D> = {}): Tensor<D> {
+export function createTensor<D extends DType = 'f32'>(
+  ctx: Context,
+  shape: number[],
+  opts: TensorOptions<D> = {},
+): Tensor<D> {
   checkDevice(ctx);
   const dtype = (opts.dtype ?? 'f32') as D;
   const label = opts.label ?? `tensor(${shape.join('x')})`;
@@ -76,14 +80,22 @@ function borrowStaging(ctx: Context, bytes: number): GPUBuffer {
 }
 
 function returnStaging(ctx: Context, b: GPUBuffer): void {
-  if (ctx.destroyed) return b.destroy();
+  if (ctx.destroyed) {
+    b.destroy();
+    return;
+  }
   const list = ctx.staging.get(b.size) ?? [];
   list.push(b);
   ctx.staging.set(b.size, list);
 }
 
 /** Copies elements [offset, offset + length) of the tensor back to the CPU, after pending work. */
-export async function readback<D extends DType>(ctx: Context, t: Tensor<D>, offset = 0, length = t.size - offset): Promise<TypedArrayOf<D>> {
+export async function readback<D extends DType>(
+  ctx: Context,
+  t: Tensor<D>,
+  offset = 0,
+  length = t.size - offset,
+): Promise<TypedArrayOf<D>> {
   if (offset < 0 || length < 0 || offset + length > t.size) {
     throw new Error(`${t.label}: readback of ${length} elements at ${offset} exceeds its ${t.size} elements`);
   }
@@ -122,7 +134,8 @@ export interface RowChunk {
  * `multiple` keeps every chunk but the last a multiple of that many rows.
  */
 export function rowChunks(rows: number, rowBytes: number, maxBytes: number, multiple = 1): RowChunk[] {
-  if (rowBytes > maxBytes) throw new Error(`one row of ${rowBytes} bytes exceeds the binding limit of ${maxBytes} bytes`);
+  if (rowBytes > maxBytes)
+    throw new Error(`one row of ${rowBytes} bytes exceeds the binding limit of ${maxBytes} bytes`);
   let per = Math.floor(maxBytes / rowBytes);
   if (per >= multiple) per -= per % multiple;
   const out: RowChunk[] = [];

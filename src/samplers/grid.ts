@@ -14,13 +14,13 @@
 // set_alpha_to_one), alpha = abar / abar_prev, beta = 1 - alpha (the respaced beta, iDDPM):
 // - DDPM (Ho et al. 2020 eq. 11): a = 1 / sqrt(alpha), b = -beta / (sqrt(alpha) sqrt(1 - abar)); sigma^2 =
 //   beta (1 - abar_prev) / (1 - abar) ('fixed_small', diffusers' default; the posterior variance, eq. 7)
-//   or beta ('fixed_large', Ho's Alg. 2, 0 at the last step as in models/ddpm.ts). No x0 clipping.
+//   or beta ('fixed_large', Ho's Alg. 2, 0 at the last step as in samplers/ddpm.ts). No x0 clipping.
 // - DDIM (Song et al. 2021 eq. 12, 16): sigma = eta sqrt((1 - abar_prev) / (1 - abar)) sqrt(1 - alpha),
 //   x_prev = sqrt(abar_prev) x0_hat + sqrt(1 - abar_prev - sigma^2) eps_hat + sigma z with x0_hat = (x_t -
 //   sqrt(1 - abar) eps_hat) / sqrt(abar): a = sqrt(abar_prev / abar), b = sqrt(1 - abar_prev - sigma^2) -
 //   sqrt(abar_prev (1 - abar) / abar). eta = 1 gives DDPM 'fixed_small' exactly; eta = 0 is deterministic.
 import { checkInt } from '../runtime/check.js';
-import { respace, SPACINGS, type Schedule, type Spacing } from '../models/schedules.js';
+import { respace, SPACINGS, type Schedule, type Spacing } from '../schedule/schedules.js';
 
 export interface SamplerGrid {
   /** (n) descending steps in 1..s. */
@@ -48,12 +48,18 @@ export function samplerGrid(schedule: Schedule, n: number, opts: GridOptions = {
   const T = schedule.T;
   const s = checkInt('start step', opts.start ?? T, 1, T);
   const spacing = opts.spacing ?? 'linspace';
-  if (!SPACINGS.includes(spacing)) throw new Error(`unknown spacing '${String(spacing)}'; valid spacings: ${SPACINGS.join(', ')}`);
+  if (!SPACINGS.includes(spacing))
+    throw new Error(`unknown spacing '${String(spacing)}'; valid spacings: ${SPACINGS.join(', ')}`);
   checkInt(`number of steps (at most the start step ${s})`, n, 1, s);
   let steps: Int32Array;
   if (opts.timesteps !== undefined) steps = explicitSteps(opts.timesteps, n, s, opts.start !== undefined);
   else if (n === 1 && spacing === 'linspace') steps = Int32Array.of(s);
-  else steps = respace({ ...schedule, T: s, alphasCumprod: schedule.alphasCumprod.subarray(0, s), betas: schedule.betas.subarray(0, s) }, n, spacing).steps;
+  else
+    steps = respace(
+      { ...schedule, T: s, alphasCumprod: schedule.alphasCumprod.subarray(0, s), betas: schedule.betas.subarray(0, s) },
+      n,
+      spacing,
+    ).steps;
   const alphasCumprod = Float64Array.from(steps, (t) => schedule.alphasCumprod[t - 1]!);
   const prevAlphasCumprod = Float64Array.from(steps, (_, k) => (k + 1 < n ? alphasCumprod[k + 1]! : 1));
   return { steps, alphasCumprod, prevAlphasCumprod };
@@ -65,8 +71,10 @@ function explicitSteps(list: ArrayLike<number>, n: number, s: number, startGiven
   const steps = new Int32Array(n);
   for (let k = 0; k < n; k++) {
     const t = list[k]!;
-    if (!Number.isInteger(t) || t < 1 || t > s) throw new Error(`timesteps[${k}] must be an integer in [1, ${s}], got ${String(t)}`);
-    if (k > 0 && !(t < steps[k - 1]!)) throw new Error(`timesteps must be strictly descending, got ${steps[k - 1]} then ${t} at ${k}`);
+    if (!Number.isInteger(t) || t < 1 || t > s)
+      throw new Error(`timesteps[${k}] must be an integer in [1, ${s}], got ${String(t)}`);
+    if (k > 0 && !(t < steps[k - 1]!))
+      throw new Error(`timesteps must be strictly descending, got ${steps[k - 1]} then ${t} at ${k}`);
     steps[k] = t;
   }
   if (startGiven && steps[0] !== s) throw new Error(`timesteps start at ${steps[0]} but the start step is ${s}`);
@@ -84,7 +92,12 @@ export type DdpmVariance = 'fixed_small' | 'fixed_large';
 export const DDPM_VARIANCES: readonly DdpmVariance[] = ['fixed_small', 'fixed_large'];
 
 /** DDPM ancestral update from abar to abar_prev (> abar); `last` marks the final step to x_0. */
-export function ddpmCoefficients(abar: number, abarPrev: number, variance: DdpmVariance, last: boolean): StepCoefficients {
+export function ddpmCoefficients(
+  abar: number,
+  abarPrev: number,
+  variance: DdpmVariance,
+  last: boolean,
+): StepCoefficients {
   const alpha = abar / abarPrev;
   const beta = 1 - alpha;
   const a = 1 / Math.sqrt(alpha);
@@ -107,6 +120,9 @@ export function checkGridAbar(grid: SamplerGrid, what: string): void {
     const a = grid.alphasCumprod[k]!;
     const p = grid.prevAlphasCumprod[k]!;
     if (!(a > 0 && a < 1)) throw new Error(`${what}: abar = ${a} at step ${grid.steps[k]} must be in (0, 1)`);
-    if (!(p > a)) throw new Error(`${what}: abar must increase along the chain, got ${a} at step ${grid.steps[k]} and ${p} after it`);
+    if (!(p > a))
+      throw new Error(
+        `${what}: abar must increase along the chain, got ${a} at step ${grid.steps[k]} and ${p} after it`,
+      );
   }
 }

@@ -30,7 +30,8 @@ export interface GuidanceStep {
 }
 
 function finite(name: string, v: unknown): number {
-  if (typeof v !== 'number' || !Number.isFinite(v)) throw new Error(`${name} must be a finite number, got ${String(v)}`);
+  if (typeof v !== 'number' || !Number.isFinite(v))
+    throw new Error(`${name} must be a finite number, got ${String(v)}`);
   return v;
 }
 
@@ -60,11 +61,14 @@ export function checkGuidance(g: Guidance, T: number, n: number): void {
     if (width < 0) throw new Error(`${what}: width must be >= 0, got ${width}`);
     const [lo, hi] = pulseWindow(c, width);
     if (lo < 1 || hi > T || lo > hi) {
-      throw new Error(`${what}: the pulse centre ${c} width ${width} covers steps [${lo}, ${hi}], which must be a non-empty interval inside the schedule's steps 1..${T}`);
+      throw new Error(
+        `${what}: the pulse centre ${c} width ${width} covers steps [${lo}, ${hi}], which must be a non-empty interval inside the schedule's steps 1..${T}`,
+      );
     }
   }
   if (g.kind === 'negative' && g.negativeClass !== undefined && typeof g.negativeClass !== 'number') {
-    if (g.negativeClass.length !== n) throw new Error(`${what}: negativeClass has ${g.negativeClass.length} labels for ${n} rows`);
+    if (g.negativeClass.length !== n)
+      throw new Error(`${what}: negativeClass has ${g.negativeClass.length} labels for ${n} rows`);
   }
 }
 
@@ -99,6 +103,6 @@ export function guidanceCalls(g: Guidance | undefined, steps: ArrayLike<number>)
 
 /** Per-row labels of the negative prediction (n). */
 export function negativeLabels(g: Guidance, n: number): Int32Array {
-  const c = g.kind === 'negative' ? g.negativeClass ?? NULL_CLASS : NULL_CLASS;
+  const c = g.kind === 'negative' ? (g.negativeClass ?? NULL_CLASS) : NULL_CLASS;
   return typeof c === 'number' ? new Int32Array(n).fill(c) : c;
 }

@@ -9,12 +9,12 @@
 // label, 'all' the rest (NULL_CLASS rows, or every row when use = 'all').
 import type { Context } from '../runtime/context.js';
 import { checkFinite } from '../runtime/check.js';
-import { symmetricEigen } from '../kernels/eigh-cpu.js';
+import { symmetricEigen } from '../linalg/eigh-cpu.js';
 import { standardNormals } from '../kernels/forward_noise.js';
 import { NULL_CLASS, type Denoiser } from '../models/denoiser.js';
 import { PSD_TOLERANCE } from '../models/gmm-model.js';
 import { SAMPLE_STREAM } from './scheduler.js';
-import { LATE_START_FORMAT, type LateStartFile, type LateStartGaussian } from '../analysis/late-start.js';
+import { LATE_START_FORMAT, type LateStartFile, type LateStartGaussian } from '../formats/late-start.js';
 
 /** A Gaussian with a full covariance: mean (D), covariance (D, D) row-major, symmetric PSD. */
 export interface FullGaussian {
@@ -49,32 +49,43 @@ export const ORTHONORMAL_TOLERANCE = 1e-6;
  * costs one float64 eigendecomposition (~1.5 s at D = 784 here): factor once and pass the factor.
  */
 export function gaussianFactor(g: StartGaussian, D: number, what: string): GaussianFactor {
-  if (!g || !g.mean || g.mean.length !== D) throw new Error(`${what}: mean must hold D = ${D} values, got ${g?.mean ? g.mean.length : String(g?.mean)}`);
+  if (!g || !g.mean || g.mean.length !== D)
+    throw new Error(`${what}: mean must hold D = ${D} values, got ${g?.mean ? g.mean.length : String(g?.mean)}`);
   checkFinite(`${what}: mean`, g.mean, D);
   if ('sqrtValues' in g) {
-    if (g.vectors.length !== g.r * D || g.sqrtValues.length !== g.r) throw new Error(`${what}: factor has r = ${g.r} but ${g.vectors.length / D} vectors and ${g.sqrtValues.length} values (D = ${D})`);
+    if (g.vectors.length !== g.r * D || g.sqrtValues.length !== g.r)
+      throw new Error(
+        `${what}: factor has r = ${g.r} but ${g.vectors.length / D} vectors and ${g.sqrtValues.length} values (D = ${D})`,
+      );
     return g;
   }
   const mean = Float64Array.from(g.mean);
   if ('covariance' in g) {
-    if (!g.covariance || g.covariance.length !== D * D) throw new Error(`${what}: covariance must hold D * D = ${D * D} values, got ${g.covariance?.length}`);
+    if (!g.covariance || g.covariance.length !== D * D)
+      throw new Error(`${what}: covariance must hold D * D = ${D * D} values, got ${g.covariance?.length}`);
     checkFinite(`${what}: covariance`, g.covariance, D);
     const { values, vectors } = symmetricEigen(g.covariance, D, { vectors: true });
     const top = Math.max(Math.abs(values[0]!), Math.abs(values[D - 1]!));
     if (values[D - 1]! < -PSD_TOLERANCE * top) {
-      throw new Error(`${what}: covariance is not positive semi-definite: smallest eigenvalue ${values[D - 1]} (largest ${values[0]})`);
+      throw new Error(
+        `${what}: covariance is not positive semi-definite: smallest eigenvalue ${values[D - 1]} (largest ${values[0]})`,
+      );
     }
     return { mean, r: D, vectors: vectors!, sqrtValues: values.map((v) => Math.sqrt(Math.max(v, 0))), sqrtRest: 0 };
   }
   const r = g.eigenvalues?.length ?? -1;
-  if (r < 0 || r > D) throw new Error(`${what}: eigenvalues must hold r <= D = ${D} values, got ${r < 0 ? String(g.eigenvalues) : r}`);
-  if (!g.eigenvectors || g.eigenvectors.length !== r) throw new Error(`${what}: eigenvectors must hold r = ${r} rows, got ${g.eigenvectors?.length}`);
+  if (r < 0 || r > D)
+    throw new Error(`${what}: eigenvalues must hold r <= D = ${D} values, got ${r < 0 ? String(g.eigenvalues) : r}`);
+  if (!g.eigenvectors || g.eigenvectors.length !== r)
+    throw new Error(`${what}: eigenvectors must hold r = ${r} rows, got ${g.eigenvectors?.length}`);
   const vectors = new Float64Array(r * D);
   for (let j = 0; j < r; j++) {
     const v = g.eigenvectors[j]!;
-    if (!v || v.length !== D) throw new Error(`${what}: eigenvectors[${j}] must hold D = ${D} values, got ${v?.length}`);
+    if (!v || v.length !== D)
+      throw new Error(`${what}: eigenvectors[${j}] must hold D = ${D} values, got ${v?.length}`);
     const lam = g.eigenvalues[j]!;
-    if (!(Number.isFinite(lam) && lam >= 0)) throw new Error(`${what}: eigenvalues[${j}] must be finite and >= 0, got ${lam}`);
+    if (!(Number.isFinite(lam) && lam >= 0))
+      throw new Error(`${what}: eigenvalues[${j}] must be finite and >= 0, got ${lam}`);
     vectors.set(v, j * D);
   }
   checkFinite(`${what}: eigenvectors`, vectors, D);
@@ -83,28 +94,45 @@ export function gaussianFactor(g: StartGaussian, D: number, what: string): Gauss
       let dot = 0;
       for (let d = 0; d < D; d++) dot += vectors[i * D + d]! * vectors[j * D + d]!;
       if (Math.abs(dot - (i === j ? 1 : 0)) > ORTHONORMAL_TOLERANCE) {
-        throw new Error(`${what}: eigenvectors must be orthonormal rows; row ${i} . row ${j} = ${dot} (tolerance ${ORTHONORMAL_TOLERANCE})`);
+        throw new Error(
+          `${what}: eigenvectors must be orthonormal rows; row ${i} . row ${j} = ${dot} (tolerance ${ORTHONORMAL_TOLERANCE})`,
+        );
       }
     }
   }
   const rest = g.restVariance;
-  if (!(Number.isFinite(rest) && rest >= 0)) throw new Error(`${what}: restVariance must be finite and >= 0, got ${rest}`);
-  return { mean, r, vectors, sqrtValues: Float64Array.from(g.eigenvalues, Math.sqrt), sqrtRest: r < D ? Math.sqrt(rest) : 0 };
+  if (!(Number.isFinite(rest) && rest >= 0))
+    throw new Error(`${what}: restVariance must be finite and >= 0, got ${rest}`);
+  return {
+    mean,
+    r,
+    vectors,
+    sqrtValues: Float64Array.from(g.eigenvalues, Math.sqrt),
+    sqrtRest: r < D ? Math.sqrt(rest) : 0,
+  };
 }
 
 /** Throws naming the first field in which late-start statistics and a denoiser disagree. */
 export function checkLateStartFile(file: LateStartFile, d: Denoiser): void {
   const what = 'late-start statistics';
-  if (!file || file.format !== LATE_START_FORMAT) throw new Error(`${what}: format must be '${LATE_START_FORMAT}', got '${String(file?.format)}'`);
-  if (file.data.dim !== d.dim) throw new Error(`${what}: data.dim is ${file.data.dim} but the denoiser's dim is ${d.dim}`);
+  if (!file || file.format !== LATE_START_FORMAT)
+    throw new Error(`${what}: format must be '${LATE_START_FORMAT}', got '${String(file?.format)}'`);
+  if (file.data.dim !== d.dim)
+    throw new Error(`${what}: data.dim is ${file.data.dim} but the denoiser's dim is ${d.dim}`);
   const fs = file.data.imageShape;
   const ds = d.imageShape;
   // Flattened denoisers (imageShape null) accept image statistics of the same dim; image against image must agree.
   if (fs && ds && (fs[0] !== ds[0] || fs[1] !== ds[1])) {
-    throw new Error(`${what}: data.imageShape is [${fs.join(', ')}] but the denoiser's imageShape is [${ds.join(', ')}]`);
+    throw new Error(
+      `${what}: data.imageShape is [${fs.join(', ')}] but the denoiser's imageShape is [${ds.join(', ')}]`,
+    );
   }
-  if (file.schedule.name !== d.schedule.name) throw new Error(`${what}: schedule.name is '${file.schedule.name}' but the denoiser's schedule is '${d.schedule.name}'`);
-  if (file.schedule.T !== d.schedule.T) throw new Error(`${what}: schedule.T is ${file.schedule.T} but the denoiser's schedule has T = ${d.schedule.T}`);
+  if (file.schedule.name !== d.schedule.name)
+    throw new Error(
+      `${what}: schedule.name is '${file.schedule.name}' but the denoiser's schedule is '${d.schedule.name}'`,
+    );
+  if (file.schedule.T !== d.schedule.T)
+    throw new Error(`${what}: schedule.T is ${file.schedule.T} but the denoiser's schedule has T = ${d.schedule.T}`);
 }
 
 /** The statistics of a late-start file at `step` (checked against the denoiser); use 'class' or 'all'. */
@@ -112,7 +140,9 @@ export function lateStartFromFile(file: LateStartFile, d: Denoiser, step: number
   checkLateStartFile(file, d);
   const at = file.steps.find((s) => s.step === step);
   if (!at) {
-    throw new Error(`late-start statistics: no entry for start step ${step}; the file has steps [${file.steps.map((s) => s.step).join(', ')}]`);
+    throw new Error(
+      `late-start statistics: no entry for start step ${step}; the file has steps [${file.steps.map((s) => s.step).join(', ')}]`,
+    );
   }
   return use === 'all' ? { all: at.all } : { all: at.all, perClass: at.classes };
 }
@@ -128,7 +158,10 @@ export function rowFactors(spec: LateStartSpec, D: number, n: number, classes: I
       throw new Error(`late start: class ${c} has no statistics (perClass holds ${spec.perClass!.length} classes)`);
     }
     const g = usePer ? spec.perClass![c]! : spec.all;
-    if (!g) throw new Error(`late start: ${c === NULL_CLASS ? 'unlabelled rows need' : `class ${c} needs`} the 'all' statistics, which are missing`);
+    if (!g)
+      throw new Error(
+        `late start: ${c === NULL_CLASS ? 'unlabelled rows need' : `class ${c} needs`} the 'all' statistics, which are missing`,
+      );
     f = gaussianFactor(g, D, usePer ? `late start class ${c}` : 'late start (all)');
     cache.set(c, f);
     return f;
@@ -140,7 +173,13 @@ export function rowFactors(spec: LateStartSpec, D: number, n: number, classes: I
  * x (n, D) float64 from normals z (n, D + R) row-major (z2 = columns [0, D), z1 = columns [D, D + r) of
  * the row's factor, R >= every r) and the rows' factors.
  */
-export function combineLateStart(z: ArrayLike<number>, n: number, D: number, R: number, factors: readonly GaussianFactor[]): Float64Array {
+export function combineLateStart(
+  z: ArrayLike<number>,
+  n: number,
+  D: number,
+  R: number,
+  factors: readonly GaussianFactor[],
+): Float64Array {
   const x = new Float64Array(n * D);
   const proj = new Float64Array(D);
   for (let i = 0; i < n; i++) {
@@ -168,7 +207,14 @@ export function combineLateStart(z: ArrayLike<number>, n: number, D: number, R: 
 }
 
 /** n draws (n, D) f32 of the late-start Gaussian(s), keyed on the seed (see the file comment). */
-export async function drawLateStart(ctx: Context, spec: LateStartSpec, D: number, n: number, seed: number, classes: Int32Array | null): Promise<Float32Array> {
+export async function drawLateStart(
+  ctx: Context,
+  spec: LateStartSpec,
+  D: number,
+  n: number,
+  seed: number,
+  classes: Int32Array | null,
+): Promise<Float32Array> {
   const factors = rowFactors(spec, D, n, classes);
   const R = factors.reduce((m, f) => Math.max(m, f.r), 0);
   const z = await standardNormals(ctx, n, D + R, { seed, stream: SAMPLE_STREAM, step: 0 });

@@ -10,14 +10,15 @@ import { sync } from '../runtime/dispatch.js';
 import { createTensor, disposeTensor, readback, type Tensor } from '../runtime/tensor.js';
 import { forwardNoise, standardNormals } from '../kernels/forward_noise.js';
 import { checkDenoiseArgs, type Denoiser } from '../models/denoiser.js';
-import type { Spacing } from '../models/schedules.js';
-import type { LateStartFile } from '../analysis/late-start.js';
+import type { Spacing } from '../schedule/schedules.js';
+import type { LateStartFile } from '../formats/late-start.js';
 import { checkGuidance, guidanceAt, negativeLabels, type Guidance, type GuidanceStep } from './guidance.js';
 import { drawLateStart, lateStartFromFile, type LateStartSpec } from './late-start.js';
 import { SAMPLE_STREAM, type Scheduler } from './scheduler.js';
+import { SDEDIT_STREAM } from '../kernels/philox_streams.js';
 
-/** Philox stream of SDEdit's forward noise (distinct from the sampler's SAMPLE_STREAM). */
-export const SDEDIT_STREAM = 49;
+/** Philox stream of SDEdit's forward noise (distinct from the sampler's SAMPLE_STREAM); kernels/philox_streams.ts. */
+export { SDEDIT_STREAM };
 
 /** Where the chain starts: N(0, I), a late-start file's statistics at s, or given Gaussians. */
 export type StartFrom =
@@ -55,22 +56,38 @@ function checkSchedules(sch: Scheduler, d: Denoiser): void {
   const a = sch.schedule;
   const b = d.schedule;
   if (a.name !== b.name || a.T !== b.T) {
-    throw new Error(`sampler: the scheduler's schedule ('${a.name}', T = ${a.T}) differs from the denoiser's ('${b.name}', T = ${b.T})`);
+    throw new Error(
+      `sampler: the scheduler's schedule ('${a.name}', T = ${a.T}) differs from the denoiser's ('${b.name}', T = ${b.T})`,
+    );
   }
   for (let i = 0; i < a.T; i++) {
     if (a.alphasCumprod[i] !== b.alphasCumprod[i]) {
-      throw new Error(`sampler: the scheduler's abar at step ${i + 1} is ${a.alphasCumprod[i]} but the denoiser's is ${b.alphasCumprod[i]}`);
+      throw new Error(
+        `sampler: the scheduler's abar at step ${i + 1} is ${a.alphasCumprod[i]} but the denoiser's is ${b.alphasCumprod[i]}`,
+      );
     }
   }
 }
 
 /** Sets or checks the scheduler's grid for this call; returns it. */
-function resolveGrid(sch: Scheduler, d: Denoiser, opts: Pick<SampleOptions, 'steps' | 'spacing'>, startStep: number | undefined): Int32Array {
+function resolveGrid(
+  sch: Scheduler,
+  d: Denoiser,
+  opts: Pick<SampleOptions, 'steps' | 'spacing'>,
+  startStep: number | undefined,
+): Int32Array {
   checkSchedules(sch, d);
   if (startStep !== undefined) checkInt('start step', startStep, 1, d.schedule.T);
-  if (opts.steps !== undefined) return sch.setTimesteps(opts.steps, { ...(startStep !== undefined ? { start: startStep } : {}), ...(opts.spacing ? { spacing: opts.spacing } : {}) });
+  if (opts.steps !== undefined)
+    return sch.setTimesteps(opts.steps, {
+      ...(startStep !== undefined ? { start: startStep } : {}),
+      ...(opts.spacing ? { spacing: opts.spacing } : {}),
+    });
   if (sch.grid && (startStep === undefined || sch.timesteps[0] === startStep)) return sch.timesteps;
-  if (sch.grid) throw new Error(`sampler: start step ${startStep} differs from the scheduler's grid, which starts at ${sch.timesteps[0]}; pass steps to set a new grid`);
+  if (sch.grid)
+    throw new Error(
+      `sampler: start step ${startStep} differs from the scheduler's grid, which starts at ${sch.timesteps[0]}; pass steps to set a new grid`,
+    );
   const s = startStep ?? d.schedule.T;
   return sch.setTimesteps(s, { start: s, ...(opts.spacing ? { spacing: opts.spacing } : {}) });
 }
@@ -88,7 +105,8 @@ interface Chain {
 function checkChain(d: Denoiser, c: Chain, first: number): Int32Array | null {
   checkDenoiseArgs(d, c.n, first, c.classes);
   if (!c.guidance) return null;
-  if (c.classes === null) throw new Error(`sampler: guidance '${c.guidance.kind}' needs classes (got null: every row unconditional)`);
+  if (c.classes === null)
+    throw new Error(`sampler: guidance '${c.guidance.kind}' needs classes (got null: every row unconditional)`);
   checkGuidance(c.guidance, d.schedule.T, c.n);
   const neg = c.guidance.kind === 'negative' ? negativeLabels(c.guidance, c.n) : null;
   if (neg) checkDenoiseArgs(d, c.n, first, neg);
@@ -96,9 +114,17 @@ function checkChain(d: Denoiser, c: Chain, first: number): Int32Array | null {
 }
 
 /** Runs the grid's updates in place on x (n, D); returns the denoiser calls made. */
-async function runChain(ctx: Context, d: Denoiser, x: Tensor, c: Chain, steps: Int32Array, negative: Int32Array | null): Promise<number> {
+async function runChain(
+  ctx: Context,
+  d: Denoiser,
+  x: Tensor,
+  c: Chain,
+  steps: Int32Array,
+  negative: Int32Array | null,
+): Promise<number> {
   let calls = 0;
-  const labels = (which: GuidanceStep['a']): Int32Array | null => (which === 'cond' ? c.classes : which === 'uncond' ? null : negative);
+  const labels = (which: GuidanceStep['a']): Int32Array | null =>
+    which === 'cond' ? c.classes : which === 'uncond' ? null : negative;
   for (let k = 0; k < steps.length; k++) {
     const t = steps[k]!;
     const plan = guidanceAt(c.guidance, t);
@@ -119,7 +145,14 @@ async function runChain(ctx: Context, d: Denoiser, x: Tensor, c: Chain, steps: I
   return calls;
 }
 
-async function finish(ctx: Context, d: Denoiser, x: Tensor, c: Chain, steps: Int32Array, negative: Int32Array | null): Promise<SampleResult> {
+async function finish(
+  ctx: Context,
+  d: Denoiser,
+  x: Tensor,
+  c: Chain,
+  steps: Int32Array,
+  negative: Int32Array | null,
+): Promise<SampleResult> {
   try {
     const denoiserCalls = await runChain(ctx, d, x, c, steps, negative);
     return { x: (await readback(ctx, x)) as Float32Array, denoiserCalls, timesteps: Int32Array.from(steps) };
@@ -134,17 +167,28 @@ export async function sample(ctx: Context, d: Denoiser, opts: SampleOptions): Pr
   const D = d.dim;
   const steps = resolveGrid(opts.scheduler, d, opts, opts.start?.step);
   const s = steps[0]!;
-  const c: Chain = { n, classes: opts.classes, seed: opts.seed, scheduler: opts.scheduler, guidance: opts.guidance, onStep: opts.onStep };
+  const c: Chain = {
+    n,
+    classes: opts.classes,
+    seed: opts.seed,
+    scheduler: opts.scheduler,
+    guidance: opts.guidance,
+    onStep: opts.onStep,
+  };
   const negative = checkChain(d, c, s);
   const from = opts.start?.from ?? 'noise';
   let x0: Float32Array;
   if (from === 'noise') x0 = await standardNormals(ctx, n, D, { seed: opts.seed, stream: SAMPLE_STREAM, step: 0 });
   else if (from.kind === 'late-start') {
     const use = from.use ?? (opts.classes ? 'class' : 'all');
-    if (use !== 'class' && use !== 'all') throw new Error(`sampler: late-start use must be 'class' or 'all', got '${String(use)}'`);
+    if (use !== 'class' && use !== 'all')
+      throw new Error(`sampler: late-start use must be 'class' or 'all', got '${String(use)}'`);
     x0 = await drawLateStart(ctx, lateStartFromFile(from.file, d, s, use), D, n, opts.seed, opts.classes);
   } else if (from.kind === 'gaussian') x0 = await drawLateStart(ctx, from, D, n, opts.seed, opts.classes);
-  else throw new Error(`sampler: start.from must be 'noise', { kind: 'late-start', file } or { kind: 'gaussian', all, perClass }, got ${JSON.stringify(from)}`);
+  else
+    throw new Error(
+      `sampler: start.from must be 'noise', { kind: 'late-start', file } or { kind: 'gaussian', all, perClass }, got ${JSON.stringify(from)}`,
+    );
   const x = createTensor(ctx, [n, D], { data: x0, label: 'sampler.x' });
   return finish(ctx, d, x, c, steps, negative);
 }
@@ -168,9 +212,21 @@ export async function sdedit(ctx: Context, d: Denoiser, opts: SdeditOptions): Pr
   const n = checkInt('sdedit: n', opts.x0.length / D, 1, 1 << 20);
   checkFinite('sdedit: x0', opts.x0, D);
   const steps = resolveGrid(opts.scheduler, d, opts, opts.start);
-  const c: Chain = { n, classes: opts.classes, seed: opts.seed, scheduler: opts.scheduler, guidance: opts.guidance, onStep: opts.onStep };
+  const c: Chain = {
+    n,
+    classes: opts.classes,
+    seed: opts.seed,
+    scheduler: opts.scheduler,
+    guidance: opts.guidance,
+    onStep: opts.onStep,
+  };
   const negative = checkChain(d, c, steps[0]!);
-  const xs = await forwardNoise(ctx, opts.x0, [n, D], { schedule: d.schedule, steps: [steps[0]!], seed: opts.seed, stream: SDEDIT_STREAM });
+  const xs = await forwardNoise(ctx, opts.x0, [n, D], {
+    schedule: d.schedule,
+    steps: [steps[0]!],
+    seed: opts.seed,
+    stream: SDEDIT_STREAM,
+  });
   const x = createTensor(ctx, [n, D], { data: xs!, label: 'sdedit.x' });
   return finish(ctx, d, x, c, steps, negative);
 }

@@ -7,14 +7,22 @@ import type { Context } from '../runtime/context.js';
 import { beginBatch, submit } from '../runtime/dispatch.js';
 import type { Tensor } from '../runtime/tensor.js';
 import { encodeSamplerStep, samplerStepPipeline } from '../kernels/sampler_step.js';
-import type { Schedule } from '../models/schedules.js';
+import type { Schedule } from '../schedule/schedules.js';
 import {
-  checkGridAbar, ddimCoefficients, ddpmCoefficients, DDPM_VARIANCES, samplerGrid,
-  type DdpmVariance, type GridOptions, type SamplerGrid, type StepCoefficients,
+  checkGridAbar,
+  ddimCoefficients,
+  ddpmCoefficients,
+  DDPM_VARIANCES,
+  samplerGrid,
+  type DdpmVariance,
+  type GridOptions,
+  type SamplerGrid,
+  type StepCoefficients,
 } from './grid.js';
+import { SAMPLE_STREAM } from '../kernels/philox_streams.js';
 
-/** Philox stream of the samplers' x_T (step tag 0) and z (step tag = the step taken). */
-export const SAMPLE_STREAM = 48;
+/** Philox stream of the samplers' x_T (step tag 0) and z (step tag = the step taken); kernels/philox_streams.ts. */
+export { SAMPLE_STREAM };
 
 export type SchedulerKind = 'ddpm' | 'ddim';
 
@@ -49,7 +57,7 @@ export interface Scheduler {
 }
 
 export interface DdpmSchedulerOptions {
-  /** 'fixed_small' (default, diffusers) or 'fixed_large' (Ho et al. Alg. 2, as models/ddpm.ts). */
+  /** 'fixed_small' (default, diffusers) or 'fixed_large' (Ho et al. Alg. 2, as samplers/ddpm.ts). */
   variance?: DdpmVariance;
 }
 
@@ -62,7 +70,10 @@ function makeScheduler(kind: SchedulerKind, schedule: Schedule, eta: number, var
   const indexOf = (s: Scheduler, t: number): number => {
     if (!s.grid) throw new Error(`${kind} scheduler: call setTimesteps before step or coefficients`);
     const k = s.timesteps.indexOf(t);
-    if (k < 0) throw new Error(`${kind} scheduler: step ${String(t)} is not on the grid [${Array.from(s.timesteps).join(', ')}]`);
+    if (k < 0)
+      throw new Error(
+        `${kind} scheduler: step ${String(t)} is not on the grid [${Array.from(s.timesteps).join(', ')}]`,
+      );
     return k;
   };
   const sch: Scheduler = {
@@ -84,7 +95,9 @@ function makeScheduler(kind: SchedulerKind, schedule: Schedule, eta: number, var
       const g = sch.grid!;
       const abar = g.alphasCumprod[k]!;
       const prev = g.prevAlphasCumprod[k]!;
-      return kind === 'ddpm' ? ddpmCoefficients(abar, prev, variance, k === g.steps.length - 1) : ddimCoefficients(abar, prev, eta);
+      return kind === 'ddpm'
+        ? ddpmCoefficients(abar, prev, variance, k === g.steps.length - 1)
+        : ddimCoefficients(abar, prev, eta);
     },
     async step(ctx, t, s) {
       const c = sch.coefficients(t);
@@ -96,8 +109,18 @@ function makeScheduler(kind: SchedulerKind, schedule: Schedule, eta: number, var
       const p = await samplerStepPipeline(ctx);
       const batch = beginBatch(ctx, `${kind} step`);
       encodeSamplerStep(batch, p, {
-        epsA: s.epsA, epsB: s.epsB ?? s.epsA, x: s.x, rows: s.n, cols: D, key: seedKey(s.seed), step: t, stream: SAMPLE_STREAM,
-        a: c.a, b: c.b, sigma: c.sigma, w,
+        epsA: s.epsA,
+        epsB: s.epsB ?? s.epsA,
+        x: s.x,
+        rows: s.n,
+        cols: D,
+        key: seedKey(s.seed),
+        step: t,
+        stream: SAMPLE_STREAM,
+        a: c.a,
+        b: c.b,
+        sigma: c.sigma,
+        w,
       });
       submit(batch);
     },
@@ -117,7 +140,7 @@ export function ddpmScheduler(schedule: Schedule, opts: DdpmSchedulerOptions = {
 /** DDIM (Song et al. 2021) with stochasticity eta in [0, 1]. */
 export function ddimScheduler(schedule: Schedule, opts: DdimSchedulerOptions = {}): Scheduler {
   const eta = opts.eta ?? 0;
-  if (typeof eta !== 'number' || !(eta >= 0 && eta <= 1)) throw new Error(`ddim scheduler: eta must be in [0, 1], got ${String(eta)}`);
+  if (typeof eta !== 'number' || !(eta >= 0 && eta <= 1))
+    throw new Error(`ddim scheduler: eta must be in [0, 1], got ${String(eta)}`);
   return makeScheduler('ddim', schedule, eta, 'fixed_small');
 }
-

@@ -12,7 +12,15 @@ function mulhi(a: number, b: number): number {
   return (a1 * b1 + Math.floor(t / 65536) + Math.floor(w1 / 65536)) >>> 0;
 }
 
-export function philoxJs(c0: number, c1: number, c2: number, c3: number, k0: number, k1: number, out: Uint32Array): void {
+export function philoxJs(
+  c0: number,
+  c1: number,
+  c2: number,
+  c3: number,
+  k0: number,
+  k1: number,
+  out: Uint32Array,
+): void {
   for (let r = 0; r < 10; r++) {
     const hi0 = mulhi(0xd2511f53, c0);
     const lo0 = Math.imul(0xd2511f53, c0) >>> 0;
@@ -34,7 +42,15 @@ export function philoxJs(c0: number, c1: number, c2: number, c3: number, k0: num
 }
 
 /** (S, N, D) outputs of sqrt(abar) x0 + sqrt(1 - abar) eps with eps as the engine defines it. */
-export function forwardNoiseJs(x0: Float32Array, rows: number, cols: number, steps: Int32Array, abar: Float64Array, key: [number, number], stream = 0): Float32Array {
+export function forwardNoiseJs(
+  x0: Float32Array,
+  rows: number,
+  cols: number,
+  steps: Int32Array,
+  abar: Float64Array,
+  key: [number, number],
+  stream = 0,
+): Float32Array {
   const out = new Float32Array(steps.length * rows * cols);
   const bits = new Uint32Array(4);
   const eps = new Float64Array(4);

@@ -10,7 +10,8 @@ export interface DroppedFile {
   bytes: Uint8Array;
 }
 
-export const FILE_FORMATS = '.npy data (N, D) or (N, H, W) with a .npy labels file (N), or IDX images (*-idx3-ubyte) with IDX labels (*-idx1-ubyte); each may be .gz';
+export const FILE_FORMATS =
+  '.npy data (N, D) or (N, H, W) with a .npy labels file (N), or IDX images (*-idx3-ubyte) with IDX labels (*-idx1-ubyte); each may be .gz';
 
 /** Decompresses gzip bytes (magic 1f 8b) with DecompressionStream; other bytes are returned as they are. */
 export async function gunzipIfNeeded(f: DroppedFile): Promise<DroppedFile> {
@@ -45,7 +46,9 @@ const isLabels = (p: Parsed) => p.shape.length === 1 || (p.shape.length === 2 &&
 /** Builds the Dataset from the (already gunzipped) data file and labels file, in any order. */
 export function datasetFromFiles(files: DroppedFile[]): Dataset {
   if (files.length !== 2) {
-    throw new Error(`drop two files, the data and its labels (${files.length} given: ${files.map((f) => f.name).join(', ') || 'none'}); supported: ${FILE_FORMATS}`);
+    throw new Error(
+      `drop two files, the data and its labels (${files.length} given: ${files.map((f) => f.name).join(', ') || 'none'}); supported: ${FILE_FORMATS}`,
+    );
   }
   const parsed = files.map(parseAny);
   const labels = parsed.filter(isLabels);
@@ -56,7 +59,8 @@ export function datasetFromFiles(files: DroppedFile[]): Dataset {
   }
   const d = data[0]!;
   const l = labels[0]!;
-  if (d.shape.length > 3) throw new Error(`${d.file.name}: shape (${d.shape.join(', ')}); expected (N, D) or (N, H, W)`);
+  if (d.shape.length > 3)
+    throw new Error(`${d.file.name}: shape (${d.shape.join(', ')}); expected (N, D) or (N, H, W)`);
   const [rows, a, b] = d.shape as [number, number, number | undefined];
   const cols = b === undefined ? a : a * b;
   const u8 = d.dtype === 'u8' || d.dtype === 'u1';

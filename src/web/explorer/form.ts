@@ -26,11 +26,18 @@ function select<T extends string>(id: string): T {
 }
 
 export function readOptions(): ExplorerOptions {
-  const data = (document.querySelector('input[name="data"]:checked') as HTMLInputElement | null)?.value as DataSource | undefined;
+  const data = (document.querySelector('input[name="data"]:checked') as HTMLInputElement | null)?.value as
+    | DataSource
+    | undefined;
   const spectral = $('spectral-steps').value.trim();
   return {
     data: data ?? 'gmm',
-    gmm: { classes: num('gmm-classes'), dim: num('gmm-dim'), perClass: num('gmm-per-class'), separation: num('gmm-separation') },
+    gmm: {
+      classes: num('gmm-classes'),
+      dim: num('gmm-dim'),
+      perClass: num('gmm-per-class'),
+      separation: num('gmm-separation'),
+    },
     shapes: { classes: num('shapes-classes'), perClass: num('shapes-per-class') },
     samplesPerClass: optNum('samples-per-class'),
     schedule: select('schedule'),
@@ -45,7 +52,13 @@ export function readOptions(): ExplorerOptions {
     alpha: num('alpha'),
     groups: $('groups').value,
     seed: num('seed'),
-    trajectories: { count: num('traj-count'), sampler: select('traj-sampler'), samplerSteps: num('traj-steps'), lateStart: optNum('late-start'), rank: num('late-rank') },
+    trajectories: {
+      count: num('traj-count'),
+      sampler: select('traj-sampler'),
+      samplerSteps: num('traj-steps'),
+      lateStart: optNum('late-start'),
+      rank: num('late-rank'),
+    },
   };
 }
 
@@ -102,7 +115,9 @@ export function wireFiles(onFiles: (files: DroppedFile[]) => void): void {
   const zone = $<HTMLDivElement>('drop');
   const take = async (list: FileList | null) => {
     if (!list || list.length === 0) return;
-    const files = await Promise.all(Array.from(list).map(async (f) => ({ name: f.name, bytes: new Uint8Array(await f.arrayBuffer()) })));
+    const files = await Promise.all(
+      Array.from(list).map(async (f) => ({ name: f.name, bytes: new Uint8Array(await f.arrayBuffer()) })),
+    );
     (document.querySelector('input[name="data"][value="file"]') as HTMLInputElement).checked = true;
     syncDataFields();
     onFiles(files);

@@ -4,12 +4,18 @@
 import { requestContext, type Context } from '../../runtime/context.js';
 import { profileReport } from '../../runtime/profile.js';
 
-export type GpuProbe = { ok: true; ctx: Context } | { ok: false; reason: 'no-navigator-gpu' | 'no-adapter' | 'device-failed'; detail: string };
+export type GpuProbe =
+  | { ok: true; ctx: Context }
+  | { ok: false; reason: 'no-navigator-gpu' | 'no-adapter' | 'device-failed'; detail: string };
 
 /** A context with profiling, or why WebGPU is unavailable. */
 export async function acquireGpu(): Promise<GpuProbe> {
   if (typeof navigator === 'undefined' || !('gpu' in navigator) || !navigator.gpu) {
-    return { ok: false, reason: 'no-navigator-gpu', detail: 'navigator.gpu is missing: this browser has no WebGPU, or it is switched off.' };
+    return {
+      ok: false,
+      reason: 'no-navigator-gpu',
+      detail: 'navigator.gpu is missing: this browser has no WebGPU, or it is switched off.',
+    };
   }
   let adapter: GPUAdapter | null = null;
   try {
@@ -18,12 +24,21 @@ export async function acquireGpu(): Promise<GpuProbe> {
     return { ok: false, reason: 'no-adapter', detail: `requestAdapter() failed: ${(e as Error).message}` };
   }
   if (!adapter) {
-    return { ok: false, reason: 'no-adapter', detail: 'navigator.gpu exists but requestAdapter() returned no adapter: WebGPU is blocked for this GPU or driver, or disabled by a flag or policy.' };
+    return {
+      ok: false,
+      reason: 'no-adapter',
+      detail:
+        'navigator.gpu exists but requestAdapter() returned no adapter: WebGPU is blocked for this GPU or driver, or disabled by a flag or policy.',
+    };
   }
   try {
     return { ok: true, ctx: await requestContext({ profile: true, label: 'fluctus explorer' }) };
   } catch (e) {
-    return { ok: false, reason: 'device-failed', detail: `the adapter would not give a device: ${(e as Error).message}` };
+    return {
+      ok: false,
+      reason: 'device-failed',
+      detail: `the adapter would not give a device: ${(e as Error).message}`,
+    };
   }
 }
 
@@ -58,7 +73,12 @@ export function showAdapter(el: HTMLElement, ctx: Context): void {
     ['architecture', a.architecture || '(not reported)'],
     ['description', a.description || a.device || '(not reported)'],
     ['kind', a.isFallback ? 'software fallback adapter (runs on the CPU: expect slow kernels)' : 'hardware adapter'],
-    ['features', ['timestamp-query', 'shader-f16', 'subgroups'].filter((_, i) => [f.timestampQuery, f.shaderF16, f.subgroups][i]).join(', ') || 'none of timestamp-query, shader-f16, subgroups'],
+    [
+      'features',
+      ['timestamp-query', 'shader-f16', 'subgroups']
+        .filter((_, i) => [f.timestampQuery, f.shaderF16, f.subgroups][i])
+        .join(', ') || 'none of timestamp-query, shader-f16, subgroups',
+    ],
     ['max storage binding', `${(ctx.limits.maxStorageBufferBindingSize / 2 ** 20).toFixed(0)} MiB`],
   ];
   el.innerHTML = `<table class="kv">${rows.map(([k, v]) => `<tr><td>${k}</td><td>${esc(v)}</td></tr>`).join('')}</table>`;
@@ -68,7 +88,8 @@ export function showAdapter(el: HTMLElement, ctx: Context): void {
 /** The per-kernel GPU times since the last reset, or a line saying timestamp queries are unavailable. */
 export function showProfile(el: HTMLElement, ctx: Context): void {
   if (!ctx.features.timestampQuery || ctx.profiler?.mode !== 'timestamp') {
-    el.innerHTML = '<p class="note" id="no-timestamps">Timestamp queries are unavailable on this adapter (no <code>timestamp-query</code> feature), so there is no per-kernel GPU time.</p>';
+    el.innerHTML =
+      '<p class="note" id="no-timestamps">Timestamp queries are unavailable on this adapter (no <code>timestamp-query</code> feature), so there is no per-kernel GPU time.</p>';
     return;
   }
   const rows = profileReport(ctx);
@@ -78,7 +99,10 @@ export function showProfile(el: HTMLElement, ctx: Context): void {
   }
   const total = rows.reduce((s, r) => s + r.ms, 0);
   const body = rows
-    .map((r) => `<tr><td>${esc(r.kernel)}</td><td>${r.calls}</td><td>${r.ms.toFixed(3)}</td><td>${((100 * r.ms) / total).toFixed(1)}</td><td>${r.gflops.toFixed(2)}</td><td>${r.gbps.toFixed(2)}</td></tr>`)
+    .map(
+      (r) =>
+        `<tr><td>${esc(r.kernel)}</td><td>${r.calls}</td><td>${r.ms.toFixed(3)}</td><td>${((100 * r.ms) / total).toFixed(1)}</td><td>${r.gflops.toFixed(2)}</td><td>${r.gbps.toFixed(2)}</td></tr>`,
+    )
     .join('');
   el.innerHTML = `<table class="num" id="profile-table"><thead><tr><th>kernel</th><th>calls</th><th>GPU ms</th><th>%</th><th>GFLOP/s</th><th>GB/s</th></tr></thead><tbody>${body}</tbody></table>
     <p class="note">GPU time from timestamp queries around each dispatch (analysis and trajectories of the last run); FLOP and bytes are the kernels' declared counts.</p>`;

@@ -8,7 +8,14 @@ import type { Dataset } from '../../data/dataset.js';
 import { applyQuery, readOptions, syncDataFields, wireFiles, writeOptions } from './form.js';
 import { datasetFromFiles, gunzipIfNeeded, type DroppedFile } from './files.js';
 import { acquireGpu, showAdapter, showNoWebGpu, showProfile } from './gpu-panel.js';
-import { analyzeOptionsOf, builtinData, checkOptions, cliEquivalent, limitData, type ExplorerOptions } from './options.js';
+import {
+  analyzeOptionsOf,
+  builtinData,
+  checkOptions,
+  cliEquivalent,
+  limitData,
+  type ExplorerOptions,
+} from './options.js';
 import { showResults } from './results.js';
 import type { ExplorerSummary } from './summary.js';
 import { reverseTrajectories } from './trajectories.js';
@@ -88,7 +95,9 @@ async function run(ctx: Context): Promise<void> {
   }
   const aopts = analyzeOptionsOf(opts, data);
   trajView?.stop();
-  byId('trajectories').replaceChildren(Object.assign(document.createElement('p'), { className: 'note', textContent: 'Computed after the analysis…' }));
+  byId('trajectories').replaceChildren(
+    Object.assign(document.createElement('p'), { className: 'note', textContent: 'Computed after the analysis…' }),
+  );
   resetProfile(ctx);
   const { report } = await analyzeMergers(ctx, data, { ...aopts, progress: onProgress, version: 'explorer' });
   say('drawing charts…');
@@ -111,19 +120,31 @@ async function run(ctx: Context): Promise<void> {
   const lateStep = t.lateStart ?? report.dataNoise.mergerStep ?? Math.round(0.6 * report.schedule.T);
   state.phase = 'trajectories';
   const tr = await reverseTrajectories(ctx, data, aopts.schedule, {
-    n: t.count, sampler: t.sampler, samplerSteps: t.samplerSteps, lateStep, rank: t.rank, seed: opts.seed,
+    n: t.count,
+    sampler: t.sampler,
+    samplerSteps: t.samplerSteps,
+    lateStep,
+    rank: t.rank,
+    seed: opts.seed,
     onStep: (d, total) => onProgress('trajectories', d, total),
   });
   trajView = drawTrajectories(byId('trajectories'), tr, data, aopts.schedule);
   if (t.lateStart === null && report.dataNoise.mergerStep === null) {
-    byId('trajectories').prepend(Object.assign(document.createElement('p'), {
-      className: 'warning',
-      textContent: `No data–noise merger within T, so the late start uses s = ${lateStep} (0.6 T); set the late-start step to choose another.`,
-    }));
+    byId('trajectories').prepend(
+      Object.assign(document.createElement('p'), {
+        className: 'warning',
+        textContent: `No data–noise merger within T, so the late start uses s = ${lateStep} (0.6 T); set the late-start step to choose another.`,
+      }),
+    );
   }
   state.result.timings.trajectories = performance.now() - tTraj;
   showProfile(byId('profile'), ctx);
-  state.result.trajectories = { n: tr.n, frames: trajView.frames.length, lateStep: tr.lateStep, view: data.imageShape ? 'images' : 'pca-scatter' };
+  state.result.trajectories = {
+    n: tr.n,
+    frames: trajView.frames.length,
+    lateStep: tr.lateStep,
+    view: data.imageShape ? 'images' : 'pca-scatter',
+  };
   state.result.ms = performance.now() - t0;
   say(`done in ${(state.result.ms / 1000).toFixed(1)} s`);
 }

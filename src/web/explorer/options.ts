@@ -5,11 +5,19 @@
 import { checkInt } from '../../runtime/check.js';
 import type { AnalyzeOptions } from '../../analysis/analyze.js';
 import { parseGroups } from '../../analysis/events.js';
-import { CENTRINGS, LINKAGES, MERGER_METHODS, type Centring, type Linkage, type MergerMethod } from '../../analysis/report-types.js';
+import { DEFAULT_EPS_RATIO } from '../../analysis/curves.js';
+import {
+  CENTRINGS,
+  LINKAGES,
+  MERGER_METHODS,
+  type Centring,
+  type Linkage,
+  type MergerMethod,
+} from '../../formats/report-types.js';
 import { limitPerClass, type Dataset } from '../../data/dataset.js';
 import { gaussianMixture } from '../../data/gmm.js';
 import { proceduralImages } from '../../data/shapes.js';
-import { SCHEDULE_NAMES, makeSchedule, type ScheduleName } from '../../models/schedules.js';
+import { SCHEDULE_NAMES, makeSchedule, type ScheduleName } from '../../schedule/schedules.js';
 
 export type DataSource = 'gmm' | 'shapes' | 'file';
 export const DATA_SOURCES: readonly DataSource[] = ['gmm', 'shapes', 'file'];
@@ -42,7 +50,7 @@ export interface ExplorerOptions {
   method: MergerMethod;
   centring: Centring;
   linkage: Linkage;
-  /** eps = max lambda_max(C(0)) / epsRatio unless eps (absolute) is given; null: default ratio 400. */
+  /** eps = max lambda_max(C(0)) / epsRatio unless eps (absolute) is given; null: DEFAULT_EPS_RATIO (400). */
   epsRatio: number | null;
   eps: number | null;
   spectralSteps: number | 'all' | null;
@@ -108,7 +116,8 @@ export function checkOptions(o: ExplorerOptions): void {
   if (o.eps !== null && o.epsRatio !== null) throw new Error('give either eps or eps ratio, not both');
   if (o.eps !== null) positive('eps', o.eps);
   if (o.epsRatio !== null) positive('eps ratio', o.epsRatio);
-  if (o.spectralSteps !== null && o.spectralSteps !== 'all') checkInt('spectral steps', o.spectralSteps, 2, MAX_STEPS + 1);
+  if (o.spectralSteps !== null && o.spectralSteps !== 'all')
+    checkInt('spectral steps', o.spectralSteps, 2, MAX_STEPS + 1);
   if (o.noiseSamples !== null) checkInt('noise samples', o.noiseSamples, 8, 2 ** 31 - 1);
   if (!(o.alpha > 0 && o.alpha < 1)) throw new Error(`alpha must be in (0, 1), got ${o.alpha}`);
   const t = o.trajectories;
@@ -139,7 +148,7 @@ export function analyzeOptionsOf(o: ExplorerOptions, data: Dataset): AnalyzeOpti
     centring: o.centring,
     linkage: o.linkage,
     seed: o.seed,
-    eps: o.eps !== null ? { value: o.eps } : { ratio: o.epsRatio ?? 400 },
+    eps: o.eps !== null ? { value: o.eps } : { ratio: o.epsRatio ?? DEFAULT_EPS_RATIO },
     spectralSteps: o.spectralSteps ?? undefined,
     noiseSamples: o.noiseSamples ?? undefined,
     groups: o.groups.trim() ? parseGroups(o.groups, data.classNames) : [],
@@ -151,13 +160,24 @@ export function analyzeOptionsOf(o: ExplorerOptions, data: Dataset): AnalyzeOpti
 export function cliEquivalent(o: ExplorerOptions, dataName: string): string {
   const parts = ['fluctus analyze', `--data ${o.data === 'file' ? dataName : o.data}`];
   if (o.samplesPerClass !== null) parts.push(`--samples-per-class ${o.samplesPerClass}`);
-  parts.push(`--schedule ${o.schedule}`, `--steps ${o.steps}`, `--method ${o.method}`, `--centring ${o.centring}`, `--linkage ${o.linkage}`);
+  parts.push(
+    `--schedule ${o.schedule}`,
+    `--steps ${o.steps}`,
+    `--method ${o.method}`,
+    `--centring ${o.centring}`,
+    `--linkage ${o.linkage}`,
+  );
   if (o.eps !== null) parts.push(`--eps ${o.eps}`);
   if (o.epsRatio !== null) parts.push(`--eps-ratio ${o.epsRatio}`);
   if (o.spectralSteps !== null) parts.push(`--spectral-steps ${o.spectralSteps}`);
   if (o.noiseSamples !== null) parts.push(`--noise-samples ${o.noiseSamples}`);
   if (o.groups.trim()) parts.push(`--groups '${o.groups.trim()}'`);
   parts.push(`--alpha ${o.alpha}`, `--seed ${o.seed}`);
-  const note = o.data === 'gmm' ? ' (the CLI gmm has fixed size 4 x 8192 x 32; the page sets its size)' : o.data === 'shapes' ? ' (shapes: page only)' : '';
+  const note =
+    o.data === 'gmm'
+      ? ' (the CLI gmm has fixed size 4 x 8192 x 32; the page sets its size)'
+      : o.data === 'shapes'
+        ? ' (shapes: page only)'
+        : '';
   return parts.join(' ') + note;
 }

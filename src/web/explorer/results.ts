@@ -1,11 +1,11 @@
 // Draws a finished merger analysis on the explorer page: headline steps, warnings, the report's charts
-// from the shared Vega-Lite specs (src/analysis/charts*.ts), a pair picker for the merger curves and
+// from the shared Vega-Lite specs (src/report/charts*.ts), a pair picker for the merger curves and
 // the spectrum slider. Returns the summary the page publishes for its test.
-import type { MergerReport } from '../../analysis/report-types.js';
-import { defaultCurvePairs, mergerCurvesChart } from '../../analysis/charts.js';
-import { pairLabel } from '../../analysis/charts-common.js';
-import { dendrogramChart, mergerMatrixChart, spectraChart } from '../../analysis/charts-structure.js';
-import { normalityChart, stepsChart } from '../../analysis/charts-steps.js';
+import type { MergerReport } from '../../formats/report-types.js';
+import { defaultCurvePairs, mergerCurvesChart } from '../../report/charts.js';
+import { pairLabel } from '../../report/charts-common.js';
+import { dendrogramChart, mergerMatrixChart, spectraChart } from '../../report/charts-structure.js';
+import { normalityChart, stepsChart } from '../../report/charts-steps.js';
 import { drawChart, setSignal } from './vega-view.js';
 import { STEP_SIGNAL, spectrumAtStepChart } from './spectrum-step.js';
 import { explorerSummary, type ExplorerSummary } from './summary.js';
@@ -30,11 +30,21 @@ function headline(r: MergerReport): void {
     `normality no longer rejected (alpha ${r.dataNoise.normality.alpha}) from step: ${stepText(r, r.dataNoise.normalityStep)}`,
     `speciation step: ${stepText(r, r.speciationStep)} (Lambda = ${r.speciation.lambdaMax.toPrecision(4)})`,
     `class–rest merger steps: ${r.data.classNames.map((n, k) => `${n}: ${r.classRestMerger[k] ?? 'none'}`).join(', ')}`,
-    `first class merges: ${r.dendrogram.merges.slice(0, 3).map((m) => `${clusterName(r, m.a)} + ${clusterName(r, m.b)} at ${Number.isInteger(m.height) ? m.height : m.height.toFixed(1)}`).join('; ') || 'none'}`,
+    `first class merges: ${
+      r.dendrogram.merges
+        .slice(0, 3)
+        .map(
+          (m) =>
+            `${clusterName(r, m.a)} + ${clusterName(r, m.b)} at ${Number.isInteger(m.height) ? m.height : m.height.toFixed(1)}`,
+        )
+        .join('; ') || 'none'
+    }`,
   ];
   const ul = byId('headline');
   ul.replaceChildren(...items.map((t) => Object.assign(document.createElement('li'), { textContent: t })));
-  byId('warnings').replaceChildren(...r.warnings.map((w) => Object.assign(document.createElement('p'), { className: 'warning', textContent: w })));
+  byId('warnings').replaceChildren(
+    ...r.warnings.map((w) => Object.assign(document.createElement('p'), { className: 'warning', textContent: w })),
+  );
 }
 
 /** Checkboxes for every pair (default: the report's default curve pairs); `onChange` gets the chosen indices. */
@@ -55,7 +65,11 @@ function pairPicker(r: MergerReport, chosen: number[], onChange: (idx: number[])
 }
 
 /** Draws everything; the merger curves first (the summary comes from the spec actually drawn). */
-export async function showResults(r: MergerReport, cli: string, onCurves: (s: ExplorerSummary) => void): Promise<ExplorerSummary> {
+export async function showResults(
+  r: MergerReport,
+  cli: string,
+  onCurves: (s: ExplorerSummary) => void,
+): Promise<ExplorerSummary> {
   byId('results').hidden = false;
   headline(r);
   byId('cli').textContent = cli;

@@ -3,8 +3,17 @@
 // all-data event, the noise event and each class. Complements the report's spectraChart (eigenvalues
 // over steps), which the page draws from the shared spec. Pure: no DOM, no Node APIs.
 import type { TopLevelSpec } from 'vega-lite';
-import type { MergerReport } from '../../analysis/report-types.js';
-import { CHART_CONFIG, HEIGHT, VL_SCHEMA, WIDTH, classEvents, positiveFinite, shortNumber, type ChartSpec } from '../../analysis/charts-common.js';
+import type { MergerReport } from '../../formats/report-types.js';
+import {
+  CHART_CONFIG,
+  HEIGHT,
+  VL_SCHEMA,
+  WIDTH,
+  classEvents,
+  positiveFinite,
+  shortNumber,
+  type ChartSpec,
+} from '../../report/charts-common.js';
 
 export const STEP_SIGNAL = 'stepIndex';
 
@@ -41,7 +50,13 @@ export function spectrumAtStepChart(report: MergerReport): ChartSpec {
     transform: [{ filter: `datum.j === ${STEP_SIGNAL}` }],
     mark: { type: 'line', point: { size: 30 }, strokeWidth: 1.5 },
     encoding: {
-      x: { field: 'rank', type: 'quantitative', title: 'eigenvalue rank', scale: { domain: [1, report.spectra.top], nice: false }, axis: { tickMinStep: 1 } },
+      x: {
+        field: 'rank',
+        type: 'quantitative',
+        title: 'eigenvalue rank',
+        scale: { domain: [1, report.spectra.top], nice: false },
+        axis: { tickMinStep: 1 },
+      },
       y: { field: 'value', type: 'quantitative', title: 'eigenvalue (log)', scale: { type: 'log', domain: [lo, hi] } },
       color: { field: 'event', type: 'nominal', title: 'event', scale: { domain: names } },
       tooltip: [

@@ -2,8 +2,8 @@
 // test recomputes in Node: the merger steps of every pair, the class merger matrix, and a checksum of
 // the merger curves as displayed, i.e. of the data rows inside the Vega-Lite spec the page rendered.
 // Pure: no DOM, no Node APIs.
-import type { MergerReport } from '../../analysis/report-types.js';
-import { pairLabel, type ChartSpec } from '../../analysis/charts-common.js';
+import type { MergerReport } from '../../formats/report-types.js';
+import { pairLabel, type ChartSpec } from '../../report/charts-common.js';
 
 export interface CurveChecksum {
   /** Rows of M(i) and M~(i) drawn, and sum over them of value and of value * step / T. */

@@ -2,7 +2,7 @@
 // canvas per chain and trajectory (rows: plain start, Gaussian late start); for other data two 2-D
 // scatter panels, the states projected on the top two principal directions of the data (grey: data).
 import type { Dataset } from '../../data/dataset.js';
-import type { Schedule } from '../../models/schedules.js';
+import type { Schedule } from '../../schedule/schedules.js';
 import type { Chain, Trajectories } from './trajectories.js';
 
 export interface TrajectoryView {
@@ -29,7 +29,9 @@ export function pca2(x: Float32Array, N: number, D: number): { mean: Float64Arra
   for (let r = 0; r < N; r += stride) rows.push(r);
   const mean = new Float64Array(D);
   for (const r of rows) for (let d = 0; d < D; d++) mean[d]! += x[r * D + d]! / rows.length;
-  const basis = [0, 1].map((j) => Float64Array.from({ length: D }, (_, d) => (d === j ? 1 : 0.1 * Math.sin(d + 3 * j + 1))));
+  const basis = [0, 1].map((j) =>
+    Float64Array.from({ length: D }, (_, d) => (d === j ? 1 : 0.1 * Math.sin(d + 3 * j + 1))),
+  );
   for (let it = 0; it < 60; it++) {
     const next = basis.map(() => new Float64Array(D));
     for (const r of rows) {
@@ -106,11 +108,17 @@ function scatterPanels(el: HTMLElement, tr: Trajectories, data: Dataset) {
   const stride = Math.max(1, Math.floor(N / 3000));
   const dataPts: [number, number][] = [];
   for (let r = 0; r < N; r += stride) dataPts.push(proj(data.x, r));
-  const chains = [tr.plain, tr.late].map((c) => ({ chain: c, pts: c.states.map((s) => Array.from({ length: tr.n }, (_, t) => proj(s, t))) }));
+  const chains = [tr.plain, tr.late].map((c) => ({
+    chain: c,
+    pts: c.states.map((s) => Array.from({ length: tr.n }, (_, t) => proj(s, t))),
+  }));
   const all = [...dataPts, ...chains.flatMap((c) => c.pts.flat())];
   const lim = all.reduce((m, [a, b]) => Math.max(m, Math.abs(a), Math.abs(b)), 1e-9);
   const S = 300;
-  const to = ([a, b]: [number, number]): [number, number] => [S / 2 + (a / lim) * (S / 2 - 6), S / 2 - (b / lim) * (S / 2 - 6)];
+  const to = ([a, b]: [number, number]): [number, number] => [
+    S / 2 + (a / lim) * (S / 2 - 6),
+    S / 2 - (b / lim) * (S / 2 - 6),
+  ];
   const wrap = document.createElement('div');
   wrap.className = 'scatters';
   const panels = chains.map(({ chain, pts }) => {

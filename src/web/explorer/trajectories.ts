@@ -13,14 +13,14 @@ import { createTensor, disposeTensor, readback } from '../../runtime/tensor.js';
 import { standardNormals } from '../../kernels/forward_noise.js';
 import { planEvents } from '../../analysis/events.js';
 import { fluctuationModel } from '../../analysis/fluctuations.js';
-import { lateStartStatistics, type LateStartGaussian } from '../../analysis/late-start.js';
+import { lateStartStatistics } from '../../analysis/late-start.js';
+import type { LateStartGaussian } from '../../formats/late-start.js';
 import type { Dataset } from '../../data/dataset.js';
 import { empiricalDenoiser } from '../../models/empirical-denoiser.js';
-import type { Schedule } from '../../models/schedules.js';
+import type { Schedule } from '../../schedule/schedules.js';
 import type { Denoiser } from '../../models/denoiser.js';
 import { ddimScheduler, ddpmScheduler, drawLateStart, SAMPLE_STREAM, type Scheduler } from '../../samplers/index.js';
 import { TRAJECTORY_SAMPLERS, type TrajectorySampler } from './options.js';
-
 
 export interface Chain {
   label: string;
@@ -49,20 +49,51 @@ export interface TrajectoryRun {
 }
 
 /** The late-start Gaussian of all the data at step s, from the exact fluctuation model. */
-export async function lateStartGaussian(ctx: Context, data: Dataset, schedule: Schedule, step: number, rank: number, seed: number): Promise<LateStartGaussian> {
+export async function lateStartGaussian(
+  ctx: Context,
+  data: Dataset,
+  schedule: Schedule,
+  step: number,
+  rank: number,
+  seed: number,
+): Promise<LateStartGaussian> {
   const [N, D] = data.shape;
   const counts = new Array<number>(data.classes).fill(0);
   for (const l of data.labels) counts[l]!++;
   const plan = planEvents(data.classNames, counts, 0, []);
   const model = await fluctuationModel(ctx, {
-    x: data.x, labels: data.labels, n: N, dim: D, classes: data.classes, plan, schedule, method: 'exact', centring: 'own', seed, noiseCount: 0,
+    x: data.x,
+    labels: data.labels,
+    n: N,
+    dim: D,
+    classes: data.classes,
+    plan,
+    schedule,
+    method: 'exact',
+    centring: 'own',
+    seed,
+    noiseCount: 0,
   });
-  const file = await lateStartStatistics(model, plan, schedule, [step], rank, { name: data.name, dim: D, imageShape: data.imageShape, classNames: data.classNames });
+  const file = await lateStartStatistics(model, plan, schedule, [step], rank, {
+    name: data.name,
+    dim: D,
+    imageShape: data.imageShape,
+    classNames: data.classNames,
+  });
   return file.steps[0]!.all;
 }
 
 /** Runs the scheduler's grid (set) from x at its first step down to x_0, recording every state. */
-async function runChain(ctx: Context, den: Denoiser, sch: Scheduler, x0: Float32Array, n: number, seed: number, label: string, tick: () => void): Promise<Chain> {
+async function runChain(
+  ctx: Context,
+  den: Denoiser,
+  sch: Scheduler,
+  x0: Float32Array,
+  n: number,
+  seed: number,
+  label: string,
+  tick: () => void,
+): Promise<Chain> {
   const D = den.dim;
   const steps = Array.from(sch.timesteps);
   const x = createTensor(ctx, [n, D], { data: x0, label: `explorer.${label}` });
@@ -92,7 +123,12 @@ function scheduler(kind: TrajectorySampler, schedule: Schedule): Scheduler {
 }
 
 /** Plain and late-start chains on the data's empirical denoiser (unconditional). */
-export async function reverseTrajectories(ctx: Context, data: Dataset, schedule: Schedule, run: TrajectoryRun): Promise<Trajectories> {
+export async function reverseTrajectories(
+  ctx: Context,
+  data: Dataset,
+  schedule: Schedule,
+  run: TrajectoryRun,
+): Promise<Trajectories> {
   const [, D] = data.shape;
   const n = run.n;
   const T = schedule.T;
@@ -110,8 +146,26 @@ export async function reverseTrajectories(ctx: Context, data: Dataset, schedule:
     const xT = await standardNormals(ctx, n, D, { seed: run.seed, stream: SAMPLE_STREAM, step: 0 });
     const g = await lateStartGaussian(ctx, data, schedule, s, Math.min(run.rank, D), run.seed);
     const xs = await drawLateStart(ctx, { all: g }, D, n, run.seed, null);
-    const plain = await runChain(ctx, den, plainSch, xT, n, run.seed, `plain start at T = ${T} (${plainSch.timesteps.length} ${run.sampler} steps)`, tick);
-    const late = await runChain(ctx, den, lateSch, xs, n, run.seed, `Gaussian late start at s = ${s} (${lateSch.timesteps.length} ${run.sampler} steps)`, tick);
+    const plain = await runChain(
+      ctx,
+      den,
+      plainSch,
+      xT,
+      n,
+      run.seed,
+      `plain start at T = ${T} (${plainSch.timesteps.length} ${run.sampler} steps)`,
+      tick,
+    );
+    const late = await runChain(
+      ctx,
+      den,
+      lateSch,
+      xs,
+      n,
+      run.seed,
+      `Gaussian late start at s = ${s} (${lateSch.timesteps.length} ${run.sampler} steps)`,
+      tick,
+    );
     return { n, dim: D, plain, late, lateStep: s };
   } finally {
     den.dispose();

@@ -1,9 +1,9 @@
-// Draws Vega-Lite specs (the report's own, from src/analysis/charts*.ts, and the page's slider spec)
+// Draws Vega-Lite specs (the report's own, from src/report/charts*.ts, and the page's slider spec)
 // into page elements with vega's SVG renderer. One live View per element: drawing again finalizes the
 // previous one. A spec that is { none: why } becomes a sentence.
 import * as vega from 'vega';
 import { compile } from 'vega-lite';
-import { isNoChart, type ChartSpec } from '../../analysis/charts-common.js';
+import { isNoChart, type ChartSpec } from '../../report/charts-common.js';
 
 const views = new WeakMap<HTMLElement, vega.View>();
 

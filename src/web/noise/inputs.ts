@@ -9,5 +9,12 @@ export function browserCheckInputs() {
   const shape: [number, number] = [37, 13];
   const x0 = new Float32Array(shape[0] * shape[1]);
   for (let i = 0; i < x0.length; i++) x0[i] = Math.sin(i * 0.37) * 3 + (i % 5) - 2;
-  return { counters, key: [0x12345678, 0x9abcdef0] as [number, number], shape, x0, steps: [1, 17, 250, 999], seed: 20261123 };
+  return {
+    counters,
+    key: [0x12345678, 0x9abcdef0] as [number, number],
+    shape,
+    x0,
+    steps: [1, 17, 250, 999],
+    seed: 20261123,
+  };
 }

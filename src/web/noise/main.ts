@@ -3,12 +3,14 @@
 import { requestContext, destroyContext } from '../../runtime/context.js';
 import { philox } from '../../kernels/philox.js';
 import { forwardNoise } from '../../kernels/forward_noise.js';
-import { makeSchedule } from '../../models/schedules.js';
+import { makeSchedule } from '../../schedule/schedules.js';
 import { browserCheckInputs } from './inputs.js';
 
 declare global {
   interface Window {
-    fluctusResult?: { ok: true; adapter: string; words: number[]; normals: number[]; noised: number[] } | { ok: false; error: string };
+    fluctusResult?:
+      | { ok: true; adapter: string; words: number[]; normals: number[]; noised: number[] }
+      | { ok: false; error: string };
   }
 }
 
@@ -19,7 +21,11 @@ async function run() {
   const inp = browserCheckInputs();
   const words = await philox(ctx, inp.counters, { key: inp.key });
   const normals = await philox(ctx, inp.counters, { key: inp.key, output: 'normal' });
-  const noised = await forwardNoise(ctx, inp.x0, inp.shape, { schedule: makeSchedule('linear'), steps: inp.steps, seed: inp.seed });
+  const noised = await forwardNoise(ctx, inp.x0, inp.shape, {
+    schedule: makeSchedule('linear'),
+    steps: inp.steps,
+    seed: inp.seed,
+  });
   const a = ctx.adapterInfo;
   const adapter = `${a.vendor} ${a.architecture} ${a.description}`.trim();
   destroyContext(ctx);

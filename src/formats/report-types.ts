@@ -39,8 +39,40 @@ export interface PairReport {
   M: number[];
   /** Thresholded M~(i) on report.steps: M(i) where d(i) > eps, else 1 (d interpolated between spectral steps for this column only). */
   Mthr: number[];
-  /** d(i) on report.spectralSteps. */
+  /**
+   * d(i) on report.spectralSteps. exact and mc: the spectral distance from full spectra. crn: its maximum
+   * over the top k ranks from the tracked Ritz values (search.trackedEigenvalues; d is at least this and
+   * equals it wherever the top ranks carry the maximum, as near every merger on image data).
+   */
   d: number[];
+  /** crn: a certified lower bound of d on report.spectralSteps (d minus the Ritz error estimates). */
+  dLower?: number[];
+  /** crn: the steps where d was computed from both full spectra, with its value. */
+  dExact?: { step: number; d: number }[];
+  /** crn: steps after the merger step where d is certainly above eps again (empty when d stays below). */
+  recrossings?: number[];
+  /**
+   * crn: steps before the merger step that neither the certified bound nor a full spectrum placed above
+   * eps (the tracked estimate does, and the full spectrum just before the merger step agrees).
+   */
+  uncertified?: number[];
+}
+
+/** How the merger steps were found (README "How merger steps are found"). */
+export interface SearchReport {
+  /** 'ritz': certified bounds from tracked top eigenvalues, full spectra where they cannot decide (crn);
+   * 'full': full spectra on the spectral steps, refined by bisection (exact: closed form; mc: the grid). */
+  method: 'ritz' | 'full';
+  /** Top eigenvalues tracked per event and the subspace size (ritz). */
+  trackedEigenvalues: number | null;
+  subspace: number | null;
+  /** Tracker windows and GPU block products (ritz). */
+  windows: number;
+  products: number;
+  /** Full spectra (eigendecompositions) computed. */
+  fullSpectra: number;
+  /** Pairs whose merger step needed galloping and bisection on full spectra (ritz). */
+  bisectedPairs: number;
 }
 
 export interface NormalityReport {
@@ -128,6 +160,7 @@ export interface MergerReport {
   speciationStep: number | null;
   speciation: SpeciationReport;
   spectra: SpectraReport;
+  search: SearchReport;
   /** Late-start statistics file (relative to the report) and its steps, or null. */
   lateStart: { file: string; steps: number[]; rank: number } | null;
   /** Things the reader must know to interpret the numbers (e.g. a finite-sample floor above eps). */

@@ -1,7 +1,8 @@
 // The text parts of report.html (header, headline numbers, tables, dendrogram in words, footnote) as
 // HTML strings built from a MergerReport. Every string that comes from the report goes through esc().
 // Pure: no Node APIs.
-import type { MergerReport } from './report-types.js';
+import type { MergerReport } from '../formats/report-types.js';
+import { DEFAULT_EPS_RATIO } from '../analysis/curves.js';
 
 const METHODS: Record<MergerReport['method'], string> = {
   crn: 'crn — one noise draw per sample (common random numbers): C(i) = abar A + (1 - abar) B + sqrt(abar (1 - abar)) (X + Xᵀ) from A = cov(x0), B = cov(eps), X = cross-cov(x0, eps), for every step at once',
@@ -16,7 +17,10 @@ const CENTRING_TEXT: Record<MergerReport['centring'], string> = {
 
 /** HTML-escapes text and attribute values. */
 export function esc(s: unknown): string {
-  return String(s).replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
+  return String(s).replace(
+    /[&<>"']/g,
+    (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!,
+  );
 }
 
 /** A number for tables: integers as is, others to 4 significant digits. */
@@ -44,7 +48,9 @@ function table(head: string[], rows: string[][], cls = ''): string {
 
 export function headerSection(r: MergerReport): string {
   const d = r.data;
-  const shape = d.imageShape ? `${d.n} × ${d.dim} (images ${d.imageShape[0]} × ${d.imageShape[1]})` : `${d.n} × ${d.dim}`;
+  const shape = d.imageShape
+    ? `${d.n} × ${d.dim} (images ${d.imageShape[0]} × ${d.imageShape[1]})`
+    : `${d.n} × ${d.dim}`;
   const classes = d.classNames.map((n, k) => `${esc(n)} (${num(d.counts[k] ?? null)})`).join(', ');
   const rows: [string, string][] = [
     ['source', esc(d.source)],
@@ -54,13 +60,20 @@ export function headerSection(r: MergerReport): string {
     ['schedule', `${esc(r.schedule.name)}, T = ${r.schedule.T}`],
     ['method', esc(METHODS[r.method] ?? r.method)],
     ['centring', esc(CENTRING_TEXT[r.centring] ?? r.centring)],
-    ['eps', `${num(r.eps.value)} (${r.eps.rule === 'ratio' ? `max_k lambda_max(C_k(0)) / ${num(r.eps.ratio)}` : 'absolute, given'})`],
+    [
+      'eps',
+      `${num(r.eps.value)} (${r.eps.rule === 'ratio' ? `max_k lambda_max(C_k(0)) / ${num(r.eps.ratio)}` : 'absolute, given'})`,
+    ],
     ['steps', `M on ${r.steps.length} steps, spectra and d on ${r.spectralSteps.length} spectral steps`],
     ['seed', num(r.seed)],
   ];
   return `<header><h1>Cross-fluctuation mergers — ${esc(d.name)}</h1>
 <p class="meta">fluctus ${esc(r.fluctus.version)}${r.fluctus.commit ? ` (${esc(r.fluctus.commit)})` : ''}, ${esc(r.createdAt)}</p>
-${table(['', ''], rows.map(([k, v]) => [esc(k), v]), 'kv')}</header>`;
+${table(
+  ['', ''],
+  rows.map(([k, v]) => [esc(k), v]),
+  'kv',
+)}</header>`;
 }
 
 /** Earliest and latest merging class pairs and how many never merge. */
@@ -82,8 +95,11 @@ export function matrixSummary(r: MergerReport): string {
     merged.sort((x, y) => x.s - y.s);
     const lo = merged[0]!;
     const hi = merged[merged.length - 1]!;
-    parts.push(`Earliest (closest): ${esc(className(r, lo.i))} and ${esc(className(r, lo.j))} at ${stepText(r, lo.s)}.`);
-    if (merged.length > 1) parts.push(`Latest: ${esc(className(r, hi.i))} and ${esc(className(r, hi.j))} at ${stepText(r, hi.s)}.`);
+    parts.push(
+      `Earliest (closest): ${esc(className(r, lo.i))} and ${esc(className(r, lo.j))} at ${stepText(r, lo.s)}.`,
+    );
+    if (merged.length > 1)
+      parts.push(`Latest: ${esc(className(r, hi.i))} and ${esc(className(r, hi.j))} at ${stepText(r, hi.s)}.`);
   }
   return parts.join(' ');
 }
@@ -99,7 +115,9 @@ export function headlineSection(r: MergerReport): string {
     `Class merger matrix: ${matrixSummary(r)}`,
   ];
   if (r.lateStart) {
-    items.push(`Late-start statistics (rank ${r.lateStart.rank}) at steps ${r.lateStart.steps.map((s) => num(s)).join(', ')} in <code>${esc(r.lateStart.file)}</code>.`);
+    items.push(
+      `Late-start statistics (rank ${r.lateStart.rank}) at steps ${r.lateStart.steps.map((s) => num(s)).join(', ')} in <code>${esc(r.lateStart.file)}</code>.`,
+    );
   }
   const warnings = (r.warnings ?? []).map((w) => `<p class="warning">${esc(w)}</p>`).join('\n');
   return `<section><h2>Headline</h2><ul class="headline">${items.map((i) => `<li>${i}</li>`).join('\n')}</ul>${warnings}</section>`;
@@ -107,11 +125,18 @@ export function headlineSection(r: MergerReport): string {
 
 export function classRestSection(r: MergerReport): string {
   const K = r.data.classNames.length;
-  if (K < 2) return '<section><h2>Class vs rest mergers</h2><p>One class: there is no rest of the data to compare it with.</p></section>';
-  const note = K === 2 ? ' With two classes the rest of one class is the other, so both rows give the class–class merger.' : '';
+  if (K < 2)
+    return '<section><h2>Class vs rest mergers</h2><p>One class: there is no rest of the data to compare it with.</p></section>';
+  const note =
+    K === 2 ? ' With two classes the rest of one class is the other, so both rows give the class–class merger.' : '';
   const rows = r.data.classNames.map((n, k) => {
     const s = r.classRestMerger[k] ?? null;
-    return [esc(n), num(r.data.counts[k] ?? null), s === null ? 'none' : String(s), num(s === null ? null : r.schedule.abar[s] ?? null)];
+    return [
+      esc(n),
+      num(r.data.counts[k] ?? null),
+      s === null ? 'none' : String(s),
+      num(s === null ? null : (r.schedule.abar[s] ?? null)),
+    ];
   });
   return `<section><h2>Class vs rest mergers</h2>
 <p>Merger step of each class with the rest of the data (first step with d(i) &lt;= eps). These steps give the window in which classifier-free guidance for the class is applied (guidance intervals).${note}</p>
@@ -122,7 +147,8 @@ ${table(['class', 'samples', 'merger step', 'abar'], rows)}</section>`;
 export function dendrogramSection(r: MergerReport, limit = 12): string {
   const { merges, linkage, newick } = r.dendrogram;
   const K = r.data.classNames.length;
-  if (merges.length === 0) return `<section><h2>Dendrogram in words</h2><p>${K} class${K === 1 ? '' : 'es'}: nothing to merge.</p></section>`;
+  if (merges.length === 0)
+    return `<section><h2>Dendrogram in words</h2><p>${K} class${K === 1 ? '' : 'es'}: nothing to merge.</p></section>`;
   const members: number[][] = r.data.classNames.map((_, k) => [k]);
   const group = (id: number) => {
     const m = members[id] ?? [];
@@ -134,7 +160,10 @@ export function dendrogramSection(r: MergerReport, limit = 12): string {
     members[K + i] = [...(members[m.a] ?? []), ...(members[m.b] ?? [])];
     return line;
   });
-  const shown = lines.slice(0, limit).map((l) => `<li>${l}</li>`).join('\n');
+  const shown = lines
+    .slice(0, limit)
+    .map((l) => `<li>${l}</li>`)
+    .join('\n');
   const more = lines.length > limit ? `<p>… and ${lines.length - limit} later merges.</p>` : '';
   return `<section><h2>Dendrogram in words</h2>
 <p>${esc(linkage)} linkage; clusters in merge order (height = merger step; earlier = more alike):</p>
@@ -152,12 +181,25 @@ export function profileSection(r: MergerReport): string {
   const profTable = prof.length
     ? table(
         ['kernel', 'calls', 'GPU ms', 'share', 'GFLOP/s', 'GB/s'],
-        prof.map((p) => [`<code>${esc(p.kernel)}</code>`, num(p.calls), num(p.ms), total > 0 ? `${((100 * p.ms) / total).toFixed(1)} %` : '—', num(p.gflops, 3), num(p.gbps, 3)]),
+        prof.map((p) => [
+          `<code>${esc(p.kernel)}</code>`,
+          num(p.calls),
+          num(p.ms),
+          total > 0 ? `${((100 * p.ms) / total).toFixed(1)} %` : '—',
+          num(p.gflops, 3),
+          num(p.gbps, 3),
+        ]),
         'num',
       )
     : '<p>No kernel profile was recorded.</p>';
   const phases = Object.entries(r.timings);
-  const timeTable = phases.length ? table(['phase', 'wall ms'], phases.map(([k, v]) => [esc(k), num(v)]), 'num') : '<p>No phase timings were recorded.</p>';
+  const timeTable = phases.length
+    ? table(
+        ['phase', 'wall ms'],
+        phases.map(([k, v]) => [esc(k), num(v)]),
+        'num',
+      )
+    : '<p>No phase timings were recorded.</p>';
   return `<section><h2>Where the time went</h2>
 <h3>GPU kernels</h3>${profTable}
 <h3>Phases</h3>${timeTable}</section>`;
@@ -167,7 +209,7 @@ export function footnote(r: MergerReport): string {
   const e = r.eps;
   const epsText =
     e.rule === 'ratio'
-      ? `eps = max_k lambda_max(C_k(0)) / ${num(e.ratio)} = ${num(e.value)}: the largest top eigenvalue of the events' covariances at step 0 divided by the ratio (the paper's heuristic uses 400).`
+      ? `eps = max_k lambda_max(C_k(0)) / ${num(e.ratio)} = ${num(e.value)}: the largest top eigenvalue of the events' covariances at step 0 divided by the ratio (the paper's heuristic uses ${DEFAULT_EPS_RATIO}).`
       : `eps = ${num(e.value)}, given as an absolute value.`;
   return `<footer><p>A pair merges at the first step i where d(i) = max_j |lambda_j(C_1(i)) - lambda_j(C_2(i))| &lt;= eps; M~(i) is M(i) before that and 1 after. ${epsText}
 Centring: ${esc(CENTRING_TEXT[r.centring] ?? r.centring)}. Speciation convention: ${esc(r.speciation.convention)}.

@@ -1,8 +1,18 @@
 // Report charts about structure: eigenvalue spectra over steps, the class merger matrix and the class
 // dendrogram. Pure (no Node APIs); see charts.ts for the rest and the page order.
 import type { TopLevelSpec } from 'vega-lite';
-import type { MergerReport } from './report-types.js';
-import { CHART_CONFIG, HEIGHT, VL_SCHEMA, WIDTH, abarAt, classEvents, positiveFinite, stepX, type ChartSpec } from './charts-common.js';
+import type { MergerReport } from '../formats/report-types.js';
+import {
+  CHART_CONFIG,
+  HEIGHT,
+  VL_SCHEMA,
+  WIDTH,
+  abarAt,
+  classEvents,
+  positiveFinite,
+  stepX,
+  type ChartSpec,
+} from './charts-common.js';
 
 const CLASS_RANKS = 3; // ranks drawn in the per-class small multiples
 
@@ -10,7 +20,8 @@ const CLASS_RANKS = 3; // ranks drawn in the per-class small multiples
 export function spectraChart(report: MergerReport): ChartSpec {
   const { values, top } = report.spectra;
   const all = report.events.find((e) => e.kind === 'all');
-  if (!all || !values[all.id] || values[all.id].length === 0) return { none: 'The report holds no spectrum of the all-data event.' };
+  if (!all || !values[all.id] || values[all.id].length === 0)
+    return { none: 'The report holds no spectrum of the all-data event.' };
   const noise = report.events.find((e) => e.kind === 'noise');
   const rowsOf = (id: number, maxRank: number, extra: Record<string, string>) => {
     const out: Record<string, string | number | null>[] = [];
@@ -24,10 +35,21 @@ export function spectraChart(report: MergerReport): ChartSpec {
   const allRows = rowsOf(all.id, top, {});
   const noiseRows = noise ? rowsOf(noise.id, top, {}) : [];
   const classes = classEvents(report);
-  const classRows = classes.length > 1 ? classes.flatMap(({ event }) => rowsOf(event.id, CLASS_RANKS, { event: event.name })) : [];
+  const classRows =
+    classes.length > 1 ? classes.flatMap(({ event }) => rowsOf(event.id, CLASS_RANKS, { event: event.name })) : [];
   const ranks = Array.from({ length: Math.max(1, top) }, (_, r) => r + 1);
-  const color = { field: 'rank', type: 'ordinal' as const, title: 'eigenvalue rank', scale: { domain: ranks, scheme: 'viridis' } };
-  const y = { field: 'value', type: 'quantitative' as const, title: 'eigenvalue of C(i) (log)', scale: { type: 'log' as const } };
+  const color = {
+    field: 'rank',
+    type: 'ordinal' as const,
+    title: 'eigenvalue rank',
+    scale: { domain: ranks, scheme: 'viridis' },
+  };
+  const y = {
+    field: 'value',
+    type: 'quantitative' as const,
+    title: 'eigenvalue of C(i) (log)',
+    scale: { type: 'log' as const },
+  };
   const tooltip = [
     { field: 'rank', type: 'ordinal' as const },
     { field: 'step', type: 'quantitative' as const, title: 'step i' },
@@ -51,10 +73,18 @@ export function spectraChart(report: MergerReport): ChartSpec {
       },
     ],
   };
-  const title = { text: 'Eigenvalue spectra over the spectral steps', subtitle: `The ${top} largest eigenvalues kept per event; centring: ${report.centring}.` };
+  const title = {
+    text: 'Eigenvalue spectra over the spectral steps',
+    subtitle: `The ${top} largest eigenvalues kept per event; centring: ${report.centring}.`,
+  };
   if (classRows.length === 0) {
     const { title: panelTitle, ...single } = main;
-    return { $schema: VL_SCHEMA, config: CHART_CONFIG, title: { ...title, subtitle: [title.subtitle, panelTitle] }, ...single };
+    return {
+      $schema: VL_SCHEMA,
+      config: CHART_CONFIG,
+      title: { ...title, subtitle: [title.subtitle, panelTitle] },
+      ...single,
+    };
   }
   const panels = {
     data: { values: classRows },
@@ -73,7 +103,13 @@ export function spectraChart(report: MergerReport): ChartSpec {
       encoding: { x: stepX(report), y: { ...y, title: 'eigenvalue (log)' }, color, tooltip },
     },
   };
-  const spec: TopLevelSpec = { $schema: VL_SCHEMA, config: CHART_CONFIG, title, vconcat: [main, panels], resolve: { scale: { color: 'shared' } } };
+  const spec: TopLevelSpec = {
+    $schema: VL_SCHEMA,
+    config: CHART_CONFIG,
+    title,
+    vconcat: [main, panels],
+    resolve: { scale: { color: 'shared' } },
+  };
   return spec;
 }
 
@@ -103,7 +139,11 @@ export function mergerMatrixChart(report: MergerReport): ChartSpec {
   const spec: TopLevelSpec = {
     $schema: VL_SCHEMA,
     config: CHART_CONFIG,
-    title: { text: 'Class merger matrix', subtitle: 'Merger step i* of each pair of classes (first step with d(i) <= eps); "none": no merger within the schedule.' },
+    title: {
+      text: 'Class merger matrix',
+      subtitle:
+        'Merger step i* of each pair of classes (first step with d(i) <= eps); "none": no merger within the schedule.',
+    },
     data: { values: rows },
     width: cell * K,
     height: cell * K,
@@ -116,7 +156,12 @@ export function mergerMatrixChart(report: MergerReport): ChartSpec {
         transform: [{ filter: "datum.kind === 'merger'" }],
         mark: { type: 'rect' },
         encoding: {
-          color: { field: 'step', type: 'quantitative', title: 'merger step i*', scale: { scheme: 'blues', domain: [Math.min(lo, hi - 1), hi] } },
+          color: {
+            field: 'step',
+            type: 'quantitative',
+            title: 'merger step i*',
+            scale: { scheme: 'blues', domain: [Math.min(lo, hi - 1), hi] },
+          },
           tooltip: [
             { field: 'row', type: 'nominal', title: 'class a' },
             { field: 'col', type: 'nominal', title: 'class b' },
@@ -130,7 +175,10 @@ export function mergerMatrixChart(report: MergerReport): ChartSpec {
         mark: { type: 'text', fontSize: cell < 28 ? 8 : 10 },
         encoding: {
           text: { field: 'label', type: 'nominal' },
-          color: { condition: { test: `datum.kind === 'merger' && datum.step > ${(lo + hi) / 2}`, value: 'white' }, value: 'black' },
+          color: {
+            condition: { test: `datum.kind === 'merger' && datum.step > ${(lo + hi) / 2}`, value: 'white' },
+            value: 'black',
+          },
         },
       },
     ],
@@ -161,7 +209,10 @@ export function dendrogramSegments(report: MergerReport): DendrogramSegment[] {
   merges.forEach((m, r) => {
     const a = pos[m.a];
     const b = pos[m.b];
-    if (!a || !b) throw new RangeError(`dendrogram.merges[${r}] joins clusters ${m.a} and ${m.b}; allowed: class ids < ${K} in order, or K + earlier rows < ${K + r}`);
+    if (!a || !b)
+      throw new RangeError(
+        `dendrogram.merges[${r}] joins clusters ${m.a} and ${m.b}; allowed: class ids < ${K} in order, or K + earlier rows < ${K + r}`,
+      );
     segs.push({ merge: r, x: a.x, x2: a.x, y: a.y, y2: m.height });
     segs.push({ merge: r, x: b.x, x2: b.x, y: b.y, y2: m.height });
     segs.push({ merge: r, x: a.x, x2: b.x, y: m.height, y2: m.height });
@@ -173,18 +224,32 @@ export function dendrogramSegments(report: MergerReport): DendrogramSegment[] {
 /** The class dendrogram as rule marks, class names under the leaves, y = merger step. */
 export function dendrogramChart(report: MergerReport): ChartSpec {
   const { merges, order, linkage } = report.dendrogram;
-  if (order.length < 2 || merges.length === 0) return { none: order.length < 2 ? `The data has ${order.length} class: no dendrogram to draw.` : 'The dendrogram has no merges: nothing to draw.' };
+  if (order.length < 2 || merges.length === 0)
+    return {
+      none:
+        order.length < 2
+          ? `The data has ${order.length} class: no dendrogram to draw.`
+          : 'The dendrogram has no merges: nothing to draw.',
+    };
   const segs = dendrogramSegments(report);
   const names = report.data.classNames;
   const K = order.length;
   const leaves = order.map((cls, i) => ({ x: i, y: 0, name: names[cls] ?? `class ${cls}` }));
   const top = Math.max(...merges.map((m) => m.height), 1);
   const tilt = K > 8;
-  const x = { field: 'x', type: 'quantitative' as const, axis: null, scale: { domain: [-0.5, K - 0.5], nice: false, zero: false } };
+  const x = {
+    field: 'x',
+    type: 'quantitative' as const,
+    axis: null,
+    scale: { domain: [-0.5, K - 0.5], nice: false, zero: false },
+  };
   const spec: TopLevelSpec = {
     $schema: VL_SCHEMA,
     config: CHART_CONFIG,
-    title: { text: 'Class dendrogram', subtitle: `${linkage} linkage on the class merger steps; ${merges.length} merges of ${K} classes.` },
+    title: {
+      text: 'Class dendrogram',
+      subtitle: `${linkage} linkage on the class merger steps; ${merges.length} merges of ${K} classes.`,
+    },
     width: Math.max(240, Math.min(WIDTH, 48 * K)),
     height: HEIGHT,
     layer: [
@@ -196,18 +261,38 @@ export function dendrogramChart(report: MergerReport): ChartSpec {
           x2: { field: 'x2' },
           y: { field: 'y', type: 'quantitative', title: 'merger step', scale: { domain: [0, top * 1.08], nice: true } },
           y2: { field: 'y2' },
-          tooltip: [{ field: 'merge', type: 'ordinal', title: 'merge row' }, { field: 'y2', type: 'quantitative', title: 'height (step)' }],
+          tooltip: [
+            { field: 'merge', type: 'ordinal', title: 'merge row' },
+            { field: 'y2', type: 'quantitative', title: 'height (step)' },
+          ],
         },
       },
       ...(top > report.schedule.T
         ? [
             {
-              data: { values: [{ y: report.schedule.T + 1, label: `no merger within T: placed at T + 1 = ${report.schedule.T + 1}` }] },
+              data: {
+                values: [
+                  { y: report.schedule.T + 1, label: `no merger within T: placed at T + 1 = ${report.schedule.T + 1}` },
+                ],
+              },
               layer: [
-                { mark: { type: 'rule' as const, color: '#999', strokeDash: [4, 3] }, encoding: { y: { field: 'y', type: 'quantitative' as const } } },
                 {
-                  mark: { type: 'text' as const, align: 'left' as const, baseline: 'bottom' as const, dy: -2, x: 0, color: '#777' },
-                  encoding: { y: { field: 'y', type: 'quantitative' as const }, text: { field: 'label', type: 'nominal' as const } },
+                  mark: { type: 'rule' as const, color: '#999', strokeDash: [4, 3] },
+                  encoding: { y: { field: 'y', type: 'quantitative' as const } },
+                },
+                {
+                  mark: {
+                    type: 'text' as const,
+                    align: 'left' as const,
+                    baseline: 'bottom' as const,
+                    dy: -2,
+                    x: 0,
+                    color: '#777',
+                  },
+                  encoding: {
+                    y: { field: 'y', type: 'quantitative' as const },
+                    text: { field: 'label', type: 'nominal' as const },
+                  },
                 },
               ],
             },

@@ -1,10 +1,11 @@
 // DIR/result.json, DIR/<image>.png and DIR/report.html of an experiment (Node only). Charts are the
 // same headless Vega → SVG rendering as the analysis report; every file is written atomically.
-import { mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { renderChartSvg, writeJsonAtomic, writeTextAtomic } from '../analysis/report-html.js';
-import { esc, num } from '../analysis/report-html-sections.js';
-import type { Cell, ExperimentResult, ExperimentTable } from './types.js';
+import { renderChartSvg, writeJsonAtomic } from './report-html.js';
+import { writeFileAtomic } from '../runtime/atomic-write.js';
+import { esc, num } from './report-html-sections.js';
+import type { Cell, ExperimentResult, ExperimentTable } from './experiment-types.js';
 
 const STYLE = `
 body { font: 14px/1.45 Helvetica, Arial, sans-serif; color: #222; max-width: 1100px; margin: 2em auto; padding: 0 1em; }
@@ -29,9 +30,15 @@ function tableHtml(t: ExperimentTable): string {
 
 /** The standalone page: summary, goals, tables, charts (inline SVG) and images. */
 export async function renderExperimentHtml(r: ExperimentResult): Promise<string> {
-  const goals = r.goals.length === 0 ? '' : `<h2>Goals</h2><table><thead><tr><th>goal</th><th>measured</th><th>verdict</th></tr></thead><tbody>${r.goals
-    .map((g) => `<tr><td>${esc(g.goal)}</td><td>${esc(g.measured)}</td><td class="${g.met === null ? 'undecided' : g.met ? 'met' : 'missed'}">${g.met === null ? 'undecided' : g.met ? 'met' : 'missed'}</td></tr>`)
-    .join('')}</tbody></table>`;
+  const goals =
+    r.goals.length === 0
+      ? ''
+      : `<h2>Goals</h2><table><thead><tr><th>goal</th><th>measured</th><th>verdict</th></tr></thead><tbody>${r.goals
+          .map(
+            (g) =>
+              `<tr><td>${esc(g.goal)}</td><td>${esc(g.measured)}</td><td class="${g.met === null ? 'undecided' : g.met ? 'met' : 'missed'}">${g.met === null ? 'undecided' : g.met ? 'met' : 'missed'}</td></tr>`,
+          )
+          .join('')}</tbody></table>`;
   const charts: string[] = [];
   for (const c of r.charts) {
     let body: string;
@@ -40,11 +47,23 @@ export async function renderExperimentHtml(r: ExperimentResult): Promise<string>
     } catch (e) {
       body = `<p class="warning">This chart could not be drawn: ${esc(e instanceof Error ? e.message : String(e))}</p>`;
     }
-    charts.push(`<figure id="${esc(c.id)}"><h3>${esc(c.title)}</h3>${body}<figcaption>${esc(c.caption)}</figcaption></figure>`);
+    charts.push(
+      `<figure id="${esc(c.id)}"><h3>${esc(c.title)}</h3>${body}<figcaption>${esc(c.caption)}</figcaption></figure>`,
+    );
   }
-  const images = r.images.map((im) => `<figure id="${esc(im.id)}"><h3>${esc(im.title)}</h3><img src="${esc(im.id)}.png" alt="${esc(im.title)}"><figcaption>${esc(im.caption)}</figcaption></figure>`);
-  const settings = Object.entries(r.settings).map(([k, v]) => `<tr><td>${esc(k)}</td><td style="text-align:left"><code>${esc(typeof v === 'string' ? v : JSON.stringify(v))}</code></td></tr>`).join('');
-  const timings = Object.entries(r.timings).map(([k, v]) => `${esc(k)} ${(v / 1000).toFixed(1)} s`).join(' · ');
+  const images = r.images.map(
+    (im) =>
+      `<figure id="${esc(im.id)}"><h3>${esc(im.title)}</h3><img src="${esc(im.id)}.png" alt="${esc(im.title)}"><figcaption>${esc(im.caption)}</figcaption></figure>`,
+  );
+  const settings = Object.entries(r.settings)
+    .map(
+      ([k, v]) =>
+        `<tr><td>${esc(k)}</td><td style="text-align:left"><code>${esc(typeof v === 'string' ? v : JSON.stringify(v))}</code></td></tr>`,
+    )
+    .join('');
+  const timings = Object.entries(r.timings)
+    .map(([k, v]) => `${esc(k)} ${(v / 1000).toFixed(1)} s`)
+    .join(' · ');
   return `<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <title>fluctus experiment — ${esc(r.experiment)}</title><style>${STYLE}</style></head>
@@ -69,22 +88,18 @@ export async function writeExperimentReport(dir: string, r: ExperimentResult): P
   const json = join(dir, 'result.json');
   const html = join(dir, 'report.html');
   const { images, files, ...rest } = r;
-  writeJsonAtomic(json, { ...rest, files: files?.map((f) => f.name), images: images.map((im) => ({ id: im.id, title: im.title, file: `${im.id}.png` })), charts: r.charts.map((c) => ({ id: c.id, title: c.title })) });
-  for (const im of images) {
-    const path = join(dir, `${im.id}.png`);
-    const tmp = `${path}.tmp-${process.pid}`;
-    try {
-      writeFileSync(tmp, im.png);
-      renameSync(tmp, path);
-    } catch (e) {
-      rmSync(tmp, { force: true });
-      throw e;
-    }
-  }
+  writeJsonAtomic(json, {
+    ...rest,
+    files: files?.map((f) => f.name),
+    images: images.map((im) => ({ id: im.id, title: im.title, file: `${im.id}.png` })),
+    charts: r.charts.map((c) => ({ id: c.id, title: c.title })),
+  });
+  for (const im of images) writeFileAtomic(join(dir, `${im.id}.png`), im.png);
   for (const f of files ?? []) {
-    if (!/^[\w.-]+\.json$/.test(f.name)) throw new Error(`experiment file name must be a plain *.json name, got '${f.name}'`);
+    if (!/^[\w.-]+\.json$/.test(f.name))
+      throw new Error(`experiment file name must be a plain *.json name, got '${f.name}'`);
     writeJsonAtomic(join(dir, f.name), f.json);
   }
-  writeTextAtomic(html, await renderExperimentHtml(r));
+  writeFileAtomic(html, await renderExperimentHtml(r));
   return { json, html };
 }

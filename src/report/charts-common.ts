@@ -2,7 +2,7 @@
 // and event lookups, step/abar helpers and the common Vega-Lite config. Pure: no Node APIs, so the
 // browser pages build the same specs.
 import type { TopLevelSpec } from 'vega-lite';
-import type { EventInfo, MergerReport, PairReport } from './report-types.js';
+import type { EventInfo, MergerReport, PairReport } from '../formats/report-types.js';
 
 export const VL_SCHEMA = 'https://vega.github.io/schema/vega-lite/v6.json';
 export const WIDTH = 560;
@@ -70,7 +70,13 @@ export function abarTopAxis(report: MergerReport, field: string) {
     field,
     type: 'quantitative' as const,
     scale: { domain: [0, T] },
-    axis: { orient: 'top' as const, values: ticks, labelExpr: `${cases} : ''`, title: 'abar_i (at the step ticks)', grid: false },
+    axis: {
+      orient: 'top' as const,
+      values: ticks,
+      labelExpr: `${cases} : ''`,
+      title: 'abar_i (at the step ticks)',
+      grid: false,
+    },
   };
 }
 
@@ -89,7 +95,8 @@ export function stepRules(report: MergerReport, items: { label: string; step: nu
 /** Indices of the class events in class order (event whose kind is 'class' and pools one class). */
 export function classEvents(report: MergerReport): { cls: number; event: EventInfo }[] {
   const out: { cls: number; event: EventInfo }[] = [];
-  for (const e of report.events) if (e.kind === 'class' && e.classes.length === 1) out.push({ cls: e.classes[0], event: e });
+  for (const e of report.events)
+    if (e.kind === 'class' && e.classes.length === 1) out.push({ cls: e.classes[0], event: e });
   return out.sort((x, y) => x.cls - y.cls);
 }
 

@@ -2,20 +2,50 @@
 // two-pass reference; and the host-side pieces of the segmented moments (checks, sort, blocks).
 import { describe, expect, it } from 'vitest';
 import {
-  emptyCrossMoments, emptyMoments, finalizeCrossMoments, finalizeMoments, mergeCrossMoments, mergeMoments, shiftedClass,
-  type CrossMomentState, type MomentState,
-} from '../../src/kernels/moments-merge.js';
-import { checkMomentInput, chunkShift, classSums, maxBlocks, momentBlocks, MOMENT_BLOCK_ROWS, presentClasses, sortChunk } from '../../src/kernels/moments-chunk.js';
+  emptyCrossMoments,
+  emptyMoments,
+  finalizeCrossMoments,
+  finalizeMoments,
+  mergeCrossMoments,
+  mergeMoments,
+  shiftedClass,
+  type CrossMomentState,
+  type MomentState,
+} from '../../src/kernels/moments_merge.js';
+import {
+  checkMomentInput,
+  chunkShift,
+  classSums,
+  maxBlocks,
+  momentBlocks,
+  MOMENT_BLOCK_ROWS,
+  presentClasses,
+  sortChunk,
+} from '../../src/kernels/moments_chunk.js';
 import { momentsRef, relFrobenius } from '../ref/moments.js';
 import { expectClose } from '../compare.js';
 import { randn, rng } from '../random.js';
 
-function stateOf(x: Float64Array, y: Float64Array, rows: number, D: number, K: number, labels: Int32Array): { m: MomentState; c: CrossMomentState } {
+function stateOf(
+  x: Float64Array,
+  y: Float64Array,
+  rows: number,
+  D: number,
+  K: number,
+  labels: Int32Array,
+): { m: MomentState; c: CrossMomentState } {
   const r = momentsRef(x, rows, D, K, labels);
   const rc = momentsRef(x, rows, D, K, labels, y);
   return {
     m: { classes: K, dim: D, count: r.map((c) => c.count), mean: r.map((c) => c.meanX), m2: r.map((c) => c.comoment) },
-    c: { classes: K, dim: D, count: rc.map((c) => c.count), meanX: rc.map((c) => c.meanX), meanY: rc.map((c) => c.meanY), cxy: rc.map((c) => c.comoment) },
+    c: {
+      classes: K,
+      dim: D,
+      count: rc.map((c) => c.count),
+      meanX: rc.map((c) => c.meanX),
+      meanY: rc.map((c) => c.meanY),
+      cxy: rc.map((c) => c.comoment),
+    },
   };
 }
 
@@ -66,7 +96,9 @@ describe('mergeMoments / mergeCrossMoments equal the two-pass statistics of the 
   }
 
   it('rejects states of different shape', () => {
-    expect(() => mergeMoments(emptyMoments(2, 3), emptyMoments(2, 4))).toThrow(/mergeMoments: states differ in shape \(2 classes x D 3 vs 2 classes x D 4\)/);
+    expect(() => mergeMoments(emptyMoments(2, 3), emptyMoments(2, 4))).toThrow(
+      /mergeMoments: states differ in shape \(2 classes x D 3 vs 2 classes x D 4\)/,
+    );
   });
 });
 
@@ -93,7 +125,13 @@ describe('shiftedClass undoes any shift exactly', () => {
 });
 
 describe('finalizeMoments', () => {
-  const st: MomentState = { classes: 3, dim: 1, count: [4, 1, 0], mean: [Float64Array.of(2), Float64Array.of(5), new Float64Array(1)], m2: [Float64Array.of(12), new Float64Array(1), new Float64Array(1)] };
+  const st: MomentState = {
+    classes: 3,
+    dim: 1,
+    count: [4, 1, 0],
+    mean: [Float64Array.of(2), Float64Array.of(5), new Float64Array(1)],
+    m2: [Float64Array.of(12), new Float64Array(1), new Float64Array(1)],
+  };
   it('divides by 1, n - 1 or n', () => {
     const only = { ...st, classes: 1, count: [4], mean: [st.mean[0]!], m2: [st.m2[0]!] };
     expect(finalizeMoments(only, 'comoment')[0]!.cov).toEqual(Float64Array.of(12));
@@ -112,7 +150,9 @@ describe('finalizeMoments', () => {
     expect(() => finalizeCrossMoments(c, 'population')).toThrow(/finalizeCrossMoments: class 1 has 1 sample/);
   });
   it('lists the modes for an unknown one', () => {
-    expect(() => finalizeMoments(st, 'ddof2' as never)).toThrow(/covariance 'ddof2' is not one of comoment, covariance, population/);
+    expect(() => finalizeMoments(st, 'ddof2' as never)).toThrow(
+      /covariance 'ddof2' is not one of comoment, covariance, population/,
+    );
   });
 });
 
@@ -133,28 +173,65 @@ describe('segmented moments host side', () => {
     expect(classOf.length).toBeLessThanOrEqual(maxBlocks(200, 4));
     expect(Array.from(presentClasses(Int32Array.from([0, 1, 1, 1, 1, 3, 4, 4, 6])))).toEqual([0, 4, 5, 7]);
     expect(MOMENT_BLOCK_ROWS).toBe(64);
-    expect(Array.from(classSums(Float32Array.from([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]), classOf, 2, 2))).toEqual([9, 12, 16, 18]);
+    expect(Array.from(classSums(Float32Array.from([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]), classOf, 2, 2))).toEqual([
+      9, 12, 16, 18,
+    ]);
   });
 
   it('chunkShift takes the running mean when there is one, else the first row of the class', () => {
     const rows = Float32Array.from([1, 2, 3, 4, 5, 6]); // (3, 2) sorted: class 0 rows 0..1, class 2 row 2
     const starts = Int32Array.from([0, 2, 2, 3]);
-    const s = chunkShift(rows, 2, starts, presentClasses(starts), [0, 5, 7], [new Float64Array(2), Float64Array.of(8, 9), Float64Array.of(0.5, 1.5)]);
+    const s = chunkShift(
+      rows,
+      2,
+      starts,
+      presentClasses(starts),
+      [0, 5, 7],
+      [new Float64Array(2), Float64Array.of(8, 9), Float64Array.of(0.5, 1.5)],
+    );
     expect(Array.from(s)).toEqual([1, 2, 0.5, 1.5]);
   });
 
   it('checks name the bad value and what is allowed', () => {
     const x = new Float32Array(6);
     const cases: [string, () => unknown, RegExp][] = [
-      ['label out of range', () => checkMomentInput('moments', x, [3, 2], Int32Array.of(0, 3, 1), 3), /labels\[1\] = 3 is outside the allowed range \[0, 2\]/],
+      [
+        'label out of range',
+        () => checkMomentInput('moments', x, [3, 2], Int32Array.of(0, 3, 1), 3),
+        /labels\[1\] = 3 is outside the allowed range \[0, 2\]/,
+      ],
       ['negative label', () => checkMomentInput('moments', x, [3, 2], Int32Array.of(0, 1, -1), 3), /labels\[2\] = -1/],
-      ['labels too short', () => checkMomentInput('moments', x, [3, 2], Int32Array.of(0, 1), 3), /labels has 2 entries, expected one per row \(N = 3\)/],
-      ['labels of the wrong type', () => checkMomentInput('moments', x, [3, 2], [0, 1, 2] as never, 3), /labels must be an Int32Array or Uint32Array/],
-      ['missing labels with K > 1', () => checkMomentInput('moments', x, [3, 2], null, 2), /labels are required when classes = 2/],
-      ['NaN', () => checkMomentInput('moments', Float32Array.of(0, 0, 0, NaN, 0, 0), [3, 2], null, 1), /non-finite value NaN at row 1, column 1/],
-      ['Inf', () => checkMomentInput('moments', Float32Array.of(0, 0, 0, 0, -Infinity, 0), [3, 2], null, 1), /-Infinity at row 2, column 0/],
+      [
+        'labels too short',
+        () => checkMomentInput('moments', x, [3, 2], Int32Array.of(0, 1), 3),
+        /labels has 2 entries, expected one per row \(N = 3\)/,
+      ],
+      [
+        'labels of the wrong type',
+        () => checkMomentInput('moments', x, [3, 2], [0, 1, 2] as never, 3),
+        /labels must be an Int32Array or Uint32Array/,
+      ],
+      [
+        'missing labels with K > 1',
+        () => checkMomentInput('moments', x, [3, 2], null, 2),
+        /labels are required when classes = 2/,
+      ],
+      [
+        'NaN',
+        () => checkMomentInput('moments', Float32Array.of(0, 0, 0, NaN, 0, 0), [3, 2], null, 1),
+        /non-finite value NaN at row 1, column 1/,
+      ],
+      [
+        'Inf',
+        () => checkMomentInput('moments', Float32Array.of(0, 0, 0, 0, -Infinity, 0), [3, 2], null, 1),
+        /-Infinity at row 2, column 0/,
+      ],
       ['shape', () => checkMomentInput('moments', x, [4, 2], null, 1), /shape \[4, 2\] needs 8 values, got 6/],
-      ['x of the wrong type', () => checkMomentInput('moments', new Float64Array(6) as never, [3, 2], null, 1), /moments: x must be a Float32Array, got \[object Float64Array\]/],
+      [
+        'x of the wrong type',
+        () => checkMomentInput('moments', new Float64Array(6) as never, [3, 2], null, 1),
+        /moments: x must be a Float32Array, got \[object Float64Array\]/,
+      ],
       ['classes', () => checkMomentInput('moments', x, [3, 2], null, 0), /classes must be an integer in \[1, /],
     ];
     for (const [name, f, re] of cases) expect(f, name).toThrow(re);

@@ -204,7 +204,8 @@ export interface EdmSigmaOptions {
 export function edmSigmas(n: number, opts: EdmSigmaOptions = {}): Float64Array {
   const { sigmaMin = 0.002, sigmaMax = 80, rho = 7, appendZero = false } = opts;
   checkInt('n', n, 1, MAX_T);
-  if (!(Number.isFinite(sigmaMin) && sigmaMin > 0)) throw new Error(`sigmaMin must be finite and > 0, got ${String(sigmaMin)}`);
+  if (!(Number.isFinite(sigmaMin) && sigmaMin > 0))
+    throw new Error(`sigmaMin must be finite and > 0, got ${String(sigmaMin)}`);
   if (!(Number.isFinite(sigmaMax) && sigmaMax > sigmaMin)) {
     throw new Error(`sigmaMax must be finite and > sigmaMin (${sigmaMin}), got ${String(sigmaMax)}`);
   }

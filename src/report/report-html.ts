@@ -2,20 +2,28 @@
 // with vega-lite, run in a headless vega View (renderer 'none': no canvas needed) and inlined as SVG,
 // so the page is one self-contained file that opens offline. Files are written atomically
 // (<name>.tmp-<pid>, then rename) so a reader never sees half a report.
-import { mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import * as vega from 'vega';
 import { compile, type TopLevelSpec } from 'vega-lite';
 import { REPORT_CHARTS, isNoChart } from './charts.js';
 import {
-  classRestSection, dendrogramSection, esc, footnote, headerSection, headlineSection, profileSection,
+  classRestSection,
+  dendrogramSection,
+  esc,
+  footnote,
+  headerSection,
+  headlineSection,
+  profileSection,
 } from './report-html-sections.js';
-import type { MergerReport } from './report-types.js';
+import type { MergerReport } from '../formats/report-types.js';
+import { writeFileAtomic } from '../runtime/atomic-write.js';
 
 /** A vega-util LoggerInterface that appends every warning and error to `messages`. */
 export function collectingLogger(messages: string[]) {
   let lvl = 2; // vega.Warn
-  const text = (args: unknown[]) => args.map((a) => (a instanceof Error ? a.message : typeof a === 'string' ? a : JSON.stringify(a))).join(' ');
+  const text = (args: unknown[]) =>
+    args.map((a) => (a instanceof Error ? a.message : typeof a === 'string' ? a : JSON.stringify(a))).join(' ');
   const logger = {
     level(l?: number) {
       if (l === undefined) return lvl;
@@ -42,10 +50,11 @@ export function collectingLogger(messages: string[]) {
 
 // Helvetica advance widths (Adobe AFM, 1/1000 em) of ASCII 32..126; Arial and Liberation Sans share them.
 const HELVETICA = [
-  278, 278, 355, 556, 556, 889, 667, 191, 333, 333, 389, 584, 278, 333, 278, 278, 556, 556, 556, 556, 556, 556, 556, 556,
-  556, 556, 278, 278, 584, 584, 584, 556, 1015, 667, 667, 722, 722, 667, 611, 778, 722, 278, 500, 667, 556, 833, 722, 778,
-  667, 778, 722, 667, 611, 722, 667, 944, 667, 667, 611, 278, 278, 278, 469, 556, 333, 556, 556, 500, 556, 556, 278, 556,
-  556, 222, 222, 500, 222, 833, 556, 556, 556, 556, 333, 500, 278, 556, 500, 722, 500, 500, 500, 334, 260, 334, 584,
+  278, 278, 355, 556, 556, 889, 667, 191, 333, 333, 389, 584, 278, 333, 278, 278, 556, 556, 556, 556, 556, 556, 556,
+  556, 556, 556, 278, 278, 584, 584, 584, 556, 1015, 667, 667, 722, 722, 667, 611, 778, 722, 278, 500, 667, 556, 833,
+  722, 778, 667, 778, 722, 667, 611, 722, 667, 944, 667, 667, 611, 278, 278, 278, 469, 556, 333, 556, 556, 500, 556,
+  556, 278, 556, 556, 222, 222, 500, 222, 833, 556, 556, 556, 556, 333, 500, 278, 556, 500, 722, 500, 500, 500, 334,
+  260, 334, 584,
 ];
 
 /**
@@ -53,7 +62,10 @@ const HELVETICA = [
  * which makes long axis titles and legends claim far more room than they take and leaves gaps in
  * concatenated charts; the font's real widths keep the layout close to what a browser draws.
  */
-function helveticaWidth(item: { fontSize?: number; fontWeight?: string | number; text?: unknown; limit?: number }, text?: unknown): number {
+function helveticaWidth(
+  item: { fontSize?: number; fontWeight?: string | number; text?: unknown; limit?: number },
+  text?: unknown,
+): number {
   const size = item.fontSize != null ? Number(item.fontSize) || 0 : 11;
   const t = String(text ?? item.text ?? '').trim();
   let units = 0;
@@ -119,7 +131,9 @@ async function chartFigures(report: MergerReport): Promise<string[]> {
       console.warn(`report.html: chart '${c.id}' could not be drawn: ${msg}`);
       body = `<p class="nochart">This chart could not be drawn: ${esc(msg)}</p>`;
     }
-    out.push(`<figure id="${esc(c.id)}"><h3>${esc(c.title)}</h3>\n${body}\n<figcaption>${esc(c.caption)}</figcaption></figure>`);
+    out.push(
+      `<figure id="${esc(c.id)}"><h3>${esc(c.title)}</h3>\n${body}\n<figcaption>${esc(c.caption)}</figcaption></figure>`,
+    );
   }
   return out;
 }
@@ -159,18 +173,6 @@ function checkJsonNumbers(value: unknown, path: string): void {
   }
 }
 
-/** Writes `text` to `path` through `<path>.tmp-<pid>` and a rename (atomic on one file system). */
-export function writeTextAtomic(path: string, text: string): void {
-  const tmp = `${path}.tmp-${process.pid}`;
-  try {
-    writeFileSync(tmp, text);
-    renameSync(tmp, path);
-  } catch (e) {
-    rmSync(tmp, { force: true });
-    throw e;
-  }
-}
-
 /** JSON with objects indented and arrays of numbers (or other scalars) kept on one line each. */
 export function formatJson(value: unknown, indent = ''): string {
   if (value === null || typeof value !== 'object') return JSON.stringify(value) ?? 'null';
@@ -188,7 +190,7 @@ export function formatJson(value: unknown, indent = ''): string {
 /** `value` as JSON (formatJson) written atomically; throws on NaN or Infinity anywhere in it. */
 export function writeJsonAtomic(path: string, value: unknown): void {
   checkJsonNumbers(value, 'value');
-  writeTextAtomic(path, `${formatJson(value)}\n`);
+  writeFileAtomic(path, `${formatJson(value)}\n`);
 }
 
 /**
@@ -200,7 +202,7 @@ export async function writeReportFiles(dir: string, report: MergerReport): Promi
   const json = join(dir, 'report.json');
   const html = join(dir, 'report.html');
   checkJsonNumbers(report, 'report');
-  writeTextAtomic(json, `${formatJson(report)}\n`);
-  writeTextAtomic(html, await renderReportHtml(report));
+  writeFileAtomic(json, `${formatJson(report)}\n`);
+  writeFileAtomic(html, await renderReportHtml(report));
   return { json, html };
 }

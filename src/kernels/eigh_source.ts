@@ -1,5 +1,5 @@
 // Where a symmetric matrix for the eigensolvers lives: a GPU tensor (optionally one matrix of a
-// stack, from an element offset) or a CPU array that gets uploaded. Shared by eigh.ts and eigh-top.ts.
+// stack, from an element offset) or a CPU array that gets uploaded. Shared by eigh.ts and eigh_top.ts.
 import { checkFinite, checkInt } from '../runtime/check.js';
 import type { Context } from '../runtime/context.js';
 import { createTensor, disposeTensor, readback, type Tensor } from '../runtime/tensor.js';
@@ -22,14 +22,20 @@ export function matrixOnGpu(ctx: Context, fn: string, c: SymmetricInput, d: numb
   if (isTensor(c)) {
     if (c.dtype !== 'f32') throw new Error(`${fn}: c must be an f32 tensor, got ${c.dtype}`);
     checkInt(`${fn}: offset`, offset, 0, Math.max(0, c.size - d * d));
-    if (c.size < offset + d * d) throw new Error(`${fn}: c holds ${c.size} elements, fewer than offset ${offset} + ${d} x ${d}`);
+    if (c.size < offset + d * d)
+      throw new Error(`${fn}: c holds ${c.size} elements, fewer than offset ${offset} + ${d} x ${d}`);
     if (c.buffer.size > ctx.limits.maxStorageBufferBindingSize) {
-      throw new Error(`${fn}: c (${c.buffer.size} bytes) exceeds one storage binding of ${ctx.limits.maxStorageBufferBindingSize} bytes`);
+      throw new Error(
+        `${fn}: c (${c.buffer.size} bytes) exceeds one storage binding of ${ctx.limits.maxStorageBufferBindingSize} bytes`,
+      );
     }
     return { tensor: c, offset, release: () => undefined };
   }
   const host = matrixOnHost(fn, c, d);
-  const tensor = createTensor(ctx, [d, d], { data: host instanceof Float32Array ? host : Float32Array.from(host), label: `${fn}.c` });
+  const tensor = createTensor(ctx, [d, d], {
+    data: host instanceof Float32Array ? host : Float32Array.from(host),
+    label: `${fn}.c`,
+  });
   return { tensor, offset: 0, release: () => disposeTensor(tensor) };
 }
 
@@ -43,7 +49,13 @@ export function matrixOnHost(fn: string, c: Float32Array | Float64Array, d: numb
   return c;
 }
 
-export async function readMatrix(ctx: Context, fn: string, c: SymmetricInput, d: number, offset = 0): Promise<Float32Array | Float64Array> {
+export async function readMatrix(
+  ctx: Context,
+  fn: string,
+  c: SymmetricInput,
+  d: number,
+  offset = 0,
+): Promise<Float32Array | Float64Array> {
   if (!isTensor(c)) return matrixOnHost(fn, c, d);
   const g = matrixOnGpu(ctx, fn, c, d, offset);
   return matrixOnHost(fn, (await readback(ctx, g.tensor, g.offset, d * d)) as Float32Array, d);

@@ -1,12 +1,22 @@
-// Vega-Lite specs for the merger report (report.json, src/analysis/report-types.ts). Pure functions
+// Vega-Lite specs for the merger report (report.json, src/formats/report-types.ts). Pure functions
 // of a MergerReport with no Node APIs: report-html.ts renders them to SVG in Node and browser pages
 // can hand the same specs to vega-embed. A builder returns { none: why } when there is nothing to plot.
 // Split: charts-common.ts (shared helpers), charts-steps.ts (steps, normality), charts-structure.ts
 // (spectra, merger matrix, dendrogram); this file has the merger curves and the page order.
 import type { TopLevelSpec } from 'vega-lite';
-import type { MergerReport } from './report-types.js';
+import type { MergerReport } from '../formats/report-types.js';
 import {
-  CHART_CONFIG, HEIGHT, VL_SCHEMA, WIDTH, abarAt, abarTopAxis, pairLabel, positiveFinite, shortNumber, stepX, type ChartSpec,
+  CHART_CONFIG,
+  HEIGHT,
+  VL_SCHEMA,
+  WIDTH,
+  abarAt,
+  abarTopAxis,
+  pairLabel,
+  positiveFinite,
+  shortNumber,
+  stepX,
+  type ChartSpec,
 } from './charts-common.js';
 import { normalityChart, stepsChart } from './charts-steps.js';
 import { dendrogramChart, mergerMatrixChart, spectraChart } from './charts-structure.js';
@@ -43,7 +53,9 @@ export function mergerCurvesChart(report: MergerReport, pairIndices?: number[]):
   const idx = pairIndices ?? defaultCurvePairs(report);
   for (const i of idx) {
     if (!Number.isInteger(i) || i < 0 || i >= report.pairs.length)
-      throw new RangeError(`mergerCurvesChart: pairIndices contains ${i}; allowed: integers in [0, ${report.pairs.length - 1}]`);
+      throw new RangeError(
+        `mergerCurvesChart: pairIndices contains ${i}; allowed: integers in [0, ${report.pairs.length - 1}]`,
+      );
   }
   if (idx.length === 0) return { none: 'The report has no data-noise or class-rest pair to plot.' };
   const pairs = idx.map((i) => ({ p: report.pairs[i], label: pairLabel(report, report.pairs[i]) }));
@@ -81,7 +93,14 @@ export function mergerCurvesChart(report: MergerReport, pairIndices?: number[]):
   const mergerLayer = {
     data: { values: mergers },
     mark: { type: 'rule' as const, strokeDash: [2, 2], strokeWidth: 1.5 },
-    encoding: { x: abarTopAxis(report, 'step'), color, tooltip: [...tipStep.slice(0, 2), { field: 'abar', type: 'quantitative' as const, title: 'abar at i*', format: '.4g' }] },
+    encoding: {
+      x: abarTopAxis(report, 'step'),
+      color,
+      tooltip: [
+        ...tipStep.slice(0, 2),
+        { field: 'abar', type: 'quantitative' as const, title: 'abar at i*', format: '.4g' },
+      ],
+    },
   };
   const spec: TopLevelSpec = {
     $schema: VL_SCHEMA,
@@ -99,8 +118,23 @@ export function mergerCurvesChart(report: MergerReport, pairIndices?: number[]):
               x: stepX(report),
               y: { field: 'value', type: 'quantitative', title: 'M(i) and M~(i)', scale: { domain: [0, 1] } },
               color,
-              strokeDash: { field: 'curve', type: 'nominal', title: 'curve', scale: { domain: [CURVE_M, CURVE_MTHR], range: [[1, 0], [5, 3]] } },
-              tooltip: [...tipStep, { field: 'curve', type: 'nominal' }, { field: 'value', type: 'quantitative', title: 'value', format: '.4f' }],
+              strokeDash: {
+                field: 'curve',
+                type: 'nominal',
+                title: 'curve',
+                scale: {
+                  domain: [CURVE_M, CURVE_MTHR],
+                  range: [
+                    [1, 0],
+                    [5, 3],
+                  ],
+                },
+              },
+              tooltip: [
+                ...tipStep,
+                { field: 'curve', type: 'nominal' },
+                { field: 'value', type: 'quantitative', title: 'value', format: '.4f' },
+              ],
             },
           },
           mergerLayer,
@@ -124,7 +158,10 @@ export function mergerCurvesChart(report: MergerReport, pairIndices?: number[]):
           {
             data: { values: [{ eps: report.eps.value, label: `eps = ${shortNumber(report.eps.value)}` }] },
             layer: [
-              { mark: { type: 'rule', color: 'black', strokeDash: [6, 3] }, encoding: { y: { field: 'eps', type: 'quantitative' } } },
+              {
+                mark: { type: 'rule', color: 'black', strokeDash: [6, 3] },
+                encoding: { y: { field: 'eps', type: 'quantitative' } },
+              },
               {
                 mark: { type: 'text', align: 'right', baseline: 'bottom', dy: -2, x: 'width' },
                 encoding: { y: { field: 'eps', type: 'quantitative' }, text: { field: 'label', type: 'nominal' } },

@@ -45,24 +45,45 @@ export interface ClassCrossMoments {
 const zeros = (k: number, n: number) => Array.from({ length: k }, () => new Float64Array(n));
 
 export function emptyMoments(classes: number, dim: number): MomentState {
-  return { classes, dim, count: new Array<number>(classes).fill(0), mean: zeros(classes, dim), m2: zeros(classes, dim * dim) };
+  return {
+    classes,
+    dim,
+    count: new Array<number>(classes).fill(0),
+    mean: zeros(classes, dim),
+    m2: zeros(classes, dim * dim),
+  };
 }
 
 export function emptyCrossMoments(classes: number, dim: number): CrossMomentState {
   return {
-    classes, dim, count: new Array<number>(classes).fill(0),
-    meanX: zeros(classes, dim), meanY: zeros(classes, dim), cxy: zeros(classes, dim * dim),
+    classes,
+    dim,
+    count: new Array<number>(classes).fill(0),
+    meanX: zeros(classes, dim),
+    meanY: zeros(classes, dim),
+    cxy: zeros(classes, dim * dim),
   };
 }
 
 function checkSameShape(name: string, a: { classes: number; dim: number }, b: { classes: number; dim: number }): void {
   if (a.classes !== b.classes || a.dim !== b.dim) {
-    throw new Error(`${name}: states differ in shape (${a.classes} classes x D ${a.dim} vs ${b.classes} classes x D ${b.dim})`);
+    throw new Error(
+      `${name}: states differ in shape (${a.classes} classes x D ${a.dim} vs ${b.classes} classes x D ${b.dim})`,
+    );
   }
 }
 
 /** One class of the pairwise update: (n, mean x, mean y, M) of a and b merged into new arrays. */
-function mergeClass(na: number, xa: Float64Array, ya: Float64Array, ma: Float64Array, nb: number, xb: Float64Array, yb: Float64Array, mb: Float64Array) {
+function mergeClass(
+  na: number,
+  xa: Float64Array,
+  ya: Float64Array,
+  ma: Float64Array,
+  nb: number,
+  xb: Float64Array,
+  yb: Float64Array,
+  mb: Float64Array,
+) {
   if (nb === 0) return { x: xa.slice(), y: ya.slice(), m: ma.slice() };
   if (na === 0) return { x: xb.slice(), y: yb.slice(), m: mb.slice() };
   const n = na + nb;
@@ -104,7 +125,16 @@ export function mergeCrossMoments(a: CrossMomentState, b: CrossMomentState): Cro
   checkSameShape('mergeCrossMoments', a, b);
   const out = emptyCrossMoments(a.classes, a.dim);
   for (let k = 0; k < a.classes; k++) {
-    const r = mergeClass(a.count[k]!, a.meanX[k]!, a.meanY[k]!, a.cxy[k]!, b.count[k]!, b.meanX[k]!, b.meanY[k]!, b.cxy[k]!);
+    const r = mergeClass(
+      a.count[k]!,
+      a.meanX[k]!,
+      a.meanY[k]!,
+      a.cxy[k]!,
+      b.count[k]!,
+      b.meanX[k]!,
+      b.meanY[k]!,
+      b.cxy[k]!,
+    );
     out.count[k] = a.count[k]! + b.count[k]!;
     out.meanX[k] = r.x;
     out.meanY[k] = r.y;
@@ -118,7 +148,14 @@ export function mergeCrossMoments(a: CrossMomentState, b: CrossMomentState): Cro
  * no raw squares of offset data are summed), u = sum y (D) and S = sum y y'^T (D, D). Then
  * mean = s + u / n and M = S - u u'^T / n exactly (the shift cancels).
  */
-export function shiftedClass(n: number, sx: ArrayLike<number>, ux: ArrayLike<number>, sy: ArrayLike<number>, uy: ArrayLike<number>, S: ArrayLike<number>) {
+export function shiftedClass(
+  n: number,
+  sx: ArrayLike<number>,
+  ux: ArrayLike<number>,
+  sy: ArrayLike<number>,
+  uy: ArrayLike<number>,
+  S: ArrayLike<number>,
+) {
   const D = sx.length;
   const mx = new Float64Array(D);
   const my = new Float64Array(D);
@@ -136,10 +173,13 @@ export function shiftedClass(n: number, sx: ArrayLike<number>, ux: ArrayLike<num
 }
 
 function divisor(name: string, k: number, n: number, mode: CovarianceMode, allowSmall: boolean): number | undefined {
-  if (!COVARIANCE_MODES.includes(mode)) throw new Error(`${name}: covariance '${String(mode)}' is not one of ${COVARIANCE_MODES.join(', ')}`);
+  if (!COVARIANCE_MODES.includes(mode))
+    throw new Error(`${name}: covariance '${String(mode)}' is not one of ${COVARIANCE_MODES.join(', ')}`);
   if (n < 2) {
     if (allowSmall) return undefined;
-    throw new Error(`${name}: class ${k} has ${n} sample${n === 1 ? '' : 's'}; a ${mode} needs at least 2 (pass allowSmall: true to get undefined instead)`);
+    throw new Error(
+      `${name}: class ${k} has ${n} sample${n === 1 ? '' : 's'}; a ${mode} needs at least 2 (pass allowSmall: true to get undefined instead)`,
+    );
   }
   return mode === 'comoment' ? 1 : mode === 'covariance' ? n - 1 : n;
 }
@@ -147,14 +187,26 @@ function divisor(name: string, k: number, n: number, mode: CovarianceMode, allow
 const scaled = (m: Float64Array, d: number) => (d === 1 ? m.slice() : m.map((v) => v / d));
 
 /** Per-class results from a state: co-moment, covariance (ddof = 1) or population covariance (ddof = 0). */
-export function finalizeMoments(state: MomentState, mode: CovarianceMode, opts: { allowSmall?: boolean } = {}): ClassMoments[] {
+export function finalizeMoments(
+  state: MomentState,
+  mode: CovarianceMode,
+  opts: { allowSmall?: boolean } = {},
+): ClassMoments[] {
   return state.count.map((n, k) => {
     const d = divisor('finalizeMoments', k, n, mode, opts.allowSmall ?? false);
-    return { count: n, mean: n > 0 ? state.mean[k]!.slice() : undefined, cov: d === undefined ? undefined : scaled(state.m2[k]!, d) };
+    return {
+      count: n,
+      mean: n > 0 ? state.mean[k]!.slice() : undefined,
+      cov: d === undefined ? undefined : scaled(state.m2[k]!, d),
+    };
   });
 }
 
-export function finalizeCrossMoments(state: CrossMomentState, mode: CovarianceMode, opts: { allowSmall?: boolean } = {}): ClassCrossMoments[] {
+export function finalizeCrossMoments(
+  state: CrossMomentState,
+  mode: CovarianceMode,
+  opts: { allowSmall?: boolean } = {},
+): ClassCrossMoments[] {
   return state.count.map((n, k) => {
     const d = divisor('finalizeCrossMoments', k, n, mode, opts.allowSmall ?? false);
     return {

@@ -1,8 +1,18 @@
 // Report charts over the noise schedule: the headline steps on abar_i, and the D'Agostino-Pearson
 // normality test of the noised data. Pure (no Node APIs); see charts.ts for the page order.
 import type { TopLevelSpec } from 'vega-lite';
-import type { MergerReport } from './report-types.js';
-import { CHART_CONFIG, HEIGHT, VL_SCHEMA, WIDTH, abarAt, positiveFinite, stepRules, stepX, type ChartSpec } from './charts-common.js';
+import type { MergerReport } from '../formats/report-types.js';
+import {
+  CHART_CONFIG,
+  HEIGHT,
+  VL_SCHEMA,
+  WIDTH,
+  abarAt,
+  positiveFinite,
+  stepRules,
+  stepX,
+  type ChartSpec,
+} from './charts-common.js';
 
 /** K² per top direction over the test steps (log) with chi-squared critical values, and the rejected fraction of coordinates. */
 export function normalityChart(report: MergerReport): ChartSpec {
@@ -11,10 +21,13 @@ export function normalityChart(report: MergerReport): ChartSpec {
   const rows: { direction: number; step: number; abar: number | null; k2: number; p: number }[] = [];
   n.steps.forEach((s, j) => {
     (n.k2[j] ?? []).forEach((k2, d) => {
-      if (positiveFinite(k2)) rows.push({ direction: d + 1, step: s, abar: abarAt(report, s), k2, p: n.pValue[j]?.[d] ?? NaN });
+      if (positiveFinite(k2))
+        rows.push({ direction: d + 1, step: s, abar: abarAt(report, s), k2, p: n.pValue[j]?.[d] ?? NaN });
     });
   });
-  const frac = n.steps.map((s, j) => ({ step: s, abar: abarAt(report, s), fraction: n.rejectedFraction[j] })).filter((r) => Number.isFinite(r.fraction));
+  const frac = n.steps
+    .map((s, j) => ({ step: s, abar: abarAt(report, s), fraction: n.rejectedFraction[j] }))
+    .filter((r) => Number.isFinite(r.fraction));
   // chi-squared with 2 degrees of freedom: P(K² > c) = exp(-c/2), so c = -2 ln(alpha).
   const crit = [
     { label: `chi2(2) critical at alpha = ${n.alpha}`, k2: -2 * Math.log(n.alpha) },
@@ -28,10 +41,24 @@ export function normalityChart(report: MergerReport): ChartSpec {
   const vrules = {
     data: { values: rules },
     layer: [
-      { mark: { type: 'rule' as const, strokeDash: [2, 2], color: '#444' }, encoding: { x: { field: 'step', type: 'quantitative' as const } } },
       {
-        mark: { type: 'text' as const, angle: 270, align: 'right' as const, baseline: 'bottom' as const, dx: -4, y: 0, color: '#444' },
-        encoding: { x: { field: 'step', type: 'quantitative' as const }, text: { field: 'label', type: 'nominal' as const } },
+        mark: { type: 'rule' as const, strokeDash: [2, 2], color: '#444' },
+        encoding: { x: { field: 'step', type: 'quantitative' as const } },
+      },
+      {
+        mark: {
+          type: 'text' as const,
+          angle: 270,
+          align: 'right' as const,
+          baseline: 'bottom' as const,
+          dx: -4,
+          y: 0,
+          color: '#444',
+        },
+        encoding: {
+          x: { field: 'step', type: 'quantitative' as const },
+          text: { field: 'label', type: 'nominal' as const },
+        },
       },
     ],
   };
@@ -53,7 +80,12 @@ export function normalityChart(report: MergerReport): ChartSpec {
             encoding: {
               x,
               y: { field: 'k2', type: 'quantitative', title: 'K², log scale', scale: { type: 'log' } },
-              color: { field: 'direction', type: 'ordinal', title: 'principal direction', scale: { scheme: 'viridis' } },
+              color: {
+                field: 'direction',
+                type: 'ordinal',
+                title: 'principal direction',
+                scale: { scheme: 'viridis' },
+              },
               tooltip: [
                 { field: 'direction', type: 'ordinal' },
                 { field: 'step', type: 'quantitative', title: 'step i' },
@@ -71,8 +103,17 @@ export function normalityChart(report: MergerReport): ChartSpec {
           // The Bonferroni line is always the higher one: its label goes above it, the other's below.
           ...crit.map((c, i) => ({
             data: { values: [c] },
-            mark: { type: 'text' as const, align: 'right' as const, baseline: i === 0 ? ('top' as const) : ('bottom' as const), dy: i === 0 ? 2 : -2, x: 'width' as const },
-            encoding: { y: { field: 'k2', type: 'quantitative' as const }, text: { field: 'label', type: 'nominal' as const } },
+            mark: {
+              type: 'text' as const,
+              align: 'right' as const,
+              baseline: i === 0 ? ('top' as const) : ('bottom' as const),
+              dy: i === 0 ? 2 : -2,
+              x: 'width' as const,
+            },
+            encoding: {
+              y: { field: 'k2', type: 'quantitative' as const },
+              text: { field: 'label', type: 'nominal' as const },
+            },
           })),
           vrules,
         ],
@@ -83,7 +124,11 @@ export function normalityChart(report: MergerReport): ChartSpec {
         layer: [
           {
             data: { values: frac },
-            mark: { type: 'line', color: '#b03a2e', point: frac.length <= 200 ? { size: 12, color: '#b03a2e' } : false },
+            mark: {
+              type: 'line',
+              color: '#b03a2e',
+              point: frac.length <= 200 ? { size: 12, color: '#b03a2e' } : false,
+            },
             encoding: {
               x,
               y: { field: 'fraction', type: 'quantitative', title: 'rejected fraction', scale: { domain: [0, 1] } },
@@ -138,7 +183,10 @@ export function stepsChart(report: MergerReport): ChartSpec {
         encoding: {
           x,
           y: { field: 'abar', type: 'quantitative', title: 'abar_i (signal fraction)', scale: { domain: [0, 1] } },
-          tooltip: [{ field: 'step', type: 'quantitative', title: 'step i' }, { field: 'abar', type: 'quantitative', format: '.4g' }],
+          tooltip: [
+            { field: 'step', type: 'quantitative', title: 'step i' },
+            { field: 'abar', type: 'quantitative', format: '.4g' },
+          ],
         },
       },
       {
@@ -146,8 +194,17 @@ export function stepsChart(report: MergerReport): ChartSpec {
         mark: { type: 'rule', strokeWidth: 1.5 },
         encoding: {
           x: { field: 'step', type: 'quantitative' },
-          color: { field: 'kind', type: 'nominal', title: 'step', scale: { domain: kinds, range: ['#1f77b4', '#d62728', '#2ca02c', '#bbbbbb'] } },
-          tooltip: [{ field: 'text', type: 'nominal', title: 'event' }, { field: 'step', type: 'quantitative' }, { field: 'abar', type: 'quantitative', format: '.4g' }],
+          color: {
+            field: 'kind',
+            type: 'nominal',
+            title: 'step',
+            scale: { domain: kinds, range: ['#1f77b4', '#d62728', '#2ca02c', '#bbbbbb'] },
+          },
+          tooltip: [
+            { field: 'text', type: 'nominal', title: 'event' },
+            { field: 'step', type: 'quantitative' },
+            { field: 'abar', type: 'quantitative', format: '.4g' },
+          ],
         },
       },
       {

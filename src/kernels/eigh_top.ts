@@ -7,8 +7,8 @@ import type { Context } from '../runtime/context.js';
 import { beginBatch, submit } from '../runtime/dispatch.js';
 import { createTensor, disposeTensor, readback, upload } from '../runtime/tensor.js';
 import { checkInt } from '../runtime/check.js';
-import { orthonormaliseRows, symmetricEigen } from './eigh-cpu.js';
-import { explainNonFinite, matrixOnGpu, seededGaussian, type SymmetricInput } from './eigh-source.js';
+import { orthonormaliseRows, symmetricEigen } from '../linalg/eigh-cpu.js';
+import { explainNonFinite, matrixOnGpu, seededGaussian, type SymmetricInput } from './eigh_source.js';
 import { encodeSymmBlock, symmBlockPipeline } from './symm_block.js';
 
 /** Most products chained between two orthonormalisations. */
@@ -45,7 +45,12 @@ export interface EighTopResult {
 }
 
 /** Top-k eigenpairs of symmetric C (d, d) row-major f32 (a GPU tensor, or an array uploaded once). */
-export async function eighTop(ctx: Context, c: SymmetricInput, d: number, opts: EighTopOptions): Promise<EighTopResult> {
+export async function eighTop(
+  ctx: Context,
+  c: SymmetricInput,
+  d: number,
+  opts: EighTopOptions,
+): Promise<EighTopResult> {
   const fn = 'eighTop';
   const k = checkInt(`${fn}: k`, opts?.k, 1, Number.isInteger(d) && d > 0 ? d : 1);
   const tol = opts.tol ?? 1e-5;
@@ -131,7 +136,15 @@ export async function eighTop(ctx: Context, c: SymmetricInput, d: number, opts: 
         upload(ctx, vT, host);
         const batch = beginBatch(ctx, `${fn}.chain`);
         for (let j = 0; j < s - 1; j++) {
-          encodeSymmBlock(batch, p, { c: mat.tensor, cOffset: mat.offset, v: j % 2 ? wT : vT, w: j % 2 ? vT : wT, d, q4, scale: 1 / norm });
+          encodeSymmBlock(batch, p, {
+            c: mat.tensor,
+            cOffset: mat.offset,
+            v: j % 2 ? wT : vT,
+            w: j % 2 ? vT : wT,
+            d,
+            q4,
+            scale: 1 / norm,
+          });
         }
         submit(batch);
         fromHost(await readback(ctx, (s - 1) % 2 ? wT : vT), V);

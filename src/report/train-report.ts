@@ -3,11 +3,11 @@
 // the plain DDPM sampler with a fixed seed). Vector data get a scatter of the first two coordinates.
 import { PNG } from 'pngjs';
 import type { TopLevelSpec } from 'vega-lite';
-import { renderChartSvg, writeTextAtomic } from '../analysis/report-html.js';
-import { esc } from '../analysis/report-html-sections.js';
-import { CHART_CONFIG, VL_SCHEMA } from '../analysis/charts-common.js';
+import { renderChartSvg } from './report-html.js';
+import { writeFileAtomic } from '../runtime/atomic-write.js';
+import { esc } from './report-html-sections.js';
+import { CHART_CONFIG, VL_SCHEMA } from './charts-common.js';
 import type { CheckpointInfo } from '../models/checkpoint.js';
-import { renameSync, rmSync, writeFileSync } from 'node:fs';
 
 export interface TrainReport {
   title: string;
@@ -16,7 +16,14 @@ export interface TrainReport {
   losses: Float32Array;
   lossName: string;
   /** Samples (rows, D) with one class per row (or -1), and their grid layout. */
-  samples: { x: Float32Array; classes: Int32Array; perRow: number; classNames: string[]; steps: number; seed: number } | null;
+  samples: {
+    x: Float32Array;
+    classes: Int32Array;
+    perRow: number;
+    classNames: string[];
+    steps: number;
+    seed: number;
+  } | null;
   /** Extra key / value lines (timings, accuracy). */
   facts: [string, string][];
   /** [H, W, C] when the samples are images (an MLP on pixels included), else null. */
@@ -35,7 +42,8 @@ export function lossChart(losses: Float32Array, lossName: string): TopLevelSpec 
   for (let i = 0; i < n; i++) {
     acc += losses[2 * i + 1]!;
     if (i >= win) acc -= losses[2 * (i - win) + 1]!;
-    if (i % every === 0 || i === n - 1) values.push({ step: losses[2 * i]!, loss: losses[2 * i + 1]!, mean: acc / Math.min(i + 1, win) });
+    if (i % every === 0 || i === n - 1)
+      values.push({ step: losses[2 * i]!, loss: losses[2 * i + 1]!, mean: acc / Math.min(i + 1, win) });
   }
   return {
     $schema: VL_SCHEMA,
@@ -44,20 +52,35 @@ export function lossChart(losses: Float32Array, lossName: string): TopLevelSpec 
     config: CHART_CONFIG,
     data: { values },
     layer: [
-      { mark: { type: 'line', color: '#9ecae1', strokeWidth: 1 }, encoding: { x: { field: 'step', type: 'quantitative', title: 'optimiser step' }, y: { field: 'loss', type: 'quantitative', scale: { type: 'log' }, title: lossName } } },
-      { mark: { type: 'line', color: '#08519c', strokeWidth: 2 }, encoding: { x: { field: 'step', type: 'quantitative' }, y: { field: 'mean', type: 'quantitative' } } },
+      {
+        mark: { type: 'line', color: '#9ecae1', strokeWidth: 1 },
+        encoding: {
+          x: { field: 'step', type: 'quantitative', title: 'optimiser step' },
+          y: { field: 'loss', type: 'quantitative', scale: { type: 'log' }, title: lossName },
+        },
+      },
+      {
+        mark: { type: 'line', color: '#08519c', strokeWidth: 2 },
+        encoding: { x: { field: 'step', type: 'quantitative' }, y: { field: 'mean', type: 'quantitative' } },
+      },
     ],
   } as TopLevelSpec;
 }
 
 /** Grayscale PNG of images (rows of H*W*C in [-1, 1], C = 1 or 3) in a grid of `perRow` columns. */
-export function sampleGridPng(x: Float32Array, count: number, shape: readonly [number, number, number], perRow: number, scale: number): Buffer {
+export function sampleGridPng(
+  x: Float32Array,
+  count: number,
+  shape: readonly [number, number, number],
+  perRow: number,
+  scale: number,
+): Buffer {
   const [H, W, C] = shape;
   const pad = 1;
   const cols = Math.min(perRow, count);
   const rows = Math.ceil(count / perRow);
-  const cw = (W * scale + pad);
-  const ch = (H * scale + pad);
+  const cw = W * scale + pad;
+  const ch = H * scale + pad;
   const png = new PNG({ width: cols * cw + pad, height: rows * ch + pad });
   png.data.fill(255);
   for (let i = 0; i < count; i++) {
@@ -84,29 +107,36 @@ function scatterChart(r: TrainReport): TopLevelSpec | null {
   const D = r.data.dim;
   const nData = Math.min(r.data.labels.length, 2000);
   const stride = Math.max(1, Math.floor(r.data.labels.length / nData));
-  for (let i = 0; i < r.data.labels.length; i += stride) values.push({ x: r.data.x[i * D]!, y: r.data.x[i * D + 1]!, set: 'data', cls: r.samples.classNames[r.data.labels[i]!] ?? '?' });
+  for (let i = 0; i < r.data.labels.length; i += stride)
+    values.push({
+      x: r.data.x[i * D]!,
+      y: r.data.x[i * D + 1]!,
+      set: 'data',
+      cls: r.samples.classNames[r.data.labels[i]!] ?? '?',
+    });
   const s = r.samples;
-  for (let i = 0; i < s.classes.length; i++) values.push({ x: s.x[i * D]!, y: s.x[i * D + 1]!, set: 'samples', cls: s.classes[i]! < 0 ? 'null' : s.classNames[s.classes[i]!] ?? '?' });
+  for (let i = 0; i < s.classes.length; i++)
+    values.push({
+      x: s.x[i * D]!,
+      y: s.x[i * D + 1]!,
+      set: 'samples',
+      cls: s.classes[i]! < 0 ? 'null' : (s.classNames[s.classes[i]!] ?? '?'),
+    });
   return {
-    $schema: VL_SCHEMA, width: 420, height: 320, config: CHART_CONFIG, data: { values },
+    $schema: VL_SCHEMA,
+    width: 420,
+    height: 320,
+    config: CHART_CONFIG,
+    data: { values },
     mark: { type: 'point', filled: true, size: 14 },
     encoding: {
-      x: { field: 'x', type: 'quantitative', title: 'x[0]' }, y: { field: 'y', type: 'quantitative', title: 'x[1]' },
-      color: { field: 'cls', type: 'nominal', title: 'class' }, shape: { field: 'set', type: 'nominal', title: '' },
+      x: { field: 'x', type: 'quantitative', title: 'x[0]' },
+      y: { field: 'y', type: 'quantitative', title: 'x[1]' },
+      color: { field: 'cls', type: 'nominal', title: 'class' },
+      shape: { field: 'set', type: 'nominal', title: '' },
       opacity: { condition: { test: "datum.set === 'samples'", value: 0.95 }, value: 0.25 },
     },
   } as TopLevelSpec;
-}
-
-function writeBytesAtomic(path: string, bytes: Buffer): void {
-  const tmp = `${path}.tmp-${process.pid}`;
-  try {
-    writeFileSync(tmp, bytes);
-    renameSync(tmp, path);
-  } catch (e) {
-    rmSync(tmp, { force: true });
-    throw e;
-  }
 }
 
 /** Writes `${base}.html` (and `${base}-samples.png` for images); returns the paths written. */
@@ -114,27 +144,42 @@ export async function writeTrainReport(base: string, r: TrainReport): Promise<st
   const written: string[] = [];
   const warnings: string[] = [];
   const figures: string[] = [];
-  if (r.losses.length) figures.push(`<figure><h3>Training loss</h3>${await renderChartSvg(lossChart(r.losses, r.lossName), warnings)}<figcaption>${esc(r.lossName)} per optimiser step (light) and its moving average (dark), log scale.</figcaption></figure>`);
+  if (r.losses.length)
+    figures.push(
+      `<figure><h3>Training loss</h3>${await renderChartSvg(lossChart(r.losses, r.lossName), warnings)}<figcaption>${esc(r.lossName)} per optimiser step (light) and its moving average (dark), log scale.</figcaption></figure>`,
+    );
   const s = r.samples;
   const shape = r.imageShape;
   if (s && shape) {
     const scale = Math.max(1, Math.round(64 / Math.max(shape[0]!, shape[1]!)));
     const png = sampleGridPng(s.x, s.classes.length, shape, s.perRow, scale);
     const pngPath = `${base}-samples.png`;
-    writeBytesAtomic(pngPath, png);
+    writeFileAtomic(pngPath, png);
     written.push(pngPath);
-    const rowsText = s.classes.length > s.perRow ? `one row per class (${[...new Set(s.classes)].map((c) => (c < 0 ? 'unconditional' : s.classNames[c])).join(', ')})` : 'one row';
-    figures.push(`<figure><h3>Samples</h3><img alt="sample grid" style="image-rendering: pixelated; max-width: 100%" src="data:image/png;base64,${png.toString('base64')}"><figcaption>DDPM ancestral samples (${s.steps} steps, seed ${s.seed}), ${esc(rowsText)}.</figcaption></figure>`);
+    const rowsText =
+      s.classes.length > s.perRow
+        ? `one row per class (${[...new Set(s.classes)].map((c) => (c < 0 ? 'unconditional' : s.classNames[c])).join(', ')})`
+        : 'one row';
+    figures.push(
+      `<figure><h3>Samples</h3><img alt="sample grid" style="image-rendering: pixelated; max-width: 100%" src="data:image/png;base64,${png.toString('base64')}"><figcaption>DDPM ancestral samples (${s.steps} steps, seed ${s.seed}), ${esc(rowsText)}.</figcaption></figure>`,
+    );
   } else {
     const sc = scatterChart(r);
-    if (sc) figures.push(`<figure><h3>Samples</h3>${await renderChartSvg(sc, warnings)}<figcaption>First two coordinates of DDPM samples (${s!.steps} steps, seed ${s!.seed}) over the training data.</figcaption></figure>`);
+    if (sc)
+      figures.push(
+        `<figure><h3>Samples</h3>${await renderChartSvg(sc, warnings)}<figcaption>First two coordinates of DDPM samples (${s!.steps} steps, seed ${s!.seed}) over the training data.</figcaption></figure>`,
+      );
   }
   for (const w of new Set(warnings)) console.warn(`train report: ${w}`);
   const i = r.info;
   const kv: [string, string][] = [
-    ['architecture', `${i.architecture} ${JSON.stringify(i.config)}`], ['data', `${i.data} [${i.dataShape.join(', ')}], ${i.numClasses} classes`],
-    ['schedule', i.schedule ? `${i.schedule.name}, T = ${i.schedule.T}` : 'none'], ['steps / epochs', `${i.step} / ${i.epoch}`], ['seed', String(i.seed)],
-    ['training', JSON.stringify(i.train)], ...r.facts,
+    ['architecture', `${i.architecture} ${JSON.stringify(i.config)}`],
+    ['data', `${i.data} [${i.dataShape.join(', ')}], ${i.numClasses} classes`],
+    ['schedule', i.schedule ? `${i.schedule.name}, T = ${i.schedule.T}` : 'none'],
+    ['steps / epochs', `${i.step} / ${i.epoch}`],
+    ['seed', String(i.seed)],
+    ['training', JSON.stringify(i.train)],
+    ...r.facts,
   ];
   const html = `<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><title>${esc(r.title)}</title>
@@ -146,7 +191,7 @@ figure { margin: 1.5em 0; } figure svg { max-width: 100%; height: auto; } figcap
 ${figures.join('\n')}
 </body></html>
 `;
-  writeTextAtomic(`${base}.html`, html);
+  writeFileAtomic(`${base}.html`, html);
   written.unshift(`${base}.html`);
   return written;
 }

@@ -6,9 +6,9 @@
 // are Philox draws of (seed, row, step, SAMPLE_STREAM), so a seed fixes the samples.
 import type { Context } from '../runtime/context.js';
 import { checkInt } from '../runtime/check.js';
-import { ddpmScheduler, SAMPLE_STREAM } from '../samplers/scheduler.js';
-import { sample } from '../samplers/sample.js';
-import type { Denoiser } from './denoiser.js';
+import { ddpmScheduler, SAMPLE_STREAM } from './scheduler.js';
+import { sample } from './sample.js';
+import type { Denoiser } from '../models/denoiser.js';
 
 export { SAMPLE_STREAM };
 
@@ -28,7 +28,11 @@ export async function sampleDdpm(ctx: Context, d: Denoiser, opts: DdpmOptions): 
   checkInt('ddpm: n', opts.n, 1, 1 << 20);
   const steps = checkInt('ddpm: steps', opts.steps ?? d.schedule.T, 1, d.schedule.T);
   const r = await sample(ctx, d, {
-    n: opts.n, classes: opts.classes, seed: opts.seed, steps, onStep: opts.onStep,
+    n: opts.n,
+    classes: opts.classes,
+    seed: opts.seed,
+    steps,
+    onStep: opts.onStep,
     scheduler: ddpmScheduler(d.schedule, { variance: 'fixed_large' }),
   });
   return r.x;

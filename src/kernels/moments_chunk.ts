@@ -8,7 +8,11 @@ import { dispatch, grid2d, submit, type Batch } from '../runtime/dispatch.js';
 import { getPipeline, type CachedPipeline, type KernelSpec } from '../runtime/pipeline.js';
 import { readback, upload, type Tensor } from '../runtime/tensor.js';
 
-export const SEGMENTED_MOMENTS: KernelSpec = { name: 'segmented_moments', libs: ['lib/index.wgsl'], storage: ['read_write', 'read', 'read', 'read_write'] };
+export const SEGMENTED_MOMENTS: KernelSpec = {
+  name: 'segmented_moments',
+  libs: ['lib/index.wgsl'],
+  storage: ['read_write', 'read', 'read', 'read_write'],
+};
 export const SEGMENTED_MOMENTS_WG = 64;
 /** Rows per block of the first-moment sums: f32 sums of at most this many shifted values, then float64. */
 export const MOMENT_BLOCK_ROWS = 64;
@@ -22,22 +26,37 @@ export function segmentedMomentsPipeline(ctx: Context): Promise<CachedPipeline> 
 export type Labels = Int32Array | Uint32Array;
 
 /** Checks x (N, D) for shape and finiteness, and labels for length and range [0, K); returns [N, D]. */
-export function checkMomentInput(name: string, x: Float32Array, shape: readonly number[], labels: Labels | null, classes: number, arg = 'x'): [number, number] {
-  if (!(x instanceof Float32Array)) throw new Error(`${name}: ${arg} must be a Float32Array, got ${Object.prototype.toString.call(x)}`);
+export function checkMomentInput(
+  name: string,
+  x: Float32Array,
+  shape: readonly number[],
+  labels: Labels | null,
+  classes: number,
+  arg = 'x',
+): [number, number] {
+  if (!(x instanceof Float32Array))
+    throw new Error(`${name}: ${arg} must be a Float32Array, got ${Object.prototype.toString.call(x)}`);
   const [rows, cols] = checkMatrix(`${name}: ${arg}`, x, shape);
   checkFinite(`${name}: ${arg}`, x, cols);
   checkInt(`${name}: classes`, classes, 1, MAX_CLASSES);
   if (labels === null) {
-    if (classes !== 1) throw new Error(`${name}: labels are required when classes = ${classes} (only classes = 1 may omit them)`);
+    if (classes !== 1)
+      throw new Error(`${name}: labels are required when classes = ${classes} (only classes = 1 may omit them)`);
     return [rows, cols];
   }
   if (!(labels instanceof Int32Array || labels instanceof Uint32Array)) {
-    throw new Error(`${name}: labels must be an Int32Array or Uint32Array, got ${Object.prototype.toString.call(labels)}`);
+    throw new Error(
+      `${name}: labels must be an Int32Array or Uint32Array, got ${Object.prototype.toString.call(labels)}`,
+    );
   }
-  if (labels.length !== rows) throw new Error(`${name}: labels has ${labels.length} entries, expected one per row (N = ${rows})`);
+  if (labels.length !== rows)
+    throw new Error(`${name}: labels has ${labels.length} entries, expected one per row (N = ${rows})`);
   for (let i = 0; i < rows; i++) {
     const l = labels[i]!;
-    if (l < 0 || l >= classes) throw new Error(`${name}: labels[${i}] = ${l} is outside the allowed range [0, ${classes - 1}] (classes = ${classes})`);
+    if (l < 0 || l >= classes)
+      throw new Error(
+        `${name}: labels[${i}] = ${l} is outside the allowed range [0, ${classes - 1}] (classes = ${classes})`,
+      );
   }
   return [rows, cols];
 }
@@ -94,7 +113,14 @@ export function presentClasses(starts: Int32Array): Int32Array {
  * mean from earlier chunks when the class has one (count > 0), else its first row in this chunk. Any
  * shift is exact after the merge; one near the mean keeps f32 sums of squares free of the offset.
  */
-export function chunkShift(rows: Float32Array, cols: number, starts: Int32Array, present: Int32Array, count: readonly number[], mean: readonly Float64Array[]): Float32Array {
+export function chunkShift(
+  rows: Float32Array,
+  cols: number,
+  starts: Int32Array,
+  present: Int32Array,
+  count: readonly number[],
+  mean: readonly Float64Array[],
+): Float32Array {
   const shift = new Float32Array(present.length * cols);
   present.forEach((k, p) => {
     if (count[k]! > 0) shift.set(mean[k]!, p * cols);
@@ -110,7 +136,8 @@ export function chunkShift(rows: Float32Array, cols: number, starts: Int32Array,
 export function momentBlocks(starts: Int32Array, present: Int32Array): { blocks: Uint32Array; classOf: Int32Array } {
   const list: number[] = [];
   present.forEach((k, p) => {
-    for (let r = starts[k]!; r < starts[k + 1]!; r += MOMENT_BLOCK_ROWS) list.push(r, Math.min(r + MOMENT_BLOCK_ROWS, starts[k + 1]!), p, 0);
+    for (let r = starts[k]!; r < starts[k + 1]!; r += MOMENT_BLOCK_ROWS)
+      list.push(r, Math.min(r + MOMENT_BLOCK_ROWS, starts[k + 1]!), p, 0);
   });
   const blocks = Uint32Array.from(list);
   const classOf = new Int32Array(blocks.length / 4);
@@ -119,7 +146,8 @@ export function momentBlocks(starts: Int32Array, present: Int32Array): { blocks:
 }
 
 /** Most blocks a chunk of `rows` rows can have: every present class adds at most one partial block. */
-export const maxBlocks = (rows: number, classes: number) => Math.min(rows, Math.ceil(rows / MOMENT_BLOCK_ROWS) + classes);
+export const maxBlocks = (rows: number, classes: number) =>
+  Math.min(rows, Math.ceil(rows / MOMENT_BLOCK_ROWS) + classes);
 
 export interface SegmentedMomentsArgs {
   x: Tensor;
@@ -183,7 +211,8 @@ export async function recentre(ctx: Context, batch: Batch, p: CachedPipeline, si
     const u = await readSums(ctx, s);
     const { cols } = s.args;
     const more = new Float32Array(u.length);
-    for (let q = 0; q < s.counts.length; q++) for (let d = 0; d < cols; d++) more[q * cols + d] = u[q * cols + d]! / s.counts[q]!;
+    for (let q = 0; q < s.counts.length; q++)
+      for (let d = 0; d < cols; d++) more[q * cols + d] = u[q * cols + d]! / s.counts[q]!;
     for (let i = 0; i < more.length; i++) s.shift[i]! += more[i]!;
     // Queue order: the upload lands after the first pass (submitted above) and before the second.
     upload(ctx, s.args.shift, more);
@@ -194,7 +223,10 @@ export async function recentre(ctx: Context, batch: Batch, p: CachedPipeline, si
 /** Rows per chunk: the option, or as many (row of cols f32) as fit in one storage binding. */
 export function chunkRowsFor(ctx: Context, name: string, rows: number, cols: number, chunkRows?: number): number {
   const fit = Math.floor(ctx.limits.maxStorageBufferBindingSize / (4 * cols));
-  if (fit < 1) throw new Error(`${name}: one row of ${cols} columns exceeds the binding limit of ${ctx.limits.maxStorageBufferBindingSize} bytes`);
+  if (fit < 1)
+    throw new Error(
+      `${name}: one row of ${cols} columns exceeds the binding limit of ${ctx.limits.maxStorageBufferBindingSize} bytes`,
+    );
   if (chunkRows === undefined) return Math.min(rows, fit);
   return Math.min(rows, checkInt(`${name}: chunkRows`, chunkRows, 1, fit));
 }

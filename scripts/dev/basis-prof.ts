@@ -1,0 +1,15 @@
+import { crnBasis } from '../../src/analysis/crn-basis.js';
+import { planEvents } from '../../src/analysis/events.js';
+import { loadDataset } from '../../src/data/loaders.js';
+import { requestContext } from '../../src/runtime/context.js';
+import { formatProfile, profileReport } from '../../src/runtime/profile.js';
+const data = loadDataset('fashion-mnist');
+const ctx = await requestContext({ profile: true });
+const [N, D] = data.shape;
+const counts = new Array<number>(data.classes).fill(0);
+for (const l of data.labels) counts[l]!++;
+const plan = planEvents(data.classNames!, counts, N, []);
+const t0 = performance.now();
+await crnBasis(ctx, { x: data.x, labels: data.labels, dim: D, counts, plan, seed: 0, noiseCount: N, centring: 'own' });
+console.log('basis ms', performance.now() - t0);
+console.log(formatProfile(profileReport(ctx), ctx.profiler!.mode));

@@ -1,0 +1,565 @@
+// The crn basis of every event on the GPU (DESIGN.md §2 "Exact shortcut for all steps at once"): with one
+// noise draw eps per row, C_e(i) = abar A_e + (1 - abar) B_e + sqrt(abar (1 - abar)) S_e for
+// A = cov(x0), B = cov(eps), S = X + X^T, X = cov(x0, eps) (population, each event about its own mean).
+// One pass over the rows, sorted by segment (crn-segments.ts): the host centres each row on its
+// segment's float64 mean and uploads it, the GPU draws the row's eps (normal_rows: the very numbers
+// standardNormals gives that row) and accumulates the segment's co-moments with SYRK / GEMM. Each finished
+// segment is merged into its class and rest events with the pairwise update (rank_update), so the f32 sums
+// never see raw squares of offset data and no D x D matrix crosses to the host. All data and groups are
+// merges of classes. The noise event N(0, I) is a Wishart draw by the Bartlett decomposition (its
+// co-moment [[A, X], [X^T, B]] n ~ W_2D(I, n - 1) exactly, the law of n rows of independent z and eps),
+// 2 (2D)^3 / 3 flops instead of 2 n (2D)^2; with n - 1 < 2D its rows are drawn instead.
+// Matrices are stored ld x ld (ld = D rounded up to 4, zero padding), ready for combine3 and tridiag.
+import { checkFinite } from '../runtime/check.js';
+import type { Context } from '../runtime/context.js';
+import { beginBatch, submit } from '../runtime/dispatch.js';
+import { createTensor, disposeTensor, readback, upload, type Tensor } from '../runtime/tensor.js';
+import { seedKey } from '../runtime/check.js';
+import { encodeMatmul, matmulPlan } from '../kernels/matmul.js';
+import { encodeNormalRows, normalRowsPipeline } from '../kernels/normal_rows.js';
+import { STREAM_EPS, STREAM_NOISE_EVENT } from '../kernels/philox_streams.js';
+import {
+  disposeRankUpdatePlan,
+  encodeRankUpdate,
+  rankUpdatePlan,
+  type RankUpdatePlan,
+} from '../kernels/rank_update.js';
+import { encodeMirror, encodeSyrk, mirrorPipeline, syrkPlan } from '../kernels/syrk.js';
+import { rowStride } from '../kernels/tridiag.js';
+import type { Centring } from '../formats/report-types.js';
+import type { EventPlan } from './events.js';
+import { planSegments, type SegmentPlan } from './crn-segments.js';
+
+/** One event's crn basis: A, B, S (ld x ld f32 on the GPU, population), its size and x0 mean. */
+export interface CrnEvent {
+  count: number;
+  mean: Float64Array;
+  mats: [Tensor, Tensor, Tensor];
+}
+
+export interface CrnBasis {
+  dim: number;
+  ld: number;
+  events: CrnEvent[];
+  /** Rows per class and the segment plan the pass used (for reports and tests). */
+  segments: SegmentPlan;
+  /** Floating-point work done on the GPU (GEMM / SYRK flops as executed). */
+  flops: number;
+}
+
+export interface CrnInput {
+  x: Float32Array;
+  labels: Int32Array;
+  dim: number;
+  counts: number[];
+  plan: EventPlan;
+  seed: number;
+  noiseCount: number;
+  centring: Centring;
+  /** Rows per uploaded chunk (default: what fits one storage binding). */
+  chunkRows?: number;
+  onProgress?: (done: number, total: number) => void;
+}
+
+export function disposeCrnBasis(b: CrnBasis): void {
+  for (const e of b.events) for (const m of e.mats) disposeTensor(m);
+}
+
+/** Chi-square variates with dof - i degrees of freedom (i = 0 .. p - 1), the Bartlett diagonal squared. */
+export function bartlettChiSquares(dof: number, p: number, seed: number): Float64Array {
+  // splitmix32 uniforms and Marsaglia-Tsang gamma(k / 2) draws: chi2_k = 2 Gamma(k / 2, 1), exact for k >= 2.
+  let s = (seed ^ 0x5bd1e995) >>> 0;
+  const uniform = () => {
+    s = (s + 0x9e3779b9) >>> 0;
+    let z = s;
+    z = Math.imul(z ^ (z >>> 16), 0x85ebca6b) >>> 0;
+    z = Math.imul(z ^ (z >>> 13), 0xc2b2ae35) >>> 0;
+    return (((z ^ (z >>> 16)) >>> 0) + 0.5) / 2 ** 32;
+  };
+  const normal = () => Math.sqrt(-2 * Math.log(uniform())) * Math.cos(2 * Math.PI * uniform());
+  const gamma = (alpha: number): number => {
+    if (alpha < 1) return gamma(alpha + 1) * uniform() ** (1 / alpha);
+    const d = alpha - 1 / 3;
+    const c = 1 / Math.sqrt(9 * d);
+    for (;;) {
+      const x = normal();
+      const v = (1 + c * x) ** 3;
+      if (v <= 0) continue;
+      if (Math.log(uniform()) < 0.5 * x * x + d - d * v + d * Math.log(v)) return d * v;
+    }
+  };
+  return Float64Array.from({ length: p }, (_, i) => 2 * gamma((dof - i) / 2));
+}
+
+interface Scratch {
+  A: Tensor;
+  B: Tensor;
+  X: Tensor;
+  esum: Tensor;
+}
+
+/** Event accumulators: A and X about the event mean, B raw (E^T E); finalised in place at the end. */
+interface Acc {
+  A: Tensor;
+  B: Tensor;
+  X: Tensor;
+  /** Sum of eps over the event's rows so far (float64). */
+  esum: Float64Array;
+  count: number;
+  mean: Float64Array;
+}
+
+export async function crnBasis(ctx: Context, inp: CrnInput): Promise<CrnBasis> {
+  const { x, labels, dim: D, plan, counts } = inp;
+  const ld = rowStride(D);
+  const N = labels.length;
+  checkFinite('crnBasis: x', x, D);
+  const seg = planSegments(labels, counts, plan);
+  const key = seedKey(inp.seed);
+  const made: Tensor[] = [];
+  const tensor = (shape: number[], label: string, dtype: 'f32' | 'u32' = 'f32') => {
+    const t = createTensor(ctx, shape, { label: `crn.${label}`, dtype });
+    made.push(t);
+    return t;
+  };
+  let flops = 0;
+
+  // Float64 means of every segment, then of every event built from segments.
+  const segMean = seg.segments.map(() => new Float64Array(D));
+  seg.order.forEach((r, pos) => {
+    const m = segMean[seg.segmentAt[pos]!]!;
+    for (let c = 0; c < D; c++) m[c]! += x[r * D + c]!;
+  });
+  seg.segments.forEach((s, q) => segMean[q]!.forEach((v, c) => (segMean[q]![c] = v / (s.end - s.start))));
+  const direct = plan.events.filter((e) => e.kind === 'class' || e.kind === 'rest').map((e) => e.id);
+  const accs = new Map<number, Acc>();
+  for (const e of direct) {
+    const parts = seg.segments.map((s, q) => [s, q] as const).filter(([s]) => s.events.includes(e));
+    const count = parts.reduce((n, [s]) => n + s.end - s.start, 0);
+    const mean = new Float64Array(D);
+    for (const [s, q] of parts) segMean[q]!.forEach((v, c) => (mean[c]! += ((s.end - s.start) * v) / count));
+    accs.set(e, {
+      A: createTensor(ctx, [ld, ld], { label: `crn.A${e}` }),
+      B: createTensor(ctx, [ld, ld], { label: `crn.B${e}` }),
+      X: createTensor(ctx, [ld, ld], { label: `crn.X${e}` }),
+      esum: new Float64Array(D),
+      count,
+      mean,
+    });
+  }
+
+  const rank = await rankUpdatePlan(ctx);
+  const mirror = await mirrorPipeline(ctx);
+  const normals = await normalRowsPipeline(ctx);
+  const limit = ctx.limits.maxStorageBufferBindingSize;
+  const chunk = Math.max(1, Math.min(N, inp.chunkRows ?? Math.floor(limit / (4 * ld))));
+  const syrk = await syrkPlan(ctx, { rows: Math.min(chunk, 6000), cols: D });
+  const gemm = await matmulPlan(ctx, { m: D, n: D, k: Math.min(chunk, 6000), transA: true });
+  const sums = await matmulPlan(ctx, { m: 1, n: D, k: Math.min(chunk, 6000), transA: true });
+  const xcT = tensor([chunk, ld], 'xc');
+  const eT = tensor([chunk, ld], 'eps');
+  const rowsT = tensor([chunk], 'rows', 'u32');
+  const ones = tensor([chunk], 'ones');
+  upload(ctx, ones, new Float32Array(chunk).fill(1));
+  const sc: Scratch = {
+    A: tensor([ld, ld], 'sA'),
+    B: tensor([ld, ld], 'sB'),
+    X: tensor([ld, ld], 'sX'),
+    esum: tensor([ld], 'sE'),
+  };
+  const vecs = tensor([4, ld], 'vecs');
+  // The position after each segment's last row in the pass order.
+  const segEnd = new Int32Array(seg.segments.length);
+  seg.segmentAt.forEach((q, p) => (segEnd[q] = p + 1));
+  try {
+    const batch = beginBatch(ctx, 'crn');
+    const host = new Float32Array(chunk * ld);
+    let started = -1;
+    const total = seg.order.length;
+    for (let p0 = 0; p0 < total; p0 += chunk) {
+      const p1 = Math.min(total, p0 + chunk);
+      host.fill(0);
+      for (let p = p0; p < p1; p++) {
+        const r = seg.order[p]!;
+        const m = segMean[seg.segmentAt[p]!]!;
+        const o = (p - p0) * ld;
+        for (let c = 0; c < D; c++) host[o + c] = x[r * D + c]! - m[c]!;
+      }
+      upload(ctx, xcT, host.subarray(0, (p1 - p0) * ld));
+      upload(ctx, rowsT, Uint32Array.from(seg.order.subarray(p0, p1)));
+      encodeNormalRows(batch, normals, {
+        rows: rowsT,
+        count: p1 - p0,
+        cols: D,
+        ldo: ld,
+        out: eT,
+        key,
+        stream: STREAM_EPS,
+      });
+      // Each segment's rows within this chunk.
+      for (let a = p0; a < p1; ) {
+        const q = seg.segmentAt[a]!;
+        let b = a;
+        while (b < p1 && seg.segmentAt[b] === q) b++;
+        const k = b - a;
+        const first = started !== q;
+        started = q;
+        const beta = first ? 0 : 1;
+        const off = (a - p0) * ld;
+        encodeSyrk(batch, syrk, { a: xcT, c: sc.A, rows: k, cols: D, lda: ld, ldc: ld, offsetA: off, beta });
+        encodeSyrk(batch, syrk, { a: eT, c: sc.B, rows: k, cols: D, lda: ld, ldc: ld, offsetA: off, beta });
+        encodeMatmul(batch, gemm, {
+          a: xcT,
+          b: eT,
+          c: sc.X,
+          m: D,
+          n: D,
+          k,
+          transA: true,
+          lda: ld,
+          ldb: ld,
+          ldc: ld,
+          offsetA: off,
+          offsetB: off,
+          beta,
+        });
+        encodeMatmul(batch, sums, {
+          a: ones,
+          b: eT,
+          c: sc.esum,
+          m: 1,
+          n: D,
+          k,
+          transA: true,
+          lda: 1,
+          ldb: ld,
+          offsetB: off,
+          beta,
+        });
+        flops += 2 * k * D * (D + 1) + 2 * k * D * D + 2 * k * D;
+        const s = seg.segments[q]!;
+        if (b === segEnd[q]) {
+          // The segment is complete: mirror, read its eps sum and merge it into its events.
+          encodeMirror(batch, mirror, { c: sc.A, n: D, ldc: ld });
+          encodeMirror(batch, mirror, { c: sc.B, n: D, ldc: ld });
+          submit(batch);
+          const esum = Float64Array.from((await readback(ctx, sc.esum, 0, D)) as Float32Array);
+          for (const e of s.events)
+            mergeSegment(ctx, rank, vecs, accs.get(e)!, sc, segMean[q]!, s.end - s.start, esum, D, ld);
+        }
+        a = b;
+      }
+      submit(batch);
+      inp.onProgress?.(p1, total);
+    }
+  } finally {
+    for (const t of made) if (t !== vecs) disposeTensor(t);
+  }
+  try {
+    return {
+      dim: D,
+      ld,
+      events: await finishEvents(ctx, rank, vecs, accs, plan, inp, D, ld),
+      segments: seg,
+      flops: flops + (inp.noiseCount > 0 ? noiseFlops(inp.noiseCount, D) : 0),
+    };
+  } finally {
+    disposeTensor(vecs);
+    disposeRankUpdatePlan(rank);
+  }
+}
+
+/** acc += segment: A += A_s + n_s d d^T, X += X_s + n_s d ebar_s^T (d = segment mean - event mean), B += B_s. */
+function mergeSegment(
+  ctx: Context,
+  rank: RankUpdatePlan,
+  vecs: Tensor,
+  acc: Acc,
+  sc: Scratch,
+  mean: Float64Array,
+  n: number,
+  esum: Float64Array,
+  D: number,
+  ld: number,
+): void {
+  const d = new Float32Array(2 * ld);
+  for (let c = 0; c < D; c++) {
+    d[c] = mean[c]! - acc.mean[c]!;
+    d[ld + c] = esum[c]! / n;
+    acc.esum[c]! += esum[c]!;
+  }
+  upload(ctx, vecs, d);
+  const batch = beginBatch(ctx, 'crn.merge');
+  const common = { out: acc.A, rows: D, cols: D, ldo: ld, beta: 1 };
+  encodeRankUpdate(batch, rank, { ...common, x: { t: sc.A, ld }, outer: { u: vecs, v: vecs, w: n } });
+  encodeRankUpdate(batch, rank, {
+    ...common,
+    out: acc.X,
+    x: { t: sc.X, ld },
+    outer: { u: vecs, v: vecs, vOffset: ld, w: n },
+  });
+  encodeRankUpdate(batch, rank, { ...common, out: acc.B, x: { t: sc.B, ld } });
+  submit(batch);
+}
+
+function noiseFlops(n: number, D: number): number {
+  return n - 1 >= 2 * D ? 2 * 4 * D ** 3 : 2 * n * (2 * D) ** 2;
+}
+
+async function finishEvents(
+  ctx: Context,
+  rank: RankUpdatePlan,
+  vecs: Tensor,
+  accs: Map<number, Acc>,
+  plan: EventPlan,
+  inp: CrnInput,
+  D: number,
+  ld: number,
+): Promise<CrnEvent[]> {
+  // All data and groups: pairwise merges of the class accumulators.
+  const zeros = createTensor(ctx, [ld, ld], { label: 'crn.zero' });
+  try {
+    for (const e of plan.events) {
+      if (e.kind !== 'all' && e.kind !== 'group') continue;
+      const parts = e.classes.map((k) => accs.get(plan.classEvent[k]!)!);
+      const count = parts.reduce((s, p) => s + p.count, 0);
+      const mean = new Float64Array(D);
+      for (const p of parts) p.mean.forEach((v, c) => (mean[c]! += (p.count * v) / count));
+      const acc: Acc = {
+        A: createTensor(ctx, [ld, ld], { label: `crn.A${e.id}` }),
+        B: createTensor(ctx, [ld, ld], { label: `crn.B${e.id}` }),
+        X: createTensor(ctx, [ld, ld], { label: `crn.X${e.id}` }),
+        esum: new Float64Array(D),
+        count,
+        mean,
+      };
+      for (const p of parts) {
+        mergeSegment(ctx, rank, vecs, acc, { A: p.A, B: p.B, X: p.X, esum: zeros }, p.mean, p.count, p.esum, D, ld);
+      }
+      accs.set(e.id, acc);
+    }
+  } finally {
+    disposeTensor(zeros);
+  }
+  const global = accs.get(plan.all)!.mean;
+  const out: CrnEvent[] = [];
+  for (const e of plan.events) {
+    if (e.kind === 'noise') {
+      out.push(await noiseEvent(ctx, rank, inp, D, ld));
+      continue;
+    }
+    const acc = accs.get(e.id)!;
+    const n = acc.count;
+    // A /= n (+ (mean - global)(mean - global)^T under global centring); B = B_raw / n - ebar ebar^T;
+    // S = (X + X^T) / n.
+    const v = new Float32Array(2 * ld);
+    for (let c = 0; c < D; c++) {
+      v[c] = inp.centring === 'global' ? acc.mean[c]! - global[c]! : 0;
+      v[ld + c] = acc.esum[c]! / n;
+    }
+    upload(ctx, vecs, v);
+    const S = createTensor(ctx, [ld, ld], { label: `crn.S${e.id}` });
+    const batch = beginBatch(ctx, 'crn.finish');
+    const common = { rows: D, cols: D, ldo: ld };
+    encodeRankUpdate(batch, rank, { ...common, out: acc.A, beta: 1 / n, outer: { u: vecs, v: vecs, w: 1 } });
+    encodeRankUpdate(batch, rank, {
+      ...common,
+      out: acc.B,
+      beta: 1 / n,
+      outer: { u: vecs, uOffset: ld, v: vecs, vOffset: ld, w: -1 },
+    });
+    encodeRankUpdate(batch, rank, { ...common, out: S, x: { t: acc.X, ld, alpha: 1 / n, symmetric: true } });
+    submit(batch);
+    await readback(ctx, vecs, 0, 4);
+    disposeTensor(acc.X);
+    out.push({ count: n, mean: acc.mean, mats: [acc.A, acc.B, S] });
+  }
+  return out;
+}
+
+/** The noise event N(0, I) of inp.noiseCount rows: a Bartlett Wishart draw, or drawn rows when n - 1 < 2D. */
+async function noiseEvent(ctx: Context, rank: RankUpdatePlan, inp: CrnInput, D: number, ld: number): Promise<CrnEvent> {
+  const n = inp.noiseCount;
+  const key = seedKey(inp.seed);
+  const normals = await normalRowsPipeline(ctx);
+  const mats = [0, 1, 2].map((m) => createTensor(ctx, [ld, ld], { label: `crn.noise${m}` })) as [
+    Tensor,
+    Tensor,
+    Tensor,
+  ];
+  const rows = createTensor(ctx, [Math.max(ld, 1)], { label: 'crn.noise.rows', dtype: 'u32' });
+  const made: Tensor[] = [rows];
+  try {
+    upload(
+      ctx,
+      rows,
+      Uint32Array.from({ length: ld }, (_, i) => i),
+    );
+    if (n - 1 >= 2 * D) {
+      // W = L L^T ~ W_2D(I, n - 1) with L lower triangular: L_ii^2 ~ chi2(n - 1 - i), L_ij ~ N(0, 1) below.
+      // Blocks: A n = L11 L11^T, X n = L11 L21^T, B n = L21 L21^T + L22 L22^T.
+      const chi = bartlettChiSquares(n - 1, 2 * D, inp.seed).map(Math.sqrt);
+      const diag = createTensor(ctx, [2 * D], { data: Float32Array.from(chi), label: 'crn.noise.diag' });
+      const L = [0, 1, 2].map((b) => createTensor(ctx, [ld, ld], { label: `crn.noise.L${b}` }));
+      made.push(diag, ...L);
+      const batch = beginBatch(ctx, 'crn.noise');
+      const draw = (out: Tensor, tag: number, lower?: number) =>
+        encodeNormalRows(batch, normals, {
+          rows,
+          count: D,
+          cols: D,
+          ldo: ld,
+          out,
+          key,
+          stream: STREAM_NOISE_EVENT,
+          tag,
+          ...(lower !== undefined ? { lower: { diag, diagOffset: lower } } : {}),
+        });
+      draw(L[0]!, 1, 0);
+      draw(L[1]!, 2);
+      draw(L[2]!, 3, D);
+      const gemm = await matmulPlan(ctx, { m: D, n: D, k: D, transB: true });
+      const prod = (a: Tensor, b: Tensor, c: Tensor, beta: number) =>
+        encodeMatmul(batch, gemm, {
+          a,
+          b,
+          c,
+          m: D,
+          n: D,
+          k: D,
+          transB: true,
+          lda: ld,
+          ldb: ld,
+          ldc: ld,
+          alpha: 1 / n,
+          beta,
+        });
+      const X = createTensor(ctx, [ld, ld], { label: 'crn.noise.X' });
+      made.push(X);
+      prod(L[0]!, L[0]!, mats[0], 0);
+      prod(L[1]!, L[1]!, mats[1], 0);
+      prod(L[2]!, L[2]!, mats[1], 1);
+      prod(L[0]!, L[1]!, X, 0);
+      encodeRankUpdate(batch, rank, { out: mats[2], rows: D, cols: D, ldo: ld, x: { t: X, ld, symmetric: true } });
+      submit(batch);
+      await readback(ctx, diag, 0, 1);
+    } else {
+      await drawnNoiseEvent(ctx, rank, inp, D, ld, mats, made);
+    }
+  } finally {
+    for (const t of made) disposeTensor(t);
+  }
+  // The sample mean of n N(0, I) rows is N(0, I / n), independent of the co-moment: drawn as one more row.
+  const mean = await drawRow(ctx, inp.seed, 4, D, ld);
+  return { count: n, mean: mean.map((v) => v / Math.sqrt(n)), mats };
+}
+
+async function drawRow(ctx: Context, seed: number, tag: number, D: number, ld: number): Promise<Float64Array> {
+  const p = await normalRowsPipeline(ctx);
+  const rows = createTensor(ctx, [1], { dtype: 'u32', label: 'crn.row' });
+  const out = createTensor(ctx, [ld], { label: 'crn.rowOut' });
+  try {
+    const batch = beginBatch(ctx, 'crn.row');
+    encodeNormalRows(batch, p, {
+      rows,
+      count: 1,
+      cols: D,
+      ldo: ld,
+      out,
+      key: seedKey(seed),
+      stream: STREAM_NOISE_EVENT,
+      tag,
+    });
+    submit(batch);
+    return Float64Array.from((await readback(ctx, out, 0, D)) as Float32Array);
+  } finally {
+    disposeTensor(rows);
+    disposeTensor(out);
+  }
+}
+
+/** Small noise samples (n - 1 < 2D): the rows z (tag 5) and their eps (tag 6) are drawn and their raw moments taken. */
+async function drawnNoiseEvent(
+  ctx: Context,
+  rank: RankUpdatePlan,
+  inp: CrnInput,
+  D: number,
+  ld: number,
+  mats: [Tensor, Tensor, Tensor],
+  made: Tensor[],
+): Promise<void> {
+  const n = inp.noiseCount;
+  const key = seedKey(inp.seed);
+  const normals = await normalRowsPipeline(ctx);
+  const rows = createTensor(ctx, [n], {
+    dtype: 'u32',
+    data: Uint32Array.from({ length: n }, (_, i) => i),
+    label: 'crn.zrows',
+  });
+  const z = createTensor(ctx, [n, ld], { label: 'crn.z' });
+  const e = createTensor(ctx, [n, ld], { label: 'crn.ze' });
+  const ones = createTensor(ctx, [n], { data: new Float32Array(n).fill(1), label: 'crn.zones' });
+  const means = createTensor(ctx, [2, ld], { label: 'crn.zmeans' });
+  const X = createTensor(ctx, [ld, ld], { label: 'crn.zX' });
+  made.push(rows, z, e, ones, means, X);
+  const batch = beginBatch(ctx, 'crn.znoise');
+  for (const [t, tag] of [
+    [z, 5],
+    [e, 6],
+  ] as const) {
+    encodeNormalRows(batch, normals, {
+      rows,
+      count: n,
+      cols: D,
+      ldo: ld,
+      out: t,
+      key,
+      stream: STREAM_NOISE_EVENT,
+      tag,
+    });
+  }
+  const syrk = await syrkPlan(ctx, { rows: n, cols: D });
+  const gemm = await matmulPlan(ctx, { m: D, n: D, k: n, transA: true });
+  const sums = await matmulPlan(ctx, { m: 1, n: D, k: n, transA: true });
+  encodeSyrk(batch, syrk, { a: z, c: mats[0], rows: n, cols: D, lda: ld, ldc: ld, alpha: 1 / n, mirror: true });
+  encodeSyrk(batch, syrk, { a: e, c: mats[1], rows: n, cols: D, lda: ld, ldc: ld, alpha: 1 / n, mirror: true });
+  encodeMatmul(batch, gemm, {
+    a: z,
+    b: e,
+    c: X,
+    m: D,
+    n: D,
+    k: n,
+    transA: true,
+    lda: ld,
+    ldb: ld,
+    ldc: ld,
+    alpha: 1 / n,
+  });
+  encodeMatmul(batch, sums, { a: ones, b: z, c: means, m: 1, n: D, k: n, transA: true, lda: 1, ldb: ld, alpha: 1 / n });
+  encodeMatmul(batch, sums, {
+    a: ones,
+    b: e,
+    c: means,
+    m: 1,
+    n: D,
+    k: n,
+    transA: true,
+    lda: 1,
+    ldb: ld,
+    offsetC: ld,
+    alpha: 1 / n,
+  });
+  // Raw second moments minus the mean products: A = Z^T Z / n - zbar zbar^T, and so on.
+  const common = { rows: D, cols: D, ldo: ld, beta: 1 };
+  encodeRankUpdate(batch, rank, { ...common, out: mats[0], outer: { u: means, v: means, w: -1 } });
+  encodeRankUpdate(batch, rank, {
+    ...common,
+    out: mats[1],
+    outer: { u: means, uOffset: ld, v: means, vOffset: ld, w: -1 },
+  });
+  encodeRankUpdate(batch, rank, { ...common, out: X, outer: { u: means, v: means, vOffset: ld, w: -1 } });
+  encodeRankUpdate(batch, rank, { rows: D, cols: D, ldo: ld, out: mats[2], x: { t: X, ld, symmetric: true } });
+  submit(batch);
+  await readback(ctx, means, 0, 1);
+}

@@ -1,0 +1,345 @@
+// The spectral work of the crn merger analysis over a crn basis (crn-basis.ts): C_e(i) = a A_e + b B_e
+// + c S_e with (a, b, c) = (abar_i, 1 - abar_i, sqrt(abar_i (1 - abar_i))). Full spectra of many (event,
+// step) matrices per submission (combine3 into the slots of a tridiag batch, GPU Householder reduction,
+// float64 tridiagonal QL), block products [A V, B V, S V] for the Ritz tracker (symm_block), the Frobenius
+// products behind M(i), and top eigenpairs for late-start statistics and the normality directions.
+// Small D (<= HOST_DIM) runs in float64 on the host: the basis is read back once and nothing else
+// touches the GPU (a 64 x 64 eigensolve takes ~0.3 ms in JS, less than a GPU round trip).
+import type { Context } from '../runtime/context.js';
+import { beginBatch, submit } from '../runtime/dispatch.js';
+import { createTensor, disposeTensor, readback, upload, type Tensor } from '../runtime/tensor.js';
+import { combine3Pipeline, encodeCombine3 } from '../kernels/combine3.js';
+import { eighTop } from '../kernels/eigh_top.js';
+import { disposeFrobenius, encodeFrobenius, prepareFrobenius, type FrobeniusPlan } from '../kernels/frobenius.js';
+import { encodeSymmBlock, symmBlockPipeline } from '../kernels/symm_block.js';
+import {
+  disposeTridiagWork,
+  encodeTridiag,
+  tridiagCapacity,
+  tridiagEigenvalues,
+  tridiagPlan,
+  tridiagWork,
+} from '../kernels/tridiag.js';
+import { symmetricEigen } from '../linalg/eigh-cpu.js';
+import type { Schedule } from '../schedule/schedules.js';
+import type { CrnBasis } from './crn-basis.js';
+import type { GramEvent } from './crn-gram.js';
+
+/** Largest D whose spectra run in float64 on the host. */
+export const HOST_DIM = 64;
+
+export type Coef = [number, number, number];
+
+export const abarAt = (schedule: Schedule, step: number) => (step === 0 ? 1 : schedule.alphasCumprod[step - 1]!);
+
+export function crnCoef(schedule: Schedule, step: number): Coef {
+  const a = abarAt(schedule, step);
+  return [a, 1 - a, Math.sqrt(a * (1 - a))];
+}
+
+export interface TopEigen {
+  values: Float64Array;
+  /** (r, D) rows. */
+  vectors: Float64Array;
+  trace: number;
+}
+
+export interface CrnEngine {
+  dim: number;
+  /** Order of an event's spectral matrices: D, or its Gram size when it has fewer rows than D (crn-gram.ts). */
+  size(e: number): number;
+  events: { count: number; mean: Float64Array }[];
+  schedule: Schedule;
+  /** Spectra (descending, float64, D values: a Gram event's padded with zeros) of C_e(step) per request, cached. */
+  full(requests: readonly (readonly [number, number])[]): Promise<Float64Array[]>;
+  /** Full spectra computed so far. */
+  fullCount(): number;
+  /** [A V, B V, S V] for blocks V (m rows of length size(e)) of several events; each result (m, size(e)) rows. */
+  products(requests: readonly { e: number; V: Float64Array }[], m: number): Promise<Float64Array[][]>;
+  /** <P_p, Q_q>_F (p, q over A, B, S) per event pair: 3 x 3 tables. */
+  frobenius(pairs: readonly (readonly [number, number])[]): Promise<number[][][]>;
+  /** Top r eigenpairs (vectors of length size(e), or D with `cov`) and the trace of C_e(step). */
+  topEigen(e: number, step: number, r: number, opts?: { cov?: boolean }): Promise<TopEigen>;
+  dispose(): void;
+}
+
+const key = (e: number, step: number) => `${e}:${step}`;
+
+export async function crnEngine(
+  ctx: Context,
+  basis: CrnBasis,
+  schedule: Schedule,
+  grams: Map<number, GramEvent> = new Map(),
+): Promise<CrnEngine> {
+  return basis.dim <= HOST_DIM ? hostEngine(ctx, basis, schedule) : gpuEngine(ctx, basis, schedule, grams);
+}
+
+/** C = sum_p coef_p M_p over packed (D, D) float64 matrices. */
+function combine(mats: Float64Array[], coef: Coef): Float64Array {
+  const out = new Float64Array(mats[0]!.length);
+  mats.forEach((m, p) => {
+    const w = coef[p]!;
+    for (let i = 0; i < out.length; i++) out[i]! += w * m[i]!;
+  });
+  return out;
+}
+
+function dot(x: Float64Array, y: Float64Array): number {
+  let s = 0;
+  for (let i = 0; i < x.length; i++) s += x[i]! * y[i]!;
+  return s;
+}
+
+async function hostEngine(ctx: Context, basis: CrnBasis, schedule: Schedule): Promise<CrnEngine> {
+  const { dim: D, ld } = basis;
+  const mats: Float64Array[][] = [];
+  for (const ev of basis.events) {
+    const host: Float64Array[] = [];
+    for (const t of ev.mats) {
+      const full = (await readback(ctx, t)) as Float32Array;
+      host.push(Float64Array.from({ length: D * D }, (_, q) => full[Math.floor(q / D) * ld + (q % D)]!));
+    }
+    mats.push(host);
+  }
+  const cache = new Map<string, Float64Array>();
+  return {
+    dim: D,
+    size: () => D,
+    events: basis.events.map((e) => ({ count: e.count, mean: e.mean })),
+    schedule,
+    async full(requests) {
+      return requests.map(([e, step]) => {
+        const k = key(e, step);
+        if (!cache.has(k)) cache.set(k, symmetricEigen(combine(mats[e]!, crnCoef(schedule, step)), D).values);
+        return cache.get(k)!;
+      });
+    },
+    fullCount: () => cache.size,
+    async products(requests, m) {
+      return requests.map(({ e, V }) =>
+        mats[e]!.map((M) => {
+          const out = new Float64Array(m * D);
+          for (let r = 0; r < m; r++) {
+            for (let i = 0; i < D; i++) {
+              let s = 0;
+              for (let j = 0; j < D; j++) s += M[i * D + j]! * V[r * D + j]!;
+              out[r * D + i] = s;
+            }
+          }
+          return out;
+        }),
+      );
+    },
+    async frobenius(pairs) {
+      return pairs.map(([e, f]) => mats[e]!.map((p) => mats[f]!.map((q) => dot(p, q))));
+    },
+    async topEigen(e, step, r) {
+      const c = combine(mats[e]!, crnCoef(schedule, step));
+      const eig = symmetricEigen(c, D, { vectors: true });
+      let trace = 0;
+      for (let i = 0; i < D; i++) trace += c[i * D + i]!;
+      return { values: eig.values.slice(0, r), vectors: eig.vectors!.slice(0, r * D), trace };
+    },
+    dispose: () => undefined,
+  };
+}
+
+async function gpuEngine(
+  ctx: Context,
+  basis: CrnBasis,
+  schedule: Schedule,
+  grams: Map<number, GramEvent>,
+): Promise<CrnEngine> {
+  const { dim: D, ld } = basis;
+  const E = basis.events.length;
+  const cache = new Map<string, Float64Array>();
+  const combiner = await combine3Pipeline(ctx);
+  const symm = await symmBlockPipeline(ctx);
+  const tri = new Map<number, Awaited<ReturnType<typeof tridiagPlan>>>();
+  const triPlan = async (n: number) => {
+    if (!tri.has(n)) tri.set(n, await tridiagPlan(ctx, n));
+    return tri.get(n)!;
+  };
+  /** The matrices spectra are taken from: the Gram form when the event has one, else the D x D basis. */
+  const space = (e: number) => {
+    const g = grams.get(e);
+    return g ? { n: g.size, ld: g.ld, mats: g.mats } : { n: D, ld, mats: basis.events[e]!.mats };
+  };
+  const identity = createTensor(ctx, [ld, ld], {
+    data: Float32Array.from({ length: ld * ld }, (_, q) => (Math.floor(q / ld) === q % ld && q % ld < D ? 1 : 0)),
+    label: 'crn.identity',
+  });
+  // Traces of A, B, S per event: <M, I>_F.
+  const traces = await frobeniusTables(
+    ctx,
+    basis,
+    Array.from({ length: E }, (_, e) => [e, -1] as const),
+    identity,
+  ).then((t) => t.map((row) => row.map((r) => r[0]!)));
+  const encodeC = (
+    batch: ReturnType<typeof beginBatch>,
+    mats: readonly Tensor[],
+    len: number,
+    step: number,
+    out: Tensor,
+    outOffset: number,
+  ) => {
+    const [A, B, S] = mats;
+    encodeCombine3(batch, combiner, { x: A!, y: B!, z: S!, out, outOffset, len, coef: crnCoef(schedule, step) });
+  };
+  const pad = (v: Float64Array) => {
+    if (v.length === D) return v;
+    const out = new Float64Array(D);
+    out.set(v);
+    return out.sort().reverse();
+  };
+  return {
+    dim: D,
+    size: (e) => space(e).n,
+    events: basis.events.map((e) => ({ count: e.count, mean: e.mean })),
+    schedule,
+    async full(requests) {
+      const todo = [...new Set(requests.map(([e, s]) => key(e, s)).filter((k) => !cache.has(k)))].map(
+        (k) => k.split(':').map(Number) as [number, number],
+      );
+      // One batch per matrix order (D, and each Gram size).
+      const bySize = new Map<number, [number, number][]>();
+      for (const r of todo) {
+        const n = space(r[0]).n;
+        bySize.set(n, [...(bySize.get(n) ?? []), r]);
+      }
+      for (const [n, group] of bySize) {
+        const plan = await triPlan(n);
+        const capacity = tridiagCapacity(ctx, n, group.length);
+        const work = tridiagWork(ctx, n, capacity);
+        const len = work.a.size / capacity;
+        try {
+          for (let s = 0; s < group.length; s += capacity) {
+            const part = group.slice(s, s + capacity);
+            const batch = beginBatch(ctx, 'crn.spectra');
+            part.forEach(([e, step], b) => encodeC(batch, space(e).mats, len, step, work.a, b * len));
+            encodeTridiag(batch, plan, work, part.length);
+            submit(batch);
+            const values = await tridiagEigenvalues(ctx, work, part.length);
+            part.forEach(([e, step], b) => cache.set(key(e, step), pad(values[b]!)));
+          }
+        } finally {
+          disposeTridiagWork(work);
+        }
+      }
+      return requests.map(([e, s]) => cache.get(key(e, s))!);
+    },
+    fullCount: () => cache.size,
+    async products(requests, m) {
+      const q4 = Math.ceil(m / 4);
+      const spaces = requests.map(({ e }) => space(e));
+      const vOff: number[] = [];
+      const wOff: number[] = [];
+      let vn = 0;
+      let wn = 0;
+      for (const sp of spaces) {
+        vOff.push(vn);
+        wOff.push(wn);
+        vn += sp.ld * q4;
+        wn += 3 * sp.ld * q4;
+      }
+      const vT = createTensor(ctx, [vn, 4], { label: 'crn.V' });
+      const wT = createTensor(ctx, [wn, 4], { label: 'crn.W' });
+      try {
+        const host = new Float32Array(vn * 4);
+        requests.forEach(({ V }, r) => {
+          const { n } = spaces[r]!;
+          const o = vOff[r]! * 4;
+          for (let a = 0; a < m; a++) for (let i = 0; i < n; i++) host[o + i * 4 * q4 + a] = V[a * n + i]!;
+        });
+        upload(ctx, vT, host);
+        const batch = beginBatch(ctx, 'crn.products');
+        requests.forEach((_, r) => {
+          const sp = spaces[r]!;
+          sp.mats.forEach((c, p) => {
+            encodeSymmBlock(batch, symm, { c, v: vT, w: wT, d: sp.ld, q4, vOffset: vOff[r]!, wOffset: wOff[r]! + p * sp.ld * q4 });
+          });
+        });
+        submit(batch);
+        const out = (await readback(ctx, wT)) as Float32Array;
+        return requests.map((_, r) => {
+          const { n, ld: l } = spaces[r]!;
+          return [0, 1, 2].map((p) => {
+            const o = (wOff[r]! + p * l * q4) * 4;
+            const res = new Float64Array(m * n);
+            for (let a = 0; a < m; a++) for (let i = 0; i < n; i++) res[a * n + i] = out[o + i * 4 * q4 + a]!;
+            return res;
+          });
+        });
+      } finally {
+        disposeTensor(vT);
+        disposeTensor(wT);
+      }
+    },
+    frobenius: (pairs) => frobeniusTables(ctx, basis, pairs, null),
+    async topEigen(e, step, r, opts = {}) {
+      const sp = opts.cov ? { n: D, ld, mats: basis.events[e]!.mats } : space(e);
+      const c = createTensor(ctx, [sp.ld, sp.ld], { label: 'crn.top' });
+      try {
+        const batch = beginBatch(ctx, 'crn.top');
+        encodeC(batch, sp.mats, sp.ld * sp.ld, step, c, 0);
+        submit(batch);
+        const rr = Math.min(r, sp.n);
+        const res = await eighTop(ctx, c, sp.ld, { k: rr, tol: 1e-6, seed: e });
+        const vectors = new Float64Array(rr * sp.n);
+        for (let j = 0; j < rr; j++) vectors.set(res.vectors.subarray(j * sp.ld, j * sp.ld + sp.n), j * sp.n);
+        const [a, b, cc] = crnCoef(schedule, step);
+        const [tA, tB, tS] = traces[e]!;
+        return { values: res.values, vectors, trace: a * tA! + b * tB! + cc * tS! };
+      } finally {
+        disposeTensor(c);
+      }
+    },
+    dispose() {
+      disposeTensor(identity);
+    },
+  };
+}
+
+/**
+ * <P_p, Q_q>_F for the requested event pairs (p, q over A, B, S), or with `identity` and f = -1 the
+ * traces <P_p, I>_F (result rows [tr]). Every product is encoded into one submission.
+ */
+async function frobeniusTables(
+  ctx: Context,
+  basis: CrnBasis,
+  pairs: readonly (readonly [number, number])[],
+  identity: Tensor | null,
+): Promise<number[][][]> {
+  const { ld } = basis;
+  const plans: FrobeniusPlan[] = [];
+  const outs: Tensor[] = [];
+  try {
+    const batch = beginBatch(ctx, 'crn.frobenius');
+    for (const [e, f] of pairs) {
+      for (const P of basis.events[e]!.mats) {
+        const others = f < 0 ? [identity!] : basis.events[f]!.mats;
+        for (const Q of others) {
+          const plan = await prepareFrobenius(ctx, P, 1, ld, ld, [[0, 0]], { other: Q, otherCount: 1 });
+          const out = createTensor(ctx, [2], { label: 'crn.frobenius.out' });
+          plans.push(plan);
+          outs.push(out);
+          encodeFrobenius(batch, plan, out);
+        }
+      }
+    }
+    submit(batch);
+    const values: number[] = [];
+    for (const o of outs) {
+      const hl = await readback(ctx, o);
+      values.push(hl[0]! + hl[1]!);
+    }
+    let at = 0;
+    return pairs.map(([, f]) =>
+      [0, 1, 2].map(() => (f < 0 ? [values[at++]!] : [values[at++]!, values[at++]!, values[at++]!])),
+    );
+  } finally {
+    for (const p of plans) disposeFrobenius(p);
+    for (const o of outs) disposeTensor(o);
+  }
+}

@@ -1,0 +1,224 @@
+// The merger step of each pair under crn (DESIGN.md §1): the first step i with d(i) <= eps, found without
+// assuming d monotone and with few full spectra. d(i) = max_j |lambda_j(C_1(i)) - lambda_j(C_2(i))| is at
+// least the same maximum over the top k ranks, and the tracked Ritz values (ritz-track.ts) bound that from
+// below at every step: dLower(i) = max_j (theta_j^1 - theta_j^2 - err_j^2, the same the other way round),
+// the Ritz values being lower bounds of their eigenvalues. Every step with
+// dLower > eps is certified unmerged. The first step the bound cannot certify is the candidate; full
+// spectra there (GPU tridiagonalisation) decide it: d <= eps makes it the merger step, otherwise the exact
+// d certifies it and the search moves on. Candidates of all pairs are decided together, one batch of full
+// spectra per round. After the merger step, any step with dLower > eps is a re-crossing (d is certainly
+// back above eps there): reported, never hidden. After 3 failed candidates a pair gallops (steps c + 1,
+// c + 2, c + 4, ...) and bisects the last bracket, and says so.
+import type { CrnEngine } from './crn-engine.js';
+import type { EventTrack } from './ritz-track.js';
+
+export interface PairSearch {
+  mergerStep: number | null;
+  /** Per step 0..T: max_j |theta_j^1 - theta_j^2| over the top k Ritz values (an estimate of d from below). */
+  dTop: Float64Array;
+  /** Per step: the certified lower bound of d. */
+  dLower: Float64Array;
+  /** Exact d at the steps where both full spectra were computed. */
+  exact: Map<number, number>;
+  /** Steps after the merger step where dLower > eps. */
+  recrossings: number[];
+  /**
+   * Steps before the merger step that neither the bounds nor a full spectrum certified: the tracked
+   * estimate puts d above eps there and the full spectrum right before the merger step agrees.
+   */
+  uncertified: number[];
+  /** The search fell back to galloping and bisection (d's top ranks did not decide it). */
+  bisected: boolean;
+}
+
+export interface SearchInput {
+  engine: CrnEngine;
+  /** Track of each event (by event id). */
+  tracks: Map<number, EventTrack>;
+  pairs: readonly { a: number; b: number }[];
+  eps: number;
+  T: number;
+}
+
+export function pairBounds(t1: EventTrack, t2: EventTrack, T: number): { dTop: Float64Array; dLower: Float64Array } {
+  const dTop = new Float64Array(T + 1);
+  const dLower = new Float64Array(T + 1);
+  for (let i = 0; i <= T; i++) {
+    const v1 = t1.values[i]!;
+    const v2 = t2.values[i]!;
+    let top = 0;
+    let low = 0;
+    for (let j = 0; j < Math.min(v1.length, v2.length); j++) {
+      // Ritz values are lower bounds of their eigenvalues (interlacing) up to the f32 rounding of the
+      // products, so the larger side enters with its rounding allowance and the smaller with its error
+      // estimate: lambda_j^1 - lambda_j^2 >= theta_j^1 - roundoff^1 - theta_j^2 - err_j^2.
+      const d = v1[j]! - v2[j]!;
+      top = Math.max(top, Math.abs(d));
+      low = Math.max(low, d >= 0 ? d - t2.err[i]![j]! - t1.roundoff[i]! : -d - t1.err[i]![j]! - t2.roundoff[i]!);
+    }
+    dTop[i] = top;
+    dLower[i] = low;
+  }
+  return { dTop, dLower };
+}
+
+const distance = (l1: Float64Array, l2: Float64Array) => {
+  let d = 0;
+  for (let j = 0; j < l1.length; j++) d = Math.max(d, Math.abs(l1[j]! - l2[j]!));
+  return d;
+};
+
+type Request = readonly (readonly [number, number])[];
+/** A pair's search: yields the (event, step) spectra it needs next, receives them, returns the merger step. */
+type PairCoroutine = Generator<Request, number | null, Float64Array[]>;
+
+function* pairSearch(
+  s: PairSearch,
+  a: number,
+  b: number,
+  t1: EventTrack,
+  t2: EventTrack,
+  eps: number,
+  T: number,
+): PairCoroutine {
+  /** Steps a probe placed above eps (exact d, or one full spectrum against the other side's Ritz bound). */
+  const above = new Set<number>();
+  const certified = (i: number) => s.dLower[i]! > eps || above.has(i);
+  const firstOpen = (from: number) => {
+    let i = from;
+    while (i <= T && certified(i)) i++;
+    return i;
+  };
+  const start = firstOpen(0);
+  if (start > T) return null;
+  let bias = 0;
+  // The estimate's first crossing at or after `from`: where dTop, corrected by the bias seen at the last
+  // probe, reaches eps (dTop bounds d from below only up to the Ritz errors).
+  const estimate = (from: number) => {
+    for (let i = from; i <= T; i++) if (!certified(i) && s.dTop[i]! + bias <= eps) return i;
+    return T + 1;
+  };
+  /** Exact d at step i from both full spectra. */
+  function* exactAt(i: number): Generator<Request, number, Float64Array[]> {
+    const [l1, l2] = yield [
+      [a, i],
+      [b, i],
+    ];
+    const d = distance(l1!, l2!);
+    s.exact.set(i, d);
+    if (d > eps) above.add(i);
+    return d;
+  }
+  /**
+   * Is d(i) > eps? One full spectrum first, of the side whose Ritz values are below the other's at the rank
+   * that carries d: the other side's Ritz value, a lower bound of its eigenvalue, may already prove it.
+   */
+  function* aboveAt(i: number): Generator<Request, boolean, Float64Array[]> {
+    if (certified(i)) return true;
+    const v1 = t1.values[i]!;
+    const v2 = t2.values[i]!;
+    let j = 0;
+    for (let r = 1; r < Math.min(v1.length, v2.length); r++)
+      if (Math.abs(v1[r]! - v2[r]!) > Math.abs(v1[j]! - v2[j]!)) j = r;
+    const oneIsLarger = v1[j]! >= v2[j]!;
+    const [low] = yield [oneIsLarger ? [b, i] : [a, i]];
+    const big = oneIsLarger ? t1 : t2;
+    let lb = 0;
+    for (let r = 0; r < big.values[i]!.length; r++) lb = Math.max(lb, big.values[i]![r]! - big.roundoff[i]! - low![r]!);
+    if (lb > eps) {
+      above.add(i);
+      return true;
+    }
+    return (yield* exactAt(i)) > eps;
+  }
+  // 1. Probe where the estimate crosses; after three misses gallop forward on exact d.
+  let lo = start;
+  let c = estimate(lo);
+  let misses = 0;
+  for (;;) {
+    if (c > T) {
+      // The estimate never reaches eps again: the steps left open are reported, the pair does not merge.
+      for (let i = lo; i <= T; i++) if (!certified(i)) s.uncertified.push(i);
+      return null;
+    }
+    const d = yield* exactAt(c);
+    if (d <= eps) break;
+    bias = d - s.dTop[c]!;
+    misses++;
+    lo = firstOpen(c + 1);
+    if (misses >= 3) s.bisected = true;
+    c = misses < 3 ? estimate(lo) : Math.min(T + 1, c + 2 ** (misses - 3));
+  }
+  // 2. d(c) <= eps. Walk back with strides 1, 2, 4, ... to a step above eps, then bisect that bracket.
+  let hi = c;
+  let stride = 1;
+  let lastAbove = -1;
+  for (;;) {
+    if (firstOpen(start) >= hi) return hi;
+    const t = Math.max(firstOpen(start), hi - stride);
+    if (yield* aboveAt(t)) {
+      lastAbove = t;
+      break;
+    }
+    hi = t;
+    stride *= 2;
+  }
+  while (hi - lastAbove > 1) {
+    const mid = Math.floor((lastAbove + hi) / 2);
+    if (yield* aboveAt(mid)) lastAbove = mid;
+    else hi = mid;
+  }
+  for (let i = start; i < hi; i++) if (!certified(i)) s.uncertified.push(i);
+  return hi;
+}
+
+export async function searchMergers(inp: SearchInput): Promise<PairSearch[]> {
+  const { engine, eps, T } = inp;
+  const results: PairSearch[] = [];
+  const runs = inp.pairs.map(({ a, b }) => {
+    const t1 = inp.tracks.get(a)!;
+    const t2 = inp.tracks.get(b)!;
+    const s: PairSearch = {
+      ...pairBounds(t1, t2, T),
+      mergerStep: null,
+      exact: new Map(),
+      recrossings: [],
+      uncertified: [],
+      bisected: false,
+    };
+    results.push(s);
+    const co = pairSearch(s, a, b, t1, t2, eps, T);
+    return { s, co, step: co.next() };
+  });
+  // Rounds: every open pair's next request, one batch of full spectra (deduplicated and cached by the engine).
+  for (;;) {
+    const open = runs.filter((r) => !r.step.done);
+    if (open.length === 0) break;
+    const requests = open.map((r) => r.step.value as Request);
+    const spectra = await engine.full(requests.flat());
+    let at = 0;
+    open.forEach((r, q) => {
+      const n = requests[q]!.length;
+      r.step = r.co.next(spectra.slice(at, at + n));
+      at += n;
+    });
+  }
+  runs.forEach((r) => {
+    r.s.mergerStep = r.step.value as number | null;
+    const i = r.s.mergerStep;
+    if (i !== null) for (let t = i + 1; t <= T; t++) if (r.s.dLower[t]! > eps) r.s.recrossings.push(t);
+  });
+  return results;
+}
+
+/** Contiguous runs of steps, e.g. [3, 4, 5, 9] -> "3-5, 9". */
+export function stepRanges(steps: readonly number[]): string {
+  const out: string[] = [];
+  for (let q = 0; q < steps.length; ) {
+    let r = q;
+    while (r + 1 < steps.length && steps[r + 1] === steps[r]! + 1) r++;
+    out.push(r === q ? `${steps[q]}` : `${steps[q]}-${steps[r]}`);
+    q = r + 1;
+  }
+  return out.join(', ');
+}

@@ -1,0 +1,222 @@
+// Top eigenvalues of every event's C(i) at every step, cheaply (DESIGN.md §2 "Eigen"): Rayleigh-Ritz on a
+// subspace per window of steps. C(i) = a A + b B + c S is linear in (a, b, c), so with the block products
+// [A V, B V, S V] of one m-dimensional subspace V (three GPU products per window and event) the projected
+// m x m matrix V^T C(i) V and the Ritz residuals ||C(i) u - theta u|| of every step of the window are
+// float64 host work of size m (residual norms from the Gram matrix of [V; AV; BV; SV]). The subspace
+// follows the spectrum from window to window by one step of subspace iteration, orth(C(next centre) V),
+// which the products already give; it starts from the top eigenvectors of A (step 0).
+// Ritz values are lower bounds of the top eigenvalues (Cauchy interlacing); each carries the estimate
+// min(r, r^2 / gap) of its distance to its eigenvalue (Parlett §11.7), r its residual norm and gap the
+// distance to the nearest other Ritz value. Windows shrink where the caller needs more accuracy than a
+// window delivers and grow where it does not.
+import { orthonormaliseRows, symmetricEigen } from '../linalg/eigh-cpu.js';
+import { seededGaussian } from '../kernels/eigh_source.js';
+import { crnCoef, type CrnEngine } from './crn-engine.js';
+
+export interface TrackOptions {
+  /** Eigenvalues tracked (the top k), and the subspace size m > k. */
+  k: number;
+  m: number;
+  /** Window widths (steps): the first, the smallest and the largest. */
+  width?: number;
+  minWidth?: number;
+  maxWidth?: number;
+  /** The starting subspace per event: m orthonormal rows (the top eigenvectors of C(0)); default computed. */
+  start?: Float64Array[];
+  /** Largest error estimate the caller accepts over steps [from, to] given the values there. */
+  need: (from: number, to: number, values: Float64Array[][]) => number;
+  onWindow?: (done: number, total: number) => void;
+}
+
+export interface EventTrack {
+  /** Per step 0..T: the top k Ritz values (descending) and their error estimates. */
+  values: Float64Array[];
+  err: Float64Array[];
+  /** Per step: the f32 rounding allowance included in err, by which a Ritz value may exceed its eigenvalue. */
+  roundoff: Float64Array;
+}
+
+export interface TrackResult {
+  tracks: EventTrack[];
+  windows: number;
+  products: number;
+}
+
+/** Gram matrix Z Z^T of the rows Z = [V; AV; BV; SV] (4m rows of length D). */
+function gram(rows: Float64Array[], m: number, D: number): Float64Array {
+  const n = 4 * m;
+  const G = new Float64Array(n * n);
+  const row = (q: number) => rows[Math.floor(q / m)]!.subarray((q % m) * D, ((q % m) + 1) * D);
+  for (let p = 0; p < n; p++) {
+    const x = row(p);
+    for (let q = p; q < n; q++) {
+      const y = row(q);
+      let s = 0;
+      for (let i = 0; i < D; i++) s += x[i]! * y[i]!;
+      G[p * n + q] = G[q * n + p] = s;
+    }
+  }
+  return G;
+}
+
+/** Ritz values, residual norms and error estimates of C(i) on span(V) from the Gram matrix. */
+function ritzAt(
+  G: Float64Array,
+  D: number,
+  m: number,
+  k: number,
+  coef: [number, number, number],
+): { values: Float64Array; err: Float64Array; roundoff: number } {
+  const n = 4 * m;
+  // H = V^T C V: the (V, AV), (V, BV), (V, SV) blocks of G, combined (and symmetrised).
+  const H = new Float64Array(m * m);
+  for (let a = 0; a < m; a++) {
+    for (let b = 0; b < m; b++) {
+      let h = 0;
+      for (let p = 0; p < 3; p++) h += coef[p]! * 0.5 * (G[a * n + (p + 1) * m + b]! + G[b * n + (p + 1) * m + a]!);
+      H[a * m + b] = h;
+    }
+  }
+  const eig = symmetricEigen(H, m, { vectors: true });
+  const values = eig.values.slice(0, k);
+  const roundoff = 16 * D * 2 ** -24 * Math.max(Math.abs(eig.values[0]!), Math.abs(eig.values[m - 1]!));
+  // Residual norms of all m Ritz pairs (the clusters below need the whole set).
+  const res = new Float64Array(m);
+  const y = new Float64Array(n);
+  for (let j = 0; j < m; j++) {
+    const s = eig.vectors!.subarray(j * m, (j + 1) * m);
+    const theta = eig.values[j]!;
+    for (let a = 0; a < m; a++) {
+      y[a] = -theta * s[a]!;
+      for (let p = 0; p < 3; p++) y[(p + 1) * m + a] = coef[p]! * s[a]!;
+    }
+    let rr = 0;
+    for (let p = 0; p < n; p++) {
+      let t = 0;
+      for (let q = 0; q < n; q++) t += G[p * n + q]! * y[q]!;
+      rr += y[p]! * t;
+    }
+    res[j] = Math.sqrt(Math.max(0, rr));
+  }
+  // Cluster-robust estimates: Ritz values whose residual intervals overlap form a cluster; the sorted Ritz
+  // values of a cluster approximate the sorted eigenvalues of its invariant subspace within ||R||^2 / gap,
+  // ||R||_F^2 the sum of the cluster's squared residuals and gap its distance to the other Ritz values
+  // (Parlett §11.7; Sun 1991), and never by more than ||R||_F. A cluster reaching the bottom of the subspace
+  // has no known gap below it and keeps ||R||_F. Plus the rounding of the f32 products C V (length-D sums,
+  // about D 2^-24 ||C||_2 each), which can lift a Ritz value above its eigenvalue: 16 D 2^-24 ||C||_2.
+  const err = new Float64Array(k);
+  for (let p = 0; p < k; ) {
+    let q = p;
+    while (q + 1 < m && eig.values[q]! - eig.values[q + 1]! <= res[q]! + res[q + 1]!) q++;
+    let rf2 = 0;
+    for (let j = p; j <= q; j++) rf2 += res[j]! * res[j]!;
+    const above = p > 0 ? eig.values[p - 1]! - eig.values[p]! : Number.POSITIVE_INFINITY;
+    const below = q + 1 < m ? eig.values[q]! - eig.values[q + 1]! : 0;
+    const gap = Math.min(above, below);
+    const e = Math.min(Math.sqrt(rf2), gap > 0 ? rf2 / gap : Number.POSITIVE_INFINITY) + roundoff;
+    for (let j = p; j <= Math.min(q, k - 1); j++) err[j] = e;
+    p = q + 1;
+  }
+  return { values, err, roundoff };
+}
+
+/** Orthonormal rows of C(step) V, from the products of V. */
+function advance(
+  P: Float64Array[],
+  coef: [number, number, number],
+  m: number,
+  D: number,
+  fill: (r: number) => Float64Array,
+): Float64Array {
+  const Y = new Float64Array(m * D);
+  for (let p = 0; p < 3; p++) {
+    const w = coef[p]!;
+    const Pp = P[p]!;
+    for (let q = 0; q < Y.length; q++) Y[q]! += w * Pp[q]!;
+  }
+  orthonormaliseRows(Y, m, D, fill);
+  return Y;
+}
+
+export async function trackTopEigenvalues(
+  engine: CrnEngine,
+  events: number[],
+  opts: TrackOptions,
+): Promise<TrackResult> {
+  const { k, m } = opts;
+  const T = engine.schedule.T;
+  // Each event's own order (D, or its Gram size).
+  const dims = events.map((e) => engine.size(e));
+  const D = Math.min(...dims);
+  if (!(k >= 1 && m > k && m <= D))
+    throw new Error(`trackTopEigenvalues: need 1 <= k < m <= the events' order, got k ${k}, m ${m}, order ${D}`);
+  const minWidth = opts.minWidth ?? 4;
+  const maxWidth = opts.maxWidth ?? 200;
+  let width = Math.min(maxWidth, Math.max(minWidth, opts.width ?? 16));
+  const gauss = seededGaussian(7);
+  const fills = dims.map((n) => () => Float64Array.from({ length: n }, gauss));
+  // Start: the top m eigenvectors of A (C at step 0), converged.
+  const V: Float64Array[] = opts.start ? opts.start.map((v) => v.slice()) : [];
+  if (!opts.start) for (const e of events) V.push((await engine.topEigen(e, 0, m)).vectors);
+  const tracks: EventTrack[] = events.map(() => ({
+    values: new Array(T + 1),
+    err: new Array(T + 1),
+    roundoff: new Float64Array(T + 1),
+  }));
+  let windows = 0;
+  let products = 0;
+  let lastProducts: Float64Array[][] | null = null;
+  for (let s = 0; s <= T; ) {
+    const w = Math.min(width, T + 1 - s);
+    const centre = s + Math.floor((w - 1) / 2);
+    // The subspace for this window: one subspace-iteration step at its centre from the last window's.
+    const Vw = lastProducts
+      ? events.map((_, q) => advance(lastProducts![q]!, crnCoef(engine.schedule, centre), m, dims[q]!, fills[q]!))
+      : V.map((v) => v.slice());
+    const P = await engine.products(
+      events.map((e, q) => ({ e, V: Vw[q]! })),
+      m,
+    );
+    products += 3 * events.length;
+    const res = events.map((_, q) => {
+      const G = gram([Vw[q]!, ...P[q]!], m, dims[q]!);
+      return Array.from({ length: w }, (_, t) => ritzAt(G, dims[q]!, m, k, crnCoef(engine.schedule, s + t)));
+    });
+    const worst = Math.max(...res.flatMap((r) => r.flatMap((x) => Array.from(x.err))));
+    const need = opts.need(
+      s,
+      s + w - 1,
+      res.map((r) => r.map((x) => x.values)),
+    );
+    // The part of the error the window's width adds: over the ranks the centre (where the subspace was made)
+    // resolves within `need`, how much worse the other steps are. Ranks unresolved at the centre (inside a
+    // cluster) stay so in any window and do not shrink it.
+    let widthPart = 0;
+    for (const r of res) {
+      const centreErr = r[centre - s]!.err;
+      for (let j = 0; j < k; j++) {
+        if (centreErr[j]! > need) continue;
+        for (const x of r) widthPart = Math.max(widthPart, x.err[j]! - centreErr[j]!);
+      }
+    }
+    if (worst > need && widthPart > need / 2 && w > minWidth) {
+      // Too wide for the accuracy needed here: retry with half the width (same starting subspace).
+      width = Math.max(minWidth, Math.floor(w / 2));
+      continue;
+    }
+    res.forEach((r, q) =>
+      r.forEach((x, t) => {
+        tracks[q]!.values[s + t] = x.values;
+        tracks[q]!.err[s + t] = x.err;
+        tracks[q]!.roundoff[s + t] = x.roundoff;
+      }),
+    );
+    events.forEach((_, q) => (V[q] = Vw[q]!));
+    lastProducts = P;
+    windows++;
+    s += w;
+    opts.onWindow?.(s, T + 1);
+    if (worst < need / 4 || widthPart < need / 8) width = Math.min(maxWidth, 2 * w);
+  }
+  return { tracks, windows, products };
+}
