@@ -22,20 +22,23 @@ export interface GemmBuild {
 }
 
 export const GEMM_BUILDS: readonly GemmBuild[] = [
-  // Scalar loads, any layout (lavapipe: each won a shape class in the autotune logs of scripts/dev/gemm-tune-log.ts).
+  // Scalar loads, any layout. On lavapipe the subgroup builds below beat these in every class of
+  // scripts/dev/gemm-tune-log.ts; they remain the candidates where subgroups are missing (compatibility
+  // mode, browsers without the feature); each won a shape class on lavapipe before those existed.
   { tm: 8, tn: 8, wg: 64, wx: 8, vec4: false, tiled: false, subgroup: false },
   { tm: 8, tn: 8, wg: 8, wx: 8, vec4: false, tiled: false, subgroup: false },
   { tm: 4, tn: 4, wg: 64, wx: 8, vec4: false, tiled: false, subgroup: false },
   { tm: 4, tn: 8, wg: 16, wx: 16, vec4: false, tiled: false, subgroup: false },
   // 16 x 16 with scalar loads: SYRK A^T A with D not a multiple of 4 (43 against 31 GFLOP/s at 6000 x 784).
   { tm: 16, tn: 16, wg: 8, wx: 2, vec4: false, tiled: false, subgroup: false },
-  // vec4 loads, A^T B only: the large blocks win SYRK A^T A and A^T B on lavapipe (16 x 16: 62 GFLOP/s
-  // at 6000 x 784 against 30 for the best scalar build; scripts/dev/gemm-time.ts).
+  // vec4 loads, A^T B only: without subgroups the large blocks win SYRK A^T A and A^T B on lavapipe.
   { tm: 16, tn: 16, wg: 8, wx: 2, vec4: true, tiled: false, subgroup: false },
   { tm: 16, tn: 16, wg: 8, wx: 4, vec4: true, tiled: false, subgroup: false },
   { tm: 8, tn: 16, wg: 16, wx: 4, vec4: true, tiled: false, subgroup: false },
   { tm: 8, tn: 8, wg: 8, wx: 8, vec4: true, tiled: false, subgroup: false },
-  // Rows shared through subgroup broadcasts (lavapipe: scripts/dev/gemm-uniform-try.ts).
+  // Rows shared through subgroup broadcasts (variants: scripts/dev/gemm-variants.ts). On lavapipe tm 64
+  // vec4 wins SYRK A^T A and A^T B (SYRK 6000 x 784: 82.5 GFLOP/s against 43.1 for the best build above;
+  // A^T B 1024^3: 58.6 against 17.0), tm 32 scalar A B, A B^T and A A^T (scripts/dev/gemm-time.ts).
   { tm: 32, tn: 8, wg: 8, wx: 8, vec4: true, tiled: false, subgroup: true },
   { tm: 32, tn: 8, wg: 8, wx: 8, vec4: false, tiled: false, subgroup: true },
   { tm: 64, tn: 8, wg: 8, wx: 8, vec4: true, tiled: false, subgroup: true },

@@ -1,8 +1,29 @@
 // Side-by-side trial of GEMM tile shapes for lavapipe (development only): C = A^T A for A (N, D)
-// row-major, the full (D, D) product, with generated WGSL. "u" variants give every invocation of a
-// workgroup the same TM rows of C (op(A) loads uniform across the workgroup) and each invocation TN
-// columns; "r" is the current register block (TM x TN per invocation, rows and columns per lane).
-//   npx tsx scripts/dev/gemm-uniform-try.ts [N D] [filter]
+// row-major, the full (D, D) product, from generated WGSL, every variant checked bit for bit against the
+// first; prints wall time and the worker threads' CPU time per run (steadier on this shared machine).
+//   npx tsx scripts/dev/gemm-variants.ts [N D] [name filter, or =exact name]
+// Variants: "r" = the register blocks of lib/gemm.wgsl's older builds (TM x TN per invocation, WX lanes
+// along the columns); "u" = every lane of the workgroup shares TM rows (op(A) addresses uniform across
+// the workgroup) and owns TN columns; "sg" = the same with each row loaded by one lane and handed to the
+// others by subgroupBroadcast (the SUBGROUP_ROWS builds); "tex" / "sgtex" read A from an rgba32float
+// texture; "ku" k steps per loop iteration ("i": each accumulator's ku FMAs in one expression);
+// "noload" replaces the loads by arithmetic (the cost of the FMAs, masked stores and spills alone).
+//
+// What was learnt (3000 x 784, GFLOP/s of the full product, each line one run; Mesa 25.0.7, 2 cores
+// shared with other work):
+// - lavapipe's NIR-to-LLVM pass treats only constants and push constants as uniform: an address from
+//   workgroup_id, a uniform buffer or the k loop is loaded lane by lane (~9 instructions per float, with a
+//   bounds check each), so "u" rows cost as much as per-lane ones: r16x16 13.2, u24x4 11.9, u8x8 11.0,
+//   u16x1 (scalar) 2.6. Every value written in a loop goes through the loop's exec-mask blend.
+// - Without loads the FMAs (fma() is lowered to mul + add), blends and spills alone run at 38-40, 61 with
+//   4 k per iteration: the loads took half the time of r16x16 (20.5 with them).
+// - Textures: textureLoad is a call into a sampling function: tex r16x16 14.0 against 21.5 from storage;
+//   sgtex32x8 ku4i 23.7 against 28.6 GFLOP per CPU second for sg32x8 ku4i.
+// - sg32x8 29.0 against r16x16 22.0 (sg32x4 20.4, sg16x8 21.4, sg64x8 26.9); with 2 or 4 k per
+//   iteration in one expression per accumulator 34.0 / 35.9 (2 k as separate statements: 21.7; r16x16
+//   with 4 k as statements: 6.9 against 10.6).
+// - Per CPU second: r16x16 15.7, sg32x8 ku4i 29.5, sg32x8 ku3i 30.4, sg64x4 ku4i 31.0, sg64x8 ku2i 31.5,
+//   sg64x8 ku3i 31.8 (sg64x8 ku4i: an 80 KB loop body, slower). LP_NATIVE_VECTOR_WIDTH=512: no effect.
 import { readdirSync, readFileSync } from 'node:fs';
 import { requestContext } from '../../src/runtime/context.js';
 
@@ -250,10 +271,17 @@ function genTex(v: V): string {
 }
 
 const ALL: V[] = [
+  { name: 'r16x16 wx4 vec4', tm: 16, tn: 16, wg: 8, wx: 4, view: 'vec4' },
+  { name: 'r16x16 wx4 noload', tm: 16, tn: 16, wg: 8, wx: 4, view: 'vec4', noload: true },
+  { name: 'r16x16 wx4 vec4 ku4', tm: 16, tn: 16, wg: 8, wx: 4, view: 'vec4', ku: 4 },
+  { name: 'u24x4 vec4', tm: 24, tn: 4, wg: 8, view: 'vec4' },
+  { name: 'u16x1 f32', tm: 16, tn: 1, wg: 8, view: 'f32' },
+  { name: 'tex r16x16 wx4', tm: 16, tn: 16, wg: 8, wx: 4, view: 'tex' },
+  { name: 'sg32x8', tm: 32, tn: 8, wg: 8, view: 'sg' },
   { name: 'sg32x8 ku4i', tm: 32, tn: 8, wg: 8, view: 'sg', ku: 4, inter: true },
+  { name: 'sg32x8 ku3i', tm: 32, tn: 8, wg: 8, view: 'sg', ku: 3, inter: true },
+  { name: 'sg64x8 ku3i', tm: 64, tn: 8, wg: 8, view: 'sg', ku: 3, inter: true },
   { name: 'sgtex32x8 ku4i', tm: 32, tn: 8, wg: 8, view: 'sgtex', ku: 4, inter: true },
-  { name: 'sgtex32x8 ku1', tm: 32, tn: 8, wg: 8, view: 'sgtex' },
-  { name: 'sgtex64x8 ku2i', tm: 64, tn: 8, wg: 8, view: 'sgtex', ku: 2, inter: true },
 ];
 
 const N = Number(process.argv[2] ?? 6000);
