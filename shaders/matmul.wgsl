@@ -23,7 +23,12 @@ fn load_b(i: u32) -> f32 { return b[i]; }
 
 @compute @workgroup_size(WG)
 fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
+#if SUBGROUP_ROWS
+        // The workgroup is one subgroup; lanes are addressed by their subgroup id (lib/gemm.wgsl).
+        @builtin(subgroup_invocation_id) lid: u32) {
+#else
         @builtin(local_invocation_index) lid: u32) {
+#endif
   let tile = wid.y * nwg.x + wid.x;
   if (tile >= params.tiles) { return; }
   let r0 = (tile / params.tiles_n) * gemm_tile_rows();

@@ -1,10 +1,15 @@
 // GEMM tile shared by matmul.wgsl and syrk.wgsl: one invocation accumulates a TM x TN block of
 // op(A) op(B) over k, register-blocked with no workgroup memory (fast on CPU drivers) or, in TILED
-// builds, from k slabs staged in workgroup memory (fast on GPUs), and stores alpha * acc + beta * C (j >= i only
-// when params.upper != 0, and also C[j, i] when params.upper == 2: a symmetric result in one pass); declares WG, WX and struct Params. Bindings: the including kernel's `params`, `c`, load_a(), load_b() (load_a4(),
-// load_b4() on vec4 indices in VEC4 builds).
+// builds, from k slabs staged in workgroup memory (fast on GPUs), or, in SUBGROUP_ROWS builds, with the
+// workgroup's TM rows shared through subgroup broadcasts (fastest on lavapipe), and stores
+// alpha * acc + beta * C (j >= i only when params.upper != 0, and also C[j, i] when params.upper == 2: a
+// symmetric result in one pass); declares WG, WX and struct Params. Bindings: the including kernel's
+// `params`, `c`, load_a(), load_b() (load_a4(), load_b4() on vec4 indices in VEC4 builds).
 // Dispatch: tile origin (r0, c0) of a (WG / WX * TM) x (WX * TN) tile per workgroup. Precision: f32 FMA
 // sum over k in order; reference: kernels-test/ref/matmul.ts.
+#if SUBGROUP_ROWS
+enable subgroups;
+#endif
 override WG: u32 = 64;
 // Invocations along the columns of a workgroup's tile; WX = WG makes the tile's rows uniform.
 override WX: u32 = 8;
@@ -27,7 +32,11 @@ struct Params {
   beta: f32,
 }
 
-#if TM16
+#if TM64
+const TM = 64u;
+#elif TM32
+const TM = 32u;
+#elif TM16
 const TM = 16u;
 #elif TM8
 const TM = 8u;
@@ -52,6 +61,94 @@ var<workgroup> tile_a: array<vec4<f32>, BK * (WG / WX) * TM / 4u>;
 var<workgroup> tile_b: array<vec4<f32>, BK * WX * TN / 4u>;
 #endif
 
+#if SUBGROUP_ROWS
+// SUBGROUP_ROWS helpers. The tile's TM rows are SG groups of 32; lane l holds component e of group g:
+// row 32 g + 4 l + e (VEC4: one vec4 per group) or row 32 g + l + 8 e; and its 8 columns of op(B).
+const SG = TM / 32u;
+#if VEC4
+fn gemm_lane_a(ia: array<u32, SG>, sa: u32, k: u32) -> array<vec4<f32>, SG> {
+#if TM64
+  return array<vec4<f32>, SG>(load_a4(ia[0] + k * sa), load_a4(ia[1] + k * sa));
+#else
+  return array<vec4<f32>, SG>(load_a4(ia[0] + k * sa));
+#endif
+}
+fn gemm_lane_b(jb: vec2<u32>, sb: u32, k: u32) -> array<f32, 8> {
+  let v0 = load_b4(jb.x + k * sb);
+  let v1 = load_b4(jb.y + k * sb);
+  return array<f32, 8>(v0.x, v0.y, v0.z, v0.w, v1.x, v1.y, v1.z, v1.w);
+}
+#else
+fn gemm_lane_a4(ia: vec4<u32>, ka: u32) -> vec4<f32> {
+  return vec4<f32>(load_a(ia.x + ka), load_a(ia.y + ka), load_a(ia.z + ka), load_a(ia.w + ka));
+}
+fn gemm_lane_a(ia: array<vec4<u32>, SG>, sa: u32, k: u32) -> array<vec4<f32>, SG> {
+#if TM64
+  return array<vec4<f32>, SG>(gemm_lane_a4(ia[0], k * sa), gemm_lane_a4(ia[1], k * sa));
+#else
+  return array<vec4<f32>, SG>(gemm_lane_a4(ia[0], k * sa));
+#endif
+}
+fn gemm_lane_b(bj: array<u32, 8>, sb: u32, k: u32) -> array<f32, 8> {
+  let kb = k * sb;
+  return array<f32, 8>(load_b(bj[0] + kb), load_b(bj[1] + kb), load_b(bj[2] + kb), load_b(bj[3] + kb),
+                       load_b(bj[4] + kb), load_b(bj[5] + kb), load_b(bj[6] + kb), load_b(bj[7] + kb));
+}
+#endif
+
+fn gemm_lane_row(l: u32, g: u32, e: u32) -> u32 {
+#if VEC4
+  return 32u * g + 4u * l + e;
+#else
+  return 32u * g + l + 8u * e;
+#endif
+}
+
+// The FMAs of 3 consecutive k for lane l's rows of group g (s0 .. s2 their broadcast values at
+// k .. k + 2): each accumulator takes them in one expression, in k order, so that the loop's masked
+// store of the accumulator (and its spill to the stack) happens once per 3 k on lavapipe.
+fn gemm_fma3(acc: ptr<function, array<array<f32, TN>, TM>>, l: u32, g: u32, s0: vec4<f32>, s1: vec4<f32>, s2: vec4<f32>,
+             b0: array<f32, 8>, b1: array<f32, 8>, b2: array<f32, 8>) {
+  for (var e = 0u; e < 4u; e++) {
+    let r = gemm_lane_row(l, g, e);
+    for (var q = 0u; q < TN; q++) {
+      (*acc)[r][q] = fma(s2[e], b2[q], fma(s1[e], b1[q], fma(s0[e], b0[q], (*acc)[r][q])));
+    }
+  }
+}
+
+// Group g of the rows for k .. k + 2, lane by lane (subgroupBroadcast takes a constant lane).
+fn gemm_step3(acc: ptr<function, array<array<f32, TN>, TM>>, g: u32, a0: vec4<f32>, a1: vec4<f32>, a2: vec4<f32>,
+              b0: array<f32, 8>, b1: array<f32, 8>, b2: array<f32, 8>) {
+  gemm_fma3(acc, 0u, g, subgroupBroadcast(a0, 0u), subgroupBroadcast(a1, 0u), subgroupBroadcast(a2, 0u), b0, b1, b2);
+  gemm_fma3(acc, 1u, g, subgroupBroadcast(a0, 1u), subgroupBroadcast(a1, 1u), subgroupBroadcast(a2, 1u), b0, b1, b2);
+  gemm_fma3(acc, 2u, g, subgroupBroadcast(a0, 2u), subgroupBroadcast(a1, 2u), subgroupBroadcast(a2, 2u), b0, b1, b2);
+  gemm_fma3(acc, 3u, g, subgroupBroadcast(a0, 3u), subgroupBroadcast(a1, 3u), subgroupBroadcast(a2, 3u), b0, b1, b2);
+  gemm_fma3(acc, 4u, g, subgroupBroadcast(a0, 4u), subgroupBroadcast(a1, 4u), subgroupBroadcast(a2, 4u), b0, b1, b2);
+  gemm_fma3(acc, 5u, g, subgroupBroadcast(a0, 5u), subgroupBroadcast(a1, 5u), subgroupBroadcast(a2, 5u), b0, b1, b2);
+  gemm_fma3(acc, 6u, g, subgroupBroadcast(a0, 6u), subgroupBroadcast(a1, 6u), subgroupBroadcast(a2, 6u), b0, b1, b2);
+  gemm_fma3(acc, 7u, g, subgroupBroadcast(a0, 7u), subgroupBroadcast(a1, 7u), subgroupBroadcast(a2, 7u), b0, b1, b2);
+}
+
+fn gemm_fma1(acc: ptr<function, array<array<f32, TN>, TM>>, l: u32, g: u32, s: vec4<f32>, b: array<f32, 8>) {
+  for (var e = 0u; e < 4u; e++) {
+    let r = gemm_lane_row(l, g, e);
+    for (var q = 0u; q < TN; q++) { (*acc)[r][q] = fma(s[e], b[q], (*acc)[r][q]); }
+  }
+}
+
+fn gemm_step1(acc: ptr<function, array<array<f32, TN>, TM>>, g: u32, a: vec4<f32>, b: array<f32, 8>) {
+  gemm_fma1(acc, 0u, g, subgroupBroadcast(a, 0u), b);
+  gemm_fma1(acc, 1u, g, subgroupBroadcast(a, 1u), b);
+  gemm_fma1(acc, 2u, g, subgroupBroadcast(a, 2u), b);
+  gemm_fma1(acc, 3u, g, subgroupBroadcast(a, 3u), b);
+  gemm_fma1(acc, 4u, g, subgroupBroadcast(a, 4u), b);
+  gemm_fma1(acc, 5u, g, subgroupBroadcast(a, 5u), b);
+  gemm_fma1(acc, 6u, g, subgroupBroadcast(a, 6u), b);
+  gemm_fma1(acc, 7u, g, subgroupBroadcast(a, 7u), b);
+}
+#endif
+
 fn gemm_tile(r0: u32, c0: u32, lid: u32) {
   let ty = select(lid / WX, 0u, WX == WG);
   let tx = select(lid % WX, lid, WX == WG);
@@ -61,7 +158,57 @@ fn gemm_tile(r0: u32, c0: u32, lid: u32) {
   let N = params.n;
   let K = params.k;
 
-#if TILED
+#if SUBGROUP_ROWS
+  // The workgroup is one subgroup of WG = WX = 8 lanes (lid is the subgroup invocation id) sharing
+  // TM = 32 or 64 rows, each lane owning TN = 8 columns. On lavapipe every storage load is a per-lane
+  // loop (~9 instructions per float, uniform addresses included), so each row is loaded by one lane and
+  // broadcast (one shuffle) instead of by all 8: TM + 64 loaded floats per k for 8 TM vector FMAs.
+  // Rows and columns past the edge read the last valid one.
+#if VEC4
+  var ia: array<u32, SG>;
+  for (var g = 0u; g < SG; g++) { ia[g] = params.off_a / 4u + min(i0 / 4u + 8u * g + lid, (M - 1u) / 4u); }
+  let jb = vec2<u32>(params.off_b / 4u + min(j0 / 4u, (N - 1u) / 4u), params.off_b / 4u + min(j0 / 4u + 1u, (N - 1u) / 4u));
+  let sa = params.lda / 4u;
+  let sb = params.ldb / 4u;
+#else
+  var ia: array<vec4<u32>, SG>;
+  for (var g = 0u; g < SG; g++) {
+    for (var e = 0u; e < 4u; e++) {
+      let i = min(i0 + gemm_lane_row(lid, g, e), M - 1u);
+      ia[g][e] = select(params.off_a + i * params.lda, params.off_a + i, TRANS_A);
+    }
+  }
+  var jb: array<u32, 8>;
+  for (var q = 0u; q < 8u; q++) {
+    let j = min(j0 + q, N - 1u);
+    jb[q] = select(params.off_b + j, params.off_b + j * params.ldb, TRANS_B);
+  }
+  let sa = select(1u, params.lda, TRANS_A);
+  let sb = select(params.ldb, 1u, TRANS_B);
+#endif
+  var acc: array<array<f32, TN>, TM>;
+  var kk = 0u;
+  for (; kk + 2u < K; kk += 3u) {
+    let a0 = gemm_lane_a(ia, sa, kk);
+    let a1 = gemm_lane_a(ia, sa, kk + 1u);
+    let a2 = gemm_lane_a(ia, sa, kk + 2u);
+    let b0 = gemm_lane_b(jb, sb, kk);
+    let b1 = gemm_lane_b(jb, sb, kk + 1u);
+    let b2 = gemm_lane_b(jb, sb, kk + 2u);
+    gemm_step3(&acc, 0u, a0[0], a1[0], a2[0], b0, b1, b2);
+#if TM64
+    gemm_step3(&acc, 1u, a0[1], a1[1], a2[1], b0, b1, b2);
+#endif
+  }
+  for (; kk < K; kk++) {
+    let a0 = gemm_lane_a(ia, sa, kk);
+    let b0 = gemm_lane_b(jb, sb, kk);
+    gemm_step1(&acc, 0u, a0[0], b0);
+#if TM64
+    gemm_step1(&acc, 1u, a0[1], b0);
+#endif
+  }
+#elif TILED
   // Shared-memory tiling (for GPUs): the workgroup stages op(A)[r0 .., k0 .. k0 + BK] and
   // op(B)[k0 .., c0 ..] in workgroup memory with coalesced global reads, then each invocation reads
   // its TM (TN) values per k as vec4s. Out-of-range rows and columns stage the last valid one.

@@ -7,9 +7,9 @@ import { beginBatch, ceilDiv, dispatch, grid2d, submit, sync, type Batch, type B
 import { getPipeline, type CachedPipeline, type KernelSpec, type PipelineOptions } from '../runtime/pipeline.js';
 import { createTensor, disposeTensor, readback, type Tensor } from '../runtime/tensor.js';
 import { sizeClass, tune } from './autotune.js';
-import { buildsFor, GEMM_BUILDS, sameBuild, scalarOf, type GemmBuild } from './gemm_builds.js';
+import { buildRuns, buildsFor, GEMM_BUILDS, sameBuild, scalarOf, type GemmBuild } from './gemm_builds.js';
 
-export { buildsFor, GEMM_BUILDS, type GemmBuild } from './gemm_builds.js';
+export { buildRuns, buildsFor, GEMM_BUILDS, type GemmBuild } from './gemm_builds.js';
 
 export const MATMUL: KernelSpec = { name: 'matmul', libs: ['lib/gemm.wgsl'], storage: ['read', 'read', 'read_write'] };
 
@@ -17,15 +17,26 @@ export const MATMUL: KernelSpec = { name: 'matmul', libs: ['lib/gemm.wgsl'], sto
 export function gemmOptions(build: GemmBuild, transA: boolean, transB: boolean): PipelineOptions {
   if (build.vec4 && !(transA && !transB))
     throw new Error(`gemm build ${JSON.stringify(build)}: vec4 builds need transA=true, transB=false`);
+  if (
+    build.subgroup &&
+    !((build.tm === 32 || build.tm === 64) && build.tn === 8 && build.wg === 8 && build.wx === 8 && !build.tiled)
+  ) {
+    throw new Error(`gemm build ${JSON.stringify(build)}: subgroup builds are tm 32 or 64, tn 8, wg = wx = 8`);
+  }
+  if (build.tm >= 32 && !build.subgroup)
+    throw new Error(`gemm build ${JSON.stringify(build)}: tm ${build.tm} needs subgroup`);
   return {
     constants: { WG: build.wg, WX: build.wx, TRANS_A: Number(transA), TRANS_B: Number(transB) },
     variant: {
+      TM64: build.tm === 64,
+      TM32: build.tm === 32,
       TM16: build.tm === 16,
       TM8: build.tm === 8,
       TN8: build.tn === 8,
       TN16: build.tn === 16,
       VEC4: build.vec4,
       TILED: build.tiled,
+      SUBGROUP_ROWS: build.subgroup,
     },
   };
 }
@@ -59,6 +70,8 @@ export interface MatmulShape {
   k: number;
   transA?: boolean;
   transB?: boolean;
+  /** The calls will compute the upper triangle (`upper`): the autotune times that (its own shape class). */
+  upper?: boolean;
 }
 
 /** Pipeline for C (m, n) = op(A) (m, k) op(B) (k, n); autotuned on first use per shape class. */
@@ -70,21 +83,47 @@ export async function matmulPlan(ctx: Context, shape: MatmulShape, opts: PlanOpt
     (await tunedBuild(
       ctx,
       'matmul',
-      { ...shape, transA, transB },
+      { ...shape, transA, transB, upper: Boolean(shape.upper) },
       opts.tuneCache,
       (b) => matmulPlan(ctx, shape, { build: b }),
-      (batch, plan, t) => encodeMatmul(batch, plan, { a: t.a, b: t.b, c: t.c, m: t.m, n: t.n, k: t.k, transA, transB }),
+      (batch, plan, t) =>
+        encodeMatmul(batch, plan, {
+          a: t.a,
+          b: t.b,
+          c: t.c,
+          m: t.m,
+          n: t.n,
+          k: t.k,
+          transA,
+          transB,
+          lda: t.lda,
+          ldb: t.ldb,
+          ...(shape.upper && t.m === t.n ? { upper: true, mirror: true, beta: 1 } : {}),
+        }),
     ));
-  const pipeline = await getPipeline(ctx, MATMUL, gemmOptions(checkBuild(build), transA, transB));
+  const pipeline = await getPipeline(ctx, MATMUL, gemmOptions(checkBuild(ctx, build), transA, transB));
   const fallback = build.vec4 ? await getPipeline(ctx, MATMUL, gemmOptions(scalarOf(build), transA, transB)) : pipeline;
   return { kernel: 'matmul', build, pipeline, fallback, transA, transB };
 }
 
-/** Floating-point work of one autotune timing run: ~60-100 ms on lavapipe, enough k (~1600 for 784 x 784)
- * for the per-k cost, not the per-workgroup start, to decide (at k ~ 500 the 8 x 8 blocks beat the 16 x 16
- * ones that win by 1.5x at k = 6000); GPUs repeat it to fill TUNE_MS. */
+/**
+ * The autotune's timing problem is shaped like the call: m and n as in the call up to TUNE_MAX_MN, the
+ * stored operands' leading dimensions those of packed operands of the call's m, n, k (above
+ * TUNE_MAX_MN, another value with the same residue mod 1024 floats: the same vec4 path and the same
+ * cache-set aliasing, which costs lavapipe 10x when 32 rows lie 4 KiB apart), and k cut so that one run
+ * is about TUNE_FLOPS but never below TUNE_MIN_K (the call's k when smaller): at the analyses' sizes the
+ * per-k cost of a tile decides, while the fixed per-workgroup cost (the epilogue's per-lane stores)
+ * still shows at k ~ 500. Runs of ~50-300 ms on lavapipe; GPUs repeat the problem to fill TUNE_MS.
+ */
 const TUNE_FLOPS = 2e9;
+const TUNE_MAX_MN = 2048;
+const TUNE_MIN_K = 512;
 const TUNE_MS = 2;
+
+/** Size class of k: problems in one class share a tuned build (k = 1..63, 64..255, >= 256). */
+export function kClass(k: number): 's' | 'm' | 'l' {
+  return k < 64 ? 's' : k < 256 ? 'm' : 'l';
+}
 
 interface TuneTensors {
   a: Tensor;
@@ -93,14 +132,22 @@ interface TuneTensors {
   m: number;
   n: number;
   k: number;
+  /** Leading dimensions of the stored A and B. */
+  lda: number;
+  ldb: number;
 }
 
+/** A dimension of the tuning problem: the call's up to TUNE_MAX_MN, else one with its residue mod 1024. */
+const tuneDim = (x: number) => Math.max(1, x > TUNE_MAX_MN ? TUNE_MAX_MN - 1024 + (x % 1024) : x);
+
 /**
- * The fastest build for this adapter and the shape's class (autotune.ts), timed by wall clock (submit
- * to completion; round-robin best of several runs) on a representative problem: m and n capped at
- * 1024, k cut so that one run is about TUNE_FLOPS. The per-k cost of a tile is what differs between builds.
- * Compiling happens before any timing. Wall clock rather than timestamp queries: the runtime's
- * dispatch() owns the compute passes, and a few-ms run dwarfs the submit overhead on lavapipe.
+ * The fastest build for this adapter and the shape's class (autotune.ts: size classes of m and n, kClass
+ * of k, the transposes, upper), timed by wall clock (submit to completion; round-robin best of several
+ * runs) on a problem shaped like the call (see TUNE_FLOPS). Compiling happens before any timing. Each
+ * candidate's wait sleeps for most of that candidate's own best time and then polls (the context's wait
+ * model, shared by all builds of a kernel, would oversleep a fast build after a slow one). Wall clock
+ * rather than timestamp queries: the runtime's dispatch() owns the compute passes, and a run of tens of
+ * ms dwarfs the submit overhead on lavapipe.
  */
 export async function tunedBuild(
   ctx: Context,
@@ -110,47 +157,75 @@ export async function tunedBuild(
   plan: (b: GemmBuild) => Promise<GemmPlan>,
   encode: (batch: Batch, p: GemmPlan, t: TuneTensors) => void,
 ): Promise<GemmBuild> {
-  const key = `${kernel}|${Number(shape.transA)}${Number(shape.transB)}|${sizeClass(shape.m)}${sizeClass(shape.n)}${sizeClass(shape.k)}`;
-  const m = Math.max(1, Math.min(shape.m, 1024));
-  const n = Math.max(1, Math.min(shape.n, 1024));
-  const k = Math.max(1, Math.min(shape.k, Math.floor(TUNE_FLOPS / (2 * m * n))));
+  const key = `${kernel}|${Number(shape.transA)}${Number(shape.transB)}|${sizeClass(shape.m)}${sizeClass(shape.n)}${kClass(shape.k)}${shape.upper ? '|upper' : ''}`;
+  const m = tuneDim(shape.m);
+  const n = tuneDim(shape.n);
+  const k = Math.max(1, Math.min(shape.k, Math.max(TUNE_MIN_K, Math.floor(TUNE_FLOPS / (2 * m * n)))));
+  // Stored A (k, m) or (m, k), B (k, n) or (n, k), with the leading dimension a packed operand of the
+  // call would have; SYRK reads both operands from A.
+  const ldk = tuneDim(shape.k) + 1024 * Math.max(0, Math.ceil((k - tuneDim(shape.k)) / 1024));
+  const lda = shape.transA ? m : ldk;
+  const ldb = shape.transB ? ldk : n;
+  const rowsA = shape.transA ? k : m;
+  const rowsB = shape.transB ? n : k;
   const fill = (len: number) => Float32Array.from({ length: len }, (_, i) => ((i * 37) % 17) / 17 - 0.5);
   const t: TuneTensors = {
-    a: createTensor(ctx, [Math.max(m, n) * k], { data: fill(Math.max(m, n) * k), label: 'autotune.a' }),
-    b: createTensor(ctx, [k * n], { data: fill(k * n), label: 'autotune.b' }),
+    a: createTensor(ctx, [rowsA * lda], { data: fill(rowsA * lda), label: 'autotune.a' }),
+    b: createTensor(ctx, [rowsB * ldb], { data: fill(rowsB * ldb), label: 'autotune.b' }),
     c: createTensor(ctx, [m * n], { label: 'autotune.c' }),
     m,
     n,
     k,
+    lda,
+    ldb,
   };
-  const candidates = buildsFor(shape.transA, shape.transB);
+  const candidates = buildsFor(shape.transA, shape.transB).filter((b) => buildRuns(b, ctx.features));
+  const waitMode = ctx.waitMode;
   try {
     const plans: GemmPlan[] = [];
     for (const b of candidates) plans.push(await plan(b));
+    // lavapipe compiles a pipeline at its first dispatch (up to seconds for the large builds): one
+    // untimed 1 x 1 x 1 run each first, so that no timing includes a compile.
+    const first = beginBatch(ctx, `autotune ${kernel} compile`);
+    for (const p of plans) encode(first, p, { ...t, m: 1, n: 1, k: 1 });
+    submit(first);
+    await sync(ctx);
     // Dispatches per timed submit: set from the first (warm-up) run so that a submit takes about
     // TUNE_MS, since on a fast GPU one run of the problem is shorter than the submit overhead.
     let reps = 0;
+    const best = candidates.map(() => Infinity);
+    ctx.waitMode = 'poll';
     const time = async (b: GemmBuild) => {
-      const p = plans[candidates.indexOf(b)]!;
+      const i = candidates.indexOf(b);
+      const p = plans[i]!;
       const t0 = performance.now();
       const batch = beginBatch(ctx, `autotune ${kernel}`);
       for (let r = 0; r < Math.max(reps, 1); r++) encode(batch, p, t);
       submit(batch);
+      if (waitMode === 'idle' && best[i]! < Infinity)
+        await new Promise((r) => setTimeout(r, 0.8 * best[i]! * Math.max(reps, 1)));
       await sync(ctx);
       const ms = (performance.now() - t0) / Math.max(reps, 1);
       if (!reps) reps = Math.min(64, Math.max(1, Math.ceil(TUNE_MS / ms)));
+      best[i] = Math.min(best[i]!, ms);
       return ms;
     };
     return await tune(ctx, key, candidates, time, sameBuild, cacheFile);
   } finally {
+    ctx.waitMode = waitMode;
     for (const x of [t.a, t.b, t.c]) disposeTensor(x);
   }
 }
 
-export function checkBuild(b: GemmBuild): GemmBuild {
+export function checkBuild(ctx: Context, b: GemmBuild): GemmBuild {
   if (!GEMM_BUILDS.some((g) => sameBuild(g, b))) {
     throw new Error(
       `gemm build ${JSON.stringify(b)} is not one of the registered builds ${JSON.stringify(GEMM_BUILDS)}`,
+    );
+  }
+  if (!buildRuns(b, ctx.features)) {
+    throw new Error(
+      `gemm build ${JSON.stringify(b)} needs the subgroups feature with subgroups of at least 8 invocations (this device: subgroups ${ctx.features.subgroups}, smallest size ${ctx.features.subgroupMinSize})`,
     );
   }
   return b;

@@ -46,13 +46,20 @@ export async function syrkPlan(ctx: Context, shape: SyrkShape, opts: PlanOptions
     (await tunedBuild(
       ctx,
       'syrk',
-      { m, n: m, k, transA, transB },
+      { m, n: m, k, transA, transB, upper: false },
       opts.tuneCache,
       (b) => syrkPlan(ctx, shape, { build: b }),
       (batch, plan, t) =>
-        encodeSyrk(batch, plan as SyrkPlan, { a: t.a, c: t.c, rows: gram ? t.m : t.k, cols: gram ? t.k : t.m, gram }),
+        encodeSyrk(batch, plan as SyrkPlan, {
+          a: t.a,
+          c: t.c,
+          rows: gram ? t.m : t.k,
+          cols: gram ? t.k : t.m,
+          lda: t.lda,
+          gram,
+        }),
     ));
-  const pipeline = await getPipeline(ctx, SYRK, gemmOptions(checkBuild(build), transA, transB));
+  const pipeline = await getPipeline(ctx, SYRK, gemmOptions(checkBuild(ctx, build), transA, transB));
   const fallback = build.vec4 ? await getPipeline(ctx, SYRK, gemmOptions(scalarOf(build), transA, transB)) : pipeline;
   const mirror = await mirrorPipeline(ctx);
   return { kernel: 'syrk', build, pipeline, fallback, transA, transB, gram, mirror };

@@ -30,7 +30,7 @@ export interface TridiagPlan {
 export async function tridiagPlan(ctx: Context, n: number, opts: PlanOptions = {}): Promise<TridiagPlan> {
   checkInt('tridiag: n', n, 1, TRIDIAG_MAX_N);
   const panel = await getPipeline(ctx, TRIDIAG_PANEL, tridiagPanelBuild);
-  const gemm = await matmulPlan(ctx, { m: n, n, k: 2 * TRIDIAG_NB, transA: true }, opts);
+  const gemm = await matmulPlan(ctx, { m: n, n, k: 2 * TRIDIAG_NB, transA: true, upper: true }, opts);
   return { n, panel, gemm };
 }
 

@@ -67,7 +67,13 @@ export interface Context {
   adapter: GPUAdapter;
   device: GPUDevice;
   adapterInfo: AdapterSummary;
-  features: { timestampQuery: boolean; shaderF16: boolean; subgroups: boolean };
+  features: {
+    timestampQuery: boolean;
+    shaderF16: boolean;
+    subgroups: boolean;
+    /** Smallest subgroup size the adapter reports (0 when unknown or without subgroups). */
+    subgroupMinSize: number;
+  };
   limits: DeviceLimits;
   waitMode: WaitMode;
   timeoutMs: number;
@@ -139,6 +145,9 @@ export async function requestContext(opts: ContextOptions = {}): Promise<Context
       timestampQuery: wanted.includes('timestamp-query'),
       shaderF16: wanted.includes('shader-f16'),
       subgroups: wanted.includes('subgroups'),
+      subgroupMinSize: wanted.includes('subgroups')
+        ? Number((info as { subgroupMinSize?: number }).subgroupMinSize ?? 0)
+        : 0,
     },
     limits,
     waitMode: opts.wait ?? (platform === 'node' && adapterInfo.isFallback ? 'idle' : 'poll'),
