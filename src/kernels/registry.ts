@@ -22,6 +22,7 @@ import { PRDC_COUNT, PRDC_COUNT_WG } from './prdc_count.js';
 import { DFT_POWER, DFT_ROWS, DFT_WG } from './dft.js';
 import { MODE_JVP, MODE_PERTURB, MODE_WG } from './mode_jvp.js';
 import { TRIDIAG_PANEL, tridiagPanelBuild } from './tridiag.js';
+import { BAND_PANEL, BAND_W, bandBuild } from './tridiag2.js';
 import { COMBINE3, combine3Build } from './combine3.js';
 import { NORMAL_ROWS, normalRowsBuild } from './normal_rows.js';
 import { RANK_UPDATE, rankUpdateBuild } from './rank_update.js';
@@ -59,6 +60,8 @@ export const KERNELS: RegisteredKernel[] = [
   { spec: SYMM_BLOCK, builds: [symmBlockBuild(false), symmBlockBuild(true)] },
   // Householder tridiagonalisation panels.
   { spec: TRIDIAG_PANEL, builds: [tridiagPanelBuild] },
+  { spec: BAND_PANEL, builds: [bandBuild(16), bandBuild(32)] },
+  { spec: BAND_W, builds: [bandBuild(16), bandBuild(32)] },
   { spec: COMBINE3, builds: [combine3Build] },
   // The crn moment pass: noise rows in any order (and Bartlett factors), pairwise merges.
   { spec: NORMAL_ROWS, builds: [normalRowsBuild] },

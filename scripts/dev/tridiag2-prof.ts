@@ -1,0 +1,20 @@
+import { requestContext } from '../../src/runtime/context.js';
+import { formatProfile, profileReport, resetProfile } from '../../src/runtime/profile.js';
+import { eigvalshBatch } from '../../src/kernels/tridiag2.js';
+import { gaussian } from '../../kernels-test/random.js';
+const ctx = await requestContext({ profile: true });
+const n = Number(process.argv[2] ?? 784);
+const count = Number(process.argv[3] ?? 4);
+const band = Number(process.argv[4] ?? 32);
+const mats: Float64Array[] = [];
+for (let b = 0; b < count; b++) mats.push(Float64Array.from({ length: n * n }, gaussian(b)));
+const wg = Number(process.argv[5] ?? 16);
+await eigvalshBatch(ctx, mats.slice(0, 1), n, { band, wg });
+resetProfile(ctx);
+const t0 = performance.now();
+await eigvalshBatch(ctx, mats, n, { band, wg });
+console.log(`total ${(performance.now() - t0).toFixed(0)} ms for ${count}`);
+console.log(formatProfile(profileReport(ctx), ctx.profiler!.mode));
+import { tuneLog } from '../../src/kernels/autotune.js';
+for (const t of tuneLog)
+  console.log(t.key, JSON.stringify(t.candidates.map((c, i) => [JSON.stringify(c), t.ms[i]?.toFixed(2)])));
