@@ -42,11 +42,11 @@ export function bandToTridiagonal(ab: ArrayLike<number>, n: number, b: number): 
         w[col * L + p] = h;
         w[col * L + q] = 0;
         // Rows p and q left of the 2 x 2 block (columns col + 1 .. p - 1, stored down those columns).
-        for (let cc = col + 1, o = cc * L; cc < p; cc++, o += L) {
-          const ap = w[o + p]!;
-          const aq = w[o + q]!;
-          w[o + p] = c * ap + s * aq;
-          w[o + q] = c * aq - s * ap;
+        for (let ip = (col + 1) * L + p, end = p * L + p; ip < end; ip += L) {
+          const ap = w[ip]!;
+          const aq = w[ip + 1]!;
+          w[ip] = c * ap + s * aq;
+          w[ip + 1] = c * aq - s * ap;
         }
         // The 2 x 2 block [app aqp; aqp aqq] <- G [..] G^T.
         const pp = p * L + p;
@@ -61,11 +61,11 @@ export function bandToTridiagonal(ab: ArrayLike<number>, n: number, b: number): 
         w[qp] = cs * (aqq - app) + (c * c - s * s) * aqp;
         // Columns p and q below the block (rows q + 1 .. q + kd): A[q + kd, p] becomes the next bulge.
         const top = Math.min(n - 1, q + kd);
-        for (let i = q + 1, op = p * L, oq = q * L; i <= top; i++) {
-          const ap = w[op + i]!;
-          const aq = w[oq + i]!;
-          w[op + i] = c * ap + s * aq;
-          w[oq + i] = c * aq - s * ap;
+        for (let ip = p * L + q + 1, end = p * L + top, d = L; ip <= end; ip++) {
+          const ap = w[ip]!;
+          const aq = w[ip + d]!;
+          w[ip] = c * ap + s * aq;
+          w[ip + d] = c * aq - s * ap;
         }
         if (q + kd >= n) break;
         col = p;
