@@ -40,9 +40,11 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
   let nq = B / 4u;
   // 1. M[s .. s + 3, c .. c + 3] = sum over rows i of U[i, s ..]^T Z[i, c ..]: per vec4 group of rows,
   // the 4 x 4 block of U (columns = rows i) times the 4 rows' entries of each of Z's columns.
+  // M is symmetric: the blocks on and above the diagonal, mirrored.
   for (var e = lid; e < nq * nq; e += WG) {
     let sq = e / nq;
     let c = 4u * (e % nq);
+    if (4u * sq > c) { continue; }
     var m0 = vec4<f32>(0.0);
     var m1 = vec4<f32>(0.0);
     var m2 = vec4<f32>(0.0);
@@ -61,6 +63,10 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
       mw[s * B + c + 1u] = m1[x];
       mw[s * B + c + 2u] = m2[x];
       mw[s * B + c + 3u] = m3[x];
+      mw[c * B + s] = m0[x];
+      mw[(c + 1u) * B + s] = m1[x];
+      mw[(c + 2u) * B + s] = m2[x];
+      mw[(c + 3u) * B + s] = m3[x];
     }
   }
   // Every read of Z above precedes the writes of W below.
