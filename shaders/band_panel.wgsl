@@ -14,7 +14,7 @@
 // A[j + r, j] at j * (B + 1) + r, r <= B). Dispatch: (batch) workgroups, one per matrix; invocations own
 // vec4 groups of rows (16-byte runs). Precision: f32; sums in order per invocation, then in order across
 // invocations. Reference: kernels-test/ref/band.ts (float64 unblocked reduction to band form).
-// wrapper: src/kernels/tridiag2.ts
+// wrapper: src/kernels/tridiag.ts
 override WG: u32 = 8;
 // Half-bandwidth = panel width, a multiple of 4, at most BMAX.
 override B: u32 = 32;
@@ -97,6 +97,8 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
   // block the rows right of the pivot keep their values from the block's start (P0); the block's T_b and
   // D_b[q, c] = v_q^T P0[:, c] are uniform values every invocation holds.
   for (var t0 = 0u; t0 < B; t0 += 4u) {
+    // Arrays declared inside loops are zeroed explicitly: on lavapipe a loop-local array without it held
+    // stale values (NaN in the spectra), although WGSL zero-initialises it at each declaration.
     var tb: array<f32, 16>;
     var db: array<f32, 16>;
     for (var i = 0u; i < 16u; i++) {

@@ -6,7 +6,7 @@
 // 2 u vec4<f32> (U of matrix b at vec4 b * u_stride: U[i, c] at float i * B + c). Dispatch: (batch)
 // workgroups, one per matrix; M in 4 x 4 blocks per invocation (sums over the rows in order), then W in
 // (4 columns, vec4 group of rows) pieces. Precision: f32. Reference: kernels-test/ref/band.ts.
-// wrapper: src/kernels/tridiag2.ts
+// wrapper: src/kernels/tridiag.ts
 override WG: u32 = 8;
 // Half-bandwidth (columns of V, U, Z, W), a multiple of 4.
 override B: u32 = 32;
