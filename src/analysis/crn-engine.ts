@@ -1,7 +1,7 @@
 // The spectral work of the crn merger analysis over a crn basis (crn-basis.ts): C_e(i) = a A_e + b B_e
 // + c S_e with (a, b, c) = (abar_i, 1 - abar_i, sqrt(abar_i (1 - abar_i))). Full spectra of many (event,
-// step) matrices per submission (combine3 into the slots of a tridiag batch, GPU Householder reduction,
-// float64 tridiagonal QL), block products [A V, B V, S V] for the Ritz tracker (symm_block), the Frobenius
+// step) matrices per submission (combine3 into the slots of a tridiag batch, GPU reduction to band form,
+// float64 band -> tridiagonal and QL on the host), block products [A V, B V, S V] for the Ritz tracker (symm_block), the Frobenius
 // products behind M(i), and top eigenpairs for late-start statistics and the normality directions.
 // Small D (<= HOST_DIM) runs in float64 on the host: the basis is read back once and nothing else
 // touches the GPU (a 64 x 64 eigensolve takes ~0.3 ms in JS, less than a GPU round trip).

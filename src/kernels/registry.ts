@@ -21,7 +21,7 @@ import { KNN_SELECT, KNN_SELECT_WG } from './knn_select.js';
 import { PRDC_COUNT, PRDC_COUNT_WG } from './prdc_count.js';
 import { DFT_POWER, DFT_ROWS, DFT_WG } from './dft.js';
 import { MODE_JVP, MODE_PERTURB, MODE_WG } from './mode_jvp.js';
-import { TRIDIAG_PANEL, tridiagPanelBuild } from './tridiag.js';
+import { BAND_PANEL, BAND_W, bandBuild } from './tridiag.js';
 import { COMBINE3, combine3Build } from './combine3.js';
 import { NORMAL_ROWS, normalRowsBuild } from './normal_rows.js';
 import { RANK_UPDATE, rankUpdateBuild } from './rank_update.js';
@@ -57,8 +57,9 @@ export const KERNELS: RegisteredKernel[] = [
   { spec: FROBENIUS, builds: [frobeniusBuild] },
   { spec: FROBENIUS_REDUCE, builds: [frobeniusReduceBuild] },
   { spec: SYMM_BLOCK, builds: [symmBlockBuild(false), symmBlockBuild(true)] },
-  // Householder tridiagonalisation panels.
-  { spec: TRIDIAG_PANEL, builds: [tridiagPanelBuild] },
+  // Stage 1 of the two-stage symmetric eigenvalue reduction (dense -> band): panel QR, W of the update.
+  { spec: BAND_PANEL, builds: [bandBuild] },
+  { spec: BAND_W, builds: [bandBuild] },
   { spec: COMBINE3, builds: [combine3Build] },
   // The crn moment pass: noise rows in any order (and Bartlett factors), pairwise merges.
   { spec: NORMAL_ROWS, builds: [normalRowsBuild] },

@@ -1,37 +1,70 @@
 // Eigenvalues of many symmetric matrices at once (DESIGN.md §2 "Eigen": full spectra of the per-event
-// C(i)): blocked Householder tridiagonalisation on the GPU, then the tridiagonal problem in float64 on
-// the host (implicit QL, O(n^2) per matrix). Per panel of NB columns: one tridiag_panel dispatch for the
-// whole batch (one workgroup per matrix: the reflectors, the symmetric matvecs and the panel's W), then
-// per matrix the trailing update A22 -= V W^T + W V^T as one upper-triangle GEMM with k = 2 NB on the
-// panel buffer [V W V] (op(A) = [V W], op(B) = [W V]^T: A^T B layout, the vec4 builds' one) whose
-// epilogue also writes the lower triangle. Flops: (4/3) n^3 per matrix (half matvecs, half GEMM), as LAPACK sytrd.
-// Accuracy: the f32 reduction is backward stable, so each eigenvalue is within ~ c sqrt(n) 2^-24 ||A||_2
-// of the exact one (tested against float64 Jacobi at 1e-5 ||A||_2 up to n = 1031).
+// C(i)) by a two-stage reduction (Bischof, Lang & Sun 2000; as MAGMA's two-stage eigensolvers):
+// stage 1 on the GPU reduces each matrix to a band of half-bandwidth B, stage 2 on the host reduces the
+// band to tridiagonal form in float64 (Givens bulge chasing, src/linalg/band.ts) and solves that by
+// implicit QL. Stage 1 per panel of B columns: one band_panel dispatch for the whole batch (one
+// workgroup per matrix: QR of the block below the band, compact WY Q = I - V T V^T, U = V T), per matrix
+// the GEMM Z^T = U^T A22, one band_w dispatch (W = Z - V M / 2, M = U^T Z), per matrix the trailing
+// update A22 -= V W^T + W V^T as one upper-triangle GEMM with k = 2 B on the panel buffer [V W V]
+// (op(A) = [V W], op(B) = [W V]^T) whose epilogue also writes the lower triangle. Flops: (4/3) n^3 per
+// matrix in GEMMs (as LAPACK sytrd, but no matrix-vector products: every loaded value is reused), plus
+// O(n^2 B) in the panels and 6 n^2 B float64 flops on the host. It replaced a one-stage blocked
+// Householder tridiagonalisation whose matrix-vector products (n^3 / 3 floats loaded, each used once)
+// dominated on CPU drivers: on lavapipe (2 cores) per matrix 140 -> 104 ms at n = 784, 556 -> 327 ms at
+// 1300 on an idle machine; 27.5 -> 5.9 s at 3072 and 83.5 -> 12.9 s at 4096 in a loaded run (same-run
+// comparisons, scripts/dev/tridiag-two-stage.ts at 9d7fe0f). At 784 the host's band -> tridiagonal
+// (38 ms) is now the largest part.
+// Accuracy: both stages are backward stable (f32 then float64), so each eigenvalue is within
+// ~ c sqrt(n) 2^-24 ||A||_2 of the exact one (tested at 1e-5 ||A||_2 up to n = 1031).
 import { checkFinite, checkInt } from '../runtime/check.js';
 import type { Context } from '../runtime/context.js';
 import { beginBatch, dispatch, submit, type Batch } from '../runtime/dispatch.js';
 import { getPipeline, type CachedPipeline, type KernelSpec } from '../runtime/pipeline.js';
 import { createTensor, disposeTensor, readback, type Tensor } from '../runtime/tensor.js';
+import { bandToTridiagonal } from '../linalg/band.js';
 import { tridiagonalQl } from '../linalg/eigh-cpu.js';
 import { encodeMatmul, matmulPlan, type GemmPlan, type PlanOptions } from './matmul.js';
 
-export const TRIDIAG_PANEL: KernelSpec = { name: 'tridiag_panel', storage: ['read', 'read_write', 'read_write'] };
-/** Invocations per matrix in the panel kernel (lavapipe runs one workgroup per core: the batch spreads the cores). */
-export const TRIDIAG_WG = 16;
-/** Panel width: the trailing update is a GEMM with k = 2 NB; a multiple of 4 keeps its operands vec4-aligned. */
-export const TRIDIAG_NB = 32;
+export const BAND_PANEL: KernelSpec = {
+  name: 'band_panel',
+  storage: ['read', 'read_write', 'read_write', 'read_write'],
+};
+export const BAND_W: KernelSpec = { name: 'band_w', storage: ['read_write', 'read'] };
+/**
+ * Invocations per matrix in band_panel and band_w: one workgroup per matrix, so the batch spreads the
+ * cores; on lavapipe 8 (one SIMD row) beat 16, 32 and 64 at n = 784 (fewer lanes idle at barriers).
+ */
+export const TRIDIAG_WG = 8;
+/**
+ * Half-bandwidth of stage 1 = panel width (a multiple of 4 for vec4 operands, at most 64: BMAX in
+ * band_panel.wgsl). The GEMMs have k = B and 2 B; stage 2 costs 6 n^2 B host flops. On lavapipe 32 beat
+ * 16 at n = 1300 (330 against 400 ms per matrix, same run) and 3072 (4.7 against 4.9 s), and tied at 784
+ * (107 against 102 ms): 16 halves the host's share but runs the GEMMs at k = 16 and 32.
+ */
+export const TRIDIAG_BAND = 32;
+
+/** Pipeline options of the two stage-1 kernels. */
+export const bandBuild = { constants: { WG: TRIDIAG_WG, B: TRIDIAG_BAND } };
 
 export interface TridiagPlan {
   n: number;
   panel: CachedPipeline;
+  w: CachedPipeline;
+  /** Z^T (b, m) = U^T A22: A^T B layout with A = U (m, b) row-major. */
+  gemmZ: GemmPlan;
+  /** A22 -= [V W] [W V]^T (upper triangle, mirrored). */
   gemm: GemmPlan;
 }
 
 export async function tridiagPlan(ctx: Context, n: number, opts: PlanOptions = {}): Promise<TridiagPlan> {
   checkInt('tridiag: n', n, 1, TRIDIAG_MAX_N);
-  const panel = await getPipeline(ctx, TRIDIAG_PANEL, tridiagPanelBuild);
-  const gemm = await matmulPlan(ctx, { m: n, n, k: 2 * TRIDIAG_NB, transA: true, upper: true }, opts);
-  return { n, panel, gemm };
+  const b = TRIDIAG_BAND;
+  const panel = await getPipeline(ctx, BAND_PANEL, bandBuild);
+  const w = await getPipeline(ctx, BAND_W, bandBuild);
+  const m = Math.max(n - b, 1);
+  const gemmZ = await matmulPlan(ctx, { m: b, n: m, k: m, transA: true }, opts);
+  const gemm = await matmulPlan(ctx, { m, n: m, k: 2 * b, transA: true, upper: true }, opts);
+  return { n, panel, w, gemmZ, gemm };
 }
 
 /** Row length of the matrices and the panel buffer: n rounded up to a multiple of 4 (vec4 loads). */
@@ -39,21 +72,19 @@ export const rowStride = (n: number) => Math.ceil(n / 4) * 4;
 /** Largest order: one matrix must fit a storage binding (5792 at 128 MiB); the u32 indices allow far more. */
 export const TRIDIAG_MAX_N = 65535;
 
-/** Pipeline options of the panel kernel. */
-export const tridiagPanelBuild = { constants: { WG: TRIDIAG_WG, NB: TRIDIAG_NB } };
-
-/** GPU buffers for up to `capacity` matrices of order n: the matrices (overwritten), panels, d and e. */
+/** GPU buffers for up to `capacity` matrices of order n: the matrices (overwritten), panels, U, bands. */
 export interface TridiagWork {
   n: number;
   capacity: number;
   a: Tensor;
   panel: Tensor;
-  de: Tensor;
+  u: Tensor;
+  band: Tensor;
 }
 
 /** Matrices of order n that fit one storage binding (at most `want`). */
 export function tridiagCapacity(ctx: Context, n: number, want: number): number {
-  const per = 4 * Math.max(rowStride(n) ** 2, 3 * TRIDIAG_NB * rowStride(n));
+  const per = 4 * Math.max(rowStride(n) ** 2, 3 * TRIDIAG_BAND * rowStride(n));
   const fit = Math.floor(ctx.limits.maxStorageBufferBindingSize / per);
   if (fit < 1)
     throw new Error(
@@ -64,67 +95,94 @@ export function tridiagCapacity(ctx: Context, n: number, want: number): number {
 
 export function tridiagWork(ctx: Context, n: number, capacity: number): TridiagWork {
   checkInt('tridiag: capacity', capacity, 1, tridiagCapacity(ctx, n, capacity));
+  const ld = rowStride(n);
+  const b = TRIDIAG_BAND;
   return {
     n,
     capacity,
-    a: createTensor(ctx, [capacity, rowStride(n), rowStride(n)], { label: 'tridiag.a' }),
-    panel: createTensor(ctx, [capacity, 3 * TRIDIAG_NB, rowStride(n)], { label: 'tridiag.panel' }),
-    de: createTensor(ctx, [capacity, 2, n], { label: 'tridiag.de' }),
+    a: createTensor(ctx, [capacity, ld, ld], { label: 'tridiag.a' }),
+    panel: createTensor(ctx, [capacity, 3 * b, ld], { label: 'tridiag.panel' }),
+    u: createTensor(ctx, [capacity, ld, b], { label: 'tridiag.u' }),
+    band: createTensor(ctx, [capacity, n, b + 1], { label: 'tridiag.band' }),
   };
 }
 
 export function disposeTridiagWork(w: TridiagWork): void {
-  for (const t of [w.a, w.panel, w.de]) disposeTensor(t);
+  for (const t of [w.a, w.panel, w.u, w.band]) disposeTensor(t);
 }
 
 /**
- * Encodes the reduction of the first `count` matrices of work.a (each (n, n), full symmetric storage;
- * destroyed) to tridiagonal form: d (the diagonal) and e (e[i] couples i and i + 1, e[n - 1] = 0) land
- * in work.de as [d, e] per matrix.
+ * Encodes stage 1 for the first `count` matrices of work.a (each (n, n), full symmetric storage;
+ * destroyed): the band form's A[j + r, j], r <= B = TRIDIAG_BAND, lands in work.band at j * (B + 1) + r
+ * per matrix ((n, B + 1) each; entries with j + r >= n are not written).
  */
 export function encodeTridiag(batch: Batch, plan: TridiagPlan, work: TridiagWork, count: number): void {
   const n = plan.n;
+  const b = TRIDIAG_BAND;
   if (work.n !== n) throw new Error(`tridiag: the plan is for n = ${n}, the work buffers for n = ${work.n}`);
   checkInt('tridiag: count', count, 0, work.capacity);
   if (count === 0) return;
   const ld = rowStride(n);
   const aStride = ld * ld;
-  const pStride = 3 * TRIDIAG_NB * ld;
-  for (let k0 = 0; k0 < n; k0 += TRIDIAG_NB) {
-    const nb = Math.min(TRIDIAG_NB, n - k0);
-    const rest = n - k0 - 1;
+  const pStride = 3 * b * ld;
+  const uStride = ld * b;
+  for (let k0 = 0; k0 < n; k0 += b) {
+    const k1 = k0 + b;
+    const m = Math.max(n - k1, 0);
     dispatch(batch, plan.panel, {
       params: {
         n,
         k0,
-        nb,
-        lda: ld,
-        ldp: ld,
-        a_off: 0,
+        ld,
         a_stride: aStride / 4,
-        p_off: 0,
         p_stride: pStride / 4,
-        de_off: 0,
+        u_stride: uStride / 4,
+        band_stride: n * (b + 1),
       },
-      bindings: [work.a, work.panel, work.de],
+      bindings: [work.a, work.panel, work.u, work.band],
       workgroups: [count],
-      // Per column: the matvec over the trailing block plus the panel corrections.
-      flops: count * nb * (2 * rest * rest + 8 * rest * TRIDIAG_NB),
-      bytes: count * nb * 4 * (rest * rest + 6 * rest * TRIDIAG_NB),
+      // QR (2 m b^2), the Gram V^T V and U = V T; ~1.3 b^2 vec4 loads per 4 rows.
+      flops: count * 4 * m * b * b,
+      bytes: count * 5 * m * b * b,
     });
-    const k1 = k0 + nb;
-    const m = n - k1;
-    if (m <= 0) continue;
-    for (let b = 0; b < count; b++) {
-      const a0 = b * aStride;
-      const p0 = b * pStride;
+    if (m === 0) continue;
+    for (let i = 0; i < count; i++) {
+      const a0 = i * aStride;
+      const p0 = i * pStride;
+      encodeMatmul(batch, plan.gemmZ, {
+        a: work.u,
+        b: work.a,
+        c: work.panel,
+        m: b,
+        n: m,
+        k: m,
+        transA: true,
+        offsetA: i * uStride + k1 * b,
+        lda: b,
+        offsetB: a0 + k1 * ld + k1,
+        ldb: ld,
+        offsetC: p0 + b * ld + k1,
+        ldc: ld,
+      });
+    }
+    dispatch(batch, plan.w, {
+      params: { n, k0, ld, p_stride: pStride / 4, u_stride: uStride / 4 },
+      bindings: [work.panel, work.u],
+      workgroups: [count],
+      // M = U^T Z (upper half), then W = Z - V M / 2.
+      flops: count * 3 * m * b * b,
+      bytes: count * 2 * m * b * (b + 8),
+    });
+    for (let i = 0; i < count; i++) {
+      const a0 = i * aStride;
+      const p0 = i * pStride;
       encodeMatmul(batch, plan.gemm, {
         a: work.panel,
         b: work.panel,
         c: work.a,
         m,
         n: m,
-        k: 2 * TRIDIAG_NB,
+        k: 2 * b,
         transA: true,
         alpha: -1,
         beta: 1,
@@ -132,7 +190,7 @@ export function encodeTridiag(batch: Batch, plan: TridiagPlan, work: TridiagWork
         mirror: true,
         offsetA: p0 + k1,
         lda: ld,
-        offsetB: p0 + TRIDIAG_NB * ld + k1,
+        offsetB: p0 + b * ld + k1,
         ldb: ld,
         offsetC: a0 + k1 * ld + k1,
         ldc: ld,
@@ -141,19 +199,19 @@ export function encodeTridiag(batch: Batch, plan: TridiagPlan, work: TridiagWork
   }
 }
 
-/** Eigenvalues (descending, float64) of tridiagonal forms read back from work.de. */
+/** Eigenvalues (descending, float64) of the band forms in work.band: stage 2 on the host. */
 export async function tridiagEigenvalues(ctx: Context, work: TridiagWork, count: number): Promise<Float64Array[]> {
   const n = work.n;
-  const de = await readback(ctx, work.de, 0, count * 2 * n);
-  const out: Float64Array[] = [];
-  for (let b = 0; b < count; b++) {
-    const d = Float64Array.from(de.subarray(b * 2 * n, b * 2 * n + n));
-    const e = Float64Array.from(de.subarray(b * 2 * n + n, (b + 1) * 2 * n));
-    e[n - 1] = 0;
-    tridiagonalQl(d, e, n);
-    out.push(d.sort().reverse());
-  }
-  return out;
+  const per = n * (TRIDIAG_BAND + 1);
+  const band = await readback(ctx, work.band, 0, count * per);
+  return Array.from({ length: count }, (_, i) => bandEigenvalues(band.subarray(i * per, (i + 1) * per), n));
+}
+
+/** Eigenvalues (descending) of one band form (n, B + 1) as stage 1 leaves it: band -> tridiagonal -> QL. */
+export function bandEigenvalues(band: ArrayLike<number>, n: number): Float64Array {
+  const { d, e } = bandToTridiagonal(band, n, TRIDIAG_BAND);
+  tridiagonalQl(d, e, n);
+  return d.sort().reverse();
 }
 
 /**
