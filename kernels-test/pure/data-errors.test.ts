@@ -219,7 +219,7 @@ const cases: [string, Files, string, LoadOptions, RegExp][] = [
     {},
     'nope.npy',
     {},
-    /dataset '\S*nope\.npy' is neither a built-in \(gmm, digits, fashion-mnist\) nor an existing file or folder/,
+    /dataset '\S*nope\.npy' is neither a built-in \(gmm, digits, fashion-mnist, cifar-shaped, latent-shaped\) nor an existing file or folder/,
   ],
 ];
 

@@ -10,7 +10,8 @@ import { decodeShard, encodeShard, labelsHash, shardRange, type MomentShard } fr
 import { loadDataset } from '../data/loaders.js';
 import { isNpyPath, readBytes, readLabels, stem } from '../data/files.js';
 import { checkLabelCount, remapLabels } from '../data/dataset.js';
-import { memoryRows, npyRows, type RowSource } from '../data/row-source.js';
+import { memoryRows, type RowSource } from '../data/row-source.js';
+import { npyRows } from '../data/npy-rows.js';
 import { writeFileAtomic } from '../runtime/atomic-write.js';
 import { destroyContext, requestContext } from '../runtime/context.js';
 import { intArg, phaseBar } from './common.js';
