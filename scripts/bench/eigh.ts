@@ -1,7 +1,9 @@
 // Eigensolvers on a 784 x 784 covariance (Fashion-MNIST's dimension): top-16 by subspace iteration
-// (GPU products), lambda_max by power iteration, and the full spectrum (float64 CPU), against numpy's
-// eigvalsh / eigh (LAPACK, float64) on the same f32 matrix in the same run; numpy also times itself.
-//   npx tsx scripts/bench/eigh.ts [-- --d 784 --n 1500 --reps 5]
+// (GPU products), lambda_max by power iteration, the full spectrum (float64 CPU), and the batched full
+// spectra of the merger analysis (eigvalshBatch: two-stage reduction on the GPU, band -> tridiagonal and
+// QL in float64 on the host) per matrix in a batch of --batch, against numpy's eigvalsh / eigh (LAPACK,
+// float64; stacked (batch, d, d) for the batch) on the same f32 matrix in the same run.
+//   npx tsx scripts/bench/eigh.ts [-- --d 784 --n 1500 --reps 5 --batch 16]
 // Nominal FLOPs (LAPACK counts, Golub & Van Loan 8.3): eigenvalues only (4/3) d^3; with vectors 9 d^3.
 // Subspace iteration: 2 d^2 m per iteration on the GPU (m = k + oversample) plus O(d m^2) on the CPU.
 import { execFileSync } from 'node:child_process';
@@ -10,12 +12,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { destroyContext, requestContext } from '../../src/runtime/context.js';
 import { eigh, eighTop, lambdaMax } from '../../src/kernels/eigh.js';
+import { eigvalshBatch } from '../../src/kernels/tridiag.js';
 import { provenance, timeIt, writeResult, numArg, strArg } from './common.js';
 
 const d = numArg('d', 784);
 const N = numArg('n', 1500);
 const reps = numArg('reps', 5);
 const k = 16;
+const batch = numArg('batch', 16);
 
 // C = X^T X / N, X (N, d) Gaussian with column scales exp(-j / 100): variances exp(-j / 50), so
 // eigenvalues from ~1.1 down to ~6e-8 (a decaying spectrum; float64 resolves even the smallest).
@@ -42,7 +46,8 @@ if (peer !== 'numpy' && peer !== 'torch') throw new Error(`eigh bench: --peer '$
 
 const c = covariance();
 const dir = mkdtempSync(join(tmpdir(), 'fluctus-eigh-'));
-let numpy: { version: string; eigvalshMs: number[]; eighMs: number[] } | null = null;
+let numpy: { version: string; eigvalshMs: number[]; eighMs: number[]; batchEigvalshMsPerMatrix: number[] } | null =
+  null;
 let npValues: Float64Array | null = null;
 try {
   writeFileSync(join(dir, 'c.f64'), Float64Array.from(c));
@@ -55,11 +60,13 @@ d = ${d}
 c = np.fromfile(sys.argv[1] + '/c.f64', dtype=np.float64).reshape(d, d)
 w = np.linalg.eigvalsh(c)[::-1].copy()
 w.tofile(sys.argv[1] + '/w.f64')
-t1 = []; t2 = []
+t1 = []; t2 = []; t3 = []
+cb = np.broadcast_to(c, (${batch}, d, d)).copy()
 for _ in range(${reps}):
     t = time.perf_counter(); np.linalg.eigvalsh(c); t1.append(1e3 * (time.perf_counter() - t))
     t = time.perf_counter(); np.linalg.eigh(c); t2.append(1e3 * (time.perf_counter() - t))
-print(json.dumps({'version': np.__version__, 'eigvalshMs': t1, 'eighMs': t2}))
+    t = time.perf_counter(); np.linalg.eigvalsh(cb); t3.append(1e3 * (time.perf_counter() - t) / ${batch})
+print(json.dumps({'version': np.__version__, 'eigvalshMs': t1, 'eighMs': t2, 'batchEigvalshMsPerMatrix': t3}))
 `
       : `
 import json, sys, time, numpy as np, torch
@@ -68,11 +75,14 @@ c64 = torch.from_numpy(np.fromfile(sys.argv[1] + '/c.f64', dtype=np.float64).res
 torch.linalg.eigvalsh(c64).flip(0).cpu().numpy().tofile(sys.argv[1] + '/w.f64')
 c = c64.float()
 torch.linalg.eigvalsh(c); torch.linalg.eigh(c); torch.cuda.synchronize()
-t1 = []; t2 = []
+t1 = []; t2 = []; t3 = []
+cb = c.unsqueeze(0).repeat(${batch}, 1, 1)
+torch.linalg.eigvalsh(cb); torch.cuda.synchronize()
 for _ in range(${reps}):
     torch.cuda.synchronize(); t = time.perf_counter(); torch.linalg.eigvalsh(c); torch.cuda.synchronize(); t1.append(1e3 * (time.perf_counter() - t))
     torch.cuda.synchronize(); t = time.perf_counter(); torch.linalg.eigh(c); torch.cuda.synchronize(); t2.append(1e3 * (time.perf_counter() - t))
-print(json.dumps({'version': 'torch ' + torch.__version__ + ' CUDA float32', 'eigvalshMs': t1, 'eighMs': t2}))
+    torch.cuda.synchronize(); t = time.perf_counter(); torch.linalg.eigvalsh(cb); torch.cuda.synchronize(); t3.append(1e3 * (time.perf_counter() - t) / ${batch})
+print(json.dumps({'version': 'torch ' + torch.__version__ + ' CUDA float32', 'eigvalshMs': t1, 'eighMs': t2, 'batchEigvalshMsPerMatrix': t3}))
 `;
   numpy = JSON.parse(
     execFileSync(peer === 'numpy' ? '/usr/bin/python3' : 'python3', ['-c', py, dir], { encoding: 'utf8' }),
@@ -92,6 +102,11 @@ const full = await eigh(ctx, c, d);
 const ref = npValues ?? full.values;
 const top = await eighTop(ctx, c, d, { k });
 const lm = await lambdaMax(ctx, c, d);
+const batched = await eigvalshBatch(
+  ctx,
+  Array.from({ length: batch }, () => c),
+  d,
+);
 const relErr = (got: ArrayLike<number>, n: number) => {
   let worst = 0;
   for (let i = 0; i < n; i++) worst = Math.max(worst, Math.abs(got[i]! - ref[i]!) / Math.abs(ref[i]!));
@@ -105,6 +120,10 @@ const accuracy = {
     : 'eigh (float64), peer absent',
   fullMaxRelErr: relErr(full.values, d),
   fullMaxAbsErrOverLambdaMax: absFull / ref[0]!,
+  /** The batched GPU spectra: max |lambda - ref| / lambda_max over the batch (goal 1e-5). */
+  batchMaxAbsErrOverLambdaMax: Math.max(
+    ...batched.map((v) => v.reduce((m, x, i) => Math.max(m, Math.abs(x - ref[i]!)), 0) / ref[0]!),
+  ),
   top16MaxRelErr: relErr(top.values, k),
   top16MaxResidualOverNorm: Math.max(...top.residuals) / top.norm,
   top16Products: top.iterations,
@@ -116,7 +135,14 @@ const accuracy = {
   spectrum: { max: ref[0], min: ref[d - 1], at16: ref[k - 1], at17: ref[k] },
 };
 console.log(JSON.stringify(accuracy));
-if (!(accuracy.top16MaxRelErr < 1e-4 && accuracy.lambdaMaxRelErr < 1e-4 && accuracy.fullMaxRelErr < 1e-4)) {
+if (
+  !(
+    accuracy.top16MaxRelErr < 1e-4 &&
+    accuracy.lambdaMaxRelErr < 1e-4 &&
+    accuracy.fullMaxRelErr < 1e-4 &&
+    accuracy.batchMaxAbsErrOverLambdaMax < 1e-5
+  )
+) {
   throw new Error('eigh bench: accuracy check failed (see above)');
 }
 
@@ -126,6 +152,19 @@ const t = {
   lambdaMax: await timeIt(() => lambdaMax(ctx, c, d), reps, 1),
   fullValues: await timeIt(() => eigh(ctx, c, d), reps, 1),
   fullVectors: await timeIt(() => eigh(ctx, c, d, { vectors: true }), Math.max(2, Math.floor(reps / 2)), 1),
+  batchValuesPerMatrix: await (async () => {
+    const st = await timeIt(
+      () =>
+        eigvalshBatch(
+          ctx,
+          Array.from({ length: batch }, () => c),
+          d,
+        ),
+      reps,
+      1,
+    );
+    return { ...st, median: st.median / batch, min: st.min / batch, max: st.max / batch };
+  })(),
 };
 destroyContext(ctx);
 const med = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
@@ -134,16 +173,23 @@ const result = {
   bench: 'eigh',
   peer,
   ...prov,
-  shape: { d, samples: N, k },
+  shape: { d, samples: N, k, batch },
   accuracy,
   fluctusMs: t,
   nominalGflops: {
     fullValues: gflops((4 / 3) * d ** 3, t.fullValues.median),
+    batchValuesPerMatrix: gflops((4 / 3) * d ** 3, t.batchValuesPerMatrix.median),
     fullVectors: gflops(9 * d ** 3, t.fullVectors.median),
   },
-  numpy: numpy && { ...numpy, eigvalshMedianMs: med(numpy.eigvalshMs), eighMedianMs: med(numpy.eighMs) },
+  numpy: numpy && {
+    ...numpy,
+    eigvalshMedianMs: med(numpy.eigvalshMs),
+    eighMedianMs: med(numpy.eighMs),
+    batchEigvalshMedianMsPerMatrix: med(numpy.batchEigvalshMsPerMatrix),
+  },
   ratios: numpy && {
     fullValuesOverNumpy: med(numpy.eigvalshMs) / t.fullValues.median,
+    batchValuesOverNumpyBatch: med(numpy.batchEigvalshMsPerMatrix) / t.batchValuesPerMatrix.median,
     fullVectorsOverNumpy: med(numpy.eighMs) / t.fullVectors.median,
     top16OverNumpyEigvalsh: med(numpy.eigvalshMs) / t.top16.median,
   },
@@ -154,7 +200,7 @@ for (const [name, s] of Object.entries(t))
   );
 if (numpy)
   console.log(
-    `numpy ${numpy.version}: eigvalsh ${med(numpy.eigvalshMs).toFixed(1)} ms, eigh ${med(numpy.eighMs).toFixed(1)} ms`,
+    `numpy ${numpy.version}: eigvalsh ${med(numpy.eigvalshMs).toFixed(1)} ms, eigh ${med(numpy.eighMs).toFixed(1)} ms, stacked eigvalsh ${med(numpy.batchEigvalshMsPerMatrix).toFixed(1)} ms per matrix`,
   );
 console.log(JSON.stringify(result.ratios));
-console.log(`wrote ${writeResult(peer === 'torch' ? 'eigh-torch' : 'eigh', result)}`);
+console.log(`wrote ${writeResult(`${peer === 'torch' ? 'eigh-torch' : 'eigh'}-${d}`, result)}`);
