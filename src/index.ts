@@ -44,7 +44,8 @@ export * from './kernels/moments.js';
 export { gram, crossGram, frobeniusFromCrossGram, doubleCentre } from './kernels/gram.js';
 export { standardNormals, type StandardNormalsOptions } from './kernels/forward_noise.js';
 // The merger analysis (pure functions over GPU statistics; the HTML report is Node-only: src/report/report-html.ts).
-export { analyzeMergers, checkDataset, type AnalyzeOptions } from './analysis/analyze.js';
+export { analyzeMergers, type AnalyzeOptions } from './analysis/analyze.js';
+export { checkDataset, checkDimension, type DataDiagnosis } from './analysis/data-checks.js';
 export { planEvents, parseGroups, poolMoments, type EventGroup, type EventPlan } from './analysis/events.js';
 export { fluctuationModel, restRows, type FluctuationModel } from './analysis/fluctuations.js';
 export { k2FromMoments, normaltest, centralMomentsOfCombination, mixedCentralMoments } from './analysis/normality.js';

@@ -128,7 +128,20 @@ describe('parseCsv', () => {
       ],
       [1, 2],
     ],
-    ['partly numeric first row is a header', '150,4,setosa\n1,2,0\n', ['150', '4', 'setosa'], [[1, 2, 0]], [2]],
+    [
+      'numbered columns (pandas integer labels) and a name are a header',
+      '0,1,label\n1,2,0\n',
+      ['0', '1', 'label'],
+      [[1, 2, 0]],
+      [2],
+    ],
+    [
+      '1-based numbered columns are a header too',
+      '1,2,label\n1,2,0\n',
+      ['1', '2', 'label'],
+      [[1, 2, 0]],
+      [2],
+    ],
   ];
   for (const [name, text, header, rows, lines] of cases) {
     it(name, () => {
@@ -139,6 +152,17 @@ describe('parseCsv', () => {
       expect(Array.from(t.lines)).toEqual(lines);
     });
   }
+  it('a first line mixing numbers and text is refused under auto, read as told under yes / no', () => {
+    const iris = '150,4,setosa\n1,2,0\n';
+    expect(() => parseCsv(iris, 't.csv')).toThrow(
+      /t\.csv: line 1 mixes text \('setosa' in column 2\) and numbers \('150' in column 0\).*--csv-header yes/,
+    );
+    const yes = parseCsv(iris, 't.csv', 'yes');
+    expect([yes.header, yes.rows, Array.from(yes.values)]).toEqual([['150', '4', 'setosa'], 1, [1, 2, 0]]);
+    expect(() => parseCsv(iris, 't.csv', 'no')).toThrow(/t\.csv: line 1, column 2: 'setosa' is not a number/);
+    const numbers = parseCsv('1,2,0\n3,4,1\n', 't.csv', 'yes');
+    expect([numbers.header, numbers.rows]).toEqual([['1', '2', '0'], 1]);
+  });
 });
 
 describe('loadDataset on files', () => {

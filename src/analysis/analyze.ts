@@ -3,7 +3,7 @@
 // merger with the K² normality test, the class merger matrix and its dendrogram, the speciation
 // step and late-start statistics. Returns the report (src/formats/report-types.ts) without writing anything.
 import type { Context } from '../runtime/context.js';
-import { checkFinite, checkInt } from '../runtime/check.js';
+import { checkInt } from '../runtime/check.js';
 import { profileReport, resetProfile } from '../runtime/profile.js';
 import { rowChunks } from '../runtime/tensor.js';
 import { symmetricEigen } from '../linalg/eigh-cpu.js';
@@ -36,6 +36,7 @@ import {
   type Progress,
 } from './mergers.js';
 import { normalityOverSteps } from './normality-steps.js';
+import { checkDataset, checkDimension, constantColumnsWarning } from './data-checks.js';
 import {
   CENTRINGS,
   LINKAGES,
@@ -102,46 +103,9 @@ export function momentsDataset(meta: MomentsData): Dataset {
   };
 }
 
-/** Smallest class size each method accepts: a covariance needs two samples. */
-export const MIN_CLASS_SAMPLES = 2;
-
 function oneOf<T extends string>(name: string, v: T, valid: readonly T[]): T {
   if (!valid.includes(v)) throw new Error(`${name} '${String(v)}' is not one of ${valid.join(', ')}`);
   return v;
-}
-
-export function checkDataset(data: Dataset, method: MergerMethod, rowsGiven = true): number[] {
-  const [N, D] = data.shape;
-  if (rowsGiven && data.x.length !== N * D)
-    throw new Error(`data '${data.name}': x holds ${data.x.length} values, not N * D = ${N} * ${D}`);
-  if (data.labels.length !== N) throw new Error(`data '${data.name}': ${data.labels.length} labels for ${N} rows`);
-  if (rowsGiven) checkFinite(`data '${data.name}'`, data.x, D);
-  const counts = new Array<number>(data.classes).fill(0);
-  data.labels.forEach((l, r) => {
-    if (!Number.isInteger(l) || l < 0 || l >= data.classes)
-      throw new Error(`data '${data.name}': label ${l} at row ${r} is outside 0..${data.classes - 1}`);
-    counts[l]!++;
-  });
-  const names = data.classNames ?? counts.map((_, k) => String(k));
-  counts.forEach((c, k) => {
-    if (c < MIN_CLASS_SAMPLES) {
-      throw new Error(
-        `data '${data.name}': class ${k} ('${names[k]}') has ${c} sample${c === 1 ? '' : 's'}; method '${method}' needs at least ${MIN_CLASS_SAMPLES} per class (a covariance)`,
-      );
-    }
-  });
-  let constant = rowsGiven;
-  for (let c = 0; c < D && constant; c++) {
-    for (let r = 1; r < N; r++) {
-      if (data.x[r * D + c] !== data.x[c]) {
-        constant = false;
-        break;
-      }
-    }
-  }
-  if (constant)
-    throw new Error(`data '${data.name}': all ${D} features are constant; there are no fluctuations to analyse`);
-  return counts;
 }
 
 /**
@@ -201,7 +165,31 @@ async function noisedNormality(
   const eps0 = await standardNormals(ctx, N, D, { seed: o.seed, stream: STREAM_EPS });
   const px = await project(ctx, data.x, N, D, v, r);
   const pe = await project(ctx, eps0, N, D, v, r);
-  return normalityOverSteps({ px, pe, x: data.x, e: eps0, N, D, r, schedule, alpha });
+  // Directions along which the data do not vary (rank-deficient data: constant columns, D > N - 1) are
+  // arbitrary vectors of the null space, and K² of a constant sample is 0 / 0 at step 0: drop them.
+  const keep = varyingColumns(px, N, r);
+  if (keep.length === r) return normalityOverSteps({ px, pe, x: data.x, e: eps0, N, D, r, schedule, alpha });
+  const pick = (a: Float32Array) => {
+    const out = new Float32Array(N * keep.length);
+    for (let i = 0; i < N; i++) keep.forEach((c, j) => (out[i * keep.length + j] = a[i * r + c]!));
+    return out;
+  };
+  return normalityOverSteps({ px: pick(px), pe: pick(pe), x: data.x, e: eps0, N, D, r: keep.length, schedule, alpha });
+}
+
+/** Columns of the (N, r) matrix a whose variance exceeds 1e-6 of the largest (float32 rounding level). */
+function varyingColumns(a: Float32Array, N: number, r: number): number[] {
+  const mean = new Float64Array(r);
+  const sq = new Float64Array(r);
+  for (let i = 0; i < N; i++) for (let c = 0; c < r; c++) mean[c]! += a[i * r + c]!;
+  for (let c = 0; c < r; c++) mean[c]! /= N;
+  for (let i = 0; i < N; i++)
+    for (let c = 0; c < r; c++) {
+      const d = a[i * r + c]! - mean[c]!;
+      sq[c]! += d * d;
+    }
+  const top = Math.max(...sq);
+  return Array.from({ length: r }, (_, c) => c).filter((c) => sq[c]! > 1e-6 * top);
 }
 
 /** late-start.json: the Gaussian late-start statistics of all data and each class at the given steps. */
@@ -274,10 +262,11 @@ export async function analyzeMergers(
   const [N, D] = data.shape;
   if (opts.moments && method !== 'crn')
     throw new Error(`--moments holds crn moments; method '${method}' needs the data rows`);
-  const counts = checkDataset(data, method, !opts.moments);
+  if (N < 8) throw new Error(`data '${data.name}': ${N} rows; the analysis needs at least 8 (the normality test)`);
+  const { counts, constantColumns } = checkDataset(data, method, !opts.moments);
+  checkDimension(ctx.limits, data);
   const classNames = data.classNames ?? counts.map((_, k) => String(k));
   const noiseCount = checkInt('noiseSamples', opts.noiseSamples ?? N, 8, 2 ** 31 - 1);
-  if (N < 8) throw new Error(`data '${data.name}': ${N} rows; the normality test needs at least 8`);
   const plan = planEvents(classNames, counts, method === 'exact' ? 0 : noiseCount, opts.groups ?? []);
   for (const s of opts.lateStart ?? []) checkInt('late-start step', s, 0, T);
   const progress = opts.progress;
@@ -295,6 +284,13 @@ export async function analyzeMergers(
     const { matrix, classRestMerger, dendrogram } = classStructure(pairs, classNames, linkage, T);
     const dataNoise = pairs.find((p) => p.kind === 'data-noise')!;
     const warnings = [...floorWarnings(pairs, plan.events, eps, method, D), ...curves.warnings];
+    const constant = constantColumnsWarning(data, constantColumns);
+    if (constant) warnings.unshift(constant);
+    warnings.unshift(...(data.notes ?? []));
+    if (opts.lateStart?.length && (opts.lateRank ?? 16) > D)
+      warnings.push(
+        `late start: rank ${opts.lateRank ?? 16} is more than D = ${D}; the statistics keep all ${D} eigenpairs.`,
+      );
     if (method === 'mc' && spectralSteps.length < T + 1) {
       warnings.push(
         `mc: merger steps are resolved to the ${spectralSteps.length} spectral steps (every ${Math.round(T / (spectralSteps.length - 1))} steps or so), not refined to one step; use --spectral-steps to refine the grid.`,

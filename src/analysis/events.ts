@@ -22,6 +22,10 @@ export interface EventPlan {
 /** Parses `--groups "tops=0,2,4;shoes=5,7,9"` into groups, checking class indices against K. */
 export function parseGroups(spec: string, classNames: string[]): EventGroup[] {
   const K = classNames.length;
+  // When the class names are numbers (the label values), a number could be a name or an index; it is
+  // read as a name only, so '1' never means 'the second class' when the labels are 0, 2, 5.
+  const numericNames = classNames.every((n) => /^-?\d+$/.test(n));
+  const classList = numericNames ? `label values ${classNames.join(', ')}` : `index 0..${K - 1} or name`;
   const out: EventGroup[] = [];
   for (const part of spec
     .split(';')
@@ -29,9 +33,7 @@ export function parseGroups(spec: string, classNames: string[]): EventGroup[] {
     .filter(Boolean)) {
     const eq = part.indexOf('=');
     if (eq <= 0)
-      throw new Error(
-        `--groups: '${part}' is not of the form name=class,class,... (classes by index 0..${K - 1} or name)`,
-      );
+      throw new Error(`--groups: '${part}' is not of the form name=class,class,... (classes by ${classList})`);
     const name = part.slice(0, eq).trim();
     const classes = part
       .slice(eq + 1)
@@ -39,10 +41,12 @@ export function parseGroups(spec: string, classNames: string[]): EventGroup[] {
       .map((c) => {
         const t = c.trim();
         const byName = classNames.indexOf(t);
-        const k = byName >= 0 ? byName : Number(t);
-        if (!Number.isInteger(k) || k < 0 || k >= K) {
+        const k = byName >= 0 || numericNames ? byName : /^\d+$/.test(t) ? Number(t) : -1;
+        if (k < 0 || k >= K) {
           throw new Error(
-            `--groups: group '${name}' names class '${t}', which is neither a class name nor an index in 0..${K - 1}`,
+            numericNames
+              ? `--groups: group '${name}' names class '${t}', which is not one of the label values ${classNames.join(', ')}`
+              : `--groups: group '${name}' names class '${t}', which is neither a class name nor an index in 0..${K - 1}`,
           );
         }
         return k;

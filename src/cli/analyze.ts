@@ -1,8 +1,8 @@
 // `fluctus analyze`: the merger analysis on a dataset, written to DIR/report.json, DIR/report.html
 // (and DIR/late-start.json when late-start steps are requested).
-import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { Command, Option } from 'commander';
-import { requestContext, destroyContext } from '../runtime/context.js';
+import { requestContext, destroyContext, type Context } from '../runtime/context.js';
 import { makeSchedule, type ScheduleName } from '../schedule/schedules.js';
 import { loadDataset } from '../data/loaders.js';
 import { analyzeMergers, momentsDataset } from '../analysis/analyze.js';
@@ -12,18 +12,23 @@ import { parseGroups } from '../analysis/events.js';
 import { DEFAULT_EPS_RATIO } from '../analysis/curves.js';
 import { CENTRINGS, LINKAGES, MERGER_METHODS, type MergerReport } from '../formats/report-types.js';
 import { writeJsonAtomic, writeReportFiles } from '../report/report-html.js';
-import { intArg, intList, phaseBar, positive } from './common.js';
+import {
+  intArg,
+  intList,
+  packageVersion,
+  phaseBar,
+  positive,
+  seedArg,
+  SEED_RANGE,
+  LABELS_HELP,
+  csvHeaderOption,
+  printDataNotes,
+} from './common.js';
+import { openRunFolder } from './out-folder.js';
 
 const MAX_STEPS = 100_000;
-
-function packageVersion(): string {
-  try {
-    return (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string })
-      .version;
-  } catch {
-    return '0.0.0';
-  }
-}
+/** The files a run of `analyze` writes (a rerun removes the ones it does not write again). */
+const ANALYZE_FILES = ['report.json', 'report.html', 'late-start.json'];
 
 function headline(r: MergerReport): string {
   const step = (s: number | null) =>
@@ -62,7 +67,8 @@ export function analyzeCommand(): Command {
       'gmm | digits | fashion-mnist | cifar-shaped | latent-shaped, or a .npy / IDX(.gz) / .csv file or a folder of PNG class subfolders',
       'gmm',
     )
-    .option('--labels <path>', 'labels for --data given as a path (.npy or IDX)')
+    .option('--labels <file|column>', LABELS_HELP)
+    .addOption(csvHeaderOption())
     .addOption(new Option('--split <name>', 'split of a built-in dataset').choices(['train', 'test']).default('train'))
     .option(
       '--samples-per-class <n>',
@@ -79,7 +85,11 @@ export function analyzeCommand(): Command {
         .choices([...MERGER_METHODS])
         .default('crn'),
     )
-    .option('--eps-ratio <r>', 'eps = max over classes and all data of lambda_max(C(0)) / r', positive('--eps-ratio'))
+    .option(
+      '--eps-ratio <r>',
+      `eps = max over classes and all data of lambda_max(C(0)) / r (default ${DEFAULT_EPS_RATIO})`,
+      positive('--eps-ratio'),
+    )
     .option('--eps <v>', 'absolute eps (instead of --eps-ratio)', positive('--eps'))
     .addOption(
       new Option('--centring <mode>', 'centre each event about its own mean or the global mean')
@@ -104,7 +114,7 @@ export function analyzeCommand(): Command {
       intList('--late-start', 0, 'steps'),
     )
     .option('--late-rank <r>', 'rank r of the late-start statistics', intArg('--late-rank', 1, 100_000), 16)
-    .option('--seed <n>', 'noise seed', intArg('--seed', 0, Number.MAX_SAFE_INTEGER), 0)
+    .option('--seed <n>', `noise seed (${SEED_RANGE})`, seedArg, 0)
     .option(
       '--moments <files>',
       "analyse crn moment shards written by `fluctus moments` (a file pattern, e.g. 'part-*.safetensors') instead of --data",
@@ -117,26 +127,32 @@ export function analyzeCommand(): Command {
       if (o.spectralSteps !== undefined) {
         spectral = o.spectralSteps === 'all' ? 'all' : intArg('--spectral-steps', 2, MAX_STEPS + 1)(o.spectralSteps);
       }
-      let moments: ReturnType<typeof combineShards> | null = null;
-      if (o.moments !== undefined) {
-        if (o.method !== 'crn')
-          throw new Error(`--moments holds crn moments; --method ${o.method} needs the data rows`);
-        moments = combineShards(readShards(o.moments));
-      }
-      const data = moments
-        ? momentsDataset(moments.data)
-        : loadDataset(o.data, { labels: o.labels, split: o.split, limit: o.samplesPerClass, seed: o.seed });
-      const seed = moments ? moments.seed : o.seed;
-      const groups = o.groups ? parseGroups(o.groups, data.classNames) : [];
-      const schedule = makeSchedule(o.schedule as ScheduleName, o.steps);
-      const ctx = await requestContext({ profile: true });
-      const a = ctx.adapterInfo;
-      console.log(`adapter: ${a.vendor} ${a.architecture} ${a.description}${a.isFallback ? ' (software)' : ''}`);
-      console.log(
-        `data: ${data.name} ${data.shape[0]} x ${data.shape[1]}, ${data.classes} classes (${data.source}); schedule ${o.schedule} T=${o.steps}; method ${o.method}`,
-      );
+      if (o.moments !== undefined && o.method !== 'crn')
+        throw new Error(`--moments holds crn moments; --method ${o.method} needs the data rows`);
+      const run = openRunFolder(o.out, () => ANALYZE_FILES);
       const bar = phaseBar();
+      let ctx: Context | null = null;
       try {
+        const moments = o.moments !== undefined ? combineShards(readShards(o.moments)) : null;
+        const data = moments
+          ? momentsDataset(moments.data)
+          : loadDataset(o.data, {
+              labels: o.labels,
+              csvHeader: o.csvHeader,
+              split: o.split,
+              limit: o.samplesPerClass,
+              seed: o.seed,
+            });
+        printDataNotes(data);
+        const seed = moments ? moments.seed : o.seed;
+        const groups = o.groups ? parseGroups(o.groups, data.classNames) : [];
+        const schedule = makeSchedule(o.schedule as ScheduleName, o.steps);
+        ctx = await requestContext({ profile: true });
+        const a = ctx.adapterInfo;
+        console.log(`adapter: ${a.vendor} ${a.architecture} ${a.description}${a.isFallback ? ' (software)' : ''}`);
+        console.log(
+          `data: ${data.name} ${data.shape[0]} x ${data.shape[1]}, ${data.classes} classes (${data.source}); schedule ${o.schedule} T=${o.steps}; method ${o.method}`,
+        );
         const { report, lateStart } = await analyzeMergers(ctx, data, {
           schedule,
           method: o.method,
@@ -157,8 +173,9 @@ export function analyzeCommand(): Command {
         });
         bar.stop();
         bar.update('report', 0, 1);
-        await writeReportFiles(o.out, report);
-        if (lateStart) writeJsonAtomic(`${o.out}/late-start.json`, lateStart);
+        await writeReportFiles(run.staging, report);
+        if (lateStart) writeJsonAtomic(join(run.staging, 'late-start.json'), lateStart);
+        run.commit();
         bar.stop();
         console.log(`\n${headline(report)}`);
         for (const w of report.warnings) console.log(`\nwarning: ${w}`);
@@ -166,8 +183,9 @@ export function analyzeCommand(): Command {
           `\nreport: ${o.out}/report.html (data: ${o.out}/report.json${lateStart ? `, late start: ${o.out}/late-start.json` : ''}) in ${(report.timings.total! / 1e3).toFixed(1)} s`,
         );
       } finally {
+        run.abort();
         bar.stop();
-        destroyContext(ctx);
+        if (ctx) destroyContext(ctx);
       }
     });
 }

@@ -1,7 +1,19 @@
 // Shared by the `fluctus` commands: option parsers for commander (each throws InvalidArgumentError
 // naming the option and the value) and the progress bar of the analysis phases.
-import { InvalidArgumentError } from 'commander';
+import { readFileSync } from 'node:fs';
+import { InvalidArgumentError, Option } from 'commander';
+import { CSV_HEADERS } from '../data/parse.js';
 import cliProgress from 'cli-progress';
+
+/** The package's version (package.json), or 0.0.0 when it cannot be read. */
+export function packageVersion(): string {
+  try {
+    return (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string })
+      .version;
+  } catch {
+    return '0.0.0';
+  }
+}
 
 /** An integer option, in [min, max] when a range is given. */
 export function intArg(name: string, min?: number, max?: number) {
@@ -13,6 +25,30 @@ export function intArg(name: string, min?: number, max?: number) {
     return n;
   };
 }
+
+/** Help of --labels, the same for every command that reads data. */
+export const LABELS_HELP =
+  'labels: for --data given as .npy or IDX, a .npy or IDX file of integers; for a CSV, the label column by name or 0-based number (default: a column named label or class, else the last)';
+
+/** Prints the warnings about how the data were read (Dataset.notes) on stderr. */
+export function printDataNotes(data: { notes?: string[] }): void {
+  for (const n of data.notes ?? []) console.warn(`warning: ${n}`);
+}
+
+/** --csv-header: how the first line of a CSV is read (unset: auto). */
+export function csvHeaderOption(): Option {
+  return new Option(
+    '--csv-header <mode>',
+    'CSV data: the first line is a header (yes), data (no), or auto: a header when it holds only names (default)',
+  ).choices([...CSV_HEADERS]);
+}
+
+/** The largest seed: seeds are 32-bit Philox keys. */
+export const MAX_SEED = 2 ** 32 - 1;
+
+/** The --seed option's parser and the range its help shows. */
+export const seedArg = intArg('--seed', 0, MAX_SEED);
+export const SEED_RANGE = `0..${MAX_SEED}`;
 
 /** A number option in [min, max], or (min, max] when open. */
 export function realArg(name: string, min: number, max: number, open = false) {
@@ -43,8 +79,41 @@ export function intList(name: string, min = -Infinity, what = 'integers') {
   };
 }
 
-/** A progress bar with rate and ETA that restarts for each phase of the analysis. */
+/**
+ * A progress bar with rate and ETA that restarts for each phase of the analysis. Without a terminal
+ * (nohup, CI, a pipe) it prints a line per phase and then one every 10 s: elapsed time, phase, count.
+ */
 export function phaseBar() {
+  return process.stderr.isTTY ? ttyPhaseBar() : linePhaseBar();
+}
+
+function linePhaseBar(every = 10_000) {
+  const t0 = performance.now();
+  let phase = '';
+  let printed = 0;
+  let last: { done: number; total: number; shown: boolean } | null = null;
+  const line = (p: string, done: number, total: number) =>
+    process.stderr.write(`[${((performance.now() - t0) / 1e3).toFixed(1)} s] ${p}: ${done}/${total}\n`);
+  return {
+    update(p: string, done: number, total: number) {
+      const now = performance.now();
+      const show = p !== phase || now - printed >= every;
+      if (p !== phase && last && !last.shown) line(phase, last.done, last.total);
+      if (show) {
+        line(p, done, total);
+        printed = now;
+      }
+      phase = p;
+      last = { done, total, shown: show };
+    },
+    stop() {
+      if (last && !last.shown) line(phase, last.done, last.total);
+      if (last) last.shown = true;
+    },
+  };
+}
+
+function ttyPhaseBar() {
   const bar = new cliProgress.SingleBar(
     {
       format: '{phase} |{bar}| {percentage}% | {value}/{total} | {rate}/s | ETA {eta_formatted}',
@@ -58,8 +127,7 @@ export function phaseBar() {
   let active = false;
   return {
     update(p: string, done: number, total: number) {
-      if (!process.stderr.isTTY && p === phase) return;
-      if (p !== phase) {
+      if (p !== phase || !active) {
         if (active) bar.stop();
         bar.start(total, done, { phase: p.padEnd(10), rate: '0' });
         phase = p;

@@ -1,14 +1,43 @@
 // `fluctus experiment <name> --out DIR`: the paper's applications measured (DIR/result.json and
 // DIR/report.html). Exact denoisers by default, so every experiment runs without training.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { Command, Option } from 'commander';
-import { requestContext, destroyContext } from '../runtime/context.js';
+import { requestContext, destroyContext, type Context } from '../runtime/context.js';
 import { MERGER_METHODS } from '../formats/report-types.js';
 import { DEFAULT_EPS_RATIO } from '../analysis/curves.js';
 import { EXACT_DENOISERS, disposeSetup, prepareExperiment } from '../experiments/setup.js';
 import { EXPERIMENTS, experimentByName } from '../experiments/registry.js';
 import { writeExperimentReport } from '../report/experiment-report.js';
 import { MAX_NOISES } from '../experiments/diffusion-classifier.js';
-import { intArg, phaseBar, positive } from './common.js';
+import {
+  intArg,
+  phaseBar,
+  positive,
+  seedArg,
+  SEED_RANGE,
+  LABELS_HELP,
+  csvHeaderOption,
+  printDataNotes,
+} from './common.js';
+import { openRunFolder } from './out-folder.js';
+
+/** The files an earlier experiment left in `dir`: result.json, report.html and those result.json lists. */
+export function previousExperimentFiles(dir: string): string[] {
+  const names = ['result.json', 'report.html'];
+  try {
+    const r = JSON.parse(readFileSync(join(dir, 'result.json'), 'utf8')) as {
+      files?: unknown;
+      images?: { file?: unknown }[];
+    };
+    const listed = [...(Array.isArray(r.files) ? r.files : []), ...(r.images ?? []).map((im) => im?.file)];
+    // Only plain names inside the folder (the writer allows nothing else).
+    for (const f of listed) if (typeof f === 'string' && /^[\w.-]+\.(json|png)$/.test(f)) names.push(f);
+  } catch {
+    // no earlier run, or not one of ours: only the fixed names
+  }
+  return names;
+}
 
 export function experimentCommand(): Command {
   return new Command('experiment')
@@ -22,7 +51,8 @@ export function experimentCommand(): Command {
       'gmm | digits | fashion-mnist | cifar-shaped | latent-shaped, or a .npy / IDX(.gz) / .csv file or a folder of PNG class subfolders',
       'gmm',
     )
-    .option('--labels <path>', 'labels for --data given as a path (.npy or IDX)')
+    .option('--labels <file|column>', LABELS_HELP)
+    .addOption(csvHeaderOption())
     .option(
       '--samples-per-class <n>',
       'training rows per class kept (first ones)',
@@ -62,20 +92,23 @@ export function experimentCommand(): Command {
     .option('--test-per-class <n>', 'held-out rows per class (zero-shot)', intArg('--test-per-class', 1, 1 << 20))
     .option('--steps <n>', 'evaluated steps (zero-shot)', intArg('--steps', 2, 100_000))
     .option('--noises <n>', 'noises per step (zero-shot)', intArg('--noises', 1, MAX_NOISES))
-    .option('--seed <n>', 'seed', intArg('--seed', 0, Number.MAX_SAFE_INTEGER), 0)
+    .option('--seed <n>', `seed (${SEED_RANGE})`, seedArg, 0)
     .action(async (name: string, o, cmd: Command) => {
       const spec = experimentByName(name);
       // An experiment's own default data (and exact denoiser) when --data was not given.
       if (spec.defaults && cmd.getOptionValueSource('data') === 'default')
         Object.assign(o, { data: spec.defaults.data, exact: o.exact ?? spec.defaults.exact });
-      const ctx = await requestContext({});
-      const a = ctx.adapterInfo;
-      console.log(`adapter: ${a.vendor} ${a.architecture} ${a.description}${a.isFallback ? ' (software)' : ''}`);
+      const run = openRunFolder(o.out, previousExperimentFiles);
       const bar = phaseBar();
+      let ctx: Context | null = null;
       try {
+        ctx = await requestContext({});
+        const a = ctx.adapterInfo;
+        console.log(`adapter: ${a.vendor} ${a.architecture} ${a.description}${a.isFallback ? ' (software)' : ''}`);
         const setup = await prepareExperiment(ctx, {
           data: o.data,
           labels: o.labels,
+          csvHeader: o.csvHeader,
           samplesPerClass: o.samplesPerClass,
           separation: o.separation,
           model: o.model,
@@ -91,6 +124,7 @@ export function experimentCommand(): Command {
         console.log(
           `data: ${setup.data.name} ${setup.data.shape[0]} x ${setup.data.shape[1]}; denoiser ${setup.denoiserName}; data–noise merger step ${setup.analysis.dataNoise.mergerStep ?? 'none'}`,
         );
+        printDataNotes(setup.data);
         try {
           const result = await spec.run(setup, {
             samples: o.samples,
@@ -103,18 +137,20 @@ export function experimentCommand(): Command {
             onProgress: (p, d, t) => bar.update(p, d, t),
           });
           bar.stop();
-          const files = await writeExperimentReport(o.out, result);
+          await writeExperimentReport(run.staging, result);
+          run.commit();
           console.log(`\n${result.summary}`);
           for (const g of result.goals)
             console.log(`goal: ${g.goal}: ${g.measured} -> ${g.met === null ? 'undecided' : g.met ? 'met' : 'MISSED'}`);
           for (const w of result.warnings) console.log(`warning: ${w}`);
-          console.log(`\nreport: ${files.html} (data: ${files.json})`);
+          console.log(`\nreport: ${join(o.out, 'report.html')} (data: ${join(o.out, 'result.json')})`);
         } finally {
           disposeSetup(setup);
         }
       } finally {
+        run.abort();
         bar.stop();
-        destroyContext(ctx);
+        if (ctx) destroyContext(ctx);
       }
     });
 }

@@ -5,8 +5,11 @@ import { trainCommand } from './train.js';
 import { experimentCommand } from './experiment.js';
 import { noiseCommand } from './noise.js';
 import { momentsCommand } from './moments.js';
+import { packageVersion } from './common.js';
 
-const program = new Command('fluctus').description('When does structure emerge in diffusion models? WebGPU engine.');
+const program = new Command('fluctus')
+  .description('When does structure emerge in diffusion models? WebGPU engine.')
+  .version(packageVersion(), '-V, --version', 'print the version');
 
 program.addCommand(noiseCommand());
 program.addCommand(analyzeCommand());

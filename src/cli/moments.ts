@@ -13,8 +13,9 @@ import { checkLabelCount, remapLabels } from '../data/dataset.js';
 import { memoryRows, type RowSource } from '../data/row-source.js';
 import { npyRows } from '../data/npy-rows.js';
 import { writeFileAtomic } from '../runtime/atomic-write.js';
+import { checkOutFile } from './out-folder.js';
 import { destroyContext, requestContext } from '../runtime/context.js';
-import { intArg, phaseBar } from './common.js';
+import { phaseBar, seedArg, SEED_RANGE, LABELS_HELP, csvHeaderOption, printDataNotes } from './common.js';
 
 /** Parses `i/n` (0 <= i < n). */
 export function parseShard(spec: string): [number, number] {
@@ -65,17 +66,14 @@ export function momentsCommand(): Command {
       'gmm | digits | fashion-mnist | cifar-shaped | latent-shaped, or a .npy (streamed from disk) / IDX / CSV / PNG folder',
       'gmm',
     )
-    .option('--labels <path>', 'labels for --data given as a path (.npy or IDX)')
+    .option('--labels <file|column>', LABELS_HELP)
+    .addOption(csvHeaderOption())
     .option('--shard <i/n>', 'this shard: rows [i N / n, (i + 1) N / n) in data order', '0/1')
-    .option(
-      '--seed <n>',
-      'noise seed (every shard of one analysis must use the same)',
-      intArg('--seed', 0, Number.MAX_SAFE_INTEGER),
-      0,
-    )
+    .option('--seed <n>', `noise seed (${SEED_RANGE}; every shard of one analysis must use the same)`, seedArg, 0)
     .requiredOption('--out <file>', 'output .safetensors file (written atomically)')
     .action(async (o) => {
       const [index, shards] = parseShard(o.shard);
+      checkOutFile(o.out);
       // Labels and shape first: every shard needs all labels (segments depend on the class sizes).
       let source: RowSource & { close?: () => void };
       let labels: Int32Array;
@@ -91,7 +89,8 @@ export function momentsCommand(): Command {
         labels = remapped.labels;
         meta = { name: stem(o.data), classNames: remapped.classNames, imageShape: npy.imageShape, scale: npy.scale };
       } else {
-        const data = loadDataset(o.data, { labels: o.labels });
+        const data = loadDataset(o.data, { labels: o.labels, csvHeader: o.csvHeader });
+        printDataNotes(data);
         source = memoryRows(data.x, data.shape[1]);
         labels = data.labels;
         meta = {

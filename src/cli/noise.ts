@@ -8,7 +8,7 @@ import { formatProfile, profileReport } from '../runtime/profile.js';
 import { forwardNoise } from '../kernels/forward_noise.js';
 import { makeSchedule, abarToSigma, type ScheduleName } from '../schedule/schedules.js';
 import { gaussianMixture } from '../data/gmm.js';
-import { intArg, intList } from './common.js';
+import { intArg, intList, seedArg, SEED_RANGE } from './common.js';
 
 export function noiseCommand(): Command {
   return new Command('noise')
@@ -25,7 +25,7 @@ export function noiseCommand(): Command {
     )
     .option('--samples-per-class <n>', 'samples per class of the mixture', intArg('--samples-per-class'), 4096)
     .option('--dim <n>', 'dimension of the mixture', intArg('--dim'), 64)
-    .option('--seed <n>', 'noise seed', intArg('--seed'), 0)
+    .option('--seed <n>', `noise seed (${SEED_RANGE})`, seedArg, 0)
     .addOption(new Option('--wait <mode>', 'how to wait for the GPU').choices(['idle', 'poll']).default('idle'))
     .action(async (o) => {
       const data = gaussianMixture({ perClass: o.samplesPerClass, dim: o.dim });

@@ -16,7 +16,8 @@ import { sampleDdpm } from '../samplers/ddpm.js';
 import { ARCHITECTURES, disposeModel, type Architecture, type LearnedModel, type ModelDef } from '../models/model.js';
 import { train, type TrainResult } from '../models/train.js';
 import { writeTrainReport, type TrainReport } from '../report/train-report.js';
-import { intArg, realArg } from './common.js';
+import { intArg, realArg, seedArg, SEED_RANGE, LABELS_HELP, csvHeaderOption, printDataNotes } from './common.js';
+import { checkOutFile } from './out-folder.js';
 
 const DEFAULT_EPOCHS: Record<Architecture, number> = { mlp: 100, 'unet-small': 20, classifier: 10 };
 const DEFAULT_LR: Record<Architecture, number> = { mlp: 2e-3, 'unet-small': 1e-3, classifier: 1e-3 };
@@ -101,6 +102,9 @@ function progressBar() {
   };
 }
 
+/** The resumed run's training settings (empty without --resume). */
+const rt0 = (resume: Checkpoint | null) => (resume?.info.train ?? {}) as Record<string, number>;
+
 const withoutExt = (p: string) => p.replace(/\.safetensors$/, '');
 
 async function sampleFacts(
@@ -139,7 +143,8 @@ export function trainCommand(): Command {
       'gmm | digits | fashion-mnist | cifar-shaped | latent-shaped, or a .npy / IDX(.gz) / .csv file or a folder of PNG class subfolders',
       'digits',
     )
-    .option('--labels <path>', 'labels for --data given as a path (.npy or IDX)')
+    .option('--labels <file|column>', LABELS_HELP)
+    .addOption(csvHeaderOption())
     .option(
       '--samples-per-class <n>',
       'train on at most n samples per class (first ones)',
@@ -182,8 +187,8 @@ export function trainCommand(): Command {
     )
     .option(
       '--seed <n>',
-      "seed of initialisation, shuffling and noise (default: the resumed checkpoint's, else 0)",
-      intArg('--seed', 0, Number.MAX_SAFE_INTEGER),
+      `seed of initialisation, shuffling and noise (${SEED_RANGE}; default: the resumed checkpoint's, else 0)`,
+      seedArg,
     )
     .addOption(new Option('--schedule <name>', 'noise schedule').choices(['linear', 'cosine']).default('linear'))
     .option('--steps <T>', 'number of diffusion steps T', intArg('--steps', 2, 100_000), 1000)
@@ -202,15 +207,22 @@ export function trainCommand(): Command {
     )
     .option('--no-report', 'skip the HTML report and the sample grid')
     .action(async (o) => {
+      checkOutFile(o.out);
       const resume = o.resume ? readCheckpoint(o.resume) : null;
       const arch = (o.model ?? resume?.info.architecture) as Architecture | undefined;
       if (!arch)
         throw new Error(`--model is required (one of ${ARCHITECTURES.join(', ')}) unless --resume gives a checkpoint`);
       if (!ARCHITECTURES.includes(arch))
         throw new Error(`checkpoint architecture '${arch}' is not one of ${ARCHITECTURES.join(', ')}`);
-      const data = loadDataset(o.data, { labels: o.labels, limit: o.samplesPerClass });
+      const data = loadDataset(o.data, { labels: o.labels, csvHeader: o.csvHeader, limit: o.samplesPerClass });
+      printDataNotes(data);
+      const batch = o.batch ?? rt0(resume).batch ?? 128;
+      if (batch > data.shape[0])
+        console.warn(
+          `warning: --batch ${batch} is more than the ${data.shape[0]} rows of ${data.name}: each epoch is one step of all ${data.shape[0]} rows`,
+        );
       const def = modelFor(arch, data, o, resume);
-      const rt = (resume?.info.train ?? {}) as Record<string, number>;
+      const rt = rt0(resume);
       const seed = o.seed ?? resume?.info.seed ?? 0;
       const ctx = await requestContext({});
       const a = ctx.adapterInfo;
@@ -235,7 +247,7 @@ export function trainCommand(): Command {
           {
             // Unset options continue the resumed run's settings (what an uninterrupted run would have used).
             epochs: o.epochs ?? rt.epochs ?? DEFAULT_EPOCHS[arch],
-            batch: o.batch ?? rt.batch ?? 128,
+            batch,
             seed,
             pUncond: o.pUncond ?? rt.pUncond ?? 0.1,
             maxSteps: o.maxSteps,

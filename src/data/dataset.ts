@@ -18,6 +18,8 @@ export interface Dataset {
   source: string;
   /** How raw values were mapped to x, e.g. "pixels / 127.5 - 1" or "as stored". */
   scale: string;
+  /** Warnings about how the data were read (e.g. negative labels taken as classes); the CLI prints them. */
+  notes?: string[];
 }
 
 const F32_MAX = 3.4028234663852886e38;
@@ -136,6 +138,16 @@ export function makeDataset(p: DatasetParts): Dataset {
   const scale = p.scale ?? AS_STORED;
   const x = toFloat32(p.dataName, p.values, p.cols, scale, p.where);
   const { labels, classNames } = remapLabels(p.labelsName, p.labels, p.names);
+  const notes: string[] = [];
+  const negative = new Map<number, number>();
+  for (let i = 0; i < p.labels.length; i++) {
+    const v = p.labels[i]!;
+    if (v < 0) negative.set(v, (negative.get(v) ?? 0) + 1);
+  }
+  if (negative.size)
+    notes.push(
+      `${p.labelsName}: negative labels (${[...negative].map(([v, n]) => `${v}: ${n} row${n === 1 ? '' : 's'}`).join(', ')}) are read as classes of their own; if a negative label marks unlabelled rows, remove those rows first`,
+    );
   return {
     name: p.name,
     x,
@@ -146,5 +158,6 @@ export function makeDataset(p: DatasetParts): Dataset {
     imageShape: p.imageShape ?? null,
     source: p.source,
     scale: scale.text,
+    ...(notes.length ? { notes } : {}),
   };
 }

@@ -4,7 +4,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { AS_STORED, PIXEL_SCALE, makeDataset, toFloat32, type Dataset, type Scale } from './dataset.js';
-import { isGzip, parseCsv, parseIdx, parseNpy, type NumericArray } from './parse.js';
+import { isGzip, parseCsv, parseIdx, parseNpy, type CsvHeader, type NumericArray } from './parse.js';
 
 /** Reads a file, gunzipping it when its name ends in .gz or it starts with the gzip magic. */
 export function readBytes(path: string): Uint8Array {
@@ -124,6 +124,8 @@ export interface CsvLoad {
   /** The label column: a header name or a 0-based column number. Default: a column named
    * `label` or `class` (any case) when there is a header, else the last column. */
   labels?: string;
+  /** The first line: auto (default; see parseCsv), yes (a header), no (data). */
+  header?: CsvHeader;
   names?: readonly string[];
   name?: string;
   scale?: Scale;
@@ -146,7 +148,7 @@ function labelColumn(path: string, header: string[] | null, cols: number, want?:
 
 /** A numeric CSV (optionally .gz): one row per sample, the label in one column (see CsvLoad). */
 export function loadCsv(path: string, opts: CsvLoad = {}): Dataset {
-  const t = parseCsv(new TextDecoder().decode(readBytes(path)), path);
+  const t = parseCsv(new TextDecoder().decode(readBytes(path)), path, opts.header);
   if (t.cols < 2) throw new Error(`${path}: needs at least 2 columns (features and a label), got ${t.cols}`);
   const lc = labelColumn(path, t.header, t.cols, opts.labels);
   const colName = t.header ? `'${t.header[lc]}'` : String(lc);

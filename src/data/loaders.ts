@@ -2,6 +2,7 @@
 // Node only (reads files); the pure parsers are in parse.ts and dataset.ts.
 import { existsSync, statSync } from 'node:fs';
 import { checkInt } from '../runtime/check.js';
+import type { CsvHeader } from './parse.js';
 import { loadDigits, loadFashionMnist } from './builtin.js';
 import { limitPerClass, type Dataset } from './dataset.js';
 import { isCsvPath, isIdxPath, isNpyPath, loadCsv, loadIdx, loadNpy } from './files.js';
@@ -29,6 +30,8 @@ export interface LoadOptions {
   limit?: number;
   /** Seed of the built-in Gaussian mixture. */
   seed?: number;
+  /** CSV only: how the first line is read (see parseCsv). */
+  csvHeader?: CsvHeader;
 }
 
 /**
@@ -41,6 +44,8 @@ export function loadDataset(spec: string, opts: LoadOptions = {}): Dataset {
   }
   if (opts.limit !== undefined) checkInt('limit', opts.limit, 1, 2 ** 31 - 1);
   if (opts.seed !== undefined) checkInt('seed', opts.seed, 0, 2 ** 32 - 1);
+  if (opts.csvHeader !== undefined && !isCsvPath(spec))
+    throw new Error(`--csv-header applies to CSV data only; '${spec}' is not a .csv file`);
   const builtin = (BUILTIN_DATASETS as readonly string[]).includes(spec);
   if (builtin && opts.labels !== undefined)
     throw new Error(`labels: only for datasets given by path, not the built-in '${spec}'`);
@@ -74,7 +79,7 @@ function loadPath(path: string, opts: LoadOptions): Dataset {
     return loadPngFolder(path);
   }
   if (isNpyPath(path)) return loadNpy(path, { labels: opts.labels });
-  if (isCsvPath(path)) return loadCsv(path, { labels: opts.labels });
+  if (isCsvPath(path)) return loadCsv(path, { labels: opts.labels, header: opts.csvHeader });
   if (isIdxPath(path)) return loadIdx(path, { labels: opts.labels });
   throw new Error(`${path}: unknown file type; supported: ${SUPPORTED_FORMATS}`);
 }

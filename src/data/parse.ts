@@ -158,7 +158,11 @@ function toNumber(cell: string): number {
  * number. Every row must have the same number of columns and numeric cells (NaN/Inf parse here and
  * are rejected later with their row and column).
  */
-export function parseCsv(text: string, name = 'CSV data'): CsvTable {
+/** How the first CSV line is read: auto (names only: a header; numbers only: data; else refused), yes, no. */
+export const CSV_HEADERS = ['auto', 'yes', 'no'] as const;
+export type CsvHeader = (typeof CSV_HEADERS)[number];
+
+export function parseCsv(text: string, name = 'CSV data', headerMode: CsvHeader = 'auto'): CsvTable {
   let records: { record: string[]; info: { lines: number } }[];
   try {
     records = csvParse(text, {
@@ -173,7 +177,19 @@ export function parseCsv(text: string, name = 'CSV data'): CsvTable {
   }
   if (records.length === 0) throw new Error(`${name}: is empty`);
   const first = records[0]!.record;
-  const header = first.every((c) => NUMBER.test(c)) ? null : first;
+  // A header is a first line of names only (a name may be the column's own number, 0- or 1-based, as
+  // pandas writes integer column labels); a line mixing other numbers and text is neither, and is
+  // refused rather than taken as a header (which would silently drop a data row).
+  const numeric = first.map((c) => NUMBER.test(c));
+  const header = headerMode === 'yes' || (headerMode === 'auto' && !numeric.every(Boolean)) ? first : null;
+  const ownNumber = (base: number) => first.every((c, i) => !numeric[i] || toNumber(c) === i + base);
+  if (headerMode === 'auto' && header && numeric.some(Boolean) && !ownNumber(0) && !ownNumber(1)) {
+    const t = numeric.indexOf(false);
+    const n = numeric.indexOf(true);
+    throw new Error(
+      `${name}: line ${records[0]!.info.lines} mixes text ('${first[t]}' in column ${t}) and numbers ('${first[n]}' in column ${n}): a header line holds only column names, a data line only numbers; pass --csv-header yes to read it as a header or --csv-header no to read it as data`,
+    );
+  }
   const body = header ? records.slice(1) : records;
   const cols = first.length;
   if (body.length === 0) throw new Error(`${name}: has a header but no data rows`);

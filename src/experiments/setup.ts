@@ -3,6 +3,7 @@
 // merger steps and late-start statistics drive the experiments), and optionally an engine-trained
 // classifier. Exact denoisers: the built-in gmm uses its true mixture ('truth'); other data get one
 // Gaussian per class fitted on the GPU ('gmm-fit') or the empirical optimal denoiser ('empirical').
+import type { CsvHeader } from '../data/parse.js';
 import type { Context } from '../runtime/context.js';
 import { loadDataset, GMM_DIM, GMM_PER_CLASS } from '../data/loaders.js';
 import { gaussianMixtureWithTruth, sampleGmmTruth, type GmmTruth } from '../data/gmm.js';
@@ -26,6 +27,8 @@ export interface SetupOptions {
   /** Built-in name or path (as `fluctus analyze --data`). */
   data: string;
   labels?: string;
+  /** CSV data: how the first line is read (see parseCsv). */
+  csvHeader?: CsvHeader;
   /** Rows per class of the training data kept (first ones). */
   samplesPerClass?: number;
   /** Norm of the class means of the built-in gmm (default 4; smaller: classes overlap more). */
@@ -85,7 +88,7 @@ function loadData(o: SetupOptions): { data: Dataset; truth: GmmTruth | null } {
     });
     return { data, truth };
   }
-  const ds = loadDataset(o.data, { labels: o.labels });
+  const ds = loadDataset(o.data, { labels: o.labels, csvHeader: o.csvHeader });
   return { data: o.samplesPerClass ? limitPerClass(ds, o.samplesPerClass) : ds, truth: null };
 }
 
