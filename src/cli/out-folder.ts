@@ -28,7 +28,9 @@ export function ensureFolder(path: string, option = '--out'): { dir: string; cre
     try {
       st = statSync(p);
     } catch (e) {
-      if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw new Error(`${option} ${path}: ${p}: ${reason(e)}`);
+      // ENOTDIR: a file further up, found (and named) on the way up.
+      const code = (e as NodeJS.ErrnoException).code;
+      if (code !== 'ENOENT' && code !== 'ENOTDIR') throw new Error(`${option} ${path}: ${p}: ${reason(e)}`);
     }
     if (st) {
       if (!st.isDirectory())
