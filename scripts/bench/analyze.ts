@@ -278,7 +278,7 @@ const result = {
   },
   agreement: { crn: crnAgreement, mc: mcAgreement },
   notes: [
-    `Ours computes more than the crn peer: the same ${report.pairs.length} pairs with merger steps exact to one step and certified, d on ${report.spectralSteps.length} steps, M at ${report.steps.length} steps, the K² normality test and speciation; its total includes all of it (seconds.* per phase).`,
+    `Ours computes more than the crn peer: the same ${report.pairs.length} pairs with merger steps exact to one step (each confirmed by full spectra at the step and the step before; earlier steps certified above eps by the Ritz bounds except those in uncertifiedPairs, where the tracked estimate alone places d above eps), d on ${report.spectralSteps.length} steps, M at ${report.steps.length} steps, the K² normality test and speciation; its total includes all of it (seconds.* per phase).`,
     "Peer totals exclude python start, numpy import and loading (outsideWallSeconds includes them and the .npy read); ours.wallSeconds excludes the dataset's generation or decoding (datasetLoadSeconds).",
     'Ours draws its noise with Philox (a Bartlett factor for the noise event when it has more than 2D rows), the peers with numpy default_rng: merger steps agree up to sampling noise, judged by the spread between the crn peer seeds.',
   ],
