@@ -30,25 +30,13 @@ import { makeSchedule } from '../../src/schedule/schedules.js';
 import { destroyContext, requestContext } from '../../src/runtime/context.js';
 import { npyBytes } from '../../kernels-test/data-files.js';
 import { compare, type PeerResult } from './analyze-compare.js';
-import { argOf, provenance, writeResult } from './common.js';
+import { argOf, intArg, intList, provenance, writeResult } from './common.js';
 
 const T = 1000;
 const DATASETS = BUILTIN_DATASETS.filter((d) => d !== 'gmm' && d !== 'digits');
 const dataName = argOf('data') ?? 'fashion-mnist';
 if (!(DATASETS as readonly string[]).includes(dataName))
   throw new Error(`analyze bench: --data '${dataName}' is not one of ${DATASETS.join(', ')}`);
-const intArg = (name: string, dflt: number, min: number) => {
-  const v = Number(argOf(name) ?? dflt);
-  if (!Number.isInteger(v) || v < min)
-    throw new Error(`analyze bench: --${name} must be an integer >= ${min}, got '${argOf(name)}'`);
-  return v;
-};
-const intList = (name: string, dflt: string) =>
-  (argOf(name) ?? dflt).split(',').map((w) => {
-    const v = Number(w);
-    if (!Number.isInteger(v) || v < 0) throw new Error(`analyze bench: --${name}: '${w}' is not an integer >= 0`);
-    return v;
-  });
 const seeds = intList('seeds', '0,1');
 const seed = seeds[0]!;
 const mcStride = intArg('mc-stride', 50, 1);

@@ -18,6 +18,23 @@ export function numArg(name: string, dflt: number): number {
   return v === undefined ? dflt : Number(v);
 }
 
+/** The integer after `--name` (at least min), or dflt; anything else throws naming the option. */
+export function intArg(name: string, dflt: number, min = 0): number {
+  const v = Number(argOf(name) ?? dflt);
+  if (!Number.isInteger(v) || v < min)
+    throw new Error(`bench: --${name} must be an integer >= ${min}, got '${argOf(name)}'`);
+  return v;
+}
+
+/** The comma-separated integers (>= 0) after `--name`, or those of dflt. */
+export function intList(name: string, dflt: string): number[] {
+  return (argOf(name) ?? dflt).split(',').map((w) => {
+    const v = Number(w);
+    if (!Number.isInteger(v) || v < 0) throw new Error(`bench: --${name}: '${w}' is not an integer >= 0`);
+    return v;
+  });
+}
+
 /** The word after `--name`, or dflt. */
 export function strArg(name: string, dflt: string): string {
   return argOf(name) ?? dflt;
