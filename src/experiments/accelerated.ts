@@ -54,7 +54,7 @@ export async function runAccelerated(s: ExperimentSetup, o: AcceleratedOptions =
     r.warnings.push(
       'The data never merge with the noise within T at this eps: there is no earlier start step to test.',
     );
-  const runs: (ConfigRun & { start: number; steps: number })[] = [];
+  const runs: AcceleratedRun[] = [];
   for (const [i, st] of starts.entries()) {
     o.onProgress?.('sample', i, starts.length);
     // The same grid density: every step for DDPM; for DDIM the share of `full` that the start keeps.
@@ -71,6 +71,30 @@ export async function runAccelerated(s: ExperimentSetup, o: AcceleratedOptions =
   }
   o.onProgress?.('sample', starts.length, starts.length);
   r.timings.sample = performance.now() - t0;
+  describeAccelerated(s, r, { kind, n, seeds, merger, normality, withClasses: classes !== null }, runs);
+  r.timings.total = performance.now() - t0;
+  return r;
+}
+
+type AcceleratedRun = ConfigRun & { start: number; steps: number };
+
+/** Tables, chart, goals, sample images, summary and raw numbers of r from the runs (the full sampler first). */
+function describeAccelerated(
+  s: ExperimentSetup,
+  r: ExperimentResult,
+  p: {
+    kind: 'ddpm' | 'ddim';
+    n: number;
+    seeds: number;
+    merger: number | null;
+    normality: number | null;
+    withClasses: boolean;
+  },
+  runs: AcceleratedRun[],
+): void {
+  const { kind, n, seeds, merger, normality } = p;
+  const T = s.schedule.T;
+  const classes = p.withClasses;
   const base = runs[0]!;
   const fdName = headlineFdName(s);
   r.tables.push({
@@ -150,8 +174,6 @@ export async function runAccelerated(s: ExperimentSetup, o: AcceleratedOptions =
     : 'No merger step: only the full sampler ran.';
   r.summary = `${s.data.name}, ${s.denoiserName} denoiser. ${head}`;
   r.data = { runs: runs.map(({ first, ...x }) => x) };
-  r.timings.total = performance.now() - t0;
-  return r;
 }
 
 function fdChart(runs: (ConfigRun & { start: number })[], fdName: string) {
