@@ -135,13 +135,7 @@ describe('parseCsv', () => {
       [[1, 2, 0]],
       [2],
     ],
-    [
-      '1-based numbered columns are a header too',
-      '1,2,label\n1,2,0\n',
-      ['1', '2', 'label'],
-      [[1, 2, 0]],
-      [2],
-    ],
+    ['1-based numbered columns are a header too', '1,2,label\n1,2,0\n', ['1', '2', 'label'], [[1, 2, 0]], [2]],
   ];
   for (const [name, text, header, rows, lines] of cases) {
     it(name, () => {
