@@ -106,7 +106,15 @@ export {
   type LearnedModel,
 } from './models/model.js';
 export { learnedDenoiser, type LearnedDenoiser } from './models/learned.js';
-export { train, NonFiniteLossError, type TrainOptions, type TrainProgress, type TrainResult } from './models/train.js';
+export {
+  train,
+  checkTraining,
+  NonFiniteLossError,
+  NonFiniteStateError,
+  type TrainOptions,
+  type TrainProgress,
+  type TrainResult,
+} from './models/train.js';
 export { sampleDdpm, type DdpmOptions } from './samplers/ddpm.js';
 export { encodeSafetensors, decodeSafetensors, type SafetensorsFile } from './models/safetensors.js';
 export {
@@ -115,8 +123,10 @@ export {
   readCheckpoint,
   writeCheckpoint,
   checkCheckpoint,
+  dataFingerprint,
   type Checkpoint,
   type CheckpointInfo,
+  type DataFingerprint,
   type ExpectedModel,
 } from './models/checkpoint.js';
 export { loadDenoiser, loadClassifier, modelFromCheckpoint } from './models/load.js';

@@ -122,7 +122,7 @@ describeGpu('fluctus train (CLI)', () => {
     [
       'a mismatched checkpoint',
       ['--model', 'mlp', '--resume', join(dir, 'unet.safetensors')],
-      /resume checkpoint does not match: architecture is 'unet-small' but 'mlp' was asked for/,
+      /resume checkpoint .*unet\.safetensors conflicts with the options given: --model mlp, but the checkpoint is a unet-small/,
     ],
   ];
   for (const [what, args, re] of bad) {

@@ -1,18 +1,25 @@
 // safetensors encode/decode against bytes built by hand from the format's specification, round trips
-// of checkpoints, header errors, and checkpoint mismatch messages.
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+// of checkpoints, header errors, and checkpoint mismatch messages; non-finite tensors refused on load
+// and never handed to a writer; the data fingerprint against an independent FNV-1a; the resume checks
+// train() makes before any GPU work (same model, finite state, same data unless allowed).
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { decodeSafetensors, encodeSafetensors } from '../../src/models/safetensors.js';
 import {
   checkCheckpoint,
+  dataFingerprint,
   decodeCheckpoint,
   encodeCheckpoint,
   readCheckpoint,
   writeCheckpoint,
   type Checkpoint,
 } from '../../src/models/checkpoint.js';
+import { mlpDef } from '../../src/models/mlp.js';
+import { makeSchedule } from '../../src/schedule/schedules.js';
+import { checkTraining, NonFiniteStateError, saveFiniteCheckpoint, type TrainOptions } from '../../src/models/train.js';
+import type { TrainData } from '../../src/models/train-data.js';
 
 /** Hand-built file: u64 LE header length, the header text padded with spaces, then raw LE bytes. */
 function handBuilt(headerText: string, data: number[], pad = true): Uint8Array {
@@ -244,5 +251,209 @@ describe('checkpoint', () => {
         schedule: { name: 'linear', T: 50 },
       }),
     ).toThrow(/hidden is 4 but 8 was asked for; schedule is cosine T=50 but linear T=50 was asked for/);
+  });
+});
+
+/** A copy of the sample with one value of one tensor (by its name in the file) replaced. */
+function poisoned(tensor: string, index: number, value: number): Checkpoint {
+  const c = sample();
+  const [group, name] = tensor.startsWith('ema.')
+    ? (['ema', tensor.slice(4)] as const)
+    : tensor.startsWith('optim.m.')
+      ? (['optimM', tensor.slice(8)] as const)
+      : tensor.startsWith('optim.v.')
+        ? (['optimV', tensor.slice(8)] as const)
+        : (['params', tensor] as const);
+  if (tensor === 'log.loss') c.loss![index] = value;
+  else c[group]!.get(name)!.data[index] = value;
+  return c;
+}
+
+describe('checkpoint: non-finite tensors', () => {
+  const cases: [string, number, number][] = [
+    ['input.weight', 5, Number.NaN],
+    ['input.bias', 0, Number.POSITIVE_INFINITY],
+    ['optim.m.input.weight', 11, Number.NEGATIVE_INFINITY],
+    ['optim.v.input.bias', 3, Number.NaN],
+    ['ema.input.weight', 7, Number.NaN],
+    ['log.loss', 3, Number.POSITIVE_INFINITY],
+  ];
+  for (const [tensor, index, value] of cases) {
+    it(`refuses on load a checkpoint with ${value} in '${tensor}', naming the file, tensor, index and value`, () => {
+      const bytes = encodeCheckpoint(poisoned(tensor, index, value));
+      expect(() => decodeCheckpoint(bytes, 'checkpoint m.safetensors')).toThrow(
+        `checkpoint m.safetensors: tensor '${tensor}' holds ${value} at index ${index} (of `,
+      );
+    });
+  }
+
+  it('never hands a non-finite state to the writer: NonFiniteStateError names the step and tensor, the file keeps its bytes', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'fluctus-ckpt-'));
+    try {
+      const path = join(dir, 'm.safetensors');
+      writeCheckpoint(path, sample());
+      const before = readFileSync(path);
+      const write = (c: Checkpoint) => writeCheckpoint(path, c);
+      const bad = poisoned('ema.input.weight', 7, Number.NaN);
+      bad.info.step = 40;
+      let err: unknown = null;
+      try {
+        saveFiniteCheckpoint(bad, 'periodic', write, 17);
+      } catch (e) {
+        err = e;
+      }
+      expect(err).toBeInstanceOf(NonFiniteStateError);
+      const e = err as NonFiniteStateError;
+      expect([e.step, e.tensor, e.checkpointStep]).toEqual([40, 'ema.input.weight', 17]);
+      expect(e.message).toBe(
+        "training stopped: after step 40 the state is not finite: tensor 'ema.input.weight' holds NaN at index 7; nothing was written for it, so the checkpoint file keeps what it held (step 17, written earlier in this run). Lower --lr or the clip norm.",
+      );
+      expect(readFileSync(path).equals(before)).toBe(true);
+      expect(() => saveFiniteCheckpoint(poisoned('input.bias', 1, -Infinity), 'final', write, null)).toThrow(
+        /tensor 'input.bias' holds -Infinity at index 1; nothing was written for it, so the checkpoint file keeps what it held\. /,
+      );
+      expect(readFileSync(path).equals(before)).toBe(true);
+      expect(readdirSync(dir)).toEqual(['m.safetensors']);
+      // A finite state is handed over as it is.
+      const seen: string[] = [];
+      saveFiniteCheckpoint(sample(), 'final', (_c, why) => seen.push(why), null);
+      expect(seen).toEqual(['final']);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+/** 32-bit FNV-1a written from its definition (offset basis 2166136261, prime 16777619) with BigInt arithmetic. */
+function fnv1aRef(bytes: Uint8Array): number {
+  let h = 2166136261n;
+  for (const b of bytes) h = ((h ^ BigInt(b)) * 16777619n) % 2n ** 32n;
+  return Number(h);
+}
+
+describe('data fingerprint', () => {
+  it('the reference matches published FNV-1a vectors', () => {
+    const enc = (t: string) => new TextEncoder().encode(t);
+    expect(fnv1aRef(enc(''))).toBe(0x811c9dc5);
+    expect(fnv1aRef(enc('a'))).toBe(0xe40c292c);
+    expect(fnv1aRef(enc('foobar'))).toBe(0xbf9cf968);
+  });
+
+  it('is FNV-1a over the float32 bytes of the rows then the int32 bytes of the labels, with the row count', () => {
+    const x = Float32Array.from({ length: 6 * 5 }, (_, i) => Math.sin(i) * 3 - 0.5);
+    const labels = Int32Array.from({ length: 6 }, (_, i) => i % 3);
+    const bytes = new Uint8Array(x.byteLength + labels.byteLength);
+    bytes.set(new Uint8Array(x.buffer), 0);
+    bytes.set(new Uint8Array(labels.buffer), x.byteLength);
+    const fp = dataFingerprint(x, labels);
+    expect(fp).toEqual({ rows: 6, hash: `fnv1a32:${fnv1aRef(bytes).toString(16).padStart(8, '0')}` });
+    // Views hash their own bytes only.
+    const big = new Float32Array(40);
+    big.set(x, 7);
+    expect(dataFingerprint(big.subarray(7, 37), labels)).toEqual(fp);
+    expect(dataFingerprint(new Float32Array(0), new Int32Array(0))).toEqual({ rows: 0, hash: 'fnv1a32:811c9dc5' });
+  });
+
+  it('changes with one value, one label or the order of rows', () => {
+    const x = Float32Array.from({ length: 8 * 4 }, (_, i) => i / 7);
+    const labels = Int32Array.from({ length: 8 }, (_, i) => i % 2);
+    const h = dataFingerprint(x, labels).hash;
+    const x2 = x.slice();
+    x2[13] = Math.fround(x2[13]! + 1e-6);
+    expect(dataFingerprint(x2, labels).hash).not.toBe(h);
+    const l2 = labels.slice();
+    l2[5] = 0;
+    expect(dataFingerprint(x, l2).hash).not.toBe(h);
+    const swapped = x.slice();
+    swapped.set(x.subarray(0, 4), 4);
+    swapped.set(x.subarray(4, 8), 0);
+    expect(dataFingerprint(swapped, labels).hash).not.toBe(h);
+  });
+
+  it('round-trips through the checkpoint with the data options; older files have none', () => {
+    const c = sample();
+    c.info.dataOptions = { labels: 'lab.npy', samplesPerClass: 10 };
+    c.info.dataFingerprint = { rows: 40, hash: 'fnv1a32:0123abcd' };
+    expect(decodeCheckpoint(encodeCheckpoint(c)).info).toEqual(c.info);
+    expect(decodeCheckpoint(encodeCheckpoint(sample())).info.dataFingerprint).toBeUndefined();
+    const bad = (meta: Record<string, string>) => {
+      const f = decodeSafetensors(encodeCheckpoint(c));
+      return encodeSafetensors(f.tensors as Map<string, { shape: number[]; data: Float32Array }>, {
+        ...f.metadata,
+        ...meta,
+      });
+    };
+    expect(() => decodeCheckpoint(bad({ data_fingerprint: 'md5:00' }), 'c')).toThrow(
+      /c: metadata 'data_fingerprint' must be 'fnv1a32:' and 8 hex digits, got "md5:00"/,
+    );
+    expect(() => decodeCheckpoint(bad({ data_rows: '-1' }), 'c')).toThrow(
+      /metadata 'data_rows' must be a non-negative/,
+    );
+  });
+});
+
+describe('resume checks (before any GPU work)', () => {
+  const schedule = makeSchedule('cosine', 50);
+  const def = mlpDef(3, 2, schedule, { hidden: 4, blocks: 1, timeDim: 8 });
+  const x = Float32Array.from({ length: 20 * 3 }, (_, i) => Math.cos(i));
+  const labels = Int32Array.from({ length: 20 }, (_, i) => i % 2);
+  const data: TrainData = { x, labels, rows: 20, dim: 3, name: 'a.npy' };
+  /** The sample's tensors with the metadata of a run of `def` on `data`, at step 17. */
+  const ckpt = (over: Partial<Checkpoint['info']> = {}): Checkpoint => ({
+    ...sample(),
+    info: {
+      ...sample().info,
+      config: def.config,
+      data: 'a.npy',
+      dataFingerprint: dataFingerprint(x, labels),
+      ...over,
+    },
+  });
+  const opts = (resume: Checkpoint, more: Partial<TrainOptions> = {}): TrainOptions => ({
+    epochs: 100,
+    batch: 4,
+    seed: 9,
+    resume,
+    ...more,
+  });
+  const words = { what: 'resume checkpoint c.safetensors', override: '--allow-different-data' };
+
+  it('passes the same data silently', () => {
+    expect(checkTraining(def, data, opts(ckpt()), words)).toEqual([]);
+  });
+
+  it('refuses other data of the same shape, naming both; allows them with the override and a warning', () => {
+    const other: TrainData = { ...data, x: x.map((v) => v + 1), name: 'b.npy' };
+    const fa = dataFingerprint(x, labels).hash;
+    const fb = dataFingerprint(other.x, labels).hash;
+    expect(() => checkTraining(def, other, opts(ckpt()), words)).toThrow(
+      `resume checkpoint c.safetensors was trained on 'a.npy' (20 rows, ${fa}) but the data given are 'b.npy' (20 rows, ${fb}): not the same data. Resume on the data it was trained on, or pass --allow-different-data to continue training on these`,
+    );
+    expect(checkTraining(def, other, opts(ckpt(), { allowDifferentData: true }), words)).toEqual([
+      `--allow-different-data: resume checkpoint c.safetensors was trained on 'a.npy' (20 rows, ${fa}) but the data given are 'b.npy' (20 rows, ${fb}); training continues on the data given, and the checkpoint records them from now on`,
+    ]);
+  });
+
+  it('accepts a checkpoint without a fingerprint (older fluctus) with a warning', () => {
+    expect(checkTraining(def, data, opts(ckpt({ dataFingerprint: undefined })), words)).toEqual([
+      "resume checkpoint c.safetensors records no data fingerprint (written by an older fluctus), so nothing checks that 'a.npy' is the data it was trained on ('a.npy')",
+    ]);
+  });
+
+  it('refuses a non-finite state handed over directly (not through a file), naming the tensor', () => {
+    const c = poisoned('optim.v.input.weight', 2, Number.NaN);
+    c.info = ckpt().info;
+    expect(() => checkTraining(def, data, opts(c), words)).toThrow(
+      "resume checkpoint c.safetensors: tensor 'optim.v.input.weight' holds NaN at index 2; a run cannot continue from a non-finite state",
+    );
+  });
+
+  it('refuses another model or schedule, and a checkpoint already past the steps asked for', () => {
+    expect(() => checkTraining(def, data, opts(ckpt({ schedule: { name: 'linear', T: 50 } })), words)).toThrow(
+      'resume checkpoint c.safetensors does not match: schedule is linear T=50 but cosine T=50 was asked for',
+    );
+    expect(() => checkTraining(def, data, opts(ckpt(), { maxSteps: 17 }), words)).toThrow(
+      'resume checkpoint c.safetensors is at step 17, which already reaches the 17 steps asked for',
+    );
   });
 });

@@ -1,12 +1,23 @@
 // `fluctus train`: trains an MLP or small U-Net denoiser (or a classifier) on a dataset with the
 // engine's kernels; writes the checkpoint (safetensors, atomically, also periodically during training)
 // and <base>.html with the loss curve and a sample grid (<base>-samples.png) next to it.
+// --resume checks the checkpoint before any GPU work: finite tensors (readCheckpoint), no explicit
+// option that contradicts it (architecture, size, noise schedule), the same data (fingerprint; other
+// data only with --allow-different-data); unset options, the data included, come from it.
+import { existsSync } from 'node:fs';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import cliProgress from 'cli-progress';
 import { requestContext, destroyContext, type Context } from '../runtime/context.js';
-import { loadDataset, type Dataset } from '../data/loaders.js';
+import { BUILTIN_DATASETS, loadDataset, type Dataset } from '../data/loaders.js';
+import type { CsvHeader } from '../data/parse.js';
 import { makeSchedule, type ScheduleName } from '../schedule/schedules.js';
-import { readCheckpoint, writeCheckpoint, type Checkpoint } from '../models/checkpoint.js';
+import {
+  dataFingerprint,
+  readCheckpoint,
+  writeCheckpoint,
+  type Checkpoint,
+  type CheckpointInfo,
+} from '../models/checkpoint.js';
 import { mlpDef, MLP_DEFAULTS } from '../models/mlp.js';
 import { unetDef, UNET_DEFAULTS } from '../models/unet.js';
 import { classifierDef } from '../models/classifier.js';
@@ -14,13 +25,17 @@ import { classifyHost } from '../models/classifier.js';
 import { learnedDenoiser } from '../models/learned.js';
 import { sampleDdpm } from '../samplers/ddpm.js';
 import { ARCHITECTURES, disposeModel, type Architecture, type LearnedModel, type ModelDef } from '../models/model.js';
-import { train, type TrainResult } from '../models/train.js';
+import { checkTraining, train, type TrainOptions, type TrainResult } from '../models/train.js';
+import type { TrainData } from '../models/train-data.js';
 import { writeTrainReport, type TrainReport } from '../report/train-report.js';
 import { intArg, realArg, seedArg, SEED_RANGE, LABELS_HELP, csvHeaderOption, printDataNotes } from './common.js';
 import { checkOutFile } from './out-folder.js';
 
 const DEFAULT_EPOCHS: Record<Architecture, number> = { mlp: 100, 'unet-small': 20, classifier: 10 };
 const DEFAULT_LR: Record<Architecture, number> = { mlp: 2e-3, 'unet-small': 1e-3, classifier: 1e-3 };
+const DEFAULT_DATA = 'digits';
+const DEFAULT_SCHEDULE: ScheduleName = 'linear';
+const DEFAULT_T = 1000;
 
 function channelsArg(v: string): [number, number] {
   const p = v.split(',').map((s) => Number(s.trim()));
@@ -39,12 +54,12 @@ function imageOf(data: Dataset): [number, number, number] | null {
 export function modelFor(
   arch: Architecture,
   data: Dataset,
-  o: { schedule: ScheduleName; steps: number; hidden?: number; blocks?: number; channels?: [number, number] },
+  o: { schedule?: ScheduleName; steps?: number; hidden?: number; blocks?: number; channels?: [number, number] },
   resume: Checkpoint | null,
 ): ModelDef {
   const cfg = resume && resume.info.architecture === arch ? resume.info.config : {};
   const num = (k: string) => (typeof cfg[k] === 'number' ? (cfg[k] as number) : undefined);
-  const sched = resume?.info.schedule ?? { name: o.schedule, T: o.steps };
+  const sched = resume?.info.schedule ?? { name: o.schedule ?? DEFAULT_SCHEDULE, T: o.steps ?? DEFAULT_T };
   const schedule = makeSchedule(sched.name, sched.T);
   const [N, D] = data.shape;
   if (arch === 'mlp')
@@ -102,6 +117,109 @@ function progressBar() {
   };
 }
 
+interface ModelOptions {
+  model?: string;
+  schedule?: ScheduleName;
+  steps?: number;
+  hidden?: number;
+  blocks?: number;
+  channels?: [number, number];
+}
+
+/**
+ * The options given on the command line that contradict the resumed checkpoint (or mean nothing for
+ * its model): a resumed run keeps its architecture, size and noise schedule, so there is no override.
+ */
+export function resumeConflicts(o: ModelOptions, info: CheckpointInfo): string[] {
+  const out: string[] = [];
+  const a = `a ${info.architecture}`;
+  if (o.model !== undefined && o.model !== info.architecture)
+    out.push(`--model ${o.model}, but the checkpoint is ${a}`);
+  const s = info.schedule;
+  if (o.schedule !== undefined && o.schedule !== s?.name)
+    out.push(
+      `--schedule ${o.schedule}, but the checkpoint ${s ? `has schedule ${s.name}` : `(${a}) has no noise schedule`}`,
+    );
+  if (o.steps !== undefined && o.steps !== s?.T)
+    out.push(`--steps ${o.steps}, but the checkpoint ${s ? `has T = ${s.T}` : `(${a}) has no noise schedule`}`);
+  const cfg = info.config;
+  for (const k of ['hidden', 'blocks'] as const) {
+    if (o[k] !== undefined && o[k] !== cfg[k])
+      out.push(
+        `--${k} ${o[k]}, but the checkpoint ${cfg[k] === undefined ? `(${a}) has no ${k}` : `has ${k} = ${cfg[k]}`}`,
+      );
+  }
+  const c = o.channels;
+  if (c && (c[0] !== cfg.c0 || c[1] !== cfg.c1))
+    out.push(
+      `--channels ${c.join(',')}, but the checkpoint ${cfg.c0 === undefined ? `(${a}) has no channels` : `has channels ${cfg.c0},${cfg.c1}`}`,
+    );
+  return out;
+}
+
+/** Where the training data come from: a name or path and how to load it. */
+interface DataSource {
+  name: string;
+  labels?: string;
+  csvHeader?: CsvHeader;
+  samplesPerClass?: number;
+  /** The options taken from the resumed checkpoint, as command-line words (empty when none were). */
+  fromCheckpoint: string[];
+}
+
+/**
+ * The data to train on: --data and its loading options as given; on --resume, what is not given comes
+ * from the checkpoint (its data name when --data is unset, its loading options when the name is the
+ * checkpoint's). A checkpoint whose data cannot be found here needs --data.
+ */
+function dataSource(
+  o: { data?: string; labels?: string; csvHeader?: CsvHeader; samplesPerClass?: number },
+  resume: Checkpoint | null,
+  resumePath: string | undefined,
+): DataSource {
+  if (!resume)
+    return {
+      name: o.data ?? DEFAULT_DATA,
+      labels: o.labels,
+      csvHeader: o.csvHeader,
+      samplesPerClass: o.samplesPerClass,
+      fromCheckpoint: [],
+    };
+  const ck = resume.info;
+  const fromCheckpoint: string[] = [];
+  if (o.data === undefined) {
+    const found = (BUILTIN_DATASETS as readonly string[]).includes(ck.data) || (ck.data !== '' && existsSync(ck.data));
+    if (!found)
+      throw new Error(
+        `resume checkpoint ${resumePath} was trained on '${ck.data}', which is neither a built-in data set (${BUILTIN_DATASETS.join(', ')}) nor a file or folder here; give the data with --data`,
+      );
+    fromCheckpoint.push(`--data ${ck.data}`);
+  }
+  const name = o.data ?? ck.data;
+  const co = name === ck.data ? (ck.dataOptions ?? {}) : {};
+  const take = <T extends string | number>(given: T | undefined, key: string, flag: string, type: string) => {
+    if (given !== undefined || typeof co[key] !== type) return given;
+    fromCheckpoint.push(`${flag} ${co[key]}`);
+    return co[key] as T;
+  };
+  return {
+    name,
+    labels: take(o.labels, 'labels', '--labels', 'string'),
+    csvHeader: take(o.csvHeader, 'csvHeader', '--csv-header', 'string'),
+    samplesPerClass: take(o.samplesPerClass, 'samplesPerClass', '--samples-per-class', 'number'),
+    fromCheckpoint,
+  };
+}
+
+/** The loading options recorded in the checkpoint (only those given). */
+function dataOptionsOf(d: DataSource): Record<string, string | number> | undefined {
+  const out: Record<string, string | number> = {};
+  if (d.labels !== undefined) out.labels = d.labels;
+  if (d.csvHeader !== undefined) out.csvHeader = d.csvHeader;
+  if (d.samplesPerClass !== undefined) out.samplesPerClass = d.samplesPerClass;
+  return Object.keys(out).length ? out : undefined;
+}
+
 /** The resumed run's training settings (empty without --resume). */
 const rt0 = (resume: Checkpoint | null) => (resume?.info.train ?? {}) as Record<string, number>;
 
@@ -140,8 +258,7 @@ export function trainCommand(): Command {
     .requiredOption('--out <path>', 'checkpoint to write (.safetensors); the report goes next to it')
     .option(
       '--data <name|path>',
-      'gmm | digits | fashion-mnist | cifar-shaped | latent-shaped, or a .npy / IDX(.gz) / .csv file or a folder of PNG class subfolders',
-      'digits',
+      `gmm | digits | fashion-mnist | cifar-shaped | latent-shaped, or a .npy / IDX(.gz) / .csv file or a folder of PNG class subfolders (default: the resumed checkpoint's data, else ${DEFAULT_DATA})`,
     )
     .option('--labels <file|column>', LABELS_HELP)
     .addOption(csvHeaderOption())
@@ -190,8 +307,17 @@ export function trainCommand(): Command {
       `seed of initialisation, shuffling and noise (${SEED_RANGE}; default: the resumed checkpoint's, else 0)`,
       seedArg,
     )
-    .addOption(new Option('--schedule <name>', 'noise schedule').choices(['linear', 'cosine']).default('linear'))
-    .option('--steps <T>', 'number of diffusion steps T', intArg('--steps', 2, 100_000), 1000)
+    .addOption(
+      new Option(
+        '--schedule <name>',
+        `noise schedule (default: the resumed checkpoint's, else ${DEFAULT_SCHEDULE})`,
+      ).choices(['linear', 'cosine']),
+    )
+    .option(
+      '--steps <T>',
+      `number of diffusion steps T (default: the resumed checkpoint's, else ${DEFAULT_T})`,
+      intArg('--steps', 2, 100_000),
+    )
     .option('--hidden <n>', `MLP width (default ${MLP_DEFAULTS.hidden})`, intArg('--hidden', 1, 65536))
     .option('--blocks <n>', `MLP residual blocks (default ${MLP_DEFAULTS.blocks})`, intArg('--blocks', 0, 64))
     .option(
@@ -199,7 +325,14 @@ export function trainCommand(): Command {
       `U-Net / conv classifier channels (default ${UNET_DEFAULTS.c0},${UNET_DEFAULTS.c1} for the U-Net)`,
       channelsArg,
     )
-    .option('--resume <ckpt>', 'continue training from this checkpoint (same data and model)')
+    .option(
+      '--resume <ckpt>',
+      'continue training from this checkpoint (same data and model; unset options come from it, conflicting ones are refused)',
+    )
+    .option(
+      '--allow-different-data',
+      "with --resume: continue training on data that differ from the checkpoint's (refused otherwise)",
+    )
     .option(
       '--sample-steps <n>',
       "DDPM steps of the report's sample grid (default T; 100 for the U-Net on images larger than 16x16)",
@@ -208,13 +341,23 @@ export function trainCommand(): Command {
     .option('--no-report', 'skip the HTML report and the sample grid')
     .action(async (o) => {
       checkOutFile(o.out);
+      // Everything up to requestContext is host work: a refusal leaves no trace and uses no GPU.
       const resume = o.resume ? readCheckpoint(o.resume) : null;
+      if (resume) {
+        const c = resumeConflicts(o, resume.info);
+        if (c.length)
+          throw new Error(
+            `resume checkpoint ${o.resume} conflicts with the options given: ${c.join('; ')}. A resumed run keeps the checkpoint's architecture, size and noise schedule: drop these options, or train a new model without --resume`,
+          );
+      } else if (o.allowDifferentData) throw new Error('--allow-different-data applies only with --resume');
       const arch = (o.model ?? resume?.info.architecture) as Architecture | undefined;
       if (!arch)
         throw new Error(`--model is required (one of ${ARCHITECTURES.join(', ')}) unless --resume gives a checkpoint`);
       if (!ARCHITECTURES.includes(arch))
         throw new Error(`checkpoint architecture '${arch}' is not one of ${ARCHITECTURES.join(', ')}`);
-      const data = loadDataset(o.data, { labels: o.labels, csvHeader: o.csvHeader, limit: o.samplesPerClass });
+      const src = dataSource(o, resume, o.resume);
+      if (src.fromCheckpoint.length) console.log(`data: ${src.fromCheckpoint.join(' ')} (from the resumed checkpoint)`);
+      const data = loadDataset(src.name, { labels: src.labels, csvHeader: src.csvHeader, limit: src.samplesPerClass });
       printDataNotes(data);
       const batch = o.batch ?? rt0(resume).batch ?? 128;
       if (batch > data.shape[0])
@@ -224,6 +367,41 @@ export function trainCommand(): Command {
       const def = modelFor(arch, data, o, resume);
       const rt = rt0(resume);
       const seed = o.seed ?? resume?.info.seed ?? 0;
+      const trainData: TrainData = {
+        x: data.x,
+        labels: data.labels,
+        rows: data.shape[0],
+        dim: data.shape[1],
+        name: src.name,
+        options: dataOptionsOf(src),
+        fingerprint: dataFingerprint(data.x, data.labels),
+      };
+      const bar = progressBar();
+      const trainOpts: TrainOptions = {
+        // Unset options continue the resumed run's settings (what an uninterrupted run would have used).
+        epochs: o.epochs ?? rt.epochs ?? DEFAULT_EPOCHS[arch],
+        batch,
+        seed,
+        pUncond: o.pUncond ?? rt.pUncond ?? 0.1,
+        maxSteps: o.maxSteps,
+        resume,
+        allowDifferentData: o.allowDifferentData === true,
+        optimizer: {
+          lr: o.lr ?? rt.lr ?? DEFAULT_LR[arch],
+          weightDecay: o.weightDecay ?? rt.weightDecay ?? 0,
+          emaDecay: o.ema ?? rt.emaDecay ?? 0.999,
+          maxNorm: (o.clip ?? (rt.maxNorm === undefined ? 1 : rt.maxNorm)) || Infinity,
+        },
+        onProgress: (p) =>
+          bar.update(p.step, p.totalSteps, {
+            epoch: p.epoch,
+            loss: p.loss.toPrecision(4),
+            rate: p.samplesPerSecond.toFixed(0),
+          }),
+        onCheckpoint: (c) => writeCheckpoint(o.out, c),
+      };
+      const words = { what: `resume checkpoint ${o.resume}`, override: '--allow-different-data' };
+      for (const w of checkTraining(def, trainData, trainOpts, words)) console.warn(`warning: ${w}`);
       const ctx = await requestContext({});
       const a = ctx.adapterInfo;
       console.log(`adapter: ${a.vendor} ${a.architecture} ${a.description}${a.isFallback ? ' (software)' : ''}`);
@@ -237,36 +415,9 @@ export function trainCommand(): Command {
           `warning: the MLP's width ${def.config.hidden} is below the data dimension ${data.shape[1]}, so it cannot carry x_t through; use --hidden ${data.shape[1]} or more${data.imageShape ? ', or --model unet-small' : ''}`,
         );
       }
-      const bar = progressBar();
       let model: LearnedModel | null = null;
       try {
-        const r = await train(
-          ctx,
-          def,
-          { x: data.x, labels: data.labels, rows: data.shape[0], dim: data.shape[1], name: o.data },
-          {
-            // Unset options continue the resumed run's settings (what an uninterrupted run would have used).
-            epochs: o.epochs ?? rt.epochs ?? DEFAULT_EPOCHS[arch],
-            batch,
-            seed,
-            pUncond: o.pUncond ?? rt.pUncond ?? 0.1,
-            maxSteps: o.maxSteps,
-            resume,
-            optimizer: {
-              lr: o.lr ?? rt.lr ?? DEFAULT_LR[arch],
-              weightDecay: o.weightDecay ?? rt.weightDecay ?? 0,
-              emaDecay: o.ema ?? rt.emaDecay ?? 0.999,
-              maxNorm: (o.clip ?? (rt.maxNorm === undefined ? 1 : rt.maxNorm)) || Infinity,
-            },
-            onProgress: (p) =>
-              bar.update(p.step, p.totalSteps, {
-                epoch: p.epoch,
-                loss: p.loss.toPrecision(4),
-                rate: p.samplesPerSecond.toFixed(0),
-              }),
-            onCheckpoint: (c) => writeCheckpoint(o.out, c),
-          },
-        );
+        const r = await train(ctx, def, trainData, trainOpts);
         bar.stop();
         model = r.model;
         console.log(
@@ -288,7 +439,7 @@ export function trainCommand(): Command {
             return pred.reduce((s, p, i) => s + Number(p === d.labels[i]), 0) / d.shape[0];
           };
           facts.push(['accuracy (training data)', (await acc(data)).toFixed(4)]);
-          if (o.data === 'fashion-mnist')
+          if (src.name === 'fashion-mnist')
             facts.push([
               'accuracy (fashion-mnist test split)',
               (await acc(loadDataset('fashion-mnist', { split: 'test' }))).toFixed(4),

@@ -7,16 +7,9 @@ import { nnDenseKernels } from '../kernels/nn_dense.js';
 import { readback, type Tensor } from '../runtime/tensor.js';
 import { disposeGraph, newAct, planBackward, type Act } from './graph.js';
 import { newNn, type Nn } from './layers.js';
-import {
-  createParams,
-  disposeParams,
-  firstNonFinite,
-  readParams,
-  type ParamBuffers,
-  type ParamSet,
-  type ParamSpec,
-} from './params.js';
+import { createParams, disposeParams, readParams, type ParamBuffers, type ParamSet, type ParamSpec } from './params.js';
 import type { Schedule } from '../schedule/schedules.js';
+import { firstNonFinite } from './checkpoint.js';
 
 export type Architecture = 'mlp' | 'unet-small' | 'classifier';
 export const ARCHITECTURES: readonly Architecture[] = ['mlp', 'unet-small', 'classifier'];

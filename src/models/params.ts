@@ -134,12 +134,3 @@ export async function readParams(ctx: Context, set: ParamSet, slot: Slot | 'grad
 export function disposeParams(set: ParamSet): void {
   for (const p of set.list) for (const t of [p.value, p.grad, p.ema]) if (t) disposeTensor(t);
 }
-
-/** The first parameter (in declaration order) holding a non-finite value in the host tensors, with its index. */
-export function firstNonFinite(host: HostTensors): { name: string; index: number; value: number } | null {
-  for (const [name, t] of host) {
-    for (let i = 0; i < t.data.length; i++)
-      if (!Number.isFinite(t.data[i]!)) return { name, index: i, value: t.data[i]! };
-  }
-  return null;
-}

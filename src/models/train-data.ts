@@ -3,6 +3,7 @@
 import type { Context } from '../runtime/context.js';
 import { philox } from '../kernels/philox.js';
 import { SHUFFLE_STREAM } from '../kernels/philox_streams.js';
+import type { DataFingerprint } from './checkpoint.js';
 
 export { SHUFFLE_STREAM };
 
@@ -15,6 +16,10 @@ export interface TrainData {
   dim: number;
   /** Name for checkpoints and messages (built-in name or path). */
   name: string;
+  /** How the data were loaded besides the name (e.g. { labels: 'lab.npy' }), recorded in checkpoints. */
+  options?: Record<string, string | number>;
+  /** dataFingerprint(x, labels) when the caller has it already (computed otherwise). */
+  fingerprint?: DataFingerprint;
 }
 
 /** Throws naming the first label outside 0..numClasses-1 (a class the model does not have). */

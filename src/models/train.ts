@@ -5,13 +5,24 @@
 // a fixed seed gives the same weights bit for bit, and resuming from a checkpoint equals not stopping.
 // A non-finite loss stops training: the run is replayed from the last checked state to the bad step,
 // whose forward is run layer by layer to name the first layer (or parameter) that is not finite.
+// No checkpoint with a non-finite tensor is ever handed to onCheckpoint: every snapshot is checked on
+// the host copy it already reads back, and a non-finite state stops training (NonFiniteStateError).
+// A resumed checkpoint is checked before anything is allocated (checkTraining): model, finite state,
+// steps left, and its data fingerprint against the data given.
 import type { Context } from '../runtime/context.js';
 import { checkInt, seedKey } from '../runtime/check.js';
 import { beginBatch, encodeCopy, submit, type Batch } from '../runtime/dispatch.js';
 import { createTensor, disposeTensor, readback, upload, type Tensor } from '../runtime/tensor.js';
 import { nnDenseKernels, CLIP_NONFINITE_INDEX, type NnDenseKernels } from '../kernels/nn_dense.js';
 import { diffusionBatchPipeline, encodeDiffusionBatch, noiseCoefTable } from '../kernels/diffusion_batch.js';
-import { checkCheckpoint, type Checkpoint, type CheckpointInfo } from './checkpoint.js';
+import {
+  checkCheckpoint,
+  checkpointNonFinite,
+  dataFingerprint,
+  type Checkpoint,
+  type CheckpointInfo,
+  type DataFingerprint,
+} from './checkpoint.js';
 import {
   checkedForward,
   createModel,
@@ -51,6 +62,8 @@ export interface TrainOptions {
   maxSteps?: number;
   /** Continue this checkpoint's run (its weights, AdamW moments, EMA, step and loss curve). */
   resume?: Checkpoint | null;
+  /** Resume on data whose fingerprint differs from the checkpoint's (refused otherwise). */
+  allowDifferentData?: boolean;
   /** Seconds between periodic checkpoints handed to onCheckpoint (default 60). */
   checkpointEverySeconds?: number;
   onProgress?: (p: TrainProgress) => void;
@@ -86,11 +99,52 @@ export class NonFiniteLossError extends Error {
     readonly step: number,
     readonly where: string,
     readonly kind: 'parameter' | 'layer' | 'loss',
+    /** The step of the checkpoint kept: the last good state, or (when that state is not finite) the last one written in this run, -1 when none was. */
     readonly checkpointStep: number,
   ) {
     super(message);
     this.name = 'NonFiniteLossError';
   }
+}
+
+/** A snapshot of the training state holds NaN or ±Inf (with a finite loss: the EMA, or the update after the last checked loss); nothing was written for it. */
+export class NonFiniteStateError extends Error {
+  constructor(
+    message: string,
+    readonly step: number,
+    /** The tensor's name in the checkpoint file ('ema.down.0.conv.weight'). */
+    readonly tensor: string,
+    /** The last checkpoint handed to onCheckpoint in this run, -1 when none was. */
+    readonly checkpointStep: number,
+  ) {
+    super(message);
+    this.name = 'NonFiniteStateError';
+  }
+}
+
+/** Where a checkpoint file stands after a refused write, for messages. */
+const keptPhrase = (lastSaved: number | null) =>
+  `nothing was written for it, so the checkpoint file keeps what it held${lastSaved === null ? '' : ` (step ${lastSaved}, written earlier in this run)`}`;
+
+/**
+ * Hands `c` to `onCheckpoint` when every tensor is finite; otherwise hands nothing over and throws a
+ * NonFiniteStateError naming the step, the tensor, the index and the value.
+ */
+export function saveFiniteCheckpoint(
+  c: Checkpoint,
+  reason: 'periodic' | 'final' | 'nonfinite',
+  onCheckpoint: TrainOptions['onCheckpoint'],
+  lastSaved: number | null,
+): void {
+  const bad = checkpointNonFinite(c);
+  if (bad)
+    throw new NonFiniteStateError(
+      `training stopped: after step ${c.info.step} the state is not finite: tensor '${bad.name}' holds ${bad.value} at index ${bad.index}; ${keptPhrase(lastSaved)}. Lower --lr or the clip norm.`,
+      c.info.step,
+      bad.name,
+      lastSaved ?? -1,
+    );
+  onCheckpoint?.(c, reason);
 }
 
 /** The optimiser state a checked step can be rolled back to. */
@@ -111,6 +165,17 @@ interface TrainPlan {
   stop: number;
   /** The training options recorded in every checkpoint. */
   trainInfo: CheckpointInfo['train'];
+  fingerprint: DataFingerprint;
+  /** What the caller should be told about the resumed checkpoint (checkResume). */
+  warnings: string[];
+}
+
+/** How checkTraining names things in its messages. */
+export interface CheckWords {
+  /** The resumed checkpoint (default 'resume checkpoint'). */
+  what?: string;
+  /** The way to allow resuming on other data (default 'allowDifferentData'). */
+  override?: string;
 }
 
 /** What a run allocates besides the model, freed when it ends. */
@@ -134,6 +199,10 @@ interface Trainer {
   /** Copies the optimiser state to its shadow (the last checked state), or back. */
   copyState(b: Batch, toShadow: boolean): void;
   snapshot(step: number): Promise<Checkpoint>;
+  /** The step of the last checkpoint handed to onCheckpoint in this run (null: none yet). */
+  lastSaved: number | null;
+  /** saveFiniteCheckpoint, recording the step. */
+  save(c: Checkpoint, reason: 'periodic' | 'final' | 'nonfinite'): void;
 }
 
 /** Trains a model of definition `def` on `data`. The caller owns (disposes) the returned model. */
@@ -144,7 +213,7 @@ export async function train(ctx: Context, def: ModelDef, data: TrainData, opts: 
   const own: Owned = { tensors: [], opt: null };
   let ok = false;
   try {
-    const { start, losses } = await startingPoint(ctx, def, m, opts, stop, S);
+    const { start, losses } = await startingPoint(ctx, def, m, opts);
     const t = await createTrainer(ctx, def, data, opts, p, m, own, losses);
     {
       const b = beginBatch(ctx, 'train start');
@@ -165,7 +234,7 @@ export async function train(ctx: Context, def: ModelDef, data: TrainData, opts: 
       let sum = 0;
       for (let u = lastGood + 1; u <= s; u++) {
         const v = h[(u - 1) % lossEvery]!;
-        if (!Number.isFinite(v)) await nonFinite(ctx, m, t, opts, S, lastGood, u, v);
+        if (!Number.isFinite(v)) await nonFinite(ctx, m, t, S, lastGood, u, v);
         sum += v;
       }
       for (let u = lastGood + 1; u <= s; u++) losses.push(u, h[(u - 1) % lossEvery]!);
@@ -185,13 +254,13 @@ export async function train(ctx: Context, def: ModelDef, data: TrainData, opts: 
         skippedSteps: skipped,
       });
       if (opts.onCheckpoint && s < stop && performance.now() - lastSave > 1e3 * (opts.checkpointEverySeconds ?? 60)) {
-        opts.onCheckpoint(await t.snapshot(s), 'periodic');
+        t.save(await t.snapshot(s), 'periodic');
         lastSave = performance.now();
       }
     }
     const seconds = (performance.now() - t0) / 1e3;
     const checkpoint = await t.snapshot(stop);
-    opts.onCheckpoint?.(checkpoint, 'final');
+    t.save(checkpoint, 'final');
     ok = true;
     return {
       model: m,
@@ -208,8 +277,17 @@ export async function train(ctx: Context, def: ModelDef, data: TrainData, opts: 
   }
 }
 
+/**
+ * Everything train() checks before it allocates anything, on the host: the data against the
+ * definition, the options, and a resumed checkpoint (checkResume). Throws on a refusal; returns the
+ * warnings to show (train() itself shows none), e.g. a resumed checkpoint without a data fingerprint.
+ */
+export function checkTraining(def: ModelDef, data: TrainData, opts: TrainOptions, words: CheckWords = {}): string[] {
+  return planTraining(def, data, opts, words).warnings;
+}
+
 /** Checks the data and options against the definition; the batch, steps per epoch and last step. */
-function planTraining(def: ModelDef, data: TrainData, opts: TrainOptions): TrainPlan {
+function planTraining(def: ModelDef, data: TrainData, opts: TrainOptions, words: CheckWords = {}): TrainPlan {
   const isClassifier = def.architecture === 'classifier';
   const D = data.dim;
   if (D !== def.dataShape.reduce((a, b) => a * b, 1))
@@ -233,26 +311,28 @@ function planTraining(def: ModelDef, data: TrainData, opts: TrainOptions): Train
     ...o,
     maxNorm: Number.isFinite(o.maxNorm) ? o.maxNorm : 0,
   };
-  return { isClassifier, D, lossEvery, pUncond, o, key, B, S, stop, trainInfo };
+  const fingerprint = data.fingerprint ?? dataFingerprint(data.x, data.labels);
+  const warnings = opts.resume ? checkResume(def, data, fingerprint, opts, stop, S, words) : [];
+  return { isClassifier, D, lossEvery, pUncond, o, key, B, S, stop, trainInfo, fingerprint, warnings };
 }
 
-/** Loads the resumed run's weights and EMA (or fresh initial values) into m: the step to continue from and the loss curve so far. */
-async function startingPoint(
-  ctx: Context,
+/**
+ * A resumed checkpoint against the run asked for: the same model (checkCheckpoint), a full training
+ * state (weights, AdamW moments, EMA) that is finite, steps left to run, and the same data (row count
+ * and fingerprint; other data only with the override, then with a warning). A checkpoint without a
+ * fingerprint (older fluctus) passes with a warning.
+ */
+function checkResume(
   def: ModelDef,
-  m: LearnedModel,
+  data: TrainData,
+  fp: DataFingerprint,
   opts: TrainOptions,
   stop: number,
   S: number,
-): Promise<{ start: number; losses: number[] }> {
-  const r = opts.resume;
-  const losses: number[] = [];
-  if (!r) {
-    const init = await initialValues(ctx, def.paramSpecs, opts.seed);
-    loadParams(ctx, m.params, init);
-    loadParams(ctx, m.params, init, 'ema');
-    return { start: 0, losses };
-  }
+  words: CheckWords,
+): string[] {
+  const r = opts.resume!;
+  const what = words.what ?? 'resume checkpoint';
   checkCheckpoint(
     r.info,
     {
@@ -262,19 +342,55 @@ async function startingPoint(
       config: def.config,
       schedule: def.schedule ? { name: def.schedule.name, T: def.schedule.T } : null,
     },
-    'resume checkpoint',
+    what,
   );
   if (!r.optimM || !r.optimV || !r.ema)
-    throw new Error('resume checkpoint holds weights only (no optim.* or ema.* tensors); it cannot be resumed');
-  loadParams(ctx, m.params, r.params, 'value', 'resume checkpoint');
-  loadParams(ctx, m.params, r.ema, 'ema', 'resume checkpoint (ema)');
+    throw new Error(`${what} holds weights only (no optim.* or ema.* tensors); it cannot be resumed`);
+  const bad = checkpointNonFinite(r);
+  if (bad)
+    throw new Error(
+      `${what}: tensor '${bad.name}' holds ${bad.value} at index ${bad.index}; a run cannot continue from a non-finite state`,
+    );
   const start = r.info.step;
   if (start >= stop)
     throw new Error(
-      `resume checkpoint is at step ${start}, which already reaches the ${stop} steps asked for (${opts.epochs} epochs of ${S} steps${opts.maxSteps ? `, at most ${opts.maxSteps}` : ''}); raise --epochs`,
+      `${what} is at step ${start}, which already reaches the ${stop} steps asked for (${opts.epochs} epochs of ${S} steps${opts.maxSteps ? `, at most ${opts.maxSteps}` : ''}); raise --epochs`,
     );
+  const was = r.info.dataFingerprint;
+  if (!was)
+    return [
+      `${what} records no data fingerprint (written by an older fluctus), so nothing checks that '${data.name}' is the data it was trained on ('${r.info.data}')`,
+    ];
+  if (was.rows === fp.rows && was.hash === fp.hash) return [];
+  const differ = `${what} was trained on '${r.info.data}' (${was.rows} rows, ${was.hash}) but the data given are '${data.name}' (${fp.rows} rows, ${fp.hash})`;
+  const override = words.override ?? 'allowDifferentData';
+  if (!opts.allowDifferentData)
+    throw new Error(
+      `${differ}: not the same data. Resume on the data it was trained on, or pass ${override} to continue training on these`,
+    );
+  return [`${override}: ${differ}; training continues on the data given, and the checkpoint records them from now on`];
+}
+
+/** Loads the resumed run's weights and EMA (or fresh initial values) into m: the step to continue from and the loss curve so far. */
+async function startingPoint(
+  ctx: Context,
+  def: ModelDef,
+  m: LearnedModel,
+  opts: TrainOptions,
+): Promise<{ start: number; losses: number[] }> {
+  const r = opts.resume;
+  const losses: number[] = [];
+  if (!r) {
+    const init = await initialValues(ctx, def.paramSpecs, opts.seed);
+    loadParams(ctx, m.params, init);
+    loadParams(ctx, m.params, init, 'ema');
+    return { start: 0, losses };
+  }
+  // checkResume (in planTraining) has checked the model, the state and the steps left.
+  loadParams(ctx, m.params, r.params, 'value', 'resume checkpoint');
+  loadParams(ctx, m.params, r.ema!, 'ema', 'resume checkpoint (ema)');
   if (r.loss) losses.push(...r.loss);
-  return { start, losses };
+  return { start: r.info.step, losses };
 }
 
 /** Kernels, the model's training graph, batch tensors and the optimiser state (with the resumed moments); `losses` is the run's curve, read by snapshots. */
@@ -288,7 +404,7 @@ async function createTrainer(
   own: Owned,
   losses: number[],
 ): Promise<Trainer> {
-  const { isClassifier, D, lossEvery, pUncond, o, key, B, S, trainInfo } = p;
+  const { isClassifier, D, lossEvery, pUncond, o, key, B, S, trainInfo, fingerprint } = p;
   const r = opts.resume;
   const keep = <T extends Tensor>(t: T) => (own.tensors.push(t), t);
   const k = await nnDenseKernels(ctx);
@@ -378,6 +494,8 @@ async function createTrainer(
         seed: opts.seed,
         data: data.name,
         train: trainInfo,
+        ...(data.options ? { dataOptions: data.options } : {}),
+        dataFingerprint: fingerprint,
       },
       params,
       optimM,
@@ -386,7 +504,23 @@ async function createTrainer(
       loss: lossesUpTo(losses, step),
     };
   };
-  return { k, g, os, hist, prepare, encodeInputs, runStep, copyState, snapshot };
+  const t: Trainer = {
+    k,
+    g,
+    os,
+    hist,
+    prepare,
+    encodeInputs,
+    runStep,
+    copyState,
+    snapshot,
+    lastSaved: null,
+    save: (c, reason) => {
+      saveFiniteCheckpoint(c, reason, opts.onCheckpoint, t.lastSaved);
+      if (opts.onCheckpoint) t.lastSaved = c.info.step;
+    },
+  };
+  return t;
 }
 
 /** Replays from the last checked state to the bad step, names what went non-finite, saves that state, throws. */
@@ -394,7 +528,6 @@ async function nonFinite(
   ctx: Context,
   m: LearnedModel,
   t: Trainer,
-  opts: TrainOptions,
   S: number,
   lastGood: number,
   bad: number,
@@ -414,7 +547,13 @@ async function nonFinite(
   const found = await checkedForward(ctx, m, t.g);
   restore();
   const c = await t.snapshot(lastGood);
-  opts.onCheckpoint?.(c, 'nonfinite');
+  // The state of the last finite loss can itself be non-finite (the update after that loss, or the EMA):
+  // then it is not written as 'the last good state'.
+  const badState = checkpointNonFinite(c);
+  if (!badState) t.save(c, 'nonfinite');
+  const kept = badState
+    ? `the state of step ${lastGood} is not finite either (tensor '${badState.name}' holds ${badState.value} at index ${badState.index}); ${keptPhrase(t.lastSaved)}`
+    : `the last good state (step ${lastGood}) was kept as the checkpoint`;
   const where = !found
     ? 'the loss itself (every layer output was finite)'
     : found.kind === 'layer'
@@ -423,11 +562,11 @@ async function nonFinite(
   const when = found?.kind === 'parameter' ? ` after the update of step ${bad - 1}` : '';
   throw new NonFiniteLossError(
     `training stopped: the loss is ${value} at step ${bad} (epoch ${Math.floor((bad - 1) / S) + 1}); the first non-finite value is in ${where}${when}; ` +
-      `the last good state (step ${lastGood}) was kept as the checkpoint. Lower --lr or the clip norm.`,
+      `${kept}. Lower --lr or the clip norm.`,
     bad,
     found?.where ?? 'loss',
     found?.kind ?? 'loss',
-    lastGood,
+    badState ? (t.lastSaved ?? -1) : lastGood,
   );
 }
 
