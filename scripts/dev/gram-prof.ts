@@ -23,7 +23,9 @@ const G = createTensor(ctx, [lg * lg]);
 const t0 = performance.now();
 const syrk = await syrkPlan(ctx, { rows: n, cols: D, gram: true });
 const gemm = await matmulPlan(ctx, { m: n, n, k: D, transB: true });
-console.log(`plans (autotune) ${(performance.now() - t0).toFixed(0)} ms; syrk ${JSON.stringify(syrk.build)} gemm ${JSON.stringify(gemm.build)}`);
+console.log(
+  `plans (autotune) ${(performance.now() - t0).toFixed(0)} ms; syrk ${JSON.stringify(syrk.build)} gemm ${JSON.stringify(gemm.build)}`,
+);
 for (let round = 0; round < 2; round++) {
   resetProfile(ctx);
   const w = performance.now();
@@ -33,5 +35,6 @@ for (let round = 0; round < 2; round++) {
   submit(batch);
   await sync(ctx);
   console.log(`round ${round}: wall ${(performance.now() - w).toFixed(0)} ms`);
-  for (const p of profileReport(ctx)) console.log(`  ${p.kernel}: ${p.calls} calls ${p.ms.toFixed(1)} ms ${p.gflops.toFixed(1)} GFLOP/s`);
+  for (const p of profileReport(ctx))
+    console.log(`  ${p.kernel}: ${p.calls} calls ${p.ms.toFixed(1)} ms ${p.gflops.toFixed(1)} GFLOP/s`);
 }

@@ -6,6 +6,7 @@ import type { Context } from '../runtime/context.js';
 import { checkInt } from '../runtime/check.js';
 import { profileReport, resetProfile } from '../runtime/profile.js';
 import { rowChunks } from '../runtime/tensor.js';
+import { traceHost } from '../runtime/trace.js';
 import { symmetricEigen } from '../linalg/eigh-cpu.js';
 import { matmul } from '../kernels/matmul.js';
 import { standardNormals } from '../kernels/forward_noise.js';
@@ -249,6 +250,7 @@ export async function analyzeMergers(
   const lap = (name: string) => {
     const now = performance.now();
     timings[name] = now - tPhase;
+    traceHost(ctx, name, tPhase, now);
     tPhase = now;
   };
   const method = oneOf('method', opts.method ?? 'crn', MERGER_METHODS);

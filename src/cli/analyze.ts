@@ -3,6 +3,7 @@
 import { join } from 'node:path';
 import { Command, Option } from 'commander';
 import { requestContext, destroyContext, type Context } from '../runtime/context.js';
+import { traced, traceHost } from '../runtime/trace.js';
 import { makeSchedule, type ScheduleName } from '../schedule/schedules.js';
 import { loadDataset } from '../data/loaders.js';
 import { analyzeMergers, momentsDataset } from '../analysis/analyze.js';
@@ -23,8 +24,10 @@ import {
   LABELS_HELP,
   csvHeaderOption,
   printDataNotes,
+  TRACE_HELP,
+  writeTrace,
 } from './common.js';
-import { openRunFolder } from './out-folder.js';
+import { checkOutFile, openRunFolder } from './out-folder.js';
 
 const MAX_STEPS = 100_000;
 /** The files a run of `analyze` writes (a rerun removes the ones it does not write again). */
@@ -120,6 +123,7 @@ export function analyzeCommand(): Command {
       "analyse crn moment shards written by `fluctus moments` (a file pattern, e.g. 'part-*.safetensors') instead of --data",
     )
     .option('--out <dir>', 'output folder', 'report')
+    .option('--trace <file>', TRACE_HELP)
     .action(async (o) => {
       if (o.eps !== undefined && o.epsRatio !== undefined)
         throw new Error('give either --eps or --eps-ratio, not both');
@@ -129,10 +133,12 @@ export function analyzeCommand(): Command {
       }
       if (o.moments !== undefined && o.method !== 'crn')
         throw new Error(`--moments holds crn moments; --method ${o.method} needs the data rows`);
+      if (o.trace !== undefined) checkOutFile(o.trace, '--trace');
       const run = openRunFolder(o.out, () => ANALYZE_FILES);
       const bar = phaseBar();
       let ctx: Context | null = null;
       try {
+        const tRead = performance.now();
         const moments = o.moments !== undefined ? combineShards(readShards(o.moments)) : null;
         const data = moments
           ? momentsDataset(moments.data)
@@ -143,11 +149,13 @@ export function analyzeCommand(): Command {
               limit: o.samplesPerClass,
               seed: o.seed,
             });
+        const tReadEnd = performance.now();
         printDataNotes(data);
         const seed = moments ? moments.seed : o.seed;
         const groups = o.groups ? parseGroups(o.groups, data.classNames) : [];
         const schedule = makeSchedule(o.schedule as ScheduleName, o.steps);
-        ctx = await requestContext({ profile: true });
+        ctx = await requestContext({ profile: true, trace: o.trace !== undefined });
+        traceHost(ctx, moments ? 'read moment shards' : 'read data', tRead, tReadEnd);
         const a = ctx.adapterInfo;
         console.log(`adapter: ${a.vendor} ${a.architecture} ${a.description}${a.isFallback ? ' (software)' : ''}`);
         console.log(
@@ -173,10 +181,14 @@ export function analyzeCommand(): Command {
         });
         bar.stop();
         bar.update('report', 0, 1);
-        await writeReportFiles(run.staging, report);
-        if (lateStart) writeJsonAtomic(join(run.staging, 'late-start.json'), lateStart);
-        run.commit();
+        await traced(ctx, 'write report', async () => {
+          await writeReportFiles(run.staging, report);
+          if (lateStart) writeJsonAtomic(join(run.staging, 'late-start.json'), lateStart);
+          run.commit();
+        });
         bar.stop();
+        if (o.trace !== undefined)
+          console.log(`trace: ${o.trace} (${writeTrace(ctx, o.trace, { data: data.name })} events)`);
         console.log(`\n${headline(report)}`);
         for (const w of report.warnings) console.log(`\nwarning: ${w}`);
         console.log(

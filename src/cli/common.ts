@@ -3,6 +3,9 @@
 import { readFileSync } from 'node:fs';
 import { InvalidArgumentError, Option } from 'commander';
 import { CSV_HEADERS } from '../data/parse.js';
+import type { Context } from '../runtime/context.js';
+import { writeFileAtomic } from '../runtime/atomic-write.js';
+import { chromeTrace } from '../runtime/trace.js';
 import cliProgress from 'cli-progress';
 
 /** The package's version (package.json), or 0.0.0 when it cannot be read. */
@@ -41,6 +44,17 @@ export function csvHeaderOption(): Option {
     '--csv-header <mode>',
     'CSV data: the first line is a header (yes), data (no), or auto: a header when it holds only names (default)',
   ).choices([...CSV_HEADERS]);
+}
+
+/** --trace FILE: the GPU timeline and host phases in the Chrome Trace Event format. */
+export const TRACE_HELP =
+  'write the GPU timeline (one event per dispatch, grouped by submission) and the host phases to FILE in the Chrome Trace Event format (Perfetto, chrome://tracing)';
+
+/** Writes the context's trace to `path` (atomically, compact JSON); returns the number of events. */
+export function writeTrace(ctx: Context, path: string, metadata: Record<string, unknown>): number {
+  const trace = chromeTrace(ctx, { command: process.argv.slice(2).join(' '), version: packageVersion(), ...metadata });
+  writeFileAtomic(path, `${JSON.stringify(trace)}\n`);
+  return trace.traceEvents.length;
 }
 
 /** The largest seed: seeds are 32-bit Philox keys. */

@@ -4,6 +4,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Command, Option } from 'commander';
 import { requestContext, destroyContext, type Context } from '../runtime/context.js';
+import { traced } from '../runtime/trace.js';
 import { MERGER_METHODS } from '../formats/report-types.js';
 import { DEFAULT_EPS_RATIO } from '../analysis/curves.js';
 import { EXACT_DENOISERS, disposeSetup, prepareExperiment } from '../experiments/setup.js';
@@ -19,8 +20,10 @@ import {
   LABELS_HELP,
   csvHeaderOption,
   printDataNotes,
+  TRACE_HELP,
+  writeTrace,
 } from './common.js';
-import { openRunFolder } from './out-folder.js';
+import { checkOutFile, openRunFolder } from './out-folder.js';
 
 /** The files an earlier experiment left in `dir`: result.json, report.html and those result.json lists. */
 export function previousExperimentFiles(dir: string): string[] {
@@ -92,58 +95,69 @@ export function experimentCommand(): Command {
     .option('--test-per-class <n>', 'held-out rows per class (zero-shot)', intArg('--test-per-class', 1, 1 << 20))
     .option('--steps <n>', 'evaluated steps (zero-shot)', intArg('--steps', 2, 100_000))
     .option('--noises <n>', 'noises per step (zero-shot)', intArg('--noises', 1, MAX_NOISES))
+    .option('--trace <file>', TRACE_HELP)
     .option('--seed <n>', `seed (${SEED_RANGE})`, seedArg, 0)
     .action(async (name: string, o, cmd: Command) => {
       const spec = experimentByName(name);
       // An experiment's own default data (and exact denoiser) when --data was not given.
       if (spec.defaults && cmd.getOptionValueSource('data') === 'default')
         Object.assign(o, { data: spec.defaults.data, exact: o.exact ?? spec.defaults.exact });
+      if (o.trace !== undefined) checkOutFile(o.trace, '--trace');
       const run = openRunFolder(o.out, previousExperimentFiles);
       const bar = phaseBar();
       let ctx: Context | null = null;
       try {
-        ctx = await requestContext({});
+        ctx = await requestContext({ trace: o.trace !== undefined });
+        const c = ctx;
         const a = ctx.adapterInfo;
         console.log(`adapter: ${a.vendor} ${a.architecture} ${a.description}${a.isFallback ? ' (software)' : ''}`);
-        const setup = await prepareExperiment(ctx, {
-          data: o.data,
-          labels: o.labels,
-          csvHeader: o.csvHeader,
-          samplesPerClass: o.samplesPerClass,
-          separation: o.separation,
-          model: o.model,
-          exact: o.exact,
-          classifier: o.classifier,
-          method: o.method,
-          epsRatio: o.epsRatio,
-          lateStart: spec.lateStart?.(1000),
-          seed: o.seed,
-          progress: (p, d, t) => bar.update(p, d, t),
-        });
+        const setup = await traced(ctx, 'prepare (data, denoiser, merger analysis)', () =>
+          prepareExperiment(c, {
+            data: o.data,
+            labels: o.labels,
+            csvHeader: o.csvHeader,
+            samplesPerClass: o.samplesPerClass,
+            separation: o.separation,
+            model: o.model,
+            exact: o.exact,
+            classifier: o.classifier,
+            method: o.method,
+            epsRatio: o.epsRatio,
+            lateStart: spec.lateStart?.(1000),
+            seed: o.seed,
+            progress: (p, d, t) => bar.update(p, d, t),
+          }),
+        );
         bar.stop();
         console.log(
           `data: ${setup.data.name} ${setup.data.shape[0]} x ${setup.data.shape[1]}; denoiser ${setup.denoiserName}; data–noise merger step ${setup.analysis.dataNoise.mergerStep ?? 'none'}`,
         );
         printDataNotes(setup.data);
         try {
-          const result = await spec.run(setup, {
-            samples: o.samples,
-            seeds: o.seeds,
-            sampler: o.sampler,
-            samplerSteps: o.samplerSteps,
-            testPerClass: o.testPerClass,
-            steps: o.steps,
-            noises: o.noises,
-            onProgress: (p, d, t) => bar.update(p, d, t),
-          });
+          const result = await traced(ctx, `run ${name}`, () =>
+            spec.run(setup, {
+              samples: o.samples,
+              seeds: o.seeds,
+              sampler: o.sampler,
+              samplerSteps: o.samplerSteps,
+              testPerClass: o.testPerClass,
+              steps: o.steps,
+              noises: o.noises,
+              onProgress: (p, d, t) => bar.update(p, d, t),
+            }),
+          );
           bar.stop();
-          await writeExperimentReport(run.staging, result);
-          run.commit();
+          await traced(ctx, 'write report', async () => {
+            await writeExperimentReport(run.staging, result);
+            run.commit();
+          });
           console.log(`\n${result.summary}`);
           for (const g of result.goals)
             console.log(`goal: ${g.goal}: ${g.measured} -> ${g.met === null ? 'undecided' : g.met ? 'met' : 'MISSED'}`);
           for (const w of result.warnings) console.log(`warning: ${w}`);
           console.log(`\nreport: ${join(o.out, 'report.html')} (data: ${join(o.out, 'result.json')})`);
+          if (o.trace !== undefined)
+            console.log(`trace: ${o.trace} (${writeTrace(ctx, o.trace, { experiment: name })} events)`);
         } finally {
           disposeSetup(setup);
         }

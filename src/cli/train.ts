@@ -8,6 +8,7 @@ import { existsSync } from 'node:fs';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import cliProgress from 'cli-progress';
 import { requestContext, destroyContext, type Context } from '../runtime/context.js';
+import { traced } from '../runtime/trace.js';
 import { BUILTIN_DATASETS, loadDataset, type Dataset } from '../data/loaders.js';
 import type { CsvHeader } from '../data/parse.js';
 import { makeSchedule, type ScheduleName } from '../schedule/schedules.js';
@@ -28,7 +29,17 @@ import { ARCHITECTURES, disposeModel, type Architecture, type LearnedModel, type
 import { checkTraining, train, type TrainOptions, type TrainResult } from '../models/train.js';
 import type { TrainData } from '../models/train-data.js';
 import { writeTrainReport, type TrainReport } from '../report/train-report.js';
-import { intArg, realArg, seedArg, SEED_RANGE, LABELS_HELP, csvHeaderOption, printDataNotes } from './common.js';
+import {
+  intArg,
+  realArg,
+  seedArg,
+  SEED_RANGE,
+  LABELS_HELP,
+  csvHeaderOption,
+  printDataNotes,
+  TRACE_HELP,
+  writeTrace,
+} from './common.js';
 import { checkOutFile } from './out-folder.js';
 
 const DEFAULT_EPOCHS: Record<Architecture, number> = { mlp: 100, 'unet-small': 20, classifier: 10 };
@@ -339,8 +350,10 @@ export function trainCommand(): Command {
       intArg('--sample-steps', 1, 100_000),
     )
     .option('--no-report', 'skip the HTML report and the sample grid')
+    .option('--trace <file>', TRACE_HELP)
     .action(async (o) => {
       checkOutFile(o.out);
+      if (o.trace !== undefined) checkOutFile(o.trace, '--trace');
       // Everything up to requestContext is host work: a refusal leaves no trace and uses no GPU.
       const resume = o.resume ? readCheckpoint(o.resume) : null;
       if (resume) {
@@ -402,7 +415,11 @@ export function trainCommand(): Command {
       };
       const words = { what: `resume checkpoint ${o.resume}`, override: '--allow-different-data' };
       for (const w of checkTraining(def, trainData, trainOpts, words)) console.warn(`warning: ${w}`);
-      const ctx = await requestContext({});
+      const ctx = await requestContext({ trace: o.trace !== undefined });
+      const finishTrace = () => {
+        if (o.trace !== undefined)
+          console.log(`trace: ${o.trace} (${writeTrace(ctx, o.trace, { data: data.name, model: arch })} events)`);
+      };
       const a = ctx.adapterInfo;
       console.log(`adapter: ${a.vendor} ${a.architecture} ${a.description}${a.isFallback ? ' (software)' : ''}`);
       const nParams = def.paramSpecs.reduce((s, p) => s + p.shape.reduce((x, y) => x * y, 1), 0);
@@ -417,14 +434,14 @@ export function trainCommand(): Command {
       }
       let model: LearnedModel | null = null;
       try {
-        const r = await train(ctx, def, trainData, trainOpts);
+        const r = await traced(ctx, 'train', () => train(ctx, def, trainData, trainOpts));
         bar.stop();
         model = r.model;
         console.log(
           `trained ${r.stepsRun} steps in ${r.seconds.toFixed(1)} s (${r.samplesPerSecond.toFixed(0)} samples/s); final loss ${r.losses.length ? r.losses[r.losses.length - 1]!.toPrecision(4) : '-'}`,
         );
         console.log(`checkpoint: ${o.out} (step ${r.checkpoint.info.step})`);
-        if (!o.report) return;
+        if (!o.report) return finishTrace();
         const facts: [string, string][] = [
           [
             'training time',
@@ -446,19 +463,22 @@ export function trainCommand(): Command {
             ]);
           for (const [k, v] of facts.slice(2)) console.log(`${k}: ${v}`);
         } else {
-          samples = await sampleFacts(ctx, r, data, o.sampleSteps);
+          samples = await traced(ctx, 'sample', () => sampleFacts(ctx, r, data, o.sampleSteps));
         }
-        const files = await writeTrainReport(withoutExt(o.out), {
-          title: `fluctus train — ${arch} on ${data.name}`,
-          info: r.checkpoint.info,
-          losses: r.losses,
-          lossName: arch === 'classifier' ? 'cross-entropy' : 'MSE of eps',
-          samples,
-          facts,
-          data: { x: data.x, labels: data.labels, dim: data.shape[1] },
-          imageShape: imageOf(data),
-        });
+        const files = await traced(ctx, 'write report', () =>
+          writeTrainReport(withoutExt(o.out), {
+            title: `fluctus train — ${arch} on ${data.name}`,
+            info: r.checkpoint.info,
+            losses: r.losses,
+            lossName: arch === 'classifier' ? 'cross-entropy' : 'MSE of eps',
+            samples,
+            facts,
+            data: { x: data.x, labels: data.labels, dim: data.shape[1] },
+            imageShape: imageOf(data),
+          }),
+        );
         console.log(`report: ${files.join(', ')}`);
+        finishTrace();
       } finally {
         bar.stop();
         if (model) disposeModel(model);

@@ -21,6 +21,7 @@ import type { Context } from '../runtime/context.js';
 import { beginBatch, dispatch, submit, type Batch } from '../runtime/dispatch.js';
 import { getPipeline, type CachedPipeline, type KernelSpec } from '../runtime/pipeline.js';
 import { createTensor, disposeTensor, readback, type Tensor } from '../runtime/tensor.js';
+import { traceHost } from '../runtime/trace.js';
 import { bandToTridiagonal } from '../linalg/band.js';
 import { tridiagonalQl } from '../linalg/eigh-cpu.js';
 import { encodeMatmul, matmulPlan, type GemmPlan, type PlanOptions } from './matmul.js';
@@ -204,7 +205,10 @@ export async function tridiagEigenvalues(ctx: Context, work: TridiagWork, count:
   const n = work.n;
   const per = n * (TRIDIAG_BAND + 1);
   const band = await readback(ctx, work.band, 0, count * per);
-  return Array.from({ length: count }, (_, i) => bandEigenvalues(band.subarray(i * per, (i + 1) * per), n));
+  const t0 = performance.now();
+  const values = Array.from({ length: count }, (_, i) => bandEigenvalues(band.subarray(i * per, (i + 1) * per), n));
+  traceHost(ctx, 'host eigenvalues (band -> tridiagonal -> QL)', t0, performance.now(), { matrices: count, n });
+  return values;
 }
 
 /** Eigenvalues (descending) of one band form (n, B + 1) as stage 1 leaves it: band -> tridiagonal -> QL. */

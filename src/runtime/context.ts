@@ -18,6 +18,8 @@ export interface ContextOptions {
   featureLevel?: 'core' | 'compatibility';
   /** Per-kernel GPU timing (timestamp queries when the adapter has them, wall clock otherwise). */
   profile?: boolean;
+  /** Record the GPU timeline and host spans for chromeTrace() (trace.ts); implies profile. */
+  trace?: boolean;
   /**
    * How to wait for the GPU. 'idle' sleeps for the predicted time before asking for completion,
    * because dawn.node busy-polls the main thread while a GPU promise is pending and steals a core
@@ -173,9 +175,9 @@ export async function requestContext(opts: ContextOptions = {}): Promise<Context
   device.addEventListener('uncapturederror', (ev) => {
     ctx.deviceError ??= (ev as GPUUncapturedErrorEvent).error;
   });
-  if (opts.profile) {
+  if (opts.profile || opts.trace) {
     const { createProfiler } = await import('./profile.js');
-    ctx.profiler = createProfiler(ctx);
+    ctx.profiler = createProfiler(ctx, Boolean(opts.trace));
   }
   return ctx;
 }

@@ -125,7 +125,7 @@ export function submit(batch: Batch): void {
     batch.pass = null;
   }
   if (batch.slots) ctx.device.queue.writeBuffer(ringBuffer(ctx), 0, batch.ring, 0, batch.slots * SLOT_BYTES);
-  const after = ctx.profiler ? resolveProfile(ctx, batch.encoder) : [];
+  const after = ctx.profiler ? resolveProfile(ctx, batch.encoder, batch.label) : [];
   ctx.device.queue.submit([batch.encoder.finish({ label: batch.label })]);
   ctx.pending.push({
     kernels: batch.kernels,

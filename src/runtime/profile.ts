@@ -3,6 +3,7 @@
 // platform-node.ts); without it, each submit's wall time (submit to completion) is shared among its
 // dispatches in proportion to their declared work. Either way a report gives time, GFLOP/s and GB/s.
 import type { Context } from './context.js';
+import { createTraceLog, type TraceLog } from './trace.js';
 
 const MAX_TIMED = 1024; // dispatches timed per submit; dispatch() submits early when this is reached
 
@@ -28,10 +29,12 @@ export interface Profiler {
   resolveBuffer: GPUBuffer | null;
   current: Timed[];
   totals: Map<string, { calls: number; ns: number; flops: number; bytes: number }>;
+  /** The timeline of every dispatch and host span (trace.ts), when the context traces. */
+  trace: TraceLog | null;
   destroy: () => void;
 }
 
-export function createProfiler(ctx: Context): Profiler {
+export function createProfiler(ctx: Context, trace = false): Profiler {
   const ts = ctx.features.timestampQuery;
   const querySet = ts
     ? ctx.device.createQuerySet({ label: 'fluctus.timestamps', type: 'timestamp', count: 2 * MAX_TIMED })
@@ -49,6 +52,7 @@ export function createProfiler(ctx: Context): Profiler {
     resolveBuffer,
     current: [],
     totals: new Map(),
+    trace: trace ? createTraceLog() : null,
     destroy: () => {
       querySet?.destroy();
       resolveBuffer?.destroy();
@@ -90,18 +94,26 @@ function add(p: Profiler, t: Timed, ns: number): void {
  * Called by submit() before finishing the encoder: resolves this submit's timestamps into a
  * readable buffer and returns the callbacks that sync() runs once the work is done.
  */
-export function resolveProfile(ctx: Context, enc: GPUCommandEncoder): (() => Promise<void>)[] {
+export function resolveProfile(ctx: Context, enc: GPUCommandEncoder, label = 'submit'): (() => Promise<void>)[] {
   const p = ctx.profiler!;
   const timed = p.current;
   p.current = [];
   if (!timed.length) return [];
+  const submitted = performance.now();
+  const trace = p.trace;
+  const submit = trace ? trace.submits.push({ label, hostMs: submitted }) - 1 : -1;
   if (p.mode === 'wall') {
-    const submitted = performance.now();
     return [
       async () => {
         const ns = (performance.now() - submitted) * 1e6;
         const total = timed.reduce((s, t) => s + t.flops + t.bytes, 0);
-        for (const t of timed) add(p, t, total > 0 ? (ns * (t.flops + t.bytes)) / total : ns / timed.length);
+        let at = submitted;
+        for (const t of timed) {
+          const share = total > 0 ? (ns * (t.flops + t.bytes)) / total : ns / timed.length;
+          add(p, t, share);
+          trace?.dispatches.push({ ...t, submit, start: at, end: at + share / 1e6 });
+          at += share / 1e6;
+        }
       },
     ];
   }
@@ -119,7 +131,14 @@ export function resolveProfile(ctx: Context, enc: GPUCommandEncoder): (() => Pro
       await read.mapAsync(GPUMapMode.READ);
       const stamps = new BigUint64Array(read.getMappedRange().slice(0));
       read.destroy();
-      timed.forEach((t, i) => add(p, t, Math.max(0, Number(stamps[2 * i + 1]! - stamps[2 * i]!))));
+      if (trace) trace.anchor ??= { gpuNs: stamps[0]!, hostMs: submitted };
+      timed.forEach((t, i) => {
+        const ns = Math.max(0, Number(stamps[2 * i + 1]! - stamps[2 * i]!));
+        add(p, t, ns);
+        if (!trace) return;
+        const start = trace.anchor!.hostMs + Number(stamps[2 * i]! - trace.anchor!.gpuNs) / 1e6;
+        trace.dispatches.push({ ...t, submit, start, end: start + ns / 1e6 });
+      });
     },
   ];
 }
