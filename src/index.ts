@@ -11,6 +11,7 @@ export { createTensor, upload, readback, disposeTensor, rowChunks, type Tensor, 
 export { getPipeline, compileModule, type KernelSpec, type CachedPipeline } from './runtime/pipeline.js';
 export { beginBatch, dispatch, submit, sync, grid2d, ceilDiv, type Batch } from './runtime/dispatch.js';
 export { profileReport, resetProfile, formatProfile, type KernelProfile } from './runtime/profile.js';
+export { chromeTrace, traced, traceHost, type TraceEvent } from './runtime/trace.js';
 export { philox, PHILOX } from './kernels/philox.js';
 export {
   forwardNoise,
