@@ -159,6 +159,19 @@ async function runPage(tab: Page, url: string): Promise<Result> {
     expect(await tab.textContent('#gpu')).toMatch(/software fallback/);
     const profile = (await tab.locator('#profile-table').count()) + (await tab.locator('#no-timestamps').count());
     expect(profile).toBe(1);
+    // The run's GPU timeline for download: Chrome Trace Event JSON with dispatches and host phases.
+    const trace = await tab.evaluate(async () => {
+      const a = document.querySelector<HTMLAnchorElement>('#trace-download')!;
+      const t = (await (await fetch(a.href)).json()) as { traceEvents: { cat: string; name: string }[] };
+      return {
+        file: a.download,
+        dispatches: t.traceEvents.filter((e) => e.cat === 'dispatch').length,
+        host: t.traceEvents.filter((e) => e.cat === 'host').map((e) => e.name),
+      };
+    });
+    expect(trace.file).toBe('fluctus-trace.json');
+    expect(trace.dispatches).toBeGreaterThan(10);
+    expect(trace.host).toContain('moments');
   });
 
   it('with WebGPU off, says what the browser needs instead of a blank page', async () => {

@@ -40,6 +40,15 @@ export function createTraceLog(): TraceLog {
   return { submits: [], dispatches: [], host: [], anchor: null };
 }
 
+/** Forgets the recorded timeline (a new run starts a new trace). */
+export function resetTrace(ctx: Context): void {
+  const t = ctx.profiler?.trace;
+  if (!t) return;
+  t.submits.length = 0;
+  t.dispatches.length = 0;
+  t.host.length = 0;
+}
+
 /** Records the host span [start, end] (ms, performance.now()) named `name` when the context traces. */
 export function traceHost(
   ctx: Context | null | undefined,
@@ -82,7 +91,10 @@ const GPU_TID = 2;
  * The recorded timeline as a Trace Event Format object ({ traceEvents, displayTimeUnit, metadata }),
  * times in µs from the earliest event. Throws when the context was not created with { trace: true }.
  */
-export function chromeTrace(ctx: Context, metadata: Record<string, unknown> = {}): {
+export function chromeTrace(
+  ctx: Context,
+  metadata: Record<string, unknown> = {},
+): {
   traceEvents: TraceEvent[];
   displayTimeUnit: 'ms';
   metadata: Record<string, unknown>;

@@ -3,6 +3,7 @@
 // (src/runtime/profile.ts) when the adapter has timestamp queries.
 import { requestContext, type Context } from '../../runtime/context.js';
 import { profileReport } from '../../runtime/profile.js';
+import { chromeTrace } from '../../runtime/trace.js';
 
 export type GpuProbe =
   | { ok: true; ctx: Context }
@@ -32,7 +33,7 @@ export async function acquireGpu(): Promise<GpuProbe> {
     };
   }
   try {
-    return { ok: true, ctx: await requestContext({ profile: true, label: 'fluctus explorer' }) };
+    return { ok: true, ctx: await requestContext({ profile: true, trace: true, label: 'fluctus explorer' }) };
   } catch (e) {
     return {
       ok: false,
@@ -85,11 +86,22 @@ export function showAdapter(el: HTMLElement, ctx: Context): void {
   el.dataset.fallback = String(a.isFallback);
 }
 
+let traceUrl: string | null = null;
+
+/** A link to the last run's GPU timeline as a Chrome Trace Event file (Perfetto, chrome://tracing). */
+function traceLink(ctx: Context): string {
+  if (!ctx.profiler?.trace || typeof URL.createObjectURL !== 'function') return '';
+  if (traceUrl) URL.revokeObjectURL(traceUrl);
+  const trace = chromeTrace(ctx, { source: 'fluctus explorer' });
+  traceUrl = URL.createObjectURL(new Blob([JSON.stringify(trace)], { type: 'application/json' }));
+  const timing = ctx.profiler.mode === 'timestamp' ? 'timestamp queries' : 'wall clock per submission';
+  return `<p><a id="trace-download" href="${traceUrl}" download="fluctus-trace.json">Download the GPU timeline</a> of the last run (${trace.traceEvents.length} events, ${timing}; Chrome Trace Event JSON: open it in Perfetto or chrome://tracing).</p>`;
+}
+
 /** The per-kernel GPU times since the last reset, or a line saying timestamp queries are unavailable. */
 export function showProfile(el: HTMLElement, ctx: Context): void {
   if (!ctx.features.timestampQuery || ctx.profiler?.mode !== 'timestamp') {
-    el.innerHTML =
-      '<p class="note" id="no-timestamps">Timestamp queries are unavailable on this adapter (no <code>timestamp-query</code> feature), so there is no per-kernel GPU time.</p>';
+    el.innerHTML = `<p class="note" id="no-timestamps">Timestamp queries are unavailable on this adapter (no <code>timestamp-query</code> feature), so there is no per-kernel GPU time.</p>${traceLink(ctx)}`;
     return;
   }
   const rows = profileReport(ctx);
@@ -105,5 +117,5 @@ export function showProfile(el: HTMLElement, ctx: Context): void {
     )
     .join('');
   el.innerHTML = `<table class="num" id="profile-table"><thead><tr><th>kernel</th><th>calls</th><th>GPU ms</th><th>%</th><th>GFLOP/s</th><th>GB/s</th></tr></thead><tbody>${body}</tbody></table>
-    <p class="note">GPU time from timestamp queries around each dispatch (analysis and trajectories of the last run); FLOP and bytes are the kernels' declared counts.</p>`;
+    <p class="note">GPU time from timestamp queries around each dispatch (analysis and trajectories of the last run); FLOP and bytes are the kernels' declared counts.</p>${traceLink(ctx)}`;
 }

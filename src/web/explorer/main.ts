@@ -3,6 +3,7 @@
 // State for tests and embedding is published on window.__fluctus (see ExplorerState).
 import type { AdapterSummary, Context } from '../../runtime/context.js';
 import { resetProfile } from '../../runtime/profile.js';
+import { resetTrace } from '../../runtime/trace.js';
 import { analyzeMergers } from '../../analysis/analyze.js';
 import type { Dataset } from '../../data/dataset.js';
 import { applyQuery, readOptions, syncDataFields, wireFiles, writeOptions } from './form.js';
@@ -99,6 +100,7 @@ async function run(ctx: Context): Promise<void> {
     Object.assign(document.createElement('p'), { className: 'note', textContent: 'Computed after the analysis…' }),
   );
   resetProfile(ctx);
+  resetTrace(ctx);
   const { report } = await analyzeMergers(ctx, data, { ...aopts, progress: onProgress, version: 'explorer' });
   say('drawing charts…');
   const tCharts = performance.now();
