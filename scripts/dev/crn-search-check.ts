@@ -1,0 +1,91 @@
+// Does the crn merger search miss crossings? (development only.) On latent-shaped data (fewer rows per
+// class than D: the Gram path), runs crnMergers, then takes exact d(i) = max_j |lambda_j(C_1(i)) -
+// lambda_j(C_2(i))| from full spectra of the same engine on a grid of steps for every class pair, and
+// compares the first grid step with d <= eps against the search's merger step.
+//   npx tsx scripts/dev/crn-search-check.ts [--per 300] [--stride 5] [--seed 0] [--pairs 0-2,1-3]
+//     [--known 1001,455]  (merger steps of those pairs from an earlier run: skips the search itself)
+import { requestContext } from '../../src/runtime/context.js';
+import { latentShaped } from '../../src/data/bench-shapes.js';
+import { makeSchedule } from '../../src/schedule/schedules.js';
+import { planEvents } from '../../src/analysis/events.js';
+import { crnMergers, type CrnInput } from '../../src/analysis/crn-mergers.js';
+import { crnBasis, disposeCrnBasis } from '../../src/analysis/crn-basis.js';
+import { crnGramBases, disposeGramEvents } from '../../src/analysis/crn-gram.js';
+import { crnEngine } from '../../src/analysis/crn-engine.js';
+import { argOf } from '../bench/common.js';
+
+const per = Number(argOf('per') ?? 300);
+const stride = Number(argOf('stride') ?? 5);
+const seed = Number(argOf('seed') ?? 0);
+const ctx = await requestContext();
+const data = latentShaped({ perClass: per });
+const [N, D] = data.shape;
+const counts = data.classNames.map((_, k) => data.labels.filter((l) => l === k).length);
+const plan = planEvents(data.classNames, counts, N, []);
+const schedule = makeSchedule('linear', 1000);
+const T = schedule.T;
+const inp: CrnInput = {
+  x: data.x,
+  labels: data.labels,
+  dim: D,
+  counts,
+  plan,
+  schedule,
+  seed,
+  noiseCount: N,
+  centring: 'own',
+  epsRule: { ratio: 400 },
+  reportSteps: [0, T],
+  directions: 4,
+};
+const only = argOf('pairs')?.split(',').map((w) => w.split('-').map(Number) as [number, number]);
+const known = argOf('known')?.split(',').map(Number);
+let eps: number;
+let steps: (number | null)[];
+if (known) {
+  // eps as crnMergers sets it: lambda_max of the classes and all data at step 0 over the ratio (from --eps).
+  eps = Number(argOf('eps'));
+  steps = known.map((s) => (s > T ? null : s));
+} else {
+  const t0 = performance.now();
+  const res = await crnMergers(ctx, inp);
+  console.log(`crnMergers ${((performance.now() - t0) / 1e3).toFixed(1)} s, eps ${res.eps}, full spectra ${res.search.fullSpectra}`);
+  eps = res.eps;
+  steps = res.pairs.map((p) => p.mergerStep);
+  res.dispose();
+}
+const basis = await crnBasis(ctx, inp);
+const small = plan.events.filter((e) => (e.kind === 'noise' ? N : e.count) < D).map((e) => e.id);
+const grams = await crnGramBases(ctx, inp, basis, small);
+const eng = await crnEngine(ctx, basis, schedule, grams);
+const grid = Array.from({ length: Math.floor(T / stride) + 1 }, (_, i) => i * stride);
+let missed = 0;
+let checked = 0;
+const chosen = plan.pairs
+  .map((p, q) => ({ p, q }))
+  .filter(({ p }) => p.kind === 'class-class' && (!only || only.some(([a, b]) => a === p.a && b === p.b)));
+for (const [c, { p, q }] of chosen.entries()) {
+  const got = known ? steps[c]! : steps[q]!;
+  const specs = await eng.full(grid.flatMap((s) => [[p.a, s] as const, [p.b, s] as const]));
+  let first: number | null = null;
+  let minD = Infinity;
+  grid.forEach((s, g) => {
+    const l1 = specs[2 * g]!;
+    const l2 = specs[2 * g + 1]!;
+    let d = 0;
+    for (let j = 0; j < l1.length; j++) d = Math.max(d, Math.abs(l1[j]! - l2[j]!));
+    minD = Math.min(minD, d);
+    if (first === null && d <= eps) first = s;
+  });
+  checked++;
+  // The search is exact to one step; the grid is `stride` steps: a miss is a grid crossing before the search's step - stride.
+  const bad = first !== null && (got === null || first < got - stride);
+  if (bad) missed++;
+  console.log(
+    `${plan.events[p.a]!.name} vs ${plan.events[p.b]!.name}: search ${got ?? 'none'}, first grid crossing ${first ?? 'none'} (min d ${minD.toFixed(4)} / eps ${eps.toFixed(4)})${bad ? '  <-- MISSED' : ''}`,
+  );
+}
+console.log(`${missed} of ${checked} class pairs have a crossing before the search's merger step`);
+eng.dispose();
+disposeGramEvents(grams);
+disposeCrnBasis(basis);
