@@ -38,7 +38,9 @@ const inp: CrnInput = {
   reportSteps: [0, T],
   directions: 4,
 };
-const only = argOf('pairs')?.split(',').map((w) => w.split('-').map(Number) as [number, number]);
+const only = argOf('pairs')
+  ?.split(',')
+  .map((w) => w.split('-').map(Number) as [number, number]);
 const known = argOf('known')?.split(',').map(Number);
 let eps: number;
 let steps: (number | null)[];
@@ -49,7 +51,9 @@ if (known) {
 } else {
   const t0 = performance.now();
   const res = await crnMergers(ctx, inp);
-  console.log(`crnMergers ${((performance.now() - t0) / 1e3).toFixed(1)} s, eps ${res.eps}, full spectra ${res.search.fullSpectra}`);
+  console.log(
+    `crnMergers ${((performance.now() - t0) / 1e3).toFixed(1)} s, eps ${res.eps}, full spectra ${res.search.fullSpectra}`,
+  );
   eps = res.eps;
   steps = res.pairs.map((p) => p.mergerStep);
   res.dispose();
