@@ -97,7 +97,10 @@ export async function crnMergers(ctx: Context, inp: CrnInput): Promise<CrnResult
     const eng = engine;
     const events = plan.events.map((e) => e.id);
     const order = Math.min(...events.map((e) => eng.size(e)));
-    const small = order <= TRACK_M;
+    // Exact spectra at every step when they are cheap: events smaller than the tracked subspace, or
+    // D <= HOST_DIM where the host solves a D x D problem in microseconds. Then d is exact everywhere and
+    // every step is certified.
+    const small = order <= TRACK_M || D <= HOST_DIM;
     const k = small ? order : TRACK_K;
     const m = small ? order : TRACK_M;
     // The top eigenpairs of A = C(0) per event: eps (classes and all data) and the tracker's start.
@@ -203,6 +206,7 @@ export async function crnMergers(ctx: Context, inp: CrnInput): Promise<CrnResult
       products: trackStats.products,
       fullSpectra: eng.fullCount(),
       bisectedPairs: found.filter((f) => f.bisected).length,
+      dipPairs: found.filter((f) => f.dips > 0).length,
     };
     return {
       eps,

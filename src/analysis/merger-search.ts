@@ -8,7 +8,9 @@
 // d certifies it and the search moves on. Candidates of all pairs are decided together, one batch of full
 // spectra per round. After the merger step, any step with dLower > eps is a re-crossing (d is certainly
 // back above eps there): reported, never hidden. After 3 failed candidates a pair gallops (steps c + 1,
-// c + 2, c + 4, ...) and bisects the last bracket, and says so.
+// c + 2, c + 4, ...) and bisects the last bracket, and says so. Last, the runs of steps before the merger
+// step that no bound certified are probed once each, where the bound is lowest: the tracked values carry
+// errors, so d can dip to eps where the estimate does not; such a dip moves the merger step back.
 import type { CrnEngine } from './crn-engine.js';
 import type { EventTrack } from './ritz-track.js';
 
@@ -29,6 +31,8 @@ export interface PairSearch {
   uncertified: number[];
   /** The search fell back to galloping and bisection (d's top ranks did not decide it). */
   bisected: boolean;
+  /** Crossings found by the dip probes (step 3 of the search) that the tracked estimate missed. */
+  dips: number;
 }
 
 export interface SearchInput {
@@ -131,44 +135,68 @@ function* pairSearch(
     }
     return (yield* exactAt(i)) > eps;
   }
+  /** d(c) <= eps: walk back with strides 1, 2, 4, ... to a step above eps, then bisect that bracket. */
+  function* walkBack(c: number): Generator<Request, number, Float64Array[]> {
+    let hi = c;
+    let stride = 1;
+    let lastAbove = -1;
+    for (;;) {
+      if (firstOpen(start) >= hi) return hi;
+      const t = Math.max(firstOpen(start), hi - stride);
+      if (yield* aboveAt(t)) {
+        lastAbove = t;
+        break;
+      }
+      hi = t;
+      stride *= 2;
+    }
+    while (hi - lastAbove > 1) {
+      const mid = Math.floor((lastAbove + hi) / 2);
+      if (yield* aboveAt(mid)) lastAbove = mid;
+      else hi = mid;
+    }
+    return hi;
+  }
   // 1. Probe where the estimate crosses; after three misses gallop forward on exact d.
   let lo = start;
   let c = estimate(lo);
   let misses = 0;
+  let hi: number | null = null;
   for (;;) {
-    if (c > T) {
-      // The estimate never reaches eps again: the steps left open are reported, the pair does not merge.
-      for (let i = lo; i <= T; i++) if (!certified(i)) s.uncertified.push(i);
-      return null;
-    }
+    if (c > T) break; // the estimate never reaches eps again
     const d = yield* exactAt(c);
-    if (d <= eps) break;
+    if (d <= eps) {
+      // 2. The first crossing at or before c.
+      hi = yield* walkBack(c);
+      break;
+    }
     bias = d - s.dTop[c]!;
     misses++;
     lo = firstOpen(c + 1);
     if (misses >= 3) s.bisected = true;
     c = misses < 3 ? estimate(lo) : Math.min(T + 1, c + 2 ** (misses - 3));
   }
-  // 2. d(c) <= eps. Walk back with strides 1, 2, 4, ... to a step above eps, then bisect that bracket.
-  let hi = c;
-  let stride = 1;
-  let lastAbove = -1;
-  for (;;) {
-    if (firstOpen(start) >= hi) return hi;
-    const t = Math.max(firstOpen(start), hi - stride);
-    if (yield* aboveAt(t)) {
-      lastAbove = t;
+  // 3. Dips the estimate did not reach: the tracked values carry errors, so d can touch eps where the
+  // estimate stays above it. In each run of uncertified steps before the merger step (up to T when there
+  // is none), earliest run first, probe the step where the certified bound is lowest (one probe per run,
+  // not a guarantee: the steps left open are reported); a crossing there moves the merger step back to
+  // the first crossing before it.
+  const limit = hi ?? T + 1;
+  for (let i = firstOpen(start); i < limit; ) {
+    let j = i;
+    let best = i;
+    while (j < limit && !certified(j)) {
+      if (s.dLower[j]! < s.dLower[best]!) best = j;
+      j++;
+    }
+    if (!(yield* aboveAt(best))) {
+      hi = yield* walkBack(best);
+      s.dips++;
       break;
     }
-    hi = t;
-    stride *= 2;
+    i = firstOpen(j);
   }
-  while (hi - lastAbove > 1) {
-    const mid = Math.floor((lastAbove + hi) / 2);
-    if (yield* aboveAt(mid)) lastAbove = mid;
-    else hi = mid;
-  }
-  for (let i = start; i < hi; i++) if (!certified(i)) s.uncertified.push(i);
+  for (let i = start; i < (hi ?? T + 1); i++) if (!certified(i)) s.uncertified.push(i);
   return hi;
 }
 
@@ -185,6 +213,7 @@ export async function searchMergers(inp: SearchInput): Promise<PairSearch[]> {
       recrossings: [],
       uncertified: [],
       bisected: false,
+      dips: 0,
     };
     results.push(s);
     const co = pairSearch(s, a, b, t1, t2, eps, T);

@@ -73,6 +73,8 @@ export interface SearchReport {
   fullSpectra: number;
   /** Pairs whose merger step needed galloping and bisection on full spectra (ritz). */
   bisectedPairs: number;
+  /** Pairs whose merger step came from a dip probe: a crossing the tracked estimate did not reach (ritz). */
+  dipPairs?: number;
 }
 
 export interface NormalityReport {

@@ -1,0 +1,77 @@
+// The crn merger search's dip probe: where the tracked top eigenvalues carry errors, d can touch eps at
+// steps where the estimate stays above it; such a crossing before the one the estimate finds (or when it
+// finds none) must become the merger step. A fake engine with known spectra, tracks with a biased
+// estimate over the dip.
+import { describe, expect, it } from 'vitest';
+import { searchMergers } from '../../src/analysis/merger-search.js';
+import type { CrnEngine } from '../../src/analysis/crn-engine.js';
+import type { EventTrack } from '../../src/analysis/ritz-track.js';
+
+const T = 100;
+const eps = 1;
+
+/** Event 0 has the single eigenvalue 1 + f(i), event 1 the eigenvalue 1: d(i) = f(i). */
+function setup(f: (i: number) => number, dip: [number, number], bias = 1.1, err = 0.8) {
+  const requests: [number, number][] = [];
+  const engine = {
+    async full(req: readonly (readonly [number, number])[]) {
+      requests.push(...req.map(([e, s]) => [e, s] as [number, number]));
+      return req.map(([e, s]) => Float64Array.of(e === 0 ? 1 + f(s) : 1));
+    },
+  } as unknown as CrnEngine;
+  const inDip = (i: number) => i >= dip[0] && i <= dip[1];
+  // Ritz values are lower bounds of their eigenvalues: over the window event 1's tracked value is `bias`
+  // too low, so the estimate of d is `bias` too high and misses the dip; its error allowance `err` leaves
+  // the dip's steps uncertified. Exact elsewhere.
+  const track0: EventTrack = {
+    values: Array.from({ length: T + 1 }, (_, i) => Float64Array.of(1 + f(i))),
+    err: Array.from({ length: T + 1 }, () => Float64Array.of(0)),
+    roundoff: new Float64Array(T + 1),
+  };
+  const track1: EventTrack = {
+    values: Array.from({ length: T + 1 }, (_, i) => Float64Array.of(inDip(i) ? 1 - bias : 1)),
+    err: Array.from({ length: T + 1 }, (_, i) => Float64Array.of(inDip(i) ? err : 0)),
+    roundoff: new Float64Array(T + 1),
+  };
+  return {
+    engine,
+    requests,
+    tracks: new Map([
+      [0, track0],
+      [1, track1],
+    ]),
+  };
+}
+
+describe('merger search: dips the tracked estimate misses', () => {
+  it('a dip before the estimated crossing becomes the merger step', async () => {
+    const f = (i: number) => (i >= 40 && i <= 45 ? 0.5 : i >= 80 ? 0.5 : 3);
+    const { engine, tracks } = setup(f, [38, 47]);
+    const [s] = await searchMergers({ engine, tracks, pairs: [{ a: 0, b: 1 }], eps, T });
+    expect(s!.mergerStep).toBe(40);
+    expect(s!.dips).toBe(1);
+    // d(40) <= eps from full spectra; d(39) > eps certified by the bound.
+    expect(s!.exact.get(40)).toBe(0.5);
+    expect(s!.dLower[39]).toBeGreaterThan(eps);
+  });
+
+  it('a dip in a pair the estimate says never merges makes it merge', async () => {
+    const f = (i: number) => (i >= 60 && i <= 62 ? 0.9 : 2);
+    const { engine, tracks } = setup(f, [55, 66], 1.1, 1.5);
+    const [s] = await searchMergers({ engine, tracks, pairs: [{ a: 0, b: 1 }], eps, T });
+    expect(s!.mergerStep).toBe(60);
+    expect(s!.dips).toBe(1);
+  });
+
+  it('no dip: one probe per uncertified run, the crossing of the estimate stands, the run is reported', async () => {
+    const f = (i: number) => (i >= 80 ? 0.5 : 3);
+    const { engine, tracks, requests } = setup(f, [38, 47], 1.1, 3.5);
+    const [s] = await searchMergers({ engine, tracks, pairs: [{ a: 0, b: 1 }], eps, T });
+    expect(s!.mergerStep).toBe(80);
+    expect(s!.dips).toBe(0);
+    // A window whose estimate is 1.1 too high but whose d never dips: its steps stay uncertified (bound
+    // 3 + 1.1 - 3.5 = 0.6), probed once at the lowest bound (38) and reported without that step.
+    expect(s!.uncertified).toEqual([39, 40, 41, 42, 43, 44, 45, 46, 47]);
+    expect(requests.filter(([, step]) => step >= 38 && step <= 47).length).toBeLessThanOrEqual(2);
+  });
+});
