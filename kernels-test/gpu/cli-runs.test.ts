@@ -115,6 +115,28 @@ describeGpu('the CLI with a long run', () => {
     expect(leftovers(out)).toEqual([]);
   }, 120_000);
 
+  it('Ctrl-C during training exits 130 and says what the checkpoint file holds', async () => {
+    const out = join(dir, 'train-int', 'm.safetensors');
+    const child = spawn(
+      process.execPath,
+      [bin, 'train', '--model', 'mlp', '--data', plain, '--epochs', '100000', '--no-report', '--out', out],
+      { stdio: 'pipe' },
+    );
+    let text = '';
+    const code = await new Promise<number | null>((resolve) => {
+      child.stdout.on('data', (b: Buffer) => {
+        text += b.toString();
+        if (/data: plain/.test(text) && !child.killed) setTimeout(() => child.kill('SIGINT'), 1500);
+      });
+      child.stderr.on('data', (b: Buffer) => {
+        text += b.toString();
+      });
+      child.on('exit', (c) => resolve(c));
+    });
+    expect(code, text).toBe(130);
+    expect(text).toMatch(/interrupted \(SIGINT\); \S*m\.safetensors holds the last checkpoint written/);
+  }, 120_000);
+
   it('prints phase lines with counts and elapsed time when stderr is not a terminal', async () => {
     const r = await analyze(['--data', plain, '--out', join(dir, 'lines')]);
     expect(r.code, r.stderr).toBe(0);

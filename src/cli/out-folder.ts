@@ -97,10 +97,14 @@ export function checkOutFile(path: string, option = '--out'): string {
 
 type Cleanup = () => void;
 const cleanups = new Set<Cleanup>();
+const notes = new Map<Cleanup, string>();
 let handlersInstalled = false;
 
-/** Runs `fn` on Ctrl-C / SIGTERM before the process exits (130 / 143); returns the unregister function. */
-export function onInterrupt(fn: Cleanup): () => void {
+/**
+ * Runs `fn` on Ctrl-C / SIGTERM before the process exits (130 / 143), restores the cursor the progress
+ * bars hide and prints `note` (what the interrupted run leaves); returns the unregister function.
+ */
+export function onInterrupt(fn: Cleanup, note = 'nothing from this run was written'): () => void {
   if (!handlersInstalled) {
     handlersInstalled = true;
     for (const [sig, code] of [
@@ -116,13 +120,18 @@ export function onInterrupt(fn: Cleanup): () => void {
           }
         }
         if (process.stderr.isTTY) process.stderr.write('\x1b[?25h\n'); // the progress bar hides the cursor
-        console.error(`fluctus: interrupted (${sig}); nothing from this run was written`);
+        const said = [...notes.values()];
+        console.error(`fluctus: interrupted (${sig}); ${said[said.length - 1] ?? 'nothing from this run was written'}`);
         process.exit(code);
       });
     }
   }
   cleanups.add(fn);
-  return () => cleanups.delete(fn);
+  notes.set(fn, note);
+  return () => {
+    notes.delete(fn);
+    return cleanups.delete(fn);
+  };
 }
 
 /** A process id is still running (a staging folder of a live run is left alone). */

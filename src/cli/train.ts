@@ -40,7 +40,7 @@ import {
   TRACE_HELP,
   writeTrace,
 } from './common.js';
-import { checkOutFile } from './out-folder.js';
+import { checkOutFile, onInterrupt } from './out-folder.js';
 
 const DEFAULT_EPOCHS: Record<Architecture, number> = { mlp: 100, 'unet-small': 20, classifier: 10 };
 const DEFAULT_LR: Record<Architecture, number> = { mlp: 2e-3, 'unet-small': 1e-3, classifier: 1e-3 };
@@ -354,6 +354,11 @@ export function trainCommand(): Command {
     .action(async (o) => {
       checkOutFile(o.out);
       if (o.trace !== undefined) checkOutFile(o.trace, '--trace');
+      // Ctrl-C: the cursor back, and what the checkpoint file holds.
+      onInterrupt(
+        () => undefined,
+        `${o.out} holds the last checkpoint written (periodic saves every minute), if any; resume with --resume ${o.out}`,
+      );
       // Everything up to requestContext is host work: a refusal leaves no trace and uses no GPU.
       const resume = o.resume ? readCheckpoint(o.resume) : null;
       if (resume) {
