@@ -199,12 +199,12 @@ async function gpuEngine(
     events: basis.events.map((e) => ({ count: e.count, mean: e.mean })),
     schedule,
     async full(requests) {
-      const todo = [...new Set(requests.map(([e, s]) => key(e, s)).filter((k) => !cache.has(k)))].map(
+      const missing = [...new Set(requests.map(([e, s]) => key(e, s)).filter((k) => !cache.has(k)))].map(
         (k) => k.split(':').map(Number) as [number, number],
       );
       // One batch per matrix order (D, and each Gram size).
       const bySize = new Map<number, [number, number][]>();
-      for (const r of todo) {
+      for (const r of missing) {
         const n = space(r[0]).n;
         bySize.set(n, [...(bySize.get(n) ?? []), r]);
       }

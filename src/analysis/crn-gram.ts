@@ -93,28 +93,13 @@ export async function crnGramBases(
         upload(ctx, rowsT, Uint32Array.from(rows));
         upload(ctx, ones, new Float32Array(n).fill(1));
         const batch = beginBatch(ctx, 'crn.gram');
+        /** Normal rows of this event's row indices into `out` (the draws crn-basis makes for them). */
+        const normalsInto = (out: Tensor, stream: number, tag?: number) =>
+          encodeNormalRows(batch, normals, { rows: rowsT, count: n, cols: D, ldo: ld, out, key, stream, tag });
         if (noise) {
           // The drawn noise event: its rows z (tag 5) and their eps (tag 6), as crn-basis draws them.
-          encodeNormalRows(batch, normals, {
-            rows: rowsT,
-            count: n,
-            cols: D,
-            ldo: ld,
-            out: X,
-            key,
-            stream: STREAM_NOISE_EVENT,
-            tag: 5,
-          });
-          encodeNormalRows(batch, normals, {
-            rows: rowsT,
-            count: n,
-            cols: D,
-            ldo: ld,
-            out: E,
-            key,
-            stream: STREAM_NOISE_EVENT,
-            tag: 6,
-          });
+          normalsInto(X, STREAM_NOISE_EVENT, 5);
+          normalsInto(E, STREAM_NOISE_EVENT, 6);
         } else {
           const host = new Float32Array(size * ld);
           rows.forEach((r, q) => {
@@ -122,15 +107,7 @@ export async function crnGramBases(
           });
           if (extra) for (let c = 0; c < D; c++) host[n * ld + c] = Math.sqrt(n) * (mean[c]! - global[c]!);
           upload(ctx, X, host);
-          encodeNormalRows(batch, normals, {
-            rows: rowsT,
-            count: n,
-            cols: D,
-            ldo: ld,
-            out: E,
-            key,
-            stream: STREAM_EPS,
-          });
+          normalsInto(E, STREAM_EPS);
         }
         // Centre E's n rows on their mean (and z's too: the drawn noise event is not centred on the host).
         const sums = await matmulPlan(ctx, { m: 1, n: D, k: n, transA: true });
