@@ -6,7 +6,7 @@ import { traceTimelineChart } from '../src/report/charts-trace.js';
 import { renderChartSvg } from '../src/report/report-html.js';
 import { writeFileAtomic } from '../src/runtime/atomic-write.js';
 import type { TraceEvent } from '../src/runtime/trace.js';
-import { argOf } from './bench/common.js';
+import { argOf } from './args.js';
 
 const [input, output] = process.argv
   .slice(2)

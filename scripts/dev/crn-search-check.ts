@@ -12,7 +12,7 @@ import { crnMergers, type CrnInput } from '../../src/analysis/crn-mergers.js';
 import { crnBasis, disposeCrnBasis } from '../../src/analysis/crn-basis.js';
 import { crnGramBases, disposeGramEvents } from '../../src/analysis/crn-gram.js';
 import { crnEngine } from '../../src/analysis/crn-engine.js';
-import { argOf } from '../bench/common.js';
+import { argOf } from '../args.js';
 
 const per = Number(argOf('per') ?? 300);
 const stride = Number(argOf('stride') ?? 5);

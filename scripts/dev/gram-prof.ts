@@ -9,7 +9,7 @@ import { profileReport, resetProfile } from '../../src/runtime/profile.js';
 import { encodeMatmul, matmulPlan } from '../../src/kernels/matmul.js';
 import { encodeSyrk, syrkPlan } from '../../src/kernels/syrk.js';
 import { rowStride } from '../../src/kernels/tridiag.js';
-import { argOf } from '../bench/common.js';
+import { argOf } from '../args.js';
 
 const n = Number(argOf('n') ?? 1300);
 const D = Number(argOf('d') ?? 4096);

@@ -4,7 +4,7 @@ import { encodeSymmBlock, symmBlockPipeline } from '../../src/kernels/symm_block
 import { beginBatch, submit } from '../../src/runtime/dispatch.js';
 import { destroyContext, requestContext } from '../../src/runtime/context.js';
 import { createTensor, readback } from '../../src/runtime/tensor.js';
-import { numArg } from '../bench/common.js';
+import { numArg } from '../args.js';
 
 const d = numArg('d', 784);
 const q4 = numArg('q4', 3);

@@ -21,7 +21,8 @@ import {
 import { bandToTridiagonal } from '../../src/linalg/band.js';
 import { tridiagonalQl } from '../../src/linalg/eigh-cpu.js';
 import { gaussian } from '../../kernels-test/random.js';
-import { numArg, stats, strArg } from '../bench/common.js';
+import { numArg, strArg } from '../args.js';
+import { stats } from '../../src/bench/common.js';
 
 const sizes = strArg('sizes', '784:16,1300:8,3072:2')
   .split(',')

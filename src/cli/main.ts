@@ -5,6 +5,7 @@ import { trainCommand } from './train.js';
 import { experimentCommand } from './experiment.js';
 import { noiseCommand } from './noise.js';
 import { momentsCommand } from './moments.js';
+import { benchCommand } from './bench.js';
 import { packageVersion } from './common.js';
 
 const program = new Command('fluctus')
@@ -16,6 +17,7 @@ program.addCommand(analyzeCommand());
 program.addCommand(momentsCommand());
 program.addCommand(trainCommand());
 program.addCommand(experimentCommand());
+program.addCommand(benchCommand());
 
 program.parseAsync(process.argv).catch((e: Error) => {
   console.error(`fluctus: ${e.message}`);

@@ -1,0 +1,131 @@
+// Training throughput of the learned denoisers: optimiser steps per second and samples per second of the MLP
+// and the U-Net at batch 128 (whole steps: noising, forward, MSE, backward, clipping, AdamW, EMA; one loss
+// readback per timed chunk). Cases are <model>-<data>: model mlp, unet16 (16/32 channels) or unet (32/64),
+// data digits (8 x 8) or fashion (28 x 28, Debian's dataset-fashion-mnist). Correctness first: two warm-up
+// steps must give finite losses near the eps-prediction start of ~1 (the layers' float64 checks are tests).
+// Peer, same run: the same architecture and training step in PyTorch-CPU (peers/train_torch.py, one thread
+// per core); ratio = ours / peer samples/s.
+// FLOPs per sample and step = 3 x 2 x (forward multiply-adds): a Linear (out, in) on a row is out * in MACs
+// (applied to every pixel for a 1x1 skip), a 3x3 conv (cout, 3, 3, cin) at h x w is its weight count times
+// h w; the backward costs twice the forward (dW and dX products).
+import { cpus } from 'node:os';
+import { join } from 'node:path';
+import { loadDataset } from '../data/loaders.js';
+import { cifarShaped } from '../data/bench-shapes.js';
+import type { Dataset } from '../data/dataset.js';
+import { makeSchedule } from '../schedule/schedules.js';
+import { mlpDef } from '../models/mlp.js';
+import { unetDef } from '../models/unet.js';
+import { disposeModel, type ModelDef } from '../models/model.js';
+import { train } from '../models/train.js';
+import { type BenchCase, type BenchRow, findPython, PEERS_DIR, row, runPython, stats } from './common.js';
+
+const MODELS = ['mlp', 'unet16', 'unet'];
+/** The data of a case: built-in (gmm, and cifar: 128 procedural 32 x 32 x 3 images per class) or Debian's. */
+const DATA: Record<string, () => Dataset> = {
+  gmm: () => loadDataset('gmm'),
+  cifar: () => ({ ...cifarShaped({ perClass: 128, seed: 1 }), imageShape: [32, 32] }),
+  digits: () => loadDataset('digits'),
+  fashion: () => loadDataset('fashion-mnist'),
+};
+
+/** The PyTorch-CPU peer's ms per step for the same definition, or why there is none. */
+function peerMs(def: ModelDef, classes: number, batch: number, steps: number, reps: number): number[] | string {
+  const py = findPython('torch');
+  if (typeof py === 'string') return py;
+  const c = def.config as Record<string, number>;
+  const cfg =
+    def.architecture === 'mlp'
+      ? { model: 'mlp', dim: def.dataShape[0], classes, hidden: c.hidden, blocks: c.blocks, timeDim: c.timeDim }
+      : { model: 'unet', image: def.dataShape, classes, c0: c.c0, c1: c.c1, embDim: c.embDim, groups: c.groups };
+  const config = { ...cfg, batch, steps, reps, threads: cpus().length };
+  const r = runPython<{ msPerStep: number[]; warmLosses: number[] }>(py, [
+    join(PEERS_DIR, 'train_torch.py'),
+    JSON.stringify(config),
+  ]);
+  if (!r.warmLosses.every((v) => Number.isFinite(v) && v < 1.5))
+    throw new Error(`train: the PyTorch peer's warm-up losses ${r.warmLosses} are not finite values near 1`);
+  return r.msPerStep;
+}
+
+/** Forward multiply-adds per sample (see the header). */
+function forwardMacs(def: ModelDef): number {
+  const [H, W] = def.dataShape.length === 3 ? def.dataShape : [1, 1];
+  let macs = 0;
+  for (const p of def.paramSpecs) {
+    if (!p.name.endsWith('.weight') || p.shape.length < 2) continue;
+    const size = p.shape.reduce((a, b) => a * b, 1);
+    const level = /^(down\.1|up\.1|res\.1)/.test(p.name) ? 4 : /^(mid|res\.2)/.test(p.name) ? 16 : 1;
+    const pixels = (H! * W!) / level;
+    const perPixel = p.shape.length === 4 || p.name.endsWith('.skip.weight') || p.name.startsWith('conv_');
+    macs += perPixel ? size * pixels : p.name === 'class_emb.weight' ? 0 : size;
+  }
+  return macs;
+}
+
+export const trainBench: BenchCase<{ cases: string; batch: number; steps: number; reps: number }> = {
+  name: 'train',
+  summary: 'denoiser training steps (MLP, U-Net) vs the same model in PyTorch-CPU',
+  sizes: {
+    small: { cases: 'mlp-gmm,unet16-cifar', batch: 32, steps: 0, reps: 2 },
+    medium: { cases: 'mlp-digits,unet16-digits,unet-digits', batch: 128, steps: 0, reps: 3 },
+    large: { cases: 'mlp-digits,mlp-fashion,unet16-fashion,unet-fashion', batch: 128, steps: 0, reps: 3 },
+  },
+  async run(env, p) {
+    const rows: BenchRow[] = [];
+    const detail: Record<string, unknown>[] = [];
+    const warmLosses: string[] = [];
+    const schedule = makeSchedule('linear', 1000);
+    for (const name of String(p.cases).split(',')) {
+      const [model, dataName] = name.split('-') as [string, string | undefined];
+      if (!MODELS.includes(model) || !dataName || !DATA[dataName])
+        throw new Error(
+          `train: case '${name}' is not <model>-<data> with model ${MODELS.join(' | ')} and data ${Object.keys(DATA).join(' | ')}`,
+        );
+      const ds = DATA[dataName]!();
+      const [N, D] = ds.shape;
+      if (model !== 'mlp' && !ds.imageShape) throw new Error(`train: case '${name}': ${ds.name} rows are not images`);
+      const [H, W] = ds.imageShape ?? [1, 1];
+      const image: [number, number, number] = [H, W, D / (H * W)];
+      const def =
+        model === 'mlp'
+          ? mlpDef(D, ds.classes, schedule)
+          : unetDef(image, ds.classes, schedule, model === 'unet16' ? { c0: 16, c1: 32 } : {});
+      const steps = p.steps || (model === 'mlp' ? 50 : dataName === 'digits' ? 10 : 3);
+      const BATCH = p.batch;
+      const data = { x: ds.x, labels: ds.labels, rows: N, dim: D, name: dataName };
+      // Correctness first: two steps must give finite losses near the eps-prediction start of ~1.
+      const warm = await train(env.ctx, def, data, { epochs: 1000, batch: BATCH, seed: 0, maxSteps: 2, lossEvery: 1 });
+      disposeModel(warm.model);
+      const l = Array.from(warm.losses).filter((_, i) => i % 2 === 1);
+      if (!l.every((v) => Number.isFinite(v) && v < 1.5))
+        throw new Error(`train: ${name}: warm-up losses ${l} are not finite values near 1`);
+      warmLosses.push(`${name} ${l.map((v) => v.toFixed(3)).join(', ')}`);
+      const ms: number[] = [];
+      for (let r = 0; r < p.reps; r++) {
+        const opts = { epochs: 1000, batch: BATCH, seed: r, maxSteps: steps, lossEvery: steps };
+        const res = await train(env.ctx, def, data, opts);
+        disposeModel(res.model);
+        ms.push((1e3 * res.seconds) / steps);
+      }
+      const s = stats(ms);
+      const flopsPerSample = 6 * forwardMacs(def);
+      const pm = env.peer === 'none' ? 'peers off (--peer none)' : peerMs(def, ds.classes, BATCH, steps, p.reps);
+      const peer: BenchRow['peer'] =
+        typeof pm === 'string'
+          ? { name: 'PyTorch-CPU', skipped: pm }
+          : { name: `PyTorch-CPU (${cpus().length} threads)`, ms: stats(pm).median };
+      const shape = `${ds.name} ${model === 'mlp' ? D : image.join('x')}, batch ${BATCH}`;
+      rows.push(row(`${model} training step`, shape, s, { rate: (1e3 * BATCH) / s.median, unit: 'samples/s' }, peer));
+      detail.push({
+        case: name,
+        batch: BATCH,
+        stepsPerRep: steps,
+        flopsPerSample,
+        gflopsPerSecond: (flopsPerSample * BATCH) / (s.median * 1e6),
+        config: def.config,
+      });
+    }
+    return { check: `warm-up losses finite and near 1: ${warmLosses.join('; ')}`, rows, detail: { cases: detail } };
+  },
+};
