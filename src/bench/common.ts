@@ -208,9 +208,20 @@ export function readFloats(path: string, type: typeof Float64Array | typeof Floa
   return new type(Uint8Array.from(b).buffer);
 }
 
-/** A Python line that sets BLAS to the BLAS libraries the process has loaded (folder/file, e.g. openblas-pthread/libblas.so.3). */
+/** A Python line that sets BLAS to the paths of the BLAS libraries the process has loaded (see blasName). */
 export const PY_BLAS =
-  "BLAS = sorted({'/'.join(l.split()[-1].split('/')[-2:]) for l in open('/proc/self/maps') if 'blas' in l.lower() and '/' in l}) if __import__('os').path.exists('/proc/self/maps') else []";
+  "BLAS = sorted({l.split()[-1] for l in open('/proc/self/maps') if 'blas' in l.lower() and '/' in l}) if __import__('os').path.exists('/proc/self/maps') else []";
+
+/**
+ * The BLAS a Python peer loaded, short: OpenBLAS's own library when it is there (folder/file, e.g.
+ * openblas-pthread/libopenblasp-r0.3.21.so), else every BLAS library. Which BLAS numpy uses decides the
+ * comparison: Debian's reference libblas3 is ~30x slower than OpenBLAS.
+ */
+export function blasName(paths: string[]): string {
+  const short = [...new Set(paths.map((p) => p.split('/').slice(-2).join('/')))];
+  const openblas = short.filter((p) => /openblas/i.test(p.split('/').pop()!));
+  return (openblas.length ? openblas : short).join(', ') || 'BLAS unknown';
+}
 
 /** The median of a list of numbers. */
 export function median(xs: number[]): number {

@@ -19,6 +19,7 @@ import { gaussian, rng } from '../../kernels-test/random.js';
 import {
   type BenchCase,
   type BenchRow,
+  blasName,
   findPython,
   PEERS_DIR,
   readFloats,
@@ -108,7 +109,7 @@ export const empiricalBench: BenchCase<Params> = {
           // Recorded, not asserted: where two training rows score within float32 rounding the weights can flip.
           numpyDiff = 0;
           for (let i = 0; i < N * D; i++) numpyDiff = Math.max(numpyDiff, Math.abs(npEps[i]! - ours[i]!));
-          peer = { name: `${py.version} float32 (${np.blas.join(', ') || 'BLAS unknown'})`, ms: stats(np.ms).median };
+          peer = { name: `${py.version} float32 (${blasName(np.blas)})`, ms: stats(np.ms).median };
         } finally {
           rmSync(dir, { recursive: true, force: true });
         }

@@ -13,7 +13,7 @@ import { prdc } from '../metrics/prdc.js';
 import { frechetDistance } from '../metrics/frechet.js';
 import { pcaFrechetDistance } from '../metrics/pca.js';
 import { prdcRef } from '../../kernels-test/ref/metrics.js';
-import { type BenchCase, type BenchRow, findPython, PY_BLAS, row, runPython, timeIt } from './common.js';
+import { type BenchCase, type BenchRow, blasName, findPython, PY_BLAS, row, runPython, timeIt } from './common.js';
 
 type Prdc = { precision: number; recall: number; density: number; coverage: number };
 const KEYS = ['precision', 'recall', 'density', 'coverage'] as const;
@@ -70,7 +70,7 @@ for _ in range(reps):
 ${PY_BLAS}
 print(json.dumps({'ms': sorted(ts)[len(ts) // 2], 'ref': ref, 'blas': BLAS}))`;
     const r = runPython<{ ms: number; ref: Prdc; blas: string[] }>(py, ['-c', code, dir]);
-    return { ...r, name: `${py.version} float32 (${r.blas.join(', ') || 'BLAS unknown'})` };
+    return { ...r, name: `${py.version} float32 (${blasName(r.blas)})` };
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

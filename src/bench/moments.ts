@@ -8,7 +8,17 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { moments } from '../kernels/moments.js';
-import { type BenchCase, type BenchRow, findPython, PY_BLAS, readFloats, row, runPython, timeIt } from './common.js';
+import {
+  type BenchCase,
+  type BenchRow,
+  blasName,
+  findPython,
+  PY_BLAS,
+  readFloats,
+  row,
+  runPython,
+  timeIt,
+} from './common.js';
 
 /** Pixel-like data: integers in [0, 255], a class-dependent pattern plus noise (splitmix-style hash). */
 function pixelData(N: number, D: number, K: number) {
@@ -75,8 +85,7 @@ ${PY_BLAS}
 print(json.dumps({'ms': sorted(ts)[len(ts) // 2], 'blas': BLAS}))`;
     const r = runPython<{ ms: number; blas: string[] }>(py, ['-c', code, dir]);
     const ref = readFloats(join(dir, 'ref.f64'), Float64Array) as Float64Array;
-    // Which BLAS numpy loaded decides the comparison: Debian's reference libblas3 is ~25x slower than OpenBLAS.
-    return { name: `${py.version} float32 (${r.blas.join(', ') || 'BLAS unknown'})`, ms: r.ms, ref };
+    return { name: `${py.version} float32 (${blasName(r.blas)})`, ms: r.ms, ref };
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -13,7 +13,17 @@ import { encodeSyrk, syrk, syrkPlan } from '../kernels/syrk.js';
 import { tuneLog } from '../kernels/autotune.js';
 import { gemmBound } from '../../kernels-test/ref/matmul.js';
 import { rng } from '../../kernels-test/random.js';
-import { type BenchCase, type BenchRow, findPython, median, PY_BLAS, row, runPython, timeIt } from './common.js';
+import {
+  type BenchCase,
+  type BenchRow,
+  blasName,
+  findPython,
+  median,
+  PY_BLAS,
+  row,
+  runPython,
+  timeIt,
+} from './common.js';
 
 /** Pixel-like data in [0, 1), centred per column in float64. */
 function centredData(N: number, D: number, seed: number): Float32Array {
@@ -56,8 +66,7 @@ function peerMs(cuda: boolean, x: Float32Array, N: number, D: number, reps: numb
           "print(json.dumps({'ms': ms, 'blas': BLAS}))",
         ];
     const { ms, blas } = runPython<{ ms: number[]; blas: string[] }>(py, ['-c', code.join('\n'), join(dir, 'x.f32')]);
-    // Which BLAS numpy loaded decides the comparison: Debian's reference libblas3 is ~30x slower than OpenBLAS.
-    return { name: `${py.version} x.T @ x (${cuda ? 'fp32, TF32 off' : blas.join(', ') || 'BLAS unknown'})`, ms };
+    return { name: `${py.version} x.T @ x (${cuda ? 'fp32, TF32 off' : blasName(blas)})`, ms };
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
