@@ -18,6 +18,9 @@ import {
 } from './report-html-sections.js';
 import type { MergerReport } from '../formats/report-types.js';
 import { writeFileAtomic } from '../runtime/atomic-write.js';
+import { checkJsonNumbers, formatJson } from '../formats/json.js';
+
+export { formatJson };
 
 /** A vega-util LoggerInterface that appends every warning and error to `messages`. */
 export function collectingLogger(messages: string[]) {
@@ -160,31 +163,6 @@ ${profileSection(report)}
 ${footnote(report)}
 </body></html>
 `;
-}
-
-/** Throws naming the first non-finite number (JSON would turn it into null silently). */
-function checkJsonNumbers(value: unknown, path: string): void {
-  if (typeof value === 'number') {
-    if (!Number.isFinite(value)) throw new Error(`${path} is ${value}; report values must be finite numbers or null`);
-  } else if (Array.isArray(value)) {
-    value.forEach((v, i) => checkJsonNumbers(v, `${path}[${i}]`));
-  } else if (value !== null && typeof value === 'object') {
-    for (const [k, v] of Object.entries(value)) checkJsonNumbers(v, `${path}.${k}`);
-  }
-}
-
-/** JSON with objects indented and arrays of numbers (or other scalars) kept on one line each. */
-export function formatJson(value: unknown, indent = ''): string {
-  if (value === null || typeof value !== 'object') return JSON.stringify(value) ?? 'null';
-  const inner = `${indent}  `;
-  if (Array.isArray(value)) {
-    if (value.length === 0) return '[]';
-    if (value.every((v) => v === null || typeof v !== 'object')) return JSON.stringify(value);
-    return `[\n${value.map((v) => inner + formatJson(v, inner)).join(',\n')}\n${indent}]`;
-  }
-  const entries = Object.entries(value).filter(([, v]) => v !== undefined);
-  if (entries.length === 0) return '{}';
-  return `{\n${entries.map(([k, v]) => `${inner}${JSON.stringify(k)}: ${formatJson(v, inner)}`).join(',\n')}\n${indent}}`;
 }
 
 /** `value` as JSON (formatJson) written atomically; throws on NaN or Infinity anywhere in it. */
