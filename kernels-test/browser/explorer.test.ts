@@ -1,15 +1,29 @@
 // The explorer page (src/web/explorer, built by npm run build:web) in headless Chromium on SwiftShader:
-// it loads without console errors, runs the merger analysis of a small built-in Gaussian mixture set
-// through its form, and the merger steps and the checksum of the curves it draws equal what
-// analyzeMergers gives in Node (Dawn on lavapipe) for the same options; a screenshot goes to
-// test-output/explorer.png. With WebGPU off, the page says what the browser needs.
+// it loads without console errors and runs the merger analysis of a small built-in Gaussian mixture
+// through its form (exact, compared with crn); the merger steps and the checksum of the curves it draws
+// equal what analyzeMergers gives in Node (Dawn) for the same options. Each phase shows its own
+// progress; the report.json it exports equals the one the page's "same analysis headless" command
+// writes when run (fluctus analyze on the .npy files the page exports), ignoring times, profile and
+// provenance; the URL it writes reproduces the run in a new tab; cancel stops a run and the next run
+// works; the data and labels files are picked separately (a wrong pick shows an error that the next
+// accepted file clears) and that run's report.json equals the CLI's on the same files. Screenshots
+// at 1400 and 390 px wide go to test-output/ (docs/img/explorer-*.png are copies). With WebGPU off,
+// the page says what the browser needs.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { existsSync, mkdirSync } from 'node:fs';
+import { execFile } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { fileURLToPath } from 'node:url';
 import type { Browser, Page } from 'playwright-core';
+import { parse as parseCsv } from 'csv-parse/sync';
 import { requestContext, destroyContext } from '../../src/runtime/context.js';
 import { analyzeMergers } from '../../src/analysis/analyze.js';
 import { mergerCurvesChart } from '../../src/report/charts.js';
+import { gaussianMixture } from '../../src/data/gmm.js';
+import { parseNpy } from '../../src/data/parse.js';
+import type { MergerReport } from '../../src/formats/report-types.js';
 import {
   EXPLORER_DEFAULTS,
   analyzeOptionsOf,
@@ -18,11 +32,13 @@ import {
 } from '../../src/web/explorer/options.js';
 import { explorerSummary, type ExplorerSummary } from '../../src/web/explorer/summary.js';
 import type { ExplorerState } from '../../src/web/explorer/main.js';
+import { npyBytes } from '../data-files.js';
 import { browserMissing, launchChromium } from './chromium.js';
 import { serveStatic } from './serve.js';
 
-const dist = fileURLToPath(new URL('../../dist/web/', import.meta.url));
-const outDir = fileURLToPath(new URL('../../test-output/', import.meta.url));
+const root = fileURLToPath(new URL('../../', import.meta.url));
+const dist = join(root, 'dist/web/');
+const outDir = join(root, 'test-output/');
 const missing =
   browserMissing() ??
   (existsSync(`${dist}/explorer/index.html`) ? null : 'dist/web/explorer is not built: run npm run build:web');
@@ -30,8 +46,8 @@ if (missing && process.env.FLUCTUS_REQUIRE_GPU === '1')
   throw new Error(`FLUCTUS_REQUIRE_GPU=1 but the browser suite cannot run: ${missing}`);
 if (missing) console.warn(`[browser tests skipped] ${missing}`);
 
-// The page defaults with 3 classes (3 x 8192 rows, D = 8: every pair merges within T under crn) and
-// 10 sampler steps for the trajectories, so the run takes about 10 s on SwiftShader.
+// The page defaults with 3 classes (3 x 8192 rows, D = 8) and 10 sampler steps for the trajectories:
+// exact, then crn for the comparison, in about 10 s on SwiftShader.
 const OPTIONS: ExplorerOptions = {
   ...EXPLORER_DEFAULTS,
   gmm: { ...EXPLORER_DEFAULTS.gmm, classes: 3 },
@@ -40,55 +56,130 @@ const OPTIONS: ExplorerOptions = {
 const FORM: Record<string, string> = { 'gmm-classes': '3', 'traj-steps': '10' };
 
 type Result = NonNullable<ExplorerState['result']>;
+const sh = promisify(execFile);
 
-async function runPage(tab: Page, url: string): Promise<Result> {
+async function ready(tab: Page, url: string): Promise<void> {
   await tab.goto(url);
   await tab.waitForFunction(() => window.__fluctus?.state !== 'starting', null, { timeout: 30_000 });
-  const ready = await tab.evaluate(() => window.__fluctus);
-  if (ready.state !== 'ready') throw new Error(`page not ready: ${ready.state}: ${ready.error}`);
-  for (const [id, v] of Object.entries(FORM)) await tab.fill(`#${id}`, v);
-  await tab.click('#run');
-  await tab.waitForFunction(() => ['done', 'error'].includes(window.__fluctus.state), null, {
-    timeout: 90_000,
+  const s = await tab.evaluate(() => window.__fluctus);
+  if (s.state !== 'ready' && s.state !== 'running') throw new Error(`page not ready: ${s.state}: ${s.error}`);
+}
+
+async function finished(tab: Page): Promise<Result> {
+  await tab.waitForFunction(() => ['done', 'error', 'cancelled'].includes(window.__fluctus.state), null, {
+    timeout: 120_000,
     polling: 250,
   });
   const s = await tab.evaluate(() => window.__fluctus);
-  if (s.state !== 'done' || !s.result) throw new Error(`page run failed: ${s.error}`);
+  if (s.state !== 'done' || !s.result) throw new Error(`page run ended ${s.state}: ${s.error}`);
   return s.result;
+}
+
+/** The text behind a download link of the page (a blob: URL). */
+const linkText = (tab: Page, id: string) =>
+  tab.evaluate(async (sel) => {
+    const a = document.querySelector<HTMLAnchorElement>(sel);
+    if (!a) throw new Error(`${sel} is missing`);
+    return { name: a.download, text: await (await fetch(a.href)).text() };
+  }, `#${id}`);
+
+/** The bytes behind a download link, base64 over the page boundary. */
+async function linkBytes(tab: Page, id: string): Promise<{ name: string; bytes: Buffer }> {
+  const r = await tab.evaluate(async (sel) => {
+    const a = document.querySelector<HTMLAnchorElement>(sel)!;
+    const b = new Uint8Array(await (await fetch(a.href)).arrayBuffer());
+    let s = '';
+    for (const v of b) s += String.fromCharCode(v);
+    return { name: a.download, b64: btoa(s) };
+  }, `#${id}`);
+  return { name: r.name, bytes: Buffer.from(r.b64, 'base64') };
+}
+
+/** Runs the page's command line (fluctus analyze ...) in `dir` through bin/fluctus.js; returns its report.json. */
+async function runCommand(command: string, dir: string): Promise<MergerReport> {
+  expect(command).toMatch(/^fluctus analyze /);
+  // The test's commands hold no quoted words, so splitting on spaces is exact.
+  expect(command).not.toMatch(/['"]/);
+  const args = command.split(' ').slice(1);
+  await sh(process.execPath, [join(root, 'bin/fluctus.js'), ...args, '--out', 'cli-report'], {
+    cwd: dir,
+    timeout: 120_000,
+    env: { ...process.env, FORCE_COLOR: '0' },
+  });
+  return JSON.parse(readFileSync(join(dir, 'cli-report/report.json'), 'utf8')) as MergerReport;
+}
+
+/**
+ * Paths where two reports differ beyond float32 accumulation error. Both sides build C(i) from the same
+ * rows and the same Philox noise; only the GPU's f32 sums may differ by adapter (SwiftShader here,
+ * Dawn's adapter in Node; measured equal to the last bit so far). As in the curve check below: relative
+ * 4e-5 for M-like values, and absolute 2 D rho lambda_max (rho = 1e-5) for eigenvalues and d. Strings,
+ * integers (steps, counts) and nulls must be identical.
+ */
+function reportDiffs(a: unknown, b: unknown, atol: number, path = 'report', out: string[] = []): string[] {
+  if (typeof a === 'number' && typeof b === 'number') {
+    const same = Number.isInteger(a) && Number.isInteger(b) ? a === b : Math.abs(a - b) <= atol + 4e-5 * Math.abs(b);
+    if (!same) out.push(`${path}: ${a} vs ${b}`);
+  } else if (Array.isArray(a) && Array.isArray(b)) {
+    if (a.length !== b.length) out.push(`${path}: length ${a.length} vs ${b.length}`);
+    else a.forEach((v, i) => reportDiffs(v, b[i], atol, `${path}[${i}]`, out));
+  } else if (a && b && typeof a === 'object' && typeof b === 'object') {
+    const keys = new Set([...Object.keys(a), ...Object.keys(b)]);
+    for (const k of keys)
+      reportDiffs((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k], atol, `${path}.${k}`, out);
+  } else if (a !== b) out.push(`${path}: ${JSON.stringify(a)} vs ${JSON.stringify(b)}`);
+  return out;
+}
+
+/** The report without what legitimately differs between two runs: times, the profile, the version and date. */
+function comparable(r: MergerReport, extra: (keyof MergerReport['data'])[] = []): unknown {
+  const { timings: _t, profile: _p, createdAt: _c, fluctus: _f, ...rest } = r;
+  const data = { ...r.data };
+  for (const k of extra) delete data[k];
+  return { ...rest, data };
 }
 
 (missing ? describe.skip : describe)('browser: explorer page in headless Chromium', () => {
   let browser: Browser;
   let server: Awaited<ReturnType<typeof serveStatic>>;
   let tab: Page;
+  let work: string;
   const errors: string[] = [];
   let page: Result;
   let node: ExplorerSummary;
-
-  beforeAll(async () => {
-    server = await serveStatic(dist);
-    browser = await launchChromium();
-    tab = await browser.newPage({ viewport: { width: 1200, height: 900 } });
-    tab.on('console', (m) => {
+  let nodeCrn: MergerReport;
+  const watch = (t: Page) => {
+    t.on('console', (m) => {
       if (m.type() === 'error') errors.push(m.text());
     });
-    tab.on('pageerror', (e) => errors.push(`uncaught: ${e.message}`));
-    page = await runPage(tab, `${server.url}/explorer/`);
-    mkdirSync(outDir, { recursive: true });
-    await tab.screenshot({ path: `${outDir}/explorer.png`, fullPage: true });
+    t.on('pageerror', (e) => errors.push(`uncaught: ${e.message}`));
+  };
+
+  beforeAll(async () => {
+    work = mkdtempSync(join(tmpdir(), 'explorer-browser-'));
+    server = await serveStatic(dist);
+    browser = await launchChromium();
+    tab = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
+    watch(tab);
+    await ready(tab, `${server.url}/explorer/`);
+    for (const [id, v] of Object.entries(FORM)) await tab.fill(`#${id}`, v);
+    await tab.click('#run');
+    page = await finished(tab);
     const ctx = await requestContext();
     try {
       const data = builtinData(OPTIONS);
       const { report } = await analyzeMergers(ctx, data, analyzeOptionsOf(OPTIONS, data));
       node = explorerSummary(report, mergerCurvesChart(report));
+      nodeCrn = (await analyzeMergers(ctx, data, { ...analyzeOptionsOf(OPTIONS, data), method: 'crn' })).report;
     } finally {
       destroyContext(ctx);
     }
-  }, 120_000);
+  }, 180_000);
 
   afterAll(async () => {
     await browser?.close();
     await server?.close();
+    if (work) rmSync(work, { recursive: true, force: true });
   });
 
   it('loads and runs with no console errors', () => {
@@ -103,7 +194,7 @@ async function runPage(tab: Page, url: string): Promise<Result> {
     expect(page.data).toMatchObject({ name: 'gmm', n: 3 * 8192, dim: 8, classes: 3 });
   });
 
-  it('merger steps equal Node', () => {
+  it('merger steps equal Node, for the method of the run and for the crn comparison', async () => {
     // Steps are integers decided by d(i) <= eps; the d values differ between the two adapters only by
     // f32 summation order (below), far inside the step-to-step change of d, so the steps are equal.
     expect(page.pairs).toEqual(node.pairs);
@@ -113,6 +204,12 @@ async function runPage(tab: Page, url: string): Promise<Result> {
     expect(page.normalityStep).toBe(node.normalityStep);
     expect(page.speciationStep).toBe(node.speciationStep);
     expect(page.curves.markers).toEqual(node.curves.markers);
+    expect(page.comparison?.method).toBe('crn');
+    expect(page.comparison?.steps).toEqual(nodeCrn.pairs.map((p) => p.mergerStep));
+    // The table under the headline, and the headline line when the methods disagree.
+    expect(await tab.locator('#compare-table tbody tr').count()).toBe(page.pairs.length);
+    if (page.comparison!.disagreements > 0)
+      expect(await tab.textContent('#compare-line')).toMatch(/exact and crn disagree by more than 5 % of T/);
   });
 
   it('the displayed curves match Node to f32 accumulation error', () => {
@@ -126,18 +223,96 @@ async function runPage(tab: Page, url: string): Promise<Result> {
     // rho), so the sums of the M rows by <= 4e-5 relative. d(i) = max_j |lambda_j(C1) - lambda_j(C2)|:
     // by Weyl each eigenvalue moves by <= |dC|_2 <= |dC|_F <= D rho max|C| <= D rho lambda_max(C(0)),
     // so each d row by <= 2 D rho lambda_max, with lambda_max = 400 eps (default eps ratio).
-    // (SwiftShader and lavapipe were measured equal to the last bit; the bounds are for other adapters.)
     const rho = 1e-5;
     expect(Math.abs(c.sumM - n.sumM)).toBeLessThanOrEqual(4 * rho * Math.abs(n.sumM));
     expect(Math.abs(c.sumMStep - n.sumMStep)).toBeLessThanOrEqual(4 * rho * Math.abs(n.sumMStep));
     expect(Math.abs(c.sumD - n.sumD)).toBeLessThanOrEqual(n.dRows * 2 * page.data.dim * rho * 400 * node.eps);
     expect(Math.abs(page.eps - node.eps)).toBeLessThanOrEqual(rho * node.eps);
-    console.log(
-      `curve checksum page - node: sumM ${c.sumM - n.sumM}, sumMStep ${c.sumMStep - n.sumMStep}, sumD ${c.sumD - n.sumD}, sum ln d ${c.sumLogD - n.sumLogD} (sumM ${n.sumM.toFixed(3)}, sumD ${n.sumD.toFixed(3)})`,
-    );
   });
 
-  it('draws every chart, the spectrum slider, the trajectories and the adapter', async () => {
+  it('every phase has its own progress, and a finished run leaves every bar full', async () => {
+    const phases = (await tab.evaluate(() => window.__fluctus.phases))!;
+    const names = phases.map((p) => p.name);
+    for (const n of ['data', 'moments', 'normality', 'charts', 'crn: moments', 'crn: normality'])
+      expect(names, n).toContain(n);
+    expect(phases.every((p) => p.state === 'done' && p.done === p.total)).toBe(true);
+    const bars = await tab.$$eval('#phases progress', (ps) =>
+      ps.map((p) => [(p as HTMLProgressElement).value, (p as HTMLProgressElement).max]),
+    );
+    expect(bars).toHaveLength(phases.length);
+    expect(bars.every(([v, m]) => v === m && m! >= 1)).toBe(true);
+  });
+
+  it('the URL holds the run, and opening it in a new tab reproduces it', async () => {
+    const url = new URL(tab.url());
+    expect(url.search).toBe('?gmm-classes=3&traj-steps=10&run');
+    const t2 = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
+    watch(t2);
+    try {
+      await t2.goto(url.href);
+      const again = await finished(t2);
+      expect(again.options).toEqual(page.options);
+      expect(again.pairs).toEqual(page.pairs);
+      expect(again.curves).toEqual(page.curves);
+      expect(again.command).toBe(page.command);
+    } finally {
+      await t2.close();
+    }
+  }, 120_000);
+
+  it('exports report.json, curves.csv and the data; the headless command writes the same report.json', async () => {
+    // The page's mixture has D = 8 (the CLI's built-in gmm has D = 32), so the command reads the
+    // page's data from the two .npy files the page offers.
+    expect(page.command).toBe(
+      'fluctus analyze --data gmm.npy --labels gmm-labels.npy --schedule linear --steps 1000 --method exact --centring own --linkage average --alpha 0.05 --seed 0',
+    );
+    const dir = join(work, 'builtin');
+    mkdirSync(dir);
+    for (const id of ['export-data', 'export-labels']) {
+      const f = await linkBytes(tab, id);
+      writeFileSync(join(dir, f.name), f.bytes);
+    }
+    const x = parseNpy(readFileSync(join(dir, 'gmm.npy')), 'gmm.npy');
+    expect(x.shape).toEqual([3 * 8192, 8]);
+    expect(Float32Array.from(x.data as Float32Array)).toEqual(builtinData(OPTIONS).x);
+    const json = await linkText(tab, 'export-report');
+    expect(json.name).toBe('report.json');
+    const mine = JSON.parse(json.text) as MergerReport;
+    const cli = await runCommand(page.command, dir);
+    // Provenance differs: the page generated the mixture ("built-in Gaussian mixture", "as generated"),
+    // the CLI read it from the files ("gmm.npy (labels gmm-labels.npy)", "as stored").
+    expect(mine.data.source).toBe('built-in Gaussian mixture (seed 0)');
+    expect(cli.data.source).toBe('gmm.npy (labels gmm-labels.npy)');
+    const atol = 2 * 8 * 1e-5 * 400 * mine.eps.value;
+    expect(reportDiffs(comparable(mine, ['source', 'scale']), comparable(cli, ['source', 'scale']), atol)).toEqual([]);
+    const csv = await linkText(tab, 'export-curves');
+    const rows = parseCsv(csv.text, { columns: true }) as Record<string, string>[];
+    expect(rows).toHaveLength(1001);
+    expect(Object.keys(rows[0]!).slice(0, 5)).toEqual([
+      'step',
+      'abar',
+      'M all data vs noise N(0, I)',
+      'M~ all data vs noise N(0, I)',
+      'd all data vs noise N(0, I)',
+    ]);
+    expect(Number(rows[mine.dataNoise.mergerStep!]!['M~ all data vs noise N(0, I)'])).toBe(1);
+  }, 180_000);
+
+  it('exports each chart as SVG and PNG', async () => {
+    for (const [id, magic] of [
+      ['export-merger-curves-svg', '<svg'],
+      ['export-normality-png', '\x89PNG'],
+    ] as const) {
+      const [dl] = await Promise.all([tab.waitForEvent('download'), tab.click(`#${id}`)]);
+      const path = await dl.path();
+      const head = readFileSync(path).subarray(0, 4).toString('latin1');
+      expect(head, id).toBe(magic);
+      expect(dl.suggestedFilename()).toBe(id.replace('export-', '').replace(/-(svg|png)$/, '.$1'));
+    }
+    expect(await tab.locator('#export-charts button').count()).toBe(2 * 7);
+  });
+
+  it('draws every chart, the spectrum slider and the adapter; trajectories on request', async () => {
     for (const id of [
       'chart-curves',
       'chart-steps',
@@ -150,11 +325,18 @@ async function runPage(tab: Page, url: string): Promise<Result> {
       expect(await tab.locator(`#${id} svg`).count(), id).toBeGreaterThan(0);
     }
     expect(Number(await tab.getAttribute('#spectrum-slider', 'max'))).toBeGreaterThan(1);
-    expect(page.trajectories).toMatchObject({
+    expect(page.trajectories).toBeNull();
+    expect(await tab.locator('#trajectories canvas').count()).toBe(0);
+    await tab.click('#traj-run');
+    await tab.waitForFunction(() => window.__fluctus.state !== 'running' && window.__fluctus.result?.trajectories);
+    const s = await tab.evaluate(() => window.__fluctus);
+    expect(s.state).toBe('done');
+    expect(s.result!.trajectories).toMatchObject({
       n: OPTIONS.trajectories.count,
       view: 'pca-scatter',
       lateStep: page.dataNoiseMerger,
     });
+    expect(s.phases!.at(-1)).toMatchObject({ name: 'trajectories', state: 'done' });
     expect(await tab.locator('#trajectories canvas').count()).toBe(2);
     expect(await tab.textContent('#gpu')).toMatch(/software fallback/);
     const profile = (await tab.locator('#profile-table').count()) + (await tab.locator('#no-timestamps').count());
@@ -172,7 +354,98 @@ async function runPage(tab: Page, url: string): Promise<Result> {
     expect(trace.file).toBe('fluctus-trace.json');
     expect(trace.dispatches).toBeGreaterThan(10);
     expect(trace.host).toContain('moments');
+  }, 60_000);
+
+  it('screenshots at 1400 and 390 px; nothing scrolls sideways at 390 px', async () => {
+    mkdirSync(outDir, { recursive: true });
+    await tab.evaluate(() => window.scrollTo(0, 0));
+    await tab.screenshot({ path: join(outDir, 'explorer-1400.png') });
+    await tab.screenshot({ path: join(outDir, 'explorer-1400-full.png'), fullPage: true });
+    // Results begin above the fold at 1400 x 1000.
+    const top = await tab.evaluate(() => document.getElementById('headline-h')!.getBoundingClientRect().top);
+    expect(top).toBeLessThan(1000);
+    await tab.setViewportSize({ width: 390, height: 844 });
+    await tab.waitForTimeout(200);
+    expect(await tab.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
+    await tab.screenshot({ path: join(outDir, 'explorer-390-full.png'), fullPage: true });
+    await tab.setViewportSize({ width: 1400, height: 1000 });
   });
+
+  it('cancel stops a run at the next GPU step, and the next run works', async () => {
+    const t = await browser.newPage();
+    watch(t);
+    try {
+      // crn over 3 x 8192 rows: its moments phase alone takes seconds on SwiftShader.
+      await ready(t, `${server.url}/explorer/?gmm-classes=3&method=crn&compare=`);
+      await t.click('#run');
+      await t.waitForFunction(() => window.__fluctus.phase === 'moments', null, { timeout: 30_000 });
+      const t0 = Date.now();
+      await t.click('#cancel');
+      await t.waitForFunction(() => window.__fluctus.state !== 'running', null, { timeout: 60_000 });
+      const s = await t.evaluate(() => window.__fluctus);
+      console.log(`cancel took effect after ${Date.now() - t0} ms, in phase ${s.phases!.at(-1)!.name}`);
+      expect(s.state).toBe('cancelled');
+      expect(s.result).toBeUndefined();
+      expect(s.phases!.at(-1)!.state).toBe('stopped');
+      expect(await t.textContent('#status')).toMatch(/run cancelled after/);
+      expect(await t.isDisabled('#cancel')).toBe(true);
+      await t.fill('#gmm-per-class', '512');
+      await t.click('#run');
+      const r = await finished(t);
+      expect(r.data.n).toBe(3 * 512);
+    } finally {
+      await t.close();
+    }
+  }, 120_000);
+
+  it('data and labels files picked separately; a wrong pick is named and cleared by the next good one', async () => {
+    const dir = join(work, 'files');
+    mkdirSync(dir);
+    const mix = gaussianMixture({ classes: 3, dim: 6, perClass: 700, seed: 5 });
+    // Labels 10, 11, 12 (remapped to classes 0..2, named by their values on both sides).
+    writeFileSync(join(dir, 'mix.npy'), npyBytes(mix.x, [mix.shape[0], 6]));
+    writeFileSync(
+      join(dir, 'mix-labels.npy'),
+      npyBytes(
+        Int32Array.from(mix.labels, (l) => l + 10),
+        [mix.shape[0]],
+      ),
+    );
+    const t = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
+    watch(t);
+    try {
+      await ready(t, `${server.url}/explorer/?method=crn&compare=`);
+      await t.setInputFiles('#labels-file', join(dir, 'mix.npy'));
+      await t.waitForFunction(() => window.__fluctus.files?.error);
+      expect(await t.textContent('#file-error')).toMatch(/mix.npy: shape \(2100, 6\) is not a labels array/);
+      expect(await t.isChecked('input[name="data"][value="file"]')).toBe(true);
+      await t.setInputFiles('#data-file', join(dir, 'mix.npy'));
+      await t.waitForFunction(() => window.__fluctus.files?.data === 'mix.npy');
+      expect(await t.evaluate(() => window.__fluctus.files)).toEqual({ data: 'mix.npy', labels: null, error: null });
+      expect(await t.isHidden('#file-error')).toBe(true);
+      await t.setInputFiles('#labels-file', join(dir, 'mix-labels.npy'));
+      await t.waitForFunction(() => window.__fluctus.files?.labels === 'mix-labels.npy');
+      expect(await t.textContent('#file-status')).toMatch(/Ready: 2100 × 6, 3 classes, values as stored/);
+      await t.click('#run');
+      const r = await finished(t);
+      expect(r.data).toMatchObject({ name: 'mix', n: 2100, dim: 6, classes: 3 });
+      expect(r.command).toBe(
+        'fluctus analyze --data mix.npy --labels mix-labels.npy --schedule linear --steps 1000 --method crn --centring own --linkage average --alpha 0.05 --seed 0',
+      );
+      // Files cannot travel in a URL: it keeps the options and does not ask to run.
+      expect(new URL(t.url()).search).toBe('?data=file&method=crn&compare=');
+      const mine = JSON.parse((await linkText(t, 'export-report')).text) as MergerReport;
+      const cli = await runCommand(r.command, dir);
+      expect(mine.data.source).toBe('mix.npy (labels mix-labels.npy)');
+      expect(mine.data.classNames).toEqual(['10', '11', '12']);
+      const atol = 2 * 6 * 1e-5 * 400 * mine.eps.value;
+      expect(reportDiffs(comparable(mine), comparable(cli), atol)).toEqual([]);
+    } finally {
+      await t.close();
+    }
+  }, 180_000);
+
+  it('no console errors in any tab', () => expect(errors).toEqual([]));
 
   it('with WebGPU off, says what the browser needs instead of a blank page', async () => {
     const off = await launchChromium({ webgpu: false });

@@ -121,7 +121,7 @@ describe('datasets from dropped files', () => {
 });
 
 describe('explorer options', () => {
-  it('defaults are valid and map to the CLI defaults', () => {
+  it('defaults are valid and map to the analysis options (method exact: see EXPLORER_DEFAULTS)', () => {
     checkOptions(EXPLORER_DEFAULTS);
     const data = builtinData(EXPLORER_DEFAULTS);
     expect([data.name, data.shape, data.classes]).toEqual(['gmm', [4 * 8192, 8], 4]);
@@ -129,7 +129,7 @@ describe('explorer options', () => {
     expect([a.schedule.name, a.schedule.T, a.method, a.centring, a.linkage, a.seed, a.eps, a.alpha, a.groups]).toEqual([
       'linear',
       1000,
-      'crn',
+      'exact',
       'own',
       'average',
       0,

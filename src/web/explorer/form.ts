@@ -1,7 +1,9 @@
-// The explorer form <-> ExplorerOptions. Field ids are the option names; a blank optional field is
-// null (the CLI's default). Query parameters with a field id preset that field (?gmm-classes=3&method=exact),
-// so a configuration can be linked.
-import { EXPLORER_DEFAULTS, type DataSource, type ExplorerOptions } from './options.js';
+// The explorer form <-> ExplorerOptions through the field table (fields.ts): field ids are the URL's
+// query parameters, so ?gmm-classes=3&method=exact presets a field and a finished run writes its
+// options back into the address bar (queryOf) for a link that reproduces it. The data file and the
+// labels file have their own pickers; a drop on the drop zone fills either or both.
+import { FIELDS, fieldValues, optionsFromValues, parseQuery, queryOf } from './fields.js';
+import { EXPLORER_DEFAULTS, type ExplorerOptions } from './options.js';
 import type { DroppedFile } from './files.js';
 
 const $ = <T extends HTMLElement = HTMLInputElement>(id: string) => {
@@ -10,97 +12,41 @@ const $ = <T extends HTMLElement = HTMLInputElement>(id: string) => {
   return el as T;
 };
 
-function num(id: string): number {
-  const raw = $(id).value.trim();
-  const v = Number(raw);
-  if (raw === '' || !Number.isFinite(v)) throw new Error(`${id.replace(/-/g, ' ')}: '${raw}' is not a number`);
-  return v;
+function readField(id: string, kind: 'radio' | 'checkbox' | undefined): string {
+  if (kind === 'radio') return (document.querySelector(`input[name="${id}"]:checked`) as HTMLInputElement).value;
+  if (kind === 'checkbox') return $(id).checked ? 'on' : '';
+  return $(id).value;
 }
 
-function optNum(id: string): number | null {
-  return $(id).value.trim() === '' ? null : num(id);
+function writeField(id: string, kind: 'radio' | 'checkbox' | undefined, v: string): void {
+  if (kind === 'radio') {
+    const r = document.querySelector(`input[name="${id}"][value="${CSS.escape(v)}"]`) as HTMLInputElement | null;
+    if (r) r.checked = true;
+  } else if (kind === 'checkbox') $(id).checked = v === 'on' || v === '1' || v === 'true';
+  else $(id).value = v;
 }
 
-function select<T extends string>(id: string): T {
-  return $<HTMLSelectElement>(id).value as T;
-}
-
+/** The options in the form; throws naming the first field that does not parse. */
 export function readOptions(): ExplorerOptions {
-  const data = (document.querySelector('input[name="data"]:checked') as HTMLInputElement | null)?.value as
-    | DataSource
-    | undefined;
-  const spectral = $('spectral-steps').value.trim();
-  return {
-    data: data ?? 'gmm',
-    gmm: {
-      classes: num('gmm-classes'),
-      dim: num('gmm-dim'),
-      perClass: num('gmm-per-class'),
-      separation: num('gmm-separation'),
-    },
-    shapes: { classes: num('shapes-classes'), perClass: num('shapes-per-class') },
-    samplesPerClass: optNum('samples-per-class'),
-    schedule: select('schedule'),
-    steps: num('steps'),
-    method: select('method'),
-    centring: select('centring'),
-    linkage: select('linkage'),
-    epsRatio: optNum('eps-ratio'),
-    eps: optNum('eps'),
-    spectralSteps: spectral === '' ? null : spectral === 'all' ? 'all' : num('spectral-steps'),
-    noiseSamples: optNum('noise-samples'),
-    alpha: num('alpha'),
-    groups: $('groups').value,
-    seed: num('seed'),
-    trajectories: {
-      count: num('traj-count'),
-      sampler: select('traj-sampler'),
-      samplerSteps: num('traj-steps'),
-      lateStart: optNum('late-start'),
-      rank: num('late-rank'),
-    },
-  };
+  return optionsFromValues(Object.fromEntries(FIELDS.map((f) => [f.id, readField(f.id, f.kind)])));
 }
 
 export function writeOptions(o: ExplorerOptions = EXPLORER_DEFAULTS): void {
-  const set = (id: string, v: string | number | null) => ($(id).value = v === null ? '' : String(v));
-  (document.querySelector(`input[name="data"][value="${o.data}"]`) as HTMLInputElement).checked = true;
-  set('gmm-classes', o.gmm.classes);
-  set('gmm-dim', o.gmm.dim);
-  set('gmm-per-class', o.gmm.perClass);
-  set('gmm-separation', o.gmm.separation);
-  set('shapes-classes', o.shapes.classes);
-  set('shapes-per-class', o.shapes.perClass);
-  set('samples-per-class', o.samplesPerClass);
-  for (const id of ['schedule', 'method', 'centring', 'linkage'] as const) set(id, o[id]);
-  set('steps', o.steps);
-  set('eps-ratio', o.epsRatio);
-  set('eps', o.eps);
-  set('spectral-steps', o.spectralSteps);
-  set('noise-samples', o.noiseSamples);
-  set('alpha', o.alpha);
-  set('groups', o.groups);
-  set('seed', o.seed);
-  set('traj-count', o.trajectories.count);
-  set('traj-sampler', o.trajectories.sampler);
-  set('traj-steps', o.trajectories.samplerSteps);
-  set('late-start', o.trajectories.lateStart);
-  set('late-rank', o.trajectories.rank);
+  const values = fieldValues(o);
+  for (const f of FIELDS) writeField(f.id, f.kind, values[f.id]!);
 }
 
-/** Applies ?id=value query parameters to the form; returns whether ?run was given. */
-export function applyQuery(search: string): boolean {
-  const q = new URLSearchParams(search);
-  for (const [k, v] of q) {
-    if (k === 'data') {
-      const r = document.querySelector(`input[name="data"][value="${CSS.escape(v)}"]`) as HTMLInputElement | null;
-      if (r) r.checked = true;
-      continue;
-    }
-    const el = document.getElementById(k) as HTMLInputElement | HTMLSelectElement | null;
-    if (el && 'value' in el && el.id !== 'files') el.value = v;
-  }
-  return q.has('run');
+/** Applies ?id=value query parameters to the form; returns whether ?run was given and the parameters no field has. */
+export function applyQuery(search: string): { run: boolean; unknown: string[] } {
+  const { values, run, unknown } = parseQuery(search);
+  for (const f of FIELDS) if (values[f.id] !== undefined) writeField(f.id, f.kind, values[f.id]!);
+  return { run, unknown };
+}
+
+/** Writes the run's options into the address bar (no reload, no new history entry). */
+export function writeUrl(o: ExplorerOptions): void {
+  const q = queryOf(o);
+  history.replaceState(null, '', `${location.pathname}${q ? `?${q}` : ''}${location.hash}`);
 }
 
 /** Shows only the fieldset of the chosen data source. */
@@ -109,20 +55,32 @@ export function syncDataFields(): void {
   for (const s of ['gmm', 'shapes', 'file']) $(`${s}-fields`).hidden = s !== data;
 }
 
-/** Wires the file input and the drop zone; `onFiles` gets the raw files (not yet gunzipped). */
-export function wireFiles(onFiles: (files: DroppedFile[]) => void): void {
-  const input = $('files');
+export type FileSlot = 'data' | 'labels' | 'any';
+
+async function readList(list: FileList | null): Promise<DroppedFile[]> {
+  if (!list || list.length === 0) return [];
+  return Promise.all(
+    Array.from(list).map(async (f) => ({ name: f.name, bytes: new Uint8Array(await f.arrayBuffer()) })),
+  );
+}
+
+/**
+ * Wires the data-file and labels-file pickers and the drop zone; `onFiles` gets the raw files (not yet
+ * gunzipped) and the slot they were chosen for ('any': dropped, to be told apart by shape).
+ */
+export function wireFiles(onFiles: (files: DroppedFile[], slot: FileSlot) => void): void {
   const zone = $<HTMLDivElement>('drop');
-  const take = async (list: FileList | null) => {
-    if (!list || list.length === 0) return;
-    const files = await Promise.all(
-      Array.from(list).map(async (f) => ({ name: f.name, bytes: new Uint8Array(await f.arrayBuffer()) })),
-    );
+  const take = async (list: FileList | null, slot: FileSlot) => {
+    const files = await readList(list);
+    if (files.length === 0) return;
     (document.querySelector('input[name="data"][value="file"]') as HTMLInputElement).checked = true;
     syncDataFields();
-    onFiles(files);
+    onFiles(files, slot);
   };
-  input.onchange = () => void take(input.files);
+  for (const slot of ['data', 'labels'] as const) {
+    const input = $(`${slot}-file`);
+    input.onchange = () => void take(input.files, slot);
+  }
   zone.ondragover = (e) => {
     e.preventDefault();
     zone.classList.add('over');
@@ -131,6 +89,6 @@ export function wireFiles(onFiles: (files: DroppedFile[]) => void): void {
   zone.ondrop = (e) => {
     e.preventDefault();
     zone.classList.remove('over');
-    void take(e.dataTransfer?.files ?? null);
+    void take(e.dataTransfer?.files ?? null, 'any');
   };
 }

@@ -1,40 +1,64 @@
-// The fluctus explorer page: choose data and options, run the merger analysis on WebGPU with progress,
-// then draw the report's charts, the spectrum slider, the reverse trajectories and the kernel profile.
+// The fluctus explorer page: choose data and options, run the merger analysis on WebGPU with progress
+// per phase and a cancel button, draw the report's charts and the spectrum slider, offer the run's
+// files for download with the headless command that repeats it, write the run into the URL, and
+// compute the reverse trajectories when asked (they take most of a run's time on a software adapter).
 // State for tests and embedding is published on window.__fluctus (see ExplorerState).
 import type { AdapterSummary, Context } from '../../runtime/context.js';
 import { resetProfile } from '../../runtime/profile.js';
 import { resetTrace } from '../../runtime/trace.js';
 import { analyzeMergers } from '../../analysis/analyze.js';
 import type { Dataset } from '../../data/dataset.js';
-import { applyQuery, readOptions, syncDataFields, wireFiles, writeOptions } from './form.js';
-import { datasetFromFiles, gunzipIfNeeded, type DroppedFile } from './files.js';
+import type { MergerReport } from '../../formats/report-types.js';
+import type { Schedule } from '../../schedule/schedules.js';
+import { applyQuery, readOptions, syncDataFields, wireFiles, writeUrl, writeOptions, type FileSlot } from './form.js';
+import {
+  checkDataFile,
+  checkLabelsFile,
+  datasetFromParsed,
+  gunzipIfNeeded,
+  isLabels,
+  parseAny,
+  type DroppedFile,
+  type Parsed,
+} from './files.js';
 import { acquireGpu, showAdapter, showNoWebGpu, showProfile } from './gpu-panel.js';
 import {
   analyzeOptionsOf,
   builtinData,
   checkOptions,
-  cliEquivalent,
   limitData,
+  type DataFiles,
   type ExplorerOptions,
 } from './options.js';
-import { showResults } from './results.js';
+import { showComparison, showResults } from './results.js';
+import { COMPARE_MAX_DIM, compareMethods } from './compare.js';
 import type { ExplorerSummary } from './summary.js';
 import { reverseTrajectories } from './trajectories.js';
 import { drawTrajectories, type TrajectoryView } from './traj-view.js';
+import { showExports } from './export-panel.js';
+import { phaseList, type PhaseList, type PhaseRow } from './phases.js';
 
 export interface ExplorerState {
-  state: 'starting' | 'ready' | 'running' | 'done' | 'error' | 'no-webgpu';
+  state: 'starting' | 'ready' | 'running' | 'done' | 'error' | 'cancelled' | 'no-webgpu';
   runs: number;
   adapter?: AdapterSummary;
   timestampQuery?: boolean;
   phase?: string;
+  /** The phases of the last run (or trajectory computation), with their counts and times. */
+  phases?: PhaseRow[];
   error?: string;
+  /** The data files the page holds (file data): names and shapes, or the last file error. */
+  files?: { data: string | null; labels: string | null; error: string | null };
   /** The last finished run: data, merger steps, curve checksum (summary.ts) and trajectory outline. */
   result?: ExplorerSummary & {
     /** The options the run read from the form. */
     options: ExplorerOptions;
     data: { name: string; n: number; dim: number; classes: number; imageShape: [number, number] | null };
+    /** The command line that repeats the run headless. */
+    command: string;
     trajectories: { n: number; frames: number; lateStep: number; view: 'images' | 'pca-scatter' } | null;
+    /** The other method's merger steps (report.pairs order) when the run compared crn and exact. */
+    comparison?: { method: string; steps: (number | null)[]; disagreements: number };
     /** Wall time of the analysis phases (report.timings), the charts and the trajectories, ms. */
     timings: Record<string, number>;
     ms: number;
@@ -51,9 +75,9 @@ const state: ExplorerState = { state: 'starting', runs: 0 };
 window.__fluctus = state;
 const byId = <T extends HTMLElement = HTMLElement>(id: string) => document.getElementById(id) as T;
 const runButton = byId<HTMLButtonElement>('run');
-const progress = byId<HTMLProgressElement>('progress');
+const cancelButton = byId<HTMLButtonElement>('cancel');
+const trajButton = byId<HTMLButtonElement>('traj-run');
 const status = byId('status');
-let dropped: Dataset | null = null;
 let trajView: TrajectoryView | null = null;
 
 function say(text: string, err = false): void {
@@ -61,67 +85,194 @@ function say(text: string, err = false): void {
   status.className = err ? 'err' : '';
 }
 
-/** Phase progress: each phase of the analysis fills the bar once; the text names the phase. */
-function onProgress(phase: string, done: number, total: number): void {
-  state.phase = phase;
-  progress.max = Math.max(1, total);
-  progress.value = done;
-  say(`${phase}: ${done} / ${total}`);
-}
-
-async function onFiles(files: DroppedFile[]): Promise<void> {
-  const out = byId('file-status');
-  try {
-    dropped = datasetFromFiles(await Promise.all(files.map(gunzipIfNeeded)));
-    const [N, D] = dropped.shape;
-    out.className = 'note';
-    out.textContent = `${dropped.source}: ${N} × ${D}${dropped.imageShape ? ` (${dropped.imageShape.join('×')} images)` : ''}, ${dropped.classes} classes, values ${dropped.scale}.`;
-  } catch (e) {
-    dropped = null;
-    out.className = 'err';
-    out.textContent = (e as Error).message;
+class Cancelled extends Error {
+  constructor() {
+    super('cancelled');
   }
 }
+
+/** Set by the cancel button; every progress report checks it and stops the run by throwing. */
+let cancelRequested = false;
+let phases: PhaseList | null = null;
+
+function onProgress(phase: string, done: number, total: number): void {
+  if (cancelRequested) throw new Cancelled();
+  state.phase = phase;
+  phases?.update(phase, done, total);
+  state.phases = phases?.rows;
+  say(`${phase}…`);
+}
+
+// ---- files: a data file and a labels file, picked separately or dropped together ----
+
+const chosen: { data: Parsed | null; labels: Parsed | null } = { data: null, labels: null };
+let dropped: { data: Dataset; files: DataFiles } | null = null;
+
+function describe(p: Parsed): string {
+  return `${p.file.original ?? p.file.name}: (${p.shape.join(', ')}) ${p.dtype}`;
+}
+
+function showFiles(error: string | null): void {
+  state.files = {
+    data: chosen.data ? (chosen.data.file.original ?? chosen.data.file.name) : null,
+    labels: chosen.labels ? (chosen.labels.file.original ?? chosen.labels.file.name) : null,
+    error,
+  };
+  byId('data-file-status').textContent = chosen.data ? describe(chosen.data) : 'no data file yet';
+  byId('labels-file-status').textContent = chosen.labels ? describe(chosen.labels) : 'no labels file yet';
+  const err = byId('file-error');
+  err.hidden = error === null;
+  err.textContent = error ?? '';
+  const out = byId('file-status');
+  if (dropped) {
+    const d = dropped.data;
+    const [N, D] = d.shape;
+    out.textContent = `Ready: ${N} × ${D}${d.imageShape ? ` (${d.imageShape.join('×')} images)` : ''}, ${d.classes} classes, values ${d.scale}.`;
+  } else out.textContent = chosen.data && chosen.labels ? '' : 'Choose the data file and its labels file.';
+}
+
+async function onFiles(files: DroppedFile[], slot: FileSlot): Promise<void> {
+  try {
+    const parsed = (await Promise.all(files.map(gunzipIfNeeded))).map(parseAny);
+    if (slot === 'any') {
+      if (parsed.length > 2)
+        throw new Error(`drop at most two files, the data and its labels (${parsed.length} given)`);
+      const labels = parsed.filter(isLabels);
+      const data = parsed.filter((p) => !isLabels(p));
+      if (labels.length > 1 || data.length > 1) {
+        const shapes = parsed.map((p) => `${p.file.name} (${p.shape.join(', ')})`).join(' and ');
+        throw new Error(`need one data array (N, D) or (N, H, W) and one labels array (N); got ${shapes}`);
+      }
+      if (data[0]) checkDataFile(data[0]);
+      if (labels[0]) checkLabelsFile(labels[0]);
+      chosen.data = data[0] ?? chosen.data;
+      chosen.labels = labels[0] ?? chosen.labels;
+    } else {
+      if (parsed.length !== 1) throw new Error(`choose one ${slot} file (${parsed.length} given)`);
+      (slot === 'data' ? checkDataFile : checkLabelsFile)(parsed[0]!);
+      chosen[slot] = parsed[0]!;
+    }
+  } catch (e) {
+    // The files already accepted stay; the message names what was wrong with the new one.
+    showFiles((e as Error).message);
+    return;
+  }
+  dropped = null;
+  let error: string | null = null;
+  if (chosen.data && chosen.labels) {
+    try {
+      const names = (p: Parsed) => p.file.original ?? p.file.name;
+      dropped = {
+        data: datasetFromParsed(chosen.data, chosen.labels),
+        files: { data: names(chosen.data), labels: names(chosen.labels) },
+      };
+    } catch (e) {
+      error = (e as Error).message;
+    }
+  }
+  showFiles(error);
+}
+
+// ---- a run ----
+
+/** What the trajectories need from the last finished run. */
+let last: { data: Dataset; schedule: Schedule; report: MergerReport; options: ExplorerOptions } | null = null;
 
 async function run(ctx: Context): Promise<void> {
   const t0 = performance.now();
   const opts = readOptions();
   checkOptions(opts);
-  let data: Dataset;
+  phases = phaseList(byId('phases'));
+  onProgress('data', 0, 1);
+  let full: Dataset;
+  let files: DataFiles | null = null;
   if (opts.data === 'file') {
-    if (!dropped) throw new Error('data: choose or drop the data file and its labels file first');
-    data = limitData(opts, dropped);
+    if (!dropped) throw new Error('data: choose the data file and its labels file first (under “your files”)');
+    full = dropped.data;
+    files = dropped.files;
   } else {
-    data = limitData(opts, builtinData(opts));
+    full = builtinData(opts);
   }
+  const data = limitData(opts, full);
   const aopts = analyzeOptionsOf(opts, data);
   trajView?.stop();
+  last = null;
+  trajButton.disabled = true;
   byId('trajectories').replaceChildren(
-    Object.assign(document.createElement('p'), { className: 'note', textContent: 'Computed after the analysis…' }),
+    Object.assign(document.createElement('p'), {
+      className: 'note',
+      textContent:
+        'Computed on request (the button above), or with the run when “compute trajectories with the run” is ticked.',
+    }),
   );
   resetProfile(ctx);
   resetTrace(ctx);
-  const { report } = await analyzeMergers(ctx, data, { ...aopts, progress: onProgress, version: 'explorer' });
-  say('drawing charts…');
+  const { report, lateStart } = await analyzeMergers(ctx, data, {
+    ...aopts,
+    progress: onProgress,
+    version: 'explorer',
+  });
   const tCharts = performance.now();
   const publish = (s: ExplorerSummary) => {
     if (state.result) state.result = { ...state.result, ...s };
   };
-  const summary = await showResults(report, cliEquivalent(opts, data.name), publish);
+  const summary = await showResults(report, publish, (d, t) => onProgress('charts', d, t));
+  const command = showExports({ report, lateStart, options: opts, data: full, files });
   const [N, D] = data.shape;
   state.result = {
     ...summary,
     options: opts,
     data: { name: data.name, n: N, dim: D, classes: data.classes, imageShape: data.imageShape },
+    command,
     trajectories: null,
     timings: { ...report.timings, charts: performance.now() - tCharts },
     ms: 0,
   };
+  showSummaryBar(report);
+  writeUrl(opts);
+  if (opts.compare && D <= COMPARE_MAX_DIM && opts.method !== 'mc') {
+    const other = opts.method === 'crn' ? 'exact' : 'crn';
+    const tOther = performance.now();
+    const { report: b } = await analyzeMergers(ctx, data, {
+      ...aopts,
+      method: other,
+      progress: (p, d, t) => onProgress(`${other}: ${p}`, d, t),
+      version: 'explorer',
+    });
+    const c = compareMethods(report, b);
+    showComparison(c, report.schedule.T);
+    state.result.comparison = {
+      method: other,
+      steps: b.pairs.map((p) => p.mergerStep),
+      disagreements: c.disagreements,
+    };
+    state.result.timings.compare = performance.now() - tOther;
+  }
+  last = { data, schedule: aopts.schedule, report, options: opts };
+  trajButton.disabled = false;
+  if (opts.trajectories.auto) await trajectories(ctx, opts.trajectories);
+  else showProfile(byId('profile'), ctx);
+  phases.end('done');
+  state.phases = phases.rows;
+  state.result.ms = performance.now() - t0;
+}
+
+/** One line that stays on screen: the headline steps of the last run. */
+function showSummaryBar(r: MergerReport): void {
+  const m = r.dendrogram.merges[0];
+  const first = m && m.height <= r.schedule.T ? `first class merge at ${m.height}` : 'no class merger within T';
+  byId('summary-line').textContent =
+    `${r.data.name} ${r.data.n} × ${r.data.dim}, ${r.method}: data–noise merger ${r.dataNoise.mergerStep ?? 'none'}, ${first}, normality from ${r.dataNoise.normalityStep ?? 'none'}`;
+}
+
+/** The reverse trajectories of the last run's data with trajectory options `t`. */
+async function trajectories(ctx: Context, t: ExplorerOptions['trajectories']): Promise<void> {
+  if (!last || !state.result) throw new Error('trajectories: run the analysis first');
+  const { data, schedule, report, options: opts } = last;
   const tTraj = performance.now();
-  const t = opts.trajectories;
   const lateStep = t.lateStart ?? report.dataNoise.mergerStep ?? Math.round(0.6 * report.schedule.T);
-  state.phase = 'trajectories';
-  const tr = await reverseTrajectories(ctx, data, aopts.schedule, {
+  onProgress('trajectories', 0, 1);
+  const tr = await reverseTrajectories(ctx, data, schedule, {
     n: t.count,
     sampler: t.sampler,
     samplerSteps: t.samplerSteps,
@@ -130,12 +281,12 @@ async function run(ctx: Context): Promise<void> {
     seed: opts.seed,
     onStep: (d, total) => onProgress('trajectories', d, total),
   });
-  trajView = drawTrajectories(byId('trajectories'), tr, data, aopts.schedule);
+  trajView = drawTrajectories(byId('trajectories'), tr, data, schedule);
   if (t.lateStart === null && report.dataNoise.mergerStep === null) {
     byId('trajectories').prepend(
       Object.assign(document.createElement('p'), {
         className: 'warning',
-        textContent: `No data–noise merger within T, so the late start uses s = ${lateStep} (0.6 T); set the late-start step to choose another.`,
+        textContent: `No data–noise merger within T, so the late start uses s = ${lateStep} (0.6 T); set “late-start step s” to choose another.`,
       }),
     );
   }
@@ -147,16 +298,16 @@ async function run(ctx: Context): Promise<void> {
     lateStep: tr.lateStep,
     view: data.imageShape ? 'images' : 'pca-scatter',
   };
-  state.result.ms = performance.now() - t0;
-  say(`done in ${(state.result.ms / 1000).toFixed(1)} s`);
 }
 
 async function main(): Promise<void> {
   writeOptions();
-  const autorun = applyQuery(location.search);
+  const query = applyQuery(location.search);
   syncDataFields();
+  showFiles(null);
+  if (query.unknown.length) say(`ignored URL parameters that name no field: ${query.unknown.join(', ')}`, true);
   document.querySelectorAll<HTMLInputElement>('input[name="data"]').forEach((r) => (r.onchange = syncDataFields));
-  wireFiles((f) => void onFiles(f));
+  wireFiles((f, slot) => void onFiles(f, slot));
   const gpu = await acquireGpu();
   if (!gpu.ok) {
     showNoWebGpu(byId('no-webgpu'), gpu.detail);
@@ -171,26 +322,56 @@ async function main(): Promise<void> {
   state.timestampQuery = ctx.features.timestampQuery;
   state.state = 'ready';
   runButton.disabled = false;
-  const go = async () => {
+  /** Runs `work` with the buttons locked and cancel armed; says how it ended. */
+  const guarded = async (what: string, work: () => Promise<void>) => {
     runButton.disabled = true;
+    trajButton.disabled = true;
+    cancelButton.disabled = false;
+    cancelRequested = false;
     state.state = 'running';
     state.error = undefined;
+    const t0 = performance.now();
     try {
-      await run(ctx);
+      await work();
       state.state = 'done';
+      say(`${what} done in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
     } catch (e) {
-      const msg = (e as Error).message;
-      say(msg, true);
-      state.state = 'error';
-      state.error = msg;
+      phases?.end('stopped');
+      if (e instanceof Cancelled) {
+        state.state = 'cancelled';
+        say(
+          `${what} cancelled after ${((performance.now() - t0) / 1000).toFixed(1)} s (at the end of the GPU step that was running)`,
+        );
+      } else {
+        const msg = (e as Error).message;
+        say(msg, true);
+        state.state = 'error';
+        state.error = msg;
+      }
     } finally {
+      state.phases = phases?.rows;
       state.runs++;
       runButton.disabled = false;
-      progress.value = 0;
+      cancelButton.disabled = true;
+      trajButton.disabled = last === null;
     }
   };
-  runButton.onclick = () => void go();
-  if (autorun) await go();
+  runButton.onclick = () => void guarded('run', () => run(ctx));
+  cancelButton.onclick = () => {
+    cancelRequested = true;
+    cancelButton.disabled = true;
+    say('cancelling: the GPU step that is running finishes first…');
+  };
+  trajButton.onclick = () =>
+    void guarded('trajectories', async () => {
+      // The trajectory fields as they are now, on the last run's data and schedule.
+      const now = readOptions();
+      checkOptions({ ...last!.options, trajectories: now.trajectories });
+      phases = phaseList(byId('phases'), true);
+      await trajectories(ctx, now.trajectories);
+      phases.end('done');
+    });
+  if (query.run) await guarded('run', () => run(ctx));
 }
 
 main().catch((e: Error) => {

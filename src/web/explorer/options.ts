@@ -34,8 +34,10 @@ export interface TrajectoryOptions {
   samplerSteps: number;
   /** Late-start step s; null: the data-noise merger step of the analysis. */
   lateStart: number | null;
-  /** Rank r of the late-start Gaussian (top-r eigenpairs plus an isotropic rest). */
+  /** Rank r of the late-start Gaussian (top-r eigenpairs plus an isotropic rest); also `--late-rank`. */
   rank: number;
+  /** Compute the trajectories right after the analysis (else on request: they take most of a run's time). */
+  auto: boolean;
 }
 
 export interface ExplorerOptions {
@@ -59,10 +61,19 @@ export interface ExplorerOptions {
   /** `--groups`, e.g. 'a=0,1;b=2,3'; empty for none. */
   groups: string;
   seed: number;
+  /** Steps of late-start.json, comma-separated (`--late-start`); empty: no file. */
+  lateStartSteps: string;
+  /** Also run the other of crn and exact and show where their merger steps disagree (when D is small). */
+  compare: boolean;
   trajectories: TrajectoryOptions;
 }
 
-/** Sized for a software WebGPU adapter (SwiftShader runs this in seconds); a real GPU takes far more. */
+/**
+ * Sized for a software WebGPU adapter (SwiftShader runs this in seconds); a real GPU takes far more.
+ * Method exact (unlike the CLI's default crn): on this mixture crn's finite-sample floor is comparable
+ * to eps, so its merger steps re-cross eps and depend on the noise draw (seed 0: 0 vs 1 at 111 under
+ * crn, 243 under exact; 0 vs 2 at 651 and 348); exact has no floor, and the page shows crn beside it.
+ */
 export const EXPLORER_DEFAULTS: ExplorerOptions = {
   data: 'gmm',
   gmm: { classes: 4, dim: 8, perClass: 8192, separation: 4 },
@@ -70,7 +81,7 @@ export const EXPLORER_DEFAULTS: ExplorerOptions = {
   samplesPerClass: null,
   schedule: 'linear',
   steps: 1000,
-  method: 'crn',
+  method: 'exact',
   centring: 'own',
   linkage: 'average',
   epsRatio: null,
@@ -80,7 +91,9 @@ export const EXPLORER_DEFAULTS: ExplorerOptions = {
   alpha: 0.05,
   groups: '',
   seed: 0,
-  trajectories: { count: 8, sampler: 'ddpm', samplerSteps: 50, lateStart: null, rank: 16 },
+  lateStartSteps: '',
+  compare: true,
+  trajectories: { count: 8, sampler: 'ddpm', samplerSteps: 50, lateStart: null, rank: 16, auto: false },
 };
 
 const MAX_STEPS = 100_000;
@@ -120,12 +133,25 @@ export function checkOptions(o: ExplorerOptions): void {
     checkInt('spectral steps', o.spectralSteps, 2, MAX_STEPS + 1);
   if (o.noiseSamples !== null) checkInt('noise samples', o.noiseSamples, 8, 2 ** 31 - 1);
   if (!(o.alpha > 0 && o.alpha < 1)) throw new Error(`alpha must be in (0, 1), got ${o.alpha}`);
+  lateStartSteps(o);
   const t = o.trajectories;
   checkInt('trajectories', t.count, 1, 256);
   oneOf('sampler', t.sampler, TRAJECTORY_SAMPLERS);
   checkInt('sampler steps', t.samplerSteps, 1, o.steps);
   if (t.lateStart !== null) checkInt('late-start step', t.lateStart, 1, o.steps);
   checkInt('late-start rank', t.rank, 1, 4096);
+}
+
+/** The steps of late-start.json (`--late-start`), each an integer in [0, T]; throws naming a bad entry. */
+export function lateStartSteps(o: ExplorerOptions): number[] {
+  const text = o.lateStartSteps.trim();
+  if (text === '') return [];
+  return text.split(',').map((t) => {
+    const v = Number(t.trim());
+    if (t.trim() === '' || !Number.isInteger(v) || v < 0 || v > o.steps)
+      throw new Error(`late-start.json steps: '${t.trim()}' is not an integer in [0, ${o.steps}] (give e.g. 300,600)`);
+    return v;
+  });
 }
 
 /** The built-in dataset the options name (gmm or shapes), before the per-class limit. */
@@ -153,12 +179,60 @@ export function analyzeOptionsOf(o: ExplorerOptions, data: Dataset): AnalyzeOpti
     noiseSamples: o.noiseSamples ?? undefined,
     groups: o.groups.trim() ? parseGroups(o.groups, data.classNames) : [],
     alpha: o.alpha,
+    ...(o.lateStartSteps.trim() ? { lateStart: lateStartSteps(o), lateRank: o.trajectories.rank } : {}),
   };
 }
 
-/** The equivalent command line, shown on the page so a run can be repeated headless. */
-export function cliEquivalent(o: ExplorerOptions, dataName: string): string {
-  const parts = ['fluctus analyze', `--data ${o.data === 'file' ? dataName : o.data}`];
+/**
+ * The built-in mixture of `fluctus analyze --data gmm` (src/data/loaders.ts: GMM_PER_CLASS, GMM_DIM;
+ * gaussianMixture's defaults for classes and separation). A page mixture of another size reaches the
+ * CLI as .npy files.
+ */
+export const CLI_GMM = { classes: 4, dim: 32, perClass: 8192, separation: 4 } as const;
+
+/** Where the page's data come from, as the command line names it. */
+export interface DataFiles {
+  /** The data file name (a .npy or IDX file the user chose, or the page's export of built-in data). */
+  data: string;
+  /** The labels file name, or null when the data file carries its labels. */
+  labels: string | null;
+}
+
+/** Whether the CLI can name the built-in data itself (`--data gmm`); otherwise the page exports them as .npy. */
+export function cliHasBuiltin(o: ExplorerOptions): boolean {
+  return (
+    o.data === 'gmm' &&
+    o.gmm.classes === CLI_GMM.classes &&
+    o.gmm.dim === CLI_GMM.dim &&
+    o.gmm.perClass === CLI_GMM.perClass &&
+    o.gmm.separation === CLI_GMM.separation
+  );
+}
+
+/** The .npy names under which the page exports built-in data of this name for the CLI. */
+export function exportedDataFiles(name: string): DataFiles {
+  return { data: `${name}.npy`, labels: `${name}-labels.npy` };
+}
+
+/** A shell word: as it is when it is plain, else in single quotes. */
+export function shellWord(s: string): string {
+  return /^[\w./,=:+-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`;
+}
+
+/**
+ * The command line that repeats the page's analysis headless: same data (the user's files by name, or
+ * the page's .npy export of the built-in data unless the CLI has the same built-in), same options and
+ * seed, and late-start.json when its steps are set. Run in the folder holding the files, it writes the
+ * same report.json (up to times, profile and the fluctus version).
+ */
+export function cliEquivalent(o: ExplorerOptions, files: DataFiles | null): string {
+  const parts = ['fluctus analyze'];
+  if (cliHasBuiltin(o)) parts.push('--data gmm');
+  else {
+    if (!files) throw new Error(`cliEquivalent: data '${o.data}' needs the names of its files`);
+    parts.push(`--data ${shellWord(files.data)}`);
+    if (files.labels !== null) parts.push(`--labels ${shellWord(files.labels)}`);
+  }
   if (o.samplesPerClass !== null) parts.push(`--samples-per-class ${o.samplesPerClass}`);
   parts.push(
     `--schedule ${o.schedule}`,
@@ -171,13 +245,9 @@ export function cliEquivalent(o: ExplorerOptions, dataName: string): string {
   if (o.epsRatio !== null) parts.push(`--eps-ratio ${o.epsRatio}`);
   if (o.spectralSteps !== null) parts.push(`--spectral-steps ${o.spectralSteps}`);
   if (o.noiseSamples !== null) parts.push(`--noise-samples ${o.noiseSamples}`);
-  if (o.groups.trim()) parts.push(`--groups '${o.groups.trim()}'`);
+  if (o.groups.trim()) parts.push(`--groups ${shellWord(o.groups.trim())}`);
+  const late = lateStartSteps(o);
+  if (late.length) parts.push(`--late-start ${late.join(',')}`, `--late-rank ${o.trajectories.rank}`);
   parts.push(`--alpha ${o.alpha}`, `--seed ${o.seed}`);
-  const note =
-    o.data === 'gmm'
-      ? ' (the CLI gmm has fixed size 4 x 8192 x 32; the page sets its size)'
-      : o.data === 'shapes'
-        ? ' (shapes: page only)'
-        : '';
-  return parts.join(' ') + note;
+  return parts.join(' ');
 }

@@ -97,6 +97,21 @@ function imageCells(el: HTMLElement, tr: Trajectories, data: Dataset, [H, W]: [n
   };
 }
 
+// Class colours of the scatter (Tableau 10), light for the data cloud.
+const CLASS_COLOURS = [
+  '#4c78a8',
+  '#f58518',
+  '#e45756',
+  '#72b7b2',
+  '#54a24b',
+  '#eeca3b',
+  '#b279a2',
+  '#ff9da6',
+  '#9d755d',
+  '#bab0ac',
+];
+const classColour = (k: number) => CLASS_COLOURS[k % CLASS_COLOURS.length]!;
+
 function scatterPanels(el: HTMLElement, tr: Trajectories, data: Dataset) {
   const [N, D] = data.shape;
   const { mean, basis } = pca2(data.x, N, D);
@@ -106,46 +121,85 @@ function scatterPanels(el: HTMLElement, tr: Trajectories, data: Dataset) {
     return out;
   };
   const stride = Math.max(1, Math.floor(N / 3000));
-  const dataPts: [number, number][] = [];
-  for (let r = 0; r < N; r += stride) dataPts.push(proj(data.x, r));
+  const dataPts: { p: [number, number]; k: number }[] = [];
+  for (let r = 0; r < N; r += stride) dataPts.push({ p: proj(data.x, r), k: data.labels[r]! });
   const chains = [tr.plain, tr.late].map((c) => ({
     chain: c,
     pts: c.states.map((s) => Array.from({ length: tr.n }, (_, t) => proj(s, t))),
   }));
-  const all = [...dataPts, ...chains.flatMap((c) => c.pts.flat())];
+  const all = [...dataPts.map((d) => d.p), ...chains.flatMap((c) => c.pts.flat())];
   const lim = all.reduce((m, [a, b]) => Math.max(m, Math.abs(a), Math.abs(b)), 1e-9);
-  const S = 300;
+  // Plot area [L, L + P] x [Tp, Tp + P] inside the canvas, room left and below for the axes.
+  const P = 270;
+  const L = 34;
+  const Tp = 6;
+  const W = L + P + 6;
+  const H = Tp + P + 30;
   const to = ([a, b]: [number, number]): [number, number] => [
-    S / 2 + (a / lim) * (S / 2 - 6),
-    S / 2 - (b / lim) * (S / 2 - 6),
+    L + P / 2 + (a / lim) * (P / 2 - 4),
+    Tp + P / 2 - (b / lim) * (P / 2 - 4),
   ];
+  const tick = lim.toPrecision(2);
+  const axes = (g: CanvasRenderingContext2D) => {
+    g.strokeStyle = '#888';
+    g.lineWidth = 1;
+    g.strokeRect(L + 0.5, Tp + 0.5, P, P);
+    g.fillStyle = '#444';
+    g.font = '11px Helvetica, Arial, sans-serif';
+    g.textAlign = 'center';
+    g.textBaseline = 'top';
+    g.fillText(`-${tick}`, L + 4, Tp + P + 3);
+    g.fillText('0', L + P / 2, Tp + P + 3);
+    g.fillText(tick, L + P - 6, Tp + P + 3);
+    g.fillText('PC1', L + P / 2, Tp + P + 16);
+    g.save();
+    g.translate(10, Tp + P / 2);
+    g.rotate(-Math.PI / 2);
+    g.fillText('PC2', 0, -6);
+    g.restore();
+    g.textAlign = 'right';
+    g.textBaseline = 'middle';
+    g.fillText('0', L - 3, Tp + P / 2);
+  };
+  const legend = document.createElement('div');
+  legend.className = 'legend';
+  const classes = data.classNames
+    .slice(0, 20)
+    .map(
+      (n, k) => `<span><span class="swatch" style="background:${classColour(k)};opacity:0.5"></span> class ${n}</span>`,
+    );
+  legend.innerHTML = `${classes.join('')}<span><span class="swatch" style="background:#111"></span> trajectory: the path so far and its state (faded: not started)</span>`;
   const wrap = document.createElement('div');
   wrap.className = 'scatters';
   const panels = chains.map(({ chain, pts }) => {
     const fig = document.createElement('figure');
     const c = document.createElement('canvas');
-    c.width = S;
-    c.height = S;
+    c.width = W;
+    c.height = H;
     const cap = document.createElement('figcaption');
     cap.textContent = chain.label;
     fig.append(c, cap);
     wrap.append(fig);
     return { chain, pts, g: c.getContext('2d')! };
   });
-  el.append(wrap);
+  el.append(legend, wrap);
   return (i: number) => {
     for (const { chain, pts, g } of panels) {
-      g.clearRect(0, 0, S, S);
-      g.fillStyle = '#cfcfcf';
-      for (const p of dataPts) g.fillRect(...to(p), 2, 2);
+      g.clearRect(0, 0, W, H);
+      axes(g);
+      g.globalAlpha = 0.35;
+      for (const d of dataPts) {
+        g.fillStyle = classColour(d.k);
+        g.fillRect(...to(d.p), 2, 2);
+      }
+      g.globalAlpha = 1;
       const k = stateAt(chain, i);
       for (let t = 0; t < tr.n; t++) {
-        const hue = (360 * t) / tr.n;
-        g.strokeStyle = `hsla(${hue}, 70%, 45%, 0.45)`;
+        g.strokeStyle = 'rgba(17, 17, 17, 0.45)';
         g.beginPath();
         for (let j = 0; j <= Math.max(0, k); j++) g.lineTo(...to(pts[j]![t]!));
         g.stroke();
-        g.fillStyle = `hsla(${hue}, 75%, 40%, ${k < 0 ? 0.25 : 1})`;
+        g.fillStyle = k < 0 ? 'rgba(17, 17, 17, 0.25)' : '#111';
         const [px, py] = to(pts[Math.max(0, k)]![t]!);
         g.beginPath();
         g.arc(px, py, 3, 0, 2 * Math.PI);
@@ -163,7 +217,7 @@ export function drawTrajectories(el: HTMLElement, tr: Trajectories, data: Datase
   note.className = 'note';
   note.textContent = data.imageShape
     ? `Each column is one trajectory; rows: ${tr.plain.label} and ${tr.late.label} (faded until it starts). Both use the exact empirical denoiser of the data and start from the same normals.`
-    : `The data are not images (D = ${tr.dim}), so each panel shows the ${tr.n} trajectories projected on the top two principal directions of the data (grey: data points; lines: the path so far; faded: not started). Exact empirical denoiser; both starts use the same normals.`;
+    : `The data are not images (D = ${tr.dim}), so each panel shows the ${tr.n} trajectories projected on the top two principal directions PC1, PC2 of the data (coloured by class: data points; black: the trajectories' path so far and state; faded: not started). Exact empirical denoiser; both starts use the same normals.`;
   const bar = document.createElement('div');
   bar.className = 'trajbar';
   const play = document.createElement('button');

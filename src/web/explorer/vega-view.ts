@@ -39,6 +39,11 @@ export async function drawChart(el: HTMLElement, spec: ChartSpec): Promise<vega.
   return view;
 }
 
+/** The live View drawn in `el`, or undefined (nothing drawn, or a "no chart" sentence). */
+export function viewOf(el: HTMLElement): vega.View | undefined {
+  return views.get(el);
+}
+
 /** Sets a top-level param of a drawn spec (a Vega signal) and re-renders. */
 export async function setSignal(view: vega.View, name: string, value: number): Promise<void> {
   view.signal(name, value);
