@@ -36,6 +36,7 @@ import {
 import { curvesCsv, npyFile, reportJson } from '../../src/web/explorer/export.js';
 import { FLOOR_FRACTION, flagText, fragilePairs, pairFlags } from '../../src/web/explorer/flags.js';
 import { DISAGREE_FRACTION, compareMethods, comparisonText } from '../../src/web/explorer/compare.js';
+import { symlogTicks } from '../../src/web/explorer/spectrum-step.js';
 import { npyBytes } from '../data-files.js';
 
 /** Options far from the defaults in every field, so a round trip that drops one fails. */
@@ -284,4 +285,12 @@ describe('exported report and curves', () => {
     });
     expect(parseNpy(npyFile(Float32Array.from([1, 2]), [2]), 'x').shape).toEqual([2]);
   });
+});
+
+describe('spectrum-at-step axis', () => {
+  it.each([
+    [-0.93, 8.9, 0.026, [-0.9, -0.1, -0.026, 0, 0.026, 0.1, 1, 8]],
+    [-0.052, 0.052, 0.026, [-0.026, 0, 0.026]],
+    [-2.5, 0.35, 0.01, [-1, -0.1, -0.01, 0, 0.01, 0.1, 0.3]],
+  ])('symlogTicks(%d, %d, eps %d)', (lo, hi, eps, ticks) => expect(symlogTicks(lo, hi, eps)).toEqual(ticks));
 });

@@ -67,7 +67,11 @@ export function normalityChart(report: MergerReport): ChartSpec {
     config: CHART_CONFIG,
     title: {
       text: "D'Agostino-Pearson normality of the noised data",
-      subtitle: `K² along the top ${n.directions} principal directions of the data (above the line: normality rejected); alpha = ${n.alpha}.`,
+      // The critical values are named here, not on the plot, where their labels would cross the curves.
+      subtitle: [
+        `Top: K² along the top ${n.directions} principal directions of the data; dashed: ${crit[0]!.label} (K² = ${crit[0]!.k2.toFixed(2)}) and ${crit[1]!.label} (K² = ${crit[1]!.k2.toFixed(2)}); above them, normality is rejected.`,
+        `Bottom: the fraction of the coordinates whose own test rejects normality at alpha; dashed: alpha, what Gaussian data reject by chance.`,
+      ],
     },
     vconcat: [
       {
@@ -100,21 +104,6 @@ export function normalityChart(report: MergerReport): ChartSpec {
             mark: { type: 'rule', color: 'black', strokeDash: [6, 3] },
             encoding: { y: { field: 'k2', type: 'quantitative' } },
           },
-          // The Bonferroni line is always the higher one: its label goes above it, the other's below.
-          ...crit.map((c, i) => ({
-            data: { values: [c] },
-            mark: {
-              type: 'text' as const,
-              align: 'right' as const,
-              baseline: i === 0 ? ('top' as const) : ('bottom' as const),
-              dy: i === 0 ? 2 : -2,
-              x: 'width' as const,
-            },
-            encoding: {
-              y: { field: 'k2', type: 'quantitative' as const },
-              text: { field: 'label', type: 'nominal' as const },
-            },
-          })),
           vrules,
         ],
       },

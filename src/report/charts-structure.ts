@@ -141,8 +141,9 @@ export function mergerMatrixChart(report: MergerReport): ChartSpec {
     config: CHART_CONFIG,
     title: {
       text: 'Class merger matrix',
-      subtitle:
-        'Merger step i* of each pair of classes (first step with d(i) <= eps); "none": no merger within the schedule.',
+      subtitle: steps.length
+        ? 'Merger step i* of each pair of classes (first step with d(i) <= eps); "none": no merger within the schedule.'
+        : `No pair of classes merges within the schedule (T = ${report.schedule.T}): every cell is "none".`,
     },
     data: { values: rows },
     width: cell * K,
@@ -161,6 +162,8 @@ export function mergerMatrixChart(report: MergerReport): ChartSpec {
             type: 'quantitative',
             title: 'merger step i*',
             scale: { scheme: 'blues', domain: [Math.min(lo, hi - 1), hi] },
+            // Without a merger cell a colour legend would show a made-up 0-1 range.
+            ...(steps.length ? {} : { legend: null }),
           },
           tooltip: [
             { field: 'row', type: 'nominal', title: 'class a' },

@@ -19,6 +19,26 @@ import {
 
 export const STEP_SIGNAL = 'stepIndex';
 
+/**
+ * Ticks of a symlog axis over [lo, hi] (lo < 0 < hi): 0, +-eps, the powers of ten beyond 3 eps on each
+ * side, and an end of the axis (one significant digit, towards 0) when it lies 3x past the last tick.
+ */
+export function symlogTicks(lo: number, hi: number, eps: number): number[] {
+  const out = [0, eps, -eps];
+  for (let k = Math.ceil(Math.log10(3 * eps)); 10 ** k <= Math.max(hi, -lo); k++) {
+    if (10 ** k <= hi) out.push(10 ** k);
+    if (-(10 ** k) >= lo) out.push(-(10 ** k));
+  }
+  for (const v of [lo, hi]) {
+    const a = Math.abs(v);
+    const p = 10 ** Math.floor(Math.log10(a));
+    const e = Number((Math.trunc(a / p) * p).toPrecision(1));
+    const last = Math.max(...out.filter((t) => Math.sign(t) === Math.sign(v)).map(Math.abs));
+    if (e >= 3 * last * (1 - 1e-9)) out.push(Math.sign(v) * e);
+  }
+  return out.sort((x, y) => x - y);
+}
+
 export function spectrumAtStepChart(report: MergerReport): ChartSpec {
   const { values } = report.spectra;
   const all = report.events.find((e) => e.kind === 'all');
@@ -80,6 +100,7 @@ export function spectrumAtStepChart(report: MergerReport): ChartSpec {
             type: 'quantitative',
             title: 'lambda_j - lambda_j(noise) (symlog)',
             scale: { type: 'symlog', constant: eps, domain: [lo, hi] },
+            axis: { values: symlogTicks(lo, hi, eps), format: '~g' },
           },
           color: { field: 'event', type: 'nominal', title: 'event', scale: { domain: names } },
           tooltip: [
