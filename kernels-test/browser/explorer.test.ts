@@ -6,7 +6,8 @@
 // writes when run (fluctus analyze on the .npy files the page exports), ignoring times, profile and
 // provenance; the URL it writes reproduces the run in a new tab; cancel stops a run and the next run
 // works; the data and labels files are picked separately (a wrong pick shows an error that the next
-// accepted file clears) and that run's report.json equals the CLI's on the same files. Screenshots
+// accepted file clears) and that run's report.json and late-start.json equal the CLI's on the same
+// files, as does a CSV run's. Screenshots
 // at 1400 and 390 px wide go to test-output/ (docs/img/explorer-*.png are copies). With WebGPU off,
 // the page says what the browser needs.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -398,7 +399,7 @@ function comparable(r: MergerReport, extra: (keyof MergerReport['data'])[] = [])
     }
   }, 120_000);
 
-  it('data and labels files picked separately; a wrong pick is named and cleared by the next good one', async () => {
+  it('data and labels files picked separately (a wrong pick named, then cleared), a CSV with its labels; report.json and late-start.json equal the CLI', async () => {
     const dir = join(work, 'files');
     mkdirSync(dir);
     const mix = gaussianMixture({ classes: 3, dim: 6, perClass: 700, seed: 5 });
@@ -426,20 +427,54 @@ function comparable(r: MergerReport, extra: (keyof MergerReport['data'])[] = [])
       await t.setInputFiles('#labels-file', join(dir, 'mix-labels.npy'));
       await t.waitForFunction(() => window.__fluctus.files?.labels === 'mix-labels.npy');
       expect(await t.textContent('#file-status')).toMatch(/Ready: 2100 × 6, 3 classes, values as stored/);
+      await t.fill('#late-start-steps', '300');
       await t.click('#run');
       const r = await finished(t);
       expect(r.data).toMatchObject({ name: 'mix', n: 2100, dim: 6, classes: 3 });
       expect(r.command).toBe(
-        'fluctus analyze --data mix.npy --labels mix-labels.npy --schedule linear --steps 1000 --method crn --centring own --linkage average --alpha 0.05 --seed 0',
+        'fluctus analyze --data mix.npy --labels mix-labels.npy --schedule linear --steps 1000 --method crn --centring own --linkage average --late-start 300 --late-rank 16 --alpha 0.05 --seed 0',
       );
       // Files cannot travel in a URL: it keeps the options and does not ask to run.
-      expect(new URL(t.url()).search).toBe('?data=file&method=crn&compare=');
+      expect(new URL(t.url()).search).toBe('?data=file&method=crn&late-start-steps=300&compare=');
       const mine = JSON.parse((await linkText(t, 'export-report')).text) as MergerReport;
       const cli = await runCommand(r.command, dir);
       expect(mine.data.source).toBe('mix.npy (labels mix-labels.npy)');
       expect(mine.data.classNames).toEqual(['10', '11', '12']);
       const atol = 2 * 6 * 1e-5 * 400 * mine.eps.value;
       expect(reportDiffs(comparable(mine), comparable(cli), atol)).toEqual([]);
+      // late-start.json, as --late-start 300 --late-rank 16 writes it.
+      const late = JSON.parse((await linkText(t, 'export-late-start')).text);
+      const cliLate = JSON.parse(readFileSync(join(dir, 'cli-report/late-start.json'), 'utf8'));
+      expect(late.steps.map((x: { step: number }) => x.step)).toEqual([300]);
+      expect(reportDiffs(late, cliLate, atol, 'late-start')).toEqual([]);
+
+      // A CSV holds its labels: the labels file chosen before is not used, and the command has no --labels.
+      const csv = gaussianMixture({ classes: 3, dim: 4, perClass: 200, seed: 9 });
+      const lines = ['x0,x1,x2,x3,label'];
+      for (let i = 0; i < csv.shape[0]; i++)
+        lines.push(
+          [...csv.x.subarray(4 * i, 4 * i + 4)]
+            .map((v) => String(v))
+            .concat(String(csv.labels[i]))
+            .join(','),
+        );
+      writeFileSync(join(dir, 'tab.csv'), `${lines.join('\n')}\n`);
+      await t.fill('#late-start-steps', '');
+      await t.setInputFiles('#data-file', join(dir, 'tab.csv'));
+      await t.waitForFunction(() => window.__fluctus.files?.data === 'tab.csv');
+      expect(await t.textContent('#labels-file-status')).toMatch(
+        /not needed: the CSV holds its labels.*mix-labels.npy is not used/,
+      );
+      expect(await t.textContent('#file-status')).toMatch(/Ready: 600 × 4, 3 classes/);
+      await t.click('#run');
+      const rc = await finished(t);
+      expect(rc.command).toBe(
+        'fluctus analyze --data tab.csv --schedule linear --steps 1000 --method crn --centring own --linkage average --alpha 0.05 --seed 0',
+      );
+      const mineCsv = JSON.parse((await linkText(t, 'export-report')).text) as MergerReport;
+      const cliCsv = await runCommand(rc.command, dir);
+      expect(mineCsv.data.source).toBe("tab.csv (labels: column 'label')");
+      expect(reportDiffs(comparable(mineCsv), comparable(cliCsv), 2 * 4 * 1e-5 * 400 * mineCsv.eps.value)).toEqual([]);
     } finally {
       await t.close();
     }

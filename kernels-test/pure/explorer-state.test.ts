@@ -7,7 +7,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { parse as parseCsvText } from 'csv-parse/sync';
-import { loadNpy } from '../../src/data/files.js';
+import { gzipSync } from 'node:zlib';
+import { loadCsv, loadNpy } from '../../src/data/files.js';
 import { GMM_DIM, GMM_PER_CLASS } from '../../src/data/loaders.js';
 import { parseNpy } from '../../src/data/parse.js';
 import { formatJson } from '../../src/report/report-html.js';
@@ -21,7 +22,14 @@ import {
   parseQuery,
   queryOf,
 } from '../../src/web/explorer/fields.js';
-import { datasetFromParsed, parseAny } from '../../src/web/explorer/files.js';
+import {
+  datasetFromCsv,
+  datasetFromParsed,
+  gunzipIfNeeded,
+  parseAny,
+  readChoice,
+  type CsvChoice,
+} from '../../src/web/explorer/files.js';
 import {
   CLI_GMM,
   EXPLORER_DEFAULTS,
@@ -58,6 +66,7 @@ const CHANGED: ExplorerOptions = {
   groups: 'a=0;b=1',
   seed: 42,
   lateStartSteps: '100,200',
+  csv: { labels: 'kind', header: 'yes' },
   compare: false,
   trajectories: { count: 3, sampler: 'ddim', samplerSteps: 20, lateStart: 77, rank: 4, auto: true },
 };
@@ -293,4 +302,35 @@ describe('spectrum-at-step axis', () => {
     [-0.052, 0.052, 0.026, [-0.026, 0, 0.026]],
     [-2.5, 0.35, 0.01, [-1, -0.1, -0.01, 0, 0.01, 0.1, 0.3]],
   ])('symlogTicks(%d, %d, eps %d)', (lo, hi, eps, ticks) => expect(symlogTicks(lo, hi, eps)).toEqual(ticks));
+});
+
+describe('CSV data on the page', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'explorer-csv-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  const text = 'a,kind,b\n1.5,7,2\n-1,3,0.25\n2,7,1\n0,3,-4\n';
+  it('the page builds the dataset the CLI loads from the same file (gzipped too)', async () => {
+    const path = join(dir, 'tab.csv.gz');
+    writeFileSync(path, gzipSync(text));
+    const cli = loadCsv(path, { labels: 'kind' });
+    const choice = readChoice(await gunzipIfNeeded({ name: path, bytes: new Uint8Array(readFileSync(path)) }));
+    expect(choice.kind).toBe('csv');
+    const page = datasetFromCsv(choice as CsvChoice, { labels: 'kind', header: 'auto' });
+    expect(page).toEqual(cli);
+    expect([page.name, page.shape, page.classNames]).toEqual(['tab', [4, 2], ['3', '7']]);
+    expect(() => datasetFromCsv(choice as CsvChoice, { labels: 'colour', header: 'auto' })).toThrow(
+      /label column 'colour' not found; use a column name \(a, kind, b\) or a column number 0..2/,
+    );
+  });
+  it('the command names the CSV options only for CSV data', () => {
+    const o: ExplorerOptions = { ...defaultOptions(), data: 'file', csv: { labels: 'kind', header: 'yes' } };
+    expect(cliEquivalent(o, { data: 'tab.csv.gz', labels: null })).toMatch(
+      /^fluctus analyze --data tab.csv.gz --labels kind --csv-header yes --schedule/,
+    );
+    expect(cliEquivalent(o, { data: 'x.npy', labels: 'y.npy' })).toMatch(
+      /^fluctus analyze --data x.npy --labels y.npy --schedule/,
+    );
+    expect(pageWording('pass --csv-header yes to read it as a header')).toBe(
+      'pass “CSV first line” yes to read it as a header',
+    );
+  });
 });

@@ -61,6 +61,7 @@ function textField(
 const top = (o: ExplorerOptions) => o as unknown as Record<string, unknown>;
 const gmm = (o: ExplorerOptions) => o.gmm as unknown as Record<string, unknown>;
 const shapes = (o: ExplorerOptions) => o.shapes as unknown as Record<string, unknown>;
+const csv = (o: ExplorerOptions) => o.csv as unknown as Record<string, unknown>;
 const traj = (o: ExplorerOptions) => o.trajectories as unknown as Record<string, unknown>;
 
 export const FIELDS: readonly Field[] = [
@@ -71,6 +72,8 @@ export const FIELDS: readonly Field[] = [
   numField('gmm-separation', 'mean separation', gmm, 'separation'),
   numField('shapes-classes', 'classes (images)', shapes, 'classes'),
   numField('shapes-per-class', 'images per class', shapes, 'perClass'),
+  textField('csv-labels', 'CSV label column', csv, 'labels', '--labels'),
+  textField('csv-header', 'CSV first line', csv, 'header', '--csv-header'),
   numField('samples-per-class', 'samples per class (max)', top, 'samplesPerClass', {
     cli: '--samples-per-class',
     optional: true,

@@ -5,7 +5,8 @@
 // are the dataset's name and source (src/data/files.ts: loadNpy, loadIdx), so that the page's
 // report.json equals the one `fluctus analyze --data <file> --labels <file>` writes.
 import { makeDataset, AS_STORED, PIXEL_SCALE, type Dataset } from '../../data/dataset.js';
-import { isGzip, parseIdx, parseNpy, type NumericArray } from '../../data/parse.js';
+import { isGzip, parseIdx, parseNpy, type CsvHeader, type NumericArray } from '../../data/parse.js';
+import { csvDataset } from '../../data/csv-dataset.js';
 
 export interface DroppedFile {
   /** The name as chosen (gunzipIfNeeded drops a .gz; `original` keeps it). */
@@ -24,7 +25,7 @@ export function fileStem(name: string): string {
 }
 
 export const FILE_FORMATS =
-  '.npy data (N, D) or (N, H, W) with a .npy labels file (N), or IDX images (*-idx3-ubyte) with IDX labels (*-idx1-ubyte); each may be .gz';
+  '.npy data (N, D) or (N, H, W) with a .npy labels file (N), IDX images (*-idx3-ubyte) with IDX labels (*-idx1-ubyte), or a .csv with its labels in a column; each may be .gz';
 
 /** Decompresses gzip bytes (magic 1f 8b) with DecompressionStream; other bytes are returned as they are. */
 export async function gunzipIfNeeded(f: DroppedFile): Promise<DroppedFile> {
@@ -119,4 +120,26 @@ export function datasetFromFiles(files: DroppedFile[]): Dataset {
     throw new Error(`need one data array (N, D) or (N, H, W) and one labels array (N); got ${shapes}`);
   }
   return datasetFromParsed(data[0]!, labels[0]!);
+}
+
+/** A CSV data file: its text, parsed at run time with the page's CSV options (the label column may change). */
+export interface CsvChoice {
+  kind: 'csv';
+  file: DroppedFile;
+  text: string;
+}
+
+/** What the data picker holds: a parsed array or a CSV text. */
+export type DataChoice = Parsed | CsvChoice;
+
+/** A (gunzipped) file as a data or labels choice: CSV by its name (.csv, as the CLI tells), else .npy or IDX. */
+export function readChoice(f: DroppedFile): DataChoice {
+  if (/\.csv$/i.test(f.name)) return { kind: 'csv', file: f, text: new TextDecoder().decode(f.bytes) };
+  return parseAny(f);
+}
+
+/** The dataset of a CSV choice, named and sourced as `fluctus analyze --data <file>` names it. */
+export function datasetFromCsv(c: CsvChoice, o: { labels: string; header: CsvHeader }): Dataset {
+  const name = c.file.original ?? c.file.name;
+  return csvDataset(c.text, name, { labels: o.labels.trim() || undefined, header: o.header, name: fileStem(name) });
 }

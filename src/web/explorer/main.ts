@@ -14,10 +14,12 @@ import { applyQuery, readOptions, syncDataFields, wireFiles, writeUrl, writeOpti
 import {
   checkDataFile,
   checkLabelsFile,
+  datasetFromCsv,
   datasetFromParsed,
   gunzipIfNeeded,
   isLabels,
-  parseAny,
+  readChoice,
+  type DataChoice,
   type DroppedFile,
   type Parsed,
 } from './files.js';
@@ -105,21 +107,40 @@ function onProgress(phase: string, done: number, total: number): void {
 
 // ---- files: a data file and a labels file, picked separately or dropped together ----
 
-const chosen: { data: Parsed | null; labels: Parsed | null } = { data: null, labels: null };
+const chosen: { data: DataChoice | null; labels: Parsed | null } = { data: null, labels: null };
+/** The dataset of the chosen files with the CSV options of the form at the time (built again at each run). */
 let dropped: { data: Dataset; files: DataFiles } | null = null;
 
-function describe(p: Parsed): string {
-  return `${p.file.original ?? p.file.name}: (${p.shape.join(', ')}) ${p.dtype}`;
+const nameOf = (c: { file: DroppedFile }) => c.file.original ?? c.file.name;
+
+function describe(c: DataChoice): string {
+  return c.kind === 'csv'
+    ? `${nameOf(c)}: CSV, labels in a column`
+    : `${nameOf(c)}: (${c.shape.join(', ')}) ${c.dtype}`;
+}
+
+/** The dataset of the chosen files, or null while one is missing; throws what is wrong with them. */
+function filesDataset(csv: ExplorerOptions['csv']): { data: Dataset; files: DataFiles } | null {
+  const d = chosen.data;
+  if (!d) return null;
+  if (d.kind === 'csv') return { data: datasetFromCsv(d, csv), files: { data: nameOf(d), labels: null } };
+  if (!chosen.labels) return null;
+  return { data: datasetFromParsed(d, chosen.labels), files: { data: nameOf(d), labels: nameOf(chosen.labels) } };
 }
 
 function showFiles(error: string | null): void {
   state.files = {
-    data: chosen.data ? (chosen.data.file.original ?? chosen.data.file.name) : null,
-    labels: chosen.labels ? (chosen.labels.file.original ?? chosen.labels.file.name) : null,
+    data: chosen.data ? nameOf(chosen.data) : null,
+    labels: chosen.labels ? nameOf(chosen.labels) : null,
     error,
   };
+  const csvData = chosen.data?.kind === 'csv';
   byId('data-file-status').textContent = chosen.data ? describe(chosen.data) : 'no data file yet';
-  byId('labels-file-status').textContent = chosen.labels ? describe(chosen.labels) : 'no labels file yet';
+  byId('labels-file-status').textContent = csvData
+    ? `not needed: the CSV holds its labels (“CSV label column”)${chosen.labels ? `; ${nameOf(chosen.labels)} is not used` : ''}`
+    : chosen.labels
+      ? describe(chosen.labels)
+      : 'no labels file yet';
   const err = byId('file-error');
   err.hidden = error === null;
   err.textContent = error ?? '';
@@ -128,29 +149,39 @@ function showFiles(error: string | null): void {
     const d = dropped.data;
     const [N, D] = d.shape;
     out.textContent = `Ready: ${N} × ${D}${d.imageShape ? ` (${d.imageShape.join('×')} images)` : ''}, ${d.classes} classes, values ${d.scale}.`;
-  } else out.textContent = chosen.data && chosen.labels ? '' : 'Choose the data file and its labels file.';
+  } else out.textContent = error ? '' : 'Choose the data file and its labels file (a CSV holds both).';
+}
+
+function labelsOnly(c: DataChoice): Parsed {
+  if (c.kind === 'csv') throw new Error(`${nameOf(c)}: a CSV holds its labels in a column; choose it as the data file`);
+  checkLabelsFile(c);
+  return c;
+}
+
+function dataOnly(c: DataChoice): DataChoice {
+  if (c.kind !== 'csv') checkDataFile(c);
+  return c;
 }
 
 async function onFiles(files: DroppedFile[], slot: FileSlot): Promise<void> {
   try {
-    const parsed = (await Promise.all(files.map(gunzipIfNeeded))).map(parseAny);
+    const got = (await Promise.all(files.map(gunzipIfNeeded))).map(readChoice);
     if (slot === 'any') {
-      if (parsed.length > 2)
-        throw new Error(`drop at most two files, the data and its labels (${parsed.length} given)`);
-      const labels = parsed.filter(isLabels);
-      const data = parsed.filter((p) => !isLabels(p));
+      if (got.length > 2) throw new Error(`drop at most two files, the data and its labels (${got.length} given)`);
+      const labels = got.filter((c) => c.kind !== 'csv' && isLabels(c));
+      const data = got.filter((c) => !labels.includes(c));
       if (labels.length > 1 || data.length > 1) {
-        const shapes = parsed.map((p) => `${p.file.name} (${p.shape.join(', ')})`).join(' and ');
-        throw new Error(`need one data array (N, D) or (N, H, W) and one labels array (N); got ${shapes}`);
+        const what = got.map((c) => describe(c)).join(' and ');
+        throw new Error(`need one data file and one labels array (N); got ${what}`);
       }
-      if (data[0]) checkDataFile(data[0]);
-      if (labels[0]) checkLabelsFile(labels[0]);
-      chosen.data = data[0] ?? chosen.data;
-      chosen.labels = labels[0] ?? chosen.labels;
+      const d = data[0] ? dataOnly(data[0]) : null;
+      const l = labels[0] ? labelsOnly(labels[0]) : null;
+      chosen.data = d ?? chosen.data;
+      chosen.labels = l ?? chosen.labels;
     } else {
-      if (parsed.length !== 1) throw new Error(`choose one ${slot} file (${parsed.length} given)`);
-      (slot === 'data' ? checkDataFile : checkLabelsFile)(parsed[0]!);
-      chosen[slot] = parsed[0]!;
+      if (got.length !== 1) throw new Error(`choose one ${slot} file (${got.length} given)`);
+      if (slot === 'data') chosen.data = dataOnly(got[0]!);
+      else chosen.labels = labelsOnly(got[0]!);
     }
   } catch (e) {
     // The files already accepted stay; the message names what was wrong with the new one.
@@ -159,16 +190,10 @@ async function onFiles(files: DroppedFile[], slot: FileSlot): Promise<void> {
   }
   dropped = null;
   let error: string | null = null;
-  if (chosen.data && chosen.labels) {
-    try {
-      const names = (p: Parsed) => p.file.original ?? p.file.name;
-      dropped = {
-        data: datasetFromParsed(chosen.data, chosen.labels),
-        files: { data: names(chosen.data), labels: names(chosen.labels) },
-      };
-    } catch (e) {
-      error = (e as Error).message;
-    }
+  try {
+    dropped = filesDataset(readOptions().csv);
+  } catch (e) {
+    error = (e as Error).message;
   }
   showFiles(error);
 }
@@ -187,7 +212,10 @@ async function run(ctx: Context): Promise<void> {
   let full: Dataset;
   let files: DataFiles | null = null;
   if (opts.data === 'file') {
+    // Built again: the CSV options may have changed since the files were chosen.
+    dropped = filesDataset(opts.csv);
     if (!dropped) throw new Error('data: choose the data file and its labels file first (under “your files”)');
+    showFiles(null);
     full = dropped.data;
     files = dropped.files;
   } else {

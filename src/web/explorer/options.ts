@@ -15,6 +15,7 @@ import {
   type MergerMethod,
 } from '../../formats/report-types.js';
 import { limitPerClass, type Dataset } from '../../data/dataset.js';
+import { CSV_HEADERS, type CsvHeader } from '../../data/parse.js';
 import { gaussianMixture } from '../../data/gmm.js';
 import { proceduralImages } from '../../data/shapes.js';
 import { SCHEDULE_NAMES, makeSchedule, type ScheduleName } from '../../schedule/schedules.js';
@@ -63,6 +64,8 @@ export interface ExplorerOptions {
   seed: number;
   /** Steps of late-start.json, comma-separated (`--late-start`); empty: no file. */
   lateStartSteps: string;
+  /** CSV data only: the label column (`--labels`; blank: a column named label/class, else the last) and how the first line is read (`--csv-header`). */
+  csv: { labels: string; header: CsvHeader };
   /** Also run the other of crn and exact and show where their merger steps disagree (when D is small). */
   compare: boolean;
   trajectories: TrajectoryOptions;
@@ -92,6 +95,7 @@ export const EXPLORER_DEFAULTS: ExplorerOptions = {
   groups: '',
   seed: 0,
   lateStartSteps: '',
+  csv: { labels: '', header: 'auto' },
   compare: true,
   trajectories: { count: 8, sampler: 'ddpm', samplerSteps: 50, lateStart: null, rank: 16, auto: false },
 };
@@ -134,6 +138,7 @@ export function checkOptions(o: ExplorerOptions): void {
   if (o.noiseSamples !== null) checkInt('noise samples', o.noiseSamples, 8, 2 ** 31 - 1);
   if (!(o.alpha > 0 && o.alpha < 1)) throw new Error(`alpha must be in (0, 1), got ${o.alpha}`);
   lateStartSteps(o);
+  oneOf('CSV first line', o.csv.header, CSV_HEADERS);
   const t = o.trajectories;
   checkInt('trajectories', t.count, 1, 256);
   oneOf('sampler', t.sampler, TRAJECTORY_SAMPLERS);
@@ -198,6 +203,9 @@ export interface DataFiles {
   labels: string | null;
 }
 
+/** A CSV file name (optionally .gz), as the CLI tells CSV data apart (src/data/files.ts isCsvPath). */
+export const isCsvName = (name: string) => /\.csv(\.gz)?$/i.test(name);
+
 /** Whether the CLI can name the built-in data itself (`--data gmm`); otherwise the page exports them as .npy. */
 export function cliHasBuiltin(o: ExplorerOptions): boolean {
   return (
@@ -232,6 +240,10 @@ export function cliEquivalent(o: ExplorerOptions, files: DataFiles | null): stri
     if (!files) throw new Error(`cliEquivalent: data '${o.data}' needs the names of its files`);
     parts.push(`--data ${shellWord(files.data)}`);
     if (files.labels !== null) parts.push(`--labels ${shellWord(files.labels)}`);
+    if (isCsvName(files.data)) {
+      if (o.csv.labels.trim()) parts.push(`--labels ${shellWord(o.csv.labels.trim())}`);
+      if (o.csv.header !== 'auto') parts.push(`--csv-header ${o.csv.header}`);
+    }
   }
   if (o.samplesPerClass !== null) parts.push(`--samples-per-class ${o.samplesPerClass}`);
   parts.push(
