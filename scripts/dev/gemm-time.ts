@@ -2,7 +2,7 @@
 // SYRK A^T A (6000 x 784, 60000 x 784 streamed in row chunks as syrk() does, 6000 x 1568), matmul A^T B
 // (784^3, 1024^3), the tridiagonalisation's trailing update (m = n = 784, k = 64, transA, upper + mirror,
 // beta = 1) and a k = 16 product. Builds are interleaved round-robin and each keeps its best time, so
-// that other load on the machine hits every build alike. GFLOP/s as scripts/bench/syrk.ts counts them:
+// that other load on the machine hits every build alike. GFLOP/s as src/bench/syrk.ts counts them:
 // 2 N D^2 for SYRK (the full product, though the kernel does the upper triangle), 2 m n k for matmul.
 //   npx tsx scripts/dev/gemm-time.ts [--rounds 3] [--only syrk6000,mm1024] [--build '{"tm":...}']
 import { requestContext } from '../../src/runtime/context.js';

@@ -1,5 +1,5 @@
 // Comparison of fluctus's merger analysis with the numpy Monte-Carlo peer (peers/merger_mc.py), for
-// scripts/bench/analyze.ts: merger steps per common pair, eps, and d, M and lambda_max at step 0.
+// src/bench/analyze.ts: merger steps per common pair, eps, and d, M and lambda_max at step 0.
 import type { MergerReport, PairReport } from '../../src/formats/report-types.js';
 
 /** What peers/merger_mc.py prints (seconds). */

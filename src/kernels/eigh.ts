@@ -7,7 +7,7 @@
 // ~1e-6 ||C|| (each matvec carries ~sqrt(d) 2^-24 ||C|| of error) and needs full reorthogonalisation
 // (O(d^3) on the CPU anyway), whereas tridiagonalisation + QL in float64 is backward stable
 // (every eigenvalue within ~d 2^-52 ||C||), has no convergence failure on clusters, and takes ~0.35 s
-// for d = 784 in Node (values only; ~2 s with vectors): scripts/bench/eigh.ts.
+// for d = 784 in Node (values only; ~2 s with vectors): src/bench/eigh.ts (fluctus bench eigh).
 import type { Context } from '../runtime/context.js';
 import { beginBatch, encodeCopy, submit } from '../runtime/dispatch.js';
 import { createTensor, disposeTensor, readback, upload } from '../runtime/tensor.js';

@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-# The numpy peer of the empirical-denoiser benchmark (scripts/bench/empirical.ts): the empirical optimal
+# The numpy peer of the empirical-denoiser benchmark (src/bench/empirical.ts): the empirical optimal
 # denoiser (DESIGN.md §3) written the straightforward way a numpy user would, in float32 with OpenBLAS
 # GEMMs: logits (sqrt(abar) x . y_j - abar ||y_j||^2 / 2) / (1 - abar) (||x||^2 cancels in the softmax;
 # ||y_j||^2 precomputed once, float64 then float32, as the engine does), max-shifted softmax over all M

@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-# The numpy crn peer of the merger benchmark (scripts/bench/analyze.ts): the same maths as fluctus's
+# The numpy crn peer of the merger benchmark (src/bench/analyze.ts): the same maths as fluctus's
 # default method, written the way a capable numpy user would. Fashion-MNIST train from the Debian IDX
 # files (pixels / 127.5 - 1, then float32); one noise draw eps per row (common random numbers), so every
 # step's per-event covariance is C(i) = abar A + (1 - abar) B + sqrt(abar (1 - abar)) (X + X^T) with

@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-# The numpy peer of the merger benchmark (scripts/bench/analyze.ts): the paper's Monte-Carlo sweep
+# The numpy peer of the merger benchmark (src/bench/analyze.ts): the paper's Monte-Carlo sweep
 # (Ramachandran, Lal & Sra 2025, arXiv 2511.00124) written the straightforward way. Fashion-MNIST
 # train from the Debian IDX files, pixels / 127.5 - 1 (as src/data/dataset.ts PIXEL_SCALE, then f32);
 # events = the 10 classes, all data and a fixed N(0, I) sample z of N rows; at each requested step i

@@ -1,4 +1,4 @@
-"""PyTorch-CPU peer of scripts/bench/train.ts: the same MLP / small U-Net eps-predictors (src/models/mlp.ts,
+"""PyTorch-CPU peer of src/bench/train.ts: the same MLP / small U-Net eps-predictors (src/models/mlp.ts,
 src/models/unet.ts headers), the same training step (uniform steps, x_t from the linear DDPM schedule, class
 dropout 0.1, MSE on eps, global-norm clip 1, AdamW, EMA 0.999), timed per optimiser step.
     /usr/bin/python3 train_torch.py '{"model": "mlp", "dim": 64, "classes": 10, "hidden": 256, "blocks": 3,
