@@ -12,7 +12,10 @@ import { numArg } from '../args.js';
 const [c0, c1, batch, steps] = [numArg('c0', 16), numArg('c1', 32), numArg('batch', 128), numArg('steps', 3)];
 const [H, W, N] = [28, 28, 2048];
 let s = 1;
-const x = Float32Array.from({ length: N * H * W }, () => ((s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 31) - 1);
+const x = Float32Array.from(
+  { length: N * H * W },
+  () => (s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 31 - 1,
+);
 const labels = Int32Array.from({ length: N }, (_, i) => i % 10);
 const ctx = await requestContext({ profile: true });
 const def = unetDef([H, W, 1], 10, makeSchedule('linear', 1000), { c0, c1 });
@@ -26,6 +29,8 @@ const wall = (performance.now() - t0) / steps;
 disposeModel(r.model);
 const rows = profileReport(ctx).sort((a, b) => b.ms - a.ms);
 const total = rows.reduce((a, q) => a + q.ms, 0);
-console.log(`unet ${c0}/${c1} batch ${batch}: ${wall.toFixed(0)} ms/step wall, ${(total / steps).toFixed(0)} ms/step in kernels, ${rows.reduce((a, q) => a + q.calls, 0) / steps} dispatches/step`);
+console.log(
+  `unet ${c0}/${c1} batch ${batch}: ${wall.toFixed(0)} ms/step wall, ${(total / steps).toFixed(0)} ms/step in kernels, ${rows.reduce((a, q) => a + q.calls, 0) / steps} dispatches/step`,
+);
 console.log(formatProfile(rows.slice(0, 25), ctx.profiler!.mode));
 destroyContext(ctx);
