@@ -2,7 +2,7 @@
 // loaders): .npy v1.0, IDX (optionally gzip), CSV text, PNG (through pngjs).
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { gzipSync } from 'node:zlib';
+import { deflateRawSync, gzipSync } from 'node:zlib';
 import { PNG } from 'pngjs';
 
 type Typed = Float32Array | Float64Array | Uint8Array | Int8Array | Int16Array | Int32Array | BigInt64Array;
@@ -73,4 +73,71 @@ export function pngBytes(pixels: ArrayLike<number>, width: number, height: numbe
   const png = new PNG({ width, height });
   png.data = Buffer.from(Uint8Array.from(pixels));
   return PNG.sync.write(png, { colorType, inputColorType: colorType, inputHasAlpha: channels === 4 });
+}
+
+/**
+ * A .zip (PKWARE APPNOTE.TXT 4.3): per file a local header and the data (deflated with raw deflate, or
+ * stored when `store`), then the central directory and its end record. CRC-32 as in 4.4.7 (polynomial
+ * 0xEDB88320). Directories are entries whose name ends in '/', with no data.
+ */
+export function zipBytes(files: { name: string; bytes?: Uint8Array }[], store = false): Uint8Array {
+  const crcTable = Array.from({ length: 256 }, (_, n) => {
+    let c = n;
+    for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
+    return c >>> 0;
+  });
+  const crc32 = (b: Uint8Array) => {
+    let c = 0xffffffff;
+    for (const v of b) c = crcTable[(c ^ v) & 0xff]! ^ (c >>> 8);
+    return (c ^ 0xffffffff) >>> 0;
+  };
+  const parts: Uint8Array[] = [];
+  const central: Uint8Array[] = [];
+  let offset = 0;
+  for (const f of files) {
+    const name = new TextEncoder().encode(f.name);
+    const raw = f.bytes ?? new Uint8Array(0);
+    const method = store || raw.length === 0 ? 0 : 8;
+    const data = method === 8 ? new Uint8Array(deflateRawSync(raw)) : raw;
+    const local = new Uint8Array(30 + name.length);
+    const lv = new DataView(local.buffer);
+    lv.setUint32(0, 0x04034b50, true);
+    lv.setUint16(4, 20, true);
+    lv.setUint16(8, method, true);
+    lv.setUint32(14, crc32(raw), true);
+    lv.setUint32(18, data.length, true);
+    lv.setUint32(22, raw.length, true);
+    lv.setUint16(26, name.length, true);
+    local.set(name, 30);
+    const cd = new Uint8Array(46 + name.length);
+    const cv = new DataView(cd.buffer);
+    cv.setUint32(0, 0x02014b50, true);
+    cv.setUint16(4, 20, true);
+    cv.setUint16(6, 20, true);
+    cv.setUint16(10, method, true);
+    cv.setUint32(16, crc32(raw), true);
+    cv.setUint32(20, data.length, true);
+    cv.setUint32(24, raw.length, true);
+    cv.setUint16(28, name.length, true);
+    cv.setUint32(42, offset, true);
+    cd.set(name, 46);
+    parts.push(local, data);
+    central.push(cd);
+    offset += local.length + data.length;
+  }
+  const cdSize = central.reduce((s, c) => s + c.length, 0);
+  const end = new Uint8Array(22);
+  const ev = new DataView(end.buffer);
+  ev.setUint32(0, 0x06054b50, true);
+  ev.setUint16(8, files.length, true);
+  ev.setUint16(10, files.length, true);
+  ev.setUint32(12, cdSize, true);
+  ev.setUint32(16, offset, true);
+  const out = new Uint8Array(offset + cdSize + 22);
+  let p = 0;
+  for (const b of [...parts, ...central, end]) {
+    out.set(b, p);
+    p += b.length;
+  }
+  return out;
 }

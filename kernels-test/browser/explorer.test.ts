@@ -7,7 +7,7 @@
 // provenance; the URL it writes reproduces the run in a new tab; cancel stops a run and the next run
 // works; the data and labels files are picked separately (a wrong pick shows an error that the next
 // accepted file clears) and that run's report.json and late-start.json equal the CLI's on the same
-// files, as does a CSV run's. Screenshots
+// files, as do a CSV run's and a run on a zip of PNG class folders. Screenshots
 // at 1400 and 390 px wide go to test-output/ (docs/img/explorer-*.png are copies). With WebGPU off,
 // the page says what the browser needs.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -33,7 +33,8 @@ import {
 } from '../../src/web/explorer/options.js';
 import { explorerSummary, type ExplorerSummary } from '../../src/web/explorer/summary.js';
 import type { ExplorerState } from '../../src/web/explorer/main.js';
-import { npyBytes } from '../data-files.js';
+import { npyBytes, pngBytes, write, zipBytes } from '../data-files.js';
+import { proceduralImages } from '../../src/data/shapes.js';
 import { browserMissing, launchChromium } from './chromium.js';
 import { serveStatic } from './serve.js';
 
@@ -399,7 +400,7 @@ function comparable(r: MergerReport, extra: (keyof MergerReport['data'])[] = [])
     }
   }, 120_000);
 
-  it('data and labels files picked separately (a wrong pick named, then cleared), a CSV with its labels; report.json and late-start.json equal the CLI', async () => {
+  it('data and labels files picked separately (a wrong pick named, then cleared), a CSV, a zip of PNG folders; report.json and late-start.json equal the CLI', async () => {
     const dir = join(work, 'files');
     mkdirSync(dir);
     const mix = gaussianMixture({ classes: 3, dim: 6, perClass: 700, seed: 5 });
@@ -475,6 +476,35 @@ function comparable(r: MergerReport, extra: (keyof MergerReport['data'])[] = [])
       const cliCsv = await runCommand(rc.command, dir);
       expect(mineCsv.data.source).toBe("tab.csv (labels: column 'label')");
       expect(reportDiffs(comparable(mineCsv), comparable(cliCsv), 2 * 4 * 1e-5 * 400 * mineCsv.eps.value)).toEqual([]);
+
+      // A zip of PNG class folders, decoded by the browser: the same dataset as the CLI's pngjs reading
+      // of the unzipped folder (8 x 8 gray images, D = 64; exact, so no finite-sample floor).
+      const imgs = proceduralImages({ classes: 2, perClass: 150, seed: 4 });
+      const tree: { name: string; bytes?: Uint8Array }[] = [{ name: 'shapes/' }];
+      imgs.classNames.forEach((c) => tree.push({ name: `shapes/${c}/` }));
+      for (let i = 0; i < imgs.shape[0]; i++) {
+        const px = Array.from(imgs.x.subarray(64 * i, 64 * i + 64), (v) => Math.round((v + 1) * 127.5));
+        const name = `shapes/${imgs.classNames[imgs.labels[i]!]}/${String(i).padStart(4, '0')}.png`;
+        tree.push({ name, bytes: pngBytes(px, 8, 8, 1) });
+      }
+      for (const f of tree) if (f.bytes) write(join(dir, f.name), f.bytes);
+      writeFileSync(join(dir, 'shapes.zip'), zipBytes(tree));
+      await t.selectOption('#method', 'exact');
+      await t.setInputFiles('#data-file', join(dir, 'shapes.zip'));
+      await t.waitForFunction(() => window.__fluctus.files?.data === 'shapes.zip');
+      expect(await t.textContent('#file-status')).toMatch(
+        /Ready: 300 × 64 \(8×8 images\), 2 classes, values grayscale/,
+      );
+      await t.click('#run');
+      const rz = await finished(t);
+      expect(rz.command).toBe(
+        'fluctus analyze --data shapes --schedule linear --steps 1000 --method exact --centring own --linkage average --alpha 0.05 --seed 0',
+      );
+      expect(await t.textContent('#cli-where')).toMatch(/after: unzip shapes.zip/);
+      const mineZip = JSON.parse((await linkText(t, 'export-report')).text) as MergerReport;
+      const cliZip = await runCommand(rz.command, dir);
+      expect(mineZip.data.source).toBe('shapes (300 PNG images in 2 class folders)');
+      expect(reportDiffs(comparable(mineZip), comparable(cliZip), 2 * 64 * 1e-5 * 400 * mineZip.eps.value)).toEqual([]);
     } finally {
       await t.close();
     }

@@ -45,7 +45,11 @@ import { curvesCsv, npyFile, reportJson } from '../../src/web/explorer/export.js
 import { FLOOR_FRACTION, flagText, fragilePairs, pairFlags } from '../../src/web/explorer/flags.js';
 import { DISAGREE_FRACTION, compareMethods, comparisonText } from '../../src/web/explorer/compare.js';
 import { symlogTicks } from '../../src/web/explorer/spectrum-step.js';
-import { npyBytes } from '../data-files.js';
+import { npyBytes, pngBytes, write, zipBytes } from '../data-files.js';
+import { loadPngFolder } from '../../src/data/png-folder.js';
+import { PNG } from 'pngjs';
+import { zipEntries, zipRead } from '../../src/web/explorer/zip.js';
+import { datasetFromPngZip, pngLayout, type DecodedPng } from '../../src/web/explorer/png-zip.js';
 
 /** Options far from the defaults in every field, so a round trip that drops one fails. */
 const CHANGED: ExplorerOptions = {
@@ -312,7 +316,7 @@ describe('CSV data on the page', () => {
     const path = join(dir, 'tab.csv.gz');
     writeFileSync(path, gzipSync(text));
     const cli = loadCsv(path, { labels: 'kind' });
-    const choice = readChoice(await gunzipIfNeeded({ name: path, bytes: new Uint8Array(readFileSync(path)) }));
+    const choice = await readChoice(await gunzipIfNeeded({ name: path, bytes: new Uint8Array(readFileSync(path)) }));
     expect(choice.kind).toBe('csv');
     const page = datasetFromCsv(choice as CsvChoice, { labels: 'kind', header: 'auto' });
     expect(page).toEqual(cli);
@@ -332,5 +336,79 @@ describe('CSV data on the page', () => {
     expect(pageWording('pass --csv-header yes to read it as a header')).toBe(
       'pass “CSV first line” yes to read it as a header',
     );
+  });
+});
+
+describe('zipped PNG folders', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'explorer-zip-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  // pngjs, as the CLI decodes; the page decodes with the browser (the browser test checks that path).
+  const decode = async (png: Uint8Array): Promise<DecodedPng> => {
+    const p = PNG.sync.read(Buffer.from(png));
+    return { width: p.width, height: p.height, rgba: new Uint8Array(p.data), color: p.color };
+  };
+  const gray = (seed: number) => Array.from({ length: 12 }, (_, i) => (seed * 37 + i * 11) % 256);
+  const rgb = (seed: number) => Array.from({ length: 36 }, (_, i) => (seed * 53 + i * 7) % 256);
+  // Two classes, gray and colour PNGs of 4 x 3, a hidden file and a macOS copy that both loaders skip.
+  const tree: { name: string; bytes?: Uint8Array }[] = [
+    { name: 'pets/' },
+    { name: 'pets/dog/' },
+    { name: 'pets/dog/b.png', bytes: pngBytes(gray(1), 4, 3, 1) },
+    { name: 'pets/dog/a.png', bytes: pngBytes(rgb(2), 4, 3, 3) },
+    { name: 'pets/dog/notes.txt', bytes: new TextEncoder().encode('not an image') },
+    { name: 'pets/cat/c.png', bytes: pngBytes(gray(3), 4, 3, 1) },
+    { name: 'pets/cat/.hidden.png', bytes: new Uint8Array([1, 2, 3]) },
+    { name: '__MACOSX/pets/cat/._c.png', bytes: new Uint8Array([0, 5, 1, 6]) },
+  ];
+  it('zip entries read back, stored and deflated', async () => {
+    for (const store of [false, true]) {
+      const z = zipBytes(tree, store);
+      const entries = zipEntries(z, 'pets.zip');
+      expect(entries.map((e) => e.name)).toEqual(tree.map((f) => f.name));
+      const e = entries.find((x) => x.name === 'pets/dog/a.png')!;
+      const got = await zipRead(z, e, 'pets.zip');
+      expect(got).toEqual(new Uint8Array(tree[3]!.bytes!));
+    }
+    expect(() => zipEntries(new Uint8Array(100), 'x.zip')).toThrow(
+      'x.zip: not a zip file (no end of central directory record)',
+    );
+  });
+  it('the page reads the folder as the CLI does (root folder in the zip, or only its contents)', async () => {
+    for (const f of tree) if (f.bytes && !f.name.startsWith('__')) write(join(dir, f.name), f.bytes);
+    const cli = loadPngFolder(join(dir, 'pets'));
+    const withRoot = await datasetFromPngZip(zipBytes(tree), 'anything.zip', decode);
+    expect(withRoot.layout).toMatchObject({ root: 'pets', rootInZip: true, classes: ['cat', 'dog'] });
+    expect(withRoot.layout.images.map((i) => i.path)).toEqual(['pets/cat/c.png', 'pets/dog/a.png', 'pets/dog/b.png']);
+    // The CLI names the folder by the path it was given; the page by the folder's name.
+    expect(withRoot.data).toEqual({ ...cli, source: cli.source.replace(join(dir, 'pets'), 'pets') });
+    const contents = tree
+      .filter((f) => f.name.startsWith('pets/') && f.name !== 'pets/')
+      .map((f) => ({ ...f, name: f.name.slice(5) }));
+    const noRoot = await datasetFromPngZip(zipBytes(contents), 'pets.zip', decode);
+    expect(noRoot.layout).toMatchObject({ root: 'pets', rootInZip: false });
+    expect(noRoot.data).toEqual(withRoot.data);
+  });
+  it.each([
+    [
+      [{ name: 'a.png', bytes: pngBytes(gray(1), 4, 3, 1) }],
+      /x.zip: has no class subfolders; expected one subfolder of .png images per class \(x\/<class>\/\*.png\)/,
+    ],
+    [
+      [{ name: 'r/c/' }, { name: 'r/d/e.png', bytes: pngBytes(gray(1), 4, 3, 1) }],
+      /x.zip: r\/c: class folder has no .png images/,
+    ],
+    [
+      [
+        { name: 'r/c/a.png', bytes: pngBytes(gray(1), 4, 3, 1) },
+        { name: 'r/d/b.png', bytes: pngBytes(gray(1), 3, 4, 1) },
+      ],
+      /r\/d\/b.png is 3x4 but r\/c\/a.png is 4x3; all images must have the same size/,
+    ],
+    [[{ name: 'r/c/a.png', bytes: new Uint8Array([1, 2, 3, 4]) }], /x.zip: r\/c\/a.png: not a readable PNG/],
+  ])('refuses bad folders %#', async (files, msg) => {
+    await expect(datasetFromPngZip(zipBytes(files), 'x.zip', decode)).rejects.toThrow(msg);
+  });
+  it('layout without reading: an empty zip', () => {
+    expect(() => pngLayout([], 'e.zip')).toThrow('e.zip: is empty');
   });
 });

@@ -3,17 +3,10 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { PNG } from 'pngjs';
-import { PIXEL_SCALE, makeDataset, type Dataset } from './dataset.js';
+import type { Dataset } from './dataset.js';
+import { pngFolderDataset, rgbaToGray } from './png-dataset.js';
 
-/** Grayscale 0..255 of RGBA pixels: the pixel itself when gray, else luminance 0.299 R + 0.587 G + 0.114 B (ITU-R BT.601); alpha is ignored. */
-export function rgbaToGray(rgba: Uint8Array, color: boolean): Float64Array {
-  const n = rgba.length / 4;
-  const out = new Float64Array(n);
-  for (let i = 0; i < n; i++) {
-    out[i] = color ? 0.299 * rgba[4 * i]! + 0.587 * rgba[4 * i + 1]! + 0.114 * rgba[4 * i + 2]! : rgba[4 * i]!;
-  }
-  return out;
-}
+export { rgbaToGray } from './png-dataset.js';
 
 const visible = (name: string) => !name.startsWith('.');
 
@@ -60,17 +53,5 @@ export function loadPngFolder(root: string): Dataset {
     }
     values.set(rgbaToGray(png.data, png.color), i * h * w);
   });
-  return makeDataset({
-    name: basename(root),
-    source: `${root} (${files.length} PNG images in ${classes.length} class folders)`,
-    values,
-    rows: files.length,
-    cols: h * w,
-    imageShape: [h, w],
-    scale: { text: `grayscale (${PIXEL_SCALE.text}; RGB by 0.299 R + 0.587 G + 0.114 B)`, map: PIXEL_SCALE.map },
-    labels: raw,
-    names: classes,
-    dataName: root,
-    labelsName: `${root} class folders`,
-  });
+  return pngFolderDataset({ root, name: basename(root), classes, labels: raw, values, count: files.length, h, w });
 }

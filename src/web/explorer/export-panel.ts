@@ -63,7 +63,11 @@ export function showExports(x: ExportInputs): string {
   where.textContent = builtinFiles
     ? `The CLI's built-in ${o.data} differs from the page's (${o.data === 'gmm' ? 'size' : 'it has none'}), so the command reads the page's data from the two .npy files below: save them in the folder where you run it.`
     : o.data === 'file'
-      ? 'Run it in the folder that holds your two files.'
+      ? x.files?.before
+        ? `Run it where your zip is, after: ${x.files.before}`
+        : x.files?.labels === null
+          ? 'Run it in the folder that holds your file.'
+          : 'Run it in the folder that holds your two files.'
       : "The CLI's built-in mixture is the page's: no files needed.";
   const list = document.getElementById('export-files')!;
   const json = { type: 'application/json' };

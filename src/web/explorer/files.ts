@@ -7,6 +7,8 @@
 import { makeDataset, AS_STORED, PIXEL_SCALE, type Dataset } from '../../data/dataset.js';
 import { isGzip, parseIdx, parseNpy, type CsvHeader, type NumericArray } from '../../data/parse.js';
 import { csvDataset } from '../../data/csv-dataset.js';
+import { datasetFromPngZip, decodePngInBrowser, type DecodedPng, type PngLayout } from './png-zip.js';
+import { isZip } from './zip.js';
 
 export interface DroppedFile {
   /** The name as chosen (gunzipIfNeeded drops a .gz; `original` keeps it). */
@@ -25,7 +27,7 @@ export function fileStem(name: string): string {
 }
 
 export const FILE_FORMATS =
-  '.npy data (N, D) or (N, H, W) with a .npy labels file (N), IDX images (*-idx3-ubyte) with IDX labels (*-idx1-ubyte), or a .csv with its labels in a column; each may be .gz';
+  '.npy data (N, D) or (N, H, W) with a .npy labels file (N), IDX images (*-idx3-ubyte) with IDX labels (*-idx1-ubyte), a .csv with its labels in a column (each may be .gz), or a .zip of a folder of class subfolders of .png images';
 
 /** Decompresses gzip bytes (magic 1f 8b) with DecompressionStream; other bytes are returned as they are. */
 export async function gunzipIfNeeded(f: DroppedFile): Promise<DroppedFile> {
@@ -129,11 +131,29 @@ export interface CsvChoice {
   text: string;
 }
 
-/** What the data picker holds: a parsed array or a CSV text. */
-export type DataChoice = Parsed | CsvChoice;
+/** A zipped folder of class subfolders of PNG images, decoded when chosen. */
+export interface PngZipChoice {
+  kind: 'png-zip';
+  file: DroppedFile;
+  data: Dataset;
+  layout: PngLayout;
+}
 
-/** A (gunzipped) file as a data or labels choice: CSV by its name (.csv, as the CLI tells), else .npy or IDX. */
-export function readChoice(f: DroppedFile): DataChoice {
+/** What the data picker holds: a parsed array, a CSV text or a decoded PNG folder. */
+export type DataChoice = Parsed | CsvChoice | PngZipChoice;
+
+/**
+ * A (gunzipped) file as a data or labels choice: a zip of PNG class folders (decoded by `decode`), a CSV
+ * by its name (.csv, as the CLI tells), else .npy or IDX.
+ */
+export async function readChoice(
+  f: DroppedFile,
+  decode: (png: Uint8Array, path: string) => Promise<DecodedPng> = decodePngInBrowser,
+): Promise<DataChoice> {
+  if (isZip(f.bytes) || /\.zip$/i.test(f.name)) {
+    const { data, layout } = await datasetFromPngZip(f.bytes, f.original ?? f.name, decode);
+    return { kind: 'png-zip', file: f, data, layout };
+  }
   if (/\.csv$/i.test(f.name)) return { kind: 'csv', file: f, text: new TextDecoder().decode(f.bytes) };
   return parseAny(f);
 }

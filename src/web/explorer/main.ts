@@ -114,9 +114,10 @@ let dropped: { data: Dataset; files: DataFiles } | null = null;
 const nameOf = (c: { file: DroppedFile }) => c.file.original ?? c.file.name;
 
 function describe(c: DataChoice): string {
-  return c.kind === 'csv'
-    ? `${nameOf(c)}: CSV, labels in a column`
-    : `${nameOf(c)}: (${c.shape.join(', ')}) ${c.dtype}`;
+  if (c.kind === 'csv') return `${nameOf(c)}: CSV, labels in a column`;
+  if (c.kind === 'png-zip')
+    return `${nameOf(c)}: folder ${c.layout.root}, ${c.layout.images.length} PNG images in ${c.layout.classes.length} class folders`;
+  return `${nameOf(c)}: (${c.shape.join(', ')}) ${c.dtype}`;
 }
 
 /** The dataset of the chosen files, or null while one is missing; throws what is wrong with them. */
@@ -124,6 +125,11 @@ function filesDataset(csv: ExplorerOptions['csv']): { data: Dataset; files: Data
   const d = chosen.data;
   if (!d) return null;
   if (d.kind === 'csv') return { data: datasetFromCsv(d, csv), files: { data: nameOf(d), labels: null } };
+  if (d.kind === 'png-zip') {
+    const zip = nameOf(d);
+    const before = d.layout.rootInZip ? `unzip ${zip}` : `unzip ${zip} -d ${d.layout.root}`;
+    return { data: d.data, files: { data: d.layout.root, labels: null, before } };
+  }
   if (!chosen.labels) return null;
   return { data: datasetFromParsed(d, chosen.labels), files: { data: nameOf(d), labels: nameOf(chosen.labels) } };
 }
@@ -134,10 +140,10 @@ function showFiles(error: string | null): void {
     labels: chosen.labels ? nameOf(chosen.labels) : null,
     error,
   };
-  const csvData = chosen.data?.kind === 'csv';
+  const csvData = chosen.data?.kind === 'csv' || chosen.data?.kind === 'png-zip';
   byId('data-file-status').textContent = chosen.data ? describe(chosen.data) : 'no data file yet';
   byId('labels-file-status').textContent = csvData
-    ? `not needed: the CSV holds its labels (“CSV label column”)${chosen.labels ? `; ${nameOf(chosen.labels)} is not used` : ''}`
+    ? `not needed: ${chosen.data?.kind === 'csv' ? 'the CSV holds its labels (“CSV label column”)' : 'the class folders are the labels'}${chosen.labels ? `; ${nameOf(chosen.labels)} is not used` : ''}`
     : chosen.labels
       ? describe(chosen.labels)
       : 'no labels file yet';
@@ -149,26 +155,29 @@ function showFiles(error: string | null): void {
     const d = dropped.data;
     const [N, D] = d.shape;
     out.textContent = `Ready: ${N} × ${D}${d.imageShape ? ` (${d.imageShape.join('×')} images)` : ''}, ${d.classes} classes, values ${d.scale}.`;
-  } else out.textContent = error ? '' : 'Choose the data file and its labels file (a CSV holds both).';
+  } else out.textContent = error ? '' : 'Choose the data file and its labels file (a CSV or a zip of PNG class folders holds both).';
 }
 
 function labelsOnly(c: DataChoice): Parsed {
   if (c.kind === 'csv') throw new Error(`${nameOf(c)}: a CSV holds its labels in a column; choose it as the data file`);
+  if (c.kind === 'png-zip')
+    throw new Error(`${nameOf(c)}: a zip of PNG class folders holds its labels; choose it as the data file`);
   checkLabelsFile(c);
   return c;
 }
 
 function dataOnly(c: DataChoice): DataChoice {
-  if (c.kind !== 'csv') checkDataFile(c);
+  if (c.kind !== 'csv' && c.kind !== 'png-zip') checkDataFile(c);
   return c;
 }
 
 async function onFiles(files: DroppedFile[], slot: FileSlot): Promise<void> {
   try {
-    const got = (await Promise.all(files.map(gunzipIfNeeded))).map(readChoice);
+    byId('file-status').textContent = 'Reading…';
+    const got = await Promise.all(files.map(async (f) => readChoice(await gunzipIfNeeded(f))));
     if (slot === 'any') {
       if (got.length > 2) throw new Error(`drop at most two files, the data and its labels (${got.length} given)`);
-      const labels = got.filter((c) => c.kind !== 'csv' && isLabels(c));
+      const labels = got.filter((c) => c.kind !== 'csv' && c.kind !== 'png-zip' && isLabels(c));
       const data = got.filter((c) => !labels.includes(c));
       if (labels.length > 1 || data.length > 1) {
         const what = got.map((c) => describe(c)).join(' and ');

@@ -201,6 +201,8 @@ export interface DataFiles {
   data: string;
   /** The labels file name, or null when the data file carries its labels. */
   labels: string | null;
+  /** What to do before running the command (e.g. unzip the PNG folder), or absent. */
+  before?: string;
 }
 
 /** A CSV file name (optionally .gz), as the CLI tells CSV data apart (src/data/files.ts isCsvPath). */
