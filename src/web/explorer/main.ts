@@ -155,7 +155,10 @@ function showFiles(error: string | null): void {
     const d = dropped.data;
     const [N, D] = d.shape;
     out.textContent = `Ready: ${N} × ${D}${d.imageShape ? ` (${d.imageShape.join('×')} images)` : ''}, ${d.classes} classes, values ${d.scale}.`;
-  } else out.textContent = error ? '' : 'Choose the data file and its labels file (a CSV or a zip of PNG class folders holds both).';
+  } else
+    out.textContent = error
+      ? ''
+      : 'Choose the data file and its labels file (a CSV or a zip of PNG class folders holds both).';
 }
 
 function labelsOnly(c: DataChoice): Parsed {
