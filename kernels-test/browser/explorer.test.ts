@@ -327,6 +327,35 @@ function comparable(r: MergerReport, extra: (keyof MergerReport['data'])[] = [])
       expect(await tab.locator(`#${id} svg`).count(), id).toBeGreaterThan(0);
     }
     expect(Number(await tab.getAttribute('#spectrum-slider', 'max'))).toBeGreaterThan(1);
+    // Pair picker: a pair keeps its colour when others are ticked; with none ticked nothing is drawn.
+    const legend = () =>
+      tab.evaluate(() => {
+        const syms = Array.from(document.querySelectorAll('#chart-curves .role-legend-symbol path'));
+        const labels = Array.from(document.querySelectorAll('#chart-curves .role-legend-label text'));
+        return Object.fromEntries(labels.map((t, i) => [t.textContent, syms[i]?.getAttribute('stroke')]));
+      });
+    const before = await legend();
+    const ticked = await tab.$$eval('#pair-picker input:checked', (bs) =>
+      bs.map((b) => (b as HTMLInputElement).dataset.pair),
+    );
+    await tab.check('#pair-picker input[data-pair="1"]');
+    await tab.waitForFunction(() => document.querySelectorAll('#chart-curves .role-legend-label text').length > 6);
+    const after = await legend();
+    expect(Object.keys(after)).toContain('0 vs 1');
+    for (const [label, colour] of Object.entries(before))
+      if (label !== 'M(i)' && !label.startsWith('M~')) expect(after[label], label).toBe(colour);
+    expect(
+      new Set(
+        Object.entries(after)
+          .filter(([l]) => !l.startsWith('M'))
+          .map(([, c]) => c),
+      ).size,
+    ).toBe(Object.keys(after).length - 2);
+    for (const b of await tab.$$('#pair-picker input:checked')) await b.uncheck();
+    await tab.waitForFunction(() => !document.querySelector('#chart-curves svg'));
+    expect(await tab.textContent('#chart-curves')).toMatch(/No pair is ticked/);
+    for (const i of ticked) await tab.check(`#pair-picker input[data-pair="${i}"]`);
+    expect(await legend()).toEqual(before);
     expect(page.trajectories).toBeNull();
     expect(await tab.locator('#trajectories canvas').count()).toBe(0);
     await tab.click('#traj-run');
@@ -373,7 +402,7 @@ function comparable(r: MergerReport, extra: (keyof MergerReport['data'])[] = [])
     await tab.setViewportSize({ width: 1400, height: 1000 });
   });
 
-  it('cancel stops a run at the next GPU step, and the next run works', async () => {
+  it('cancel stops a run at the next GPU step, and the next run works (nothing merges: no T + 1 as a step)', async () => {
     const t = await browser.newPage();
     watch(t);
     try {
@@ -391,10 +420,17 @@ function comparable(r: MergerReport, extra: (keyof MergerReport['data'])[] = [])
       expect(s.phases!.at(-1)!.state).toBe('stopped');
       expect(await t.textContent('#status')).toMatch(/run cancelled after/);
       expect(await t.isDisabled('#cancel')).toBe(true);
+      // The next run: smaller, and with an eps so small that nothing merges within T.
       await t.fill('#gmm-per-class', '512');
+      await t.fill('#eps', '1e-9');
       await t.click('#run');
       const r = await finished(t);
       expect(r.data.n).toBe(3 * 512);
+      expect(r.pairs.every((p) => p.mergerStep === null)).toBe(true);
+      // A dendrogram height of T + 1 is no merger, not a step; the matrix has no colour legend to show.
+      expect(await t.textContent('#headline')).toMatch(/first class merges: 0 \+ 1: no merger within T = 1000/);
+      expect(await t.textContent('#chart-matrix')).toMatch(/No pair of classes merges within the schedule/);
+      expect(await t.locator('#chart-matrix .role-legend').count()).toBe(0);
     } finally {
       await t.close();
     }
