@@ -230,7 +230,11 @@ export {
   classifierWeights,
   classify,
   expectedClassifierErrors,
+  sharedWindowEnd,
+  VARIANTS,
+  variantScoring,
   WEIGHTINGS,
+  type ScoringVariant,
   type Weighting,
 } from './experiments/diffusion-classifier.js';
 export { gaussianMixtureWithTruth, sampleGmmTruth, type GmmTruth } from './data/gmm.js';

@@ -81,7 +81,20 @@ describeGpu('experiments: accelerated, late-start, zero-shot', (getCtx) => {
     });
     try {
       const r = await runZeroShot(s, { steps: 12, testPerClass: 8 });
-      expect(r.tables[0]!.rows.map((x) => x[0])).toEqual(['uniform', 'inverse-snr', 'truncated-inverse-snr']);
+      expect(r.tables[0]!.rows.map((x) => x[0])).toEqual([
+        'uniform',
+        'inverse-snr',
+        'shared-window',
+        'per-class-window',
+        'per-class-window-absolute',
+      ]);
+      // Every accuracy lies inside its own 95 % interval; every claim has a verdict or is undecided.
+      for (const row of r.tables[0]!.rows) {
+        const [lo, hi] = String(row[2]).split('–').map(Number);
+        expect(Number(row[1])).toBeGreaterThanOrEqual(lo!);
+        expect(Number(row[1])).toBeLessThanOrEqual(hi!);
+      }
+      expect(r.goals).toHaveLength(3);
       const check = r.data.check as { maxRelMeanErr: number; bayes: number };
       // 32 rows x 4 classes, D = 32, one noise: the mean over 128 errors is within a few % of its expectation.
       expect(check.maxRelMeanErr).toBeLessThan(0.1);

@@ -5,10 +5,14 @@ import {
   classifierWeights,
   classify,
   expectedClassifierErrors,
+  sharedWindowEnd,
+  VARIANTS,
+  variantScoring,
   WEIGHTINGS,
 } from '../../src/experiments/diffusion-classifier.js';
 import { componentFrechet, gmmLogLikelihoods } from '../../src/experiments/gmm-truth.js';
 import { makeSchedule } from '../../src/schedule/schedules.js';
+import { pairedDifference, wilson } from '../../src/experiments/zero-shot.js';
 import { expectedErrorRef, inverse } from '../ref/zero-shot.js';
 import { gaussian } from '../random.js';
 import { expectClose } from '../compare.js';
@@ -165,5 +169,99 @@ describe('componentFrechet', () => {
     const r = componentFrechet(p, x, 1000);
     expect(r.perComponent[1]).toBeCloseTo(vars[2]! + vars[3]!, 10);
     expect(r.fd).toBeCloseTo(0.5 * r.perComponent[0]! + 0.5 * r.perComponent[1]!, 12);
+  });
+});
+
+describe('zero-shot scoring variants on a class-symmetric mixture', () => {
+  // Three classes, means at 120 degrees on a circle, equal isotropic covariances; the test points are a
+  // random set and its two rotations by 120 degrees, and the errors are the exact expectations. Any class
+  // preference then comes from the scoring alone: the merger steps (window ends) differ a lot on purpose,
+  // as noisy estimates of the equal true steps could.
+  const K = 3;
+  const rot = (x: number, y: number, k: number) => {
+    const a = (2 * Math.PI * k) / K;
+    return [Math.cos(a) * x - Math.sin(a) * y, Math.sin(a) * x + Math.cos(a) * y];
+  };
+  const means = Float64Array.from(Array.from({ length: K }, (_, k) => rot(1.5, 0, k)).flat());
+  const covs = new Float64Array(K * 4);
+  for (let k = 0; k < K; k++) [covs[4 * k], covs[4 * k + 3]] = [0.3, 0.3];
+  const p = { K, D: 2, means, covs, weights: new Float64Array(K).fill(1) };
+  const g = gaussian(5);
+  const m = 300;
+  const base = Array.from({ length: m }, () => [1.5 * g(), 1.5 * g()]);
+  const x = Float64Array.from([0, 1, 2].flatMap((k) => base.flatMap(([a, b]) => rot(a!, b!, k))));
+  const n = K * m;
+  const abar = [1, ...makeSchedule('linear', 1000).alphasCumprod];
+  const steps = Array.from({ length: 100 }, (_, i) => Math.round(1 + (999 * i) / 99));
+  const err = expectedClassifierErrors(p, x, n, steps, (t) => abar[t]!);
+  const mergers = [200, 500, 900];
+
+  function run(name: string) {
+    const v = VARIANTS.find((q) => q.name === name)!;
+    const { weights, relative } = variantScoring(v, steps, abar, mergers, 20);
+    const pred = classify(err, n, K, steps.length, weights, relative);
+    const counts = [0, 0, 0];
+    for (const c of pred) counts[c]!++;
+    // A rotated point's prediction is the original's class rotated.
+    let equivariant = 0;
+    for (let i = 0; i < m; i++) for (let k = 0; k < K; k++) if (pred[k * m + i] === (pred[i]! + k) % K) equivariant++;
+    return { counts, equivariant: equivariant / n };
+  }
+
+  it.each(['uniform', 'inverse-snr', 'shared-window'])(
+    '%s: the same weights for every class, so no class bias',
+    (name) => {
+      expect(run(name)).toEqual({ counts: [m, m, m], equivariant: 1 });
+    },
+  );
+
+  it('per-class-window (relative errors): windows 200, 500, 900 leave the classes within 6 % of balance', () => {
+    const r = run('per-class-window');
+    for (const c of r.counts) expect(Math.abs(c - m) / m).toBeLessThan(0.06);
+    expect(r.equivariant).toBeGreaterThan(0.95);
+  });
+
+  it('per-class-window-absolute: the class with the longest window takes almost every point (the bias removed above)', () => {
+    expect(run('per-class-window-absolute').counts[2]).toBeGreaterThan(0.9 * n);
+  });
+
+  it('the shared window ends at the median merger step (no merger counts as T)', () => {
+    expect(sharedWindowEnd([200, 500, 900], 1000)).toBe(500);
+    expect(sharedWindowEnd([200, null, 900, 100], 1000)).toBe(550);
+  });
+
+  it('relative errors: classes scored on different steps compare by information, not by error level', () => {
+    // One row, two classes, two steps (layout class, step); class 0 is scored on step 0 only, class 1 on step 1.
+    const w = Float64Array.from([1, 0, 0, 1]);
+    // No information anywhere, step 0 at a high error level: absolute errors pick class 1, relative ones tie (first).
+    const flat = Float64Array.from([4, 1, 4, 1]);
+    expect(classify(flat, 1, 2, 2, w, false)[0]).toBe(1);
+    expect(classify(flat, 1, 2, 2, w, true)[0]).toBe(0);
+    // Step 0 favours class 0 (3 against 5): relative errors see it (0.75 < 1), absolute ones do not (3 > 1).
+    const informative = Float64Array.from([3, 1, 5, 1]);
+    expect(classify(informative, 1, 2, 2, w, true)[0]).toBe(0);
+    expect(classify(informative, 1, 2, 2, w, false)[0]).toBe(1);
+  });
+});
+
+describe('zero-shot intervals', () => {
+  it('Wilson interval of a proportion (Newcombe 1998, table I: 81 of 263 gives 0.2553 to 0.3662)', () => {
+    const [lo, hi] = wilson(81 / 263, 263);
+    expect(lo).toBeCloseTo(0.2553, 4);
+    expect(hi).toBeCloseTo(0.3662, 4);
+    const [a, b] = wilson(1, 50);
+    expect(b).toBeCloseTo(1, 12);
+    expect(a).toBeGreaterThan(0.9);
+  });
+
+  it('paired difference: discordant rows only, and its interval', () => {
+    const labels = Int32Array.from({ length: 100 }, () => 1);
+    const a = Int32Array.from({ length: 100 }, (_, i) => (i < 30 ? 1 : 0)); // right on rows 0..29
+    const b = Int32Array.from({ length: 100 }, (_, i) => (i >= 10 && i < 20 ? 1 : 0)); // right on 10..19
+    const d = pairedDifference(a, b, labels, 100);
+    // 20 rows only a gets right, none only b: d = 0.2, se = sqrt(20 - 100 * 0.04) / 100 = 0.04.
+    expect(d.diff).toBeCloseTo(0.2, 12);
+    expect(d.lo).toBeCloseTo(0.2 - 1.959964 * 0.04, 9);
+    expect(d.hi).toBeCloseTo(0.2 + 1.959964 * 0.04, 9);
   });
 });

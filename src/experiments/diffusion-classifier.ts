@@ -1,9 +1,13 @@
 // The diffusion classifier (Li et al. 2023; DESIGN.md §1 item 3): for a test point x, noises eps_j and
 // steps t, err_k(t) = mean_j ||eps_j - eps_hat(sqrt(abar_t) x + sqrt(1 - abar_t) eps_j, t, k)||² with the
-// SAME noises for every class k; score_k = sum_t w_k(t) err_k(t), prediction argmin_k. Weightings:
+// SAME noises for every class k; score_k = sum_t w_k(t) e_k(t), prediction argmin_k. Weightings:
 // uniform; inverse SNR w = (1 - abar) / abar; truncated inverse SNR, w = (1 - abar) / abar only for
-// t in [tStart, merger step of class k], each class's weights normalised to sum 1 (so classes whose
-// windows differ stay comparable). Also the closed form of E_eps err_k(t) for one Gaussian per class.
+// t in [tStart, end_k], each class's weights normalised to sum 1. The variants (VARIANTS) choose the window
+// ends and the errors scored: the paper restricts each class to its own window (end_k = the class's merger
+// step), but the error level itself changes with t, so with absolute errors e = err a class whose window
+// covers low-error steps wins more often whatever the input (class bias). Scoring the error relative to the
+// mean over classes at the same (t, eps) pair, e_k(t) = err_k(t) / mean_k' err_k'(t), or giving every class
+// one shared window, removes that bias. Also the closed form of E_eps err_k(t) for one Gaussian per class.
 import type { Context } from '../runtime/context.js';
 import { createTensor, disposeTensor, readback } from '../runtime/tensor.js';
 import { standardNormals } from '../kernels/forward_noise.js';
@@ -17,6 +21,69 @@ export { ZERO_SHOT_STREAM, MAX_NOISES };
 
 export const WEIGHTINGS = ['uniform', 'inverse-snr', 'truncated-inverse-snr'] as const;
 export type Weighting = (typeof WEIGHTINGS)[number];
+
+/** How a variant scores: the weighting, whose window ends it uses, and whether errors are relative. */
+export interface ScoringVariant {
+  name: string;
+  weighting: Weighting;
+  /** own: each class's merger step; shared: one end for every class (the median of the classes' ends). */
+  window: 'own' | 'shared' | null;
+  relative: boolean;
+  description: string;
+}
+
+export const VARIANTS: readonly ScoringVariant[] = [
+  { name: 'uniform', weighting: 'uniform', window: null, relative: false, description: 'every step, weight 1' },
+  {
+    name: 'inverse-snr',
+    weighting: 'inverse-snr',
+    window: null,
+    relative: false,
+    description: 'every step, weight (1 - abar) / abar',
+  },
+  {
+    name: 'shared-window',
+    weighting: 'truncated-inverse-snr',
+    window: 'shared',
+    relative: false,
+    description: 'inverse SNR on one window [tStart, median class merger step] for every class',
+  },
+  {
+    name: 'per-class-window',
+    weighting: 'truncated-inverse-snr',
+    window: 'own',
+    relative: true,
+    description:
+      "inverse SNR on each class's window [tStart, its merger step], errors relative to the mean over classes at the same (t, eps)",
+  },
+  {
+    name: 'per-class-window-absolute',
+    weighting: 'truncated-inverse-snr',
+    window: 'own',
+    relative: false,
+    description: "as per-class-window with absolute errors (each class on its own steps' error level: class-biased)",
+  },
+];
+
+/** The window end every class shares: the median of the classes' merger steps (no merger counts as T). */
+export function sharedWindowEnd(mergerSteps: readonly (number | null)[], T: number): number {
+  const v = mergerSteps.map((m) => m ?? T).sort((a, b) => a - b);
+  const K = v.length;
+  return K % 2 ? v[(K - 1) >> 1]! : Math.round((v[K / 2 - 1]! + v[K / 2]!) / 2);
+}
+
+/** The weights (K, S) and error mode of a variant. */
+export function variantScoring(
+  v: ScoringVariant,
+  steps: readonly number[],
+  abar: ArrayLike<number>,
+  mergerSteps: readonly (number | null)[],
+  tStart = 20,
+): { weights: Float64Array; relative: boolean } {
+  const T = abar.length - 1;
+  const ends = v.window === 'shared' ? mergerSteps.map(() => sharedWindowEnd(mergerSteps, T)) : mergerSteps;
+  return { weights: classifierWeights(v.weighting, steps, abar, ends, tStart), relative: v.relative };
+}
 
 /**
  * Weights (K, S) over the evaluated steps for each class. abar[t] is abar at integer step t (index 0 = step
@@ -60,14 +127,32 @@ export function classifierWeights(
   return w;
 }
 
-/** Predictions (n) = argmin_k sum_s w[k, s] err[i, k, s] for errors (n, K, S). */
-export function classify(err: Float64Array, n: number, K: number, S: number, w: Float64Array): Int32Array {
+/**
+ * Predictions (n) = argmin_k sum_s w[k, s] e[i, k, s] for errors (n, K, S); relative: e = err divided by the
+ * mean over classes of err[i, :, s] (a step where every class errs alike then scores 1 for each).
+ */
+export function classify(
+  err: Float64Array,
+  n: number,
+  K: number,
+  S: number,
+  w: Float64Array,
+  relative = false,
+): Int32Array {
   const pred = new Int32Array(n);
+  const scale = new Float64Array(S).fill(1);
   for (let i = 0; i < n; i++) {
+    if (relative) {
+      for (let j = 0; j < S; j++) {
+        let m = 0;
+        for (let k = 0; k < K; k++) m += err[(i * K + k) * S + j]!;
+        scale[j] = m > 0 ? K / m : 1;
+      }
+    }
     let best = Infinity;
     for (let k = 0; k < K; k++) {
       let s = 0;
-      for (let j = 0; j < S; j++) s += w[k * S + j]! * err[(i * K + k) * S + j]!;
+      for (let j = 0; j < S; j++) s += w[k * S + j]! * err[(i * K + k) * S + j]! * scale[j]!;
       if (s < best) {
         best = s;
         pred[i] = k;

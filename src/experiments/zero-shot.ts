@@ -1,18 +1,21 @@
-// `fluctus experiment zero-shot`: the diffusion classifier with uniform, inverse-SNR and truncated
-// inverse-SNR weighting (t from 20 to each class's merger step with the rest of the data), on held-out
-// data. With the built-in gmm and its true mixture the Monte-Carlo errors are checked against the
-// closed-form per-step error and the Bayes-optimal accuracy is given for scale.
+// `fluctus experiment zero-shot`: the diffusion classifier on held-out data under the scoring variants of
+// diffusion-classifier.ts side by side: uniform, inverse SNR, one shared window, each class's own window
+// [20, its merger step with the rest of the data] with errors relative to the mean over classes at each
+// (t, eps), and the same with absolute errors (the class-biased form). Accuracies carry 95 % Wilson
+// intervals; the seed's claims are judged by paired 95 % intervals of the accuracy differences. With the
+// built-in gmm and its true mixture the Monte-Carlo errors are checked against the closed-form per-step
+// error and the Bayes-optimal accuracy is given for scale.
 import type { TopLevelSpec } from 'vega-lite';
 import { CHART_CONFIG, VL_SCHEMA } from '../report/charts-common.js';
 import type { ExperimentSetup } from './setup.js';
 import { newResult, type ExperimentResult } from './types.js';
 import {
   classifierErrors,
-  classifierWeights,
   classify,
   expectedClassifierErrors,
-  WEIGHTINGS,
-  type Weighting,
+  sharedWindowEnd,
+  VARIANTS,
+  variantScoring,
 } from './diffusion-classifier.js';
 import { gmmLogLikelihoods } from './gmm-truth.js';
 import { limitPerClass } from '../data/dataset.js';
@@ -22,7 +25,7 @@ export interface ZeroShotOptions {
   /** Evaluated steps, spread evenly over 1..T (default 100). */
   steps?: number;
   noises?: number;
-  /** Held-out rows per class (default 100). */
+  /** Held-out rows per class (default: 1000 rows in all, ceil(1000 / classes) per class). */
   testPerClass?: number;
   tStart?: number;
   onProgress?: (phase: string, done: number, total: number) => void;
@@ -32,6 +35,34 @@ function accuracy(pred: Int32Array, labels: Int32Array, n: number): number {
   let ok = 0;
   for (let i = 0; i < n; i++) if (pred[i] === labels[i]) ok++;
   return ok / n;
+}
+
+const Z95 = 1.959964;
+
+/** The 95 % Wilson score interval of a proportion p over n trials. */
+export function wilson(p: number, n: number): [number, number] {
+  const z2 = Z95 * Z95;
+  const mid = p + z2 / (2 * n);
+  const half = Z95 * Math.sqrt((p * (1 - p)) / n + z2 / (4 * n * n));
+  return [(mid - half) / (1 + z2 / n), (mid + half) / (1 + z2 / n)];
+}
+
+/**
+ * Accuracy of a minus accuracy of b on the same rows, with the 95 % interval of a paired difference
+ * (normal approximation from the discordant rows: a right and b wrong, and the reverse).
+ */
+export function pairedDifference(a: Int32Array, b: Int32Array, labels: Int32Array, n: number) {
+  let onlyA = 0;
+  let onlyB = 0;
+  for (let i = 0; i < n; i++) {
+    const ra = a[i] === labels[i];
+    const rb = b[i] === labels[i];
+    if (ra && !rb) onlyA++;
+    if (rb && !ra) onlyB++;
+  }
+  const d = (onlyA - onlyB) / n;
+  const se = Math.sqrt(Math.max(0, onlyA + onlyB - n * d * d)) / n;
+  return { diff: d, lo: d - Z95 * se, hi: d + Z95 * se };
 }
 
 function perClassAccuracy(pred: Int32Array, labels: Int32Array, n: number, K: number): number[] {
@@ -52,7 +83,7 @@ export async function runZeroShot(s: ExperimentSetup, o: ZeroShotOptions = {}): 
   const S = o.steps ?? 100;
   const noises = o.noises ?? 1;
   const tStart = o.tStart ?? 20;
-  const per = o.testPerClass ?? 100;
+  const per = o.testPerClass ?? Math.ceil(1000 / K);
   // The first `per` held-out rows of each class.
   const ref = s.reference;
   const test = limitPerClass(ref, per);
@@ -81,28 +112,44 @@ export async function runZeroShot(s: ExperimentSetup, o: ZeroShotOptions = {}): 
   });
   r.timings.classify = performance.now() - t0;
   const acc: Record<string, number> = {};
+  const interval: Record<string, [number, number]> = {};
   const perClass: Record<string, number[]> = {};
-  for (const w of WEIGHTINGS) {
-    const pred = classify(err, n, K, S, classifierWeights(w, steps, abar, mergers, tStart));
-    acc[w] = accuracy(pred, labels, n);
-    perClass[w] = perClassAccuracy(pred, labels, n, K);
+  const preds: Record<string, Int32Array> = {};
+  for (const v of VARIANTS) {
+    const { weights, relative } = variantScoring(v, steps, abar, mergers, tStart);
+    const pred = classify(err, n, K, S, weights, relative);
+    preds[v.name] = pred;
+    acc[v.name] = accuracy(pred, labels, n);
+    interval[v.name] = wilson(acc[v.name]!, n);
+    perClass[v.name] = perClassAccuracy(pred, labels, n, K);
   }
-  const rowsTable = WEIGHTINGS.map((w) => [w, acc[w]!, ...perClass[w]!] as (string | number)[]);
+  const ci = (v: string) => `${interval[v]![0].toFixed(3)}–${interval[v]![1].toFixed(3)}`;
+  const rowsTable = VARIANTS.map(
+    (v) => [v.name, acc[v.name]!, ci(v.name), ...perClass[v.name]!] as (string | number)[],
+  );
   const check =
     s.truth && s.denoiserName === 'truth'
       ? closedFormCheck(s.truth, err, x, labels, { n, K, S, steps, abar, mergers, tStart })
       : null;
-  if (check) for (const row of rowsTable) row.splice(2, 0, check.closedFormAcc[row[0] as Weighting]!);
+  if (check) for (const row of rowsTable) row.splice(3, 0, check.closedFormAcc[row[0] as string]!);
   const names = s.data.classNames;
   r.tables.push({
     id: 'accuracy',
-    title: 'Accuracy by weighting',
+    title: 'Accuracy by scoring variant',
     caption:
-      `${n} held-out rows (${per} per class), ${S} steps evenly over 1..${T}, ${noises} noise(s) per step shared by every class; ${calls} denoiser calls.` +
+      `${n} held-out rows (${per} per class), ${S} steps evenly over 1..${T}, ${noises} noise(s) per step shared by every class (${S * noises} (t, eps) pairs per row); ${calls} denoiser calls. 95 % Wilson intervals. ` +
+      VARIANTS.map((v) => `${v.name}: ${v.description}`).join('; ') +
+      `. The shared window ends at step ${sharedWindowEnd(mergers, T)}.` +
       (check
         ? ` "closed form" classifies with the exact expected errors instead of the Monte-Carlo ones; the Bayes-optimal accuracy on clean data is ${check.bayes.toFixed(4)}.`
         : ''),
-    columns: ['weighting', 'accuracy', ...(check ? ['closed form'] : []), ...names.map((c) => `class ${c}`)],
+    columns: [
+      'variant',
+      'accuracy',
+      '95 % interval',
+      ...(check ? ['closed form'] : []),
+      ...names.map((c) => `class ${c}`),
+    ],
     rows: rowsTable,
   });
   if (check) {
@@ -119,14 +166,29 @@ export async function runZeroShot(s: ExperimentSetup, o: ZeroShotOptions = {}): 
     });
   }
   r.charts.push(gapChart(err, labels, n, K, S, steps, mergers, names));
-  const gain = acc['truncated-inverse-snr']! - acc.uniform!;
-  r.goals.push({
-    goal: 'truncated inverse-SNR beats uniform weighting',
-    measured: `accuracy ${acc['truncated-inverse-snr']!.toFixed(4)} vs ${acc.uniform!.toFixed(4)} (${gain >= 0 ? '+' : ''}${(100 * gain).toFixed(2)} points)`,
-    met: gain > 0,
-  });
-  r.summary = `Diffusion classifier on ${n} held-out rows of ${s.data.name} with the ${s.denoiserName} denoiser: uniform ${acc.uniform!.toFixed(4)}, inverse SNR ${acc['inverse-snr']!.toFixed(4)}, truncated inverse SNR (t in [${tStart}, class merger step]) ${acc['truncated-inverse-snr']!.toFixed(4)}.`;
-  r.data = { steps, accuracy: acc, perClass, check, denoiserCalls: calls };
+  // The seed's claims, judged by the paired 95 % interval: met when it lies above 0, missed below, else undecided.
+  const claims = [
+    ['inverse-snr', 'uniform', 'inverse SNR beats uniform weighting (seed: by 2 to 9 points)'],
+    [
+      'per-class-window',
+      'inverse-snr',
+      "each class's own window beats inverse SNR on every step (seed: by about 1 point)",
+    ],
+    ['shared-window', 'inverse-snr', 'one shared window beats inverse SNR on every step'],
+  ] as const;
+  const differences: Record<string, ReturnType<typeof pairedDifference>> = {};
+  for (const [a, b, goal] of claims) {
+    const d = pairedDifference(preds[a]!, preds[b]!, labels, n);
+    differences[`${a} - ${b}`] = d;
+    const pts = (x: number) => `${x >= 0 ? '+' : ''}${(100 * x).toFixed(1)}`;
+    r.goals.push({
+      goal,
+      measured: `accuracy ${acc[a]!.toFixed(4)} vs ${acc[b]!.toFixed(4)}: ${pts(d.diff)} points, 95 % interval ${pts(d.lo)} to ${pts(d.hi)} over ${n} rows`,
+      met: d.lo > 0 ? true : d.hi < 0 ? false : null,
+    });
+  }
+  r.summary = `Diffusion classifier on ${n} held-out rows of ${s.data.name} with the ${s.denoiserName} denoiser: ${VARIANTS.map((v) => `${v.name} ${acc[v.name]!.toFixed(4)} (${ci(v.name)})`).join(', ')}. Windows run from step ${tStart} to each class's merger step (own) or to step ${sharedWindowEnd(mergers, T)} for every class (shared); per-class-window scores errors relative to the mean over classes at each (t, eps), since with absolute errors a class is favoured by the error level of its window's steps rather than by the input.`;
+  r.data = { steps, accuracy: acc, interval, perClass, differences, check, denoiserCalls: calls };
   r.timings.total = performance.now() - t0;
   return r;
 }
@@ -159,8 +221,10 @@ function closedFormCheck(
     worst = Math.max(worst, Math.abs(mc - cf) / cf);
   }
   const closedFormAcc: Record<string, number> = {};
-  for (const w of WEIGHTINGS)
-    closedFormAcc[w] = accuracy(classify(ex, n, K, S, classifierWeights(w, steps, abar, mergers, tStart)), labels, n);
+  for (const v of VARIANTS) {
+    const { weights, relative } = variantScoring(v, steps, abar, mergers, tStart);
+    closedFormAcc[v.name] = accuracy(classify(ex, n, K, S, weights, relative), labels, n);
+  }
   const ll = gmmLogLikelihoods(truth, x, n);
   const bayes = new Int32Array(n);
   for (let i = 0; i < n; i++) for (let k = 1; k < K; k++) if (ll[i * K + k]! > ll[i * K + bayes[i]!]!) bayes[i] = k;
