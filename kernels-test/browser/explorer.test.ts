@@ -8,7 +8,7 @@
 // works; the data and labels files are picked separately (a wrong pick shows an error that the next
 // accepted file clears) and that run's report.json and late-start.json equal the CLI's on the same
 // files, as do a CSV run's and a run on a zip of PNG class folders. Screenshots
-// at 1400 and 390 px wide go to test-output/ (docs/img/explorer-*.png are copies). With WebGPU off,
+// at 1400 and 390 px wide go to test-output/ (docs/img/explorer-1400.png and explorer-390.png are copies). With WebGPU off,
 // the page says what the browser needs.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { execFile } from 'node:child_process';
@@ -300,7 +300,7 @@ function comparable(r: MergerReport, extra: (keyof MergerReport['data'])[] = [])
     expect(Number(rows[mine.dataNoise.mergerStep!]!['M~ all data vs noise N(0, I)'])).toBe(1);
   }, 180_000);
 
-  it('exports each chart as SVG and PNG', async () => {
+  it('exports each chart as SVG and PNG, and report.html', async () => {
     for (const [id, magic] of [
       ['export-merger-curves-svg', '<svg'],
       ['export-normality-png', '\x89PNG'],
@@ -312,6 +312,13 @@ function comparable(r: MergerReport, extra: (keyof MergerReport['data'])[] = [])
       expect(dl.suggestedFilename()).toBe(id.replace('export-', '').replace(/-(svg|png)$/, '.$1'));
     }
     expect(await tab.locator('#export-charts button').count()).toBe(2 * 7);
+    const [dl] = await Promise.all([tab.waitForEvent('download'), tab.click('#export-report-html')]);
+    expect(dl.suggestedFilename()).toBe('report.html');
+    const html = readFileSync(await dl.path(), 'utf8');
+    expect(html.startsWith('<!DOCTYPE html>')).toBe(true);
+    for (const id of ['steps', 'merger-curves', 'spectra', 'merger-matrix', 'dendrogram', 'normality'])
+      expect(html, id).toMatch(new RegExp(`<figure id="${id}"><h3>[^<]*</h3>\\n<svg`));
+    expect(html).toContain(`Data–noise merger: step <b>${page.dataNoiseMerger}</b>`);
   });
 
   it('draws every chart, the spectrum slider and the adapter; trajectories on request', async () => {
@@ -389,7 +396,10 @@ function comparable(r: MergerReport, extra: (keyof MergerReport['data'])[] = [])
 
   it('screenshots at 1400 and 390 px; nothing scrolls sideways at 390 px', async () => {
     mkdirSync(outDir, { recursive: true });
-    await tab.evaluate(() => window.scrollTo(0, 0));
+    await tab.evaluate(() => {
+      window.scrollTo(0, 0);
+      document.getElementById('side')!.scrollTop = 0;
+    });
     await tab.screenshot({ path: join(outDir, 'explorer-1400.png') });
     await tab.screenshot({ path: join(outDir, 'explorer-1400-full.png'), fullPage: true });
     // Results begin above the fold at 1400 x 1000.
@@ -399,6 +409,8 @@ function comparable(r: MergerReport, extra: (keyof MergerReport['data'])[] = [])
     await tab.waitForTimeout(200);
     expect(await tab.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
     await tab.screenshot({ path: join(outDir, 'explorer-390-full.png'), fullPage: true });
+    await tab.evaluate(() => document.getElementById('headline-h')!.scrollIntoView());
+    await tab.screenshot({ path: join(outDir, 'explorer-390.png') });
     await tab.setViewportSize({ width: 1400, height: 1000 });
   });
 

@@ -8,6 +8,7 @@ import { curvesCsv, lateStartJson, npyFile, reportJson } from './export.js';
 import { cliEquivalent, cliHasBuiltin, exportedDataFiles, type DataFiles, type ExplorerOptions } from './options.js';
 import { PAGE_CHARTS } from './results.js';
 import { viewOf } from './vega-view.js';
+import { renderReportHtml } from '../../report/report-page.js';
 
 export interface ExportInputs {
   report: MergerReport;
@@ -121,6 +122,27 @@ export function showExports(x: ExportInputs): string {
       ),
     );
   }
+  // report.html renders every chart again, headless: made when asked for.
+  const html = document.createElement('li');
+  const hb = Object.assign(document.createElement('button'), {
+    type: 'button',
+    id: 'export-report-html',
+    textContent: 'report.html',
+  });
+  hb.onclick = async () => {
+    hb.disabled = true;
+    try {
+      save('report.html', new Blob([await renderReportHtml(x.report)], { type: 'text/html' }));
+    } catch (e) {
+      html.append(
+        Object.assign(document.createElement('span'), { className: 'err', textContent: ` ${(e as Error).message}` }),
+      );
+    } finally {
+      hb.disabled = false;
+    }
+  };
+  html.append(hb, ' — the report page with every chart, one file that opens offline, as fluctus analyze writes it');
+  items.splice(1, 0, html);
   list.replaceChildren(...items);
   const charts = document.getElementById('export-charts')!;
   charts.replaceChildren(
