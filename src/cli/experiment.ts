@@ -92,7 +92,11 @@ export function experimentCommand(): Command {
       'grid size of the full sampler (accelerated; default every step for ddpm, 100 for ddim)',
       intArg('--sampler-steps', 1, 100_000),
     )
-    .option('--test-per-class <n>', 'held-out rows per class (zero-shot; default ceil(1000 / classes))', intArg('--test-per-class', 1, 1 << 20))
+    .option(
+      '--test-per-class <n>',
+      'held-out rows per class (zero-shot; default ceil(1000 / classes))',
+      intArg('--test-per-class', 1, 1 << 20),
+    )
     .option('--steps <n>', 'evaluated steps (zero-shot)', intArg('--steps', 2, 100_000))
     .option('--noises <n>', 'noises per step (zero-shot)', intArg('--noises', 1, MAX_NOISES))
     .option('--trace <file>', TRACE_HELP)
