@@ -509,8 +509,16 @@ function comparable(r: MergerReport, extra: (keyof MergerReport['data'])[] = [])
         );
       writeFileSync(join(dir, 'tab.csv'), `${lines.join('\n')}\n`);
       await t.fill('#late-start-steps', '');
+      // A first line mixing names and numbers: the shared parser's message names the page's field, not --csv-header.
+      writeFileSync(join(dir, 'mixed.csv'), 'x0,1.5,label\n0.5,2,1\n');
+      await t.setInputFiles('#data-file', join(dir, 'mixed.csv'));
+      await t.waitForFunction(() => window.__fluctus.files?.error);
+      const mixed = (await t.textContent('#file-error'))!;
+      expect(mixed).toMatch(/mixed.csv: line 1 mixes text .* pass “CSV first line” yes to read it as a header/);
+      expect(mixed).not.toMatch(/--csv-header/);
       await t.setInputFiles('#data-file', join(dir, 'tab.csv'));
       await t.waitForFunction(() => window.__fluctus.files?.data === 'tab.csv');
+      expect(await t.isHidden('#file-error')).toBe(true);
       expect(await t.textContent('#labels-file-status')).toMatch(
         /not needed: the CSV holds its labels.*mix-labels.npy is not used/,
       );

@@ -39,6 +39,7 @@ import { reverseTrajectories } from './trajectories.js';
 import { drawTrajectories, type TrajectoryView } from './traj-view.js';
 import { showExports } from './export-panel.js';
 import { phaseList, type PhaseList, type PhaseRow } from './phases.js';
+import { pageWording } from './fields.js';
 
 export interface ExplorerState {
   state: 'starting' | 'ready' | 'running' | 'done' | 'error' | 'cancelled' | 'no-webgpu';
@@ -197,7 +198,7 @@ async function onFiles(files: DroppedFile[], slot: FileSlot): Promise<void> {
     }
   } catch (e) {
     // The files already accepted stay; the message names what was wrong with the new one.
-    showFiles((e as Error).message);
+    showFiles(pageWording((e as Error).message));
     return;
   }
   dropped = null;
@@ -205,7 +206,7 @@ async function onFiles(files: DroppedFile[], slot: FileSlot): Promise<void> {
   try {
     dropped = filesDataset(readOptions().csv);
   } catch (e) {
-    error = (e as Error).message;
+    error = pageWording((e as Error).message);
   }
   showFiles(error);
 }
@@ -383,7 +384,8 @@ async function main(): Promise<void> {
           `${what} cancelled after ${((performance.now() - t0) / 1000).toFixed(1)} s (at the end of the GPU step that was running)`,
         );
       } else {
-        const msg = (e as Error).message;
+        // Messages from the shared loaders and analysis name CLI flags; the page names its fields.
+        const msg = pageWording((e as Error).message);
         say(msg, true);
         state.state = 'error';
         state.error = msg;
