@@ -16,7 +16,19 @@ describeGpu('experiments: accelerated, late-start, zero-shot', (getCtx) => {
   it('accelerated: the merger start saves exactly 1 - i*/T of the DDPM calls and reports FD and PRDC per start', async () => {
     const s = await prepareExperiment(getCtx(), { data: 'gmm', samplesPerClass: 256, referencePerClass: 64, seed: 5 });
     try {
-      const r = await runAccelerated(s, { samples: 64, seeds: 2, sampler: 'ddim', steps: 20 });
+      const r = await runAccelerated(s, { samples: 64, seeds: 2, sampler: 'ddim', steps: 20, epsSweep: [50, 400] });
+      // The eps rule is recorded; the sweep holds the other ratio only (400 is the headline), with its own merger step.
+      expect(r.settings.eps).toEqual({
+        rule: 'eps = max over the classes and all data of lambda_max(C(0)) / 400',
+        ratio: 400,
+        value: s.analysis.eps.value,
+      });
+      expect(r.summary).toContain('eps = lambda_max / 400');
+      const sweep = r.tables.find((t) => t.id === 'eps-sweep')!;
+      expect(sweep.rows.map((x) => x[0])).toEqual([50]);
+      // A larger eps (ratio 50) lets the data merge with the noise no later than at ratio 400.
+      expect(sweep.rows[0]![2] as number).toBeLessThanOrEqual(s.analysis.dataNoise.mergerStep!);
+      expect(sweep.rows[0]![1] as number).toBeCloseTo(s.analysis.eps.value * 8, 6);
       const rows = r.tables[0]!.rows;
       const i = s.analysis.dataNoise.mergerStep!;
       expect(i).toBeGreaterThan(1);
@@ -40,7 +52,7 @@ describeGpu('experiments: accelerated, late-start, zero-shot', (getCtx) => {
         rmSync(dir, { recursive: true, force: true });
       }
       // One seed has no seed-to-seed spread: the spread verdict is undecided, not judged against a range of one.
-      const one = await runAccelerated(s, { samples: 64, seeds: 1, sampler: 'ddim', steps: 20 });
+      const one = await runAccelerated(s, { samples: 64, seeds: 1, sampler: 'ddim', steps: 20, epsSweep: [] });
       const spreadGoal = one.goals.find((g) => g.goal.includes('seed-to-seed spread'))!;
       expect(spreadGoal.met).toBeNull();
       expect(spreadGoal.measured).toMatch(/one seed has no spread/);

@@ -2,13 +2,14 @@
 // DIR/report.html). Exact denoisers by default, so every experiment runs without training.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Command, Option } from 'commander';
+import { InvalidArgumentError, Command, Option } from 'commander';
 import { requestContext, destroyContext, type Context } from '../runtime/context.js';
 import { traced } from '../runtime/trace.js';
 import { MERGER_METHODS } from '../formats/report-types.js';
 import { DEFAULT_EPS_RATIO } from '../analysis/curves.js';
 import { EXACT_DENOISERS, disposeSetup, prepareExperiment } from '../experiments/setup.js';
 import { EXPERIMENTS, experimentByName } from '../experiments/registry.js';
+import { EPS_SWEEP } from '../experiments/accelerated.js';
 import { writeExperimentReport } from '../report/experiment-report.js';
 import { MAX_NOISES } from '../experiments/diffusion-classifier.js';
 import {
@@ -40,6 +41,17 @@ export function previousExperimentFiles(dir: string): string[] {
     // no earlier run, or not one of ours: only the fixed names
   }
   return names;
+}
+
+/** --eps-sweep: comma-separated positive ratios, or none. */
+function epsSweepArg(v: string): number[] {
+  if (v === 'none') return [];
+  return v.split(',').map((w) => {
+    const q = Number(w);
+    if (!(w.trim() !== '' && Number.isFinite(q) && q > 0))
+      throw new InvalidArgumentError(`--eps-sweep takes positive ratios separated by commas (or none), got '${w}'`);
+    return q;
+  });
 }
 
 export function experimentCommand(): Command {
@@ -97,6 +109,11 @@ export function experimentCommand(): Command {
       'held-out rows per class (zero-shot; default ceil(1000 / classes))',
       intArg('--test-per-class', 1, 1 << 20),
     )
+    .option(
+      '--eps-sweep <ratios>',
+      `eps ratios run as a sweep besides --eps-ratio, never the headline (accelerated; default ${EPS_SWEEP.join(',')}; none for no sweep)`,
+      epsSweepArg,
+    )
     .option('--steps <n>', 'evaluated steps (zero-shot)', intArg('--steps', 2, 100_000))
     .option('--noises <n>', 'noises per step (zero-shot)', intArg('--noises', 1, MAX_NOISES))
     .option('--trace <file>', TRACE_HELP)
@@ -144,6 +161,7 @@ export function experimentCommand(): Command {
               seeds: o.seeds,
               sampler: o.sampler,
               samplerSteps: o.samplerSteps,
+              epsSweep: o.epsSweep,
               testPerClass: o.testPerClass,
               steps: o.steps,
               noises: o.noises,

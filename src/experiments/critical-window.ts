@@ -75,7 +75,7 @@ export async function runCriticalWindow(s: ExperimentSetup, o: CriticalWindowOpt
   const T = s.schedule.T;
   const steps = signalSteps(T, o.points ?? 40);
   const nRows = Math.min(s.data.shape[0], o.rows ?? 512);
-  const r = newResult('critical-window', 'The critical window by four signals against the merger steps', {
+  const r = newResult(s.analysis, 'critical-window', 'The critical window by four signals against the merger steps', {
     data: s.data.name,
     denoiser: s.denoiserName,
     T,

@@ -68,7 +68,7 @@ export async function runEntropicSchedule(
   const nRows = Math.min(N, o.errorRows ?? 1024);
   const merger = s.analysis.dataNoise.mergerStep;
   const speciation = s.analysis.speciationStep;
-  const r = newResult('entropic-schedule', 'Sampling grids: linear, cosine, merger-aware and entropic', {
+  const r = newResult(s.analysis, 'entropic-schedule', 'Sampling grids: linear, cosine, merger-aware and entropic', {
     data: s.data.name,
     denoiser: s.denoiserName,
     sampler: 'DDIM eta 0 from N(0, I)',

@@ -181,7 +181,7 @@ export async function runGuidance(s: ExperimentSetup, o: GuidanceOptions = {}): 
   const modelName = leaky
     ? `gmm truth with label leak ${leak} (p(x|c) = ${1 - leak} N_c + ${leak} p(x))`
     : s.denoiserName;
-  const r = newResult('guidance', 'Guidance intervals: grid search against the merger analysis', {
+  const r = newResult(s.analysis, 'guidance', 'Guidance intervals: grid search against the merger analysis', {
     data: s.data.name,
     denoiser: s.denoiserName,
     guidedModel: modelName,

@@ -50,7 +50,7 @@ export async function runLateStart(s: ExperimentSetup, o: LateStartOptions = {})
     { what: 'normality', step: a.dataNoise.normalityStep },
     { what: 'speciation', step: a.speciationStep },
   ];
-  const r = newResult('late-start', 'Gaussian late start against the plain start', {
+  const r = newResult(s.analysis, 'late-start', 'Gaussian late start against the plain start', {
     data: s.data.name,
     denoiser: s.denoiserName,
     samples: N,

@@ -110,7 +110,7 @@ export async function runPulse(s: ExperimentSetup, o: PulseOptions = {}): Promis
   const modelName = leaky
     ? `gmm truth with label leak ${leak} (p(x|c) = ${1 - leak} N_c + ${leak} p(x)); the exact conditional model needs no guidance`
     : s.denoiserName;
-  const r = newResult('pulse', 'A guidance pulse at the critical time against pulses at random steps', {
+  const r = newResult(s.analysis, 'pulse', 'A guidance pulse at the critical time against pulses at random steps', {
     data: s.data.name,
     denoiser: s.denoiserName,
     guidedModel: modelName,

@@ -124,7 +124,7 @@ export async function runRareClass(s: ExperimentSetup, o: RareClassOptions = {})
   const own = Array.from({ length: K }, (_, k) => mergerWindow(report, k, T));
   const fixed = medianWindow(common.map((k) => own[k]!));
   const balanced = Array.from({ length: K }, (_, k) => mergerWindow(s.analysis, k, T));
-  const r = newResult('rare-class', 'Rare classes: merger-aware guidance window against a fixed window', {
+  const r = newResult(s.analysis, 'rare-class', 'Rare classes: merger-aware guidance window against a fixed window', {
     data: s.data.name,
     rareClasses: rare.map((k) => s.data.classNames[k]),
     countsKept: counts,

@@ -26,6 +26,8 @@ export interface ExperimentOptions {
   /** Sampler family and the full sampler's grid size (accelerated). */
   sampler?: 'ddpm' | 'ddim';
   samplerSteps?: number;
+  /** eps ratios run as a sweep (accelerated). */
+  epsSweep?: number[];
   onProgress?: (phase: string, done: number, total: number) => void;
 }
 
@@ -55,6 +57,7 @@ export const EXPERIMENTS: ExperimentSpec[] = [
         seeds: o.seeds,
         sampler: o.sampler,
         steps: o.samplerSteps,
+        epsSweep: o.epsSweep,
         onProgress: o.onProgress,
       }),
   },

@@ -136,22 +136,27 @@ export async function runStyleTransfer(s: ExperimentSetup, o: StyleTransferOptio
     hi = Math.max(hi, v);
   }
   const range = hi - lo;
-  const r = newResult('style-transfer', 'Style transfer: SDEdit from the merger step against a grid of strengths', {
-    data: s.data.name,
-    source: source.map((k) => names[k]),
-    target: target.map((k) => names[k]),
-    sourceRows: n,
-    sourceRowsFrom: s.reference.source,
-    targetModel: s.truth
-      ? 'the truth restricted to the target classes (unconditional)'
-      : 'one Gaussian per target class fitted on the training data (unconditional)',
-    sampler: `DDPM (fixed_small) on linspace(0, s, round(${steps} s / T)) steps`,
-    strengths: grid,
-    mergerStep,
-    mergerRule: 'merger step of the source and target groups (analysis re-run with the two groups as events)',
-    psnrRange: range,
-    seed,
-  });
+  const r = newResult(
+    s.analysis,
+    'style-transfer',
+    'Style transfer: SDEdit from the merger step against a grid of strengths',
+    {
+      data: s.data.name,
+      source: source.map((k) => names[k]),
+      target: target.map((k) => names[k]),
+      sourceRows: n,
+      sourceRowsFrom: s.reference.source,
+      targetModel: s.truth
+        ? 'the truth restricted to the target classes (unconditional)'
+        : 'one Gaussian per target class fitted on the training data (unconditional)',
+      sampler: `DDPM (fixed_small) on linspace(0, s, round(${steps} s / T)) steps`,
+      strengths: grid,
+      mergerStep,
+      mergerRule: 'merger step of the source and target groups (analysis re-run with the two groups as events)',
+      psnrRange: range,
+      seed,
+    },
+  );
   const d = gmmDenoiser(ctx, targetModel, s.schedule, { imageShape: img });
   const p: TransferSettings = { source, target, steps, seed, grid, starts, mergerStep, pair, src, range };
   let rows: Row[];

@@ -92,7 +92,7 @@ export async function runZeroShot(s: ExperimentSetup, o: ZeroShotOptions = {}): 
   const steps = Array.from({ length: S }, (_, i) => Math.round(1 + ((T - 1) * i) / Math.max(1, S - 1)));
   const abar = [1, ...s.schedule.alphasCumprod];
   const mergers = s.analysis.classRestMerger;
-  const r = newResult('zero-shot', 'Zero-shot classification with the diffusion classifier', {
+  const r = newResult(s.analysis, 'zero-shot', 'Zero-shot classification with the diffusion classifier', {
     data: s.data.name,
     reference: ref.source,
     denoiser: s.denoiserName,
