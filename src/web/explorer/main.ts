@@ -258,6 +258,9 @@ async function run(ctx: Context): Promise<void> {
     if (state.result) state.result = { ...state.result, ...s };
   };
   const summary = await showResults(report, publish, (d, t) => onProgress('charts', d, t));
+  // The analysis' kernels (report.json's profile); the comparison and the trajectories reset it.
+  showProfile(byId('profile'), ctx);
+  byId('profile-what').textContent = `Kernels of the analysis (${report.method}), as in report.json's profile.`;
   const command = showExports({ report, lateStart, options: opts, data: full, files });
   const [N, D] = data.shape;
   state.result = {
@@ -292,7 +295,6 @@ async function run(ctx: Context): Promise<void> {
   last = { data, schedule: aopts.schedule, report, options: opts };
   trajButton.disabled = false;
   if (opts.trajectories.auto) await trajectories(ctx, opts.trajectories);
-  else showProfile(byId('profile'), ctx);
   phases.end('done');
   state.phases = phases.rows;
   state.result.ms = performance.now() - t0;
@@ -313,6 +315,7 @@ async function trajectories(ctx: Context, t: ExplorerOptions['trajectories']): P
   const tTraj = performance.now();
   const lateStep = t.lateStart ?? report.dataNoise.mergerStep ?? Math.round(0.6 * report.schedule.T);
   onProgress('trajectories', 0, 1);
+  resetProfile(ctx);
   const tr = await reverseTrajectories(ctx, data, schedule, {
     n: t.count,
     sampler: t.sampler,
@@ -333,6 +336,7 @@ async function trajectories(ctx: Context, t: ExplorerOptions['trajectories']): P
   }
   state.result.timings.trajectories = performance.now() - tTraj;
   showProfile(byId('profile'), ctx);
+  byId('profile-what').textContent = 'Kernels of the reverse trajectories.';
   state.result.trajectories = {
     n: tr.n,
     frames: trajView.frames.length,
