@@ -243,6 +243,11 @@ function comparable(r: MergerReport, extra: (keyof MergerReport['data'])[] = [])
     );
     expect(bars).toHaveLength(phases.length);
     expect(bars.every(([v, m]) => v === m && m! >= 1)).toBe(true);
+    // Folded into one line once done.
+    expect(await tab.getAttribute('#progress-box', 'open')).toBeNull();
+    expect(await tab.textContent('#progress-summary')).toMatch(
+      new RegExp(`^run: done, ${phases.length} phases in \\d+\\.\\d s$`),
+    );
   });
 
   it('the URL holds the run, and opening it in a new tab reproduces it', async () => {

@@ -369,6 +369,9 @@ async function main(): Promise<void> {
   runButton.disabled = false;
   /** Runs `work` with the buttons locked and cancel armed; says how it ended. */
   const guarded = async (what: string, work: () => Promise<void>) => {
+    const box = byId<HTMLDetailsElement>('progress-box');
+    box.open = true;
+    byId('progress-summary').textContent = `${what}: running…`;
     runButton.disabled = true;
     trajButton.disabled = true;
     cancelButton.disabled = false;
@@ -395,6 +398,12 @@ async function main(): Promise<void> {
         state.error = msg;
       }
     } finally {
+      // A finished run folds its phases into one line (open it to see them); a stopped one stays open.
+      const rows = phases?.rows ?? [];
+      const total = rows.reduce((t, r) => t + r.ms, 0);
+      byId('progress-summary').textContent =
+        `${what}: ${state.state}, ${rows.length} phase${rows.length === 1 ? '' : 's'} in ${(total / 1000).toFixed(1)} s`;
+      box.open = state.state !== 'done';
       state.phases = phases?.rows;
       state.runs++;
       runButton.disabled = false;
