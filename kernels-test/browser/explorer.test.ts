@@ -448,6 +448,10 @@ function comparable(r: MergerReport, extra: (keyof MergerReport['data'])[] = [])
       expect(await t.textContent('#headline')).toMatch(/first class merges: 0 \+ 1: no merger within T = 1000/);
       expect(await t.textContent('#chart-matrix')).toMatch(/No pair of classes merges within the schedule/);
       expect(await t.locator('#chart-matrix .role-legend').count()).toBe(0);
+      // crn with an eps under its finite-sample floor: the headline flags every pair as floor-dominated.
+      expect(await t.textContent('#headline li.fragile')).toMatch(
+        /⚠ 7 of 7 merger steps are fragile: all data vs noise N\(0, I\) never merges \(floor-dominated: d\(T\) = [0-9.e+]+ eps\)/,
+      );
     } finally {
       await t.close();
     }

@@ -230,6 +230,7 @@ describe('robustness flags of merger steps', () => {
     expect([c!.recross, c!.floorDominated, flagText(c!)]).toEqual([null, false, '']);
     expect(flagText(a!)).toBe('d re-crosses eps at 4-5');
     expect(flagText(b!)).toBe('floor-dominated: d(T) = 0.50 eps');
+    expect(flagText({ ...b!, floorRatio: 123456 })).toBe('floor-dominated: d(T) = 1.2e+5 eps');
     expect(fragilePairs(r).map((f) => f.label)).toEqual(['0 vs 1', '1 vs 2']);
   });
   it("crn's certified re-crossings count even where the tracked d is under eps; exact has no floor flag", () => {

@@ -45,7 +45,8 @@ export function pairFlags(r: MergerReport, p: PairReport): PairFlags {
 export function flagText(f: PairFlags): string {
   const out: string[] = [];
   if (f.recross) out.push(`d re-crosses eps at ${f.recross}`);
-  if (f.floorDominated) out.push(`floor-dominated: d(T) = ${f.floorRatio.toFixed(2)} eps`);
+  const ratio = f.floorRatio < 100 ? f.floorRatio.toFixed(2) : f.floorRatio.toPrecision(2);
+  if (f.floorDominated) out.push(`floor-dominated: d(T) = ${ratio} eps`);
   return out.join('; ');
 }
 

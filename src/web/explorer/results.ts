@@ -67,7 +67,7 @@ function headlineItems(r: MergerReport): Item[] {
         : `With method ${r.method} these steps move with the seed and the sample size; method exact (no finite-sample floor) or more samples per class give steps that do not.`;
     items.push({
       cls: 'fragile',
-      text: `⚠ ${fragile.length} of ${r.pairs.length} merger steps are fragile: ${fragile.map((f) => `${f.label} at ${f.mergerStep ?? 'none'} (${flagText(f)})`).join('; ')}. ${remedy}`,
+      text: `⚠ ${fragile.length} of ${r.pairs.length} merger steps are fragile: ${fragile.map((f) => `${f.label} ${f.mergerStep === null ? 'never merges' : `at ${f.mergerStep}`} (${flagText(f)})`).join('; ')}. ${remedy}`,
     });
   }
   return items;
