@@ -62,7 +62,9 @@ export function showExports(x: ExportInputs): string {
   document.getElementById('cli')!.textContent = command;
   const where = document.getElementById('cli-where')!;
   where.textContent = builtinFiles
-    ? `The CLI's built-in ${o.data} differs from the page's (${o.data === 'gmm' ? 'size' : 'it has none'}), so the command reads the page's data from the two .npy files below: save them in the folder where you run it.`
+    ? o.data === 'gmm'
+      ? "The CLI's built-in gmm has another size, so the command reads the page's mixture from the two .npy files below: save them in the folder where you run it."
+      : 'The CLI has no procedural images, so the command reads them from the two .npy files below (save them where you run it); the CLI names the classes by their label numbers 0, 1, 2.'
     : o.data === 'file'
       ? x.files?.before
         ? `Run it where your zip is, after: ${x.files.before}`

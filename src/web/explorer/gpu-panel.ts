@@ -43,7 +43,8 @@ export async function acquireGpu(): Promise<GpuProbe> {
   }
 }
 
-const esc = (s: string) => s.replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[c]!);
+export const esc = (s: string) =>
+  s.replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[c]!);
 
 /** Fills `el` with what the browser needs for WebGPU. */
 export function showNoWebGpu(el: HTMLElement, detail: string): void {

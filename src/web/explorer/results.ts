@@ -12,6 +12,7 @@ import { STEP_SIGNAL, spectrumAtStepChart } from './spectrum-step.js';
 import { explorerSummary, type ExplorerSummary } from './summary.js';
 import { classPair, flagText, fragilePairs, pairFlags } from './flags.js';
 import { pageWording } from './fields.js';
+import { esc } from './gpu-panel.js';
 import { comparisonText, type MethodComparison } from './compare.js';
 
 const byId = (id: string) => document.getElementById(id)!;
@@ -172,7 +173,7 @@ export function showComparison(c: MethodComparison, T: number): void {
   const body = c.rows
     .map(
       (r) =>
-        `<tr class="${r.disagree ? 'disagree' : ''}"><td>${r.label.replace(/</g, '&lt;')}</td><td>${r.a ?? 'none'}</td><td>${r.b ?? 'none'}</td><td>${r.gap > T ? 'one never merges' : r.gap}</td></tr>`,
+        `<tr class="${r.disagree ? 'disagree' : ''}"><td>${esc(r.label)}</td><td>${r.a ?? 'none'}</td><td>${r.b ?? 'none'}</td><td>${r.gap > T ? 'one never merges' : r.gap}</td></tr>`,
     )
     .join('');
   el.innerHTML = `<details${c.disagreements ? ' open' : ''}><summary>Merger steps under ${ma} and ${mb} (same data, seed and eps rule)</summary><table class="num" id="compare-table">${head}<tbody>${body}</tbody></table></details>`;

@@ -163,12 +163,19 @@ function scatterPanels(el: HTMLElement, tr: Trajectories, data: Dataset) {
   };
   const legend = document.createElement('div');
   legend.className = 'legend';
-  const classes = data.classNames
-    .slice(0, 20)
-    .map(
-      (n, k) => `<span><span class="swatch" style="background:${classColour(k)};opacity:0.5"></span> class ${n}</span>`,
-    );
-  legend.innerHTML = `${classes.join('')}<span><span class="swatch" style="background:#111"></span> trajectory: the path so far and its state (faded: not started)</span>`;
+  // Built from elements: class names come from the user's files.
+  const swatch = (colour: string, opacity: string, text: string) => {
+    const item = document.createElement('span');
+    const box = Object.assign(document.createElement('span'), { className: 'swatch' });
+    box.style.background = colour;
+    box.style.opacity = opacity;
+    item.append(box, ` ${text}`);
+    return item;
+  };
+  legend.append(
+    ...data.classNames.slice(0, 20).map((n, k) => swatch(classColour(k), '0.5', `class ${n}`)),
+    swatch('#111', '1', 'trajectory: the path so far and its state (faded: not started)'),
+  );
   const wrap = document.createElement('div');
   wrap.className = 'scatters';
   const panels = chains.map(({ chain, pts }) => {
