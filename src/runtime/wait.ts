@@ -52,12 +52,31 @@ export function updateModel(m: WaitModel | undefined, elapsedMs: number, work: n
 }
 
 /**
+ * What a finished wait teaches the model (ms), or null for nothing. done - since is the GPU's time only
+ * when the host came to wait right after submitting: a host that did other work first (`late`: the
+ * analysis' host eigensolves, a sampler's bookkeeping) only shows an upper bound, and learning that
+ * bound as the time taught the model the host's delay, so later waits of the same kernels slept for
+ * seconds with the GPU idle. A late wait is learned only when it shortens the prediction. A completion
+ * right after a sleep means the work finished earlier: 0.7 of the time is learned.
+ */
+export function learnedMs(
+  w: { since: number; entered: number; polledFrom: number; done: number; slept: boolean },
+  predicted: number | null,
+): number | null {
+  const elapsed = w.done - w.since;
+  const late = w.entered - w.since > EARLY_MS;
+  if (late && (predicted === null || elapsed > predicted)) return null;
+  return w.slept && w.done - w.polledFrom < EARLY_MS ? 0.7 * elapsed : elapsed;
+}
+
+/**
  * Awaits `make()` (a GPU promise such as onSubmittedWorkDone or mapAsync), in 'idle' mode after
  * sleeping for the predicted remaining GPU time. Fails with the kernels in flight if the device is
  * lost or the wait exceeds ctx.timeoutMs, so nothing hangs.
  */
 export async function waitForGpu<T>(ctx: Context, make: () => Promise<T>): Promise<T> {
   checkDevice(ctx);
+  const entered = performance.now();
   const { key, work, since, declared } = modelKey(ctx);
   const model = ctx.waitModel.get(key);
   let slept = false;
@@ -80,10 +99,10 @@ export async function waitForGpu<T>(ctx: Context, make: () => Promise<T>): Promi
   try {
     const out = await Promise.race([make(), ctx.lostPromise, timeout]);
     const done = performance.now();
-    const elapsed = done - since;
-    const early = slept && done - polledFrom < EARLY_MS;
-    // Finishing right after the sleep means the work was done earlier: learn a shorter time.
-    if (declared) ctx.waitModel.set(key, updateModel(model, early ? 0.7 * elapsed : elapsed, work));
+    const learned = declared
+      ? learnedMs({ since, entered, polledFrom, done, slept }, model ? predictMs(model, work) : null)
+      : null;
+    if (learned !== null) ctx.waitModel.set(key, updateModel(model, learned, work));
     return out;
   } finally {
     clearTimeout(timer);
