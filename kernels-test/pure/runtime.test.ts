@@ -6,7 +6,7 @@ import { rowChunks } from '../../src/runtime/tensor.js';
 import { grid2d } from '../../src/runtime/dispatch.js';
 import { checkFinite, checkInt, checkMatrix, seedKey } from '../../src/runtime/check.js';
 import { planNoiseChunks } from '../../src/kernels/forward_noise.js';
-import { learnedMs, predictMs, updateModel } from '../../src/runtime/wait.js';
+import { learnedMs, predictMs, updateModel, waitKey } from '../../src/runtime/wait.js';
 import type { Context } from '../../src/runtime/context.js';
 import { writeFileAtomic } from '../../src/runtime/atomic-write.js';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -193,22 +193,37 @@ describe('wait model (idle waiting)', () => {
     const m = updateModel(updateModel(undefined, 1, 10), 10, 20);
     expect(predictMs(m, 1e12)).toBe(20);
   });
-  it('learns the time of a wait entered at once, 0.7 of it when it ends right after a sleep', () => {
-    expect(learnedMs({ since: 0, entered: 0.2, polledFrom: 0.2, done: 12, slept: false }, 5)).toBe(12);
-    expect(learnedMs({ since: 0, entered: 0.2, polledFrom: 9, done: 9.5, slept: true }, 10)).toBeCloseTo(6.65, 12);
-    expect(learnedMs({ since: 0, entered: 0.2, polledFrom: 9, done: 14, slept: true }, 10)).toBe(14);
+  it('learns the time of a wait entered at once, 0.7 of it (not measured) when it ends right after a sleep', () => {
+    expect(learnedMs({ since: 0, entered: 0.2, polledFrom: 0.2, done: 12, slept: false }, 5)).toEqual({
+      ms: 12,
+      measured: true,
+    });
+    const early = learnedMs({ since: 0, entered: 0.2, polledFrom: 9, done: 9.5, slept: true }, 10)!;
+    expect(early.ms).toBeCloseTo(6.65, 12);
+    expect(early.measured).toBe(false);
+    expect(learnedMs({ since: 0, entered: 0.2, polledFrom: 9, done: 14, slept: true }, 10)).toEqual({
+      ms: 14,
+      measured: true,
+    });
   });
   it("does not learn a host's delay: a wait entered late teaches only a shorter time", () => {
     // Submitted at 0, the host came to wait 5 s later (its own work), the GPU had long finished.
     const late = { since: 0, entered: 5000, polledFrom: 5000, done: 5000.5, slept: false };
     expect(learnedMs(late, 3)).toBeNull();
     expect(learnedMs(late, null)).toBeNull();
-    expect(learnedMs(late, 8000)).toBe(5000.5);
-    // The poisoning it prevents: one such wait learned as a time made the next sleeps seconds long.
-    let m = updateModel(undefined, 3, 100);
-    for (let i = 0; i < 5; i++) m = updateModel(m, 3, 100);
-    expect(predictMs(updateModel(m, 5000.5, 100), 100)).toBeGreaterThan(1000);
-    expect(predictMs(m, 100)).toBeLessThan(4);
+    expect(learnedMs(late, 8000)).toEqual({ ms: 5000.5, measured: true });
+  });
+  it('the longest wait grows only from measured waits, so oversleeping cannot feed on itself', () => {
+    let m = updateModel(undefined, 100, 1e6);
+    // Ten waits that each ended right after a sleep of 0.9 x twice the cap: the cap stays.
+    for (let i = 0; i < 10; i++) m = updateModel(m, 0.7 * 1.8 * m.maxMs, 1e6, false);
+    expect(m.maxMs).toBe(100);
+    expect(updateModel(m, 150, 1e6).maxMs).toBe(150);
+  });
+  it('one model per kernel set and order of magnitude of work', () => {
+    expect(waitKey(['matmul', 'add', 'matmul'], 1000)).toBe(waitKey(['add', 'matmul'], 1500));
+    expect(waitKey(['matmul'], 170)).not.toBe(waitKey(['matmul'], 9.2e6));
+    expect(waitKey([], 0)).toBe('copy|0');
   });
 });
 

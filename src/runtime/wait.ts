@@ -12,12 +12,33 @@ const SLEEP_FRACTION = 0.9;
 /** A completion this soon after the sleep means the prediction was too long: shrink it. */
 const EARLY_MS = 1;
 
+/**
+ * The model's key: the set of kernels in flight and the order of magnitude of their work (a factor of 4
+ * per class). One kernel serves both a sampler's tiny products and a covariance's large ones, whose times
+ * follow no one line: with one model per kernel set, a run of tiny waits (time all overhead) taught a
+ * rate that predicted seconds for the next large product.
+ */
+export function waitKey(kernels: readonly string[], work: number): string {
+  const names = [...new Set(kernels)].sort().join(',') || 'copy';
+  return `${names}|${Math.round(Math.log2(Math.max(work, 1)) / 2)}`;
+}
+
 function modelKey(ctx: Context): { key: string; work: number; since: number; declared: boolean } {
-  const kernels = [...new Set(ctx.pending.flatMap((p) => p.kernels))].sort();
-  const work = ctx.pending.reduce((s, p) => s + p.work, 0);
+  const work = Math.max(
+    ctx.pending.reduce((s, p) => s + p.work, 0),
+    1,
+  );
   const since = ctx.pending.length ? Math.min(...ctx.pending.map((p) => p.submittedAt)) : performance.now();
   const declared = ctx.pending.length > 0 && ctx.pending.every((p) => p.declared);
-  return { key: kernels.join(',') || 'copy', work: Math.max(work, 1), since, declared };
+  return {
+    key: waitKey(
+      ctx.pending.flatMap((p) => p.kernels),
+      work,
+    ),
+    work,
+    since,
+    declared,
+  };
 }
 
 /**
@@ -40,14 +61,19 @@ export function predictMs(m: WaitModel, work: number): number {
   return Math.min(m.overheadMs + (m.excessMs / Math.max(m.work, 1)) * work, 2 * m.maxMs);
 }
 
-export function updateModel(m: WaitModel | undefined, elapsedMs: number, work: number): WaitModel {
+/**
+ * The model after a wait of elapsedMs for `work`. measured false: the time is an estimate (the work ended
+ * right after our own sleep), which must not raise the longest wait: a cap learned from our own sleeps
+ * grew by a quarter per wait and slept the GPU idle for seconds.
+ */
+export function updateModel(m: WaitModel | undefined, elapsedMs: number, work: number, measured = true): WaitModel {
   if (!m) return { overheadMs: elapsedMs, excessMs: 0, work: 0, maxMs: elapsedMs };
   const overheadMs = Math.min(m.overheadMs, elapsedMs);
   return {
     overheadMs,
     excessMs: DECAY * m.excessMs + Math.max(0, elapsedMs - overheadMs),
     work: DECAY * m.work + work,
-    maxMs: Math.max(m.maxMs, elapsedMs),
+    maxMs: measured ? Math.max(m.maxMs, elapsedMs) : m.maxMs,
   };
 }
 
@@ -57,16 +83,18 @@ export function updateModel(m: WaitModel | undefined, elapsedMs: number, work: n
  * analysis' host eigensolves, a sampler's bookkeeping) only shows an upper bound, and learning that
  * bound as the time taught the model the host's delay, so later waits of the same kernels slept for
  * seconds with the GPU idle. A late wait is learned only when it shortens the prediction. A completion
- * right after a sleep means the work finished earlier: 0.7 of the time is learned.
+ * right after a sleep means the work finished earlier: 0.7 of the time is learned, as an estimate
+ * (measured false).
  */
 export function learnedMs(
   w: { since: number; entered: number; polledFrom: number; done: number; slept: boolean },
   predicted: number | null,
-): number | null {
+): { ms: number; measured: boolean } | null {
   const elapsed = w.done - w.since;
   const late = w.entered - w.since > EARLY_MS;
   if (late && (predicted === null || elapsed > predicted)) return null;
-  return w.slept && w.done - w.polledFrom < EARLY_MS ? 0.7 * elapsed : elapsed;
+  const early = w.slept && w.done - w.polledFrom < EARLY_MS;
+  return early ? { ms: 0.7 * elapsed, measured: false } : { ms: elapsed, measured: true };
 }
 
 /**
@@ -102,7 +130,7 @@ export async function waitForGpu<T>(ctx: Context, make: () => Promise<T>): Promi
     const learned = declared
       ? learnedMs({ since, entered, polledFrom, done, slept }, model ? predictMs(model, work) : null)
       : null;
-    if (learned !== null) ctx.waitModel.set(key, updateModel(model, learned, work));
+    if (learned) ctx.waitModel.set(key, updateModel(model, learned.ms, work, learned.measured));
     return out;
   } finally {
     clearTimeout(timer);
