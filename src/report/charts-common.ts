@@ -103,3 +103,17 @@ export function classEvents(report: MergerReport): { cls: number; event: EventIn
 export function positiveFinite(v: number): boolean {
   return Number.isFinite(v) && v > 0;
 }
+
+/** Vega's Tableau 10 category colours, in order: one per class or pair where a page picks them itself. */
+export const TABLEAU10 = [
+  '#4c78a8',
+  '#f58518',
+  '#e45756',
+  '#72b7b2',
+  '#54a24b',
+  '#eeca3b',
+  '#b279a2',
+  '#ff9da6',
+  '#9d755d',
+  '#bab0ac',
+] as const;

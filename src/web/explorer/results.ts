@@ -4,7 +4,7 @@
 // summary the page publishes for its test.
 import type { MergerReport } from '../../formats/report-types.js';
 import { defaultCurvePairs, mergerCurvesChart } from '../../report/charts.js';
-import { pairLabel, type ChartSpec } from '../../report/charts-common.js';
+import { pairLabel, TABLEAU10, type ChartSpec } from '../../report/charts-common.js';
 import { dendrogramChart, mergerMatrixChart, spectraChart } from '../../report/charts-structure.js';
 import { normalityChart, stepsChart } from '../../report/charts-steps.js';
 import { drawChart, setSignal } from './vega-view.js';
@@ -93,16 +93,7 @@ function headline(r: MergerReport): void {
 
 // Tableau 10, then the light Tableau 20 tones: one colour per pair, fixed for the run.
 const PAIR_COLOURS = [
-  '#4c78a8',
-  '#f58518',
-  '#e45756',
-  '#72b7b2',
-  '#54a24b',
-  '#eeca3b',
-  '#b279a2',
-  '#ff9da6',
-  '#9d755d',
-  '#bab0ac',
+  ...TABLEAU10,
   '#9ecae9',
   '#ffbf79',
   '#88d27a',

@@ -4,6 +4,7 @@
 import type { Dataset } from '../../data/dataset.js';
 import type { Schedule } from '../../schedule/schedules.js';
 import type { Chain, Trajectories } from './trajectories.js';
+import { TABLEAU10 } from '../../report/charts-common.js';
 
 export interface TrajectoryView {
   frames: number[];
@@ -98,19 +99,7 @@ function imageCells(el: HTMLElement, tr: Trajectories, data: Dataset, [H, W]: [n
 }
 
 // Class colours of the scatter (Tableau 10), light for the data cloud.
-const CLASS_COLOURS = [
-  '#4c78a8',
-  '#f58518',
-  '#e45756',
-  '#72b7b2',
-  '#54a24b',
-  '#eeca3b',
-  '#b279a2',
-  '#ff9da6',
-  '#9d755d',
-  '#bab0ac',
-];
-const classColour = (k: number) => CLASS_COLOURS[k % CLASS_COLOURS.length]!;
+const classColour = (k: number) => TABLEAU10[k % TABLEAU10.length]!;
 
 function scatterPanels(el: HTMLElement, tr: Trajectories, data: Dataset) {
   const [N, D] = data.shape;
