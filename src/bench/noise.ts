@@ -74,7 +74,8 @@ export const noiseBench: BenchCase<{ rows: number; cols: number; reps: number }>
       await run();
       resetProfile(ctx);
       const wall = await timeIt(run, reps);
-      const timer = profileReport(ctx).find((r) => r.kernel === 'forward_noise');
+      // The GPU's own timer where the context profiles (fluctus bench --trace), else wall clock only.
+      const timer = ctx.profiler ? profileReport(ctx).find((r) => r.kernel === 'forward_noise') : undefined;
       const e2e = await timeIt(
         () => forwardNoise(ctx, x0, [N, D], { schedule, steps: STEPS, seed }),
         Math.max(3, reps >> 1),
