@@ -66,7 +66,8 @@ export interface BenchOptions {
 }
 
 const camel = (name: string) => name.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
-const kebab = (name: string) => name.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
+/** An option's name from a parameter's: jsRows -> js-rows. */
+export const kebab = (name: string) => name.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
 
 /** The cases named (all when none), in the registry's order; an unknown name throws listing the valid ones. */
 export function selectCases(names: string[] = []): BenchCase[] {

@@ -8,7 +8,7 @@ import { Command, Option } from 'commander';
 import { destroyContext, requestContext, type Context } from '../runtime/context.js';
 import { writeFileAtomic } from '../runtime/atomic-write.js';
 import { BENCH_SIZES, PEER_MODES, type BenchSize, type PeerMode } from '../bench/common.js';
-import { BENCH_CASES, type BenchResult, compareBench, formatBench, runBench, textTable } from '../bench/run.js';
+import { BENCH_CASES, type BenchResult, compareBench, formatBench, kebab, runBench, textTable } from '../bench/run.js';
 import { checkOutFile, onInterrupt } from './out-folder.js';
 import { packageVersion, phaseBar, TRACE_HELP, writeTrace } from './common.js';
 
@@ -38,7 +38,7 @@ function listCases(): string {
       i ? '' : c.name,
       s,
       Object.entries(c.sizes[s])
-        .map(([k, v]) => `--${k.replace(/[A-Z]/g, (m) => `-${m.toLowerCase()}`)} ${v}`)
+        .map(([k, v]) => `--${kebab(k)} ${v}`)
         .join(' '),
     ]),
   );

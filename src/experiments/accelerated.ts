@@ -112,11 +112,11 @@ async function epsSweep(
     if (!(Number.isFinite(q) && q > 0))
       throw new Error(`accelerated: eps sweep ratios must be positive numbers, got ${q}`);
   const own = s.analysis.eps.ratio;
-  const todo = [...new Set(ratios)].filter((q) => q !== own).sort((a, b) => a - b);
+  const toRun = [...new Set(ratios)].filter((q) => q !== own).sort((a, b) => a - b);
   const T = s.schedule.T;
   const points: SweepPoint[] = [];
-  for (const [i, ratio] of todo.entries()) {
-    onProgress?.('eps sweep', i, todo.length);
+  for (const [i, ratio] of toRun.entries()) {
+    onProgress?.('eps sweep', i, toRun.length);
     const { report } = await analyzeMergers(s.ctx, s.data, {
       schedule: s.schedule,
       method: s.analysis.method,
@@ -129,7 +129,7 @@ async function epsSweep(
       step === null || step >= T ? null : (done ?? (await runStart(`eps ratio ${ratio}: merger step ${step}`, step)));
     points.push({ ratio, eps: report.eps.value, step, run });
   }
-  onProgress?.('eps sweep', todo.length, todo.length);
+  onProgress?.('eps sweep', toRun.length, toRun.length);
   return points;
 }
 

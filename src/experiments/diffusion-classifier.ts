@@ -9,6 +9,7 @@
 // mean over classes at the same (t, eps) pair, e_k(t) = err_k(t) / mean_k' err_k'(t), or giving every class
 // one shared window, removes that bias. Also the closed form of E_eps err_k(t) for one Gaussian per class.
 import type { Context } from '../runtime/context.js';
+import { spread } from './types.js';
 import { createTensor, disposeTensor, readback } from '../runtime/tensor.js';
 import { standardNormals } from '../kernels/forward_noise.js';
 import { symmetricEigen } from '../linalg/eigh-cpu.js';
@@ -67,9 +68,7 @@ export const VARIANTS: readonly ScoringVariant[] = [
 
 /** The window end every class shares: the median of the classes' merger steps (no merger counts as T). */
 export function sharedWindowEnd(mergerSteps: readonly (number | null)[], T: number): number {
-  const v = mergerSteps.map((m) => m ?? T).sort((a, b) => a - b);
-  const K = v.length;
-  return K % 2 ? v[(K - 1) >> 1]! : Math.round((v[K / 2 - 1]! + v[K / 2]!) / 2);
+  return Math.round(spread(mergerSteps.map((m) => m ?? T)).median);
 }
 
 /** The weights (K, S) and error mode of a variant. */
