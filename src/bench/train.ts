@@ -3,8 +3,8 @@
 // readback per timed chunk). Cases are <model>-<data>: model mlp, unet16 (16/32 channels) or unet (32/64),
 // data digits (8 x 8) or fashion (28 x 28, Debian's dataset-fashion-mnist). Correctness first: two warm-up
 // steps must give finite losses near the eps-prediction start of ~1 (the layers' float64 checks are tests).
-// Peer, same run: the same architecture and training step in PyTorch-CPU (peers/train_torch.py, one thread
-// per core); ratio = ours / peer samples/s.
+// Peer, same run: the same architecture and training step in PyTorch-CPU (one thread per core), or in
+// PyTorch-CUDA fp32 (TF32 off) with --peer cuda (peers/train_torch.py); ratio = ours / peer samples/s.
 // FLOPs per sample and step = 3 x 2 x (forward multiply-adds): a Linear (out, in) on a row is out * in MACs
 // (applied to every pixel for a 1x1 skip), a 3x3 conv (cout, 3, 3, cin) at h x w is its weight count times
 // h w; the backward costs twice the forward (dW and dX products).
@@ -29,16 +29,23 @@ const DATA: Record<string, () => Dataset> = {
   fashion: () => loadDataset('fashion-mnist'),
 };
 
-/** The PyTorch-CPU peer's ms per step for the same definition, or why there is none. */
-function peerMs(def: ModelDef, classes: number, batch: number, steps: number, reps: number): number[] | string {
-  const py = findPython('torch');
+/** The PyTorch peer's (CPU, or CUDA) ms per step for the same definition, or why there is none. */
+function peerMs(
+  def: ModelDef,
+  classes: number,
+  batch: number,
+  steps: number,
+  reps: number,
+  cuda: boolean,
+): number[] | string {
+  const py = findPython(cuda ? 'torch+cuda' : 'torch');
   if (typeof py === 'string') return py;
   const c = def.config as Record<string, number>;
   const cfg =
     def.architecture === 'mlp'
       ? { model: 'mlp', dim: def.dataShape[0], classes, hidden: c.hidden, blocks: c.blocks, timeDim: c.timeDim }
       : { model: 'unet', image: def.dataShape, classes, c0: c.c0, c1: c.c1, embDim: c.embDim, groups: c.groups };
-  const config = { ...cfg, batch, steps, reps, threads: cpus().length };
+  const config = { ...cfg, batch, steps, reps, threads: cpus().length, device: cuda ? 'cuda' : 'cpu' };
   const r = runPython<{ msPerStep: number[]; warmLosses: number[] }>(py, [
     join(PEERS_DIR, 'train_torch.py'),
     JSON.stringify(config),
@@ -65,7 +72,7 @@ function forwardMacs(def: ModelDef): number {
 
 export const trainBench: BenchCase<{ cases: string; batch: number; steps: number; reps: number }> = {
   name: 'train',
-  summary: 'denoiser training steps (MLP, U-Net) vs the same model in PyTorch-CPU',
+  summary: 'denoiser training steps (MLP, U-Net) vs the same model in PyTorch (CPU, or CUDA with --peer cuda)',
   sizes: {
     small: { cases: 'mlp-gmm,unet16-cifar', batch: 32, steps: 0, reps: 2 },
     medium: { cases: 'mlp-digits,unet16-digits,unet-digits', batch: 128, steps: 0, reps: 3 },
@@ -110,11 +117,11 @@ export const trainBench: BenchCase<{ cases: string; batch: number; steps: number
       }
       const s = stats(ms);
       const flopsPerSample = 6 * forwardMacs(def);
-      const pm = env.peer === 'none' ? 'peers off (--peer none)' : peerMs(def, ds.classes, BATCH, steps, p.reps);
+      const cuda = env.peer === 'cuda';
+      const pm = env.peer === 'none' ? 'peers off (--peer none)' : peerMs(def, ds.classes, BATCH, steps, p.reps, cuda);
+      const peerName = cuda ? 'PyTorch-CUDA (fp32)' : `PyTorch-CPU (${cpus().length} threads)`;
       const peer: BenchRow['peer'] =
-        typeof pm === 'string'
-          ? { name: 'PyTorch-CPU', skipped: pm }
-          : { name: `PyTorch-CPU (${cpus().length} threads)`, ms: stats(pm).median };
+        typeof pm === 'string' ? { name: peerName, skipped: pm } : { name: peerName, ms: stats(pm).median };
       const shape = `${ds.name} ${model === 'mlp' ? D : image.join('x')}, batch ${BATCH}`;
       rows.push(row(`${model} training step`, shape, s, { rate: (1e3 * BATCH) / s.median, unit: 'samples/s' }, peer));
       detail.push({

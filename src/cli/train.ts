@@ -293,6 +293,11 @@ export function trainCommand(): Command {
       'stop after this many optimiser steps in all (resume later with --resume)',
       intArg('--max-steps', 1, 1e9),
     )
+    .option(
+      '--max-minutes <x>',
+      'stop after this much training time (at the next loss readback), write the checkpoint and report; resume later with --resume',
+      realArg('--max-minutes', 0, 1e6, true),
+    )
     .option('--batch <n>', "batch size (default 128, or the resumed run's)", intArg('--batch', 1, 1 << 16))
     .option(
       '--lr <x>',
@@ -402,6 +407,7 @@ export function trainCommand(): Command {
         seed,
         pUncond: o.pUncond ?? rt.pUncond ?? 0.1,
         maxSteps: o.maxSteps,
+        maxSeconds: o.maxMinutes === undefined ? undefined : 60 * o.maxMinutes,
         resume,
         allowDifferentData: o.allowDifferentData === true,
         optimizer: {

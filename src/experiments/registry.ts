@@ -11,6 +11,7 @@ import { lateStartSweep, runLateStart } from './late-start.js';
 import { runCriticalWindow } from './critical-window.js';
 import { runPulse } from './pulse.js';
 import { runEntropicSchedule } from './entropic-schedule.js';
+import { runQuality } from './quality.js';
 import type { ExactDenoiser } from './setup.js';
 
 export interface ExperimentOptions {
@@ -104,6 +105,13 @@ export const EXPERIMENTS: ExperimentSpec[] = [
     description:
       'DDIM FD at 5/10/20 steps on linear, cosine, merger-aware and entropic grids; writes entropic-timesteps.json',
     run: (s, o) => runEntropicSchedule(s, { samples: o.samples, seeds: o.seeds, onProgress: o.onProgress }),
+  },
+  {
+    name: 'quality',
+    description:
+      "a denoiser's samples against as many training rows, both by FD to the held-out reference (goal: within 2x)",
+    run: (s, o) =>
+      runQuality(s, { samples: o.samples, seeds: o.seeds, steps: o.samplerSteps, onProgress: o.onProgress }),
   },
 ];
 

@@ -92,10 +92,15 @@ function loadData(o: SetupOptions): { data: Dataset; truth: GmmTruth | null } {
   return { data: o.samplesPerClass ? limitPerClass(ds, o.samplesPerClass) : ds, truth: null };
 }
 
+/** Whether the reference set is held out from the training rows: fresh draws of the truth, or a test split. */
+export function referenceHeldOut(data: string, truth: unknown): boolean {
+  return truth !== null || data === 'fashion-mnist';
+}
+
 function referenceSet(o: SetupOptions, data: Dataset, truth: GmmTruth | null): Dataset {
   const per = o.referencePerClass ?? 1000;
   if (truth) return sampleGmmTruth(truth, per, childSeed(o.seed, 'reference'), 'gmm (fresh samples of the truth)');
-  if (o.data === 'fashion-mnist') return limitPerClass(loadDataset('fashion-mnist', { split: 'test' }), per);
+  if (referenceHeldOut(o.data, truth)) return limitPerClass(loadDataset('fashion-mnist', { split: 'test' }), per);
   return limitPerClass(data, per);
 }
 

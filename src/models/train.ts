@@ -60,6 +60,8 @@ export interface TrainOptions {
   lossEvery?: number;
   /** Stop after this global step even if epochs remain (the checkpoint then resumes mid-epoch). */
   maxSteps?: number;
+  /** Stop at the first loss readback after this many seconds of training (the checkpoint then resumes where it stopped). */
+  maxSeconds?: number;
   /** Continue this checkpoint's run (its weights, AdamW moments, EMA, step and loss curve). */
   resume?: Checkpoint | null;
   /** Resume on data whose fingerprint differs from the checkpoint's (refused otherwise). */
@@ -208,7 +210,8 @@ interface Trainer {
 /** Trains a model of definition `def` on `data`. The caller owns (disposes) the returned model. */
 export async function train(ctx: Context, def: ModelDef, data: TrainData, opts: TrainOptions): Promise<TrainResult> {
   const p = planTraining(def, data, opts);
-  const { B, S, stop, lossEvery } = p;
+  const { B, S, lossEvery } = p;
+  let stop = p.stop;
   const m = createModel(ctx, def, { train: true, ema: true });
   const own: Owned = { tensors: [], opt: null };
   let ok = false;
@@ -253,6 +256,10 @@ export async function train(ctx: Context, def: ModelDef, data: TrainData, opts: 
         elapsedSeconds: elapsed,
         skippedSteps: skipped,
       });
+      if (opts.maxSeconds !== undefined && elapsed >= opts.maxSeconds) {
+        stop = s;
+        break;
+      }
       if (opts.onCheckpoint && s < stop && performance.now() - lastSave > 1e3 * (opts.checkpointEverySeconds ?? 60)) {
         t.save(await t.snapshot(s), 'periodic');
         lastSave = performance.now();
@@ -297,6 +304,8 @@ function planTraining(def: ModelDef, data: TrainData, opts: TrainOptions, words:
   checkInt('batch', opts.batch, 1, 1 << 20);
   const lossEvery = checkInt('lossEvery', opts.lossEvery ?? 10, 1, 10_000);
   const pUncond = opts.pUncond ?? 0.1;
+  if (opts.maxSeconds !== undefined && !(opts.maxSeconds > 0 && Number.isFinite(opts.maxSeconds)))
+    throw new Error(`maxSeconds must be a positive number of seconds, got ${opts.maxSeconds}`);
   if (!(pUncond >= 0 && pUncond <= 1)) throw new Error(`pUncond must be in [0, 1], got ${pUncond}`);
   const o: AdamWOptions = { ...ADAMW_DEFAULTS, ...opts.optimizer };
   const key = seedKey(opts.seed);

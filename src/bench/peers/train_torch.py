@@ -1,4 +1,4 @@
-"""PyTorch-CPU peer of src/bench/train.ts: the same MLP / small U-Net eps-predictors (src/models/mlp.ts,
+"""PyTorch peer (CPU, or CUDA with "device": "cuda" in the config) of src/bench/train.ts: the same MLP / small U-Net eps-predictors (src/models/mlp.ts,
 src/models/unet.ts headers), the same training step (uniform steps, x_t from the linear DDPM schedule, class
 dropout 0.1, MSE on eps, global-norm clip 1, AdamW, EMA 0.999), timed per optimiser step.
     /usr/bin/python3 train_torch.py '{"model": "mlp", "dim": 64, "classes": 10, "hidden": 256, "blocks": 3,
@@ -17,7 +17,7 @@ import torch.nn.functional as F
 
 def sinusoidal(t, dim):
     half = dim // 2
-    f = torch.exp(-math.log(10000.0) * torch.arange(half, dtype=torch.float32) / half)
+    f = torch.exp(-math.log(10000.0) * torch.arange(half, dtype=torch.float32, device=t.device) / half)
     a = t.float()[:, None] * f[None, :]
     return torch.cat([torch.sin(a), torch.cos(a)], dim=1)
 
@@ -86,6 +86,10 @@ def main():
     cfg = json.loads(sys.argv[1])
     torch.set_num_threads(int(cfg.get("threads", 2)))
     torch.manual_seed(0)
+    dev = torch.device(cfg.get("device", "cpu"))
+    # fp32 like the engine: no TF32 in matrix products or cuDNN convolutions.
+    torch.backends.cuda.matmul.allow_tf32 = False
+    torch.backends.cudnn.allow_tf32 = False
     classes, batch = cfg["classes"], cfg["batch"]
     if cfg["model"] == "mlp":
         model = Mlp(cfg["dim"], classes, cfg["hidden"], cfg["blocks"], cfg["timeDim"])
@@ -94,20 +98,21 @@ def main():
         h, w, ch = cfg["image"]
         model = Unet(ch, classes, cfg["c0"], cfg["c1"], cfg["embDim"], cfg["groups"])
         shape = (batch, ch, h, w)
+    model = model.to(dev)
     ema = [p.detach().clone() for p in model.parameters()]
     opt = torch.optim.AdamW(model.parameters(), lr=1e-3, weight_decay=0.0)
     T = 1000
-    abar = torch.cumprod(1 - torch.linspace(1e-4, 0.02, T, dtype=torch.float64), 0).float()
-    data = torch.randn((4096,) + shape[1:])
-    labels = torch.randint(0, classes, (4096,))
+    abar = torch.cumprod(1 - torch.linspace(1e-4, 0.02, T, dtype=torch.float64), 0).float().to(dev)
+    data = torch.randn((4096,) + shape[1:], device=dev)
+    labels = torch.randint(0, classes, (4096,), device=dev)
 
     def step(i):
-        idx = torch.randint(0, data.shape[0], (batch,))
+        idx = torch.randint(0, data.shape[0], (batch,), device=dev)
         x0, c = data[idx], labels[idx].clone()
-        c[torch.rand(batch) < 0.1] = classes
-        t = torch.randint(1, T + 1, (batch,))
+        c[torch.rand(batch, device=dev) < 0.1] = classes
+        t = torch.randint(1, T + 1, (batch,), device=dev)
         a = abar[t - 1].view(-1, *([1] * (len(shape) - 1)))
-        eps = torch.randn(shape)
+        eps = torch.randn(shape, device=dev)
         xt = a.sqrt() * x0 + (1 - a).sqrt() * eps
         loss = F.mse_loss(model(xt, t, c), eps)
         opt.zero_grad(set_to_none=True)
@@ -127,7 +132,7 @@ def main():
             loss = step(i)
         float(loss)
         ms.append(1e3 * (time.perf_counter() - t0) / cfg["steps"])
-    print(json.dumps({"msPerStep": ms, "warmLosses": losses, "torch": torch.__version__, "threads": torch.get_num_threads()}))
+    print(json.dumps({"msPerStep": ms, "warmLosses": losses, "torch": torch.__version__, "threads": torch.get_num_threads(), "device": str(dev)}))
 
 
 if __name__ == "__main__":
