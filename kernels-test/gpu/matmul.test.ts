@@ -69,8 +69,8 @@ interface EdgeCase extends GemmRefArgs {
 }
 
 /** Runs one product with a given build on fresh buffers; returns C. */
-async function runEdge(ctx: Context, build: GemmBuild, x: EdgeCase): Promise<Float32Array> {
-  const plan = await matmulPlan(ctx, { m: x.m, n: x.n, k: x.k, transA: x.transA, transB: x.transB }, { build });
+async function runEdge(ctx: Context, build: GemmBuild, x: EdgeCase, swap = false): Promise<Float32Array> {
+  const plan = await matmulPlan(ctx, { m: x.m, n: x.n, k: x.k, transA: x.transA, transB: x.transB }, { build, swap });
   const t = [x.a, x.b, x.c].map((d, i) =>
     createTensor(ctx, [x.sizes[i]!], { data: Float32Array.from(d), label: `edge.${'abc'[i]}` }),
   );
@@ -113,9 +113,12 @@ describeGpu('matmul', (get) => {
   }
 
   for (const [transA, transB] of TRANS) {
-    it(`every build, transA=${transA}, transB=${transB}: tile edges, upper and mirror, beta = 0 over NaN, odd strides`, async () => {
+    it(`every build, transA=${transA}, transB=${transB}: tile edges, upper and mirror, beta = 0 over NaN, odd strides; swapped plans`, async () => {
       const ctx = get();
-      const builds = buildsFor(transA, transB).filter((b) => buildRuns(b, ctx.features));
+      const runs = (b: GemmBuild) => buildRuns(b, ctx.features);
+      const builds = buildsFor(transA, transB).filter(runs);
+      // Swapped plans (full products only) run the kernel on op(B)^T op(A)^T: the builds of those transposes.
+      const swapped = buildsFor(!transB, !transA).filter(runs);
       for (const [m0, n0, k] of EDGES) {
         // Full products of (m, n); upper and mirrored ones of (m, m). Leading dimensions and offsets
         // aligned (vec4 paths) or not (their scalar fallbacks), C padded; C0 all NaN (beta = 0 must not
@@ -156,9 +159,13 @@ describeGpu('matmul', (get) => {
             const [ref, scale] = edgeRef(x);
             const label = `(${m}, ${n}, ${k}) ${mode}${odd ? ' odd strides, beta 0.5' : ', beta 0 over NaN'}`;
             let first: Float32Array | null = null;
-            for (const build of builds) {
-              const got = await runEdge(ctx, build, x);
-              const what = `${label} ${JSON.stringify(build)}`;
+            const plans = [
+              ...builds.map((build) => ({ build, swap: false })),
+              ...(mode === 'full' ? swapped.map((build) => ({ build, swap: true })) : []),
+            ];
+            for (const { build, swap } of plans) {
+              const got = await runEdge(ctx, build, x, swap);
+              const what = `${label} ${swap ? 'swapped ' : ''}${JSON.stringify(build)}`;
               // NaN exactly where C0's NaN must survive; the rest within the bound.
               for (let i = 0; i < got.length; i++)
                 if (Number.isNaN(got[i]!) !== Number.isNaN(ref[i]!))
@@ -167,6 +174,7 @@ describeGpu('matmul', (get) => {
                 Float64Array.from(Array.from(v).filter((_, i) => !Number.isNaN(ref[i]!)));
               const [g, r] = scaled(keep(got), keep(ref), keep(scale));
               expectClose(g, r, { atol: gemmBound(k), rtol: 0, label: what, seed });
+              // Swapped or not, every element sums the same products over k in the same order.
               if (first) expectSameBits(got, first, `${what} vs ${JSON.stringify(builds[0])}`);
               else first = got;
             }
@@ -319,6 +327,20 @@ describeGpu('matmul', (get) => {
     expect(tuneLog.length).toBe(before + 1);
   });
 
+  it('autotune times swapped plans for C with few columns, and the plan it picks matches float64', async () => {
+    const ctx = get();
+    forgetTuning(ctx);
+    const [m, n, k] = [700, 12, 37];
+    const plan = await matmulPlan(ctx, { m, n, k, transB: true });
+    expect(tuneLog.at(-1)!.key).toMatch(/\|swap$/);
+    expect(typeof plan.swap).toBe('boolean');
+    const a = f32(m * k, 21);
+    const b = f32(n * k, 22);
+    const got = await matmul(ctx, a, [m, k], b, [n, k], { transB: true });
+    expectGemm(got, { a, b, c: new Float64Array(m * n), m, n, k, transB: true }, 'autotuned skinny C', 21);
+    forgetTuning(ctx);
+  });
+
   it('a steady-state loop compiles nothing new', async () => {
     const ctx = get();
     const build = GEMM_BUILDS[0];
@@ -356,6 +378,17 @@ describeGpu('matmul', (get) => {
     await expect(matmulPlan(ctx, { m: 2, n: 2, k: 3 }, { build: GEMM_BUILDS.find((b) => b.vec4) })).rejects.toThrow(
       /vec4 builds need transA=true, transB=false/,
     );
+    // A swapped plan names the caller's arguments, and computes no triangles.
+    const swapped = await matmulPlan(ctx, { m: 2, n: 2, k: 3 }, { build: GEMM_BUILDS[0], swap: true });
+    expect(() => encodeMatmul(batch, swapped, { a: t, b: t, c: t, m: 2, n: 2, k: 3, ldb: 1 })).toThrow(
+      /matmul: ldb must be an integer in \[2, /,
+    );
+    expect(() => encodeMatmul(batch, swapped, { a: t, b: t, c: t, m: 2, n: 2, k: 3, upper: true })).toThrow(
+      /swapped plan cannot compute an upper triangle/,
+    );
+    await expect(
+      matmulPlan(ctx, { m: 2, n: 2, k: 3, upper: true }, { build: GEMM_BUILDS[0], swap: true }),
+    ).rejects.toThrow(/swapped plan cannot compute an upper triangle/);
     disposeTensor(t);
   });
 });

@@ -3,7 +3,7 @@
 // builds, from k slabs staged in workgroup memory (fast on GPUs), or, in SUBGROUP_ROWS builds, with the
 // workgroup's TM rows shared through subgroup broadcasts (fastest on lavapipe), and stores
 // alpha * acc + beta * C (j >= i only when params.upper != 0, and also C[j, i] when params.upper == 2: a
-// symmetric result in one pass); declares WG, WX and struct Params. Bindings: the including kernel's
+// symmetric result in one pass), or its transpose into C (TRANS_C); declares WG, WX and struct Params. Bindings: the including kernel's
 // `params`, `c`, load_a(), load_b() (load_a4(), load_b4() on vec4 indices in VEC4 builds).
 // Dispatch: tile origin (r0, c0) of a (WG / WX * TM) x (WX * TN) tile per workgroup. Precision: f32 FMA
 // sum over k in order; reference: kernels-test/ref/matmul.ts.
@@ -13,6 +13,9 @@ enable subgroups;
 override WG: u32 = 64;
 // Invocations along the columns of a workgroup's tile; WX = WG makes the tile's rows uniform.
 override WX: u32 = 8;
+// The product computed is C^T: element (i, j) is stored at C[j, i] (matmul's swapped plans, which
+// compute C = op(A) op(B) as (op(B)^T op(A)^T)^T when C has few columns). Never with params.upper.
+override TRANS_C: bool = false;
 
 // The uniform block of matmul.wgsl and syrk.wgsl (one layout, reflected by the runtime).
 struct Params {
@@ -358,7 +361,7 @@ fn gemm_tile(r0: u32, c0: u32, lid: u32) {
       let j = j0 + q;
       if (j >= N) { break; }
       if (params.upper != 0u && j < i) { continue; }
-      let at = params.off_c + i * params.ldc + j;
+      let at = params.off_c + select(i * params.ldc + j, j * params.ldc + i, TRANS_C);
       // beta = 0 must not read C (it may hold NaN from an uninitialised buffer).
       var v = alpha * acc[r][q];
       if (beta != 0.0) { v = fma(beta, c[at], v); }

@@ -14,7 +14,7 @@ export { buildRuns, buildsFor, GEMM_BUILDS, type GemmBuild } from './gemm_builds
 export const MATMUL: KernelSpec = { name: 'matmul', libs: ['lib/gemm.wgsl'], storage: ['read', 'read', 'read_write'] };
 
 /** Pipeline options of one build for given transposes (override constants; block size as #if flags). */
-export function gemmOptions(build: GemmBuild, transA: boolean, transB: boolean): PipelineOptions {
+export function gemmOptions(build: GemmBuild, transA: boolean, transB: boolean, transC = false): PipelineOptions {
   if (build.vec4 && !(transA && !transB))
     throw new Error(`gemm build ${JSON.stringify(build)}: vec4 builds need transA=true, transB=false`);
   if (
@@ -26,7 +26,13 @@ export function gemmOptions(build: GemmBuild, transA: boolean, transB: boolean):
   if (build.tm >= 32 && !build.subgroup)
     throw new Error(`gemm build ${JSON.stringify(build)}: tm ${build.tm} needs subgroup`);
   return {
-    constants: { WG: build.wg, WX: build.wx, TRANS_A: Number(transA), TRANS_B: Number(transB) },
+    constants: {
+      WG: build.wg,
+      WX: build.wx,
+      TRANS_A: Number(transA),
+      TRANS_B: Number(transB),
+      ...(transC ? { TRANS_C: 1 } : {}),
+    },
     variant: {
       TM64: build.tm === 64,
       TM32: build.tm === 32,
@@ -55,11 +61,18 @@ export interface GemmPlan {
   fallback: CachedPipeline;
   transA: boolean;
   transB: boolean;
+  /**
+   * The kernel computes C^T = op(B)^T op(A)^T and stores it transposed (TRANS_C): a C with few columns
+   * becomes a product with few rows, whose tiles the register-blocked builds fill (matmul only).
+   */
+  swap: boolean;
 }
 
 export interface PlanOptions {
   /** Force one build (tests, benchmarks); otherwise the autotuned build for this adapter and shape class. */
   build?: GemmBuild;
+  /** With `build`: force the swapped form (GemmPlan.swap); default false. */
+  swap?: boolean;
   /** JSON file caching autotune results across runs (default: FLUCTUS_TUNE_CACHE, else memory only). */
   tuneCache?: string;
 }
@@ -78,32 +91,51 @@ export interface MatmulShape {
 export async function matmulPlan(ctx: Context, shape: MatmulShape, opts: PlanOptions = {}): Promise<GemmPlan> {
   const transA = Boolean(shape.transA);
   const transB = Boolean(shape.transB);
-  const build =
-    opts.build ??
-    (await tunedBuild(
-      ctx,
-      'matmul',
-      { ...shape, transA, transB, upper: Boolean(shape.upper) },
-      opts.tuneCache,
-      (b) => matmulPlan(ctx, shape, { build: b }),
-      (batch, plan, t) =>
-        encodeMatmul(batch, plan, {
-          a: t.a,
-          b: t.b,
-          c: t.c,
-          m: t.m,
-          n: t.n,
-          k: t.k,
-          transA,
-          transB,
-          lda: t.lda,
-          ldb: t.ldb,
-          ...(shape.upper && t.m === t.n ? { upper: true, mirror: true, beta: 1 } : {}),
-        }),
-    ));
-  const pipeline = await getPipeline(ctx, MATMUL, gemmOptions(checkBuild(ctx, build), transA, transB));
-  const fallback = build.vec4 ? await getPipeline(ctx, MATMUL, gemmOptions(scalarOf(build), transA, transB)) : pipeline;
-  return { kernel: 'matmul', build, pipeline, fallback, transA, transB };
+  const tuned: TunedGemm = opts.build
+    ? { ...opts.build, swap: Boolean(opts.swap) }
+    : await tunedBuild(
+        ctx,
+        'matmul',
+        { ...shape, transA, transB, upper: Boolean(shape.upper) },
+        opts.tuneCache,
+        (b) => matmulPlan(ctx, shape, { build: plainBuild(b), swap: b.swap }),
+        (batch, plan, t) =>
+          encodeMatmul(batch, plan, {
+            a: t.a,
+            b: t.b,
+            c: t.c,
+            m: t.m,
+            n: t.n,
+            k: t.k,
+            transA,
+            transB,
+            lda: t.lda,
+            ldb: t.ldb,
+            ...(shape.upper && t.m === t.n ? { upper: true, mirror: true, beta: 1 } : {}),
+          }),
+        swapHelps(shape) && !shape.upper,
+      );
+  const build = plainBuild(tuned);
+  const swap = Boolean(tuned.swap);
+  if (swap && shape.upper) throw new Error('matmul: a swapped plan cannot compute an upper triangle');
+  // The kernel's own transposes: op(B)^T op(A)^T when swapped.
+  const [ka, kb] = swap ? [!transB, !transA] : [transA, transB];
+  const pipeline = await getPipeline(ctx, MATMUL, gemmOptions(checkBuild(ctx, build), ka, kb, swap));
+  const fallback = build.vec4 ? await getPipeline(ctx, MATMUL, gemmOptions(scalarOf(build), ka, kb, swap)) : pipeline;
+  return { kernel: 'matmul', build, pipeline, fallback, transA, transB, swap };
+}
+
+/** A build and whether the plan is swapped: what the autotune chooses among for matmul. */
+export type TunedGemm = GemmBuild & { swap?: boolean };
+
+const plainBuild = ({ swap: _, ...b }: TunedGemm): GemmBuild => b;
+
+/**
+ * Whether the autotune also times swapped plans (GemmPlan.swap) for this shape: C with at most 256
+ * columns and at least 4 times as many rows (the U-Net's convolutions: pixels x channels).
+ */
+export function swapHelps(shape: { m: number; n: number }): boolean {
+  return shape.n <= 256 && shape.m >= 4 * shape.n;
 }
 
 /**
@@ -154,9 +186,10 @@ export async function tunedBuild(
   kernel: 'matmul' | 'syrk',
   shape: Required<MatmulShape>,
   cacheFile: string | undefined,
-  plan: (b: GemmBuild) => Promise<GemmPlan>,
+  plan: (b: TunedGemm) => Promise<GemmPlan>,
   encode: (batch: Batch, p: GemmPlan, t: TuneTensors) => void,
-): Promise<GemmBuild> {
+  withSwap = false,
+): Promise<TunedGemm> {
   const key = `${kernel}|${Number(shape.transA)}${Number(shape.transB)}|${sizeClass(shape.m)}${sizeClass(shape.n)}${kClass(shape.k)}${shape.upper ? '|upper' : ''}`;
   const m = tuneDim(shape.m);
   const n = tuneDim(shape.n);
@@ -179,7 +212,12 @@ export async function tunedBuild(
     lda,
     ldb,
   };
-  const candidates = buildsFor(shape.transA, shape.transB).filter((b) => buildRuns(b, ctx.features));
+  const runs = (b: GemmBuild) => buildRuns(b, ctx.features);
+  const candidates: TunedGemm[] = [
+    ...buildsFor(shape.transA, shape.transB).filter(runs),
+    // Swapped plans run the kernel on op(B)^T op(A)^T.
+    ...(withSwap ? buildsFor(!shape.transB, !shape.transA).filter(runs) : []).map((b) => ({ ...b, swap: true })),
+  ];
   const waitMode = ctx.waitMode;
   try {
     const plans: GemmPlan[] = [];
@@ -195,7 +233,7 @@ export async function tunedBuild(
     let reps = 0;
     const best = candidates.map(() => Infinity);
     ctx.waitMode = 'poll';
-    const time = async (b: GemmBuild) => {
+    const time = async (b: TunedGemm) => {
       const i = candidates.indexOf(b);
       const p = plans[i]!;
       const t0 = performance.now();
@@ -210,7 +248,8 @@ export async function tunedBuild(
       best[i] = Math.min(best[i]!, ms);
       return ms;
     };
-    return await tune(ctx, key, candidates, time, sameBuild, cacheFile);
+    const same = (x: TunedGemm, y: TunedGemm) => Boolean(x.swap) === Boolean(y.swap) && sameBuild(x, y);
+    return await tune(ctx, withSwap ? `${key}|swap` : key, candidates, time, same, cacheFile);
   } finally {
     ctx.waitMode = waitMode;
     for (const x of [t.a, t.b, t.c]) disposeTensor(x);
@@ -293,16 +332,21 @@ export function gemmParams(ctx: Context, plan: GemmPlan, x: MatmulArgs, upper: b
   const k = checkInt(`${what}: k`, x.k, 0, u32);
   const transA = Boolean(x.transA);
   const transB = Boolean(x.transB);
-  if (transA !== plan.transA || transB !== plan.transB) {
+  // A swapped plan's kernel runs on op(B)^T op(A)^T (encodeMatmul passes those operands) and stores C^T.
+  const swap = plan.swap;
+  const [pa, pb] = swap ? [!plan.transB, !plan.transA] : [plan.transA, plan.transB];
+  if (transA !== pa || transB !== pb) {
     throw new Error(
-      `${what}: transA=${transA}, transB=${transB} but the plan was built for transA=${plan.transA}, transB=${plan.transB}`,
+      `${what}: transA=${transA}, transB=${transB} but the plan was built for transA=${pa}, transB=${pb}`,
     );
   }
   const [ar, ac] = transA ? [k, m] : [m, k];
   const [br, bc] = transB ? [n, k] : [k, n];
   const lda = checkInt(`${what}: lda`, x.lda ?? ac, Math.max(ac, 1), u32);
   const ldb = checkInt(`${what}: ldb`, x.ldb ?? bc, Math.max(bc, 1), u32);
-  const ldc = checkInt(`${what}: ldc`, x.ldc ?? n, Math.max(n, 1), u32);
+  // C is (m, n), or (n, m) stored for a swapped plan's kernel that computes its transpose (m, n).
+  const [cr, cc] = swap ? [n, m] : [m, n];
+  const ldc = checkInt(`${what}: ldc`, x.ldc ?? cc, Math.max(cc, 1), u32);
   const alpha = x.alpha ?? 1;
   const beta = x.beta ?? 0;
   if (!Number.isFinite(alpha)) throw new Error(`${what}: alpha must be finite, got ${alpha}`);
@@ -326,7 +370,7 @@ export function gemmParams(ctx: Context, plan: GemmPlan, x: MatmulArgs, upper: b
     ctx,
     x.c,
     checkInt(`${what}: offsetC`, x.offsetC ?? 0, 0, u32),
-    empty ? 0 : span(m, n, ldc),
+    empty ? 0 : span(cr, cc, ldc),
     `${what}: C`,
   );
   const [bm, bn] = tileShape(plan.build);
@@ -366,7 +410,30 @@ export function encodeMatmul(batch: Batch, plan: GemmPlan, args: MatmulArgs): vo
   if (args.mirror && !args.upper)
     throw new Error('matmul: mirror needs upper (the lower triangle is written from the upper one)');
   if (args.mirror && args.m !== args.n) throw new Error(`matmul: mirror needs a square C, got ${args.m} x ${args.n}`);
-  const g = gemmParams(batch.ctx, plan, args, Boolean(args.upper), 'matmul', Boolean(args.mirror));
+  if (Boolean(args.transA) !== plan.transA || Boolean(args.transB) !== plan.transB)
+    throw new Error(
+      `matmul: transA=${Boolean(args.transA)}, transB=${Boolean(args.transB)} but the plan was built for transA=${plan.transA}, transB=${plan.transB}`,
+    );
+  if (plan.swap && args.upper) throw new Error('matmul: a swapped plan cannot compute an upper triangle');
+  // Arguments are checked as given first, so that errors name them as the caller did.
+  if (plan.swap) gemmParams(batch.ctx, { ...plan, swap: false }, args, false, 'matmul');
+  // Swapped: C^T (n, m) = op(B)^T (n, k) op(A)^T (k, m), stored transposed into C.
+  const x: MatmulArgs = plan.swap
+    ? {
+        ...args,
+        a: args.b,
+        b: args.a,
+        m: args.n,
+        n: args.m,
+        transA: !args.transB,
+        transB: !args.transA,
+        offsetA: args.offsetB,
+        offsetB: args.offsetA,
+        lda: args.ldb,
+        ldb: args.lda,
+      }
+    : args;
+  const g = gemmParams(batch.ctx, plan, x, Boolean(args.upper), 'matmul', Boolean(args.mirror));
   if (g.empty) return;
   dispatch(batch, g.pipeline, {
     params: g.params,

@@ -34,7 +34,7 @@ export interface RegisteredKernel {
 export const KERNELS: RegisteredKernel[] = [
   { spec: PHILOX, builds: (['words', 'normal', 'transform'] as const).map(philoxBuild) },
   { spec: FORWARD_NOISE, builds: [{ constants: { WG: FORWARD_NOISE_WG } }] },
-  // matmul: every tile build for each pair of transposes; syrk: A^T A and the Gram product A A^T.
+  // matmul: every tile build for each pair of transposes, storing C or C^T; syrk: A^T A and the Gram product A A^T.
   {
     spec: MATMUL,
     builds: (
@@ -44,7 +44,10 @@ export const KERNELS: RegisteredKernel[] = [
         [false, true],
         [true, true],
       ] as const
-    ).flatMap(([ta, tb]) => gemmBuildsFor(ta, tb).map((b) => gemmOptions(b, ta, tb))),
+    ).flatMap(([ta, tb]) =>
+      // Plain, and transposed stores (the swapped plans).
+      [false, true].flatMap((tc) => gemmBuildsFor(ta, tb).map((b) => gemmOptions(b, ta, tb, tc))),
+    ),
   },
   {
     spec: SYRK,

@@ -62,7 +62,7 @@ export async function syrkPlan(ctx: Context, shape: SyrkShape, opts: PlanOptions
   const pipeline = await getPipeline(ctx, SYRK, gemmOptions(checkBuild(ctx, build), transA, transB));
   const fallback = build.vec4 ? await getPipeline(ctx, SYRK, gemmOptions(scalarOf(build), transA, transB)) : pipeline;
   const mirror = await mirrorPipeline(ctx);
-  return { kernel: 'syrk', build, pipeline, fallback, transA, transB, gram, mirror };
+  return { kernel: 'syrk', build, pipeline, fallback, transA, transB, swap: false, gram, mirror };
 }
 
 export interface SyrkArgs {
