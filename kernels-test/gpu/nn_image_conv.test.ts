@@ -1,6 +1,7 @@
-// conv3x3 forward and backward (im2col + matmul + bias kernels) against the direct float64 convolution
-// of kernels-test/ref/nn_image.ts: awkward sizes, accumulation into the gradients, chunked patch
-// matrices (y and db: same bits as one chunk), dx overwrite mode, no bias / no dx, and bad arguments.
+// conv3x3 forward and backward (im2col + matmul + bias kernels, and the implicit GEMM of the forward
+// product and dx with 16 and 32 rows per tile) against the direct float64 convolution of
+// kernels-test/ref/nn_image.ts: awkward sizes, accumulation into the gradients, chunked patch matrices
+// (y and db: same bits as one chunk), dx overwrite mode, no bias / no dx, the autotuned path, bad arguments.
 import { afterAll, afterEach, beforeAll, expect, it } from 'vitest';
 import { describeGpu } from './device.js';
 import {
@@ -13,6 +14,8 @@ import {
   type ImageKernels,
 } from '../../src/kernels/nn_image.js';
 import { GEMM_BUILDS } from '../../src/kernels/matmul.js';
+import type { ConvPath } from '../../src/kernels/nn_image_conv.js';
+import { implicitRuns } from '../../src/kernels/conv3x3_implicit.js';
 import { conv3x3, conv3x3Backward, type ConvDims } from '../ref/nn_image.js';
 import { expectSameBits } from '../compare.js';
 import { abs, add, cleanup, down, expectBound, f32, run, up } from './nn_image_host.js';
@@ -63,9 +66,13 @@ describeGpu('nn_image conv3x3', (get) => {
   afterEach(cleanup);
 
   /** Runs forward and backward on the GPU; returns y, dW, db, dx (gradients start at dW0, db0, dx0). */
-  async function gpu(d: ConvDims, v: Data, maxScratchBytes?: number, accumulateDx = true) {
+  async function gpu(d: ConvDims, v: Data, maxScratchBytes?: number, accumulateDx = true, path?: ConvPath | 'auto') {
     const ctx = get();
-    const k = await conv3x3Kernels(ctx, d, { build, image, maxScratchBytes });
+    const k = await conv3x3Kernels(
+      ctx,
+      d,
+      path === 'auto' ? { image, maxScratchBytes } : { build, image, maxScratchBytes, path },
+    );
     const [X, W, B, Y, DY] = [up(ctx, v.x), up(ctx, v.W), up(ctx, v.b), up(ctx, v.dy.length), up(ctx, v.dy)];
     const [DW, DB, DX] = [up(ctx, v.dW0), up(ctx, v.db0), up(ctx, v.dx0)];
     run(ctx, (bt) => {
@@ -112,6 +119,47 @@ describeGpu('nn_image conv3x3', (get) => {
       expectBound(got.dx, add(ref.dx, v.dx0), add(mag.dx, abs(v.dx0)), d.cout + 10, 'dx', seed);
     });
   }
+
+  for (const path of [16, 32] as const) {
+    it(`implicit GEMM, ${path} rows per tile: y (same bits as im2col + GEMM) and dx (accumulated and overwritten) match float64 on every case`, async (t) => {
+      if (!implicitRuns(get())) t.skip();
+      for (const d of CASES) {
+        const seed = d.n * 1000 + d.h * 100 + d.w * 10 + d.cin + d.cout + path;
+        const v = data(d, seed);
+        const P = d.n * d.h * d.w;
+        const got = await gpu(d, v, undefined, true, path);
+        const plain = await gpu(d, v, undefined, true, 'gemm');
+        const label = `${JSON.stringify(d)} rows ${path}`;
+        // The same products summed over k = (tap, channel) in the same order as the patch-matrix GEMM.
+        expectSameBits(got.y, plain.y, `y ${label}`);
+        expectSameBits(got.dW, plain.dW, `dW ${label}`);
+        const ref = conv3x3Backward(v.x, v.W, v.dy, d);
+        const mag = conv3x3Backward(abs(v.x), abs(v.W), abs(v.dy), d);
+        // dx: one FMA recursion over 9 cout (tap, channel) terms, then beta = 1 adds dx0.
+        expectBound(got.dx, add(ref.dx, v.dx0), add(mag.dx, abs(v.dx0)), 9 * d.cout + 1, `dx ${label}`, seed);
+        expectBound(got.dW, add(ref.dweight, v.dW0), add(mag.dweight, abs(v.dW0)), P + 1, `dW ${label}`, seed);
+        const over = await gpu(d, v, undefined, false, path);
+        expectBound(over.dx, ref.dx, mag.dx, 9 * d.cout, `dx overwritten ${label}`, seed);
+      }
+    });
+  }
+
+  it('the autotuned path (im2col + GEMM or implicit) matches float64 at a U-Net layer shape', async () => {
+    const d = { n: 2, h: 9, w: 11, cin: 16, cout: 32 };
+    const v = data(d, 91);
+    const got = await gpu(d, v, undefined, true, 'auto');
+    expectBound(
+      got.y,
+      conv3x3(v.x, v.W, v.b, d),
+      conv3x3(abs(v.x), abs(v.W), abs(v.b), d),
+      9 * d.cin + 1,
+      'y auto',
+      91,
+    );
+    const ref = conv3x3Backward(v.x, v.W, v.dy, d);
+    const mag = conv3x3Backward(abs(v.x), abs(v.W), abs(v.dy), d);
+    expectBound(got.dx, add(ref.dx, v.dx0), add(mag.dx, abs(v.dx0)), 9 * d.cout + 10, 'dx auto', 91);
+  });
 
   it('chunked patch matrices give the same bits as one chunk, and dx overwrite mode', async () => {
     const d = { n: 3, h: 5, w: 7, cin: 3, cout: 5 };

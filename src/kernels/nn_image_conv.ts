@@ -4,14 +4,25 @@
 //   backward  dW += dY^T cols, db += column sums of dY, dcols = dY W, dx += col2im(dcols).
 // The patch matrix lives in one scratch tensor of at most maxScratchBytes; larger batches run in chunks
 // of pixels (each chunk: im2col, then its GEMMs; col2im of a chunk gathers only that chunk's taps).
+// Where the device has subgroups, the forward product and dx can instead run as implicit GEMMs
+// (conv3x3_implicit.ts: no patch matrix); which path each takes is timed per adapter and shape class.
 import { checkInt } from '../runtime/check.js';
 import type { Context } from '../runtime/context.js';
-import type { Batch } from '../runtime/dispatch.js';
+import { beginBatch, submit, sync, type Batch } from '../runtime/dispatch.js';
 import { createTensor, disposeTensor, type Tensor } from '../runtime/tensor.js';
 import { encodeMatmul, matmulPlan, type GemmBuild, type GemmPlan } from './matmul.js';
 import { dim, distinct, disposeImageKernels, imageKernels, need, type ImageKernels } from './nn_image_base.js';
 import { col2imReach, encodeCol2im3x3, encodeIm2col3x3 } from './nn_image_ops.js';
 import { encodeAddChannelBias, encodeChannelSum } from './nn_image_channel.js';
+import { sizeClass, tune } from './autotune.js';
+import {
+  encodeConv3x3Implicit,
+  IMPLICIT_ROWS,
+  implicitConvPlan,
+  implicitRuns,
+  type ImplicitConvPlan,
+  type ImplicitRows,
+} from './conv3x3_implicit.js';
 
 /** Default cap on the patch-matrix scratch: 64 MiB (chunks of pixels beyond that). */
 export const CONV3X3_SCRATCH_BYTES = 64 * 2 ** 20;
@@ -26,9 +37,17 @@ export interface Conv3x3Shape {
   cout: number;
 }
 
+/** How the forward product or dx is computed: im2col + GEMM, or the implicit GEMM with 16 or 32 rows per tile. */
+export type ConvPath = 'gemm' | ImplicitRows;
+
 export interface Conv3x3Options {
   /** Force one GEMM build (a scalar one: it serves all three transpose pairs) instead of autotuning. */
   build?: GemmBuild;
+  /**
+   * Force the path of the forward product and of dx (default: timed per adapter and shape class among
+   * im2col + GEMM and, with subgroups, the implicit GEMM; 'gemm' when `build` is forced).
+   */
+  path?: ConvPath;
   /** Autotune cache file (see matmulPlan). */
   tuneCache?: string;
   /** Cap on the patch-matrix scratch (default CONV3X3_SCRATCH_BYTES, at most one storage binding). */
@@ -47,6 +66,9 @@ export interface Conv3x3Kernels {
   forward: GemmPlan;
   weightGrad: GemmPlan;
   inputGrad: GemmPlan;
+  /** Implicit-GEMM plans of the forward product and of dx, or null: im2col + GEMM. */
+  implicitForward: ImplicitConvPlan | null;
+  implicitInputGrad: ImplicitConvPlan | null;
   /** Patch-matrix scratch of chunkRows * 9 cin values. */
   cols: Tensor;
   chunkRows: number;
@@ -97,17 +119,75 @@ export async function conv3x3Kernels(
   const inputGrad = await matmulPlan(ctx, { m: chunkRows, n: width, k: cout }, plan);
   const image = opts.image ?? (await imageKernels(ctx));
   const cols = opts.scratch ?? createTensor(ctx, [chunkRows * width], { label: 'conv3x3.cols' });
-  return {
+  const k: Conv3x3Kernels = {
     cin,
     cout,
     image,
     forward,
     weightGrad,
     inputGrad,
+    implicitForward: null,
+    implicitInputGrad: null,
     cols,
     chunkRows,
     owns: { cols: !opts.scratch, image: !opts.image },
   };
+  const forced = opts.path ?? (opts.build ? 'gemm' : undefined);
+  if (forced !== undefined && forced !== 'gemm' && !implicitRuns(ctx))
+    throw new Error(
+      `${op}: path ${forced} (implicit GEMM) needs the subgroups feature with subgroups of at least 8 invocations`,
+    );
+  if (forced === 'gemm' || (forced === undefined && !implicitRuns(ctx))) return k;
+  const implicit = async (p: ConvPath) => (p === 'gemm' ? null : await implicitConvPlan(ctx, p));
+  for (const mode of ['forward', 'inputGrad'] as const) {
+    const path = forced ?? (await tunedPath(ctx, k, mode, { n, h, w }, opts.tuneCache));
+    if (mode === 'forward') k.implicitForward = await implicit(path);
+    else k.implicitInputGrad = await implicit(path);
+  }
+  return k;
+}
+
+/**
+ * The faster path for the forward product or dx of this layer on this adapter, by shape class (pixels,
+ * cin, cout): im2col + GEMM (forward only) against the implicit GEMM with 16 and 32 rows per tile, timed on the typical
+ * shape (constant-filled tensors: a convolution's cost does not depend on the values).
+ */
+async function tunedPath(
+  ctx: Context,
+  k: Conv3x3Kernels,
+  mode: 'forward' | 'inputGrad',
+  s: { n: number; h: number; w: number },
+  cacheFile: string | undefined,
+): Promise<ConvPath> {
+  const pixels = s.n * s.h * s.w;
+  const key = `conv3x3|${mode}|${sizeClass(pixels)}${sizeClass(k.cin)}${sizeClass(k.cout)}`;
+  // dx sums each pixel over (tap, channel) in one chain on the implicit path, per tap first on the
+  // GEMM + col2im path: different roundings, so dx never switches between them by timing (a seed must give
+  // the same bits on one adapter); both implicit tile heights, and every forward path, give the same bits.
+  const candidates: ConvPath[] = mode === 'forward' ? ['gemm', ...IMPLICIT_ROWS] : [...IMPLICIT_ROWS];
+  const plans = new Map<ConvPath, ImplicitConvPlan | null>();
+  for (const p of candidates) plans.set(p, p === 'gemm' ? null : await implicitConvPlan(ctx, p));
+  const t = [pixels * k.cin, k.cout * 9 * k.cin, pixels * k.cout].map((len, i) =>
+    createTensor(ctx, [len], { data: new Float32Array(len).fill(0.5), label: `conv3x3.tune.${i}` }),
+  );
+  const [x, weight, y] = t as [Tensor, Tensor, Tensor];
+  const probe: Conv3x3Kernels = { ...k, implicitForward: null, implicitInputGrad: null };
+  try {
+    const time = async (p: ConvPath) => {
+      const implicit = plans.get(p) ?? null;
+      const kk = { ...probe, [mode === 'forward' ? 'implicitForward' : 'implicitInputGrad']: implicit };
+      const t0 = performance.now();
+      const b = beginBatch(ctx, `autotune conv3x3 ${mode}`);
+      if (mode === 'forward') encodeConv3x3Forward(b, kk, { x, weight, y, ...s });
+      else encodeConv3x3InputGrad(b, kk, { weight, dy: y, dx: x, accumulate: false, ...s });
+      submit(b);
+      await sync(ctx);
+      return performance.now() - t0;
+    };
+    return await tune(ctx, key, candidates, time, (a, b) => a === b, cacheFile);
+  } finally {
+    t.forEach(disposeTensor);
+  }
 }
 
 export function disposeConv3x3Kernels(k: Conv3x3Kernels): void {
@@ -153,7 +233,20 @@ export function encodeConv3x3Forward(batch: Batch, k: Conv3x3Kernels, a: Conv3x3
     ['weight', a.weight, 'y', a.y],
     ['bias', a.bias, 'y', a.y],
   ]);
-  for (const [p0, rows] of chunks(pixels, k.chunkRows)) {
+  if (k.implicitForward) {
+    encodeConv3x3Implicit(batch, k.implicitForward, {
+      mode: 'forward',
+      weight: a.weight,
+      src: a.x,
+      out: a.y,
+      n,
+      h,
+      w,
+      cin: k.cin,
+      cout: k.cout,
+    });
+  }
+  for (const [p0, rows] of k.implicitForward ? [] : chunks(pixels, k.chunkRows)) {
     encodeIm2col3x3(batch, k.image, { x: a.x, cols: k.cols, n, h, w, c: k.cin, rowStart: p0, rows });
     encodeMatmul(batch, k.forward, {
       a: k.cols,
@@ -190,8 +283,8 @@ export interface Conv3x3BackwardArgs {
 
 /**
  * dweight += dY^T cols, dbias += sum over pixels of dY, dx += col2im(dY W) (or dx = with
- * accumulateDx false). The patch matrix of x is rebuilt per chunk (not kept from the forward), and the
- * same scratch then takes dcols.
+ * accumulateDx false; see encodeConv3x3InputGrad). The patch matrix of x is rebuilt per chunk (not kept
+ * from the forward), and the same scratch then takes dcols on the im2col + GEMM path of dx.
  */
 export function encodeConv3x3Backward(batch: Batch, k: Conv3x3Kernels, a: Conv3x3BackwardArgs): void {
   const op = 'conv3x3Backward';
@@ -209,8 +302,6 @@ export function encodeConv3x3Backward(batch: Batch, k: Conv3x3Kernels, a: Conv3x
     ['dy', a.dy, 'dbias', a.dbias],
     ['dy', a.dy, 'dx', a.dx],
   ]);
-  const accumulate = a.accumulateDx ?? true;
-  let reached = 0;
   for (const [p0, rows] of chunks(pixels, k.chunkRows)) {
     encodeIm2col3x3(batch, k.image, { x: a.x, cols: k.cols, n, h, w, c: k.cin, rowStart: p0, rows });
     encodeMatmul(batch, k.weightGrad, {
@@ -225,7 +316,50 @@ export function encodeConv3x3Backward(batch: Batch, k: Conv3x3Kernels, a: Conv3x
       lda: k.cout,
       beta: 1,
     });
-    if (!a.dx) continue;
+  }
+  if (a.dx)
+    encodeConv3x3InputGrad(batch, k, {
+      weight: a.weight,
+      dy: a.dy,
+      dx: a.dx,
+      accumulate: a.accumulateDx ?? true,
+      n,
+      h,
+      w,
+    });
+  if (a.dbias) encodeChannelSum(batch, k.image, { x: a.dy, out: a.dbias, n: 1, hw: pixels, c: k.cout });
+}
+
+/**
+ * dx += the adjoint of the convolution applied to dY (dx = with accumulate false): the implicit GEMM, or
+ * per chunk of pixels dcols = dY W in the scratch and col2im into dx. Arguments checked by the caller.
+ */
+function encodeConv3x3InputGrad(
+  batch: Batch,
+  k: Conv3x3Kernels,
+  a: { weight: Tensor; dy: Tensor; dx: Tensor; accumulate: boolean; n: number; h: number; w: number },
+): void {
+  const { n, h, w } = a;
+  const pixels = n * h * w;
+  const width = 9 * k.cin;
+  if (k.implicitInputGrad) {
+    encodeConv3x3Implicit(batch, k.implicitInputGrad, {
+      mode: 'inputGrad',
+      weight: a.weight,
+      src: a.dy,
+      out: a.dx,
+      n,
+      h,
+      w,
+      cin: k.cin,
+      cout: k.cout,
+      beta: a.accumulate ? 1 : 0,
+    });
+    return;
+  }
+  const accumulate = a.accumulate;
+  let reached = 0;
+  for (const [p0, rows] of chunks(pixels, k.chunkRows)) {
     encodeMatmul(batch, k.inputGrad, {
       a: a.dy,
       b: a.weight,
@@ -250,5 +384,4 @@ export function encodeConv3x3Backward(batch: Batch, k: Conv3x3Kernels, a: Conv3x
     });
     reached = col2imReach(p0, rows, w, pixels)[1];
   }
-  if (a.dbias) encodeChannelSum(batch, k.image, { x: a.dy, out: a.dbias, n: 1, hw: pixels, c: k.cout });
 }

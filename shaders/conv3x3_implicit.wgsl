@@ -1,0 +1,175 @@
+// Implicit-GEMM 3x3 convolution (padding 1, stride 1) over NHWC images, without the patch matrix:
+//   out[p, r] = alpha * sum_t sum_i wt[r a_r + t a_t + i a_i] src[p + s_t, i] + beta * out[p, r]
+// for pixels p < pixels of (h, w) images, rows r < rows, taps t = ky * 3 + kx with shift
+// s_t = (ky - 1, kx - 1), mirrored when FLIP (src outside the image reads 0). The forward pass is
+// rows = cout, src = x (cin channels), a_r = 9 cin, a_t = cin, a_i = 1; the input gradient of the
+// backward pass is rows = cin, src = dY (cout channels), a_r = 1, a_t = cin, a_i = 9 cin, FLIP. Sums run
+// over k = t * chans + i in order, as the im2col GEMM's do (same bits).
+// The workgroup is one subgroup of 8 lanes: each lane owns 8 consecutive pixels and loads RPL rows of the
+// weights per k (rows lane + 8 e), which every lane receives by subgroup broadcast (on lavapipe a storage
+// load costs a per-lane loop, so each weight is loaded once per workgroup). Tile: 8 RPL rows x 64 pixels.
+// Bindings: 0 Params, 1 wt f32, 2 src (pixels, chans) f32, 3 out (pixels, ldc) f32 (read_write).
+// Dispatch: grid2d(tiles, 1) workgroups of 8. Precision: f32 FMA sums in k order.
+// Reference: kernels-test/ref/nn_image.ts (conv3x3). wrapper: src/kernels/conv3x3_implicit.ts
+enable subgroups;
+
+#if ROWS16
+// 2 rows per lane: 16 rows per tile (convolutions with 16 or fewer output rows).
+const RPL = 2u;
+alias RowVec = vec2<f32>;
+#else
+const RPL = 4u;
+alias RowVec = vec4<f32>;
+#endif
+const TR = 8u * RPL;
+
+struct Params {
+  rows: u32,
+  pixels: u32,
+  chans: u32,
+  h: u32,
+  w: u32,
+  a_r: u32,
+  a_t: u32,
+  a_i: u32,
+  ldc: u32,
+  tiles_n: u32,
+  tiles: u32,
+  flip: u32,
+  alpha: f32,
+  beta: f32,
+}
+
+@group(0) @binding(0) var<uniform> params: Params;
+@group(0) @binding(1) var<storage, read> wt: array<f32>;
+@group(0) @binding(2) var<storage, read> src: array<f32>;
+@group(0) @binding(3) var<storage, read_write> out: array<f32>;
+
+// This lane's RPL weights at k (row bases ia, k offset ka).
+fn lane_rows(ia: array<u32, RPL>, ka: u32) -> RowVec {
+#if ROWS16
+  return RowVec(wt[ia[0] + ka], wt[ia[1] + ka]);
+#else
+  return RowVec(wt[ia[0] + ka], wt[ia[1] + ka], wt[ia[2] + ka], wt[ia[3] + ka]);
+#endif
+}
+
+// This lane's 8 pixels' values of input channel i (0 where the tap falls outside the image).
+fn lane_pixels(at: array<u32, 8>, ok: array<bool, 8>, i: u32) -> array<f32, 8> {
+  return array<f32, 8>(select(0.0, src[at[0] + i], ok[0]), select(0.0, src[at[1] + i], ok[1]),
+                       select(0.0, src[at[2] + i], ok[2]), select(0.0, src[at[3] + i], ok[3]),
+                       select(0.0, src[at[4] + i], ok[4]), select(0.0, src[at[5] + i], ok[5]),
+                       select(0.0, src[at[6] + i], ok[6]), select(0.0, src[at[7] + i], ok[7]));
+}
+
+// Three consecutive k of lane l's rows (l + 8 e), broadcast values s0 .. s2, into every pixel column:
+// one expression per accumulator, in k order.
+fn fma3(acc: ptr<function, array<array<f32, 8>, TR>>, l: u32, s0: RowVec, s1: RowVec, s2: RowVec,
+        b0: array<f32, 8>, b1: array<f32, 8>, b2: array<f32, 8>) {
+  for (var e = 0u; e < RPL; e++) {
+    let r = l + 8u * e;
+    for (var q = 0u; q < 8u; q++) {
+      (*acc)[r][q] = fma(s2[e], b2[q], fma(s1[e], b1[q], fma(s0[e], b0[q], (*acc)[r][q])));
+    }
+  }
+}
+
+fn step3(acc: ptr<function, array<array<f32, 8>, TR>>, a0: RowVec, a1: RowVec, a2: RowVec,
+         b0: array<f32, 8>, b1: array<f32, 8>, b2: array<f32, 8>) {
+  fma3(acc, 0u, subgroupBroadcast(a0, 0u), subgroupBroadcast(a1, 0u), subgroupBroadcast(a2, 0u), b0, b1, b2);
+  fma3(acc, 1u, subgroupBroadcast(a0, 1u), subgroupBroadcast(a1, 1u), subgroupBroadcast(a2, 1u), b0, b1, b2);
+  fma3(acc, 2u, subgroupBroadcast(a0, 2u), subgroupBroadcast(a1, 2u), subgroupBroadcast(a2, 2u), b0, b1, b2);
+  fma3(acc, 3u, subgroupBroadcast(a0, 3u), subgroupBroadcast(a1, 3u), subgroupBroadcast(a2, 3u), b0, b1, b2);
+  fma3(acc, 4u, subgroupBroadcast(a0, 4u), subgroupBroadcast(a1, 4u), subgroupBroadcast(a2, 4u), b0, b1, b2);
+  fma3(acc, 5u, subgroupBroadcast(a0, 5u), subgroupBroadcast(a1, 5u), subgroupBroadcast(a2, 5u), b0, b1, b2);
+  fma3(acc, 6u, subgroupBroadcast(a0, 6u), subgroupBroadcast(a1, 6u), subgroupBroadcast(a2, 6u), b0, b1, b2);
+  fma3(acc, 7u, subgroupBroadcast(a0, 7u), subgroupBroadcast(a1, 7u), subgroupBroadcast(a2, 7u), b0, b1, b2);
+}
+
+fn fma1(acc: ptr<function, array<array<f32, 8>, TR>>, l: u32, s: RowVec, b: array<f32, 8>) {
+  for (var e = 0u; e < RPL; e++) {
+    let r = l + 8u * e;
+    for (var q = 0u; q < 8u; q++) { (*acc)[r][q] = fma(s[e], b[q], (*acc)[r][q]); }
+  }
+}
+
+fn step1(acc: ptr<function, array<array<f32, 8>, TR>>, a: RowVec, b: array<f32, 8>) {
+  fma1(acc, 0u, subgroupBroadcast(a, 0u), b);
+  fma1(acc, 1u, subgroupBroadcast(a, 1u), b);
+  fma1(acc, 2u, subgroupBroadcast(a, 2u), b);
+  fma1(acc, 3u, subgroupBroadcast(a, 3u), b);
+  fma1(acc, 4u, subgroupBroadcast(a, 4u), b);
+  fma1(acc, 5u, subgroupBroadcast(a, 5u), b);
+  fma1(acc, 6u, subgroupBroadcast(a, 6u), b);
+  fma1(acc, 7u, subgroupBroadcast(a, 7u), b);
+}
+
+@compute @workgroup_size(8)
+fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
+        @builtin(subgroup_invocation_id) lid: u32) {
+  let tile = wid.y * nwg.x + wid.x;
+  if (tile >= params.tiles) { return; }
+  let r0 = (tile / params.tiles_n) * TR;
+  let j0 = (tile % params.tiles_n) * 64u + 8u * lid;
+  let R = params.rows;
+  let P = params.pixels;
+  let C = params.chans;
+  let H = i32(params.h);
+  let W = i32(params.w);
+  // Row bases of this lane's weights (rows past the edge read the last one; their sums are discarded).
+  var ia: array<u32, RPL>;
+  for (var e = 0u; e < RPL; e++) { ia[e] = min(r0 + lid + 8u * e, R - 1u) * params.a_r; }
+  // This lane's pixels (past the edge: the last one) and their image coordinates.
+  var px: array<u32, 8>;
+  var py: array<i32, 8>;
+  var pxx: array<i32, 8>;
+  for (var q = 0u; q < 8u; q++) {
+    let p = min(j0 + q, P - 1u);
+    px[q] = p;
+    pxx[q] = i32(p % params.w);
+    py[q] = i32((p / params.w) % params.h);
+  }
+  var acc: array<array<f32, 8>, TR>;
+  for (var t = 0u; t < 9u; t++) {
+    var dy = i32(t / 3u) - 1;
+    var dx = i32(t % 3u) - 1;
+    if (params.flip != 0u) { dy = -dy; dx = -dx; }
+    var at: array<u32, 8>;
+    var ok: array<bool, 8>;
+    for (var q = 0u; q < 8u; q++) {
+      let yy = py[q] + dy;
+      let xx = pxx[q] + dx;
+      ok[q] = yy >= 0 && yy < H && xx >= 0 && xx < W;
+      // The shifted pixel p + dy w + dx, or 0 (read but discarded) outside the image.
+      at[q] = select(0u, u32(i32(px[q]) + dy * W + dx) * C, ok[q]);
+    }
+    var ib: array<u32, RPL>;
+    for (var e = 0u; e < RPL; e++) { ib[e] = ia[e] + t * params.a_t; }
+    let ai = params.a_i;
+    var i = 0u;
+    for (; i + 2u < C; i += 3u) {
+      let a0 = lane_rows(ib, i * ai);
+      let a1 = lane_rows(ib, (i + 1u) * ai);
+      let a2 = lane_rows(ib, (i + 2u) * ai);
+      step3(&acc, a0, a1, a2, lane_pixels(at, ok, i), lane_pixels(at, ok, i + 1u), lane_pixels(at, ok, i + 2u));
+    }
+    for (; i < C; i++) { step1(&acc, lane_rows(ib, i * ai), lane_pixels(at, ok, i)); }
+  }
+  let alpha = params.alpha;
+  let beta = params.beta;
+  for (var q = 0u; q < 8u; q++) {
+    let p = j0 + q;
+    if (p >= P) { break; }
+    for (var e = 0u; e < RPL; e++) {
+      for (var l = 0u; l < 8u; l++) {
+        let r = r0 + l + 8u * e;
+        if (r >= R) { continue; }
+        let o = p * params.ldc + r;
+        // beta = 0 must not read out (it may hold NaN).
+        var v = alpha * acc[l + 8u * e][q];
+        if (beta != 0.0) { v = fma(beta, out[o], v); }
+        out[o] = v;
+      }
+    }
+  }
+}

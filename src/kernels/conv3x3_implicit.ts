@@ -1,0 +1,105 @@
+// Implicit-GEMM 3x3 convolution (shaders/conv3x3_implicit.wgsl): the forward product and the input
+// gradient of a padding-1, stride-1 convolution over NHWC images, read straight from the image instead
+// of a patch matrix, with every weight broadcast across a subgroup of 8 lanes. Needs the `subgroups`
+// feature with subgroups of at least 8 invocations; nn_image_conv.ts times it against im2col + GEMM.
+import type { Context } from '../runtime/context.js';
+import { ceilDiv, dispatch, grid2d, type Batch } from '../runtime/dispatch.js';
+import { getPipeline, type CachedPipeline, type KernelSpec } from '../runtime/pipeline.js';
+import type { Tensor } from '../runtime/tensor.js';
+import { dim, distinct, need } from './nn_image_base.js';
+
+export const CONV3X3_IMPLICIT: KernelSpec = { name: 'conv3x3_implicit', storage: ['read', 'read', 'read_write'] };
+
+/** Output rows (channels) per workgroup tile: 16 (2 per lane) or 32 (4 per lane); 64 pixels either way. */
+export type ImplicitRows = 16 | 32;
+export const IMPLICIT_ROWS: readonly ImplicitRows[] = [16, 32];
+
+export const implicitBuild = (rows: ImplicitRows) => ({ variant: { ROWS16: rows === 16 } });
+
+/** Whether the device can run the kernel: subgroups of at least 8 invocations. */
+export const implicitRuns = (ctx: Context) => ctx.features.subgroups && ctx.features.subgroupMinSize >= 8;
+
+export interface ImplicitConvPlan {
+  rows: ImplicitRows;
+  pipeline: CachedPipeline;
+}
+
+export async function implicitConvPlan(ctx: Context, rows: ImplicitRows): Promise<ImplicitConvPlan> {
+  if (!implicitRuns(ctx))
+    throw new Error(
+      `conv3x3 implicit: needs the subgroups feature with subgroups of at least 8 invocations (this device: subgroups ${ctx.features.subgroups}, smallest size ${ctx.features.subgroupMinSize})`,
+    );
+  return { rows, pipeline: await getPipeline(ctx, CONV3X3_IMPLICIT, implicitBuild(rows)) };
+}
+
+export interface ImplicitConvArgs {
+  /** Weights, (cout, 9 cin) with column (ky * 3 + kx) * cin + ci. */
+  weight: Tensor;
+  /** 'forward': src = x (pixels, cin), out = y (pixels, cout). 'inputGrad': src = dY (pixels, cout), out = dx (pixels, cin). */
+  mode: 'forward' | 'inputGrad';
+  src: Tensor;
+  out: Tensor;
+  n: number;
+  h: number;
+  w: number;
+  cin: number;
+  cout: number;
+  /** out = alpha * conv + beta * out (default 1, 0; beta 0 never reads out). */
+  alpha?: number;
+  beta?: number;
+}
+
+/**
+ * forward: out = y = conv3x3(x) (no bias); inputGrad: out = dx = the adjoint, sum over taps t and
+ * channels o of dY[p - s_t, o] W[o, t, ci].
+ */
+export function encodeConv3x3Implicit(batch: Batch, plan: ImplicitConvPlan, a: ImplicitConvArgs): void {
+  const op = `conv3x3 implicit ${a.mode}`;
+  const [n, h, w, cin, cout] = [
+    dim(op, 'n', a.n),
+    dim(op, 'h', a.h),
+    dim(op, 'w', a.w),
+    dim(op, 'cin', a.cin),
+    dim(op, 'cout', a.cout),
+  ];
+  const pixels = n * h * w;
+  const fwd = a.mode === 'forward';
+  const [rows, chans] = fwd ? [cout, cin] : [cin, cout];
+  const ctx = batch.ctx;
+  need(ctx, op, 'weight', a.weight, cout * 9 * cin);
+  need(ctx, op, 'src', a.src, pixels * chans);
+  need(ctx, op, 'out', a.out, pixels * rows);
+  distinct(op, [
+    ['src', a.src, 'out', a.out],
+    ['weight', a.weight, 'out', a.out],
+  ]);
+  const alpha = a.alpha ?? 1;
+  const beta = a.beta ?? 0;
+  if (!Number.isFinite(alpha) || !Number.isFinite(beta))
+    throw new Error(`${op}: alpha and beta must be finite, got ${alpha}, ${beta}`);
+  const tilesN = ceilDiv(pixels, 64);
+  const tiles = ceilDiv(rows, plan.rows) * tilesN;
+  dispatch(batch, plan.pipeline, {
+    params: {
+      rows,
+      pixels,
+      chans,
+      h,
+      w,
+      // Weight strides per output row, tap and input channel.
+      a_r: fwd ? 9 * cin : 1,
+      a_t: cin,
+      a_i: fwd ? 1 : 9 * cin,
+      ldc: rows,
+      tiles_n: tilesN,
+      tiles,
+      flip: fwd ? 0 : 1,
+      alpha,
+      beta,
+    },
+    bindings: [a.weight, a.src, a.out],
+    workgroups: grid2d(ctx, tiles, 1),
+    flops: 2 * pixels * rows * 9 * chans,
+    bytes: 4 * (pixels * chans + 9 * cin * cout + (beta !== 0 ? 2 : 1) * pixels * rows),
+  });
+}
