@@ -8,21 +8,10 @@
 // The workgroup is one subgroup of 8 lanes: each lane owns 8 consecutive pixels and loads RPL rows of the
 // weights per k (rows lane + 8 e), which every lane receives by subgroup broadcast (on lavapipe a storage
 // load costs a per-lane loop, so each weight is loaded once per workgroup). Tile: 8 RPL rows x 64 pixels.
-// Bindings: 0 Params, 1 wt f32, 2 src (pixels, chans) f32, 3 out (pixels, ldc) f32 (read_write).
+// The broadcast FMA steps are lib/conv_bcast.wgsl. Bindings: 0 Params, 1 wt f32, 2 src (pixels, chans) f32,
+// 3 out (pixels, ldc) f32 (read_write).
 // Dispatch: grid2d(tiles, 1) workgroups of 8. Precision: f32 FMA sums in k order.
 // Reference: kernels-test/ref/nn_image.ts (conv3x3). wrapper: src/kernels/conv3x3_implicit.ts
-enable subgroups;
-
-#if ROWS16
-// 2 rows per lane: 16 rows per tile (convolutions with 16 or fewer output rows).
-const RPL = 2u;
-alias RowVec = vec2<f32>;
-#else
-const RPL = 4u;
-alias RowVec = vec4<f32>;
-#endif
-const TR = 8u * RPL;
-
 struct Params {
   rows: u32,
   pixels: u32,
@@ -60,48 +49,6 @@ fn lane_pixels(at: array<u32, 8>, ok: array<bool, 8>, i: u32) -> array<f32, 8> {
                        select(0.0, src[at[2] + i], ok[2]), select(0.0, src[at[3] + i], ok[3]),
                        select(0.0, src[at[4] + i], ok[4]), select(0.0, src[at[5] + i], ok[5]),
                        select(0.0, src[at[6] + i], ok[6]), select(0.0, src[at[7] + i], ok[7]));
-}
-
-// Three consecutive k of lane l's rows (l + 8 e), broadcast values s0 .. s2, into every pixel column:
-// one expression per accumulator, in k order.
-fn fma3(acc: ptr<function, array<array<f32, 8>, TR>>, l: u32, s0: RowVec, s1: RowVec, s2: RowVec,
-        b0: array<f32, 8>, b1: array<f32, 8>, b2: array<f32, 8>) {
-  for (var e = 0u; e < RPL; e++) {
-    let r = l + 8u * e;
-    for (var q = 0u; q < 8u; q++) {
-      (*acc)[r][q] = fma(s2[e], b2[q], fma(s1[e], b1[q], fma(s0[e], b0[q], (*acc)[r][q])));
-    }
-  }
-}
-
-fn step3(acc: ptr<function, array<array<f32, 8>, TR>>, a0: RowVec, a1: RowVec, a2: RowVec,
-         b0: array<f32, 8>, b1: array<f32, 8>, b2: array<f32, 8>) {
-  fma3(acc, 0u, subgroupBroadcast(a0, 0u), subgroupBroadcast(a1, 0u), subgroupBroadcast(a2, 0u), b0, b1, b2);
-  fma3(acc, 1u, subgroupBroadcast(a0, 1u), subgroupBroadcast(a1, 1u), subgroupBroadcast(a2, 1u), b0, b1, b2);
-  fma3(acc, 2u, subgroupBroadcast(a0, 2u), subgroupBroadcast(a1, 2u), subgroupBroadcast(a2, 2u), b0, b1, b2);
-  fma3(acc, 3u, subgroupBroadcast(a0, 3u), subgroupBroadcast(a1, 3u), subgroupBroadcast(a2, 3u), b0, b1, b2);
-  fma3(acc, 4u, subgroupBroadcast(a0, 4u), subgroupBroadcast(a1, 4u), subgroupBroadcast(a2, 4u), b0, b1, b2);
-  fma3(acc, 5u, subgroupBroadcast(a0, 5u), subgroupBroadcast(a1, 5u), subgroupBroadcast(a2, 5u), b0, b1, b2);
-  fma3(acc, 6u, subgroupBroadcast(a0, 6u), subgroupBroadcast(a1, 6u), subgroupBroadcast(a2, 6u), b0, b1, b2);
-  fma3(acc, 7u, subgroupBroadcast(a0, 7u), subgroupBroadcast(a1, 7u), subgroupBroadcast(a2, 7u), b0, b1, b2);
-}
-
-fn fma1(acc: ptr<function, array<array<f32, 8>, TR>>, l: u32, s: RowVec, b: array<f32, 8>) {
-  for (var e = 0u; e < RPL; e++) {
-    let r = l + 8u * e;
-    for (var q = 0u; q < 8u; q++) { (*acc)[r][q] = fma(s[e], b[q], (*acc)[r][q]); }
-  }
-}
-
-fn step1(acc: ptr<function, array<array<f32, 8>, TR>>, a: RowVec, b: array<f32, 8>) {
-  fma1(acc, 0u, subgroupBroadcast(a, 0u), b);
-  fma1(acc, 1u, subgroupBroadcast(a, 1u), b);
-  fma1(acc, 2u, subgroupBroadcast(a, 2u), b);
-  fma1(acc, 3u, subgroupBroadcast(a, 3u), b);
-  fma1(acc, 4u, subgroupBroadcast(a, 4u), b);
-  fma1(acc, 5u, subgroupBroadcast(a, 5u), b);
-  fma1(acc, 6u, subgroupBroadcast(a, 6u), b);
-  fma1(acc, 7u, subgroupBroadcast(a, 7u), b);
 }
 
 @compute @workgroup_size(8)

@@ -15,7 +15,7 @@ import {
 } from '../../src/kernels/nn_image.js';
 import { GEMM_BUILDS } from '../../src/kernels/matmul.js';
 import type { ConvPath } from '../../src/kernels/nn_image_conv.js';
-import { implicitRuns } from '../../src/kernels/conv3x3_implicit.js';
+import { dwSplits, implicitRuns } from '../../src/kernels/conv3x3_implicit.js';
 import { conv3x3, conv3x3Backward, type ConvDims } from '../ref/nn_image.js';
 import { expectSameBits } from '../compare.js';
 import { abs, add, cleanup, down, expectBound, f32, run, up } from './nn_image_host.js';
@@ -132,17 +132,31 @@ describeGpu('nn_image conv3x3', (get) => {
         const label = `${JSON.stringify(d)} rows ${path}`;
         // The same products summed over k = (tap, channel) in the same order as the patch-matrix GEMM.
         expectSameBits(got.y, plain.y, `y ${label}`);
-        expectSameBits(got.dW, plain.dW, `dW ${label}`);
         const ref = conv3x3Backward(v.x, v.W, v.dy, d);
         const mag = conv3x3Backward(abs(v.x), abs(v.W), abs(v.dy), d);
         // dx: one FMA recursion over 9 cout (tap, channel) terms, then beta = 1 adds dx0.
         expectBound(got.dx, add(ref.dx, v.dx0), add(mag.dx, abs(v.dx0)), 9 * d.cout + 1, `dx ${label}`, seed);
+        // dW: pixel splits of FMA chains, then their sum onto dW0: P + 1 terms in some order.
         expectBound(got.dW, add(ref.dweight, v.dW0), add(mag.dweight, abs(v.dW0)), P + 1, `dW ${label}`, seed);
         const over = await gpu(d, v, undefined, false, path);
         expectBound(over.dx, ref.dx, mag.dx, 9 * d.cout, `dx overwritten ${label}`, seed);
       }
     });
   }
+
+  it('implicit dW in several pixel splits matches float64, with the same bits at both tile heights', async (t) => {
+    if (!implicitRuns(get())) t.skip();
+    // 663 pixels: dwSplits gives 2 splits of 332 and 331 pixels (the second crosses an image boundary).
+    const d = { n: 3, h: 13, w: 17, cin: 5, cout: 7 };
+    expect(dwSplits(663, 5, 7)).toBe(2);
+    const v = data(d, 55);
+    const [a, b] = [await gpu(d, v, undefined, true, 16), await gpu(d, v, undefined, true, 32)];
+    expectSameBits(a.dW, b.dW, 'dW rows 16 vs 32');
+    expectSameBits(a.dx, b.dx, 'dx rows 16 vs 32');
+    const ref = conv3x3Backward(v.x, v.W, v.dy, d);
+    const mag = conv3x3Backward(abs(v.x), abs(v.W), abs(v.dy), d);
+    expectBound(a.dW, add(ref.dweight, v.dW0), add(mag.dweight, abs(v.dW0)), 664, 'dW split', 55);
+  });
 
   it('the autotuned path (im2col + GEMM or implicit) matches float64 at a U-Net layer shape', async () => {
     const d = { n: 2, h: 9, w: 11, cin: 16, cout: 32 };
@@ -159,6 +173,7 @@ describeGpu('nn_image conv3x3', (get) => {
     const ref = conv3x3Backward(v.x, v.W, v.dy, d);
     const mag = conv3x3Backward(abs(v.x), abs(v.W), abs(v.dy), d);
     expectBound(got.dx, add(ref.dx, v.dx0), add(mag.dx, abs(v.dx0)), 9 * d.cout + 10, 'dx auto', 91);
+    expectBound(got.dW, add(ref.dweight, v.dW0), add(mag.dweight, abs(v.dW0)), 199, 'dW auto', 91);
   });
 
   it('chunked patch matrices give the same bits as one chunk, and dx overwrite mode', async () => {

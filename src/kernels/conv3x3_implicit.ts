@@ -1,14 +1,25 @@
-// Implicit-GEMM 3x3 convolution (shaders/conv3x3_implicit.wgsl): the forward product and the input
-// gradient of a padding-1, stride-1 convolution over NHWC images, read straight from the image instead
-// of a patch matrix, with every weight broadcast across a subgroup of 8 lanes. Needs the `subgroups`
+// Implicit-GEMM 3x3 convolution (shaders/conv3x3_implicit.wgsl, conv3x3_implicit_dw.wgsl): the forward
+// product, the input gradient and the weight gradient (in pixel splits, then column_reduce) of a
+// padding-1, stride-1 convolution over NHWC images, read straight from the image instead of a patch
+// matrix, with every weight (or dY row) broadcast across a subgroup of 8 lanes. Needs the `subgroups`
 // feature with subgroups of at least 8 invocations; nn_image_conv.ts times it against im2col + GEMM.
 import type { Context } from '../runtime/context.js';
 import { ceilDiv, dispatch, grid2d, type Batch } from '../runtime/dispatch.js';
 import { getPipeline, type CachedPipeline, type KernelSpec } from '../runtime/pipeline.js';
 import type { Tensor } from '../runtime/tensor.js';
 import { dim, distinct, need } from './nn_image_base.js';
+import { NN_DENSE_BUILDS, NN_LOOP_WG } from './nn_dense_specs.js';
 
-export const CONV3X3_IMPLICIT: KernelSpec = { name: 'conv3x3_implicit', storage: ['read', 'read', 'read_write'] };
+export const CONV3X3_IMPLICIT: KernelSpec = {
+  name: 'conv3x3_implicit',
+  libs: ['lib/conv_bcast.wgsl'],
+  storage: ['read', 'read', 'read_write'],
+};
+export const CONV3X3_IMPLICIT_DW: KernelSpec = {
+  name: 'conv3x3_implicit_dw',
+  libs: ['lib/conv_bcast.wgsl'],
+  storage: ['read', 'read', 'read_write'],
+};
 
 /** Output rows (channels) per workgroup tile: 16 (2 per lane) or 32 (4 per lane); 64 pixels either way. */
 export type ImplicitRows = 16 | 32;
@@ -101,5 +112,93 @@ export function encodeConv3x3Implicit(batch: Batch, plan: ImplicitConvPlan, a: I
     workgroups: grid2d(ctx, tiles, 1),
     flops: 2 * pixels * rows * 9 * chans,
     bytes: 4 * (pixels * chans + 9 * cin * cout + (beta !== 0 ? 2 : 1) * pixels * rows),
+  });
+}
+
+export interface ImplicitDwPlan {
+  rows: ImplicitRows;
+  pipeline: CachedPipeline;
+  /** column_reduce: dW += the sum of the splits' partial products. */
+  reduce: CachedPipeline;
+}
+
+export async function implicitDwPlan(ctx: Context, rows: ImplicitRows): Promise<ImplicitDwPlan> {
+  await implicitConvPlan(ctx, rows);
+  const r = NN_DENSE_BUILDS.columnReduce;
+  return {
+    rows,
+    pipeline: await getPipeline(ctx, CONV3X3_IMPLICIT_DW, implicitBuild(rows)),
+    reduce: await getPipeline(ctx, r.spec, r.build),
+  };
+}
+
+/** Pixels per split at least this many (a split's FMA chain amortises its tile's setup and store). */
+const DW_MIN_SPLIT = 256;
+/** Workgroups the splits aim to give the weight gradient at the 32-row tile (any tile height: the same splits). */
+const DW_TARGET_GROUPS = 64;
+
+/**
+ * Splits of the pixels for dW of a (cout, 9 cin) weight: enough workgroups to fill the device, each split
+ * at least DW_MIN_SPLIT pixels. Depends on the shape only (never on the tile height), so the sums, and
+ * their bits, are the same whichever tile the autotune picks.
+ */
+export function dwSplits(pixels: number, cin: number, cout: number): number {
+  const tiles = ceilDiv(cout, 32) * ceilDiv(9 * cin, 64);
+  return Math.max(1, Math.min(ceilDiv(DW_TARGET_GROUPS, tiles), Math.floor(pixels / DW_MIN_SPLIT)));
+}
+
+export interface ImplicitDwArgs {
+  x: Tensor;
+  dy: Tensor;
+  /** (cout, 9 cin): += dY^T cols. */
+  dweight: Tensor;
+  /** Scratch of at least splits * cout * 9 cin values (dwSplits; fewer splits when it is smaller). */
+  part: Tensor;
+  n: number;
+  h: number;
+  w: number;
+  cin: number;
+  cout: number;
+}
+
+/** dweight += sum over pixels p and taps of dY[p]^T x[p + s_t] (the patch-matrix product dY^T cols). */
+export function encodeConv3x3ImplicitDw(batch: Batch, plan: ImplicitDwPlan, a: ImplicitDwArgs): void {
+  const op = 'conv3x3 implicit weight gradient';
+  const [n, h, w, cin, cout] = [
+    dim(op, 'n', a.n),
+    dim(op, 'h', a.h),
+    dim(op, 'w', a.w),
+    dim(op, 'cin', a.cin),
+    dim(op, 'cout', a.cout),
+  ];
+  const pixels = n * h * w;
+  const cols = 9 * cin;
+  const ctx = batch.ctx;
+  need(ctx, op, 'x', a.x, pixels * cin);
+  need(ctx, op, 'dy', a.dy, pixels * cout);
+  need(ctx, op, 'dweight', a.dweight, cout * cols);
+  need(ctx, op, 'part', a.part, cout * cols);
+  distinct(op, [
+    ['x', a.x, 'part', a.part],
+    ['dy', a.dy, 'part', a.part],
+    ['dweight', a.dweight, 'part', a.part],
+  ]);
+  const splits = Math.min(dwSplits(pixels, cin, cout), Math.floor(a.part.size / (cout * cols)));
+  const split = ceilDiv(pixels, splits);
+  const tilesN = ceilDiv(cols, 64);
+  const tiles = ceilDiv(cout, plan.rows) * tilesN;
+  dispatch(batch, plan.pipeline, {
+    params: { rows: cout, cols, cin, pixels, h, w, split, splits, tiles_n: tilesN, tiles },
+    bindings: [a.dy, a.x, a.part],
+    workgroups: grid2d(ctx, tiles * splits, 1),
+    flops: 2 * pixels * cout * cols,
+    bytes: 4 * (pixels * (cin + cout) + splits * cout * cols),
+  });
+  dispatch(batch, plan.reduce, {
+    params: { cols: cout * cols, blocks: splits },
+    bindings: [a.part, a.dweight],
+    workgroups: grid2d(ctx, cout * cols, NN_LOOP_WG),
+    flops: splits * cout * cols,
+    bytes: 4 * (splits + 2) * cout * cols,
   });
 }

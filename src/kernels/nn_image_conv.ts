@@ -16,11 +16,15 @@ import { col2imReach, encodeCol2im3x3, encodeIm2col3x3 } from './nn_image_ops.js
 import { encodeAddChannelBias, encodeChannelSum } from './nn_image_channel.js';
 import { sizeClass, tune } from './autotune.js';
 import {
+  dwSplits,
   encodeConv3x3Implicit,
+  encodeConv3x3ImplicitDw,
   IMPLICIT_ROWS,
   implicitConvPlan,
+  implicitDwPlan,
   implicitRuns,
   type ImplicitConvPlan,
+  type ImplicitDwPlan,
   type ImplicitRows,
 } from './conv3x3_implicit.js';
 
@@ -69,6 +73,9 @@ export interface Conv3x3Kernels {
   /** Implicit-GEMM plans of the forward product and of dx, or null: im2col + GEMM. */
   implicitForward: ImplicitConvPlan | null;
   implicitInputGrad: ImplicitConvPlan | null;
+  implicitWeightGrad: ImplicitDwPlan | null;
+  /** Partial products of the implicit dW's pixel splits (null on the GEMM path). */
+  part: Tensor | null;
   /** Patch-matrix scratch of chunkRows * 9 cin values. */
   cols: Tensor;
   chunkRows: number;
@@ -128,6 +135,8 @@ export async function conv3x3Kernels(
     inputGrad,
     implicitForward: null,
     implicitInputGrad: null,
+    implicitWeightGrad: null,
+    part: null,
     cols,
     chunkRows,
     owns: { cols: !opts.scratch, image: !opts.image },
@@ -138,60 +147,73 @@ export async function conv3x3Kernels(
       `${op}: path ${forced} (implicit GEMM) needs the subgroups feature with subgroups of at least 8 invocations`,
     );
   if (forced === 'gemm' || (forced === undefined && !implicitRuns(ctx))) return k;
-  const implicit = async (p: ConvPath) => (p === 'gemm' ? null : await implicitConvPlan(ctx, p));
-  for (const mode of ['forward', 'inputGrad'] as const) {
+  const pixels = n * h * w;
+  k.part = createTensor(ctx, [dwSplits(pixels, cin, cout) * cout * width], { label: 'conv3x3.dw.part' });
+  for (const mode of CONV_MODES) {
     const path = forced ?? (await tunedPath(ctx, k, mode, { n, h, w }, opts.tuneCache));
-    if (mode === 'forward') k.implicitForward = await implicit(path);
-    else k.implicitInputGrad = await implicit(path);
+    if (mode === 'forward') k.implicitForward = path === 'gemm' ? null : await implicitConvPlan(ctx, path);
+    else if (path === 'gemm') throw new Error(`${op}: internal: ${mode} has no GEMM path beside the implicit one`);
+    else if (mode === 'inputGrad') k.implicitInputGrad = await implicitConvPlan(ctx, path);
+    else k.implicitWeightGrad = await implicitDwPlan(ctx, path);
   }
   return k;
 }
 
+const CONV_MODES = ['forward', 'inputGrad', 'weightGrad'] as const;
+
 /**
- * The faster path for the forward product or dx of this layer on this adapter, by shape class (pixels,
- * cin, cout): im2col + GEMM (forward only) against the implicit GEMM with 16 and 32 rows per tile, timed on the typical
- * shape (constant-filled tensors: a convolution's cost does not depend on the values).
+ * The faster path for the forward product, dx or dW of this layer on this adapter, by shape class
+ * (pixels, cin, cout): im2col + GEMM (forward only) against the implicit GEMM with 16 and 32 rows per
+ * tile, timed on the typical shape (constant-filled tensors: a convolution's cost does not depend on the
+ * values). The implicit dx and dW sum in another order than their GEMM paths (dx: one chain over
+ * (tap, channel) instead of per tap, then col2im; dW: in pixel splits), so they never switch between the
+ * two by timing (a seed must give the same bits on one adapter); both tile heights give the same bits,
+ * as does every forward path.
  */
 async function tunedPath(
   ctx: Context,
   k: Conv3x3Kernels,
-  mode: 'forward' | 'inputGrad',
+  mode: (typeof CONV_MODES)[number],
   s: { n: number; h: number; w: number },
   cacheFile: string | undefined,
 ): Promise<ConvPath> {
   const pixels = s.n * s.h * s.w;
   const key = `conv3x3|${mode}|${sizeClass(pixels)}${sizeClass(k.cin)}${sizeClass(k.cout)}`;
-  // dx sums each pixel over (tap, channel) in one chain on the implicit path, per tap first on the
-  // GEMM + col2im path: different roundings, so dx never switches between them by timing (a seed must give
-  // the same bits on one adapter); both implicit tile heights, and every forward path, give the same bits.
   const candidates: ConvPath[] = mode === 'forward' ? ['gemm', ...IMPLICIT_ROWS] : [...IMPLICIT_ROWS];
-  const plans = new Map<ConvPath, ImplicitConvPlan | null>();
-  for (const p of candidates) plans.set(p, p === 'gemm' ? null : await implicitConvPlan(ctx, p));
   const t = [pixels * k.cin, k.cout * 9 * k.cin, pixels * k.cout].map((len, i) =>
     createTensor(ctx, [len], { data: new Float32Array(len).fill(0.5), label: `conv3x3.tune.${i}` }),
   );
   const [x, weight, y] = t as [Tensor, Tensor, Tensor];
-  const probe: Conv3x3Kernels = { ...k, implicitForward: null, implicitInputGrad: null };
+  const none = { implicitForward: null, implicitInputGrad: null, implicitWeightGrad: null };
+  // Polling, as the GEMM autotune does: the context's wait model, shared by the candidates' kernel sets,
+  // must not oversleep a fast candidate after a slow one.
+  const waitMode = ctx.waitMode;
+  ctx.waitMode = 'poll';
   try {
     const time = async (p: ConvPath) => {
-      const implicit = plans.get(p) ?? null;
-      const kk = { ...probe, [mode === 'forward' ? 'implicitForward' : 'implicitInputGrad']: implicit };
+      const kk: Conv3x3Kernels = { ...k, ...none };
+      if (p !== 'gemm' && mode === 'forward') kk.implicitForward = await implicitConvPlan(ctx, p);
+      if (p !== 'gemm' && mode === 'inputGrad') kk.implicitInputGrad = await implicitConvPlan(ctx, p);
+      if (p !== 'gemm' && mode === 'weightGrad') kk.implicitWeightGrad = await implicitDwPlan(ctx, p);
       const t0 = performance.now();
       const b = beginBatch(ctx, `autotune conv3x3 ${mode}`);
       if (mode === 'forward') encodeConv3x3Forward(b, kk, { x, weight, y, ...s });
-      else encodeConv3x3InputGrad(b, kk, { weight, dy: y, dx: x, accumulate: false, ...s });
+      else if (mode === 'inputGrad') encodeConv3x3InputGrad(b, kk, { weight, dy: y, dx: x, accumulate: false, ...s });
+      else encodeConv3x3Backward(b, kk, { x, weight, dy: y, dweight: weight, ...s });
       submit(b);
       await sync(ctx);
       return performance.now() - t0;
     };
     return await tune(ctx, key, candidates, time, (a, b) => a === b, cacheFile);
   } finally {
+    ctx.waitMode = waitMode;
     t.forEach(disposeTensor);
   }
 }
 
 export function disposeConv3x3Kernels(k: Conv3x3Kernels): void {
   if (k.owns.cols) disposeTensor(k.cols);
+  if (k.part) disposeTensor(k.part);
   if (k.owns.image) disposeImageKernels(k.image);
 }
 
@@ -302,7 +324,19 @@ export function encodeConv3x3Backward(batch: Batch, k: Conv3x3Kernels, a: Conv3x
     ['dy', a.dy, 'dbias', a.dbias],
     ['dy', a.dy, 'dx', a.dx],
   ]);
-  for (const [p0, rows] of chunks(pixels, k.chunkRows)) {
+  if (k.implicitWeightGrad)
+    encodeConv3x3ImplicitDw(batch, k.implicitWeightGrad, {
+      x: a.x,
+      dy: a.dy,
+      dweight: a.dweight,
+      part: k.part!,
+      n,
+      h,
+      w,
+      cin: k.cin,
+      cout: k.cout,
+    });
+  for (const [p0, rows] of k.implicitWeightGrad ? [] : chunks(pixels, k.chunkRows)) {
     encodeIm2col3x3(batch, k.image, { x: a.x, cols: k.cols, n, h, w, c: k.cin, rowStart: p0, rows });
     encodeMatmul(batch, k.weightGrad, {
       a: a.dy,
