@@ -27,7 +27,7 @@ const dy = createTensor(ctx, [P * cout], { data: fill(P * cout, 0.23) });
 const y = createTensor(ctx, [P * cout]);
 const dx = createTensor(ctx, [P * cin]);
 const dw = createTensor(ctx, [cout * 9 * cin]);
-const k = await conv3x3Kernels(ctx, { n, h, w, cin, cout });
+const k = await conv3x3Kernels(ctx, { n, h, w, cin, cout }, { path: 'gemm' });
 const plans = await Promise.all(IMPLICIT_ROWS.map((r) => implicitConvPlan(ctx, r)));
 const time = async (f: (b: Batch) => void) => {
   let best = Infinity;

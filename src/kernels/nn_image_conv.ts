@@ -41,7 +41,7 @@ export interface Conv3x3Shape {
   cout: number;
 }
 
-/** How the forward product or dx is computed: im2col + GEMM, or the implicit GEMM with 16 or 32 rows per tile. */
+/** How the forward product, dx or dW is computed: im2col + GEMM, or the implicit GEMM with 16 or 32 rows per tile. */
 export type ConvPath = 'gemm' | ImplicitRows;
 
 export interface Conv3x3Options {
