@@ -31,7 +31,7 @@ const CASES: ConvDims[] = [
   { n: 1, h: 14, w: 14, cin: 16, cout: 3 },
   { n: 2, h: 7, w: 1, cin: 1, cout: 16 },
   { n: 3, h: 5, w: 5, cin: 16, cout: 1 },
-  // More than one 64-row tile of output channels (forward) and of input channels (dx).
+  // More than two 32-row tiles of output channels (forward) and of input channels (dx).
   { n: 1, h: 3, w: 5, cin: 67, cout: 70 },
 ];
 

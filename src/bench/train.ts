@@ -16,8 +16,11 @@ import type { Dataset } from '../data/dataset.js';
 import { makeSchedule } from '../schedule/schedules.js';
 import { mlpDef } from '../models/mlp.js';
 import { unetDef } from '../models/unet.js';
-import { disposeModel, type ModelDef } from '../models/model.js';
+import { disposeModel, type LearnedModel, type ModelDef } from '../models/model.js';
 import { train } from '../models/train.js';
+import { learnedDenoiser } from '../models/learned.js';
+import { sample } from '../samplers/sample.js';
+import { ddpmScheduler } from '../samplers/scheduler.js';
 import { type BenchCase, type BenchRow, findPython, PEERS_DIR, row, runPython, stats } from './common.js';
 
 const MODELS = ['mlp', 'unet16', 'unet'];
@@ -37,6 +40,7 @@ function peerMs(
   steps: number,
   reps: number,
   cuda: boolean,
+  mode: 'train' | 'sample' = 'train',
 ): number[] | string {
   const py = findPython(cuda ? 'torch+cuda' : 'torch');
   if (typeof py === 'string') return py;
@@ -45,12 +49,13 @@ function peerMs(
     def.architecture === 'mlp'
       ? { model: 'mlp', dim: def.dataShape[0], classes, hidden: c.hidden, blocks: c.blocks, timeDim: c.timeDim }
       : { model: 'unet', image: def.dataShape, classes, c0: c.c0, c1: c.c1, embDim: c.embDim, groups: c.groups };
-  const config = { ...cfg, batch, steps, reps, threads: cpus().length, device: cuda ? 'cuda' : 'cpu' };
-  const r = runPython<{ msPerStep: number[]; warmLosses: number[] }>(py, [
+  const config = { ...cfg, batch, steps, reps, threads: cpus().length, device: cuda ? 'cuda' : 'cpu', mode };
+  const r = runPython<{ msPerStep: number[]; warmLosses?: number[]; finite?: boolean }>(py, [
     join(PEERS_DIR, 'train_torch.py'),
     JSON.stringify(config),
   ]);
-  if (!r.warmLosses.every((v) => Number.isFinite(v) && v < 1.5))
+  if (mode === 'sample' && r.finite !== true) throw new Error("train: the PyTorch peer's samples are not finite");
+  if (mode === 'train' && !r.warmLosses?.every((v) => Number.isFinite(v) && v < 1.5))
     throw new Error(`train: the PyTorch peer's warm-up losses ${r.warmLosses} are not finite values near 1`);
   return r.msPerStep;
 }
@@ -70,13 +75,68 @@ function forwardMacs(def: ModelDef): number {
   return macs;
 }
 
-export const trainBench: BenchCase<{ cases: string; batch: number; steps: number; reps: number }> = {
+/** DDPM sampling with the model (inference graph, EMA weights): ms per sampler step for `n` images over `steps` steps. */
+async function samplingMs(
+  env: { ctx: Parameters<typeof sample>[0] },
+  model: LearnedModel,
+  classes: number,
+  n: number,
+  steps: number,
+  reps: number,
+): Promise<number[]> {
+  const d = learnedDenoiser(model);
+  const opts = {
+    n,
+    classes: Int32Array.from({ length: n }, (_, i) => i % classes),
+    seed: 5,
+    steps,
+    scheduler: ddpmScheduler(model.def.schedule!),
+  };
+  // Warm-up (compiles the inference graph); the samples must be finite.
+  const first = await sample(env.ctx, d, { ...opts, steps: 1 });
+  if (!first.x.every(Number.isFinite)) throw new Error('train: sampling gave non-finite values');
+  const ms: number[] = [];
+  for (let r = 0; r < reps; r++) {
+    const t0 = performance.now();
+    await sample(env.ctx, d, { ...opts, seed: 6 + r });
+    ms.push((performance.now() - t0) / steps);
+  }
+  return ms;
+}
+
+/** The PyTorch peer's ms per DDPM step (no_grad forward and update) for n images, or why there is none. */
+function peerSampleMs(def: ModelDef, classes: number, n: number, steps: number, reps: number, cuda: boolean) {
+  return peerMs(def, classes, n, steps, reps, cuda, 'sample');
+}
+
+export const trainBench: BenchCase<{
+  cases: string;
+  batch: number;
+  steps: number;
+  reps: number;
+  sampleBatch: number;
+  sampleSteps: number;
+}> = {
   name: 'train',
   summary: 'denoiser training steps (MLP, U-Net) vs the same model in PyTorch (CPU, or CUDA with --peer cuda)',
   sizes: {
-    small: { cases: 'mlp-gmm,unet16-cifar', batch: 32, steps: 0, reps: 2 },
-    medium: { cases: 'mlp-digits,unet16-digits,unet-digits', batch: 128, steps: 0, reps: 3 },
-    large: { cases: 'mlp-digits,mlp-fashion,unet16-fashion,unet-fashion', batch: 128, steps: 0, reps: 3 },
+    small: { cases: 'mlp-gmm,unet16-cifar', batch: 32, steps: 0, reps: 2, sampleBatch: 32, sampleSteps: 2 },
+    medium: {
+      cases: 'mlp-digits,unet16-digits,unet-digits',
+      batch: 128,
+      steps: 0,
+      reps: 3,
+      sampleBatch: 250,
+      sampleSteps: 5,
+    },
+    large: {
+      cases: 'mlp-digits,mlp-fashion,unet16-fashion,unet-fashion',
+      batch: 128,
+      steps: 0,
+      reps: 3,
+      sampleBatch: 250,
+      sampleSteps: 3,
+    },
   },
   async run(env, p) {
     const rows: BenchRow[] = [];
@@ -103,6 +163,11 @@ export const trainBench: BenchCase<{ cases: string; batch: number; steps: number
       const data = { x: ds.x, labels: ds.labels, rows: N, dim: D, name: dataName };
       // Correctness first: two steps must give finite losses near the eps-prediction start of ~1.
       const warm = await train(env.ctx, def, data, { epochs: 1000, batch: BATCH, seed: 0, maxSteps: 2, lossEvery: 1 });
+      // Sampling throughput of the U-Nets with the warm model's weights (the cost does not depend on them).
+      const sampled =
+        model === 'mlp' || !p.sampleSteps
+          ? null
+          : await samplingMs(env, warm.model, ds.classes, p.sampleBatch, p.sampleSteps, p.reps);
       disposeModel(warm.model);
       const l = Array.from(warm.losses).filter((_, i) => i % 2 === 1);
       if (!l.every((v) => Number.isFinite(v) && v < 1.5))
@@ -124,6 +189,30 @@ export const trainBench: BenchCase<{ cases: string; batch: number; steps: number
         typeof pm === 'string' ? { name: peerName, skipped: pm } : { name: peerName, ms: stats(pm).median };
       const shape = `${ds.name} ${model === 'mlp' ? D : image.join('x')}, batch ${BATCH}`;
       rows.push(row(`${model} training step`, shape, s, { rate: (1e3 * BATCH) / s.median, unit: 'samples/s' }, peer));
+      if (sampled) {
+        const ss = stats(sampled);
+        const n = p.sampleBatch;
+        const pm2 =
+          env.peer === 'none'
+            ? 'peers off (--peer none)'
+            : peerSampleMs(def, ds.classes, n, p.sampleSteps, p.reps, cuda);
+        rows.push(
+          row(
+            `${model} DDPM sampling step`,
+            `${ds.name} ${image.join('x')}, ${n} images`,
+            ss,
+            { rate: (1e3 * n) / ss.median, unit: 'images x steps/s' },
+            typeof pm2 === 'string' ? { name: peerName, skipped: pm2 } : { name: peerName, ms: stats(pm2).median },
+          ),
+        );
+        detail.push({
+          case: `${name} sampling`,
+          images: n,
+          stepsPerRep: p.sampleSteps,
+          // 1000 images x 1000 DDPM steps at this rate (the issue's sampling goal).
+          projectedSecondsFor1000x1000: (1e6 * ss.median) / (1e3 * n),
+        });
+      }
       detail.push({
         case: name,
         batch: BATCH,

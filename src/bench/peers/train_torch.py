@@ -4,6 +4,8 @@ dropout 0.1, MSE on eps, global-norm clip 1, AdamW, EMA 0.999), timed per optimi
     /usr/bin/python3 train_torch.py '{"model": "mlp", "dim": 64, "classes": 10, "hidden": 256, "blocks": 3,
                                       "timeDim": 64, "batch": 128, "steps": 100, "reps": 3, "threads": 2}'
 Prints one JSON object: msPerStep (list, one per rep), losses of the first steps, torch version, threads.
+With "mode": "sample", DDPM sampling steps of "batch" images instead (no_grad forward and update): msPerStep
+and whether the samples are finite.
 Inputs are seeded random data of the real shape: a step's cost does not depend on the values."""
 import json
 import math
@@ -124,6 +126,8 @@ def main():
                 e.mul_(0.999).add_(p, alpha=0.001)
         return loss
 
+    if cfg.get("mode", "train") == "sample":
+        return sample(model, cfg, shape, classes, abar, T, dev)
     losses = [float(step(i)) for i in range(3)]
     ms = []
     for _ in range(cfg["reps"]):
@@ -133,6 +137,34 @@ def main():
         float(loss)
         ms.append(1e3 * (time.perf_counter() - t0) / cfg["steps"])
     print(json.dumps({"msPerStep": ms, "warmLosses": losses, "torch": torch.__version__, "threads": torch.get_num_threads(), "device": str(dev)}))
+
+
+def sample(model, cfg, shape, classes, abar, T, dev):
+    """DDPM sampling steps without gradients: the model's forward on x_t and the ancestral update, timed per step."""
+    betas = torch.linspace(1e-4, 0.02, T, dtype=torch.float64).float().to(dev)
+    c = torch.arange(shape[0], device=dev) % classes
+    model.eval()
+
+    def run(steps):
+        x = torch.randn(shape, device=dev)
+        with torch.no_grad():
+            for k in range(steps):
+                t = T - k
+                tt = torch.full((shape[0],), t, device=dev, dtype=torch.long)
+                eps = model(x, tt, c)
+                a, b = abar[t - 1], betas[t - 1]
+                x = (x - b / (1 - a).sqrt() * eps) / (1 - b).sqrt() + b.sqrt() * torch.randn_like(x)
+        return x
+
+    x = run(1)
+    finite = bool(torch.isfinite(x).all())
+    ms = []
+    for _ in range(cfg["reps"]):
+        t0 = time.perf_counter()
+        x = run(cfg["steps"])
+        float(x[0].flatten()[0])
+        ms.append(1e3 * (time.perf_counter() - t0) / cfg["steps"])
+    print(json.dumps({"msPerStep": ms, "finite": finite, "torch": torch.__version__, "threads": torch.get_num_threads(), "device": str(dev)}))
 
 
 if __name__ == "__main__":
