@@ -11,7 +11,8 @@
 // The broadcast FMA steps are lib/conv_bcast.wgsl. Bindings: 0 Params, 1 wt f32, 2 src (pixels, chans) f32,
 // 3 out (pixels, ldc) f32 (read_write).
 // Dispatch: grid2d(tiles, 1) workgroups of 8. Precision: f32 FMA sums in k order.
-// Reference: kernels-test/ref/nn_image.ts (conv3x3). wrapper: src/kernels/conv3x3_implicit.ts
+// Reference: kernels-test/ref/nn_image.ts (conv3x3, conv3x3Backward).
+// wrapper: src/kernels/conv3x3_implicit.ts
 struct Params {
   rows: u32,
   pixels: u32,

@@ -7,7 +7,8 @@
 // per pixel, broadcast to every lane (lib/conv_bcast.wgsl). Tile: 8 RPL rows x 64 columns.
 // Bindings: 0 Params, 1 dy (pixels, rows) f32, 2 x (pixels, cin) f32, 3 part (splits, rows, cols) f32.
 // Dispatch: grid2d(tiles * splits, 1) workgroups of 8. Precision: f32 FMA sums in pixel order per split.
-// Reference: kernels-test/ref/nn_image.ts (conv3x3Backward). wrapper: src/kernels/conv3x3_implicit.ts
+// Reference: kernels-test/ref/nn_image.ts (conv3x3Backward).
+// wrapper: src/kernels/conv3x3_implicit.ts
 struct Params {
   rows: u32,
   cols: u32,

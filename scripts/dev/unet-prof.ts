@@ -1,15 +1,20 @@
-// Where a U-Net training step spends its time: a few steps of the U-Net on Fashion-MNIST-shaped data with the
-// per-kernel profile (timestamp queries where the adapter has them), sorted by GPU time.
-//   npx tsx scripts/dev/unet-prof.ts [--c0 16 --c1 32 --batch 128 --steps 3]
+// Where a U-Net training step (or with --sample 1, a DDPM sampling step of --batch images) spends its time:
+// a few steps of the U-Net on Fashion-MNIST-shaped data with the per-kernel profile (timestamp queries
+// where the adapter has them), sorted by GPU time.
+//   npx tsx scripts/dev/unet-prof.ts [--c0 16 --c1 32 --batch 128 --steps 3 --sample 0]
 import { requestContext, destroyContext } from '../../src/runtime/context.js';
 import { formatProfile, profileReport, resetProfile } from '../../src/runtime/profile.js';
 import { makeSchedule } from '../../src/schedule/schedules.js';
 import { unetDef } from '../../src/models/unet.js';
 import { disposeModel } from '../../src/models/model.js';
 import { train } from '../../src/models/train.js';
+import { learnedDenoiser } from '../../src/models/learned.js';
+import { sample } from '../../src/samplers/sample.js';
+import { ddpmScheduler } from '../../src/samplers/scheduler.js';
 import { numArg } from '../args.js';
 
 const [c0, c1, batch, steps] = [numArg('c0', 16), numArg('c1', 32), numArg('batch', 128), numArg('steps', 3)];
+const sampling = numArg('sample', 0) !== 0;
 const [H, W, N] = [28, 28, 2048];
 let s = 1;
 const x = Float32Array.from(
@@ -21,16 +26,26 @@ const ctx = await requestContext({ profile: true });
 const def = unetDef([H, W, 1], 10, makeSchedule('linear', 1000), { c0, c1 });
 const data = { x, labels, rows: N, dim: H * W, name: 'synthetic' };
 const warm = await train(ctx, def, data, { epochs: 1000, batch, seed: 0, maxSteps: 1, lossEvery: 1 });
-disposeModel(warm.model);
+const sampleOpts = {
+  n: batch,
+  classes: Int32Array.from({ length: batch }, (_, i) => i % 10),
+  seed: 2,
+  scheduler: ddpmScheduler(def.schedule!),
+};
+if (sampling) await sample(ctx, learnedDenoiser(warm.model), { ...sampleOpts, steps: 1 });
 resetProfile(ctx);
 const t0 = performance.now();
-const r = await train(ctx, def, data, { epochs: 1000, batch, seed: 1, maxSteps: steps, lossEvery: steps });
+if (sampling) await sample(ctx, learnedDenoiser(warm.model), { ...sampleOpts, steps });
+else
+  disposeModel(
+    (await train(ctx, def, data, { epochs: 1000, batch, seed: 1, maxSteps: steps, lossEvery: steps })).model,
+  );
 const wall = (performance.now() - t0) / steps;
-disposeModel(r.model);
+disposeModel(warm.model);
 const rows = profileReport(ctx).sort((a, b) => b.ms - a.ms);
 const total = rows.reduce((a, q) => a + q.ms, 0);
 console.log(
-  `unet ${c0}/${c1} batch ${batch}: ${wall.toFixed(0)} ms/step wall, ${(total / steps).toFixed(0)} ms/step in kernels, ${rows.reduce((a, q) => a + q.calls, 0) / steps} dispatches/step`,
+  `unet ${c0}/${c1} ${sampling ? 'sampling' : 'training'}, batch ${batch}: ${wall.toFixed(0)} ms/step wall, ${(total / steps).toFixed(0)} ms/step in kernels, ${rows.reduce((a, q) => a + q.calls, 0) / steps} dispatches/step`,
 );
 console.log(formatProfile(rows.slice(0, 25), ctx.profiler!.mode));
 destroyContext(ctx);
