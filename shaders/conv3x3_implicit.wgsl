@@ -9,7 +9,7 @@
 // weights per k (rows lane + 8 e), which every lane receives by subgroup broadcast (on lavapipe a storage
 // load costs a per-lane loop, so each weight is loaded once per workgroup). Tile: 8 RPL rows x 64 pixels.
 // The broadcast FMA steps are lib/conv_bcast.wgsl. Bindings: 0 Params, 1 wt f32, 2 src (pixels, chans) f32,
-// 3 out (pixels, ldc) f32 (read_write).
+// 3 out (pixels, ldc) f32 (read_write), 4 bias (rows) f32 in BIAS builds (out += bias per row).
 // Dispatch: grid2d(tiles, 1) workgroups of 8. Precision: f32 FMA sums in k order.
 // Reference: kernels-test/ref/nn_image.ts (conv3x3, conv3x3Backward).
 // wrapper: src/kernels/conv3x3_implicit.ts
@@ -34,6 +34,10 @@ struct Params {
 @group(0) @binding(1) var<storage, read> wt: array<f32>;
 @group(0) @binding(2) var<storage, read> src: array<f32>;
 @group(0) @binding(3) var<storage, read_write> out: array<f32>;
+#if BIAS
+// out[p, r] += bias[r] after the product (the forward pass's bias: the same rounding as adding it after).
+@group(0) @binding(4) var<storage, read> bias: array<f32>;
+#endif
 
 // This lane's RPL weights at k (row bases ia, k offset ka).
 fn lane_rows(ia: array<u32, RPL>, ka: u32) -> RowVec {
@@ -116,6 +120,9 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
         // beta = 0 must not read out (it may hold NaN).
         var v = alpha * acc[l + 8u * e][q];
         if (beta != 0.0) { v = fma(beta, out[o], v); }
+#if BIAS
+        v += bias[r];
+#endif
         out[o] = v;
       }
     }

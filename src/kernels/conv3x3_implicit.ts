@@ -15,6 +15,11 @@ export const CONV3X3_IMPLICIT: KernelSpec = {
   libs: ['lib/conv_bcast.wgsl'],
   storage: ['read', 'read', 'read_write'],
 };
+/** The same shader with the bias binding (BIAS builds). */
+export const CONV3X3_IMPLICIT_BIAS: KernelSpec = {
+  ...CONV3X3_IMPLICIT,
+  storage: ['read', 'read', 'read_write', 'read'],
+};
 export const CONV3X3_IMPLICIT_DW: KernelSpec = {
   name: 'conv3x3_implicit_dw',
   libs: ['lib/conv_bcast.wgsl'],
@@ -25,7 +30,7 @@ export const CONV3X3_IMPLICIT_DW: KernelSpec = {
 export type ImplicitRows = 16 | 32;
 export const IMPLICIT_ROWS: readonly ImplicitRows[] = [16, 32];
 
-export const implicitBuild = (rows: ImplicitRows) => ({ variant: { ROWS16: rows === 16 } });
+export const implicitBuild = (rows: ImplicitRows, bias = false) => ({ variant: { ROWS16: rows === 16, BIAS: bias } });
 
 /** Whether the device can run the kernel: subgroups of at least 8 invocations. */
 export const implicitRuns = (ctx: Context) => ctx.features.subgroups && ctx.features.subgroupMinSize >= 8;
@@ -33,6 +38,8 @@ export const implicitRuns = (ctx: Context) => ctx.features.subgroups && ctx.feat
 export interface ImplicitConvPlan {
   rows: ImplicitRows;
   pipeline: CachedPipeline;
+  /** The build that adds a bias per output row after the product. */
+  withBias: CachedPipeline;
 }
 
 export async function implicitConvPlan(ctx: Context, rows: ImplicitRows): Promise<ImplicitConvPlan> {
@@ -40,7 +47,11 @@ export async function implicitConvPlan(ctx: Context, rows: ImplicitRows): Promis
     throw new Error(
       `conv3x3 implicit: needs the subgroups feature with subgroups of at least 8 invocations (this device: subgroups ${ctx.features.subgroups}, smallest size ${ctx.features.subgroupMinSize})`,
     );
-  return { rows, pipeline: await getPipeline(ctx, CONV3X3_IMPLICIT, implicitBuild(rows)) };
+  return {
+    rows,
+    pipeline: await getPipeline(ctx, CONV3X3_IMPLICIT, implicitBuild(rows)),
+    withBias: await getPipeline(ctx, CONV3X3_IMPLICIT_BIAS, implicitBuild(rows, true)),
+  };
 }
 
 export interface ImplicitConvArgs {
@@ -58,6 +69,8 @@ export interface ImplicitConvArgs {
   /** out = alpha * conv + beta * out (default 1, 0; beta 0 never reads out). */
   alpha?: number;
   beta?: number;
+  /** (rows): added to every pixel's row r after the product (the forward pass's bias). */
+  bias?: Tensor;
 }
 
 /**
@@ -80,7 +93,9 @@ export function encodeConv3x3Implicit(batch: Batch, plan: ImplicitConvPlan, a: I
   need(ctx, op, 'weight', a.weight, cout * 9 * cin);
   need(ctx, op, 'src', a.src, pixels * chans);
   need(ctx, op, 'out', a.out, pixels * rows);
+  if (a.bias) need(ctx, op, 'bias', a.bias, rows);
   distinct(op, [
+    ['bias', a.bias, 'out', a.out],
     ['src', a.src, 'out', a.out],
     ['weight', a.weight, 'out', a.out],
   ]);
@@ -90,7 +105,7 @@ export function encodeConv3x3Implicit(batch: Batch, plan: ImplicitConvPlan, a: I
     throw new Error(`${op}: alpha and beta must be finite, got ${alpha}, ${beta}`);
   const tilesN = ceilDiv(pixels, 64);
   const tiles = ceilDiv(rows, plan.rows) * tilesN;
-  dispatch(batch, plan.pipeline, {
+  dispatch(batch, a.bias ? plan.withBias : plan.pipeline, {
     params: {
       rows,
       pixels,
@@ -108,9 +123,9 @@ export function encodeConv3x3Implicit(batch: Batch, plan: ImplicitConvPlan, a: I
       alpha,
       beta,
     },
-    bindings: [a.weight, a.src, a.out],
+    bindings: a.bias ? [a.weight, a.src, a.out, a.bias] : [a.weight, a.src, a.out],
     workgroups: grid2d(ctx, tiles, 1),
-    flops: 2 * pixels * rows * 9 * chans,
+    flops: 2 * pixels * rows * 9 * chans + (a.bias ? pixels * rows : 0),
     bytes: 4 * (pixels * chans + 9 * cin * cout + (beta !== 0 ? 2 : 1) * pixels * rows),
   });
 }

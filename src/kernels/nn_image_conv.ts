@@ -266,6 +266,7 @@ export function encodeConv3x3Forward(batch: Batch, k: Conv3x3Kernels, a: Conv3x3
       w,
       cin: k.cin,
       cout: k.cout,
+      bias: a.bias,
     });
   }
   for (const [p0, rows] of k.implicitForward ? [] : chunks(pixels, k.chunkRows)) {
@@ -281,7 +282,9 @@ export function encodeConv3x3Forward(batch: Batch, k: Conv3x3Kernels, a: Conv3x3
       offsetC: p0 * k.cout,
     });
   }
-  if (a.bias) encodeAddChannelBias(batch, k.image, { x: a.y, e: a.bias, y: a.y, n: 1, hw: pixels, c: k.cout });
+  // The implicit kernel adds the bias itself (the same rounding: one add after the product).
+  if (a.bias && !k.implicitForward)
+    encodeAddChannelBias(batch, k.image, { x: a.y, e: a.bias, y: a.y, n: 1, hw: pixels, c: k.cout });
 }
 
 export interface Conv3x3BackwardArgs {

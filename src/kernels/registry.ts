@@ -25,7 +25,13 @@ import { BAND_PANEL, BAND_W, bandBuild } from './tridiag.js';
 import { COMBINE3, combine3Build } from './combine3.js';
 import { NORMAL_ROWS, normalRowsBuild } from './normal_rows.js';
 import { RANK_UPDATE, rankUpdateBuild } from './rank_update.js';
-import { CONV3X3_IMPLICIT, CONV3X3_IMPLICIT_DW, IMPLICIT_ROWS, implicitBuild } from './conv3x3_implicit.js';
+import {
+  CONV3X3_IMPLICIT,
+  CONV3X3_IMPLICIT_BIAS,
+  CONV3X3_IMPLICIT_DW,
+  IMPLICIT_ROWS,
+  implicitBuild,
+} from './conv3x3_implicit.js';
 
 export interface RegisteredKernel {
   spec: KernelSpec;
@@ -58,8 +64,9 @@ export const KERNELS: RegisteredKernel[] = [
     ],
   },
   { spec: SYRK_MIRROR, builds: [{ constants: { WG: SYRK_MIRROR_WG } }] },
-  { spec: CONV3X3_IMPLICIT, builds: IMPLICIT_ROWS.map(implicitBuild) },
-  { spec: CONV3X3_IMPLICIT_DW, builds: IMPLICIT_ROWS.map(implicitBuild) },
+  { spec: CONV3X3_IMPLICIT, builds: IMPLICIT_ROWS.map((r) => implicitBuild(r)) },
+  { spec: CONV3X3_IMPLICIT_BIAS, builds: IMPLICIT_ROWS.map((r) => implicitBuild(r, true)) },
+  { spec: CONV3X3_IMPLICIT_DW, builds: IMPLICIT_ROWS.map((r) => implicitBuild(r)) },
   { spec: FROBENIUS, builds: [frobeniusBuild] },
   { spec: FROBENIUS_REDUCE, builds: [frobeniusReduceBuild] },
   { spec: SYMM_BLOCK, builds: [symmBlockBuild(false), symmBlockBuild(true)] },
