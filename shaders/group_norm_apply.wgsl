@@ -1,5 +1,5 @@
 // y[nn, p, ci] = (x[nn, p, ci] - mean[nn, g]) * rstd[nn, g] * gamma[ci] + beta[ci], g = ci / cpg, for NHWC
-// x (n, hw, c). Bindings: 0 Params, 1 x, 2 mean (n * groups), 3 rstd (n * groups), 4 gamma (c), 5 beta (c),
+// x (n, hw, c); SILU builds write silu(y) (lib/activation.wgsl; inference graphs fuse GroupNorm + SiLU). Bindings: 0 Params, 1 x, 2 mean (n * groups), 3 rstd (n * groups), 4 gamma (c), 5 beta (c),
 // 6 y (all f32). Dispatch: grid2d(n * hw, WG), one invocation per pixel and its c channels (integer
 // division per element costs lavapipe 5x). Precision: f32, 4 roundings. Reference: ref/nn_image_norm.ts groupNorm.
 // wrapper: src/kernels/nn_image_norm.ts
@@ -36,6 +36,10 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
       next += params.cpg;
     }
     let i = pix * c + ci;
+#if SILU
+    y[i] = silu((x[i] - mean[ng0 + g]) * rstd[ng0 + g] * gamma[ci] + beta[ci]);
+#else
     y[i] = (x[i] - mean[ng0 + g]) * rstd[ng0 + g] * gamma[ci] + beta[ci];
+#endif
   }
 }

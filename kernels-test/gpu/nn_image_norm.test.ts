@@ -12,7 +12,8 @@ import {
   type ImageKernels,
 } from '../../src/kernels/nn_image.js';
 import { groupNorm, groupNormBackward, type GroupDims } from '../ref/nn_image_norm.js';
-import { add, cleanup, down, expectBound, f32, run, up } from './nn_image_host.js';
+import { abs, add, cleanup, down, expectBound, f32, run, up } from './nn_image_host.js';
+import { silu } from '../ref/nn_dense.js';
 
 // (n, hw, c, groups): a single value; 5 x 5 with 4 groups of 4; 7 x 7 with groups of 1 channel; 14 x 14 in one
 // group (two levels); 8 x 8 x 3; 2 x 7 x 16 in 8 groups; 1 x 1 images.
@@ -106,7 +107,27 @@ describeGpu('nn_image GroupNorm', (get) => {
       );
       expectBound(await down(ctx, M), ref.mean, absMean, L, 'mean', seed);
       expectBound(await down(ctx, R), ref.rstd, ref.rstd, L, 'rstd', seed);
-      expectBound(await down(ctx, Y), ref.y, yScale, L, 'y', seed);
+      const yGot = await down(ctx, Y);
+      expectBound(yGot, ref.y, yScale, L, 'y', seed);
+      // SILU build (inference graphs): silu of the same y in the same pass, within a few roundings of exp.
+      const Y2 = up(ctx, size);
+      run(ctx, (bt) =>
+        encodeGroupNorm(bt, k, {
+          x: X,
+          y: Y2,
+          gamma: G,
+          beta: B,
+          mean: M,
+          rstd: R,
+          n,
+          hw,
+          c,
+          groups,
+          eps: EPS,
+          silu: true,
+        }),
+      );
+      expectBound(await down(ctx, Y2), Float64Array.from(yGot, silu), abs(yGot), 8, 'silu(y)', seed);
 
       // Backward: the saved f32 statistics carry relative errors ~ gamma_L, and each gradient term is a sum
       // of dy, gamma dy and gamma dy xhat; the scales bound those sums' magnitudes times (1 + rstd |mean|).

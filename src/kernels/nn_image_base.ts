@@ -20,6 +20,8 @@ export const CHANNEL_SUM_FINISH = spec('channel_sum_finish', ['read', 'read_writ
 export const GROUP_NORM_STATS = spec('group_norm_stats', ['read', 'read_write', 'read_write', 'read_write']);
 export const GROUP_NORM_FINISH = spec('group_norm_finish', ['read', 'read_write', 'read_write']);
 export const GROUP_NORM_APPLY = spec('group_norm_apply', ['read', 'read', 'read', 'read', 'read', 'read_write']);
+/** The same shader writing silu(y) (SILU builds). */
+export const GROUP_NORM_APPLY_SILU: KernelSpec = { ...GROUP_NORM_APPLY, libs: [...LIBS, 'lib/activation.wgsl'] };
 export const GROUP_NORM_BACKWARD_SUMS = spec('group_norm_backward_sums', [
   'read',
   'read',
@@ -58,7 +60,8 @@ const BUILDS = {
   channelSumFinish: [CHANNEL_SUM_FINISH, plain],
   gnStats: [GROUP_NORM_STATS, plain],
   gnFinish: [GROUP_NORM_FINISH, plain],
-  gnApply: [GROUP_NORM_APPLY, plain],
+  gnApply: [GROUP_NORM_APPLY, { ...plain, variant: { SILU: false } }],
+  gnApplySilu: [GROUP_NORM_APPLY_SILU, { ...plain, variant: { SILU: true } }],
   gnBackwardSums: [GROUP_NORM_BACKWARD_SUMS, plain],
   gnBackwardStats: [GROUP_NORM_BACKWARD_STATS, plain],
   gnBackwardDx: [GROUP_NORM_BACKWARD_DX, plain],

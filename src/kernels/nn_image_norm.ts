@@ -24,6 +24,8 @@ export interface GroupNormArgs {
   groups: number;
   /** Added to the variance (torch's default 1e-5). */
   eps?: number;
+  /** y = silu(GroupNorm(x)) in the same pass (inference: the pre-activation is not kept). */
+  silu?: boolean;
 }
 
 function groupDims(op: string, a: { n: number; hw: number; c: number; groups: number }) {
@@ -70,7 +72,7 @@ export function encodeGroupNorm(batch: Batch, k: ImageKernels, a: GroupNormArgs)
       bytes: 16 * rows * blocks + 8 * rows,
     });
   }
-  dispatch(batch, k.p.gnApply, {
+  dispatch(batch, a.silu ? k.p.gnApplySilu : k.p.gnApply, {
     params: { hw, c, groups, cpg, pixels: n * hw },
     bindings: [a.x, a.mean, a.rstd, a.gamma, a.beta, a.y],
     workgroups: grid(batch, n * hw),

@@ -24,7 +24,7 @@ import {
   type ImageKernels,
 } from '../kernels/nn_image.js';
 import { addOp, newAct, own, type Act, type Encode } from './graph.js';
-import { param, weight, type Nn } from './layers.js';
+import { param, silu, weight, type Nn } from './layers.js';
 import type { Param } from './params.js';
 
 /** Batch and spatial size of an NHWC activation. */
@@ -108,8 +108,32 @@ export async function conv3x3(nn: Nn, name: string, x: Act, img: Img, cout: numb
   return y;
 }
 
+/**
+ * silu(GroupNorm(x)): in an inference graph one pass (the pre-activation is not kept), in a training
+ * graph the two ops (the backward needs GroupNorm's output); `actName` names the SiLU op there.
+ */
+export async function groupNormSilu(
+  nn: Nn,
+  name: string,
+  actName: string,
+  x: Act,
+  img: Img,
+  groups: number,
+): Promise<Act> {
+  if (nn.g.training) return silu(nn, actName, await groupNorm(nn, name, x, img, groups));
+  return groupNorm(nn, name, x, img, groups, true);
+}
+
 /** GroupNorm over `groups` groups of channels, affine `${name}.weight` (gamma) and `${name}.bias` (beta). */
-export async function groupNorm(nn: Nn, name: string, x: Act, img: Img, groups: number): Promise<Act> {
+export async function groupNorm(
+  nn: Nn,
+  name: string,
+  x: Act,
+  img: Img,
+  groups: number,
+  withSilu = false,
+): Promise<Act> {
+  if (withSilu && nn.g.training) throw new Error(`${name}: GroupNorm fused with SiLU has no backward (inference only)`);
   const G = param(nn, `${name}.weight`);
   const Bt = param(nn, `${name}.bias`);
   const c = x.cols;
@@ -135,6 +159,7 @@ export async function groupNorm(nn: Nn, name: string, x: Act, img: Img, groups: 
           hw,
           c,
           groups,
+          silu: withSilu,
         }),
       bwd: (P) => {
         const dy = P.gradOut(y)!;

@@ -12,7 +12,15 @@
 // Pooling is 2x2 average, upsampling nearest; convolutions are 3x3 with padding 1, weights (cout, 3, 3, cin).
 import { checkInt } from '../runtime/check.js';
 import { add, embedding, linear, reshape, silu, timeFeatures, type Nn } from './layers.js';
-import { addChannelBias, avgPool2, concatChannels, conv3x3, groupNorm, upsample2, type Img } from './layers-image.js';
+import {
+  addChannelBias,
+  avgPool2,
+  concatChannels,
+  conv3x3,
+  groupNormSilu,
+  upsample2,
+  type Img,
+} from './layers-image.js';
 import type { Act } from './graph.js';
 import { withDefaults, type ModelDef } from './model.js';
 import { linearSpecs } from './mlp.js';
@@ -71,18 +79,12 @@ export async function resBlock(
   let h = await conv3x3(
     nn,
     `${p}.conv1`,
-    silu(nn, `${p}.act1`, await groupNorm(nn, `${p}.norm1`, x, img, groups)),
+    await groupNormSilu(nn, `${p}.norm1`, `${p}.act1`, x, img, groups),
     img,
     cout,
   );
   if (embAct) h = await addChannelBias(nn, `${p}.cond`, h, await linear(nn, `${p}.emb`, embAct, cout), img);
-  h = await conv3x3(
-    nn,
-    `${p}.conv2`,
-    silu(nn, `${p}.act2`, await groupNorm(nn, `${p}.norm2`, h, img, groups)),
-    img,
-    cout,
-  );
+  h = await conv3x3(nn, `${p}.conv2`, await groupNormSilu(nn, `${p}.norm2`, `${p}.act2`, h, img, groups), img, cout);
   const skip = x.cols === cout ? x : await linear(nn, `${p}.skip`, x, cout);
   return add(nn, `${p}.out`, skip, h);
 }
@@ -177,7 +179,7 @@ export function unetDef(
       const o = await conv3x3(
         nn,
         'conv_out',
-        silu(nn, 'out_norm.act', await groupNorm(nn, 'out_norm', u0, img0, groups)),
+        await groupNormSilu(nn, 'out_norm', 'out_norm.act', u0, img0, groups),
         img0,
         C,
       );
