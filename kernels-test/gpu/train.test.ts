@@ -20,7 +20,9 @@ import { join } from 'node:path';
 import { writeCheckpoint } from '../../src/models/checkpoint.js';
 import { loadClassifier, loadDenoiser } from '../../src/models/load.js';
 import { learnedDenoiser } from '../../src/models/learned.js';
-import { predictEpsHost } from '../../src/models/denoiser.js';
+import { predictEpsHost, type Denoiser } from '../../src/models/denoiser.js';
+import { sample } from '../../src/samplers/sample.js';
+import { ddpmScheduler } from '../../src/samplers/scheduler.js';
 import { createTensor, disposeTensor, readback } from '../../src/runtime/tensor.js';
 
 const schedule = makeSchedule('linear', 100);
@@ -205,6 +207,43 @@ describeGpu('train', (get) => {
     } finally {
       trained.dispose();
       rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('a U-Net evaluates both CFG predictions in one call (predictEpsPair), bit for bit as two calls, and CFG sampling uses it', async () => {
+    const ctx = get();
+    const img = gaussianMixture({ seed: 4, perClass: 8, dim: 64, classes: 2 });
+    const d8: TrainData = { x: img.x, labels: img.labels, rows: 16, dim: 64, name: 'img' };
+    const def = unetDef([8, 8, 1], 2, schedule, { c0: 4, c1: 8, embDim: 8, groups: 2 });
+    const r = await train(ctx, def, d8, { epochs: 1, batch: 8, seed: 5, maxSteps: 2 });
+    const den = learnedDenoiser(r.model);
+    try {
+      const n = 5;
+      const xt = createTensor(ctx, [n, 64], { data: img.x.subarray(0, n * 64) });
+      const cond = Int32Array.of(0, 1, 1, -1, 0);
+      const [a, b] = await den.predictEpsPair!(ctx, xt, n, 40, cond, null);
+      const one = await den.predictEps(ctx, xt, n, 40, cond);
+      const two = await den.predictEps(ctx, xt, n, 40, null);
+      const host = async (t: typeof a) => (await readback(ctx, t)) as Float32Array;
+      expectSameBits(await host(a), await host(one), 'conditional half');
+      expectSameBits(await host(b), await host(two), 'unconditional half');
+      for (const t of [xt, a, b, one, two]) disposeTensor(t);
+      // The sampler with guidance: the same samples with the pair as with two calls per step.
+      const opts = {
+        n: 6,
+        classes: Int32Array.of(0, 1, 0, 1, 0, 1),
+        seed: 9,
+        steps: 4,
+        guidance: { kind: 'constant' as const, w: 2 },
+        scheduler: ddpmScheduler(schedule),
+      };
+      const paired = await sample(ctx, den, opts);
+      const { predictEpsPair: _, ...plain } = den;
+      const separate = await sample(ctx, plain as Denoiser, opts);
+      expectSameBits(paired.x, separate.x, 'CFG samples, paired vs separate');
+      expect(paired.denoiserCalls).toBe(separate.denoiserCalls);
+    } finally {
+      den.dispose();
     }
   });
 

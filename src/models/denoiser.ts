@@ -25,6 +25,19 @@ export interface Denoiser {
    * tensor owned by the caller (dispose it).
    */
   predictEps(ctx: Context, xt: Tensor, n: number, step: number, classes: Int32Array | null): Promise<Tensor>;
+  /**
+   * Optional: the two predictions of classifier-free guidance for the same x_t (N, D) in one evaluation of
+   * 2N rows, [eps for classesA, eps for classesB], equal to two predictEps calls. Denoisers whose cost
+   * is per dispatch (learned networks) offer it; the sampler uses it when present.
+   */
+  predictEpsPair?(
+    ctx: Context,
+    xt: Tensor,
+    n: number,
+    step: number,
+    classesA: Int32Array | null,
+    classesB: Int32Array | null,
+  ): Promise<[Tensor, Tensor]>;
   /** Frees the GPU buffers the denoiser holds. */
   dispose(): void;
 }

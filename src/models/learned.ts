@@ -3,7 +3,7 @@
 import type { Context } from '../runtime/context.js';
 import { beginBatch, encodeCopy, submit } from '../runtime/dispatch.js';
 import { createTensor, upload, type Tensor } from '../runtime/tensor.js';
-import { checkDenoiseArgs, type Denoiser } from './denoiser.js';
+import { checkDenoiseArgs, NULL_CLASS, type Denoiser } from './denoiser.js';
 import { encodeForward } from './graph.js';
 import { dimOf, disposeModel, encodeInput, modelGraph, type LearnedModel } from './model.js';
 
@@ -36,6 +36,45 @@ export function learnedDenoiser(model: LearnedModel): LearnedDenoiser {
       encodeInput(b, g, xt, n, D);
       encodeForward(g.nn.g, b);
       encodeCopy(b, (enc) => enc.copyBufferToBuffer(g.out.t.buffer, 0, out.buffer, 0, 4 * n * D), 4 * n * D);
+      submit(b);
+      return out;
+    },
+    // Both halves of a 2n-row batch see the same x_t; every layer works per row (GroupNorm per image), so
+    // each half equals a call of n rows bit for bit.
+    async predictEpsPair(ctx, xt, n, step, classesA, classesB) {
+      checkDenoiseArgs(d, n, step, classesA);
+      checkDenoiseArgs(d, n, step, classesB);
+      if (xt.size < n * D)
+        throw new Error(`${d.kind} denoiser: x_t holds ${xt.size} values, needs n * D = ${n} * ${D}`);
+      const g = await modelGraph(ctx, model, 2 * n, 'infer');
+      upload(ctx, g.io.steps.t, new Uint32Array(2 * n).fill(step));
+      const labels = new Int32Array(2 * n).fill(NULL_CLASS);
+      if (classesA) labels.set(classesA, 0);
+      if (classesB) labels.set(classesB, n);
+      upload(ctx, g.io.labels.t, labels);
+      const out = [0, 1].map((h) => createTensor(ctx, [n, D], { label: `${d.kind}.eps.${'ab'[h]}` })) as [
+        Tensor,
+        Tensor,
+      ];
+      const bytes = 4 * n * D;
+      const b = beginBatch(ctx, `${d.kind}.predictEpsPair`);
+      encodeCopy(
+        b,
+        (enc) => {
+          enc.copyBufferToBuffer(xt.buffer, 0, g.io.x.t.buffer, 0, bytes);
+          enc.copyBufferToBuffer(xt.buffer, 0, g.io.x.t.buffer, bytes, bytes);
+        },
+        2 * bytes,
+      );
+      encodeForward(g.nn.g, b);
+      encodeCopy(
+        b,
+        (enc) => {
+          enc.copyBufferToBuffer(g.out.t.buffer, 0, out[0].buffer, 0, bytes);
+          enc.copyBufferToBuffer(g.out.t.buffer, bytes, out[1].buffer, 0, bytes);
+        },
+        2 * bytes,
+      );
       submit(b);
       return out;
     },

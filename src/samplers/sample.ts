@@ -128,10 +128,13 @@ async function runChain(
   for (let k = 0; k < steps.length; k++) {
     const t = steps[k]!;
     const plan = guidanceAt(c.guidance, t);
-    const epsA = await d.predictEps(ctx, x, c.n, t, labels(plan.a));
-    let epsB: Tensor | undefined;
+    // Both guidance predictions in one evaluation where the denoiser offers it (the same bits as two).
+    const pair =
+      plan.b && d.predictEpsPair ? await d.predictEpsPair(ctx, x, c.n, t, labels(plan.a), labels(plan.b)) : null;
+    const epsA = pair ? pair[0] : await d.predictEps(ctx, x, c.n, t, labels(plan.a));
+    let epsB: Tensor | undefined = pair?.[1];
     try {
-      if (plan.b) epsB = await d.predictEps(ctx, x, c.n, t, labels(plan.b));
+      if (plan.b && !epsB) epsB = await d.predictEps(ctx, x, c.n, t, labels(plan.b));
       calls += plan.calls;
       await c.scheduler.step(ctx, t, { x, epsA, ...(epsB ? { epsB } : {}), w: plan.w, n: c.n, seed: c.seed });
     } finally {
