@@ -7,7 +7,7 @@ import type { Context } from '../runtime/context.js';
 import { ceilDiv, dispatch, grid2d, type Batch } from '../runtime/dispatch.js';
 import { getPipeline, type CachedPipeline, type KernelSpec } from '../runtime/pipeline.js';
 import type { Tensor } from '../runtime/tensor.js';
-import { dim, distinct, need } from './nn_image_base.js';
+import { convDims, distinct, need } from './nn_image_base.js';
 import { NN_DENSE_BUILDS, NN_LOOP_WG } from './nn_dense_specs.js';
 
 export const CONV3X3_IMPLICIT: KernelSpec = {
@@ -79,13 +79,7 @@ export interface ImplicitConvArgs {
  */
 export function encodeConv3x3Implicit(batch: Batch, plan: ImplicitConvPlan, a: ImplicitConvArgs): void {
   const op = `conv3x3 implicit ${a.mode}`;
-  const [n, h, w, cin, cout] = [
-    dim(op, 'n', a.n),
-    dim(op, 'h', a.h),
-    dim(op, 'w', a.w),
-    dim(op, 'cin', a.cin),
-    dim(op, 'cout', a.cout),
-  ];
+  const [n, h, w, cin, cout] = convDims(op, a);
   const pixels = n * h * w;
   const fwd = a.mode === 'forward';
   const [rows, chans] = fwd ? [cout, cin] : [cin, cout];
@@ -179,13 +173,7 @@ export interface ImplicitDwArgs {
 /** dweight += sum over pixels p and taps of dY[p]^T x[p + s_t] (the patch-matrix product dY^T cols). */
 export function encodeConv3x3ImplicitDw(batch: Batch, plan: ImplicitDwPlan, a: ImplicitDwArgs): void {
   const op = 'conv3x3 implicit weight gradient';
-  const [n, h, w, cin, cout] = [
-    dim(op, 'n', a.n),
-    dim(op, 'h', a.h),
-    dim(op, 'w', a.w),
-    dim(op, 'cin', a.cin),
-    dim(op, 'cout', a.cout),
-  ];
+  const [n, h, w, cin, cout] = convDims(op, a);
   const pixels = n * h * w;
   const cols = 9 * cin;
   const ctx = batch.ctx;

@@ -118,6 +118,14 @@ const U32 = 0xffffffff;
 /** Checks a positive size argument (errors name the op and argument). */
 export const dim = (op: string, name: string, v: unknown) => checkInt(`${op}: ${name}`, v, 1, 2 ** 31 - 1);
 
+/** A convolution's checked batch, height, width and channels: [n, h, w, cin, cout]. */
+export function convDims(
+  op: string,
+  a: { n: number; h: number; w: number; cin: number; cout: number },
+): [number, number, number, number, number] {
+  return [dim(op, 'n', a.n), dim(op, 'h', a.h), dim(op, 'w', a.w), dim(op, 'cin', a.cin), dim(op, 'cout', a.cout)];
+}
+
 /**
  * Checks that `t` is an f32 tensor holding at least `elems` values and fits one storage binding
  * (kernels bind whole tensors); returns it.

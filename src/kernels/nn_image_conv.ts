@@ -11,7 +11,15 @@ import type { Context } from '../runtime/context.js';
 import { beginBatch, submit, sync, type Batch } from '../runtime/dispatch.js';
 import { createTensor, disposeTensor, type Tensor } from '../runtime/tensor.js';
 import { encodeMatmul, matmulPlan, type GemmBuild, type GemmPlan } from './matmul.js';
-import { dim, distinct, disposeImageKernels, imageKernels, need, type ImageKernels } from './nn_image_base.js';
+import {
+  convDims,
+  dim,
+  distinct,
+  disposeImageKernels,
+  imageKernels,
+  need,
+  type ImageKernels,
+} from './nn_image_base.js';
 import { col2imReach, encodeCol2im3x3, encodeIm2col3x3 } from './nn_image_ops.js';
 import { encodeAddChannelBias, encodeChannelSum } from './nn_image_channel.js';
 import { sizeClass, tune } from './autotune.js';
@@ -89,13 +97,7 @@ export async function conv3x3Kernels(
   opts: Conv3x3Options = {},
 ): Promise<Conv3x3Kernels> {
   const op = 'conv3x3Kernels';
-  const [n, h, w, cin, cout] = [
-    dim(op, 'n', shape.n),
-    dim(op, 'h', shape.h),
-    dim(op, 'w', shape.w),
-    dim(op, 'cin', shape.cin),
-    dim(op, 'cout', shape.cout),
-  ];
+  const [n, h, w, cin, cout] = convDims(op, shape);
   const limit = ctx.limits.maxStorageBufferBindingSize;
   const width = 9 * cin;
   let chunkRows: number;
