@@ -179,6 +179,12 @@ describeGpu('nn_image conv3x3', (get) => {
     const mag = conv3x3Backward(abs(v.x), abs(v.W), abs(v.dy), d);
     expectBound(got.dx, add(ref.dx, v.dx0), add(mag.dx, abs(v.dx0)), 9 * d.cout + 10, 'dx auto', 91);
     expectBound(got.dW, add(ref.dweight, v.dW0), add(mag.dweight, abs(v.dW0)), 199, 'dW auto', 91);
+    // dx and dW: implicit on CPU-emulated adapters with subgroups, im2col + GEMM on hardware GPUs (by rule, not timing).
+    const ctx = get();
+    const k = await conv3x3Kernels(ctx, d, { image });
+    const grads = ctx.adapterInfo.isFallback && implicitRuns(ctx);
+    expect([k.implicitInputGrad !== null, k.implicitWeightGrad !== null]).toEqual([grads, grads]);
+    disposeConv3x3Kernels(k);
   });
 
   it('chunked patch matrices give the same bits as one chunk, and dx overwrite mode', async () => {

@@ -149,9 +149,12 @@ export async function conv3x3Kernels(
       `${op}: path ${forced} (implicit GEMM) needs the subgroups feature with subgroups of at least 8 invocations`,
     );
   if (forced === 'gemm' || (forced === undefined && !implicitRuns(ctx))) return k;
-  const pixels = n * h * w;
-  k.part = createTensor(ctx, [dwSplits(pixels, cin, cout) * cout * width], { label: 'conv3x3.dw.part' });
-  for (const mode of CONV_MODES) {
+  // dx and dW take the implicit kernels on CPU-emulated adapters (lavapipe, SwiftShader), where they were
+  // measured faster than im2col + GEMM; hardware GPUs keep im2col + GEMM for them until measured there.
+  // Never by timing: the two paths round differently, and a seed must give the same bits on one adapter.
+  const grads = forced !== undefined || ctx.adapterInfo.isFallback;
+  if (grads) k.part = createTensor(ctx, [dwSplits(n * h * w, cin, cout) * cout * width], { label: 'conv3x3.dw.part' });
+  for (const mode of grads ? CONV_MODES : (['forward'] as const)) {
     const path = forced ?? (await tunedPath(ctx, k, mode, { n, h, w }, opts.tuneCache));
     if (mode === 'forward') k.implicitForward = path === 'gemm' ? null : await implicitConvPlan(ctx, path);
     else if (path === 'gemm') throw new Error(`${op}: internal: ${mode} has no GEMM path beside the implicit one`);
