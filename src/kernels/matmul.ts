@@ -1,15 +1,17 @@
 // General matrix product C = alpha * op(A) op(B) + beta * C in f32 (row-major, transposes as flags,
 // element offsets and leading dimensions so callers can multiply sub-blocks of bigger buffers).
-// The kernel build (register block and workgroup shape) is chosen per adapter by autotune.ts.
+// The kernel build (register block and workgroup shape), and whether a C with few columns is computed as
+// its transpose, are chosen per adapter by gemm_tune.ts.
 import { checkInt, checkMatrix } from '../runtime/check.js';
 import type { Context } from '../runtime/context.js';
-import { beginBatch, ceilDiv, dispatch, grid2d, submit, sync, type Batch, type Binding } from '../runtime/dispatch.js';
+import { beginBatch, ceilDiv, dispatch, grid2d, submit, type Batch, type Binding } from '../runtime/dispatch.js';
 import { getPipeline, type CachedPipeline, type KernelSpec, type PipelineOptions } from '../runtime/pipeline.js';
 import { createTensor, disposeTensor, readback, type Tensor } from '../runtime/tensor.js';
-import { sizeClass, tune } from './autotune.js';
-import { buildRuns, buildsFor, GEMM_BUILDS, sameBuild, scalarOf, type GemmBuild } from './gemm_builds.js';
+import { plainBuild, swapHelps, tunedBuild, type TunedGemm } from './gemm_tune.js';
+import { buildRuns, GEMM_BUILDS, sameBuild, scalarOf, type GemmBuild } from './gemm_builds.js';
 
 export { buildRuns, buildsFor, GEMM_BUILDS, type GemmBuild } from './gemm_builds.js';
+export { kClass, swapHelps, tunedBuild, type TunedGemm } from './gemm_tune.js';
 
 export const MATMUL: KernelSpec = { name: 'matmul', libs: ['lib/gemm.wgsl'], storage: ['read', 'read', 'read_write'] };
 
@@ -125,137 +127,6 @@ export async function matmulPlan(ctx: Context, shape: MatmulShape, opts: PlanOpt
   return { kernel: 'matmul', build, pipeline, fallback, transA, transB, swap };
 }
 
-/** A build and whether the plan is swapped: what the autotune chooses among for matmul. */
-export type TunedGemm = GemmBuild & { swap?: boolean };
-
-const plainBuild = ({ swap: _, ...b }: TunedGemm): GemmBuild => b;
-
-/**
- * Whether the autotune also times swapped plans (GemmPlan.swap) for this shape: C with at most 256
- * columns and at least 4 times as many rows (the U-Net's convolutions: pixels x channels).
- */
-export function swapHelps(shape: { m: number; n: number }): boolean {
-  return shape.n <= 256 && shape.m >= 4 * shape.n;
-}
-
-/**
- * The autotune's timing problem is shaped like the call: m and n as in the call up to TUNE_MAX_MN, the
- * stored operands' leading dimensions those of packed operands of the call's m, n, k (above
- * TUNE_MAX_MN, another value with the same residue mod 1024 floats: the same vec4 path and the same
- * cache-set aliasing, which costs lavapipe 10x when 32 rows lie 4 KiB apart), and k cut so that one run
- * is about TUNE_FLOPS but never below TUNE_MIN_K (the call's k when smaller): at the analyses' sizes the
- * per-k cost of a tile decides, while the fixed per-workgroup cost (the epilogue's per-lane stores)
- * still shows at k ~ 500. Runs of ~50-300 ms on lavapipe; GPUs repeat the problem to fill TUNE_MS.
- */
-const TUNE_FLOPS = 2e9;
-const TUNE_MAX_MN = 2048;
-const TUNE_MIN_K = 512;
-const TUNE_MS = 2;
-
-/** Size class of k: problems in one class share a tuned build (k = 1..63, 64..255, >= 256). */
-export function kClass(k: number): 's' | 'm' | 'l' {
-  return k < 64 ? 's' : k < 256 ? 'm' : 'l';
-}
-
-interface TuneTensors {
-  a: Tensor;
-  b: Tensor;
-  c: Tensor;
-  m: number;
-  n: number;
-  k: number;
-  /** Leading dimensions of the stored A and B. */
-  lda: number;
-  ldb: number;
-}
-
-/** A dimension of the tuning problem: the call's up to TUNE_MAX_MN, else one with its residue mod 1024. */
-const tuneDim = (x: number) => Math.max(1, x > TUNE_MAX_MN ? TUNE_MAX_MN - 1024 + (x % 1024) : x);
-
-/**
- * The fastest build for this adapter and the shape's class (autotune.ts: size classes of m and n, kClass
- * of k, the transposes, upper), timed by wall clock (submit to completion; round-robin best of several
- * runs) on a problem shaped like the call (see TUNE_FLOPS). Compiling happens before any timing. Each
- * candidate's wait sleeps for most of that candidate's own best time and then polls (the context's wait
- * model, shared by all builds of a kernel, would oversleep a fast build after a slow one). Wall clock
- * rather than timestamp queries: the runtime's dispatch() owns the compute passes, and a run of tens of
- * ms dwarfs the submit overhead on lavapipe.
- */
-export async function tunedBuild(
-  ctx: Context,
-  kernel: 'matmul' | 'syrk',
-  shape: Required<MatmulShape>,
-  cacheFile: string | undefined,
-  plan: (b: TunedGemm) => Promise<GemmPlan>,
-  encode: (batch: Batch, p: GemmPlan, t: TuneTensors) => void,
-  withSwap = false,
-): Promise<TunedGemm> {
-  const key = `${kernel}|${Number(shape.transA)}${Number(shape.transB)}|${sizeClass(shape.m)}${sizeClass(shape.n)}${kClass(shape.k)}${shape.upper ? '|upper' : ''}`;
-  const m = tuneDim(shape.m);
-  const n = tuneDim(shape.n);
-  const k = Math.max(1, Math.min(shape.k, Math.max(TUNE_MIN_K, Math.floor(TUNE_FLOPS / (2 * m * n)))));
-  // Stored A (k, m) or (m, k), B (k, n) or (n, k), with the leading dimension a packed operand of the
-  // call would have; SYRK reads both operands from A.
-  const ldk = tuneDim(shape.k) + 1024 * Math.max(0, Math.ceil((k - tuneDim(shape.k)) / 1024));
-  const lda = shape.transA ? m : ldk;
-  const ldb = shape.transB ? ldk : n;
-  const rowsA = shape.transA ? k : m;
-  const rowsB = shape.transB ? n : k;
-  const fill = (len: number) => Float32Array.from({ length: len }, (_, i) => ((i * 37) % 17) / 17 - 0.5);
-  const t: TuneTensors = {
-    a: createTensor(ctx, [rowsA * lda], { data: fill(rowsA * lda), label: 'autotune.a' }),
-    b: createTensor(ctx, [rowsB * ldb], { data: fill(rowsB * ldb), label: 'autotune.b' }),
-    c: createTensor(ctx, [m * n], { label: 'autotune.c' }),
-    m,
-    n,
-    k,
-    lda,
-    ldb,
-  };
-  const runs = (b: GemmBuild) => buildRuns(b, ctx.features);
-  const candidates: TunedGemm[] = [
-    ...buildsFor(shape.transA, shape.transB).filter(runs),
-    // Swapped plans run the kernel on op(B)^T op(A)^T.
-    ...(withSwap ? buildsFor(!shape.transB, !shape.transA).filter(runs) : []).map((b) => ({ ...b, swap: true })),
-  ];
-  const waitMode = ctx.waitMode;
-  try {
-    const plans: GemmPlan[] = [];
-    for (const b of candidates) plans.push(await plan(b));
-    // lavapipe compiles a pipeline at its first dispatch (up to seconds for the large builds): one
-    // untimed 1 x 1 x 1 run each first, so that no timing includes a compile.
-    const first = beginBatch(ctx, `autotune ${kernel} compile`);
-    for (const p of plans) encode(first, p, { ...t, m: 1, n: 1, k: 1 });
-    submit(first);
-    await sync(ctx);
-    // Dispatches per timed submit: set from the first (warm-up) run so that a submit takes about
-    // TUNE_MS, since on a fast GPU one run of the problem is shorter than the submit overhead.
-    let reps = 0;
-    const best = candidates.map(() => Infinity);
-    ctx.waitMode = 'poll';
-    const time = async (b: TunedGemm) => {
-      const i = candidates.indexOf(b);
-      const p = plans[i]!;
-      const t0 = performance.now();
-      const batch = beginBatch(ctx, `autotune ${kernel}`);
-      for (let r = 0; r < Math.max(reps, 1); r++) encode(batch, p, t);
-      submit(batch);
-      if (waitMode === 'idle' && best[i]! < Infinity)
-        await new Promise((r) => setTimeout(r, 0.8 * best[i]! * Math.max(reps, 1)));
-      await sync(ctx);
-      const ms = (performance.now() - t0) / Math.max(reps, 1);
-      if (!reps) reps = Math.min(64, Math.max(1, Math.ceil(TUNE_MS / ms)));
-      best[i] = Math.min(best[i]!, ms);
-      return ms;
-    };
-    const same = (x: TunedGemm, y: TunedGemm) => Boolean(x.swap) === Boolean(y.swap) && sameBuild(x, y);
-    return await tune(ctx, withSwap ? `${key}|swap` : key, candidates, time, same, cacheFile);
-  } finally {
-    ctx.waitMode = waitMode;
-    for (const x of [t.a, t.b, t.c]) disposeTensor(x);
-  }
-}
-
 export function checkBuild(ctx: Context, b: GemmBuild): GemmBuild {
   if (!GEMM_BUILDS.some((g) => sameBuild(g, b))) {
     throw new Error(
@@ -332,21 +203,17 @@ export function gemmParams(ctx: Context, plan: GemmPlan, x: MatmulArgs, upper: b
   const k = checkInt(`${what}: k`, x.k, 0, u32);
   const transA = Boolean(x.transA);
   const transB = Boolean(x.transB);
-  // A swapped plan's kernel runs on op(B)^T op(A)^T (encodeMatmul passes those operands) and stores C^T.
-  const swap = plan.swap;
-  const [pa, pb] = swap ? [!plan.transB, !plan.transA] : [plan.transA, plan.transB];
-  if (transA !== pa || transB !== pb) {
+  if (transA !== plan.transA || transB !== plan.transB) {
     throw new Error(
-      `${what}: transA=${transA}, transB=${transB} but the plan was built for transA=${pa}, transB=${pb}`,
+      `${what}: transA=${transA}, transB=${transB} but the plan was built for transA=${plan.transA}, transB=${plan.transB}`,
     );
   }
+  if (plan.swap && upper) throw new Error(`${what}: a swapped plan cannot compute an upper triangle`);
   const [ar, ac] = transA ? [k, m] : [m, k];
   const [br, bc] = transB ? [n, k] : [k, n];
   const lda = checkInt(`${what}: lda`, x.lda ?? ac, Math.max(ac, 1), u32);
   const ldb = checkInt(`${what}: ldb`, x.ldb ?? bc, Math.max(bc, 1), u32);
-  // C is (m, n), or (n, m) stored for a swapped plan's kernel that computes its transpose (m, n).
-  const [cr, cc] = swap ? [n, m] : [m, n];
-  const ldc = checkInt(`${what}: ldc`, x.ldc ?? cc, Math.max(cc, 1), u32);
+  const ldc = checkInt(`${what}: ldc`, x.ldc ?? n, Math.max(n, 1), u32);
   const alpha = x.alpha ?? 1;
   const beta = x.beta ?? 0;
   if (!Number.isFinite(alpha)) throw new Error(`${what}: alpha must be finite, got ${alpha}`);
@@ -370,30 +237,35 @@ export function gemmParams(ctx: Context, plan: GemmPlan, x: MatmulArgs, upper: b
     ctx,
     x.c,
     checkInt(`${what}: offsetC`, x.offsetC ?? 0, 0, u32),
-    empty ? 0 : span(cr, cc, ldc),
+    empty ? 0 : span(m, n, ldc),
     `${what}: C`,
   );
+  // A swapped plan's kernel computes C^T (n, m) = op(B)^T op(A)^T and stores it transposed into C: it
+  // sees B as its first operand and A as its second.
+  const [km, kn] = plan.swap ? [n, m] : [m, n];
+  const [ka, kb] = plan.swap ? [B, A] : [A, B];
+  const [kla, klb] = plan.swap ? [ldb, lda] : [lda, ldb];
   const [bm, bn] = tileShape(plan.build);
-  const tilesN = ceilDiv(n, bn);
-  const tiles = ceilDiv(m, bm) * tilesN;
+  const tilesN = ceilDiv(kn, bn);
+  const tiles = ceilDiv(km, bm) * tilesN;
   const aligned = [A.offset, B.offset, lda, ldb].every((v) => v % 4 === 0);
   return {
     empty,
     pipeline: plan.build.vec4 && aligned ? plan.pipeline : plan.fallback,
-    bindings: { a: A.binding, b: B.binding, c: C.binding },
+    bindings: { a: ka.binding, b: kb.binding, c: C.binding },
     // Work actually done: the upper triangle's k-sums for SYRK, all of them otherwise.
     flops: upper ? n * (n + 1) * k : 2 * m * n * k,
     bytes: 4 * (m * k + k * n + (beta !== 0 ? 2 : 1) * m * n),
     workgroups: grid2d(ctx, tiles, 1),
     params: {
-      m,
-      n,
+      m: km,
+      n: kn,
       k,
-      lda,
-      ldb,
+      lda: kla,
+      ldb: klb,
       ldc,
-      off_a: A.offset,
-      off_b: B.offset,
+      off_a: ka.offset,
+      off_b: kb.offset,
       off_c: C.offset,
       tiles_n: tilesN,
       tiles,
@@ -410,30 +282,7 @@ export function encodeMatmul(batch: Batch, plan: GemmPlan, args: MatmulArgs): vo
   if (args.mirror && !args.upper)
     throw new Error('matmul: mirror needs upper (the lower triangle is written from the upper one)');
   if (args.mirror && args.m !== args.n) throw new Error(`matmul: mirror needs a square C, got ${args.m} x ${args.n}`);
-  if (Boolean(args.transA) !== plan.transA || Boolean(args.transB) !== plan.transB)
-    throw new Error(
-      `matmul: transA=${Boolean(args.transA)}, transB=${Boolean(args.transB)} but the plan was built for transA=${plan.transA}, transB=${plan.transB}`,
-    );
-  if (plan.swap && args.upper) throw new Error('matmul: a swapped plan cannot compute an upper triangle');
-  // Arguments are checked as given first, so that errors name them as the caller did.
-  if (plan.swap) gemmParams(batch.ctx, { ...plan, swap: false }, args, false, 'matmul');
-  // Swapped: C^T (n, m) = op(B)^T (n, k) op(A)^T (k, m), stored transposed into C.
-  const x: MatmulArgs = plan.swap
-    ? {
-        ...args,
-        a: args.b,
-        b: args.a,
-        m: args.n,
-        n: args.m,
-        transA: !args.transB,
-        transB: !args.transA,
-        offsetA: args.offsetB,
-        offsetB: args.offsetA,
-        lda: args.ldb,
-        ldb: args.lda,
-      }
-    : args;
-  const g = gemmParams(batch.ctx, plan, x, Boolean(args.upper), 'matmul', Boolean(args.mirror));
+  const g = gemmParams(batch.ctx, plan, args, Boolean(args.upper), 'matmul', Boolean(args.mirror));
   if (g.empty) return;
   dispatch(batch, g.pipeline, {
     params: g.params,
