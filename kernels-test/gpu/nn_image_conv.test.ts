@@ -122,9 +122,17 @@ describeGpu('nn_image conv3x3', (get) => {
     });
   }
 
+  /** On a device without subgroups the implicit path must be refused, naming what is missing (then true). */
+  async function refusedWithoutSubgroups(path: 16 | 32): Promise<boolean> {
+    const ctx = get();
+    if (implicitRuns(ctx)) return false;
+    await expect(conv3x3Kernels(ctx, CASES[1]!, { image, path })).rejects.toThrow(/needs the subgroups feature/);
+    return true;
+  }
+
   for (const path of [16, 32] as const) {
-    it(`implicit GEMM, ${path} rows per tile: y (same bits as im2col + GEMM) and dx (accumulated and overwritten) match float64 on every case`, async (t) => {
-      if (!implicitRuns(get())) t.skip();
+    it(`implicit GEMM, ${path} rows per tile: y (same bits as im2col + GEMM) and dx (accumulated and overwritten) match float64 on every case`, async () => {
+      if (await refusedWithoutSubgroups(path)) return;
       for (const d of CASES) {
         const seed = d.n * 1000 + d.h * 100 + d.w * 10 + d.cin + d.cout + path;
         const v = data(d, seed);
@@ -146,8 +154,8 @@ describeGpu('nn_image conv3x3', (get) => {
     });
   }
 
-  it('implicit dW in several pixel splits matches float64, with the same bits at both tile heights', async (t) => {
-    if (!implicitRuns(get())) t.skip();
+  it('implicit dW in several pixel splits matches float64, with the same bits at both tile heights', async () => {
+    if (await refusedWithoutSubgroups(16)) return;
     // 663 pixels: dwSplits gives 2 splits of 332 and 331 pixels (the second crosses an image boundary).
     const d = { n: 3, h: 13, w: 17, cin: 5, cout: 7 };
     expect(dwSplits(663, 5, 7)).toBe(2);
