@@ -5,7 +5,7 @@ import { beginBatch, encodeCopy, submit } from '../runtime/dispatch.js';
 import { createTensor, upload, type Tensor } from '../runtime/tensor.js';
 import { checkDenoiseArgs, NULL_CLASS, type Denoiser } from './denoiser.js';
 import { encodeForward } from './graph.js';
-import { dimOf, disposeModel, encodeInput, modelGraph, type LearnedModel } from './model.js';
+import { dimOf, disposeModel, modelGraph, type LearnedModel } from './model.js';
 
 export interface LearnedDenoiser extends Denoiser {
   model: LearnedModel;
@@ -17,6 +17,45 @@ export function learnedDenoiser(model: LearnedModel): LearnedDenoiser {
   if (!def.schedule) throw new Error(`a ${def.architecture} model is not a denoiser (it has no noise schedule)`);
   const D = dimOf(def.dataShape);
   const shape = def.dataShape;
+  /**
+   * eps for x_t (n, D) once per label set, in one evaluation of the inference graph over copies.length * n
+   * rows (each block of n rows sees x_t). Every layer works per row (GroupNorm per image), so each block
+   * equals an evaluation of n rows bit for bit.
+   */
+  const evaluate = async (
+    ctx: Context,
+    xt: Tensor,
+    n: number,
+    step: number,
+    copies: (Int32Array | null)[],
+  ): Promise<Tensor[]> => {
+    for (const classes of copies) checkDenoiseArgs(d, n, step, classes);
+    if (xt.size < n * D) throw new Error(`${d.kind} denoiser: x_t holds ${xt.size} values, needs n * D = ${n} * ${D}`);
+    const rows = copies.length * n;
+    const g = await modelGraph(ctx, model, rows, 'infer');
+    upload(ctx, g.io.steps.t, new Uint32Array(rows).fill(step));
+    const labels = new Int32Array(rows).fill(NULL_CLASS);
+    copies.forEach((classes, h) => classes && labels.set(classes, h * n));
+    upload(ctx, g.io.labels.t, labels);
+    const out = copies.map((_, h) =>
+      createTensor(ctx, [n, D], { label: `${d.kind}.eps${copies.length > 1 ? h : ''}` }),
+    );
+    const bytes = 4 * n * D;
+    const b = beginBatch(ctx, `${d.kind}.predictEps`);
+    encodeCopy(
+      b,
+      (enc) => out.forEach((_, h) => enc.copyBufferToBuffer(xt.buffer, 0, g.io.x.t.buffer, h * bytes, bytes)),
+      rows * 4 * D,
+    );
+    encodeForward(g.nn.g, b);
+    encodeCopy(
+      b,
+      (enc) => out.forEach((o, h) => enc.copyBufferToBuffer(g.out.t.buffer, h * bytes, o.buffer, 0, bytes)),
+      rows * 4 * D,
+    );
+    submit(b);
+    return out;
+  };
   const d: LearnedDenoiser = {
     model,
     kind: def.architecture,
@@ -25,58 +64,11 @@ export function learnedDenoiser(model: LearnedModel): LearnedDenoiser {
     numClasses: def.numClasses,
     schedule: def.schedule,
     async predictEps(ctx: Context, xt: Tensor, n: number, step: number, classes: Int32Array | null): Promise<Tensor> {
-      checkDenoiseArgs(d, n, step, classes);
-      if (xt.size < n * D)
-        throw new Error(`${d.kind} denoiser: x_t holds ${xt.size} values, needs n * D = ${n} * ${D}`);
-      const g = await modelGraph(ctx, model, n, 'infer');
-      upload(ctx, g.io.steps.t, new Uint32Array(n).fill(step));
-      upload(ctx, g.io.labels.t, classes ?? new Int32Array(n).fill(-1));
-      const out = createTensor(ctx, [n, D], { label: `${d.kind}.eps` });
-      const b = beginBatch(ctx, `${d.kind}.predictEps`);
-      encodeInput(b, g, xt, n, D);
-      encodeForward(g.nn.g, b);
-      encodeCopy(b, (enc) => enc.copyBufferToBuffer(g.out.t.buffer, 0, out.buffer, 0, 4 * n * D), 4 * n * D);
-      submit(b);
-      return out;
+      return (await evaluate(ctx, xt, n, step, [classes]))[0]!;
     },
-    // Both halves of a 2n-row batch see the same x_t; every layer works per row (GroupNorm per image), so
-    // each half equals a call of n rows bit for bit.
     async predictEpsPair(ctx, xt, n, step, classesA, classesB) {
-      checkDenoiseArgs(d, n, step, classesA);
-      checkDenoiseArgs(d, n, step, classesB);
-      if (xt.size < n * D)
-        throw new Error(`${d.kind} denoiser: x_t holds ${xt.size} values, needs n * D = ${n} * ${D}`);
-      const g = await modelGraph(ctx, model, 2 * n, 'infer');
-      upload(ctx, g.io.steps.t, new Uint32Array(2 * n).fill(step));
-      const labels = new Int32Array(2 * n).fill(NULL_CLASS);
-      if (classesA) labels.set(classesA, 0);
-      if (classesB) labels.set(classesB, n);
-      upload(ctx, g.io.labels.t, labels);
-      const out = [0, 1].map((h) => createTensor(ctx, [n, D], { label: `${d.kind}.eps.${'ab'[h]}` })) as [
-        Tensor,
-        Tensor,
-      ];
-      const bytes = 4 * n * D;
-      const b = beginBatch(ctx, `${d.kind}.predictEpsPair`);
-      encodeCopy(
-        b,
-        (enc) => {
-          enc.copyBufferToBuffer(xt.buffer, 0, g.io.x.t.buffer, 0, bytes);
-          enc.copyBufferToBuffer(xt.buffer, 0, g.io.x.t.buffer, bytes, bytes);
-        },
-        2 * bytes,
-      );
-      encodeForward(g.nn.g, b);
-      encodeCopy(
-        b,
-        (enc) => {
-          enc.copyBufferToBuffer(g.out.t.buffer, 0, out[0].buffer, 0, bytes);
-          enc.copyBufferToBuffer(g.out.t.buffer, bytes, out[1].buffer, 0, bytes);
-        },
-        2 * bytes,
-      );
-      submit(b);
-      return out;
+      const [a, b] = await evaluate(ctx, xt, n, step, [classesA, classesB]);
+      return [a!, b!];
     },
     dispose() {
       disposeModel(model);
