@@ -32,7 +32,10 @@ const DATA: Record<string, () => Dataset> = {
   fashion: () => loadDataset('fashion-mnist'),
 };
 
-/** The PyTorch peer's (CPU, or CUDA) ms per step for the same definition, or why there is none. */
+/**
+ * The PyTorch peer's (CPU, or CUDA) ms per training step for the same definition, or with mode 'sample'
+ * per DDPM sampling step of `batch` images (no_grad forward and update); or why there is none.
+ */
 function peerMs(
   def: ModelDef,
   classes: number,
@@ -102,11 +105,6 @@ async function samplingMs(
     ms.push((performance.now() - t0) / steps);
   }
   return ms;
-}
-
-/** The PyTorch peer's ms per DDPM step (no_grad forward and update) for n images, or why there is none. */
-function peerSampleMs(def: ModelDef, classes: number, n: number, steps: number, reps: number, cuda: boolean) {
-  return peerMs(def, classes, n, steps, reps, cuda, 'sample');
 }
 
 export const trainBench: BenchCase<{
@@ -195,7 +193,7 @@ export const trainBench: BenchCase<{
         const pm2 =
           env.peer === 'none'
             ? 'peers off (--peer none)'
-            : peerSampleMs(def, ds.classes, n, p.sampleSteps, p.reps, cuda);
+            : peerMs(def, ds.classes, n, p.sampleSteps, p.reps, cuda, 'sample');
         rows.push(
           row(
             `${model} DDPM sampling step`,

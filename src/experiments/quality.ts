@@ -7,7 +7,7 @@
 import { ddpmScheduler } from '../samplers/scheduler.js';
 import type { ExperimentSetup } from './setup.js';
 import { makeScorer, type SampleScores } from './scoring.js';
-import { headlineFd, headlineFdName, runConfig } from './sweep.js';
+import { headlineFd, headlineFdName, meanScore, runConfig } from './sweep.js';
 import { newResult, spread, type ExperimentResult } from './types.js';
 import { sampleImages } from './images.js';
 import { referenceHeldOut } from './setup.js';
@@ -102,14 +102,10 @@ export async function runQuality(s: ExperimentSetup, o: QualityOptions = {}): Pr
   o.onProgress?.('training rows', seeds + 1, seeds + 1);
   const fdName = headlineFdName(s);
   const tr = spread(train.map(headlineFd));
-  const mean = (v: SampleScores[], k: keyof SampleScores) => {
-    const a = v.map((x) => x[k]).filter((x): x is number => typeof x === 'number');
-    return a.length ? a.reduce((p, q) => p + q, 0) / a.length : null;
-  };
   const ratio = model.fdMean / tr.mean;
   const columns = ['set', 'FD mean', 'FD min', 'FD max', 'FD (PCA)', 'precision', 'recall', 'density', 'coverage'];
   const cells = (v: SampleScores[]) =>
-    (['fdPca', 'precision', 'recall', 'density', 'coverage'] as const).map((k) => mean(v, k));
+    (['fdPca', 'precision', 'recall', 'density', 'coverage'] as const).map((k) => meanScore(v, k));
   r.tables.push({
     id: 'quality',
     title: 'Model samples against training rows, both scored against the reference',
@@ -122,7 +118,7 @@ export async function runQuality(s: ExperimentSetup, o: QualityOptions = {}): Pr
         model.fdMin,
         model.fdMax,
         ...cells(model.perSeed),
-        ...(conditional ? [mean(model.perSeed, 'classAccuracy')] : []),
+        ...(conditional ? [meanScore(model.perSeed, 'classAccuracy')] : []),
       ],
       [
         'training rows',
@@ -130,7 +126,7 @@ export async function runQuality(s: ExperimentSetup, o: QualityOptions = {}): Pr
         tr.min,
         tr.max,
         ...cells(train),
-        ...(conditional ? [mean(train, 'classAccuracy')] : []),
+        ...(conditional ? [meanScore(train, 'classAccuracy')] : []),
       ],
     ],
   });

@@ -63,6 +63,11 @@ export async function runConfig(
 
 /** Mean of one score over the seeds (null when the score is absent). */
 export function meanOf(r: ConfigRun, key: keyof SampleScores): number | null {
-  const v = r.perSeed.map((p) => p[key]).filter((x): x is number => typeof x === 'number');
+  return meanScore(r.perSeed, key);
+}
+
+/** Mean of one score over a list of scored sets (null when the score is absent). */
+export function meanScore(scores: SampleScores[], key: keyof SampleScores): number | null {
+  const v = scores.map((p) => p[key]).filter((x): x is number => typeof x === 'number');
   return v.length ? v.reduce((a, b) => a + b, 0) / v.length : null;
 }

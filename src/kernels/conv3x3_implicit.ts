@@ -42,11 +42,15 @@ export interface ImplicitConvPlan {
   withBias: CachedPipeline;
 }
 
-export async function implicitConvPlan(ctx: Context, rows: ImplicitRows): Promise<ImplicitConvPlan> {
+function checkRuns(ctx: Context): void {
   if (!implicitRuns(ctx))
     throw new Error(
       `conv3x3 implicit: needs the subgroups feature with subgroups of at least 8 invocations (this device: subgroups ${ctx.features.subgroups}, smallest size ${ctx.features.subgroupMinSize})`,
     );
+}
+
+export async function implicitConvPlan(ctx: Context, rows: ImplicitRows): Promise<ImplicitConvPlan> {
+  checkRuns(ctx);
   return {
     rows,
     pipeline: await getPipeline(ctx, CONV3X3_IMPLICIT, implicitBuild(rows)),
@@ -132,7 +136,7 @@ export interface ImplicitDwPlan {
 }
 
 export async function implicitDwPlan(ctx: Context, rows: ImplicitRows): Promise<ImplicitDwPlan> {
-  await implicitConvPlan(ctx, rows);
+  checkRuns(ctx);
   const r = NN_DENSE_BUILDS.columnReduce;
   return {
     rows,
