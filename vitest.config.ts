@@ -8,5 +8,7 @@ export default defineConfig({
     testTimeout: 120_000,
     hookTimeout: 120_000,
     reporters: ['default'],
+    // Tests tune in memory: they neither read nor write the user's tuning cache (~/.cache/fluctus).
+    env: { FLUCTUS_TUNE_CACHE: 'off' },
   },
 });

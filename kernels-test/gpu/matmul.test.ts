@@ -1,6 +1,6 @@
 // matmul.wgsl (every registered build) against the float64 reference: transposes, alpha/beta,
 // offsets and leading dimensions on sub-blocks, awkward shapes, the 2-D grid, autotune, bad input.
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect, it } from 'vitest';
@@ -312,7 +312,8 @@ describeGpu('matmul', (get) => {
   it('autotune picks a registered build once per shape class, and caches it in a JSON file', async () => {
     const ctx = get();
     forgetTuning(ctx);
-    const file = join(mkdtempSync(join(tmpdir(), 'fluctus-tune-')), 'tune.json');
+    // In a folder that does not exist yet: the cache creates it.
+    const file = join(mkdtempSync(join(tmpdir(), 'fluctus-tune-')), 'new', 'tune.json');
     const before = tuneLog.length;
     const p1 = await matmulPlan(ctx, { m: 100, n: 90, k: 80 }, { tuneCache: file });
     expect(tuneLog.length).toBe(before + 1);
@@ -325,6 +326,17 @@ describeGpu('matmul', (get) => {
     forgetTuning(ctx);
     await matmulPlan(ctx, { m: 100, n: 90, k: 80 }, { tuneCache: file });
     expect(tuneLog.length).toBe(before + 1);
+    // Another process adds choices after this one read the file: a later tune here keeps them.
+    saved['another adapter'] = { 'matmul|00|sss': 'theirs' };
+    saved[adapterKey(ctx)]['syrk|00|lll'] = 'theirs too';
+    writeFileSync(file, JSON.stringify(saved));
+    const p3 = await matmulPlan(ctx, { m: 30, n: 20, k: 10 }, { tuneCache: file });
+    expect(tuneLog.length).toBe(before + 2);
+    const merged = JSON.parse(readFileSync(file, 'utf8'));
+    expect(merged['another adapter']).toEqual({ 'matmul|00|sss': 'theirs' });
+    expect(merged[adapterKey(ctx)]['syrk|00|lll']).toBe('theirs too');
+    expect(merged[adapterKey(ctx)]['matmul|00|sss']).toMatchObject(p3.build);
+    forgetTuning(ctx);
   });
 
   it('autotune times swapped plans for C with few columns, and the plan it picks matches float64', async () => {

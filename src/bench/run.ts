@@ -3,6 +3,8 @@
 // its table, and the comparison of two result files. `fluctus bench` (src/cli/bench.ts) is a thin caller.
 import type { Context } from '../runtime/context.js';
 import { traced } from '../runtime/trace.js';
+import { defaultTuneCache } from '../runtime/platform-node.js';
+import { tuneLog } from '../kernels/autotune.js';
 import { analyzeBench } from './analyze.js';
 import {
   BENCH_SIZES,
@@ -44,6 +46,8 @@ export interface CaseRecord {
   params: Params;
   seconds: number;
   status: 'ok' | 'failed';
+  /** Autotunes run during the case (0 when the tuning cache knew every shape class it met; absent in older files). */
+  tunes?: number;
   error?: string;
   check?: string;
   rows: BenchRow[];
@@ -51,7 +55,13 @@ export interface CaseRecord {
 }
 
 export type BenchResult = typeof BENCH_FORMAT &
-  ReturnType<typeof provenance> & { size: BenchSize; peer: PeerMode; command: string; cases: CaseRecord[] };
+  ReturnType<typeof provenance> & {
+    size: BenchSize;
+    peer: PeerMode;
+    command: string;
+    tuneCache?: string | null;
+    cases: CaseRecord[];
+  };
 
 export interface BenchOptions {
   names?: string[];
@@ -121,9 +131,18 @@ export async function runBench(ctx: Context, opts: BenchOptions): Promise<BenchR
   for (const [i, c] of cases.entries()) {
     log(`[${((performance.now() - t0) / 1e3).toFixed(1)} s] ${c.name} (${i + 1}/${cases.length}, ${size})`);
     const t = performance.now();
+    const tunesBefore = tuneLog.length;
+    const tunes = () => tuneLog.length - tunesBefore;
     try {
       const r = await traced(ctx, `bench ${c.name}`, () => c.run(env, params[i]!));
-      records.push({ name: c.name, params: params[i]!, seconds: (performance.now() - t) / 1e3, status: 'ok', ...r });
+      records.push({
+        name: c.name,
+        params: params[i]!,
+        seconds: (performance.now() - t) / 1e3,
+        status: 'ok',
+        tunes: tunes(),
+        ...r,
+      });
     } catch (e) {
       const error = (e as Error).message;
       log(`${c.name}: FAILED: ${error}`);
@@ -132,6 +151,7 @@ export async function runBench(ctx: Context, opts: BenchOptions): Promise<BenchR
         params: params[i]!,
         seconds: (performance.now() - t) / 1e3,
         status: 'failed',
+        tunes: tunes(),
         error,
         rows: [],
       });
@@ -143,6 +163,8 @@ export async function runBench(ctx: Context, opts: BenchOptions): Promise<BenchR
     size,
     peer: env.peer,
     command: opts.command ?? '',
+    /** Where autotune choices were read from and kept (null: this process only); see CaseRecord.tunes. */
+    tuneCache: ctx.platform === 'node' ? (defaultTuneCache() ?? null) : null,
     cases: records,
   };
 }
@@ -173,6 +195,7 @@ export function formatBench(r: BenchResult): string {
     `adapter: ${a.vendor} ${a.architecture} ${a.description}`.trimEnd() +
       (r.software ? ' (SOFTWARE fallback: CPU-emulated GPU, times say nothing about a GPU)' : ''),
     `cpu: ${r.cpu}; node ${r.node}`,
+    `autotune: ${r.cases.reduce((s, c) => s + (c.tunes ?? 0), 0)} shape classes tuned in this run; cache ${r.tuneCache ?? 'none (this process only)'}`,
   ];
   const body: string[][] = [];
   for (const c of r.cases) {

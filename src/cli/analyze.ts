@@ -4,6 +4,8 @@ import { join } from 'node:path';
 import { Command, Option } from 'commander';
 import { requestContext, destroyContext, type Context } from '../runtime/context.js';
 import { traced, traceHost } from '../runtime/trace.js';
+import { defaultTuneCache } from '../runtime/platform-node.js';
+import { tuneLog } from '../kernels/autotune.js';
 import { makeSchedule, type ScheduleName } from '../schedule/schedules.js';
 import { loadDataset } from '../data/loaders.js';
 import { analyzeMergers, momentsDataset } from '../analysis/analyze.js';
@@ -191,6 +193,12 @@ export function analyzeCommand(): Command {
           console.log(`trace: ${o.trace} (${writeTrace(ctx, o.trace, { data: data.name })} events)`);
         console.log(`\n${headline(report)}`);
         for (const w of report.warnings) console.log(`\nwarning: ${w}`);
+        if (tuneLog.length) {
+          const cache = defaultTuneCache();
+          console.log(
+            `\nautotune: ${tuneLog.length} kernel shape classes timed on this adapter${cache ? ` (kept in ${cache}: later runs skip them)` : ''}`,
+          );
+        }
         console.log(
           `\nreport: ${o.out}/report.html (data: ${o.out}/report.json${lateStart ? `, late start: ${o.out}/late-start.json` : ''}) in ${(report.timings.total! / 1e3).toFixed(1)} s`,
         );

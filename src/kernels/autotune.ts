@@ -1,9 +1,11 @@
 // Per-adapter choice among kernel builds: on first use per (adapter, kernel, shape class) each
 // candidate is timed briefly on a representative problem and the fastest kept, in memory per context
-// and optionally in a JSON file (option or FLUCTUS_TUNE_CACHE) keyed by the adapter's identity.
+// and, in Node, in a JSON file keyed by the adapter's identity (driver version included): the caller's file,
+// else FLUCTUS_TUNE_CACHE, else ~/.cache/fluctus/autotune.json (platform-node.ts defaultTuneCache), so
+// only a machine's first run pays for tuning (13 s of a 95 s Fashion-MNIST analysis on lavapipe).
 // All candidates compute the same sums in the same order, so the choice never changes results.
 import type { Context } from '../runtime/context.js';
-import { readTextFile, writeTextFile } from '../runtime/platform-node.js';
+import { defaultTuneCache, makeParentDir, readTextFile, writeTextFile } from '../runtime/platform-node.js';
 
 type Entries = Record<string, unknown>;
 
@@ -39,11 +41,24 @@ function readCache(path: string): Record<string, Entries> {
   return hit;
 }
 
-function writeCache(path: string, all: Record<string, Entries>): void {
+/** Cache files that could not be written: each is warned about once per process. */
+const unwritable = new Set<string>();
+
+/**
+ * Adds one choice to the cache file: re-read first, so that choices another process wrote since this one
+ * read the file are kept; written through a temp file and a rename.
+ */
+function writeCache(path: string, section: string, key: string, choice: unknown): void {
+  files.delete(path);
+  const all = readCache(path);
+  (all[section] ??= {})[key] = choice;
   try {
+    makeParentDir(path);
     writeTextFile(path, JSON.stringify(all, null, 2) + '\n');
   } catch (e) {
-    console.warn(`fluctus autotune: could not write the cache ${path}: ${(e as Error).message}`);
+    if (!unwritable.has(path))
+      console.warn(`fluctus autotune: could not write the cache ${path}: ${(e as Error).message}`);
+    unwritable.add(path);
   }
 }
 
@@ -73,7 +88,7 @@ export async function tune<T>(
   if (!mem) memory.set(ctx, (mem = new Map()));
   const known = mem.get(key) as T | undefined;
   if (known !== undefined) return known;
-  const path = ctx.platform === 'node' ? (cacheFile ?? process.env.FLUCTUS_TUNE_CACHE) : undefined;
+  const path = ctx.platform === 'node' ? (cacheFile ?? defaultTuneCache()) : undefined;
   if (path) {
     const cached = readCache(path)[adapterKey(ctx)]?.[key] as T | undefined;
     const match = cached && candidates.find((c) => same(c, cached));
@@ -96,11 +111,7 @@ export async function tune<T>(
   const best = candidates[ms.indexOf(Math.min(...ms))]!;
   tuneLog.push({ key, candidates: [...candidates], ms });
   mem.set(key, best);
-  if (path) {
-    const all = readCache(path);
-    (all[adapterKey(ctx)] ??= {})[key] = best;
-    writeCache(path, all);
-  }
+  if (path) writeCache(path, adapterKey(ctx), key, best);
   return best;
 }
 

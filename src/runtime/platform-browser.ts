@@ -24,6 +24,15 @@ export function writeTextFile(path: string, _text: string): void {
   throw new Error(`fluctus: cannot write ${path}: a browser page has no file system`);
 }
 
+/** Pages keep no tuning cache file: tunes are remembered per context only. */
+export function defaultTuneCache(): string | undefined {
+  return undefined;
+}
+
+export function makeParentDir(path: string): void {
+  throw new Error(`fluctus: cannot create the folder of ${path}: a browser page has no file system`);
+}
+
 export function readBinaryFile(path: string): Uint8Array {
   throw new Error(
     `fluctus: cannot read ${path}: a browser page has no file system (decode the bytes you fetched instead)`,

@@ -1,7 +1,8 @@
 // Node side of the runtime: Dawn through the `webgpu` package, shaders read from disk.
 // The browser bundle swaps this module for platform-browser.ts (scripts/build-web.ts).
-import { existsSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { homedir, tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
 import { create, globals } from 'webgpu';
 import { writeFileAtomic } from './atomic-write.js';
 
@@ -38,6 +39,23 @@ export function readTextFile(path: string): string | null {
 /** Writes through a temp file and a rename, so a crash never leaves a half-written file. */
 export function writeTextFile(path: string, text: string): void {
   writeFileAtomic(path, text);
+}
+
+/**
+ * The autotune's cache file (autotune.ts): FLUCTUS_TUNE_CACHE when set (a path; `off` or empty: no file),
+ * else autotune.json in the user's cache folder ($XDG_CACHE_HOME/fluctus, default ~/.cache/fluctus), as
+ * compilers that tune kernels keep theirs. Its folder is created when missing.
+ */
+export function defaultTuneCache(): string | undefined {
+  const env = process.env.FLUCTUS_TUNE_CACHE;
+  if (env !== undefined) return env === '' || env === 'off' ? undefined : env;
+  const root = process.env.XDG_CACHE_HOME || join(homedir(), '.cache');
+  return join(root, 'fluctus', 'autotune.json');
+}
+
+/** Creates the folder a file will be written to, with its parents. */
+export function makeParentDir(path: string): void {
+  mkdirSync(dirname(path), { recursive: true });
 }
 
 /** A whole binary file (checkpoints); the error names the file. */
