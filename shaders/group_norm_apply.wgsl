@@ -1,45 +1,74 @@
-// y[nn, p, ci] = (x[nn, p, ci] - mean[nn, g]) * rstd[nn, g] * gamma[ci] + beta[ci], g = ci / cpg, for NHWC
-// x (n, hw, c); SILU builds write silu(y) (lib/activation.wgsl; inference graphs fuse GroupNorm + SiLU). Bindings: 0 Params, 1 x, 2 mean (n * groups), 3 rstd (n * groups), 4 gamma (c), 5 beta (c),
-// 6 y (all f32). Dispatch: grid2d(n * hw, WG), one invocation per pixel and its c channels (integer
-// division per element costs lavapipe 5x). Precision: f32, 4 roundings. Reference: ref/nn_image_norm.ts groupNorm.
-// wrapper: src/kernels/nn_image_norm.ts
+// y[nn, p, ci] = (x[nn, p, ci] - shift[nn, ci]) * (rstd[nn, g] * gamma[ci]) + beta[ci], g = ci / cpg, for NHWC
+// x (n, hw, c), shift from group_norm_finish (the group mean, less the conditioning offset in its OFFSET
+// builds); SILU builds write silu(y) (lib/activation.wgsl; inference graphs fuse GroupNorm + SiLU). VEC4
+// builds (c % 4 == 0) move channels four at a time: cw = c / 4 (else c), V = vec4<f32> (else f32).
+// Bindings: 0 Params, 1 x (n * hw, cw) V, 2 shift (n, cw) V, 3 rstd (n * groups) f32, 4 gamma (cw) V,
+// 5 beta (cw) V, 6 y (n * hw, cw) V. Dispatch: grid2d(n * blocks * cw, WG), one invocation per (image, block
+// of block_rows pixels, channel or quad), which loads its channel factors once. Precision: f32, 4 roundings.
+// Reference: kernels-test/ref/nn_image_norm.ts groupNorm. wrapper: src/kernels/nn_image_norm.ts
 override WG: u32 = 64;
+
+#if VEC4
+alias V = vec4<f32>;
+#else
+alias V = f32;
+#endif
 
 struct Params {
   hw: u32,
-  c: u32,
+  cw: u32,
   groups: u32,
   cpg: u32,
-  pixels: u32,
+  blocks: u32,
+  block_rows: u32,
+  total: u32,
 }
 
 @group(0) @binding(0) var<uniform> params: Params;
-@group(0) @binding(1) var<storage, read> x: array<f32>;
-@group(0) @binding(2) var<storage, read> mean: array<f32>;
+@group(0) @binding(1) var<storage, read> x: array<V>;
+@group(0) @binding(2) var<storage, read> shift: array<V>;
 @group(0) @binding(3) var<storage, read> rstd: array<f32>;
-@group(0) @binding(4) var<storage, read> gamma: array<f32>;
-@group(0) @binding(5) var<storage, read> beta: array<f32>;
-@group(0) @binding(6) var<storage, read_write> y: array<f32>;
+@group(0) @binding(4) var<storage, read> gamma: array<V>;
+@group(0) @binding(5) var<storage, read> beta: array<V>;
+@group(0) @binding(6) var<storage, read_write> y: array<V>;
+
+// rstd of the group of channel q (VEC4: of each of the channels 4q .. 4q + 3) of image row ng0 = nn * groups.
+fn group_rstd(ng0: u32, q: u32) -> V {
+#if VEC4
+  let ci = 4u * q;
+  let cpg = params.cpg;
+  return vec4<f32>(rstd[ng0 + ci / cpg], rstd[ng0 + (ci + 1u) / cpg], rstd[ng0 + (ci + 2u) / cpg],
+                   rstd[ng0 + (ci + 3u) / cpg]);
+#else
+  return rstd[ng0 + q / params.cpg];
+#endif
+}
 
 @compute @workgroup_size(WG)
 fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
         @builtin(local_invocation_index) lid: u32) {
-  let pix = linear_index(wid, nwg, lid, WG);
-  if (pix >= params.pixels) { return; }
-  let c = params.c;
-  let ng0 = (pix / params.hw) * params.groups;
-  var g = 0u;
-  var next = params.cpg;
-  for (var ci = 0u; ci < c; ci++) {
-    if (ci == next) {
-      g++;
-      next += params.cpg;
-    }
-    let i = pix * c + ci;
+  let i = linear_index(wid, nwg, lid, WG);
+  if (i >= params.total) { return; }
+  let cw = params.cw;
+  let q = i % cw;
+  let blk = (i / cw) % params.blocks;
+  let nn = i / (cw * params.blocks);
+  let sh = shift[nn * cw + q];
+  let a = group_rstd(nn * params.groups, q) * gamma[q];
+  let b = beta[q];
+  let p0 = blk * params.block_rows;
+  let p1 = min(params.hw, p0 + params.block_rows);
+  for (var p = p0; p < p1; p++) {
+    let e = (nn * params.hw + p) * cw + q;
+    let v = (x[e] - sh) * a + b;
 #if SILU
-    y[i] = silu((x[i] - mean[ng0 + g]) * rstd[ng0 + g] * gamma[ci] + beta[ci]);
+#if VEC4
+    y[e] = silu4(v);
 #else
-    y[i] = (x[i] - mean[ng0 + g]) * rstd[ng0 + g] * gamma[ci] + beta[ci];
+    y[e] = silu(v);
+#endif
+#else
+    y[e] = v;
 #endif
   }
 }

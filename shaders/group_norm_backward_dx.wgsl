@@ -1,47 +1,78 @@
-// dx = rstd * (gamma dy - S0 / M - xhat S1 / M), xhat = (x - mean) * rstd, M = hw * cpg, with
+// dx = rstd * (gamma dy - S0 / M - xhat S1 / M), xhat = (x - shift[nn, ci]) * rstd[nn, g], M = hw * cpg, with
 // (S0, S1) = gs[nn, g] = sums over the group of (gamma dy, gamma dy xhat): the GroupNorm input gradient
-// (overwrites dx). Bindings: 0 Params, 1 x, 2 dy, 3 gamma (c), 4 mean, 5 rstd (n * groups), 6 gs vec2, 7 dx.
-// Dispatch: grid2d(n * hw, WG), one invocation per pixel and its c channels. Precision: f32, a few
-// roundings of the terms. Reference: kernels-test/ref/nn_image_norm.ts groupNormBackward.
+// (overwrites dx). VEC4 builds (c % 4 == 0) move channels four at a time: cw = c / 4 (else c),
+// V = vec4<f32> (else f32). Bindings: 0 Params, 1 x V, 2 dy V, 3 gamma (cw) V, 4 shift (n, cw) V, 5 rstd
+// (n * groups) f32, 6 gs (n * groups) vec2<f32>, 7 dx V. Dispatch: grid2d(n * blocks * cw, WG), one
+// invocation per (image, block of block_rows pixels, channel or quad), which loads its channel factors once.
+// Precision: f32, a few roundings of the terms. Reference: kernels-test/ref/nn_image_norm.ts groupNormBackward.
 // wrapper: src/kernels/nn_image_norm.ts
 override WG: u32 = 64;
 
+#if VEC4
+alias V = vec4<f32>;
+#else
+alias V = f32;
+#endif
+
 struct Params {
   hw: u32,
-  c: u32,
+  cw: u32,
   groups: u32,
   cpg: u32,
-  pixels: u32,
+  blocks: u32,
+  block_rows: u32,
+  total: u32,
   inv_m: f32,
 }
 
 @group(0) @binding(0) var<uniform> params: Params;
-@group(0) @binding(1) var<storage, read> x: array<f32>;
-@group(0) @binding(2) var<storage, read> dy: array<f32>;
-@group(0) @binding(3) var<storage, read> gamma: array<f32>;
-@group(0) @binding(4) var<storage, read> mean: array<f32>;
+@group(0) @binding(1) var<storage, read> x: array<V>;
+@group(0) @binding(2) var<storage, read> dy: array<V>;
+@group(0) @binding(3) var<storage, read> gamma: array<V>;
+@group(0) @binding(4) var<storage, read> shift: array<V>;
 @group(0) @binding(5) var<storage, read> rstd: array<f32>;
 @group(0) @binding(6) var<storage, read> gs: array<vec2<f32>>;
-@group(0) @binding(7) var<storage, read_write> dx: array<f32>;
+@group(0) @binding(7) var<storage, read_write> dx: array<V>;
+
+// Per-group factors (rstd, S0 / M, S1 / M) of channel q (VEC4: of each of the channels 4q .. 4q + 3).
+struct Factors {
+  r: V,
+  s0: V,
+  s1: V,
+}
+
+fn factors(ng0: u32, q: u32) -> Factors {
+#if VEC4
+  let ci = 4u * q;
+  let g = ng0 + vec4<u32>(ci, ci + 1u, ci + 2u, ci + 3u) / params.cpg;
+  let s = array<vec2<f32>, 4>(gs[g.x], gs[g.y], gs[g.z], gs[g.w]);
+  return Factors(vec4<f32>(rstd[g.x], rstd[g.y], rstd[g.z], rstd[g.w]),
+                 vec4<f32>(s[0].x, s[1].x, s[2].x, s[3].x) * params.inv_m,
+                 vec4<f32>(s[0].y, s[1].y, s[2].y, s[3].y) * params.inv_m);
+#else
+  let g = ng0 + q / params.cpg;
+  let s = gs[g] * params.inv_m;
+  return Factors(rstd[g], s.x, s.y);
+#endif
+}
 
 @compute @workgroup_size(WG)
 fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
         @builtin(local_invocation_index) lid: u32) {
-  let pix = linear_index(wid, nwg, lid, WG);
-  if (pix >= params.pixels) { return; }
-  let c = params.c;
-  let ng0 = (pix / params.hw) * params.groups;
-  var g = 0u;
-  var next = params.cpg;
-  for (var ci = 0u; ci < c; ci++) {
-    if (ci == next) {
-      g++;
-      next += params.cpg;
-    }
-    let i = pix * c + ci;
-    let r = rstd[ng0 + g];
-    let xhat = (x[i] - mean[ng0 + g]) * r;
-    let s = gs[ng0 + g] * params.inv_m;
-    dx[i] = r * (gamma[ci] * dy[i] - s.x - xhat * s.y);
+  let i = linear_index(wid, nwg, lid, WG);
+  if (i >= params.total) { return; }
+  let cw = params.cw;
+  let q = i % cw;
+  let blk = (i / cw) % params.blocks;
+  let nn = i / (cw * params.blocks);
+  let f = factors(nn * params.groups, q);
+  let sh = shift[nn * cw + q];
+  let gm = gamma[q];
+  let p0 = blk * params.block_rows;
+  let p1 = min(params.hw, p0 + params.block_rows);
+  for (var p = p0; p < p1; p++) {
+    let e = (nn * params.hw + p) * cw + q;
+    let xhat = (x[e] - sh) * f.r;
+    dx[e] = f.r * (gm * dy[e] - f.s0 - xhat * f.s1);
   }
 }

@@ -1,15 +1,23 @@
-// Per image nn, block blk of block_rows pixels and channel ci of NHWC (n, hw, c): s0 = sum dy and
-// s1 = sum dy * xhat, xhat = (x - mean[nn, g]) * rstd[nn, g], over the block's pixels, stored as two planes
-// out[(nn * blocks + blk) * c + ci] = s0 and out[(n + nn) * blocks * c + ...] = s1 (with blocks = 1 this is
-// already the (2, n, c) layout group_norm_backward_stats reads; else channel_sum_finish reduces the blocks).
-// Bindings: 0 Params, 1 x, 2 dy, 3 mean, 4 rstd, 5 out (f32). Dispatch: grid2d(n * blocks * c, WG).
+// Per image nn, block blk of block_rows pixels and channel q of NHWC (n, hw, c) (VEC4 builds, c % 4 == 0:
+// the four channels 4q .. 4q + 3), with xhat = (x - shift[nn, ci]) * rstd[nn, g] (shift: group_norm_finish's):
+// s0 = sum dy, s1 = sum dy xhat and s2 = sum xhat over the block's pixels, as three planes out[i] = s0,
+// out[total + i] = s1, out[2 total + i] = s2 with i = (nn * blocks + blk) * cw + q, cw = c (c / 4 in VEC4
+// builds); with blocks = 1 already the (3, n, c) layout group_norm_backward_stats reads, else
+// channel_sum_finish reduces the blocks. Bindings: 0 Params, 1 x V, 2 dy V, 3 shift (n, cw) V, 4 rstd
+// (n * groups) f32, 5 out V; V = f32 (vec4<f32> in VEC4 builds). Dispatch: grid2d(n * blocks * cw, WG).
 // Precision: f32 sums in pixel order. Reference: kernels-test/ref/nn_image_norm.ts groupNormBackward.
 // wrapper: src/kernels/nn_image_norm.ts
 override WG: u32 = 64;
 
+#if VEC4
+alias V = vec4<f32>;
+#else
+alias V = f32;
+#endif
+
 struct Params {
   hw: u32,
-  c: u32,
+  cw: u32,
   groups: u32,
   cpg: u32,
   blocks: u32,
@@ -18,34 +26,49 @@ struct Params {
 }
 
 @group(0) @binding(0) var<uniform> params: Params;
-@group(0) @binding(1) var<storage, read> x: array<f32>;
-@group(0) @binding(2) var<storage, read> dy: array<f32>;
-@group(0) @binding(3) var<storage, read> mean: array<f32>;
+@group(0) @binding(1) var<storage, read> x: array<V>;
+@group(0) @binding(2) var<storage, read> dy: array<V>;
+@group(0) @binding(3) var<storage, read> shift: array<V>;
 @group(0) @binding(4) var<storage, read> rstd: array<f32>;
-@group(0) @binding(5) var<storage, read_write> out: array<f32>;
+@group(0) @binding(5) var<storage, read_write> out: array<V>;
+
+// rstd of the group of channel q (VEC4: of each of the channels 4q .. 4q + 3) of image row ng0 = nn * groups.
+fn group_rstd(ng0: u32, q: u32) -> V {
+#if VEC4
+  let ci = 4u * q;
+  let cpg = params.cpg;
+  return vec4<f32>(rstd[ng0 + ci / cpg], rstd[ng0 + (ci + 1u) / cpg], rstd[ng0 + (ci + 2u) / cpg],
+                   rstd[ng0 + (ci + 3u) / cpg]);
+#else
+  return rstd[ng0 + q / params.cpg];
+#endif
+}
 
 @compute @workgroup_size(WG)
 fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
         @builtin(local_invocation_index) lid: u32) {
   let i = linear_index(wid, nwg, lid, WG);
   if (i >= params.total) { return; }
-  let c = params.c;
-  let ci = i % c;
-  let blk = (i / c) % params.blocks;
-  let nn = i / (c * params.blocks);
-  let ng = nn * params.groups + ci / params.cpg;
-  let m = mean[ng];
-  let r = rstd[ng];
+  let cw = params.cw;
+  let q = i % cw;
+  let blk = (i / cw) % params.blocks;
+  let nn = i / (cw * params.blocks);
+  let sh = shift[nn * cw + q];
+  let r = group_rstd(nn * params.groups, q);
   let p0 = blk * params.block_rows;
   let p1 = min(params.hw, p0 + params.block_rows);
-  var s0 = 0.0;
-  var s1 = 0.0;
+  var s0 = V(0.0);
+  var s1 = V(0.0);
+  var s2 = V(0.0);
   for (var p = p0; p < p1; p++) {
-    let e = (nn * params.hw + p) * c + ci;
+    let e = (nn * params.hw + p) * cw + q;
     let d = dy[e];
+    let xhat = (x[e] - sh) * r;
     s0 += d;
-    s1 += d * ((x[e] - m) * r);
+    s1 += d * xhat;
+    s2 += xhat;
   }
   out[i] = s0;
   out[params.total + i] = s1;
+  out[2u * params.total + i] = s2;
 }

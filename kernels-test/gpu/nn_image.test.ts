@@ -7,8 +7,8 @@ import {
   blockPlan,
   disposeImageKernels,
   encodeAddChannelBias,
-  encodeAddChannelBiasBackward,
   encodeAvgPool2,
+  encodeChannelSum,
   encodeAvgPool2Backward,
   encodeCol2im3x3,
   encodeConcatChannels,
@@ -221,7 +221,7 @@ describeGpu('nn_image', (get) => {
       run(ctx, (b) => {
         encodeAddChannelBias(b, k, { x: X, e: E, y: Y, n, hw, c });
         encodeAddChannelBias(b, k, { x: XI, e: E, y: XI, n, hw, c });
-        encodeAddChannelBiasBackward(b, k, { dy: X, de: DE, n, hw, c });
+        encodeChannelSum(b, k, { x: X, out: DE, n, hw, c });
       });
       const tag = `channel bias (${n}, ${hw}, ${c})`;
       const ref = addChannelBias(x, e, n, hw, c);

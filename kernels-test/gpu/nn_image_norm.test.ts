@@ -1,6 +1,8 @@
 // GroupNorm forward (saved mean / rstd) and backward over NHWC against the float64 reference of
 // kernels-test/ref/nn_image_norm.ts (whose backward is checked by finite differences in
-// pure/nn_image_ref.test.ts): groups 1 and > 1, one and two reduction levels, constant groups, bad input.
+// pure/nn_image_ref.test.ts): groups 1 and > 1, one and two reduction levels, the f32 and vec4 (c % 4 == 0)
+// builds, with and without per-image channel offsets e (GroupNorm of x + e, whose gradient de is the pixel
+// sum of the reference dx), constant groups, bad input.
 import { afterAll, afterEach, beforeAll, expect, it } from 'vitest';
 import { describeGpu } from './device.js';
 import {
@@ -16,7 +18,9 @@ import { abs, add, cleanup, down, expectBound, f32, run, up } from './nn_image_h
 import { silu } from '../ref/nn_dense.js';
 
 // (n, hw, c, groups): a single value; 5 x 5 with 4 groups of 4; 7 x 7 with groups of 1 channel; 14 x 14 in one
-// group (two levels); 8 x 8 x 3; 2 x 7 x 16 in 8 groups; 1 x 1 images.
+// group (two levels); 8 x 8 x 3; 2 x 7 x 16 in 8 groups of 2; 1 x 1 images; vec4 builds whose quads straddle
+// groups of 3 (one image of 3 x 3, and 7 x 7), 1 x 1 images in groups of 1 of a vec4 build, and 33 pixels
+// (a last block of 1) of 6 channels in groups of 3.
 const CASES: GroupDims[] = [
   { n: 1, hw: 1, c: 1, groups: 1 },
   { n: 2, hw: 25, c: 16, groups: 4 },
@@ -25,19 +29,23 @@ const CASES: GroupDims[] = [
   { n: 2, hw: 64, c: 3, groups: 1 },
   { n: 3, hw: 14, c: 16, groups: 8 },
   { n: 2, hw: 1, c: 3, groups: 3 },
+  { n: 1, hw: 9, c: 12, groups: 4 },
+  { n: 3, hw: 49, c: 24, groups: 8 },
+  { n: 2, hw: 1, c: 8, groups: 8 },
+  { n: 1, hw: 33, c: 6, groups: 2 },
 ];
 const EPS = 1e-5;
 
 /**
- * Summation length for the bounds: a block of at most blockRows * cpg values, then blocks merged (forward),
- * or blockRows pixels, then blocks, then cpg channels or n images (backward); doubled for the two passes /
- * the product terms, plus a few roundings of the elementwise formula.
+ * Summation length for the bounds: per channel Welford updates over a block of at most blockRows pixels,
+ * then cpg * blocks merges (forward), or blockRows pixels, then blocks, then cpg channels or n images
+ * (backward); doubled for the two roundings per update / the product terms, plus a few roundings of the
+ * elementwise formula.
  */
 function sumLength(d: GroupDims): number {
   const cpg = d.c / d.groups;
-  const fwd = blockPlan(d.hw, cpg);
-  const bwd = blockPlan(d.hw, 1);
-  return 2 * Math.max(fwd.blockRows * cpg + fwd.blocks, bwd.blockRows + bwd.blocks + d.n + cpg) + 8;
+  const { blocks, blockRows } = blockPlan(d.hw, 1);
+  return 2 * Math.max(blockRows + cpg * blocks, blockRows + blocks + d.n + cpg) + 8;
 }
 
 describeGpu('nn_image GroupNorm', (get) => {
@@ -49,112 +57,153 @@ describeGpu('nn_image GroupNorm', (get) => {
   afterEach(cleanup);
 
   for (const d of CASES) {
-    it(`forward and backward match float64 for ${JSON.stringify(d)}`, async () => {
-      const ctx = get();
-      const { n, hw, c, groups } = d;
-      const cpg = c / groups;
-      const size = n * hw * c;
-      const seed = n * 1000 + hw * 10 + c + groups;
-      const x = f32(size, seed, 2, 0.5);
-      const gamma = f32(c, seed + 1, 1, 1);
-      const beta = f32(c, seed + 2);
-      const dy = f32(size, seed + 3);
-      const dg0 = f32(c, seed + 4);
-      const db0 = f32(c, seed + 5);
-      const [X, G, B, Y, M, R] = [
-        up(ctx, x),
-        up(ctx, gamma),
-        up(ctx, beta),
-        up(ctx, size),
-        up(ctx, n * groups),
-        up(ctx, n * groups),
-      ];
-      const [DY, DX, DG, DB] = [up(ctx, dy), up(ctx, f32(size, 9)), up(ctx, dg0), up(ctx, db0)];
-      run(ctx, (bt) => {
-        encodeGroupNorm(bt, k, { x: X, y: Y, gamma: G, beta: B, mean: M, rstd: R, n, hw, c, groups, eps: EPS });
-        encodeGroupNormBackward(bt, k, {
-          x: X,
-          dy: DY,
-          gamma: G,
-          mean: M,
-          rstd: R,
-          dx: DX,
-          dgamma: DG,
-          dbeta: DB,
-          n,
-          hw,
-          c,
-          groups,
+    for (const withOffset of [false, true]) {
+      it(`forward and backward match float64 for ${JSON.stringify(d)}${withOffset ? ' of x + e' : ''}`, async () => {
+        const ctx = get();
+        const { n, hw, c, groups } = d;
+        const cpg = c / groups;
+        const size = n * hw * c;
+        const seed = n * 1000 + hw * 10 + c + groups + (withOffset ? 7 : 0);
+        const x = f32(size, seed, 2, 0.5);
+        const e = withOffset ? f32(n * c, seed + 6, 3) : null;
+        const gamma = f32(c, seed + 1, 1, 1);
+        const beta = f32(c, seed + 2);
+        const dy = f32(size, seed + 3);
+        const dg0 = f32(c, seed + 4);
+        const db0 = f32(c, seed + 5);
+        const de0 = f32(n * c, seed + 8);
+        const [X, G, B, Y, M, R, S] = [
+          up(ctx, x),
+          up(ctx, gamma),
+          up(ctx, beta),
+          up(ctx, size),
+          up(ctx, n * groups),
+          up(ctx, n * groups),
+          up(ctx, n * c),
+        ];
+        const [DY, DX, DG, DB, DE] = [up(ctx, dy), up(ctx, f32(size, 9)), up(ctx, dg0), up(ctx, db0), up(ctx, de0)];
+        const E = e ? up(ctx, e) : null;
+        const off = E ? { offset: E } : {};
+        run(ctx, (bt) => {
+          encodeGroupNorm(bt, k, {
+            x: X,
+            y: Y,
+            gamma: G,
+            beta: B,
+            mean: M,
+            rstd: R,
+            shift: S,
+            ...off,
+            n,
+            hw,
+            c,
+            groups,
+            eps: EPS,
+          });
+          encodeGroupNormBackward(bt, k, {
+            x: X,
+            dy: DY,
+            gamma: G,
+            shift: S,
+            rstd: R,
+            dx: DX,
+            dgamma: DG,
+            dbeta: DB,
+            ...(E ? { de: DE } : {}),
+            n,
+            hw,
+            c,
+            groups,
+          });
         });
-      });
-      const ref = groupNorm(x, gamma, beta, d, EPS);
-      const L = sumLength(d);
-      // Scales: the group's mean |x| (for the mean and, times rstd, for xhat), |xhat| and |gamma xhat| + |beta|.
-      const absMean = Float64Array.from({ length: n * groups }, (_, ng) => {
-        let s = 0;
-        const nn = Math.floor(ng / groups);
-        const c0 = (ng % groups) * cpg;
-        for (let p = 0; p < hw; p++) for (let j = 0; j < cpg; j++) s += Math.abs(x[(nn * hw + p) * c + c0 + j]!);
-        return s / (hw * cpg);
-      });
-      const grp = (i: number) => Math.floor(i / (hw * c)) * groups + Math.floor((i % c) / cpg);
-      const xhat = Float64Array.from(x, (v, i) => (v - ref.mean[grp(i)]!) * ref.rstd[grp(i)]!);
-      const yScale = Float64Array.from(
-        x,
-        (_, i) =>
-          Math.abs(gamma[i % c]!) * (ref.rstd[grp(i)]! * absMean[grp(i)]! + Math.abs(xhat[i]!)) +
-          Math.abs(beta[i % c]!),
-      );
-      expectBound(await down(ctx, M), ref.mean, absMean, L, 'mean', seed);
-      expectBound(await down(ctx, R), ref.rstd, ref.rstd, L, 'rstd', seed);
-      const yGot = await down(ctx, Y);
-      expectBound(yGot, ref.y, yScale, L, 'y', seed);
-      // SILU build (inference graphs): silu of the same y in the same pass, within a few roundings of exp.
-      const Y2 = up(ctx, size);
-      run(ctx, (bt) =>
-        encodeGroupNorm(bt, k, {
-          x: X,
-          y: Y2,
-          gamma: G,
-          beta: B,
-          mean: M,
-          rstd: R,
-          n,
-          hw,
-          c,
-          groups,
-          eps: EPS,
-          silu: true,
-        }),
-      );
-      expectBound(await down(ctx, Y2), Float64Array.from(yGot, silu), abs(yGot), 8, 'silu(y)', seed);
-
-      // Backward: the saved f32 statistics carry relative errors ~ gamma_L, and each gradient term is a sum
-      // of dy, gamma dy and gamma dy xhat; the scales bound those sums' magnitudes times (1 + rstd |mean|).
-      const g = groupNormBackward(x, gamma, dy, d, EPS);
-      const shift = (i: number) => 1 + ref.rstd[grp(i)]! * absMean[grp(i)]!;
-      const gAbs = new Float64Array(n * groups);
-      const gxAbs = new Float64Array(n * groups);
-      x.forEach((_, i) => {
-        gAbs[grp(i)] += Math.abs(gamma[i % c]! * dy[i]!) / (hw * cpg);
-        gxAbs[grp(i)] += Math.abs(gamma[i % c]! * dy[i]! * xhat[i]!) / (hw * cpg);
-      });
-      const dxScale = Float64Array.from(x, (_, i) => {
-        const r = ref.rstd[grp(i)]!;
-        return (
-          r * shift(i) * (Math.abs(gamma[i % c]! * dy[i]!) + gAbs[grp(i)]! + (1 + Math.abs(xhat[i]!)) * gxAbs[grp(i)]!)
+        // The norm's input x + e in float64 (the kernels never form it in f32).
+        const nc = (i: number) => Math.floor(i / (hw * c)) * c + (i % c);
+        const xe = Float64Array.from(x, (v, i) => v + (e ? e[nc(i)]! : 0));
+        const ref = groupNorm(xe, gamma, beta, d, EPS);
+        const L = sumLength(d);
+        // Scales: the group's mean |x| + |e| (for the mean and, times rstd, for xhat), |xhat| and
+        // |gamma xhat| + |beta|.
+        const xAbs = Float64Array.from(x, (v, i) => Math.abs(v) + (e ? Math.abs(e[nc(i)]!) : 0));
+        const absMean = Float64Array.from({ length: n * groups }, (_, ng) => {
+          let s = 0;
+          const nn = Math.floor(ng / groups);
+          const c0 = (ng % groups) * cpg;
+          for (let p = 0; p < hw; p++) for (let j = 0; j < cpg; j++) s += xAbs[(nn * hw + p) * c + c0 + j]!;
+          return s / (hw * cpg);
+        });
+        const grp = (i: number) => Math.floor(i / (hw * c)) * groups + Math.floor((i % c) / cpg);
+        const xhat = Float64Array.from(xe, (v, i) => (v - ref.mean[grp(i)]!) * ref.rstd[grp(i)]!);
+        const yScale = Float64Array.from(
+          x,
+          (_, i) =>
+            Math.abs(gamma[i % c]!) * (ref.rstd[grp(i)]! * absMean[grp(i)]! + Math.abs(xhat[i]!)) +
+            Math.abs(beta[i % c]!),
         );
+        expectBound(await down(ctx, M), ref.mean, absMean, L, 'mean', seed);
+        expectBound(await down(ctx, R), ref.rstd, ref.rstd, L, 'rstd', seed);
+        const yGot = await down(ctx, Y);
+        expectBound(yGot, ref.y, yScale, L, 'y', seed);
+        // SILU build (inference graphs): silu of the same y in the same pass, within a few roundings of exp.
+        const Y2 = up(ctx, size);
+        run(ctx, (bt) =>
+          encodeGroupNorm(bt, k, {
+            x: X,
+            y: Y2,
+            gamma: G,
+            beta: B,
+            mean: M,
+            rstd: R,
+            shift: S,
+            ...off,
+            n,
+            hw,
+            c,
+            groups,
+            eps: EPS,
+            silu: true,
+          }),
+        );
+        expectBound(await down(ctx, Y2), Float64Array.from(yGot, silu), abs(yGot), 8, 'silu(y)', seed);
+
+        // Backward: the saved f32 statistics carry relative errors ~ gamma_L, and each gradient term is a sum
+        // of dy, gamma dy and gamma dy xhat; the scales bound those sums' magnitudes times (1 + rstd |mean|).
+        const g = groupNormBackward(xe, gamma, dy, d, EPS);
+        const shift = (i: number) => 1 + ref.rstd[grp(i)]! * absMean[grp(i)]!;
+        const gAbs = new Float64Array(n * groups);
+        const gxAbs = new Float64Array(n * groups);
+        x.forEach((_, i) => {
+          gAbs[grp(i)] += Math.abs(gamma[i % c]! * dy[i]!) / (hw * cpg);
+          gxAbs[grp(i)] += Math.abs(gamma[i % c]! * dy[i]! * xhat[i]!) / (hw * cpg);
+        });
+        const dxScale = Float64Array.from(x, (_, i) => {
+          const r = ref.rstd[grp(i)]!;
+          return (
+            r *
+            shift(i) *
+            (Math.abs(gamma[i % c]! * dy[i]!) + gAbs[grp(i)]! + (1 + Math.abs(xhat[i]!)) * gxAbs[grp(i)]!)
+          );
+        });
+        const dgScale = Float64Array.from(dg0, Math.abs);
+        const dbScale = Float64Array.from(db0, Math.abs);
+        x.forEach((_, i) => {
+          dgScale[i % c] += Math.abs(dy[i]!) * (Math.abs(xhat[i]!) + 1) * shift(i);
+          dbScale[i % c] += Math.abs(dy[i]!);
+        });
+        expectBound(await down(ctx, DX), g.dx, dxScale, L, 'dx', seed);
+        expectBound(await down(ctx, DG), add(g.dgamma, dg0), dgScale, L, 'dgamma', seed);
+        expectBound(await down(ctx, DB), add(g.dbeta, db0), dbScale, L, 'dbeta', seed);
+        // de = sum over pixels of dx (e enters as a per-image channel shift of x), bounded by the pixel
+        // sum of dx's scale; without an offset DE is untouched.
+        const deRef = Float64Array.from(de0);
+        const deScale = Float64Array.from(de0, Math.abs);
+        g.dx.forEach((v, i) => {
+          deRef[nc(i)] += v;
+          deScale[nc(i)] += dxScale[i]!;
+        });
+        if (e) expectBound(await down(ctx, DE), deRef, deScale, L, 'de', seed);
+        else expect(Array.from(await down(ctx, DE))).toEqual(Array.from(de0));
       });
-      const dgScale = Float64Array.from(dg0, Math.abs);
-      const dbScale = Float64Array.from(db0, Math.abs);
-      x.forEach((_, i) => {
-        dgScale[i % c] += Math.abs(dy[i]!) * (Math.abs(xhat[i]!) + 1) * shift(i);
-        dbScale[i % c] += Math.abs(dy[i]!);
-      });
-      expectBound(await down(ctx, DX), g.dx, dxScale, L, 'dx', seed);
-      expectBound(await down(ctx, DG), add(g.dgamma, dg0), dgScale, L, 'dgamma', seed);
-      expectBound(await down(ctx, DB), add(g.dbeta, db0), dbScale, L, 'dbeta', seed);
-    });
+    }
   }
 
   it('a constant group normalises to beta (rstd = 1 / sqrt(eps)), and adds nothing to dgamma', async () => {
@@ -164,14 +213,27 @@ describeGpu('nn_image GroupNorm', (get) => {
     const gamma = [1, 2, 3, 4];
     const beta = [0.5, -1, 2, 7];
     const [X, G, B, Y, M, R] = [up(ctx, x), up(ctx, gamma), up(ctx, beta), up(ctx, 36), up(ctx, 2), up(ctx, 2)];
-    const [DY, DX, DG, DB] = [up(ctx, f32(36, 3)), up(ctx, 36), up(ctx, 4), up(ctx, 4)];
+    const [S, DY, DX, DG, DB] = [up(ctx, 4), up(ctx, f32(36, 3)), up(ctx, 36), up(ctx, 4), up(ctx, 4)];
     run(ctx, (bt) => {
-      encodeGroupNorm(bt, k, { x: X, y: Y, gamma: G, beta: B, mean: M, rstd: R, n, hw, c, groups, eps: 1e-4 });
+      encodeGroupNorm(bt, k, {
+        x: X,
+        y: Y,
+        gamma: G,
+        beta: B,
+        mean: M,
+        rstd: R,
+        shift: S,
+        n,
+        hw,
+        c,
+        groups,
+        eps: 1e-4,
+      });
       encodeGroupNormBackward(bt, k, {
         x: X,
         dy: DY,
         gamma: G,
-        mean: M,
+        shift: S,
         rstd: R,
         dx: DX,
         dgamma: DG,
@@ -201,6 +263,7 @@ describeGpu('nn_image GroupNorm', (get) => {
       beta: S,
       mean: up(ctx, 4),
       rstd: up(ctx, 4),
+      shift: up(ctx, 4),
       n: 1,
       hw: 4,
       c: 3,
@@ -217,7 +280,7 @@ describeGpu('nn_image GroupNorm', (get) => {
       x: X,
       dy: a.y,
       gamma: S,
-      mean: a.mean,
+      shift: a.shift,
       rstd: a.rstd,
       dx: a.y,
       dgamma: up(ctx, 3),

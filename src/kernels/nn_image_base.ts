@@ -17,8 +17,13 @@ export const CHANNEL_BIAS = spec('channel_bias', ['read', 'read', 'read_write'])
 export const CHANNEL_BIAS_IN_PLACE = spec('channel_bias', ['read', 'read_write']);
 export const CHANNEL_SUM = spec('channel_sum', ['read', 'read_write', 'read_write']);
 export const CHANNEL_SUM_FINISH = spec('channel_sum_finish', ['read', 'read_write']);
-export const GROUP_NORM_STATS = spec('group_norm_stats', ['read', 'read_write', 'read_write', 'read_write']);
-export const GROUP_NORM_FINISH = spec('group_norm_finish', ['read', 'read_write', 'read_write']);
+export const GROUP_NORM_STATS = spec('group_norm_stats', ['read', 'read_write']);
+export const GROUP_NORM_FINISH = spec('group_norm_finish', ['read', 'read_write', 'read_write', 'read_write']);
+/** The same shader normalising x + e (OFFSET builds: one more binding, e). */
+export const GROUP_NORM_FINISH_OFFSET: KernelSpec = {
+  ...GROUP_NORM_FINISH,
+  storage: [...GROUP_NORM_FINISH.storage, 'read'],
+};
 export const GROUP_NORM_APPLY = spec('group_norm_apply', ['read', 'read', 'read', 'read', 'read', 'read_write']);
 /** The same shader writing silu(y) (SILU builds). */
 export const GROUP_NORM_APPLY_SILU: KernelSpec = { ...GROUP_NORM_APPLY, libs: [...LIBS, 'lib/activation.wgsl'] };
@@ -36,6 +41,11 @@ export const GROUP_NORM_BACKWARD_STATS = spec('group_norm_backward_stats', [
   'read_write',
   'read_write',
 ]);
+/** The same shader also writing the offset's gradient (OFFSET builds: bindings rstd and de). */
+export const GROUP_NORM_BACKWARD_STATS_OFFSET: KernelSpec = {
+  ...GROUP_NORM_BACKWARD_STATS,
+  storage: [...GROUP_NORM_BACKWARD_STATS.storage, 'read', 'read_write'],
+};
 export const GROUP_NORM_BACKWARD_DX = spec('group_norm_backward_dx', [
   'read',
   'read',
@@ -51,6 +61,11 @@ export const CONCAT_CHANNELS = spec('concat_channels', ['read', 'read', 'read_wr
 export const SPLIT_CHANNELS = spec('split_channels', ['read', 'read_write', 'read_write']);
 
 const plain: PipelineOptions = { constants: { WG: NN_IMAGE_WG } };
+/** GroupNorm builds over f32 channels or, for c % 4 == 0, vec4 quads of channels (VEC4). */
+const vec = (vec4: boolean, variant: Record<string, boolean> = {}): PipelineOptions => ({
+  ...plain,
+  variant: { ...variant, VEC4: vec4 },
+});
 const BUILDS = {
   im2col: [IM2COL3X3, plain],
   col2im: [COL2IM3X3, plain],
@@ -58,13 +73,20 @@ const BUILDS = {
   channelBiasInPlace: [CHANNEL_BIAS_IN_PLACE, { ...plain, variant: { IN_PLACE: true } }],
   channelSum: [CHANNEL_SUM, plain],
   channelSumFinish: [CHANNEL_SUM_FINISH, plain],
-  gnStats: [GROUP_NORM_STATS, plain],
-  gnFinish: [GROUP_NORM_FINISH, plain],
-  gnApply: [GROUP_NORM_APPLY, { ...plain, variant: { SILU: false } }],
-  gnApplySilu: [GROUP_NORM_APPLY_SILU, { ...plain, variant: { SILU: true } }],
-  gnBackwardSums: [GROUP_NORM_BACKWARD_SUMS, plain],
-  gnBackwardStats: [GROUP_NORM_BACKWARD_STATS, plain],
-  gnBackwardDx: [GROUP_NORM_BACKWARD_DX, plain],
+  gnStats: [GROUP_NORM_STATS, vec(false)],
+  gnStats4: [GROUP_NORM_STATS, vec(true)],
+  gnFinish: [GROUP_NORM_FINISH, { ...plain, variant: { OFFSET: false } }],
+  gnFinishOffset: [GROUP_NORM_FINISH_OFFSET, { ...plain, variant: { OFFSET: true } }],
+  gnApply: [GROUP_NORM_APPLY, vec(false, { SILU: false })],
+  gnApply4: [GROUP_NORM_APPLY, vec(true, { SILU: false })],
+  gnApplySilu: [GROUP_NORM_APPLY_SILU, vec(false, { SILU: true })],
+  gnApplySilu4: [GROUP_NORM_APPLY_SILU, vec(true, { SILU: true })],
+  gnBackwardSums: [GROUP_NORM_BACKWARD_SUMS, vec(false)],
+  gnBackwardSums4: [GROUP_NORM_BACKWARD_SUMS, vec(true)],
+  gnBackwardStats: [GROUP_NORM_BACKWARD_STATS, { ...plain, variant: { OFFSET: false } }],
+  gnBackwardStatsOffset: [GROUP_NORM_BACKWARD_STATS_OFFSET, { ...plain, variant: { OFFSET: true } }],
+  gnBackwardDx: [GROUP_NORM_BACKWARD_DX, vec(false)],
+  gnBackwardDx4: [GROUP_NORM_BACKWARD_DX, vec(true)],
   avgPool2: [AVG_POOL2, plain],
   upsample2: [UPSAMPLE2, plain],
   concat: [CONCAT_CHANNELS, plain],

@@ -1,5 +1,5 @@
-// Per-(image, channel) bias over NHWC images (time / class conditioning; with n = 1 the bias of a
-// convolution) and its gradient, the per-(image, channel) sums over pixels in two reduction levels.
+// Per-(image, channel) bias over NHWC images (with n = 1 the bias of a convolution) and the per-(image,
+// channel) sums over pixels in two reduction levels (its gradient; with n = 1 a convolution's dbias).
 import { dispatch, grid2d, type Batch } from '../runtime/dispatch.js';
 import type { Tensor } from '../runtime/tensor.js';
 import { blockPlan, dim, distinct, need, NN_IMAGE_WG, scratch, type ImageKernels } from './nn_image_base.js';
@@ -72,19 +72,4 @@ export function encodeChannelSum(batch: Batch, k: ImageKernels, a: ChannelSumArg
       bytes: 4 * (total + 2 * n * c),
     });
   }
-}
-
-export interface ChannelBiasBackwardArgs {
-  /** (n * hw, c) output gradient (dx = dy is the caller's). */
-  dy: Tensor;
-  /** (n, c): de[n, c] += sum_p dy[n, p, c]. */
-  de: Tensor;
-  n: number;
-  hw: number;
-  c: number;
-}
-
-/** de[n, c] += sum over pixels of dy[n, p, c]. */
-export function encodeAddChannelBiasBackward(batch: Batch, k: ImageKernels, a: ChannelBiasBackwardArgs): void {
-  encodeChannelSum(batch, k, { x: a.dy, out: a.de, n: a.n, hw: a.hw, c: a.c });
 }

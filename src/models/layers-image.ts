@@ -1,14 +1,11 @@
 // Image layers as graph ops over the image kernels (src/kernels/nn_image.ts): 3x3 convolution,
-// GroupNorm, 2x2 average pooling, nearest 2x upsampling, channel concatenation and the per-image
-// channel offset of time / class conditioning. Activations are NHWC: (n * h * w, c) row-major.
+// GroupNorm (with the per-image channel offset of time / class conditioning), 2x2 average pooling,
+// nearest 2x upsampling and channel concatenation. Activations are NHWC: (n * h * w, c) row-major.
 import { encodeCopy, type Batch } from '../runtime/dispatch.js';
 import { createTensor, type Tensor } from '../runtime/tensor.js';
-import { encodeAdd } from '../kernels/nn_dense.js';
 import {
   CONV3X3_SCRATCH_BYTES,
   conv3x3Kernels,
-  encodeAddChannelBias,
-  encodeAddChannelBiasBackward,
   encodeAvgPool2,
   encodeAvgPool2Backward,
   encodeConcatChannels,
@@ -109,8 +106,8 @@ export async function conv3x3(nn: Nn, name: string, x: Act, img: Img, cout: numb
 }
 
 /**
- * silu(GroupNorm(x)): in an inference graph one pass (the pre-activation is not kept), in a training
- * graph the two ops (the backward needs GroupNorm's output); `actName` names the SiLU op there.
+ * silu(GroupNorm(x + offset)): in an inference graph one pass (the pre-activation is not kept), in a
+ * training graph the two ops (the backward needs GroupNorm's output); `actName` names the SiLU op there.
  */
 export async function groupNormSilu(
   nn: Nn,
@@ -119,29 +116,38 @@ export async function groupNormSilu(
   x: Act,
   img: Img,
   groups: number,
+  offset: Act | null = null,
 ): Promise<Act> {
-  if (nn.g.training) return silu(nn, actName, await groupNorm(nn, name, x, img, groups));
-  return groupNorm(nn, name, x, img, groups, true);
+  if (nn.g.training) return silu(nn, actName, await groupNorm(nn, name, x, img, groups, { offset }));
+  return groupNorm(nn, name, x, img, groups, { offset, withSilu: true });
 }
 
-/** GroupNorm over `groups` groups of channels, affine `${name}.weight` (gamma) and `${name}.bias` (beta). */
+/**
+ * GroupNorm over `groups` groups of channels, affine `${name}.weight` (gamma) and `${name}.bias` (beta), of
+ * x plus per-image channel offsets `offset` (n, c) when given (time / class conditioning, added inside the
+ * norm's passes instead of a pass over x of its own).
+ */
 export async function groupNorm(
   nn: Nn,
   name: string,
   x: Act,
   img: Img,
   groups: number,
-  withSilu = false,
+  opts: { offset?: Act | null; withSilu?: boolean } = {},
 ): Promise<Act> {
+  const { offset = null, withSilu = false } = opts;
   if (withSilu && nn.g.training) throw new Error(`${name}: GroupNorm fused with SiLU has no backward (inference only)`);
   const G = param(nn, `${name}.weight`);
   const Bt = param(nn, `${name}.bias`);
   const c = x.cols;
+  if (offset && (offset.rows !== img.n || offset.cols !== c))
+    throw new Error(`${name}: offsets are (${offset.rows}, ${offset.cols}), expected (${img.n}, ${c})`);
   const st = await imageState(nn);
   const hw = img.h * img.w;
   const y = newAct(nn.g, name, x.rows, c, true);
   const mean = own(nn.g, createTensor(nn.ctx, [img.n * groups], { label: `${name}.mean` }));
   const rstd = own(nn.g, createTensor(nn.ctx, [img.n * groups], { label: `${name}.rstd` }));
+  const shift = own(nn.g, createTensor(nn.ctx, [img.n * c], { label: `${name}.shift` }));
   addOp(
     nn.g,
     {
@@ -155,6 +161,8 @@ export async function groupNorm(
           beta: weight(nn, Bt),
           mean,
           rstd,
+          shift,
+          ...(offset ? { offset: offset.t } : {}),
           n: img.n,
           hw,
           c,
@@ -164,6 +172,7 @@ export async function groupNorm(
       bwd: (P) => {
         const dy = P.gradOut(y)!;
         const tx = P.target(x, 'overwrite');
+        const te = offset ? P.target(offset, 'accumulate') : null;
         // dx is always computed (the kernel writes it); without a target it goes to scratch.
         const dx = tx ? tx.target.t : own(nn.g, createTensor(nn.ctx, [x.rows * c], { label: `${name}.dx-unused` }));
         return [
@@ -172,11 +181,12 @@ export async function groupNorm(
               x: x.t,
               dy,
               gamma: G.value,
-              mean,
+              shift,
               rstd,
               dx,
               dgamma: gradOf(G),
               dbeta: gradOf(Bt),
+              ...(te ? { de: te.target.t } : {}),
               n: img.n,
               hw,
               c,
@@ -186,7 +196,7 @@ export async function groupNorm(
         ];
       },
     },
-    [x],
+    offset ? [x, offset] : [x],
   );
   return y;
 }
@@ -274,43 +284,6 @@ export async function concatChannels(nn: Nn, name: string, a: Act, c: Act): Prom
       },
     },
     [a, c],
-  );
-  return y;
-}
-
-/** y[n, p, c] = x[n, p, c] + e[n, c]: per-image channel offsets e (n, c) (time / class conditioning). */
-export async function addChannelBias(nn: Nn, name: string, x: Act, e: Act, img: Img): Promise<Act> {
-  const st = await imageState(nn);
-  const c = x.cols;
-  const hw = img.h * img.w;
-  if (e.rows !== img.n || e.cols !== c)
-    throw new Error(`${name}: offsets are (${e.rows}, ${e.cols}), expected (${img.n}, ${c})`);
-  const y = newAct(nn.g, name, x.rows, c, x.needsGrad || e.needsGrad);
-  const total = x.rows * c;
-  addOp(
-    nn.g,
-    {
-      name,
-      out: y,
-      fwd: (b) => encodeAddChannelBias(b, st.k, { x: x.t, e: e.t, y: y.t, n: img.n, hw, c }),
-      bwd: (P) => {
-        const dy = P.gradOut(y)!;
-        const enc: Encode[] = [];
-        const te = P.target(e, 'accumulate');
-        if (te) enc.push((b) => encodeAddChannelBiasBackward(b, st.k, { dy, de: te.target.t, n: img.n, hw, c }));
-        const tx = P.target(x, 'either');
-        if (tx) {
-          const t = tx.target.t;
-          enc.push(
-            tx.target.accumulate
-              ? (b) => encodeAdd(b, nn.k, { a: t, b: dy, y: t, n: total })
-              : (b) => encodeAdd(b, nn.k, { a: dy, b: dy, y: t, n: total, beta: 0 }),
-          );
-        }
-        return enc;
-      },
-    },
-    [x, e],
   );
   return y;
 }

@@ -12,15 +12,7 @@
 // Pooling is 2x2 average, upsampling nearest; convolutions are 3x3 with padding 1, weights (cout, 3, 3, cin).
 import { checkInt } from '../runtime/check.js';
 import { add, embedding, linear, reshape, silu, timeFeatures, type Nn } from './layers.js';
-import {
-  addChannelBias,
-  avgPool2,
-  concatChannels,
-  conv3x3,
-  groupNormSilu,
-  upsample2,
-  type Img,
-} from './layers-image.js';
+import { avgPool2, concatChannels, conv3x3, groupNormSilu, upsample2, type Img } from './layers-image.js';
 import type { Act } from './graph.js';
 import { withDefaults, type ModelDef } from './model.js';
 import { linearSpecs } from './mlp.js';
@@ -76,17 +68,24 @@ export async function resBlock(
   groups: number,
   embAct: Act | null,
 ): Promise<Act> {
-  let h = await conv3x3(
+  const h = await conv3x3(
     nn,
     `${p}.conv1`,
     await groupNormSilu(nn, `${p}.norm1`, `${p}.act1`, x, img, groups),
     img,
     cout,
   );
-  if (embAct) h = await addChannelBias(nn, `${p}.cond`, h, await linear(nn, `${p}.emb`, embAct, cout), img);
-  h = await conv3x3(nn, `${p}.conv2`, await groupNormSilu(nn, `${p}.norm2`, `${p}.act2`, h, img, groups), img, cout);
+  // The conditioning offset goes into norm2's passes (GroupNorm of h + e) rather than a pass over h.
+  const e = embAct ? await linear(nn, `${p}.emb`, embAct, cout) : null;
+  const out = await conv3x3(
+    nn,
+    `${p}.conv2`,
+    await groupNormSilu(nn, `${p}.norm2`, `${p}.act2`, h, img, groups, e),
+    img,
+    cout,
+  );
   const skip = x.cols === cout ? x : await linear(nn, `${p}.skip`, x, cout);
-  return add(nn, `${p}.out`, skip, h);
+  return add(nn, `${p}.out`, skip, out);
 }
 
 export function checkImageShape(
