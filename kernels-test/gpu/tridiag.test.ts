@@ -11,6 +11,8 @@ import {
   eigvalshBatch,
   encodeTridiag,
   rowStride,
+  stagedChunk,
+  stagedEigenvalues,
   tridiagPlan,
   tridiagWork,
   TRIDIAG_BAND,
@@ -148,6 +150,34 @@ describeGpu('tridiag', (get) => {
       const [one] = await eigvalshBatch(get(), [mats[b]!], n);
       expect(Array.from(one!)).toEqual(Array.from(all[b]!));
     }
+  });
+
+  it('chunks overlapping GPU and host give the bits of one chunk, in request order', async () => {
+    const ctx = get();
+    const n = TRIDIAG_BAND + 5;
+    const ld = rowStride(n);
+    const mats = Array.from({ length: 11 }, (_, b) => symmetricGaussian(n, 70 + b));
+    const host = new Float32Array(mats.length * ld * ld);
+    mats.forEach((m, b) => {
+      for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) host[b * ld * ld + i * ld + j] = m[i * n + j]!;
+    });
+    const plan = await tridiagPlan(ctx, n);
+    const work = tridiagWork(ctx, n, mats.length);
+    try {
+      const fill = (_batch: unknown, start: number, size: number) =>
+        ctx.device.queue.writeBuffer(work.a.buffer, 0, host.buffer, start * ld * ld * 4, size * ld * ld * 4);
+      const one = await stagedEigenvalues(ctx, plan, work, mats.length, mats.length, fill);
+      for (const chunk of [1, 3, 4]) {
+        const got = await stagedEigenvalues(ctx, plan, work, mats.length, chunk, fill);
+        expect(got.map((v) => Array.from(v))).toEqual(one.map((v) => Array.from(v)));
+      }
+      await expect(stagedEigenvalues(ctx, plan, work, 3, 12, fill)).rejects.toThrow(/chunk must be an integer/);
+    } finally {
+      disposeTridiagWork(work);
+    }
+    // Four chunks when each keeps 8 matrices or more; never more than the work buffers hold.
+    expect([1, 8, 33, 100, 400].map((c) => stagedChunk(c, 54))).toEqual([1, 8, 9, 25, 54]);
+    expect(stagedChunk(20, 5)).toBe(5);
   });
 
   it('refuses bad input naming the matrix, row and column', async () => {

@@ -1,4 +1,5 @@
 // Full spectra of batches of random symmetric matrices by the two-stage reduction (src/kernels/tridiag.ts):
+// end to end in one chunk against stagedEigenvalues' overlapped chunks; and the parts:
 // per matrix, GPU = stage 1 (dense -> band; submit to completion), host = readback + stage 2 split into
 // band -> tridiagonal and QL; wall clock and this process's CPU time (lavapipe's worker threads included:
 // on a loaded machine CPU time is the steadier figure). Repetitions after one warm-up.
@@ -13,6 +14,8 @@ import {
   disposeTridiagWork,
   encodeTridiag,
   rowStride,
+  stagedChunk,
+  stagedEigenvalues,
   TRIDIAG_BAND,
   tridiagCapacity,
   tridiagPlan,
@@ -80,6 +83,21 @@ for (const [n, want] of sizes) {
     rows.band!.push(bandMs / count);
     rows.ql!.push(qlMs / count);
   }
+  // End to end, one chunk (GPU, then host) against stagedEigenvalues' chunks (host overlapping the GPU).
+  const ends: Record<string, number[]> = { one: [], staged: [] };
+  const staged = stagedChunk(count, count);
+  const fill = (_b: unknown, start: number, size: number) =>
+    ctx.device.queue.writeBuffer(work.a.buffer, 0, host.buffer, start * ld * ld * 4, size * ld * ld * 4);
+  for (let r = 0; r <= reps; r++) {
+    for (const [name, chunk] of [
+      ['one', count],
+      ['staged', staged],
+    ] as const) {
+      const t0 = performance.now();
+      await stagedEigenvalues(ctx, plan, work, count, chunk, fill);
+      if (r > 0) ends[name]!.push((performance.now() - t0) / count);
+    }
+  }
   disposeTridiagWork(work);
   const f = (k: string) => {
     const s = stats(rows[k]!);
@@ -90,4 +108,6 @@ for (const [n, want] of sizes) {
     `n = ${n}, batch ${count}, per matrix, ms: GPU ${f('gpu')} (CPU time ${f('gpuCpu')}); host: readback ` +
       `${f('read')}, band -> tridiagonal ${f('band')}, QL ${f('ql')}; total ${total.toFixed(0)}`,
   );
+  const g = (k: string) => stats(ends[k]!).median.toFixed(0);
+  console.log(`  end to end per matrix: one chunk ${g('one')} ms, chunks of ${staged} (staged) ${g('staged')} ms`);
 }

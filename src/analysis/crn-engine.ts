@@ -14,9 +14,9 @@ import { disposeFrobenius, encodeFrobenius, prepareFrobenius, type FrobeniusPlan
 import { encodeSymmBlock, symmBlockPipeline } from '../kernels/symm_block.js';
 import {
   disposeTridiagWork,
-  encodeTridiag,
+  stagedChunk,
+  stagedEigenvalues,
   tridiagCapacity,
-  tridiagEigenvalues,
   tridiagPlan,
   tridiagWork,
 } from '../kernels/tridiag.js';
@@ -210,19 +210,17 @@ async function gpuEngine(
       }
       for (const [n, group] of bySize) {
         const plan = await triPlan(n);
-        const capacity = tridiagCapacity(ctx, n, group.length);
-        const work = tridiagWork(ctx, n, capacity);
-        const len = work.a.size / capacity;
+        const chunk = stagedChunk(group.length, tridiagCapacity(ctx, n, group.length));
+        const work = tridiagWork(ctx, n, chunk);
+        const len = work.a.size / chunk;
         try {
-          for (let s = 0; s < group.length; s += capacity) {
-            const part = group.slice(s, s + capacity);
-            const batch = beginBatch(ctx, 'crn.spectra');
-            part.forEach(([e, step], b) => encodeC(batch, space(e).mats, len, step, work.a, b * len));
-            encodeTridiag(batch, plan, work, part.length);
-            submit(batch);
-            const values = await tridiagEigenvalues(ctx, work, part.length);
-            part.forEach(([e, step], b) => cache.set(key(e, step), pad(values[b]!)));
-          }
+          const values = await stagedEigenvalues(ctx, plan, work, group.length, chunk, (batch, start, size) => {
+            for (let b = 0; b < size; b++) {
+              const [e, step] = group[start + b]!;
+              encodeC(batch, space(e).mats, len, step, work.a, b * len);
+            }
+          });
+          group.forEach(([e, step], b) => cache.set(key(e, step), pad(values[b]!)));
         } finally {
           disposeTridiagWork(work);
         }
