@@ -94,6 +94,8 @@ const shapes: Shape[] = [
   syrkShape(60000, 784, X),
   syrkShape(6000, 1568, X2),
   mmShape('mm784', 784, 784, 784),
+  // The crn pass's cross co-moment X^T E of one 6000-row chunk (crn-basis.ts).
+  mmShape('mm784k6000', 784, 784, 6000),
   mmShape('mm1024', 1024, 1024, 1024),
   // The tridiagonalisation's trailing update: C -= [V W][W V]^T, upper triangle mirrored (beta = 1).
   mmShape('tridiag784k64', 784, 784, 64, {

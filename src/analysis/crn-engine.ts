@@ -54,7 +54,10 @@ export interface CrnEngine {
   full(requests: readonly (readonly [number, number])[]): Promise<Float64Array[]>;
   /** Full spectra computed so far. */
   fullCount(): number;
-  /** [A V, B V, S V] for blocks V (m rows of length size(e)) of several events; each result (m, size(e)) rows. */
+  /**
+   * [A V, B V, S V] for blocks V (m rows of length size(e)) of several events; each result (m, size(e)) rows.
+   * The GPU work is submitted before the first await: host work done before awaiting the promise overlaps it.
+   */
   products(requests: readonly { e: number; V: Float64Array }[], m: number): Promise<Float64Array[][]>;
   /** <P_p, Q_q>_F (p, q over A, B, S) per event pair: 3 x 3 tables. */
   frobenius(pairs: readonly (readonly [number, number])[]): Promise<number[][][]>;

@@ -228,15 +228,29 @@ export async function trackTopEigenvalues(
     const Vw = lastProducts
       ? events.map((_, q) => advance(lastProducts![q]!, crnCoef(engine.schedule, centre), m, dims[q]!, fills[q]!))
       : V.map((v) => v.slice());
-    const P = await engine.products(
-      events.map((e, q) => ({ e, V: Vw[q]! })),
-      m,
-    );
-    products += 3 * events.length;
-    const res = events.map((_, q) => {
+    // The events' products in two halves: the host's Ritz work on one half overlaps the GPU's products of
+    // the other (products() submits before it first awaits).
+    const P: Float64Array[][] = new Array(events.length);
+    const res: ReturnType<typeof ritzAt>[][] = new Array(events.length);
+    const ritz = (q: number) => {
       const G = gram([Vw[q]!, ...P[q]!], m, dims[q]!);
-      return Array.from({ length: w }, (_, t) => ritzAt(G, dims[q]!, m, k, crnCoef(engine.schedule, s + t)));
-    });
+      res[q] = Array.from({ length: w }, (_, t) => ritzAt(G, dims[q]!, m, k, crnCoef(engine.schedule, s + t)));
+    };
+    const order = events.map((_, q) => q);
+    const half = Math.ceil(events.length / 2);
+    let previous: number[] = [];
+    for (const group of [order.slice(0, half), order.slice(half)]) {
+      if (!group.length) continue;
+      const pending = engine.products(
+        group.map((q) => ({ e: events[q]!, V: Vw[q]! })),
+        m,
+      );
+      previous.forEach(ritz);
+      (await pending).forEach((pq, i) => (P[group[i]!] = pq));
+      previous = group;
+    }
+    previous.forEach(ritz);
+    products += 3 * events.length;
     const worst = Math.max(...res.flatMap((r) => r.flatMap((x) => Array.from(x.err))));
     const need = opts.need(
       s,

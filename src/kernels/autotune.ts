@@ -11,8 +11,13 @@ type Entries = Record<string, unknown>;
 
 /** Timed runs per candidate after its warm-up. */
 const ROUNDS = 4;
-/** A warm-up this many times slower than the fastest one drops the candidate. */
-const SLOW = 1.5;
+/**
+ * A warm-up this many times slower than the fastest one drops the candidate. Generous, since a choice now
+ * lasts across runs: one warm-up is one sample, and on a loaded machine a burst slows a run 2-5x (three
+ * tunes of the 784 x 784 x 6000 product in one process on lavapipe under load gave its best build 215, 43
+ * and 39 ms; the first tune kept a build that runs 2x slower).
+ */
+const SLOW = 3;
 
 const memory = new WeakMap<Context, Map<string, unknown>>();
 /** File caches read this process, by path: adapter key -> tuning key -> choice. */
