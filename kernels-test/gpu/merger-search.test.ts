@@ -7,6 +7,8 @@ import { expect, it } from 'vitest';
 import { crnBasis, disposeCrnBasis } from '../../src/analysis/crn-basis.js';
 import { crnMergers } from '../../src/analysis/crn-mergers.js';
 import { planEvents } from '../../src/analysis/events.js';
+import { crnPairM } from '../../src/analysis/curves.js';
+import { expectClose } from '../compare.js';
 import { symmetricEigen } from '../../src/linalg/eigh-cpu.js';
 import { readback } from '../../src/runtime/tensor.js';
 import { makeSchedule } from '../../src/schedule/schedules.js';
@@ -114,6 +116,13 @@ describeGpu('crn merger search', (get) => {
           );
         });
         expect(merged).toBeGreaterThan(0);
+        // M(i) from the engine's Frobenius products (gathered into one readback) against float64 products.
+        const fro = (e: number, f: number) =>
+          mats[e]!.map((P) => mats[f]!.map((Q) => P.reduce((s, v, i) => s + v * Q[i]!, 0)));
+        plan.pairs.forEach((p, q) => {
+          const M = crnPairM(abar, { cross: fro(p.a, p.b), g1: fro(p.a, p.a), g2: fro(p.b, p.b) });
+          expectClose(res.pairs[q]!.M, M, { atol: 1e-5, rtol: 0, label: `M ${p.a}-${p.b}` });
+        });
         // Far fewer full spectra than events x steps.
         expect(res.search.fullSpectra).toBeLessThan((plan.events.length * (schedule.T + 1)) / 10);
       } finally {
