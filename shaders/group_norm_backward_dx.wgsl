@@ -4,7 +4,9 @@
 // V = vec4<f32> (else f32). Bindings: 0 Params, 1 x V, 2 dy V, 3 gamma (cw) V, 4 shift (n, cw) V, 5 rstd
 // (n * groups) f32, 6 gs (n * groups) vec2<f32>, 7 dx V. Dispatch: grid2d(n * blocks * cw, WG), one
 // invocation per (image, block of block_rows pixels, channel or quad), which loads its channel factors once.
-// Precision: f32, a few roundings of the terms. Reference: kernels-test/ref/nn_image_norm.ts groupNormBackward.
+// SILU builds take the gradient da of silu(y) instead of dy and use dy = da silu'(y), y recomputed as
+// group_norm_apply computes it (binding 8 beta (cw) V). Precision: f32, a few roundings of the terms.
+// Reference: kernels-test/ref/nn_image_norm.ts groupNormBackward (with ref/nn_dense.ts siluGrad).
 // wrapper: src/kernels/nn_image_norm.ts
 override WG: u32 = 64;
 
@@ -33,6 +35,17 @@ struct Params {
 @group(0) @binding(5) var<storage, read> rstd: array<f32>;
 @group(0) @binding(6) var<storage, read> gs: array<vec2<f32>>;
 @group(0) @binding(7) var<storage, read_write> dx: array<V>;
+#if SILU
+@group(0) @binding(8) var<storage, read> beta: array<V>;
+
+fn silu_grad_v(v: V) -> V {
+#if VEC4
+  return silu_grad4(v);
+#else
+  return silu_grad(v);
+#endif
+}
+#endif
 
 // Per-group factors (rstd, S0 / M, S1 / M) of channel q (VEC4: of each of the channels 4q .. 4q + 3).
 struct Factors {
@@ -68,11 +81,21 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
   let f = factors(nn * params.groups, q);
   let sh = shift[nn * cw + q];
   let gm = gamma[q];
+#if SILU
+  let a = f.r * gm;
+  let b = beta[q];
+#endif
   let p0 = blk * params.block_rows;
   let p1 = min(params.hw, p0 + params.block_rows);
   for (var p = p0; p < p1; p++) {
     let e = (nn * params.hw + p) * cw + q;
-    let xhat = (x[e] - sh) * f.r;
-    dx[e] = f.r * (gm * dy[e] - f.s0 - xhat * f.s1);
+    let xc = x[e] - sh;
+    let xhat = xc * f.r;
+#if SILU
+    let d = dy[e] * silu_grad_v(xc * a + b);
+#else
+    let d = dy[e];
+#endif
+    dx[e] = f.r * (gm * d - f.s0 - xhat * f.s1);
   }
 }

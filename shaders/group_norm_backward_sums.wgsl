@@ -5,7 +5,9 @@
 // builds); with blocks = 1 already the (3, n, c) layout group_norm_backward_stats reads, else
 // channel_sum_finish reduces the blocks. Bindings: 0 Params, 1 x V, 2 dy V, 3 shift (n, cw) V, 4 rstd
 // (n * groups) f32, 5 out V; V = f32 (vec4<f32> in VEC4 builds). Dispatch: grid2d(n * blocks * cw, WG).
-// Precision: f32 sums in pixel order. Reference: kernels-test/ref/nn_image_norm.ts groupNormBackward.
+// SILU builds take the gradient da of silu(y) instead of dy and use dy = da silu'(y), y recomputed as
+// group_norm_apply computes it (bindings 6 gamma, 7 beta (cw) V). Precision: f32 sums in pixel order.
+// Reference: kernels-test/ref/nn_image_norm.ts groupNormBackward (with ref/nn_dense.ts siluGrad).
 // wrapper: src/kernels/nn_image_norm.ts
 override WG: u32 = 64;
 
@@ -31,6 +33,10 @@ struct Params {
 @group(0) @binding(3) var<storage, read> shift: array<V>;
 @group(0) @binding(4) var<storage, read> rstd: array<f32>;
 @group(0) @binding(5) var<storage, read_write> out: array<V>;
+#if SILU
+@group(0) @binding(6) var<storage, read> gamma: array<V>;
+@group(0) @binding(7) var<storage, read> beta: array<V>;
+#endif
 
 // rstd of the group of channel q (VEC4: of each of the channels 4q .. 4q + 3) of image row ng0 = nn * groups.
 fn group_rstd(ng0: u32, q: u32) -> V {
@@ -44,6 +50,16 @@ fn group_rstd(ng0: u32, q: u32) -> V {
 #endif
 }
 
+#if SILU
+fn silu_grad_v(v: V) -> V {
+#if VEC4
+  return silu_grad4(v);
+#else
+  return silu_grad(v);
+#endif
+}
+#endif
+
 @compute @workgroup_size(WG)
 fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
         @builtin(local_invocation_index) lid: u32) {
@@ -55,6 +71,10 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
   let nn = i / (cw * params.blocks);
   let sh = shift[nn * cw + q];
   let r = group_rstd(nn * params.groups, q);
+#if SILU
+  let a = r * gamma[q];
+  let b = beta[q];
+#endif
   let p0 = blk * params.block_rows;
   let p1 = min(params.hw, p0 + params.block_rows);
   var s0 = V(0.0);
@@ -62,8 +82,13 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
   var s2 = V(0.0);
   for (var p = p0; p < p1; p++) {
     let e = (nn * params.hw + p) * cw + q;
+    let xc = x[e] - sh;
+    let xhat = xc * r;
+#if SILU
+    let d = dy[e] * silu_grad_v(xc * a + b);
+#else
     let d = dy[e];
-    let xhat = (x[e] - sh) * r;
+#endif
     s0 += d;
     s1 += d * xhat;
     s2 += xhat;

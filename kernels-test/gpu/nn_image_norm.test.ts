@@ -15,7 +15,8 @@ import {
 } from '../../src/kernels/nn_image.js';
 import { groupNorm, groupNormBackward, type GroupDims } from '../ref/nn_image_norm.js';
 import { abs, add, cleanup, down, expectBound, f32, run, up } from './nn_image_host.js';
-import { silu } from '../ref/nn_dense.js';
+import { silu, siluGrad } from '../ref/nn_dense.js';
+import type { Tensor } from '../../src/runtime/tensor.js';
 
 // (n, hw, c, groups): a single value; 5 x 5 with 4 groups of 4; 7 x 7 with groups of 1 channel; 14 x 14 in one
 // group (two levels); 8 x 8 x 3; 2 x 7 x 16 in 8 groups of 2; 1 x 1 images; vec4 builds whose quads straddle
@@ -167,41 +168,75 @@ describeGpu('nn_image GroupNorm', (get) => {
 
         // Backward: the saved f32 statistics carry relative errors ~ gamma_L, and each gradient term is a sum
         // of dy, gamma dy and gamma dy xhat; the scales bound those sums' magnitudes times (1 + rstd |mean|).
-        const g = groupNormBackward(xe, gamma, dy, d, EPS);
+        // `dyAbs` bounds |dy| and its error's scale (the SILU build's dy = da silu'(y) takes y's error).
         const shift = (i: number) => 1 + ref.rstd[grp(i)]! * absMean[grp(i)]!;
-        const gAbs = new Float64Array(n * groups);
-        const gxAbs = new Float64Array(n * groups);
-        x.forEach((_, i) => {
-          gAbs[grp(i)] += Math.abs(gamma[i % c]! * dy[i]!) / (hw * cpg);
-          gxAbs[grp(i)] += Math.abs(gamma[i % c]! * dy[i]! * xhat[i]!) / (hw * cpg);
-        });
-        const dxScale = Float64Array.from(x, (_, i) => {
-          const r = ref.rstd[grp(i)]!;
-          return (
-            r *
-            shift(i) *
-            (Math.abs(gamma[i % c]! * dy[i]!) + gAbs[grp(i)]! + (1 + Math.abs(xhat[i]!)) * gxAbs[grp(i)]!)
-          );
-        });
-        const dgScale = Float64Array.from(dg0, Math.abs);
-        const dbScale = Float64Array.from(db0, Math.abs);
-        x.forEach((_, i) => {
-          dgScale[i % c] += Math.abs(dy[i]!) * (Math.abs(xhat[i]!) + 1) * shift(i);
-          dbScale[i % c] += Math.abs(dy[i]!);
-        });
-        expectBound(await down(ctx, DX), g.dx, dxScale, L, 'dx', seed);
-        expectBound(await down(ctx, DG), add(g.dgamma, dg0), dgScale, L, 'dgamma', seed);
-        expectBound(await down(ctx, DB), add(g.dbeta, db0), dbScale, L, 'dbeta', seed);
-        // de = sum over pixels of dx (e enters as a per-image channel shift of x), bounded by the pixel
-        // sum of dx's scale; without an offset DE is untouched.
-        const deRef = Float64Array.from(de0);
-        const deScale = Float64Array.from(de0, Math.abs);
-        g.dx.forEach((v, i) => {
-          deRef[nc(i)] += v;
-          deScale[nc(i)] += dxScale[i]!;
-        });
-        if (e) expectBound(await down(ctx, DE), deRef, deScale, L, 'de', seed);
-        else expect(Array.from(await down(ctx, DE))).toEqual(Array.from(de0));
+        const checkBackward = async (
+          dyRef: ArrayLike<number>,
+          dyAbs: ArrayLike<number>,
+          got: { dx: Tensor<'f32'>; dg: Tensor<'f32'>; db: Tensor<'f32'>; de: Tensor<'f32'> },
+          tag: string,
+        ) => {
+          const g = groupNormBackward(xe, gamma, dyRef, d, EPS);
+          const gAbs = new Float64Array(n * groups);
+          const gxAbs = new Float64Array(n * groups);
+          x.forEach((_, i) => {
+            gAbs[grp(i)] += Math.abs(gamma[i % c]! * dyAbs[i]!) / (hw * cpg);
+            gxAbs[grp(i)] += Math.abs(gamma[i % c]! * dyAbs[i]! * xhat[i]!) / (hw * cpg);
+          });
+          const dxScale = Float64Array.from(x, (_, i) => {
+            const r = ref.rstd[grp(i)]!;
+            return (
+              r *
+              shift(i) *
+              (Math.abs(gamma[i % c]! * dyAbs[i]!) + gAbs[grp(i)]! + (1 + Math.abs(xhat[i]!)) * gxAbs[grp(i)]!)
+            );
+          });
+          const dgScale = Float64Array.from(dg0, Math.abs);
+          const dbScale = Float64Array.from(db0, Math.abs);
+          x.forEach((_, i) => {
+            dgScale[i % c] += dyAbs[i]! * (Math.abs(xhat[i]!) + 1) * shift(i);
+            dbScale[i % c] += dyAbs[i]!;
+          });
+          expectBound(await down(ctx, got.dx), g.dx, dxScale, L, `${tag}dx`, seed);
+          expectBound(await down(ctx, got.dg), add(g.dgamma, dg0), dgScale, L, `${tag}dgamma`, seed);
+          expectBound(await down(ctx, got.db), add(g.dbeta, db0), dbScale, L, `${tag}dbeta`, seed);
+          // de = sum over pixels of dx (e enters as a per-image channel shift of x), bounded by the pixel
+          // sum of dx's scale; without an offset de is untouched.
+          const deRef = Float64Array.from(de0);
+          const deScale = Float64Array.from(de0, Math.abs);
+          g.dx.forEach((v, i) => {
+            deRef[nc(i)] += v;
+            deScale[nc(i)] += dxScale[i]!;
+          });
+          if (e) expectBound(await down(ctx, got.de), deRef, deScale, L, `${tag}de`, seed);
+          else expect(Array.from(await down(ctx, got.de))).toEqual(Array.from(de0));
+        };
+        await checkBackward(dy, abs(dy), { dx: DX, dg: DG, db: DB, de: DE }, '');
+        // SILU build: dy is the gradient of silu(y), with y recomputed from x inside the backward passes;
+        // silu' has slope <= 1, so y's error scale joins |dy|'s.
+        const [DX2, DG2, DB2, DE2] = [up(ctx, size), up(ctx, dg0), up(ctx, db0), up(ctx, de0)];
+        run(ctx, (bt) =>
+          encodeGroupNormBackward(bt, k, {
+            x: X,
+            dy: DY,
+            gamma: G,
+            shift: S,
+            rstd: R,
+            dx: DX2,
+            dgamma: DG2,
+            dbeta: DB2,
+            ...(E ? { de: DE2 } : {}),
+            silu: true,
+            beta: B,
+            n,
+            hw,
+            c,
+            groups,
+          }),
+        );
+        const dySilu = Float64Array.from(dy, (v, i) => v * siluGrad(ref.y[i]!));
+        const dySiluAbs = Float64Array.from(dy, (v, i) => Math.abs(v) * (Math.abs(siluGrad(ref.y[i]!)) + yScale[i]!));
+        await checkBackward(dySilu, dySiluAbs, { dx: DX2, dg: DG2, db: DB2, de: DE2 }, 'silu ');
       });
     }
   }

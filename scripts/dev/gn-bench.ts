@@ -1,4 +1,5 @@
-// GroupNorm forward and backward alone on the U-Net's largest shape (per-kernel GPU time).
+// GroupNorm + SiLU forward and backward (with a conditioning offset) alone on the U-Net's largest shape
+// (per-kernel GPU time).
 //   npx tsx scripts/dev/gn-bench.ts [--n 250 --hw 784 --c 16 --groups 8 --reps 10]
 import { requestContext, destroyContext } from '../../src/runtime/context.js';
 import { formatProfile, profileReport, resetProfile } from '../../src/runtime/profile.js';
@@ -24,8 +25,24 @@ const [mean, rstd, shift, e, de] = [t(n * groups), t(n * groups), t(n * c), t(n 
 const run = async () => {
   const b = beginBatch(ctx, 'gn');
   for (let r = 0; r < reps; r++) {
-    encodeGroupNorm(b, k, { x, y, gamma, beta, mean, rstd, shift, offset: e, n, hw, c, groups, silu: r % 2 === 1 });
-    encodeGroupNormBackward(b, k, { x, dy, gamma, shift, rstd, dx, dgamma: dg, dbeta: db, de, n, hw, c, groups });
+    encodeGroupNorm(b, k, { x, y, gamma, beta, mean, rstd, shift, offset: e, n, hw, c, groups, silu: true });
+    encodeGroupNormBackward(b, k, {
+      x,
+      dy,
+      gamma,
+      shift,
+      rstd,
+      dx,
+      dgamma: dg,
+      dbeta: db,
+      de,
+      silu: true,
+      beta,
+      n,
+      hw,
+      c,
+      groups,
+    });
   }
   submit(b);
   await sync(ctx);

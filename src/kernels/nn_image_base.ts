@@ -41,6 +41,12 @@ export const GROUP_NORM_BACKWARD_STATS = spec('group_norm_backward_stats', [
   'read_write',
   'read_write',
 ]);
+/** The same shader fed the gradient of silu(GroupNorm) (SILU builds: bindings gamma and beta). */
+export const GROUP_NORM_BACKWARD_SUMS_SILU: KernelSpec = {
+  ...GROUP_NORM_BACKWARD_SUMS,
+  libs: [...LIBS, 'lib/activation.wgsl'],
+  storage: [...GROUP_NORM_BACKWARD_SUMS.storage, 'read', 'read'],
+};
 /** The same shader also writing the offset's gradient (OFFSET builds: bindings rstd and de). */
 export const GROUP_NORM_BACKWARD_STATS_OFFSET: KernelSpec = {
   ...GROUP_NORM_BACKWARD_STATS,
@@ -55,6 +61,12 @@ export const GROUP_NORM_BACKWARD_DX = spec('group_norm_backward_dx', [
   'read',
   'read_write',
 ]);
+/** The same shader fed the gradient of silu(GroupNorm) (SILU builds: binding beta). */
+export const GROUP_NORM_BACKWARD_DX_SILU: KernelSpec = {
+  ...GROUP_NORM_BACKWARD_DX,
+  libs: [...LIBS, 'lib/activation.wgsl'],
+  storage: [...GROUP_NORM_BACKWARD_DX.storage, 'read'],
+};
 export const AVG_POOL2 = spec('avg_pool2', ['read', 'read_write']);
 export const UPSAMPLE2 = spec('upsample2', ['read', 'read_write']);
 export const CONCAT_CHANNELS = spec('concat_channels', ['read', 'read', 'read_write']);
@@ -81,12 +93,16 @@ const BUILDS = {
   gnApply4: [GROUP_NORM_APPLY, vec(true, { SILU: false })],
   gnApplySilu: [GROUP_NORM_APPLY_SILU, vec(false, { SILU: true })],
   gnApplySilu4: [GROUP_NORM_APPLY_SILU, vec(true, { SILU: true })],
-  gnBackwardSums: [GROUP_NORM_BACKWARD_SUMS, vec(false)],
-  gnBackwardSums4: [GROUP_NORM_BACKWARD_SUMS, vec(true)],
+  gnBackwardSums: [GROUP_NORM_BACKWARD_SUMS, vec(false, { SILU: false })],
+  gnBackwardSums4: [GROUP_NORM_BACKWARD_SUMS, vec(true, { SILU: false })],
+  gnBackwardSumsSilu: [GROUP_NORM_BACKWARD_SUMS_SILU, vec(false, { SILU: true })],
+  gnBackwardSumsSilu4: [GROUP_NORM_BACKWARD_SUMS_SILU, vec(true, { SILU: true })],
   gnBackwardStats: [GROUP_NORM_BACKWARD_STATS, { ...plain, variant: { OFFSET: false } }],
   gnBackwardStatsOffset: [GROUP_NORM_BACKWARD_STATS_OFFSET, { ...plain, variant: { OFFSET: true } }],
-  gnBackwardDx: [GROUP_NORM_BACKWARD_DX, vec(false)],
-  gnBackwardDx4: [GROUP_NORM_BACKWARD_DX, vec(true)],
+  gnBackwardDx: [GROUP_NORM_BACKWARD_DX, vec(false, { SILU: false })],
+  gnBackwardDx4: [GROUP_NORM_BACKWARD_DX, vec(true, { SILU: false })],
+  gnBackwardDxSilu: [GROUP_NORM_BACKWARD_DX_SILU, vec(false, { SILU: true })],
+  gnBackwardDxSilu4: [GROUP_NORM_BACKWARD_DX_SILU, vec(true, { SILU: true })],
   avgPool2: [AVG_POOL2, plain],
   upsample2: [UPSAMPLE2, plain],
   concat: [CONCAT_CHANNELS, plain],

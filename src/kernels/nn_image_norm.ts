@@ -113,6 +113,10 @@ export interface GroupNormBackwardArgs {
   dbeta: Tensor;
   /** (n, c): the forward's offset gradient, de[n, c] += sum over pixels of dx[n, p, c]. */
   de?: Tensor;
+  /** The forward wrote silu(y) (silu: true): dy is the gradient of silu(y), and y is recomputed from x. */
+  silu?: boolean;
+  /** (c) the forward's beta, needed with silu. */
+  beta?: Tensor;
   n: number;
   hw: number;
   c: number;
@@ -124,6 +128,7 @@ export interface GroupNormBackwardArgs {
  * dx = rstd (gamma dy - mean_g(gamma dy) - xhat mean_g(gamma dy xhat)) (overwrites dx),
  * dgamma += sum dy xhat, dbeta += sum dy, de += sum_p dx. Dispatches: per-(image, channel) sums of dy,
  * dy xhat and xhat (two levels), per-channel and per-group sums of those (and de), then dx elementwise.
+ * With silu, dy = da silu'(y) inside those passes (y recomputed from x, never stored).
  */
 export function encodeGroupNormBackward(batch: Batch, k: ImageKernels, a: GroupNormBackwardArgs): void {
   const op = 'groupNormBackward';
@@ -144,6 +149,7 @@ export function encodeGroupNormBackward(batch: Batch, k: ImageKernels, a: GroupN
   need(ctx, op, 'shift', a.shift, n * c);
   need(ctx, op, 'rstd', a.rstd, n * groups);
   if (a.de) need(ctx, op, 'de', a.de, n * c);
+  if (a.silu) need(ctx, op, 'beta', a.beta, c);
   distinct(op, [
     ['dx', a.dx, 'dy', a.dy],
     ['dx', a.dx, 'x', a.x],
@@ -154,11 +160,13 @@ export function encodeGroupNormBackward(batch: Batch, k: ImageKernels, a: GroupN
   const sums = scratch(k, 'gnSums', 3 * n * c);
   const partial = blocks > 1 ? scratch(k, 'partial', 3 * n * blocks * c) : sums;
   const cells = n * blocks * cw;
-  dispatch(batch, vec4 ? k.p.gnBackwardSums4 : k.p.gnBackwardSums, {
+  const silu = a.silu ? [a.gamma, a.beta!] : [];
+  const sums4 = a.silu ? k.p.gnBackwardSumsSilu4 : k.p.gnBackwardSums4;
+  dispatch(batch, vec4 ? sums4 : a.silu ? k.p.gnBackwardSumsSilu : k.p.gnBackwardSums, {
     params: { hw, cw, groups, cpg, blocks, block_rows: blockRows, total: cells },
-    bindings: [a.x, a.dy, a.shift, a.rstd, partial],
+    bindings: [a.x, a.dy, a.shift, a.rstd, partial, ...silu],
     workgroups: grid(batch, cells),
-    flops: 6 * total,
+    flops: (a.silu ? 14 : 6) * total,
     bytes: 8 * total + 12 * n * blocks * c,
   });
   if (blocks > 1) {
@@ -179,11 +187,12 @@ export function encodeGroupNormBackward(batch: Batch, k: ImageKernels, a: GroupN
     flops: 6 * n * c + (a.de ? 2 * n * c * cpg : 0),
     bytes: 12 * n * c + 16 * c + 8 * n * groups + (a.de ? 20 * n * c : 0),
   });
-  dispatch(batch, vec4 ? k.p.gnBackwardDx4 : k.p.gnBackwardDx, {
+  const dx4 = a.silu ? k.p.gnBackwardDxSilu4 : k.p.gnBackwardDx4;
+  dispatch(batch, vec4 ? dx4 : a.silu ? k.p.gnBackwardDxSilu : k.p.gnBackwardDx, {
     params: { hw, cw, groups, cpg, blocks, block_rows: blockRows, total: cells, inv_m },
-    bindings: [a.x, a.dy, a.gamma, a.shift, a.rstd, gs, a.dx],
+    bindings: [a.x, a.dy, a.gamma, a.shift, a.rstd, gs, a.dx, ...(a.silu ? [a.beta!] : [])],
     workgroups: grid(batch, cells),
-    flops: 6 * total,
+    flops: (a.silu ? 14 : 6) * total,
     bytes: 12 * total,
   });
 }

@@ -21,7 +21,7 @@ import {
   type ImageKernels,
 } from '../kernels/nn_image.js';
 import { addOp, newAct, own, type Act, type Encode } from './graph.js';
-import { param, silu, weight, type Nn } from './layers.js';
+import { param, weight, type Nn } from './layers.js';
 import type { Param } from './params.js';
 
 /** Batch and spatial size of an NHWC activation. */
@@ -106,19 +106,10 @@ export async function conv3x3(nn: Nn, name: string, x: Act, img: Img, cout: numb
 }
 
 /**
- * silu(GroupNorm(x + offset)): in an inference graph one pass (the pre-activation is not kept), in a
- * training graph the two ops (the backward needs GroupNorm's output); `actName` names the SiLU op there.
+ * silu(GroupNorm(x + offset)) in one pass; the backward recomputes GroupNorm's output from x (it is never
+ * stored) and takes silu's derivative inside GroupNorm's backward passes.
  */
-export async function groupNormSilu(
-  nn: Nn,
-  name: string,
-  actName: string,
-  x: Act,
-  img: Img,
-  groups: number,
-  offset: Act | null = null,
-): Promise<Act> {
-  if (nn.g.training) return silu(nn, actName, await groupNorm(nn, name, x, img, groups, { offset }));
+export function groupNormSilu(nn: Nn, name: string, x: Act, img: Img, groups: number, offset: Act | null = null) {
   return groupNorm(nn, name, x, img, groups, { offset, withSilu: true });
 }
 
@@ -133,10 +124,9 @@ export async function groupNorm(
   x: Act,
   img: Img,
   groups: number,
-  opts: { offset?: Act | null; withSilu?: boolean } = {},
+  opts: { offset?: Act | null /** y = silu(GroupNorm) */; withSilu?: boolean } = {},
 ): Promise<Act> {
   const { offset = null, withSilu = false } = opts;
-  if (withSilu && nn.g.training) throw new Error(`${name}: GroupNorm fused with SiLU has no backward (inference only)`);
   const G = param(nn, `${name}.weight`);
   const Bt = param(nn, `${name}.bias`);
   const c = x.cols;
@@ -187,6 +177,7 @@ export async function groupNorm(
               dgamma: gradOf(G),
               dbeta: gradOf(Bt),
               ...(te ? { de: te.target.t } : {}),
+              ...(withSilu ? { silu: true, beta: Bt.value } : {}),
               n: img.n,
               hw,
               c,

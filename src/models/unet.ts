@@ -68,22 +68,10 @@ export async function resBlock(
   groups: number,
   embAct: Act | null,
 ): Promise<Act> {
-  const h = await conv3x3(
-    nn,
-    `${p}.conv1`,
-    await groupNormSilu(nn, `${p}.norm1`, `${p}.act1`, x, img, groups),
-    img,
-    cout,
-  );
+  const h = await conv3x3(nn, `${p}.conv1`, await groupNormSilu(nn, `${p}.norm1`, x, img, groups), img, cout);
   // The conditioning offset goes into norm2's passes (GroupNorm of h + e) rather than a pass over h.
   const e = embAct ? await linear(nn, `${p}.emb`, embAct, cout) : null;
-  const out = await conv3x3(
-    nn,
-    `${p}.conv2`,
-    await groupNormSilu(nn, `${p}.norm2`, `${p}.act2`, h, img, groups, e),
-    img,
-    cout,
-  );
+  const out = await conv3x3(nn, `${p}.conv2`, await groupNormSilu(nn, `${p}.norm2`, h, img, groups, e), img, cout);
   const skip = x.cols === cout ? x : await linear(nn, `${p}.skip`, x, cout);
   return add(nn, `${p}.out`, skip, out);
 }
@@ -175,13 +163,7 @@ export function unetDef(
         groups,
         embAct,
       );
-      const o = await conv3x3(
-        nn,
-        'conv_out',
-        await groupNormSilu(nn, 'out_norm', 'out_norm.act', u0, img0, groups),
-        img0,
-        C,
-      );
+      const o = await conv3x3(nn, 'conv_out', await groupNormSilu(nn, 'out_norm', u0, img0, groups), img0, C);
       return { out: reshape(nn, 'output', o, N, H * W * C) };
     },
   };
