@@ -1,6 +1,6 @@
 // y[nn, p, ci] = (x[nn, p, ci] - shift[nn, ci]) * (rstd[nn, g] * gamma[ci]) + beta[ci], g = ci / cpg, for NHWC
 // x (n, hw, c), shift from group_norm_finish (the group mean, less the conditioning offset in its OFFSET
-// builds); SILU builds write silu(y) (lib/activation.wgsl; inference graphs fuse GroupNorm + SiLU). VEC4
+// builds); SILU builds write silu(y) (lib/activation.wgsl; the U-Net fuses GroupNorm + SiLU). VEC4
 // builds (c % 4 == 0) move channels four at a time: cw = c / 4 (else c), V = vec4<f32> (else f32).
 // Bindings: 0 Params, 1 x (n * hw, cw) V, 2 shift (n, cw) V, 3 rstd (n * groups) f32, 4 gamma (cw) V,
 // 5 beta (cw) V, 6 y (n * hw, cw) V. Dispatch: grid2d(n * blocks * cw, WG), one invocation per (image, block
@@ -31,18 +31,6 @@ struct Params {
 @group(0) @binding(4) var<storage, read> gamma: array<V>;
 @group(0) @binding(5) var<storage, read> beta: array<V>;
 @group(0) @binding(6) var<storage, read_write> y: array<V>;
-
-// rstd of the group of channel q (VEC4: of each of the channels 4q .. 4q + 3) of image row ng0 = nn * groups.
-fn group_rstd(ng0: u32, q: u32) -> V {
-#if VEC4
-  let ci = 4u * q;
-  let cpg = params.cpg;
-  return vec4<f32>(rstd[ng0 + ci / cpg], rstd[ng0 + (ci + 1u) / cpg], rstd[ng0 + (ci + 2u) / cpg],
-                   rstd[ng0 + (ci + 3u) / cpg]);
-#else
-  return rstd[ng0 + q / params.cpg];
-#endif
-}
 
 @compute @workgroup_size(WG)
 fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,

@@ -37,14 +37,6 @@ struct Params {
 @group(0) @binding(7) var<storage, read_write> dx: array<V>;
 #if SILU
 @group(0) @binding(8) var<storage, read> beta: array<V>;
-
-fn silu_grad_v(v: V) -> V {
-#if VEC4
-  return silu_grad4(v);
-#else
-  return silu_grad(v);
-#endif
-}
 #endif
 
 // Per-group factors (rstd, S0 / M, S1 / M) of channel q (VEC4: of each of the channels 4q .. 4q + 3).

@@ -38,28 +38,6 @@ struct Params {
 @group(0) @binding(7) var<storage, read> beta: array<V>;
 #endif
 
-// rstd of the group of channel q (VEC4: of each of the channels 4q .. 4q + 3) of image row ng0 = nn * groups.
-fn group_rstd(ng0: u32, q: u32) -> V {
-#if VEC4
-  let ci = 4u * q;
-  let cpg = params.cpg;
-  return vec4<f32>(rstd[ng0 + ci / cpg], rstd[ng0 + (ci + 1u) / cpg], rstd[ng0 + (ci + 2u) / cpg],
-                   rstd[ng0 + (ci + 3u) / cpg]);
-#else
-  return rstd[ng0 + q / params.cpg];
-#endif
-}
-
-#if SILU
-fn silu_grad_v(v: V) -> V {
-#if VEC4
-  return silu_grad4(v);
-#else
-  return silu_grad(v);
-#endif
-}
-#endif
-
 @compute @workgroup_size(WG)
 fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
         @builtin(local_invocation_index) lid: u32) {

@@ -9,7 +9,10 @@ import { createTensor, disposeTensor, type Tensor } from '../runtime/tensor.js';
 export const NN_IMAGE_WG = 64;
 
 const LIBS = ['lib/index.wgsl'];
-const spec = (name: string, storage: KernelSpec['storage']): KernelSpec => ({ name, libs: LIBS, storage });
+const spec = (name: string, storage: KernelSpec['storage'], libs = LIBS): KernelSpec => ({ name, libs, storage });
+/** The GroupNorm shaders that share lib/group_norm.wgsl (their SILU builds add lib/activation.wgsl). */
+const GN_LIBS = [...LIBS, 'lib/group_norm.wgsl'];
+const GN_SILU_LIBS = [...GN_LIBS, 'lib/activation.wgsl'];
 
 export const IM2COL3X3 = spec('im2col3x3', ['read', 'read_write']);
 export const COL2IM3X3 = spec('col2im3x3', ['read', 'read_write']);
@@ -24,16 +27,18 @@ export const GROUP_NORM_FINISH_OFFSET: KernelSpec = {
   ...GROUP_NORM_FINISH,
   storage: [...GROUP_NORM_FINISH.storage, 'read'],
 };
-export const GROUP_NORM_APPLY = spec('group_norm_apply', ['read', 'read', 'read', 'read', 'read', 'read_write']);
+export const GROUP_NORM_APPLY = spec(
+  'group_norm_apply',
+  ['read', 'read', 'read', 'read', 'read', 'read_write'],
+  GN_LIBS,
+);
 /** The same shader writing silu(y) (SILU builds). */
-export const GROUP_NORM_APPLY_SILU: KernelSpec = { ...GROUP_NORM_APPLY, libs: [...LIBS, 'lib/activation.wgsl'] };
-export const GROUP_NORM_BACKWARD_SUMS = spec('group_norm_backward_sums', [
-  'read',
-  'read',
-  'read',
-  'read',
-  'read_write',
-]);
+export const GROUP_NORM_APPLY_SILU: KernelSpec = { ...GROUP_NORM_APPLY, libs: GN_SILU_LIBS };
+export const GROUP_NORM_BACKWARD_SUMS = spec(
+  'group_norm_backward_sums',
+  ['read', 'read', 'read', 'read', 'read_write'],
+  GN_LIBS,
+);
 export const GROUP_NORM_BACKWARD_STATS = spec('group_norm_backward_stats', [
   'read',
   'read',
@@ -44,7 +49,7 @@ export const GROUP_NORM_BACKWARD_STATS = spec('group_norm_backward_stats', [
 /** The same shader fed the gradient of silu(GroupNorm) (SILU builds: bindings gamma and beta). */
 export const GROUP_NORM_BACKWARD_SUMS_SILU: KernelSpec = {
   ...GROUP_NORM_BACKWARD_SUMS,
-  libs: [...LIBS, 'lib/activation.wgsl'],
+  libs: GN_SILU_LIBS,
   storage: [...GROUP_NORM_BACKWARD_SUMS.storage, 'read', 'read'],
 };
 /** The same shader also writing the offset's gradient (OFFSET builds: bindings rstd and de). */
@@ -52,19 +57,15 @@ export const GROUP_NORM_BACKWARD_STATS_OFFSET: KernelSpec = {
   ...GROUP_NORM_BACKWARD_STATS,
   storage: [...GROUP_NORM_BACKWARD_STATS.storage, 'read', 'read_write'],
 };
-export const GROUP_NORM_BACKWARD_DX = spec('group_norm_backward_dx', [
-  'read',
-  'read',
-  'read',
-  'read',
-  'read',
-  'read',
-  'read_write',
-]);
+export const GROUP_NORM_BACKWARD_DX = spec(
+  'group_norm_backward_dx',
+  ['read', 'read', 'read', 'read', 'read', 'read', 'read_write'],
+  GN_LIBS,
+);
 /** The same shader fed the gradient of silu(GroupNorm) (SILU builds: binding beta). */
 export const GROUP_NORM_BACKWARD_DX_SILU: KernelSpec = {
   ...GROUP_NORM_BACKWARD_DX,
-  libs: [...LIBS, 'lib/activation.wgsl'],
+  libs: GN_SILU_LIBS,
   storage: [...GROUP_NORM_BACKWARD_DX.storage, 'read'],
 };
 export const AVG_POOL2 = spec('avg_pool2', ['read', 'read_write']);
