@@ -260,21 +260,31 @@ export async function trackTopEigenvalues(
     // The part of the error the window's width adds: over the ranks the centre (where the subspace was made)
     // resolves within `need`, how much worse the other steps are. Ranks unresolved at the centre (inside a
     // cluster) stay so in any window and do not shrink it.
-    let widthPart = 0;
+    // Per step: the worst error, and the part of it the width adds.
+    const worstAt = new Float64Array(w);
+    const widthAt = new Float64Array(w);
     for (const r of res) {
       const centreErr = r[centre - s]!.err;
-      for (let j = 0; j < k; j++) {
-        if (centreErr[j]! > need) continue;
-        for (const x of r) widthPart = Math.max(widthPart, x.err[j]! - centreErr[j]!);
-      }
+      r.forEach((x, t) => {
+        for (let j = 0; j < k; j++) {
+          worstAt[t] = Math.max(worstAt[t]!, x.err[j]!);
+          if (centreErr[j]! <= need) widthAt[t] = Math.max(widthAt[t]!, x.err[j]! - centreErr[j]!);
+        }
+      });
     }
+    const widthPart = Math.max(...widthAt);
+    let accepted = w;
     if (worst > need && widthPart > need / 2 && w > minWidth) {
-      // Too wide for the accuracy needed here: retry with half the width (same starting subspace).
+      // Too wide for the accuracy needed here. The leading steps that meet it are kept (their errors are
+      // their own, whatever the window), and the rest is tracked with half the width; with none, the window
+      // is retried with half the width from the same starting subspace.
+      accepted = 0;
+      while (accepted < w && (worstAt[accepted]! <= need || widthAt[accepted]! <= need / 2)) accepted++;
       width = Math.max(minWidth, Math.floor(w / 2));
-      continue;
+      if (accepted === 0) continue;
     }
     res.forEach((r, q) =>
-      r.forEach((x, t) => {
+      r.slice(0, accepted).forEach((x, t) => {
         tracks[q]!.values[s + t] = x.values;
         tracks[q]!.err[s + t] = x.err;
         tracks[q]!.roundoff[s + t] = x.roundoff;
@@ -283,9 +293,9 @@ export async function trackTopEigenvalues(
     events.forEach((_, q) => (V[q] = Vw[q]!));
     lastProducts = P;
     windows++;
-    s += w;
+    s += accepted;
     opts.onWindow?.(s, T + 1);
-    if (worst < need / 4 || widthPart < need / 8) width = Math.min(maxWidth, 2 * w);
+    if (accepted === w && (worst < need / 4 || widthPart < need / 8)) width = Math.min(maxWidth, 2 * w);
   }
   return { tracks, windows, products };
 }
