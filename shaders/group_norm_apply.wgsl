@@ -5,7 +5,8 @@
 // Bindings: 0 Params, 1 x (n * hw, cw) V, 2 shift (n, cw) V, 3 rstd (n * groups) f32, 4 gamma (cw) V,
 // 5 beta (cw) V, 6 y (n * hw, cw) V. Dispatch: grid2d(n * blocks * cw, WG), one invocation per (image, block
 // of block_rows pixels, channel or quad), which loads its channel factors once. Precision: f32, 4 roundings.
-// Reference: kernels-test/ref/nn_image_norm.ts groupNorm. wrapper: src/kernels/nn_image_norm.ts
+// Reference: kernels-test/ref/nn_image_norm.ts groupNorm.
+// wrapper: src/kernels/nn_image_norm.ts
 override WG: u32 = 64;
 
 #if VEC4

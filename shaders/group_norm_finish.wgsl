@@ -5,7 +5,8 @@
 // channel's block means move by e (M2 does not), and shift = mean - e, so x + e - mean = x - shift.
 // Bindings: 0 Params, 1 partial (2, n, blocks, c), 2 mean, 3 rstd (n * groups), 4 shift (n, c), OFFSET:
 // 5 e (n, c) (all f32). Dispatch: grid2d(n * groups, WG). Precision: f32 merges in (channel, block) order.
-// Reference: kernels-test/ref/nn_image_norm.ts groupNorm. wrapper: src/kernels/nn_image_norm.ts
+// Reference: kernels-test/ref/nn_image_norm.ts groupNorm.
+// wrapper: src/kernels/nn_image_norm.ts
 override WG: u32 = 64;
 
 struct Params {

@@ -6,7 +6,8 @@
 // Bindings: 0 Params, 1 x (n * hw, cw) V, 2 partial (2, n, blocks, cw) V; V = f32 (vec4<f32> in VEC4 builds).
 // Dispatch: grid2d(n * blocks * cw, WG). Precision: f32 Welford updates over <= block_rows values (stable
 // like two passes, with one read of x: 1.6x faster than two passes on lavapipe, scripts/dev/gn-bench.ts).
-// Reference: kernels-test/ref/nn_image_norm.ts groupNorm. wrapper: src/kernels/nn_image_norm.ts
+// Reference: kernels-test/ref/nn_image_norm.ts groupNorm.
+// wrapper: src/kernels/nn_image_norm.ts
 override WG: u32 = 64;
 
 #if VEC4

@@ -123,10 +123,16 @@ describeGpu('the CLI with a long run', () => {
       { stdio: 'pipe' },
     );
     let text = '';
+    // One SIGINT: output arriving before the timer fires must not schedule a second one (a second Ctrl-C
+    // during the shutdown ends the process by the signal, without the exit code under test).
+    let scheduled = false;
     const code = await new Promise<number | null>((resolve) => {
       child.stdout.on('data', (b: Buffer) => {
         text += b.toString();
-        if (/data: plain/.test(text) && !child.killed) setTimeout(() => child.kill('SIGINT'), 1500);
+        if (/data: plain/.test(text) && !scheduled) {
+          scheduled = true;
+          setTimeout(() => child.kill('SIGINT'), 1500);
+        }
       });
       child.stderr.on('data', (b: Buffer) => {
         text += b.toString();

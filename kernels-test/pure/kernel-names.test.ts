@@ -39,7 +39,7 @@ describe('every shader names its wrapper and reference', () => {
         ).toBe(true);
       // The spec is defined as { name: 'x', ... } or through a helper spec('x', ...).
       expect(
-        new RegExp(`(name: |spec\\()'${name}'`).test(kernelSources),
+        new RegExp(`(name: |spec\\(\\s*)'${name}'`).test(kernelSources),
         `${file}: no KernelSpec named '${name}' in src/kernels/`,
       ).toBe(true);
     });
