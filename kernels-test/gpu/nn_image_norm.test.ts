@@ -85,37 +85,12 @@ describeGpu('nn_image GroupNorm', (get) => {
         const [DY, DX, DG, DB, DE] = [up(ctx, dy), up(ctx, f32(size, 9)), up(ctx, dg0), up(ctx, db0), up(ctx, de0)];
         const E = e ? up(ctx, e) : null;
         const off = E ? { offset: E } : {};
+        // The arguments the plain and SILU builds share, forward and backward.
+        const fwd = { x: X, gamma: G, beta: B, mean: M, rstd: R, shift: S, ...off, n, hw, c, groups, eps: EPS };
+        const bwd = { x: X, dy: DY, gamma: G, shift: S, rstd: R, n, hw, c, groups };
         run(ctx, (bt) => {
-          encodeGroupNorm(bt, k, {
-            x: X,
-            y: Y,
-            gamma: G,
-            beta: B,
-            mean: M,
-            rstd: R,
-            shift: S,
-            ...off,
-            n,
-            hw,
-            c,
-            groups,
-            eps: EPS,
-          });
-          encodeGroupNormBackward(bt, k, {
-            x: X,
-            dy: DY,
-            gamma: G,
-            shift: S,
-            rstd: R,
-            dx: DX,
-            dgamma: DG,
-            dbeta: DB,
-            ...(E ? { de: DE } : {}),
-            n,
-            hw,
-            c,
-            groups,
-          });
+          encodeGroupNorm(bt, k, { ...fwd, y: Y });
+          encodeGroupNormBackward(bt, k, { ...bwd, dx: DX, dgamma: DG, dbeta: DB, ...(E ? { de: DE } : {}) });
         });
         // The norm's input x + e in float64 (the kernels never form it in f32).
         const nc = (i: number) => Math.floor(i / (hw * c)) * c + (i % c);
@@ -146,24 +121,7 @@ describeGpu('nn_image GroupNorm', (get) => {
         expectBound(yGot, ref.y, yScale, L, 'y', seed);
         // SILU build (inference graphs): silu of the same y in the same pass, within a few roundings of exp.
         const Y2 = up(ctx, size);
-        run(ctx, (bt) =>
-          encodeGroupNorm(bt, k, {
-            x: X,
-            y: Y2,
-            gamma: G,
-            beta: B,
-            mean: M,
-            rstd: R,
-            shift: S,
-            ...off,
-            n,
-            hw,
-            c,
-            groups,
-            eps: EPS,
-            silu: true,
-          }),
-        );
+        run(ctx, (bt) => encodeGroupNorm(bt, k, { ...fwd, y: Y2, silu: true }));
         expectBound(await down(ctx, Y2), Float64Array.from(yGot, silu), abs(yGot), 8, 'silu(y)', seed);
 
         // Backward: the saved f32 statistics carry relative errors ~ gamma_L, and each gradient term is a sum
@@ -217,21 +175,13 @@ describeGpu('nn_image GroupNorm', (get) => {
         const [DX2, DG2, DB2, DE2] = [up(ctx, size), up(ctx, dg0), up(ctx, db0), up(ctx, de0)];
         run(ctx, (bt) =>
           encodeGroupNormBackward(bt, k, {
-            x: X,
-            dy: DY,
-            gamma: G,
-            shift: S,
-            rstd: R,
+            ...bwd,
             dx: DX2,
             dgamma: DG2,
             dbeta: DB2,
             ...(E ? { de: DE2 } : {}),
             silu: true,
             beta: B,
-            n,
-            hw,
-            c,
-            groups,
           }),
         );
         const dySilu = Float64Array.from(dy, (v, i) => v * siluGrad(ref.y[i]!));
