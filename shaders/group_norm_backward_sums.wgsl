@@ -43,22 +43,20 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
         @builtin(local_invocation_index) lid: u32) {
   let i = linear_index(wid, nwg, lid, WG);
   if (i >= params.total) { return; }
+  let cell = gn_cell(i);
   let cw = params.cw;
-  let q = i % cw;
-  let blk = (i / cw) % params.blocks;
-  let nn = i / (cw * params.blocks);
+  let q = cell.q;
+  let nn = cell.nn;
   let sh = shift[nn * cw + q];
   let r = group_rstd(nn * params.groups, q);
 #if SILU
   let a = r * gamma[q];
   let b = beta[q];
 #endif
-  let p0 = blk * params.block_rows;
-  let p1 = min(params.hw, p0 + params.block_rows);
   var s0 = V(0.0);
   var s1 = V(0.0);
   var s2 = V(0.0);
-  for (var p = p0; p < p1; p++) {
+  for (var p = cell.p0; p < cell.p1; p++) {
     let e = (nn * params.hw + p) * cw + q;
     let xc = x[e] - sh;
     let xhat = xc * r;

@@ -33,17 +33,15 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
         @builtin(local_invocation_index) lid: u32) {
   let i = linear_index(wid, nwg, lid, WG);
   if (i >= params.total) { return; }
+  let cell = gn_cell(i);
   let cw = params.cw;
-  let q = i % cw;
-  let blk = (i / cw) % params.blocks;
-  let nn = i / (cw * params.blocks);
-  let p0 = blk * params.block_rows;
-  let p1 = min(params.hw, p0 + params.block_rows);
+  let q = cell.q;
+  let nn = cell.nn;
   let base = nn * params.hw;
   var m = V(0.0);
   var m2 = V(0.0);
   var k = 0.0;
-  for (var p = p0; p < p1; p++) {
+  for (var p = cell.p0; p < cell.p1; p++) {
     let v = x[(base + p) * cw + q];
     k += 1.0;
     let d = v - m;

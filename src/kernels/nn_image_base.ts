@@ -10,8 +10,9 @@ export const NN_IMAGE_WG = 64;
 
 const LIBS = ['lib/index.wgsl'];
 const spec = (name: string, storage: KernelSpec['storage'], libs = LIBS): KernelSpec => ({ name, libs, storage });
-/** The GroupNorm shaders that share lib/group_norm.wgsl (their SILU builds add lib/activation.wgsl). */
-const GN_LIBS = [...LIBS, 'lib/group_norm.wgsl'];
+/** GroupNorm shaders' libs: the cell layout (all four per-cell shaders), group_rstd and silu_grad_v (apply and the backward; SILU builds add lib/activation.wgsl). */
+const GN_CELL_LIBS = [...LIBS, 'lib/group_norm_cell.wgsl'];
+const GN_LIBS = [...GN_CELL_LIBS, 'lib/group_norm.wgsl'];
 const GN_SILU_LIBS = [...GN_LIBS, 'lib/activation.wgsl'];
 
 export const IM2COL3X3 = spec('im2col3x3', ['read', 'read_write']);
@@ -20,7 +21,7 @@ export const CHANNEL_BIAS = spec('channel_bias', ['read', 'read', 'read_write'])
 export const CHANNEL_BIAS_IN_PLACE = spec('channel_bias', ['read', 'read_write']);
 export const CHANNEL_SUM = spec('channel_sum', ['read', 'read_write', 'read_write']);
 export const CHANNEL_SUM_FINISH = spec('channel_sum_finish', ['read', 'read_write']);
-export const GROUP_NORM_STATS = spec('group_norm_stats', ['read', 'read_write']);
+export const GROUP_NORM_STATS = spec('group_norm_stats', ['read', 'read_write'], GN_CELL_LIBS);
 export const GROUP_NORM_FINISH = spec('group_norm_finish', ['read', 'read_write', 'read_write', 'read_write']);
 /** The same shader normalising x + e (OFFSET builds: one more binding, e). */
 export const GROUP_NORM_FINISH_OFFSET: KernelSpec = {
