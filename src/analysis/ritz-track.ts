@@ -251,16 +251,14 @@ export async function trackTopEigenvalues(
     }
     previous.forEach(ritz);
     products += 3 * events.length;
-    const worst = Math.max(...res.flatMap((r) => r.flatMap((x) => Array.from(x.err))));
     const need = opts.need(
       s,
       s + w - 1,
       res.map((r) => r.map((x) => x.values)),
     );
-    // The part of the error the window's width adds: over the ranks the centre (where the subspace was made)
-    // resolves within `need`, how much worse the other steps are. Ranks unresolved at the centre (inside a
-    // cluster) stay so in any window and do not shrink it.
-    // Per step: the worst error, and the part of it the width adds.
+    // Per step: the worst error, and the part of it the window's width adds: over the ranks the centre (where
+    // the subspace was made) resolves within `need`, how much worse the step is. Ranks unresolved at the
+    // centre (inside a cluster) stay so in any window and do not shrink it.
     const worstAt = new Float64Array(w);
     const widthAt = new Float64Array(w);
     for (const r of res) {
@@ -272,6 +270,7 @@ export async function trackTopEigenvalues(
         }
       });
     }
+    const worst = Math.max(...worstAt);
     const widthPart = Math.max(...widthAt);
     let accepted = w;
     if (worst > need && widthPart > need / 2 && w > minWidth) {
