@@ -1,6 +1,7 @@
 // C[i, j] = alpha * sum_k op(A)[i, k] op(B)[k, j] + beta * C[i, j], op = transpose when TRANS_A/TRANS_B,
-// row-major with element offsets and leading dimensions from Params (lib/gemm.wgsl does the tile).
-// Bindings: 0 Params, 1 A f32, 2 B f32, 3 C f32 (read_write). Dispatch: grid2d(tiles_m * tiles_n, 1)
+// row-major with element offsets and leading dimensions from Params (lib/gemm.wgsl does the tile); batched:
+// params.batch such problems, operands params.stride_a, stride_b, stride_c elements apart.
+// Bindings: 0 Params, 1 A f32, 2 B f32, 3 C f32 (read_write). Dispatch: grid2d(tiles_m * tiles_n * batch, 1)
 // workgroups of WG. Precision: f32 FMA sums over k in order; reference: kernels-test/ref/matmul.ts.
 // wrapper: src/kernels/matmul.ts
 override TRANS_A: bool = false;
@@ -29,11 +30,15 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
 #else
         @builtin(local_invocation_index) lid: u32) {
 #endif
-  let tile = wid.y * nwg.x + wid.x;
-  if (tile >= params.tiles) { return; }
+  // Workgroup g computes tile g % tiles of problem g / tiles (batched products: one dispatch).
+  let g = wid.y * nwg.x + wid.x;
+  if (g >= params.tiles * params.batch) { return; }
+  let p = g / params.tiles;
+  let tile = g - p * params.tiles;
   let r0 = (tile / params.tiles_n) * gemm_tile_rows();
   let c0 = (tile % params.tiles_n) * gemm_tile_cols();
   // Upper-triangle mode: a tile whose last column is left of its first row has no j >= i.
   if (params.upper != 0u && c0 + gemm_tile_cols() <= r0) { return; }
-  gemm_tile(r0, c0, lid);
+  let off = vec3<u32>(params.off_a, params.off_b, params.off_c) + p * vec3<u32>(params.stride_a, params.stride_b, params.stride_c);
+  gemm_tile(r0, c0, lid, off);
 }

@@ -33,5 +33,5 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
   let r0 = (tile / params.tiles_n) * gemm_tile_rows();
   let c0 = (tile % params.tiles_n) * gemm_tile_cols();
   if (c0 + gemm_tile_cols() <= r0) { return; }
-  gemm_tile(r0, c0, lid);
+  gemm_tile(r0, c0, lid, vec3<u32>(params.off_a, params.off_b, params.off_c));
 }

@@ -64,6 +64,10 @@ const EDGES: [number, number, number][] = [
 
 interface EdgeCase extends GemmRefArgs {
   mirror?: boolean;
+  batch?: number;
+  strideA?: number;
+  strideB?: number;
+  strideC?: number;
   /** Elements of the A, B and C buffers (C beyond the (m, n) block holds NaN too). */
   sizes: [number, number, number];
 }
@@ -183,6 +187,78 @@ describeGpu('matmul', (get) => {
       }
     });
   }
+
+  it('batched products: every problem of one dispatch equals its own product (every build, full, upper and mirror, swapped plans, aligned and odd strides)', async () => {
+    const ctx = get();
+    const runs = (b: GemmBuild) => buildRuns(b, ctx.features);
+    for (const [transA, transB] of TRANS) {
+      const builds = buildsFor(transA, transB).filter(runs);
+      const swapped = buildsFor(!transB, !transA).filter(runs);
+      for (const [m, n0, k] of [[33, 31, 7], [9, 7, 65], [1, 1, 1]] as [number, number, number][]) {
+        for (const mode of ['full', 'mirror'] as const) {
+          const n = mode === 'full' ? n0 : m;
+          for (const odd of [false, true]) {
+            const count = 3;
+            const seed = m * 101 + n * 7 + k + (odd ? 1 : 0);
+            const [ar, ac] = transA ? [k, m] : [m, k];
+            const [br, bc] = transB ? [n, k] : [k, n];
+            const [lda, ldb, ldc] = odd ? [ac + 1, bc + 3, n + 1] : [ac + 4 - (ac % 4), bc + 4 - (bc % 4), n + 2];
+            const [offsetA, offsetB, offsetC] = odd ? [1, 6, 5] : [4, 8, 0];
+            // Problem p's operands start stride elements after problem p - 1's (beyond its span).
+            const stride = (rows: number, ld: number) => rows * ld + (odd ? 3 : 4);
+            const [strideA, strideB, strideC] = [stride(ar, lda), stride(br, ldb), stride(m, ldc)];
+            const sizes: [number, number, number] = [
+              offsetA + count * strideA,
+              offsetB + count * strideB,
+              offsetC + count * strideC,
+            ];
+            const one = {
+              a: f32(sizes[0], seed),
+              b: f32(sizes[1], seed + 1),
+              c: f32(sizes[2], seed + 2),
+              m,
+              n,
+              k,
+              transA,
+              transB,
+              alpha: 0.5,
+              beta: -1.25,
+              lda,
+              ldb,
+              ldc,
+              upper: mode === 'mirror',
+              mirror: mode === 'mirror',
+              sizes,
+            };
+            // The float64 reference: the problems one after another on the same buffers.
+            let ref: Float64Array = Float64Array.from(one.c);
+            let scale: Float64Array = Float64Array.from(one.c, Math.abs);
+            for (let p = 0; p < count; p++) {
+              const at = {
+                offsetA: offsetA + p * strideA,
+                offsetB: offsetB + p * strideB,
+                offsetC: offsetC + p * strideC,
+              };
+              const [r] = edgeRef({ ...one, ...at, c: ref });
+              const [, sc] = edgeRef({ ...one, ...at, c: scale });
+              [ref, scale] = [r!, sc!];
+            }
+            const x: EdgeCase = { ...one, offsetA, offsetB, offsetC, batch: count, strideA, strideB, strideC };
+            const plans = [
+              ...builds.map((build) => ({ build, swap: false })),
+              ...(mode === 'full' ? swapped.map((build) => ({ build, swap: true })) : []),
+            ];
+            for (const { build, swap } of plans) {
+              const got = await runEdge(ctx, build, x, swap);
+              const what = `batch of ${count} (${m}, ${n}, ${k}) ${mode} ${transA} ${transB}${odd ? ' odd' : ''} ${swap ? 'swapped ' : ''}${JSON.stringify(build)}`;
+              const [g, r] = scaled(got, ref, scale);
+              expectClose(g, r, { atol: gemmBound(k), rtol: 0, label: what, seed });
+            }
+          }
+        }
+      }
+    }
+  });
 
   it('every build gives the same bits (sums over k in the same order)', async () => {
     const [m, n, k] = [70, 45, 129];

@@ -17,7 +17,9 @@ override WX: u32 = 8;
 // compute C = op(A) op(B) as (op(B)^T op(A)^T)^T when C has few columns). Never with params.upper.
 override TRANS_C: bool = false;
 
-// The uniform block of matmul.wgsl and syrk.wgsl (one layout, reflected by the runtime).
+// The uniform block of matmul.wgsl and syrk.wgsl (one layout, reflected by the runtime). Batched
+// products (matmul only): `batch` problems whose operands lie stride_a / stride_b / stride_c elements
+// apart, tiles * batch workgroups in all; SYRK has batch 1.
 struct Params {
   m: u32,
   n: u32,
@@ -33,6 +35,10 @@ struct Params {
   upper: u32,
   alpha: f32,
   beta: f32,
+  batch: u32,
+  stride_a: u32,
+  stride_b: u32,
+  stride_c: u32,
 }
 
 #if TM64
@@ -152,7 +158,8 @@ fn gemm_step1(acc: ptr<function, array<array<f32, TN>, TM>>, g: u32, a: vec4<f32
 }
 #endif
 
-fn gemm_tile(r0: u32, c0: u32, lid: u32) {
+// off: the element offsets of op(A), op(B) and C of this workgroup's problem.
+fn gemm_tile(r0: u32, c0: u32, lid: u32, off: vec3<u32>) {
   let ty = select(lid / WX, 0u, WX == WG);
   let tx = select(lid % WX, lid, WX == WG);
   let i0 = r0 + ty * TM;
@@ -169,8 +176,8 @@ fn gemm_tile(r0: u32, c0: u32, lid: u32) {
   // Rows and columns past the edge read the last valid one.
 #if VEC4
   var ia: array<u32, SG>;
-  for (var g = 0u; g < SG; g++) { ia[g] = params.off_a / 4u + min(i0 / 4u + 8u * g + lid, (M - 1u) / 4u); }
-  let jb = vec2<u32>(params.off_b / 4u + min(j0 / 4u, (N - 1u) / 4u), params.off_b / 4u + min(j0 / 4u + 1u, (N - 1u) / 4u));
+  for (var g = 0u; g < SG; g++) { ia[g] = off.x / 4u + min(i0 / 4u + 8u * g + lid, (M - 1u) / 4u); }
+  let jb = vec2<u32>(off.y / 4u + min(j0 / 4u, (N - 1u) / 4u), off.y / 4u + min(j0 / 4u + 1u, (N - 1u) / 4u));
   let sa = params.lda / 4u;
   let sb = params.ldb / 4u;
 #else
@@ -178,13 +185,13 @@ fn gemm_tile(r0: u32, c0: u32, lid: u32) {
   for (var g = 0u; g < SG; g++) {
     for (var e = 0u; e < 4u; e++) {
       let i = min(i0 + gemm_lane_row(lid, g, e), M - 1u);
-      ia[g][e] = select(params.off_a + i * params.lda, params.off_a + i, TRANS_A);
+      ia[g][e] = select(off.x + i * params.lda, off.x + i, TRANS_A);
     }
   }
   var jb: array<u32, 8>;
   for (var q = 0u; q < 8u; q++) {
     let j = min(j0 + q, N - 1u);
-    jb[q] = select(params.off_b + j, params.off_b + j * params.ldb, TRANS_B);
+    jb[q] = select(off.y + j, off.y + j * params.ldb, TRANS_B);
   }
   let sa = select(1u, params.lda, TRANS_A);
   let sb = select(params.ldb, 1u, TRANS_B);
@@ -225,7 +232,7 @@ fn gemm_tile(r0: u32, c0: u32, lid: u32) {
       let kk = select(e % BK, e / bm, TRANS_A);
       let i = min(r0 + r, M - 1u);
       let k = min(k0 + kk, K - 1u);
-      let v = load_a(select(params.off_a + i * params.lda + k, params.off_a + k * params.lda + i, TRANS_A));
+      let v = load_a(select(off.x + i * params.lda + k, off.x + k * params.lda + i, TRANS_A));
       let at = kk * bm + r;
       tile_a[at / 4u][at % 4u] = v;
     }
@@ -234,7 +241,7 @@ fn gemm_tile(r0: u32, c0: u32, lid: u32) {
       let kk = select(e / bn, e % BK, TRANS_B);
       let j = min(c0 + q, N - 1u);
       let k = min(k0 + kk, K - 1u);
-      let v = load_b(select(params.off_b + k * params.ldb + j, params.off_b + j * params.ldb + k, TRANS_B));
+      let v = load_b(select(off.y + k * params.ldb + j, off.y + j * params.ldb + k, TRANS_B));
       let at = kk * bn + q;
       tile_b[at / 4u][at % 4u] = v;
     }
@@ -266,9 +273,9 @@ fn gemm_tile(r0: u32, c0: u32, lid: u32) {
   // op(A)[i0 .. i0 + TM, k] and op(B)[k, j0 .. j0 + TN] are 16-byte aligned runs read as vec4s, 4x
   // fewer loads (lavapipe: loads, not FMAs, bound this kernel). Same FMA order as the scalar builds.
   var ai: array<u32, TM / 4u>;
-  for (var r = 0u; r < TM / 4u; r++) { ai[r] = params.off_a / 4u + min(i0 / 4u + r, (M - 1u) / 4u); }
+  for (var r = 0u; r < TM / 4u; r++) { ai[r] = off.x / 4u + min(i0 / 4u + r, (M - 1u) / 4u); }
   var bj: array<u32, TN / 4u>;
-  for (var q = 0u; q < TN / 4u; q++) { bj[q] = params.off_b / 4u + min(j0 / 4u + q, (N - 1u) / 4u); }
+  for (var q = 0u; q < TN / 4u; q++) { bj[q] = off.y / 4u + min(j0 / 4u + q, (N - 1u) / 4u); }
   let sa = params.lda / 4u;
   let sb = params.ldb / 4u;
 #else
@@ -276,12 +283,12 @@ fn gemm_tile(r0: u32, c0: u32, lid: u32) {
   var ai: array<u32, TM>;
   for (var r = 0u; r < TM; r++) {
     let i = min(i0 + r, M - 1u);
-    ai[r] = select(params.off_a + i * params.lda, params.off_a + i, TRANS_A);
+    ai[r] = select(off.x + i * params.lda, off.x + i, TRANS_A);
   }
   var bj: array<u32, TN>;
   for (var q = 0u; q < TN; q++) {
     let j = min(j0 + q, N - 1u);
-    bj[q] = select(params.off_b + j, params.off_b + j * params.ldb, TRANS_B);
+    bj[q] = select(off.y + j, off.y + j * params.ldb, TRANS_B);
   }
   // op(A)[i, k] = A[ai + k] (row start) or A[ai + k * lda]; op(B)[k, j] = B[bj + k * ldb] or B[bj + k].
   let sa = select(1u, params.lda, TRANS_A);
@@ -361,13 +368,13 @@ fn gemm_tile(r0: u32, c0: u32, lid: u32) {
       let j = j0 + q;
       if (j >= N) { break; }
       if (params.upper != 0u && j < i) { continue; }
-      let at = params.off_c + select(i * params.ldc + j, j * params.ldc + i, TRANS_C);
+      let at = off.z + select(i * params.ldc + j, j * params.ldc + i, TRANS_C);
       // beta = 0 must not read C (it may hold NaN from an uninitialised buffer).
       var v = alpha * acc[r][q];
       if (beta != 0.0) { v = fma(beta, c[at], v); }
       c[at] = v;
       // Symmetric results (C symmetric before, the product symmetric): the lower triangle follows.
-      if (params.upper == 2u && j > i) { c[params.off_c + j * params.ldc + i] = v; }
+      if (params.upper == 2u && j > i) { c[off.z + j * params.ldc + i] = v; }
     }
   }
 }

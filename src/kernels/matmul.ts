@@ -164,6 +164,14 @@ export interface MatmulArgs {
   upper?: boolean;
   /** With `upper`: C[j, i] is written too, for products known to be symmetric (C symmetric before). */
   mirror?: boolean;
+  /**
+   * Batched products in one dispatch: `batch` problems (default 1) of the same shape, problem p's
+   * operands at offsetA + p * strideA, offsetB + p * strideB, offsetC + p * strideC (elements).
+   */
+  batch?: number;
+  strideA?: number;
+  strideB?: number;
+  strideC?: number;
 }
 
 /**
@@ -218,26 +226,35 @@ export function gemmParams(ctx: Context, plan: GemmPlan, x: MatmulArgs, upper: b
   const beta = x.beta ?? 0;
   if (!Number.isFinite(alpha)) throw new Error(`${what}: alpha must be finite, got ${alpha}`);
   if (!Number.isFinite(beta)) throw new Error(`${what}: beta must be finite, got ${beta}`);
-  const empty = m === 0 || n === 0;
+  const count = checkInt(`${what}: batch`, x.batch ?? 1, 0, u32);
+  const strideA = checkInt(`${what}: strideA`, x.strideA ?? 0, 0, u32);
+  const strideB = checkInt(`${what}: strideB`, x.strideB ?? 0, 0, u32);
+  const strideC = checkInt(`${what}: strideC`, x.strideC ?? 0, 0, u32);
+  const empty = m === 0 || n === 0 || count === 0;
+  // Problems' C must not overlap: each workgroup would race with another problem's.
+  if (count > 1 && strideC < span(m, n, ldc))
+    throw new Error(`${what}: strideC ${strideC} is less than one C's ${span(m, n, ldc)} elements`);
+  /** Elements spanned by `count` operands of `one` elements each, `stride` apart. */
+  const batched = (one: number, stride: number) => (one === 0 ? 0 : (count - 1) * stride + one);
   const A = bindWindow(
     ctx,
     x.a,
     checkInt(`${what}: offsetA`, x.offsetA ?? 0, 0, u32),
-    empty || k === 0 ? 0 : span(ar, ac, lda),
+    empty || k === 0 ? 0 : batched(span(ar, ac, lda), strideA),
     `${what}: A`,
   );
   const B = bindWindow(
     ctx,
     x.b,
     checkInt(`${what}: offsetB`, x.offsetB ?? 0, 0, u32),
-    empty || k === 0 ? 0 : span(br, bc, ldb),
+    empty || k === 0 ? 0 : batched(span(br, bc, ldb), strideB),
     `${what}: B`,
   );
   const C = bindWindow(
     ctx,
     x.c,
     checkInt(`${what}: offsetC`, x.offsetC ?? 0, 0, u32),
-    empty ? 0 : span(m, n, ldc),
+    empty ? 0 : batched(span(m, n, ldc), strideC),
     `${what}: C`,
   );
   // A swapped plan's kernel computes C^T (n, m) = op(B)^T op(A)^T and stores it transposed into C: it
@@ -245,18 +262,19 @@ export function gemmParams(ctx: Context, plan: GemmPlan, x: MatmulArgs, upper: b
   const [km, kn] = plan.swap ? [n, m] : [m, n];
   const [ka, kb] = plan.swap ? [B, A] : [A, B];
   const [kla, klb] = plan.swap ? [ldb, lda] : [lda, ldb];
+  const [ksa, ksb] = plan.swap ? [strideB, strideA] : [strideA, strideB];
   const [bm, bn] = tileShape(plan.build);
   const tilesN = ceilDiv(kn, bn);
   const tiles = ceilDiv(km, bm) * tilesN;
-  const aligned = [A.offset, B.offset, lda, ldb].every((v) => v % 4 === 0);
+  const aligned = [A.offset, B.offset, lda, ldb, strideA, strideB].every((v) => v % 4 === 0);
   return {
     empty,
     pipeline: plan.build.vec4 && aligned ? plan.pipeline : plan.fallback,
     bindings: { a: ka.binding, b: kb.binding, c: C.binding },
     // Work actually done: the upper triangle's k-sums for SYRK, all of them otherwise.
-    flops: upper ? n * (n + 1) * k : 2 * m * n * k,
-    bytes: 4 * (m * k + k * n + (beta !== 0 ? 2 : 1) * m * n),
-    workgroups: grid2d(ctx, tiles, 1),
+    flops: count * (upper ? n * (n + 1) * k : 2 * m * n * k),
+    bytes: count * 4 * (m * k + k * n + (beta !== 0 ? 2 : 1) * m * n),
+    workgroups: grid2d(ctx, tiles * count, 1),
     params: {
       m: km,
       n: kn,
@@ -272,6 +290,10 @@ export function gemmParams(ctx: Context, plan: GemmPlan, x: MatmulArgs, upper: b
       upper: upper ? (mirror ? 2 : 1) : 0,
       alpha,
       beta,
+      batch: count,
+      stride_a: ksa,
+      stride_b: ksb,
+      stride_c: strideC,
     },
   };
 }

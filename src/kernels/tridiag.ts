@@ -3,12 +3,13 @@
 // stage 1 on the GPU reduces each matrix to a band of half-bandwidth B, stage 2 on the host reduces the
 // band to tridiagonal form in float64 (Givens bulge chasing, src/linalg/band.ts) and solves that by
 // implicit QL. Stage 1 per panel of B columns: one band_panel dispatch for the whole batch (one
-// workgroup per matrix: QR of the block below the band, compact WY Q = I - V T V^T, U = V T), per matrix
-// the GEMM Z^T = U^T A22, one band_w dispatch (W = Z - V M / 2, M = U^T Z), per matrix the trailing
-// update A22 -= V W^T + W V^T as one upper-triangle GEMM with k = 2 B on the panel buffer [V W V]
+// workgroup per matrix: QR of the block below the band, compact WY Q = I - V T V^T, U = V T), the GEMM
+// Z^T = U^T A22, one band_w dispatch (W = Z - V M / 2, M = U^T Z), the trailing update
+// A22 -= V W^T + W V^T as one upper-triangle GEMM with k = 2 B on the panel buffer [V W V]
 // (op(A) = [V W], op(B) = [W V]^T) whose epilogue also writes the lower triangle. Flops: (4/3) n^3 per
 // matrix in GEMMs (as LAPACK sytrd, but no matrix-vector products: every loaded value is reused), plus
-// O(n^2 B) in the panels and 6 n^2 B float64 flops on the host. It replaced a one-stage blocked
+// O(n^2 B) in the panels and 6 n^2 B float64 flops on the host. Each GEMM is one batched dispatch for all
+// the matrices (matmul's batch), so a panel costs 4 dispatches whatever the batch. It replaced a one-stage blocked
 // Householder tridiagonalisation whose matrix-vector products (n^3 / 3 floats loaded, each used once)
 // dominated on CPU drivers: on lavapipe (2 cores) per matrix 140 -> 104 ms at n = 784, 556 -> 327 ms at
 // 1300 on an idle machine; 27.5 -> 5.9 s at 3072 and 83.5 -> 12.9 s at 4096 in a loaded run (same-run
@@ -147,25 +148,25 @@ export function encodeTridiag(batch: Batch, plan: TridiagPlan, work: TridiagWork
       bytes: count * 5 * m * b * b,
     });
     if (m === 0) continue;
-    for (let i = 0; i < count; i++) {
-      const a0 = i * aStride;
-      const p0 = i * pStride;
-      encodeMatmul(batch, plan.gemmZ, {
-        a: work.u,
-        b: work.a,
-        c: work.panel,
-        m: b,
-        n: m,
-        k: m,
-        transA: true,
-        offsetA: i * uStride + k1 * b,
-        lda: b,
-        offsetB: a0 + k1 * ld + k1,
-        ldb: ld,
-        offsetC: p0 + b * ld + k1,
-        ldc: ld,
-      });
-    }
+    encodeMatmul(batch, plan.gemmZ, {
+      a: work.u,
+      b: work.a,
+      c: work.panel,
+      m: b,
+      n: m,
+      k: m,
+      transA: true,
+      offsetA: k1 * b,
+      lda: b,
+      offsetB: k1 * ld + k1,
+      ldb: ld,
+      offsetC: b * ld + k1,
+      ldc: ld,
+      batch: count,
+      strideA: uStride,
+      strideB: aStride,
+      strideC: pStride,
+    });
     dispatch(batch, plan.w, {
       params: { n, k0, ld, p_stride: pStride / 4, u_stride: uStride / 4 },
       bindings: [work.panel, work.u],
@@ -174,29 +175,29 @@ export function encodeTridiag(batch: Batch, plan: TridiagPlan, work: TridiagWork
       flops: count * 3 * m * b * b,
       bytes: count * 2 * m * b * (b + 8),
     });
-    for (let i = 0; i < count; i++) {
-      const a0 = i * aStride;
-      const p0 = i * pStride;
-      encodeMatmul(batch, plan.gemm, {
-        a: work.panel,
-        b: work.panel,
-        c: work.a,
-        m,
-        n: m,
-        k: 2 * b,
-        transA: true,
-        alpha: -1,
-        beta: 1,
-        upper: true,
-        mirror: true,
-        offsetA: p0 + k1,
-        lda: ld,
-        offsetB: p0 + b * ld + k1,
-        ldb: ld,
-        offsetC: a0 + k1 * ld + k1,
-        ldc: ld,
-      });
-    }
+    encodeMatmul(batch, plan.gemm, {
+      a: work.panel,
+      b: work.panel,
+      c: work.a,
+      m,
+      n: m,
+      k: 2 * b,
+      transA: true,
+      alpha: -1,
+      beta: 1,
+      upper: true,
+      mirror: true,
+      offsetA: k1,
+      lda: ld,
+      offsetB: b * ld + k1,
+      ldb: ld,
+      offsetC: k1 * ld + k1,
+      ldc: ld,
+      batch: count,
+      strideA: pStride,
+      strideB: pStride,
+      strideC: aStride,
+    });
   }
 }
 
