@@ -194,7 +194,11 @@ describeGpu('matmul', (get) => {
     for (const [transA, transB] of TRANS) {
       const builds = buildsFor(transA, transB).filter(runs);
       const swapped = buildsFor(!transB, !transA).filter(runs);
-      for (const [m, n0, k] of [[33, 31, 7], [9, 7, 65], [1, 1, 1]] as [number, number, number][]) {
+      for (const [m, n0, k] of [
+        [33, 31, 7],
+        [9, 7, 65],
+        [1, 1, 1],
+      ] as [number, number, number][]) {
         for (const mode of ['full', 'mirror'] as const) {
           const n = mode === 'full' ? n0 : m;
           for (const odd of [false, true]) {

@@ -5,11 +5,9 @@
 import type { Context } from '../runtime/context.js';
 import { checkInt } from '../runtime/check.js';
 import { profileReport, resetProfile } from '../runtime/profile.js';
-import { rowChunks } from '../runtime/tensor.js';
 import { traceHost } from '../runtime/trace.js';
 import { symmetricEigen } from '../linalg/eigh-cpu.js';
-import { matmul } from '../kernels/matmul.js';
-import { standardNormals } from '../kernels/forward_noise.js';
+import { noisedMoments } from '../kernels/mixed_moments.js';
 import type { Schedule } from '../schedule/schedules.js';
 import type { Dataset } from '../data/gmm.js';
 import { DEFAULT_EPS_RATIO, epsFromRule, speciation, type EpsRule } from './curves.js';
@@ -133,23 +131,6 @@ function floorWarnings(
   ];
 }
 
-/** x (N, D) times v (D, r) on the GPU in row chunks that fit one storage binding. */
-async function project(
-  ctx: Context,
-  x: Float32Array,
-  N: number,
-  D: number,
-  v: Float32Array,
-  r: number,
-): Promise<Float32Array> {
-  const out = new Float32Array(N * r);
-  for (const c of rowChunks(N, 4 * D, ctx.limits.maxStorageBufferBindingSize)) {
-    const part = await matmul(ctx, x.subarray(c.start * D, (c.start + c.count) * D), [c.count, D], v, [D, r]);
-    out.set(part, c.start * r);
-  }
-  return out;
-}
-
 /** Normality of the one-draw noised data along the top principal directions of the data (none from moments). */
 async function noisedNormality(
   ctx: Context,
@@ -163,19 +144,17 @@ async function noisedNormality(
   const [N, D] = data.shape;
   const v = new Float32Array(D * r);
   for (let j = 0; j < r; j++) for (let i = 0; i < D; i++) v[i * r + j] = curves.directions[j * D + i]!;
-  const eps0 = await standardNormals(ctx, N, D, { seed: o.seed, stream: STREAM_EPS });
-  const px = await project(ctx, data.x, N, D, v, r);
-  const pe = await project(ctx, eps0, N, D, v, r);
+  const { px, pe, coords } = await noisedMoments(ctx, data.x, N, D, v, r, { seed: o.seed, stream: STREAM_EPS });
   // Directions along which the data do not vary (rank-deficient data: constant columns, D > N - 1) are
   // arbitrary vectors of the null space, and K² of a constant sample is 0 / 0 at step 0: drop them.
   const keep = varyingColumns(px, N, r);
-  if (keep.length === r) return normalityOverSteps({ px, pe, x: data.x, e: eps0, N, D, r, schedule, alpha });
+  if (keep.length === r) return normalityOverSteps({ px, pe, coords, N, D, r, schedule, alpha });
   const pick = (a: Float32Array) => {
     const out = new Float32Array(N * keep.length);
     for (let i = 0; i < N; i++) keep.forEach((c, j) => (out[i * keep.length + j] = a[i * r + c]!));
     return out;
   };
-  return normalityOverSteps({ px: pick(px), pe: pick(pe), x: data.x, e: eps0, N, D, r: keep.length, schedule, alpha });
+  return normalityOverSteps({ px: pick(px), pe: pick(pe), coords, N, D, r: keep.length, schedule, alpha });
 }
 
 /** Columns of the (N, r) matrix a whose variance exceeds 1e-6 of the largest (float32 rounding level). */

@@ -69,9 +69,11 @@ export interface NormalityInput {
   /** Projections of x0 and eps on the top r principal directions, (N, r). */
   px: ArrayLike<number>;
   pe: ArrayLike<number>;
-  /** x0 and eps themselves, (N, D), for the per-coordinate rejected fraction. */
-  x: ArrayLike<number>;
-  e: ArrayLike<number>;
+  /**
+   * Per coordinate of (x0, eps), (N, D) each, the central mixed moments (columnMixedMoments' tables; on
+   * the GPU: noisedMoments in src/kernels/mixed_moments.ts), for the per-coordinate rejected fraction.
+   */
+  coords: readonly number[][][];
   N: number;
   D: number;
   r: number;
@@ -83,7 +85,8 @@ export interface NormalityInput {
 export function normalityOverSteps(inp: NormalityInput): { report: NormalityReport; step: number | null } {
   const { N, D, r, schedule, alpha } = inp;
   const dirs = columnMixedMoments(inp.px, inp.pe, N, r);
-  const coords = columnMixedMoments(inp.x, inp.e, N, D);
+  const coords = inp.coords;
+  if (coords.length !== D) throw new Error(`normalityOverSteps: ${coords.length} coordinates' moments, not D = ${D}`);
   const steps = Array.from({ length: schedule.T + 1 }, (_, i) => i);
   const k2: number[][] = [];
   const pValue: number[][] = [];

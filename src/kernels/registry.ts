@@ -8,6 +8,7 @@ import { gemmBuildsFor } from './gemm_builds.js';
 import { SYRK, SYRK_MIRROR, SYRK_MIRROR_WG } from './syrk.js';
 import { FROBENIUS, FROBENIUS_REDUCE, frobeniusBuild, frobeniusReduceBuild } from './frobenius.js';
 import { SYMM_BLOCK, symmBlockBuild } from './symm_block.js';
+import { MIXED_MOMENTS, mixedMomentsBuild } from './mixed_moments.js';
 import { SEGMENTED_MOMENTS, SEGMENTED_MOMENTS_WG } from './moments_chunk.js';
 import { DIFFUSION_BATCH, DIFFUSION_BATCH_WG } from './diffusion_batch.js';
 import { SAMPLER_STEP, SAMPLER_STEP_WG } from './sampler_step.js';
@@ -70,6 +71,7 @@ export const KERNELS: RegisteredKernel[] = [
   { spec: FROBENIUS, builds: [frobeniusBuild] },
   { spec: FROBENIUS_REDUCE, builds: [frobeniusReduceBuild] },
   { spec: SYMM_BLOCK, builds: [symmBlockBuild(false), symmBlockBuild(true)] },
+  { spec: MIXED_MOMENTS, builds: [mixedMomentsBuild] },
   // Stage 1 of the two-stage symmetric eigenvalue reduction (dense -> band): panel QR, W of the update.
   { spec: BAND_PANEL, builds: [bandBuild] },
   { spec: BAND_W, builds: [bandBuild] },
