@@ -7,6 +7,7 @@ import { expect, it } from 'vitest';
 import { describeGpu } from './device.js';
 import {
   GEMM_BUILDS,
+  MATMUL,
   buildRuns,
   buildsFor,
   encodeMatmul,
@@ -15,7 +16,7 @@ import {
   matmulPlan,
   type GemmBuild,
 } from '../../src/kernels/matmul.js';
-import { adapterKey, forgetTuning, tuneLog } from '../../src/kernels/autotune.js';
+import { adapterKey, forgetTuning, tuneFingerprint, tuneLog } from '../../src/kernels/autotune.js';
 import { beginBatch, submit } from '../../src/runtime/dispatch.js';
 import { createTensor, disposeTensor, readback } from '../../src/runtime/tensor.js';
 import { gemmBound, matmulAbsRef, matmulRef, scaled, type GemmRefArgs } from '../ref/matmul.js';
@@ -402,20 +403,40 @@ describeGpu('matmul', (get) => {
     expect(tuneLog.length).toBe(before + 1);
     expect(p2.build).toEqual(p1.build);
     const saved = JSON.parse(readFileSync(file, 'utf8'));
-    expect(saved[adapterKey(ctx)]['matmul|00|mmm']).toEqual(p1.build);
+    const entry = saved[adapterKey(ctx)]['matmul|00|mmm'];
+    expect(entry.choice).toEqual(p1.build);
+    // The fingerprint of the sources and candidates it was chosen among.
+    expect(entry.code).toBe(
+      tuneFingerprint(
+        [MATMUL],
+        buildsFor(false, false).filter((b) => buildRuns(b, ctx.features)),
+      ),
+    );
     forgetTuning(ctx);
     await matmulPlan(ctx, { m: 100, n: 90, k: 80 }, { tuneCache: file });
     expect(tuneLog.length).toBe(before + 1);
+    // A choice made among other sources (an older version) or stored bare (before fingerprints) is
+    // tuned again and replaced.
+    for (const stale of [{ ...entry, code: 'other code' }, entry.choice]) {
+      saved[adapterKey(ctx)]['matmul|00|mmm'] = stale;
+      writeFileSync(file, JSON.stringify(saved));
+      forgetTuning(ctx);
+      const n0 = tuneLog.length;
+      await matmulPlan(ctx, { m: 100, n: 90, k: 80 }, { tuneCache: file });
+      expect(tuneLog.length).toBe(n0 + 1);
+      expect(JSON.parse(readFileSync(file, 'utf8'))[adapterKey(ctx)]['matmul|00|mmm'].code).toBe(entry.code);
+    }
+    const t0 = tuneLog.length;
     // Another process adds choices after this one read the file: a later tune here keeps them.
     saved['another adapter'] = { 'matmul|00|sss': 'theirs' };
     saved[adapterKey(ctx)]['syrk|00|lll'] = 'theirs too';
     writeFileSync(file, JSON.stringify(saved));
     const p3 = await matmulPlan(ctx, { m: 30, n: 20, k: 10 }, { tuneCache: file });
-    expect(tuneLog.length).toBe(before + 2);
+    expect(tuneLog.length).toBe(t0 + 1);
     const merged = JSON.parse(readFileSync(file, 'utf8'));
     expect(merged['another adapter']).toEqual({ 'matmul|00|sss': 'theirs' });
     expect(merged[adapterKey(ctx)]['syrk|00|lll']).toBe('theirs too');
-    expect(merged[adapterKey(ctx)]['matmul|00|sss']).toMatchObject(p3.build);
+    expect(merged[adapterKey(ctx)]['matmul|00|sss'].choice).toMatchObject(p3.build);
     forgetTuning(ctx);
   });
 

@@ -4,8 +4,13 @@
 // else FLUCTUS_TUNE_CACHE, else ~/.cache/fluctus/autotune.json (platform-node.ts defaultTuneCache), so
 // only a machine's first run pays for tuning (the Fashion-MNIST analysis on lavapipe: 88.8 s tuning, 62.8 s cached).
 // All candidates compute the same sums in the same order, so the choice never changes results.
+// A cached choice carries a fingerprint of the kernels' WGSL sources and of the candidate list: after an
+// upgrade that changes either, the class is tuned again (a choice made among other code would otherwise
+// last: a cache written by an older version kept a build of the band reduction's update that runs at 13
+// GFLOP/s where a newer build runs at 20, scripts/dev/gemm-band-shapes.ts on lavapipe).
 import type { Context } from '../runtime/context.js';
-import { defaultTuneCache, makeParentDir, readTextFile, writeTextFile } from '../runtime/platform-node.js';
+import { kernelParts, type KernelSpec } from '../runtime/pipeline.js';
+import { defaultTuneCache, makeParentDir, readShader, readTextFile, writeTextFile } from '../runtime/platform-node.js';
 
 type Entries = Record<string, unknown>;
 
@@ -67,6 +72,29 @@ function writeCache(path: string, section: string, key: string, choice: unknown)
   }
 }
 
+/**
+ * FNV-1a hash (hex) of the WGSL parts of `kernels` and the candidates' JSON: what a cached choice was
+ * made among.
+ */
+export function tuneFingerprint(kernels: readonly KernelSpec[], candidates: readonly unknown[]): string {
+  const text = [...new Set(kernels.flatMap(kernelParts))].map(readShader).join('\0') + JSON.stringify(candidates);
+  let h = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) h = Math.imul(h ^ text.charCodeAt(i), 0x01000193) >>> 0;
+  return h.toString(16).padStart(8, '0');
+}
+
+/** A cache file's entry: the choice and the fingerprint (tuneFingerprint) of what it was chosen among. */
+interface CachedChoice {
+  choice: unknown;
+  code: string;
+}
+
+/** Where and among what a choice is cached: the file (default: defaultTuneCache()) and the kernels timed. */
+export interface TuneCache {
+  file?: string;
+  kernels: readonly KernelSpec[];
+}
+
 export interface TuneResult<T> {
   choice: T;
   /** Milliseconds per candidate (best of the timed runs), in candidate order; empty when cached. */
@@ -78,8 +106,8 @@ export const tuneLog: { key: string; candidates: unknown[]; ms: number[] }[] = [
 
 /**
  * The candidate with the smallest best-of-ROUNDS `time(candidate)` (milliseconds, one run per call),
- * remembered under `key` for this
- * context and, with a cache file, for this adapter. `same` recognises a cached choice among candidates.
+ * remembered under `key` for this context and, in a cache file, for this adapter and these kernel
+ * sources and candidates. `same` recognises a cached choice among candidates.
  */
 export async function tune<T>(
   ctx: Context,
@@ -87,17 +115,19 @@ export async function tune<T>(
   candidates: readonly T[],
   time: (c: T) => Promise<number>,
   same: (a: T, b: T) => boolean,
-  cacheFile?: string,
+  cache: TuneCache,
 ): Promise<T> {
   let mem = memory.get(ctx);
   if (!mem) memory.set(ctx, (mem = new Map()));
   const known = mem.get(key) as T | undefined;
   if (known !== undefined) return known;
-  const path = ctx.platform === 'node' ? (cacheFile ?? defaultTuneCache()) : undefined;
+  const path = ctx.platform === 'node' ? (cache.file ?? defaultTuneCache()) : undefined;
+  const code = path ? tuneFingerprint(cache.kernels, candidates) : '';
   if (path) {
-    const cached = readCache(path)[adapterKey(ctx)]?.[key] as T | undefined;
-    const match = cached && candidates.find((c) => same(c, cached));
-    if (match) {
+    const cached = readCache(path)[adapterKey(ctx)]?.[key] as CachedChoice | undefined;
+    // Entries of other code (or of versions that stored bare choices) are tuned again and replaced.
+    const match = cached?.code === code ? candidates.find((c) => same(c, cached.choice as T)) : undefined;
+    if (match !== undefined) {
       mem.set(key, match);
       return match;
     }
@@ -116,11 +146,12 @@ export async function tune<T>(
   const best = candidates[ms.indexOf(Math.min(...ms))]!;
   tuneLog.push({ key, candidates: [...candidates], ms });
   mem.set(key, best);
-  if (path) writeCache(path, adapterKey(ctx), key, best);
+  if (path) writeCache(path, adapterKey(ctx), key, { choice: best, code } satisfies CachedChoice);
   return best;
 }
 
-/** Forgets this context's in-memory choices (tests; a benchmark that wants to re-tune). */
+/** Forgets this context's in-memory choices and the cache files read (tests; a benchmark that wants to re-tune). */
 export function forgetTuning(ctx: Context): void {
   memory.delete(ctx);
+  files.clear();
 }

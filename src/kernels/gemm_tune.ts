@@ -1,6 +1,7 @@
 // The GEMM autotune (matmul and SYRK): each registered build, and for matmul the swapped plans, timed on a
 // problem shaped like the call, once per adapter and shape class (autotune.ts keeps the choice).
 import type { Context } from '../runtime/context.js';
+import type { KernelSpec } from '../runtime/pipeline.js';
 import { beginBatch, submit, sync, type Batch } from '../runtime/dispatch.js';
 import { createTensor, disposeTensor, type Tensor } from '../runtime/tensor.js';
 import { sizeClass, tune } from './autotune.js';
@@ -65,13 +66,14 @@ const tuneDim = (x: number) => Math.max(1, x > TUNE_MAX_MN ? TUNE_MAX_MN - 1024 
  */
 export async function tunedBuild(
   ctx: Context,
-  kernel: 'matmul' | 'syrk',
+  spec: KernelSpec,
   shape: Required<MatmulShape>,
   cacheFile: string | undefined,
   plan: (b: TunedGemm) => Promise<GemmPlan>,
   encode: (batch: Batch, p: GemmPlan, t: TuneTensors) => void,
   withSwap = false,
 ): Promise<TunedGemm> {
+  const kernel = spec.name;
   const key = `${kernel}|${Number(shape.transA)}${Number(shape.transB)}|${sizeClass(shape.m)}${sizeClass(shape.n)}${kClass(shape.k)}${shape.upper ? '|upper' : ''}`;
   const m = tuneDim(shape.m);
   const n = tuneDim(shape.n);
@@ -131,7 +133,10 @@ export async function tunedBuild(
       return ms;
     };
     const same = (x: TunedGemm, y: TunedGemm) => Boolean(x.swap) === Boolean(y.swap) && sameBuild(x, y);
-    return await tune(ctx, withSwap ? `${key}|swap` : key, candidates, time, same, cacheFile);
+    return await tune(ctx, withSwap ? `${key}|swap` : key, candidates, time, same, {
+      file: cacheFile,
+      kernels: [spec],
+    });
   } finally {
     ctx.waitMode = waitMode;
     for (const x of [t.a, t.b, t.c]) disposeTensor(x);

@@ -97,7 +97,7 @@ export async function matmulPlan(ctx: Context, shape: MatmulShape, opts: PlanOpt
     ? { ...opts.build, swap: Boolean(opts.swap) }
     : await tunedBuild(
         ctx,
-        'matmul',
+        MATMUL,
         { ...shape, transA, transB, upper: Boolean(shape.upper) },
         opts.tuneCache,
         (b) => matmulPlan(ctx, shape, { build: plainBuild(b), swap: b.swap }),

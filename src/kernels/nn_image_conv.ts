@@ -11,10 +11,13 @@ import { checkInt } from '../runtime/check.js';
 import type { Context } from '../runtime/context.js';
 import { beginBatch, submit, sync } from '../runtime/dispatch.js';
 import { createTensor, disposeTensor, type Tensor } from '../runtime/tensor.js';
-import { matmulPlan, type GemmBuild, type GemmPlan } from './matmul.js';
-import { convDims, disposeImageKernels, imageKernels, type ImageKernels } from './nn_image_base.js';
+import { MATMUL, matmulPlan, type GemmBuild, type GemmPlan } from './matmul.js';
+import { convDims, disposeImageKernels, IM2COL3X3, imageKernels, type ImageKernels } from './nn_image_base.js';
 import { sizeClass, tune } from './autotune.js';
 import {
+  CONV3X3_IMPLICIT,
+  CONV3X3_IMPLICIT_BIAS,
+  CONV3X3_IMPLICIT_DW,
   dwSplits,
   IMPLICIT_ROWS,
   implicitConvPlan,
@@ -201,7 +204,9 @@ async function tunedPath(
       await sync(ctx);
       return performance.now() - t0;
     };
-    return await tune(ctx, key, candidates, time, (a, b) => a === b, cacheFile);
+    // The forward's GEMM path is im2col + matmul; the implicit paths, their kernels.
+    const kernels = [CONV3X3_IMPLICIT, CONV3X3_IMPLICIT_BIAS, CONV3X3_IMPLICIT_DW, IM2COL3X3, MATMUL];
+    return await tune(ctx, key, candidates, time, (a, b) => a === b, { file: cacheFile, kernels });
   } finally {
     ctx.waitMode = waitMode;
     t.forEach(disposeTensor);

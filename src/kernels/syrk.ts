@@ -45,7 +45,7 @@ export async function syrkPlan(ctx: Context, shape: SyrkShape, opts: PlanOptions
     opts.build ??
     (await tunedBuild(
       ctx,
-      'syrk',
+      SYRK,
       { m, n: m, k, transA, transB, upper: false },
       opts.tuneCache,
       (b) => syrkPlan(ctx, shape, { build: b }),
