@@ -105,6 +105,33 @@ export interface TuneResult<T> {
 export const tuneLog: { key: string; candidates: unknown[]; ms: number[] }[] = [];
 
 /**
+ * The choice already made for `key` (this context's, else the cache file's for this adapter, kernel
+ * sources and candidates), or undefined: callers check it before they build the timing problem and
+ * compile every candidate, which a warm cache makes unnecessary (2-3 s of the Fashion-MNIST analysis on
+ * lavapipe).
+ */
+export function tunedChoice<T>(
+  ctx: Context,
+  key: string,
+  candidates: readonly T[],
+  same: (a: T, b: T) => boolean,
+  cache: TuneCache,
+): T | undefined {
+  let mem = memory.get(ctx);
+  if (!mem) memory.set(ctx, (mem = new Map()));
+  const known = mem.get(key) as T | undefined;
+  if (known !== undefined) return known;
+  const path = ctx.platform === 'node' ? (cache.file ?? defaultTuneCache()) : undefined;
+  if (!path) return undefined;
+  const cached = readCache(path)[adapterKey(ctx)]?.[key] as CachedChoice | undefined;
+  // Entries of other code (or of versions that stored bare choices) are tuned again and replaced.
+  if (cached?.code !== tuneFingerprint(cache.kernels, candidates)) return undefined;
+  const match = candidates.find((c) => same(c, cached.choice as T));
+  if (match !== undefined) mem.set(key, match);
+  return match;
+}
+
+/**
  * The candidate with the smallest best-of-ROUNDS `time(candidate)` (milliseconds, one run per call),
  * remembered under `key` for this context and, in a cache file, for this adapter and these kernel
  * sources and candidates. `same` recognises a cached choice among candidates.
@@ -117,21 +144,11 @@ export async function tune<T>(
   same: (a: T, b: T) => boolean,
   cache: TuneCache,
 ): Promise<T> {
-  let mem = memory.get(ctx);
-  if (!mem) memory.set(ctx, (mem = new Map()));
-  const known = mem.get(key) as T | undefined;
+  const known = tunedChoice(ctx, key, candidates, same, cache);
   if (known !== undefined) return known;
+  const mem = memory.get(ctx)!;
   const path = ctx.platform === 'node' ? (cache.file ?? defaultTuneCache()) : undefined;
   const code = path ? tuneFingerprint(cache.kernels, candidates) : '';
-  if (path) {
-    const cached = readCache(path)[adapterKey(ctx)]?.[key] as CachedChoice | undefined;
-    // Entries of other code (or of versions that stored bare choices) are tuned again and replaced.
-    const match = cached?.code === code ? candidates.find((c) => same(c, cached.choice as T)) : undefined;
-    if (match !== undefined) {
-      mem.set(key, match);
-      return match;
-    }
-  }
   // Round-robin: one warm-up run each, then ROUNDS rounds over all candidates, keeping each one's
   // best time, so that a burst of other load on the machine hits every candidate alike.
   // Candidates whose warm-up took over SLOW times the fastest warm-up are not timed further.

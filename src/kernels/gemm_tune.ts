@@ -4,7 +4,7 @@ import type { Context } from '../runtime/context.js';
 import type { KernelSpec } from '../runtime/pipeline.js';
 import { beginBatch, submit, sync, type Batch } from '../runtime/dispatch.js';
 import { createTensor, disposeTensor, type Tensor } from '../runtime/tensor.js';
-import { sizeClass, tune } from './autotune.js';
+import { sizeClass, tune, tunedChoice } from './autotune.js';
 import { buildRuns, buildsFor, sameBuild, type GemmBuild } from './gemm_builds.js';
 import type { GemmPlan, MatmulShape } from './matmul.js';
 
@@ -74,7 +74,18 @@ export async function tunedBuild(
   withSwap = false,
 ): Promise<TunedGemm> {
   const kernel = spec.name;
-  const key = `${kernel}|${Number(shape.transA)}${Number(shape.transB)}|${sizeClass(shape.m)}${sizeClass(shape.n)}${kClass(shape.k)}${shape.upper ? '|upper' : ''}`;
+  const key = `${kernel}|${Number(shape.transA)}${Number(shape.transB)}|${sizeClass(shape.m)}${sizeClass(shape.n)}${kClass(shape.k)}${shape.upper ? '|upper' : ''}${withSwap ? '|swap' : ''}`;
+  const runs = (b: GemmBuild) => buildRuns(b, ctx.features);
+  const candidates: TunedGemm[] = [
+    ...buildsFor(shape.transA, shape.transB).filter(runs),
+    // Swapped plans run the kernel on op(B)^T op(A)^T.
+    ...(withSwap ? buildsFor(!shape.transB, !shape.transA).filter(runs) : []).map((b) => ({ ...b, swap: true })),
+  ];
+  const same = (x: TunedGemm, y: TunedGemm) => Boolean(x.swap) === Boolean(y.swap) && sameBuild(x, y);
+  const cache = { file: cacheFile, kernels: [spec] };
+  // A choice already made: no timing problem, no compiles.
+  const known = tunedChoice(ctx, key, candidates, same, cache);
+  if (known !== undefined) return known;
   const m = tuneDim(shape.m);
   const n = tuneDim(shape.n);
   const k = Math.max(1, Math.min(shape.k, Math.max(TUNE_MIN_K, Math.floor(TUNE_FLOPS / (2 * m * n)))));
@@ -96,12 +107,6 @@ export async function tunedBuild(
     lda,
     ldb,
   };
-  const runs = (b: GemmBuild) => buildRuns(b, ctx.features);
-  const candidates: TunedGemm[] = [
-    ...buildsFor(shape.transA, shape.transB).filter(runs),
-    // Swapped plans run the kernel on op(B)^T op(A)^T.
-    ...(withSwap ? buildsFor(!shape.transB, !shape.transA).filter(runs) : []).map((b) => ({ ...b, swap: true })),
-  ];
   const waitMode = ctx.waitMode;
   try {
     const plans: GemmPlan[] = [];
@@ -132,11 +137,7 @@ export async function tunedBuild(
       best[i] = Math.min(best[i]!, ms);
       return ms;
     };
-    const same = (x: TunedGemm, y: TunedGemm) => Boolean(x.swap) === Boolean(y.swap) && sameBuild(x, y);
-    return await tune(ctx, withSwap ? `${key}|swap` : key, candidates, time, same, {
-      file: cacheFile,
-      kernels: [spec],
-    });
+    return await tune(ctx, key, candidates, time, same, cache);
   } finally {
     ctx.waitMode = waitMode;
     for (const x of [t.a, t.b, t.c]) disposeTensor(x);

@@ -13,7 +13,7 @@ import { beginBatch, submit, sync } from '../runtime/dispatch.js';
 import { createTensor, disposeTensor, type Tensor } from '../runtime/tensor.js';
 import { MATMUL, matmulPlan, type GemmBuild, type GemmPlan } from './matmul.js';
 import { convDims, disposeImageKernels, IM2COL3X3, imageKernels, type ImageKernels } from './nn_image_base.js';
-import { sizeClass, tune } from './autotune.js';
+import { sizeClass, tune, tunedChoice } from './autotune.js';
 import {
   CONV3X3_IMPLICIT,
   CONV3X3_IMPLICIT_BIAS,
@@ -180,6 +180,15 @@ async function tunedPath(
   const pixels = s.n * s.h * s.w;
   const key = `conv3x3|${mode}|${sizeClass(pixels)}${sizeClass(k.cin)}${sizeClass(k.cout)}`;
   const candidates: ConvPath[] = mode === 'forward' ? ['gemm', ...IMPLICIT_ROWS] : [...IMPLICIT_ROWS];
+  // The forward's GEMM path is im2col + matmul; the implicit paths, their kernels.
+  const cache = {
+    file: cacheFile,
+    kernels: [CONV3X3_IMPLICIT, CONV3X3_IMPLICIT_BIAS, CONV3X3_IMPLICIT_DW, IM2COL3X3, MATMUL],
+  };
+  const same = (a: ConvPath, b: ConvPath) => a === b;
+  // A choice already made: no timing tensors, no compiles.
+  const known = tunedChoice(ctx, key, candidates, same, cache);
+  if (known !== undefined) return known;
   const t = [pixels * k.cin, k.cout * 9 * k.cin, pixels * k.cout].map((len, i) =>
     createTensor(ctx, [len], { data: new Float32Array(len).fill(0.5), label: `conv3x3.tune.${i}` }),
   );
@@ -204,9 +213,7 @@ async function tunedPath(
       await sync(ctx);
       return performance.now() - t0;
     };
-    // The forward's GEMM path is im2col + matmul; the implicit paths, their kernels.
-    const kernels = [CONV3X3_IMPLICIT, CONV3X3_IMPLICIT_BIAS, CONV3X3_IMPLICIT_DW, IM2COL3X3, MATMUL];
-    return await tune(ctx, key, candidates, time, (a, b) => a === b, { file: cacheFile, kernels });
+    return await tune(ctx, key, candidates, time, same, cache);
   } finally {
     ctx.waitMode = waitMode;
     t.forEach(disposeTensor);
