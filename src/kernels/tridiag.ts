@@ -23,8 +23,7 @@ import { beginBatch, dispatch, submit, type Batch } from '../runtime/dispatch.js
 import { getPipeline, type CachedPipeline, type KernelSpec } from '../runtime/pipeline.js';
 import { createTensor, disposeTensor, readback, type Tensor } from '../runtime/tensor.js';
 import { traceHost } from '../runtime/trace.js';
-import { bandToTridiagonal } from '../linalg/band.js';
-import { tridiagonalQl } from '../linalg/eigh-cpu.js';
+import { bandEigenvaluesBatch } from '../linalg/band-pool.js';
 import { encodeMatmul, matmulPlan, type GemmPlan, type PlanOptions } from './matmul.js';
 
 export const BAND_PANEL: KernelSpec = {
@@ -203,18 +202,22 @@ export function encodeTridiag(batch: Batch, plan: TridiagPlan, work: TridiagWork
 
 /** Eigenvalues (descending, float64) of the band forms in work.band: stage 2 on the host. */
 export async function tridiagEigenvalues(ctx: Context, work: TridiagWork, count: number): Promise<Float64Array[]> {
-  return hostStage(ctx, await readBands(ctx, work, count), work.n, count);
+  return await hostStage(ctx, await readBands(ctx, work, count), work.n, count);
 }
 
 /** The first `count` band forms of work.band, read back (after the pending work). */
 const readBands = async (ctx: Context, work: TridiagWork, count: number) =>
   (await readback(ctx, work.band, 0, count * work.n * (TRIDIAG_BAND + 1))) as Float32Array;
 
-/** Stage 2 of `count` band forms read back from a TridiagWork of order n. */
-function hostStage(ctx: Context, band: Float32Array, n: number, count: number): Float64Array[] {
-  const per = n * (TRIDIAG_BAND + 1);
+/**
+ * Stage 2 of `count` band forms read back from a TridiagWork of order n: on the host threads
+ * (band-pool.ts), except with a CPU-emulated adapter, whose "GPU" already runs on every core: there the
+ * main thread does it between its waits (lavapipe, 2 cores, scripts/dev/tridiag-two-stage.ts --sizes
+ * 784:32: 70-76 ms per matrix staged on the main thread, 89-90 ms with one worker, interleaved runs).
+ */
+async function hostStage(ctx: Context, band: Float32Array, n: number, count: number): Promise<Float64Array[]> {
   const t0 = performance.now();
-  const values = Array.from({ length: count }, (_, i) => bandEigenvalues(band.subarray(i * per, (i + 1) * per), n));
+  const values = await bandEigenvaluesBatch(band, n, TRIDIAG_BAND, count, ctx.adapterInfo.isFallback ? 0 : undefined);
   traceHost(ctx, 'host eigenvalues (band -> tridiagonal -> QL)', t0, performance.now(), { matrices: count, n });
   return values;
 }
@@ -248,26 +251,26 @@ export async function stagedEigenvalues(
   fill: (batch: Batch, start: number, size: number) => void,
 ): Promise<Float64Array[]> {
   checkInt('tridiag: chunk', chunk, 1, work.capacity);
-  const out: Float64Array[] = [];
+  // Each chunk's stage 2 starts as soon as its bands are back and runs on the host threads while the
+  // GPU takes the next chunks; the results are gathered in order at the end.
+  const hosts: Promise<Float64Array[]>[] = [];
   let ready: { band: Float32Array; size: number } | null = null;
-  for (let start = 0; start < count; start += chunk) {
-    const size = Math.min(chunk, count - start);
-    const batch = beginBatch(ctx, 'tridiag');
-    fill(batch, start, size);
-    encodeTridiag(batch, plan, work, size);
-    submit(batch);
-    if (ready) out.push(...hostStage(ctx, ready.band, work.n, ready.size));
-    ready = { band: await readBands(ctx, work, size), size };
+  try {
+    for (let start = 0; start < count; start += chunk) {
+      const size = Math.min(chunk, count - start);
+      const batch = beginBatch(ctx, 'tridiag');
+      fill(batch, start, size);
+      encodeTridiag(batch, plan, work, size);
+      submit(batch);
+      if (ready) hosts.push(hostStage(ctx, ready.band, work.n, ready.size));
+      ready = { band: await readBands(ctx, work, size), size };
+    }
+    if (ready) hosts.push(hostStage(ctx, ready.band, work.n, ready.size));
+  } finally {
+    // Settle every started stage 2 (none left running unobserved when the GPU side fails).
+    await Promise.allSettled(hosts);
   }
-  if (ready) out.push(...hostStage(ctx, ready.band, work.n, ready.size));
-  return out;
-}
-
-/** Eigenvalues (descending) of one band form (n, B + 1) as stage 1 leaves it: band -> tridiagonal -> QL. */
-export function bandEigenvalues(band: ArrayLike<number>, n: number): Float64Array {
-  const { d, e } = bandToTridiagonal(band, n, TRIDIAG_BAND);
-  tridiagonalQl(d, e, n);
-  return d.sort().reverse();
+  return (await Promise.all(hosts)).flat();
 }
 
 /**

@@ -46,3 +46,21 @@ export function writeBinaryFile(path: string, _bytes: Uint8Array): void {
 export const noAdapterHelp =
   'fluctus: this browser exposes no WebGPU adapter. Use a browser with WebGPU enabled (Chromium: ' +
   '--enable-unsafe-webgpu on Linux) and serve the page from https or http://127.0.0.1.';
+
+/** A host thread running a self-contained script (src/linalg/band-pool.ts). */
+export interface HostWorker {
+  post(message: unknown, transfer: ArrayBuffer[]): void;
+  onMessage(f: (message: unknown) => void): void;
+  onError(f: (error: Error) => void): void;
+  /** Whether the worker keeps the process alive: yes while it has work in flight, no when idle. */
+  hold(on: boolean): void;
+}
+
+/** Pages run host work on the main thread (no worker pool yet). */
+export function hostThreads(): number {
+  return 0;
+}
+
+export function startHostWorker(_body: string): HostWorker {
+  throw new Error('fluctus: host worker threads are not used in a browser page');
+}

@@ -1,7 +1,8 @@
 // Node side of the runtime: Dawn through the `webgpu` package, shaders read from disk.
 // The browser bundle swaps this module for platform-browser.ts (scripts/build-web.ts).
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
-import { homedir, tmpdir } from 'node:os';
+import { availableParallelism, homedir, tmpdir } from 'node:os';
+import { Worker } from 'node:worker_threads';
 import { dirname, join } from 'node:path';
 import { create, globals } from 'webgpu';
 import { writeFileAtomic } from './atomic-write.js';
@@ -76,3 +77,45 @@ export const noAdapterHelp =
   'fluctus: no WebGPU adapter found. Without a GPU, Dawn needs Mesa 25 lavapipe: run `npm run setup` ' +
   '(scripts/setup-webgpu; as root on Debian it adds bookworm-backports and installs ' +
   'mesa-vulkan-drivers and libvulkan1 from it), or pass Dawn flags with FLUCTUS_DAWN_FLAGS.';
+
+/** A host thread running a self-contained script (src/linalg/band-pool.ts). */
+export interface HostWorker {
+  post(message: unknown, transfer: ArrayBuffer[]): void;
+  onMessage(f: (message: unknown) => void): void;
+  onError(f: (error: Error) => void): void;
+  /** Whether the worker keeps the process alive: yes while it has work in flight, no when idle. */
+  hold(on: boolean): void;
+}
+
+/**
+ * Threads for host work beside the main thread: FLUCTUS_HOST_THREADS when set (0: none, everything on
+ * the main thread), else one less than the cores, at most 15.
+ */
+export function hostThreads(): number {
+  const env = process.env.FLUCTUS_HOST_THREADS;
+  if (env !== undefined && env !== '') {
+    const n = Number(env);
+    if (!Number.isInteger(n) || n < 0) throw new Error(`FLUCTUS_HOST_THREADS must be an integer >= 0, got '${env}'`);
+    return n;
+  }
+  return Math.max(0, Math.min(15, availableParallelism() - 1));
+}
+
+/**
+ * A worker thread running `body`, a CommonJS script that sees `onMessage(f)` and `post(message, transfer)`.
+ * Unreferenced until hold(true): an idle worker does not keep the process alive.
+ */
+export function startHostWorker(body: string): HostWorker {
+  const prelude =
+    "'use strict';\nconst { parentPort } = require('node:worker_threads');\n" +
+    "const onMessage = (f) => parentPort.on('message', f);\n" +
+    'const post = (m, t) => parentPort.postMessage(m, t);\n';
+  const w = new Worker(prelude + body, { eval: true });
+  w.unref();
+  return {
+    post: (m, t) => w.postMessage(m, t),
+    onMessage: (f) => w.on('message', f),
+    onError: (f) => w.on('error', f),
+    hold: (on) => (on ? w.ref() : w.unref()),
+  };
+}
