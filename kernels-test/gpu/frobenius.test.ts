@@ -5,12 +5,14 @@ import { describeGpu } from './device.js';
 import {
   disposeFrobenius,
   encodeFrobenius,
+  encodeFrobeniusCross,
   FROBENIUS_BLOCK,
   frobeniusPairs,
   prepareFrobenius,
+  prepareFrobeniusCross,
 } from '../../src/kernels/frobenius.js';
 import { beginBatch, submit } from '../../src/runtime/dispatch.js';
-import { createTensor, disposeTensor, readback } from '../../src/runtime/tensor.js';
+import { createTensor, disposeTensor, readback, type Tensor } from '../../src/runtime/tensor.js';
 import { frobeniusRef } from '../ref/frobenius.js';
 import { expectClose } from '../compare.js';
 import { randn } from '../random.js';
@@ -164,6 +166,66 @@ describeGpu('frobenius', (get) => {
       disposeFrobenius(plan);
       disposeTensor(out);
       disposeTensor(t);
+    }
+  });
+
+  // frobenius_cross: the 9 products of two triples in one pass, at lengths around its block (64 * 64).
+  for (const len of [1, 5, 4095, 4096, 4097, 784 * 784 + 3]) {
+    it(`cross: the 9 products of two triples of ${len} elements, and of one triple with itself`, async () => {
+      const ctx = get();
+      const seed = len % 9973;
+      const a = Float32Array.from(randn(3 * len, seed), (v, i) => v + (i % 5 === 0 ? 2 : 0));
+      const b = Float32Array.from(randn(3 * len, seed + 1), (v, i) => v - (i % 7 === 0 ? 1 : 0));
+      const mats = (x: Float32Array) =>
+        [0, 1, 2].map((i) => createTensor(ctx, [len], { data: x.subarray(i * len, (i + 1) * len) })) as [
+          Tensor,
+          Tensor,
+          Tensor,
+        ];
+      const P = mats(a);
+      const Q = mats(b);
+      const plan = await prepareFrobeniusCross(ctx, len);
+      const outs = [createTensor(ctx, [9, 2]), createTensor(ctx, [9, 2])];
+      try {
+        // Two encodes sharing the plan's partial sums, in one batch.
+        const batch = beginBatch(ctx, 'cross');
+        encodeFrobeniusCross(batch, plan, P, Q, outs[0]!);
+        encodeFrobeniusCross(batch, plan, P, P, outs[1]!);
+        submit(batch);
+        const pairs = [0, 1, 2].flatMap((i) => [0, 1, 2].map((j) => [i, j] as [number, number]));
+        for (const [o, other] of [
+          [outs[0]!, b],
+          [outs[1]!, a],
+        ] as const) {
+          const hl = await readback(ctx, o);
+          const got = Float64Array.from({ length: 9 }, (_, p) => hl[2 * p]! + hl[2 * p + 1]!);
+          check(got, a, other, len, pairs, seed);
+        }
+      } finally {
+        [...P, ...Q, ...outs, plan.partial].forEach(disposeTensor);
+      }
+    });
+  }
+
+  it('cross: compensation keeps a long mixed-scale sum to f32-product accuracy', async () => {
+    const ctx = get();
+    // As the frobenius case above, at the cross kernel's block (64 * 64 elements).
+    const len = 784 * 784;
+    const x = new Float32Array(len).fill(Math.SQRT1_2);
+    for (let e = 0; e < len; e += 4096) x[e] = 4096;
+    const t = createTensor(ctx, [len], { data: x });
+    const plan = await prepareFrobeniusCross(ctx, len);
+    const out = createTensor(ctx, [9, 2]);
+    try {
+      const batch = beginBatch(ctx, 'cross');
+      encodeFrobeniusCross(batch, plan, [t, t, t], [t, t, t], out);
+      submit(batch);
+      const hl = await readback(ctx, out);
+      const { value } = frobeniusRef(x, x, len, [[0, 0]]);
+      for (let p = 0; p < 9; p++)
+        expectClose([hl[2 * p]! + hl[2 * p + 1]!], [value[0]!], { atol: 0, rtol: 2 * U, label: `pair ${p}` });
+    } finally {
+      [t, out, plan.partial].forEach(disposeTensor);
     }
   });
 

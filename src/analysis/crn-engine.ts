@@ -10,7 +10,14 @@ import { beginBatch, encodeCopy, submit } from '../runtime/dispatch.js';
 import { createTensor, disposeTensor, readback, upload, type Tensor } from '../runtime/tensor.js';
 import { combine3Pipeline, encodeCombine3 } from '../kernels/combine3.js';
 import { eighTop } from '../kernels/eigh_top.js';
-import { disposeFrobenius, encodeFrobenius, prepareFrobenius, type FrobeniusPlan } from '../kernels/frobenius.js';
+import {
+  disposeFrobenius,
+  encodeFrobenius,
+  encodeFrobeniusCross,
+  prepareFrobenius,
+  prepareFrobeniusCross,
+  type FrobeniusPlan,
+} from '../kernels/frobenius.js';
 import { encodeSymmBlock, symmBlockPipeline } from '../kernels/symm_block.js';
 import {
   disposeTridiagWork,
@@ -326,26 +333,39 @@ async function frobeniusTables(
   const plans: FrobeniusPlan[] = [];
   const outs: Tensor[] = [];
   let all: Tensor | null = null;
+  // Two events' 9 products in one pass over their six matrices (frobenius_cross); an event against the
+  // identity, one product per matrix.
+  const cross = await prepareFrobeniusCross(ctx, ld * ld);
   try {
     const batch = beginBatch(ctx, 'crn.frobenius');
     for (const [e, f] of pairs) {
+      if (f >= 0) {
+        const out = createTensor(ctx, [9, 2], { label: 'crn.frobenius.out' });
+        outs.push(out);
+        encodeFrobeniusCross(batch, cross, basis.events[e]!.mats, basis.events[f]!.mats, out);
+        continue;
+      }
       for (const P of basis.events[e]!.mats) {
-        const others = f < 0 ? [identity!] : basis.events[f]!.mats;
-        for (const Q of others) {
-          const plan = await prepareFrobenius(ctx, P, 1, ld, ld, [[0, 0]], { other: Q, otherCount: 1 });
-          const out = createTensor(ctx, [2], { label: 'crn.frobenius.out' });
-          plans.push(plan);
-          outs.push(out);
-          encodeFrobenius(batch, plan, out);
-        }
+        const plan = await prepareFrobenius(ctx, P, 1, ld, ld, [[0, 0]], { other: identity!, otherCount: 1 });
+        const out = createTensor(ctx, [2], { label: 'crn.frobenius.out' });
+        plans.push(plan);
+        outs.push(out);
+        encodeFrobenius(batch, plan, out);
       }
     }
-    const gathered = createTensor(ctx, [outs.length, 2], { label: 'crn.frobenius.all' });
+    const values = outs.reduce((n, o) => n + o.size / 2, 0);
+    const gathered = createTensor(ctx, [values, 2], { label: 'crn.frobenius.all' });
     all = gathered;
     encodeCopy(
       batch,
-      (enc) => outs.forEach((o, i) => enc.copyBufferToBuffer(o.buffer, 0, gathered.buffer, 8 * i, 8)),
-      8 * outs.length,
+      (enc) => {
+        let at = 0;
+        for (const o of outs) {
+          enc.copyBufferToBuffer(o.buffer, 0, gathered.buffer, 4 * at, 4 * o.size);
+          at += o.size;
+        }
+      },
+      4 * 2 * values,
     );
     submit(batch);
     const hl = await readback(ctx, gathered);
@@ -358,6 +378,7 @@ async function frobeniusTables(
     return pairs.map(([, f]) => [0, 1, 2].map(() => (f < 0 ? [next()] : [next(), next(), next()])));
   } finally {
     for (const p of plans) disposeFrobenius(p);
+    disposeTensor(cross.partial);
     for (const o of outs) disposeTensor(o);
     if (all) disposeTensor(all);
   }

@@ -148,3 +148,70 @@ export async function frobeniusPairs(
     disposeFrobenius(plan);
   }
 }
+
+export const FROBENIUS_CROSS: KernelSpec = {
+  name: 'frobenius_cross',
+  libs: LIBS,
+  storage: ['read', 'read', 'read', 'read', 'read', 'read', 'read_write'],
+};
+export const FROBENIUS_CROSS_WG = 64;
+export const FROBENIUS_CROSS_ITEMS = 64;
+export const frobeniusCrossBuild = { constants: { WG: FROBENIUS_CROSS_WG, ITEMS: FROBENIUS_CROSS_ITEMS } };
+
+/** The pipelines and partial sums of frobenius_cross for matrices of `len` elements, for repeated encodes. */
+export interface FrobeniusCrossPlan {
+  len: number;
+  blocks: number;
+  partial: Tensor;
+  pipes: [CachedPipeline, CachedPipeline];
+}
+
+export async function prepareFrobeniusCross(ctx: Context, len: number): Promise<FrobeniusCrossPlan> {
+  checkInt('frobenius: len', len, 1, 2 ** 31);
+  const blocks = Math.ceil(len / (FROBENIUS_CROSS_WG * FROBENIUS_CROSS_ITEMS));
+  return {
+    len,
+    blocks,
+    partial: createTensor(ctx, [9 * blocks, 2], { label: 'frobenius_cross.partial' }),
+    pipes: [
+      await getPipeline(ctx, FROBENIUS_CROSS, frobeniusCrossBuild),
+      await getPipeline(ctx, FROBENIUS_REDUCE, frobeniusReduceBuild),
+    ],
+  };
+}
+
+/**
+ * Encodes the 9 products <P_i, Q_j>_F of two triples of matrices (plan.len elements each, f32) into
+ * `out` (9, 2): (hi, lo) per pair at p = 3 i + j, as encodeFrobenius. Encodes that share a plan run in
+ * order (each reuses its partial sums).
+ */
+export function encodeFrobeniusCross(
+  batch: Batch,
+  plan: FrobeniusCrossPlan,
+  P: readonly [Tensor, Tensor, Tensor],
+  Q: readonly [Tensor, Tensor, Tensor],
+  out: Tensor,
+): void {
+  const { len, blocks } = plan;
+  [...P, ...Q].forEach((t, i) => {
+    if (t.dtype !== 'f32' || t.size < len)
+      throw new Error(
+        `frobenius: matrix ${i < 3 ? `P[${i}]` : `Q[${i - 3}]`} holds ${t.size} ${t.dtype} elements, not ${len} f32`,
+      );
+  });
+  if (out.size < 18) throw new Error(`frobenius: out holds ${out.size} elements, needs 18`);
+  dispatch(batch, plan.pipes[0], {
+    params: { blocks, len, one: 1 },
+    bindings: [...P, ...Q, plan.partial],
+    workgroups: grid2d(batch.ctx, blocks, 1),
+    flops: 18 * len,
+    bytes: 24 * len + 72 * blocks,
+  });
+  dispatch(batch, plan.pipes[1], {
+    params: { pairs: 9, blocks, one: 1 },
+    bindings: [plan.partial, out],
+    workgroups: grid2d(batch.ctx, 9, 1),
+    flops: 18 * blocks,
+    bytes: 72 * (blocks + 1),
+  });
+}

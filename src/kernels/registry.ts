@@ -6,7 +6,14 @@ import { PHILOX, philoxBuild } from './philox.js';
 import { MATMUL, gemmOptions } from './matmul.js';
 import { gemmBuildsFor } from './gemm_builds.js';
 import { SYRK, SYRK_MIRROR, SYRK_MIRROR_WG } from './syrk.js';
-import { FROBENIUS, FROBENIUS_REDUCE, frobeniusBuild, frobeniusReduceBuild } from './frobenius.js';
+import {
+  FROBENIUS,
+  FROBENIUS_CROSS,
+  FROBENIUS_REDUCE,
+  frobeniusBuild,
+  frobeniusCrossBuild,
+  frobeniusReduceBuild,
+} from './frobenius.js';
 import { SYMM_BLOCK, symmBlockBuild } from './symm_block.js';
 import { MIXED_MOMENTS, mixedMomentsBuild } from './mixed_moments.js';
 import { SEGMENTED_MOMENTS, SEGMENTED_MOMENTS_WG } from './moments_chunk.js';
@@ -70,6 +77,7 @@ export const KERNELS: RegisteredKernel[] = [
   { spec: CONV3X3_IMPLICIT_DW, builds: IMPLICIT_ROWS.map((r) => implicitBuild(r)) },
   { spec: FROBENIUS, builds: [frobeniusBuild] },
   { spec: FROBENIUS_REDUCE, builds: [frobeniusReduceBuild] },
+  { spec: FROBENIUS_CROSS, builds: [frobeniusCrossBuild] },
   { spec: SYMM_BLOCK, builds: [symmBlockBuild(false), symmBlockBuild(true)] },
   { spec: MIXED_MOMENTS, builds: [mixedMomentsBuild] },
   // Stage 1 of the two-stage symmetric eigenvalue reduction (dense -> band): panel QR, W of the update.
