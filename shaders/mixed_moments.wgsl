@@ -7,7 +7,8 @@
 // as a Kahan (value, correction) pair. Dispatch: (ceil(cols / WG), blocks), one invocation per column
 // and block of params.block rows. Precision: f32 terms, compensated f32 sums (error ~ 2^-24 per term,
 // not growing with the block), so the merged sums match a float64 pass over the same f32 inputs to
-// ~1e-7 relative. Reference: columnMixedMoments in src/analysis/normality-steps.ts (float64).
+// ~1e-7 relative. Reference: kernels-test/ref/mixed_moments.ts (float64 sums per block); end to end,
+// columnMixedMoments in src/analysis/normality-steps.ts.
 // wrapper: src/kernels/mixed_moments.ts
 override WG: u32 = 64;
 const ORDERS: u32 = 14u;

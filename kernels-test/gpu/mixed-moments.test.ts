@@ -1,11 +1,22 @@
-// noisedMoments (mixed_moments.wgsl, the noise drawn on the GPU, the projections) against float64: the
+// mixed_moments.wgsl against its float64 reference (ref/mixed_moments.ts) per block; and noisedMoments (the
+// kernel, the noise drawn on the GPU, the projections) end to end against float64: the
 // central mixed moments of (x0, eps) per column from columnMixedMoments over the same eps read back
 // (standardNormals, the draw it must reproduce), and x0 v, eps v as float64 products. Awkward sizes: 9
 // rows (the analysis needs 8), D not a multiple of 4 or of the workgroup, blocks and row chunks with partial ends, a constant
 // column, a column of rare spikes (kurtosis ~ N), an offset far from 0 (centring).
 import { expect, it } from 'vitest';
 import { describeGpu } from './device.js';
-import { noisedMoments, centredMixedMoments, MIXED_BLOCK, MIXED_ORDERS } from '../../src/kernels/mixed_moments.js';
+import {
+  centredMixedMoments,
+  encodeMixedMoments,
+  MIXED_BLOCK,
+  MIXED_ORDERS,
+  mixedMomentsPipeline,
+  noisedMoments,
+} from '../../src/kernels/mixed_moments.js';
+import { beginBatch, submit } from '../../src/runtime/dispatch.js';
+import { createTensor, disposeTensor, readback } from '../../src/runtime/tensor.js';
+import { mixedMomentsRef } from '../ref/mixed_moments.js';
 import { standardNormals } from '../../src/kernels/forward_noise.js';
 import { columnMixedMoments } from '../../src/analysis/normality-steps.js';
 import { expectClose } from '../compare.js';
@@ -84,6 +95,54 @@ describeGpu('mixed moments (normality inputs)', (get) => {
         }
       });
     }
+  }
+
+  // The kernel alone: per block and order, the compensated sums against float64 sums of the same f32 terms.
+  for (const [rows, cols] of [
+    [1, 1],
+    [MIXED_BLOCK - 1, 3],
+    [MIXED_BLOCK + 1, 65],
+    [2 * MIXED_BLOCK + 17, 130],
+  ] as const) {
+    it(`kernel: per-block sums of ${rows} x ${cols} match float64 (every order, partial last block)`, async () => {
+      const ctx = get();
+      const seed = rows * 7 + cols;
+      const x = Float32Array.from(randn(rows * cols, seed), (v, i) => v * 2 + (i % cols) * 0.1 + 5);
+      const e = Float32Array.from(randn(rows * cols, seed + 1));
+      const shift = Float32Array.from({ length: cols }, (_, c) => 5 + c * 0.1 + 0.01);
+      const blocks = Math.ceil(rows / MIXED_BLOCK);
+      const t = [
+        createTensor(ctx, [rows, cols], { data: x }),
+        createTensor(ctx, [rows, cols], { data: e }),
+        createTensor(ctx, [cols], { data: shift }),
+        createTensor(ctx, [blocks, 14, cols, 2]),
+      ];
+      try {
+        const batch = beginBatch(ctx, 'mixed');
+        encodeMixedMoments(batch, await mixedMomentsPipeline(ctx), {
+          x: t[0]!,
+          e: t[1]!,
+          shift: t[2]!,
+          out: t[3]!,
+          rows,
+          cols,
+        });
+        submit(batch);
+        const hl = await readback(ctx, t[3]!);
+        const got = Float64Array.from({ length: blocks * 14 * cols }, (_, i) => hl[2 * i]! + hl[2 * i + 1]!);
+        // The f32 shift subtraction and products round each term (a few 2^-24 of it); the compensated
+        // sums add ~2^-24 of the sum: 8 * 2^-24 * sum |term| bounds both.
+        const ref = mixedMomentsRef(x, e, shift, rows, cols, MIXED_BLOCK, MIXED_ORDERS);
+        const u = 2 ** -24;
+        expectClose(
+          Float64Array.from(got, (g, i) => g / (ref.absSums[i]! || 1)),
+          Float64Array.from(ref.sums, (r, i) => r / (ref.absSums[i]! || 1)),
+          { atol: 8 * u, rtol: 0, label: `${rows} x ${cols}`, seed },
+        );
+      } finally {
+        t.forEach(disposeTensor);
+      }
+    });
   }
 
   it('centredMixedMoments: moments about the mean from sums about any shift', () => {
