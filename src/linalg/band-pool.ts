@@ -5,7 +5,8 @@
 // compiled source, which uses nothing but its arguments, Math and typed arrays), so a spectrum has the
 // same bits on any thread. With no workers (FLUCTUS_HOST_THREADS=0, a browser page, one core) the main
 // thread does the work.
-import { hostThreads, startHostWorker, type HostWorker } from '../runtime/platform-node.js';
+import type { HostWorker } from '../runtime/host-worker.js';
+import { hostThreads, startHostWorker } from '../runtime/platform-node.js';
 import { bandToTridiagonal } from './band.js';
 import { tridiagonalQl } from './eigh-cpu.js';
 

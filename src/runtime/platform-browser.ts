@@ -1,6 +1,7 @@
 // Browser side of the runtime: navigator.gpu, shaders embedded by the bundler (scripts/build-web.ts
 // builds the 'fluctus:shaders' module from shaders/**/*.wgsl). Same exports as platform-node.ts.
 import sources from 'fluctus:shaders';
+import type { HostWorker } from './host-worker.js';
 
 export const platform = 'browser' as const;
 
@@ -46,15 +47,6 @@ export function writeBinaryFile(path: string, _bytes: Uint8Array): void {
 export const noAdapterHelp =
   'fluctus: this browser exposes no WebGPU adapter. Use a browser with WebGPU enabled (Chromium: ' +
   '--enable-unsafe-webgpu on Linux) and serve the page from https or http://127.0.0.1.';
-
-/** A host thread running a self-contained script (src/linalg/band-pool.ts). */
-export interface HostWorker {
-  post(message: unknown, transfer: ArrayBuffer[]): void;
-  onMessage(f: (message: unknown) => void): void;
-  onError(f: (error: Error) => void): void;
-  /** Whether the worker keeps the process alive: yes while it has work in flight, no when idle. */
-  hold(on: boolean): void;
-}
 
 /** Pages run host work on the main thread (no worker pool yet). */
 export function hostThreads(): number {

@@ -6,6 +6,7 @@ import { Worker } from 'node:worker_threads';
 import { dirname, join } from 'node:path';
 import { create, globals } from 'webgpu';
 import { writeFileAtomic } from './atomic-write.js';
+import type { HostWorker } from './host-worker.js';
 
 export const platform = 'node' as const;
 
@@ -77,15 +78,6 @@ export const noAdapterHelp =
   'fluctus: no WebGPU adapter found. Without a GPU, Dawn needs Mesa 25 lavapipe: run `npm run setup` ' +
   '(scripts/setup-webgpu; as root on Debian it adds bookworm-backports and installs ' +
   'mesa-vulkan-drivers and libvulkan1 from it), or pass Dawn flags with FLUCTUS_DAWN_FLAGS.';
-
-/** A host thread running a self-contained script (src/linalg/band-pool.ts). */
-export interface HostWorker {
-  post(message: unknown, transfer: ArrayBuffer[]): void;
-  onMessage(f: (message: unknown) => void): void;
-  onError(f: (error: Error) => void): void;
-  /** Whether the worker keeps the process alive: yes while it has work in flight, no when idle. */
-  hold(on: boolean): void;
-}
 
 /**
  * Threads for host work beside the main thread: FLUCTUS_HOST_THREADS when set (0: none, everything on
