@@ -6,35 +6,17 @@ import type { Context } from '../runtime/context.js';
 import { checkInt } from '../runtime/check.js';
 import { profileReport, resetProfile } from '../runtime/profile.js';
 import { traceHost } from '../runtime/trace.js';
-import { symmetricEigen } from '../linalg/eigh-cpu.js';
-import { noisedMoments } from '../kernels/mixed_moments.js';
 import type { Schedule } from '../schedule/schedules.js';
 import type { Dataset } from '../data/gmm.js';
-import { DEFAULT_EPS_RATIO, epsFromRule, speciation, type EpsRule } from './curves.js';
+import { DEFAULT_EPS_RATIO, speciation } from './curves.js';
 import { planEvents, type EventGroup, type EventPlan } from './events.js';
-import { fluctuationModel, STREAM_EPS } from './fluctuations.js';
-import { gaussianOf } from './late-start.js';
-import {
-  LATE_START_FORMAT,
-  LATE_START_VERSION,
-  type LateStartFile,
-  type LateStartGaussian,
-} from '../formats/late-start.js';
-import { crnMergers } from './crn-mergers.js';
+import { LATE_START_FORMAT, LATE_START_VERSION, type LateStartFile } from '../formats/late-start.js';
 import type { HostPiece } from './crn-basis.js';
 import type { MomentsData } from './moment-shards.js';
 import { agglomerate } from './linkage.js';
-import {
-  abarOfStep,
-  defaultSpectralCount,
-  pairM,
-  pairReports,
-  pairSpectra,
-  spectrumCache,
-  spreadSteps,
-  type Progress,
-} from './mergers.js';
-import { normalityOverSteps } from './normality-steps.js';
+import { abarOfStep, type Progress } from './mergers.js';
+import { noisedNormality } from './normality-steps.js';
+import { crnCurves, hostCurves, type Curves } from './analyze-curves.js';
 import { checkDataset, checkDimension, constantColumnsWarning } from './data-checks.js';
 import {
   CENTRINGS,
@@ -46,7 +28,6 @@ import {
   type MergerMethod,
   type MergerReport,
   type PairReport,
-  type SearchReport,
 } from '../formats/report-types.js';
 
 export interface AnalyzeOptions {
@@ -129,47 +110,6 @@ function floorWarnings(
       `floor of ${method} (sample covariances of n = ${nMin} rows in D = ${D} spread eigenvalues by about 2 sqrt(D / n) = ` +
       `${(2 * Math.sqrt(D / nMin)).toPrecision(2)}), not structure. Use --method exact, more samples per class, or a larger --eps.`,
   ];
-}
-
-/** Normality of the one-draw noised data along the top principal directions of the data (none from moments). */
-async function noisedNormality(
-  ctx: Context,
-  data: Dataset,
-  curves: Curves,
-  o: { seed: number; r: number; schedule: Schedule; alpha: number; fromMoments: boolean },
-): Promise<ReturnType<typeof normalityOverSteps>> {
-  const { r, alpha, schedule } = o;
-  if (o.fromMoments)
-    return { step: null, report: { alpha, directions: 0, steps: [], k2: [], pValue: [], rejectedFraction: [] } };
-  const [N, D] = data.shape;
-  const v = new Float32Array(D * r);
-  for (let j = 0; j < r; j++) for (let i = 0; i < D; i++) v[i * r + j] = curves.directions[j * D + i]!;
-  const { px, pe, coords } = await noisedMoments(ctx, data.x, N, D, v, r, { seed: o.seed, stream: STREAM_EPS });
-  // Directions along which the data do not vary (rank-deficient data: constant columns, D > N - 1) are
-  // arbitrary vectors of the null space, and K² of a constant sample is 0 / 0 at step 0: drop them.
-  const keep = varyingColumns(px, N, r);
-  if (keep.length === r) return normalityOverSteps({ px, pe, coords, N, D, r, schedule, alpha });
-  const pick = (a: Float32Array) => {
-    const out = new Float32Array(N * keep.length);
-    for (let i = 0; i < N; i++) keep.forEach((c, j) => (out[i * keep.length + j] = a[i * r + c]!));
-    return out;
-  };
-  return normalityOverSteps({ px: pick(px), pe: pick(pe), coords, N, D, r: keep.length, schedule, alpha });
-}
-
-/** Columns of the (N, r) matrix a whose variance exceeds 1e-6 of the largest (float32 rounding level). */
-function varyingColumns(a: Float32Array, N: number, r: number): number[] {
-  const mean = new Float64Array(r);
-  const sq = new Float64Array(r);
-  for (let i = 0; i < N; i++) for (let c = 0; c < r; c++) mean[c]! += a[i * r + c]!;
-  for (let c = 0; c < r; c++) mean[c]! /= N;
-  for (let i = 0; i < N; i++)
-    for (let c = 0; c < r; c++) {
-      const d = a[i * r + c]! - mean[c]!;
-      sq[c]! += d * d;
-    }
-  const top = Math.max(...sq);
-  return Array.from({ length: r }, (_, c) => c).filter((c) => sq[c]! > 1e-6 * top);
 }
 
 /** late-start.json: the Gaussian late-start statistics of all data and each class at the given steps. */
@@ -280,7 +220,7 @@ export async function analyzeMergers(
     lap('mergers');
 
     progress?.('normality', 0, 1);
-    const normality = await noisedNormality(ctx, data, curves, {
+    const normality = await noisedNormality(ctx, data, curves.directions, {
       seed,
       r,
       schedule,
@@ -351,162 +291,4 @@ export async function analyzeMergers(
   } finally {
     curves.dispose();
   }
-}
-
-/** What the report needs from the method-specific part. */
-interface Curves {
-  eps: number;
-  pairs: PairReport[];
-  steps: number[];
-  spectralSteps: number[];
-  spectra: number[][][];
-  spectraTop: number;
-  lambdaMaxAll: number;
-  directions: Float64Array;
-  search: SearchReport;
-  warnings: string[];
-  lateStart: (e: number, step: number, r: number) => Promise<LateStartGaussian>;
-  dispose: () => void;
-}
-
-interface CurveOptions extends AnalyzeOptions {
-  seed: number;
-  centring: Centring;
-  noiseCount: number;
-  epsRule: EpsRule;
-  r: number;
-  lap: (phase: string) => void;
-}
-
-/** Report steps of crn: d and the top spectra on `spectralSteps` (count or 'all'), default every fifth step. */
-function crnReportSteps(T: number, spectralSteps: number | 'all' | undefined): number[] {
-  const count = spectralSteps === 'all' ? T + 1 : (spectralSteps ?? Math.min(T + 1, 201));
-  return spreadSteps(T, checkInt('spectralSteps', count, 2, T + 1));
-}
-
-async function crnCurves(
-  ctx: Context,
-  data: Dataset,
-  plan: EventPlan,
-  counts: number[],
-  o: CurveOptions,
-): Promise<Curves> {
-  const [, D] = data.shape;
-  const T = o.schedule.T;
-  const spectralSteps = crnReportSteps(T, o.spectralSteps);
-  const res = await crnMergers(ctx, {
-    x: data.x,
-    labels: data.labels,
-    dim: D,
-    counts,
-    plan,
-    schedule: o.schedule,
-    seed: o.seed,
-    noiseCount: o.noiseCount,
-    centring: o.centring,
-    epsRule: o.epsRule,
-    reportSteps: spectralSteps,
-    directions: o.r,
-    progress: o.progress,
-    pieces: o.moments,
-    lap: o.lap,
-  });
-  o.lap('M curves');
-  return {
-    eps: res.eps,
-    pairs: res.pairs,
-    steps: Array.from({ length: T + 1 }, (_, i) => i),
-    spectralSteps,
-    spectra: res.spectra,
-    spectraTop: res.search.trackedEigenvalues ?? 0,
-    lambdaMaxAll: res.lambdaMaxAll,
-    directions: res.directions,
-    search: res.search,
-    warnings: res.warnings,
-    lateStart: res.lateStart,
-    dispose: res.dispose,
-  };
-}
-
-/** exact (closed form in abar) and mc (the paper's sweep) on host float64 moments, spectra batched. */
-async function hostCurves(
-  ctx: Context,
-  data: Dataset,
-  plan: EventPlan,
-  o: CurveOptions & { method: MergerMethod },
-): Promise<Curves> {
-  const [N, D] = data.shape;
-  const { schedule, method, progress } = o;
-  const T = schedule.T;
-  progress?.('moments', 0, 1);
-  const model = await fluctuationModel(ctx, {
-    x: data.x,
-    labels: data.labels,
-    n: N,
-    dim: D,
-    classes: data.classes,
-    plan,
-    schedule,
-    method,
-    centring: o.centring,
-    seed: o.seed,
-    noiseCount: o.noiseCount,
-  });
-  o.lap('moments');
-  const E = plan.events.length;
-  const count =
-    o.spectralSteps === 'all' || method === 'exact' ? T + 1 : (o.spectralSteps ?? defaultSpectralCount(T, D, E));
-  const spectralSteps = spreadSteps(T, checkInt('spectralSteps', count, 2, T + 1));
-  let eigs = 0;
-  const expected = method === 'exact' ? E : E * spectralSteps.length;
-  const cache = spectrumCache(ctx, model, schedule, () => progress?.('spectra', ++eigs, expected));
-  const allEvents = plan.events.map((e) => e.id);
-  const spectra0 = await cache.values(0, allEvents);
-  // eps over the classes and all data: events derived from them (rests, groups) and the noise event
-  // must not move the threshold, so adding a group leaves every merger step as it was.
-  const lambdaMax0 = spectra0
-    .filter((_, e) => plan.events[e]!.kind === 'class' || plan.events[e]!.kind === 'all')
-    .map((l) => l[0]!);
-  const eps = epsFromRule(o.epsRule, lambdaMax0);
-  // mc measures each step by noising every sample afresh: refining between spectral steps would cost
-  // a full sweep per probe, so its merger steps are resolved to the spectral steps (the paper's way).
-  const pairsSpectra = await pairSpectra(cache, plan, spectralSteps, eps, method !== 'mc');
-  o.lap('spectra');
-  const steps = method === 'mc' ? spectralSteps : Array.from({ length: T + 1 }, (_, i) => i);
-  const M = await pairM(model, plan, schedule, steps, progress);
-  o.lap('M curves');
-  const pairs = pairReports(plan, schedule, steps, M, pairsSpectra);
-  const top = Math.min(o.spectraTop ?? 16, D);
-  const spectraValues: number[][][] = allEvents.map(() => []);
-  for (const s of spectralSteps) {
-    const vals = await cache.values(s, allEvents);
-    vals.forEach((l, e) => spectraValues[e]!.push(Array.from(l.subarray(0, top))));
-  }
-  const c0 = (await model.covAt(0, [plan.all]))[0]!;
-  const eigAll = symmetricEigen(c0, D, { vectors: true });
-  return {
-    eps,
-    pairs,
-    steps,
-    spectralSteps,
-    spectra: spectraValues,
-    spectraTop: top,
-    lambdaMaxAll: eigAll.values[0]!,
-    directions: eigAll.vectors!.subarray(0, o.r * D),
-    search: {
-      method: 'full',
-      trackedEigenvalues: null,
-      subspace: null,
-      windows: 0,
-      products: 0,
-      fullSpectra: cache.computed(),
-      bisectedPairs: 0,
-    },
-    warnings: [],
-    lateStart: async (e, step, rank) => {
-      const [cov] = await model.covAt(step, [e]);
-      return gaussianOf(cov!, model.means[e]!, D, rank, abarOfStep(schedule, step));
-    },
-    dispose: () => undefined,
-  };
 }

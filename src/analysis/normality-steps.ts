@@ -5,7 +5,11 @@
 // the mixed central moments mean(dx^m de^n), m + n <= 4 (normality.ts). Every method tests this
 // one-draw sample (the same eps as crn), so the step at which normality is no longer rejected is
 // comparable across methods.
+import type { Context } from '../runtime/context.js';
 import type { Schedule } from '../schedule/schedules.js';
+import type { Dataset } from '../data/gmm.js';
+import { noisedMoments } from '../kernels/mixed_moments.js';
+import { STREAM_EPS } from '../kernels/philox_streams.js';
 import { centralMomentsOfCombination, k2FromMoments } from './normality.js';
 import type { NormalityReport } from '../formats/report-types.js';
 import { abarOfStep } from './mergers.js';
@@ -116,4 +120,45 @@ export function normalityOverSteps(inp: NormalityInput): { report: NormalityRepo
     rejectedFraction.push(tested > 0 ? rejected / tested : 0);
   }
   return { report: { alpha, directions: r, steps, k2, pValue, rejectedFraction }, step: normalityStep };
+}
+
+/** Normality of the one-draw noised data along the top principal directions of the data (none from moments). */
+export async function noisedNormality(
+  ctx: Context,
+  data: Dataset,
+  directions: Float64Array,
+  o: { seed: number; r: number; schedule: Schedule; alpha: number; fromMoments: boolean },
+): Promise<ReturnType<typeof normalityOverSteps>> {
+  const { r, alpha, schedule } = o;
+  if (o.fromMoments)
+    return { step: null, report: { alpha, directions: 0, steps: [], k2: [], pValue: [], rejectedFraction: [] } };
+  const [N, D] = data.shape;
+  const v = new Float32Array(D * r);
+  for (let j = 0; j < r; j++) for (let i = 0; i < D; i++) v[i * r + j] = directions[j * D + i]!;
+  const { px, pe, coords } = await noisedMoments(ctx, data.x, N, D, v, r, { seed: o.seed, stream: STREAM_EPS });
+  // Directions along which the data do not vary (rank-deficient data: constant columns, D > N - 1) are
+  // arbitrary vectors of the null space, and K² of a constant sample is 0 / 0 at step 0: drop them.
+  const keep = varyingColumns(px, N, r);
+  if (keep.length === r) return normalityOverSteps({ px, pe, coords, N, D, r, schedule, alpha });
+  const pick = (a: Float32Array) => {
+    const out = new Float32Array(N * keep.length);
+    for (let i = 0; i < N; i++) keep.forEach((c, j) => (out[i * keep.length + j] = a[i * r + c]!));
+    return out;
+  };
+  return normalityOverSteps({ px: pick(px), pe: pick(pe), coords, N, D, r: keep.length, schedule, alpha });
+}
+
+/** Columns of the (N, r) matrix a whose variance exceeds 1e-6 of the largest (float32 rounding level). */
+function varyingColumns(a: Float32Array, N: number, r: number): number[] {
+  const mean = new Float64Array(r);
+  const sq = new Float64Array(r);
+  for (let i = 0; i < N; i++) for (let c = 0; c < r; c++) mean[c]! += a[i * r + c]!;
+  for (let c = 0; c < r; c++) mean[c]! /= N;
+  for (let i = 0; i < N; i++)
+    for (let c = 0; c < r; c++) {
+      const d = a[i * r + c]! - mean[c]!;
+      sq[c]! += d * d;
+    }
+  const top = Math.max(...sq);
+  return Array.from({ length: r }, (_, c) => c).filter((c) => sq[c]! > 1e-6 * top);
 }
