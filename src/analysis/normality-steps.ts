@@ -8,15 +8,14 @@
 import type { Context } from '../runtime/context.js';
 import type { Schedule } from '../schedule/schedules.js';
 import type { Dataset } from '../data/gmm.js';
-import { noisedMoments } from '../kernels/mixed_moments.js';
+import { MIXED_ORDERS, noisedMoments } from '../kernels/mixed_moments.js';
 import { STREAM_EPS } from '../kernels/philox_streams.js';
 import { centralMomentsOfCombination, k2FromMoments } from './normality.js';
 import type { NormalityReport } from '../formats/report-types.js';
 import { abarOfStep } from './mergers.js';
 
 /** Orders (m, n) of the mixed moments kept per column: all 2 <= m + n <= 4. */
-const ORDERS: [number, number][] = [];
-for (let p = 2; p <= 4; p++) for (let m = p; m >= 0; m--) ORDERS.push([m, p - m]);
+const ORDERS = MIXED_ORDERS.filter(([m, n]) => m + n >= 2);
 
 /**
  * Mixed central moments per column of x and e (both (N, C) row-major): returns mu[c] as a 5x5 table
