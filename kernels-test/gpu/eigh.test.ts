@@ -4,6 +4,7 @@
 import { expect, it } from 'vitest';
 import { describeGpu } from './device.js';
 import { eigh, eighTop, lambdaMax } from '../../src/kernels/eigh.js';
+import { eighTopMany } from '../../src/kernels/eigh_top.js';
 import { createTensor, disposeTensor, upload } from '../../src/runtime/tensor.js';
 import { jacobiEigen, maxResidual, sampleCovariance, spectralNorm, withSpectrum } from '../ref/eigh.js';
 import { expectClose } from '../compare.js';
@@ -109,6 +110,63 @@ describeGpu('eigh', (get) => {
       expect(maxResidual(c64, d, got.values, got.vectors)).toBeLessThanOrEqual(1e-5 * norm + floor(d, c64));
       const lm = await lambdaMax(ctx, stack, d, { offset: 2 * d * d });
       expectClose([lm.value], [ref.values[0]!], { atol: 0, rtol: REL, label: 'lambdaMax in a stack' });
+    } finally {
+      disposeTensor(stack);
+    }
+  });
+
+  it('eighTopMany: matrices of different orders, k and convergence iterated together give the bits of eighTop', async () => {
+    const ctx = get();
+    // Unaligned and aligned orders (scalar and vec4 builds), a slow spectrum that chains products and a
+    // fast one that converges in a few rounds, one matrix from a GPU stack, one that stops at maxIter.
+    const cases: [number, number, string][] = [
+      [63, 5, 'decaying'],
+      [1, 1, 'decaying'],
+      [130, 7, 'repeated top'],
+      [101, 12, 'near zero tail'],
+      [40, 3, 'slow'],
+      [44, 3, 'medium'],
+    ];
+    // With k = 3 the basis has 11 columns: decay rate 20 chains 8 products (ending in W), rate 7.5 chains
+    // 3 (ending in V, copied to W).
+    const rate: Record<string, number> = { slow: 20, medium: 7.5 };
+    const mats = cases.map(([d, , kind], q) =>
+      f32(withSpectrum(rate[kind] ? decay(d, rate[kind]) : spectra[kind]!(d), 31 + q, Math.min(d, 40))),
+    );
+    const stack = createTensor(ctx, [2, 130, 130]);
+    try {
+      upload(ctx, stack, mats[2]!.c32, 130 * 130);
+      const items = cases.map(([d, k], q) => ({
+        c: q === 2 ? stack : mats[q]!.c32,
+        d,
+        k,
+        seed: q,
+        offset: q === 2 ? 130 * 130 : 0,
+      }));
+      const many = await eighTopMany(ctx, items, { tol: 1e-6 });
+      const chained = many.some((r) => r.iterations > r.rayleighRitzSteps);
+      expect(chained, 'some matrix chains products').toBe(true);
+      for (const [q, it] of items.entries()) {
+        const alone = await eighTop(ctx, it.c, it.d, { k: it.k, seed: it.seed, offset: it.offset, tol: 1e-6 });
+        const got = many[q]!;
+        const label = `matrix ${q} (d = ${it.d}, k = ${it.k})`;
+        expect([got.iterations, got.rayleighRitzSteps, got.converged], label).toEqual([
+          alone.iterations,
+          alone.rayleighRitzSteps,
+          alone.converged,
+        ]);
+        expect(Array.from(got.values), label).toEqual(Array.from(alone.values));
+        expect(Array.from(got.vectors), label).toEqual(Array.from(alone.vectors));
+        const ref = jacobiEigen(mats[q]!.c64, it.d);
+        expectClose(got.values, ref.values.slice(0, it.k), {
+          atol: 4 * Math.sqrt(it.d) * U * spectralNorm(ref.values),
+          rtol: REL,
+          label,
+        });
+      }
+      const stopped = await eighTopMany(ctx, items.slice(3), { maxIter: 2 });
+      expect(stopped.map((r) => [r.iterations, r.converged])).toEqual(items.slice(3).map(() => [2, false]));
+      expect(await eighTopMany(ctx, [])).toEqual([]);
     } finally {
       disposeTensor(stack);
     }

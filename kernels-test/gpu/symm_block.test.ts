@@ -5,6 +5,7 @@ import { expect, it } from 'vitest';
 import { describeGpu } from './device.js';
 import {
   encodeSymmBlock,
+  encodeSymmBlockPower,
   symmBlockPipeline,
   SYMM_BLOCK_R,
   SYMM_BLOCK_VEC_R,
@@ -76,6 +77,53 @@ describeGpu('symm_block', (get) => {
         const ref = symmBlockRef(c, v, d, n, scale);
         const norm = (x: ArrayLike<number>) => Float64Array.from(ref.abs, (a, i) => x[i]! / (a || 1));
         expectClose(norm(got), norm(ref.w), { atol: (d + 2) * U, rtol: 0, seed, label: `W (${d}, ${n})` });
+      } finally {
+        for (const t of [cT, vT, wT]) disposeTensor(t);
+      }
+    });
+  }
+
+  // W = (scale C)^count V: products alternate between the blocks (their offsets swapped) and an even count
+  // is copied back into W's block. Each product adds at most (d + 2) 2^-24 of |scale| |C| times the entries'
+  // magnitudes so far, so `count` products stay within count (d + 2) 2^-24 of |scale C|^count |V|.
+  for (const [d, q4, count] of [
+    [7, 1, 1],
+    [65, 2, 2],
+    [68, 3, 3],
+    [130, 1, 4],
+  ] as [number, number, number][]) {
+    it(`power: (scale C)^${count} V, d = ${d}, ${4 * q4} columns, V and W at different offsets`, async () => {
+      const ctx = get();
+      const seed = 7 * d + count;
+      const n = 4 * q4;
+      const c = Float32Array.from(withSpectrum(Array.from(randn(d, seed)), seed, Math.min(d, 8)));
+      const v = Float32Array.from(randn(d * n, seed + 1));
+      const scale = 1 / Math.max(...Array.from(c, Math.abs)) / Math.sqrt(d);
+      const [vOff, wOff] = [5, 2 * d * q4 + 1];
+      const vT = createTensor(ctx, [4 * vOff + d * n]);
+      const wT = createTensor(ctx, [4 * wOff + d * n]);
+      const cT = createTensor(ctx, [d * d], { data: c });
+      try {
+        upload(ctx, vT, v, 4 * vOff);
+        upload(
+          ctx,
+          wT,
+          Float32Array.from({ length: d * n }, () => Number.NaN),
+          4 * wOff,
+        );
+        const batch = beginBatch(ctx, 'symm_block power test');
+        const args = { c: cT, v: vT, vOffset: vOff, w: wT, wOffset: wOff, d, q4, scale };
+        encodeSymmBlockPower(batch, await symmBlockPipeline(ctx), args, count);
+        submit(batch);
+        const got = await readback(ctx, wT, 4 * wOff, d * n);
+        let w: ArrayLike<number> = v;
+        let abs: ArrayLike<number> = Float64Array.from(v, Math.abs);
+        for (let j = 0; j < count; j++) {
+          w = symmBlockRef(c, w, d, n, scale).w;
+          abs = symmBlockRef(Float64Array.from(c, Math.abs), abs, d, n, Math.abs(scale)).w;
+        }
+        const norm = (x: ArrayLike<number>) => Float64Array.from(abs, (a, i) => x[i]! / (a || 1));
+        expectClose(norm(got), norm(w), { atol: count * (d + 2) * U, rtol: 0, seed, label: `power ${count}` });
       } finally {
         for (const t of [cT, vT, wT]) disposeTensor(t);
       }

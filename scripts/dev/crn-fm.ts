@@ -29,7 +29,7 @@ lap('basis');
 const engine = await crnEngine(ctx, basis, schedule);
 const events = plan.events.map((e) => e.id);
 const top0: TopEigen[] = [];
-for (const e of events) top0.push(await engine.topEigen(e, 0, m));
+top0.push(...(await engine.topEigen(events.map((e) => ({ e, step: 0, r: m })))));
 const eps =
   Math.max(...plan.events.filter((e) => e.kind === 'class' || e.kind === 'all').map((e) => top0[e.id]!.values[0]!)) /
   400;

@@ -9,7 +9,7 @@ import type { Schedule } from '../schedule/schedules.js';
 import type { Centring, PairReport, SearchReport } from '../formats/report-types.js';
 import type { LateStartGaussian } from '../formats/late-start.js';
 import { crnBasis, crnBasisFromPieces, disposeCrnBasis, type HostPiece } from './crn-basis.js';
-import { crnEngine, HOST_DIM, type CrnEngine, type TopEigen } from './crn-engine.js';
+import { crnEngine, HOST_DIM, type CrnEngine } from './crn-engine.js';
 import { crnGramBases, disposeGramEvents, type GramEvent } from './crn-gram.js';
 import { crnPairM, epsFromRule, type EpsRule } from './curves.js';
 import type { EventPlan } from './events.js';
@@ -104,8 +104,13 @@ export async function crnMergers(ctx: Context, inp: CrnInput): Promise<CrnResult
     const k = small ? order : TRACK_K;
     const m = small ? order : TRACK_M;
     // The top eigenpairs of A = C(0) per event: eps (classes and all data) and the tracker's start.
-    const top0: TopEigen[] = [];
-    for (const e of events) top0.push(await eng.topEigen(e, 0, Math.max(1, m)));
+    // With all data's top directions (the normality test's projections) in the same lockstep iteration.
+    const tops = await eng.topEigen([
+      ...events.map((e) => ({ e, step: 0, r: Math.max(1, m) })),
+      { e: plan.all, step: 0, r: Math.min(inp.directions, D), cov: true },
+    ]);
+    const top0 = tops.slice(0, events.length);
+    const allTop = tops[events.length]!;
     const eps = epsFromRule(
       inp.epsRule,
       plan.events.filter((e) => e.kind === 'class' || e.kind === 'all').map((e) => top0[e.id]!.values[0]!),
@@ -161,6 +166,11 @@ export async function crnMergers(ctx: Context, inp: CrnInput): Promise<CrnResult
     const cross = await eng.frobenius(plan.pairs.map((p) => [p.a, p.b] as const));
     const abar = Float64Array.from({ length: T + 1 }, (_, i) => abarOfStep(schedule, i));
     const warnings: string[] = [];
+    for (const e of plan.events)
+      if ((e.kind === 'class' || e.kind === 'all') && !top0[e.id]!.converged)
+        warnings.push(
+          `${e.name}: the top eigenpairs of C(0) did not converge within the product budget; eps uses its largest Ritz value, a lower bound of lambda_max.`,
+        );
     const uncertifiedPairs: number[] = [];
     const pairs: PairReport[] = plan.pairs.map((p, q) => {
       const f = found[q]!;
@@ -197,7 +207,6 @@ export async function crnMergers(ctx: Context, inp: CrnInput): Promise<CrnResult
         `${uncertifiedPairs.length} of ${plan.pairs.length} pairs have steps before their merger step (${Math.min(...uncertifiedPairs)} to ${Math.max(...uncertifiedPairs)} per pair, listed in pairs[].uncertified) that the certified bound could not place above eps; the tracked estimate and the full spectrum just before each merger step do.`,
       );
     }
-    const allTop = await eng.topEigen(plan.all, 0, Math.min(inp.directions, D), { cov: true });
     const search: SearchReport = {
       method: 'ritz',
       trackedEigenvalues: k,
@@ -218,7 +227,7 @@ export async function crnMergers(ctx: Context, inp: CrnInput): Promise<CrnResult
       warnings,
       momentFlops: basis.flops,
       lateStart: async (e, step, r) => {
-        const g = await eng.topEigen(e, step, Math.min(r, D), { cov: true });
+        const [g] = await eng.topEigen([{ e, step, r: Math.min(r, D), cov: true }]);
         const a = abarOfStep(schedule, step);
         const top = g.values.reduce((s, v) => s + v, 0);
         const rr = g.values.length;

@@ -212,7 +212,7 @@ export async function trackTopEigenvalues(
   const fills = dims.map((n) => () => Float64Array.from({ length: n }, gauss));
   // Start: the top m eigenvectors of A (C at step 0), converged.
   const V: Float64Array[] = opts.start ? opts.start.map((v) => v.slice()) : [];
-  if (!opts.start) for (const e of events) V.push((await engine.topEigen(e, 0, m)).vectors);
+  if (!opts.start) for (const t of await engine.topEigen(events.map((e) => ({ e, step: 0, r: m })))) V.push(t.vectors);
   const tracks: EventTrack[] = events.map(() => ({
     values: new Array(T + 1),
     err: new Array(T + 1),

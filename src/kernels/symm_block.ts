@@ -3,7 +3,7 @@
 // R x 4 CG accumulators in registers (fast on CPU drivers; C is read once per column block); the vec4
 // build (aligned C) takes 8 rows from two vec4 loads and 12 columns per invocation.
 import type { Context } from '../runtime/context.js';
-import { ceilDiv, dispatch, type Batch } from '../runtime/dispatch.js';
+import { ceilDiv, dispatch, encodeCopy, type Batch } from '../runtime/dispatch.js';
 import { getPipeline, type CachedPipeline, type KernelSpec } from '../runtime/pipeline.js';
 import type { Tensor } from '../runtime/tensor.js';
 
@@ -70,4 +70,28 @@ export function encodeSymmBlock(batch: Batch, p: SymmBlockPipelines, a: SymmBloc
     // C is read once per column group; V and W once.
     bytes: 4 * a.d * a.d * groups + 32 * a.d * a.q4,
   });
+}
+
+/**
+ * Encodes W = (scale * C)^count V (count >= 1) as `count` products that alternate between the two blocks;
+ * V is overwritten, and an even count ends with a copy of the last product from V's block into W's.
+ */
+export function encodeSymmBlockPower(batch: Batch, p: SymmBlockPipelines, a: SymmBlockArgs, count: number): void {
+  if (!(Number.isInteger(count) && count >= 1))
+    throw new Error(`symm_block: count must be an integer >= 1, got ${count}`);
+  for (let j = 0; j < count; j++)
+    encodeSymmBlock(batch, p, {
+      ...a,
+      v: j % 2 ? a.w : a.v,
+      w: j % 2 ? a.v : a.w,
+      ...(j % 2 ? { vOffset: a.wOffset, wOffset: a.vOffset } : {}),
+    });
+  if (count % 2 === 0) {
+    const bytes = 16 * a.d * a.q4;
+    encodeCopy(
+      batch,
+      (enc) => enc.copyBufferToBuffer(a.v.buffer, 16 * (a.vOffset ?? 0), a.w.buffer, 16 * (a.wOffset ?? 0), bytes),
+      bytes,
+    );
+  }
 }
