@@ -1,5 +1,5 @@
 // Development run of the crn pipeline (basis, Ritz tracker, merger search) on a dataset, with phase times.
-//   npx tsx scripts/dev/crn-fm.ts [fashion-mnist|digits|gmm] [k m]
+//   [MIN_WIDTH=w] npx tsx scripts/dev/crn-fm.ts [fashion-mnist|digits|gmm] [k m]
 import { disposeCrnBasis } from '../../src/analysis/crn-basis.js';
 import { cachedBasis } from './crn-cache.js';
 import { crnEngine, type TopEigen } from '../../src/analysis/crn-engine.js';
@@ -41,6 +41,7 @@ const { tracks, windows, products } = await trackTopEigenvalues(engine, events, 
   k,
   m,
   start: top0.map((t) => t.vectors),
+  minWidth: Number(process.env.MIN_WIDTH ?? 4),
   onWindow: (done) => {
     widths.push(done - lastS);
     lastS = done;

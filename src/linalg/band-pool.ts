@@ -8,12 +8,12 @@
 import type { HostWorker } from '../runtime/host-worker.js';
 import { hostThreads, startHostWorker } from '../runtime/platform-node.js';
 import { bandToTridiagonal } from './band.js';
-import { tridiagonalQl } from './eigh-cpu.js';
+import { tridiagonalEigenvalues } from './eigh-cpu.js';
 
 /** Eigenvalues (descending) of one band form ((n, b + 1), as bandToTridiagonal reads it). */
 export function bandEigenvalues(band: ArrayLike<number>, n: number, b: number): Float64Array {
   const { d, e } = bandToTridiagonal(band, n, b);
-  tridiagonalQl(d, e, n);
+  tridiagonalEigenvalues(d, e, n);
   return d.sort().reverse();
 }
 
@@ -23,7 +23,7 @@ function workerBody(): string {
     // esbuild's keepNames helper, should a transform wrap anything in it.
     'const __name = (f) => f;',
     `const bandToTridiagonal = ${bandToTridiagonal.toString()};`,
-    `const tridiagonalQl = ${tridiagonalQl.toString()};`,
+    `const tridiagonalEigenvalues = ${tridiagonalEigenvalues.toString()};`,
     // bandEigenvalues, spelt out: a bundler may rename the names its own source refers to.
     'onMessage(({ id, bands, n, b, count }) => {',
     '  try {',
@@ -31,7 +31,7 @@ function workerBody(): string {
     '    const values = new Float64Array(count * n);',
     '    for (let i = 0; i < count; i++) {',
     '      const { d, e } = bandToTridiagonal(bands.subarray(i * per, (i + 1) * per), n, b);',
-    '      tridiagonalQl(d, e, n);',
+    '      tridiagonalEigenvalues(d, e, n);',
     '      values.set(d.sort().reverse(), i * n);',
     '    }',
     '    post({ id, values }, [values.buffer]);',
