@@ -19,14 +19,7 @@ import {
   type FrobeniusPlan,
 } from '../kernels/frobenius.js';
 import { encodeSymmBlock, symmBlockPipeline } from '../kernels/symm_block.js';
-import {
-  disposeTridiagWork,
-  stagedChunk,
-  stagedEigenvalues,
-  tridiagCapacity,
-  tridiagPlan,
-  tridiagWork,
-} from '../kernels/tridiag.js';
+import { spectrumStream } from '../kernels/tridiag-stream.js';
 import { symmetricEigen } from '../linalg/eigh-cpu.js';
 import type { Schedule } from '../schedule/schedules.js';
 import type { CrnBasis } from './crn-basis.js';
@@ -188,14 +181,8 @@ async function gpuEngine(
 ): Promise<CrnEngine> {
   const { dim: D, ld } = basis;
   const E = basis.events.length;
-  const cache = new Map<string, Float64Array>();
   const combiner = await combine3Pipeline(ctx);
   const symm = await symmBlockPipeline(ctx);
-  const tri = new Map<number, Awaited<ReturnType<typeof tridiagPlan>>>();
-  const triPlan = async (n: number) => {
-    if (!tri.has(n)) tri.set(n, await tridiagPlan(ctx, n));
-    return tri.get(n)!;
-  };
   /** The matrices spectra are taken from: the Gram form when the event has one, else the D x D basis. */
   const space = (e: number) => {
     const g = grams.get(e);
@@ -229,41 +216,21 @@ async function gpuEngine(
     out.set(v);
     return out.sort().reverse();
   };
+  // Full spectra as a stream: each caller's requests join whatever chunk the GPU takes next.
+  const spectra = spectrumStream<readonly [number, number]>(ctx, {
+    name: ([e, step]) => key(e, step),
+    order: ([e]) => space(e).n,
+    fill: (batch, [e, step], work, offset) =>
+      encodeC(batch, space(e).mats, work.a.size / work.capacity, step, work.a, offset),
+    finish: (_k, values) => pad(values),
+  });
   return {
     dim: D,
     size: (e) => space(e).n,
     events: basis.events.map((e) => ({ count: e.count, mean: e.mean })),
     schedule,
-    async full(requests) {
-      const missing = [...new Set(requests.map(([e, s]) => key(e, s)).filter((k) => !cache.has(k)))].map(
-        (k) => k.split(':').map(Number) as [number, number],
-      );
-      // One batch per matrix order (D, and each Gram size).
-      const bySize = new Map<number, [number, number][]>();
-      for (const r of missing) {
-        const n = space(r[0]).n;
-        bySize.set(n, [...(bySize.get(n) ?? []), r]);
-      }
-      for (const [n, group] of bySize) {
-        const plan = await triPlan(n);
-        const chunk = stagedChunk(group.length, tridiagCapacity(ctx, n, group.length));
-        const work = tridiagWork(ctx, n, chunk);
-        const len = work.a.size / chunk;
-        try {
-          const values = await stagedEigenvalues(ctx, plan, work, group.length, chunk, (batch, start, size) => {
-            for (let b = 0; b < size; b++) {
-              const [e, step] = group[start + b]!;
-              encodeC(batch, space(e).mats, len, step, work.a, b * len);
-            }
-          });
-          group.forEach(([e, step], b) => cache.set(key(e, step), pad(values[b]!)));
-        } finally {
-          disposeTridiagWork(work);
-        }
-      }
-      return requests.map(([e, s]) => cache.get(key(e, s))!);
-    },
-    fullCount: () => cache.size,
+    full: (requests) => spectra.request(requests),
+    fullCount: () => spectra.count(),
     async products(requests, m) {
       const q4 = Math.ceil(m / 4);
       const spaces = requests.map(({ e }) => space(e));

@@ -5,9 +5,10 @@
 // the Ritz values being lower bounds of their eigenvalues. Every step with
 // dLower > eps is certified unmerged. The first step the bound cannot certify is the candidate; full
 // spectra there (GPU tridiagonalisation) decide it: d <= eps makes it the merger step, otherwise the exact
-// d certifies it and the search moves on. Candidates of all pairs are decided together, one batch of full
-// spectra per round. After the merger step, any step with dLower > eps is a re-crossing (d is certainly
-// back above eps there): reported, never hidden. After 3 failed candidates a pair gallops (steps c + 1,
+// d certifies it and the search moves on. Every pair asks for its spectra as soon as it needs them, and
+// the engine batches what all pairs ask meanwhile. After the merger step, any step with dLower > eps is a
+// re-crossing (d is certainly back above eps there): reported, never hidden. After 3 failed candidates a
+// pair gallops (steps c + 1,
 // c + 2, c + 4, ...) and bisects the last bracket, and says so. Last, the runs of steps before the merger
 // step that no bound certified are probed once each, where the bound is lowest: the tracked values carry
 // errors, so d can dip to eps where the estimate does not; such a dip moves the merger step back.
@@ -219,19 +220,13 @@ export async function searchMergers(inp: SearchInput): Promise<PairSearch[]> {
     const co = pairSearch(s, a, b, t1, t2, eps, T);
     return { s, co, step: co.next() };
   });
-  // Rounds: every open pair's next request, one batch of full spectra (deduplicated and cached by the engine).
-  for (;;) {
-    const open = runs.filter((r) => !r.step.done);
-    if (open.length === 0) break;
-    const requests = open.map((r) => r.step.value as Request);
-    const spectra = await engine.full(requests.flat());
-    let at = 0;
-    open.forEach((r, q) => {
-      const n = requests[q]!.length;
-      r.step = r.co.next(spectra.slice(at, at + n));
-      at += n;
-    });
-  }
+  // Each pair asks for its next spectra as soon as it has its last: the engine batches whatever is asked
+  // meanwhile (deduplicated and cached), with no round that waits for the slowest pair.
+  await Promise.all(
+    runs.map(async (r) => {
+      while (!r.step.done) r.step = r.co.next(await engine.full(r.step.value as Request));
+    }),
+  );
   runs.forEach((r) => {
     r.s.mergerStep = r.step.value as number | null;
     const i = r.s.mergerStep;

@@ -206,7 +206,7 @@ export async function tridiagEigenvalues(ctx: Context, work: TridiagWork, count:
 }
 
 /** The first `count` band forms of work.band, read back (after the pending work). */
-const readBands = async (ctx: Context, work: TridiagWork, count: number) =>
+export const readBands = async (ctx: Context, work: TridiagWork, count: number) =>
   (await readback(ctx, work.band, 0, count * work.n * (TRIDIAG_BAND + 1))) as Float32Array;
 
 /**
@@ -215,7 +215,7 @@ const readBands = async (ctx: Context, work: TridiagWork, count: number) =>
  * main thread does it between its waits (lavapipe, 2 cores, scripts/dev/tridiag-two-stage.ts --sizes
  * 784:32: 70-76 ms per matrix staged on the main thread, 89-90 ms with one worker, interleaved runs).
  */
-async function hostStage(ctx: Context, band: Float32Array, n: number, count: number): Promise<Float64Array[]> {
+export async function hostStage(ctx: Context, band: Float32Array, n: number, count: number): Promise<Float64Array[]> {
   const t0 = performance.now();
   const values = await bandEigenvaluesBatch(band, n, TRIDIAG_BAND, count, ctx.adapterInfo.isFallback ? 0 : undefined);
   traceHost(ctx, 'host eigenvalues (band -> tridiagonal -> QL)', t0, performance.now(), { matrices: count, n });
