@@ -59,6 +59,8 @@ export interface CrnInput {
   /** Rows per uploaded chunk (default: what fits one storage binding). */
   chunkRows?: number;
   onProgress?: (done: number, total: number) => void;
+  /** Each segment's float64 mean over the range, when the caller has them (else a first pass computes them). */
+  means?: readonly Float64Array[];
 }
 
 export function disposeCrnBasis(b: CrnBasis): void {
@@ -131,6 +133,8 @@ export interface PassInput {
   range?: [number, number];
   chunkRows?: number;
   onProgress?: (done: number, total: number) => void;
+  /** Each segment's float64 mean over the range, when the caller has them (else a first pass computes them). */
+  means?: readonly Float64Array[];
 }
 
 /**
@@ -157,10 +161,12 @@ export async function segmentPass(
   const limit = ctx.limits.maxStorageBufferBindingSize;
   const chunk = Math.max(1, Math.min(Math.max(total, 1), inp.chunkRows ?? Math.floor(limit / (4 * ld))));
   const host = new Float32Array(chunk * ld);
-  // Pass 1: float64 means of each segment's rows in the range.
+  // Pass 1: float64 means of each segment's rows in the range (unless given).
   const segMean = new Map<number, Float64Array>();
   const segCount = new Map<number, number>();
-  for (let p0 = 0; p0 < total; p0 += chunk) {
+  if (inp.means) for (const q of segAt) segCount.set(q, (segCount.get(q) ?? 0) + 1);
+  if (inp.means) for (const q of segCount.keys()) segMean.set(q, inp.means[q]!);
+  for (let p0 = 0; p0 < (inp.means ? 0 : total); p0 += chunk) {
     const p1 = Math.min(total, p0 + chunk);
     host.fill(0);
     source.read(order.subarray(p0, p1), host, ld);
@@ -173,7 +179,7 @@ export async function segmentPass(
       for (let c = 0; c < D; c++) m[c]! += host[o + c]!;
     }
   }
-  for (const [q, m] of segMean) m.forEach((v, c) => (m[c] = v / segCount.get(q)!));
+  if (!inp.means) for (const [q, m] of segMean) m.forEach((v, c) => (m[c] = v / segCount.get(q)!));
   const made: Tensor[] = [];
   const tensor = (shape: number[], label: string, dtype: 'f32' | 'u32' = 'f32') => {
     const t = createTensor(ctx, shape, { label: `crn.${label}`, dtype });
@@ -414,7 +420,16 @@ export async function crnBasis(ctx: Context, inp: CrnInput & { source?: RowSourc
   try {
     const { flops } = await segmentPass(
       ctx,
-      { source, labels, counts, plan, seed: inp.seed, chunkRows: inp.chunkRows, onProgress: inp.onProgress },
+      {
+        source,
+        labels,
+        counts,
+        plan,
+        seed: inp.seed,
+        chunkRows: inp.chunkRows,
+        onProgress: inp.onProgress,
+        means: pieces.map((p) => p.mean),
+      },
       async (p) => mergePiece(ctx, merger, p),
     );
     return await finishMerger(ctx, merger, inp, flops);

@@ -73,7 +73,7 @@ export interface CrnEngine {
   frobenius(pairs: readonly (readonly [number, number])[]): Promise<number[][][]>;
   /**
    * Per request, the top r eigenpairs (vectors of length size(e), or D with `cov`) and the trace of
-   * C_e(step); the GPU engine iterates all requests together (one submission and readback per round).
+   * C_e(step); the GPU engine iterates all requests in lockstep (one submission and readback per round).
    */
   topEigen(requests: readonly TopRequest[]): Promise<TopEigen[]>;
   dispose(): void;

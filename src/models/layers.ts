@@ -15,6 +15,7 @@ import {
   type NnDenseKernels,
 } from '../kernels/nn_dense.js';
 import type { Tensor } from '../runtime/tensor.js';
+import { encodeCopy, type Batch } from '../runtime/dispatch.js';
 import { addOp, newAct, newGraph, type Act, type Encode, type Graph } from './graph.js';
 import type { Param, ParamSet } from './params.js';
 
@@ -147,6 +148,15 @@ export function silu(nn: Nn, name: string, x: Act): Act {
   return y;
 }
 
+/**
+ * dst[0 .. n) = src[0 .. n): a gradient handed on unchanged, as a buffer copy (a memcpy on CPU drivers,
+ * where the elementwise kernel ran at about 2 GB/s).
+ */
+function copyInto(batch: Batch, src: Tensor, dst: Tensor, n: number): void {
+  if (src.buffer === dst.buffer) return;
+  encodeCopy(batch, (enc) => enc.copyBufferToBuffer(src.buffer, 0, dst.buffer, 0, 4 * n), 4 * n);
+}
+
 /** y = a + b elementwise (same shape). */
 export function add(nn: Nn, name: string, a: Act, c: Act): Act {
   if (a.rows !== c.rows || a.cols !== c.cols)
@@ -171,9 +181,7 @@ export function add(nn: Nn, name: string, a: Act, c: Act): Act {
           if (!tx) continue;
           const t = tx.target.t;
           enc.push(
-            tx.target.accumulate
-              ? (b) => encodeAdd(b, k, { a: t, b: dy, y: t, n })
-              : (b) => encodeAdd(b, k, { a: dy, b: dy, y: t, n, beta: 0 }),
+            tx.target.accumulate ? (b) => encodeAdd(b, k, { a: t, b: dy, y: t, n }) : (b) => copyInto(b, dy, t, n),
           );
         }
         return enc;
@@ -243,11 +251,7 @@ export function reshape(nn: Nn, name: string, x: Act, rows: number, cols: number
         const tx = P.target(x, 'either');
         if (!tx) return [];
         const t = tx.target.t;
-        return [
-          tx.target.accumulate
-            ? (b) => encodeAdd(b, k, { a: t, b: dy, y: t, n })
-            : (b) => encodeAdd(b, k, { a: dy, b: dy, y: t, n, beta: 0 }),
-        ];
+        return [tx.target.accumulate ? (b) => encodeAdd(b, k, { a: t, b: dy, y: t, n }) : (b) => copyInto(b, dy, t, n)];
       },
     },
     [x],
