@@ -212,6 +212,11 @@ describe('wait model (idle waiting)', () => {
     expect(learnedMs(late, 3)).toBeNull();
     expect(learnedMs(late, null)).toBeNull();
     expect(learnedMs(late, 8000)).toEqual({ ms: 5000.5, measured: true });
+    // Entered 3 ms late but the GPU was still busy: polled 600 ms until it finished, so done - since is
+    // its time, learned with no model yet (else such waits are polled in full forever).
+    const busy = { since: 0, entered: 3, polledFrom: 3, done: 603, slept: false };
+    expect(learnedMs(busy, null)).toEqual({ ms: 603, measured: true });
+    expect(learnedMs(busy, 100)).toEqual({ ms: 603, measured: true });
   });
   it('the longest wait grows only from measured waits, so oversleeping cannot feed on itself', () => {
     let m = updateModel(undefined, 100, 1e6);

@@ -78,20 +78,23 @@ export function updateModel(m: WaitModel | undefined, elapsedMs: number, work: n
 }
 
 /**
- * What a finished wait teaches the model (ms), or null for nothing. done - since is the GPU's time only
- * when the host came to wait right after submitting: a host that did other work first (`late`: the
- * analysis' host eigensolves, a sampler's bookkeeping) only shows an upper bound, and learning that
- * bound as the time taught the model the host's delay, so later waits of the same kernels slept for
- * seconds with the GPU idle. A late wait is learned only when it shortens the prediction. A completion
- * right after a sleep means the work finished earlier: 0.7 of the time is learned, as an estimate
- * (measured false).
+ * What a finished wait teaches the model (ms), or null for nothing. done - since is the GPU's time when
+ * the host came to wait right after submitting, or when it found the GPU still busy and polled until it
+ * finished. A host that did other work first and found the work done (`late`: the analysis' host
+ * eigensolves, a sampler's bookkeeping) only shows an upper bound, and learning that bound as the time
+ * taught the model the host's delay, so later waits of the same kernels slept for seconds with the GPU
+ * idle: such a wait is learned only when it shortens the prediction. (Counting every wait entered a few
+ * ms late as late kept the moments' 0.6 s submits from ever being learned: each was polled in full,
+ * with the polling thread taking a core from the CPU driver.) A completion right after a sleep means the
+ * work finished earlier: 0.7 of the time is learned, as an estimate (measured false).
  */
 export function learnedMs(
   w: { since: number; entered: number; polledFrom: number; done: number; slept: boolean },
   predicted: number | null,
 ): { ms: number; measured: boolean } | null {
   const elapsed = w.done - w.since;
-  const late = w.entered - w.since > EARLY_MS;
+  const foundBusy = !w.slept && w.done - w.polledFrom >= EARLY_MS;
+  const late = w.entered - w.since > EARLY_MS && !foundBusy;
   if (late && (predicted === null || elapsed > predicted)) return null;
   const early = w.slept && w.done - w.polledFrom < EARLY_MS;
   return early ? { ms: 0.7 * elapsed, measured: false } : { ms: elapsed, measured: true };
