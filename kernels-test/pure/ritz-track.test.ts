@@ -51,7 +51,13 @@ function hostEngine(mats: Float64Array[][]): CrnEngine & { calls: number } {
     async topEigen(requests: readonly { e: number; step: number; r: number }[]) {
       return requests.map(({ e, step, r }) => {
         const eig = symmetricEigen(combined(mats[e]!, step), D, { vectors: true });
-        return { values: eig.values.slice(0, r), vectors: eig.vectors!.slice(0, r * D), trace: 0, converged: true };
+        return {
+          values: eig.values.slice(0, r),
+          vectors: eig.vectors!.slice(0, r * D),
+          trace: 0,
+          converged: true,
+          topResidual: 0,
+        };
       });
     },
   };

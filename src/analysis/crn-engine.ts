@@ -44,6 +44,8 @@ export interface TopEigen {
   trace: number;
   /** Every wanted pair met the solver's tolerance (false: the best basis within its product budget). */
   converged: boolean;
+  /** ||C u_1 - theta_1 u_1|| of the top pair (0 from the host's dense solver). */
+  topResidual: number;
 }
 
 export interface TopRequest {
@@ -166,7 +168,13 @@ async function hostEngine(ctx: Context, basis: CrnBasis, schedule: Schedule): Pr
         const eig = symmetricEigen(c, D, { vectors: true });
         let trace = 0;
         for (let i = 0; i < D; i++) trace += c[i * D + i]!;
-        return { values: eig.values.slice(0, r), vectors: eig.vectors!.slice(0, r * D), trace, converged: true };
+        return {
+          values: eig.values.slice(0, r),
+          vectors: eig.vectors!.slice(0, r * D),
+          trace,
+          converged: true,
+          topResidual: 0,
+        };
       });
     },
     dispose: () => undefined,
@@ -314,7 +322,13 @@ async function gpuEngine(
             for (let v = 0; v < rr; v++) vectors.set(res.vectors.subarray(v * sp.ld, v * sp.ld + sp.n), v * sp.n);
             const [a, b, cc] = crnCoef(schedule, step);
             const [tA, tB, tS] = traces[e]!;
-            out.push({ values: res.values, vectors, trace: a * tA! + b * tB! + cc * tS!, converged: res.converged });
+            out.push({
+              values: res.values,
+              vectors,
+              trace: a * tA! + b * tB! + cc * tS!,
+              converged: res.converged,
+              topResidual: res.residuals[0]!,
+            });
           });
         } finally {
           for (const g of group) disposeTensor(g.c);
