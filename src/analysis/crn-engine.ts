@@ -19,7 +19,7 @@ import {
   type FrobeniusPlan,
 } from '../kernels/frobenius.js';
 import { encodeSymmBlock, symmBlockPipeline } from '../kernels/symm_block.js';
-import { spectrumStream } from '../kernels/tridiag-stream.js';
+import { spectrumStream } from '../kernels/tridiag_stream.js';
 import { symmetricEigen } from '../linalg/eigh-cpu.js';
 import type { Schedule } from '../schedule/schedules.js';
 import type { CrnBasis } from './crn-basis.js';

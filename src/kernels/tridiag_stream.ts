@@ -21,7 +21,7 @@ import {
 } from './tridiag.js';
 
 /** Most matrices per chunk: large enough to fill a GPU, small enough to start the host early. */
-export const STREAM_CHUNK = 24;
+export const SPECTRA_CHUNK = 24;
 
 export interface SpectrumStreamOptions<K> {
   /** A key's name: equal names are the same matrix. */
@@ -95,7 +95,7 @@ export function spectrumStream<K>(ctx: Context, opts: SpectrumStreamOptions<K>):
   async function pump(): Promise<void> {
     const works = new Map<number, TridiagWork>();
     const hosts = new Set<Promise<void>>();
-    const cap = (n: number) => tridiagCapacity(ctx, n, STREAM_CHUNK);
+    const cap = (n: number) => tridiagCapacity(ctx, n, SPECTRA_CHUNK);
     let ready: { items: Pending<K>[]; band: Float32Array; n: number } | null = null;
     let items: Pending<K>[] = [];
     try {

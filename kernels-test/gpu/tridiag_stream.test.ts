@@ -1,15 +1,15 @@
-// Full spectra as a stream (src/kernels/tridiag-stream.ts): callers that ask at different times, for
+// Full spectra as a stream (src/kernels/tridiag_stream.ts): callers that ask at different times, for
 // overlapping names and two orders, get the bits that one batch gives (eigvalshBatch) and eigenvalues
 // within 1e-5 ||A||_2 of a known spectrum; a name is computed once; a failure rejects what the pump held
 // and a later request starts afresh.
 import { expect, it } from 'vitest';
 import { describeGpu } from './device.js';
 import { eigvalshBatch, rowStride } from '../../src/kernels/tridiag.js';
-import { spectrumStream } from '../../src/kernels/tridiag-stream.js';
+import { spectrumStream } from '../../src/kernels/tridiag_stream.js';
 import { withSpectrum } from '../ref/eigh.js';
 import { expectClose } from '../compare.js';
 
-describeGpu('tridiag-stream', (get) => {
+describeGpu('tridiag_stream', (get) => {
   // Five matrices of order 63 and three of order 65 (not multiples of 4: padded rows), known spectra.
   const orders = [63, 63, 63, 63, 63, 65, 65, 65];
   const spectra = orders.map((n, q) => Array.from({ length: n }, (_, i) => (q + 1) * Math.cos(i + q) + i / n));
