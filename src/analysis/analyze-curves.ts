@@ -9,8 +9,7 @@ import { epsFromRule, type EpsRule } from './curves.js';
 import type { EventPlan } from './events.js';
 import { fluctuationModel } from './fluctuations.js';
 import { gaussianOf } from './late-start.js';
-import type { LateStartGaussian } from '../formats/late-start.js';
-import { crnMergers } from './crn-mergers.js';
+import { crnMergers, type CrnResult } from './crn-mergers.js';
 import {
   abarOfStep,
   defaultSpectralCount,
@@ -20,23 +19,14 @@ import {
   spectrumCache,
   spreadSteps,
 } from './mergers.js';
-import type { Centring, MergerMethod, PairReport, SearchReport } from '../formats/report-types.js';
+import type { Centring, MergerMethod } from '../formats/report-types.js';
 import type { AnalyzeOptions } from './analyze.js';
 
-/** What the report needs from the method-specific part. */
-export interface Curves {
-  eps: number;
-  pairs: PairReport[];
+/** What the report needs from the method-specific part: crn's results (whichever method) and the steps. */
+export interface Curves extends Omit<CrnResult, 'momentFlops'> {
   steps: number[];
   spectralSteps: number[];
-  spectra: number[][][];
   spectraTop: number;
-  lambdaMaxAll: number;
-  directions: Float64Array;
-  search: SearchReport;
-  warnings: string[];
-  lateStart: (e: number, step: number, r: number) => Promise<LateStartGaussian>;
-  dispose: () => void;
 }
 
 export interface CurveOptions extends AnalyzeOptions {
