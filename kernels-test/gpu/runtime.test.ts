@@ -1,5 +1,6 @@
 // The runtime on a real device: batching with per-dispatch parameters, >65,535 workgroups, the
-// pipeline cache, compile errors that name file:line:col, readback, profiling, device loss.
+// pipeline cache, compile errors that name file:line:col, readback, profiling, device loss, idle waits.
+import { readFileSync } from 'node:fs';
 import { expect, it } from 'vitest';
 import { describeGpu } from './device.js';
 import { requestContext, destroyContext } from '../../src/runtime/context.js';
@@ -140,6 +141,42 @@ describeGpu(
   },
   { profile: true },
 );
+
+/** CPU seconds (user + system) this thread has used: Linux's /proc/thread-self/stat, in clock ticks of 10 ms. */
+function threadCpuSeconds(): number {
+  const stat = readFileSync('/proc/thread-self/stat', 'utf8');
+  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(f[11]) + Number(f[12])) / 100;
+}
+
+describeGpu('runtime: idle waits', (get) => {
+  it('a wait on a CPU-emulated adapter naps instead of taking a core from it', async (t) => {
+    const ctx = get();
+    // Idle waiting is the default only where the "GPU" runs on the host's cores (Node, fallback adapter).
+    if (ctx.waitMode !== 'idle') t.skip();
+    const p = await getPipeline(ctx, AXPB, { constants: { WG }, variant: { negate: false } });
+    const n = 1 << 22;
+    const xt = createTensor(ctx, [n]);
+    const yt = createTensor(ctx, [n]);
+    const batch = beginBatch(ctx);
+    // Undeclared work (no flops, no bytes): no sleep first, the whole wait is what dawn.node's busy loop
+    // would poll, about one core for as long as it lasts.
+    for (let i = 0; i < 60; i++)
+      dispatch(batch, p, { params: { a: 1, b: i, n }, bindings: [xt, yt], workgroups: grid2d(ctx, n, WG) });
+    submit(batch);
+    const cpu0 = threadCpuSeconds();
+    const t0 = performance.now();
+    await sync(ctx);
+    const wall = (performance.now() - t0) / 1000;
+    const cpu = threadCpuSeconds() - cpu0;
+    expect(wall).toBeGreaterThan(0.2);
+    // Busy polling used about `wall` (0.9-1.0 of it, measured); naps a few per cent.
+    expect(cpu).toBeLessThan(0.3 * wall);
+    expect([...(await readback(ctx, yt, 0, 2))]).toEqual([59, 59]);
+    disposeTensor(xt);
+    disposeTensor(yt);
+  });
+});
 
 describeGpu('runtime: device loss', () => {
   it('a lost device surfaces as an Error naming the kernel in flight, without hanging', async () => {
