@@ -7,12 +7,13 @@
 // thread does the work.
 import type { HostWorker } from '../runtime/host-worker.js';
 import { hostThreads, startHostWorker } from '../runtime/platform-node.js';
-import { bandToTridiagonal } from './band.js';
+import { bandReduce, bandToTridiagonal, checkBand, makeBandChase } from './band.js';
+import { WASM_BASE64 } from './band-chase.wasm.js';
 import { tridiagonalEigenvalues } from './eigh-cpu.js';
 
 /** Eigenvalues (descending) of one band form ((n, b + 1), as bandToTridiagonal reads it). */
 export function bandEigenvalues(band: ArrayLike<number>, n: number, b: number): Float64Array {
-  const { d, e } = bandToTridiagonal(band, n, b);
+  const { d, e } = bandReduce()(band, n, b);
   tridiagonalEigenvalues(d, e, n);
   return d.sort().reverse();
 }
@@ -22,7 +23,9 @@ function workerBody(): string {
   return [
     // esbuild's keepNames helper, should a transform wrap anything in it.
     'const __name = (f) => f;',
-    `const bandToTridiagonal = ${bandToTridiagonal.toString()};`,
+    // The WebAssembly chase where the worker has WebAssembly SIMD, else the JS one (the same bits).
+    `const checkBand = ${checkBand.toString()};`,
+    `const bandToTridiagonal = (${makeBandChase.toString()})(${JSON.stringify(WASM_BASE64)}, checkBand) ?? (${bandToTridiagonal.toString()});`,
     `const tridiagonalEigenvalues = ${tridiagonalEigenvalues.toString()};`,
     // bandEigenvalues, spelt out: a bundler may rename the names its own source refers to.
     'onMessage(({ id, bands, n, b, count }) => {',
