@@ -150,7 +150,7 @@ function threadCpuSeconds(): number {
 }
 
 describeGpu('runtime: idle waits', (get) => {
-  it("a wait on a CPU-emulated adapter naps ('idle', 'nap') instead of taking a core from it", async (t) => {
+  it('a wait on a CPU-emulated adapter naps instead of taking a core from it', async (t) => {
     const ctx = get();
     // Idle waiting is the default only where the "GPU" runs on the host's cores (Node, fallback adapter).
     if (ctx.waitMode !== 'idle') t.skip();
@@ -158,30 +158,23 @@ describeGpu('runtime: idle waits', (get) => {
     const n = 1 << 22;
     const xt = createTensor(ctx, [n]);
     const yt = createTensor(ctx, [n]);
-    try {
-      for (const mode of ['idle', 'nap'] as const) {
-        ctx.waitMode = mode;
-        const batch = beginBatch(ctx);
-        // Undeclared work (no flops, no bytes): no sleep first, the whole wait is what dawn.node's busy
-        // loop would poll, about one core for as long as it lasts.
-        for (let i = 0; i < 60; i++)
-          dispatch(batch, p, { params: { a: 1, b: i, n }, bindings: [xt, yt], workgroups: grid2d(ctx, n, WG) });
-        submit(batch);
-        const cpu0 = threadCpuSeconds();
-        const t0 = performance.now();
-        await sync(ctx);
-        const wall = (performance.now() - t0) / 1000;
-        const cpu = threadCpuSeconds() - cpu0;
-        expect(wall, mode).toBeGreaterThan(0.2);
-        // Busy polling used about 0.8 of `wall` (measured); naps a few per cent.
-        expect(cpu, mode).toBeLessThan(0.3 * wall);
-        expect([...(await readback(ctx, yt, 0, 2))]).toEqual([59, 59]);
-      }
-    } finally {
-      ctx.waitMode = 'idle';
-      disposeTensor(xt);
-      disposeTensor(yt);
-    }
+    const batch = beginBatch(ctx);
+    // Undeclared work (no flops, no bytes): no sleep first, the whole wait is what dawn.node's busy loop
+    // would poll, about one core for as long as it lasts.
+    for (let i = 0; i < 60; i++)
+      dispatch(batch, p, { params: { a: 1, b: i, n }, bindings: [xt, yt], workgroups: grid2d(ctx, n, WG) });
+    submit(batch);
+    const cpu0 = threadCpuSeconds();
+    const t0 = performance.now();
+    await sync(ctx);
+    const wall = (performance.now() - t0) / 1000;
+    const cpu = threadCpuSeconds() - cpu0;
+    expect(wall).toBeGreaterThan(0.2);
+    // Busy polling used about `wall` (0.9-1.0 of it, measured); naps a few per cent.
+    expect(cpu).toBeLessThan(0.3 * wall);
+    expect([...(await readback(ctx, yt, 0, 2))]).toEqual([59, 59]);
+    disposeTensor(xt);
+    disposeTensor(yt);
   });
 });
 

@@ -59,7 +59,7 @@ const tuneDim = (x: number) => Math.max(1, x > TUNE_MAX_MN ? TUNE_MAX_MN - 1024 
  * The fastest build for this adapter and the shape's class (autotune.ts: size classes of m and n, kClass
  * of k, the transposes, upper), timed by wall clock (submit to completion; round-robin best of several
  * runs) on a problem shaped like the call (see TUNE_FLOPS). Compiling happens before any timing. Each
- * candidate's wait sleeps for most of that candidate's own best time and then naps (the context's wait
+ * candidate's wait sleeps for most of that candidate's own best time and then polls (the context's wait
  * model, shared by all builds of a kernel, would oversleep a fast build after a slow one). Wall clock
  * rather than timestamp queries: the runtime's dispatch() owns the compute passes, and a run of tens of
  * ms dwarfs the submit overhead on lavapipe.
@@ -121,9 +121,7 @@ export async function tunedBuild(
     // TUNE_MS, since on a fast GPU one run of the problem is shorter than the submit overhead.
     let reps = 0;
     const best = candidates.map(() => Infinity);
-    // Naps, not the shared wait model (a fast build after a slow one would oversleep), not busy polling
-    // (which takes a core from a CPU driver and would time every build on one core less).
-    ctx.waitMode = waitMode === 'poll' ? 'poll' : 'nap';
+    ctx.waitMode = 'poll';
     const time = async (b: TunedGemm) => {
       const i = candidates.indexOf(b);
       const p = plans[i]!;

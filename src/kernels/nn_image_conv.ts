@@ -194,10 +194,10 @@ async function tunedPath(
   );
   const [x, weight, y] = t as [Tensor, Tensor, Tensor];
   const none = { implicitForward: null, implicitInputGrad: null, implicitWeightGrad: null };
-  // Napping with no prediction, as the GEMM autotune does: the context's wait model, shared by the
-  // candidates' kernel sets, must not oversleep a fast candidate after a slow one.
+  // Polling, as the GEMM autotune does: the context's wait model, shared by the candidates' kernel sets,
+  // must not oversleep a fast candidate after a slow one.
   const waitMode = ctx.waitMode;
-  ctx.waitMode = waitMode === 'poll' ? 'poll' : 'nap';
+  ctx.waitMode = 'poll';
   try {
     const time = async (p: ConvPath) => {
       const kk: Conv3x3Kernels = { ...k, ...none };

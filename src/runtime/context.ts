@@ -6,8 +6,8 @@ import type { CachedPipeline } from './pipeline.js';
 import type { Profiler } from './profile.js';
 import type { WaitModel } from './wait.js';
 
-export type WaitMode = 'idle' | 'nap' | 'poll';
-const WAIT_MODES: readonly WaitMode[] = ['idle', 'nap', 'poll'];
+export type WaitMode = 'idle' | 'poll';
+const WAIT_MODES: readonly WaitMode[] = ['idle', 'poll'];
 
 export interface ContextOptions {
   /** A GPU object to use instead of the platform's (navigator.gpu, or Dawn in Node). */
@@ -23,8 +23,7 @@ export interface ContextOptions {
   /**
    * How to wait for the GPU. 'idle' sleeps for the predicted time before asking for completion,
    * because dawn.node busy-polls the main thread while a GPU promise is pending and steals a core
-   * from CPU drivers (ENVIRONMENT.md), then waits for the rest in 1 ms naps (Node). 'nap' naps from
-   * the start, with no prediction (the autotuners' timings). 'poll' awaits at once. Default: 'idle' in Node on a fallback
+   * from CPU drivers (ENVIRONMENT.md). 'poll' awaits at once. Default: 'idle' in Node on a fallback
    * (CPU) adapter, where it measured 1.7x faster kernels on lavapipe; 'poll' on real GPUs (on an H100
    * sub-millisecond kernels lost to timer granularity) and in browsers (which do not poll the page).
    */

@@ -160,7 +160,7 @@ export async function waitForGpu<T>(ctx: Context, make: () => Promise<T>): Promi
   });
   try {
     const answer = Promise.race([make(), ctx.lostPromise, timeout]);
-    const out = ctx.waitMode !== 'poll' && ctx.platform === 'node' ? await napping(answer) : await answer;
+    const out = ctx.waitMode === 'idle' && ctx.platform === 'node' ? await napping(answer) : await answer;
     const done = performance.now();
     const learned = declared
       ? learnedMs({ since, entered, polledFrom, done, slept }, model ? predictMs(model, work) : null)
