@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { expect, it } from 'vitest';
 import { analyzeMergers, momentsDataset, type AnalyzeOptions } from '../../src/analysis/analyze.js';
-import { shardPieces } from '../../src/analysis/crn-basis.js';
+import { shardPieces } from '../../src/analysis/crn-pass.js';
 import { planEvents } from '../../src/analysis/events.js';
 import {
   combineShards,

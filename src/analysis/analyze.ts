@@ -11,7 +11,7 @@ import type { Dataset } from '../data/gmm.js';
 import { DEFAULT_EPS_RATIO, speciation } from './curves.js';
 import { planEvents, type EventGroup, type EventPlan } from './events.js';
 import { LATE_START_FORMAT, LATE_START_VERSION, type LateStartFile } from '../formats/late-start.js';
-import type { HostPiece } from './crn-basis.js';
+import type { HostPiece } from './crn-pass.js';
 import type { MomentsData } from './moment-shards.js';
 import { agglomerate } from './linkage.js';
 import { abarOfStep, type Progress } from './mergers.js';

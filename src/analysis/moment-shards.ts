@@ -6,7 +6,7 @@
 // labels (small) so that segments, which depend on the class sizes, are the same in every shard.
 // Pure bytes in, bytes out: the CLI reads and writes the files (atomically).
 import { decodeSafetensors, encodeSafetensors, type SafeTensor } from '../models/safetensors.js';
-import type { HostPiece } from './crn-basis.js';
+import type { HostPiece } from './crn-pass.js';
 
 export const MOMENTS_FORMAT = 'fluctus.moments';
 export const MOMENTS_VERSION = 1;

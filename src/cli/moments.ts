@@ -4,7 +4,7 @@
 import { readdirSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { Command } from 'commander';
-import { shardPieces } from '../analysis/crn-basis.js';
+import { shardPieces } from '../analysis/crn-pass.js';
 import { planEvents } from '../analysis/events.js';
 import { decodeShard, encodeShard, labelsHash, shardRange, type MomentShard } from '../analysis/moment-shards.js';
 import { loadDataset } from '../data/loaders.js';
