@@ -114,43 +114,89 @@ function gramBlock4(Z: Float64Array, D: number, p0: number, q0: number, G: Float
   for (let r = 0; r < 4; r++) for (let c = 0; c < 4; c++) G[(p0 + r) * n + q0 + c] = out[r * 4 + c]!;
 }
 
-/** Ritz values, residual norms and error estimates of C(i) on span(V) from the Gram matrix. */
-function ritzAt(
-  G: Float64Array,
-  D: number,
-  m: number,
-  k: number,
-  coef: [number, number, number],
-): { values: Float64Array; err: Float64Array; roundoff: number } {
+/**
+ * The blocks of the Gram matrix G of [V; AV; BV; SV] that every step's Ritz work reads (m x m each): G_VV,
+ * the symmetrised (V, PV) blocks H_p = (G_0p + G_0p^T) / 2 whose combination is V^T C V, and the products'
+ * blocks G_pp and G_pq + G_qp (p < q) whose combination is (C V)^T (C V).
+ */
+export interface RitzBlocks {
+  m: number;
+  vv: Float64Array;
+  h: Float64Array[];
+  pp: Float64Array[];
+  pq: Float64Array[];
+}
+
+export function ritzBlocks(G: Float64Array, m: number): RitzBlocks {
   const n = 4 * m;
-  // H = V^T C V: the (V, AV), (V, BV), (V, SV) blocks of G, combined (and symmetrised).
-  const H = new Float64Array(m * m);
+  const block = (f: (a: number, b: number) => number) => {
+    const out = new Float64Array(m * m);
+    for (let a = 0; a < m; a++) for (let b = 0; b < m; b++) out[a * m + b] = f(a, b);
+    return out;
+  };
+  const at = (p: number, q: number, a: number, b: number) => G[(p * m + a) * n + q * m + b]!;
+  return {
+    m,
+    vv: block((a, b) => at(0, 0, a, b)),
+    h: [1, 2, 3].map((p) => block((a, b) => 0.5 * (at(0, p, a, b) + at(0, p, b, a)))),
+    pp: [1, 2, 3].map((p) => block((a, b) => at(p, p, a, b))),
+    pq: [
+      [1, 2],
+      [1, 3],
+      [2, 3],
+    ].map(([p, q]) => block((a, b) => at(p!, q!, a, b) + at(q!, p!, a, b))),
+  };
+}
+
+/** s^T M s for the m x m matrix M and the vector s. */
+function quadratic(M: Float64Array, s: Float64Array, m: number): number {
+  let t = 0;
   for (let a = 0; a < m; a++) {
-    for (let b = 0; b < m; b++) {
-      let h = 0;
-      for (let p = 0; p < 3; p++) h += coef[p]! * 0.5 * (G[a * n + (p + 1) * m + b]! + G[b * n + (p + 1) * m + a]!);
-      H[a * m + b] = h;
-    }
+    let u = 0;
+    for (let b = 0; b < m; b++) u += M[a * m + b]! * s[b]!;
+    t += s[a]! * u;
+  }
+  return t;
+}
+
+/**
+ * Ritz values, residual norms and error estimates of C(i) = sum_p coef_p P_p on span(V) from the window's
+ * Gram blocks. A Ritz pair (theta, u = V^T s) has ||C u - theta u||^2 = theta^2 s^T G_VV s - 2 theta s^T H s
+ * + s^T Q s with H = V^T C V and Q = (C V)^T (C V): three m x m quadratic forms per pair, each term of size
+ * theta^2 ||s||^2, as in the 4m x 4m form it equals.
+ */
+export function ritzAt(
+  blocks: RitzBlocks,
+  D: number,
+  k: number,
+  coef: readonly [number, number, number],
+): { values: Float64Array; err: Float64Array; roundoff: number; residuals: Float64Array } {
+  const { m } = blocks;
+  const [c1, c2, c3] = coef;
+  const H = new Float64Array(m * m);
+  const Q = new Float64Array(m * m);
+  const [h1, h2, h3] = blocks.h as [Float64Array, Float64Array, Float64Array];
+  const [g11, g22, g33] = blocks.pp as [Float64Array, Float64Array, Float64Array];
+  const [g12, g13, g23] = blocks.pq as [Float64Array, Float64Array, Float64Array];
+  const q11 = c1 * c1;
+  const q22 = c2 * c2;
+  const q33 = c3 * c3;
+  const q12 = c1 * c2;
+  const q13 = c1 * c3;
+  const q23 = c2 * c3;
+  for (let x = 0; x < m * m; x++) {
+    H[x] = c1 * h1[x]! + c2 * h2[x]! + c3 * h3[x]!;
+    Q[x] = q11 * g11[x]! + q22 * g22[x]! + q33 * g33[x]! + q12 * g12[x]! + q13 * g13[x]! + q23 * g23[x]!;
   }
   const eig = symmetricEigen(H, m, { vectors: true });
   const values = eig.values.slice(0, k);
   const roundoff = 16 * D * 2 ** -24 * Math.max(Math.abs(eig.values[0]!), Math.abs(eig.values[m - 1]!));
   // Residual norms of all m Ritz pairs (the clusters below need the whole set).
   const res = new Float64Array(m);
-  const y = new Float64Array(n);
   for (let j = 0; j < m; j++) {
     const s = eig.vectors!.subarray(j * m, (j + 1) * m);
     const theta = eig.values[j]!;
-    for (let a = 0; a < m; a++) {
-      y[a] = -theta * s[a]!;
-      for (let p = 0; p < 3; p++) y[(p + 1) * m + a] = coef[p]! * s[a]!;
-    }
-    let rr = 0;
-    for (let p = 0; p < n; p++) {
-      let t = 0;
-      for (let q = 0; q < n; q++) t += G[p * n + q]! * y[q]!;
-      rr += y[p]! * t;
-    }
+    const rr = theta * theta * quadratic(blocks.vv, s, m) - 2 * theta * quadratic(H, s, m) + quadratic(Q, s, m);
     res[j] = Math.sqrt(Math.max(0, rr));
   }
   // Cluster-robust estimates: Ritz values whose residual intervals overlap form a cluster; the sorted Ritz
@@ -172,7 +218,7 @@ function ritzAt(
     for (let j = p; j <= Math.min(q, k - 1); j++) err[j] = e;
     p = q + 1;
   }
-  return { values, err, roundoff };
+  return { values, err, roundoff, residuals: res };
 }
 
 /** Orthonormal rows of C(step) V, from the products of V. */
@@ -233,8 +279,8 @@ export async function trackTopEigenvalues(
     const P: Float64Array[][] = new Array(events.length);
     const res: ReturnType<typeof ritzAt>[][] = new Array(events.length);
     const ritz = (q: number) => {
-      const G = gram([Vw[q]!, ...P[q]!], m, dims[q]!);
-      res[q] = Array.from({ length: w }, (_, t) => ritzAt(G, dims[q]!, m, k, crnCoef(engine.schedule, s + t)));
+      const blocks = ritzBlocks(gram([Vw[q]!, ...P[q]!], m, dims[q]!), m);
+      res[q] = Array.from({ length: w }, (_, t) => ritzAt(blocks, dims[q]!, k, crnCoef(engine.schedule, s + t)));
     };
     const order = events.map((_, q) => q);
     const half = Math.ceil(events.length / 2);
