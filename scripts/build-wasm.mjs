@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url';
 import wabtInit from 'wabt';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-const KERNELS = ['src/linalg/band-chase'];
+const KERNELS = ['src/linalg/band-chase', 'src/linalg/rows'];
 
 /** The TypeScript module for one .wat file: its bytes, base64. */
 export async function wasmModuleSource(base) {

@@ -9,7 +9,8 @@
 // min(r, r^2 / gap) of its distance to its eigenvalue (Parlett §11.7), r its residual norm and gap the
 // distance to the nearest other Ritz value. Windows shrink where the caller needs more accuracy than a
 // window delivers and grow where it does not.
-import { orthonormaliseRows, symmetricEigen } from '../linalg/eigh-cpu.js';
+import { symmetricEigen } from '../linalg/eigh-cpu.js';
+import { rowKernels } from '../linalg/rows.js';
 import { seededGaussian } from '../kernels/eigh_source.js';
 import { crnCoef, type CrnEngine } from './crn-engine.js';
 
@@ -42,76 +43,12 @@ export interface TrackResult {
   products: number;
 }
 
-/**
- * Gram matrix Z Z^T of the rows Z = [V; AV; BV; SV] (4m rows of length D), in 4 x 4 blocks of rows: each
- * loaded value serves four dot products (about 4x faster than one product at a time at D = 784, m = 12).
- * Sums run in index order per entry, so the result does not depend on the blocking.
- */
+/** Gram matrix Z Z^T of the rows Z = [V; AV; BV; SV] (4m rows of length D), entries as plain dot products. */
 export function gram(rows: Float64Array[], m: number, D: number): Float64Array {
   const n = 4 * m;
   const Z = new Float64Array(n * D);
   rows.forEach((r, p) => Z.set(r.subarray(0, m * D), p * m * D));
-  const G = new Float64Array(n * n);
-  // n = 4 m: whole 4 x 4 blocks, the upper block triangle.
-  for (let p0 = 0; p0 < n; p0 += 4) for (let q0 = p0; q0 < n; q0 += 4) gramBlock4(Z, D, p0, q0, G, n);
-  for (let p = 0; p < n; p++) for (let q = p + 1; q < n; q++) G[q * n + p] = G[p * n + q]!;
-  return G;
-}
-
-/** The 4 x 4 block G[p0 .. p0 + 4, q0 .. q0 + 4] of Z Z^T. */
-function gramBlock4(Z: Float64Array, D: number, p0: number, q0: number, G: Float64Array, n: number): void {
-  const a0 = p0 * D;
-  const a1 = a0 + D;
-  const a2 = a1 + D;
-  const a3 = a2 + D;
-  const b0 = q0 * D;
-  const b1 = b0 + D;
-  const b2 = b1 + D;
-  const b3 = b2 + D;
-  let s00 = 0,
-    s01 = 0,
-    s02 = 0,
-    s03 = 0;
-  let s10 = 0,
-    s11 = 0,
-    s12 = 0,
-    s13 = 0;
-  let s20 = 0,
-    s21 = 0,
-    s22 = 0,
-    s23 = 0;
-  let s30 = 0,
-    s31 = 0,
-    s32 = 0,
-    s33 = 0;
-  for (let i = 0; i < D; i++) {
-    const x0 = Z[a0 + i]!;
-    const x1 = Z[a1 + i]!;
-    const x2 = Z[a2 + i]!;
-    const x3 = Z[a3 + i]!;
-    const y0 = Z[b0 + i]!;
-    const y1 = Z[b1 + i]!;
-    const y2 = Z[b2 + i]!;
-    const y3 = Z[b3 + i]!;
-    s00 += x0 * y0;
-    s01 += x0 * y1;
-    s02 += x0 * y2;
-    s03 += x0 * y3;
-    s10 += x1 * y0;
-    s11 += x1 * y1;
-    s12 += x1 * y2;
-    s13 += x1 * y3;
-    s20 += x2 * y0;
-    s21 += x2 * y1;
-    s22 += x2 * y2;
-    s23 += x2 * y3;
-    s30 += x3 * y0;
-    s31 += x3 * y1;
-    s32 += x3 * y2;
-    s33 += x3 * y3;
-  }
-  const out = [s00, s01, s02, s03, s10, s11, s12, s13, s20, s21, s22, s23, s30, s31, s32, s33];
-  for (let r = 0; r < 4; r++) for (let c = 0; c < 4; c++) G[(p0 + r) * n + q0 + c] = out[r * 4 + c]!;
+  return rowKernels().gram(Z, n, D);
 }
 
 /**
@@ -235,7 +172,7 @@ function advance(
     const Pp = P[p]!;
     for (let q = 0; q < Y.length; q++) Y[q]! += w * Pp[q]!;
   }
-  orthonormaliseRows(Y, m, D, fill);
+  rowKernels().orthonormalise(Y, m, D, fill);
   return Y;
 }
 

@@ -7,7 +7,8 @@ import type { Context } from '../runtime/context.js';
 import { beginBatch, submit } from '../runtime/dispatch.js';
 import { createTensor, disposeTensor, readback, upload } from '../runtime/tensor.js';
 import { checkInt } from '../runtime/check.js';
-import { orthonormaliseRows, symmetricEigen } from '../linalg/eigh-cpu.js';
+import { symmetricEigen } from '../linalg/eigh-cpu.js';
+import { rowKernels } from '../linalg/rows.js';
 import { explainNonFinite, matrixOnGpu, seededGaussian, type MatrixOnGpu, type SymmetricInput } from './eigh_source.js';
 import { encodeSymmBlock, encodeSymmBlockPower, symmBlockPipeline } from './symm_block.js';
 
@@ -159,10 +160,11 @@ function newSolver(
 ): Solver {
   const q4 = Math.ceil(m / 4);
   const gauss = seededGaussian(seed);
+  const rows = rowKernels();
   const fill = () => Float64Array.from({ length: d }, gauss);
   const V = new Float64Array(m * d);
   for (let a = 0; a < m; a++) V.set(fill(), a * d);
-  orthonormaliseRows(V, m, d, fill);
+  rows.orthonormalise(V, m, d, fill);
   const W = new Float64Array(m * d);
   const U = new Float64Array(m * d);
   const CU = new Float64Array(m * d);
@@ -195,8 +197,8 @@ function newSolver(
       rayleighRitzSteps++;
       const eig = symmetricEigen(H, m, { vectors: true });
       theta = eig.values;
-      combine(eig.vectors!, V, U, m, d);
-      combine(eig.vectors!, W, CU, m, d);
+      rows.combine(eig.vectors!, V, U, m, d);
+      rows.combine(eig.vectors!, W, CU, m, d);
       const norm = Math.max(Math.abs(theta[0]!), Math.abs(theta[m - 1]!));
       s.norm = norm;
       if (!Number.isFinite(norm)) await explainNonFinite(ctx, 'eighTop', mat, d);
@@ -235,13 +237,13 @@ function newSolver(
         s.state = 'chain';
         return;
       }
-      orthonormaliseRows(V, m, d, fill);
+      rows.orthonormalise(V, m, d, fill);
       s.state = iterations < maxIter ? 'product' : 'done';
     },
     afterChain(out) {
       fromHost(out, V);
       iterations += s.chain - 1;
-      orthonormaliseRows(V, m, d, fill);
+      rows.orthonormalise(V, m, d, fill);
       s.state = iterations < maxIter ? 'product' : 'done';
     },
     result() {
@@ -267,27 +269,8 @@ function newSolver(
 
 /** H = (V W^T + W V^T) / 2 for row blocks V, W (m, d): the projected matrix V^T C V, symmetrised. */
 function rayleighRitz(V: Float64Array, W: Float64Array, m: number, d: number, H: Float64Array): void {
-  for (let a = 0; a < m; a++) {
-    for (let b = a; b < m; b++) {
-      let s1 = 0;
-      let s2 = 0;
-      for (let i = 0; i < d; i++) {
-        s1 += V[a * d + i]! * W[b * d + i]!;
-        s2 += W[a * d + i]! * V[b * d + i]!;
-      }
-      H[a * m + b] = H[b * m + a] = 0.5 * (s1 + s2);
-    }
-  }
-}
-
-/** out[r] = sum_a s[r, a] x[a] for rows: eigenvector rows s (m, m) times basis rows x (m, d). */
-function combine(s: Float64Array, x: Float64Array, out: Float64Array, m: number, d: number): void {
-  out.fill(0);
-  for (let r = 0; r < m; r++) {
-    for (let a = 0; a < m; a++) {
-      const f = s[r * m + a]!;
-      if (f === 0) continue;
-      for (let i = 0; i < d; i++) out[r * d + i] = out[r * d + i]! + f * x[a * d + i]!;
-    }
-  }
+  // (W V^T)[a, b] = (V W^T)[b, a] exactly: the same products summed in the same order.
+  const P = rowKernels().cross(V, m, W, m, d);
+  for (let a = 0; a < m; a++)
+    for (let b = a; b < m; b++) H[a * m + b] = H[b * m + a] = 0.5 * (P[a * m + b]! + P[b * m + a]!);
 }
