@@ -2,7 +2,11 @@
 // product and dx with 16 and 32 rows per tile) against the direct float64 convolution of
 // kernels-test/ref/nn_image.ts: awkward sizes, accumulation into the gradients, chunked patch matrices
 // (y and db: same bits as one chunk), dx overwrite mode, no bias / no dx, the autotuned path, bad arguments.
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, expect, it } from 'vitest';
+import { adapterKey } from '../../src/kernels/autotune.js';
 import { describeGpu } from './device.js';
 import {
   conv3x3Kernels,
@@ -193,6 +197,36 @@ describeGpu('nn_image conv3x3', (get) => {
     const grads = ctx.adapterInfo.isFallback && implicitRuns(ctx);
     expect([k.implicitInputGrad !== null, k.implicitWeightGrad !== null]).toEqual([grads, grads]);
     disposeConv3x3Kernels(k);
+  });
+
+  it('the path choice keeps 1- to 3-channel sides apart from the 16-channel class: each has its own entry', async () => {
+    const ctx = get();
+    if (!implicitRuns(ctx)) {
+      // Without the implicit kernels there is nothing to choose: im2col + GEMM, no tuning, no entries.
+      const k = await conv3x3Kernels(ctx, { n: 1, h: 6, w: 5, cin: 16, cout: 16 }, { image });
+      expect(k.implicitForward).toBeNull();
+      disposeConv3x3Kernels(k);
+      return;
+    }
+    const file = join(mkdtempSync(join(tmpdir(), 'fluctus-conv-tune-')), 'tune.json');
+    for (const [cin, cout] of [
+      [1, 16],
+      [16, 16],
+      [16, 1],
+      [3, 3],
+    ] as const) {
+      const k = await conv3x3Kernels(ctx, { n: 1, h: 6, w: 5, cin, cout }, { image, tuneCache: file });
+      disposeConv3x3Kernels(k);
+    }
+    const keys = Object.keys(JSON.parse(readFileSync(file, 'utf8'))[adapterKey(ctx)]).filter((key) =>
+      key.startsWith('conv3x3|forward|'),
+    );
+    expect(keys.sort()).toEqual([
+      'conv3x3|forward|sss',
+      'conv3x3|forward|sst',
+      'conv3x3|forward|sts',
+      'conv3x3|forward|stt',
+    ]);
   });
 
   it('chunked patch matrices give the same bits as one chunk, and dx overwrite mode', async () => {

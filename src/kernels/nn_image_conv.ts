@@ -162,6 +162,15 @@ export async function conv3x3Kernels(
 const CONV_MODES = ['forward', 'inputGrad', 'weightGrad'] as const;
 
 /**
+ * Channel counts by class for the path choice: sizeClass, with fewer than 4 channels apart ('t'). A U-Net's
+ * first (1 -> c0) and last (c0 -> 1) convolutions waste most of an implicit tile's rows or a GEMM tile's
+ * columns, so they favour another path than the c0 -> c0 convolutions of the same size class: on lavapipe
+ * the choice timed on the 1 -> 16 convolution (im2col + GEMM) was also taken by the 16 -> 16 ones, which run
+ * about twice as fast implicit (scripts/dev/unet-prof.ts).
+ */
+const channelClass = (c: number) => (c < 4 ? 't' : sizeClass(c));
+
+/**
  * The faster path for the forward product, dx or dW of this layer on this adapter, by shape class
  * (pixels, cin, cout): im2col + GEMM (forward only) against the implicit GEMM with 16 and 32 rows per
  * tile, timed on the typical shape (constant-filled tensors: a convolution's cost does not depend on the
@@ -178,7 +187,7 @@ async function tunedPath(
   cacheFile: string | undefined,
 ): Promise<ConvPath> {
   const pixels = s.n * s.h * s.w;
-  const key = `conv3x3|${mode}|${sizeClass(pixels)}${sizeClass(k.cin)}${sizeClass(k.cout)}`;
+  const key = `conv3x3|${mode}|${sizeClass(pixels)}${channelClass(k.cin)}${channelClass(k.cout)}`;
   const candidates: ConvPath[] = mode === 'forward' ? ['gemm', ...IMPLICIT_ROWS] : [...IMPLICIT_ROWS];
   // The forward's GEMM path is im2col + matmul; the implicit paths, their kernels.
   const cache = {
