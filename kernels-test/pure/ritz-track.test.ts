@@ -26,15 +26,17 @@ function event(seed: number): Float64Array[] {
   return [sym(0.05, (i) => (i < 3 ? [40, 20, 9][i]! : 1 + 0.1 * i)), sym(0.05, () => 1), sym(0.1, () => 0)];
 }
 
-function hostEngine(mats: Float64Array[][]): CrnEngine & { calls: number } {
+function hostEngine(mats: Float64Array[][]): CrnEngine & { calls: number; perEvent: number[] } {
   const engine = {
     calls: 0,
+    perEvent: mats.map(() => 0),
     dim: D,
     size: () => D,
     events: mats.map(() => ({ count: 100, mean: new Float64Array(D) })),
     schedule,
     async products(requests: readonly { e: number; V: Float64Array }[], m: number) {
       engine.calls++;
+      for (const { e } of requests) engine.perEvent[e]!++;
       return requests.map(({ e, V }) =>
         mats[e]!.map((M) => {
           const out = new Float64Array(m * D);
@@ -61,7 +63,7 @@ function hostEngine(mats: Float64Array[][]): CrnEngine & { calls: number } {
       });
     },
   };
-  return engine as unknown as CrnEngine & { calls: number };
+  return engine as unknown as CrnEngine & { calls: number; perEvent: number[] };
 }
 
 function combined(mats: Float64Array[], step: number): Float64Array {
@@ -78,23 +80,27 @@ describe('trackTopEigenvalues', () => {
     Array.from({ length: schedule.T + 1 }, (_, i) => symmetricEigen(combined(m, i), D).values),
   );
 
+  /** Every step's values bound their eigenvalues from below, within the error estimates. */
+  const expectBounds = (tracks: { values: Float64Array[]; err: Float64Array[]; roundoff: Float64Array }[]) =>
+    tracks.forEach((tr, e) => {
+      for (let i = 0; i <= schedule.T; i++) {
+        for (let j = 0; j < k; j++) {
+          const lambda = exact[e]![i]![j]!;
+          const theta = tr.values[i]![j]!;
+          expect(theta, `event ${e} step ${i} rank ${j}`).toBeLessThanOrEqual(lambda + tr.roundoff[i]! + 1e-12);
+          expect(lambda - theta, `event ${e} step ${i} rank ${j}`).toBeLessThanOrEqual(tr.err[i]![j]! + 1e-12);
+        }
+      }
+    });
+
   for (const [label, need] of [
     ['loose accuracy', 0.5],
     ['tight accuracy (windows shrink)', 1e-3],
   ] as const) {
     it(`${label}: every step's values bound their eigenvalues from below within the estimates`, async () => {
       const engine = hostEngine(mats);
-      const res = await trackTopEigenvalues(engine, [0, 1], { k, m: 6, need: () => need, width: 32 });
-      res.tracks.forEach((tr, e) => {
-        for (let i = 0; i <= schedule.T; i++) {
-          for (let j = 0; j < k; j++) {
-            const lambda = exact[e]![i]![j]!;
-            const theta = tr.values[i]![j]!;
-            expect(theta, `event ${e} step ${i} rank ${j}`).toBeLessThanOrEqual(lambda + tr.roundoff[i]! + 1e-12);
-            expect(lambda - theta, `event ${e} step ${i} rank ${j}`).toBeLessThanOrEqual(tr.err[i]![j]! + 1e-12);
-          }
-        }
-      });
+      const res = await trackTopEigenvalues(engine, [0, 1], { k, m: 6, need: () => [need, need], width: 32 });
+      expectBounds(res.tracks);
       // Three products per event and window tried (the two events go to the engine in two halves).
       expect(res.products).toBe(3 * engine.calls);
       // Tight accuracy shrinks the windows below the first width; loose accuracy widens them.
@@ -102,4 +108,15 @@ describe('trackTopEigenvalues', () => {
       else expect(res.windows).toBeLessThan((schedule.T + 1) / 32);
     });
   }
+
+  it('an event whose pairs need little accuracy keeps its subspace: fewer products, values still bounds', async () => {
+    const engine = hostEngine(mats);
+    const res = await trackTopEigenvalues(engine, [0, 1], { k, m: 6, need: () => [1e-3, 1e3], width: 32 });
+    expectBounds(res.tracks);
+    const [tight, loose] = engine.perEvent as [number, number];
+    // The loose event renews only at the start; the tight one many times (9 here).
+    expect(loose).toBe(1);
+    expect(tight).toBeGreaterThan(5);
+    expect(res.products).toBe(3 * (tight + loose));
+  });
 });

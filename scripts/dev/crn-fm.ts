@@ -6,6 +6,7 @@ import { crnEngine, type TopEigen } from '../../src/analysis/crn-engine.js';
 import { planEvents } from '../../src/analysis/events.js';
 import { searchMergers } from '../../src/analysis/merger-search.js';
 import { trackTopEigenvalues } from '../../src/analysis/ritz-track.js';
+import { trackNeed } from '../../src/analysis/crn-mergers.js';
 import { loadDataset } from '../../src/data/loaders.js';
 import { requestContext } from '../../src/runtime/context.js';
 import { formatProfile, profileReport } from '../../src/runtime/profile.js';
@@ -46,18 +47,7 @@ const { tracks, windows, products } = await trackTopEigenvalues(engine, events, 
     widths.push(done - lastS);
     lastS = done;
   },
-  need: (_from, _to, values) => {
-    let need = Number.POSITIVE_INFINITY;
-    for (const [a, b] of pairIdx) {
-      values[a]!.forEach((va, t) => {
-        const vb = values[b]![t]!;
-        let d = 0;
-        for (let j = 0; j < k; j++) d = Math.max(d, Math.abs(va[j]! - vb[j]!));
-        need = Math.min(need, Math.abs(d - eps) / 3);
-      });
-    }
-    return Math.max(need, eps / 4);
-  },
+  need: trackNeed(pairIdx, events.length, k, eps),
 });
 lap(`tracked: ${windows} windows, ${products} products`);
 console.log('widths', widths.join(' '));

@@ -23,7 +23,7 @@ const res = await trackTopEigenvalues(engine, events, {
   width,
   minWidth: width,
   maxWidth: width,
-  need: () => 1e9,
+  need: () => events.map(() => 1e9),
 });
 for (const step of [400, 550, 600, 650, 700]) {
   const ex = await engine.full(events.map((e) => [e, step] as const));

@@ -20,6 +20,28 @@ import { abarOfStep, type Progress } from './mergers.js';
 
 /** Eigenvalues the tracker follows per event (the top k) and its subspace size. */
 export const TRACK_K = 6;
+
+/**
+ * The tracker's accuracy (TrackOptions.need) that decides d <= eps, per event over the pairs it is in (pairs
+ * by index into the tracked events): a third of d's distance to eps at the window's steps, no finer than
+ * eps / 4 (closer calls go to full spectra).
+ */
+export function trackNeed(pairs: readonly (readonly [number, number])[], count: number, k: number, eps: number) {
+  return (_from: number, _to: number, values: Float64Array[][]): Float64Array => {
+    const need = new Float64Array(count).fill(Number.POSITIVE_INFINITY);
+    for (const [a, b] of pairs) {
+      values[a]!.forEach((va, t) => {
+        const vb = values[b]![t]!;
+        let d = 0;
+        for (let j = 0; j < k; j++) d = Math.max(d, Math.abs(va[j]! - vb[j]!));
+        const n = Math.abs(d - eps) / 3;
+        need[a] = Math.min(need[a]!, n);
+        need[b] = Math.min(need[b]!, n);
+      });
+    }
+    return need.map((n) => Math.max(n, eps / 4));
+  };
+}
 export const TRACK_M = 12;
 
 export interface CrnInput {
@@ -124,20 +146,7 @@ export async function crnMergers(ctx: Context, inp: CrnInput): Promise<CrnResult
         k,
         m,
         start: top0.map((t) => t.vectors),
-        // Accuracy that decides d <= eps: a third of d's distance to eps, no finer than eps / 50
-        // (closer calls go to full spectra).
-        need: (_from, _to, values) => {
-          let need = Number.POSITIVE_INFINITY;
-          for (const [a, b] of pairIdx) {
-            values[a]!.forEach((va, t) => {
-              const vb = values[b]![t]!;
-              let d = 0;
-              for (let j = 0; j < k; j++) d = Math.max(d, Math.abs(va[j]! - vb[j]!));
-              need = Math.min(need, Math.abs(d - eps) / 3);
-            });
-          }
-          return Math.max(need, eps / 4);
-        },
+        need: trackNeed(pairIdx, events.length, k, eps),
         onWindow: (done, total) => progress?.('spectra', done, total),
       });
       tracks = res.tracks;
