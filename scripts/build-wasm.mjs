@@ -1,6 +1,6 @@
 // Assembles the WebAssembly kernels of src/linalg (*.wat) into TypeScript modules that carry their bytes
 // (base64), so that the engine needs no assembler at run time and works the same in Node and browsers:
-//   node scripts/build-wasm.mjs           writes src/linalg/band-chase.wasm.ts from band-chase.wat
+//   node scripts/build-wasm.mjs           writes src/linalg/<name>.wasm.ts from <name>.wat (band-chase, rows)
 //   node scripts/build-wasm.mjs --check   fails if a written module is not its .wat's bytes
 // (kernels-test/pure/band-chase.test.ts runs the check).
 import { readFileSync, renameSync, writeFileSync } from 'node:fs';

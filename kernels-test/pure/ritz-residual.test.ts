@@ -5,23 +5,12 @@ import { describe, expect, it } from 'vitest';
 import { gram, ritzAt, ritzBlocks } from '../../src/analysis/ritz-track.js';
 import { orthonormaliseRows, symmetricEigen } from '../../src/linalg/eigh-cpu.js';
 import { gaussian } from '../random.js';
+import { symmRowsRef } from '../ref/symm_block.js';
 
 function symmetric(D: number, g: () => number, diag: (i: number) => number): Float64Array {
   const M = new Float64Array(D * D);
   for (let i = 0; i < D; i++) for (let j = 0; j <= i; j++) M[i * D + j] = M[j * D + i] = g() + (i === j ? diag(i) : 0);
   return M;
-}
-
-/** Rows of M V^T: (m, D). */
-function times(M: Float64Array, V: Float64Array, m: number, D: number): Float64Array {
-  const out = new Float64Array(m * D);
-  for (let r = 0; r < m; r++)
-    for (let i = 0; i < D; i++) {
-      let s = 0;
-      for (let j = 0; j < D; j++) s += M[i * D + j]! * V[r * D + j]!;
-      out[r * D + i] = s;
-    }
-  return out;
 }
 
 describe('ritz-track ritzAt', () => {
@@ -35,7 +24,7 @@ describe('ritz-track ritzAt', () => {
       const mats = [symmetric(D, g, (i) => 30 / (1 + i)), symmetric(D, g, () => 2), symmetric(D, g, () => 0)];
       const V = Float64Array.from({ length: m * D }, g);
       orthonormaliseRows(V, m, D, () => Float64Array.from({ length: D }, g));
-      const blocks = ritzBlocks(gram([V, ...mats.map((M) => times(M, V, m, D))], m, D), m);
+      const blocks = ritzBlocks(gram([V, ...mats.map((M) => symmRowsRef(M, V, m, D))], m, D), m);
       for (const coef of [
         [1, 0, 0],
         [0.3, 0.7, Math.sqrt(0.21)],
@@ -43,7 +32,7 @@ describe('ritz-track ritzAt', () => {
       ] as const) {
         const C = new Float64Array(D * D);
         mats.forEach((M, p) => M.forEach((v, x) => (C[x] = C[x]! + coef[p]! * v)));
-        const CV = times(C, V, m, D);
+        const CV = symmRowsRef(C, V, m, D);
         const H = new Float64Array(m * m);
         for (let a = 0; a < m; a++)
           for (let b = 0; b < m; b++) for (let i = 0; i < D; i++) H[a * m + b] += V[a * D + i]! * CV[b * D + i]!;

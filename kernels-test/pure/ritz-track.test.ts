@@ -7,6 +7,7 @@ import { crnCoef, type CrnEngine } from '../../src/analysis/crn-engine.js';
 import { symmetricEigen } from '../../src/linalg/eigh-cpu.js';
 import { makeSchedule } from '../../src/schedule/schedules.js';
 import { gaussian } from '../random.js';
+import { symmRowsRef } from '../ref/symm_block.js';
 
 const D = 24;
 const schedule = makeSchedule('linear', 120);
@@ -37,18 +38,7 @@ function hostEngine(mats: Float64Array[][]): CrnEngine & { calls: number; perEve
     async products(requests: readonly { e: number; V: Float64Array }[], m: number) {
       engine.calls++;
       for (const { e } of requests) engine.perEvent[e]!++;
-      return requests.map(({ e, V }) =>
-        mats[e]!.map((M) => {
-          const out = new Float64Array(m * D);
-          for (let r = 0; r < m; r++)
-            for (let i = 0; i < D; i++) {
-              let s = 0;
-              for (let j = 0; j < D; j++) s += M[i * D + j]! * V[r * D + j]!;
-              out[r * D + i] = s;
-            }
-          return out;
-        }),
-      );
+      return requests.map(({ e, V }) => mats[e]!.map((M) => symmRowsRef(M, V, m, D)));
     },
     async topEigen(requests: readonly { e: number; step: number; r: number }[]) {
       return requests.map(({ e, step, r }) => {

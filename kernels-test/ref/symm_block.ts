@@ -24,3 +24,15 @@ export function symmBlockRef(
   }
   return { w, abs };
 }
+
+/** The same product for V given as m rows (m, d): the rows of (C V^T)^T, i.e. out[r, i] = sum_j C_ij v_r[j]. */
+export function symmRowsRef(c: ArrayLike<number>, v: ArrayLike<number>, m: number, d: number): Float64Array {
+  const out = new Float64Array(m * d);
+  for (let r = 0; r < m; r++)
+    for (let i = 0; i < d; i++) {
+      let s = 0;
+      for (let j = 0; j < d; j++) s += c[i * d + j]! * v[r * d + j]!;
+      out[r * d + i] = s;
+    }
+  return out;
+}
