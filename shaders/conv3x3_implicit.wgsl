@@ -41,7 +41,9 @@ struct Params {
 
 // This lane's RPL weights at k (row bases ia, k offset ka).
 fn lane_rows(ia: array<u32, RPL>, ka: u32) -> RowVec {
-#if ROWS16
+#if ROWS8
+  return RowVec(wt[ia[0] + ka], 0.0);
+#elif ROWS16
   return RowVec(wt[ia[0] + ka], wt[ia[1] + ka]);
 #else
   return RowVec(wt[ia[0] + ka], wt[ia[1] + ka], wt[ia[2] + ka], wt[ia[3] + ka]);

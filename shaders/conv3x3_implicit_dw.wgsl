@@ -30,7 +30,9 @@ struct Params {
 // This lane's RPL rows of dy at pixel p.
 fn lane_rows(ia: array<u32, RPL>, p: u32) -> RowVec {
   let o = p * params.rows;
-#if ROWS16
+#if ROWS8
+  return RowVec(dy[ia[0] + o], 0.0);
+#elif ROWS16
   return RowVec(dy[ia[0] + o], dy[ia[1] + o]);
 #else
   return RowVec(dy[ia[0] + o], dy[ia[1] + o], dy[ia[2] + o], dy[ia[3] + o]);

@@ -1,5 +1,5 @@
 // conv3x3 forward and backward (im2col + matmul + bias kernels, and the implicit GEMM of the forward
-// product and dx with 16 and 32 rows per tile) against the direct float64 convolution of
+// product and dx with 8, 16 and 32 rows per tile) against the direct float64 convolution of
 // kernels-test/ref/nn_image.ts: awkward sizes, accumulation into the gradients, chunked patch matrices
 // (y and db: same bits as one chunk), dx overwrite mode, no bias / no dx, the autotuned path, bad arguments.
 import { mkdtempSync, readFileSync } from 'node:fs';
@@ -127,14 +127,14 @@ describeGpu('nn_image conv3x3', (get) => {
   }
 
   /** On a device without subgroups the implicit path must be refused, naming what is missing (then true). */
-  async function refusedWithoutSubgroups(path: 16 | 32): Promise<boolean> {
+  async function refusedWithoutSubgroups(path: 8 | 16 | 32): Promise<boolean> {
     const ctx = get();
     if (implicitRuns(ctx)) return false;
     await expect(conv3x3Kernels(ctx, CASES[1]!, { image, path })).rejects.toThrow(/needs the subgroups feature/);
     return true;
   }
 
-  for (const path of [16, 32] as const) {
+  for (const path of [8, 16, 32] as const) {
     it(`implicit GEMM, ${path} rows per tile: y (same bits as im2col + GEMM) and dx (accumulated and overwritten) match float64 on every case`, async () => {
       if (await refusedWithoutSubgroups(path)) return;
       for (const d of CASES) {
@@ -158,14 +158,14 @@ describeGpu('nn_image conv3x3', (get) => {
     });
   }
 
-  it('implicit dW in several pixel splits matches float64, with the same bits at both tile heights', async () => {
+  it('implicit dW in several pixel splits matches float64, with the same bits at every tile height', async () => {
     if (await refusedWithoutSubgroups(16)) return;
     // 663 pixels: dwSplits gives 2 splits of 332 and 331 pixels (the second crosses an image boundary).
     const d = { n: 3, h: 13, w: 17, cin: 5, cout: 7 };
     expect(dwSplits(663, 5, 7)).toBe(2);
     const v = data(d, 55);
     const a = await gpu(d, v, undefined, true, 16);
-    for (const rows of [32] as const) {
+    for (const rows of [8, 32] as const) {
       const b = await gpu(d, v, undefined, true, rows);
       expectSameBits(b.dW, a.dW, `dW rows ${rows} vs 16`);
       expectSameBits(b.dx, a.dx, `dx rows ${rows} vs 16`);

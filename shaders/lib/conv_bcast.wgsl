@@ -1,10 +1,16 @@
 // Broadcast FMA steps of the implicit-GEMM convolutions (conv3x3_implicit.wgsl, conv3x3_implicit_dw.wgsl):
 // a workgroup is one subgroup of 8 lanes; lane l holds RPL values of the rows l + 8 e (e < RPL) per k,
 // which subgroupBroadcast hands to every lane, and 8 column values of its own; each accumulator
-// acc[l + 8 e][q] takes its products in k order. ROWS16: 2 rows per lane (16 per tile), else 4 (32).
+// acc[l + 8 e][q] takes its products in k order. ROWS8: 1 row per lane (8 per tile), ROWS16: 2 (16), else 4
+// (32).
 enable subgroups;
 
-#if ROWS16
+#if ROWS8
+// 1 row per lane: 8 rows per tile (convolutions with 1 to 3 output rows, which a 16-row tile mostly
+// wastes). RowVec stays a vec2 (no vec1 in WGSL); its second value is 0 and never read.
+const RPL = 1u;
+alias RowVec = vec2<f32>;
+#elif ROWS16
 // 2 rows per lane: 16 rows per tile (convolutions with 16 or fewer output rows).
 const RPL = 2u;
 alias RowVec = vec2<f32>;

@@ -26,11 +26,19 @@ export const CONV3X3_IMPLICIT_DW: KernelSpec = {
   storage: ['read', 'read', 'read_write'],
 };
 
-/** Output rows (channels) per workgroup tile: 16 (2 per lane) or 32 (4 per lane); 64 pixels either way. */
-export type ImplicitRows = 16 | 32;
-export const IMPLICIT_ROWS: readonly ImplicitRows[] = [16, 32];
+/** Output rows (channels) per workgroup tile: 8 (1 per lane), 16 (2) or 32 (4); 64 pixels each. */
+export type ImplicitRows = 8 | 16 | 32;
+/** Every tile height (the builds). Any height gives the same bits: each sum runs over k in order. */
+export const IMPLICIT_ROWS: readonly ImplicitRows[] = [8, 16, 32];
+/**
+ * The tile heights worth timing for a product with `rows` output rows: 8 only below 4 rows (a U-Net's
+ * 16 -> 1 convolution and its weight gradient, where a 16-row tile computes 16 rows to keep one).
+ */
+export const implicitRowsFor = (rows: number): readonly ImplicitRows[] => (rows < 4 ? [8, 16, 32] : [16, 32]);
 
-export const implicitBuild = (rows: ImplicitRows, bias = false) => ({ variant: { ROWS16: rows === 16, BIAS: bias } });
+export const implicitBuild = (rows: ImplicitRows, bias = false) => ({
+  variant: { ROWS8: rows === 8, ROWS16: rows === 16, BIAS: bias },
+});
 
 /** Whether the device can run the kernel: subgroups of at least 8 invocations. */
 export const implicitRuns = (ctx: Context) => ctx.features.subgroups && ctx.features.subgroupMinSize >= 8;

@@ -19,7 +19,7 @@ import {
   CONV3X3_IMPLICIT_BIAS,
   CONV3X3_IMPLICIT_DW,
   dwSplits,
-  IMPLICIT_ROWS,
+  implicitRowsFor,
   implicitConvPlan,
   implicitDwPlan,
   implicitRuns,
@@ -44,7 +44,7 @@ export interface Conv3x3Shape {
   cout: number;
 }
 
-/** How the forward product, dx or dW is computed: im2col + GEMM, or the implicit GEMM with 16 or 32 rows per tile. */
+/** How the forward product, dx or dW is computed: im2col + GEMM, or the implicit GEMM with 8, 16 or 32 rows per tile. */
 export type ConvPath = 'gemm' | ImplicitRows;
 
 export interface Conv3x3Options {
@@ -173,10 +173,10 @@ const channelClass = (c: number) => (c < 4 ? 't' : sizeClass(c));
 /**
  * The faster path for the forward product, dx or dW of this layer on this adapter, by shape class
  * (pixels, cin, cout): im2col + GEMM (forward only) against the implicit GEMM with 16 and 32 rows per
- * tile, timed on the typical shape (constant-filled tensors: a convolution's cost does not depend on the
+ * tile (and 8 below 4 rows), timed on the typical shape (constant-filled tensors: a convolution's cost does not depend on the
  * values). The implicit dx and dW sum in another order than their GEMM paths (dx: one chain over
  * (tap, channel) instead of per tap, then col2im; dW: in pixel splits), so they never switch between the
- * two by timing (a seed must give the same bits on one adapter); both tile heights give the same bits,
+ * two by timing (a seed must give the same bits on one adapter); every tile height gives the same bits,
  * as does every forward path.
  */
 async function tunedPath(
@@ -188,7 +188,8 @@ async function tunedPath(
 ): Promise<ConvPath> {
   const pixels = s.n * s.h * s.w;
   const key = `conv3x3|${mode}|${sizeClass(pixels)}${channelClass(k.cin)}${channelClass(k.cout)}`;
-  const candidates: ConvPath[] = mode === 'forward' ? ['gemm', ...IMPLICIT_ROWS] : [...IMPLICIT_ROWS];
+  const heights = implicitRowsFor(mode === 'inputGrad' ? k.cin : k.cout);
+  const candidates: ConvPath[] = mode === 'forward' ? ['gemm', ...heights] : [...heights];
   // The forward's GEMM path is im2col + matmul; the implicit paths, their kernels.
   const cache = {
     file: cacheFile,
