@@ -20,6 +20,7 @@ import { abarOfStep, type Progress } from './mergers.js';
 
 /** Eigenvalues the tracker follows per event (the top k) and its subspace size. */
 export const TRACK_K = 6;
+export const TRACK_M = 12;
 
 /**
  * The tracker's accuracy (TrackOptions.need) that decides d <= eps, per event over the pairs it is in (pairs
@@ -42,7 +43,6 @@ export function trackNeed(pairs: readonly (readonly [number, number])[], count: 
     return need.map((n) => Math.max(n, eps / 4));
   };
 }
-export const TRACK_M = 12;
 
 export interface CrnInput {
   x: Float32Array;

@@ -31,10 +31,15 @@ export type ImplicitRows = 8 | 16 | 32;
 /** Every tile height (the builds). Any height gives the same bits: each sum runs over k in order. */
 export const IMPLICIT_ROWS: readonly ImplicitRows[] = [8, 16, 32];
 /**
- * The tile heights worth timing for a product with `rows` output rows: 8 only below 4 rows (a U-Net's
+ * Fewer rows (channels) than this are "few": the 8-row tile is timed for them, and the path choice keeps
+ * them in a class of their own (nn_image_conv.ts channelClass), so that the two always agree.
+ */
+export const FEW_ROWS = 4;
+/**
+ * The tile heights worth timing for a product with `rows` output rows: 8 only for few rows (a U-Net's
  * 16 -> 1 convolution and its weight gradient, where a 16-row tile computes 16 rows to keep one).
  */
-export const implicitRowsFor = (rows: number): readonly ImplicitRows[] => (rows < 4 ? [8, 16, 32] : [16, 32]);
+export const implicitRowsFor = (rows: number): readonly ImplicitRows[] => (rows < FEW_ROWS ? [8, 16, 32] : [16, 32]);
 
 export const implicitBuild = (rows: ImplicitRows, bias = false) => ({
   variant: { ROWS8: rows === 8, ROWS16: rows === 16, BIAS: bias },

@@ -19,6 +19,7 @@ import {
   CONV3X3_IMPLICIT_BIAS,
   CONV3X3_IMPLICIT_DW,
   dwSplits,
+  FEW_ROWS,
   implicitRowsFor,
   implicitConvPlan,
   implicitDwPlan,
@@ -168,13 +169,13 @@ const CONV_MODES = ['forward', 'inputGrad', 'weightGrad'] as const;
  * the choice timed on the 1 -> 16 convolution (im2col + GEMM) was also taken by the 16 -> 16 ones, which run
  * about twice as fast implicit (scripts/dev/unet-prof.ts).
  */
-const channelClass = (c: number) => (c < 4 ? 't' : sizeClass(c));
+const channelClass = (c: number) => (c < FEW_ROWS ? 't' : sizeClass(c));
 
 /**
  * The faster path for the forward product, dx or dW of this layer on this adapter, by shape class
  * (pixels, cin, cout): im2col + GEMM (forward only) against the implicit GEMM with 16 and 32 rows per
- * tile (and 8 below 4 rows), timed on the typical shape (constant-filled tensors: a convolution's cost does not depend on the
- * values). The implicit dx and dW sum in another order than their GEMM paths (dx: one chain over
+ * tile (and 8 for few rows), timed on the typical shape (constant-filled tensors: a convolution's cost does
+ * not depend on the values). The implicit dx and dW sum in another order than their GEMM paths (dx: one chain over
  * (tap, channel) instead of per tap, then col2im; dW: in pixel splits), so they never switch between the
  * two by timing (a seed must give the same bits on one adapter); every tile height gives the same bits,
  * as does every forward path.
