@@ -1,7 +1,7 @@
 // The float64 dense solver (Householder + implicit QL) against the cyclic Jacobi reference and known
 // spectra: sizes not multiple of 4, repeated, zero and negative eigenvalues, rank-deficient X^T X.
 import { describe, expect, it } from 'vitest';
-import { orthonormaliseRows, symmetricEigen } from '../../src/linalg/eigh-cpu.js';
+import { eigenInto, eigenWorkspace, orthonormaliseRows, symmetricEigen } from '../../src/linalg/eigh-cpu.js';
 import { jacobiEigen, maxResidual, sampleCovariance, spectralNorm, withSpectrum } from '../ref/eigh.js';
 import { expectClose } from '../compare.js';
 import { randn, rng } from '../random.js';
@@ -93,6 +93,30 @@ describe('symmetricEigen (Householder + implicit QL, float64)', () => {
       [...lambda].sort((x, y) => y - x),
       { atol: 1e-13 * 9, rtol: 0, label: 'known spectrum' },
     );
+  });
+
+  it('a reused workspace (eigenInto) gives the bits of a fresh solve, whatever it held before', () => {
+    // The Ritz tracker solves tens of thousands of 12 x 12 problems in one workspace; stale values from the
+    // previous problem (a different spectrum, a zero matrix, values-only calls) must not leak into the next.
+    for (const n of [1, 2, 5, 12, 13]) {
+      const ws = eigenWorkspace(n);
+      const u = rng(40 + n);
+      const problems = [
+        ...Array.from({ length: 6 }, (_, q) => withSpectrum(spectra.indefinite!(n, u), 50 + q)),
+        new Float64Array(n * n),
+        withSpectrum(spectra.repeated!(n, u), 7),
+      ];
+      problems.forEach((a, q) => {
+        const vectors = q % 3 !== 1;
+        eigenInto(a, ws, vectors);
+        const fresh = symmetricEigen(a, n, { vectors });
+        for (let i = 0; i < n; i++)
+          expect(Object.is(ws.values[i], fresh.values[i]), `n ${n} problem ${q} value ${i}`).toBe(true);
+        if (vectors)
+          for (let i = 0; i < n * n; i++)
+            expect(Object.is(ws.vectors[i], fresh.vectors![i]), `n ${n} problem ${q} vector entry ${i}`).toBe(true);
+      });
+    }
   });
 
   it('symmetrises slightly asymmetric input', () => {

@@ -112,6 +112,29 @@ function dot(x: Float64Array, y: Float64Array): number {
   return s;
 }
 
+/**
+ * The m rows V (m, n) into the products' operand layout at `o`: entry (a, i) at o + i * 4 q4 + a (each row
+ * index i holds the m values in q4 vec4s), f32.
+ */
+function toQuads(V: Float64Array, host: Float32Array, o: number, q4: number, m: number, n: number): void {
+  const w = 4 * q4;
+  for (let i = 0; i < n; i++) {
+    const at = o + i * w;
+    for (let a = 0; a < m; a++) host[at + a] = V[a * n + i]!;
+  }
+}
+
+/** The inverse of toQuads: m rows (m, n) in float64 from the layout at `o` of `out`. */
+function fromQuads(out: Float32Array, o: number, q4: number, m: number, n: number): Float64Array {
+  const res = new Float64Array(m * n);
+  const w = 4 * q4;
+  for (let a = 0; a < m; a++) {
+    const row = a * n;
+    for (let i = 0, at = o + a; i < n; i++, at += w) res[row + i] = out[at]!;
+  }
+  return res;
+}
+
 async function hostEngine(ctx: Context, basis: CrnBasis, schedule: Schedule): Promise<CrnEngine> {
   const { dim: D, ld } = basis;
   const mats: Float64Array[][] = [];
@@ -249,11 +272,7 @@ async function gpuEngine(
       const wT = createTensor(ctx, [wn, 4], { label: 'crn.W' });
       try {
         const host = new Float32Array(vn * 4);
-        requests.forEach(({ V }, r) => {
-          const { n } = spaces[r]!;
-          const o = vOff[r]! * 4;
-          for (let a = 0; a < m; a++) for (let i = 0; i < n; i++) host[o + i * 4 * q4 + a] = V[a * n + i]!;
-        });
+        requests.forEach(({ V }, r) => toQuads(V, host, vOff[r]! * 4, q4, m, spaces[r]!.n));
         upload(ctx, vT, host);
         const batch = beginBatch(ctx, 'crn.products');
         requests.forEach((_, r) => {
@@ -274,12 +293,7 @@ async function gpuEngine(
         const out = (await readback(ctx, wT)) as Float32Array;
         return requests.map((_, r) => {
           const { n, ld: l } = spaces[r]!;
-          return [0, 1, 2].map((p) => {
-            const o = (wOff[r]! + p * l * q4) * 4;
-            const res = new Float64Array(m * n);
-            for (let a = 0; a < m; a++) for (let i = 0; i < n; i++) res[a * n + i] = out[o + i * 4 * q4 + a]!;
-            return res;
-          });
+          return [0, 1, 2].map((p) => fromQuads(out, (wOff[r]! + p * l * q4) * 4, q4, m, n));
         });
       } finally {
         disposeTensor(vT);

@@ -12,7 +12,7 @@
 // meet that, so events whose pairs are far from eps cost products only now and then: on Fashion-MNIST
 // 4374 products instead of 6864, the merger steps unchanged. Windows shrink where a new subspace does not
 // deliver the accuracy over a window's width and grow where it does.
-import { symmetricEigen } from '../linalg/eigh-cpu.js';
+import { eigenInto, eigenWorkspace, type EigenWorkspace } from '../linalg/eigh-cpu.js';
 import { rowKernels } from '../linalg/rows.js';
 import { seededGaussian } from '../kernels/eigh_source.js';
 import { crnCoef, type CrnEngine } from './crn-engine.js';
@@ -52,10 +52,13 @@ export interface TrackResult {
 /** Gram matrix Z Z^T of the rows Z = [V; AV; BV; SV] (4m rows of length D), entries as plain dot products. */
 export function gram(rows: Float64Array[], m: number, D: number): Float64Array {
   const n = 4 * m;
-  const Z = new Float64Array(n * D);
+  // Z is only read by the kernel: one buffer per size serves every call (no 4 m D allocation per subspace).
+  if (gramRows.length !== n * D) gramRows = new Float64Array(n * D);
+  const Z = gramRows;
   rows.forEach((r, p) => Z.set(r.subarray(0, m * D), p * m * D));
   return rowKernels().gram(Z, n, D);
 }
+let gramRows = new Float64Array(0);
 
 /**
  * The blocks of the Gram matrix G of [V; AV; BV; SV] that every step's Ritz work reads (m x m each): G_VV,
@@ -91,16 +94,19 @@ export function ritzBlocks(G: Float64Array, m: number): RitzBlocks {
   };
 }
 
-/** s^T M s for the m x m matrix M and the vector s. */
-function quadratic(M: Float64Array, s: Float64Array, m: number): number {
+/** s^T M s for the m x m matrix M and the vector s = x[o .. o + m). */
+function quadratic(M: Float64Array, x: Float64Array, o: number, m: number): number {
   let t = 0;
   for (let a = 0; a < m; a++) {
     let u = 0;
-    for (let b = 0; b < m; b++) u += M[a * m + b]! * s[b]!;
-    t += s[a]! * u;
+    for (let b = 0; b < m; b++) u += M[a * m + b]! * x[o + b]!;
+    t += x[o + a]! * u;
   }
   return t;
 }
+
+/** ritzAt's working arrays per subspace size (ritzAt is synchronous: one set serves every call). */
+const ritzWork = new Map<number, { eig: EigenWorkspace; H: Float64Array; Q: Float64Array }>();
 
 /**
  * Ritz values, residual norms and error estimates of C(i) = sum_p coef_p P_p on span(V) from the window's
@@ -116,8 +122,9 @@ export function ritzAt(
 ): { values: Float64Array; err: Float64Array; roundoff: number; residuals: Float64Array } {
   const { m } = blocks;
   const [c1, c2, c3] = coef;
-  const H = new Float64Array(m * m);
-  const Q = new Float64Array(m * m);
+  if (!ritzWork.has(m))
+    ritzWork.set(m, { eig: eigenWorkspace(m), H: new Float64Array(m * m), Q: new Float64Array(m * m) });
+  const { eig, H, Q } = ritzWork.get(m)!;
   const [h1, h2, h3] = blocks.h as [Float64Array, Float64Array, Float64Array];
   const [g11, g22, g33] = blocks.pp as [Float64Array, Float64Array, Float64Array];
   const [g12, g13, g23] = blocks.pq as [Float64Array, Float64Array, Float64Array];
@@ -131,15 +138,18 @@ export function ritzAt(
     H[x] = c1 * h1[x]! + c2 * h2[x]! + c3 * h3[x]!;
     Q[x] = q11 * g11[x]! + q22 * g22[x]! + q33 * g33[x]! + q12 * g12[x]! + q13 * g13[x]! + q23 * g23[x]!;
   }
-  const eig = symmetricEigen(H, m, { vectors: true });
+  eigenInto(H, eig, true);
   const values = eig.values.slice(0, k);
   const roundoff = 16 * D * 2 ** -24 * Math.max(Math.abs(eig.values[0]!), Math.abs(eig.values[m - 1]!));
   // Residual norms of all m Ritz pairs (the clusters below need the whole set).
   const res = new Float64Array(m);
   for (let j = 0; j < m; j++) {
-    const s = eig.vectors!.subarray(j * m, (j + 1) * m);
+    const o = j * m;
     const theta = eig.values[j]!;
-    const rr = theta * theta * quadratic(blocks.vv, s, m) - 2 * theta * quadratic(H, s, m) + quadratic(Q, s, m);
+    const rr =
+      theta * theta * quadratic(blocks.vv, eig.vectors, o, m) -
+      2 * theta * quadratic(H, eig.vectors, o, m) +
+      quadratic(Q, eig.vectors, o, m);
     res[j] = Math.sqrt(Math.max(0, rr));
   }
   // Cluster-robust estimates: Ritz values whose residual intervals overlap form a cluster; the sorted Ritz

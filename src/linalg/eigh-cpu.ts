@@ -11,6 +11,21 @@ export interface DenseEigen {
   vectors?: Float64Array;
 }
 
+/** The outputs of tridiagonalise (d, e, beta) and its scratch vector p, each of length n. */
+interface Tridiagonal {
+  d: Float64Array;
+  e: Float64Array;
+  beta: Float64Array;
+  p: Float64Array;
+}
+
+const tridiagonalArrays = (n: number): Tridiagonal => ({
+  d: new Float64Array(n),
+  e: new Float64Array(n),
+  beta: new Float64Array(n),
+  p: new Float64Array(n),
+});
+
 /**
  * Reduces symmetric a (n, n), overwritten, to tridiagonal T = Q^T A Q: diagonal d, off-diagonal e
  * (e[i] couples i and i + 1, e[n - 1] = 0). Only the lower triangle of `a` is read and kept up to
@@ -18,11 +33,12 @@ export interface DenseEigen {
  * acting on indices k + 1 .. n - 1, is left in the upper part of row k (v) and in beta[k];
  * Q = H_0 H_1 ... H_{n-3}.
  */
-export function tridiagonalise(a: Float64Array, n: number): { d: Float64Array; e: Float64Array; beta: Float64Array } {
-  const d = new Float64Array(n);
-  const e = new Float64Array(n);
-  const beta = new Float64Array(n);
-  const p = new Float64Array(n);
+export function tridiagonalise(
+  a: Float64Array,
+  n: number,
+  out: Tridiagonal = tridiagonalArrays(n),
+): { d: Float64Array; e: Float64Array; beta: Float64Array } {
+  const { d, e, beta, p } = out;
   for (let k = 0; k < n - 2; k++) {
     const row = k * n;
     // x = column k below the diagonal (lower triangle), gathered into row k's upper part.
@@ -227,24 +243,52 @@ export function tridiagonalEigenvalues(d: Float64Array, e: Float64Array, n: numb
   for (let i = 0; i < n; i++) d[i] = d[i]! / scale;
 }
 
-/** Eigen-decomposition of symmetric a (n, n) row-major (not modified), values descending. */
-export function symmetricEigen(a: ArrayLike<number>, n: number, opts: { vectors?: boolean } = {}): DenseEigen {
+/**
+ * Working arrays of symmetricEigen for one order n. eigenInto fills them in place, so that a caller solving
+ * many small problems of one order (the Ritz tracker: 12 x 12, tens of thousands per analysis) allocates
+ * nothing per problem; symmetricEigen uses a fresh set and returns its arrays.
+ */
+export interface EigenWorkspace extends Tridiagonal {
+  n: number;
+  /** The symmetrised input, then the reflectors (tridiagonalise). */
+  w: Float64Array;
+  zt: Float64Array;
+  order: number[];
+  /** Results: eigenvalues descending, eigenvectors as rows (when asked for). */
+  values: Float64Array;
+  vectors: Float64Array;
+}
+
+export function eigenWorkspace(n: number): EigenWorkspace {
+  return {
+    n,
+    ...tridiagonalArrays(n),
+    w: new Float64Array(n * n),
+    zt: new Float64Array(n * n),
+    order: Array.from({ length: n }, (_, i) => i),
+    values: new Float64Array(n),
+    vectors: new Float64Array(n * n),
+  };
+}
+
+/** symmetricEigen into ws (ws.values, and ws.vectors when `vectors`); a (n, n) is not modified. */
+export function eigenInto(a: ArrayLike<number>, ws: EigenWorkspace, vectors: boolean): void {
+  const { n, w, d, beta, zt, order } = ws;
   // Symmetrise: (A + A^T) / 2, so that inputs off by rounding still give a symmetric problem.
-  const w = new Float64Array(n * n);
   for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) w[i * n + j] = 0.5 * (a[i * n + j]! + a[j * n + i]!);
-  const { d, e, beta } = tridiagonalise(w, n);
-  let zt: Float64Array | undefined;
-  if (opts.vectors) {
-    zt = new Float64Array(n * n);
+  tridiagonalise(w, n, ws);
+  if (vectors) {
+    zt.fill(0);
     for (let i = 0; i < n; i++) zt[i * n + i] = 1;
   }
-  tridiagonalQl(d, e, n, zt);
-  const order = Array.from(d.keys()).sort((x, y) => d[y]! - d[x]!);
-  const values = Float64Array.from(order, (i) => d[i]!);
-  if (!zt) return { values };
+  tridiagonalQl(d, ws.e, n, vectors ? zt : undefined);
+  for (let i = 0; i < n; i++) order[i] = i;
+  order.sort((x, y) => d[y]! - d[x]!);
+  for (let i = 0; i < n; i++) ws.values[i] = d[order[i]!]!;
+  if (!vectors) return;
   // Eigenvectors of A: Q z = H_0 (H_1 (... H_{n-3} z)) for each tridiagonal eigenvector z (a row).
-  const vectors = new Float64Array(n * n);
-  order.forEach((src, dst) => vectors.set(zt!.subarray(src * n, src * n + n), dst * n));
+  const out = ws.vectors;
+  order.forEach((src, dst) => out.set(zt.subarray(src * n, src * n + n), dst * n));
   for (let r = 0; r < n; r++) {
     const z = r * n;
     for (let k = n - 3; k >= 0; k--) {
@@ -252,12 +296,18 @@ export function symmetricEigen(a: ArrayLike<number>, n: number, opts: { vectors?
       if (b === 0) continue;
       const v = k * n;
       let dot = 0;
-      for (let j = k + 1; j < n; j++) dot += w[v + j]! * vectors[z + j]!;
+      for (let j = k + 1; j < n; j++) dot += w[v + j]! * out[z + j]!;
       dot *= b;
-      for (let j = k + 1; j < n; j++) vectors[z + j] = vectors[z + j]! - dot * w[v + j]!;
+      for (let j = k + 1; j < n; j++) out[z + j] = out[z + j]! - dot * w[v + j]!;
     }
   }
-  return { values, vectors };
+}
+
+/** Eigen-decomposition of symmetric a (n, n) row-major (not modified), values descending. */
+export function symmetricEigen(a: ArrayLike<number>, n: number, opts: { vectors?: boolean } = {}): DenseEigen {
+  const ws = eigenWorkspace(n);
+  eigenInto(a, ws, Boolean(opts.vectors));
+  return opts.vectors ? { values: ws.values, vectors: ws.vectors } : { values: ws.values };
 }
 
 /**
