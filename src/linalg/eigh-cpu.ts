@@ -259,21 +259,24 @@ export interface EigenWorkspace extends Tridiagonal {
   vectors: Float64Array;
 }
 
-export function eigenWorkspace(n: number): EigenWorkspace {
+/** A workspace for order n; with vectors false it has no room for eigenvectors (n^2 floats twice). */
+export function eigenWorkspace(n: number, vectors = true): EigenWorkspace {
+  const nn = vectors ? n * n : 0;
   return {
     n,
     ...tridiagonalArrays(n),
     w: new Float64Array(n * n),
-    zt: new Float64Array(n * n),
+    zt: new Float64Array(nn),
     order: Array.from({ length: n }, (_, i) => i),
     values: new Float64Array(n),
-    vectors: new Float64Array(n * n),
+    vectors: new Float64Array(nn),
   };
 }
 
 /** symmetricEigen into ws (ws.values, and ws.vectors when `vectors`); a (n, n) is not modified. */
 export function eigenInto(a: ArrayLike<number>, ws: EigenWorkspace, vectors: boolean): void {
   const { n, w, d, beta, zt, order } = ws;
+  if (vectors && ws.vectors.length !== n * n) throw new Error('eigenInto: the workspace has no room for vectors');
   // Symmetrise: (A + A^T) / 2, so that inputs off by rounding still give a symmetric problem.
   for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) w[i * n + j] = 0.5 * (a[i * n + j]! + a[j * n + i]!);
   tridiagonalise(w, n, ws);
@@ -305,7 +308,7 @@ export function eigenInto(a: ArrayLike<number>, ws: EigenWorkspace, vectors: boo
 
 /** Eigen-decomposition of symmetric a (n, n) row-major (not modified), values descending. */
 export function symmetricEigen(a: ArrayLike<number>, n: number, opts: { vectors?: boolean } = {}): DenseEigen {
-  const ws = eigenWorkspace(n);
+  const ws = eigenWorkspace(n, Boolean(opts.vectors));
   eigenInto(a, ws, Boolean(opts.vectors));
   return opts.vectors ? { values: ws.values, vectors: ws.vectors } : { values: ws.values };
 }
