@@ -2,8 +2,11 @@
 // class than D: the Gram path), runs crnMergers, then takes exact d(i) = max_j |lambda_j(C_1(i)) -
 // lambda_j(C_2(i))| from full spectra of the same engine on a grid of steps for every class pair, and
 // compares the first grid step with d <= eps against the search's merger step.
-//   npx tsx scripts/dev/crn-search-check.ts [--per 300] [--stride 5] [--seed 0] [--pairs 0-2,1-3]
-//     [--known 1001,455]  (merger steps of those pairs from an earlier run: skips the search itself)
+//   npx tsx scripts/dev/crn-search-check.ts [--per 300] [--stride 5] [--from 0 --to T] [--show] [--seed 0]
+//     [--pairs 0-2,1-3] [--known 1001,455 --eps E]  (merger steps of those pairs and eps from an earlier
+//     run: skips the search itself); --show prints d / eps at every grid step.
+// E.g. latent 0 vs 1 of the seed-0 benchmark run at d2d0743 (search: none; d dips below eps at 455-474):
+//   --per 1300 --pairs 0-1 --known 1001 --eps 0.040356151372985635 --stride 1 --from 445 --to 465 --show
 import { requestContext } from '../../src/runtime/context.js';
 import { latentShaped } from '../../src/data/bench-shapes.js';
 import { makeSchedule } from '../../src/schedule/schedules.js';
@@ -16,6 +19,7 @@ import { argOf } from '../args.js';
 
 const per = Number(argOf('per') ?? 300);
 const stride = Number(argOf('stride') ?? 5);
+const show = process.argv.includes('--show');
 const seed = Number(argOf('seed') ?? 0);
 const ctx = await requestContext();
 const data = latentShaped({ perClass: per });
@@ -62,7 +66,9 @@ const basis = await crnBasis(ctx, inp);
 const small = plan.events.filter((e) => (e.kind === 'noise' ? N : e.count) < D).map((e) => e.id);
 const grams = await crnGramBases(ctx, inp, basis, small);
 const eng = await crnEngine(ctx, basis, schedule, grams);
-const grid = Array.from({ length: Math.floor(T / stride) + 1 }, (_, i) => i * stride);
+const from = Number(argOf('from') ?? 0);
+const to = Number(argOf('to') ?? T);
+const grid = Array.from({ length: Math.floor((to - from) / stride) + 1 }, (_, i) => from + i * stride);
 let missed = 0;
 let checked = 0;
 const chosen = plan.pairs
@@ -73,14 +79,17 @@ for (const [c, { p, q }] of chosen.entries()) {
   const specs = await eng.full(grid.flatMap((s) => [[p.a, s] as const, [p.b, s] as const]));
   let first: number | null = null;
   let minD = Infinity;
+  const shown: string[] = [];
   grid.forEach((s, g) => {
     const l1 = specs[2 * g]!;
     const l2 = specs[2 * g + 1]!;
     let d = 0;
     for (let j = 0; j < l1.length; j++) d = Math.max(d, Math.abs(l1[j]! - l2[j]!));
     minD = Math.min(minD, d);
+    if (show) shown.push(`${s}:${(d / eps).toFixed(3)}`);
     if (first === null && d <= eps) first = s;
   });
+  if (show) console.log(`d / eps: ${shown.join(' ')}`);
   checked++;
   // The search is exact to one step; the grid is `stride` steps: a miss is a grid crossing before the search's step - stride.
   const bad = first !== null && (got === null || first < got - stride);
