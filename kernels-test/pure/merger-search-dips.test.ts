@@ -75,3 +75,69 @@ describe('merger search: dips the tracked estimate misses', () => {
     expect(requests.filter(([, step]) => step >= 38 && step <= 47).length).toBeLessThanOrEqual(2);
   });
 });
+
+describe('merger search: dips in the bulk of a spectrum', () => {
+  // Latent-shaped data at the finite-sample floor: the tracked values sit in a dense bulk, their error
+  // estimates exceed d, and the bound is 0 over hundreds of steps. The estimate drifts down from 1.3 eps
+  // towards eps and never reaches it, while d hovers just above eps and dips under it for 20 steps.
+  const T2 = 300;
+  const d = (i: number) => (i < 50 ? 3 : i >= 150 && i < 170 ? 0.96 : 1.05);
+  const estimate = (i: number) => (i < 50 ? 3 : 1.3 - (0.29 * (i - 50)) / (T2 - 50));
+  function bulk(dipGrid?: number) {
+    const requests: number[] = [];
+    const engine = {
+      async full(req: readonly (readonly [number, number])[]) {
+        requests.push(...req.map(([, s]) => s));
+        return req.map(([e, s]) => Float64Array.of(e === 0 ? 1 + d(s) : 1));
+      },
+    } as unknown as CrnEngine;
+    const track = (value: (i: number) => number, err: (i: number) => number): EventTrack => ({
+      values: Array.from({ length: T2 + 1 }, (_, i) => Float64Array.of(value(i))),
+      err: Array.from({ length: T2 + 1 }, (_, i) => Float64Array.of(err(i))),
+      roundoff: new Float64Array(T2 + 1),
+    });
+    const tracks = new Map([
+      [
+        0,
+        track(
+          (i) => 1 + d(i),
+          () => 0,
+        ),
+      ],
+      [
+        1,
+        track(
+          (i) => 1 + d(i) - estimate(i),
+          (i) => (i < 50 ? 0 : 10),
+        ),
+      ],
+    ]);
+    return { requests, run: () => searchMergers({ engine, tracks, pairs: [{ a: 0, b: 1 }], eps, T: T2, dipGrid }) };
+  }
+
+  it('the grid near eps finds a dip the bound and the estimate cannot see', async () => {
+    const { run, requests } = bulk();
+    const [s] = await run();
+    expect(s!.dLower.subarray(50).every((v) => v === 0)).toBe(true);
+    expect(s!.mergerStep).toBe(150);
+    expect(s!.dips).toBe(1);
+    expect(s!.exact.get(150)).toBe(0.96);
+    // 149 is above eps (certified by the walk back), so 150 is the first crossing.
+    expect(s!.uncertified).not.toContain(149);
+    // Grid steps (multiples of 16) are probed only where the estimate is within eps / 4 of eps, from
+    // step 94 on: 80 (estimate 1.265) is not probed, 96 (1.248) is.
+    expect(requests).not.toContain(80);
+    expect(requests).toContain(96);
+    expect(requests).toContain(160);
+    expect(s!.uncertified.every((i) => i >= 50 && i < 150)).toBe(true);
+  });
+
+  it('without the grid one probe at the lowest estimate stays above eps and the dip is missed', async () => {
+    const { run, requests } = bulk(0);
+    const [s] = await run();
+    // The bound ties at 0: the estimate breaks the tie (its lowest step is T, d = 1.05 there).
+    expect(s!.mergerStep).toBeNull();
+    expect(requests).toEqual([T2]);
+    expect(s!.uncertified.length).toBe(T2 + 1 - 50 - 1);
+  });
+});

@@ -10,8 +10,9 @@
 // re-crossing (d is certainly back above eps there): reported, never hidden. After 3 failed candidates a
 // pair gallops (steps c + 1,
 // c + 2, c + 4, ...) and bisects the last bracket, and says so. Last, the runs of steps before the merger
-// step that no bound certified are probed once each, where the bound is lowest: the tracked values carry
-// errors, so d can dip to eps where the estimate does not; such a dip moves the merger step back.
+// step that no bound certified are probed where the bound is lowest and on a grid of steps near eps: the
+// tracked values carry errors, so d can dip to eps where the estimate does not; such a dip moves the merger
+// step back.
 import type { CrnEngine } from './crn-engine.js';
 import type { EventTrack } from './ritz-track.js';
 
@@ -43,7 +44,13 @@ export interface SearchInput {
   pairs: readonly { a: number; b: number }[];
   eps: number;
   T: number;
+  /** Dip probes on every dipGrid-th step near eps (step 3 of the search); 0: the lowest bound's step only. */
+  dipGrid?: number;
 }
+
+/** The dip probes' grid (steps; aligned to multiples, so pairs share spectra) and band (d within NEAR eps). */
+export const DIP_GRID = 16;
+const NEAR = 1 / 4;
 
 export function pairBounds(t1: EventTrack, t2: EventTrack, T: number): { dTop: Float64Array; dLower: Float64Array } {
   const dTop = new Float64Array(T + 1);
@@ -85,6 +92,7 @@ function* pairSearch(
   t2: EventTrack,
   eps: number,
   T: number,
+  dipGrid: number,
 ): PairCoroutine {
   /** Steps a probe placed above eps (exact d, or one full spectrum against the other side's Ritz bound). */
   const above = new Set<number>();
@@ -179,21 +187,30 @@ function* pairSearch(
   }
   // 3. Dips the estimate did not reach: the tracked values carry errors, so d can touch eps where the
   // estimate stays above it. In each run of uncertified steps before the merger step (up to T when there
-  // is none), earliest run first, probe the step where the certified bound is lowest (one probe per run,
-  // not a guarantee: the steps left open are reported); a crossing there moves the merger step back to
-  // the first crossing before it.
+  // is none), earliest run first, probe the step where the bound is lowest (the estimate breaks ties: in
+  // the bulk of a spectrum the errors exceed d and the bound is 0 over the whole run) and every
+  // `dipGrid`-th step where the estimate is within the tracker's accuracy target of eps (eps / 4,
+  // trackNeed), earliest first. A crossing there moves the merger step back to the first crossing before
+  // it. Not a guarantee: the steps left open are reported.
   const limit = hi ?? T + 1;
-  for (let i = firstOpen(start); i < limit; ) {
+  const near = (i: number) => s.dTop[i]! <= eps * (1 + NEAR);
+  dips: for (let i = firstOpen(start); i < limit; ) {
     let j = i;
     let best = i;
     while (j < limit && !certified(j)) {
-      if (s.dLower[j]! < s.dLower[best]!) best = j;
+      const lower = s.dLower[j]!;
+      if (lower < s.dLower[best]! || (lower === s.dLower[best]! && s.dTop[j]! < s.dTop[best]!)) best = j;
       j++;
     }
-    if (!(yield* aboveAt(best))) {
-      hi = yield* walkBack(best);
+    const probes = [best];
+    if (dipGrid > 0)
+      for (let g = Math.ceil(i / dipGrid) * dipGrid; g < j; g += dipGrid) if (g !== best && near(g)) probes.push(g);
+    probes.sort((x, y) => x - y);
+    for (const p of probes) {
+      if (yield* aboveAt(p)) continue;
+      hi = yield* walkBack(p);
       s.dips++;
-      break;
+      break dips;
     }
     i = firstOpen(j);
   }
@@ -217,7 +234,7 @@ export async function searchMergers(inp: SearchInput): Promise<PairSearch[]> {
       dips: 0,
     };
     results.push(s);
-    const co = pairSearch(s, a, b, t1, t2, eps, T);
+    const co = pairSearch(s, a, b, t1, t2, eps, T, inp.dipGrid ?? DIP_GRID);
     return { s, co, step: co.next() };
   });
   // Each pair asks for its next spectra as soon as it has its last: the engine batches whatever is asked
