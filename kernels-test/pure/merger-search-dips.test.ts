@@ -47,7 +47,16 @@ describe('merger search: dips the tracked estimate misses', () => {
   it('a dip before the estimated crossing becomes the merger step', async () => {
     const f = (i: number) => (i >= 40 && i <= 45 ? 0.5 : i >= 80 ? 0.5 : 3);
     const { engine, tracks } = setup(f, [38, 47]);
-    const [s] = await searchMergers({ engine, tracks, pairs: [{ a: 0, b: 1 }], eps, T });
+    const ended: [number, number][] = [];
+    const [s] = await searchMergers({
+      engine,
+      tracks,
+      pairs: [{ a: 0, b: 1 }],
+      eps,
+      T,
+      onPair: (done, total) => ended.push([done, total]),
+    });
+    expect(ended).toEqual([[1, 1]]);
     expect(s!.mergerStep).toBe(40);
     expect(s!.dips).toBe(1);
     // d(40) <= eps from full spectra; d(39) > eps certified by the bound.

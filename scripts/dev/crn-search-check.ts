@@ -5,7 +5,8 @@
 //   npx tsx scripts/dev/crn-search-check.ts [--per 300] [--stride 5] [--from 0 --to T] [--show] [--seed 0]
 //     [--pairs 0-2,1-3] [--known 1001,455 --eps E]  (merger steps of those pairs and eps from an earlier
 //     run: skips the search itself); --show prints d / eps at every grid step.
-// E.g. latent 0 vs 1 of the seed-0 benchmark run at d2d0743 (search: none; d dips below eps at 455-474):
+// E.g. latent 0 vs 1 of the seed-0 benchmark run at d2d0743 (search: none; d dips below eps at 455-474,
+// which the dip probes' grid of b92a87b finds: 455):
 //   --per 1300 --pairs 0-1 --known 1001 --eps 0.040356151372985635 --stride 1 --from 445 --to 465 --show
 import { requestContext } from '../../src/runtime/context.js';
 import { latentShaped } from '../../src/data/bench-shapes.js';

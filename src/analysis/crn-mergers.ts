@@ -168,6 +168,7 @@ export async function crnMergers(ctx: Context, inp: CrnInput): Promise<CrnResult
       pairs: plan.pairs,
       eps,
       T,
+      onPair: (done, total) => progress?.('mergers', done, total),
     });
     lap('search');
     // M(i) at every step from the Frobenius products of the bases.

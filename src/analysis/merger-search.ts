@@ -46,6 +46,8 @@ export interface SearchInput {
   T: number;
   /** Dip probes on every dipGrid-th step near eps (step 3 of the search); 0: the lowest bound's step only. */
   dipGrid?: number;
+  /** Called as each pair's search ends (pairs done, of all). */
+  onPair?: (done: number, total: number) => void;
 }
 
 /** The dip probes' grid (steps; aligned to multiples, so pairs share spectra) and band (d within NEAR eps). */
@@ -239,9 +241,11 @@ export async function searchMergers(inp: SearchInput): Promise<PairSearch[]> {
   });
   // Each pair asks for its next spectra as soon as it has its last: the engine batches whatever is asked
   // meanwhile (deduplicated and cached), with no round that waits for the slowest pair.
+  let done = 0;
   await Promise.all(
     runs.map(async (r) => {
       while (!r.step.done) r.step = r.co.next(await engine.full(r.step.value as Request));
+      inp.onPair?.(++done, runs.length);
     }),
   );
   runs.forEach((r) => {
