@@ -89,6 +89,12 @@ describeGpu('fluctus analyze (CLI)', () => {
     ['unknown extension', ['--data', join(dir, 'data.xyz')], /data\.xyz/],
     ['both eps rules', ['--eps', '0.1', '--eps-ratio', '10'], /either --eps or --eps-ratio/],
     [
+      'dip probes outside crn',
+      ['--method', 'exact', '--dip-probes', 'all'],
+      /--dip-probes is a setting of crn.*--method exact/,
+    ],
+    ['unknown dip probes', ['--dip-probes', 'some'], /--dip-probes.*some.*near, all/s],
+    [
       'late-start step beyond T',
       ['--data', csv, '--steps', '100', '--late-start', '101'],
       /late-start step must be an integer in \[0, 100\], got 101/,

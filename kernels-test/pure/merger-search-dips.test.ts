@@ -3,7 +3,7 @@
 // finds none) must become the merger step. A fake engine with known spectra, tracks with a biased
 // estimate over the dip.
 import { describe, expect, it } from 'vitest';
-import { searchMergers } from '../../src/analysis/merger-search.js';
+import { searchMergers, type DipProbes } from '../../src/analysis/merger-search.js';
 import type { CrnEngine } from '../../src/analysis/crn-engine.js';
 import type { EventTrack } from '../../src/analysis/ritz-track.js';
 
@@ -91,8 +91,8 @@ describe('merger search: dips in the bulk of a spectrum', () => {
   // towards eps and never reaches it, while d hovers just above eps and dips under it for 20 steps.
   const T2 = 300;
   const d = (i: number) => (i < 50 ? 3 : i >= 150 && i < 170 ? 0.96 : 1.05);
-  const estimate = (i: number) => (i < 50 ? 3 : 1.3 - (0.29 * (i - 50)) / (T2 - 50));
-  function bulk(dipGrid?: number) {
+  const drift = (i: number) => (i < 50 ? 3 : 1.3 - (0.29 * (i - 50)) / (T2 - 50));
+  function bulk(dipGrid?: number, dipProbes?: DipProbes, estimate = drift) {
     const requests: number[] = [];
     const engine = {
       async full(req: readonly (readonly [number, number])[]) {
@@ -121,7 +121,10 @@ describe('merger search: dips in the bulk of a spectrum', () => {
         ),
       ],
     ]);
-    return { requests, run: () => searchMergers({ engine, tracks, pairs: [{ a: 0, b: 1 }], eps, T: T2, dipGrid }) };
+    return {
+      requests,
+      run: () => searchMergers({ engine, tracks, pairs: [{ a: 0, b: 1 }], eps, T: T2, dipGrid, dipProbes }),
+    };
   }
 
   it('the grid near eps finds a dip the bound and the estimate cannot see', async () => {
@@ -148,5 +151,21 @@ describe('merger search: dips in the bulk of a spectrum', () => {
     expect(s!.mergerStep).toBeNull();
     expect(requests).toEqual([T2]);
     expect(s!.uncertified.length).toBe(T2 + 1 - 50 - 1);
+  });
+
+  it("an estimate 2 eps off hides the dip from 'near'; 'all' probes every 16th uncertified step and finds it", async () => {
+    // What latent-shaped data showed: in the bulk the tracked estimate was 1.7-2.5 eps at steps where d < eps.
+    const flat = (i: number) => (i < 50 ? 3 : 2);
+    const near = bulk(undefined, 'near', flat);
+    const [s1] = await near.run();
+    expect(s1!.mergerStep).toBeNull();
+    expect(near.requests.length).toBe(1);
+    const all = bulk(undefined, 'all', flat);
+    const [s2] = await all.run();
+    expect(s2!.mergerStep).toBe(150);
+    expect(s2!.dips).toBe(1);
+    // Probes at 64, 80, ..., 160 (the first grid step in the dip), then the walk back to 150.
+    for (const g of [64, 80, 96, 112, 128, 144, 160]) expect(all.requests).toContain(g);
+    expect(all.requests.some((r) => r > 160 && r % 16 === 0)).toBe(false);
   });
 });

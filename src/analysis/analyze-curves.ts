@@ -70,6 +70,7 @@ export async function crnCurves(
     progress: o.progress,
     pieces: o.moments,
     lap: o.lap,
+    dipProbes: o.dipProbes,
   });
   o.lap('M curves');
   return {

@@ -14,7 +14,7 @@ import { crnEngine, HOST_DIM, type CrnEngine } from './crn-engine.js';
 import { crnGramBases, disposeGramEvents, type GramEvent } from './crn-gram.js';
 import { crnPairM, epsFromRule, type EpsRule } from './curves.js';
 import type { EventPlan } from './events.js';
-import { searchMergers, stepRanges } from './merger-search.js';
+import { searchMergers, stepRanges, type DipProbes } from './merger-search.js';
 import { trackTopEigenvalues, type EventTrack } from './ritz-track.js';
 import { abarOfStep, type Progress } from './mergers.js';
 
@@ -64,6 +64,8 @@ export interface CrnInput {
   pieces?: HostPiece[];
   /** Ends a timed phase (report.timings): moments, gram, tracker, search, M curves. */
   lap?: (phase: string) => void;
+  /** Which uncertified steps the search's dip probes take (merger-search.ts; default 'near'). */
+  dipProbes?: DipProbes;
 }
 
 export interface CrnResult {
@@ -168,6 +170,7 @@ export async function crnMergers(ctx: Context, inp: CrnInput): Promise<CrnResult
       pairs: plan.pairs,
       eps,
       T,
+      dipProbes: inp.dipProbes,
       onPair: (done, total) => progress?.('mergers', done, total),
     });
     lap('search');
@@ -231,6 +234,7 @@ export async function crnMergers(ctx: Context, inp: CrnInput): Promise<CrnResult
       fullSpectra: eng.fullCount(),
       bisectedPairs: found.filter((f) => f.bisected).length,
       dipPairs: found.filter((f) => f.dips > 0).length,
+      dipProbes: inp.dipProbes ?? 'near',
     };
     return {
       eps,

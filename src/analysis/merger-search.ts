@@ -46,9 +46,18 @@ export interface SearchInput {
   T: number;
   /** Dip probes on every dipGrid-th step near eps (step 3 of the search); 0: the lowest bound's step only. */
   dipGrid?: number;
+  /** Which uncertified grid steps the dip probes take (default 'near'). */
+  dipProbes?: DipProbes;
   /** Called as each pair's search ends (pairs done, of all). */
   onPair?: (done: number, total: number) => void;
 }
+
+/**
+ * Where the dip probes look on their grid: 'near', where the tracked estimate is within eps / 4 of eps; 'all',
+ * every uncertified grid step. In the bulk of a spectrum (latent-shaped data at the finite-sample floor) the
+ * tracked estimate can be 2 eps where d is below eps; only 'all' meets such dips, at two full spectra a probe.
+ */
+export type DipProbes = 'near' | 'all';
 
 /** The dip probes' grid (steps; aligned to multiples, so pairs share spectra) and band (d within NEAR eps). */
 export const DIP_GRID = 16;
@@ -95,6 +104,7 @@ function* pairSearch(
   eps: number,
   T: number,
   dipGrid: number,
+  dipProbes: DipProbes,
 ): PairCoroutine {
   /** Steps a probe placed above eps (exact d, or one full spectrum against the other side's Ritz bound). */
   const above = new Set<number>();
@@ -192,10 +202,10 @@ function* pairSearch(
   // is none), earliest run first, probe the step where the bound is lowest (the estimate breaks ties: in
   // the bulk of a spectrum the errors exceed d and the bound is 0 over the whole run) and every
   // `dipGrid`-th step where the estimate is within the tracker's accuracy target of eps (eps / 4,
-  // trackNeed), earliest first. A crossing there moves the merger step back to the first crossing before
+  // trackNeed; with dipProbes 'all', every one), earliest first. A crossing there moves the merger step back to the first crossing before
   // it. Not a guarantee: the steps left open are reported.
   const limit = hi ?? T + 1;
-  const near = (i: number) => s.dTop[i]! <= eps * (1 + NEAR);
+  const near = (i: number) => dipProbes === 'all' || s.dTop[i]! <= eps * (1 + NEAR);
   dips: for (let i = firstOpen(start); i < limit; ) {
     let j = i;
     let best = i;
@@ -236,7 +246,7 @@ export async function searchMergers(inp: SearchInput): Promise<PairSearch[]> {
       dips: 0,
     };
     results.push(s);
-    const co = pairSearch(s, a, b, t1, t2, eps, T, inp.dipGrid ?? DIP_GRID);
+    const co = pairSearch(s, a, b, t1, t2, eps, T, inp.dipGrid ?? DIP_GRID, inp.dipProbes ?? 'near');
     return { s, co, step: co.next() };
   });
   // Each pair asks for its next spectra as soon as it has its last: the engine batches whatever is asked

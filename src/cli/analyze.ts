@@ -90,6 +90,14 @@ export function analyzeCommand(): Command {
         .choices([...MERGER_METHODS])
         .default('crn'),
     )
+    .addOption(
+      new Option(
+        '--dip-probes <where>',
+        "crn: uncertified steps the search probes with full spectra for dips below eps: 'near' (where the tracked estimate is within eps/4 of eps) or 'all' (every 16th; slower, for data at the finite-sample floor)",
+      )
+        .choices(['near', 'all'])
+        .default('near'),
+    )
     .option(
       '--eps-ratio <r>',
       `eps = max over classes and all data of lambda_max(C(0)) / r (default ${DEFAULT_EPS_RATIO})`,
@@ -135,6 +143,10 @@ export function analyzeCommand(): Command {
       }
       if (o.moments !== undefined && o.method !== 'crn')
         throw new Error(`--moments holds crn moments; --method ${o.method} needs the data rows`);
+      if (o.dipProbes !== 'near' && o.method !== 'crn')
+        throw new Error(
+          `--dip-probes is a setting of crn's merger search; --method ${o.method} takes full spectra on its grid`,
+        );
       if (o.trace !== undefined) checkOutFile(o.trace, '--trace');
       const run = openRunFolder(o.out, () => ANALYZE_FILES);
       const bar = phaseBar();
@@ -168,6 +180,7 @@ export function analyzeCommand(): Command {
           method: o.method,
           centring: o.centring,
           linkage: o.linkage,
+          dipProbes: o.dipProbes,
           seed,
           moments: moments?.pieces,
           eps: o.eps !== undefined ? { value: o.eps } : { ratio: o.epsRatio ?? DEFAULT_EPS_RATIO },

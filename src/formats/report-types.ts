@@ -75,6 +75,8 @@ export interface SearchReport {
   bisectedPairs: number;
   /** Pairs whose merger step came from a dip probe: a crossing the tracked estimate did not reach (ritz). */
   dipPairs?: number;
+  /** Which uncertified steps the dip probes took: 'near' eps by the tracked estimate, or 'all' (ritz). */
+  dipProbes?: 'near' | 'all';
 }
 
 export interface NormalityReport {

@@ -81,7 +81,7 @@ ${table(
 function searchText(r: MergerReport): string {
   const q = r.search;
   if (q.method === 'full') return `full spectra on the spectral steps (${num(q.fullSpectra)})`;
-  return `certified bounds from the top ${num(q.trackedEigenvalues ?? 0)} eigenvalues of a Ritz tracker (${num(q.windows)} windows, ${num(q.products)} GPU block products), ${num(q.fullSpectra)} full spectra where the bounds could not decide${q.bisectedPairs ? `, ${num(q.bisectedPairs)} pairs bisected` : ''}${q.dipPairs ? `, ${num(q.dipPairs)} merger steps from dip probes` : ''}`;
+  return `certified bounds from the top ${num(q.trackedEigenvalues ?? 0)} eigenvalues of a Ritz tracker (${num(q.windows)} windows, ${num(q.products)} GPU block products), ${num(q.fullSpectra)} full spectra where the bounds could not decide${q.bisectedPairs ? `, ${num(q.bisectedPairs)} pairs bisected` : ''}${q.dipPairs ? `, ${num(q.dipPairs)} merger steps from dip probes` : ''}${q.dipProbes === 'all' ? ' (dip probes on every 16th uncertified step)' : ''}`;
 }
 
 /** Earliest and latest merging class pairs and how many never merge. */
