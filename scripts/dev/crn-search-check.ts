@@ -4,7 +4,8 @@
 // compares the first grid step with d <= eps against the search's merger step.
 //   npx tsx scripts/dev/crn-search-check.ts [--per 300] [--stride 5] [--from 0 --to T] [--show] [--seed 0]
 //     [--pairs 0-2,1-3] [--known 1001,455 --eps E]  (merger steps of those pairs and eps from an earlier
-//     run: skips the search itself); --show prints d / eps at every grid step.
+//     run: skips the search itself) [--dip-probes near|all]  (runs crnMergers' tracker and search on the
+//     chosen class pairs only, with those dip probes); --show prints d / eps at every grid step.
 // E.g. latent 0 vs 1 of the seed-0 benchmark run at d2d0743 (search: none; d dips below eps at 455-474,
 // which the dip probes' grid of b92a87b finds: 455):
 //   --per 1300 --pairs 0-1 --known 1001 --eps 0.040356151372985635 --stride 1 --from 445 --to 465 --show
@@ -16,6 +17,10 @@ import { crnMergers, type CrnInput } from '../../src/analysis/crn-mergers.js';
 import { crnBasis, disposeCrnBasis } from '../../src/analysis/crn-basis.js';
 import { crnGramBases, disposeGramEvents } from '../../src/analysis/crn-gram.js';
 import { crnEngine } from '../../src/analysis/crn-engine.js';
+import { searchMergers, type DipProbes } from '../../src/analysis/merger-search.js';
+import { trackTopEigenvalues } from '../../src/analysis/ritz-track.js';
+import { trackNeed, TRACK_K, TRACK_M } from '../../src/analysis/crn-mergers.js';
+import { epsFromRule } from '../../src/analysis/curves.js';
 import { argOf } from '../args.js';
 
 const per = Number(argOf('per') ?? 300);
@@ -47,12 +52,53 @@ const only = argOf('pairs')
   ?.split(',')
   .map((w) => w.split('-').map(Number) as [number, number]);
 const known = argOf('known')?.split(',').map(Number);
+const basis = await crnBasis(ctx, inp);
+const small = plan.events.filter((e) => (e.kind === 'noise' ? N : e.count) < D).map((e) => e.id);
+const grams = await crnGramBases(ctx, inp, basis, small);
+const eng = await crnEngine(ctx, basis, schedule, grams);
+const dipProbes = argOf('dip-probes') as DipProbes | undefined;
+const chosen = plan.pairs
+  .map((p, q) => ({ p, q }))
+  .filter(({ p }) => p.kind === 'class-class' && (!only || only.some(([a, b]) => a === p.a && b === p.b)));
 let eps: number;
 let steps: (number | null)[];
 if (known) {
   // eps as crnMergers sets it: lambda_max of the classes and all data at step 0 over the ratio (from --eps).
   eps = Number(argOf('eps'));
   steps = known.map((s) => (s > T ? null : s));
+} else if (dipProbes) {
+  // The search of crnMergers (its tracker, eps and search) on the chosen class pairs only: the class events
+  // take cheap Gram spectra, so '--dip-probes all' is affordable here where the rests' dense ones are not.
+  const t0 = performance.now();
+  const events = plan.events.map((e) => e.id);
+  const tops = await eng.topEigen(events.map((e) => ({ e, step: 0, r: TRACK_M })));
+  eps = epsFromRule(
+    inp.epsRule,
+    plan.events.filter((e) => e.kind === 'class' || e.kind === 'all').map((e) => tops[e.id]!.values[0]!),
+  );
+  const pairIdx = plan.pairs.map((p) => [events.indexOf(p.a), events.indexOf(p.b)] as const);
+  const { tracks } = await trackTopEigenvalues(eng, events, {
+    k: TRACK_K,
+    m: TRACK_M,
+    start: tops.map((t) => t.vectors),
+    need: trackNeed(pairIdx, events.length, TRACK_K, eps),
+  });
+  const t1 = performance.now();
+  const found = await searchMergers({
+    engine: eng,
+    tracks: new Map(events.map((e, q) => [e, tracks[q]!])),
+    pairs: chosen.map(({ p }) => p),
+    eps,
+    T,
+    dipProbes,
+  });
+  steps = plan.pairs.map(() => null);
+  chosen.forEach(({ q }, c) => {
+    steps[q] = found[c]!.mergerStep;
+  });
+  console.log(
+    `tracker ${((t1 - t0) / 1e3).toFixed(1)} s; search of ${chosen.length} pairs, dip probes '${dipProbes}': ${((performance.now() - t1) / 1e3).toFixed(1)} s, full spectra ${eng.fullCount()}, eps ${eps}`,
+  );
 } else {
   const t0 = performance.now();
   const res = await crnMergers(ctx, inp);
@@ -63,18 +109,11 @@ if (known) {
   steps = res.pairs.map((p) => p.mergerStep);
   res.dispose();
 }
-const basis = await crnBasis(ctx, inp);
-const small = plan.events.filter((e) => (e.kind === 'noise' ? N : e.count) < D).map((e) => e.id);
-const grams = await crnGramBases(ctx, inp, basis, small);
-const eng = await crnEngine(ctx, basis, schedule, grams);
 const from = Number(argOf('from') ?? 0);
 const to = Number(argOf('to') ?? T);
 const grid = Array.from({ length: Math.floor((to - from) / stride) + 1 }, (_, i) => from + i * stride);
 let missed = 0;
 let checked = 0;
-const chosen = plan.pairs
-  .map((p, q) => ({ p, q }))
-  .filter(({ p }) => p.kind === 'class-class' && (!only || only.some(([a, b]) => a === p.a && b === p.b)));
 for (const [c, { p, q }] of chosen.entries()) {
   const got = known ? steps[c]! : steps[q]!;
   const specs = await eng.full(grid.flatMap((s) => [[p.a, s] as const, [p.b, s] as const]));
