@@ -202,8 +202,8 @@ function* pairSearch(
   // is none), earliest run first, probe the step where the bound is lowest (the estimate breaks ties: in
   // the bulk of a spectrum the errors exceed d and the bound is 0 over the whole run) and every
   // `dipGrid`-th step where the estimate is within the tracker's accuracy target of eps (eps / 4,
-  // trackNeed; with dipProbes 'all', every one), earliest first. A crossing there moves the merger step back to the first crossing before
-  // it. Not a guarantee: the steps left open are reported.
+  // trackNeed; with dipProbes 'all', every one), earliest first. A crossing there moves the merger step
+  // back to the first crossing before it. Not a guarantee: the steps left open are reported.
   const limit = hi ?? T + 1;
   const near = (i: number) => dipProbes === 'all' || s.dTop[i]! <= eps * (1 + NEAR);
   dips: for (let i = firstOpen(start); i < limit; ) {
