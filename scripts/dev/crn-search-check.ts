@@ -13,14 +13,11 @@ import { requestContext } from '../../src/runtime/context.js';
 import { latentShaped } from '../../src/data/bench-shapes.js';
 import { makeSchedule } from '../../src/schedule/schedules.js';
 import { planEvents } from '../../src/analysis/events.js';
-import { crnMergers, type CrnInput } from '../../src/analysis/crn-mergers.js';
+import { crnEps, crnMergers, crnTracks, TRACK_M, type CrnInput } from '../../src/analysis/crn-mergers.js';
 import { crnBasis, disposeCrnBasis } from '../../src/analysis/crn-basis.js';
 import { crnGramBases, disposeGramEvents } from '../../src/analysis/crn-gram.js';
 import { crnEngine } from '../../src/analysis/crn-engine.js';
 import { searchMergers, type DipProbes } from '../../src/analysis/merger-search.js';
-import { trackTopEigenvalues } from '../../src/analysis/ritz-track.js';
-import { trackNeed, TRACK_K, TRACK_M } from '../../src/analysis/crn-mergers.js';
-import { epsFromRule } from '../../src/analysis/curves.js';
 import { argOf } from '../args.js';
 
 const per = Number(argOf('per') ?? 300);
@@ -72,17 +69,8 @@ if (known) {
   const t0 = performance.now();
   const events = plan.events.map((e) => e.id);
   const tops = await eng.topEigen(events.map((e) => ({ e, step: 0, r: TRACK_M })));
-  eps = epsFromRule(
-    inp.epsRule,
-    plan.events.filter((e) => e.kind === 'class' || e.kind === 'all').map((e) => tops[e.id]!.values[0]!),
-  );
-  const pairIdx = plan.pairs.map((p) => [events.indexOf(p.a), events.indexOf(p.b)] as const);
-  const { tracks } = await trackTopEigenvalues(eng, events, {
-    k: TRACK_K,
-    m: TRACK_M,
-    start: tops.map((t) => t.vectors),
-    need: trackNeed(pairIdx, events.length, TRACK_K, eps),
-  });
+  eps = crnEps(inp.epsRule, plan, tops);
+  const { tracks } = await crnTracks(eng, plan, tops, eps);
   const t1 = performance.now();
   const found = await searchMergers({
     engine: eng,

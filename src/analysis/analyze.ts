@@ -13,7 +13,7 @@ import { planEvents, type EventGroup, type EventPlan } from './events.js';
 import { LATE_START_FORMAT, LATE_START_VERSION, type LateStartFile } from '../formats/late-start.js';
 import type { HostPiece } from './crn-pass.js';
 import type { MomentsData } from './moment-shards.js';
-import type { DipProbes } from './merger-search.js';
+import { DIP_GRID, type DipProbes } from './merger-search.js';
 import { agglomerate } from './linkage.js';
 import { abarOfStep, type Progress } from './mergers.js';
 import { noisedNormality } from './normality-steps.js';
@@ -63,7 +63,7 @@ export interface AnalyzeOptions {
   moments?: HostPiece[];
   /**
    * crn's dip probes (merger-search.ts): 'near' (default) probes uncertified steps where the tracked estimate
-   * is near eps; 'all' every 16th uncertified step, which meets dips the estimate cannot see (data at the
+   * is near eps; 'all' every DIP_GRID-th uncertified step, which meets dips the estimate cannot see (data at the
    * finite-sample floor) at two full spectra per probe.
    */
   dipProbes?: DipProbes;
@@ -120,7 +120,7 @@ function floorWarnings(
       `floor of ${method} (sample covariances of n = ${nMin} rows in D = ${D} spread eigenvalues by about 2 sqrt(D / n) = ` +
       `${(2 * Math.sqrt(D / nMin)).toPrecision(2)}), not structure.` +
       (open
-        ? ` ${open} of them have steps that neither the bounds nor a full spectrum placed above eps (pairs[].uncertified): d hovers near eps there and may dip below it between the probes, so "none" is not a guarantee for them (--dip-probes all probes every 16th such step, at two full spectra each).`
+        ? ` ${open} of them have steps that neither the bounds nor a full spectrum placed above eps (pairs[].uncertified): d hovers near eps there and may dip below it between the probes, so "none" is not a guarantee for them (--dip-probes all probes every ${DIP_GRID}th such step, at two full spectra each).`
         : '') +
       ' Use --method exact, more samples per class, or a larger --eps.',
   ];

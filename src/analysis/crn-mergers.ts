@@ -10,12 +10,12 @@ import type { Centring, PairReport, SearchReport } from '../formats/report-types
 import type { LateStartGaussian } from '../formats/late-start.js';
 import { crnBasis, crnBasisFromPieces, disposeCrnBasis } from './crn-basis.js';
 import type { HostPiece } from './crn-pass.js';
-import { crnEngine, HOST_DIM, type CrnEngine } from './crn-engine.js';
+import { crnEngine, HOST_DIM, type CrnEngine, type TopEigen } from './crn-engine.js';
 import { crnGramBases, disposeGramEvents, type GramEvent } from './crn-gram.js';
 import { crnPairM, epsFromRule, type EpsRule } from './curves.js';
 import type { EventPlan } from './events.js';
 import { searchMergers, stepRanges, type DipProbes } from './merger-search.js';
-import { trackTopEigenvalues, type EventTrack } from './ritz-track.js';
+import { trackTopEigenvalues, type EventTrack, type TrackResult } from './ritz-track.js';
 import { abarOfStep, type Progress } from './mergers.js';
 
 /** Eigenvalues the tracker follows per event (the top k) and its subspace size. */
@@ -42,6 +42,36 @@ export function trackNeed(pairs: readonly (readonly [number, number])[], count: 
     }
     return need.map((n) => Math.max(n, eps / 4));
   };
+}
+
+/** eps by its rule from lambda_max of C(0) of the classes and all data (top0: each event's top pairs, by id). */
+export function crnEps(rule: EpsRule, plan: EventPlan, top0: readonly TopEigen[]): number {
+  return epsFromRule(
+    rule,
+    plan.events.filter((e) => e.kind === 'class' || e.kind === 'all').map((e) => top0[e.id]!.values[0]!),
+  );
+}
+
+/**
+ * The top TRACK_K eigenvalues of every event at every step (ritz-track.ts), each event started from its top
+ * TRACK_M eigenvectors of C(0) (top0, by id) and held to the accuracy its pairs need near eps.
+ */
+export function crnTracks(
+  eng: CrnEngine,
+  plan: EventPlan,
+  top0: readonly TopEigen[],
+  eps: number,
+  onWindow?: (done: number, total: number) => void,
+): Promise<TrackResult> {
+  const events = plan.events.map((e) => e.id);
+  const pairIdx = plan.pairs.map((p) => [events.indexOf(p.a), events.indexOf(p.b)] as const);
+  return trackTopEigenvalues(eng, events, {
+    k: TRACK_K,
+    m: TRACK_M,
+    start: top0.map((t) => t.vectors),
+    need: trackNeed(pairIdx, events.length, TRACK_K, eps),
+    onWindow,
+  });
 }
 
 export interface CrnInput {
@@ -136,21 +166,11 @@ export async function crnMergers(ctx: Context, inp: CrnInput): Promise<CrnResult
     ]);
     const top0 = tops.slice(0, events.length);
     const allTop = tops[events.length]!;
-    const eps = epsFromRule(
-      inp.epsRule,
-      plan.events.filter((e) => e.kind === 'class' || e.kind === 'all').map((e) => top0[e.id]!.values[0]!),
-    );
-    const pairIdx = plan.pairs.map((p) => [events.indexOf(p.a), events.indexOf(p.b)] as const);
+    const eps = crnEps(inp.epsRule, plan, top0);
     let tracks: EventTrack[] = [];
     let trackStats = { windows: 0, products: 0 };
     if (!small) {
-      const res = await trackTopEigenvalues(eng, events, {
-        k,
-        m,
-        start: top0.map((t) => t.vectors),
-        need: trackNeed(pairIdx, events.length, k, eps),
-        onWindow: (done, total) => progress?.('spectra', done, total),
-      });
+      const res = await crnTracks(eng, plan, top0, eps, (done, total) => progress?.('spectra', done, total));
       tracks = res.tracks;
       trackStats = { windows: res.windows, products: res.products };
     } else {

@@ -13,6 +13,7 @@ import { combineShards } from '../analysis/moment-shards.js';
 import { readShards } from './moments.js';
 import { parseGroups } from '../analysis/events.js';
 import { DEFAULT_EPS_RATIO } from '../analysis/curves.js';
+import { DIP_GRID } from '../analysis/merger-search.js';
 import { CENTRINGS, LINKAGES, MERGER_METHODS, type MergerReport } from '../formats/report-types.js';
 import { writeJsonAtomic, writeReportFiles } from '../report/report-html.js';
 import {
@@ -93,7 +94,7 @@ export function analyzeCommand(): Command {
     .addOption(
       new Option(
         '--dip-probes <where>',
-        "crn: uncertified steps the search probes with full spectra for dips below eps: 'near' (where the tracked estimate is within eps/4 of eps) or 'all' (every 16th; slower, for data at the finite-sample floor)",
+        `crn: uncertified steps the search probes with full spectra for dips below eps: 'near' (where the tracked estimate is within eps/4 of eps) or 'all' (every ${DIP_GRID}th; slower, for data at the finite-sample floor)`,
       )
         .choices(['near', 'all'])
         .default('near'),

@@ -3,6 +3,7 @@
 // Pure: no Node APIs.
 import type { MergerReport } from '../formats/report-types.js';
 import { DEFAULT_EPS_RATIO } from '../analysis/curves.js';
+import { DIP_GRID } from '../analysis/merger-search.js';
 
 const METHODS: Record<MergerReport['method'], string> = {
   crn: 'crn — one noise draw per sample (common random numbers): C(i) = abar A + (1 - abar) B + sqrt(abar (1 - abar)) (X + Xᵀ) from A = cov(x0), B = cov(eps), X = cross-cov(x0, eps), for every step at once',
@@ -81,7 +82,7 @@ ${table(
 function searchText(r: MergerReport): string {
   const q = r.search;
   if (q.method === 'full') return `full spectra on the spectral steps (${num(q.fullSpectra)})`;
-  return `certified bounds from the top ${num(q.trackedEigenvalues ?? 0)} eigenvalues of a Ritz tracker (${num(q.windows)} windows, ${num(q.products)} GPU block products), ${num(q.fullSpectra)} full spectra where the bounds could not decide${q.bisectedPairs ? `, ${num(q.bisectedPairs)} pairs bisected` : ''}${q.dipPairs ? `, ${num(q.dipPairs)} merger steps from dip probes` : ''}${q.dipProbes === 'all' ? ' (dip probes on every 16th uncertified step)' : ''}`;
+  return `certified bounds from the top ${num(q.trackedEigenvalues ?? 0)} eigenvalues of a Ritz tracker (${num(q.windows)} windows, ${num(q.products)} GPU block products), ${num(q.fullSpectra)} full spectra where the bounds could not decide${q.bisectedPairs ? `, ${num(q.bisectedPairs)} pairs bisected` : ''}${q.dipPairs ? `, ${num(q.dipPairs)} merger steps from dip probes` : ''}${q.dipProbes === 'all' ? ` (dip probes on every ${DIP_GRID}th uncertified step)` : ''}`;
 }
 
 /** Earliest and latest merging class pairs and how many never merge. */
