@@ -31,14 +31,46 @@ struct Params {
 }
 
 @group(0) @binding(0) var<uniform> params: Params;
+#if WVEC4
+// WVEC4 builds (VEC4 with a_i = 1 and a_r, a_t multiples of 4: the forward pass): the weights read as
+// vec4s of 4 consecutive k, a quarter of the per-lane loads.
+@group(0) @binding(1) var<storage, read> wt: array<vec4<f32>>;
+#else
 @group(0) @binding(1) var<storage, read> wt: array<f32>;
+#endif
+#if VEC4
+// VEC4 builds (chans a multiple of 4): src read as vec4s of 4 channels of one pixel, a quarter of the
+// per-lane loads (on lavapipe each is a loop over the lanes).
+@group(0) @binding(2) var<storage, read> src: array<vec4<f32>>;
+#else
 @group(0) @binding(2) var<storage, read> src: array<f32>;
+#endif
 @group(0) @binding(3) var<storage, read_write> out: array<f32>;
 #if BIAS
 // out[p, r] += bias[r] after the product (the forward pass's bias: the same rounding as adding it after).
 @group(0) @binding(4) var<storage, read> bias: array<f32>;
 #endif
 
+#if WVEC4
+// This lane's RPL weights at k = ka .. ka + 3 (row bases ia, ka a multiple of 4), one RowVec per k.
+fn lane_rows4(ia: array<u32, RPL>, ka: u32) -> array<RowVec, 4> {
+#if ROWS8
+  let v0 = wt[(ia[0] + ka) / 4u];
+  return array<RowVec, 4>(RowVec(v0.x, 0.0), RowVec(v0.y, 0.0), RowVec(v0.z, 0.0), RowVec(v0.w, 0.0));
+#elif ROWS16
+  let v0 = wt[(ia[0] + ka) / 4u];
+  let v1 = wt[(ia[1] + ka) / 4u];
+  return array<RowVec, 4>(RowVec(v0.x, v1.x), RowVec(v0.y, v1.y), RowVec(v0.z, v1.z), RowVec(v0.w, v1.w));
+#else
+  let v0 = wt[(ia[0] + ka) / 4u];
+  let v1 = wt[(ia[1] + ka) / 4u];
+  let v2 = wt[(ia[2] + ka) / 4u];
+  let v3 = wt[(ia[3] + ka) / 4u];
+  return array<RowVec, 4>(RowVec(v0.x, v1.x, v2.x, v3.x), RowVec(v0.y, v1.y, v2.y, v3.y),
+                          RowVec(v0.z, v1.z, v2.z, v3.z), RowVec(v0.w, v1.w, v2.w, v3.w));
+#endif
+}
+#else
 // This lane's RPL weights at k (row bases ia, k offset ka).
 fn lane_rows(ia: array<u32, RPL>, ka: u32) -> RowVec {
 #if ROWS8
@@ -49,7 +81,18 @@ fn lane_rows(ia: array<u32, RPL>, ka: u32) -> RowVec {
   return RowVec(wt[ia[0] + ka], wt[ia[1] + ka], wt[ia[2] + ka], wt[ia[3] + ka]);
 #endif
 }
+#endif
 
+#if VEC4
+// This lane's 8 pixels' values of input channels 4 i4 .. 4 i4 + 3 (0 where the tap falls outside the image).
+fn lane_pixels4(at: array<u32, 8>, ok: array<bool, 8>, i4: u32) -> array<vec4<f32>, 8> {
+  let z = vec4<f32>(0.0);
+  return array<vec4<f32>, 8>(select(z, src[at[0] + i4], ok[0]), select(z, src[at[1] + i4], ok[1]),
+                             select(z, src[at[2] + i4], ok[2]), select(z, src[at[3] + i4], ok[3]),
+                             select(z, src[at[4] + i4], ok[4]), select(z, src[at[5] + i4], ok[5]),
+                             select(z, src[at[6] + i4], ok[6]), select(z, src[at[7] + i4], ok[7]));
+}
+#else
 // This lane's 8 pixels' values of input channel i (0 where the tap falls outside the image).
 fn lane_pixels(at: array<u32, 8>, ok: array<bool, 8>, i: u32) -> array<f32, 8> {
   return array<f32, 8>(select(0.0, src[at[0] + i], ok[0]), select(0.0, src[at[1] + i], ok[1]),
@@ -57,6 +100,7 @@ fn lane_pixels(at: array<u32, 8>, ok: array<bool, 8>, i: u32) -> array<f32, 8> {
                        select(0.0, src[at[4] + i], ok[4]), select(0.0, src[at[5] + i], ok[5]),
                        select(0.0, src[at[6] + i], ok[6]), select(0.0, src[at[7] + i], ok[7]));
 }
+#endif
 
 @compute @workgroup_size(8)
 fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
@@ -68,6 +112,11 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
   let R = params.rows;
   let P = params.pixels;
   let C = params.chans;
+#if VEC4
+  let CS = C / 4u;
+#else
+  let CS = C;
+#endif
   let H = i32(params.h);
   let W = i32(params.w);
   // Row bases of this lane's weights (rows past the edge read the last one; their sums are discarded).
@@ -95,11 +144,25 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
       let xx = pxx[q] + dx;
       ok[q] = yy >= 0 && yy < H && xx >= 0 && xx < W;
       // The shifted pixel p + dy w + dx, or 0 (read but discarded) outside the image.
-      at[q] = select(0u, u32(i32(px[q]) + dy * W + dx) * C, ok[q]);
+      at[q] = select(0u, u32(i32(px[q]) + dy * W + dx) * CS, ok[q]);
     }
     var ib: array<u32, RPL>;
     for (var e = 0u; e < RPL; e++) { ib[e] = ia[e] + t * params.a_t; }
     let ai = params.a_i;
+#if VEC4
+    for (var i = 0u; i < C; i += 4u) {
+#if WVEC4
+      let a = lane_rows4(ib, i);
+      step4(&acc, a[0], a[1], a[2], a[3], lane_pixels4(at, ok, i / 4u));
+#else
+      let a0 = lane_rows(ib, i * ai);
+      let a1 = lane_rows(ib, (i + 1u) * ai);
+      let a2 = lane_rows(ib, (i + 2u) * ai);
+      let a3 = lane_rows(ib, (i + 3u) * ai);
+      step4(&acc, a0, a1, a2, a3, lane_pixels4(at, ok, i / 4u));
+#endif
+    }
+#else
     var i = 0u;
     for (; i + 2u < C; i += 3u) {
       let a0 = lane_rows(ib, i * ai);
@@ -108,6 +171,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
       step3(&acc, a0, a1, a2, lane_pixels(at, ok, i), lane_pixels(at, ok, i + 1u), lane_pixels(at, ok, i + 2u));
     }
     for (; i < C; i++) { step1(&acc, lane_rows(ib, i * ai), lane_pixels(at, ok, i)); }
+#endif
   }
   let alpha = params.alpha;
   let beta = params.beta;

@@ -24,7 +24,14 @@ struct Params {
 
 @group(0) @binding(0) var<uniform> params: Params;
 @group(0) @binding(1) var<storage, read> dy: array<f32>;
+#if VEC4
+// VEC4 builds (cin a multiple of 8): a lane's 8 columns are one tap's 8 consecutive channels, read as two
+// vec4s (on lavapipe each storage load is a loop over the lanes: a quarter of them). The same values, so
+// the same bits.
+@group(0) @binding(2) var<storage, read> x: array<vec4<f32>>;
+#else
 @group(0) @binding(2) var<storage, read> x: array<f32>;
+#endif
 @group(0) @binding(3) var<storage, read_write> part: array<f32>;
 
 // This lane's RPL rows of dy at pixel p.
@@ -56,6 +63,19 @@ fn next(a: Pos) -> Pos {
   return b;
 }
 
+#if VEC4
+// This lane's 8 columns at pixel a: one tap (shift dyq[0], dxq[0]) and the channels from off[0]'s.
+fn lane_cols(a: Pos, dyq: array<i32, 8>, dxq: array<i32, 8>, off: array<i32, 8>) -> array<f32, 8> {
+  let yy = a.y + dyq[0];
+  let xx = a.x + dxq[0];
+  let ok = yy >= 0 && yy < i32(params.h) && xx >= 0 && xx < i32(params.w);
+  let at = u32(select(0, i32(a.p * params.cin) + off[0], ok)) / 4u;
+  let z = vec4<f32>(0.0);
+  let u = select(z, x[at], ok);
+  let v = select(z, x[at + 1u], ok);
+  return array<f32, 8>(u.x, u.y, u.z, u.w, v.x, v.y, v.z, v.w);
+}
+#else
 // This lane's 8 columns (tap shifts dyq, dxq and input channel offsets off) at pixel a.
 fn lane_cols(a: Pos, dyq: array<i32, 8>, dxq: array<i32, 8>, off: array<i32, 8>) -> array<f32, 8> {
   var v: array<f32, 8>;
@@ -70,6 +90,7 @@ fn lane_cols(a: Pos, dyq: array<i32, 8>, dxq: array<i32, 8>, off: array<i32, 8>)
   }
   return v;
 }
+#endif
 
 @compute @workgroup_size(8)
 fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,

@@ -1,5 +1,5 @@
 // conv3x3 forward and backward (im2col + matmul + bias kernels, and the implicit GEMM of the forward
-// product and dx with 8, 16 and 32 rows per tile) against the direct float64 convolution of
+// product and dx with 8, 16 and 32 rows per tile, with scalar and vec4 loads) against the direct float64 convolution of
 // kernels-test/ref/nn_image.ts: awkward sizes, accumulation into the gradients, chunked patch matrices
 // (y and db: same bits as one chunk), dx overwrite mode, no bias / no dx, the autotuned path, bad arguments.
 import { mkdtempSync, readFileSync } from 'node:fs';
@@ -19,7 +19,15 @@ import {
 } from '../../src/kernels/nn_image.js';
 import { GEMM_BUILDS } from '../../src/kernels/matmul.js';
 import type { ConvPath } from '../../src/kernels/nn_image_conv.js';
-import { dwSplits, implicitRuns } from '../../src/kernels/conv3x3_implicit.js';
+import {
+  dwSplits,
+  encodeConv3x3Implicit,
+  encodeConv3x3ImplicitDw,
+  IMPLICIT_ROWS,
+  implicitConvPlan,
+  implicitDwPlan,
+  implicitRuns,
+} from '../../src/kernels/conv3x3_implicit.js';
 import { conv3x3, conv3x3Backward, type ConvDims } from '../ref/nn_image.js';
 import { expectSameBits } from '../compare.js';
 import { abs, add, cleanup, down, expectBound, f32, run, up } from './nn_image_host.js';
@@ -37,6 +45,8 @@ const CASES: ConvDims[] = [
   { n: 3, h: 5, w: 5, cin: 16, cout: 1 },
   // More than two 32-row tiles of output channels (forward) and of input channels (dx).
   { n: 1, h: 3, w: 5, cin: 67, cout: 70 },
+  // Both sides multiples of 4 but not of 8 (the vec4 builds, forward and dx) with partial tiles.
+  { n: 2, h: 9, w: 11, cin: 12, cout: 20 },
 ];
 
 interface Data {
@@ -157,6 +167,55 @@ describeGpu('nn_image conv3x3', (get) => {
       }
     });
   }
+
+  it('implicit GEMM with vec4 loads gives the same bits as with scalar loads (forward with bias and beta, dx, dW)', async () => {
+    if (await refusedWithoutSubgroups(16)) return;
+    const ctx = get();
+    // Channels multiples of 4 (the vec4 builds of the forward and dx run) and of 8 (those of dW); odd
+    // sides, partial tiles of rows, pixels and columns.
+    for (const d of [
+      { n: 2, h: 9, w: 11, cin: 12, cout: 20 },
+      { n: 1, h: 5, w: 3, cin: 8, cout: 36 },
+      { n: 3, h: 7, w: 7, cin: 16, cout: 16 },
+    ]) {
+      const seed = d.n * 100 + d.h * 10 + d.w + d.cin + d.cout;
+      const v = data(d, seed);
+      const [X, W, B, DY] = [up(ctx, v.x), up(ctx, v.W), up(ctx, v.b), up(ctx, v.dy)];
+      for (const rows of IMPLICIT_ROWS) {
+        for (const mode of ['forward', 'inputGrad'] as const) {
+          const plan = await implicitConvPlan(ctx, rows, mode);
+          const scalar = { ...plan, vec4: plan.pipeline, vec4WithBias: plan.withBias };
+          const fwd = mode === 'forward';
+          const outs = [];
+          for (const p of [plan, scalar]) {
+            const out = up(ctx, fwd ? v.dy : v.dx0);
+            run(ctx, (bt) =>
+              encodeConv3x3Implicit(bt, p, {
+                mode,
+                weight: W,
+                src: fwd ? X : DY,
+                out,
+                ...d,
+                alpha: 0.75,
+                beta: fwd ? 0.5 : 1,
+                bias: fwd ? B : undefined,
+              }),
+            );
+            outs.push(await down(ctx, out));
+          }
+          expectSameBits(outs[0]!, outs[1]!, `${mode} ${JSON.stringify(d)} rows ${rows}: vec4 vs scalar loads`);
+        }
+        const plan = await implicitDwPlan(ctx, rows);
+        const dws = [];
+        for (const p of [plan, { ...plan, vec4: plan.pipeline }]) {
+          const [dweight, part] = [up(ctx, v.dW0), up(ctx, 4 * d.cout * 9 * d.cin)];
+          run(ctx, (bt) => encodeConv3x3ImplicitDw(bt, p, { x: X, dy: DY, dweight, part, ...d }));
+          dws.push(await down(ctx, dweight));
+        }
+        expectSameBits(dws[0]!, dws[1]!, `dW ${JSON.stringify(d)} rows ${rows}: vec4 vs scalar loads`);
+      }
+    }
+  });
 
   it('implicit dW in several pixel splits matches float64, with the same bits at every tile height', async () => {
     if (await refusedWithoutSubgroups(16)) return;

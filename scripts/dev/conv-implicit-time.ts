@@ -1,7 +1,8 @@
 // The implicit-GEMM convolution (src/kernels/conv3x3_implicit.ts) against im2col + GEMM (the autotuned
 // plans of nn_image_conv.ts) for one layer of the U-Net: forward y = conv(x) and the input gradient
 // dx = conv^T(dY), checked against each other first, then timed (wall clock around submit + wait, best
-// of --rounds). Development only.
+// of --rounds); each tile height with scalar loads and with the vec4 builds (when the channels allow),
+// interleaved. Development only.
 //   npx tsx scripts/dev/conv-implicit-time.ts [--n 128 --h 28 --cin 16 --cout 16 --rounds 3]
 import { requestContext } from '../../src/runtime/context.js';
 import { beginBatch, submit, sync, type Batch } from '../../src/runtime/dispatch.js';
@@ -28,7 +29,6 @@ const y = createTensor(ctx, [P * cout]);
 const dx = createTensor(ctx, [P * cin]);
 const dw = createTensor(ctx, [cout * 9 * cin]);
 const k = await conv3x3Kernels(ctx, { n, h, w, cin, cout }, { path: 'gemm' });
-const plans = await Promise.all(IMPLICIT_ROWS.map((r) => implicitConvPlan(ctx, r)));
 const time = async (f: (b: Batch) => void) => {
   let best = Infinity;
   for (let r = 0; r < rounds; r++) {
@@ -54,13 +54,21 @@ for (const mode of ['forward', 'inputGrad'] as const) {
   console.log(
     `${mode} n ${n} ${h}x${w} ${cin} -> ${cout}: im2col + GEMM ${gemmMs.toFixed(1)} ms${mode === 'inputGrad' ? ' (with dW)' : ''}`,
   );
-  for (const plan of plans) {
-    const src = mode === 'forward' ? x : dy;
-    const run = (b: Batch) => encodeConv3x3Implicit(b, plan, { mode, weight: wt, src, out, n, h, w, cin, cout });
-    const ms = await time(run);
-    const got = await readback(ctx, out);
-    console.log(
-      `  implicit rows ${plan.rows}: ${ms.toFixed(1)} ms, ${(flops / ms / 1e6).toFixed(1)} GFLOP/s, max |diff| ${maxDiff(got, want).toExponential(2)}`,
-    );
+  for (const rows of IMPLICIT_ROWS) {
+    const plan = await implicitConvPlan(ctx, rows, mode);
+    // The scalar-load builds in the vec4 slots: what runs when the channels are not a multiple of 4.
+    const scalar = { ...plan, vec4: plan.pipeline, vec4WithBias: plan.withBias };
+    for (const [loads, p] of [
+      ['scalar', scalar],
+      ['vec4', plan],
+    ] as const) {
+      const src = mode === 'forward' ? x : dy;
+      const run = (b: Batch) => encodeConv3x3Implicit(b, p, { mode, weight: wt, src, out, n, h, w, cin, cout });
+      const ms = await time(run);
+      const got = await readback(ctx, out);
+      console.log(
+        `  implicit rows ${rows}, ${loads} loads: ${ms.toFixed(1)} ms, ${(flops / ms / 1e6).toFixed(1)} GFLOP/s, max |diff| ${maxDiff(got, want).toExponential(2)}`,
+      );
+    }
   }
 }

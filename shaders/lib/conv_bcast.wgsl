@@ -61,3 +61,26 @@ fn step1(acc: ptr<function, array<array<f32, 8>, TR>>, a: RowVec, b: array<f32, 
   fma1(acc, 6u, subgroupBroadcast(a, 6u), b);
   fma1(acc, 7u, subgroupBroadcast(a, 7u), b);
 }
+
+// Four consecutive k (the VEC4 builds: b holds each pixel's 4 values), in k order.
+fn fma4(acc: ptr<function, array<array<f32, 8>, TR>>, l: u32, s0: RowVec, s1: RowVec, s2: RowVec, s3: RowVec,
+        b: array<vec4<f32>, 8>) {
+  for (var e = 0u; e < RPL; e++) {
+    let r = l + 8u * e;
+    for (var q = 0u; q < 8u; q++) {
+      (*acc)[r][q] = fma(s3[e], b[q].w, fma(s2[e], b[q].z, fma(s1[e], b[q].y, fma(s0[e], b[q].x, (*acc)[r][q]))));
+    }
+  }
+}
+
+fn step4(acc: ptr<function, array<array<f32, 8>, TR>>, a0: RowVec, a1: RowVec, a2: RowVec, a3: RowVec,
+         b: array<vec4<f32>, 8>) {
+  fma4(acc, 0u, subgroupBroadcast(a0, 0u), subgroupBroadcast(a1, 0u), subgroupBroadcast(a2, 0u), subgroupBroadcast(a3, 0u), b);
+  fma4(acc, 1u, subgroupBroadcast(a0, 1u), subgroupBroadcast(a1, 1u), subgroupBroadcast(a2, 1u), subgroupBroadcast(a3, 1u), b);
+  fma4(acc, 2u, subgroupBroadcast(a0, 2u), subgroupBroadcast(a1, 2u), subgroupBroadcast(a2, 2u), subgroupBroadcast(a3, 2u), b);
+  fma4(acc, 3u, subgroupBroadcast(a0, 3u), subgroupBroadcast(a1, 3u), subgroupBroadcast(a2, 3u), subgroupBroadcast(a3, 3u), b);
+  fma4(acc, 4u, subgroupBroadcast(a0, 4u), subgroupBroadcast(a1, 4u), subgroupBroadcast(a2, 4u), subgroupBroadcast(a3, 4u), b);
+  fma4(acc, 5u, subgroupBroadcast(a0, 5u), subgroupBroadcast(a1, 5u), subgroupBroadcast(a2, 5u), subgroupBroadcast(a3, 5u), b);
+  fma4(acc, 6u, subgroupBroadcast(a0, 6u), subgroupBroadcast(a1, 6u), subgroupBroadcast(a2, 6u), subgroupBroadcast(a3, 6u), b);
+  fma4(acc, 7u, subgroupBroadcast(a0, 7u), subgroupBroadcast(a1, 7u), subgroupBroadcast(a2, 7u), subgroupBroadcast(a3, 7u), b);
+}

@@ -152,9 +152,9 @@ export async function conv3x3Kernels(
   if (grads) k.part = createTensor(ctx, [dwSplits(n * h * w, cin, cout) * cout * width], { label: 'conv3x3.dw.part' });
   for (const mode of grads ? CONV_MODES : (['forward'] as const)) {
     const path = forced ?? (await tunedPath(ctx, k, mode, { n, h, w }, opts.tuneCache));
-    if (mode === 'forward') k.implicitForward = path === 'gemm' ? null : await implicitConvPlan(ctx, path);
+    if (mode === 'forward') k.implicitForward = path === 'gemm' ? null : await implicitConvPlan(ctx, path, 'forward');
     else if (path === 'gemm') throw new Error(`${op}: internal: ${mode} has no GEMM path beside the implicit one`);
-    else if (mode === 'inputGrad') k.implicitInputGrad = await implicitConvPlan(ctx, path);
+    else if (mode === 'inputGrad') k.implicitInputGrad = await implicitConvPlan(ctx, path, 'inputGrad');
     else k.implicitWeightGrad = await implicitDwPlan(ctx, path);
   }
   return k;
@@ -212,8 +212,8 @@ async function tunedPath(
   try {
     const time = async (p: ConvPath) => {
       const kk: Conv3x3Kernels = { ...k, ...none };
-      if (p !== 'gemm' && mode === 'forward') kk.implicitForward = await implicitConvPlan(ctx, p);
-      if (p !== 'gemm' && mode === 'inputGrad') kk.implicitInputGrad = await implicitConvPlan(ctx, p);
+      if (p !== 'gemm' && mode === 'forward') kk.implicitForward = await implicitConvPlan(ctx, p, 'forward');
+      if (p !== 'gemm' && mode === 'inputGrad') kk.implicitInputGrad = await implicitConvPlan(ctx, p, 'inputGrad');
       if (p !== 'gemm' && mode === 'weightGrad') kk.implicitWeightGrad = await implicitDwPlan(ctx, p);
       const t0 = performance.now();
       const b = beginBatch(ctx, `autotune conv3x3 ${mode}`);

@@ -37,6 +37,7 @@ import {
   CONV3X3_IMPLICIT,
   CONV3X3_IMPLICIT_BIAS,
   CONV3X3_IMPLICIT_DW,
+  IMPLICIT_LOADS,
   IMPLICIT_ROWS,
   implicitBuild,
 } from './conv3x3_implicit.js';
@@ -72,9 +73,18 @@ export const KERNELS: RegisteredKernel[] = [
     ],
   },
   { spec: SYRK_MIRROR, builds: [{ constants: { WG: SYRK_MIRROR_WG } }] },
-  { spec: CONV3X3_IMPLICIT, builds: IMPLICIT_ROWS.map((r) => implicitBuild(r)) },
-  { spec: CONV3X3_IMPLICIT_BIAS, builds: IMPLICIT_ROWS.map((r) => implicitBuild(r, true)) },
-  { spec: CONV3X3_IMPLICIT_DW, builds: IMPLICIT_ROWS.map((r) => implicitBuild(r)) },
+  {
+    spec: CONV3X3_IMPLICIT,
+    builds: IMPLICIT_LOADS.flatMap((loads) => IMPLICIT_ROWS.map((r) => implicitBuild(r, false, loads))),
+  },
+  {
+    spec: CONV3X3_IMPLICIT_BIAS,
+    builds: IMPLICIT_LOADS.flatMap((loads) => IMPLICIT_ROWS.map((r) => implicitBuild(r, true, loads))),
+  },
+  {
+    spec: CONV3X3_IMPLICIT_DW,
+    builds: (['scalar', 'src'] as const).flatMap((loads) => IMPLICIT_ROWS.map((r) => implicitBuild(r, false, loads))),
+  },
   { spec: FROBENIUS, builds: [frobeniusBuild] },
   { spec: FROBENIUS_REDUCE, builds: [frobeniusReduceBuild] },
   { spec: FROBENIUS_CROSS, builds: [frobeniusCrossBuild] },
