@@ -147,7 +147,8 @@ describeGpu('nn_dense activations and embeddings', (get) => {
 
   it('add: y = alpha a + beta b, separate, y = a, y = b, a = b = y', async () => {
     const ctx = get();
-    for (const n of [1, 255, 256, 257, 1009]) {
+    // n a multiple of 4 (4, 256, 4108) runs the vec4 builds.
+    for (const n of [1, 4, 255, 256, 257, 1009, 4108]) {
       const a = f32(randn(n, n));
       const b = f32(randn(n, n + 1));
       const p = tensorPool(ctx);

@@ -205,9 +205,12 @@ export function encodeAdd(batch: Batch, k: NnDenseKernels, x: AddArgs): void {
     // y = (alpha + beta) y: b is the same buffer, which a writable binding may not alias.
     [alpha, beta, useB, b] = [alpha + beta, 0, 0, k.spare];
   }
-  const parts = ewParts(n);
-  dispatch(batch, inPlace ? k.pipes.addInPlace : k.pipes.add, {
-    params: { n, use_b: useB, alpha, beta, parts },
+  const vec4 = n % 4 === 0;
+  const units = vec4 ? n / 4 : n;
+  const parts = ewParts(units);
+  const pipe = vec4 ? (inPlace ? k.pipes.addInPlace4 : k.pipes.add4) : inPlace ? k.pipes.addInPlace : k.pipes.add;
+  dispatch(batch, pipe, {
+    params: { n: units, use_b: useB, alpha, beta, parts },
     bindings: inPlace ? [x.y, b] : [a, b, x.y],
     workgroups: grid2d(batch.ctx, parts, NN_ELEMENTWISE_WG),
     flops: 3 * n,

@@ -73,8 +73,11 @@ export const NN_DENSE_BUILDS = {
   biasActBackwardInPlace: { spec: BIAS_ACT_BACKWARD_IN_PLACE, build: backward(0, true) },
   biasSiluBackwardInPlace: { spec: BIAS_ACT_BACKWARD_IN_PLACE, build: backward(1, true) },
   columnReduce: { spec: COLUMN_REDUCE, build: loop() },
-  add: { spec: ADD, build: { ...ew(), variant: { IN_PLACE: false } } },
-  addInPlace: { spec: ADD_IN_PLACE, build: { ...ew(), variant: { IN_PLACE: true } } },
+  add: { spec: ADD, build: { ...ew(), variant: { IN_PLACE: false, VEC4: false } } },
+  addInPlace: { spec: ADD_IN_PLACE, build: { ...ew(), variant: { IN_PLACE: true, VEC4: false } } },
+  // n a multiple of 4: vec4 loads (shaders/add.wgsl), the same bits.
+  add4: { spec: ADD, build: { ...ew(), variant: { IN_PLACE: false, VEC4: true } } },
+  addInPlace4: { spec: ADD_IN_PLACE, build: { ...ew(), variant: { IN_PLACE: true, VEC4: true } } },
   timeEmbedding: { spec: TIME_EMBEDDING, build: ew() },
   embeddingGather: { spec: EMBEDDING_GATHER, build: ew() },
   embeddingBackward: { spec: EMBEDDING_BACKWARD, build: loop() },
