@@ -436,7 +436,16 @@ describeGpu('matmul', (get) => {
     const merged = JSON.parse(readFileSync(file, 'utf8'));
     expect(merged['another adapter']).toEqual({ 'matmul|00|sss': 'theirs' });
     expect(merged[adapterKey(ctx)]['syrk|00|lll']).toBe('theirs too');
-    expect(merged[adapterKey(ctx)]['matmul|00|sss'].choice).toMatchObject(p3.build);
+    // m = 30, n = 20 (8..31: 'b'), k = 10.
+    expect(merged[adapterKey(ctx)]['matmul|00|bbs'].choice).toMatchObject(p3.build);
+    // Small m split by tile height: column sums (m = 1) and the band reduction's Z^T (m = 32) tune apart.
+    const t1 = tuneLog.length;
+    await matmulPlan(ctx, { m: 1, n: 100, k: 300, transA: true }, { tuneCache: file });
+    await matmulPlan(ctx, { m: 32, n: 100, k: 300, transA: true }, { tuneCache: file });
+    await matmulPlan(ctx, { m: 63, n: 100, k: 300, transA: true }, { tuneCache: file });
+    expect(tuneLog.length).toBe(t1 + 2);
+    const keys = Object.keys(JSON.parse(readFileSync(file, 'utf8'))[adapterKey(ctx)]);
+    expect(keys).toEqual(expect.arrayContaining(['matmul|10|aml', 'matmul|10|cml']));
     forgetTuning(ctx);
   });
 

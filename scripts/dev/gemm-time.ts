@@ -108,6 +108,10 @@ const shapes: Shape[] = [
     ldc: 784,
   }),
   mmShape('mm784k16', 784, 784, 16),
+  // The tridiagonalisation's Z^T = U^T A22 of its first and a middle panel (b = 32 rows).
+  mmShape('tridiagZ752', 32, 752, 752),
+  mmShape('tridiagZ400', 32, 400, 400),
+  mmShape('m12', 12, 784, 784),
   mmShape('mm1024nn', 1024, 1024, 1024, {}, false, false),
   mmShape('mm1000nn', 1000, 1000, 1000, {}, false, false),
   mmShape('mm1024nt', 1024, 1024, 1024, {}, false, true),
