@@ -258,7 +258,7 @@ describeGpu('nn_image conv3x3', (get) => {
     disposeConv3x3Kernels(k);
   });
 
-  it('the path choice keeps 1- to 3-channel sides apart from the 16-channel class: each has its own entry', async () => {
+  it('the path choice keeps 1- to 3-channel sides apart from the 16-channel class, and 16 channels from 32: each has its own entry', async () => {
     const ctx = get();
     if (!implicitRuns(ctx)) {
       // Without the implicit kernels there is nothing to choose: im2col + GEMM, no tuning, no entries.
@@ -273,6 +273,7 @@ describeGpu('nn_image conv3x3', (get) => {
       [16, 16],
       [16, 1],
       [3, 3],
+      [32, 32],
     ] as const) {
       const k = await conv3x3Kernels(ctx, { n: 1, h: 6, w: 5, cin, cout }, { image, tuneCache: file });
       disposeConv3x3Kernels(k);
@@ -280,10 +281,12 @@ describeGpu('nn_image conv3x3', (get) => {
     const keys = Object.keys(JSON.parse(readFileSync(file, 'utf8'))[adapterKey(ctx)]).filter((key) =>
       key.startsWith('conv3x3|forward|'),
     );
+    // Channel classes: 't' below 4, then dimClass ('b' 8..31, 'c' 32..63).
     expect(keys.sort()).toEqual([
-      'conv3x3|forward|sss',
-      'conv3x3|forward|sst',
-      'conv3x3|forward|sts',
+      'conv3x3|forward|sbb',
+      'conv3x3|forward|sbt',
+      'conv3x3|forward|scc',
+      'conv3x3|forward|stb',
       'conv3x3|forward|stt',
     ]);
   });

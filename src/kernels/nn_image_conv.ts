@@ -11,6 +11,7 @@ import { checkInt } from '../runtime/check.js';
 import type { Context } from '../runtime/context.js';
 import { beginBatch, submit, sync } from '../runtime/dispatch.js';
 import { createTensor, disposeTensor, type Tensor } from '../runtime/tensor.js';
+import { dimClass } from './gemm_tune.js';
 import { MATMUL, matmulPlan, type GemmBuild, type GemmPlan } from './matmul.js';
 import { convDims, disposeImageKernels, IM2COL3X3, imageKernels, type ImageKernels } from './nn_image_base.js';
 import { sizeClass, tune, tunedChoice } from './autotune.js';
@@ -163,13 +164,16 @@ export async function conv3x3Kernels(
 const CONV_MODES = ['forward', 'inputGrad', 'weightGrad'] as const;
 
 /**
- * Channel counts by class for the path choice: sizeClass, with fewer than 4 channels apart ('t'). A U-Net's
+ * Channel counts by class for the path choice: the GEMM tuning's dimClass (which splits the small class
+ * at 8 and 32, so that a U-Net's 16- and 32-channel convolutions tune apart: at 14 x 14, batch 128, 32 -> 32
+ * runs 32-row tiles in 30.0 ms against 36.3 ms for the 16-row tiles a 16 -> 16 convolution chooses, dx;
+ * scripts/dev/conv-implicit-time.ts), with fewer than 4 channels apart ('t'). A U-Net's
  * first (1 -> c0) and last (c0 -> 1) convolutions waste most of an implicit tile's rows or a GEMM tile's
  * columns, so they favour another path than the c0 -> c0 convolutions of the same size class: on lavapipe
  * the choice timed on the 1 -> 16 convolution (im2col + GEMM) was also taken by the 16 -> 16 ones, which run
  * about twice as fast implicit (scripts/dev/unet-prof.ts).
  */
-const channelClass = (c: number) => (c < FEW_ROWS ? 't' : sizeClass(c));
+const channelClass = (c: number) => (c < FEW_ROWS ? 't' : dimClass(c));
 
 /**
  * The faster path for the forward product, dx or dW of this layer on this adapter, by shape class
