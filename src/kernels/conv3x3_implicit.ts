@@ -61,8 +61,9 @@ export interface ImplicitConvPlan {
   /**
    * The same two with vec4 loads, for chans a multiple of 4: src as vec4s of 4 channels and, in the
    * forward pass (whose weights run along k), the weights as vec4s of 4 consecutive k. On lavapipe every
-   * storage load is a loop over the lanes, so this takes a quarter of them (forward 16 -> 16 at 28 x 28,
-   * batch 128: 52.5 -> 40.4 ms with src alone; scripts/dev/conv-implicit-time.ts). The same sums in the
+   * storage load is a loop over the lanes, so this takes a quarter of them (batch 128, 28 x 28, 16 -> 16,
+   * 16-row tiles: forward 48.5 -> 45.3 ms, dx 58.8 -> 47.4 ms; 14 x 14, 32 -> 32, 32-row tiles: 41.7 ->
+   * 37.5 and 40.5 -> 30.0 ms; scripts/dev/conv-implicit-time.ts, both in one run). The same sums in the
    * same order, so the same bits.
    */
   vec4: CachedPipeline;
