@@ -20,11 +20,7 @@ fn load_b4(i: u32) -> vec4<f32> { return b[i]; }
 fn load_a(i: u32) -> f32 { return a[i]; }
 fn load_b(i: u32) -> f32 { return b[i]; }
 #endif
-#if VEC4
-@group(0) @binding(3) var<storage, read_write> c: array<vec4<f32>>;
-#else
 @group(0) @binding(3) var<storage, read_write> c: array<f32>;
-#endif
 
 @compute @workgroup_size(WG)
 fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,

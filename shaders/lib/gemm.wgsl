@@ -361,64 +361,6 @@ fn gemm_tile(r0: u32, c0: u32, lid: u32, off: vec3<u32>) {
 #endif
   let alpha = params.alpha;
   let beta = params.beta;
-#if VEC4
-  // VEC4 builds see C as vec4s too (offset, ldc and stride multiples of 4): a row's TN columns from j0 (a
-  // multiple of 4) are stored TN / 4 vec4s at a time where all of them are inside (and in the upper
-  // triangle), and the mirrored lower triangle four rows at a time (C[j, i .. i + 3] is contiguous). On
-  // lavapipe every storage access is a loop over the lanes, so this is a quarter of them; the values and
-  // their rounding are those of the scalar stores below, which take the edges.
-  let ld4 = params.ldc / 4u;
-  let oc4 = off.z / 4u;
-  for (var r = 0u; r < TM; r++) {
-    let i = i0 + r;
-    if (i >= M) { break; }
-    if (!TRANS_C && j0 + TN <= N && (params.upper == 0u || j0 >= i)) {
-      for (var q4 = 0u; q4 < TN / 4u; q4++) {
-        let at4 = oc4 + i * ld4 + j0 / 4u + q4;
-        var v = alpha * vec4<f32>(acc[r][4u * q4], acc[r][4u * q4 + 1u], acc[r][4u * q4 + 2u], acc[r][4u * q4 + 3u]);
-        // beta = 0 must not read C (it may hold NaN from an uninitialised buffer).
-        if (beta != 0.0) { v = fma(vec4<f32>(beta), c[at4], v); }
-        c[at4] = v;
-        acc[r][4u * q4] = v.x;
-        acc[r][4u * q4 + 1u] = v.y;
-        acc[r][4u * q4 + 2u] = v.z;
-        acc[r][4u * q4 + 3u] = v.w;
-      }
-      continue;
-    }
-    for (var q = 0u; q < TN; q++) {
-      let j = j0 + q;
-      if (j >= N) { break; }
-      if (params.upper != 0u && j < i) { continue; }
-      let at = off.z + select(i * params.ldc + j, j * params.ldc + i, TRANS_C);
-      var v = alpha * acc[r][q];
-      if (beta != 0.0) { v = fma(beta, c[at / 4u][at % 4u], v); }
-      c[at / 4u][at % 4u] = v;
-      acc[r][q] = v;
-    }
-  }
-  // Symmetric results (C symmetric before, the product symmetric): the lower triangle follows.
-  if (params.upper == 2u) {
-    for (var q = 0u; q < TN; q++) {
-      let j = j0 + q;
-      if (j >= N) { break; }
-      for (var r4 = 0u; r4 < TM / 4u; r4++) {
-        let i = i0 + 4u * r4;
-        if (i >= M || i >= j) { break; }
-        if (i + 3u < M && i + 3u < j) {
-          c[oc4 + j * ld4 + i / 4u] = vec4<f32>(acc[4u * r4][q], acc[4u * r4 + 1u][q], acc[4u * r4 + 2u][q], acc[4u * r4 + 3u][q]);
-        } else {
-          for (var e = 0u; e < 4u; e++) {
-            let ie = i + e;
-            if (ie >= M || ie >= j) { break; }
-            let at = off.z + j * params.ldc + ie;
-            c[at / 4u][at % 4u] = acc[4u * r4 + e][q];
-          }
-        }
-      }
-    }
-  }
-#else
   for (var r = 0u; r < TM; r++) {
     let i = i0 + r;
     if (i >= M) { break; }
@@ -435,5 +377,4 @@ fn gemm_tile(r0: u32, c0: u32, lid: u32, off: vec3<u32>) {
       if (params.upper == 2u && j > i) { c[off.z + j * params.ldc + i] = v; }
     }
   }
-#endif
 }

@@ -1,8 +1,7 @@
 // The builds of the GEMM tile (shaders/lib/gemm.wgsl) that matmul and SYRK autotune among. Each is a
 // register block of TM x TN outputs per invocation in workgroups of WG invocations, WX of them along
 // the columns; every build sums over k in the same order, so all give the same bits. A vec4 build is
-// only eligible for the A^T B layout (SYRK's A^T A) and stores C as vec4s too; with unaligned offsets or
-// leading dimensions (of A, B or C) its plan falls back to the
+// only eligible for the A^T B layout (SYRK's A^T A); with unaligned offsets its plan falls back to the
 // scalar build of the same shape.
 
 export interface GemmBuild {
