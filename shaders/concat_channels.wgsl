@@ -4,6 +4,13 @@
 // Reference: kernels-test/ref/nn_image.ts concatChannels.
 // wrapper: src/kernels/nn_image_ops.ts
 override WG: u32 = 64;
+// VEC4 builds (ca and cb multiples of 4): the images as vec4s of 4 channels and ca, cb counted in them (on
+// lavapipe every storage access is a loop over the lanes, so a quarter of them). The same values.
+#if VEC4
+alias V = vec4<f32>;
+#else
+alias V = f32;
+#endif
 
 struct Params {
   ca: u32,
@@ -12,9 +19,9 @@ struct Params {
 }
 
 @group(0) @binding(0) var<uniform> params: Params;
-@group(0) @binding(1) var<storage, read> a: array<f32>;
-@group(0) @binding(2) var<storage, read> b: array<f32>;
-@group(0) @binding(3) var<storage, read_write> y: array<f32>;
+@group(0) @binding(1) var<storage, read> a: array<V>;
+@group(0) @binding(2) var<storage, read> b: array<V>;
+@group(0) @binding(3) var<storage, read_write> y: array<V>;
 
 @compute @workgroup_size(WG)
 fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,

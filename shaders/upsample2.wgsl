@@ -4,6 +4,13 @@
 // Precision: one f32 multiply (exact for scale 1 and 1/4). Reference: kernels-test/ref/nn_image.ts upsample2.
 // wrapper: src/kernels/nn_image_ops.ts
 override WG: u32 = 64;
+// VEC4 builds (c a multiple of 4): x and y as vec4s of 4 channels and c counted in them (on lavapipe every
+// storage access is a loop over the lanes, so a quarter of them). The same operations per value.
+#if VEC4
+alias V = vec4<f32>;
+#else
+alias V = f32;
+#endif
 
 struct Params {
   h: u32,
@@ -14,8 +21,8 @@ struct Params {
 }
 
 @group(0) @binding(0) var<uniform> params: Params;
-@group(0) @binding(1) var<storage, read> x: array<f32>;
-@group(0) @binding(2) var<storage, read_write> y: array<f32>;
+@group(0) @binding(1) var<storage, read> x: array<V>;
+@group(0) @binding(2) var<storage, read_write> y: array<V>;
 
 @compute @workgroup_size(WG)
 fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,

@@ -1,6 +1,7 @@
 // The image-op kernels (im2col / col2im 3x3, AvgPool2, Upsample2, channel concat, per-(n, c) bias and its
-// sums) against the float64 references of kernels-test/ref/nn_image.ts at awkward sizes, chunked and
-// whole, accumulate and overwrite, a grid over 65,535 workgroups, and bad arguments.
+// sums) against the float64 references of kernels-test/ref/nn_image.ts at awkward sizes (pooling and concat
+// also with channels in vec4s), chunked and whole, accumulate and overwrite, a grid over 65,535
+// workgroups, and bad arguments.
 import { afterEach, expect, it } from 'vitest';
 import { describeGpu } from './device.js';
 import {
@@ -132,6 +133,9 @@ describeGpu('nn_image', (get) => {
       [2, 14, 8, 3],
       [3, 2, 14, 5],
       [1, 8, 8, 16],
+      // c a multiple of 4 (the vec4 builds) with odd half-sides.
+      [2, 6, 10, 4],
+      [1, 14, 14, 32],
     ] as const) {
       const d = { n, h, w, c };
       const seed = n * h * w + c;
@@ -176,6 +180,10 @@ describeGpu('nn_image', (get) => {
       [35, 3, 5],
       [196, 16, 1],
       [7, 5, 16],
+      // Both sides multiples of 4: the vec4 builds.
+      [1, 4, 4],
+      [37, 16, 32],
+      [9, 12, 8],
     ] as const) {
       const seed = pixels + ca * 10 + cb;
       const a = f32(pixels * ca, seed);

@@ -75,7 +75,7 @@ export const CONCAT_CHANNELS = spec('concat_channels', ['read', 'read', 'read_wr
 export const SPLIT_CHANNELS = spec('split_channels', ['read', 'read_write', 'read_write']);
 
 const plain: PipelineOptions = { constants: { WG: NN_IMAGE_WG } };
-/** GroupNorm builds over f32 channels or, for c % 4 == 0, vec4 quads of channels (VEC4). */
+/** Builds over f32 channels or, for c % 4 == 0, vec4 quads of channels (VEC4): GroupNorm, pooling, concatenation. */
 const vec = (vec4: boolean, variant: Record<string, boolean> = {}): PipelineOptions => ({
   ...plain,
   variant: { ...variant, VEC4: vec4 },
@@ -105,10 +105,14 @@ const BUILDS = {
   gnBackwardDx4: [GROUP_NORM_BACKWARD_DX, vec(true, { SILU: false })],
   gnBackwardDxSilu: [GROUP_NORM_BACKWARD_DX_SILU, vec(false, { SILU: true })],
   gnBackwardDxSilu4: [GROUP_NORM_BACKWARD_DX_SILU, vec(true, { SILU: true })],
-  avgPool2: [AVG_POOL2, plain],
-  upsample2: [UPSAMPLE2, plain],
-  concat: [CONCAT_CHANNELS, plain],
-  split: [SPLIT_CHANNELS, plain],
+  avgPool2: [AVG_POOL2, vec(false)],
+  avgPool2x4: [AVG_POOL2, vec(true)],
+  upsample2: [UPSAMPLE2, vec(false)],
+  upsample2x4: [UPSAMPLE2, vec(true)],
+  concat: [CONCAT_CHANNELS, vec(false)],
+  concat4: [CONCAT_CHANNELS, vec(true)],
+  split: [SPLIT_CHANNELS, vec(false)],
+  split4: [SPLIT_CHANNELS, vec(true)],
 } as const satisfies Record<string, readonly [KernelSpec, PipelineOptions]>;
 
 export type ImagePipeline = keyof typeof BUILDS;

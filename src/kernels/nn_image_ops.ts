@@ -128,8 +128,10 @@ function pool(
   need(batch.ctx, op, names[0], from, 4 * total);
   need(batch.ctx, op, names[1], to, total);
   distinct(op, [[names[0], from, names[1], to]]);
-  dispatch(batch, k.p.avgPool2, {
-    params: { h: h2, w: w2, c, pixels: n * h2 * w2, scale },
+  // Channels counted in vec4s when c allows (the same sums in the same order).
+  const u = c % 4 === 0 ? 4 : 1;
+  dispatch(batch, u === 4 ? k.p.avgPool2x4 : k.p.avgPool2, {
+    params: { h: h2, w: w2, c: c / u, pixels: n * h2 * w2, scale },
     bindings: [from, to],
     workgroups: grid(batch, n * h2 * w2),
     flops: 4 * total,
@@ -155,8 +157,9 @@ function spread(
   need(batch.ctx, op, names[0], from, total / 4);
   need(batch.ctx, op, names[1], to, total);
   distinct(op, [[names[0], from, names[1], to]]);
-  dispatch(batch, k.p.upsample2, {
-    params: { h: h2, w: w2, c, pixels: n * h2 * w2, scale },
+  const u = c % 4 === 0 ? 4 : 1;
+  dispatch(batch, u === 4 ? k.p.upsample2x4 : k.p.upsample2, {
+    params: { h: h2, w: w2, c: c / u, pixels: n * h2 * w2, scale },
     bindings: [from, to],
     workgroups: grid(batch, n * h2 * w2),
     flops: total,
@@ -249,8 +252,10 @@ export function encodeConcatChannels(batch: Batch, k: ImageKernels, x: ConcatArg
     ['b', x.b, 'y', x.y],
   ]);
   const total = pixels * (ca + cb);
-  dispatch(batch, k.p.concat, {
-    params: { ca, cb, pixels },
+  // Channels counted in vec4s when both sides allow (the same copies).
+  const u = ca % 4 === 0 && cb % 4 === 0 ? 4 : 1;
+  dispatch(batch, u === 4 ? k.p.concat4 : k.p.concat, {
+    params: { ca: ca / u, cb: cb / u, pixels },
     bindings: [x.a, x.b, x.y],
     workgroups: grid(batch, pixels),
     flops: 0,
@@ -283,8 +288,9 @@ export function encodeConcatChannelsBackward(batch: Batch, k: ImageKernels, x: C
   ]);
   const total = pixels * (ca + cb);
   const accumulate = Number(x.accumulate ?? false);
-  dispatch(batch, k.p.split, {
-    params: { ca, cb, pixels, accumulate },
+  const u = ca % 4 === 0 && cb % 4 === 0 ? 4 : 1;
+  dispatch(batch, u === 4 ? k.p.split4 : k.p.split, {
+    params: { ca: ca / u, cb: cb / u, pixels, accumulate },
     bindings: [x.dy, x.da, x.db],
     workgroups: grid(batch, pixels),
     flops: accumulate * total,
