@@ -32,6 +32,11 @@ import { conv3x3, conv3x3Backward, type ConvDims } from '../ref/nn_image.js';
 import { expectSameBits } from '../compare.js';
 import { abs, add, cleanup, down, expectBound, f32, run, up } from './nn_image_host.js';
 
+// lavapipe compiles a pipeline at its first dispatch: a 32-row implicit build takes about 20 s, and a test
+// that runs several builds of several heights with a cold shader cache (a fresh machine, as in CI) needs
+// more than the default 120 s.
+const COLD_COMPILE_MS = 360_000;
+
 // A scalar build serves all three transpose pairs and skips autotuning (every build sums in the same order).
 const build = GEMM_BUILDS.find((b) => !b.vec4 && !b.tiled && b.tm === 4 && b.tn === 4)!;
 
@@ -145,77 +150,85 @@ describeGpu('nn_image conv3x3', (get) => {
   }
 
   for (const path of [8, 16, 32] as const) {
-    it(`implicit GEMM, ${path} rows per tile: y (same bits as im2col + GEMM) and dx (accumulated and overwritten) match float64 on every case`, async () => {
-      if (await refusedWithoutSubgroups(path)) return;
-      for (const d of CASES) {
-        const seed = d.n * 1000 + d.h * 100 + d.w * 10 + d.cin + d.cout + path;
-        const v = data(d, seed);
-        const P = d.n * d.h * d.w;
-        const got = await gpu(d, v, undefined, true, path);
-        const plain = await gpu(d, v, undefined, true, 'gemm');
-        const label = `${JSON.stringify(d)} rows ${path}`;
-        // The same products summed over k = (tap, channel) in the same order as the patch-matrix GEMM.
-        expectSameBits(got.y, plain.y, `y ${label}`);
-        const ref = conv3x3Backward(v.x, v.W, v.dy, d);
-        const mag = conv3x3Backward(abs(v.x), abs(v.W), abs(v.dy), d);
-        // dx: one FMA recursion over 9 cout (tap, channel) terms, then beta = 1 adds dx0.
-        expectBound(got.dx, add(ref.dx, v.dx0), add(mag.dx, abs(v.dx0)), 9 * d.cout + 1, `dx ${label}`, seed);
-        // dW: pixel splits of FMA chains, then their sum onto dW0: P + 1 terms in some order.
-        expectBound(got.dW, add(ref.dweight, v.dW0), add(mag.dweight, abs(v.dW0)), P + 1, `dW ${label}`, seed);
-        const over = await gpu(d, v, undefined, false, path);
-        expectBound(over.dx, ref.dx, mag.dx, 9 * d.cout, `dx overwritten ${label}`, seed);
-      }
-    });
+    it(
+      `implicit GEMM, ${path} rows per tile: y (same bits as im2col + GEMM) and dx (accumulated and overwritten) match float64 on every case`,
+      async () => {
+        if (await refusedWithoutSubgroups(path)) return;
+        for (const d of CASES) {
+          const seed = d.n * 1000 + d.h * 100 + d.w * 10 + d.cin + d.cout + path;
+          const v = data(d, seed);
+          const P = d.n * d.h * d.w;
+          const got = await gpu(d, v, undefined, true, path);
+          const plain = await gpu(d, v, undefined, true, 'gemm');
+          const label = `${JSON.stringify(d)} rows ${path}`;
+          // The same products summed over k = (tap, channel) in the same order as the patch-matrix GEMM.
+          expectSameBits(got.y, plain.y, `y ${label}`);
+          const ref = conv3x3Backward(v.x, v.W, v.dy, d);
+          const mag = conv3x3Backward(abs(v.x), abs(v.W), abs(v.dy), d);
+          // dx: one FMA recursion over 9 cout (tap, channel) terms, then beta = 1 adds dx0.
+          expectBound(got.dx, add(ref.dx, v.dx0), add(mag.dx, abs(v.dx0)), 9 * d.cout + 1, `dx ${label}`, seed);
+          // dW: pixel splits of FMA chains, then their sum onto dW0: P + 1 terms in some order.
+          expectBound(got.dW, add(ref.dweight, v.dW0), add(mag.dweight, abs(v.dW0)), P + 1, `dW ${label}`, seed);
+          const over = await gpu(d, v, undefined, false, path);
+          expectBound(over.dx, ref.dx, mag.dx, 9 * d.cout, `dx overwritten ${label}`, seed);
+        }
+      },
+      COLD_COMPILE_MS,
+    );
   }
 
-  it('implicit GEMM with vec4 loads gives the same bits as with scalar loads (forward with bias and beta, dx, dW)', async () => {
-    if (await refusedWithoutSubgroups(16)) return;
-    const ctx = get();
-    // Channels multiples of 4 (the vec4 builds of the forward and dx run) and of 8 (those of dW); odd
-    // sides, partial tiles of rows, pixels and columns.
-    for (const d of [
-      { n: 2, h: 9, w: 11, cin: 12, cout: 20 },
-      { n: 1, h: 5, w: 3, cin: 8, cout: 36 },
-      { n: 3, h: 7, w: 7, cin: 16, cout: 16 },
-    ]) {
-      const seed = d.n * 100 + d.h * 10 + d.w + d.cin + d.cout;
-      const v = data(d, seed);
-      const [X, W, B, DY] = [up(ctx, v.x), up(ctx, v.W), up(ctx, v.b), up(ctx, v.dy)];
-      for (const rows of IMPLICIT_ROWS) {
-        for (const mode of ['forward', 'inputGrad'] as const) {
-          const plan = await implicitConvPlan(ctx, rows, mode);
-          const scalar = { ...plan, vec4: plan.pipeline, vec4WithBias: plan.withBias };
-          const fwd = mode === 'forward';
-          const outs = [];
-          for (const p of [plan, scalar]) {
-            const out = up(ctx, fwd ? v.dy : v.dx0);
-            run(ctx, (bt) =>
-              encodeConv3x3Implicit(bt, p, {
-                mode,
-                weight: W,
-                src: fwd ? X : DY,
-                out,
-                ...d,
-                alpha: 0.75,
-                beta: fwd ? 0.5 : 1,
-                bias: fwd ? B : undefined,
-              }),
-            );
-            outs.push(await down(ctx, out));
+  for (const rows of IMPLICIT_ROWS) {
+    it(
+      `implicit GEMM with vec4 loads, ${rows} rows per tile: the same bits as with scalar loads (forward with bias and beta, dx, dW)`,
+      async () => {
+        if (await refusedWithoutSubgroups(rows)) return;
+        const ctx = get();
+        // Channels multiples of 4 (the vec4 builds of the forward and dx run) and of 8 (those of dW); odd
+        // sides, partial tiles of rows, pixels and columns.
+        for (const d of [
+          { n: 2, h: 9, w: 11, cin: 12, cout: 20 },
+          { n: 1, h: 5, w: 3, cin: 8, cout: 36 },
+          { n: 3, h: 7, w: 7, cin: 16, cout: 16 },
+        ]) {
+          const seed = d.n * 100 + d.h * 10 + d.w + d.cin + d.cout;
+          const v = data(d, seed);
+          const [X, W, B, DY] = [up(ctx, v.x), up(ctx, v.W), up(ctx, v.b), up(ctx, v.dy)];
+          for (const mode of ['forward', 'inputGrad'] as const) {
+            const plan = await implicitConvPlan(ctx, rows, mode);
+            const scalar = { ...plan, vec4: plan.pipeline, vec4WithBias: plan.withBias };
+            const fwd = mode === 'forward';
+            const outs = [];
+            for (const p of [plan, scalar]) {
+              const out = up(ctx, fwd ? v.dy : v.dx0);
+              run(ctx, (bt) =>
+                encodeConv3x3Implicit(bt, p, {
+                  mode,
+                  weight: W,
+                  src: fwd ? X : DY,
+                  out,
+                  ...d,
+                  alpha: 0.75,
+                  beta: fwd ? 0.5 : 1,
+                  bias: fwd ? B : undefined,
+                }),
+              );
+              outs.push(await down(ctx, out));
+            }
+            expectSameBits(outs[0]!, outs[1]!, `${mode} ${JSON.stringify(d)} rows ${rows}: vec4 vs scalar loads`);
           }
-          expectSameBits(outs[0]!, outs[1]!, `${mode} ${JSON.stringify(d)} rows ${rows}: vec4 vs scalar loads`);
+          const plan = await implicitDwPlan(ctx, rows);
+          const dws = [];
+          for (const p of [plan, { ...plan, vec4: plan.pipeline }]) {
+            const [dweight, part] = [up(ctx, v.dW0), up(ctx, 4 * d.cout * 9 * d.cin)];
+            run(ctx, (bt) => encodeConv3x3ImplicitDw(bt, p, { x: X, dy: DY, dweight, part, ...d }));
+            dws.push(await down(ctx, dweight));
+          }
+          expectSameBits(dws[0]!, dws[1]!, `dW ${JSON.stringify(d)} rows ${rows}: vec4 vs scalar loads`);
         }
-        const plan = await implicitDwPlan(ctx, rows);
-        const dws = [];
-        for (const p of [plan, { ...plan, vec4: plan.pipeline }]) {
-          const [dweight, part] = [up(ctx, v.dW0), up(ctx, 4 * d.cout * 9 * d.cin)];
-          run(ctx, (bt) => encodeConv3x3ImplicitDw(bt, p, { x: X, dy: DY, dweight, part, ...d }));
-          dws.push(await down(ctx, dweight));
-        }
-        expectSameBits(dws[0]!, dws[1]!, `dW ${JSON.stringify(d)} rows ${rows}: vec4 vs scalar loads`);
-      }
-    }
-  });
+      },
+      COLD_COMPILE_MS,
+    );
+  }
 
   it('implicit dW in several pixel splits matches float64, with the same bits at every tile height', async () => {
     if (await refusedWithoutSubgroups(16)) return;
