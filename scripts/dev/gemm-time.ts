@@ -111,6 +111,7 @@ const shapes: Shape[] = [
   // The tridiagonalisation's Z^T = U^T A22 of its first and a middle panel (b = 32 rows).
   mmShape('tridiagZ752', 32, 752, 752),
   mmShape('tridiagZ400', 32, 400, 400),
+  // A 12-row product A^T B (as small as the tracker's subspaces), for the small classes' split (gemm_tune.ts).
   mmShape('m12', 12, 784, 784),
   mmShape('mm1024nn', 1024, 1024, 1024, {}, false, false),
   mmShape('mm1000nn', 1000, 1000, 1000, {}, false, false),
