@@ -4,7 +4,7 @@ import type { Context } from '../runtime/context.js';
 import type { KernelSpec } from '../runtime/pipeline.js';
 import { beginBatch, submit, sync, type Batch } from '../runtime/dispatch.js';
 import { createTensor, disposeTensor, type Tensor } from '../runtime/tensor.js';
-import { sizeClass, tune, tunedChoice } from './autotune.js';
+import { dimClass, tune, tunedChoice } from './autotune.js';
 import { buildRuns, buildsFor, sameBuild, type GemmBuild } from './gemm_builds.js';
 import type { GemmPlan, MatmulShape } from './matmul.js';
 
@@ -35,17 +35,6 @@ const TUNE_MAX_MN = 2048;
 const TUNE_MIN_K = 512;
 const TUNE_MS = 2;
 
-/**
- * Size class of m or n in the GEMM key: sizeClass, with its small class (< 64) split where a tile's height
- * decides: 'a' 1..7, 'b' 8..31, 'c' 32..63 (letters that no older key used, so that no choice made for the
- * old class is taken for a new one). One small class made m = 32 (the band reduction's Z^T = U^T A22)
- * run the build the analyses' column sums (m = 1) had chosen first: on lavapipe 7.0 ms against 1.8 ms for
- * the 32-row subgroup build at 32 x 752 x 752 (scripts/dev/gemm-time.ts --only tridiagZ752).
- */
-export function dimClass(x: number): 'a' | 'b' | 'c' | 'm' | 'l' {
-  return x < 8 ? 'a' : x < 32 ? 'b' : x < 64 ? 'c' : sizeClass(x) === 'm' ? 'm' : 'l';
-}
-
 /** Size class of k: problems in one class share a tuned build (k = 1..63, 64..255, >= 256). */
 export function kClass(k: number): 's' | 'm' | 'l' {
   return k < 64 ? 's' : k < 256 ? 'm' : 'l';
@@ -67,7 +56,7 @@ interface TuneTensors {
 const tuneDim = (x: number) => Math.max(1, x > TUNE_MAX_MN ? TUNE_MAX_MN - 1024 + (x % 1024) : x);
 
 /**
- * The fastest build for this adapter and the shape's class (dimClass of m and n, kClass
+ * The fastest build for this adapter and the shape's class (autotune.ts: dimClass of m and n, kClass
  * of k, the transposes, upper), timed by wall clock (submit to completion; round-robin best of several
  * runs) on a problem shaped like the call (see TUNE_FLOPS). Compiling happens before any timing. Each
  * candidate's wait sleeps for most of that candidate's own best time and then polls (the context's wait

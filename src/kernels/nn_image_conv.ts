@@ -11,10 +11,9 @@ import { checkInt } from '../runtime/check.js';
 import type { Context } from '../runtime/context.js';
 import { beginBatch, submit, sync } from '../runtime/dispatch.js';
 import { createTensor, disposeTensor, type Tensor } from '../runtime/tensor.js';
-import { dimClass } from './gemm_tune.js';
 import { MATMUL, matmulPlan, type GemmBuild, type GemmPlan } from './matmul.js';
 import { convDims, disposeImageKernels, IM2COL3X3, imageKernels, type ImageKernels } from './nn_image_base.js';
-import { sizeClass, tune, tunedChoice } from './autotune.js';
+import { dimClass, sizeClass, tune, tunedChoice } from './autotune.js';
 import {
   CONV3X3_IMPLICIT,
   CONV3X3_IMPLICIT_BIAS,

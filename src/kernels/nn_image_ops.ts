@@ -105,6 +105,12 @@ export interface Pool2Args {
   c: number;
 }
 
+/**
+ * Channels per unit of the pooling and concatenation kernels: 4 (their VEC4 builds, the same operations per
+ * value) when every channel count is a multiple of 4, else 1.
+ */
+const quads = (...c: number[]) => (c.every((v) => v % 4 === 0) ? 4 : 1);
+
 function even(op: string, name: string, v: number): number {
   if (v % 2 !== 0) throw new Error(`${op}: ${name} must be even, got ${v}`);
   return v;
@@ -128,8 +134,7 @@ function pool(
   need(batch.ctx, op, names[0], from, 4 * total);
   need(batch.ctx, op, names[1], to, total);
   distinct(op, [[names[0], from, names[1], to]]);
-  // Channels counted in vec4s when c allows (the same sums in the same order).
-  const u = c % 4 === 0 ? 4 : 1;
+  const u = quads(c);
   dispatch(batch, u === 4 ? k.p.avgPool2x4 : k.p.avgPool2, {
     params: { h: h2, w: w2, c: c / u, pixels: n * h2 * w2, scale },
     bindings: [from, to],
@@ -157,7 +162,7 @@ function spread(
   need(batch.ctx, op, names[0], from, total / 4);
   need(batch.ctx, op, names[1], to, total);
   distinct(op, [[names[0], from, names[1], to]]);
-  const u = c % 4 === 0 ? 4 : 1;
+  const u = quads(c);
   dispatch(batch, u === 4 ? k.p.upsample2x4 : k.p.upsample2, {
     params: { h: h2, w: w2, c: c / u, pixels: n * h2 * w2, scale },
     bindings: [from, to],
@@ -252,8 +257,7 @@ export function encodeConcatChannels(batch: Batch, k: ImageKernels, x: ConcatArg
     ['b', x.b, 'y', x.y],
   ]);
   const total = pixels * (ca + cb);
-  // Channels counted in vec4s when both sides allow (the same copies).
-  const u = ca % 4 === 0 && cb % 4 === 0 ? 4 : 1;
+  const u = quads(ca, cb);
   dispatch(batch, u === 4 ? k.p.concat4 : k.p.concat, {
     params: { ca: ca / u, cb: cb / u, pixels },
     bindings: [x.a, x.b, x.y],
@@ -288,7 +292,7 @@ export function encodeConcatChannelsBackward(batch: Batch, k: ImageKernels, x: C
   ]);
   const total = pixels * (ca + cb);
   const accumulate = Number(x.accumulate ?? false);
-  const u = ca % 4 === 0 && cb % 4 === 0 ? 4 : 1;
+  const u = quads(ca, cb);
   dispatch(batch, u === 4 ? k.p.split4 : k.p.split, {
     params: { ca: ca / u, cb: cb / u, pixels, accumulate },
     bindings: [x.dy, x.da, x.db],
