@@ -7,6 +7,7 @@ import type { Context } from '../runtime/context.js';
 import { ceilDiv, dispatch, grid2d, type Batch } from '../runtime/dispatch.js';
 import { getPipeline, type CachedPipeline, type KernelSpec } from '../runtime/pipeline.js';
 import type { Tensor } from '../runtime/tensor.js';
+import { subgroupsOf8 } from './gemm_builds.js';
 import { convDims, distinct, need } from './nn_image_base.js';
 import { NN_DENSE_BUILDS, NN_LOOP_WG } from './nn_dense_specs.js';
 
@@ -50,7 +51,7 @@ export const implicitBuild = (rows: ImplicitRows, bias = false, loads: ImplicitL
 });
 
 /** Whether the device can run the kernel: subgroups of at least 8 invocations. */
-export const implicitRuns = (ctx: Context) => ctx.features.subgroups && ctx.features.subgroupMinSize >= 8;
+export const implicitRuns = (ctx: Context) => subgroupsOf8(ctx.features);
 
 export interface ImplicitConvPlan {
   rows: ImplicitRows;

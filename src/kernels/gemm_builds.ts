@@ -66,9 +66,14 @@ export interface GemmDeviceFeatures {
   subgroupMinSize: number;
 }
 
+/**
+ * Whether the device has subgroups of at least 8 invocations, which every kernel that shares loads by
+ * subgroup broadcast needs: the GEMM's subgroup builds, the implicit convolutions, symm_block's sg build.
+ */
+export const subgroupsOf8 = (f: GemmDeviceFeatures) => f.subgroups && f.subgroupMinSize >= 8;
+
 /** Whether a device can run this build (subgroup builds need subgroups of at least 8 invocations). */
-export const buildRuns = (b: GemmBuild, f: GemmDeviceFeatures) =>
-  !b.subgroup || (f.subgroups && f.subgroupMinSize >= 8);
+export const buildRuns = (b: GemmBuild, f: GemmDeviceFeatures) => !b.subgroup || subgroupsOf8(f);
 
 /** The scalar build with the same tile, used when a vec4 build meets unaligned operands. */
 export const scalarOf = (b: GemmBuild): GemmBuild => ({ ...b, vec4: false });
