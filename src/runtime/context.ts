@@ -60,6 +60,8 @@ export interface Pending {
   declared: boolean;
   submittedAt: number;
   after: (() => Promise<void>)[];
+  /** Taken by a sync (its callbacks run once, by that sync). */
+  synced?: boolean;
 }
 
 export interface Context {

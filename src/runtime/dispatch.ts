@@ -148,12 +148,16 @@ export async function sync(ctx: Context): Promise<void> {
     checkDevice(ctx);
     return;
   }
-  const pending = ctx.pending;
+  const pending = ctx.pending.slice();
   await waitForGpu(ctx, () => ctx.device.queue.onSubmittedWorkDone());
-  const kernels = pending.flatMap((p) => p.kernels);
-  ctx.pending = [];
-  checkDevice(ctx, [...new Set(kernels)]);
-  for (const p of pending) for (const f of p.after) await f();
+  // Concurrent callers (two request streams reading back) may wait for the same submissions: the first
+  // to resume takes them and runs their callbacks (timestamp reads) once; what was submitted during the
+  // wait stays pending for a later sync.
+  const mine = pending.filter((p) => !p.synced);
+  for (const p of mine) p.synced = true;
+  ctx.pending = ctx.pending.filter((p) => !p.synced);
+  checkDevice(ctx, [...new Set(mine.flatMap((p) => p.kernels))]);
+  for (const p of mine) for (const f of p.after) await f();
 }
 
 /**
