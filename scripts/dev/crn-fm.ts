@@ -58,7 +58,8 @@ const res = await searchMergers({
   eps,
   T: 1000,
 });
-lap(`search: ${engine.fullCount()} full spectra`);
+const tests = engine.belowCount();
+lap(`search: ${engine.fullCount()} full spectra, ${tests.tests} definiteness tests (${tests.definite} certified)`);
 console.log(JSON.stringify(res.map((r) => r.mergerStep)));
 console.log(
   'bisected',

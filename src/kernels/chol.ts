@@ -188,3 +188,113 @@ export async function definiteBatch(
   }
   return out;
 }
+
+export interface DefiniteStreamOptions<K> {
+  /** A key's name: equal names are the same test (matrix and shift). */
+  name: (key: K) => string;
+  /** The order n of a key's matrix. */
+  order: (key: K) => number;
+  /** Encodes the key's matrix A (order n; shift I + A is tested) into work.a at element `offset`. */
+  fill: (batch: Batch, key: K, work: CholWork, offset: number) => void;
+  shift: (key: K) => number;
+}
+
+export interface DefiniteStream<K> {
+  /** Per key, whether shift I + A is positive definite; tested with whatever else is asked meanwhile. */
+  request(keys: readonly K[]): Promise<boolean[]>;
+  /** Tests run so far, and how many of them found a definite matrix. */
+  count(): { tests: number; definite: number };
+}
+
+/** Most matrices per submission of a definiteness stream (as tridiag_stream's chunks). */
+export const DEFINITE_CHUNK = 24;
+
+/**
+ * Definiteness tests on request: callers ask whenever they need one (each merger-search pair as soon as its
+ * last answer came back) and one pump submits whatever is queued, a chunk of one order at a time. Each
+ * verdict is the same whatever chunk it lands in (one workgroup per matrix, batched GEMMs with per-matrix
+ * strides); a name asked for twice is tested once.
+ */
+export function definiteStream<K>(ctx: Context, opts: DefiniteStreamOptions<K>): DefiniteStream<K> {
+  const done = new Map<string, boolean>();
+  const asked = new Map<string, Promise<boolean>>();
+  const queue: { key: K; name: string; n: number; resolve: (v: boolean) => void; reject: (e: unknown) => void }[] = [];
+  const plans = new Map<number, CholPlan>();
+  let pumping = false;
+  let definite = 0;
+
+  async function pump(): Promise<void> {
+    const works = new Map<number, CholWork>();
+    try {
+      while (queue.length) {
+        const n = queue[0]!.n;
+        if (!plans.has(n)) plans.set(n, await cholPlan(ctx, n));
+        if (!works.has(n)) works.set(n, cholWork(ctx, n, cholCapacity(ctx, n, DEFINITE_CHUNK)));
+        const work = works.get(n)!;
+        const items: typeof queue = [];
+        for (let q = 0; q < queue.length && items.length < work.capacity; )
+          if (queue[q]!.n === n) items.push(queue.splice(q, 1)[0]!);
+          else q++;
+        try {
+          const len = work.a.size / work.capacity;
+          const batch = beginBatch(ctx, 'chol');
+          items.forEach((it, b) => opts.fill(batch, it.key, work, b * len));
+          upload(
+            ctx,
+            work.shift,
+            items.map((it) => opts.shift(it.key)),
+          );
+          encodeChol(batch, plans.get(n)!, work, items.length);
+          submit(batch);
+          const flags = await readCholFlags(ctx, work, items.length);
+          items.forEach((it, b) => {
+            const ok = flags[b] === 0;
+            if (ok) definite++;
+            done.set(it.name, ok);
+            asked.delete(it.name);
+            it.resolve(ok);
+          });
+        } catch (e) {
+          for (const it of [...items, ...queue.splice(0)]) {
+            asked.delete(it.name);
+            it.reject(e);
+          }
+          throw e;
+        }
+      }
+    } finally {
+      for (const w of works.values()) disposeCholWork(w);
+    }
+  }
+
+  const kick = (): void => {
+    if (pumping || !queue.length) return;
+    pumping = true;
+    void Promise.resolve()
+      .then(pump)
+      .catch(() => undefined)
+      .finally(() => {
+        pumping = false;
+        kick();
+      });
+  };
+
+  return {
+    request(keys) {
+      const out = keys.map((key) => {
+        const name = opts.name(key);
+        const v = done.get(name);
+        if (v !== undefined) return Promise.resolve(v);
+        let p = asked.get(name);
+        if (!p) {
+          p = new Promise<boolean>((resolve, reject) => queue.push({ key, name, n: opts.order(key), resolve, reject }));
+          asked.set(name, p);
+        }
+        return p;
+      });
+      kick();
+      return Promise.all(out);
+    },
+    count: () => ({ tests: done.size, definite }),
+  };
+}
