@@ -10,27 +10,13 @@ import type { EventTrack } from '../../src/analysis/ritz-track.js';
 const T = 100;
 const eps = 1;
 
-/** Event 0 has the single eigenvalue 1 + f(i), event 1 the eigenvalue low(i) (default 1: d(i) = f(i)). */
-function setup(
-  f: (i: number) => number,
-  dip: [number, number],
-  bias = 1.1,
-  err = 0.8,
-  low: (i: number) => number = () => 1,
-) {
+/** Event 0 has the single eigenvalue 1 + f(i), event 1 the eigenvalue 1: d(i) = f(i). */
+function setup(f: (i: number) => number, dip: [number, number], bias = 1.1, err = 0.8) {
   const requests: [number, number][] = [];
-  const fulls: [number, number][] = [];
-  const top = (e: number, s: number) => (e === 0 ? 1 + f(s) : low(s));
-  // What the search asked for: full spectra and definiteness tests (lambda_1 < x) alike.
   const engine = {
     async full(req: readonly (readonly [number, number])[]) {
       requests.push(...req.map(([e, s]) => [e, s] as [number, number]));
-      fulls.push(...req.map(([e, s]) => [e, s] as [number, number]));
-      return req.map(([e, s]) => Float64Array.of(top(e, s)));
-    },
-    async below(req: readonly (readonly [number, number, number])[]) {
-      requests.push(...req.map(([e, s]) => [e, s] as [number, number]));
-      return req.map(([e, s, x]) => top(e, s) < x);
+      return req.map(([e, s]) => Float64Array.of(e === 0 ? 1 + f(s) : 1));
     },
   } as unknown as CrnEngine;
   const inDip = (i: number) => i >= dip[0] && i <= dip[1];
@@ -50,7 +36,6 @@ function setup(
   return {
     engine,
     requests,
-    fulls,
     tracks: new Map([
       [0, track0],
       [1, track1],
@@ -100,33 +85,6 @@ describe('merger search: dips the tracked estimate misses', () => {
   });
 });
 
-describe('merger search: definiteness tests instead of full spectra', () => {
-  // Steps 45-49 uncertified (event 1's tracked value 1.1 too low, error 3.5); the estimate crosses at 50.
-  const f = (i: number) => (i >= 50 ? 0.5 : 3);
-
-  it('lambda_1 of the low side below x places a step above eps without its spectrum', async () => {
-    const { engine, tracks, fulls } = setup(f, [45, 49], 1.1, 3.5);
-    const [s] = await searchMergers({ engine, tracks, pairs: [{ a: 0, b: 1 }], eps, T });
-    expect(s!.mergerStep).toBe(50);
-    // The walk back's step 49 and the dip probe of 45-48 (its lowest bound): tests, no spectra.
-    expect(s!.definite).toBe(2);
-    expect(fulls).toEqual([
-      [0, 50],
-      [1, 50],
-    ]);
-  });
-
-  it('a test that fails falls back to the spectrum, whose answer stands', async () => {
-    // Event 1's eigenvalue at 49 is 3.2: x = 4 - 1 = 3 is below it, the test fails, and the exact d(49)
-    // = 0.8 <= eps makes 49 the merger step.
-    const { engine, tracks, fulls } = setup(f, [45, 49], 1.1, 3.5, (i) => (i === 49 ? 3.2 : 1));
-    const [s] = await searchMergers({ engine, tracks, pairs: [{ a: 0, b: 1 }], eps, T });
-    expect(s!.mergerStep).toBe(49);
-    expect(s!.exact.get(49)).toBeCloseTo(0.8, 12);
-    expect(fulls).toContainEqual([1, 49]);
-  });
-});
-
 describe('merger search: dips in the bulk of a spectrum', () => {
   // Latent-shaped data at the finite-sample floor: the tracked values sit in a dense bulk, their error
   // estimates exceed d, and the bound is 0 over hundreds of steps. The estimate drifts down from 1.3 eps
@@ -136,15 +94,10 @@ describe('merger search: dips in the bulk of a spectrum', () => {
   const drift = (i: number) => (i < 50 ? 3 : 1.3 - (0.29 * (i - 50)) / (T2 - 50));
   function bulk(dipGrid?: number, dipProbes?: DipProbes, estimate = drift) {
     const requests: number[] = [];
-    const top = (e: number, s: number) => (e === 0 ? 1 + d(s) : 1);
     const engine = {
       async full(req: readonly (readonly [number, number])[]) {
         requests.push(...req.map(([, s]) => s));
-        return req.map(([e, s]) => Float64Array.of(top(e, s)));
-      },
-      async below(req: readonly (readonly [number, number, number])[]) {
-        requests.push(...req.map(([, s]) => s));
-        return req.map(([e, s, x]) => top(e, s) < x);
+        return req.map(([e, s]) => Float64Array.of(e === 0 ? 1 + d(s) : 1));
       },
     } as unknown as CrnEngine;
     const track = (value: (i: number) => number, err: (i: number) => number): EventTrack => ({

@@ -12,7 +12,6 @@ import { combine3Pipeline, encodeCombine3 } from '../kernels/combine3.js';
 import { eighTopMany } from '../kernels/eigh_top.js';
 import { encodeSymmBlock, symmBlockPipeline } from '../kernels/symm_block.js';
 import { spectrumStream } from '../kernels/tridiag_stream.js';
-import { definiteStream } from '../kernels/chol.js';
 import { symmetricEigen } from '../linalg/eigh-cpu.js';
 import type { Schedule } from '../schedule/schedules.js';
 import type { CrnBasis } from './crn-basis.js';
@@ -60,14 +59,6 @@ export interface CrnEngine {
   full(requests: readonly (readonly [number, number])[]): Promise<Float64Array[]>;
   /** Full spectra computed so far. */
   fullCount(): number;
-  /**
-   * Per request [e, step, x], whether lambda_max(C_e(step)) < x, decided by a Cholesky factorisation of
-   * x I - C_e(step) (chol.ts: f32 on the GPU engine, so the caller keeps a margin of the rounding, about
-   * n 2^-24 ||C||_2; the host engine reads its full spectrum); cached.
-   */
-  below(requests: readonly (readonly [number, number, number])[]): Promise<boolean[]>;
-  /** Definiteness tests run so far, and how many of them certified lambda_max < x. */
-  belowCount(): { tests: number; definite: number };
   /**
    * [A V, B V, S V] for blocks V (m rows of length size(e)) of several events; each result (m, size(e)) rows.
    * The GPU work is submitted before the first await: host work done before awaiting the promise overlaps it.
@@ -156,30 +147,19 @@ async function hostEngine(ctx: Context, basis: CrnBasis, schedule: Schedule): Pr
     mats.push(host);
   }
   const cache = new Map<string, Float64Array>();
-  const tests = new Map<string, boolean>();
-  const spectrum = (e: number, step: number) => {
-    const k = key(e, step);
-    if (!cache.has(k)) cache.set(k, symmetricEigen(combine(mats[e]!, crnCoef(schedule, step)), D).values);
-    return cache.get(k)!;
-  };
   return {
     dim: D,
     size: () => D,
     events: basis.events.map((e) => ({ count: e.count, mean: e.mean })),
     schedule,
     async full(requests) {
-      return requests.map(([e, step]) => spectrum(e, step));
-    },
-    fullCount: () => cache.size,
-    async below(requests) {
-      return requests.map(([e, step, x]) => {
-        const ok = spectrum(e, step)[0]! < x;
-        const k = `${key(e, step)}:${x}`;
-        if (!tests.has(k)) tests.set(k, ok);
-        return ok;
+      return requests.map(([e, step]) => {
+        const k = key(e, step);
+        if (!cache.has(k)) cache.set(k, symmetricEigen(combine(mats[e]!, crnCoef(schedule, step)), D).values);
+        return cache.get(k)!;
       });
     },
-    belowCount: () => ({ tests: tests.size, definite: [...tests.values()].filter(Boolean).length }),
+    fullCount: () => cache.size,
     async products(requests, m) {
       return requests.map(({ e, V }) =>
         mats[e]!.map((M) => {
@@ -243,7 +223,6 @@ async function gpuEngine(
     Array.from({ length: E }, (_, e) => [e, -1] as const),
     identity,
   ).then((t) => t.map((row) => row.map((r) => r[0]!)));
-  /** C_e(step), or -C_e(step) with `negate`, into a slot of a batch. */
   const encodeC = (
     batch: ReturnType<typeof beginBatch>,
     mats: readonly Tensor[],
@@ -251,11 +230,9 @@ async function gpuEngine(
     step: number,
     out: Tensor,
     outOffset: number,
-    negate = false,
   ) => {
     const [A, B, S] = mats;
-    const coef = crnCoef(schedule, step).map((c) => (negate ? -c : c)) as Coef;
-    encodeCombine3(batch, combiner, { x: A!, y: B!, z: S!, out, outOffset, len, coef });
+    encodeCombine3(batch, combiner, { x: A!, y: B!, z: S!, out, outOffset, len, coef: crnCoef(schedule, step) });
   };
   const pad = (v: Float64Array) => {
     if (v.length === D) return v;
@@ -271,15 +248,6 @@ async function gpuEngine(
       encodeC(batch, space(e).mats, work.a.size / work.capacity, step, work.a, offset),
     finish: (_k, values) => pad(values),
   });
-  // lambda_max(C) < x iff x I - C is positive definite (a Gram event's C has the same nonzero eigenvalues
-  // and zeros, which x > lambda_max(Gram) >= 0 also clears).
-  const definite = definiteStream<readonly [number, number, number]>(ctx, {
-    name: ([e, step, x]) => `${key(e, step)}:${x}`,
-    order: ([e]) => space(e).n,
-    fill: (batch, [e, step], work, offset) =>
-      encodeC(batch, space(e).mats, work.a.size / work.capacity, step, work.a, offset, true),
-    shift: ([, , x]) => x,
-  });
   return {
     dim: D,
     size: (e) => space(e).n,
@@ -287,8 +255,6 @@ async function gpuEngine(
     schedule,
     full: (requests) => spectra.request(requests),
     fullCount: () => spectra.count(),
-    below: (requests) => definite.request(requests),
-    belowCount: () => definite.count(),
     async products(requests, m) {
       const q4 = Math.ceil(m / 4);
       const spaces = requests.map(({ e }) => space(e));

@@ -35,8 +35,6 @@ export interface PairSearch {
   bisected: boolean;
   /** Crossings found by the dip probes (step 3 of the search) that the tracked estimate missed. */
   dips: number;
-  /** Steps placed above eps by a definiteness test (lambda_1 of one side) instead of a full spectrum. */
-  definite: number;
 }
 
 export interface SearchInput {
@@ -93,14 +91,9 @@ const distance = (l1: Float64Array, l2: Float64Array) => {
   return d;
 };
 
-/**
- * What a pair asks for next: the full spectra of (event, step) matrices, or one definiteness test [event,
- * step, x]: is lambda_max(C_event(step)) < x?
- */
-type Request = { full: readonly (readonly [number, number])[] } | { below: readonly [number, number, number] };
-type Answer = Float64Array[] | boolean;
-/** A pair's search: yields what it needs next, receives the answer, returns the merger step. */
-type PairCoroutine = Generator<Request, number | null, Answer>;
+type Request = readonly (readonly [number, number])[];
+/** A pair's search: yields the (event, step) spectra it needs next, receives them, returns the merger step. */
+type PairCoroutine = Generator<Request, number | null, Float64Array[]>;
 
 function* pairSearch(
   s: PairSearch,
@@ -131,13 +124,11 @@ function* pairSearch(
     return T + 1;
   };
   /** Exact d at step i from both full spectra. */
-  function* exactAt(i: number): Generator<Request, number, Answer> {
-    const [l1, l2] = (yield {
-      full: [
-        [a, i],
-        [b, i],
-      ],
-    }) as Float64Array[];
+  function* exactAt(i: number): Generator<Request, number, Float64Array[]> {
+    const [l1, l2] = yield [
+      [a, i],
+      [b, i],
+    ];
     const d = distance(l1!, l2!);
     s.exact.set(i, d);
     if (d > eps) above.add(i);
@@ -147,7 +138,7 @@ function* pairSearch(
    * Is d(i) > eps? One full spectrum first, of the side whose Ritz values are below the other's at the rank
    * that carries d: the other side's Ritz value, a lower bound of its eigenvalue, may already prove it.
    */
-  function* aboveAt(i: number): Generator<Request, boolean, Answer> {
+  function* aboveAt(i: number): Generator<Request, boolean, Float64Array[]> {
     if (certified(i)) return true;
     const v1 = t1.values[i]!;
     const v2 = t2.values[i]!;
@@ -155,20 +146,8 @@ function* pairSearch(
     for (let r = 1; r < Math.min(v1.length, v2.length); r++)
       if (Math.abs(v1[r]! - v2[r]!) > Math.abs(v1[j]! - v2[j]!)) j = r;
     const oneIsLarger = v1[j]! >= v2[j]!;
+    const [low] = yield [oneIsLarger ? [b, i] : [a, i]];
     const big = oneIsLarger ? t1 : t2;
-    const small = oneIsLarger ? t2 : t1;
-    const lowEvent = oneIsLarger ? b : a;
-    // Rank 1 first, without a spectrum, where the low side's top Ritz value (a lower bound of its top
-    // eigenvalue) leaves room: lambda_1(low) < x = theta_1(big) - roundoff(big) - eps puts d(i) above eps,
-    // and a Cholesky factorisation of x' I - C_low decides that at a third of a full spectrum's cost, x'
-    // keeping the low side's f32 rounding allowance (16 D 2^-24 ||C||) below x.
-    const x = big.values[i]![0]! - big.roundoff[i]! - eps - small.roundoff[i]!;
-    if (x > small.values[i]![0]! && (yield { below: [lowEvent, i, x] })) {
-      above.add(i);
-      s.definite++;
-      return true;
-    }
-    const [low] = (yield { full: [[lowEvent, i]] }) as Float64Array[];
     let lb = 0;
     for (let r = 0; r < big.values[i]!.length; r++) lb = Math.max(lb, big.values[i]![r]! - big.roundoff[i]! - low![r]!);
     if (lb > eps) {
@@ -178,7 +157,7 @@ function* pairSearch(
     return (yield* exactAt(i)) > eps;
   }
   /** d(c) <= eps: walk back with strides 1, 2, 4, ... to a step above eps, then bisect that bracket. */
-  function* walkBack(c: number): Generator<Request, number, Answer> {
+  function* walkBack(c: number): Generator<Request, number, Float64Array[]> {
     let hi = c;
     let stride = 1;
     let lastAbove = -1;
@@ -265,7 +244,6 @@ export async function searchMergers(inp: SearchInput): Promise<PairSearch[]> {
       uncertified: [],
       bisected: false,
       dips: 0,
-      definite: 0,
     };
     results.push(s);
     const co = pairSearch(s, a, b, t1, t2, eps, T, inp.dipGrid ?? DIP_GRID, inp.dipProbes ?? 'near');
@@ -276,10 +254,7 @@ export async function searchMergers(inp: SearchInput): Promise<PairSearch[]> {
   let done = 0;
   await Promise.all(
     runs.map(async (r) => {
-      while (!r.step.done) {
-        const q = r.step.value as Request;
-        r.step = r.co.next('full' in q ? await engine.full(q.full) : (await engine.below([q.below]))[0]!);
-      }
+      while (!r.step.done) r.step = r.co.next(await engine.full(r.step.value as Request));
       inp.onPair?.(++done, runs.length);
     }),
   );

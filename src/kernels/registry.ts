@@ -30,7 +30,6 @@ import { PRDC_COUNT, PRDC_COUNT_WG } from './prdc_count.js';
 import { DFT_POWER, DFT_ROWS, DFT_WG } from './dft.js';
 import { MODE_JVP, MODE_PERTURB, MODE_WG } from './mode_jvp.js';
 import { BAND_PANEL, BAND_W, bandBuild } from './tridiag.js';
-import { CHOL_PANEL, cholBuild } from './chol.js';
 import { COMBINE3, combine3Build } from './combine3.js';
 import { NORMAL_ROWS, normalRowsBuild } from './normal_rows.js';
 import { RANK_UPDATE, rankUpdateBuild } from './rank_update.js';
@@ -93,8 +92,6 @@ export const KERNELS: RegisteredKernel[] = [
   { spec: MIXED_MOMENTS, builds: [mixedMomentsBuild] },
   // Stage 1 of the two-stage symmetric eigenvalue reduction (dense -> band): panel QR, W of the update.
   { spec: BAND_PANEL, builds: [bandBuild] },
-  // Definiteness tests (blocked Cholesky): the panel's factor and triangular solve.
-  { spec: CHOL_PANEL, builds: [cholBuild] },
   { spec: BAND_W, builds: [bandBuild] },
   { spec: COMBINE3, builds: [combine3Build] },
   // The crn moment pass: noise rows in any order (and Bartlett factors), pairwise merges.
