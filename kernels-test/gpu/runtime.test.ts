@@ -138,6 +138,30 @@ describeGpu(
       disposeTensor(xt);
       disposeTensor(yt);
     });
+
+    it('concurrent readbacks (two request streams) count each submission once and lose none', async () => {
+      const ctx = get();
+      const p = await getPipeline(ctx, AXPB, { constants: { WG }, variant: { negate: false } });
+      const n = 1 << 16;
+      const xt = createTensor(ctx, [n]);
+      const ts = [0, 1, 2].map(() => createTensor(ctx, [n]));
+      const before = profileReport(ctx).find((r) => r.kernel.includes('axpb'))?.calls ?? 0;
+      const run = (t: (typeof ts)[number], b: number) => {
+        const batch = beginBatch(ctx);
+        dispatch(batch, p, { params: { a: 0, b, n }, bindings: [xt, t], workgroups: grid2d(ctx, n, WG), flops: n });
+        submit(batch);
+        return readback(ctx, t, 0, 1);
+      };
+      // Both readbacks wait for both submissions; the third is submitted while they wait.
+      const first = run(ts[0]!, 1);
+      const second = run(ts[1]!, 2);
+      const third = Promise.resolve().then(() => run(ts[2]!, 3));
+      expect((await Promise.all([first, second, third])).map((r) => r[0])).toEqual([1, 2, 3]);
+      await sync(ctx);
+      expect(profileReport(ctx).find((r) => r.kernel.includes('axpb'))!.calls - before).toBe(3);
+      expect(ctx.pending).toEqual([]);
+      for (const t of [xt, ...ts]) disposeTensor(t);
+    });
   },
   { profile: true },
 );
