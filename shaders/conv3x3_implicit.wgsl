@@ -7,7 +7,8 @@
 // over k = t * chans + i in order, as the im2col GEMM's do (same bits).
 // The workgroup is one subgroup of 8 lanes: each lane owns 8 consecutive pixels and loads RPL rows of the
 // weights per k (rows lane + 8 e), which every lane receives by subgroup broadcast (on lavapipe a storage
-// load costs a per-lane loop, so each weight is loaded once per workgroup). Tile: 8 RPL rows x 64 pixels.
+// load costs a per-lane loop, so each weight is loaded once per workgroup). Tile: TR = 8 RPL rows x 64
+// pixels, or 1 row in ROWS1 builds (the forward pass of a convolution with one output channel).
 // The broadcast FMA steps are lib/conv_bcast.wgsl. Bindings: 0 Params, 1 wt f32, 2 src (pixels, chans) f32,
 // 3 out (pixels, ldc) f32 (read_write), 4 bias (rows) f32 in BIAS builds (out += bias per row).
 // Dispatch: grid2d(tiles, 1) workgroups of 8. Precision: f32 FMA sums in k order.
@@ -179,7 +180,8 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
     let p = j0 + q;
     if (p >= P) { break; }
     for (var e = 0u; e < RPL; e++) {
-      for (var l = 0u; l < 8u; l++) {
+      // Lanes' rows of this tile (all 8, or lane 0's in ROWS1 builds).
+      for (var l = 0u; l < min(8u, TR); l++) {
         let r = r0 + l + 8u * e;
         if (r >= R) { continue; }
         let o = p * params.ldc + r;

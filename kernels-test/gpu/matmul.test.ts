@@ -16,7 +16,7 @@ import {
   matmulPlan,
   type GemmBuild,
 } from '../../src/kernels/matmul.js';
-import { adapterKey, forgetTuning, tuneFingerprint, tuneLog } from '../../src/kernels/autotune.js';
+import { adapterKey, forgetTuning, tune, tuneFingerprint, tuneLog } from '../../src/kernels/autotune.js';
 import { beginBatch, submit } from '../../src/runtime/dispatch.js';
 import { createTensor, disposeTensor, readback } from '../../src/runtime/tensor.js';
 import { gemmBound, matmulAbsRef, matmulRef, scaled, type GemmRefArgs } from '../ref/matmul.js';
@@ -388,6 +388,27 @@ describeGpu('matmul', (get) => {
     } finally {
       ctx.limits.maxComputeWorkgroupsPerDimension = saved;
     }
+  });
+
+  it("autotune does not time a candidate's first run (its compile)", async () => {
+    const ctx = get();
+    forgetTuning(ctx);
+    const file = join(mkdtempSync(join(tmpdir(), 'fluctus-tune-')), 'tune.json');
+    // 'new' runs in 10 ms but its first run takes 1000 (lavapipe compiling it); 'old' always takes 20. Timing
+    // the first run would drop 'new' as more than 3 times slower than the fastest.
+    const runs = new Map<string, number>();
+    const time = async (c: string) => {
+      runs.set(c, (runs.get(c) ?? 0) + 1);
+      return c === 'new' ? (runs.get(c) === 1 ? 1000 : 10) : 20;
+    };
+    const choice = await tune(ctx, 'test|first-run', ['old', 'new'], time, (x, y) => x === y, {
+      file,
+      kernels: [MATMUL],
+    });
+    expect(choice).toBe('new');
+    // One untimed run, the warm-up and four rounds each.
+    expect([...runs.values()]).toEqual([6, 6]);
+    forgetTuning(ctx);
   });
 
   it('autotune picks a registered build once per shape class, and caches it in a JSON file', async () => {

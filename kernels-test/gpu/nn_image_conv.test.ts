@@ -230,6 +230,43 @@ describeGpu('nn_image conv3x3', (get) => {
     );
   }
 
+  it(
+    'implicit GEMM, 1 row per tile (forward only): the same bits as 8-row tiles, with bias, alpha and beta',
+    async () => {
+      if (await refusedWithoutSubgroups(8)) return;
+      const ctx = get();
+      // One and three output rows; cin a multiple of 4 (the vec4 build) and not (scalar); odd sides, batch 1.
+      for (const d of [
+        { n: 2, h: 9, w: 11, cin: 16, cout: 1 },
+        { n: 1, h: 5, w: 7, cin: 3, cout: 1 },
+        { n: 3, h: 7, w: 5, cin: 8, cout: 3 },
+      ]) {
+        const seed = d.n * 100 + d.h * 10 + d.w + d.cin + d.cout;
+        const v = data(d, seed);
+        const [X, W, B] = [up(ctx, v.x), up(ctx, v.W), up(ctx, v.b)];
+        const outs = [];
+        for (const rows of [1, 8] as const) {
+          const plan = await implicitConvPlan(ctx, rows, 'forward');
+          const out = up(ctx, v.dy);
+          const args = { mode: 'forward' as const, weight: W, src: X, out, ...d, alpha: 0.75, beta: 0.5, bias: B };
+          run(ctx, (bt) => encodeConv3x3Implicit(bt, plan, args));
+          outs.push(await down(ctx, out));
+        }
+        expectSameBits(outs[0]!, outs[1]!, `${JSON.stringify(d)}: 1-row vs 8-row tiles`);
+        const P = d.n * d.h * d.w;
+        const ref = conv3x3(v.x, v.W, v.b, d).map(
+          (y, i) => 0.75 * (y - v.b[i % d.cout]!) + 0.5 * v.dy[i]! + v.b[i % d.cout]!,
+        );
+        const mag = conv3x3(abs(v.x), abs(v.W), abs(v.b), d).map((y, i) => y + Math.abs(v.dy[i]!));
+        expect(ref.length).toBe(P * d.cout);
+        expectBound(outs[0]!, ref, mag, 9 * d.cin + 3, `y ${JSON.stringify(d)} rows 1`, seed);
+      }
+      await expect(implicitConvPlan(ctx, 1, 'inputGrad')).rejects.toThrow(/1-row tiles are a forward build only/);
+      await expect(implicitDwPlan(ctx, 1)).rejects.toThrow(/1-row tiles are a forward build only/);
+    },
+    COLD_COMPILE_MS,
+  );
+
   it('implicit dW in several pixel splits matches float64, with the same bits at every tile height', async () => {
     if (await refusedWithoutSubgroups(16)) return;
     // 663 pixels: dwSplits gives 2 splits of 332 and 331 pixels (the second crosses an image boundary).

@@ -2,13 +2,18 @@
 // plans of nn_image_conv.ts) for one layer of the U-Net: forward y = conv(x) and the input gradient
 // dx = conv^T(dY), checked against each other first, then timed (wall clock around submit + wait, best
 // of --rounds); each tile height with scalar loads and with the vec4 builds (when the channels allow),
-// interleaved. Development only.
+// interleaved (the forward pass also in 1-row tiles). Development only.
 //   npx tsx scripts/dev/conv-implicit-time.ts [--n 128 --h 28 --cin 16 --cout 16 --rounds 3]
 import { requestContext } from '../../src/runtime/context.js';
 import { beginBatch, submit, sync, type Batch } from '../../src/runtime/dispatch.js';
 import { createTensor, readback } from '../../src/runtime/tensor.js';
 import { conv3x3Kernels, encodeConv3x3Backward, encodeConv3x3Forward } from '../../src/kernels/nn_image_conv.js';
-import { encodeConv3x3Implicit, IMPLICIT_ROWS, implicitConvPlan } from '../../src/kernels/conv3x3_implicit.js';
+import {
+  encodeConv3x3Implicit,
+  IMPLICIT_FORWARD_ROWS,
+  IMPLICIT_ROWS,
+  implicitConvPlan,
+} from '../../src/kernels/conv3x3_implicit.js';
 import { numArg } from '../args.js';
 
 const [n, h, cin, cout, rounds] = [
@@ -54,7 +59,7 @@ for (const mode of ['forward', 'inputGrad'] as const) {
   console.log(
     `${mode} n ${n} ${h}x${w} ${cin} -> ${cout}: im2col + GEMM ${gemmMs.toFixed(1)} ms${mode === 'inputGrad' ? ' (with dW)' : ''}`,
   );
-  for (const rows of IMPLICIT_ROWS) {
+  for (const rows of mode === 'forward' ? IMPLICIT_FORWARD_ROWS : IMPLICIT_ROWS) {
     const plan = await implicitConvPlan(ctx, rows, mode);
     // The scalar-load builds in the vec4 slots: what runs when the channels are not a multiple of 4.
     const scalar = { ...plan, vec4: plan.pipeline, vec4WithBias: plan.withBias };

@@ -2,7 +2,7 @@
 // a workgroup is one subgroup of 8 lanes; lane l holds RPL values of the rows l + 8 e (e < RPL) per k,
 // which subgroupBroadcast hands to every lane, and 8 column values of its own; each accumulator
 // acc[l + 8 e][q] takes its products in k order. ROWS8: 1 row per lane (8 per tile), ROWS16: 2 (16), else 4
-// (32).
+// (32); ROWS1 builds (also ROWS8) keep lane 0's row only (1 per tile).
 enable subgroups;
 
 #if ROWS8
@@ -18,7 +18,14 @@ alias RowVec = vec2<f32>;
 const RPL = 4u;
 alias RowVec = vec4<f32>;
 #endif
+#if ROWS1
+// One row per tile (a convolution with one output row, a U-Net's last c0 -> 1): lane 0's row, broadcast;
+// the other lanes' rows are loaded and never used, and 8 times fewer products are computed than by the
+// 8-row tile.
+const TR = 1u;
+#else
 const TR = 8u * RPL;
+#endif
 
 // Three consecutive k of lane l's rows (l + 8 e), broadcast values s0 .. s2, into every pixel column:
 // one expression per accumulator, in k order.
@@ -35,6 +42,8 @@ fn fma3(acc: ptr<function, array<array<f32, 8>, TR>>, l: u32, s0: RowVec, s1: Ro
 fn step3(acc: ptr<function, array<array<f32, 8>, TR>>, a0: RowVec, a1: RowVec, a2: RowVec,
          b0: array<f32, 8>, b1: array<f32, 8>, b2: array<f32, 8>) {
   fma3(acc, 0u, subgroupBroadcast(a0, 0u), subgroupBroadcast(a1, 0u), subgroupBroadcast(a2, 0u), b0, b1, b2);
+#if ROWS1
+#else
   fma3(acc, 1u, subgroupBroadcast(a0, 1u), subgroupBroadcast(a1, 1u), subgroupBroadcast(a2, 1u), b0, b1, b2);
   fma3(acc, 2u, subgroupBroadcast(a0, 2u), subgroupBroadcast(a1, 2u), subgroupBroadcast(a2, 2u), b0, b1, b2);
   fma3(acc, 3u, subgroupBroadcast(a0, 3u), subgroupBroadcast(a1, 3u), subgroupBroadcast(a2, 3u), b0, b1, b2);
@@ -42,6 +51,7 @@ fn step3(acc: ptr<function, array<array<f32, 8>, TR>>, a0: RowVec, a1: RowVec, a
   fma3(acc, 5u, subgroupBroadcast(a0, 5u), subgroupBroadcast(a1, 5u), subgroupBroadcast(a2, 5u), b0, b1, b2);
   fma3(acc, 6u, subgroupBroadcast(a0, 6u), subgroupBroadcast(a1, 6u), subgroupBroadcast(a2, 6u), b0, b1, b2);
   fma3(acc, 7u, subgroupBroadcast(a0, 7u), subgroupBroadcast(a1, 7u), subgroupBroadcast(a2, 7u), b0, b1, b2);
+#endif
 }
 
 fn fma1(acc: ptr<function, array<array<f32, 8>, TR>>, l: u32, s: RowVec, b: array<f32, 8>) {
@@ -53,6 +63,8 @@ fn fma1(acc: ptr<function, array<array<f32, 8>, TR>>, l: u32, s: RowVec, b: arra
 
 fn step1(acc: ptr<function, array<array<f32, 8>, TR>>, a: RowVec, b: array<f32, 8>) {
   fma1(acc, 0u, subgroupBroadcast(a, 0u), b);
+#if ROWS1
+#else
   fma1(acc, 1u, subgroupBroadcast(a, 1u), b);
   fma1(acc, 2u, subgroupBroadcast(a, 2u), b);
   fma1(acc, 3u, subgroupBroadcast(a, 3u), b);
@@ -60,6 +72,7 @@ fn step1(acc: ptr<function, array<array<f32, 8>, TR>>, a: RowVec, b: array<f32, 
   fma1(acc, 5u, subgroupBroadcast(a, 5u), b);
   fma1(acc, 6u, subgroupBroadcast(a, 6u), b);
   fma1(acc, 7u, subgroupBroadcast(a, 7u), b);
+#endif
 }
 
 // Four consecutive k (the VEC4 builds: b holds each pixel's 4 values), in k order.
@@ -76,6 +89,8 @@ fn fma4(acc: ptr<function, array<array<f32, 8>, TR>>, l: u32, s0: RowVec, s1: Ro
 fn step4(acc: ptr<function, array<array<f32, 8>, TR>>, a0: RowVec, a1: RowVec, a2: RowVec, a3: RowVec,
          b: array<vec4<f32>, 8>) {
   fma4(acc, 0u, subgroupBroadcast(a0, 0u), subgroupBroadcast(a1, 0u), subgroupBroadcast(a2, 0u), subgroupBroadcast(a3, 0u), b);
+#if ROWS1
+#else
   fma4(acc, 1u, subgroupBroadcast(a0, 1u), subgroupBroadcast(a1, 1u), subgroupBroadcast(a2, 1u), subgroupBroadcast(a3, 1u), b);
   fma4(acc, 2u, subgroupBroadcast(a0, 2u), subgroupBroadcast(a1, 2u), subgroupBroadcast(a2, 2u), subgroupBroadcast(a3, 2u), b);
   fma4(acc, 3u, subgroupBroadcast(a0, 3u), subgroupBroadcast(a1, 3u), subgroupBroadcast(a2, 3u), subgroupBroadcast(a3, 3u), b);
@@ -83,4 +98,5 @@ fn step4(acc: ptr<function, array<array<f32, 8>, TR>>, a0: RowVec, a1: RowVec, a
   fma4(acc, 5u, subgroupBroadcast(a0, 5u), subgroupBroadcast(a1, 5u), subgroupBroadcast(a2, 5u), subgroupBroadcast(a3, 5u), b);
   fma4(acc, 6u, subgroupBroadcast(a0, 6u), subgroupBroadcast(a1, 6u), subgroupBroadcast(a2, 6u), subgroupBroadcast(a3, 6u), b);
   fma4(acc, 7u, subgroupBroadcast(a0, 7u), subgroupBroadcast(a1, 7u), subgroupBroadcast(a2, 7u), subgroupBroadcast(a3, 7u), b);
+#endif
 }

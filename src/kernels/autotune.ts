@@ -84,11 +84,18 @@ function writeCache(path: string, section: string, key: string, choice: unknown)
 }
 
 /**
- * FNV-1a hash (hex) of the WGSL parts of `kernels` and the candidates' JSON: what a cached choice was
- * made among.
+ * How choices are made, in the fingerprint: a change of rule tunes cached choices again (2: the first run
+ * of each candidate, its compile, is not timed).
+ */
+const TUNE_RULE = 'rule 2\0';
+
+/**
+ * FNV-1a hash (hex) of the tuning rule, the WGSL parts of `kernels` and the candidates' JSON: what a cached
+ * choice was made among, and how.
  */
 export function tuneFingerprint(kernels: readonly KernelSpec[], candidates: readonly unknown[]): string {
-  const text = [...new Set(kernels.flatMap(kernelParts))].map(readShader).join('\0') + JSON.stringify(candidates);
+  const text =
+    TUNE_RULE + [...new Set(kernels.flatMap(kernelParts))].map(readShader).join('\0') + JSON.stringify(candidates);
   let h = 0x811c9dc5;
   for (let i = 0; i < text.length; i++) h = Math.imul(h ^ text.charCodeAt(i), 0x01000193) >>> 0;
   return h.toString(16).padStart(8, '0');
@@ -160,9 +167,14 @@ export async function tune<T>(
   const mem = memory.get(ctx)!;
   const path = ctx.platform === 'node' ? (cache.file ?? defaultTuneCache()) : undefined;
   const code = path ? tuneFingerprint(cache.kernels, candidates) : '';
-  // Round-robin: one warm-up run each, then ROUNDS rounds over all candidates, keeping each one's
-  // best time, so that a burst of other load on the machine hits every candidate alike.
-  // Candidates whose warm-up took over SLOW times the fastest warm-up are not timed further.
+  // Each candidate's first run compiles its pipelines and is not timed: lavapipe JITs a pipeline at its
+  // first dispatch, seconds for a large kernel where its shader cache lacks it, so a first run measured
+  // the compile (on a fresh machine the 32-row convolution, compiled in ~20 s, lost to builds that compile
+  // faster; with a warm shader cache, any new build lost: the 1-row tile of the 16 -> 1 convolution, 25.6
+  // against 52.8 ms, was dropped as slow). Then round-robin: one warm-up run each, then ROUNDS rounds over
+  // all candidates, keeping each one's best time, so that a burst of other load on the machine hits every
+  // candidate alike. Candidates whose warm-up took over SLOW times the fastest warm-up are not timed further.
+  for (const c of candidates) await time(c);
   const warm: number[] = [];
   for (const c of candidates) warm.push(await time(c));
   const fastest = Math.min(...warm);

@@ -27,10 +27,15 @@ export const CONV3X3_IMPLICIT_DW: KernelSpec = {
   storage: ['read', 'read', 'read_write'],
 };
 
-/** Output rows (channels) per workgroup tile: 8 (1 per lane), 16 (2) or 32 (4); 64 pixels each. */
-export type ImplicitRows = 8 | 16 | 32;
-/** Every tile height (the builds). Any height gives the same bits: each sum runs over k in order. */
-export const IMPLICIT_ROWS: readonly ImplicitRows[] = [8, 16, 32];
+/**
+ * Output rows (channels) per workgroup tile: 8 (1 per lane), 16 (2) or 32 (4), or 1 (lane 0's: the forward
+ * pass of a convolution with one output channel); 64 pixels each.
+ */
+export type ImplicitRows = 1 | 8 | 16 | 32;
+/** Every tile height of the weight gradient and the input gradient. Any height gives the same bits: each sum runs over k in order. */
+export const IMPLICIT_ROWS: readonly Exclude<ImplicitRows, 1>[] = [8, 16, 32];
+/** The forward pass's tile heights: also 1. */
+export const IMPLICIT_FORWARD_ROWS: readonly ImplicitRows[] = [1, ...IMPLICIT_ROWS];
 /**
  * Fewer rows (channels) than this are "few": the 8-row tile is timed for them, and the path choice keeps
  * them in a class of their own (nn_image_conv.ts channelClass), so that the two always agree.
@@ -38,16 +43,27 @@ export const IMPLICIT_ROWS: readonly ImplicitRows[] = [8, 16, 32];
 export const FEW_ROWS = 4;
 /**
  * The tile heights worth timing for a product with `rows` output rows: 8 only for few rows (a U-Net's
- * 16 -> 1 convolution and its weight gradient, where a 16-row tile computes 16 rows to keep one).
+ * 16 -> 1 convolution and its weight gradient, where a 16-row tile computes 16 rows to keep one), and 1 for
+ * the forward pass of one output row: the 16 -> 1 convolution of a U-Net sampling step (250 images, 28 x 28)
+ * took 50.7 ms in 8-row tiles, 8 products for each one kept (scripts/dev/unet-prof.ts --layers 1).
  */
-export const implicitRowsFor = (rows: number): readonly ImplicitRows[] => (rows < FEW_ROWS ? [8, 16, 32] : [16, 32]);
+export const implicitRowsFor = (rows: number, forward = false): readonly ImplicitRows[] =>
+  rows < FEW_ROWS ? (forward && rows === 1 ? [1, 8, 16, 32] : [8, 16, 32]) : [16, 32];
 
 /** Which operands a build reads as vec4s: none, src (VEC4), or src and the weights (VEC4 + WVEC4). */
 export type ImplicitLoads = 'scalar' | 'src' | 'both';
 export const IMPLICIT_LOADS: readonly ImplicitLoads[] = ['scalar', 'src', 'both'];
 
+/** The 1-row build is the 8-row one (1 row per lane) keeping lane 0's row only. */
 export const implicitBuild = (rows: ImplicitRows, bias = false, loads: ImplicitLoads = 'scalar') => ({
-  variant: { ROWS8: rows === 8, ROWS16: rows === 16, BIAS: bias, VEC4: loads !== 'scalar', WVEC4: loads === 'both' },
+  variant: {
+    ROWS1: rows === 1,
+    ROWS8: rows === 8 || rows === 1,
+    ROWS16: rows === 16,
+    BIAS: bias,
+    VEC4: loads !== 'scalar',
+    WVEC4: loads === 'both',
+  },
 });
 
 /** Whether the device can run the kernel: subgroups of at least 8 invocations. */
@@ -84,6 +100,7 @@ export async function implicitConvPlan(
   mode: ImplicitConvPlan['mode'],
 ): Promise<ImplicitConvPlan> {
   checkRuns(ctx);
+  if (rows === 1 && mode !== 'forward') throw new Error('conv3x3 implicit: 1-row tiles are a forward build only');
   const loads = mode === 'forward' ? 'both' : 'src';
   return {
     rows,
@@ -179,6 +196,7 @@ export interface ImplicitDwPlan {
 
 export async function implicitDwPlan(ctx: Context, rows: ImplicitRows): Promise<ImplicitDwPlan> {
   checkRuns(ctx);
+  if (rows === 1) throw new Error('conv3x3 implicit: 1-row tiles are a forward build only');
   const r = NN_DENSE_BUILDS.columnReduce;
   return {
     rows,

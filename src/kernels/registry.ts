@@ -47,6 +47,12 @@ export interface RegisteredKernel {
   builds: PipelineOptions[];
 }
 
+/** The forward / input-gradient kernel's builds: every height and loads, and the forward-only 1-row tiles. */
+const implicitBuilds = (bias: boolean) => [
+  ...IMPLICIT_LOADS.flatMap((loads) => IMPLICIT_ROWS.map((r) => implicitBuild(r, bias, loads))),
+  ...(['scalar', 'both'] as const).map((loads) => implicitBuild(1, bias, loads)),
+];
+
 export const KERNELS: RegisteredKernel[] = [
   { spec: PHILOX, builds: (['words', 'normal', 'transform'] as const).map(philoxBuild) },
   { spec: FORWARD_NOISE, builds: [{ constants: { WG: FORWARD_NOISE_WG } }] },
@@ -75,11 +81,11 @@ export const KERNELS: RegisteredKernel[] = [
   { spec: SYRK_MIRROR, builds: [{ constants: { WG: SYRK_MIRROR_WG } }] },
   {
     spec: CONV3X3_IMPLICIT,
-    builds: IMPLICIT_LOADS.flatMap((loads) => IMPLICIT_ROWS.map((r) => implicitBuild(r, false, loads))),
+    builds: implicitBuilds(false),
   },
   {
     spec: CONV3X3_IMPLICIT_BIAS,
-    builds: IMPLICIT_LOADS.flatMap((loads) => IMPLICIT_ROWS.map((r) => implicitBuild(r, true, loads))),
+    builds: implicitBuilds(true),
   },
   {
     spec: CONV3X3_IMPLICIT_DW,
