@@ -28,6 +28,7 @@ import {
   implicitDwPlan,
   implicitRuns,
 } from '../../src/kernels/conv3x3_implicit.js';
+import type { Context } from '../../src/runtime/context.js';
 import { conv3x3, conv3x3Backward, type ConvDims } from '../ref/nn_image.js';
 import { expectSameBits } from '../compare.js';
 import { abs, add, cleanup, down, expectBound, f32, run, up } from './nn_image_host.js';
@@ -76,6 +77,13 @@ function data(d: ConvDims, seed: number): Data {
     db0: f32(d.cout, seed + 5),
     dx0: f32(P * d.cin, seed + 6),
   };
+}
+
+/** A case's data (seeded by its shape) and its x, W, b and dY on the GPU. */
+function uploaded(ctx: Context, d: ConvDims) {
+  const seed = d.n * 100 + d.h * 10 + d.w + d.cin + d.cout;
+  const v = data(d, seed);
+  return { seed, v, X: up(ctx, v.x), W: up(ctx, v.W), B: up(ctx, v.b), DY: up(ctx, v.dy) };
 }
 
 describeGpu('nn_image conv3x3', (get) => {
@@ -190,9 +198,7 @@ describeGpu('nn_image conv3x3', (get) => {
           { n: 1, h: 5, w: 3, cin: 8, cout: 36 },
           { n: 3, h: 7, w: 7, cin: 16, cout: 16 },
         ]) {
-          const seed = d.n * 100 + d.h * 10 + d.w + d.cin + d.cout;
-          const v = data(d, seed);
-          const [X, W, B, DY] = [up(ctx, v.x), up(ctx, v.W), up(ctx, v.b), up(ctx, v.dy)];
+          const { seed, v, X, W, B, DY } = uploaded(ctx, d);
           for (const mode of ['forward', 'inputGrad'] as const) {
             const plan = await implicitConvPlan(ctx, rows, mode);
             const scalar = { ...plan, vec4: plan.pipeline, vec4WithBias: plan.withBias };
@@ -241,9 +247,7 @@ describeGpu('nn_image conv3x3', (get) => {
         { n: 1, h: 5, w: 7, cin: 3, cout: 1 },
         { n: 3, h: 7, w: 5, cin: 8, cout: 3 },
       ]) {
-        const seed = d.n * 100 + d.h * 10 + d.w + d.cin + d.cout;
-        const v = data(d, seed);
-        const [X, W, B] = [up(ctx, v.x), up(ctx, v.W), up(ctx, v.b)];
+        const { seed, v, X, W, B } = uploaded(ctx, d);
         const outs = [];
         for (const rows of [1, 8] as const) {
           const plan = await implicitConvPlan(ctx, rows, 'forward');
