@@ -198,7 +198,7 @@ describeGpu('nn_image conv3x3', (get) => {
           { n: 1, h: 5, w: 3, cin: 8, cout: 36 },
           { n: 3, h: 7, w: 7, cin: 16, cout: 16 },
         ]) {
-          const { seed, v, X, W, B, DY } = uploaded(ctx, d);
+          const { v, X, W, B, DY } = uploaded(ctx, d);
           for (const mode of ['forward', 'inputGrad'] as const) {
             const plan = await implicitConvPlan(ctx, rows, mode);
             const scalar = { ...plan, vec4: plan.pipeline, vec4WithBias: plan.withBias };
