@@ -404,6 +404,7 @@ describeGpu('matmul', (get) => {
     const choice = await tune(ctx, 'test|first-run', ['old', 'new'], time, (x, y) => x === y, {
       file,
       kernels: [MATMUL],
+      untimedFirst: true,
     });
     expect(choice).toBe('new');
     // One untimed run, the warm-up and four rounds each.

@@ -39,9 +39,9 @@ export function sizeClass(x: number): 's' | 'm' | 'l' {
 }
 
 /**
- * Size class of a GEMM's m or n, and of a convolution's channels: sizeClass, with its small class (< 64) split where a tile's height
- * decides: 'a' 1..7, 'b' 8..31, 'c' 32..63 (letters that no older key used, so that no choice made for the
- * old class is taken for a new one). One small class made m = 32 (the band reduction's Z^T = U^T A22)
+ * Size class of a GEMM's m or n, and of a convolution's channels: sizeClass, with its small class (< 64)
+ * split where a tile's height decides: 'a' 1..7, 'b' 8..31, 'c' 32..63 (letters that no older key used, so
+ * that no choice made for the old class is taken for a new one). One small class made m = 32 (the band reduction's Z^T = U^T A22)
  * run the build the analyses' column sums (m = 1) had chosen first: on lavapipe 7.0 ms against 1.8 ms for
  * the 32-row subgroup build at 32 x 752 x 752 (scripts/dev/gemm-time.ts --only tridiagZ752).
  */
@@ -84,18 +84,12 @@ function writeCache(path: string, section: string, key: string, choice: unknown)
 }
 
 /**
- * How choices are made, in the fingerprint: a change of rule tunes cached choices again (2: the first run
- * of each candidate, its compile, is not timed).
+ * FNV-1a hash (hex) of the WGSL parts of `kernels` and the candidates' JSON, after `rule` when given (how
+ * the choice is made: TuneCache.untimedFirst): what a cached choice was made among, and how.
  */
-const TUNE_RULE = 'rule 2\0';
-
-/**
- * FNV-1a hash (hex) of the tuning rule, the WGSL parts of `kernels` and the candidates' JSON: what a cached
- * choice was made among, and how.
- */
-export function tuneFingerprint(kernels: readonly KernelSpec[], candidates: readonly unknown[]): string {
+export function tuneFingerprint(kernels: readonly KernelSpec[], candidates: readonly unknown[], rule = ''): string {
   const text =
-    TUNE_RULE + [...new Set(kernels.flatMap(kernelParts))].map(readShader).join('\0') + JSON.stringify(candidates);
+    rule + [...new Set(kernels.flatMap(kernelParts))].map(readShader).join('\0') + JSON.stringify(candidates);
   let h = 0x811c9dc5;
   for (let i = 0; i < text.length; i++) h = Math.imul(h ^ text.charCodeAt(i), 0x01000193) >>> 0;
   return h.toString(16).padStart(8, '0');
@@ -111,7 +105,19 @@ interface CachedChoice {
 export interface TuneCache {
   file?: string;
   kernels: readonly KernelSpec[];
+  /**
+   * Run each candidate once untimed before the timing: its first run compiles its pipelines (lavapipe JITs a
+   * pipeline at its first dispatch, seconds for a large kernel where its shader cache lacks it), so timing it
+   * measured the compile. For tuners that do not compile every candidate beforehand themselves (the GEMM's
+   * does, with a 1 x 1 x 1 run each; the convolution paths' did not: on a fresh machine the 32-row
+   * convolution, compiled in ~20 s, lost to builds that compile faster, and with a warm shader cache any new
+   * build lost: the 1-row tile of the 16 -> 1 convolution, 25.6 against 52.8 ms, was dropped as slow). Part
+   * of the fingerprint, so choices made without it are tuned again.
+   */
+  untimedFirst?: boolean;
 }
+
+const ruleOf = (cache: TuneCache) => (cache.untimedFirst ? 'untimed first run\0' : '');
 
 export interface TuneResult<T> {
   choice: T;
@@ -143,7 +149,7 @@ export function tunedChoice<T>(
   if (!path) return undefined;
   const cached = readCache(path)[adapterKey(ctx)]?.[key] as CachedChoice | undefined;
   // Entries of other code (or of versions that stored bare choices) are tuned again and replaced.
-  if (cached?.code !== tuneFingerprint(cache.kernels, candidates)) return undefined;
+  if (cached?.code !== tuneFingerprint(cache.kernels, candidates, ruleOf(cache))) return undefined;
   const match = candidates.find((c) => same(c, cached.choice as T));
   if (match !== undefined) mem.set(key, match);
   return match;
@@ -166,15 +172,12 @@ export async function tune<T>(
   if (known !== undefined) return known;
   const mem = memory.get(ctx)!;
   const path = ctx.platform === 'node' ? (cache.file ?? defaultTuneCache()) : undefined;
-  const code = path ? tuneFingerprint(cache.kernels, candidates) : '';
-  // Each candidate's first run compiles its pipelines and is not timed: lavapipe JITs a pipeline at its
-  // first dispatch, seconds for a large kernel where its shader cache lacks it, so a first run measured
-  // the compile (on a fresh machine the 32-row convolution, compiled in ~20 s, lost to builds that compile
-  // faster; with a warm shader cache, any new build lost: the 1-row tile of the 16 -> 1 convolution, 25.6
-  // against 52.8 ms, was dropped as slow). Then round-robin: one warm-up run each, then ROUNDS rounds over
-  // all candidates, keeping each one's best time, so that a burst of other load on the machine hits every
-  // candidate alike. Candidates whose warm-up took over SLOW times the fastest warm-up are not timed further.
-  for (const c of candidates) await time(c);
+  const code = path ? tuneFingerprint(cache.kernels, candidates, ruleOf(cache)) : '';
+  // With cache.untimedFirst, one untimed run each (its compile) first. Then round-robin: one warm-up run
+  // each, then ROUNDS rounds over all candidates, keeping each one's best time, so that a burst of other
+  // load on the machine hits every candidate alike. Candidates whose warm-up took over SLOW times the
+  // fastest warm-up are not timed further.
+  if (cache.untimedFirst) for (const c of candidates) await time(c);
   const warm: number[] = [];
   for (const c of candidates) warm.push(await time(c));
   const fastest = Math.min(...warm);

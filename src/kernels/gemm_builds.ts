@@ -68,7 +68,7 @@ export interface GemmDeviceFeatures {
 
 /**
  * Whether the device has subgroups of at least 8 invocations, which every kernel that shares loads by
- * subgroup broadcast needs: the GEMM's subgroup builds, the implicit convolutions, symm_block's sg build.
+ * subgroup broadcast needs: the GEMM's subgroup builds and the implicit convolutions.
  */
 export const subgroupsOf8 = (f: GemmDeviceFeatures) => f.subgroups && f.subgroupMinSize >= 8;
 

@@ -198,6 +198,7 @@ async function tunedPath(
   const cache = {
     file: cacheFile,
     kernels: [CONV3X3_IMPLICIT, CONV3X3_IMPLICIT_BIAS, CONV3X3_IMPLICIT_DW, IM2COL3X3, MATMUL],
+    untimedFirst: true,
   };
   const same = (a: ConvPath, b: ConvPath) => a === b;
   // A choice already made: no timing tensors, no compiles.
