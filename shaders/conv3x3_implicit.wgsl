@@ -10,7 +10,8 @@
 // load costs a per-lane loop, so each weight is loaded once per workgroup). Tile: TR = 8 RPL rows x 64
 // pixels, or 1 row in ROWS1 builds (the forward pass of a convolution with one output channel).
 // The broadcast FMA steps are lib/conv_bcast.wgsl. Bindings: 0 Params, 1 wt f32, 2 src (pixels, chans) f32,
-// 3 out (pixels, ldc) f32 (read_write), 4 bias (rows) f32 in BIAS builds (out += bias per row).
+// 3 out (pixels, ldc) f32 (read_write), 4 bias (rows) f32 in BIAS builds (out += bias per row), 5 res
+// (pixels, ldc) f32 in RES builds and 6 res_bias (rows) f32 in RES_BIAS builds (out += res + res_bias).
 // Dispatch: grid2d(tiles, 1) workgroups of 8. Precision: f32 FMA sums in k order.
 // Reference: kernels-test/ref/nn_image.ts (conv3x3, conv3x3Backward).
 // wrapper: src/kernels/conv3x3_implicit.ts
@@ -50,6 +51,15 @@ struct Params {
 #if BIAS
 // out[p, r] += bias[r] after the product (the forward pass's bias: the same rounding as adding it after).
 @group(0) @binding(4) var<storage, read> bias: array<f32>;
+#endif
+#if RES
+// RES builds (always BIAS builds: the forward pass of a residual block's last convolution) add the block's
+// skip path after the bias: out[p, r] += res[p, r], or res[p, r] + res_bias[r] in RES_BIAS builds (a 1x1
+// skip projection's output and its bias). The same roundings as adding the skip's output in a pass of its own.
+@group(0) @binding(5) var<storage, read> res: array<f32>;
+#endif
+#if RES_BIAS
+@group(0) @binding(6) var<storage, read> res_bias: array<f32>;
 #endif
 
 #if WVEC4
@@ -190,6 +200,11 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
         if (beta != 0.0) { v = fma(beta, out[o], v); }
 #if BIAS
         v += bias[r];
+#endif
+#if RES_BIAS
+        v += res[o] + res_bias[r];
+#elif RES
+        v += res[o];
 #endif
         out[o] = v;
       }

@@ -369,6 +369,82 @@ describeGpu('nn_image conv3x3', (get) => {
     expect(get().compiles).toBe(compiles);
   });
 
+  it(
+    'a residual and its bias added in the forward pass: the same bits as adding them after, on every path; float64',
+    async () => {
+      const ctx = get();
+      // Forward with vec4 loads (cin 12) and scalar (cin 3), partial tiles, one output channel, batch 1; each
+      // tile height once (a cold compile of the 32-row builds takes about 20 s on lavapipe).
+      for (const [d, heights] of [
+        [{ n: 2, h: 9, w: 11, cin: 12, cout: 20 }, [8]],
+        [{ n: 1, h: 5, w: 7, cin: 3, cout: 5 }, [16]],
+        [{ n: 3, h: 7, w: 5, cin: 16, cout: 1 }, [1]],
+      ] as const) {
+        const { seed, v, X, W, B } = uploaded(ctx, d);
+        const P = d.n * d.h * d.w;
+        const [res, rb] = [f32(P * d.cout, seed + 7), f32(d.cout, seed + 8)];
+        const [RES, RB] = [up(ctx, res), up(ctx, rb)];
+        const paths: ConvPath[] = ['gemm', ...(implicitRuns(ctx) ? heights : [])];
+        // The convolution alone, then the adds in f32 on the host: conv + b, then + (residual + its bias).
+        const plainK = await conv3x3Kernels(ctx, d, { build, image, path: 'gemm' });
+        const Y0 = up(ctx, P * d.cout);
+        run(ctx, (bt) => encodeConv3x3Forward(bt, plainK, { x: X, weight: W, bias: B, y: Y0, ...d }));
+        const y0 = await down(ctx, Y0);
+        disposeConv3x3Kernels(plainK);
+        for (const withBias of [false, true]) {
+          const want = Float32Array.from(y0, (y, i) => y + Math.fround(res[i]! + (withBias ? rb[i % d.cout]! : 0)));
+          for (const path of paths) {
+            // 1-row tiles are forward-only, so never a whole layer's path: the 8-row kernels' forward plan swapped.
+            const k = await conv3x3Kernels(ctx, d, { build, image, path: path === 1 ? 8 : path, residual: true });
+            if (path === 1) k.implicitForward = await implicitConvPlan(ctx, 1, 'forward', { residual: true });
+            const Y = up(ctx, P * d.cout);
+            const args = { x: X, weight: W, bias: B, y: Y, residual: RES, ...(withBias ? { residualBias: RB } : {}) };
+            run(ctx, (bt) => encodeConv3x3Forward(bt, k, { ...args, ...d }));
+            const got = await down(ctx, Y);
+            const label = `${JSON.stringify(d)} path ${path}${withBias ? ' with the residual bias' : ''}`;
+            expectSameBits(got, want, label);
+            const ref = conv3x3(v.x, v.W, v.b, d).map((y, i) => y + res[i]! + (withBias ? rb[i % d.cout]! : 0));
+            const mag = conv3x3(abs(v.x), abs(v.W), abs(v.b), d).map(
+              (y, i) => y + Math.abs(res[i]!) + (withBias ? Math.abs(rb[i % d.cout]!) : 0),
+            );
+            expectBound(got, ref, mag, 9 * d.cin + 3, label, seed);
+            disposeConv3x3Kernels(k);
+          }
+        }
+      }
+      // Bad calls name what is wrong.
+      const d = { n: 1, h: 5, w: 7, cin: 3, cout: 5 };
+      const { X, W, B } = uploaded(ctx, d);
+      const [Y, RES] = [up(ctx, 35 * 5), up(ctx, 35 * 5)];
+      const plain = await conv3x3Kernels(ctx, d, { build, image });
+      const k = await conv3x3Kernels(ctx, d, { build, image, residual: true });
+      const call = (kk: typeof k, extra: object) => () =>
+        run(ctx, (bt) => encodeConv3x3Forward(bt, kk, { x: X, weight: W, y: Y, ...d, ...extra }));
+      expect(call(plain, { bias: B, residual: RES })).toThrow(
+        'conv3x3Forward: a residual needs kernels made with { residual: true }',
+      );
+      expect(call(k, { residual: RES })).toThrow('conv3x3Forward: a residual needs the bias');
+      expect(call(k, { bias: B, residualBias: B })).toThrow('conv3x3Forward: residualBias without a residual');
+      expect(call(k, { bias: B, residual: B })).toThrow(
+        'conv3x3Forward: residual holds 5 elements, needs at least 175',
+      );
+      expect(call(k, { bias: B, residual: Y })).toThrow(/residual.*y/);
+      disposeConv3x3Kernels(plain);
+      disposeConv3x3Kernels(k);
+      if (!implicitRuns(ctx)) return;
+      const plan = await implicitConvPlan(ctx, 8, 'forward');
+      expect(() =>
+        run(ctx, (bt) =>
+          encodeConv3x3Implicit(bt, plan, { mode: 'forward', weight: W, src: X, out: Y, ...d, bias: B, residual: RES }),
+        ),
+      ).toThrow('the plan was made without residual builds');
+      await expect(implicitConvPlan(ctx, 8, 'inputGrad', { residual: true })).rejects.toThrow(
+        'a residual is a forward build only',
+      );
+    },
+    COLD_COMPILE_MS,
+  );
+
   it('without bias and without dx', async () => {
     const ctx = get();
     const d = { n: 2, h: 2, w: 5, cin: 5, cout: 3 };

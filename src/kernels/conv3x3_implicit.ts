@@ -21,6 +21,15 @@ export const CONV3X3_IMPLICIT_BIAS: KernelSpec = {
   ...CONV3X3_IMPLICIT,
   storage: ['read', 'read', 'read_write', 'read'],
 };
+/** BIAS builds that also add a residual (RES builds), and its per-row bias (RES_BIAS builds). */
+export const CONV3X3_IMPLICIT_RES: KernelSpec = {
+  ...CONV3X3_IMPLICIT,
+  storage: ['read', 'read', 'read_write', 'read', 'read'],
+};
+export const CONV3X3_IMPLICIT_RES_BIAS: KernelSpec = {
+  ...CONV3X3_IMPLICIT,
+  storage: ['read', 'read', 'read_write', 'read', 'read', 'read'],
+};
 export const CONV3X3_IMPLICIT_DW: KernelSpec = {
   name: 'conv3x3_implicit_dw',
   libs: ['lib/conv_bcast.wgsl'],
@@ -54,15 +63,25 @@ export const implicitRowsFor = (rows: number, forward = false): readonly Implici
 export type ImplicitLoads = 'scalar' | 'src' | 'both';
 export const IMPLICIT_LOADS: readonly ImplicitLoads[] = ['scalar', 'src', 'both'];
 
-/** The 1-row build is the 8-row one (1 row per lane) keeping lane 0's row only. */
-export const implicitBuild = (rows: ImplicitRows, bias = false, loads: ImplicitLoads = 'scalar') => ({
+/** What the forward pass's epilogue adds after the bias: nothing, a residual, or a residual and its bias. */
+export type ImplicitResidual = 'none' | 'res' | 'resBias';
+
+/** The 1-row build is the 8-row one (1 row per lane) keeping lane 0's row only. Residual builds are bias builds. */
+export const implicitBuild = (
+  rows: ImplicitRows,
+  bias = false,
+  loads: ImplicitLoads = 'scalar',
+  residual: ImplicitResidual = 'none',
+) => ({
   variant: {
     ROWS1: rows === 1,
     ROWS8: rows === 8 || rows === 1,
     ROWS16: rows === 16,
-    BIAS: bias,
+    BIAS: bias || residual !== 'none',
     VEC4: loads !== 'scalar',
     WVEC4: loads === 'both',
+    RES: residual !== 'none',
+    RES_BIAS: residual === 'resBias',
   },
 });
 
@@ -85,6 +104,11 @@ export interface ImplicitConvPlan {
    */
   vec4: CachedPipeline;
   vec4WithBias: CachedPipeline;
+  /**
+   * Forward plans made with `residual`: the bias builds that also add a residual ('res') or a residual and
+   * its per-row bias ('resBias'), with scalar and vec4 loads.
+   */
+  residual?: Record<Exclude<ImplicitResidual, 'none'>, { scalar: CachedPipeline; vec4: CachedPipeline }>;
 }
 
 function checkRuns(ctx: Context): void {
@@ -98,11 +122,13 @@ export async function implicitConvPlan(
   ctx: Context,
   rows: ImplicitRows,
   mode: ImplicitConvPlan['mode'],
+  opts: { residual?: boolean } = {},
 ): Promise<ImplicitConvPlan> {
   checkRuns(ctx);
   if (rows === 1 && mode !== 'forward') throw new Error('conv3x3 implicit: 1-row tiles are a forward build only');
+  if (opts.residual && mode !== 'forward') throw new Error('conv3x3 implicit: a residual is a forward build only');
   const loads = mode === 'forward' ? 'both' : 'src';
-  return {
+  const plan: ImplicitConvPlan = {
     rows,
     mode,
     pipeline: await getPipeline(ctx, CONV3X3_IMPLICIT, implicitBuild(rows)),
@@ -110,6 +136,17 @@ export async function implicitConvPlan(
     vec4: await getPipeline(ctx, CONV3X3_IMPLICIT, implicitBuild(rows, false, loads)),
     vec4WithBias: await getPipeline(ctx, CONV3X3_IMPLICIT_BIAS, implicitBuild(rows, true, loads)),
   };
+  if (opts.residual) {
+    const builds = async (r: 'res' | 'resBias') => {
+      const spec = r === 'res' ? CONV3X3_IMPLICIT_RES : CONV3X3_IMPLICIT_RES_BIAS;
+      return {
+        scalar: await getPipeline(ctx, spec, implicitBuild(rows, true, 'scalar', r)),
+        vec4: await getPipeline(ctx, spec, implicitBuild(rows, true, loads, r)),
+      };
+    };
+    plan.residual = { res: await builds('res'), resBias: await builds('resBias') };
+  }
+  return plan;
 }
 
 export interface ImplicitConvArgs {
@@ -129,6 +166,12 @@ export interface ImplicitConvArgs {
   beta?: number;
   /** (rows): added to every pixel's row r after the product (the forward pass's bias). */
   bias?: Tensor;
+  /**
+   * Forward with bias, on a plan made with `residual`: (pixels, cout) added after the bias (a residual
+   * block's skip path), plus residualBias (cout) per row when given: out = conv + bias + (residual + residualBias).
+   */
+  residual?: Tensor;
+  residualBias?: Tensor;
 }
 
 /**
@@ -147,10 +190,15 @@ export function encodeConv3x3Implicit(batch: Batch, plan: ImplicitConvPlan, a: I
   need(ctx, op, 'src', a.src, pixels * chans);
   need(ctx, op, 'out', a.out, pixels * rows);
   if (a.bias) need(ctx, op, 'bias', a.bias, rows);
+  const residual = residualBuilds(op, plan, a);
+  if (a.residual) need(ctx, op, 'residual', a.residual, pixels * rows);
+  if (a.residualBias) need(ctx, op, 'residualBias', a.residualBias, rows);
   distinct(op, [
     ['bias', a.bias, 'out', a.out],
     ['src', a.src, 'out', a.out],
     ['weight', a.weight, 'out', a.out],
+    ['residual', a.residual, 'out', a.out],
+    ['residualBias', a.residualBias, 'out', a.out],
   ]);
   const alpha = a.alpha ?? 1;
   const beta = a.beta ?? 0;
@@ -159,7 +207,16 @@ export function encodeConv3x3Implicit(batch: Batch, plan: ImplicitConvPlan, a: I
   const tilesN = ceilDiv(pixels, 64);
   const tiles = ceilDiv(rows, plan.rows) * tilesN;
   const vec4 = chans % 4 === 0;
-  const pipeline = vec4 ? (a.bias ? plan.vec4WithBias : plan.vec4) : a.bias ? plan.withBias : plan.pipeline;
+  const pipeline = residual
+    ? residual[vec4 ? 'vec4' : 'scalar']
+    : vec4
+      ? a.bias
+        ? plan.vec4WithBias
+        : plan.vec4
+      : a.bias
+        ? plan.withBias
+        : plan.pipeline;
+  const extra = [a.bias, a.residual, a.residualBias].filter((t) => t !== undefined);
   dispatch(batch, pipeline, {
     params: {
       rows,
@@ -178,11 +235,21 @@ export function encodeConv3x3Implicit(batch: Batch, plan: ImplicitConvPlan, a: I
       alpha,
       beta,
     },
-    bindings: a.bias ? [a.weight, a.src, a.out, a.bias] : [a.weight, a.src, a.out],
+    bindings: [a.weight, a.src, a.out, ...extra],
     workgroups: grid2d(ctx, tiles, 1),
-    flops: 2 * pixels * rows * 9 * chans + (a.bias ? pixels * rows : 0),
-    bytes: 4 * (pixels * chans + 9 * cin * cout + (beta !== 0 ? 2 : 1) * pixels * rows),
+    flops: 2 * pixels * rows * 9 * chans + pixels * rows * extra.length,
+    bytes: 4 * (pixels * chans + 9 * cin * cout + (1 + (beta !== 0 ? 1 : 0) + (a.residual ? 1 : 0)) * pixels * rows),
   });
+}
+
+/** The residual builds an implicit call takes (null: none), after checking that its arguments allow them. */
+function residualBuilds(op: string, plan: ImplicitConvPlan, a: ImplicitConvArgs) {
+  if (a.residualBias && !a.residual) throw new Error(`${op}: residualBias without a residual`);
+  if (!a.residual) return null;
+  if (a.mode !== 'forward') throw new Error(`${op}: a residual is added in the forward pass only`);
+  if (!a.bias) throw new Error(`${op}: a residual needs the bias (residual builds are bias builds)`);
+  if (!plan.residual) throw new Error(`${op}: the plan was made without residual builds ({ residual: true })`);
+  return plan.residual[a.residualBias ? 'resBias' : 'res'];
 }
 
 export interface ImplicitDwPlan {

@@ -64,6 +64,8 @@ export interface Conv3x3Options {
   scratch?: Tensor;
   /** Share the image kernels (and their reduction scratch); created otherwise. */
   image?: ImageKernels;
+  /** The forward pass will add a residual (Conv3x3Args.residual): make the implicit plan's residual builds. */
+  residual?: boolean;
 }
 
 export interface Conv3x3Kernels {
@@ -83,6 +85,10 @@ export interface Conv3x3Kernels {
   /** Patch-matrix scratch of chunkRows * 9 cin values. */
   cols: Tensor;
   chunkRows: number;
+  /** Made with `residual`: the forward pass may add one. */
+  residual: boolean;
+  /** The GEMM path's residual plus its bias, made on demand by the forward pass (the last is the largest). */
+  residualSums: Tensor[];
   owns: { cols: boolean; image: boolean };
 }
 
@@ -137,6 +143,8 @@ export async function conv3x3Kernels(
     part: null,
     cols,
     chunkRows,
+    residual: opts.residual ?? false,
+    residualSums: [],
     owns: { cols: !opts.scratch, image: !opts.image },
   };
   const forced = opts.path ?? (opts.build ? 'gemm' : undefined);
@@ -152,7 +160,9 @@ export async function conv3x3Kernels(
   if (grads) k.part = createTensor(ctx, [dwSplits(n * h * w, cin, cout) * cout * width], { label: 'conv3x3.dw.part' });
   for (const mode of grads ? CONV_MODES : (['forward'] as const)) {
     const path = forced ?? (await tunedPath(ctx, k, mode, { n, h, w }, opts.tuneCache));
-    if (mode === 'forward') k.implicitForward = path === 'gemm' ? null : await implicitConvPlan(ctx, path, 'forward');
+    if (mode === 'forward')
+      k.implicitForward =
+        path === 'gemm' ? null : await implicitConvPlan(ctx, path, 'forward', { residual: k.residual });
     else if (path === 'gemm') throw new Error(`${op}: internal: ${mode} has no GEMM path beside the implicit one`);
     else if (mode === 'inputGrad') k.implicitInputGrad = await implicitConvPlan(ctx, path, 'inputGrad');
     else k.implicitWeightGrad = await implicitDwPlan(ctx, path);
@@ -238,5 +248,6 @@ async function tunedPath(
 export function disposeConv3x3Kernels(k: Conv3x3Kernels): void {
   if (k.owns.cols) disposeTensor(k.cols);
   if (k.part) disposeTensor(k.part);
+  k.residualSums.forEach(disposeTensor);
   if (k.owns.image) disposeImageKernels(k.image);
 }

@@ -2,7 +2,7 @@
 // (y = conv(x) + b), backward (dW, db, dx) and dx alone, each on the path the kernels chose (im2col + GEMM
 // over chunks of pixels, or the implicit GEMMs of conv3x3_implicit.ts).
 import type { Batch } from '../runtime/dispatch.js';
-import type { Tensor } from '../runtime/tensor.js';
+import { createTensor, type Tensor } from '../runtime/tensor.js';
 import { encodeMatmul } from './matmul.js';
 import { dim, distinct, need } from './nn_image_base.js';
 import { col2imReach, encodeCol2im3x3, encodeIm2col3x3 } from './nn_image_ops.js';
@@ -19,6 +19,12 @@ export interface Conv3x3Args {
   bias?: Tensor;
   /** (n * h * w, cout) output (overwritten). */
   y: Tensor;
+  /**
+   * (n * h * w, cout), with bias, on kernels made with `residual`: added after the bias (a residual block's
+   * skip path), plus residualBias (cout) per channel when given: y = conv + b + (residual + residualBias).
+   */
+  residual?: Tensor;
+  residualBias?: Tensor;
   n: number;
   h: number;
   w: number;
@@ -43,10 +49,17 @@ export function encodeConv3x3Forward(batch: Batch, k: Conv3x3Kernels, a: Conv3x3
   need(ctx, op, 'weight', a.weight, k.cout * width);
   need(ctx, op, 'y', a.y, pixels * k.cout);
   if (a.bias) need(ctx, op, 'bias', a.bias, k.cout);
+  if (a.residual && !k.residual) throw new Error(`${op}: a residual needs kernels made with { residual: true }`);
+  if (a.residual && !a.bias) throw new Error(`${op}: a residual needs the bias`);
+  if (a.residualBias && !a.residual) throw new Error(`${op}: residualBias without a residual`);
+  if (a.residual) need(ctx, op, 'residual', a.residual, pixels * k.cout);
+  if (a.residualBias) need(ctx, op, 'residualBias', a.residualBias, k.cout);
   distinct(op, [
     ['x', a.x, 'y', a.y],
     ['weight', a.weight, 'y', a.y],
     ['bias', a.bias, 'y', a.y],
+    ['residual', a.residual, 'y', a.y],
+    ['residualBias', a.residualBias, 'y', a.y],
   ]);
   if (k.implicitForward) {
     encodeConv3x3Implicit(batch, k.implicitForward, {
@@ -60,6 +73,8 @@ export function encodeConv3x3Forward(batch: Batch, k: Conv3x3Kernels, a: Conv3x3
       cin: k.cin,
       cout: k.cout,
       bias: a.bias,
+      residual: a.residual,
+      residualBias: a.residualBias,
     });
   }
   for (const [p0, rows] of k.implicitForward ? [] : chunks(pixels, k.chunkRows)) {
@@ -75,9 +90,25 @@ export function encodeConv3x3Forward(batch: Batch, k: Conv3x3Kernels, a: Conv3x3
       offsetC: p0 * k.cout,
     });
   }
-  // The implicit kernel adds the bias itself (the same rounding: one add after the product).
-  if (a.bias && !k.implicitForward)
-    encodeAddChannelBias(batch, k.image, { x: a.y, e: a.bias, y: a.y, n: 1, hw: pixels, c: k.cout });
+  if (k.implicitForward) return;
+  // The implicit kernel adds the bias and the residual itself, with the same roundings: the bias after the
+  // product, then the residual (plus its bias).
+  const c = k.cout;
+  if (a.bias) encodeAddChannelBias(batch, k.image, { x: a.y, e: a.bias, y: a.y, n: 1, hw: pixels, c });
+  if (!a.residual) return;
+  let add = a.residual;
+  if (a.residualBias) {
+    // Grown, never replaced: a batch not yet submitted may still bind a smaller one.
+    let sum = k.residualSums.at(-1);
+    if (!sum || sum.size < pixels * c) {
+      sum = createTensor(ctx, [pixels * c], { label: 'conv3x3.residual' });
+      k.residualSums.push(sum);
+    }
+    add = sum;
+    encodeAddChannelBias(batch, k.image, { x: a.residual, e: a.residualBias, y: add, n: 1, hw: pixels, c });
+  }
+  // Elementwise: every pixel its own "image" of one pixel.
+  encodeAddChannelBias(batch, k.image, { x: a.y, e: add, y: a.y, n: pixels, hw: 1, c });
 }
 
 export interface Conv3x3BackwardArgs {

@@ -37,9 +37,13 @@ import {
   CONV3X3_IMPLICIT,
   CONV3X3_IMPLICIT_BIAS,
   CONV3X3_IMPLICIT_DW,
+  CONV3X3_IMPLICIT_RES,
+  CONV3X3_IMPLICIT_RES_BIAS,
+  IMPLICIT_FORWARD_ROWS,
   IMPLICIT_LOADS,
   IMPLICIT_ROWS,
   implicitBuild,
+  type ImplicitResidual,
 } from './conv3x3_implicit.js';
 
 export interface RegisteredKernel {
@@ -52,6 +56,9 @@ const implicitBuilds = (bias: boolean) => [
   ...IMPLICIT_LOADS.flatMap((loads) => IMPLICIT_ROWS.map((r) => implicitBuild(r, bias, loads))),
   ...(['scalar', 'both'] as const).map((loads) => implicitBuild(1, bias, loads)),
 ];
+/** The forward pass's residual builds: every height, scalar loads and the forward's vec4 loads. */
+const residualBuilds = (r: ImplicitResidual) =>
+  (['scalar', 'both'] as const).flatMap((loads) => IMPLICIT_FORWARD_ROWS.map((h) => implicitBuild(h, true, loads, r)));
 
 export const KERNELS: RegisteredKernel[] = [
   { spec: PHILOX, builds: (['words', 'normal', 'transform'] as const).map(philoxBuild) },
@@ -87,6 +94,8 @@ export const KERNELS: RegisteredKernel[] = [
     spec: CONV3X3_IMPLICIT_BIAS,
     builds: implicitBuilds(true),
   },
+  { spec: CONV3X3_IMPLICIT_RES, builds: residualBuilds('res') },
+  { spec: CONV3X3_IMPLICIT_RES_BIAS, builds: residualBuilds('resBias') },
   {
     spec: CONV3X3_IMPLICIT_DW,
     builds: (['scalar', 'src'] as const).flatMap((loads) => IMPLICIT_ROWS.map((r) => implicitBuild(r, false, loads))),

@@ -2,7 +2,8 @@
 // GroupNorm (with the per-image channel offset of time / class conditioning), 2x2 average pooling,
 // nearest 2x upsampling and channel concatenation. Activations are NHWC: (n * h * w, c) row-major.
 import { encodeCopy, type Batch } from '../runtime/dispatch.js';
-import { createTensor, type Tensor } from '../runtime/tensor.js';
+import { createTensor, disposeTensor, type Tensor } from '../runtime/tensor.js';
+import { encodeBiasActBackward } from '../kernels/nn_dense.js';
 import {
   CONV3X3_SCRATCH_BYTES,
   conv3x3Kernels,
@@ -21,7 +22,7 @@ import {
   type ImageKernels,
 } from '../kernels/nn_image.js';
 import { addOp, newAct, own, type Act, type Encode } from './graph.js';
-import { param, weight, type Nn } from './layers.js';
+import { param, passGradient, weight, type Nn } from './layers.js';
 import type { Param } from './params.js';
 
 /** Batch and spatial size of an NHWC activation. */
@@ -60,19 +61,44 @@ function gradOf(p: Param): Tensor {
 
 const clear = (b: Batch, t: Tensor) => encodeCopy(b, (enc) => enc.clearBuffer(t.buffer));
 
-/** y = conv3x3(x) + b, padding 1: weight `${name}.weight` (cout, 3, 3, cin) = (cout, 9 cin), bias (cout). */
-export async function conv3x3(nn: Nn, name: string, x: Act, img: Img, cout: number): Promise<Act> {
+/** A residual added to a convolution's output: y = conv3x3(x) + b + (act + bias). */
+export interface ConvResidual {
+  /** (pixels, cout): a residual block's skip path (its input, or a 1x1 projection made with linear's bias: false). */
+  act: Act;
+  /** The projection's bias parameter (`${skip}.bias`), added with it; omitted for an identity skip. */
+  bias?: string;
+}
+
+/**
+ * y = conv3x3(x) + b, padding 1: weight `${name}.weight` (cout, 3, 3, cin) = (cout, 9 cin), bias (cout);
+ * with `residual`, y = conv3x3(x) + b + (residual + its bias) in the same pass (the same roundings as a
+ * residual block's add after the convolution, without its pass over memory).
+ */
+export async function conv3x3(
+  nn: Nn,
+  name: string,
+  x: Act,
+  img: Img,
+  cout: number,
+  residual: ConvResidual | null = null,
+): Promise<Act> {
   const W = param(nn, `${name}.weight`);
   const B = param(nn, `${name}.bias`);
+  const R = residual?.bias ? param(nn, residual.bias) : null;
   const cin = x.cols;
   if (W.size !== cout * 9 * cin)
     throw new Error(`${name}: weight is [${W.shape}] but the layer maps ${cin} to ${cout} channels`);
+  const res = residual?.act ?? null;
+  if (res && (res.rows !== x.rows || res.cols !== cout))
+    throw new Error(`${name}: the residual is (${res.rows}, ${res.cols}), the output (${x.rows}, ${cout})`);
+  if (R && R.size !== cout) throw new Error(`${name}: residual bias '${R.name}' is [${R.shape}], expected [${cout}]`);
   const st = await imageState(nn);
   const k = await conv3x3Kernels(
     nn.ctx,
     { n: img.n, h: img.h, w: img.w, cin, cout },
-    { image: st.k, scratch: st.cols },
+    { image: st.k, scratch: st.cols, residual: res !== null },
   );
+  if (res) nn.g.disposers.push(() => k.residualSums.forEach(disposeTensor));
   const y = newAct(nn.g, name, x.rows, cout, true);
   const { n, h, w } = img;
   addOp(
@@ -80,11 +106,22 @@ export async function conv3x3(nn: Nn, name: string, x: Act, img: Img, cout: numb
     {
       name,
       out: y,
-      fwd: (b) => encodeConv3x3Forward(b, k, { x: x.t, weight: weight(nn, W), bias: weight(nn, B), y: y.t, n, h, w }),
+      fwd: (b) =>
+        encodeConv3x3Forward(b, k, {
+          x: x.t,
+          weight: weight(nn, W),
+          bias: weight(nn, B),
+          y: y.t,
+          ...(res ? { residual: res.t } : {}),
+          ...(R ? { residualBias: weight(nn, R) } : {}),
+          n,
+          h,
+          w,
+        }),
       bwd: (P) => {
         const dy = P.gradOut(y)!;
         const tx = P.target(x, 'either');
-        return [
+        const enc: Encode[] = [
           (b) =>
             encodeConv3x3Backward(b, k, {
               x: x.t,
@@ -98,9 +135,17 @@ export async function conv3x3(nn: Nn, name: string, x: Act, img: Img, cout: numb
               ...(tx ? { dx: tx.target.t, accumulateDx: tx.target.accumulate } : {}),
             }),
         ];
+        // The residual's bias: column sums of dy (bias_act's backward with act 'none' writes nothing else).
+        if (R)
+          enc.push((b) =>
+            encodeBiasActBackward(b, nn.k, { dy, dx: dy, db: gradOf(R), rows: x.rows, cols: cout, act: 'none' }),
+          );
+        // The residual's gradient is dy: its buffer itself when nothing wrote one yet (read by nothing after this op).
+        if (res && !P.alias(res, dy)) enc.push(...passGradient(nn, P, res, dy));
+        return enc;
       },
     },
-    [x],
+    res ? [x, res] : [x],
   );
   return y;
 }

@@ -16,7 +16,7 @@ import {
 } from '../kernels/nn_dense.js';
 import type { Tensor } from '../runtime/tensor.js';
 import { encodeCopy, type Batch } from '../runtime/dispatch.js';
-import { addOp, newAct, newGraph, type Act, type Encode, type Graph } from './graph.js';
+import { addOp, newAct, newGraph, type Act, type Encode, type Graph, type Planner } from './graph.js';
 import type { Param, ParamSet } from './params.js';
 
 /** What layer builders need: the graph being built, the kernels, the parameters and which weights to read. */
@@ -72,18 +72,28 @@ export async function plans(
 
 /**
  * y = act(x W^T + b): x (rows, in), W (out, in), b (out). `name` is the layer ('blocks.0.lin1'), its
- * parameters `${name}.weight` and `${name}.bias`.
+ * parameters `${name}.weight` and `${name}.bias`. With `bias: false` (act 'none'), y = x W^T: the bias
+ * is added by the consumer (a residual block's skip projection, whose bias conv3x3 adds with the residual).
  */
-export async function linear(nn: Nn, name: string, x: Act, out: number, act: 'none' | 'silu' = 'none'): Promise<Act> {
+export async function linear(
+  nn: Nn,
+  name: string,
+  x: Act,
+  out: number,
+  act: 'none' | 'silu' = 'none',
+  opts: { bias?: boolean } = {},
+): Promise<Act> {
+  const withBias = opts.bias ?? true;
+  if (!withBias && act !== 'none') throw new Error(`${name}: an activation needs the bias`);
   const W = param(nn, `${name}.weight`);
-  const B = param(nn, `${name}.bias`);
+  const B = withBias ? param(nn, `${name}.bias`) : null;
   const rows = x.rows;
   const inp = x.cols;
   if (W.shape[0] !== out || W.shape[1] !== inp)
     throw new Error(`${name}: weight is [${W.shape}] but the layer maps ${inp} to ${out}`);
   const pl = await plans(nn.ctx, rows, out, inp);
-  const z = newAct(nn.g, `${name}.z`, rows, out, true);
   const y = newAct(nn.g, name, rows, out, true);
+  const z = B ? newAct(nn.g, `${name}.z`, rows, out, true) : y;
   const { k } = nn;
   addOp(
     nn.g,
@@ -92,17 +102,20 @@ export async function linear(nn: Nn, name: string, x: Act, out: number, act: 'no
       out: y,
       fwd: (b) => {
         encodeMatmul(b, pl.fwd, { a: x.t, b: weight(nn, W), c: z.t, m: rows, n: out, k: inp, transB: true });
-        encodeBiasAct(b, k, { x: z.t, b: weight(nn, B), y: y.t, rows, cols: out, act });
+        if (B) encodeBiasAct(b, k, { x: z.t, b: weight(nn, B), y: y.t, rows, cols: out, act });
       },
       bwd: (P) => {
         const dy = P.gradOut(y)!;
         const tx = P.target(x, 'either');
         const enc: Encode[] = [
-          // dz = dy * act'(z + b) written over dy; db += column sums.
-          (b) => encodeBiasActBackward(b, k, { x: z.t, b: B.value, dy, dx: dy, db: gradOf(B), rows, cols: out, act }),
           (b) =>
             encodeMatmul(b, pl.dw, { a: dy, b: x.t, c: gradOf(W), m: out, n: inp, k: rows, transA: true, beta: 1 }),
         ];
+        // dz = dy * act'(z + b) written over dy; db += column sums.
+        if (B)
+          enc.unshift((b) =>
+            encodeBiasActBackward(b, k, { x: z.t, b: B.value, dy, dx: dy, db: gradOf(B), rows, cols: out, act }),
+          );
         if (tx)
           enc.push(
             (b) =>
@@ -157,6 +170,17 @@ function copyInto(batch: Batch, src: Tensor, dst: Tensor, n: number): void {
   encodeCopy(batch, (enc) => enc.copyBufferToBuffer(src.buffer, 0, dst.buffer, 0, 4 * n), 4 * n);
 }
 
+/**
+ * x's gradient is dy unchanged (x fed a sum): dy copied into x's gradient, or added to it when another
+ * consumer wrote it first. Callers that own dy may first try P.alias(x, dy), which needs neither.
+ */
+export function passGradient(nn: Nn, P: Planner, x: Act, dy: Tensor): Encode[] {
+  const tx = P.target(x, 'either');
+  if (!tx) return [];
+  const [t, n, k] = [tx.target.t, x.rows * x.cols, nn.k];
+  return [tx.target.accumulate ? (b) => encodeAdd(b, k, { a: t, b: dy, y: t, n }) : (b) => copyInto(b, dy, t, n)];
+}
+
 /** y = a + b elementwise (same shape). */
 export function add(nn: Nn, name: string, a: Act, c: Act): Act {
   if (a.rows !== c.rows || a.cols !== c.cols)
@@ -174,16 +198,9 @@ export function add(nn: Nn, name: string, a: Act, c: Act): Act {
         const dy = P.gradOut(y)!;
         const enc: Encode[] = [];
         // The gradient passes unchanged: one input may take dy's buffer itself (not both: they would share it).
-        const aliased = a !== c && P.alias(a, dy) ? a : null;
-        for (const x of [a, c]) {
-          if (x === aliased) continue;
-          const tx = P.target(x, 'either');
-          if (!tx) continue;
-          const t = tx.target.t;
-          enc.push(
-            tx.target.accumulate ? (b) => encodeAdd(b, k, { a: t, b: dy, y: t, n }) : (b) => copyInto(b, dy, t, n),
-          );
-        }
+        const aliased = a !== c && P.alias(a, dy);
+        if (!aliased) enc.push(...passGradient(nn, P, a, dy));
+        enc.push(...passGradient(nn, P, c, dy));
         return enc;
       },
     },

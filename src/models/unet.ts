@@ -71,9 +71,11 @@ export async function resBlock(
   const h = await conv3x3(nn, `${p}.conv1`, await groupNormSilu(nn, `${p}.norm1`, x, img, groups), img, cout);
   // The conditioning offset goes into norm2's passes (GroupNorm of h + e) rather than a pass over h.
   const e = embAct ? await linear(nn, `${p}.emb`, embAct, cout) : null;
-  const out = await conv3x3(nn, `${p}.conv2`, await groupNormSilu(nn, `${p}.norm2`, h, img, groups, e), img, cout);
-  const skip = x.cols === cout ? x : await linear(nn, `${p}.skip`, x, cout);
-  return add(nn, `${p}.out`, skip, out);
+  // The skip path is added by conv2's pass: x itself, or a 1x1 projection whose bias conv2 adds with it.
+  const skip = x.cols === cout ? null : await linear(nn, `${p}.skip`, x, cout, 'none', { bias: false });
+  const residual = skip ? { act: skip, bias: `${p}.skip.bias` } : { act: x };
+  const norm2 = await groupNormSilu(nn, `${p}.norm2`, h, img, groups, e);
+  return conv3x3(nn, `${p}.conv2`, norm2, img, cout, residual);
 }
 
 export function checkImageShape(
