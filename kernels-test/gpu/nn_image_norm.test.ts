@@ -16,6 +16,7 @@ import {
 import { groupNorm, groupNormBackward, type GroupDims } from '../ref/nn_image_norm.js';
 import { abs, add, cleanup, down, expectBound, f32, run, up } from './nn_image_host.js';
 import { silu, siluGrad } from '../ref/nn_dense.js';
+import { expectSameBits } from '../compare.js';
 import type { Tensor } from '../../src/runtime/tensor.js';
 
 // (n, hw, c, groups): a single value; 5 x 5 with 4 groups of 4; 7 x 7 with groups of 1 channel; 14 x 14 in one
@@ -190,6 +191,52 @@ describeGpu('nn_image GroupNorm', (get) => {
       });
     }
   }
+
+  it('backward with accumulate adds dx: the bits of overwriting, then adding in f32 (plain and SILU, f32 and vec4)', async () => {
+    const ctx = get();
+    // vec4 in 4 groups, f32 channels in groups of 1, two reduction levels with groups straddling quads.
+    for (const d of [CASES[1]!, CASES[2]!, CASES[8]!]) {
+      const { n, hw, c, groups } = d;
+      const size = n * hw * c;
+      const seed = 31 + c + hw;
+      const [X, G, B, DY] = [
+        f32(size, seed, 2, 0.5),
+        f32(c, seed + 1, 1, 1),
+        f32(c, seed + 2),
+        f32(size, seed + 3),
+      ].map((v) => up(ctx, v)) as [Tensor<'f32'>, Tensor<'f32'>, Tensor<'f32'>, Tensor<'f32'>];
+      const [M, R, S] = [up(ctx, n * groups), up(ctx, n * groups), up(ctx, n * c)];
+      const stats = { gamma: G, beta: B, mean: M, rstd: R, shift: S, n, hw, c, groups };
+      run(ctx, (bt) => encodeGroupNorm(bt, k, { ...stats, x: X, y: up(ctx, size) }));
+      const dx0 = f32(size, seed + 4);
+      for (const silu of [false, true]) {
+        const got = [];
+        for (const accumulate of [false, true]) {
+          const DX = up(ctx, accumulate ? dx0 : size);
+          const [dgamma, dbeta] = [up(ctx, c), up(ctx, c)];
+          const args = {
+            x: X,
+            dy: DY,
+            gamma: G,
+            shift: S,
+            rstd: R,
+            dx: DX,
+            accumulate,
+            dgamma,
+            dbeta,
+            n,
+            hw,
+            c,
+            groups,
+          };
+          run(ctx, (bt) => encodeGroupNormBackward(bt, k, { ...args, ...(silu ? { silu, beta: B } : {}) }));
+          got.push(await down(ctx, DX));
+        }
+        const want = Float32Array.from(got[0]!, (v, i) => dx0[i]! + v);
+        expectSameBits(got[1]!, want, `${JSON.stringify(d)}${silu ? ' silu' : ''}: accumulated dx`);
+      }
+    }
+  });
 
   it('a constant group normalises to beta (rstd = 1 / sqrt(eps)), and adds nothing to dgamma', async () => {
     const ctx = get();

@@ -32,7 +32,7 @@ const ctx = await requestContext({ wait: 'poll' });
 const fill = (len: number, f: (i: number) => number) => Float32Array.from({ length: len }, (_, i) => f(i));
 const X = createTensor(ctx, [60000 * 784], { data: fill(60000 * 784, (i) => Math.sin(i)) });
 const X2 = createTensor(ctx, [6000 * 1568], { data: fill(6000 * 1568, (i) => Math.cos(i)) });
-const C = createTensor(ctx, [1568 * 1568]);
+const C = createTensor(ctx, [196000 * 16]);
 
 interface Shape {
   name: string;
@@ -117,6 +117,8 @@ const shapes: Shape[] = [
   mmShape('mm1000nn', 1000, 1000, 1000, {}, false, false),
   mmShape('mm1024nt', 1024, 1024, 1024, {}, false, true),
   gramShape(1568, 784),
+  // The U-Net's 48 -> 16 skip projection of a sampling step (250 images, 28 x 28): x W^T.
+  mmShape('skip196000', 196000, 16, 48, {}, false, true),
 ].filter((s) => !only || only.includes(s.name));
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

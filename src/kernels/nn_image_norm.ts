@@ -108,6 +108,8 @@ export interface GroupNormBackwardArgs {
   rstd: Tensor;
   /** (n * hw, c) input gradient, overwritten (not dy). */
   dx: Tensor;
+  /** dx += the gradient instead of dx = (the same rounding as adding it in a pass of its own). */
+  accumulate?: boolean;
   /** (c): dgamma += sum dy * xhat, dbeta += sum dy over all images and pixels. */
   dgamma: Tensor;
   dbeta: Tensor;
@@ -125,7 +127,7 @@ export interface GroupNormBackwardArgs {
 
 /**
  * GroupNorm backward with xhat = (x - shift) rstd and M = hw * C / G values per group:
- * dx = rstd (gamma dy - mean_g(gamma dy) - xhat mean_g(gamma dy xhat)) (overwrites dx),
+ * dx = rstd (gamma dy - mean_g(gamma dy) - xhat mean_g(gamma dy xhat)) (overwrites dx, or adds to it),
  * dgamma += sum dy xhat, dbeta += sum dy, de += sum_p dx. Dispatches: per-(image, channel) sums of dy,
  * dy xhat and xhat (two levels), per-channel and per-group sums of those (and de), then dx elementwise.
  * With silu, dy = da silu'(y) inside those passes (y recomputed from x, never stored).
@@ -187,12 +189,26 @@ export function encodeGroupNormBackward(batch: Batch, k: ImageKernels, a: GroupN
     flops: 6 * n * c + (a.de ? 2 * n * c * cpg : 0),
     bytes: 12 * n * c + 16 * c + 8 * n * groups + (a.de ? 20 * n * c : 0),
   });
-  const dx4 = a.silu ? k.p.gnBackwardDxSilu4 : k.p.gnBackwardDx4;
-  dispatch(batch, vec4 ? dx4 : a.silu ? k.p.gnBackwardDxSilu : k.p.gnBackwardDx, {
+  const dxPipeline = a.accumulate
+    ? vec4
+      ? a.silu
+        ? k.p.gnBackwardDxSiluAcc4
+        : k.p.gnBackwardDxAcc4
+      : a.silu
+        ? k.p.gnBackwardDxSiluAcc
+        : k.p.gnBackwardDxAcc
+    : vec4
+      ? a.silu
+        ? k.p.gnBackwardDxSilu4
+        : k.p.gnBackwardDx4
+      : a.silu
+        ? k.p.gnBackwardDxSilu
+        : k.p.gnBackwardDx;
+  dispatch(batch, dxPipeline, {
     params: { hw, cw, groups, cpg, blocks, block_rows: blockRows, total: cells, inv_m },
     bindings: [a.x, a.dy, a.gamma, a.shift, a.rstd, gs, a.dx, ...(a.silu ? [a.beta!] : [])],
     workgroups: grid(batch, cells),
-    flops: (a.silu ? 14 : 6) * total,
-    bytes: 12 * total,
+    flops: (a.silu ? 14 : 6) * total + (a.accumulate ? total : 0),
+    bytes: (a.accumulate ? 16 : 12) * total,
   });
 }

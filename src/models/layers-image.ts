@@ -206,10 +206,11 @@ export async function groupNorm(
         }),
       bwd: (P) => {
         const dy = P.gradOut(y)!;
-        const tx = P.target(x, 'overwrite');
+        const tx = P.target(x, 'either');
         const te = offset ? P.target(offset, 'accumulate') : null;
         // dx is always computed (the kernel writes it); without a target it goes to scratch.
         const dx = tx ? tx.target.t : own(nn.g, createTensor(nn.ctx, [x.rows * c], { label: `${name}.dx-unused` }));
+        const accumulate = tx?.target.accumulate ?? false;
         return [
           (b) =>
             encodeGroupNormBackward(b, st.k, {
@@ -219,6 +220,7 @@ export async function groupNorm(
               shift,
               rstd,
               dx,
+              accumulate,
               dgamma: gradOf(G),
               dbeta: gradOf(Bt),
               ...(te ? { de: te.target.t } : {}),
