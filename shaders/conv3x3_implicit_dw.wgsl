@@ -4,7 +4,8 @@
 // s_t = (ky - 1, kx - 1) (x outside the image reads 0). Split s covers pixels [s split, (s + 1) split);
 // the caller sums the splits into dW (column_reduce), so the pixels of one split sum in order.
 // The workgroup is one subgroup of 8 lanes: each lane owns 8 consecutive columns j and loads RPL rows of dy
-// per pixel, broadcast to every lane (lib/conv_bcast.wgsl). Tile: 8 RPL rows x 64 columns.
+// per pixel, broadcast to every lane (lib/conv_bcast.wgsl). Tile: 8 RPL rows x 64 columns, or 1 row in ROWS1
+// builds (the weight gradient of a convolution with one output channel, a U-Net's last).
 // Bindings: 0 Params, 1 dy (pixels, rows) f32, 2 x (pixels, cin) f32, 3 part (splits, rows, cols) f32.
 // Dispatch: grid2d(tiles * splits, 1) workgroups of 8. Precision: f32 FMA sums in pixel order per split.
 // Reference: kernels-test/ref/nn_image.ts (conv3x3Backward).
@@ -141,7 +142,8 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
     let j = j0 + q;
     if (j >= J) { break; }
     for (var e = 0u; e < RPL; e++) {
-      for (var l = 0u; l < 8u; l++) {
+      // Lanes' rows of this tile (all 8, or lane 0's in ROWS1 builds).
+      for (var l = 0u; l < min(8u, TR); l++) {
         let r = r0 + l + 8u * e;
         if (r >= R) { continue; }
         part[base + r * J + j] = acc[l + 8u * e][q];

@@ -237,7 +237,7 @@ describeGpu('nn_image conv3x3', (get) => {
   }
 
   it(
-    'implicit GEMM, 1 row per tile (forward only): the same bits as 8-row tiles, with bias, alpha and beta',
+    'implicit GEMM, 1 row per tile (forward with bias, alpha and beta; dW): the same bits as 8-row tiles',
     async () => {
       if (await refusedWithoutSubgroups(8)) return;
       const ctx = get();
@@ -264,9 +264,30 @@ describeGpu('nn_image conv3x3', (get) => {
         const mag = conv3x3(abs(v.x), abs(v.W), abs(v.b), d).map((y, i) => y + Math.abs(v.dy[i]!));
         expect(ref.length).toBe(P * d.cout);
         expectBound(outs[0]!, ref, mag, 9 * d.cin + 3, `y ${JSON.stringify(d)} rows 1`, seed);
+        // dW (cout rows): pixel splits reduced onto dW0.
+        const DY = up(ctx, v.dy);
+        const dws = [];
+        for (const rows of [1, 8] as const) {
+          const plan = await implicitDwPlan(ctx, rows);
+          const [dweight, part] = [up(ctx, v.dW0), up(ctx, 4 * d.cout * 9 * d.cin)];
+          run(ctx, (bt) => encodeConv3x3ImplicitDw(bt, plan, { x: X, dy: DY, dweight, part, ...d }));
+          dws.push(await down(ctx, dweight));
+        }
+        expectSameBits(dws[0]!, dws[1]!, `dW ${JSON.stringify(d)}: 1-row vs 8-row tiles`);
+        const bwd = conv3x3Backward(v.x, v.W, v.dy, d);
+        const bmag = conv3x3Backward(abs(v.x), abs(v.W), abs(v.dy), d);
+        expectBound(
+          dws[0]!,
+          add(bwd.dweight, v.dW0),
+          add(bmag.dweight, abs(v.dW0)),
+          P + 1,
+          `dW ${JSON.stringify(d)} rows 1`,
+          seed,
+        );
       }
-      await expect(implicitConvPlan(ctx, 1, 'inputGrad')).rejects.toThrow(/1-row tiles are a forward build only/);
-      await expect(implicitDwPlan(ctx, 1)).rejects.toThrow(/1-row tiles are a forward build only/);
+      await expect(implicitConvPlan(ctx, 1, 'inputGrad')).rejects.toThrow(
+        /1-row tiles are a forward and weight-gradient build only/,
+      );
     },
     COLD_COMPILE_MS,
   );

@@ -41,10 +41,10 @@ export const CONV3X3_IMPLICIT_DW: KernelSpec = {
  * pass of a convolution with one output channel); 64 pixels each.
  */
 export type ImplicitRows = 1 | 8 | 16 | 32;
-/** Every tile height of the weight gradient and the input gradient. Any height gives the same bits: each sum runs over k in order. */
+/** Every tile height of the input gradient, and of the others but 1. Any height gives the same bits: each sum runs over k in order. */
 export const IMPLICIT_ROWS: readonly Exclude<ImplicitRows, 1>[] = [8, 16, 32];
-/** The forward pass's tile heights: also 1. */
-export const IMPLICIT_FORWARD_ROWS: readonly ImplicitRows[] = [1, ...IMPLICIT_ROWS];
+/** The tile heights of the forward pass and the weight gradient: also 1. */
+export const IMPLICIT_ROWS_WITH_1: readonly ImplicitRows[] = [1, ...IMPLICIT_ROWS];
 /**
  * Fewer rows (channels) than this are "few": the 8-row tile is timed for them, and the path choice keeps
  * them in a class of their own (nn_image_conv.ts channelClass), so that the two always agree.
@@ -53,11 +53,13 @@ export const FEW_ROWS = 4;
 /**
  * The tile heights worth timing for a product with `rows` output rows: 8 only for few rows (a U-Net's
  * 16 -> 1 convolution and its weight gradient, where a 16-row tile computes 16 rows to keep one), and 1 for
- * the forward pass of one output row: the 16 -> 1 convolution of a U-Net sampling step (250 images, 28 x 28)
- * took 50.7 ms in 8-row tiles, 8 products for each one kept (scripts/dev/unet-prof.ts --layers 1).
+ * one output row in the forward pass and the weight gradient: the 16 -> 1 convolution of a U-Net sampling
+ * step (250 images, 28 x 28) took 50.7 ms in 8-row tiles, 8 products for each one kept
+ * (scripts/dev/unet-prof.ts --layers 1). The input gradient has no 1-row build (its rows are the input
+ * channels: one only for a first convolution, whose input needs no gradient).
  */
-export const implicitRowsFor = (rows: number, forward = false): readonly ImplicitRows[] =>
-  rows < FEW_ROWS ? (forward && rows === 1 ? [1, 8, 16, 32] : [8, 16, 32]) : [16, 32];
+export const implicitRowsFor = (rows: number, oneRow = false): readonly ImplicitRows[] =>
+  rows < FEW_ROWS ? (oneRow && rows === 1 ? [1, 8, 16, 32] : [8, 16, 32]) : [16, 32];
 
 /** Which operands a build reads as vec4s: none, src (VEC4), or src and the weights (VEC4 + WVEC4). */
 export type ImplicitLoads = 'scalar' | 'src' | 'both';
@@ -125,7 +127,8 @@ export async function implicitConvPlan(
   opts: { residual?: boolean } = {},
 ): Promise<ImplicitConvPlan> {
   checkRuns(ctx);
-  if (rows === 1 && mode !== 'forward') throw new Error('conv3x3 implicit: 1-row tiles are a forward build only');
+  if (rows === 1 && mode !== 'forward')
+    throw new Error('conv3x3 implicit: 1-row tiles are a forward and weight-gradient build only');
   if (opts.residual && mode !== 'forward') throw new Error('conv3x3 implicit: a residual is a forward build only');
   const loads = mode === 'forward' ? 'both' : 'src';
   const plan: ImplicitConvPlan = {
@@ -263,7 +266,6 @@ export interface ImplicitDwPlan {
 
 export async function implicitDwPlan(ctx: Context, rows: ImplicitRows): Promise<ImplicitDwPlan> {
   checkRuns(ctx);
-  if (rows === 1) throw new Error('conv3x3 implicit: 1-row tiles are a forward build only');
   const r = NN_DENSE_BUILDS.columnReduce;
   return {
     rows,

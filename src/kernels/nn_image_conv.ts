@@ -202,7 +202,7 @@ async function tunedPath(
 ): Promise<ConvPath> {
   const pixels = s.n * s.h * s.w;
   const key = `conv3x3|${mode}|${sizeClass(pixels)}${channelClass(k.cin)}${channelClass(k.cout)}`;
-  const heights = implicitRowsFor(mode === 'inputGrad' ? k.cin : k.cout, mode === 'forward');
+  const heights = implicitRowsFor(mode === 'inputGrad' ? k.cin : k.cout, mode !== 'inputGrad');
   const candidates: ConvPath[] = mode === 'forward' ? ['gemm', ...heights] : [...heights];
   // The forward's GEMM path is im2col + matmul; the implicit paths, their kernels.
   const cache = {

@@ -39,7 +39,7 @@ import {
   CONV3X3_IMPLICIT_DW,
   CONV3X3_IMPLICIT_RES,
   CONV3X3_IMPLICIT_RES_BIAS,
-  IMPLICIT_FORWARD_ROWS,
+  IMPLICIT_ROWS_WITH_1,
   IMPLICIT_LOADS,
   IMPLICIT_ROWS,
   implicitBuild,
@@ -58,7 +58,7 @@ const implicitBuilds = (bias: boolean) => [
 ];
 /** The forward pass's residual builds: every height, scalar loads and the forward's vec4 loads. */
 const residualBuilds = (r: ImplicitResidual) =>
-  (['scalar', 'both'] as const).flatMap((loads) => IMPLICIT_FORWARD_ROWS.map((h) => implicitBuild(h, true, loads, r)));
+  (['scalar', 'both'] as const).flatMap((loads) => IMPLICIT_ROWS_WITH_1.map((h) => implicitBuild(h, true, loads, r)));
 
 export const KERNELS: RegisteredKernel[] = [
   { spec: PHILOX, builds: (['words', 'normal', 'transform'] as const).map(philoxBuild) },
@@ -98,7 +98,9 @@ export const KERNELS: RegisteredKernel[] = [
   { spec: CONV3X3_IMPLICIT_RES_BIAS, builds: residualBuilds('resBias') },
   {
     spec: CONV3X3_IMPLICIT_DW,
-    builds: (['scalar', 'src'] as const).flatMap((loads) => IMPLICIT_ROWS.map((r) => implicitBuild(r, false, loads))),
+    builds: (['scalar', 'src'] as const).flatMap((loads) =>
+      IMPLICIT_ROWS_WITH_1.map((r) => implicitBuild(r, false, loads)),
+    ),
   },
   { spec: FROBENIUS, builds: [frobeniusBuild] },
   { spec: FROBENIUS_REDUCE, builds: [frobeniusReduceBuild] },
