@@ -1,5 +1,6 @@
 // y[p, j] = a[p, j] for j < ca, b[p, j - ca] for ca <= j < ca + cb: channel concatenation of two
-// (pixels, ca) and (pixels, cb) row-major f32 images. Bindings: 0 Params, 1 a, 2 b, 3 y (pixels, ca + cb).
+// (pixels, ca) and (pixels, cb) row-major f32 images; in UP builds a[up(p), j], a at half resolution
+// (lib/up_block.wgsl). Bindings: 0 Params, 1 a, 2 b, 3 y (pixels, ca + cb).
 // Dispatch: grid2d(pixels, WG), one invocation per pixel. Precision: exact copy.
 // Reference: kernels-test/ref/nn_image.ts concatChannels.
 // wrapper: src/kernels/nn_image_ops.ts
@@ -16,6 +17,8 @@ struct Params {
   ca: u32,
   cb: u32,
   pixels: u32,
+  // UP builds: the width of a (half of y's and b's).
+  w: u32,
 }
 
 @group(0) @binding(0) var<uniform> params: Params;
@@ -30,7 +33,21 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
   if (p >= params.pixels) { return; }
   let ca = params.ca;
   let cb = params.cb;
+#if UP
+  // UP builds: a is at half resolution (pixels counts a's), each of its pixels nearest-upsampled into the
+  // 2 x 2 block of y it covers: y = [upsample2(a) | b] without upsample2's image in between.
+  let pq = up_block(p, params.w);
+  for (var j = 0u; j < ca; j++) {
+    let v = a[p * ca + j];
+    for (var t = 0u; t < 4u; t++) { y[pq[t] * (ca + cb) + j] = v; }
+  }
+  for (var t = 0u; t < 4u; t++) {
+    let q = pq[t];
+    for (var j = 0u; j < cb; j++) { y[q * (ca + cb) + ca + j] = b[q * cb + j]; }
+  }
+#else
   let row = p * (ca + cb);
   for (var j = 0u; j < ca; j++) { y[row + j] = a[p * ca + j]; }
   for (var j = 0u; j < cb; j++) { y[row + ca + j] = b[p * cb + j]; }
+#endif
 }

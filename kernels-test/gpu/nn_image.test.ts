@@ -210,6 +210,77 @@ describeGpu('nn_image', (get) => {
     }
   });
 
+  it('concatChannels with its first part upsampled, and the backward: the bits of upsample2 and concat, and of split and upsample2Backward (overwrite and accumulate)', async () => {
+    const ctx = get();
+    // (n, h, w) of the half-resolution side, ca, cb: 1 x 1 images, odd sides, vec4 builds (both multiples of 4).
+    for (const [n, h, w, ca, cb] of [
+      [1, 1, 1, 1, 1],
+      [2, 3, 5, 3, 5],
+      [1, 7, 7, 16, 16],
+      [3, 2, 1, 4, 12],
+      [2, 7, 7, 32, 16],
+    ] as const) {
+      const half = { n, h, w };
+      const pixels = 4 * n * h * w;
+      const seed = pixels + ca * 10 + cb;
+      const a = f32(n * h * w * ca, seed);
+      const bb = f32(pixels * cb, seed + 1);
+      const dy = f32(pixels * (ca + cb), seed + 2);
+      const [da0, db0] = [f32(n * h * w * ca, seed + 3), f32(pixels * cb, seed + 4)];
+      const [A, B, DY] = [up(ctx, a), up(ctx, bb), up(ctx, dy)];
+      const [Y, DA, DB, DA2, DB2] = [
+        up(ctx, pixels * (ca + cb)),
+        up(ctx, a.length),
+        up(ctx, bb.length),
+        up(ctx, da0),
+        up(ctx, db0),
+      ];
+      // The two passes it replaces, on the GPU.
+      const [U, Y1, DU, DA1, DB1] = [
+        up(ctx, pixels * ca),
+        up(ctx, pixels * (ca + cb)),
+        up(ctx, pixels * ca),
+        up(ctx, a.length),
+        up(ctx, bb.length),
+      ];
+      run(ctx, (b) => {
+        encodeConcatChannels(b, k, { a: A, ca, b: B, cb, y: Y, pixels, up: half });
+        encodeConcatChannelsBackward(b, k, { dy: DY, da: DA, ca, db: DB, cb, pixels, up: half });
+        encodeConcatChannelsBackward(b, k, { dy: DY, da: DA2, ca, db: DB2, cb, pixels, up: half, accumulate: true });
+        encodeUpsample2(b, k, { x: A, y: U, ...half, c: ca });
+        encodeConcatChannels(b, k, { a: U, ca, b: B, cb, y: Y1, pixels });
+        encodeConcatChannelsBackward(b, k, { dy: DY, da: DU, ca, db: DB1, cb, pixels });
+        encodeUpsample2Backward(b, k, { dy: DU, dx: DA1, ...half, c: ca });
+      });
+      const tag = `upsampled concat (${JSON.stringify(half)}, ${ca} + ${cb})`;
+      const y = await down(ctx, Y);
+      expectSameBits(y, exact(concatChannels(upsample2(a, { ...half, c: ca }), ca, bb, cb, pixels)), tag);
+      expectSameBits(y, await down(ctx, Y1), `${tag}: y vs upsample2 + concat`);
+      const [da, da1] = [await down(ctx, DA), await down(ctx, DA1)];
+      expectSameBits(da, da1, `${tag}: da vs split + upsample2Backward`);
+      expectSameBits(await down(ctx, DB), await down(ctx, DB1), `${tag}: db vs split`);
+      const ref = splitChannels(dy, ca, cb, pixels);
+      const s = { ...half, c: ca };
+      expectBound(da, upsample2Backward(ref.da, s), upsample2Backward(abs(ref.da), s), 3, `${tag} da`, seed);
+      expectSameBits(
+        await down(ctx, DA2),
+        Float32Array.from(da, (v, i) => da0[i]! + v),
+        `${tag} da +=`,
+      );
+      expectSameBits(
+        await down(ctx, DB2),
+        Float32Array.from(ref.db, (v, i) => db0[i]! + v),
+        `${tag} db +=`,
+      );
+    }
+    const X = up(ctx, 64);
+    expect(() =>
+      run(ctx, (b) =>
+        encodeConcatChannels(b, k, { a: X, ca: 1, b: X, cb: 1, y: up(ctx, 64), pixels: 8, up: { n: 1, h: 1, w: 3 } }),
+      ),
+    ).toThrow('concatChannels: pixels = 8, but half-resolution images (1, 1, 3) upsample to 12');
+  });
+
   it('addChannelBias (in place and not) and its backward de += sum over pixels, one and two levels', async () => {
     const ctx = get();
     // hw = 1 and 25 sum in one level; 196 and 4000 in blocks (blockPlan) then over the blocks.

@@ -71,8 +71,9 @@ export const GROUP_NORM_BACKWARD_DX_SILU: KernelSpec = {
 };
 export const AVG_POOL2 = spec('avg_pool2', ['read', 'read_write']);
 export const UPSAMPLE2 = spec('upsample2', ['read', 'read_write']);
-export const CONCAT_CHANNELS = spec('concat_channels', ['read', 'read', 'read_write']);
-export const SPLIT_CHANNELS = spec('split_channels', ['read', 'read_write', 'read_write']);
+const UP_LIBS = [...LIBS, 'lib/up_block.wgsl'];
+export const CONCAT_CHANNELS = spec('concat_channels', ['read', 'read', 'read_write'], UP_LIBS);
+export const SPLIT_CHANNELS = spec('split_channels', ['read', 'read_write', 'read_write'], UP_LIBS);
 
 const plain: PipelineOptions = { constants: { WG: NN_IMAGE_WG } };
 /** Builds over f32 channels or, for c % 4 == 0, vec4 quads of channels (VEC4): GroupNorm, pooling, concatenation. */
@@ -113,10 +114,14 @@ const BUILDS = {
   avgPool2x4: [AVG_POOL2, vec(true)],
   upsample2: [UPSAMPLE2, vec(false)],
   upsample2x4: [UPSAMPLE2, vec(true)],
-  concat: [CONCAT_CHANNELS, vec(false)],
-  concat4: [CONCAT_CHANNELS, vec(true)],
-  split: [SPLIT_CHANNELS, vec(false)],
-  split4: [SPLIT_CHANNELS, vec(true)],
+  concat: [CONCAT_CHANNELS, vec(false, { UP: false })],
+  concat4: [CONCAT_CHANNELS, vec(true, { UP: false })],
+  concatUp: [CONCAT_CHANNELS, vec(false, { UP: true })],
+  concatUp4: [CONCAT_CHANNELS, vec(true, { UP: true })],
+  split: [SPLIT_CHANNELS, vec(false, { DOWN: false })],
+  split4: [SPLIT_CHANNELS, vec(true, { DOWN: false })],
+  splitDown: [SPLIT_CHANNELS, vec(false, { DOWN: true })],
+  splitDown4: [SPLIT_CHANNELS, vec(true, { DOWN: true })],
 } as const satisfies Record<string, readonly [KernelSpec, PipelineOptions]>;
 
 export type ImagePipeline = keyof typeof BUILDS;

@@ -236,20 +236,42 @@ export function encodeUpsample2Backward(batch: Batch, k: ImageKernels, a: Upsamp
   pool(batch, k, op, a.dy, a.dx, n, h, w, c, 1, ['dy', 'dx']);
 }
 
+/** a's images at half resolution (n, h, w): y = [upsample2(a) | b], with y and b (n, 2h, 2w). */
+export interface HalfImages {
+  n: number;
+  h: number;
+  w: number;
+}
+
 export interface ConcatArgs {
   a: Tensor;
   ca: number;
   b: Tensor;
   cb: number;
   y: Tensor;
+  /** Pixels of y and b. */
   pixels: number;
+  /** a at half resolution, nearest-upsampled into y in the same pass (the U-Net's skip concatenations). */
+  up?: HalfImages;
 }
 
-/** y (pixels, ca + cb) = [a (pixels, ca) | b (pixels, cb)]. */
+/** a's pixels: pixels, or a quarter of them when a is at half resolution (checked against `up`). */
+function sidePixels(op: string, pixels: number, up: HalfImages | undefined): number {
+  if (!up) return pixels;
+  const [n, h, w] = [dim(op, 'up.n', up.n), dim(op, 'up.h', up.h), dim(op, 'up.w', up.w)];
+  if (4 * n * h * w !== pixels)
+    throw new Error(
+      `${op}: pixels = ${pixels}, but half-resolution images (${n}, ${h}, ${w}) upsample to ${4 * n * h * w}`,
+    );
+  return n * h * w;
+}
+
+/** y (pixels, ca + cb) = [a (pixels, ca) | b (pixels, cb)], or [upsample2(a) | b] with `up`. */
 export function encodeConcatChannels(batch: Batch, k: ImageKernels, x: ConcatArgs): void {
   const op = 'concatChannels';
   const [ca, cb, pixels] = [dim(op, 'ca', x.ca), dim(op, 'cb', x.cb), dim(op, 'pixels', x.pixels)];
-  need(batch.ctx, op, 'a', x.a, pixels * ca);
+  const aPixels = sidePixels(op, pixels, x.up);
+  need(batch.ctx, op, 'a', x.a, aPixels * ca);
   need(batch.ctx, op, 'b', x.b, pixels * cb);
   need(batch.ctx, op, 'y', x.y, pixels * (ca + cb));
   distinct(op, [
@@ -258,12 +280,13 @@ export function encodeConcatChannels(batch: Batch, k: ImageKernels, x: ConcatArg
   ]);
   const total = pixels * (ca + cb);
   const u = quads(ca, cb);
-  dispatch(batch, u === 4 ? k.p.concat4 : k.p.concat, {
-    params: { ca: ca / u, cb: cb / u, pixels },
+  const p = x.up ? (u === 4 ? k.p.concatUp4 : k.p.concatUp) : u === 4 ? k.p.concat4 : k.p.concat;
+  dispatch(batch, p, {
+    params: { ca: ca / u, cb: cb / u, pixels: aPixels, w: x.up?.w ?? 0 },
     bindings: [x.a, x.b, x.y],
-    workgroups: grid(batch, pixels),
+    workgroups: grid(batch, aPixels),
     flops: 0,
-    bytes: 8 * total,
+    bytes: 4 * (total + aPixels * ca + pixels * cb),
   });
 }
 
@@ -273,17 +296,24 @@ export interface ConcatBackwardArgs {
   ca: number;
   db: Tensor;
   cb: number;
+  /** Pixels of dy and db. */
   pixels: number;
   /** true: da += and db += their columns of dy; default false: both are overwritten. */
   accumulate?: boolean;
+  /** The forward's a at half resolution: da takes each 2 x 2 block's sum (upsample2's backward). */
+  up?: HalfImages;
 }
 
-/** da (pixels, ca) = dy[:, :ca], db (pixels, cb) = dy[:, ca:] (overwrites unless accumulate). */
+/**
+ * da (pixels, ca) = dy[:, :ca], db (pixels, cb) = dy[:, ca:] (overwrites unless accumulate); with `up`,
+ * da at half resolution = the 2 x 2 block sums of dy[:, :ca] (upsample2's backward, same order and bits).
+ */
 export function encodeConcatChannelsBackward(batch: Batch, k: ImageKernels, x: ConcatBackwardArgs): void {
   const op = 'concatChannelsBackward';
   const [ca, cb, pixels] = [dim(op, 'ca', x.ca), dim(op, 'cb', x.cb), dim(op, 'pixels', x.pixels)];
+  const aPixels = sidePixels(op, pixels, x.up);
   need(batch.ctx, op, 'dy', x.dy, pixels * (ca + cb));
-  need(batch.ctx, op, 'da', x.da, pixels * ca);
+  need(batch.ctx, op, 'da', x.da, aPixels * ca);
   need(batch.ctx, op, 'db', x.db, pixels * cb);
   distinct(op, [
     ['dy', x.dy, 'da', x.da],
@@ -293,11 +323,13 @@ export function encodeConcatChannelsBackward(batch: Batch, k: ImageKernels, x: C
   const total = pixels * (ca + cb);
   const accumulate = Number(x.accumulate ?? false);
   const u = quads(ca, cb);
-  dispatch(batch, u === 4 ? k.p.split4 : k.p.split, {
-    params: { ca: ca / u, cb: cb / u, pixels, accumulate },
+  const p = x.up ? (u === 4 ? k.p.splitDown4 : k.p.splitDown) : u === 4 ? k.p.split4 : k.p.split;
+  const written = aPixels * ca + pixels * cb;
+  dispatch(batch, p, {
+    params: { ca: ca / u, cb: cb / u, pixels: aPixels, accumulate, w: x.up?.w ?? 0 },
     bindings: [x.dy, x.da, x.db],
-    workgroups: grid(batch, pixels),
-    flops: accumulate * total,
-    bytes: (8 + 4 * accumulate) * total,
+    workgroups: grid(batch, aPixels),
+    flops: (x.up ? 3 * aPixels * ca : 0) + accumulate * written,
+    bytes: 4 * (total + (1 + accumulate) * written),
   });
 }

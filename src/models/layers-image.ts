@@ -1,6 +1,7 @@
 // Image layers as graph ops over the image kernels (src/kernels/nn_image.ts): 3x3 convolution,
 // GroupNorm (with the per-image channel offset of time / class conditioning), 2x2 average pooling,
-// nearest 2x upsampling and channel concatenation. Activations are NHWC: (n * h * w, c) row-major.
+// and channel concatenation (with nearest 2x upsampling of its first part). Activations are NHWC: (n * h * w, c)
+// row-major.
 import { encodeCopy, type Batch } from '../runtime/dispatch.js';
 import { createTensor, disposeTensor, type Tensor } from '../runtime/tensor.js';
 import { encodeBiasActBackward } from '../kernels/nn_dense.js';
@@ -15,8 +16,6 @@ import {
   encodeConv3x3Forward,
   encodeGroupNorm,
   encodeGroupNormBackward,
-  encodeUpsample2,
-  encodeUpsample2Backward,
   imageKernels,
   disposeImageKernels,
   type ImageKernels,
@@ -265,44 +264,25 @@ export async function avgPool2(nn: Nn, name: string, x: Act, img: Img): Promise<
   return y;
 }
 
-/** Nearest 2x upsampling: (n, h, w, c) -> (n, 2h, 2w, c). */
-export async function upsample2(nn: Nn, name: string, x: Act, img: Img): Promise<Act> {
+/**
+ * y (pixels, ca + cb) = [a | b] along channels; with `up` (a's images, at half resolution), [upsample2(a) | b]
+ * in one pass: the U-Net's skip connections, nearest 2x upsampling without an image of its own.
+ */
+export async function concatChannels(nn: Nn, name: string, a: Act, c: Act, up?: Img): Promise<Act> {
+  const pixels = c.rows;
+  if (up && a.rows !== up.n * up.h * up.w)
+    throw new Error(`${name}: ${a.rows} pixels to upsample, but images (${up.n}, ${up.h}, ${up.w})`);
+  if (a.rows * (up ? 4 : 1) !== pixels)
+    throw new Error(`${name}: concatenating ${a.rows}${up ? ' (upsampled x 4)' : ''} and ${pixels} pixels`);
   const st = await imageState(nn);
-  const c = x.cols;
-  const y = newAct(nn.g, name, x.rows * 4, c, x.needsGrad);
-  addOp(
-    nn.g,
-    {
-      name,
-      out: y,
-      fwd: (b) => encodeUpsample2(b, st.k, { x: x.t, y: y.t, n: img.n, h: img.h, w: img.w, c }),
-      bwd: (P) => {
-        const tx = P.target(x, 'overwrite');
-        if (!tx) return [];
-        const dy = P.gradOut(y)!;
-        return [
-          (b) => encodeUpsample2Backward(b, st.k, { dy, dx: tx.target.t, n: img.n, h: img.h, w: img.w, c }),
-          ...tx.after,
-        ];
-      },
-    },
-    [x],
-  );
-  return y;
-}
-
-/** y (pixels, ca + cb) = [a | b] along channels (the U-Net's skip connections). */
-export async function concatChannels(nn: Nn, name: string, a: Act, c: Act): Promise<Act> {
-  if (a.rows !== c.rows) throw new Error(`${name}: concatenating ${a.rows} and ${c.rows} pixels`);
-  const st = await imageState(nn);
-  const [ca, cb, pixels] = [a.cols, c.cols, a.rows];
+  const [ca, cb] = [a.cols, c.cols];
   const y = newAct(nn.g, name, pixels, ca + cb, a.needsGrad || c.needsGrad);
   addOp(
     nn.g,
     {
       name,
       out: y,
-      fwd: (b) => encodeConcatChannels(b, st.k, { a: a.t, ca, b: c.t, cb, y: y.t, pixels }),
+      fwd: (b) => encodeConcatChannels(b, st.k, { a: a.t, ca, b: c.t, cb, y: y.t, pixels, up }),
       bwd: (P) => {
         const dy = P.gradOut(y)!;
         const ta = P.target(a, 'either');
@@ -317,7 +297,9 @@ export async function concatChannels(nn: Nn, name: string, a: Act, c: Act): Prom
         // Mixed modes: accumulate into both after clearing the one that is written first.
         if (accumulate && !da.accumulate) enc.push((b) => clear(b, da.t));
         if (accumulate && !db.accumulate) enc.push((b) => clear(b, db.t));
-        enc.push((b) => encodeConcatChannelsBackward(b, st.k, { dy, da: da.t, ca, db: db.t, cb, pixels, accumulate }));
+        enc.push((b) =>
+          encodeConcatChannelsBackward(b, st.k, { dy, da: da.t, ca, db: db.t, cb, pixels, accumulate, up }),
+        );
         return enc;
       },
     },

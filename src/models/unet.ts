@@ -12,7 +12,7 @@
 // Pooling is 2x2 average, upsampling nearest; convolutions are 3x3 with padding 1, weights (cout, 3, 3, cin).
 import { checkInt } from '../runtime/check.js';
 import { add, embedding, linear, reshape, silu, timeFeatures, type Nn } from './layers.js';
-import { avgPool2, concatChannels, conv3x3, groupNormSilu, upsample2, type Img } from './layers-image.js';
+import { avgPool2, concatChannels, conv3x3, groupNormSilu, type Img } from './layers-image.js';
 import type { Act } from './graph.js';
 import { withDefaults, type ModelDef } from './model.js';
 import { linearSpecs } from './mlp.js';
@@ -150,7 +150,7 @@ export function unetDef(
       const u1 = await resBlock(
         nn,
         'up.1',
-        await concatChannels(nn, 'up.1.cat', await upsample2(nn, 'up.1.upsample', m, img2), s1),
+        await concatChannels(nn, 'up.1.cat', m, s1, img2),
         img1,
         c1,
         groups,
@@ -159,7 +159,7 @@ export function unetDef(
       const u0 = await resBlock(
         nn,
         'up.0',
-        await concatChannels(nn, 'up.0.cat', await upsample2(nn, 'up.0.upsample', u1, img1), s0),
+        await concatChannels(nn, 'up.0.cat', u1, s0, img1),
         img0,
         c0,
         groups,
