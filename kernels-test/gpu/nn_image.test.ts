@@ -152,7 +152,17 @@ describeGpu('nn_image', (get) => {
       // 3 adds and an exact multiply by 1/4: L = 3 on the sum of magnitudes / 4.
       expectBound(await down(ctx, Y), avgPool2(x, d), avgPool2(abs(x), d), 3, `avgPool2 ${JSON.stringify(d)}`, seed);
       // dy / 4 is exact in f32.
-      expectSameBits(await down(ctx, DX), exact(avgPool2Backward(dyPool, d)), `avgPool2Backward ${JSON.stringify(d)}`);
+      const dxPool = await down(ctx, DX);
+      expectSameBits(dxPool, exact(avgPool2Backward(dyPool, d)), `avgPool2Backward ${JSON.stringify(d)}`);
+      // Accumulated: one f32 add onto dx0, the bits of adding the overwritten gradient.
+      const dx0 = f32(x.length, seed + 2);
+      const DXA = up(ctx, dx0);
+      run(ctx, (b) => encodeAvgPool2Backward(b, k, { dy: DYP, dx: DXA, ...d, accumulate: true }));
+      expectSameBits(
+        await down(ctx, DXA),
+        Float32Array.from(dxPool, (v, i) => dx0[i]! + v),
+        `avgPool2Backward += ${JSON.stringify(d)}`,
+      );
       // Upsample2 from the small side (n, h/2, w/2, c).
       const s = { n, h: h / 2, w: w / 2, c };
       const U = up(ctx, x.length);

@@ -157,18 +157,20 @@ function spread(
   c: number,
   scale: number,
   names: [string, string],
+  accumulate = false,
 ) {
   const total = 4 * n * h2 * w2 * c;
   need(batch.ctx, op, names[0], from, total / 4);
   need(batch.ctx, op, names[1], to, total);
   distinct(op, [[names[0], from, names[1], to]]);
   const u = quads(c);
-  dispatch(batch, u === 4 ? k.p.upsample2x4 : k.p.upsample2, {
+  const p = accumulate ? (u === 4 ? k.p.upsample2Acc4 : k.p.upsample2Acc) : u === 4 ? k.p.upsample2x4 : k.p.upsample2;
+  dispatch(batch, p, {
     params: { h: h2, w: w2, c: c / u, pixels: n * h2 * w2, scale },
     bindings: [from, to],
     workgroups: grid(batch, n * h2 * w2),
-    flops: total,
-    bytes: 5 * total,
+    flops: (accumulate ? 2 : 1) * total,
+    bytes: (accumulate ? 9 : 5) * total,
   });
 }
 
@@ -191,13 +193,15 @@ export interface Pool2BackwardArgs {
   h: number;
   w: number;
   c: number;
+  /** dx += instead (the rounding of adding it in a pass of its own). */
+  accumulate?: boolean;
 }
 
 /** dx[n, y, x, c] = dy[n, y/2, x/2, c] / 4 (overwrites dx); h, w are the input's (even). */
 export function encodeAvgPool2Backward(batch: Batch, k: ImageKernels, a: Pool2BackwardArgs): void {
   const op = 'avgPool2Backward';
   const [n, h, w, c] = dims(op, a);
-  spread(batch, k, op, a.dy, a.dx, n, even(op, 'h', h) / 2, even(op, 'w', w) / 2, c, 0.25, ['dy', 'dx']);
+  spread(batch, k, op, a.dy, a.dx, n, even(op, 'h', h) / 2, even(op, 'w', w) / 2, c, 0.25, ['dy', 'dx'], a.accumulate);
 }
 
 export interface Upsample2Args {

@@ -250,13 +250,11 @@ export async function avgPool2(nn: Nn, name: string, x: Act, img: Img): Promise<
       out: y,
       fwd: (b) => encodeAvgPool2(b, st.k, { x: x.t, y: y.t, n: img.n, h: img.h, w: img.w, c }),
       bwd: (P) => {
-        const tx = P.target(x, 'overwrite');
+        const tx = P.target(x, 'either');
         if (!tx) return [];
         const dy = P.gradOut(y)!;
-        return [
-          (b) => encodeAvgPool2Backward(b, st.k, { dy, dx: tx.target.t, n: img.n, h: img.h, w: img.w, c }),
-          ...tx.after,
-        ];
+        const { t, accumulate } = tx.target;
+        return [(b) => encodeAvgPool2Backward(b, st.k, { dy, dx: t, accumulate, n: img.n, h: img.h, w: img.w, c })];
       },
     },
     [x],
