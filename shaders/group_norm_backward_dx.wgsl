@@ -1,7 +1,7 @@
 // dx = rstd * (gamma dy - S0 / M - xhat S1 / M), xhat = (x - shift[nn, ci]) * rstd[nn, g], M = hw * cpg, with
 // (S0, S1) = gs[nn, g] = sums over the group of (gamma dy, gamma dy xhat): the GroupNorm input gradient
-// (overwrites dx, or ACCUM builds add it: dx + v, the rounding of adding it in a pass of its own). VEC4 builds (c % 4 == 0) move channels four at a time: cw = c / 4 (else c),
-// V = vec4<f32> (else f32). Bindings: 0 Params, 1 x V, 2 dy V, 3 gamma (cw) V, 4 shift (n, cw) V, 5 rstd
+// (overwrites dx, or ACCUM builds add it: dx + v, the rounding of adding it in a pass of its own). VEC4
+// builds (c % 4 == 0) move channels four at a time: cw = c / 4 (else c), V = vec4<f32> (else f32). Bindings: 0 Params, 1 x V, 2 dy V, 3 gamma (cw) V, 4 shift (n, cw) V, 5 rstd
 // (n * groups) f32, 6 gs (n * groups) vec2<f32>, 7 dx V. Dispatch: grid2d(n * blocks * cw, WG), one
 // invocation per (image, block of block_rows pixels, channel or quad), which loads its channel factors once.
 // SILU builds take the gradient da of silu(y) instead of dy and use dy = da silu'(y), y recomputed as

@@ -1,6 +1,7 @@
 // y[nn, Y, X, ci] = scale * x[nn, Y / 2, X / 2, ci] for NHWC x (n, h, w, c) and y (n, 2h, 2w, c): nearest
 // Upsample2 forward (scale 1) and AvgPool2 backward (scale 1/4). Bindings: 0 Params, 1 x f32, 2 y f32
-// (overwritten; added to in ACCUM builds). Dispatch: grid2d(n * h * w, WG), one invocation per input pixel writing its 4 copies.
+// (overwritten; added to in ACCUM builds). Dispatch: grid2d(n * h * w, WG), one invocation per input pixel
+// writing its 4 copies.
 // Precision: one f32 multiply (exact for scale 1 and 1/4). Reference: kernels-test/ref/nn_image.ts upsample2.
 // wrapper: src/kernels/nn_image_ops.ts
 override WG: u32 = 64;

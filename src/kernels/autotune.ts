@@ -41,9 +41,10 @@ export function sizeClass(x: number): 's' | 'm' | 'l' {
 /**
  * Size class of a GEMM's m or n, and of a convolution's channels: sizeClass, with its small class (< 64)
  * split where a tile's height decides: 'a' 1..7, 'b' 8..31, 'c' 32..63 (letters that no older key used, so
- * that no choice made for the old class is taken for a new one). One small class made m = 32 (the band reduction's Z^T = U^T A22)
- * run the build the analyses' column sums (m = 1) had chosen first: on lavapipe 7.0 ms against 1.8 ms for
- * the 32-row subgroup build at 32 x 752 x 752 (scripts/dev/gemm-time.ts --only tridiagZ752).
+ * that no choice made for the old class is taken for a new one). One small class made m = 32 (the band
+ * reduction's Z^T = U^T A22) run the build the analyses' column sums (m = 1) had chosen first: on lavapipe
+ * 7.0 ms against 1.8 ms for the 32-row subgroup build at 32 x 752 x 752 (scripts/dev/gemm-time.ts --only
+ * tridiagZ752).
  */
 export function dimClass(x: number): 'a' | 'b' | 'c' | 'm' | 'l' {
   return x < 8 ? 'a' : x < 32 ? 'b' : x < 64 ? 'c' : (sizeClass(x) as 'm' | 'l');

@@ -41,7 +41,10 @@ export const CONV3X3_IMPLICIT_DW: KernelSpec = {
  * pass of a convolution with one output channel); 64 pixels each.
  */
 export type ImplicitRows = 1 | 8 | 16 | 32;
-/** Every tile height of the input gradient, and of the others but 1. Any height gives the same bits: each sum runs over k in order. */
+/**
+ * Every tile height of the input gradient, and of the other passes but 1. Any height gives the same bits:
+ * each sum runs over k in order.
+ */
 export const IMPLICIT_ROWS: readonly Exclude<ImplicitRows, 1>[] = [8, 16, 32];
 /** The tile heights of the forward pass and the weight gradient: also 1. */
 export const IMPLICIT_ROWS_WITH_1: readonly ImplicitRows[] = [1, ...IMPLICIT_ROWS];
@@ -210,15 +213,8 @@ export function encodeConv3x3Implicit(batch: Batch, plan: ImplicitConvPlan, a: I
   const tilesN = ceilDiv(pixels, 64);
   const tiles = ceilDiv(rows, plan.rows) * tilesN;
   const vec4 = chans % 4 === 0;
-  const pipeline = residual
-    ? residual[vec4 ? 'vec4' : 'scalar']
-    : vec4
-      ? a.bias
-        ? plan.vec4WithBias
-        : plan.vec4
-      : a.bias
-        ? plan.withBias
-        : plan.pipeline;
+  const [withBias, plain] = vec4 ? [plan.vec4WithBias, plan.vec4] : [plan.withBias, plan.pipeline];
+  const pipeline = residual ? residual[vec4 ? 'vec4' : 'scalar'] : a.bias ? withBias : plain;
   const extra = [a.bias, a.residual, a.residualBias].filter((t) => t !== undefined);
   dispatch(batch, pipeline, {
     params: {

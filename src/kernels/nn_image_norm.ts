@@ -189,22 +189,9 @@ export function encodeGroupNormBackward(batch: Batch, k: ImageKernels, a: GroupN
     flops: 6 * n * c + (a.de ? 2 * n * c * cpg : 0),
     bytes: 12 * n * c + 16 * c + 8 * n * groups + (a.de ? 20 * n * c : 0),
   });
-  const dxPipeline = a.accumulate
-    ? vec4
-      ? a.silu
-        ? k.p.gnBackwardDxSiluAcc4
-        : k.p.gnBackwardDxAcc4
-      : a.silu
-        ? k.p.gnBackwardDxSiluAcc
-        : k.p.gnBackwardDxAcc
-    : vec4
-      ? a.silu
-        ? k.p.gnBackwardDxSilu4
-        : k.p.gnBackwardDx4
-      : a.silu
-        ? k.p.gnBackwardDxSilu
-        : k.p.gnBackwardDx;
-  dispatch(batch, dxPipeline, {
+  // The builds are named gnBackwardDx[Silu][Acc][4].
+  const dxBuild = `gnBackwardDx${a.silu ? 'Silu' : ''}${a.accumulate ? 'Acc' : ''}${vec4 ? '4' : ''}` as const;
+  dispatch(batch, k.p[dxBuild], {
     params: { hw, cw, groups, cpg, blocks, block_rows: blockRows, total: cells, inv_m },
     bindings: [a.x, a.dy, a.gamma, a.shift, a.rstd, gs, a.dx, ...(a.silu ? [a.beta!] : [])],
     workgroups: grid(batch, cells),
