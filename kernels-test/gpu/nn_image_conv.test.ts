@@ -415,7 +415,8 @@ describeGpu('nn_image conv3x3', (get) => {
         for (const withBias of [false, true]) {
           const want = Float32Array.from(y0, (y, i) => y + Math.fround(res[i]! + (withBias ? rb[i % d.cout]! : 0)));
           for (const path of paths) {
-            // 1-row tiles are forward-only, so never a whole layer's path: the 8-row kernels' forward plan swapped.
+            // 1-row tiles have no input-gradient build, so are never a whole layer's path: the 8-row kernels'
+            // forward plan swapped.
             const k = await conv3x3Kernels(ctx, d, { build, image, path: path === 1 ? 8 : path, residual: true });
             if (path === 1) k.implicitForward = await implicitConvPlan(ctx, 1, 'forward', { residual: true });
             const Y = up(ctx, P * d.cout);

@@ -93,6 +93,7 @@ ${decl}
 ${read}
 ${step}
   }
+  // src is bound whether or not the loop reads it (an 'auto' layout drops unused bindings).
   out[g.x] = ${sum} + f32(arrayLength(&src)) * 0.0;
 }
 `;
@@ -148,44 +149,40 @@ for (const load of ['none', 'f32', 'vec4'] as Load[])
   for (const chains of chainCounts) for (const fma of [false, true]) variants.push({ chains, load, fma });
 for (const tile of tiles)
   for (const fma of [false, true]) variants.push({ chains: tile[0] * tile[1], load: 'tile', fma, tile });
-{
-  {
-    for (const v of variants) {
-      const { chains, load, fma } = v;
-      // A first dispatch (the driver may compile on first use), then size the loop so that one dispatch
-      // takes about targetMs as timed with the main thread polling (which slows a 2-core CPU driver about
-      // 3x), then keep the best of five timings that sleep through most of the kernel first. A timing
-      // that ends within 5 % of its sleep says only that the sleep outlasted the kernel: it is dropped
-      // and the sleep shortened.
-      await timeIt(v, 1);
-      let iters = 64;
-      let ms = await timeIt(v, iters);
-      while (ms < targetMs / 4) {
-        iters *= 4;
-        ms = await timeIt(v, iters);
-      }
-      iters = Math.max(1, Math.round((iters * targetMs) / ms));
-      let best = Infinity;
-      let sleep = 0.3 * targetMs;
-      for (let got = 0, tries = 0; got < 5 && tries < 25; tries++) {
-        const t = await timeIt(v, iters, sleep);
-        if (t < 1.05 * sleep) {
-          sleep *= 0.6;
-          continue;
-        }
-        best = Math.min(best, t);
-        got++;
-        sleep = 0.8 * best;
-      }
-      const flops = 2 * chains * iters * WG * GROUPS;
-      const tile = v.tile?.join('x');
-      const row = { chains, load, ...(tile ? { tile } : {}), fma, iters, ms: best, gflops: flops / best / 1e6 };
-      rows.push(row);
-      console.log(
-        `${tile ? `tile ${tile.padEnd(5)}` : `load ${load.padEnd(4)}`} chains ${String(chains).padStart(3)} ${fma ? 'fma()   ' : 'a * b + c'}  ${best.toFixed(1).padStart(8)} ms  ${row.gflops.toFixed(1).padStart(7)} GFLOP/s`,
-      );
-    }
+for (const v of variants) {
+  const { chains, load, fma } = v;
+  // A first dispatch (the driver may compile on first use), then size the loop so that one dispatch
+  // takes about targetMs as timed with the main thread polling (which slows a 2-core CPU driver about
+  // 3x), then keep the best of five timings that sleep through most of the kernel first. A timing
+  // that ends within 5 % of its sleep says only that the sleep outlasted the kernel: it is dropped
+  // and the sleep shortened.
+  await timeIt(v, 1);
+  let iters = 64;
+  let ms = await timeIt(v, iters);
+  while (ms < targetMs / 4) {
+    iters *= 4;
+    ms = await timeIt(v, iters);
   }
+  iters = Math.max(1, Math.round((iters * targetMs) / ms));
+  let best = Infinity;
+  let sleep = 0.3 * targetMs;
+  for (let got = 0, tries = 0; got < 5 && tries < 25; tries++) {
+    const t = await timeIt(v, iters, sleep);
+    if (t < 1.05 * sleep) {
+      sleep *= 0.6;
+      continue;
+    }
+    best = Math.min(best, t);
+    got++;
+    sleep = 0.8 * best;
+  }
+  const flops = 2 * chains * iters * WG * GROUPS;
+  const tile = v.tile?.join('x');
+  const row = { chains, load, ...(tile ? { tile } : {}), fma, iters, ms: best, gflops: flops / best / 1e6 };
+  rows.push(row);
+  console.log(
+    `${tile ? `tile ${tile.padEnd(5)}` : `load ${load.padEnd(4)}`} chains ${String(chains).padStart(3)} ${fma ? 'fma()   ' : 'a * b + c'}  ${best.toFixed(1).padStart(8)} ms  ${row.gflops.toFixed(1).padStart(7)} GFLOP/s`,
+  );
 }
 const json = arg('json');
 if (json) {

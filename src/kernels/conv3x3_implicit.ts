@@ -62,7 +62,7 @@ export const FEW_ROWS = 4;
  * channels: one only for a first convolution, whose input needs no gradient).
  */
 export const implicitRowsFor = (rows: number, oneRow = false): readonly ImplicitRows[] =>
-  rows < FEW_ROWS ? (oneRow && rows === 1 ? [1, 8, 16, 32] : [8, 16, 32]) : [16, 32];
+  rows < FEW_ROWS ? (oneRow && rows === 1 ? IMPLICIT_ROWS_WITH_1 : IMPLICIT_ROWS) : [16, 32];
 
 /** Which operands a build reads as vec4s: none, src (VEC4), or src and the weights (VEC4 + WVEC4). */
 export type ImplicitLoads = 'scalar' | 'src' | 'both';
